@@ -1,0 +1,50 @@
+# Satchel: `make run` serves the app, `make test` runs the suite. Nothing else to configure.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format install secrets migrate bench interop worker clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+secrets: $(STAMP)
+	$(BIN)/python scripts/dev_secrets.py var/dev.env
+
+migrate: install secrets
+	$(BIN)/python manage.py migrate --noinput
+
+run: migrate
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: install secrets
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+interop: install secrets
+	$(BIN)/python manage.py interop
+
+bench: install secrets
+	$(BIN)/python manage.py bench
+
+worker: install secrets
+	$(BIN)/celery -A config worker --beat --loglevel=info
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,94 @@
+"""Small strict parsers for settings read from the environment.
+
+Every failure names the setting in one line, so a misconfigured deployment says exactly what
+to fix at start-up instead of failing later.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+_MISSING = object()
+
+
+def _fail(name: str, problem: str) -> ImproperlyConfigured:
+    return ImproperlyConfigured(f"Setting {name}: {problem}")
+
+
+def read_env_file(path: Path) -> None:
+    """Load KEY=VALUE lines from a file into os.environ, without overriding what is set."""
+    if not path.is_file():
+        return
+    for number, raw in enumerate(path.read_text().splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if "=" not in line:
+            raise ImproperlyConfigured(f"{path}:{number}: expected KEY=VALUE")
+        key, value = line.split("=", 1)
+        os.environ.setdefault(key.strip(), value.strip())
+
+
+def string(name: str, default: object = _MISSING) -> str:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        if default is _MISSING:
+            raise _fail(name, "is required but not set")
+        return str(default)
+    return value
+
+
+def boolean(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise _fail(name, f"expected true or false, got {value!r}")
+
+
+def integer(name: str, default: int, *, minimum: int = 0) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise _fail(name, f"expected a whole number, got {value!r}") from None
+    if number < minimum:
+        raise _fail(name, f"must be at least {minimum}, got {number}")
+    return number
+
+
+def string_list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return list(default)
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def database(name: str, default: str) -> dict:
+    value = os.environ.get(name) or default
+    try:
+        config = environ.Env.db_url_config(value)
+    except (ImproperlyConfigured, KeyError, ValueError) as exc:
+        raise _fail(name, f"not a database URL we understand ({exc})") from None
+    if not config.get("ENGINE"):
+        raise _fail(name, f"unknown database scheme in {value!r}")
+    return config
+
+
+def redis_url(name: str) -> str | None:
+    value = os.environ.get(name)
+    if not value:
+        return None
+    if not value.startswith(("redis://", "rediss://", "unix://")):
+        raise _fail(name, f"expected a redis:// or rediss:// URL, got {value!r}")
+    return value

@@ -1,0 +1,36 @@
+"""Errors raised inside the verifier; the pipeline turns each into a failed Check."""
+
+from __future__ import annotations
+
+
+class VerificationInputError(Exception):
+    """Input the verifier cannot accept. `code` is stable; the message is for a person."""
+
+    code = "input.malformed"
+
+    def __init__(self, message: str, *, code: str | None = None, detail: str = "") -> None:
+        super().__init__(message)
+        if code:
+            self.code = code
+        self.detail = detail
+
+
+class MalformedInput(VerificationInputError):
+    code = "input.malformed"
+
+
+class UnsupportedInput(VerificationInputError):
+    code = "input.unsupported"
+
+
+class UnknownContext(MalformedInput):
+    """A JSON-LD context that is not in the vendored set; it is never fetched."""
+
+    code = "context.unknown"
+
+    def __init__(self, url: str) -> None:
+        super().__init__(
+            f"The credential uses a JSON-LD context this wallet does not know: {url}",
+            detail=f"context {url} is not vendored; contexts are never fetched at verify time",
+        )
+        self.url = url

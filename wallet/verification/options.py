@@ -1,0 +1,28 @@
+"""What a caller passes to the verifier: the clock, the fetcher, who the earner is, the caps."""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .fetch import Fetcher, NullFetcher
+from .limits import Limits
+
+
+@dataclass(frozen=True)
+class VerifyOptions:
+    now: datetime
+    fetcher: Fetcher = field(default_factory=NullFetcher)
+    # The earner's verified identifiers (emails, DIDs); empty means "skip the recipient check".
+    recipient_identifiers: tuple[str, ...] = ()
+    limits: Limits = field(default_factory=Limits)
+    # For presentations: what the verifier expects the holder's proof to be bound to.
+    challenge: str | None = None
+    domain: str | None = None
+    # Canonical N-Quads cached by the SHA-256 of the document's JSON (see canon.py).
+    canon_cache: MutableMapping[str, str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.now.tzinfo is None:
+            raise ValueError("VerifyOptions.now must be timezone-aware")

@@ -1,0 +1,160 @@
+"""What every caller of the verifier reads: named checks and one verdict."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    WARNING = "warning"
+    SKIPPED = "skipped"
+
+
+class Verdict(StrEnum):
+    VERIFIED = "verified"
+    VERIFIED_WITH_WARNINGS = "verified_with_warnings"
+    REVOKED = "revoked"
+    SUSPENDED = "suspended"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not_yet_valid"
+    INVALID_SIGNATURE = "invalid_signature"
+    ISSUER_UNREACHABLE = "issuer_unreachable"
+    MALFORMED = "malformed"
+    UNSUPPORTED = "unsupported"
+
+    @property
+    def label(self) -> str:
+        return VERDICT_LABELS[self]
+
+    @property
+    def is_ok(self) -> bool:
+        return self in (Verdict.VERIFIED, Verdict.VERIFIED_WITH_WARNINGS)
+
+
+VERDICT_LABELS: dict[Verdict, str] = {
+    Verdict.VERIFIED: "Verified",
+    Verdict.VERIFIED_WITH_WARNINGS: "Verified, with warnings",
+    Verdict.REVOKED: "Revoked by the issuer",
+    Verdict.SUSPENDED: "Suspended by the issuer",
+    Verdict.EXPIRED: "Expired",
+    Verdict.NOT_YET_VALID: "Not yet valid",
+    Verdict.INVALID_SIGNATURE: "Signature does not verify",
+    Verdict.ISSUER_UNREACHABLE: "Issuer could not be reached",
+    Verdict.MALFORMED: "Malformed",
+    Verdict.UNSUPPORTED: "Unsupported",
+}
+
+# When several checks fail, the most fundamental problem names the verdict: a document we
+# cannot read says nothing about its signature, and a forged one says nothing about status.
+VERDICT_PRECEDENCE: tuple[Verdict, ...] = (
+    Verdict.MALFORMED,
+    Verdict.UNSUPPORTED,
+    Verdict.INVALID_SIGNATURE,
+    Verdict.ISSUER_UNREACHABLE,
+    Verdict.REVOKED,
+    Verdict.SUSPENDED,
+    Verdict.EXPIRED,
+    Verdict.NOT_YET_VALID,
+)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One named check.
+
+    `name` groups checks ("structure", "proof", "key", "status", "validity", "recipient",
+    "nested", "endorsement", ...); `code` is stable and machine-readable
+    ("proof.signature_invalid"); `message` is a sentence a non-expert understands;
+    `detail` is the technical explanation. A failing check names the verdict it implies.
+    """
+
+    name: str
+    code: str
+    status: Status
+    message: str
+    detail: str = ""
+    implies: Verdict | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "code": self.code,
+            "status": str(self.status),
+            "message": self.message,
+            "detail": self.detail,
+            "implies": str(self.implies) if self.implies else None,
+        }
+
+
+def passed(name: str, code: str, message: str, detail: str = "") -> Check:
+    return Check(name, code, Status.PASS, message, detail)
+
+
+def warning(name: str, code: str, message: str, detail: str = "") -> Check:
+    return Check(name, code, Status.WARNING, message, detail)
+
+
+def skipped(name: str, code: str, message: str, detail: str = "") -> Check:
+    return Check(name, code, Status.SKIPPED, message, detail)
+
+
+def failed(name: str, code: str, message: str, implies: Verdict, detail: str = "") -> Check:
+    return Check(name, code, Status.FAIL, message, detail, implies)
+
+
+@dataclass
+class Report:
+    """The result of verifying one credential (or presentation, or CLR).
+
+    `format` is what was recognised ("ob2-hosted", "ob2-signed", "ob3", "clr2", "vc", "vp",
+    "endorsement", "unknown"); `container` how it arrived ("json", "jwt", "png", "svg", "url").
+    `credential` is the decoded credential as JSON (for a JWT, its payload's credential), or
+    None when nothing could be decoded. Nested credentials (a CLR's or a presentation's) and
+    endorsements each carry their own report.
+    """
+
+    format: str = "unknown"
+    container: str = "json"
+    checks: list[Check] = field(default_factory=list)
+    credential: dict[str, Any] | None = None
+    jwt: str | None = None
+    children: list[Report] = field(default_factory=list)
+    endorsements: list[Report] = field(default_factory=list)
+
+    def add(self, *checks: Check) -> None:
+        self.checks.extend(checks)
+
+    @property
+    def verdict(self) -> Verdict:
+        implied = {c.implies for c in self.checks if c.status is Status.FAIL and c.implies}
+        for verdict in VERDICT_PRECEDENCE:
+            if verdict in implied:
+                return verdict
+        if any(c.status is Status.FAIL for c in self.checks):
+            return Verdict.MALFORMED
+        if any(c.status is Status.WARNING for c in self.checks):
+            return Verdict.VERIFIED_WITH_WARNINGS
+        return Verdict.VERIFIED
+
+    @property
+    def failures(self) -> list[Check]:
+        return [c for c in self.checks if c.status is Status.FAIL]
+
+    @property
+    def warnings(self) -> list[Check]:
+        return [c for c in self.checks if c.status is Status.WARNING]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": str(self.verdict),
+            "verdict_label": self.verdict.label,
+            "format": self.format,
+            "container": self.container,
+            "checks": [c.to_dict() for c in self.checks],
+            "children": [r.to_dict() for r in self.children],
+            "endorsements": [r.to_dict() for r in self.endorsements],
+        }
