@@ -80,8 +80,8 @@ def database(name: str, default: str) -> dict:
         config = environ.Env.db_url_config(value)
     except (ImproperlyConfigured, KeyError, ValueError) as exc:
         raise _fail(name, f"not a database URL we understand ({exc})") from None
-    if not config.get("ENGINE"):
-        raise _fail(name, f"unknown database scheme in {value!r}")
+    if "." not in str(config.get("ENGINE", "")):
+        raise _fail(name, f"unknown database scheme in {value!r} (use postgres:// or sqlite://)")
     return config
 
 

@@ -25,7 +25,9 @@ env.read_env_file(Path(env.string("SATCHEL_ENV_FILE", str(VAR_DIR / "dev.env")))
 
 DEBUG = env.boolean("DEBUG", False)
 SECRET_KEY = env.string("SECRET_KEY")
-if not DEBUG and (len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure")):
+if not DEBUG and (
+    len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure")
+):
     raise ImproperlyConfigured(
         "Setting SECRET_KEY: with DEBUG off it must be a real secret of at least 50 characters"
     )
@@ -41,8 +43,8 @@ def _encryption_keys(raw: str) -> list[str]:
         if len(decoded) != 32:
             raise ImproperlyConfigured(
                 "Setting SATCHEL_ENCRYPTION_KEY: expected comma-separated Fernet keys "
-                "(32 url-safe base64-encoded bytes each); generate one with "
-                "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`"
+                "(32 url-safe base64-encoded bytes each), e.g. from "
+                "cryptography.fernet.Fernet.generate_key()"
             )
     return keys
 
