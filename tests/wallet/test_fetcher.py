@@ -1,0 +1,195 @@
+"""The guarded fetcher refuses what it must without sending traffic beyond loopback."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from unittest import mock
+
+import pytest
+from django.core.cache import cache
+
+from wallet.fetcher import GuardedFetcher, public_address
+from wallet.verification.fetch import FetchError, FetchRefused
+
+
+class Handler(BaseHTTPRequestHandler):
+    hits: list[tuple[str, str]] = []
+    release = threading.Event()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        Handler.hits.append((self.path, self.headers.get("Host", "")))
+        if self.path == "/ok":
+            self._send(200, b'{"ok": true}')
+        elif self.path == "/gone":
+            self._send(410, b"")
+        elif self.path == "/big":
+            self._send(200, b"x" * 5000)
+        elif self.path.startswith("/hop/"):
+            n = int(self.path.rsplit("/", 1)[1])
+            self.send_response(302)
+            self.send_header("Location", f"/hop/{n + 1}" if n < 10 else "/ok")
+            self.end_headers()
+        elif self.path == "/to-private":
+            self.send_response(302)
+            self.send_header("Location", "http://10.1.2.3/secret")
+            self.end_headers()
+        elif self.path == "/stall":
+            Handler.release.wait(10)
+            self._send(200, b"late")
+
+    def _send(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def server() -> Iterator[int]:
+    Handler.hits = []
+    Handler.release = threading.Event()
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd.server_address[1]
+    Handler.release.set()
+    httpd.shutdown()
+    httpd.server_close()
+    cache.clear()
+
+
+def loopback_only(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return str(address) == "127.0.0.1"
+
+
+def local_fetcher(**kwargs: object) -> GuardedFetcher:
+    """A fetcher whose address policy admits only 127.0.0.1, so tests stay on loopback."""
+    options: dict = {
+        "allow_http": True,
+        "resolver": lambda host, port: ["127.0.0.1"],
+        "address_allowed": loopback_only,
+        "cache_seconds": 0,
+    }
+    options.update(kwargs)
+    return GuardedFetcher(**options)
+
+
+def refuse_any_connection(host: str, port: int) -> list[str]:
+    raise AssertionError("the fetcher must refuse before resolving")
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "10.0.0.8",
+        "172.16.4.4",
+        "192.168.1.1",
+        "169.254.169.254",
+        "224.0.0.1",
+        "0.0.0.0",  # noqa: S104
+        "240.0.0.1",
+        "100.64.0.1",
+        "::1",
+        "fe80::1",
+        "fc00::1",
+        "ff02::1",
+        "::ffff:127.0.0.1",
+    ],
+)
+def test_it_refuses_non_public_addresses_after_resolving(address: str) -> None:
+    fetcher = GuardedFetcher(resolver=lambda host, port: [address], cache_seconds=0)
+    with pytest.raises(FetchRefused, match="non-public address"):
+        fetcher.fetch("https://issuer.example/key")
+
+
+def test_public_addresses_are_allowed_by_the_default_policy() -> None:
+    assert public_address(ipaddress.ip_address("93.184.216.34"))
+    assert public_address(ipaddress.ip_address("2606:2800:220:1:248:1893:25c8:1946"))
+
+
+def test_it_refuses_when_any_resolved_address_is_private() -> None:
+    fetcher = GuardedFetcher(
+        resolver=lambda host, port: ["93.184.216.34", "127.0.0.1"], cache_seconds=0
+    )
+    with pytest.raises(FetchRefused):
+        fetcher.fetch("https://rebinding.example/")
+
+
+@pytest.mark.parametrize(
+    "url", ["http://issuer.example/a", "file:///etc/passwd", "ftp://x.example/", "gopher://x"]
+)
+def test_it_refuses_schemes_other_than_https(url: str) -> None:
+    fetcher = GuardedFetcher(resolver=refuse_any_connection, cache_seconds=0)
+    with pytest.raises(FetchRefused, match="only HTTPS"):
+        fetcher.fetch(url)
+
+
+def test_it_refuses_credentials_in_urls() -> None:
+    fetcher = GuardedFetcher(resolver=refuse_any_connection, cache_seconds=0)
+    with pytest.raises(FetchRefused):
+        fetcher.fetch("https://user:pw@issuer.example/")
+
+
+def test_it_connects_to_the_address_it_checked_and_keeps_the_host_name(server: int) -> None:
+    result = local_fetcher().fetch(f"http://issuer.example:{server}/ok")
+    assert result.status == 200
+    assert result.json() == {"ok": True}
+    assert Handler.hits == [("/ok", f"issuer.example:{server}")]
+
+
+def test_a_non_2xx_status_is_a_result_not_an_error(server: int) -> None:
+    result = local_fetcher().fetch(f"http://issuer.example:{server}/gone")
+    assert result.status == 410
+
+
+def test_it_follows_at_most_three_redirects(server: int) -> None:
+    fetcher = local_fetcher()
+    assert fetcher.fetch(f"http://issuer.example:{server}/hop/8").json() == {"ok": True}
+    with pytest.raises(FetchRefused, match="redirects"):
+        fetcher.fetch(f"http://issuer.example:{server}/hop/1")
+
+
+def test_it_rechecks_every_redirect_target(server: int) -> None:
+    def resolver(host: str, port: int) -> list[str]:
+        return ["10.1.2.3"] if host == "10.1.2.3" else ["127.0.0.1"]
+
+    with pytest.raises(FetchRefused, match="non-public"):
+        local_fetcher(resolver=resolver).fetch(f"http://issuer.example:{server}/to-private")
+    assert [path for path, _ in Handler.hits] == ["/to-private"]
+
+
+def test_it_caps_the_response_size(server: int) -> None:
+    with pytest.raises(FetchRefused, match="cap"):
+        local_fetcher(max_bytes=1000).fetch(f"http://issuer.example:{server}/big")
+
+
+def test_it_times_out_a_stalled_server(server: int) -> None:
+    with pytest.raises(FetchError):
+        local_fetcher(total_timeout=0.3).fetch(f"http://issuer.example:{server}/stall")
+
+
+def test_an_unresolvable_host_is_unreachable_not_refused() -> None:
+    def no_dns(*args: object, **kwargs: object) -> list:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    with mock.patch("wallet.fetcher.socket.getaddrinfo", no_dns):
+        with pytest.raises(FetchError) as caught:
+            GuardedFetcher(cache_seconds=0).fetch("https://no-such-host.invalid/")
+    assert not isinstance(caught.value, FetchRefused)
+
+
+def test_it_caches_successful_responses(server: int) -> None:
+    fetcher = local_fetcher(cache_seconds=60)
+    first = fetcher.fetch(f"http://issuer.example:{server}/ok")
+    second = fetcher.fetch(f"http://issuer.example:{server}/ok")
+    assert first.body == second.body
+    assert len(Handler.hits) == 1

@@ -1,0 +1,199 @@
+"""The guarded fetcher: the app's one outbound door (ARCHITECTURE invariant 6).
+
+Every URL the verifier needs (hosted assertions, DID documents, status lists, keys) leaves
+through here. It speaks HTTPS only (plain HTTP only when the caller allows it for legacy
+Open Badges 2.0 hosting), resolves the host itself and refuses private, loopback,
+link-local, multicast and reserved addresses, then connects to the address it checked (so a
+second DNS answer cannot rebind it), re-checks every redirect, caps time and size, and caches
+successful responses in the Django cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import urllib3
+from django.conf import settings
+from django.core.cache import cache
+
+from wallet.verification.fetch import FetchError, FetchRefused, FetchResult
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Resolver = Callable[[str, int], list[str]]
+
+MAX_REDIRECTS = 3
+USER_AGENT = "Satchel-Wallet/0.1 (+credential verification)"
+
+
+def public_address(address: Address) -> bool:
+    """Only globally routable unicast addresses may be contacted."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return public_address(address.ipv4_mapped)
+    return address.is_global and not (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+    )
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    try:
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise FetchError(f"could not resolve {host}: {exc}") from exc
+    return [str(info[4][0]) for info in infos]
+
+
+@dataclass(frozen=True)
+class _Target:
+    scheme: str
+    host: str
+    port: int
+    address: str
+    path: str
+
+
+class GuardedFetcher:
+    def __init__(
+        self,
+        *,
+        allow_http: bool = False,
+        connect_timeout: float | None = None,
+        total_timeout: float | None = None,
+        max_bytes: int | None = None,
+        cache_seconds: int | None = None,
+        resolver: Resolver = system_resolver,
+        address_allowed: Callable[[Address], bool] = public_address,
+    ) -> None:
+        self.allow_http = allow_http
+        self.connect_timeout = connect_timeout or min(5.0, settings.SATCHEL_FETCH_TIMEOUT)
+        self.total_timeout = total_timeout or float(settings.SATCHEL_FETCH_TIMEOUT)
+        self.max_bytes = max_bytes or settings.SATCHEL_MAX_UPLOAD_BYTES
+        self.cache_seconds = (
+            settings.SATCHEL_FETCH_CACHE_SECONDS if cache_seconds is None else cache_seconds
+        )
+        self.resolver = resolver
+        self.address_allowed = address_allowed
+
+    def fetch(self, url: str, *, accept: str = "application/json") -> FetchResult:
+        key = "fetch:" + hashlib.sha256(f"{accept}\n{url}".encode()).hexdigest()
+        if self.cache_seconds:
+            cached = cache.get(key)
+            if isinstance(cached, FetchResult):
+                return cached
+        result = self._fetch_following_redirects(url, accept)
+        if self.cache_seconds and result.ok:
+            cache.set(key, result, self.cache_seconds)
+        return result
+
+    def _fetch_following_redirects(self, url: str, accept: str) -> FetchResult:
+        deadline = time.monotonic() + self.total_timeout
+        current = url
+        for _ in range(MAX_REDIRECTS + 1):
+            target = self._check(current)
+            response = self._request(target, accept, deadline)
+            location = response.headers.get("location")
+            if response.status in (301, 302, 303, 307, 308) and location:
+                current = urljoin(current, location)
+                continue
+            return FetchResult(
+                url=current,
+                status=response.status,
+                body=response.body,
+                content_type=response.headers.get("content-type", ""),
+                headers=response.headers,
+            )
+        raise FetchRefused(f"more than {MAX_REDIRECTS} redirects from {url}")
+
+    def _check(self, url: str) -> _Target:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme != "https" and not (scheme == "http" and self.allow_http):
+            raise FetchRefused(f"only HTTPS URLs are fetched, not {scheme or 'no scheme'}: {url}")
+        if not parts.hostname:
+            raise FetchRefused(f"no host in {url}")
+        if parts.username or parts.password:
+            raise FetchRefused(f"credentials in URLs are refused: {url}")
+        try:
+            port = parts.port or (443 if scheme == "https" else 80)
+        except ValueError as exc:
+            raise FetchRefused(f"bad port in {url}") from exc
+        addresses = self.resolver(parts.hostname, port)
+        if not addresses:
+            raise FetchError(f"{parts.hostname} has no address")
+        for raw in addresses:
+            address = ipaddress.ip_address(raw.split("%")[0])
+            if not self.address_allowed(address):
+                raise FetchRefused(f"{parts.hostname} resolves to a non-public address ({address})")
+        path = parts.path or "/"
+        if parts.query:
+            path += "?" + parts.query
+        return _Target(scheme, parts.hostname, port, addresses[0], path)
+
+    def _request(self, target: _Target, accept: str, deadline: float) -> _Response:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise FetchError("timed out")
+        timeout = urllib3.Timeout(connect=min(self.connect_timeout, remaining), read=remaining)
+        pool_class = (
+            urllib3.HTTPSConnectionPool if target.scheme == "https" else urllib3.HTTPConnectionPool
+        )
+        tls = (
+            {"server_hostname": target.host, "assert_hostname": target.host}
+            if target.scheme == "https"
+            else {}
+        )
+        # Connect to the address we checked; the Host header and TLS name stay the hostname.
+        pool = pool_class(target.address, port=target.port, timeout=timeout, retries=False, **tls)
+        default_port = 443 if target.scheme == "https" else 80
+        host_header = target.host if target.port == default_port else f"{target.host}:{target.port}"
+        try:
+            response = pool.urlopen(
+                "GET",
+                target.path,
+                headers={"Host": host_header, "Accept": accept, "User-Agent": USER_AGENT},
+                redirect=False,
+                preload_content=False,
+                decode_content=True,
+            )
+            try:
+                body = self._read_capped(response, deadline)
+            finally:
+                response.release_conn()
+        except urllib3.exceptions.HTTPError as exc:
+            raise FetchError(f"could not fetch https://{target.host}{target.path}: {exc}") from exc
+        finally:
+            pool.close()
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        return _Response(response.status, headers, body)
+
+    def _read_capped(self, response: urllib3.BaseHTTPResponse, deadline: float) -> bytes:
+        declared = response.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > self.max_bytes:
+            raise FetchRefused(f"response of {declared} bytes exceeds the {self.max_bytes} cap")
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.stream(65536):
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise FetchRefused(f"response exceeds the {self.max_bytes}-byte cap")
+            if time.monotonic() > deadline:
+                raise FetchError("timed out while reading the response")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+@dataclass(frozen=True)
+class _Response:
+    status: int
+    headers: dict[str, str]
+    body: bytes
