@@ -113,7 +113,8 @@ class Report:
     `format` is what was recognised ("ob2-hosted", "ob2-signed", "ob3", "clr2", "vc", "vp",
     "endorsement", "unknown"); `container` how it arrived ("json", "jwt", "png", "svg", "url").
     `credential` is the decoded credential as JSON (for a JWT, its payload's credential), or
-    None when nothing could be decoded. Nested credentials (a CLR's or a presentation's) and
+    None when nothing could be decoded (for OB 2.0: the assertion; `extras` holds its badge
+    class and issuer). Nested credentials (a CLR's or a presentation's) and
     endorsements each carry their own report.
     """
 
@@ -124,6 +125,8 @@ class Report:
     jwt: str | None = None
     children: list[Report] = field(default_factory=list)
     endorsements: list[Report] = field(default_factory=list)
+    # Format-specific context a caller may show: for OB 2.0, the fetched "badge" and "issuer".
+    extras: dict[str, Any] = field(default_factory=dict)
 
     def add(self, *checks: Check) -> None:
         self.checks.extend(checks)

@@ -1,0 +1,625 @@
+"""The verification pipeline: bytes, a URL or a document in, one Report out.
+
+It ties the modules together in the order of standards.md §1.3: parse -> structure and
+contexts -> proof and issuer binding -> refresh -> status -> validity window -> recipient ->
+endorsements, then the credentials a CLR or a presentation carries, each with its own report.
+Nothing escapes: bad input becomes a failed check, and so does any surprise inside a module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import unquote
+
+from . import canon, checks, status, structure
+from .contexts import load_context
+from .errors import MalformedInput, UnsupportedInput, VerificationInputError
+from .fetch import FetchError
+from .options import VerifyOptions
+from .parse import classify, parse_input
+from .proofs import dataintegrity, jose, ob2
+from .report import Check, Report, Verdict, failed, passed, skipped, warning
+from .structure import as_list, iter_endorsements, types_of
+
+# Endorsements can endorse endorsements; past this depth the rest are reported, not verified.
+MAX_DEPTH = 4
+_JWT_MEDIA = ("application/vc+jwt", "application/vp+jwt", "application/jwt")
+# A child that is forged or unreadable taints the bundle; one that is merely revoked or expired
+# is reported on its own and leaves the bundle's own proof standing.
+_CHILD_INTEGRITY = (Verdict.MALFORMED, Verdict.UNSUPPORTED, Verdict.INVALID_SIGNATURE)
+
+
+def verify_bytes(data: bytes, *, options: VerifyOptions, media_type: str | None = None) -> Report:
+    """Verify a credential as it arrived: JSON, a compact JWS, a baked PNG or SVG, or a URL."""
+    report = Report()
+    return _contained(report, lambda: _verify_bytes(data, options, media_type, report))
+
+
+def verify_url(url: str, *, options: VerifyOptions) -> Report:
+    """Fetch `url` through options.fetcher and verify what it serves (OB 2.0 hosted or OB 3.0)."""
+    report = Report(container="url")
+    return _contained(report, lambda: _verify_url(url, options, "url", report, 0))
+
+
+def verify_document(
+    document: dict[str, Any], *, options: VerifyOptions, container: str = "json"
+) -> Report:
+    """Verify an already-decoded JSON credential, presentation or OB 2.0 assertion."""
+    report = Report(container=container)
+    return _contained(report, lambda: _verify_document(document, options, report, 0))
+
+
+def _contained(report: Report, run: Callable[[], Report]) -> Report:
+    try:
+        return run()
+    except VerificationInputError as exc:
+        report.add(_input_failure("parse", exc))
+    except Exception as exc:  # the public entry points never raise
+        report.add(_internal_failure("parse", exc))
+    return report
+
+
+def _input_failure(name: str, exc: VerificationInputError) -> Check:
+    implies = Verdict.UNSUPPORTED if isinstance(exc, UnsupportedInput) else Verdict.MALFORMED
+    return failed(name, exc.code, str(exc), implies, exc.detail)
+
+
+def _internal_failure(name: str, exc: BaseException) -> Check:
+    return failed(
+        name,
+        "internal.error",
+        "The wallet could not finish checking this credential.",
+        Verdict.MALFORMED,
+        f"{type(exc).__name__} during the {name} step",
+    )
+
+
+def _step(report: Report, name: str, run: Callable[[], Iterable[Check] | Check | None]) -> bool:
+    """Run one step, adding its checks; turn whatever it raises into a failed check.
+
+    Returns False when the step raised, so callers can skip what depends on it.
+    """
+    try:
+        result = run()
+    except VerificationInputError as exc:
+        report.add(_input_failure(name, exc))
+        return False
+    except FetchError as exc:
+        report.add(
+            failed(
+                name,
+                f"{name}.unreachable",
+                "Something the issuer publishes could not be fetched right now.",
+                Verdict.ISSUER_UNREACHABLE,
+                str(exc),
+            )
+        )
+        return False
+    except Exception as exc:  # one module's surprise must not hide the others
+        implies = getattr(exc, "implies", None)
+        if isinstance(implies, Verdict):
+            code = getattr(exc, "code", f"{name}.failed")
+            report.add(failed(name, str(code), str(exc), implies, type(exc).__name__))
+        else:
+            report.add(_internal_failure(name, exc))
+        return False
+    if isinstance(result, Check):
+        report.add(result)
+    elif result is not None:
+        report.add(*result)
+    return True
+
+
+# --- input dispatch -----------------------------------------------------------------------
+
+
+def _verify_bytes(
+    data: bytes, options: VerifyOptions, media_type: str | None, report: Report
+) -> Report:
+    parsed = parse_input(data, limits=options.limits, media_type=media_type)
+    report.container = parsed.container
+    if parsed.document is not None:
+        return _verify_document(parsed.document, options, report, 0)
+    if parsed.token is not None:
+        return _verify_token(parsed.token, options, report, 0)
+    if parsed.url is not None:
+        if parsed.container in ("png", "svg"):
+            # Legacy OB 1.x/2.0 baking: the image only points at a hosted assertion.
+            return _verify_ob2(report, options, url=parsed.url)
+        return _verify_url(parsed.url, options, parsed.container, report, 0)
+    report.add(
+        failed(
+            "parse",
+            "parse.empty",
+            "No credential was found in this file.",
+            Verdict.MALFORMED,
+        )
+    )
+    return report
+
+
+def _verify_url(
+    url: str, options: VerifyOptions, container: str, report: Report, depth: int
+) -> Report:
+    report.container = container
+    try:
+        result = options.fetcher.fetch(
+            url, accept="application/ld+json, application/json, application/vc+jwt, text/plain"
+        )
+    except FetchError as exc:
+        report.add(
+            failed(
+                "parse",
+                "fetch.unreachable",
+                "The credential's address could not be reached right now.",
+                Verdict.ISSUER_UNREACHABLE,
+                str(exc),
+            )
+        )
+        return report
+    if result.status == 410:
+        # OB 2.0 hosted verification: the issuer withdrew the assertion.
+        report.format = "ob2-hosted"
+        report.add(
+            failed(
+                "status",
+                "status.revoked",
+                "The issuer has withdrawn this badge (the address answers 410 Gone).",
+                Verdict.REVOKED,
+                f"GET {url} -> 410",
+            )
+        )
+        return report
+    if not result.ok:
+        implies = Verdict.ISSUER_UNREACHABLE if result.status >= 500 else Verdict.MALFORMED
+        report.add(
+            failed(
+                "parse",
+                "fetch.http_error",
+                "Nothing usable was found at the credential's address.",
+                implies,
+                f"GET {url} -> HTTP {result.status}",
+            )
+        )
+        return report
+    media = result.content_type.split(";")[0].strip().lower() or None
+    parsed = parse_input(result.body, limits=options.limits, media_type=media)
+    if parsed.token is not None:
+        return _verify_token(parsed.token, options, report, depth)
+    if parsed.document is None:
+        report.add(
+            failed(
+                "parse",
+                "parse.empty",
+                "No credential was found at this address.",
+                Verdict.MALFORMED,
+            )
+        )
+        return report
+    if classify(parsed.document) == "ob2":
+        return _verify_ob2(report, options, assertion=parsed.document, url=url)
+    return _verify_document(parsed.document, options, report, depth)
+
+
+def _verify_document(document: Any, options: VerifyOptions, report: Report, depth: int) -> Report:
+    if not isinstance(document, dict):
+        report.add(
+            failed(
+                "parse",
+                "parse.not_object",
+                "The credential is not a JSON object.",
+                Verdict.MALFORMED,
+                f"got {type(document).__name__}",
+            )
+        )
+        return report
+    kind = classify(document)
+    report.credential = document
+    if kind == "ob2":
+        return _verify_ob2(report, options, assertion=document)
+    if kind == "vp":
+        report.format = "vp"
+        return _verify_presentation(document, options, report, depth)
+    if kind in ("ob3", "clr2", "endorsement", "vc"):
+        report.format = kind
+        return _verify_credential(document, options, report, depth, via_jwt=False)
+    report.add(
+        failed(
+            "structure",
+            "structure.unrecognised",
+            "This is not a credential this wallet recognises.",
+            Verdict.MALFORMED,
+            f"type: {document.get('type')!r}, @context: {str(document.get('@context'))[:200]}",
+        )
+    )
+    return report
+
+
+def _verify_token(token: str, options: VerifyOptions, report: Report, depth: int) -> Report:
+    report.jwt = token
+    payload = jose.decode_compact(token).payload_json()
+    if not isinstance(payload, dict):
+        raise MalformedInput(
+            "The token's payload is not a JSON object.", code="jwt.payload_invalid"
+        )
+    if isinstance(payload.get("vp"), dict):
+        return _verify_jwt_presentation(token, payload, options, report, depth)
+    claimed = payload.get("vc") if isinstance(payload.get("vc"), dict) else payload
+    if classify(claimed) == "ob2":
+        return _verify_ob2(report, options, token=token)
+    credential: dict[str, Any] | None = None
+
+    def run() -> list[Check]:
+        nonlocal credential
+        credential, found = jose.verify_jwt_credential(token, options=options)
+        return found
+
+    _step(report, "proof", run)
+    if credential is None:
+        return report
+    report.credential = credential
+    kind = classify(credential)
+    report.format = kind if kind in ("ob3", "clr2", "endorsement", "vc") else "vc"
+    return _verify_credential(credential, options, report, depth, via_jwt=True)
+
+
+# --- credentials -------------------------------------------------------------------------
+
+
+def _verify_credential(
+    document: dict[str, Any], options: VerifyOptions, report: Report, depth: int, *, via_jwt: bool
+) -> Report:
+    kind = report.format
+    report.add(*structure.check_credential(document, kind))
+    _check_jsonld(document, report)
+    issuer_id = _issuer_id(document)
+    if not via_jwt or document.get("proof") is not None:
+        _check_embedded_proofs(document, options, report, issuer_id, "assertionMethod")
+    _check_refresh(document, report)
+    _step(report, "status", lambda: status.check_status(document, options=options))
+    _step(report, "validity", lambda: checks.check_validity(document, now=options.now))
+    if options.recipient_identifiers:
+        _step(
+            report,
+            "recipient",
+            lambda: checks.check_recipient(document, identifiers=options.recipient_identifiers),
+        )
+    _verify_endorsements(document, options, report, depth)
+    if kind == "clr2":
+        entries: list[Any] = []
+        for subject in as_list(document.get("credentialSubject")):
+            if isinstance(subject, dict):
+                entries += as_list(subject.get("verifiableCredential"))
+        _verify_children(entries, options, report, depth, "CLR")
+    return report
+
+
+def _issuer_id(document: dict[str, Any]) -> str | None:
+    issuer = document.get("issuer")
+    if isinstance(issuer, dict):
+        issuer = issuer.get("id")
+    return issuer if isinstance(issuer, str) else None
+
+
+def _check_jsonld(document: dict[str, Any], report: Report) -> None:
+    """Every context must be vendored, and every term must map to an IRI (else it is unsigned)."""
+    unknown = False
+    for entry in structure.context_list(document):
+        if isinstance(entry, str):
+            if not _step(report, "context", lambda url=entry: load_context(url)):
+                unknown = True
+    if unknown:
+        return
+    if _step(report, "context", lambda: canon.check_no_dropped_terms(document)):
+        report.add(
+            passed(
+                "context",
+                "context.terms_defined",
+                "Every property of the credential is defined by its contexts.",
+            )
+        )
+
+
+def _check_embedded_proofs(
+    document: dict[str, Any],
+    options: VerifyOptions,
+    report: Report,
+    controller: str | None,
+    purpose: str,
+    *,
+    challenge: str | None = None,
+    domain: str | None = None,
+) -> None:
+    if not as_list(document.get("proof")):
+        report.add(
+            failed(
+                "proof",
+                "proof.missing",
+                "The credential carries no signature, so nothing proves who issued it.",
+                Verdict.MALFORMED,
+                "no proof property and not a JWT",
+            )
+        )
+        return
+    _step(
+        report,
+        "proof",
+        lambda: dataintegrity.verify_proofs(
+            document,
+            options=options,
+            purpose=purpose,
+            issuer_id=controller,
+            challenge=challenge,
+            domain=domain,
+        ),
+    )
+
+
+def _check_refresh(document: dict[str, Any], report: Report) -> None:
+    service = document.get("refreshService")
+    if not service:
+        return
+    # A refresh replaces what the learner imported; the app asks for it, the verifier never does.
+    where = service.get("id") if isinstance(service, dict) else service
+    report.add(
+        skipped(
+            "refresh",
+            "refresh.not_attempted",
+            "The issuer offers a newer version of this credential; it was not fetched.",
+            f"refreshService {where!r}",
+        )
+    )
+
+
+def _verify_endorsements(
+    document: dict[str, Any], options: VerifyOptions, report: Report, depth: int
+) -> None:
+    for container, value in iter_endorsements(document):
+        child = Report(container=container)
+        if depth + 1 > MAX_DEPTH:
+            report.add(
+                skipped(
+                    "endorsement",
+                    "endorsement.too_deep",
+                    "An endorsement nested too deeply was not checked.",
+                )
+            )
+            continue
+        if container == "jwt" and isinstance(value, str):
+            _contained(child, lambda v=value, c=child: _verify_token(v, options, c, depth + 1))
+        else:
+            _contained(child, lambda v=value, c=child: _verify_document(v, options, c, depth + 1))
+        report.endorsements.append(child)
+        verdict = child.verdict
+        if verdict.is_ok:
+            report.add(
+                passed(
+                    "endorsement",
+                    "endorsement.verified",
+                    "An endorsement of this credential verifies.",
+                )
+            )
+        else:
+            # An endorsement is someone else's opinion: a bad one is worth a warning, no more.
+            report.add(
+                warning(
+                    "endorsement",
+                    "endorsement.failed",
+                    "An endorsement attached to this credential does not verify.",
+                    f"endorsement verdict: {verdict}",
+                )
+            )
+
+
+def _verify_children(
+    entries: list[Any], options: VerifyOptions, report: Report, depth: int, what: str
+) -> None:
+    limit = options.limits.max_nested_credentials
+    if len(entries) > limit:
+        report.add(
+            failed(
+                "nested",
+                "nested.too_many",
+                f"This {what} holds more credentials than the wallet will check.",
+                Verdict.MALFORMED,
+                f"{len(entries)} > {limit}",
+            )
+        )
+        return
+    for index, entry in enumerate(entries):
+        child = _verify_child(entry, options, depth)
+        report.children.append(child)
+        _judge_child(report, child, index, what)
+
+
+def _verify_child(entry: Any, options: VerifyOptions, depth: int) -> Report:
+    if isinstance(entry, str):
+        child = Report(container="jwt")
+        return _contained(child, lambda: _verify_token(entry, options, child, depth + 1))
+    if isinstance(entry, dict) and "EnvelopedVerifiableCredential" in types_of(entry):
+        child = Report(container="jwt")
+        return _contained(
+            child, lambda: _verify_token(_enveloped_token(entry), options, child, depth + 1)
+        )
+    child = Report(container="json")
+    return _contained(child, lambda: _verify_document(entry, options, child, depth + 1))
+
+
+def _enveloped_token(entry: dict[str, Any]) -> str:
+    value = entry.get("id")
+    if not isinstance(value, str) or not value.startswith("data:"):
+        raise MalformedInput(
+            "An enveloped credential does not carry its token in a data: URL.",
+            code="structure.envelope_invalid",
+        )
+    media, _, body = value[len("data:") :].partition(",")
+    if media.split(";")[0] not in _JWT_MEDIA:
+        raise UnsupportedInput(
+            f"An enveloped credential of type {media!r} is not supported.",
+            code="structure.envelope_unsupported",
+        )
+    return unquote(body)
+
+
+def _judge_child(report: Report, child: Report, index: int, what: str) -> None:
+    verdict = child.verdict
+    if verdict.is_ok:
+        report.add(
+            passed(
+                "nested",
+                "nested.credential_verified",
+                f"Credential {index + 1} in this {what} verifies.",
+            )
+        )
+    elif verdict in _CHILD_INTEGRITY:
+        report.add(
+            failed(
+                "nested",
+                "nested.credential_failed",
+                f"Credential {index + 1} in this {what} does not verify: {verdict.label.lower()}.",
+                verdict,
+                f"verifiableCredential[{index}] verdict: {verdict}",
+            )
+        )
+    else:
+        report.add(
+            warning(
+                "nested",
+                "nested.credential_not_current",
+                f"Credential {index + 1} in this {what} is {verdict.label.lower()}.",
+                f"verifiableCredential[{index}] verdict: {verdict}",
+            )
+        )
+
+
+# --- presentations -----------------------------------------------------------------------
+
+
+def _verify_presentation(
+    document: dict[str, Any], options: VerifyOptions, report: Report, depth: int
+) -> Report:
+    report.add(*structure.check_presentation(document))
+    _check_jsonld(document, report)
+    holder = _holder_id(document)
+    if not as_list(document.get("proof")):
+        _unproven_presentation(report, options)
+    else:
+        if holder is None:
+            report.add(
+                warning(
+                    "key",
+                    "key.holder_missing",
+                    "The presentation does not name its holder, so the signer is not tied to one.",
+                )
+            )
+        _check_embedded_proofs(
+            document,
+            options,
+            report,
+            holder,
+            "authentication",
+            challenge=options.challenge,
+            domain=options.domain,
+        )
+    _verify_children(
+        as_list(document.get("verifiableCredential")), options, report, depth, "presentation"
+    )
+    return report
+
+
+def _holder_id(document: dict[str, Any]) -> str | None:
+    holder = document.get("holder")
+    if isinstance(holder, dict):
+        holder = holder.get("id")
+    return holder if isinstance(holder, str) else None
+
+
+def _unproven_presentation(report: Report, options: VerifyOptions) -> None:
+    if options.challenge or options.domain:
+        report.add(
+            failed(
+                "proof",
+                "proof.missing",
+                "The presentation is not signed by its holder, but a signed one was requested.",
+                Verdict.INVALID_SIGNATURE,
+            )
+        )
+    else:
+        report.add(
+            warning(
+                "proof",
+                "proof.holder_unsigned",
+                "The presentation is not signed by its holder; only its credentials are checked.",
+            )
+        )
+
+
+def _verify_jwt_presentation(
+    token: str, payload: dict[str, Any], options: VerifyOptions, report: Report, depth: int
+) -> Report:
+    """A VC 1.1 JWT presentation: the `vp` claim holds the presentation, signed by the holder."""
+    report.format = "vp"
+    presentation = dict(payload["vp"])
+    issuer = payload.get("iss")
+    if isinstance(issuer, str) and "holder" not in presentation:
+        presentation["holder"] = issuer
+    report.credential = presentation
+    _step(report, "proof", lambda: jose.verify_jwt_credential(token, options=options)[1])
+    for name, expected in (("nonce", options.challenge), ("aud", options.domain)):
+        if expected is None:
+            continue
+        found = payload.get(name)
+        if found != expected and expected not in as_list(found):
+            report.add(
+                failed(
+                    "proof",
+                    f"proof.{'challenge' if name == 'nonce' else 'domain'}_mismatch",
+                    "The presentation was not made for this request.",
+                    Verdict.INVALID_SIGNATURE,
+                    f"{name} {found!r} != expected {expected!r}",
+                )
+            )
+    report.add(*structure.check_presentation(presentation))
+    _verify_children(
+        as_list(presentation.get("verifiableCredential")), options, report, depth, "presentation"
+    )
+    return report
+
+
+# --- Open Badges 2.0 ---------------------------------------------------------------------
+
+
+def _verify_ob2(
+    report: Report,
+    options: VerifyOptions,
+    *,
+    assertion: dict[str, Any] | None = None,
+    token: str | None = None,
+    url: str | None = None,
+) -> Report:
+    report.format = "ob2-signed" if token is not None or _is_signed(assertion) else "ob2-hosted"
+    if token is not None:
+        report.jwt = token
+    result: Any = None
+
+    def run() -> list[Check]:
+        nonlocal result
+        result = ob2.verify_ob2(assertion=assertion, token=token, url=url, options=options)
+        return list(result.checks)
+
+    _step(report, "proof", run)
+    if result is not None:
+        report.credential = result.assertion or assertion
+        report.extras = {"badge": result.badge, "issuer": result.issuer}
+        if _is_signed(result.assertion):
+            report.format = "ob2-signed"
+    return report
+
+
+def _is_signed(assertion: dict[str, Any] | None) -> bool:
+    if not isinstance(assertion, dict):
+        return False
+    verification = assertion.get("verification")
+    kind = verification.get("type") if isinstance(verification, dict) else None
+    return str(kind).lower() in ("signed", "signedbadge")
