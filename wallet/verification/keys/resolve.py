@@ -1,0 +1,200 @@
+"""Verification method id -> public key, per CID 1.0 "Retrieve Verification Method".
+
+did:key and did:jwk resolve offline; did:web and http(s) controller documents go through the
+caller's fetcher. The 1EdTech `<controller URL>#z6Mk…` form resolves like any other id: the
+controller document must list the key.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlsplit
+
+from ..errors import MalformedInput, UnsupportedInput
+from ..fetch import Fetcher, did_web_to_url
+from ..limits import Limits
+from ..multiformats import decode_multikey, multibase_decode
+from .documents import (
+    RELATIONSHIPS,
+    VerificationMethod,
+    fetch_document,
+    is_controller_document,
+    method_from_object,
+    select_method,
+    split_fragment,
+)
+from .errors import InvalidKey, KeyNotFound, PurposeNotAllowed, UnsupportedKey
+from .material import key_from_codec, key_from_jwk
+
+# A did:key or did:jwk document authorises its one signing key for every relationship except
+# key agreement.
+SIGNING_RELATIONSHIPS = (
+    "assertionMethod",
+    "authentication",
+    "capabilityInvocation",
+    "capabilityDelegation",
+)
+
+
+def resolve_verification_method(
+    vm_id: str, *, fetcher: Fetcher, purpose: str, limits: Limits | None = None
+) -> VerificationMethod:
+    """Resolve `vm_id` to a key authorised for `purpose`; raises KeyResolutionError kinds."""
+    limits = limits or Limits()
+    if not isinstance(vm_id, str) or ":" not in vm_id:
+        raise InvalidKey(
+            f"The verification method '{vm_id}' is not a URL or DID.", code="key.invalid_id"
+        )
+    if purpose not in RELATIONSHIPS:
+        raise PurposeNotAllowed(f"'{purpose}' is not a verification relationship.")
+    base, fragment = split_fragment(vm_id)
+    scheme = base.split(":", 1)[0].lower()
+    if base.startswith("did:key:"):
+        return _did_key(base, fragment, purpose)
+    if base.startswith("did:jwk:"):
+        return _did_jwk(base, fragment, purpose)
+    if base.startswith("did:web:"):
+        return _did_web(base, vm_id, purpose, fetcher=fetcher, limits=limits)
+    if scheme == "did":
+        method = base.split(":")[1] if base.count(":") >= 2 else ""
+        raise UnsupportedKey(
+            f"The DID method 'did:{method}' is not supported.", code="key.unsupported_did_method"
+        )
+    if scheme in ("https", "http"):
+        return _controller_url(base, vm_id, purpose, fetcher=fetcher, limits=limits)
+    return _asserted_fragment_key(base, fragment, vm_id, purpose)
+
+
+def _wrap_decoding(call):  # type: ignore[no-untyped-def]
+    try:
+        return call()
+    except UnsupportedInput as exc:
+        raise UnsupportedKey(str(exc), code=exc.code, detail=exc.detail) from exc
+    except MalformedInput as exc:
+        raise InvalidKey(str(exc), code=exc.code, detail=exc.detail) from exc
+
+
+def _check_signing_purpose(did: str, purpose: str) -> None:
+    if purpose not in SIGNING_RELATIONSHIPS:
+        raise PurposeNotAllowed(f"The key of {did} may not be used for {purpose}.")
+
+
+def _did_key(did: str, fragment: str, purpose: str) -> VerificationMethod:
+    identifier = did[len("did:key:") :]
+    if not identifier.startswith("z"):
+        raise InvalidKey(f"{did} is not multibase base58-btc.", code="did.invalid_did_key")
+    key = _wrap_decoding(lambda: key_from_codec(*decode_multikey(identifier)))
+    if fragment and fragment != identifier:
+        raise KeyNotFound(f"{did} has no key #{fragment}.")
+    _check_signing_purpose(did, purpose)
+    return VerificationMethod(
+        id=f"{did}#{identifier}", controller=did, type="Multikey", public_key=key, binding="did"
+    )
+
+
+def _did_jwk(did: str, fragment: str, purpose: str) -> VerificationMethod:
+    def decode() -> dict:  # type: ignore[type-arg]
+        jwk = json.loads(multibase_decode("u" + did[len("did:jwk:") :]))
+        if not isinstance(jwk, dict):
+            raise MalformedInput(
+                "The did:jwk value is not a JSON object.", code="did.invalid_did_jwk"
+            )
+        return jwk
+
+    try:
+        jwk = _wrap_decoding(decode)
+    except ValueError as exc:
+        raise InvalidKey(f"{did} does not hold a JSON JWK.", code="did.invalid_did_jwk") from exc
+    key = _wrap_decoding(lambda: key_from_jwk(jwk))
+    if fragment not in ("", "0"):
+        raise KeyNotFound(f"{did} has only the key #0, not #{fragment}.")
+    use = jwk.get("use")
+    if use == "enc" or purpose == "keyAgreement":
+        raise PurposeNotAllowed(
+            f"The key of this did:jwk (use '{use}') may not be used for {purpose}."
+        )
+    return VerificationMethod(
+        id=f"{did}#0", controller=did, type="JsonWebKey", public_key=key, binding="did"
+    )
+
+
+def _did_web(
+    did: str, vm_id: str, purpose: str, *, fetcher: Fetcher, limits: Limits
+) -> VerificationMethod:
+    try:
+        url = did_web_to_url(did)
+    except ValueError as exc:
+        raise InvalidKey(str(exc), code="did.invalid_did_web") from exc
+    document = fetch_document(url, fetcher=fetcher, limits=limits)
+    if document.get("id") != did:
+        raise InvalidKey(
+            f"The DID document at {url} belongs to {document.get('id')}, not {did}.",
+            code="did.id_mismatch",
+        )
+    return select_method(document, vm_id=vm_id, purpose=purpose)
+
+
+def _same_origin(a: str, b: str) -> bool:
+    x, y = urlsplit(a), urlsplit(b)
+    return (x.scheme, x.netloc.lower()) == (y.scheme, y.netloc.lower())
+
+
+def _controller_url(
+    url: str, vm_id: str, purpose: str, *, fetcher: Fetcher, limits: Limits
+) -> VerificationMethod:
+    document = fetch_document(url, fetcher=fetcher, limits=limits)
+    if is_controller_document(document):
+        if document.get("id") != url:
+            raise InvalidKey(
+                f"The controller document at {url} names itself {document.get('id')}.",
+                code="key.document_id_mismatch",
+            )
+        return select_method(document, vm_id=vm_id, purpose=purpose)
+    return _lone_method(document, url, vm_id, purpose, fetcher=fetcher, limits=limits)
+
+
+def _lone_method(
+    obj: dict, url: str, vm_id: str, purpose: str, *, fetcher: Fetcher, limits: Limits
+) -> VerificationMethod:  # type: ignore[type-arg]
+    """A URL that serves one key object (Multikey, Ed25519VerificationKey2020, JsonWebKey).
+
+    The object names its controller; a key served from the controller's own origin is taken
+    at its word, any other must be listed by the controller's document, or anyone could
+    publish a key "controlled by" a university.
+    """
+    if obj.get("id") not in (vm_id, url):
+        raise InvalidKey(
+            f"The key document at {url} describes {obj.get('id')}, not {vm_id}.",
+            code="key.document_id_mismatch",
+        )
+    controller = obj.get("controller")
+    if not isinstance(controller, str) or not controller:
+        raise InvalidKey(
+            f"The key at {url} does not name its controller.", code="key.no_controller"
+        )
+    if not _same_origin(url, controller):
+        if not controller.startswith(("https:", "http:")):
+            raise KeyNotFound(
+                f"The key at {url} claims the controller {controller}, which does not confirm it.",
+                code="key.controller_unconfirmed",
+            )
+        document = fetch_document(controller, fetcher=fetcher, limits=limits)
+        select_method(document, vm_id=vm_id, purpose=purpose)
+    return method_from_object(obj, vm_id=vm_id, controller=controller, binding="document")
+
+
+def _asserted_fragment_key(
+    base: str, fragment: str, vm_id: str, purpose: str
+) -> VerificationMethod:
+    """`urn:uuid:…#z6Mk…`: the controller cannot be looked up, the fragment is the key."""
+    if not fragment.startswith("z"):
+        scheme = base.split(":", 1)[0]
+        raise UnsupportedKey(
+            f"Keys named by '{scheme}:' identifiers cannot be looked up.",
+            code="key.unsupported_scheme",
+        )
+    key = _wrap_decoding(lambda: key_from_codec(*decode_multikey(fragment)))
+    _check_signing_purpose(base, purpose)
+    return VerificationMethod(
+        id=vm_id, controller=base, type="Multikey", public_key=key, binding="asserted"
+    )
