@@ -1,0 +1,64 @@
+"""Recognise what a learner brought (JSON, token, PNG, SVG, link) from its bytes alone.
+
+The declared media type is only a hint for a clearer message: browsers and mail clients
+mislabel files often, and a label must never route bytes to a parser they do not fit.
+"""
+
+from __future__ import annotations
+
+from ..errors import MalformedInput
+from ..limits import Limits
+from .jsonload import UTF8_BOM, decode_utf8, load_json
+from .model import ParsedInput
+from .png import PNG_SIGNATURE, parse_png
+from .svg import parse_svg
+from .text import looks_like_token, looks_like_url, parse_token, parse_url
+
+_XML_WHITESPACE = b" \t\r\n"
+
+
+def parse_input(data: bytes, *, limits: Limits, media_type: str | None = None) -> ParsedInput:
+    """Find the credential in `data`; raise MalformedInput/UnsupportedInput if there is none."""
+    if len(data) > limits.max_input_bytes:
+        raise MalformedInput(
+            f"The file is too large ({len(data)} bytes; the limit is {limits.max_input_bytes}).",
+            code="parse.too_large",
+        )
+    if data.startswith(PNG_SIGNATURE[:4]):
+        return parse_png(data, limits=limits)
+    markup = data.removeprefix(UTF8_BOM).lstrip(_XML_WHITESPACE)
+    if markup.startswith(b"<"):
+        return parse_svg(data, limits=limits)
+    text = decode_utf8(data).strip()
+    if not text:
+        raise MalformedInput("The file is empty.", code="parse.empty")
+    if text[0] in "{[":
+        return _json(data, limits=limits)
+    if looks_like_url(text):
+        return ParsedInput("url", url=parse_url(text))
+    if looks_like_token(text):
+        return ParsedInput("jwt", token=parse_token(text, limits=limits))
+    raise MalformedInput(_unrecognised_message(media_type), code="parse.unrecognised")
+
+
+def _json(data: bytes, *, limits: Limits) -> ParsedInput:
+    value = load_json(data, limits=limits)
+    if isinstance(value, dict):
+        return ParsedInput("json", document=value)
+    if len(value) > limits.max_nested_credentials:
+        raise MalformedInput(
+            f"The file lists {len(value)} credentials; at most "
+            f"{limits.max_nested_credentials} can be imported at once.",
+            code="parse.too_large",
+        )
+    return ParsedInput("json", documents=tuple(value))
+
+
+def _unrecognised_message(media_type: str | None) -> str:
+    base = (
+        "This is not a credential this wallet can read: expected JSON, a signed token (JWT), "
+        "a baked PNG or SVG badge image, or an http(s) link."
+    )
+    if media_type:
+        return f"{base} (The file was labelled '{media_type[:80]}'.)"
+    return base

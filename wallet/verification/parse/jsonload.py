@@ -1,0 +1,164 @@
+"""Strict JSON loading with caps on size and nesting, safe for hostile input.
+
+Python's json module recurses once per nesting level, so depth is measured on a bracket
+skeleton of the raw bytes *before* parsing: a 100,000-deep `[[[[` is refused without ever
+building a frame for it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from itertools import accumulate
+from typing import Any
+
+from ..errors import MalformedInput
+from ..limits import Limits
+
+UTF8_BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+# A JSON string, or an unterminated one running to the end; unambiguous, so linear time.
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
+_NOT_BRACKET = re.compile(rb"[^\[\]{}]+")
+_DEPTH_STEP = [0] * 256
+_DEPTH_STEP[ord("[")] = _DEPTH_STEP[ord("{")] = 1
+_DEPTH_STEP[ord("]")] = _DEPTH_STEP[ord("}")] = -1
+# Only when an escaped surrogate appears is the full (slower) surrogate check worth running.
+_ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def decode_utf8(data: bytes) -> str:
+    """Bytes to text: UTF-8 only (RFC 8259, OB 3.0 §5), a leading BOM tolerated."""
+    if data.startswith(UTF16_BOMS):
+        raise MalformedInput(
+            "The file is encoded as UTF-16; credentials must be UTF-8.", code="parse.encoding"
+        )
+    if data.startswith(UTF8_BOM):
+        data = data[len(UTF8_BOM) :]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MalformedInput(
+            "The file is not valid UTF-8 text.",
+            code="parse.encoding",
+            detail=f"invalid byte at offset {exc.start}",
+        ) from exc
+
+
+def json_depth(raw: bytes) -> int:
+    """Deepest bracket nesting outside strings; never recurses, memory linear in the input."""
+    skeleton = _NOT_BRACKET.sub(b"", _STRING.sub(b"", raw))
+    return max(accumulate(map(_DEPTH_STEP.__getitem__, skeleton)), default=0)
+
+
+def load_json(data: bytes | str, *, limits: Limits) -> Any:
+    """Parse a JSON object, or an array of objects, refusing anything ambiguous or oversized.
+
+    Refused (MalformedInput): more than `limits.max_input_bytes`, nesting deeper than
+    `limits.max_json_depth`, invalid UTF-8, duplicate keys, NaN/Infinity or numbers that
+    overflow to infinity, unpaired surrogates, and a top level that is not an object or a
+    non-empty array of objects.
+    """
+    raw = _as_bytes(data)
+    if len(raw) > limits.max_input_bytes:
+        raise MalformedInput(
+            f"The JSON is too large ({len(raw)} bytes; the limit is {limits.max_input_bytes}).",
+            code="parse.too_large",
+        )
+    text = decode_utf8(raw)
+    depth = json_depth(raw)
+    if depth > limits.max_json_depth:
+        raise MalformedInput(
+            f"The JSON is nested too deeply (more than {limits.max_json_depth} levels).",
+            code="parse.json_depth",
+            detail=f"depth {depth}",
+        )
+    value = _decode(text)
+    if _ESCAPED_SURROGATE.search(raw):
+        _refuse_unpaired_surrogates(value)
+    _check_top_level(value)
+    return value
+
+
+def _as_bytes(data: bytes | str) -> bytes:
+    if isinstance(data, bytes | bytearray | memoryview):
+        return bytes(data)
+    try:
+        return data.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise MalformedInput(
+            "The text contains characters that cannot be encoded as UTF-8.", code="parse.encoding"
+        ) from exc
+
+
+def _decode(text: str) -> Any:
+    try:
+        return json.loads(
+            text,
+            object_pairs_hook=_object_without_duplicates,
+            parse_constant=_refuse_constant,
+            parse_float=_finite_float,
+        )
+    except json.JSONDecodeError as exc:
+        raise MalformedInput(
+            f"The JSON is not well-formed: {exc.msg} (line {exc.lineno}, column {exc.colno}).",
+            code="parse.json_invalid",
+        ) from exc
+    except ValueError as exc:
+        # Integers beyond Python's digit limit land here rather than in JSONDecodeError.
+        raise MalformedInput(
+            "The JSON contains a number that is too long.", code="parse.json_number"
+        ) from exc
+    except RecursionError as exc:
+        # The skeleton check should make this unreachable; kept so no RecursionError escapes.
+        raise MalformedInput("The JSON is nested too deeply.", code="parse.json_depth") from exc
+
+
+def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            # Two parsers may keep different copies: the signed value and the shown one differ.
+            raise MalformedInput(
+                f"The JSON repeats the key '{key[:80]}' in one object.",
+                code="parse.json_duplicate_key",
+            )
+        result[key] = value
+    return result
+
+
+def _refuse_constant(name: str) -> Any:
+    raise MalformedInput(
+        f"The JSON contains '{name}', which is not valid JSON.", code="parse.json_number"
+    )
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise MalformedInput(
+            "The JSON contains a number too large to represent.", code="parse.json_number"
+        )
+    return value
+
+
+def _refuse_unpaired_surrogates(value: Any) -> None:
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise MalformedInput(
+            "The JSON contains an unpaired UTF-16 surrogate escape.", code="parse.encoding"
+        ) from exc
+
+
+def _check_top_level(value: Any) -> None:
+    if isinstance(value, dict):
+        return
+    if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+        return
+    raise MalformedInput(
+        "The JSON must be an object (one credential) or a list of objects.",
+        code="parse.json_top_level",
+    )

@@ -1,0 +1,26 @@
+"""What parsing hands to the rest of the pipeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+CONTAINERS = ("json", "jwt", "png", "svg", "url")
+
+
+@dataclass(frozen=True)
+class ParsedInput:
+    """The credential as found, not yet verified.
+
+    Exactly one of `document`, `token`, `url`, `documents` is the credential, except for an
+    OB 2.0 hosted badge baked in an SVG, which carries both the assertion (`document`) and
+    the link it is hosted at (`url`). `documents` holds a JSON array of credentials (a
+    migration file); `baked_as` says which baking ("ob3", "clr", "ob2") an image used.
+    """
+
+    container: str
+    document: dict[str, Any] | None = None
+    token: str | None = None
+    url: str | None = None
+    documents: tuple[dict[str, Any], ...] = ()
+    baked_as: str | None = None

@@ -1,0 +1,100 @@
+"""Text forms a credential can take: compact JWS, link, JSON; shared by files and baked images."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from ..errors import MalformedInput, UnsupportedInput
+from ..limits import Limits
+from ..proofs.jose import decode_compact
+from .jsonload import load_json
+from .model import ParsedInput
+
+MAX_URL_LENGTH = 8192
+
+_TOKEN_LIKE = re.compile(r"[A-Za-z0-9_=-]+(?:\.[A-Za-z0-9_=-]*)+")
+_COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def looks_like_token(text: str) -> bool:
+    return _TOKEN_LIKE.fullmatch(text) is not None
+
+
+def looks_like_url(text: str) -> bool:
+    return _SCHEME.match(text) is not None
+
+
+def parse_token(text: str, *, limits: Limits) -> str:
+    """Check a compact JWS's shape and decode its header and payload; return it trimmed.
+
+    Only shape is checked here: the signature, algorithm and claims are the proof step's job.
+    """
+    token = text.strip()
+    parts = token.split(".")
+    if len(parts) == 5:
+        raise UnsupportedInput(
+            "This is an encrypted token (JWE); only signed tokens (JWS) can be verified.",
+            code="parse.jwe",
+        )
+    if len(parts) != 3 or not _COMPACT_JWS.fullmatch(token):
+        raise MalformedInput(
+            f"This looks like a token but has {len(parts)} parts; a signed token (compact JWS) "
+            "has exactly three base64url parts separated by dots.",
+            code="parse.jwt_invalid",
+        )
+    jws = decode_compact(token)
+    if not isinstance(jws.header.get("alg"), str):
+        raise MalformedInput("The token's header names no algorithm.", code="parse.jwt_invalid")
+    if not isinstance(load_json(jws.payload, limits=limits), dict):
+        raise MalformedInput("The token's payload is not a JSON object.", code="parse.jwt_invalid")
+    return token
+
+
+def parse_url(text: str) -> str:
+    """Accept a single absolute http(s) link; anything else (file:, javascript:) is refused."""
+    url = text.strip()
+    if len(url) > MAX_URL_LENGTH:
+        raise MalformedInput("The link is too long.", code="parse.url_invalid")
+    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in url):
+        raise MalformedInput(
+            "A link must be one line with no spaces or control characters.",
+            code="parse.url_invalid",
+        )
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError as exc:
+        raise MalformedInput("The link is not a valid URL.", code="parse.url_invalid") from exc
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise MalformedInput(
+            f"Only http and https links can be imported, not '{scheme[:20]}:' links.",
+            code="parse.url_scheme",
+        )
+    if not hostname:
+        raise MalformedInput("The link names no host.", code="parse.url_invalid")
+    return url
+
+
+def parse_text_payload(text: str, *, limits: Limits, container: str, baked_as: str) -> ParsedInput:
+    """What an image carries: JSON starts with `{`, a link with `http`, else a compact JWS."""
+    payload = text.strip()
+    if not payload:
+        raise MalformedInput(
+            "The image's badge data is empty.", code="parse.baked_empty", detail=baked_as
+        )
+    if payload.startswith("{"):
+        document = load_json(payload, limits=limits)
+        return ParsedInput(container, document=document, baked_as=baked_as)
+    if payload[:4].lower() == "http":
+        return ParsedInput(container, url=parse_url(payload), baked_as=baked_as)
+    if looks_like_token(payload):
+        return ParsedInput(container, token=parse_token(payload, limits=limits), baked_as=baked_as)
+    raise MalformedInput(
+        "The image's badge data is neither a JSON credential, a link, nor a signed token.",
+        code="parse.baked_unrecognised",
+        detail=baked_as,
+    )
