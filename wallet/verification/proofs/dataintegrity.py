@@ -14,6 +14,7 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -383,11 +384,7 @@ def _key_checks(
     try:
         method = _resolve(vm_id, fetcher=options.fetcher, purpose=purpose, limits=options.limits)
     except UnsupportedKey as exc:
-        owner = vm_id.partition("#")[0]
-        if issuer_id and _bindable(issuer_id) and owner != issuer_id:
-            # Whatever that key is, it is named under another identifier than the issuer's.
-            return [_controller_mismatch(vm_id, owner, issuer_id, detail=exc.message)], None
-        return [_fail(exc.code, exc.message, exc.implies, detail=exc.detail, name="key")], None
+        return [key_failure(exc, vm_id, issuer_id)], None
     except KeyResolutionError as exc:
         return [
             _fail(
@@ -398,7 +395,21 @@ def _key_checks(
                 name="key",
             )
         ], None
-    return [_binding_check(method, issuer_id)], method
+    return [binding_check(method, issuer_id)], method
+
+
+def key_failure(exc: UnsupportedKey, vm_id: str, issuer_id: str | None) -> Check:
+    """An unsupported key named under another identifier than the issuer's is not the issuer's,
+    whatever it is: that is a wrong key (INVALID_SIGNATURE), not an unsupported one."""
+    owner = vm_id.partition("#")[0]
+    if issuer_id and _bindable(issuer_id) and owner != issuer_id:
+        return _controller_mismatch(vm_id, owner, issuer_id, detail=exc.message)
+    return _fail(exc.code, exc.message, exc.implies, detail=exc.detail, name="key")
+
+
+def _same_origin(a: str, b: str) -> bool:
+    x, y = urlsplit(a), urlsplit(b)
+    return bool(x.netloc) and (x.scheme, x.netloc.lower()) == (y.scheme, y.netloc.lower())
 
 
 def _controller_mismatch(vm_id: str, controller: str, issuer_id: str, detail: str = "") -> Check:
@@ -418,7 +429,7 @@ def _unbindable_message(issuer_id: str) -> str:
     )
 
 
-def _binding_check(method: VerificationMethod, issuer_id: str | None) -> Check:
+def binding_check(method: VerificationMethod, issuer_id: str | None) -> Check:
     asserted = method.binding == "asserted"
     if issuer_id is None:
         if asserted:
@@ -430,6 +441,13 @@ def _binding_check(method: VerificationMethod, issuer_id: str | None) -> Check:
             )
         return passed(
             "key", "key.resolved", f"The signing key was found ({method.type}).", method.id
+        )
+    if method.binding == "hosted" and _same_origin(method.id, issuer_id):
+        return passed(
+            "key",
+            "key.controller_matches",
+            "The signing key is published by the issuer's site.",
+            method.id,
         )
     if method.controller != issuer_id:
         if _bindable(issuer_id):
