@@ -17,9 +17,9 @@ from .contexts import load_context
 from .errors import MalformedInput, UnsupportedInput, VerificationInputError
 from .fetch import FetchError
 from .options import VerifyOptions
-from .parse import classify, parse_input
+from .parse import classify, credential_from_jwt_payload, parse_input
 from .proofs import dataintegrity, jose, ob2
-from .report import Check, Report, Verdict, failed, passed, skipped, warning
+from .report import Check, Report, Status, Verdict, failed, passed, skipped, warning
 from .structure import as_list, iter_endorsements, types_of
 
 # Endorsements can endorse endorsements; past this depth the rest are reported, not verified.
@@ -119,7 +119,13 @@ def _verify_bytes(
 ) -> Report:
     parsed = parse_input(data, limits=options.limits, media_type=media_type)
     report.container = parsed.container
+    if parsed.documents:
+        report.format = "bundle"
+        _verify_children(list(parsed.documents), options, report, 0, "file")
+        return report
     if parsed.document is not None:
+        if parsed.url is not None and classify(parsed.document) == "ob2":
+            return _verify_ob2(report, options, assertion=parsed.document, url=parsed.url)
         return _verify_document(parsed.document, options, report, 0)
     if parsed.token is not None:
         return _verify_token(parsed.token, options, report, 0)
@@ -222,7 +228,7 @@ def _verify_document(document: Any, options: VerifyOptions, report: Report, dept
         report.format = "vp"
         return _verify_presentation(document, options, report, depth)
     if kind in ("ob3", "clr2", "endorsement", "vc"):
-        report.format = kind
+        report.format = structure.claimed_kind(document, kind)
         return _verify_credential(document, options, report, depth, via_jwt=False)
     report.add(
         failed(
@@ -245,8 +251,7 @@ def _verify_token(token: str, options: VerifyOptions, report: Report, depth: int
         )
     if isinstance(payload.get("vp"), dict):
         return _verify_jwt_presentation(token, payload, options, report, depth)
-    claimed = payload.get("vc") if isinstance(payload.get("vc"), dict) else payload
-    if classify(claimed) == "ob2":
+    if classify(credential_from_jwt_payload(payload)) == "ob2":
         return _verify_ob2(report, options, token=token)
     credential: dict[str, Any] | None = None
 
@@ -260,7 +265,9 @@ def _verify_token(token: str, options: VerifyOptions, report: Report, depth: int
         return report
     report.credential = credential
     kind = classify(credential)
-    report.format = kind if kind in ("ob3", "clr2", "endorsement", "vc") else "vc"
+    report.format = structure.claimed_kind(
+        credential, kind if kind in ("ob3", "clr2", "endorsement") else "vc"
+    )
     return _verify_credential(credential, options, report, depth, via_jwt=True)
 
 
@@ -307,7 +314,7 @@ def _check_jsonld(document: dict[str, Any], report: Report) -> None:
     unknown = False
     for entry in structure.context_list(document):
         if isinstance(entry, str):
-            if not _step(report, "context", lambda url=entry: load_context(url)):
+            if not _step(report, "context", lambda url=entry: _known_context(url)):
                 unknown = True
     if unknown:
         return
@@ -319,6 +326,10 @@ def _check_jsonld(document: dict[str, Any], report: Report) -> None:
                 "Every property of the credential is defined by its contexts.",
             )
         )
+
+
+def _known_context(url: str) -> None:
+    load_context(url)
 
 
 def _check_embedded_proofs(
@@ -345,15 +356,32 @@ def _check_embedded_proofs(
     _step(
         report,
         "proof",
-        lambda: dataintegrity.verify_proofs(
-            document,
-            options=options,
-            purpose=purpose,
-            issuer_id=controller,
-            challenge=challenge,
-            domain=domain,
+        lambda: _any_supported_proof(
+            dataintegrity.verify_proofs(
+                document,
+                options=options,
+                purpose=purpose,
+                issuer_id=controller,
+                challenge=challenge,
+                domain=domain,
+            )
         ),
     )
+
+
+def _any_supported_proof(found: list[Check]) -> list[Check]:
+    """OB 3.0: a verifier MAY use any one proof. One we cannot read beside one that verifies
+    is a warning; a proof that fails outright still fails."""
+    verified = any(c.code == "proof.signature_valid" and c.status is Status.PASS for c in found)
+    other = [c for c in found if c.status is Status.FAIL and c.implies is not Verdict.UNSUPPORTED]
+    if not verified or other:
+        return found
+    return [
+        warning("proof", c.code, c.message, c.detail)
+        if c.status is Status.FAIL and c.implies is Verdict.UNSUPPORTED
+        else c
+        for c in found
+    ]
 
 
 def _check_refresh(document: dict[str, Any], report: Report) -> None:

@@ -30,6 +30,15 @@ _CLR_CONTEXT = re.compile(
 OB_TYPES = ("AchievementCredential", "OpenBadgeCredential")
 CLR_TYPES = ("ClrCredential",)
 ENDORSEMENT_TYPES = ("EndorsementCredential",)
+# OB 3.0 IdentityObject.identityType (schema $defs.IdentityObject); "ext:" names extend it.
+IDENTITY_TYPES = frozenset(
+    {
+        "name", "sourcedId", "systemId", "productId", "userName", "accountId", "emailAddress",
+        "nationalIdentityNumber", "isbn", "issn", "lisSourcedId", "oneRosterSourcedId",
+        "sisSourcedId", "ltiContextId", "ltiDeploymentId", "ltiToolId", "ltiPlatformId",
+        "ltiUserId", "identifier",
+    }
+)  # fmt: skip
 
 
 def as_list(value: Any) -> list[Any]:
@@ -37,6 +46,15 @@ def as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
+
+
+def claimed_kind(document: dict[str, Any], kind: str) -> str:
+    """A generic VC that declares the Open Badges context claims to be one: judge it as one."""
+    contexts = context_list(document)
+    if kind == "vc" and len(contexts) > 1 and isinstance(contexts[1], str):
+        if _OB_CONTEXT.match(contexts[1]):
+            return "ob3"
+    return kind
 
 
 def types_of(value: Any) -> list[str]:
@@ -200,10 +218,13 @@ def _check_required(document: dict[str, Any], kind: str) -> list[Check]:
             )
         )
     elif not is_v1 and kind != "vc" and not document.get("validFrom"):
+        # Open Badges requires validFrom; the VC 2.0 data model does not, and a signed
+        # credential without it still says everything else it says.
         checks.append(
-            _malformed(
-                "structure.required_missing",
-                "The credential has no 'validFrom' date, which it must have.",
+            warning(
+                "structure",
+                "structure.valid_from_missing",
+                "The credential does not say from when it is valid, as Open Badges asks.",
                 "missing property validFrom",
             )
         )
@@ -290,12 +311,38 @@ def _check_achievement_subject(document: dict[str, Any]) -> list[Check]:
 def _check_subject_parts(subject: dict[str, Any]) -> list[Check]:
     checks: list[Check] = []
     for i, identifier in enumerate(as_list(subject.get("identifier"))):
-        checks += _require_type(identifier, "IdentityObject", f"credentialSubject.identifier[{i}]")
+        checks += _check_identity_object(identifier, f"credentialSubject.identifier[{i}]")
     for i, result in enumerate(as_list(subject.get("result"))):
         checks += _require_type(result, "Result", f"credentialSubject.result[{i}]")
     source = subject.get("source")
     if isinstance(source, dict):
         checks += _check_profile(source, "credentialSubject.source")
+    return checks
+
+
+def _check_identity_object(identifier: Any, where: str) -> list[Check]:
+    checks = _require_type(identifier, "IdentityObject", where)
+    if checks or not isinstance(identifier, dict):
+        return checks
+    kind = identifier.get("identityType")
+    if not isinstance(kind, str) or not (kind in IDENTITY_TYPES or kind.startswith("ext:")):
+        checks.append(
+            _malformed(
+                "structure.identity_type_invalid",
+                "An identifier of the earner has a type Open Badges does not define.",
+                f"{where}.identityType: {kind!r}",
+            )
+        )
+    if not isinstance(identifier.get("hashed"), bool) or not isinstance(
+        identifier.get("identityHash"), str
+    ):
+        checks.append(
+            _malformed(
+                "structure.identity_invalid",
+                "An identifier of the earner is incomplete.",
+                f"{where} needs a boolean 'hashed' and a string 'identityHash'",
+            )
+        )
     return checks
 
 
