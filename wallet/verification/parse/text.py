@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from ..errors import MalformedInput, UnsupportedInput
 from ..limits import Limits
-from ..proofs.jose import decode_compact
+from ..proofs.jose import b64url_decode, decode_compact
 from .jsonload import load_json
 from .model import ParsedInput
 
@@ -38,17 +38,27 @@ def parse_token(text: str, *, limits: Limits) -> str:
             "This is an encrypted token (JWE); only signed tokens (JWS) can be verified.",
             code="parse.jwe",
         )
-    if len(parts) != 3 or not _COMPACT_JWS.fullmatch(token):
+    if len(parts) != 3:
         raise MalformedInput(
             f"This looks like a token but has {len(parts)} parts; a signed token (compact JWS) "
             "has exactly three base64url parts separated by dots.",
             code="parse.jwt_invalid",
         )
+    if not _COMPACT_JWS.fullmatch(token):
+        raise MalformedInput(
+            "The token has an empty part or characters outside base64url (no padding).",
+            code="parse.jwt_invalid",
+        )
+    # Capped loading first: a hostile header or payload nested 100,000 deep must not reach an
+    # uncapped json.loads (RecursionError) and duplicate keys must be refused.
+    header = load_json(b64url_decode(parts[0]), limits=limits)
+    if not isinstance(header, dict):
+        raise MalformedInput("The token's header is not a JSON object.", code="parse.jwt_invalid")
+    if not isinstance(load_json(b64url_decode(parts[1]), limits=limits), dict):
+        raise MalformedInput("The token's payload is not a JSON object.", code="parse.jwt_invalid")
     jws = decode_compact(token)
     if not isinstance(jws.header.get("alg"), str):
         raise MalformedInput("The token's header names no algorithm.", code="parse.jwt_invalid")
-    if not isinstance(load_json(jws.payload, limits=limits), dict):
-        raise MalformedInput("The token's payload is not a JSON object.", code="parse.jwt_invalid")
     return token
 
 
