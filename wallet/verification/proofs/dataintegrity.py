@@ -14,7 +14,6 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -26,8 +25,9 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 
 from .. import canon
 from ..errors import VerificationInputError
-from ..keys import KeyResolutionError, UnsupportedKey, VerificationMethod
+from ..keys import KeyResolutionError, VerificationMethod
 from ..keys import resolve_verification_method as _resolve
+from ..keys.binding import binding_check, key_failure
 from ..multiformats import multibase_decode, multibase_encode
 from ..options import VerifyOptions
 from ..report import Check, Verdict, failed, passed, warning
@@ -53,10 +53,6 @@ SUITES: dict[tuple[str, str | None], Suite] = {
 }
 
 _XSD_DATETIME = re.compile(r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$")
-
-# Issuer identifiers that can name their keys (a DID document, an HTTPS controller document).
-# A urn:uuid issuer cannot, so its key can only be taken on trust: a warning, not a failure.
-_BINDABLE_SCHEMES = ("did:", "https:", "http:")
 
 
 class ProofError(VerificationInputError):
@@ -249,7 +245,21 @@ def verify_proofs(
             challenge=challenge,
             domain=domain,
         )
-    return checks
+    return _tolerate_unknown_proofs(checks)
+
+
+def _tolerate_unknown_proofs(checks: list[Check]) -> list[Check]:
+    """A proof set may hold proofs for other verifiers (VC-DI: a verifier may use any one).
+
+    A proof of a kind we cannot check is then a warning, as long as another proof verified;
+    a proof we can check that fails still fails.
+    """
+    if not any(c.code == "proof.signature_valid" for c in checks):
+        return checks
+    return [
+        warning(c.name, c.code, c.message, c.detail) if c.code == "proof.unsupported_suite" else c
+        for c in checks
+    ]
 
 
 def _fail(
@@ -271,6 +281,15 @@ def _verify_one(
 ) -> list[Check]:
     if not isinstance(proof, dict):
         return [_fail("proof.malformed", f"The {label} is not a JSON object.", Verdict.MALFORMED)]
+    missing = [name for name in ("type", "proofPurpose") if not proof.get(name)]
+    if missing:
+        return [
+            _fail(
+                "proof.malformed",
+                f"The {label} lacks {' and '.join(missing)}.",
+                Verdict.MALFORMED,
+            )
+        ]
     suite = SUITES.get((proof.get("type"), proof.get("cryptosuite")))  # type: ignore[arg-type]
     if suite is None:
         kind = proof.get("cryptosuite") or proof.get("type")
@@ -365,10 +384,6 @@ def _option_checks(
     return found
 
 
-def _bindable(identifier: str) -> bool:
-    return identifier.startswith(_BINDABLE_SCHEMES)
-
-
 def _key_checks(
     vm_id: Any, *, label: str, options: VerifyOptions, purpose: str, issuer_id: str | None
 ) -> tuple[list[Check], VerificationMethod | None]:
@@ -383,91 +398,9 @@ def _key_checks(
         ], None
     try:
         method = _resolve(vm_id, fetcher=options.fetcher, purpose=purpose, limits=options.limits)
-    except UnsupportedKey as exc:
-        return [key_failure(exc, vm_id, issuer_id)], None
     except KeyResolutionError as exc:
-        return [
-            _fail(
-                exc.code,
-                exc.message,
-                exc.implies,
-                detail=f"{vm_id}: {exc.detail}".rstrip(": "),
-                name="key",
-            )
-        ], None
-    return [binding_check(method, issuer_id)], method
-
-
-def key_failure(exc: UnsupportedKey, vm_id: str, issuer_id: str | None) -> Check:
-    """An unsupported key named under another identifier than the issuer's is not the issuer's,
-    whatever it is: that is a wrong key (INVALID_SIGNATURE), not an unsupported one."""
-    owner = vm_id.partition("#")[0]
-    if issuer_id and _bindable(issuer_id) and owner != issuer_id:
-        return _controller_mismatch(vm_id, owner, issuer_id, detail=exc.message)
-    return _fail(exc.code, exc.message, exc.implies, detail=exc.detail, name="key")
-
-
-def _same_origin(a: str, b: str) -> bool:
-    x, y = urlsplit(a), urlsplit(b)
-    return bool(x.netloc) and (x.scheme, x.netloc.lower()) == (y.scheme, y.netloc.lower())
-
-
-def _controller_mismatch(vm_id: str, controller: str, issuer_id: str, detail: str = "") -> Check:
-    return _fail(
-        "key.controller_mismatch",
-        f"The signing key belongs to {controller}, not to the issuer {issuer_id}.",
-        Verdict.INVALID_SIGNATURE,
-        detail=detail or vm_id,
-        name="key",
-    )
-
-
-def _unbindable_message(issuer_id: str) -> str:
-    return (
-        f"The issuer's identifier ({issuer_id}) cannot be looked up, "
-        "so the signing key could not be tied to the issuer."
-    )
-
-
-def binding_check(method: VerificationMethod, issuer_id: str | None) -> Check:
-    asserted = method.binding == "asserted"
-    if issuer_id is None:
-        if asserted:
-            return warning(
-                "key",
-                "key.issuer_unverified",
-                "The signing key could not be looked up with its owner.",
-                method.id,
-            )
-        return passed(
-            "key", "key.resolved", f"The signing key was found ({method.type}).", method.id
-        )
-    if method.binding == "hosted" and _same_origin(method.id, issuer_id):
-        return passed(
-            "key",
-            "key.controller_matches",
-            "The signing key is published by the issuer's site.",
-            method.id,
-        )
-    if method.controller != issuer_id:
-        if _bindable(issuer_id):
-            return _controller_mismatch(method.id, method.controller, issuer_id)
-        return warning(
-            "key",
-            "key.issuer_unverified",
-            _unbindable_message(issuer_id),
-            f"key {method.id} is controlled by {method.controller}",
-        )
-    if asserted:
-        return warning(
-            "key",
-            "key.issuer_unverified",
-            _unbindable_message(issuer_id),
-            f"key {method.id} is only named by its identifier",
-        )
-    return passed(
-        "key", "key.controller_matches", "The signing key belongs to the issuer.", method.id
-    )
+        return [key_failure(exc, vm_id, issuer_id)], None
+    return [binding_check(method, issuer_id, options=options, purpose=purpose)], method
 
 
 def _signature_check(

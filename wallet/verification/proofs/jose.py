@@ -22,6 +22,18 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 
 from ..errors import MalformedInput, UnsupportedInput, VerificationInputError
 from ..fetch import NullFetcher
+from ..keys import (
+    InvalidKey,
+    KeyNotFound,
+    KeyResolutionError,
+    VerificationMethod,
+    did_jwk_from_key,
+    key_from_jwk,
+    resolve_verification_method,
+    same_key,
+)
+from ..keys.binding import binding_check, key_failure
+from ..keys.documents import fetch_document
 from ..report import Check, Verdict, failed, passed, warning
 
 # Never "none", never HMAC: a shared secret proves nothing about an issuer.
@@ -299,8 +311,6 @@ def _claim_agrees(claim: str, value: Any, field_name: str, expected: Any) -> lis
 
 def _token_key(jws: CompactJws, issuer_id: str | None, options: Any) -> tuple[list[Check], Any]:
     """Find the signing key from `kid` (DID URL or https URL), `jwk`, or a did:key/jwk issuer."""
-    from ..keys import KeyResolutionError, UnsupportedKey
-    from .dataintegrity import binding_check, key_failure
 
     kid = jws.header.get("kid")
     jwk = jws.header.get("jwk")
@@ -320,18 +330,12 @@ def _token_key(jws: CompactJws, issuer_id: str | None, options: Any) -> tuple[li
                     Verdict.INVALID_SIGNATURE,
                 )
             ], None
-    except UnsupportedKey as exc:
-        return [key_failure(exc, str(kid), issuer_id)], None
     except KeyResolutionError as exc:
-        return [
-            failed("key", exc.code, exc.message, exc.implies, f"kid {kid!r}: {exc.detail}")
-        ], None
-    return [binding_check(method, issuer_id)], method
+        return [key_failure(exc, str(kid or issuer_id), issuer_id)], None
+    return [binding_check(method, issuer_id, options=options)], method
 
 
 def _resolve(vm_id: str, options: Any) -> Any:
-    from ..keys import resolve_verification_method
-
     return resolve_verification_method(
         vm_id, fetcher=options.fetcher, purpose="assertionMethod", limits=options.limits
     )
@@ -350,9 +354,6 @@ def _method_from_kid(kid: str, issuer_id: str | None, options: Any) -> Any:
 
 def _hosted_jwk(kid: str, options: Any) -> Any:
     """A kid URL that serves a bare JWK (or a JWK Set): its controller is the URL's owner."""
-    from ..keys import VerificationMethod, key_from_jwk
-    from ..keys.documents import fetch_document
-    from ..keys.errors import InvalidKey, KeyNotFound
 
     document = fetch_document(kid.partition("#")[0], fetcher=options.fetcher, limits=options.limits)
     if "keys" in document and isinstance(document["keys"], list):
@@ -386,8 +387,6 @@ def _embedded_jwk(jwk: Any, issuer_id: str | None) -> tuple[list[Check], Any]:
     signature is checked but the result is a warning: the token may be intact, yet anyone
     could have made it.
     """
-    from ..keys import VerificationMethod, did_jwk_from_key, key_from_jwk, same_key
-    from ..keys.errors import KeyResolutionError
 
     try:
         key = key_from_jwk(jwk)

@@ -1,0 +1,156 @@
+"""Is the signing key the issuer's? The check that turns "a valid signature" into "issued by".
+
+The key's controller must be the issuer. When it is another identifier, the issuer may still
+authorise the key: its DID or controller document can list it (by reference) under the
+proof's relationship (CID 1.0). An issuer identifier that cannot name keys at all (urn:uuid),
+or whose URL publishes no key list, leaves the tie unverified: a warning, never a pass.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..fetch import did_web_to_url
+from ..limits import Limits
+from ..report import Check, Verdict, failed, passed, warning
+from .documents import VerificationMethod, authorised_ids, fetch_document
+from .errors import KeyResolutionError, KeyUnreachable, UnsupportedKey
+
+# Identifiers that can name their keys: a DID (its document) or a URL (its controller document).
+_BINDABLE_SCHEMES = ("did:", "https:", "http:")
+# DIDs whose document is derived from the identifier: it lists no other key than its own.
+_SELF_CERTIFYING = ("did:key:", "did:jwk:")
+
+
+def bindable(identifier: str) -> bool:
+    return identifier.startswith(_BINDABLE_SCHEMES)
+
+
+def same_origin(a: str, b: str) -> bool:
+    x, y = urlsplit(a), urlsplit(b)
+    return bool(x.netloc) and (x.scheme, x.netloc.lower()) == (y.scheme, y.netloc.lower())
+
+
+def controller_mismatch(vm_id: str, controller: str, issuer_id: str, detail: str = "") -> Check:
+    return failed(
+        "key",
+        "key.controller_mismatch",
+        f"The signing key belongs to {controller or 'an unknown party'}, "
+        f"not to the issuer {issuer_id}.",
+        Verdict.INVALID_SIGNATURE,
+        detail or vm_id,
+    )
+
+
+def _unverified(issuer_id: str, detail: str, why: str = "cannot be looked up") -> Check:
+    return warning(
+        "key",
+        "key.issuer_unverified",
+        f"The issuer's identifier ({issuer_id}) {why}, "
+        "so the signing key could not be tied to the issuer.",
+        detail,
+    )
+
+
+def key_failure(exc: KeyResolutionError, vm_id: str, issuer_id: str | None) -> Check:
+    """The check for a key that did not resolve.
+
+    An unsupported key named under another identifier than a bindable issuer's is not the
+    issuer's, whatever it is: a wrong key (INVALID_SIGNATURE), not an unsupported one.
+    """
+    owner = vm_id.partition("#")[0]
+    if isinstance(exc, UnsupportedKey) and issuer_id and bindable(issuer_id) and owner != issuer_id:
+        return controller_mismatch(vm_id, owner, issuer_id, detail=exc.message)
+    return failed("key", exc.code, exc.message, exc.implies, f"{vm_id}: {exc.detail}".rstrip(": "))
+
+
+def binding_check(
+    method: VerificationMethod,
+    issuer_id: str | None,
+    *,
+    options: Any = None,
+    purpose: str = "assertionMethod",
+) -> Check:
+    """One "key" check: pass, a warning (tie unverifiable) or a failure (not the issuer's key).
+
+    `options` (fetcher, limits) lets a key controlled by someone else be confirmed through the
+    issuer's own document; without it such a key fails.
+    """
+    asserted = method.binding == "asserted"
+    if issuer_id is None:
+        if asserted:
+            return warning(
+                "key",
+                "key.issuer_unverified",
+                "The signing key's owner cannot be looked up.",
+                method.id,
+            )
+        return passed(
+            "key", "key.resolved", f"The signing key was found ({method.type}).", method.id
+        )
+    if method.binding == "hosted" and same_origin(method.id, issuer_id):
+        return passed(
+            "key",
+            "key.controller_matches",
+            "The signing key is published by the issuer's site.",
+            method.id,
+        )
+    if method.controller == issuer_id:
+        if asserted:
+            return _unverified(issuer_id, f"key {method.id} is only named by its identifier")
+        return passed(
+            "key", "key.controller_matches", "The signing key belongs to the issuer.", method.id
+        )
+    if not bindable(issuer_id):
+        return _unverified(issuer_id, f"key {method.id} is controlled by {method.controller}")
+    if issuer_id.startswith(_SELF_CERTIFYING) or options is None:
+        return controller_mismatch(method.id, method.controller, issuer_id)
+    return _confirm_with_issuer(method, issuer_id, options=options, purpose=purpose)
+
+
+def _issuer_document_url(issuer_id: str) -> str | None:
+    if issuer_id.startswith("did:web:"):
+        try:
+            return did_web_to_url(issuer_id)
+        except ValueError:
+            return None
+    return issuer_id if issuer_id.startswith(("https:", "http:")) else None
+
+
+def _confirm_with_issuer(
+    method: VerificationMethod, issuer_id: str, *, options: Any, purpose: str
+) -> Check:
+    url = _issuer_document_url(issuer_id)
+    if url is None:
+        return controller_mismatch(method.id, method.controller, issuer_id)
+    limits = getattr(options, "limits", None) or Limits()
+    try:
+        document = fetch_document(url, fetcher=options.fetcher, limits=limits)
+    except KeyUnreachable as exc:
+        return failed(
+            "key",
+            "key.issuer_unreachable",
+            f"The issuer's document ({url}) could not be fetched to confirm the signing key.",
+            Verdict.ISSUER_UNREACHABLE,
+            exc.detail,
+        )
+    except KeyResolutionError as exc:
+        return _unverified(issuer_id, f"{url}: {exc.message}", "publishes no list of its keys")
+    if document.get("id") != issuer_id or purpose not in document:
+        return _unverified(
+            issuer_id, f"{url} lists no {purpose} keys", "publishes no list of its keys"
+        )
+    if method.id in authorised_ids(document, purpose):
+        return passed(
+            "key",
+            "key.authorised_by_issuer",
+            "The issuer's document lists the signing key as its own.",
+            f"{method.id} in {purpose} of {issuer_id}",
+        )
+    return controller_mismatch(
+        method.id,
+        method.controller,
+        issuer_id,
+        detail=f"{purpose} of {issuer_id} does not list {method.id}",
+    )
