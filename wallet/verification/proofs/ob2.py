@@ -20,7 +20,7 @@ from ..checks import as_list, check_recipient, check_validity
 from ..errors import MalformedInput, UnsupportedInput
 from ..fetch import FetchError
 from ..report import Check, Verdict, failed, passed, skipped, warning
-from .jose import decode_compact, verify_compact_jws
+from .jose import ALLOWED_ALGS, decode_compact, verify_compact_jws
 
 OB2_CONTEXTS = frozenset(
     {
@@ -243,6 +243,13 @@ class _Run:
 
     def signed(self, token: str) -> None:
         jws = decode_compact(token)
+        if jws.alg not in ALLOWED_ALGS:
+            # Refused before anything is fetched: no key can make such a token trustworthy.
+            raise UnsupportedInput(
+                f"The badge is signed with '{jws.alg or 'none'}', which this wallet does not "
+                "accept.",
+                code="proof.alg_refused",
+            )
         payload = jws.payload_json()
         if not isinstance(payload, dict):
             self.stop(_malformed("ob2.payload", "The signed badge's content is not an object."))
