@@ -41,3 +41,36 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
+
+
+class HolderKey(models.Model):
+    """An Ed25519 key pair the earner signs presentations with, named by its did:key.
+
+    Rotation retires a key instead of deleting it, so the DIDs of presentations signed before
+    stay listed on the account page.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="holder_keys")
+    did = models.CharField(max_length=100, unique=True)
+    public_key_multibase = models.CharField(max_length=60)
+    # Fernet ciphertext of the 32-byte private key (see accounts.crypto); never the raw key.
+    private_key_encrypted = models.TextField()
+    created_at = models.DateTimeField()
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(retired_at__isnull=True),
+                name="holderkey_one_current_per_user",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.did
+
+    @property
+    def is_current(self) -> bool:
+        return self.retired_at is None

@@ -3,4 +3,8 @@ from django.urls import path
 from accounts import views
 
 app_name = "accounts"
-urlpatterns = [path("", views.account, name="account")]
+urlpatterns = [
+    path("", views.account, name="account"),
+    path("holder-key/rotate/", views.key_rotate, name="key_rotate"),
+    path("delete/", views.delete, name="delete"),
+]

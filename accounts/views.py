@@ -1,8 +1,50 @@
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from accounts.dids import verification_method_id
+from accounts.forms import AccountDeleteForm
+from accounts.selectors import holder_keys_retired
+from accounts.services import account_delete, holder_key_current, holder_key_rotate
 
 
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/account.html", {})
+    key = holder_key_current(user=request.user)
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "current_key": key,
+            "verification_method": verification_method_id(key.did),
+            "retired_keys": holder_keys_retired(user=request.user),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def key_rotate(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        key = holder_key_rotate(user=request.user)
+        messages.success(request, f"Your new holder DID is {key.did}.")
+        return redirect("accounts:account")
+    return render(
+        request, "accounts/key_rotate.html", {"current_key": holder_key_current(user=request.user)}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = AccountDeleteForm(request.POST or None, user=user)
+    if request.method == "POST" and user.has_usable_password() and form.is_valid():
+        logout(request)
+        account_delete(user=user)
+        messages.success(request, "Your account and everything in it have been deleted.")
+        return redirect("account_login")
+    return render(request, "accounts/delete.html", {"form": form})

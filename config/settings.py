@@ -260,7 +260,7 @@ if _oidc_server:
         "APPS": [
             {
                 "provider_id": env.string("OIDC_PROVIDER_ID", "school"),
-                "name": env.string("OIDC_PROVIDER_NAME", "School sign-in"),
+                "name": env.string("OIDC_PROVIDER_NAME", "your school"),
                 "client_id": env.string("OIDC_CLIENT_ID"),
                 "secret": env.string("OIDC_CLIENT_SECRET"),
                 "settings": {"server_url": _oidc_server},

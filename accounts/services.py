@@ -1,0 +1,94 @@
+"""Writes for the earner's account: holder keys and account deletion."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts import crypto
+from accounts.dids import did_key_from_public_key, ed25519_public_multibase, verification_method_id
+from accounts.models import HolderKey, User
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class HolderSigningKey:
+    did: str
+    verification_method: str
+    private_key: Ed25519PrivateKey
+
+
+def _current_key(user: User) -> HolderKey | None:
+    return HolderKey.objects.filter(user=user, retired_at__isnull=True).first()
+
+
+def _new_key(*, user: User, now: datetime) -> HolderKey:
+    private_key = Ed25519PrivateKey.generate()
+    raw = private_key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    return HolderKey.objects.create(
+        user=user,
+        did=did_key_from_public_key(private_key.public_key()),
+        public_key_multibase=ed25519_public_multibase(private_key.public_key()),
+        private_key_encrypted=crypto.encrypt(raw),
+        created_at=now,
+    )
+
+
+def holder_key_create(*, user: User, now: datetime | None = None) -> HolderKey:
+    """Give the user a holder key unless they already have a current one (idempotent)."""
+    existing = _current_key(user)
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return _new_key(user=user, now=now or timezone.now())
+    except IntegrityError:
+        # Another request created it between our read and our insert.
+        return HolderKey.objects.get(user=user, retired_at__isnull=True)
+
+
+def holder_key_current(*, user: User) -> HolderKey:
+    """The user's current key, created on first use for users made outside sign-up."""
+    return holder_key_create(user=user)
+
+
+@transaction.atomic
+def holder_key_rotate(*, user: User, now: datetime | None = None) -> HolderKey:
+    """Retire the current key and make a new one; retired keys are kept, never deleted."""
+    now = now or timezone.now()
+    # Lock the user's row so two rotations cannot both retire the same key.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    HolderKey.objects.filter(user=user, retired_at__isnull=True).update(retired_at=now)
+    key = _new_key(user=user, now=now)
+    logger.info("holder key rotated for user %s: now %s", user.pk, key.did)
+    return key
+
+
+def holder_private_key(*, user: User) -> Ed25519PrivateKey:
+    return holder_signing_key(user=user).private_key
+
+
+def holder_signing_key(*, user: User) -> HolderSigningKey:
+    """The current private key together with the DID and verification method that name it."""
+    key = holder_key_current(user=user)
+    raw = crypto.decrypt(key.private_key_encrypted)
+    return HolderSigningKey(
+        did=key.did,
+        verification_method=verification_method_id(key.did),
+        private_key=Ed25519PrivateKey.from_private_bytes(raw),
+    )
+
+
+@transaction.atomic
+def account_delete(*, user: User) -> None:
+    """Delete the user and, through on_delete=CASCADE, every row that belongs to them."""
+    user_id = user.pk
+    user.delete()
+    logger.info("account %s deleted with all its data", user_id)
