@@ -450,7 +450,13 @@ class TestIssuer:
         holder: str | None = None,
         variant: str = "valid",
     ) -> dict[str, Any]:
-        """A VC 2.0 presentation signed by the holder; JWT credentials are enveloped."""
+        """A VC 2.0 presentation signed by the holder; JWT credentials are enveloped.
+
+        "revoked" and "expired" carry such a credential (a presentation has no status of its
+        own); "tampered" and "wrong_key" spoil the holder's proof.
+        """
+        if variant in ("revoked", "expired"):
+            credentials = [*credentials, self.ob3(variant)]
         entries = [
             c
             if isinstance(c, dict)
@@ -474,3 +480,24 @@ class TestIssuer:
         if variant == "tampered":
             signed["holder"] = self.intruder.did
         return signed
+
+    def presentation_jwt(
+        self,
+        tokens: list[str],
+        *,
+        nonce: str = "challenge-1",
+        aud: str = "https://verifier.example",
+    ) -> str:
+        """A VC 1.1 JWT presentation: the `vp` claim lists JWT credentials, signed by the holder."""
+        payload = {
+            "iss": self.holder.did,
+            "aud": aud,
+            "nonce": nonce,
+            "vp": {
+                "@context": [VC_V1],
+                "type": ["VerifiablePresentation"],
+                "verifiableCredential": tokens,
+            },
+        }
+        header = {"alg": "EdDSA", "kid": self.holder.vm, "typ": "JWT"}
+        return _sign_jws(header, payload, self.holder.private)
