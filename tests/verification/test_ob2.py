@@ -567,3 +567,19 @@ def test_a_token_that_is_not_a_jws_is_malformed(rsa_key: rsa.RSAPrivateKey) -> N
     )
 
     assert verdict(result) is Verdict.MALFORMED
+
+
+def test_an_address_with_no_badge_behind_it_is_malformed() -> None:
+    result = verify_ob2(assertion=None, token=None, url=f"{HOST}/nothing", options=hosted_world())
+
+    assert failing(result) == ["ob2.not_found"]
+    assert verdict(result) is Verdict.MALFORMED
+
+
+def test_a_badge_in_hand_whose_hosted_copy_is_gone_cannot_be_confirmed() -> None:
+    options = hosted_world(statuses={ASSERTION_URL: 404})
+
+    result = verify_ob2(assertion=make_assertion(), token=None, url=None, options=options)
+
+    assert failing(result) == ["ob2.hosted_unavailable"]
+    assert verdict(result) is Verdict.ISSUER_UNREACHABLE

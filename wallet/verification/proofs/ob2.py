@@ -112,7 +112,7 @@ class _Run:
                     repr(hosted_url),
                 )
             )
-        fetched = self.fetch_hosted(hosted_url)
+        fetched = self.fetch_hosted(hosted_url, in_hand=given is not None)
         self.check_assertion(fetched)
         if given is not None:
             self.compare(given, fetched)
@@ -131,7 +131,7 @@ class _Run:
             )
         self.finish(fetched)
 
-    def fetch_hosted(self, url: str) -> dict[str, Any]:
+    def fetch_hosted(self, url: str, *, in_hand: bool) -> dict[str, Any]:
         try:
             response = self.options.fetcher.fetch(url, accept=ACCEPT)
         except FetchError as exc:
@@ -152,6 +152,15 @@ class _Run:
                     "The issuer has revoked this badge (its page is gone).",
                     Verdict.REVOKED,
                     f"{url}: HTTP 410",
+                )
+            )
+        if not response.ok and not in_hand:
+            # Only an address was given, and nothing is there: there is no badge to verify.
+            self.stop(
+                _malformed(
+                    "ob2.not_found",
+                    "No badge was found at this address.",
+                    f"{url}: HTTP {response.status}",
                 )
             )
         if not response.ok:
