@@ -583,3 +583,22 @@ def test_a_badge_in_hand_whose_hosted_copy_is_gone_cannot_be_confirmed() -> None
 
     assert failing(result) == ["ob2.hosted_unavailable"]
     assert verdict(result) is Verdict.ISSUER_UNREACHABLE
+
+
+def test_the_same_issue_date_written_with_another_offset_is_not_a_difference() -> None:
+    hosted = make_assertion(issuedOn="2024-03-01T11:00:00+01:00")
+
+    result = verify_ob2(
+        assertion=make_assertion(), token=None, url=None, options=hosted_world(hosted)
+    )
+
+    assert verdict(result) is Verdict.VERIFIED
+
+
+def test_a_badge_given_only_by_an_id_object_is_fetched() -> None:
+    pointer = make_assertion(badge={"id": BADGE_URL})
+
+    result = verify_ob2(assertion=pointer, token=None, url=None, options=hosted_world(pointer))
+
+    assert verdict(result) is Verdict.VERIFIED
+    assert result.badge == make_badge()

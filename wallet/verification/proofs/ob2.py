@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from ..checks import as_list, check_recipient, check_validity
+from ..checks import as_list, check_recipient, check_validity, parse_datetime
 from ..errors import MalformedInput, UnsupportedInput
 from ..fetch import FetchError
 from ..report import Check, Verdict, failed, passed, skipped, warning
@@ -411,8 +411,11 @@ class _Run:
         return issuer
 
     def load_node(self, reference: Any, what: str, name: str) -> dict[str, Any]:
-        if isinstance(reference, dict):
+        if isinstance(reference, dict) and (reference.get("name") or not reference.get("id")):
             return reference
+        if isinstance(reference, dict):
+            # A bare {"id": ...} only points at the document; it describes nothing itself.
+            reference = reference["id"]
         if not isinstance(reference, str) or urlsplit(reference).scheme not in ("http", "https"):
             self.stop(_malformed(f"ob2.{name}_missing", f"The badge's {what} is not given."))
         node = self.fetch_node(reference, "structure")
@@ -546,12 +549,22 @@ def _recipient(assertion: dict[str, Any]) -> Any:
     return {k: recipient.get(k) for k in ("identity", "type", "hashed", "salt")}
 
 
+def _instant(value: Any) -> Any:
+    """Dates compare as instants: the same moment may be written with another offset."""
+    if value is None:
+        return None
+    try:
+        return parse_datetime(value, allow_date_only=True).value
+    except MalformedInput:
+        return value
+
+
 _COMPARED = {
     "id": lambda a: a.get("id"),
     "badge": _badge_ref,
     "recipient": _recipient,
-    "issuedOn": lambda a: a.get("issuedOn"),
-    "expires": lambda a: a.get("expires"),
+    "issuedOn": lambda a: _instant(a.get("issuedOn")),
+    "expires": lambda a: _instant(a.get("expires")),
 }
 
 
