@@ -17,6 +17,7 @@ from ..multiformats import decode_multikey, multibase_decode
 from .documents import (
     RELATIONSHIPS,
     VerificationMethod,
+    authorised_ids,
     fetch_document,
     is_controller_document,
     method_from_object,
@@ -179,7 +180,12 @@ def _lone_method(
                 code="key.controller_unconfirmed",
             )
         document = fetch_document(controller, fetcher=fetcher, limits=limits)
-        select_method(document, vm_id=vm_id, purpose=purpose)
+        if document.get("id") != controller or vm_id not in authorised_ids(document, purpose):
+            raise KeyNotFound(
+                f"The key at {url} claims the controller {controller}, whose document does not "
+                f"list it for {purpose}.",
+                code="key.controller_unconfirmed",
+            )
     return method_from_object(obj, vm_id=vm_id, controller=controller, binding="document")
 
 
