@@ -160,3 +160,13 @@ def test_bake_svg_refuses_unknown_kinds_links_for_open_badges_3_and_control_char
         bake_svg(SVG_IMAGE, "https://issuer.example/a", kind="ob3")
     with pytest.raises(ValueError):
         bake_svg(SVG_IMAGE, '{"a": "\x00"}', kind="ob3")
+
+
+def test_bake_svg_refuses_non_ascii_payloads_for_an_svg_not_encoded_in_utf8():
+    latin = SVG_IMAGE.replace(b'encoding="UTF-8"', b'encoding="ISO-8859-1"')
+    with pytest.raises(ValueError):
+        bake_svg(latin, json.dumps(credential("Café"), ensure_ascii=False), kind="ob3")
+    baked = bake_svg(latin, json.dumps(credential("Café")), kind="ob3")
+    assert parse_input(baked, limits=LIMITS).document["name"] == "Café"
+    utf8 = bake_svg(SVG_IMAGE, json.dumps(credential("Café"), ensure_ascii=False), kind="ob3")
+    assert parse_input(utf8, limits=LIMITS).document["name"] == "Café"

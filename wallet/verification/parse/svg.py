@@ -45,6 +45,7 @@ BAKINGS = (
 _BAKING_BY_TAG = {baking.tag: baking for baking in BAKINGS}
 _BAKING_BY_KIND = {baking.kind: baking for baking in BAKINGS}
 
+_ENCODING_DECLARATION = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -195,6 +196,9 @@ def bake_svg(svg: bytes, payload: str, *, kind: str, limits: Limits | None = Non
         raise ValueError(f"Unknown baking kind {kind!r}")
     if _XML_ILLEGAL.search(payload):
         raise ValueError("The payload contains characters XML cannot carry")
+    if not payload.isascii() and _declared_encoding(svg) not in ("utf-8", "utf8"):
+        # Inserted bytes are UTF-8; in a file declared otherwise they would be misread.
+        raise ValueError("Only a UTF-8 SVG can carry a non-ASCII payload")
     scan = scan_svg(svg, limits=limits or Limits(max_svg_bytes=len(svg)))
     root_open_end = _tag_end(svg, scan.root_start)
     bound = scan.root_namespaces.get(baking.prefix)
@@ -218,6 +222,11 @@ def bake_svg(svg: bytes, payload: str, *, kind: str, limits: Limits | None = Non
     else:
         edits.append((root_open_end, root_open_end, element))
     return _apply(svg, edits)
+
+
+def _declared_encoding(svg: bytes) -> str:
+    match = _ENCODING_DECLARATION.match(svg.removeprefix(b"\xef\xbb\xbf"))
+    return match.group(1).decode("ascii").lower() if match else "utf-8"
 
 
 def _element(baking: Baking, payload: str, *, local_ns: bool) -> bytes:
