@@ -242,7 +242,13 @@ class TestIssuer:
     # --- OB 3.0 --------------------------------------------------------------------------
 
     def achievement_credential(
-        self, issuer_did: str, *, variant: str = "valid", vc1: bool = False, large: bool = False
+        self,
+        issuer_did: str,
+        *,
+        variant: str = "valid",
+        vc1: bool = False,
+        large: bool = False,
+        status: bool = True,
     ) -> dict[str, Any]:
         """The unsigned OB 3.0 credential body for `variant` (before any proof)."""
         credential: dict[str, Any] = {
@@ -266,7 +272,7 @@ class TestIssuer:
         credential["issuanceDate" if vc1 else "validFrom"] = _stamp(ISSUED)
         if variant == "expired":
             credential["expirationDate" if vc1 else "validUntil"] = _stamp(EXPIRED_AT)
-        if not vc1:
+        if status and not vc1:
             index = REVOKED_INDEX if variant == "revoked" else GOOD_INDEX
             credential["credentialStatus"] = self._status_entry(index)
         if large:
@@ -292,11 +298,18 @@ class TestIssuer:
         credential["description"] = "A larger credential, shaped like a real course badge. " * 4
 
     def ob3(
-        self, variant: str = "valid", *, suite: str = "eddsa-rdfc-2022", large: bool = False
+        self,
+        variant: str = "valid",
+        *,
+        suite: str = "eddsa-rdfc-2022",
+        large: bool = False,
+        status: bool = True,
     ) -> dict[str, Any]:
         """OB 3.0 with a Data Integrity proof; suite "Ed25519Signature2020" makes a VC 1.1 one."""
         vc1 = suite == "Ed25519Signature2020"
-        credential = self.achievement_credential(self.ed.did, variant=variant, vc1=vc1, large=large)
+        credential = self.achievement_credential(
+            self.ed.did, variant=variant, vc1=vc1, large=large, status=status
+        )
         if vc1 and variant == "revoked":
             credential["credentialStatus"] = self._status_entry(REVOKED_INDEX)
             credential["@context"].insert(2, "https://www.w3.org/ns/credentials/status/v1")

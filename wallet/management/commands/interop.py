@@ -202,22 +202,17 @@ class Command(BaseCommand):
         )
 
     def _run_rdf_canon(self) -> int:
-        try:
-            from wallet.verification.rdfcanon_suite import run_suite
-        except ImportError:
-            self.stdout.write("rdf-canon: the suite runner is not installed; not run")
+        from wallet.verification.rdfcanon_suite import run_suite
+
+        if not (RDF_CANON_VECTORS / "manifest.jsonld").is_file():
+            self.stdout.write(f"rdf-canon: no suite at {RDF_CANON_VECTORS}")
             return 1
         results = run_suite(RDF_CANON_VECTORS)
-        return self._print_canon(results)
-
-    def _print_canon(self, results: Any) -> int:
-        passed = getattr(results, "passed", None)
-        failed = getattr(results, "failed", None)
-        if passed is None and isinstance(results, dict):
-            passed, failed = results.get("passed"), results.get("failed")
-        count = lambda x: len(x) if isinstance(x, list | tuple) else int(x or 0)  # noqa: E731
-        self.stdout.write(f"rdf-canon: {count(passed)} passed, {count(failed)} failed")
-        if isinstance(failed, list | tuple):
-            for name in failed:
-                self.stdout.write(f"  rdf-canon FAIL {name}")
-        return count(failed)
+        failures = [r for r in results if not r.passed]
+        for result in failures:
+            self.stdout.write(f"  rdf-canon FAIL {result.name}: {result.detail}")
+        self.stdout.write(
+            f"rdf-canon: {len(results)} tests, {len(results) - len(failures)} passed, "
+            f"{len(failures)} failed"
+        )
+        return len(failures)
