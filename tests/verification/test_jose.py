@@ -1,0 +1,249 @@
+"""JWT credentials: algorithms, where the key comes from, its tie to the issuer, VC 1.1 claims."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from wallet.verification.fetch import MapFetcher
+from wallet.verification.keys import did_jwk_from_key, did_key_from_public_key, jwk_from_key
+from wallet.verification.options import VerifyOptions
+from wallet.verification.proofs.jose import b64url_encode, sign_jwt, verify_jwt_credential
+from wallet.verification.report import Report, Status, Verdict
+
+from .keyfixtures import ed_key, p256_key, rsa_key
+
+NOW = datetime(2025, 6, 1, tzinfo=UTC)
+ED = ed_key(21)
+ED_DID = did_key_from_public_key(ED.public_key())
+ED_KID = f"{ED_DID}#{ED_DID[8:]}"
+P256 = p256_key(22)
+P256_DID = did_key_from_public_key(P256.public_key())
+P256_KID = f"{P256_DID}#{P256_DID[8:]}"
+RSA = rsa_key(23)
+WEB_ISSUER = "did:web:university.example"
+WEB_KID = f"{WEB_ISSUER}#rsa-1"
+
+
+def web_fetcher() -> MapFetcher:
+    document = {
+        "id": WEB_ISSUER,
+        "verificationMethod": [
+            {
+                "id": WEB_KID,
+                "type": "JsonWebKey",
+                "controller": WEB_ISSUER,
+                "publicKeyJwk": jwk_from_key(RSA.public_key()),
+            }
+        ],
+        "assertionMethod": [WEB_KID],
+    }
+    return MapFetcher({WEB_ISSUER: json.dumps(document)})
+
+
+def options(fetcher: MapFetcher | None = None) -> VerifyOptions:
+    return VerifyOptions(now=NOW, fetcher=fetcher or MapFetcher())
+
+
+def credential(issuer: str) -> dict:
+    return {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": "urn:uuid:6e7c1f5a-2b1d-4c8e-9f0a-1b2c3d4e5f60",
+        "type": ["VerifiableCredential"],
+        "issuer": {"id": issuer, "name": "University"},
+        "validFrom": "2025-01-01T00:00:00Z",
+        "credentialSubject": {"id": "did:example:learner"},
+    }
+
+
+def codes(checks) -> list[str]:
+    return [c.code for c in checks]
+
+
+def verdict(checks) -> Verdict:
+    return Report(checks=list(checks)).verdict
+
+
+def token(header: dict, payload: dict, signature: bytes = b"\x00" * 64) -> str:
+    parts = [json.dumps(header).encode(), json.dumps(payload).encode(), signature]
+    return ".".join(b64url_encode(p) for p in parts)
+
+
+@pytest.mark.parametrize(
+    ("key", "kid", "issuer", "fetcher", "alg"),
+    [
+        (ED, ED_KID, ED_DID, None, "EdDSA"),
+        (P256, P256_KID, P256_DID, None, "ES256"),
+        (RSA, WEB_KID, WEB_ISSUER, web_fetcher, "RS256"),
+    ],
+)
+def test_it_verifies_a_jwt_credential_signed_by_its_issuer(key, kid, issuer, fetcher, alg):
+    jwt = sign_jwt(credential(issuer), private_key=key, kid=kid)
+    found, checks = verify_jwt_credential(jwt, options=options(fetcher() if fetcher else None))
+    assert codes(checks) == ["key.controller_matches", "proof.signature_valid"]
+    assert alg in checks[1].message
+    assert found == credential(issuer)
+
+
+def test_it_rejects_a_jwt_whose_payload_was_altered():
+    header, _, signature = sign_jwt(credential(ED_DID), private_key=ED, kid=ED_KID).split(".")
+    forged = credential(ED_DID) | {"name": "Forged"}
+    jwt = f"{header}.{b64url_encode(json.dumps(forged).encode())}.{signature}"
+    _, checks = verify_jwt_credential(jwt, options=options())
+    assert "proof.signature_invalid" in codes(checks)
+    assert verdict(checks) is Verdict.INVALID_SIGNATURE
+
+
+@pytest.mark.parametrize("alg", ["none", "HS256", "XYZ"])
+def test_it_refuses_unsigned_shared_secret_and_unknown_algorithms(alg):
+    _, checks = verify_jwt_credential(
+        token({"alg": alg, "kid": ED_KID}, credential(ED_DID)), options=options()
+    )
+    assert codes(checks) == ["proof.alg_refused"]
+    assert verdict(checks) is Verdict.UNSUPPORTED
+
+
+def test_it_refuses_a_key_of_another_type_than_the_algorithm_names():
+    _, payload, signature = sign_jwt(credential(ED_DID), private_key=ED, kid=ED_KID).split(".")
+    swapped = b64url_encode(json.dumps({"alg": "ES256", "kid": ED_KID}).encode())
+    _, checks = verify_jwt_credential(f"{swapped}.{payload}.{signature}", options=options())
+    assert "key.type_mismatch" in codes(checks)
+    assert verdict(checks) is Verdict.INVALID_SIGNATURE
+
+
+def test_it_rejects_a_kid_that_belongs_to_someone_else_than_the_issuer():
+    jwt = sign_jwt(credential(P256_DID), private_key=ED, kid=ED_KID)
+    _, checks = verify_jwt_credential(jwt, options=options())
+    assert "key.controller_mismatch" in codes(checks)
+    assert verdict(checks) is Verdict.INVALID_SIGNATURE
+
+
+def embedded_jwk_token(key, issuer: str) -> str:
+    payload = credential(issuer)
+    header = {"alg": "EdDSA", "jwk": jwk_from_key(key.public_key())}
+    signing_input = (
+        b64url_encode(json.dumps(header).encode())
+        + "."
+        + b64url_encode(json.dumps(payload).encode())
+    )
+    return f"{signing_input}.{b64url_encode(key.sign(signing_input.encode()))}"
+
+
+def test_an_embedded_jwk_is_the_issuers_key_when_the_issuer_is_its_did_jwk():
+    issuer = did_jwk_from_key(ED.public_key())
+    _, checks = verify_jwt_credential(embedded_jwk_token(ED, issuer), options=options())
+    assert codes(checks) == ["key.controller_matches", "proof.signature_valid"]
+    assert verdict(checks) is Verdict.VERIFIED
+
+
+def test_an_embedded_jwk_for_any_other_issuer_verifies_only_with_a_warning():
+    _, checks = verify_jwt_credential(
+        embedded_jwk_token(ED, "https://university.example/issuer"), options=options()
+    )
+    assert codes(checks) == ["key.unbound_jwk", "proof.signature_valid"]
+    assert checks[0].status is Status.WARNING
+    assert verdict(checks) is Verdict.VERIFIED_WITH_WARNINGS
+
+
+def test_an_embedded_jwk_with_its_private_part_is_refused():
+    header = {"alg": "EdDSA", "jwk": {**jwk_from_key(ED.public_key()), "d": "AAAA"}}
+    _, checks = verify_jwt_credential(token(header, credential(ED_DID)), options=options())
+    assert codes(checks) == ["key.private_key_exposed"]
+
+
+def test_a_did_jwk_issuer_needs_no_kid():
+    issuer = did_jwk_from_key(P256.public_key())
+    jwt = sign_jwt(credential(issuer), private_key=P256, kid="")
+    _, checks = verify_jwt_credential(jwt, options=options())
+    assert verdict(checks) is Verdict.VERIFIED
+
+
+def test_a_kid_url_serving_a_jwk_on_the_issuers_site_is_the_issuers_key():
+    issuer = "https://university.example/issuer"
+    kid = "https://university.example/keys/jwt.json"
+    fetcher = MapFetcher({kid: json.dumps(jwk_from_key(P256.public_key()))})
+    jwt = sign_jwt(credential(issuer), private_key=P256, kid=kid)
+    _, checks = verify_jwt_credential(jwt, options=options(fetcher))
+    assert codes(checks) == ["key.controller_matches", "proof.signature_valid"]
+
+
+def test_a_jwk_served_by_another_site_is_not_the_issuers_key():
+    kid = "https://keys.example/jwt.json"
+    issuer_keys = {"id": WEB_ISSUER, "assertionMethod": [WEB_KID]}
+    fetcher = MapFetcher(
+        {kid: json.dumps(jwk_from_key(P256.public_key())), WEB_ISSUER: json.dumps(issuer_keys)}
+    )
+    jwt = sign_jwt(credential(WEB_ISSUER), private_key=P256, kid=kid)
+    _, checks = verify_jwt_credential(jwt, options=options(fetcher))
+    assert verdict(checks) is Verdict.INVALID_SIGNATURE
+
+
+def test_an_unreachable_kid_url_means_the_issuer_is_unreachable():
+    kid = "https://university.example/keys/jwt.json"
+    fetcher = MapFetcher(unreachable={kid})
+    jwt = sign_jwt(credential("https://university.example/issuer"), private_key=P256, kid=kid)
+    _, checks = verify_jwt_credential(jwt, options=options(fetcher))
+    assert verdict(checks) is Verdict.ISSUER_UNREACHABLE
+
+
+def test_a_vc_1_1_jwt_is_decoded_with_its_registered_claims():
+    inner = {
+        "@context": ["https://www.w3.org/2018/credentials/v1"],
+        "type": ["VerifiableCredential"],
+        "credentialSubject": {"name": "Learner"},
+    }
+    payload = {
+        "iss": ED_DID,
+        "jti": "urn:uuid:1",
+        "sub": "did:example:learner",
+        "nbf": 1735689600,
+        "exp": 1767225600,
+        "vc": inner,
+    }
+    found, checks = verify_jwt_credential(
+        sign_jwt(payload, private_key=ED, kid=ED_KID, typ="JWT"), options=options()
+    )
+    assert verdict(checks) is Verdict.VERIFIED
+    assert found["issuer"] == ED_DID
+    assert found["id"] == "urn:uuid:1"
+    assert found["credentialSubject"] == {"name": "Learner", "id": "did:example:learner"}
+    assert found["issuanceDate"] == "2025-01-01T00:00:00Z"
+    assert found["expirationDate"] == "2026-01-01T00:00:00Z"
+    assert "issuanceDate" not in inner
+
+
+def test_nbf_does_not_override_a_validfrom_the_credential_states():
+    payload = credential(ED_DID) | {"nbf": 1735689600}
+    found, _ = verify_jwt_credential(
+        sign_jwt(payload, private_key=ED, kid=ED_KID), options=options()
+    )
+    assert "issuanceDate" not in found
+    assert found["validFrom"] == "2025-01-01T00:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("claim", "value"),
+    [("iss", "did:example:someone-else"), ("jti", "urn:uuid:other"), ("sub", "did:example:other")],
+)
+def test_a_claim_that_contradicts_the_credential_is_malformed(claim, value):
+    payload = credential(ED_DID) | {claim: value}
+    _, checks = verify_jwt_credential(
+        sign_jwt(payload, private_key=ED, kid=ED_KID), options=options()
+    )
+    assert "proof.claim_mismatch" in codes(checks)
+    assert verdict(checks) is Verdict.MALFORMED
+
+
+def test_a_token_that_is_not_a_jws_is_malformed():
+    found, checks = verify_jwt_credential("not-a-token", options=options())
+    assert found is None
+    assert verdict(checks) is Verdict.MALFORMED
+
+
+def test_a_token_without_any_key_is_refused():
+    _, checks = verify_jwt_credential(
+        token({"alg": "EdDSA"}, credential("https://university.example/issuer")), options=options()
+    )
+    assert codes(checks) == ["key.missing"]
