@@ -1,25 +1,23 @@
-"""did:key for Ed25519 holder keys: multicodec 0xed01 + base58btc, so the DIDs start `z6Mk`.
+"""Holder DIDs: did:key of the Ed25519 holder key, derived by the verification library.
 
-Kept local to accounts so the holder identity does not depend on the verification library;
-both derive the same identifier, which the tests pin with the W3C eddsa test vector.
+Using the library's derivation keeps the DID we show and the DID the verifier resolves the same.
 """
 
 from __future__ import annotations
 
-import base58
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-_ED25519_PUB_HEADER = b"\xed\x01"
+from wallet.verification.keys import did_key_from_public_key as _did_key_from_public_key
+from wallet.verification.keys import ed25519_multikey
 
 
 def ed25519_public_multibase(public_key: Ed25519PublicKey) -> str:
-    raw = public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
-    return "z" + base58.b58encode(_ED25519_PUB_HEADER + raw).decode("ascii")
+    """`publicKeyMultibase` (`z6Mk…`): multicodec 0xed01 + base58btc."""
+    return ed25519_multikey(public_key.public_bytes_raw())
 
 
 def did_key_from_public_key(public_key: Ed25519PublicKey) -> str:
-    return f"did:key:{ed25519_public_multibase(public_key)}"
+    return _did_key_from_public_key(public_key)
 
 
 def verification_method_id(did: str) -> str:

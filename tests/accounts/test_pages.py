@@ -5,8 +5,10 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP
 
-from tests.accounts.conftest import PASSWORD
+from tests.accounts.conftest import PASSWORD, sign_in
+from tests.accounts.test_login import OIDC_PROVIDERS
 
 GUEST_PAGES = [
     "/accounts/login/",
@@ -25,6 +27,7 @@ MEMBER_PAGES = [
     "/accounts/2fa/totp/activate/",
     "/accounts/2fa/recovery-codes/generate/",
     "/accounts/3rdparty/",
+    "/accounts/logout/",
 ]
 # Script elements that hold data, not code: CSP does not run them.
 DATA_SCRIPT_TYPES = {"application/json", "application/ld+json"}
@@ -91,3 +94,21 @@ def test_the_page_shell_has_a_skip_link_main_navigation_and_a_post_sign_out(owne
         assert href in html
     assert '<a href="/account/" aria-current="page">Account</a>' in html
     assert 'method="post" action="/accounts/logout/"' in html
+
+
+@pytest.mark.django_db
+def test_the_school_sign_in_confirmation_page_is_csp_clean(client, settings):
+    settings.SOCIALACCOUNT_PROVIDERS = OIDC_PROVIDERS
+
+    response = client.get("/accounts/oidc/school/login/?process=login")
+
+    assert_page_is_csp_clean(response)
+    assert b'method="post"' in response.content
+
+
+@pytest.mark.django_db
+def test_the_two_factor_prompt_is_csp_clean(client, owner):
+    TOTP.activate(owner, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    sign_in(client, owner.email)
+
+    assert_page_is_csp_clean(client.get("/accounts/2fa/authenticate/"))
