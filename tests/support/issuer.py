@@ -327,10 +327,10 @@ class TestIssuer:
             "RS256": (self.rsa, "RS256"),
         }[alg]
 
-    def ob3_jwt(self, variant: str = "valid", *, alg: str = "EdDSA") -> str:
+    def ob3_jwt(self, variant: str = "valid", *, alg: str = "EdDSA", status: bool = True) -> str:
         """OB 3.0 as a VC-JOSE-COSE JWT (payload = the credential, plus the OB JWT claims)."""
         key, jws_alg = self._jwt_signer(alg)
-        credential = self.achievement_credential(key.did, variant=variant)
+        credential = self.achievement_credential(key.did, variant=variant, status=status)
         payload = dict(credential)
         payload |= {"iss": key.did, "jti": credential["id"], "sub": self.earner_did}
         payload["nbf"] = int(ISSUED.timestamp())

@@ -8,7 +8,9 @@ Nothing escapes: bad input becomes a failed check, and so does any surprise insi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import hashlib
+import json
+from collections.abc import Callable, Iterable, MutableMapping
 from typing import Any
 from urllib.parse import unquote
 
@@ -279,7 +281,7 @@ def _verify_credential(
 ) -> Report:
     kind = report.format
     report.add(*structure.check_credential(document, kind))
-    _check_jsonld(document, report)
+    _check_jsonld(document, report, options.canon_cache)
     issuer_id = _issuer_id(document)
     if not via_jwt or document.get("proof") is not None:
         _check_embedded_proofs(document, options, report, issuer_id, "assertionMethod")
@@ -309,7 +311,9 @@ def _issuer_id(document: dict[str, Any]) -> str | None:
     return issuer if isinstance(issuer, str) else None
 
 
-def _check_jsonld(document: dict[str, Any], report: Report) -> None:
+def _check_jsonld(
+    document: dict[str, Any], report: Report, cache: MutableMapping[str, str] | None
+) -> None:
     """Every context must be vendored, and every term must map to an IRI (else it is unsigned)."""
     unknown = False
     for entry in structure.context_list(document):
@@ -318,7 +322,7 @@ def _check_jsonld(document: dict[str, Any], report: Report) -> None:
                 unknown = True
     if unknown:
         return
-    if _step(report, "context", lambda: canon.check_no_dropped_terms(document)):
+    if _step(report, "context", lambda: _check_terms(document, cache)):
         report.add(
             passed(
                 "context",
@@ -326,6 +330,18 @@ def _check_jsonld(document: dict[str, Any], report: Report) -> None:
                 "Every property of the credential is defined by its contexts.",
             )
         )
+
+
+def _check_terms(document: dict[str, Any], cache: MutableMapping[str, str] | None) -> None:
+    """Expansion is costly; a document already found sound (same bytes) need not be redone."""
+    if cache is None:
+        canon.check_no_dropped_terms(document)
+        return
+    digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+    key = f"terms-defined:{digest}"
+    if key not in cache:
+        canon.check_no_dropped_terms(document)
+        cache[key] = "ok"
 
 
 def _known_context(url: str) -> None:
@@ -528,7 +544,7 @@ def _verify_presentation(
     document: dict[str, Any], options: VerifyOptions, report: Report, depth: int
 ) -> Report:
     report.add(*structure.check_presentation(document))
-    _check_jsonld(document, report)
+    _check_jsonld(document, report, options.canon_cache)
     holder = _holder_id(document)
     if not as_list(document.get("proof")):
         _unproven_presentation(report, options)

@@ -92,7 +92,7 @@ class Command(BaseCommand):
         cases: dict[str, bytes] = {
             "ob3 typical eddsa-rdfc-2022": json.dumps(typical).encode(),
             "ob3 large eddsa-rdfc-2022": json.dumps(large).encode(),
-            "ob3 VC-JWT EdDSA": issuer.ob3_jwt(alg="EdDSA").encode(),
+            "ob3 VC-JWT EdDSA": issuer.ob3_jwt(alg="EdDSA", status=False).encode(),
             "ob3 baked PNG (typical)": issuer.baked_png(typical),
         }
         ours = self._ours(cases, issuer, now, opts["iterations"])
