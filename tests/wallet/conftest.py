@@ -1,0 +1,77 @@
+"""The cast (an owner with a verified email, a stranger), a test issuer whose fetcher replaces
+the network, and a factory for credential rows that need no verification."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from allauth.account.models import EmailAddress
+
+from accounts.models import User
+from tests.support.issuer import EARNER_EMAIL, NOW, TestIssuer
+from wallet.models import Credential
+from wallet.services import verifying
+
+
+@pytest.fixture
+def issuer(monkeypatch: pytest.MonkeyPatch) -> TestIssuer:
+    """The test issuer; every fetch the app makes is served by its MapFetcher."""
+    test_issuer = TestIssuer()
+    monkeypatch.setattr(verifying, "make_fetcher", lambda: test_issuer.fetcher)
+    return test_issuer
+
+
+def make_user(email: str, *, verified: bool = True) -> User:
+    user = User.objects.create_user(email=email, password=None)
+    EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
+    return user
+
+
+@pytest.fixture
+def owner(db: None) -> User:
+    return make_user(EARNER_EMAIL)
+
+
+@pytest.fixture
+def stranger(db: None) -> User:
+    return make_user("stranger@example.org")
+
+
+@pytest.fixture
+def now() -> Any:
+    return NOW
+
+
+@pytest.fixture
+def make_credential(db: None) -> Callable[..., Credential]:
+    """A stored credential row with chosen derived fields (no bytes verified)."""
+    serial = iter(range(1, 1_000_000))
+
+    def make(owner: User, **fields: Any) -> Credential:
+        number = next(serial)
+        original = json.dumps({"id": f"urn:test:{number}"}).encode()
+        values: dict[str, Any] = {
+            "owner": owner,
+            "original": original,
+            "media_type": "application/json",
+            "sha256": hashlib.sha256(original).hexdigest(),
+            "container": "json",
+            "source": "upload",
+            "format": "ob3",
+            "credential_id": f"urn:test:{number}",
+            "issuer_id": "did:example:issuer",
+            "dedupe_key": f"test:{number}",
+            "title": f"Credential {number}",
+            "verdict": "verified",
+            "created_at": NOW,
+            "updated_at": NOW,
+            "checked_at": NOW,
+        }
+        values.update(fields)
+        return Credential.objects.create(**values)
+
+    return make

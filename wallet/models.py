@@ -1,0 +1,280 @@
+"""The lifelong record: credentials as received, what was derived from them, and their history.
+
+The original bytes are the source of truth (ARCHITECTURE invariant 1). Every other column of
+`Credential` is derived from them by `wallet.services.derive` and can be rebuilt at any time.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Source(models.TextChoices):
+    UPLOAD = "upload", "Uploaded file"
+    PASTE = "paste", "Pasted text"
+    URL = "url", "Imported from a link"
+    BULK = "bulk", "Bulk import"
+    DEMO = "demo", "Demo data"
+    BUNDLE = "bundle", "Inside a CLR"
+
+
+class RecipientMatch(models.TextChoices):
+    MATCH = "match", "Issued to one of your verified identities"
+    NO_MATCH = "no_match", "Issued to an identity you have not verified"
+    ABSENT = "absent", "The credential does not name its recipient"
+    NOT_CHECKED = "not_checked", "Recipient not checked"
+
+
+class Credential(models.Model):
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="credentials"
+    )
+    # A CLR's embedded credentials point at the CLR they arrived in.
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    )
+
+    # --- the original, exactly as received --------------------------------------------
+    original = models.BinaryField()
+    media_type = models.CharField(max_length=100, blank=True)
+    sha256 = models.CharField(max_length=64)
+    container = models.CharField(max_length=10, blank=True)  # json | jwt | png | svg | url
+    source = models.CharField(max_length=20, choices=Source.choices)
+    source_url = models.URLField(max_length=2000, blank=True)
+    filename = models.CharField(max_length=255, blank=True)
+
+    # --- identity (OB 3.0 equality: normalised issuer id + credential id) ----------------
+    format = models.CharField(max_length=20, blank=True)
+    credential_id = models.CharField(max_length=2000, blank=True)
+    issuer_id = models.CharField(max_length=2000, blank=True)
+    # SHA-256 of the normalised (issuer id, credential id), else of the original bytes.
+    dedupe_key = models.CharField(max_length=80)
+
+    # --- derived for display, search and filters -------------------------------------
+    title = models.CharField(max_length=500, blank=True)
+    description = models.TextField(blank=True)
+    issuer_name = models.CharField(max_length=500, blank=True)
+    issuer_url = models.URLField(max_length=2000, blank=True)
+    issuer_image_url = models.TextField(blank=True)
+    achievement_type = models.CharField(max_length=100, blank=True)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    awarded_at = models.DateTimeField(null=True, blank=True)
+    valid_until = models.DateTimeField(null=True, blank=True)
+    criteria_narrative = models.TextField(blank=True)
+    criteria_url = models.URLField(max_length=2000, blank=True)
+    evidence = models.JSONField(default=list, blank=True)
+    results = models.JSONField(default=list, blank=True)
+    alignments = models.JSONField(default=list, blank=True)
+    recipient_match = models.CharField(
+        max_length=20, choices=RecipientMatch.choices, default=RecipientMatch.NOT_CHECKED
+    )
+    # The identity the credential names, when stated in plain text: what the earner should add.
+    recipient_hint = models.CharField(max_length=500, blank=True)
+
+    # --- current verification state ------------------------------------------------
+    verdict = models.CharField(max_length=30, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    # The last time a check said "verified": an expired credential was once valid.
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    has_image = models.BooleanField(default=False)
+    tags = models.ManyToManyField("Tag", blank=True, related_name="credentials")
+    collections = models.ManyToManyField("Collection", blank=True, related_name="credentials")
+
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "deleted_at", "parent"], name="cred_owner_live"),
+            models.Index(fields=["owner", "issued_at"], name="cred_owner_issued"),
+            models.Index(fields=["owner", "issuer_id"], name="cred_owner_issuer"),
+            models.Index(fields=["owner", "verdict"], name="cred_owner_verdict"),
+            models.Index(fields=["owner", "achievement_type"], name="cred_owner_type"),
+            models.Index(fields=["owner", "format"], name="cred_owner_format"),
+            models.Index(fields=["owner", "dedupe_key"], name="cred_owner_dedupe"),
+            models.Index(fields=["checked_at"], name="cred_checked"),
+            models.Index(fields=["deleted_at"], name="cred_deleted"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "dedupe_key"],
+                condition=Q(parent__isnull=True),
+                name="credential_one_record_per_identity",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"Credential {self.pk}"
+
+    @property
+    def is_trashed(self) -> bool:
+        return self.deleted_at is not None
+
+
+class CredentialVersion(models.Model):
+    """An original this record held before, or received after, the current one."""
+
+    class Reason(models.TextChoices):
+        REPLACED = "replaced", "Replaced by a newer issue"
+        OLDER = "older", "An older issue received later"
+
+    credential = models.ForeignKey(Credential, on_delete=models.CASCADE, related_name="versions")
+    original = models.BinaryField()
+    media_type = models.CharField(max_length=100, blank=True)
+    sha256 = models.CharField(max_length=64)
+    container = models.CharField(max_length=10, blank=True)
+    source = models.CharField(max_length=20, choices=Source.choices)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField()
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.credential_id} version {self.sha256[:12]}"
+
+
+class VerificationRun(models.Model):
+    """One verification of a credential: the verdict and the full report, kept as history."""
+
+    class Trigger(models.TextChoices):
+        IMPORT = "import", "At import"
+        RECHECK = "recheck", "Re-checked on request"
+        SCHEDULED = "scheduled", "Scheduled re-check"
+
+    credential = models.ForeignKey(Credential, on_delete=models.CASCADE, related_name="runs")
+    verdict = models.CharField(max_length=30)
+    report = models.JSONField()
+    trigger = models.CharField(max_length=20, choices=Trigger.choices)
+    checked_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+        indexes = [models.Index(fields=["credential", "-checked_at"], name="run_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.verdict} at {self.checked_at:%Y-%m-%d %H:%M}"
+
+
+class CredentialImage(models.Model):
+    """A sanitised copy of the badge image: re-encoded PNG, or an allow-listed SVG."""
+
+    credential = models.OneToOneField(Credential, on_delete=models.CASCADE, related_name="image")
+    content = models.BinaryField()
+    media_type = models.CharField(max_length=30)  # image/png | image/svg+xml
+    sha256 = models.CharField(max_length=64)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    origin = models.CharField(max_length=20)  # baked | embedded | fetched
+
+    def __str__(self) -> str:
+        return f"{self.media_type} for credential {self.credential_id}"
+
+
+class Notice(models.Model):
+    """Something the earner should know about a credential (it was revoked, it expired)."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices"
+    )
+    credential = models.ForeignKey(Credential, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=30)  # the new verdict
+    message = models.TextField()
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["owner", "read_at"], name="notice_owner_unread")]
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class Tag(models.Model):
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tags"
+    )
+    name = models.CharField(max_length=60)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="tag_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Collection(models.Model):
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="collections"
+    )
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="collection_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportBatch(models.Model):
+    """A bulk (ZIP) import run by a task; the page polls its progress."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Finished"
+        FAILED = "failed", "Failed"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_batches"
+    )
+    filename = models.CharField(max_length=255, blank=True)
+    # The archive waits here for the worker (web processes keep no files); emptied when done.
+    data = models.BinaryField(blank=True, default=b"")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    summary = models.JSONField(default=list, blank=True)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} ({self.status})"
+
+
+class AuditEvent(models.Model):
+    """An earner-visible change that matters, written in the same transaction as the change."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="audit_events"
+    )
+    action = models.CharField(max_length=60)
+    target_type = models.CharField(max_length=60, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="audit_user_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target_type} {self.target_id}".strip()

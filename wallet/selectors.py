@@ -1,0 +1,285 @@
+"""Reads of the earner's record. Every selector takes the owner; anything else's is a 404."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.db.models import Count, F, Q, QuerySet, TextField
+from django.db.models.functions import Cast, Coalesce, Lower
+from django.http import Http404
+
+from wallet.models import (
+    AuditEvent,
+    Collection,
+    Credential,
+    CredentialImage,
+    CredentialVersion,
+    ImportBatch,
+    Notice,
+    Tag,
+    VerificationRun,
+)
+
+SORTS = ("newest", "oldest", "title", "issuer")
+
+
+@dataclass(frozen=True)
+class CredentialFilters:
+    """The record's list filters; empty values filter nothing."""
+
+    issuer: str = ""  # issuer id
+    type: str = ""  # achievement type ("Badge", "Certificate", "CLR") or format ("ob2-hosted")
+    skill: str = ""  # an alignment's targetUrl, targetCode or name
+    verdict: str = ""
+    tag: int | None = None
+    collection: int | None = None
+    q: str = ""
+    sort: str = "newest"
+    # A CLR's credentials are listed inside it; set to list them alongside everything else.
+    include_children: bool = False
+
+
+def _as_pk(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404("No such item.") from None
+
+
+def _live(owner: Any) -> QuerySet[Credential]:
+    return Credential.objects.filter(owner=owner, deleted_at__isnull=True)
+
+
+def access_credential(
+    *, owner: Any, credential_id: Any, include_trashed: bool = False
+) -> Credential:
+    """The owner's credential, or Http404 (also for anyone else's: no existence leak)."""
+    queryset = Credential.objects.filter(owner=owner)
+    if not include_trashed:
+        queryset = queryset.filter(deleted_at__isnull=True)
+    credential = queryset.select_related("parent").filter(pk=_as_pk(credential_id)).first()
+    if credential is None:
+        raise Http404("No such credential.")
+    return credential
+
+
+def credential_list(
+    *, owner: Any, filters: CredentialFilters | None = None
+) -> QuerySet[Credential]:
+    """The owner's live credentials, filtered and sorted, in a constant number of queries."""
+    filters = filters or CredentialFilters()
+    queryset = _live(owner)
+    if not filters.include_children:
+        queryset = queryset.filter(parent__isnull=True)
+    if filters.issuer:
+        queryset = queryset.filter(issuer_id=filters.issuer)
+    if filters.type:
+        queryset = queryset.filter(
+            Q(achievement_type__iexact=filters.type) | Q(format=filters.type)
+        )
+    if filters.verdict:
+        queryset = queryset.filter(verdict=filters.verdict)
+    if filters.tag is not None:
+        queryset = queryset.filter(tags__pk=filters.tag)
+    if filters.collection is not None:
+        queryset = queryset.filter(collections__pk=filters.collection)
+    if filters.skill:
+        queryset = _with_skill(queryset, filters.skill)
+    if filters.q.strip():
+        queryset = _search(queryset, filters.q.strip())
+    return _sorted(queryset, filters.sort).defer("original").prefetch_related("tags", "collections")
+
+
+def _with_skill(queryset: QuerySet[Credential], skill: str) -> QuerySet[Credential]:
+    # JSON containment is PostgreSQL-only; matching the quoted value in the JSON text works on
+    # both backends and matches a skill's url, code or name exactly.
+    needle = '"' + skill.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return queryset.annotate(alignments_text=Cast("alignments", TextField())).filter(
+        alignments_text__contains=needle
+    )
+
+
+def _search(queryset: QuerySet[Credential], text: str) -> QuerySet[Credential]:
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchVector
+
+        vector = (
+            SearchVector("title", weight="A", config="simple")
+            + SearchVector("issuer_name", weight="B", config="simple")
+            + SearchVector("description", weight="C", config="simple")
+            + SearchVector("achievement_type", weight="C", config="simple")
+        )
+        query = SearchQuery(text, search_type="websearch", config="simple")
+        return queryset.annotate(search=vector).filter(search=query)
+    matches = Q()
+    for word in text.split():
+        matches &= (
+            Q(title__icontains=word)
+            | Q(description__icontains=word)
+            | Q(issuer_name__icontains=word)
+            | Q(achievement_type__icontains=word)
+        )
+    return queryset.filter(matches)
+
+
+def _sorted(queryset: QuerySet[Credential], sort: str) -> QuerySet[Credential]:
+    when = Coalesce("issued_at", "created_at")
+    if sort == "oldest":
+        return queryset.order_by(when.asc(), "pk")
+    if sort == "title":
+        return queryset.order_by(Lower("title"), "pk")
+    if sort == "issuer":
+        return queryset.order_by(Lower("issuer_name"), when.desc(), "-pk")
+    return queryset.order_by(when.desc(), "-pk")
+
+
+def trash_list(*, owner: Any) -> QuerySet[Credential]:
+    """Trashed credentials (top level), most recently deleted first."""
+    return (
+        Credential.objects.filter(owner=owner, deleted_at__isnull=False, parent__isnull=True)
+        .defer("original")
+        .order_by("-deleted_at", "-pk")
+    )
+
+
+def credential_children(*, credential: Credential) -> QuerySet[Credential]:
+    """The credentials inside an (already accessed) CLR, in their order in it."""
+    return credential.children.filter(deleted_at__isnull=True).defer("original").order_by("pk")
+
+
+def credential_runs(*, credential: Credential) -> QuerySet[VerificationRun]:
+    """Every verification of an (already accessed) credential, newest first."""
+    return credential.runs.order_by("-checked_at", "-pk")
+
+
+def credential_latest_run(*, credential: Credential) -> VerificationRun | None:
+    return credential_runs(credential=credential).first()
+
+
+def credential_versions(*, credential: Credential) -> QuerySet[CredentialVersion]:
+    """Other issues of the credential, kept as history."""
+    return credential.versions.defer("original").order_by(F("issued_at").desc(nulls_last=True))
+
+
+def credential_image(*, owner: Any, credential_id: Any) -> CredentialImage:
+    """The sanitised image of the owner's credential, or Http404."""
+    image = CredentialImage.objects.filter(
+        credential__owner=owner,
+        credential__pk=_as_pk(credential_id),
+        credential__deleted_at__isnull=True,
+    ).first()
+    if image is None:
+        raise Http404("No image.")
+    return image
+
+
+def timeline(*, owner: Any) -> QuerySet[Credential]:
+    """Every live credential (those inside CLRs too) by when it was earned, newest first.
+
+    Each row carries `earned_at`: the award date, else the issue date, else the import date.
+    """
+    return (
+        _live(owner)
+        .annotate(earned_at=Coalesce("awarded_at", "issued_at", "created_at"))
+        .defer("original")
+        .order_by(F("earned_at").desc(), "-pk")
+    )
+
+
+@dataclass
+class SkillSummary:
+    name: str
+    url: str
+    code: str
+    framework: str
+    type: str
+    count: int = 0
+    credential_ids: list[int] = field(default_factory=list)
+
+
+def skills_summary(*, owner: Any) -> list[SkillSummary]:
+    """Alignments (skills, competencies, CASE items) across the record, most evidenced first.
+
+    A skill is identified by its URL, else its code, else its name (case-insensitive).
+    """
+    skills: dict[str, SkillSummary] = {}
+    for pk, alignments in _live(owner).values_list("pk", "alignments").order_by("pk"):
+        for entry in alignments or []:
+            if not isinstance(entry, dict):
+                continue
+            key = (entry.get("url") or entry.get("code") or entry.get("name") or "").lower()
+            if not key:
+                continue
+            summary = skills.setdefault(
+                key,
+                SkillSummary(
+                    name=entry.get("name", ""),
+                    url=entry.get("url", ""),
+                    code=entry.get("code", ""),
+                    framework=entry.get("framework", ""),
+                    type=entry.get("type", ""),
+                ),
+            )
+            if pk not in summary.credential_ids:
+                summary.credential_ids.append(pk)
+                summary.count += 1
+    return sorted(skills.values(), key=lambda s: (-s.count, s.name.lower()))
+
+
+def issuers(*, owner: Any) -> list[dict[str, Any]]:
+    """The issuers in the record (for the issuer filter): id, name and how many credentials."""
+    rows = (
+        _live(owner)
+        .filter(parent__isnull=True)
+        .exclude(issuer_id="")
+        .values("issuer_id", "issuer_name")
+        .annotate(count=Count("pk"))
+        .order_by(Lower("issuer_name"), "issuer_id")
+    )
+    return list(rows)
+
+
+def tags(*, owner: Any) -> QuerySet[Tag]:
+    """The owner's tags, each with `credential_count` (live credentials)."""
+    live = Q(credentials__deleted_at__isnull=True)
+    return Tag.objects.filter(owner=owner).annotate(credential_count=Count("credentials", live))
+
+
+def collections(*, owner: Any) -> QuerySet[Collection]:
+    """The owner's collections, each with `credential_count` (live credentials)."""
+    live = Q(credentials__deleted_at__isnull=True)
+    return Collection.objects.filter(owner=owner).annotate(
+        credential_count=Count("credentials", live)
+    )
+
+
+def access_tag(*, owner: Any, tag_id: Any) -> Tag:
+    tag = Tag.objects.filter(owner=owner, pk=_as_pk(tag_id)).first()
+    if tag is None:
+        raise Http404("No such tag.")
+    return tag
+
+
+def access_collection(*, owner: Any, collection_id: Any) -> Collection:
+    collection = Collection.objects.filter(owner=owner, pk=_as_pk(collection_id)).first()
+    if collection is None:
+        raise Http404("No such collection.")
+    return collection
+
+
+def access_import_batch(*, owner: Any, batch_id: Any) -> ImportBatch:
+    batch = ImportBatch.objects.filter(owner=owner, pk=_as_pk(batch_id)).defer("data").first()
+    if batch is None:
+        raise Http404("No such import.")
+    return batch
+
+
+def notices(*, owner: Any, unread_only: bool = False) -> QuerySet[Notice]:
+    queryset = Notice.objects.filter(owner=owner).select_related("credential")
+    return queryset.filter(read_at__isnull=True) if unread_only else queryset
+
+
+def audit_events(*, owner: Any, limit: int = 100) -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(user=owner).order_by("-created_at", "-pk")[:limit])

@@ -1,0 +1,1 @@
+"""Writes to the record: typed, keyword-only, transactional services (see STYLE.md)."""

@@ -1,0 +1,624 @@
+"""Bringing credentials in: one file, pasted text, a link, or a ZIP of many.
+
+Every import verifies first (outside any transaction: it may fetch), then stores in one
+transaction, so the database never holds half a credential (a CLR and its children land
+together). What verifies and what does not are both kept: the record says which, and the
+learner decides. What is not a credential at all is refused and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from wallet.models import (
+    Credential,
+    CredentialImage,
+    CredentialVersion,
+    ImportBatch,
+    Source,
+    VerificationRun,
+)
+from wallet.services import verifying
+from wallet.services.audit import audit_record
+from wallet.services.derive import DerivedFields, apply_derived, dedupe_key, derive_fields
+from wallet.services.images import find_image
+from wallet.verification import Report, VerifyOptions, verify_bytes
+from wallet.verification.fetch import Fetcher, FetchError, FetchRefused
+
+logger = logging.getLogger(__name__)
+
+IMPORTED, UPDATED, DUPLICATE, FAILED = "imported", "updated", "duplicate", "failed"
+_JSON_MEDIA = "application/json"
+_JWT_MEDIA = "application/vc+jwt"
+_URL_ACCEPT = "application/ld+json, application/json, application/vc+jwt, image/png, image/svg+xml"
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """What happened to one import. `credentials` lists every record touched (a presentation
+    yields several); `credential` is the first of them, or None when nothing was stored."""
+
+    status: str  # imported | updated | duplicate | failed
+    credential: Credential | None
+    message: str
+    credentials: tuple[Credential, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """One member of a ZIP archive."""
+
+    name: str
+    status: str
+    message: str
+    credential_id: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "status": self.status,
+            "message": self.message,
+            "credential_id": self.credential_id,
+        }
+
+
+class ArchiveRefused(ValueError):
+    """The ZIP archive as a whole is refused (unreadable, too many files, a ZIP bomb)."""
+
+
+# --- one credential ----------------------------------------------------------------------
+
+
+def credential_import(
+    *,
+    owner: Any,
+    data: bytes,
+    source: str,
+    filename: str = "",
+    media_type: str | None = None,
+    source_url: str = "",
+    now: datetime | None = None,
+    options: VerifyOptions | None = None,
+) -> ImportOutcome:
+    """Verify and store one credential (or each credential of a presentation).
+
+    `data` is kept byte for byte. Pass `options` to share a fetcher and canon cache across
+    several imports (bulk); otherwise they are built for `owner`.
+    """
+    now = now or timezone.now()
+    cap = settings.SATCHEL_MAX_UPLOAD_BYTES
+    if len(data) > cap:
+        return _refuse(owner, f"The file is larger than the {_megabytes(cap)} limit.", filename)
+    if not data.strip():
+        return _refuse(owner, "The file is empty.", filename)
+    url = _pasted_url(data)
+    if url is not None:
+        return credential_import_url(owner=owner, url=url, now=now)
+    options = options or verifying.make_verify_options(owner=owner, now=now)
+    report = verify_bytes(data, options=options, media_type=media_type)
+    if report.format == "unknown":
+        return _refuse(owner, _not_a_credential(report, data), filename)
+    arrival = _Arrival(source, filename, source_url, now, options.fetcher)
+    if report.format == "vp":
+        return _import_presentation(owner, report, arrival)
+    media = media_type or _media_for(report.container)
+    return _store(owner, report, data, media, arrival)
+
+
+def credential_import_url(*, owner: Any, url: str, now: datetime | None = None) -> ImportOutcome:
+    """Fetch `url` through the guarded fetcher and import what it serves."""
+    url = url.strip()
+    if not url.startswith(("https://", "http://")) or len(url) > 2000:
+        return _refuse(owner, "Only a web address (https://...) can be imported.", url)
+    fetcher = verifying.make_fetcher()
+    try:
+        result = fetcher.fetch(url, accept=_URL_ACCEPT)
+    except FetchRefused as exc:
+        return _refuse(owner, f"The wallet does not fetch from that address: {exc}", url)
+    except FetchError:
+        return _refuse(owner, "That address could not be reached. Try again later.", url)
+    if result.status == 410:
+        return _refuse(owner, "The issuer has withdrawn the credential at that address.", url)
+    if not result.ok:
+        return _refuse(owner, f"That address answered with HTTP {result.status}.", url)
+    media = result.content_type.split(";")[0].strip().lower() or None
+    options = verifying.make_verify_options(owner=owner, now=now, fetcher=fetcher)
+    return credential_import(
+        owner=owner,
+        data=result.body,
+        source=Source.URL,
+        source_url=url,
+        media_type=media,
+        now=now,
+        options=options,
+    )
+
+
+@dataclass(frozen=True)
+class _Arrival:
+    source: str
+    filename: str
+    source_url: str
+    now: datetime
+    fetcher: Fetcher | None
+
+
+def _refuse(owner: Any, message: str, name: str = "") -> ImportOutcome:
+    with transaction.atomic():
+        audit_record(
+            user=owner, action="credential.import_refused", detail={"name": name, "reason": message}
+        )
+    return ImportOutcome(FAILED, None, message)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f} MB" if size >= 1024 * 1024 else f"{size} bytes"
+
+
+def _pasted_url(data: bytes) -> str | None:
+    if len(data) > 2100:
+        return None
+    text = data.decode("utf-8", "replace").strip()
+    if text.startswith(("https://", "http://")) and not any(c.isspace() for c in text):
+        return text
+    return None
+
+
+def _not_a_credential(report: Report, data: bytes) -> str:
+    if data.startswith(b"PK\x03\x04"):
+        return "This is a ZIP archive: use the bulk import for archives."
+    reason = next((c.message for c in report.failures), "")
+    return f"This file is not a credential the wallet recognises. {reason}".strip()
+
+
+def _media_for(container: str) -> str:
+    return {
+        "json": _JSON_MEDIA,
+        "jwt": _JWT_MEDIA,
+        "png": "image/png",
+        "svg": "image/svg+xml",
+    }.get(container, "application/octet-stream")
+
+
+def embedded_original(report: Report) -> tuple[bytes, str] | None:
+    """The bytes an embedded credential (in a CLR or presentation) is kept as.
+
+    Embedded credentials never existed as files of their own: a JWT keeps its exact token;
+    a JSON credential is kept as `json.dumps` of the object as decoded from its container
+    (key order preserved, no whitespace change that matters to its Data Integrity proof,
+    which signs the canonical form, not the text).
+    """
+    if report.jwt:
+        return report.jwt.encode(), _JWT_MEDIA
+    if isinstance(report.credential, dict):
+        return json.dumps(report.credential, ensure_ascii=False).encode(), _JSON_MEDIA
+    return None
+
+
+def _import_presentation(owner: Any, report: Report, arrival: _Arrival) -> ImportOutcome:
+    outcomes = []
+    for child in report.children:
+        original = embedded_original(child)
+        if original is None or child.format == "unknown":
+            continue
+        outcomes.append(_store(owner, child, original[0], original[1], arrival))
+    stored = tuple(c for o in outcomes for c in o.credentials)
+    if not stored:
+        return _refuse(owner, "The presentation holds no credential the wallet recognises.")
+    counts = {s: sum(o.status == s for o in outcomes) for s in (IMPORTED, UPDATED, DUPLICATE)}
+    status = next((s for s in (IMPORTED, UPDATED) if counts[s]), DUPLICATE)
+    message = (
+        f"From the presentation: {counts[IMPORTED]} imported, {counts[UPDATED]} updated, "
+        f"{counts[DUPLICATE]} already in your record."
+    )
+    return ImportOutcome(status, stored[0], message, stored)
+
+
+# --- storing -----------------------------------------------------------------------------
+
+
+def _store(
+    owner: Any, report: Report, original: bytes, media_type: str, arrival: _Arrival
+) -> ImportOutcome:
+    derived = derive_fields(report)
+    sha = hashlib.sha256(original).hexdigest()
+    key = dedupe_key(issuer_id=derived.issuer_id, credential_id=derived.credential_id, sha256=sha)
+    image = find_image(
+        original=original,
+        container=report.container,
+        image_ref=derived.image_ref,
+        fetcher=arrival.fetcher,
+    )
+    incoming = _Incoming(report, original, media_type, sha, key, derived, image)
+    try:
+        with transaction.atomic():
+            return _store_locked(owner, incoming, arrival)
+    except IntegrityError:
+        # A concurrent import of the same credential won the race: it is a duplicate.
+        existing = Credential.objects.filter(owner=owner, parent=None, dedupe_key=key).first()
+        return ImportOutcome(
+            DUPLICATE, existing, "This credential is already in your record.", _one(existing)
+        )
+
+
+@dataclass(frozen=True)
+class _Incoming:
+    report: Report
+    original: bytes
+    media_type: str
+    sha256: str
+    key: str
+    derived: DerivedFields
+    image: Any
+
+
+def _one(credential: Credential | None) -> tuple[Credential, ...]:
+    return (credential,) if credential is not None else ()
+
+
+def _store_locked(owner: Any, incoming: _Incoming, arrival: _Arrival) -> ImportOutcome:
+    existing = (
+        Credential.objects.select_for_update()
+        .filter(owner=owner, parent=None, dedupe_key=incoming.key)
+        .first()
+    )
+    if existing is None:
+        credential = _create(owner, incoming, arrival, parent=None)
+        _audit(owner, "credential.imported", credential, arrival)
+        return ImportOutcome(IMPORTED, credential, _imported_message(credential), (credential,))
+    if existing.deleted_at is not None:
+        # Re-adding what was deleted brings it back rather than refusing it as a duplicate.
+        _restore(existing)
+    if existing.sha256 == incoming.sha256:
+        _audit(owner, "credential.duplicate", existing, arrival)
+        return ImportOutcome(
+            DUPLICATE, existing, "This credential is already in your record.", (existing,)
+        )
+    if _is_newer(incoming.derived.issued_at, existing.issued_at):
+        _replace(existing, incoming, arrival)
+        _audit(owner, "credential.updated", existing, arrival)
+        return ImportOutcome(
+            UPDATED,
+            existing,
+            "A newer issue of this credential replaced the one in your record; "
+            "the earlier one is kept in its history.",
+            (existing,),
+        )
+    _keep_as_version(existing, incoming, arrival, CredentialVersion.Reason.OLDER)
+    _audit(owner, "credential.older_version_kept", existing, arrival)
+    return ImportOutcome(
+        DUPLICATE,
+        existing,
+        "Your record already holds this credential (the same or a newer issue); "
+        "this copy is kept in its history.",
+        (existing,),
+    )
+
+
+def _imported_message(credential: Credential) -> str:
+    children = credential.children.count()
+    extra = f" with {children} credential{'s' if children != 1 else ''} inside" if children else ""
+    return f"Imported “{credential.title or 'credential'}”{extra}."
+
+
+def _is_newer(incoming: datetime | None, current: datetime | None) -> bool:
+    return incoming is not None and (current is None or incoming > current)
+
+
+def _audit(owner: Any, action: str, credential: Credential, arrival: _Arrival) -> None:
+    audit_record(
+        user=owner,
+        action=action,
+        target=credential,
+        detail={"source": arrival.source, "filename": arrival.filename, "url": arrival.source_url},
+        now=arrival.now,
+    )
+
+
+def _create(
+    owner: Any, incoming: _Incoming, arrival: _Arrival, *, parent: Credential | None
+) -> Credential:
+    credential = Credential(
+        owner=owner,
+        parent=parent,
+        source=Source.BUNDLE if parent is not None else arrival.source,
+        filename=arrival.filename if parent is None else "",
+        source_url=arrival.source_url if parent is None else "",
+        created_at=arrival.now,
+    )
+    _set_original(credential, incoming, arrival.now)
+    credential.save()
+    _after_save(credential, incoming, arrival)
+    return credential
+
+
+def _set_original(credential: Credential, incoming: _Incoming, now: datetime) -> None:
+    credential.original = incoming.original
+    credential.media_type = incoming.media_type
+    credential.sha256 = incoming.sha256
+    credential.dedupe_key = incoming.key
+    apply_derived(credential, incoming.derived)
+    credential.checked_at = now
+    credential.verified_at = now if incoming.report.verdict.is_ok else None
+    credential.has_image = incoming.image is not None
+    credential.updated_at = now
+
+
+def _after_save(credential: Credential, incoming: _Incoming, arrival: _Arrival) -> None:
+    VerificationRun.objects.create(
+        credential=credential,
+        verdict=str(incoming.report.verdict),
+        report=incoming.report.to_dict(),
+        trigger=VerificationRun.Trigger.IMPORT,
+        checked_at=arrival.now,
+    )
+    _save_image(credential, incoming.image)
+    if incoming.report.format == "clr2":
+        _create_children(credential, incoming.report, arrival)
+
+
+def _save_image(credential: Credential, image: Any) -> None:
+    CredentialImage.objects.filter(credential=credential).delete()
+    if image is None:
+        return
+    CredentialImage.objects.create(
+        credential=credential,
+        content=image.content,
+        media_type=image.media_type,
+        sha256=image.sha256,
+        width=image.width,
+        height=image.height,
+        origin=image.origin,
+    )
+
+
+def _create_children(parent: Credential, report: Report, arrival: _Arrival) -> None:
+    for child in report.children:
+        original = embedded_original(child)
+        if original is None:
+            continue
+        derived = derive_fields(child)
+        sha = hashlib.sha256(original[0]).hexdigest()
+        key = dedupe_key(
+            issuer_id=derived.issuer_id, credential_id=derived.credential_id, sha256=sha
+        )
+        image = find_image(
+            original=original[0], container="json", image_ref=derived.image_ref, fetcher=None
+        )
+        incoming = _Incoming(child, original[0], original[1], sha, key, derived, image)
+        _create(parent.owner, incoming, arrival, parent=parent)
+
+
+def _replace(existing: Credential, incoming: _Incoming, arrival: _Arrival) -> None:
+    CredentialVersion.objects.create(
+        credential=existing,
+        original=bytes(existing.original),
+        media_type=existing.media_type,
+        sha256=existing.sha256,
+        container=existing.container,
+        source=existing.source,
+        issued_at=existing.issued_at,
+        received_at=existing.created_at,
+        reason=CredentialVersion.Reason.REPLACED,
+    )
+    existing.children.all().delete()
+    _set_original(existing, incoming, arrival.now)
+    existing.source = arrival.source
+    existing.filename = arrival.filename
+    existing.source_url = arrival.source_url
+    existing.save()
+    _after_save(existing, incoming, arrival)
+
+
+def _keep_as_version(
+    existing: Credential, incoming: _Incoming, arrival: _Arrival, reason: str
+) -> None:
+    if existing.versions.filter(sha256=incoming.sha256).exists():
+        return
+    CredentialVersion.objects.create(
+        credential=existing,
+        original=incoming.original,
+        media_type=incoming.media_type,
+        sha256=incoming.sha256,
+        container=incoming.derived.container,
+        source=arrival.source,
+        issued_at=incoming.derived.issued_at,
+        received_at=arrival.now,
+        reason=reason,
+    )
+
+
+def _restore(credential: Credential) -> None:
+    Credential.objects.filter(pk=credential.pk).update(deleted_at=None)
+    credential.children.update(deleted_at=None)
+    credential.deleted_at = None
+
+
+# --- ZIP archives ------------------------------------------------------------------------
+
+MAX_ZIP_MEMBERS = 1000
+MAX_ZIP_RATIO = 100
+# Below this size a high compression ratio is ordinary (padded JSON), not a bomb.
+_RATIO_FLOOR = 1024 * 1024
+_JUNK_PREFIXES = ("__MACOSX/", ".")
+
+
+def zip_limits() -> tuple[int, int]:
+    """(largest archive accepted, largest total uncompressed size), from settings."""
+    upload = settings.SATCHEL_MAX_UPLOAD_BYTES
+    archive = getattr(settings, "SATCHEL_MAX_ZIP_BYTES", 20 * upload)
+    uncompressed = getattr(settings, "SATCHEL_MAX_ZIP_UNCOMPRESSED_BYTES", 40 * upload)
+    return archive, uncompressed
+
+
+def inspect_zip(data: bytes) -> list[zipfile.ZipInfo]:
+    """The archive's credential members, after every cap; raises ArchiveRefused."""
+    archive_cap, uncompressed_cap = zip_limits()
+    if len(data) > archive_cap:
+        raise ArchiveRefused(f"The archive is larger than the {_megabytes(archive_cap)} limit.")
+    try:
+        infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise ArchiveRefused("This file is not a ZIP archive the wallet can read.") from exc
+    members = [i for i in infos if not i.is_dir() and not _is_junk(i.filename)]
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise ArchiveRefused(f"The archive holds more than {MAX_ZIP_MEMBERS} files.")
+    if sum(i.file_size for i in members) > uncompressed_cap:
+        raise ArchiveRefused(
+            "The archive unpacks to more than "
+            f"{_megabytes(uncompressed_cap)}; it looks like a ZIP bomb and was refused."
+        )
+    for info in members:
+        if info.file_size > _RATIO_FLOOR and info.file_size > MAX_ZIP_RATIO * max(
+            info.compress_size, 1
+        ):
+            raise ArchiveRefused(
+                f"{info.filename} is compressed more than {MAX_ZIP_RATIO} times; "
+                "the archive looks like a ZIP bomb and was refused."
+            )
+    return members
+
+
+def _is_junk(name: str) -> bool:
+    base = name.rsplit("/", 1)[-1]
+    return name.startswith(_JUNK_PREFIXES) or base.startswith(".") or not base
+
+
+def credential_import_zip(
+    *,
+    owner: Any,
+    data: bytes,
+    progress: Callable[[int, int, FileOutcome], None] | None = None,
+    now: datetime | None = None,
+) -> list[FileOutcome]:
+    """Import every file of a ZIP archive, one at a time; one failure never stops the rest.
+
+    Raises ArchiveRefused when the archive itself is refused (see `inspect_zip`).
+    `progress(done, total, outcome)` is called after each file.
+    """
+    members = inspect_zip(data)
+    cap = settings.SATCHEL_MAX_UPLOAD_BYTES
+    # One fetcher and canon cache for the whole archive: its badges share issuers.
+    options = verifying.make_verify_options(owner=owner, now=now)
+    outcomes: list[FileOutcome] = []
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in members:
+            outcome = _import_member(owner, archive, info, cap, options)
+            outcomes.append(outcome)
+            if progress is not None:
+                progress(len(outcomes), len(members), outcome)
+    return outcomes
+
+
+def _import_member(
+    owner: Any,
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    cap: int,
+    options: VerifyOptions,
+) -> FileOutcome:
+    name = info.filename
+    if info.flag_bits & 0x1:
+        return FileOutcome(name, FAILED, "The file is encrypted.")
+    if info.file_size > cap:
+        return FileOutcome(name, FAILED, f"The file is larger than the {_megabytes(cap)} limit.")
+    try:
+        with archive.open(info) as member:
+            content = member.read(cap + 1)
+        result = credential_import(
+            owner=owner,
+            data=content,
+            source=Source.BULK,
+            filename=name,
+            now=options.now,
+            options=options,
+        )
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        logger.info("unreadable ZIP member %s: %s", name, exc)
+        return FileOutcome(name, FAILED, "The file could not be read from the archive.")
+    except Exception:  # one bad file must not stop the others
+        logger.exception("import of ZIP member %s failed", name)
+        return FileOutcome(name, FAILED, "The wallet could not import this file.")
+    first = result.credential
+    return FileOutcome(name, result.status, result.message, first.pk if first else None)
+
+
+# --- ZIP batches (run by a task) -----------------------------------------------------------
+
+
+def zip_batch_create(
+    *, owner: Any, data: bytes, filename: str = "", now: datetime | None = None
+) -> ImportBatch:
+    """Check the archive, store it as a batch and enqueue its import once committed.
+
+    Raises ArchiveRefused at once for an archive that would be refused anyway.
+    """
+    from wallet import tasks
+
+    now = now or timezone.now()
+    members = inspect_zip(data)
+    with transaction.atomic():
+        batch = ImportBatch.objects.create(
+            owner=owner, filename=filename[:255], data=data, total=len(members), created_at=now
+        )
+        audit_record(
+            user=owner,
+            action="import.batch_created",
+            target=batch,
+            detail={"filename": filename, "files": len(members)},
+            now=now,
+        )
+        transaction.on_commit(lambda: tasks.import_zip.delay(batch.pk))
+    return batch
+
+
+def zip_batch_run(*, batch_id: int, now: datetime | None = None) -> ImportBatch:
+    """Import a stored batch, recording progress on it as it goes. Idempotent once finished."""
+    batch = ImportBatch.objects.select_related("owner").get(pk=batch_id)
+    if batch.status in (ImportBatch.Status.DONE, ImportBatch.Status.FAILED):
+        return batch
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.RUNNING)
+    summary: list[dict[str, Any]] = []
+
+    def progress(done: int, total: int, outcome: FileOutcome) -> None:
+        summary.append(outcome.to_dict())
+        ImportBatch.objects.filter(pk=batch.pk).update(done=done, total=total, summary=summary)
+
+    try:
+        outcomes = credential_import_zip(
+            owner=batch.owner, data=bytes(batch.data), progress=progress, now=now
+        )
+    except ArchiveRefused as exc:
+        return _finish_batch(batch, ImportBatch.Status.FAILED, str(exc), summary, now)
+    counts = {s: sum(o.status == s for o in outcomes) for s in (IMPORTED, UPDATED, DUPLICATE)}
+    failed = sum(o.status == FAILED for o in outcomes)
+    message = (
+        f"{counts[IMPORTED]} imported, {counts[UPDATED]} updated, "
+        f"{counts[DUPLICATE]} already in your record, {failed} could not be imported."
+    )
+    return _finish_batch(batch, ImportBatch.Status.DONE, message, summary, now)
+
+
+def _finish_batch(
+    batch: ImportBatch, status: str, message: str, summary: list[dict[str, Any]], now: Any
+) -> ImportBatch:
+    batch.status = status
+    batch.message = message
+    batch.summary = summary
+    batch.done = len(summary)
+    batch.data = b""  # the archive is not kept once its credentials are
+    batch.finished_at = now or timezone.now()
+    batch.save()
+    return batch

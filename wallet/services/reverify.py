@@ -1,0 +1,166 @@
+"""Re-checking: credentials change after import (revoked, suspended, expired, issuer gone).
+
+Every check re-runs verification from the original bytes and keeps its report as a
+`VerificationRun`, so the record shows its history. When a credential that verified becomes
+revoked, suspended or expired, the earner gets a `Notice` on the record and an email.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import MutableMapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from wallet.models import Credential, Notice, VerificationRun
+from wallet.services import verifying
+from wallet.services.audit import audit_record
+from wallet.services.derive import derive_fields
+from wallet.verification import Report, Verdict, VerifyOptions, verify_bytes
+from wallet.verification.fetch import Fetcher
+
+logger = logging.getLogger(__name__)
+
+RECHECK_AFTER = timedelta(hours=24)
+_NOTIFY = (Verdict.REVOKED, Verdict.SUSPENDED, Verdict.EXPIRED)
+_OK = {str(Verdict.VERIFIED), str(Verdict.VERIFIED_WITH_WARNINGS)}
+
+
+def verify_original(
+    *, credential: Credential, now: datetime | None = None, options: VerifyOptions | None = None
+) -> Report:
+    """Verify the credential's original bytes, exactly as received."""
+    options = options or verifying.make_verify_options(owner=credential.owner, now=now)
+    return verify_bytes(
+        bytes(credential.original), options=options, media_type=credential.media_type or None
+    )
+
+
+def credential_reverify(
+    *,
+    credential: Credential,
+    now: datetime | None = None,
+    options: VerifyOptions | None = None,
+    trigger: str = VerificationRun.Trigger.RECHECK,
+) -> VerificationRun:
+    """Verify again, record the run, update the current verdict, tell the earner if it fell."""
+    now = now or timezone.now()
+    if options is None:
+        options = verifying.make_verify_options(owner=credential.owner, now=now)
+    report = verify_original(credential=credential, options=options)
+    with transaction.atomic():
+        run = _record(credential, report, now, trigger)
+        if credential.format == "clr2":
+            children = list(credential.children.order_by("pk"))
+            for child, child_report in zip(children, report.children, strict=False):
+                _record(child, child_report, now, trigger)
+        if trigger == VerificationRun.Trigger.RECHECK:
+            audit_record(
+                user=credential.owner,
+                action="credential.rechecked",
+                target=credential,
+                detail={"verdict": run.verdict},
+                now=now,
+            )
+    return run
+
+
+def _record(credential: Credential, report: Report, now: datetime, trigger: str) -> VerificationRun:
+    previous = credential.verdict
+    verdict = report.verdict
+    run = VerificationRun.objects.create(
+        credential=credential,
+        verdict=str(verdict),
+        report=report.to_dict(),
+        trigger=trigger,
+        checked_at=now,
+    )
+    derived = derive_fields(report)
+    credential.verdict = str(verdict)
+    credential.checked_at = now
+    if verdict.is_ok:
+        credential.verified_at = now
+    # Removing an email never hides a credential: only its match state changes.
+    credential.recipient_match = derived.recipient_match
+    credential.recipient_hint = derived.recipient_hint or credential.recipient_hint
+    credential.save(
+        update_fields=["verdict", "checked_at", "verified_at", "recipient_match", "recipient_hint"]
+    )
+    if previous in _OK and verdict in _NOTIFY:
+        _notify(credential, verdict, now)
+    return run
+
+
+def _notify(credential: Credential, verdict: Verdict, now: datetime) -> None:
+    title = credential.title or "A credential"
+    issuer = f" from {credential.issuer_name}" if credential.issuer_name else ""
+    message = f"“{title}”{issuer} is now: {verdict.label.lower()}."
+    Notice.objects.create(
+        owner=credential.owner,
+        credential=credential,
+        kind=str(verdict),
+        message=message,
+        created_at=now,
+    )
+    email = credential.owner.email
+    if not email:
+        return
+    body = (
+        f"{message}\n\nIt stays in your Satchel record with the result of the check: "
+        f"{settings.SATCHEL_PUBLIC_ORIGIN}/\n"
+    )
+    transaction.on_commit(
+        lambda: send_mail(
+            f"[Satchel] {title}: {verdict.label.lower()}", body, None, [email], fail_silently=True
+        )
+    )
+
+
+def reverify_due(*, now: datetime | None = None, batch_size: int = 200) -> int:
+    """Re-check every live credential last checked over 24 hours ago; return how many.
+
+    Works in batches of `batch_size`, each sharing one fetcher (with its HTTP cache) and one
+    canon cache; one credential's failure is logged and does not stop the run.
+    """
+    now = now or timezone.now()
+    due = (
+        Credential.objects.filter(parent=None, deleted_at=None)
+        .filter(Q(checked_at__lt=now - RECHECK_AFTER) | Q(checked_at__isnull=True))
+        .select_related("owner")
+        .order_by("pk")
+    )
+    count, last_pk = 0, 0
+    while True:
+        batch = list(due.filter(pk__gt=last_pk)[:batch_size])
+        if not batch:
+            return count
+        fetcher, cache = verifying.make_fetcher(), {}
+        per_owner: dict[int, VerifyOptions] = {}
+        for credential in batch:
+            last_pk = credential.pk
+            options = per_owner.get(credential.owner_id)
+            if options is None:
+                options = _options(credential.owner, now, fetcher, cache)
+                per_owner[credential.owner_id] = options
+            try:
+                credential_reverify(
+                    credential=credential,
+                    now=now,
+                    options=options,
+                    trigger=VerificationRun.Trigger.SCHEDULED,
+                )
+                count += 1
+            except Exception:  # one credential must not stop the nightly run
+                logger.exception("re-check of credential %s failed", credential.pk)
+
+
+def _options(
+    owner: Any, now: datetime, fetcher: Fetcher, cache: MutableMapping[str, str]
+) -> VerifyOptions:
+    return verifying.make_verify_options(owner=owner, now=now, fetcher=fetcher, canon_cache=cache)

@@ -1,0 +1,57 @@
+"""How the app calls the verifier: its fetcher, the earner's identities, shared caches."""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from datetime import datetime
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.utils import timezone
+
+from accounts.selectors import holder_dids
+from wallet.verification import Limits, VerifyOptions
+from wallet.verification.fetch import Fetcher
+
+
+def make_fetcher() -> Fetcher:
+    """The guarded fetcher; plain HTTP is allowed because OB 2.0 badges were often hosted so.
+
+    Tests replace this function to serve URLs from a MapFetcher.
+    """
+    from wallet.fetcher import GuardedFetcher
+
+    return GuardedFetcher(allow_http=True)
+
+
+def make_limits() -> Limits:
+    cap = settings.SATCHEL_MAX_UPLOAD_BYTES
+    return Limits(max_input_bytes=cap, max_svg_bytes=cap, max_fetch_bytes=cap)
+
+
+def recipient_identifiers(*, owner: Any) -> tuple[str, ...]:
+    """The owner's verified emails and every DID they have held."""
+    emails = EmailAddress.objects.filter(user=owner, verified=True).values_list("email", flat=True)
+    return (*sorted(emails), *holder_dids(user=owner))
+
+
+def make_verify_options(
+    *,
+    owner: Any,
+    now: datetime | None = None,
+    fetcher: Fetcher | None = None,
+    canon_cache: MutableMapping[str, str] | None = None,
+) -> VerifyOptions:
+    """Options for verifying `owner`'s credentials at `now`.
+
+    Pass `fetcher` and `canon_cache` to share them across many verifications (a re-check
+    batch); otherwise each call gets a fresh guarded fetcher and cache.
+    """
+    return VerifyOptions(
+        now=now or timezone.now(),
+        fetcher=fetcher if fetcher is not None else make_fetcher(),
+        recipient_identifiers=recipient_identifiers(owner=owner),
+        limits=make_limits(),
+        canon_cache=canon_cache if canon_cache is not None else {},
+    )
