@@ -68,7 +68,8 @@ class _Collector:
         self.root_start = -1
         self.root_namespaces: dict[str, str] = {}
         self.found: list[_Found] = []
-        self._open: list[_Found] = []
+        # Open badge elements; None for an element nested inside one (not badge data).
+        self._open: list[_Found | None] = []
 
     def start_ns(self, prefix: str, uri: str) -> None:
         if self.root_tag is None:
@@ -84,17 +85,18 @@ class _Collector:
             self.found.append(item)
             self._open.append(item)
         elif self._open:
-            # Anything nested inside a badge element is not badge data.
-            self._open.append(_Found(baking=BAKINGS[0], start=-1, verify=None))
+            self._open.append(None)
 
     def end(self, tag: str) -> None:
         self.depth -= 1
-        if self._open and (tag in _BAKING_BY_TAG or self._open[-1].start == -1):
-            self._open.pop().end = self.expat.CurrentByteIndex
+        # Well-formedness guarantees that while a badge element is open, every end tag
+        # closes something opened after it.
+        if self._open and (item := self._open.pop()) is not None:
+            item.end = self.expat.CurrentByteIndex
 
     def data(self, text: str) -> None:
-        if self._open and self._open[-1].start != -1:
-            self._open[-1].text.append(text)
+        if self._open and (item := self._open[-1]) is not None:
+            item.text.append(text)
 
     def close(self) -> None:
         return None
@@ -108,7 +110,7 @@ def _refuse_internal_subset(name: str, sysid: str, pubid: str, has_internal_subs
         )
 
 
-def scan_svg(data: bytes, *, limits: Limits) -> _Collector:
+def _scan_svg(data: bytes, *, limits: Limits) -> _Collector:
     """Parse the whole SVG safely and return where its badge elements are."""
     if len(data) > limits.max_svg_bytes:
         raise MalformedInput(
@@ -141,7 +143,7 @@ def scan_svg(data: bytes, *, limits: Limits) -> _Collector:
 
 def parse_svg(data: bytes, *, limits: Limits) -> ParsedInput:
     """The credential baked in an SVG: OB 3.0 or CLR `credential`, or OB 2.0 `assertion`."""
-    collector = scan_svg(data, limits=limits)
+    collector = _scan_svg(data, limits=limits)
     for baking in BAKINGS:
         items = [item for item in collector.found if item.baking is baking]
         if len(items) > 1:
@@ -175,9 +177,10 @@ def _element_payload(item: _Found, *, limits: Limits) -> ParsedInput:
             "The SVG badge element carries two different credentials (attribute and body).",
             code="parse.svg_ambiguous",
         )
-    if from_verify or from_body:
-        return from_verify or from_body  # type: ignore[return-value]
-    raise MalformedInput("The SVG badge element is empty.", code="parse.baked_empty")
+    found = from_verify or from_body
+    if found is None:
+        raise MalformedInput("The SVG badge element is empty.", code="parse.baked_empty")
+    return found
 
 
 def _payload(text: str, kind: str, limits: Limits) -> ParsedInput:
@@ -199,7 +202,7 @@ def bake_svg(svg: bytes, payload: str, *, kind: str, limits: Limits | None = Non
     if not payload.isascii() and _declared_encoding(svg) not in ("utf-8", "utf8"):
         # Inserted bytes are UTF-8; in a file declared otherwise they would be misread.
         raise ValueError("Only a UTF-8 SVG can carry a non-ASCII payload")
-    scan = scan_svg(svg, limits=limits or Limits(max_svg_bytes=len(svg)))
+    scan = _scan_svg(svg, limits=limits or Limits(max_svg_bytes=len(svg)))
     root_open_end = _tag_end(svg, scan.root_start)
     bound = scan.root_namespaces.get(baking.prefix)
     declare_on_root = bound is None
