@@ -16,6 +16,7 @@ from wallet.verification.keys import did_key_from_public_key, ed25519_multikey
 from wallet.verification.multiformats import PRIVATE_KEY_CODECS, multibase_decode, multicodec_unwrap
 from wallet.verification.options import VerifyOptions
 from wallet.verification.proofs.dataintegrity import hash_data, sign, verify_proofs
+from wallet.verification.proofs.jcs import canonicalize
 from wallet.verification.report import Report, Status, Verdict
 
 from .keyfixtures import ed_key, p256_key, raw
@@ -56,6 +57,7 @@ def w3c_private_key() -> ed25519.Ed25519PrivateKey:
 W3C_CASES = [
     ("proof-eddsa-rdfc-2022", "eddsa-rdfc-2022"),
     ("proof-ed25519signature2020", "Ed25519Signature2020"),
+    ("proof-eddsa-jcs-2022", "eddsa-jcs-2022"),
 ]
 
 
@@ -117,6 +119,25 @@ def test_a_chained_proof_without_its_previous_proof_fails():
     signed["proof"] = signed["proof"][2:]
     checks = verify_proofs(signed, options=options())
     assert "proof.previous_proof_missing" in codes(checks)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (1e21, "1e+21"),
+        (1e20, "100000000000000000000"),
+        (1.5e-7, "1.5e-7"),
+        (0.000001, "0.000001"),
+        (-0.0, "0"),
+        (333333333.33333329, "333333333.3333333"),
+        (
+            {"b": 1, "a": [True, None], "\u20ac": 1, "\U0001f600": 2},
+            '{"a":[true,null],"b":1,"\u20ac":1,"\U0001f600":2}',
+        ),
+    ],
+)
+def test_jcs_serializes_numbers_and_key_order_as_rfc_8785_requires(value, expected):
+    assert canonicalize(value) == expected
 
 
 # --- 1EdTech OB 3.0 / CLR 2.0 vectors ---------------------------------------------------------

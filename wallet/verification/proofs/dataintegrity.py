@@ -1,5 +1,5 @@
-"""Data Integrity proofs: eddsa-rdfc-2022 (+ legacy eddsa-2022, Ed25519Signature2020) and
-ecdsa-rdfc-2019, verified and created per VC-DI-EDDSA §3.2 / VC-DI-ECDSA §3.
+"""Data Integrity proofs: eddsa-rdfc-2022 (+ legacy eddsa-2022, Ed25519Signature2020),
+eddsa-jcs-2022 and ecdsa-rdfc-2019, verified and created per VC-DI-EDDSA §3 / VC-DI-ECDSA §3.
 
 hashData = H(canon(proof config)) || H(canon(document without proof)); every proof of a proof
 set is checked on its own, and a chained proof (`previousProof`) signs the document together
@@ -31,6 +31,7 @@ from ..keys.binding import binding_check, key_failure
 from ..multiformats import multibase_decode, multibase_encode
 from ..options import VerifyOptions
 from ..report import Check, Verdict, failed, passed, warning
+from . import jcs
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,9 @@ SUITES: dict[tuple[str, str | None], Suite] = {
     # The cryptosuite's name before the REC; 1EdTech's validator still accepts it.
     ("DataIntegrityProof", "eddsa-2022"): Suite("DataIntegrityProof", "eddsa-2022", "eddsa"),
     ("Ed25519Signature2020", None): Suite("Ed25519Signature2020", None, "eddsa"),
+    ("DataIntegrityProof", "eddsa-jcs-2022"): Suite(
+        "DataIntegrityProof", "eddsa-jcs-2022", "eddsa"
+    ),
     ("DataIntegrityProof", "ecdsa-rdfc-2019"): Suite(
         "DataIntegrityProof", "ecdsa-rdfc-2019", "ecdsa"
     ),
@@ -127,6 +131,8 @@ def hash_data(
 ) -> bytes:
     """The bytes a Data Integrity proof signs: proof-config hash first, document hash second."""
     algorithm = algorithm or hashes.SHA256()
+    if proof.get("cryptosuite") == "eddsa-jcs-2022":
+        return _jcs_hash_data(document, proof, algorithm)
     if "@context" not in document:
         raise ProofError(
             "The document has no @context, so its proof cannot be checked.",
@@ -141,6 +147,20 @@ def hash_data(
     config["@context"] = document["@context"]
     proof_hash = _hash(canon.canonize(config, cache=cache), algorithm)
     return proof_hash + _hash(canon.canonize(unsecured, cache=cache), algorithm)
+
+
+def _jcs_hash_data(document: dict[str, Any], proof: dict[str, Any], algorithm: Any) -> bytes:
+    """eddsa-jcs-2022: the same two hashes over JSON canonical forms instead of N-Quads."""
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    previous = _previous_proofs(document, proof)
+    if previous:
+        unsecured["proof"] = previous
+    config = {k: v for k, v in proof.items() if k != "proofValue"}
+    if "@context" in document:
+        config["@context"] = document["@context"]
+    return _hash(jcs.canonicalize(config), algorithm) + _hash(
+        jcs.canonicalize(unsecured), algorithm
+    )
 
 
 # ---------------------------------------------------------------------------------- signing
@@ -182,6 +202,9 @@ def sign(
         proof["challenge"] = challenge
     if domain is not None:
         proof["domain"] = domain
+    if suite.cryptosuite == "eddsa-jcs-2022" and "@context" in document:
+        # The JCS suite signs JSON, not RDF: the proof carries the context it is read with.
+        proof["@context"] = document["@context"]
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     data = hash_data(unsecured, proof, algorithm=_digest(suite, private_key), cache=cache)
     proof["proofValue"] = multibase_encode(_signature(suite, private_key, data), "z")
