@@ -17,7 +17,8 @@ from wallet.verification.keys import did_key_from_public_key
 from wallet.verification.limits import Limits
 from wallet.verification.options import VerifyOptions
 from wallet.verification.proofs.dataintegrity import sign
-from wallet.verification.report import Report, Status, Verdict
+from wallet.verification.proofs.jose import sign_jwt
+from wallet.verification.report import Report, Status, Verdict, passed
 from wallet.verification.status import check_status, decode_status_list, read_status
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -343,6 +344,69 @@ def test_it_reads_a_statuslist2021_list_without_multibase_prefix() -> None:
 
     assert only_status(revoked).code == "status.revoked"
     assert only_status(clear).code == "status.clear"
+
+
+def test_it_reads_a_list_secured_as_a_jwt() -> None:
+    document = bsl_list(encode(bitstring((12,))))
+    kid = f"{LIST_DID}#{LIST_DID.removeprefix('did:key:')}"
+    token = sign_jwt(document, private_key=LIST_KEY, kid=kid)
+    options = VerifyOptions(now=NOW, fetcher=MapFetcher({LIST_URL: token}))
+
+    revoked = check_status(credential_with(bsl_entry(12)), options=options)
+    clear = check_status(credential_with(bsl_entry(13)), options=options)
+
+    assert only_status(revoked).code == "status.revoked"
+    assert only_status(clear).code == "status.clear"
+
+
+def test_it_does_not_trust_a_jwt_list_signed_by_another_key() -> None:
+    document = bsl_list(encode(bitstring((12,))))
+    kid = f"{LIST_DID}#{LIST_DID.removeprefix('did:key:')}"
+    token = sign_jwt(document, private_key=OTHER_KEY, kid=kid)
+    options = VerifyOptions(now=NOW, fetcher=MapFetcher({LIST_URL: token}))
+
+    checks = check_status(credential_with(bsl_entry(12)), options=options)
+
+    assert only_status(checks).code == "status.list_untrusted"
+    assert verdict(checks) is Verdict.INVALID_SIGNATURE
+
+
+def test_it_reads_a_legacy_revocationlist2020_list() -> None:
+    # The field names are under test here; list proofs are covered above, so the list's
+    # proof check is a stand-in that approves it (and records what it was asked).
+    document = {
+        "@context": [VC_V1, "https://w3id.org/vc-revocation-list-2020/v1"],
+        "id": LIST_URL,
+        "type": ["VerifiableCredential", "RevocationList2020Credential"],
+        "issuer": {"id": LIST_DID},
+        "issuanceDate": "2026-01-01T00:00:00Z",
+        "credentialSubject": {
+            "id": LIST_URL + "#list",
+            "type": "RevocationList2020",
+            "encodedList": encode(bitstring((7,)), multibase=False),
+        },
+        "proof": {"type": "Ed25519Signature2020"},
+    }
+    entry = {
+        "id": f"{LIST_URL}#7",
+        "type": "RevocationList2020Status",
+        "revocationListIndex": "7",
+        "revocationListCredential": LIST_URL,
+    }
+    asked: list[dict[str, Any]] = []
+
+    def approve(list_credential: dict[str, Any], **kwargs: Any) -> list:
+        asked.append(kwargs)
+        return [passed("proof", "proof.ok", "ok")]
+
+    checks = check_status(
+        credential_with(entry), options=options_serving(document), verify_list_proof=approve
+    )
+
+    assert only_status(checks).code == "status.revoked"
+    assert asked == [
+        {"options": asked[0]["options"], "purpose": "assertionMethod", "issuer_id": LIST_DID}
+    ]
 
 
 def test_an_unreachable_bitstring_list_leaves_the_credential_unverified() -> None:
