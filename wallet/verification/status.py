@@ -26,6 +26,7 @@ from typing import Any
 from .checks import as_list, check_validity
 from .errors import MalformedInput, UnsupportedInput
 from .fetch import FetchError
+from .options import VerifyOptions
 from .report import Check, Status, Verdict, failed, passed, skipped, warning
 
 MIN_LIST_ENTRIES = 131_072
@@ -69,7 +70,7 @@ _ONEEDTECH = "1EdTechRevocationList"
 def check_status(
     credential: dict[str, Any],
     *,
-    options: Any,
+    options: VerifyOptions,
     verify_list_proof: ListProofVerifier | None = None,
 ) -> list[Check]:
     """One or more `status` Checks for every `credentialStatus` entry of `credential`.
@@ -79,7 +80,13 @@ def check_status(
     """
     entries = as_list(credential.get("credentialStatus")) if isinstance(credential, dict) else []
     if not entries:
-        return [skipped("status", "status.none", "The issuer publishes no status for this.")]
+        return [
+            skipped(
+                "status",
+                "status.none",
+                "This credential has no revocation or suspension status to check.",
+            )
+        ]
     checks: list[Check] = []
     for entry in entries:
         try:

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from ..checks import as_list, check_recipient, check_validity, parse_datetime
 from ..errors import MalformedInput, UnsupportedInput
 from ..fetch import FetchError
+from ..options import VerifyOptions
 from ..report import Check, Verdict, failed, passed, skipped, warning
 from .jose import ALLOWED_ALGS, decode_compact, verify_compact_jws
 
@@ -52,7 +53,7 @@ def verify_ob2(
     assertion: dict[str, Any] | None = None,
     token: str | None = None,
     url: str | None = None,
-    options: Any,
+    options: VerifyOptions,
 ) -> Ob2Result:
     """Verify an OB 2.0 assertion given as JSON, as a signed JWS, or by its hosted URL."""
     result = Ob2Result()
@@ -72,7 +73,7 @@ def verify_ob2(
 
 
 class _Run:
-    def __init__(self, result: Ob2Result, options: Any) -> None:
+    def __init__(self, result: Ob2Result, options: VerifyOptions) -> None:
         self.result = result
         self.options = options
         self.issuer_url: str | None = None
