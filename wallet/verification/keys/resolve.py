@@ -8,6 +8,8 @@ controller document must list the key.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from ..errors import MalformedInput, UnsupportedInput
@@ -26,6 +28,8 @@ from .documents import (
 )
 from .errors import InvalidKey, KeyNotFound, PurposeNotAllowed, UnsupportedKey
 from .material import key_from_codec, key_from_jwk
+
+T = TypeVar("T")
 
 # A did:key or did:jwk document authorises its one signing key for every relationship except
 # key agreement.
@@ -66,7 +70,8 @@ def resolve_verification_method(
     return _asserted_fragment_key(base, fragment, vm_id, purpose)
 
 
-def _wrap_decoding(call):  # type: ignore[no-untyped-def]
+def _wrap_decoding(call: Callable[[], T]) -> T:
+    """Decoding errors of key material become key resolution errors with the same code."""
     try:
         return call()
     except UnsupportedInput as exc:
@@ -94,7 +99,7 @@ def _did_key(did: str, fragment: str, purpose: str) -> VerificationMethod:
 
 
 def _did_jwk(did: str, fragment: str, purpose: str) -> VerificationMethod:
-    def decode() -> dict:  # type: ignore[type-arg]
+    def decode() -> dict[str, Any]:
         jwk = json.loads(multibase_decode("u" + did[len("did:jwk:") :]))
         if not isinstance(jwk, dict):
             raise MalformedInput(
@@ -155,8 +160,8 @@ def _controller_url(
 
 
 def _lone_method(
-    obj: dict, url: str, vm_id: str, purpose: str, *, fetcher: Fetcher, limits: Limits
-) -> VerificationMethod:  # type: ignore[type-arg]
+    obj: dict[str, Any], url: str, vm_id: str, purpose: str, *, fetcher: Fetcher, limits: Limits
+) -> VerificationMethod:
     """A URL that serves one key object (Multikey, Ed25519VerificationKey2020, JsonWebKey).
 
     The object names its controller; a key served from the controller's own origin is taken
