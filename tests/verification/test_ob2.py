@@ -602,3 +602,13 @@ def test_a_badge_given_only_by_an_id_object_is_fetched() -> None:
 
     assert verdict(result) is Verdict.VERIFIED
     assert result.badge == make_badge()
+
+
+def test_a_hosted_assertion_claiming_another_address_verifies_with_a_warning() -> None:
+    moved = make_assertion(id=f"{HOST}/assertions/123-canonical.json")
+    options = serve((ASSERTION_URL, moved), (BADGE_URL, make_badge()), (ISSUER_URL, make_issuer()))
+
+    result = verify_ob2(assertion=None, token=None, url=ASSERTION_URL, options=options)
+
+    assert verdict(result) is Verdict.VERIFIED_WITH_WARNINGS
+    assert "ob2.hosted_id_mismatch" in [c.code for c in result.checks]

@@ -93,7 +93,7 @@ class _Run:
         if given is None and url is None:
             self.stop(_malformed("ob2.empty", "No Open Badges 2.0 assertion was given."))
         if given is not None:
-            self.check_assertion(given)
+            self.check_assertion(given, record=False)
             kind = _verification_type(given)
             if kind in _SIGNED:
                 self.stop(
@@ -115,6 +115,15 @@ class _Run:
             )
         fetched = self.fetch_hosted(hosted_url, in_hand=given is not None)
         self.check_assertion(fetched)
+        if fetched.get("id") != hosted_url:
+            self.add(
+                warning(
+                    "proof",
+                    "ob2.hosted_id_mismatch",
+                    "The badge found at this address gives a different address as its own.",
+                    f"fetched {hosted_url}, id {fetched.get('id')!r}",
+                )
+            )
         if given is not None:
             self.compare(given, fetched)
         self.result.assertion = fetched
@@ -440,7 +449,7 @@ class _Run:
             self.stop(_unreachable(check_name, url, f"HTTP {response.status}"))
         return _json_object(response.body, f"ob2.{check_name}_malformed", f"The document at {url}")
 
-    def check_assertion(self, assertion: dict[str, Any]) -> None:
+    def check_assertion(self, assertion: dict[str, Any], *, record: bool = True) -> None:
         if not isinstance(assertion, dict):
             self.stop(_malformed("ob2.structure", "The assertion is not a JSON object."))
         if "verify" in assertion and "@context" not in assertion:
@@ -496,7 +505,8 @@ class _Run:
                     "The assertion's image must be a web address, not embedded data.",
                 )
             )
-        self.add(passed("structure", "ob2.assertion_ok", "The assertion is well formed."))
+        if record:
+            self.add(passed("structure", "ob2.assertion_ok", "The assertion is well formed."))
 
     def check_badge(self, badge: dict[str, Any]) -> None:
         problems = _missing(badge, ("name", "description", "image", "criteria", "issuer"))
