@@ -21,13 +21,16 @@ def raw(key: ed25519.Ed25519PublicKey) -> bytes:
     return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
 
 
+_SMALL_PRIMES = [p for p in range(3, 2000) if all(p % d for d in range(2, int(p**0.5) + 1))]
+
+
 def _probable_prime(n: int, rng: random.Random) -> bool:
-    if n % 2 == 0:
+    if any(n % p == 0 for p in _SMALL_PRIMES):
         return False
     d, r = n - 1, 0
     while d % 2 == 0:
         d, r = d // 2, r + 1
-    for _ in range(32):
+    for _ in range(16):
         x = pow(rng.randrange(2, n - 1), d, n)
         if x in (1, n - 1):
             continue

@@ -232,7 +232,7 @@ def test_a_did_jwk_carrying_a_private_key_is_refused():
 
 
 def test_an_rsa_jwk_below_2048_bits_is_refused_and_2048_is_accepted():
-    strong = rsa_key(1).public_key()
+    strong = rsa_key(23).public_key()
     weak = {
         "kty": "RSA",
         "e": "AQAB",
