@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wallet.verification.checks import (
     check_recipient,
@@ -290,3 +292,41 @@ def test_a_credential_naming_nobody_gets_a_warning() -> None:
     check = check_recipient(ob3_subject(), identifiers=["a@example.com"])
 
     assert (check.code, check.status) == ("recipient.absent", Status.WARNING)
+
+
+# --- hostile input never raises ------------------------------------------------------------
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+WINDOW_KEYS = st.sampled_from(
+    ["validFrom", "validUntil", "issuanceDate", "expirationDate", "issuedOn", "expires"]
+)
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(
+    st.dictionaries(WINDOW_KEYS, JSON_VALUES | st.text(alphabet="0123456789-T:Z+.", max_size=30))
+)
+def test_any_dates_give_checks_never_an_exception(credential: dict[str, Any]) -> None:
+    checks = check_validity(credential, now=NOW)
+
+    assert checks
+    assert all(c.name == "validity" for c in checks)
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(
+    st.dictionaries(st.sampled_from(["recipient", "credentialSubject"]), JSON_VALUES),
+    st.lists(st.text(max_size=30), max_size=3),
+)
+def test_any_recipient_shape_gives_one_check(credential: dict[str, Any], known: list[str]) -> None:
+    check = check_recipient(credential, identifiers=known)
+
+    assert check.name == "recipient"
+    recipient_hint(credential)

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wallet.verification.errors import MalformedInput
 from wallet.verification.fetch import MapFetcher
@@ -513,3 +515,35 @@ def test_an_unreachable_1edtech_list_is_only_a_warning() -> None:
     check = only_status(checks)
     assert (check.code, check.status) == ("status.unreachable", Status.WARNING)
     assert verdict(checks) is Verdict.VERIFIED_WITH_WARNINGS
+
+
+# --- hostile input never raises ------------------------------------------------------------
+
+
+ENTRY_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=30) | st.just(LIST_URL),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+ENTRY_KEYS = st.sampled_from(
+    ["type", "statusPurpose", "statusListIndex", "statusListCredential", "statusSize", "id"]
+)
+ENTRY_TYPES = st.sampled_from(
+    ["BitstringStatusListEntry", "StatusList2021Entry", "1EdTechRevocationList", "Other"]
+)
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(ENTRY_TYPES, st.dictionaries(ENTRY_KEYS, ENTRY_VALUES), ENTRY_VALUES)
+def test_any_status_entry_or_list_gives_checks_never_an_exception(
+    entry_type: str, entry: dict[str, Any], served: Any
+) -> None:
+    options = VerifyOptions(now=NOW, fetcher=MapFetcher({LIST_URL: json.dumps(served)}))
+    credential = {"id": "urn:x", "credentialStatus": {"type": entry_type, **entry}}
+
+    checks = check_status(credential, options=options, verify_list_proof=lambda *a, **k: [])
+
+    assert checks
+    assert all(c.name == "status" for c in checks)
