@@ -11,6 +11,8 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wallet.verification.fetch import MapFetcher
 from wallet.verification.options import VerifyOptions
@@ -612,3 +614,36 @@ def test_a_hosted_assertion_claiming_another_address_verifies_with_a_warning() -
 
     assert verdict(result) is Verdict.VERIFIED_WITH_WARNINGS
     assert "ob2.hosted_id_mismatch" in [c.code for c in result.checks]
+
+
+# --- hostile input never raises ------------------------------------------------------------
+
+VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20) | st.just(BADGE_URL),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+FIELDS = st.sampled_from(
+    ["type", "id", "recipient", "badge", "verification", "issuedOn", "expires", "image", "revoked"]
+)
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(st.dictionaries(FIELDS, VALUES), VALUES)
+def test_any_assertion_gives_checks_never_an_exception(changes: dict[str, Any], badge: Any) -> None:
+    assertion = {**make_assertion(), **changes}
+    options = serve((ASSERTION_URL, assertion), (BADGE_URL, badge), (ISSUER_URL, make_issuer()))
+
+    result = verify_ob2(assertion=assertion, token=None, url=None, options=options)
+
+    assert result.checks
+
+
+@settings(max_examples=100, derandomize=True, deadline=None)
+@given(st.text(alphabet="abcXYZ019-_.=", max_size=60))
+def test_any_token_gives_checks_never_an_exception(token: str) -> None:
+    result = verify_ob2(assertion=None, token=token, url=None, options=hosted_world())
+
+    assert verdict(result) in (Verdict.MALFORMED, Verdict.UNSUPPORTED)
