@@ -15,7 +15,7 @@ from wallet.verification.fetch import MapFetcher
 from wallet.verification.keys import did_key_from_public_key, ed25519_multikey
 from wallet.verification.multiformats import PRIVATE_KEY_CODECS, multibase_decode, multicodec_unwrap
 from wallet.verification.options import VerifyOptions
-from wallet.verification.proofs.dataintegrity import hash_data, sign, verify_proofs
+from wallet.verification.proofs.dataintegrity import MAX_PROOFS, hash_data, sign, verify_proofs
 from wallet.verification.proofs.jcs import canonicalize
 from wallet.verification.report import Report, Status, Verdict
 
@@ -363,6 +363,15 @@ def test_a_credential_without_proof_is_malformed():
     checks = verify_proofs(credential(), options=options(), issuer_id=ISSUER)
     assert codes(checks) == ["proof.missing"]
     assert verdict(checks) is Verdict.MALFORMED
+
+
+def test_a_document_with_more_proofs_than_the_cap_is_refused_without_checking_them():
+    document = signed_by()
+    document["proof"] = [document["proof"]] * (MAX_PROOFS + 1)
+    fetcher = MapFetcher()
+    checks = verify_proofs(document, options=options(fetcher))
+    assert codes(checks) == ["proof.too_many"]
+    assert fetcher.requests == []
 
 
 def test_a_proof_without_type_is_malformed():

@@ -56,6 +56,9 @@ SUITES: dict[tuple[str, str | None], Suite] = {
     ),
 }
 
+# Each proof costs a key lookup and a canonicalization; real proof sets hold a handful.
+MAX_PROOFS = 16
+
 _XSD_DATETIME = re.compile(r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$")
 
 
@@ -252,6 +255,15 @@ def verify_proofs(
                 "proof",
                 "proof.missing",
                 "The credential carries no proof, so nobody can tell who issued it.",
+                Verdict.MALFORMED,
+            )
+        ]
+    if len(proofs) > MAX_PROOFS:
+        return [
+            failed(
+                "proof",
+                "proof.too_many",
+                f"The credential carries {len(proofs)} proofs; at most {MAX_PROOFS} are checked.",
                 Verdict.MALFORMED,
             )
         ]
