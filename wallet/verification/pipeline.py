@@ -337,7 +337,10 @@ def _check_terms(document: dict[str, Any], cache: MutableMapping[str, str] | Non
     if cache is None:
         canon.check_no_dropped_terms(document)
         return
-    digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+    # Key order is kept from the input, so the same bytes give the same key; a reordered
+    # document only misses the cache.
+    text = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+    digest = hashlib.sha256(text.encode()).hexdigest()
     key = f"terms-defined:{digest}"
     if key not in cache:
         canon.check_no_dropped_terms(document)

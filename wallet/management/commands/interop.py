@@ -192,10 +192,10 @@ class Command(BaseCommand):
 
     def _print_table(self, outcomes: list[Outcome], *, verbose: bool) -> None:
         width = max((len(o.path) for o in outcomes), default=10)
-        self.stdout.write(f"{'path':<{width}}  {'format':<14} {'expected':<22} {'got':<18} result")
+        self.stdout.write(f"{'path':<{width}}  {'format':<14} {'expected':<30} {'got':<18} result")
         for o in outcomes:
             self.stdout.write(
-                f"{o.path:<{width}}  {o.format:<14} {o.expected:<22} {o.got:<18} {o.state}"
+                f"{o.path:<{width}}  {o.format:<14} {o.expected:<30} {o.got:<18} {o.state}"
             )
             if o.reason and (verbose or o.state != "OK"):
                 self.stdout.write(f"{'':<{width}}    {o.verdict}: {o.reason}")
