@@ -8,7 +8,7 @@ from typing import Any
 
 
 class Status(StrEnum):
-    PASS = "pass"
+    PASS = "pass"  # noqa: S105 (a check status, not a password)
     FAIL = "fail"
     WARNING = "warning"
     SKIPPED = "skipped"
