@@ -11,10 +11,12 @@ from typing import Any
 import pytest
 from allauth.account.models import EmailAddress
 
-from accounts.models import User
-from tests.support.issuer import EARNER_EMAIL, NOW, TestIssuer
+from accounts.models import HolderKey, User
+from tests.support.issuer import EARNER_DID_LABEL, EARNER_EMAIL, NOW, TestIssuer
+from tests.support.keys import ed25519_key
 from wallet.models import Credential
 from wallet.services import verifying
+from wallet.verification.keys import did_key_from_public_key
 
 
 @pytest.fixture
@@ -31,9 +33,23 @@ def make_user(email: str, *, verified: bool = True) -> User:
     return user
 
 
+def hold_did(user: User, did: str) -> HolderKey:
+    """Record `did` as one of the user's holder DIDs (the key material is not used here)."""
+    return HolderKey.objects.create(
+        user=user,
+        did=did,
+        public_key_multibase=did.removeprefix("did:key:"),
+        private_key_encrypted="not used by these tests",
+        created_at=NOW,
+    )
+
+
 @pytest.fixture
 def owner(db: None) -> User:
-    return make_user(EARNER_EMAIL)
+    """The earner the test issuer issues to: their email is verified and they hold its DID."""
+    user = make_user(EARNER_EMAIL)
+    hold_did(user, did_key_from_public_key(ed25519_key(EARNER_DID_LABEL).public_key()))
+    return user
 
 
 @pytest.fixture

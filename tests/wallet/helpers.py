@@ -8,7 +8,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tests.support.issuer import (
+    CLR_CONTEXT,
     ISSUED,
+    OB_CONTEXT,
     STATUS_LIST_URL,
     VC_V2,
     TestIssuer,
@@ -59,3 +61,23 @@ def serve_status_list(issuer: TestIssuer, *, revoked: tuple[int, ...]) -> None:
         },
     }
     issuer.fetcher.add(STATUS_LIST_URL, json.dumps(issuer._di_sign(status_list, issuer.ed)))
+
+
+def signed_clr(issuer: TestIssuer, inner: list[dict[str, Any] | str]) -> dict[str, Any]:
+    """A CLR 2.0 signed by the issuer whose credentials may include VC-JWT strings."""
+    achievements = [c["credentialSubject"]["achievement"] for c in inner if isinstance(c, dict)]
+    clr: dict[str, Any] = {
+        "@context": [VC_V2, CLR_CONTEXT, OB_CONTEXT],
+        "id": "urn:uuid:00000000-0000-4000-8000-00000000c1a2",
+        "type": ["VerifiableCredential", "ClrCredential"],
+        "issuer": {"id": issuer.ed.did, "type": ["Profile"], "name": "Test Issuer"},
+        "name": "Test Transcript",
+        "validFrom": _stamp(ISSUED),
+        "credentialSubject": {
+            "id": issuer.earner_did,
+            "type": ["ClrSubject"],
+            "verifiableCredential": inner,
+            "achievement": achievements,
+        },
+    }
+    return issuer._di_sign(clr, issuer.ed)

@@ -278,10 +278,16 @@ def _store_locked(owner: Any, incoming: _Incoming, arrival: _Arrival) -> ImportO
         credential = _create(owner, incoming, arrival, parent=None)
         _audit(owner, "credential.imported", credential, arrival)
         return ImportOutcome(IMPORTED, credential, _imported_message(credential), (credential,))
-    if existing.deleted_at is not None:
+    restored = existing.deleted_at is not None
+    if restored:
         # Re-adding what was deleted brings it back rather than refusing it as a duplicate.
         _restore(existing)
     if existing.sha256 == incoming.sha256:
+        if restored:
+            _audit(owner, "credential.restored", existing, arrival)
+            return ImportOutcome(
+                IMPORTED, existing, "This credential was in your trash: it is back.", (existing,)
+            )
         _audit(owner, "credential.duplicate", existing, arrival)
         return ImportOutcome(
             DUPLICATE, existing, "This credential is already in your record.", (existing,)

@@ -164,3 +164,13 @@ def _options(
     owner: Any, now: datetime, fetcher: Fetcher, cache: MutableMapping[str, str]
 ) -> VerifyOptions:
     return verifying.make_verify_options(owner=owner, now=now, fetcher=fetcher, canon_cache=cache)
+
+
+def notices_mark_read(
+    *, owner: Any, notice_ids: list[int] | None = None, now: datetime | None = None
+) -> int:
+    """Mark the owner's notices read (all unread ones, or those listed); return how many."""
+    unread = Notice.objects.filter(owner=owner, read_at__isnull=True)
+    if notice_ids is not None:
+        unread = unread.filter(pk__in=notice_ids)
+    return unread.update(read_at=now or timezone.now())

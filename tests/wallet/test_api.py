@@ -1,0 +1,374 @@
+"""The record's API: every endpoint answers its owner, 404s a stranger, refuses the anonymous."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tests.support.issuer import NOW
+from tests.wallet.helpers import as_bytes
+from wallet.models import Credential, CredentialImage
+from wallet.services import organise, trash
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.wallet.urls")]
+
+
+@pytest.fixture
+def client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def cast(owner, make_credential) -> dict:
+    credential = make_credential(owner, title="Mine")
+    trashed = make_credential(owner, title="Binned")
+    trash.credential_delete(credential=trashed)
+    CredentialImage.objects.create(
+        credential=credential,
+        content=b"\x89PNG",
+        media_type="image/png",
+        sha256="0",
+        origin="baked",
+    )
+    tag = organise.tag_create(owner=owner, name="work")
+    collection = organise.collection_create(owner=owner, name="CV")
+    return {"credential": credential, "trashed": trashed, "tag": tag, "collection": collection}
+
+
+def _url(name: str, **kwargs) -> str:
+    return reverse(f"wallet-api:{name}", kwargs=kwargs)
+
+
+# (method, url from the cast, body): endpoints that address one of the owner's objects.
+OWNED: list[tuple[str, Callable[[dict], str], dict | None]] = [
+    ("get", lambda c: _url("credential-detail", credential_id=c["credential"].pk), None),
+    ("delete", lambda c: _url("credential-detail", credential_id=c["credential"].pk), None),
+    ("post", lambda c: _url("credential-recheck", credential_id=c["credential"].pk), None),
+    ("post", lambda c: _url("credential-restore", credential_id=c["trashed"].pk), None),
+    ("get", lambda c: _url("credential-image", credential_id=c["credential"].pk), None),
+    ("get", lambda c: _url("credential-original", credential_id=c["credential"].pk), None),
+    (
+        "put",
+        lambda c: _url("credential-tag", credential_id=c["credential"].pk, tag_id=c["tag"].pk),
+        None,
+    ),
+    (
+        "delete",
+        lambda c: _url("credential-tag", credential_id=c["credential"].pk, tag_id=c["tag"].pk),
+        None,
+    ),
+    ("patch", lambda c: _url("tag-detail", tag_id=c["tag"].pk), {"name": "job"}),
+    ("delete", lambda c: _url("tag-detail", tag_id=c["tag"].pk), None),
+    (
+        "patch",
+        lambda c: _url("collection-detail", collection_id=c["collection"].pk),
+        {"name": "Résumé"},
+    ),
+    ("delete", lambda c: _url("collection-detail", collection_id=c["collection"].pk), None),
+    (
+        "put",
+        lambda c: _url(
+            "collection-credential",
+            collection_id=c["collection"].pk,
+            credential_id=c["credential"].pk,
+        ),
+        None,
+    ),
+    (
+        "delete",
+        lambda c: _url(
+            "collection-credential",
+            collection_id=c["collection"].pk,
+            credential_id=c["credential"].pk,
+        ),
+        None,
+    ),
+]
+COLLECTION_ENDPOINTS = [
+    ("get", "credential-list"),
+    ("post", "credential-import"),
+    ("post", "credential-import-zip"),
+    ("get", "trash-list"),
+    ("post", "trash-empty"),
+    ("get", "tag-list"),
+    ("post", "tag-list"),
+    ("get", "collection-list"),
+    ("post", "collection-list"),
+    ("get", "skills"),
+]
+
+
+@pytest.mark.parametrize(("method", "url", "body"), OWNED)
+def test_the_owner_reaches_each_of_their_things(client, owner, cast, method, url, body, issuer):
+    client.force_authenticate(owner)
+
+    response = getattr(client, method)(url(cast), body, format="json")
+
+    assert response.status_code in (200, 204), response.content
+
+
+@pytest.mark.parametrize(("method", "url", "body"), OWNED)
+def test_a_stranger_gets_404_for_each_of_the_owners_things(
+    client, stranger, cast, method, url, body
+):
+    client.force_authenticate(stranger)
+
+    response = getattr(client, method)(url(cast), body, format="json")
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(("method", "url", "body"), OWNED)
+def test_the_anonymous_are_refused_everywhere_on_things(client, cast, method, url, body):
+    response = getattr(client, method)(url(cast), body, format="json")
+
+    assert response.status_code in (401, 403)
+
+
+@pytest.mark.parametrize(("method", "name"), COLLECTION_ENDPOINTS)
+def test_the_anonymous_are_refused_on_lists_and_imports(client, db, method, name):
+    response = getattr(client, method)(_url(name), {}, format="json")
+
+    assert response.status_code in (401, 403)
+
+
+def test_the_import_batch_is_the_owners_alone(client, owner, stranger, issuer):
+    from wallet.services.imports import zip_batch_create
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("a.txt", b"not a credential")
+    batch = zip_batch_create(owner=owner, data=buffer.getvalue(), now=NOW)
+    url = _url("import-batch", batch_id=batch.pk)
+
+    client.force_authenticate(stranger)
+    assert client.get(url).status_code == 404
+    client.force_authenticate(None)
+    assert client.get(url).status_code in (401, 403)
+    client.force_authenticate(owner)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.json()["total"] == 1
+
+
+def test_the_list_is_paginated_filtered_and_owner_scoped(client, owner, stranger, make_credential):
+    for n in range(3):
+        make_credential(owner, title=f"Mine {n}", verdict="verified")
+    make_credential(owner, title="Gone bad", verdict="revoked")
+    make_credential(stranger, title="Theirs", verdict="revoked")
+    client.force_authenticate(owner)
+
+    everything = client.get(_url("credential-list")).json()
+    revoked = client.get(_url("credential-list"), {"verdict": "revoked"}).json()
+
+    assert everything["count"] == 4
+    assert [row["title"] for row in revoked["results"]] == ["Gone bad"]
+    assert revoked["results"][0]["verdict_label"] == "Revoked by the issuer"
+
+
+def test_a_bad_filter_is_a_400(client, owner):
+    client.force_authenticate(owner)
+
+    assert client.get(_url("credential-list"), {"sort": "random"}).status_code == 400
+
+
+def test_token_authentication_works(client, owner, make_credential):
+    make_credential(owner)
+    token = Token.objects.create(user=owner)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+
+    assert client.get(_url("credential-list")).json()["count"] == 1
+
+
+def test_uploading_a_credential_file_imports_it(client, owner, issuer):
+    client.force_authenticate(owner)
+    upload = io.BytesIO(as_bytes(issuer.ob3()))
+    upload.name = "badge.json"
+
+    response = client.post(_url("credential-import"), {"file": upload}, format="multipart")
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["status"] == "imported"
+    assert Credential.objects.get(pk=body["credential_id"]).filename == "badge.json"
+
+
+def test_pasting_a_jwt_imports_it(client, owner, issuer):
+    client.force_authenticate(owner)
+
+    response = client.post(_url("credential-import"), {"text": issuer.ob3_jwt()}, format="json")
+
+    assert response.status_code == 201
+    assert Credential.objects.get().source == "paste"
+
+
+def test_pasting_something_that_is_not_a_credential_is_a_400_with_the_reason(client, owner, issuer):
+    client.force_authenticate(owner)
+
+    response = client.post(_url("credential-import"), {"text": "dear diary"}, format="json")
+
+    assert response.status_code == 400
+    assert "not a credential" in response.json()["message"]
+
+
+def test_importing_needs_exactly_one_input(client, owner):
+    client.force_authenticate(owner)
+
+    response = client.post(_url("credential-import"), {}, format="json")
+
+    assert response.status_code == 400
+
+
+@override_settings(SATCHEL_MAX_UPLOAD_BYTES=2048)
+def test_an_oversized_upload_is_refused_by_its_size(client, owner, issuer):
+    client.force_authenticate(owner)
+    upload = io.BytesIO(b" " * 4096)
+    upload.name = "huge.json"
+
+    response = client.post(_url("credential-import"), {"file": upload}, format="multipart")
+
+    assert response.status_code == 400
+    assert "larger than" in response.json()["message"]
+
+
+def test_a_zip_upload_returns_a_batch_to_follow(client, owner, issuer):
+    client.force_authenticate(owner)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("a.jwt", issuer.ob3_jwt())
+    buffer.seek(0)
+    buffer.name = "export.zip"
+
+    response = client.post(_url("credential-import-zip"), {"file": buffer}, format="multipart")
+
+    assert response.status_code == 202, response.content
+    batch_id = response.json()["batch_id"]
+    status = client.get(_url("import-batch", batch_id=batch_id)).json()
+    assert status["total"] == 1
+
+
+def test_a_refused_zip_is_a_400_with_the_reason(client, owner):
+    client.force_authenticate(owner)
+    upload = io.BytesIO(b"not a zip")
+    upload.name = "x.zip"
+
+    response = client.post(_url("credential-import-zip"), {"file": upload}, format="multipart")
+
+    assert response.status_code == 400
+    assert "not a ZIP archive" in str(response.json())
+
+
+def test_the_detail_shows_the_latest_report_and_history(client, owner, issuer):
+    client.force_authenticate(owner)
+    created = client.post(_url("credential-import"), {"text": issuer.ob3_jwt()}, format="json")
+    credential_id = created.json()["credential_id"]
+
+    detail = client.get(_url("credential-detail", credential_id=credential_id)).json()
+
+    assert detail["verdict"] == "verified"
+    assert detail["recipient_match"] == "match"
+    assert detail["report"]["format"] == "ob3"
+    assert [run["trigger"] for run in detail["runs"]] == ["import"]
+    assert detail["container"] == "jwt"
+
+
+def test_delete_then_restore_through_the_api(client, owner, make_credential):
+    credential = make_credential(owner)
+    client.force_authenticate(owner)
+
+    client.delete(_url("credential-detail", credential_id=credential.pk))
+    trashed = client.get(_url("trash-list")).json()
+    restored = client.post(_url("credential-restore", credential_id=credential.pk))
+
+    assert [row["id"] for row in trashed["results"]] == [credential.pk]
+    assert restored.status_code == 200
+    assert restored.json()["deleted_at"] is None
+
+
+def test_an_svg_image_is_served_sandboxed(client, owner, make_credential):
+    credential = make_credential(owner)
+    CredentialImage.objects.create(
+        credential=credential,
+        content=b'<svg xmlns="http://www.w3.org/2000/svg"/>',
+        media_type="image/svg+xml",
+        sha256="0",
+        origin="baked",
+    )
+    client.force_authenticate(owner)
+
+    response = client.get(_url("credential-image", credential_id=credential.pk))
+
+    assert response["Content-Type"] == "image/svg+xml"
+    assert "sandbox" in response["Content-Security-Policy"]
+    assert "default-src 'none'" in response["Content-Security-Policy"]
+
+
+def test_the_original_downloads_as_an_attachment(client, owner, make_credential):
+    credential = make_credential(owner)
+    client.force_authenticate(owner)
+
+    response = client.get(_url("credential-original", credential_id=credential.pk))
+
+    assert response.content == bytes(credential.original)
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"].startswith("attachment;")
+
+
+def test_tags_are_created_once_per_name_and_assigned(client, owner, make_credential):
+    credential = make_credential(owner)
+    client.force_authenticate(owner)
+
+    first = client.post(_url("tag-list"), {"name": "Work"}, format="json").json()
+    again = client.post(_url("tag-list"), {"name": "work"}, format="json").json()
+    client.put(_url("credential-tag", credential_id=credential.pk, tag_id=first["id"]))
+    listed = client.get(_url("tag-list")).json()
+
+    assert first["id"] == again["id"]
+    assert listed == [{"id": first["id"], "name": "Work", "credential_count": 1}]
+
+
+def test_a_stranger_cannot_put_their_tag_on_my_credential(client, owner, stranger, make_credential):
+    credential = make_credential(owner)
+    their_tag = organise.tag_create(owner=stranger, name="mine now")
+    client.force_authenticate(stranger)
+
+    response = client.put(_url("credential-tag", credential_id=credential.pk, tag_id=their_tag.pk))
+
+    assert response.status_code == 404
+    assert not credential.tags.exists()
+
+
+def test_duplicate_collection_names_are_a_400(client, owner):
+    client.force_authenticate(owner)
+    client.post(_url("collection-list"), {"name": "CV"}, format="json")
+
+    response = client.post(_url("collection-list"), {"name": "cv"}, format="json")
+
+    assert response.status_code == 400
+
+
+def test_the_skills_endpoint_summarises_alignments(client, owner, make_credential):
+    make_credential(owner, alignments=[{"name": "Welding", "url": "https://s.example/1"}])
+    client.force_authenticate(owner)
+
+    rows = client.get(_url("skills")).json()
+
+    assert rows[0]["name"] == "Welding" and rows[0]["count"] == 1
+
+
+def test_the_openapi_schema_describes_every_endpoint():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator(urlconf="tests.wallet.urls").get_schema(request=None, public=True)
+
+    paths = schema["paths"]
+    assert "/api/credentials/" in paths
+    assert "/api/credentials/{credential_id}/recheck/" in paths
+    assert "/api/imports/{batch_id}/" in paths

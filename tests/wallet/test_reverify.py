@@ -1,0 +1,122 @@
+"""Re-checking from the original bytes: history, notices and mail when a credential falls."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.management import call_command
+
+from tests.support.issuer import EARNER_EMAIL, EXPIRED_AT, GOOD_INDEX, NOW
+from tests.wallet.helpers import as_bytes, serve_status_list
+from wallet.models import Credential, Notice, VerificationRun
+from wallet.services import imports, reverify, verifying
+
+pytestmark = pytest.mark.django_db
+
+
+def _import(owner, data: bytes, now=NOW) -> Credential:
+    outcome = imports.credential_import(owner=owner, data=data, source="upload", now=now)
+    return outcome.credential
+
+
+def test_a_re_check_keeps_every_run_as_history(owner, issuer):
+    credential = _import(owner, as_bytes(issuer.ob3()))
+
+    run = reverify.credential_reverify(credential=credential, now=NOW + timedelta(days=1))
+
+    assert run.verdict == "verified"
+    assert credential.runs.count() == 2
+    credential.refresh_from_db()
+    assert credential.checked_at == NOW + timedelta(days=1)
+
+
+def test_a_credential_revoked_since_import_tells_the_earner(
+    owner, issuer, django_capture_on_commit_callbacks
+):
+    credential = _import(owner, as_bytes(issuer.ob3()))
+    assert credential.verdict == "verified"
+    serve_status_list(issuer, revoked=(GOOD_INDEX,))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run = reverify.credential_reverify(credential=credential, now=NOW + timedelta(days=1))
+
+    assert run.verdict == "revoked"
+    credential.refresh_from_db()
+    assert credential.verdict == "revoked"
+    assert credential.verified_at == NOW
+    notice = Notice.objects.get(credential=credential)
+    assert notice.kind == "revoked"
+    assert "revoked" in notice.message
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [EARNER_EMAIL]
+    assert "Test Achievement" in mail.outbox[0].subject
+
+
+def test_a_credential_that_expires_tells_the_earner_once(
+    owner, issuer, django_capture_on_commit_callbacks
+):
+    credential = _import(owner, as_bytes(issuer.ob3("expired")), now=EXPIRED_AT - timedelta(days=1))
+    assert credential.verdict == "verified"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reverify.credential_reverify(credential=credential, now=NOW)
+        reverify.credential_reverify(credential=credential, now=NOW + timedelta(days=1))
+
+    assert Notice.objects.filter(credential=credential, kind="expired").count() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_an_unreachable_issuer_is_not_announced_as_revoked(owner, issuer):
+    credential = _import(owner, as_bytes(issuer.ob3()))
+    issuer.fetcher.unreachable.add("https://issuer.example/status/1")
+
+    run = reverify.credential_reverify(credential=credential, now=NOW + timedelta(days=1))
+
+    assert run.verdict == "issuer_unreachable"
+    assert not Notice.objects.exists()
+
+
+def test_re_checking_a_clr_updates_its_children(owner, issuer):
+    credential = _import(owner, as_bytes(issuer.clr()))
+
+    reverify.credential_reverify(credential=credential, now=NOW + timedelta(days=1))
+
+    for child in credential.children.all():
+        assert child.runs.count() == 2
+        assert child.checked_at == NOW + timedelta(days=1)
+
+
+def test_due_re_checks_take_only_stale_credentials_in_batches_sharing_a_fetcher(
+    owner, stranger, issuer, monkeypatch
+):
+    stale = [_import(owner, as_bytes(issuer.ob3())) for _ in range(3)]
+    stale.append(_import(stranger, as_bytes(issuer.ob3())))
+    fresh = _import(owner, as_bytes(issuer.ob3()), now=NOW + timedelta(hours=30))
+    fetchers = []
+
+    def counting_fetcher():
+        fetchers.append(issuer.fetcher)
+        return issuer.fetcher
+
+    monkeypatch.setattr(verifying, "make_fetcher", counting_fetcher)
+
+    count = reverify.reverify_due(now=NOW + timedelta(hours=36), batch_size=2)
+
+    assert count == 4
+    assert len(fetchers) == 2
+    for credential in stale:
+        assert credential.runs.filter(trigger="scheduled").count() == 1
+    assert not fresh.runs.filter(trigger="scheduled").exists()
+
+
+def test_the_reverify_command_re_checks_what_is_due(owner, issuer):
+    credential = _import(owner, as_bytes(issuer.ob3()), now=NOW - timedelta(days=2))
+
+    with time_machine.travel(NOW, tick=False):
+        call_command("reverify", "--no-purge", stdout=io.StringIO())
+
+    assert VerificationRun.objects.filter(credential=credential, trigger="scheduled").count() == 1

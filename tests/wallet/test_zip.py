@@ -1,0 +1,148 @@
+"""Bulk import from a ZIP archive: a mix of files, caps, bombs, and the background batch."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from django.test import override_settings
+
+from tests.support.issuer import NOW
+from tests.wallet.helpers import as_bytes
+from wallet.models import AuditEvent, Credential, ImportBatch
+from wallet.services import imports
+
+pytestmark = pytest.mark.django_db
+
+
+def _zip(files: dict[str, bytes], *, compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=compression) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def test_it_imports_a_mixed_archive_and_reports_each_file(owner, issuer):
+    archive = _zip(
+        {
+            "badges/ob3.json": as_bytes(issuer.ob3()),
+            "badges/deeper/token.jwt": issuer.ob3_jwt().encode(),
+            "images/baked.png": issuer.baked_png(issuer.ob3()),
+            "broken.json": b'{"@context": ["https://www.w3.org/ns/credentials/v2"',
+            "notes.txt": b"my notes about these badges",
+            "__MACOSX/._ob3.json": b"resource fork",
+        }
+    )
+    progress = []
+
+    outcomes = imports.credential_import_zip(
+        owner=owner, data=archive, now=NOW, progress=lambda d, t, o: progress.append((d, t))
+    )
+
+    by_name = {o.name: o for o in outcomes}
+    assert set(by_name) == {
+        "badges/ob3.json",
+        "badges/deeper/token.jwt",
+        "images/baked.png",
+        "broken.json",
+        "notes.txt",
+    }
+    assert by_name["badges/ob3.json"].status == "imported"
+    assert by_name["badges/deeper/token.jwt"].status == "imported"
+    assert by_name["images/baked.png"].status == "imported"
+    assert by_name["broken.json"].status == "failed"
+    assert by_name["notes.txt"].status == "failed"
+    assert "not a credential" in by_name["notes.txt"].message
+    assert Credential.objects.filter(owner=owner, source="bulk").count() == 3
+    assert progress[-1] == (5, 5)
+
+
+def test_one_file_failing_unexpectedly_does_not_stop_the_others(owner, issuer, monkeypatch):
+    real = imports.credential_import
+
+    def flaky(**kwargs):
+        if kwargs["filename"] == "a.json":
+            raise RuntimeError("surprise")
+        return real(**kwargs)
+
+    monkeypatch.setattr(imports, "credential_import", flaky)
+    archive = _zip({"a.json": as_bytes(issuer.ob3()), "b.json": as_bytes(issuer.ob3())})
+
+    outcomes = imports.credential_import_zip(owner=owner, data=archive, now=NOW)
+
+    assert [o.status for o in outcomes] == ["failed", "imported"]
+
+
+def test_a_zip_bomb_is_refused_before_anything_is_unpacked(owner, issuer):
+    archive = _zip({"bomb.json": b"\0" * (8 * 1024 * 1024)})
+    assert len(archive) < 64 * 1024
+
+    with pytest.raises(imports.ArchiveRefused, match="ZIP bomb"):
+        imports.credential_import_zip(owner=owner, data=archive, now=NOW)
+
+    assert not Credential.objects.exists()
+
+
+@override_settings(SATCHEL_MAX_ZIP_UNCOMPRESSED_BYTES=4096)
+def test_an_archive_that_unpacks_beyond_the_cap_is_refused(owner, issuer):
+    archive = _zip({f"{n}.json": b" " * 1000 for n in range(5)}, compression=zipfile.ZIP_STORED)
+
+    with pytest.raises(imports.ArchiveRefused, match="unpacks to more than"):
+        imports.credential_import_zip(owner=owner, data=archive, now=NOW)
+
+
+def test_an_archive_with_too_many_files_is_refused(owner, issuer, monkeypatch):
+    monkeypatch.setattr(imports, "MAX_ZIP_MEMBERS", 3)
+    archive = _zip({f"{n}.json": b"{}" for n in range(4)})
+
+    with pytest.raises(imports.ArchiveRefused, match="more than 3 files"):
+        imports.credential_import_zip(owner=owner, data=archive, now=NOW)
+
+
+def test_a_file_that_is_not_a_zip_is_refused(owner, issuer):
+    with pytest.raises(imports.ArchiveRefused, match="not a ZIP archive"):
+        imports.credential_import_zip(owner=owner, data=b"plain text", now=NOW)
+
+
+@override_settings(SATCHEL_MAX_UPLOAD_BYTES=2048)
+def test_a_member_over_the_file_cap_is_reported_and_the_rest_imported(owner, issuer):
+    archive = _zip({"big.json": b" " * 4096, "small.jwt": issuer.ob3_jwt().encode()})
+
+    outcomes = imports.credential_import_zip(owner=owner, data=archive, now=NOW)
+
+    assert [(o.name, o.status) for o in outcomes] == [
+        ("big.json", "failed"),
+        ("small.jwt", "imported"),
+    ]
+
+
+def test_a_batch_runs_in_a_task_after_commit_and_records_progress(
+    owner, issuer, django_capture_on_commit_callbacks
+):
+    archive = _zip({"a.json": as_bytes(issuer.ob3()), "b.txt": b"nothing"})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = imports.zip_batch_create(owner=owner, data=archive, filename="export.zip")
+
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.DONE
+    assert (batch.done, batch.total) == (2, 2)
+    assert [row["status"] for row in batch.summary] == ["imported", "failed"]
+    assert "1 imported" in batch.message
+    assert bytes(batch.data) == b""
+    assert AuditEvent.objects.filter(action="import.batch_created", user=owner).exists()
+
+
+def test_a_batch_is_not_enqueued_before_its_transaction_commits(
+    owner, issuer, django_capture_on_commit_callbacks
+):
+    archive = _zip({"a.json": as_bytes(issuer.ob3())})
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        batch = imports.zip_batch_create(owner=owner, data=archive)
+
+    assert len(callbacks) == 1
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.PENDING
