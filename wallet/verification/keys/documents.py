@@ -149,6 +149,8 @@ def method_from_object(
     obj: dict[str, Any], *, vm_id: str, controller: str, binding: str
 ) -> VerificationMethod:
     vm_type = obj.get("type")
+    if not isinstance(vm_type, str):
+        raise InvalidKey(f"The key {vm_id} does not state its type.", code="key.invalid_material")
     try:
         if vm_type in MULTIBASE_TYPES and "publicKeyMultibase" in obj:
             key = key_from_multikey(obj["publicKeyMultibase"])

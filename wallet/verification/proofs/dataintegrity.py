@@ -283,6 +283,13 @@ def verify_proofs(
     return _tolerate_unknown_proofs(checks)
 
 
+def _suite_of(proof: dict[str, Any]) -> Suite | None:
+    kind, cryptosuite = proof.get("type"), proof.get("cryptosuite")
+    if not isinstance(kind, str) or not isinstance(cryptosuite, str | None):
+        return None
+    return SUITES.get((kind, cryptosuite))
+
+
 def _tolerate_unknown_proofs(checks: list[Check]) -> list[Check]:
     """A proof set may hold proofs for other verifiers (VC-DI: a verifier may use any one).
 
@@ -325,7 +332,7 @@ def _verify_one(
                 Verdict.MALFORMED,
             )
         ]
-    suite = SUITES.get((proof.get("type"), proof.get("cryptosuite")))  # type: ignore[arg-type]
+    suite = _suite_of(proof)
     if suite is None:
         kind = proof.get("cryptosuite") or proof.get("type")
         return [

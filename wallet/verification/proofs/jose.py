@@ -34,6 +34,7 @@ from ..keys import (
 )
 from ..keys.binding import binding_check, key_failure
 from ..keys.documents import fetch_document
+from ..options import VerifyOptions
 from ..report import Check, Verdict, failed, passed, warning
 
 # Never "none", never HMAC: a shared secret proves nothing about an issuer.
@@ -183,7 +184,9 @@ def _alg_for(private_key: Any) -> str:
     raise TypeError(f"cannot sign a JWT with {type(private_key).__name__}")
 
 
-def verify_jwt_credential(token: str, *, options: Any) -> tuple[dict[str, Any] | None, list[Check]]:
+def verify_jwt_credential(
+    token: str, *, options: VerifyOptions
+) -> tuple[dict[str, Any] | None, list[Check]]:
     """Verify a JWT-secured credential (VC-JOSE-COSE, VC 1.1 `vc` claim, OB 3.0 VC-JWT).
 
     Returns the credential (a copy, with VC 1.1 claims decoded into it) and the checks: the
@@ -195,6 +198,16 @@ def verify_jwt_credential(token: str, *, options: Any) -> tuple[dict[str, Any] |
         payload = jws.payload_json()
     except VerificationInputError as exc:
         return None, [failed("parse", exc.code, str(exc), Verdict.MALFORMED, exc.detail)]
+    except (AttributeError, RecursionError, TypeError, ValueError) as exc:
+        return None, [
+            failed(
+                "parse",
+                "jwt.invalid",
+                "This is not a readable token.",
+                Verdict.MALFORMED,
+                repr(exc),
+            )
+        ]
     if not isinstance(payload, dict):
         return None, [
             failed(
@@ -262,7 +275,7 @@ def _decode_credential(payload: dict[str, Any]) -> tuple[dict[str, Any], str | N
         holder = presentation.get("holder")
         holder_id = holder.get("id") if isinstance(holder, dict) else holder
         checks = _claim_agrees("iss", payload.get("iss"), "holder", holder_id)
-        return presentation, payload.get("iss") or holder_id, checks
+        return presentation, _text(payload.get("iss")) or _text(holder_id), checks
     wrapped = isinstance(payload.get("vc"), dict)
     credential = dict(payload["vc"]) if wrapped else dict(payload)
     issuer_id = _issuer_of(credential)
@@ -279,9 +292,11 @@ def _decode_credential(payload: dict[str, Any]) -> tuple[dict[str, Any], str | N
         when = _epoch_to_xsd(payload.get(claim))
         if when and not any(f in credential for f in fields):
             credential[target] = when
-    if issuer_id is None and isinstance(payload.get("iss"), str):
-        issuer_id = payload["iss"]
-    return credential, issuer_id, checks
+    return credential, issuer_id or _text(payload.get("iss")), checks
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _copy_claims(payload: dict[str, Any], credential: dict[str, Any]) -> None:
@@ -309,7 +324,9 @@ def _claim_agrees(claim: str, value: Any, field_name: str, expected: Any) -> lis
     ]
 
 
-def _token_key(jws: CompactJws, issuer_id: str | None, options: Any) -> tuple[list[Check], Any]:
+def _token_key(
+    jws: CompactJws, issuer_id: str | None, options: VerifyOptions
+) -> tuple[list[Check], Any]:
     """Find the signing key from `kid` (DID URL or https URL), `jwk`, or a did:key/jwk issuer."""
 
     kid = jws.header.get("kid")
