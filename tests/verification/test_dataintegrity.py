@@ -481,3 +481,9 @@ def test_the_canonical_form_cache_is_filled_and_reused():
     first = verify_proofs(document, options=options(canon_cache=cache), issuer_id=ISSUER)
     second = verify_proofs(document, options=options(canon_cache=cache), issuer_id=ISSUER)
     assert codes(first) == codes(second) == ["key.controller_matches", "proof.signature_valid"]
+
+
+def test_a_proof_whose_cryptosuite_is_not_a_string_is_unsupported_not_a_crash():
+    document = signed_by()
+    document["proof"]["cryptosuite"] = {"name": "eddsa-rdfc-2022"}
+    assert codes(verify_proofs(document, options=options())) == ["proof.unsupported_suite"]

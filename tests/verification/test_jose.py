@@ -247,3 +247,10 @@ def test_a_token_without_any_key_is_refused():
         token({"alg": "EdDSA"}, credential("https://university.example/issuer")), options=options()
     )
     assert codes(checks) == ["key.missing"]
+
+
+def test_a_non_string_issuer_claim_is_a_failed_check_not_a_crash():
+    _, checks = verify_jwt_credential(
+        token({"alg": "EdDSA"}, {"iss": 1, "vp": {}}), options=options()
+    )
+    assert verdict(checks) is Verdict.INVALID_SIGNATURE

@@ -385,3 +385,9 @@ def test_an_unknown_did_method_is_unsupported():
 def test_a_verification_method_without_a_scheme_is_invalid():
     with pytest.raises(InvalidKey):
         resolve("z6MkrvfzkMnvCroEUP2DVc9SHPE48CRsvHiVSusHioxTYu1x")
+
+
+def test_a_key_without_a_type_string_is_invalid():
+    vm = multikey_vm(f"{CONTROLLER}#k", CONTROLLER, ed_key(7).public_key()) | {"type": ["Multikey"]}
+    with pytest.raises(InvalidKey):
+        resolve(f"{CONTROLLER}#k", MapFetcher({CONTROLLER: controller_document(vm)}))
