@@ -162,6 +162,24 @@ def test_it_imports_each_credential_of_a_presentation_as_its_own_record(owner, i
     assert sorted(c.container for c in stored) == ["json", "json", "jwt"]
 
 
+def test_a_json_array_of_credentials_imports_each_one(owner, issuer):
+    first, second = issuer.ob3(), issuer.ob3()
+    data = json.dumps([first, {"note": "not a credential"}, second]).encode()
+
+    outcome = _import(owner, data, filename="export.json")
+
+    assert outcome.status == "imported"
+    assert len(outcome.credentials) == 2
+    assert [json.loads(bytes(c.original)) for c in outcome.credentials] == [first, second]
+    assert all(c.verdict == "verified" for c in outcome.credentials)
+
+
+def test_the_declared_media_type_is_a_hint_and_the_detected_one_is_kept(owner, issuer):
+    outcome = _import(owner, issuer.ob3_jwt().encode(), media_type="application/octet-stream")
+
+    assert outcome.credential.media_type == "application/vc+jwt"
+
+
 def test_it_keeps_a_credential_that_does_not_verify_and_says_why(owner, issuer):
     outcome = _import(owner, as_bytes(issuer.ob3("tampered")))
 

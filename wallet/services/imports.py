@@ -34,8 +34,10 @@ from wallet.services import verifying
 from wallet.services.audit import audit_record
 from wallet.services.derive import DerivedFields, apply_derived, dedupe_key, derive_fields
 from wallet.services.images import find_image
-from wallet.verification import Report, VerifyOptions, verify_bytes
+from wallet.verification import Report, VerifyOptions, verify_bytes, verify_document
+from wallet.verification.errors import VerificationInputError
 from wallet.verification.fetch import Fetcher, FetchError, FetchRefused
+from wallet.verification.parse import parse_input
 
 logger = logging.getLogger(__name__)
 
@@ -107,14 +109,17 @@ def credential_import(
     if url is not None:
         return credential_import_url(owner=owner, url=url, now=now)
     options = options or verifying.make_verify_options(owner=owner, now=now)
+    arrival = _Arrival(source, filename, source_url, now, options.fetcher)
+    documents = _listed_documents(data, options)
+    if documents:
+        return _import_listed(owner, documents, options, arrival)
     report = verify_bytes(data, options=options, media_type=media_type)
     if report.format == "unknown":
         return _refuse(owner, _not_a_credential(report, data), filename)
-    arrival = _Arrival(source, filename, source_url, now, options.fetcher)
     if report.format == "vp":
         return _import_presentation(owner, report, arrival)
-    media = media_type or _media_for(report.container)
-    return _store(owner, report, data, media, arrival)
+    # The declared media type is the sender's claim; what the bytes turned out to be is kept.
+    return _store(owner, report, data, _media_for(report.container), arrival)
 
 
 def credential_import_url(*, owner: Any, url: str, now: datetime | None = None) -> ImportOutcome:
@@ -214,13 +219,44 @@ def _import_presentation(owner: Any, report: Report, arrival: _Arrival) -> Impor
         if original is None or child.format == "unknown":
             continue
         outcomes.append(_store(owner, child, original[0], original[1], arrival))
+    return _summarise(owner, outcomes, "the presentation")
+
+
+def _listed_documents(data: bytes, options: VerifyOptions) -> tuple[dict[str, Any], ...]:
+    """The credentials of a JSON array file (a migration export), else nothing."""
+    if not data.lstrip()[:1] == b"[":
+        return ()
+    try:
+        parsed = parse_input(data, limits=options.limits)
+    except VerificationInputError:
+        return ()
+    return tuple(d for d in parsed.documents if isinstance(d, dict))
+
+
+def _import_listed(
+    owner: Any, documents: tuple[dict[str, Any], ...], options: VerifyOptions, arrival: _Arrival
+) -> ImportOutcome:
+    """Each credential of a JSON array, kept as `json.dumps` of its object (see
+    `embedded_original`): the array's elements never existed as files of their own."""
+    outcomes = []
+    for document in documents:
+        report = verify_document(document, options=options)
+        if report.format in ("unknown", "vp"):
+            continue
+        original = embedded_original(report)
+        if original is not None:
+            outcomes.append(_store(owner, report, original[0], original[1], arrival))
+    return _summarise(owner, outcomes, "the file")
+
+
+def _summarise(owner: Any, outcomes: list[ImportOutcome], where: str) -> ImportOutcome:
     stored = tuple(c for o in outcomes for c in o.credentials)
     if not stored:
-        return _refuse(owner, "The presentation holds no credential the wallet recognises.")
+        return _refuse(owner, f"{where.capitalize()} holds no credential the wallet recognises.")
     counts = {s: sum(o.status == s for o in outcomes) for s in (IMPORTED, UPDATED, DUPLICATE)}
     status = next((s for s in (IMPORTED, UPDATED) if counts[s]), DUPLICATE)
     message = (
-        f"From the presentation: {counts[IMPORTED]} imported, {counts[UPDATED]} updated, "
+        f"From {where}: {counts[IMPORTED]} imported, {counts[UPDATED]} updated, "
         f"{counts[DUPLICATE]} already in your record."
     )
     return ImportOutcome(status, stored[0], message, stored)
