@@ -150,7 +150,9 @@ def _expand(document: dict[str, Any], *, on_drop: list[tuple[str, str]] | None) 
     if not isinstance(document, dict):
         raise MalformedInput("A JSON-LD document must be a JSON object.", code="jsonld.invalid")
     processor = _TrackingProcessor(on_drop)
-    options = {"documentLoader": document_loader, "base": ""}
+    # base None keeps relative IRIs relative (dropped from RDF, as in other processors); pyld
+    # resolves them against http://example.org/base/ when base is "".
+    options = {"documentLoader": document_loader, "base": None}
     try:
         return processor.expand(document, options)
     except RecursionError as exc:
