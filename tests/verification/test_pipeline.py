@@ -536,3 +536,13 @@ def test_an_ob2_assertion_url_is_still_reported_when_the_issuer_is_gone(
     report = verify_url(f"{OB2_BASE}/assertions/valid", options=issuer.options(fetcher=fetcher))
 
     assert report.verdict is Verdict.ISSUER_UNREACHABLE
+
+
+def test_a_json_array_of_credentials_is_verified_one_by_one(issuer: TestIssuer) -> None:
+    data = json.dumps([issuer.ob3(), issuer.ob3("tampered")]).encode()
+
+    report = verify_bytes(data, options=issuer.options())
+
+    assert report.format == "bundle"
+    assert [c.verdict for c in report.children] == [Verdict.VERIFIED, Verdict.INVALID_SIGNATURE]
+    assert report.verdict is Verdict.INVALID_SIGNATURE
