@@ -254,3 +254,9 @@ def test_a_non_string_issuer_claim_is_a_failed_check_not_a_crash():
         token({"alg": "EdDSA"}, {"iss": 1, "vp": {}}), options=options()
     )
     assert verdict(checks) is Verdict.INVALID_SIGNATURE
+
+
+def test_a_bare_kid_names_a_key_in_the_issuers_own_document():
+    jwt = sign_jwt(credential(WEB_ISSUER), private_key=RSA, kid="rsa-1")
+    _, checks = verify_jwt_credential(jwt, options=options(web_fetcher()))
+    assert codes(checks) == ["key.controller_matches", "proof.signature_valid"]

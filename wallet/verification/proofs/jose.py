@@ -359,9 +359,10 @@ def _resolve(vm_id: str, options: Any) -> Any:
 
 
 def _method_from_kid(kid: str, issuer_id: str | None, options: Any) -> Any:
-    # A bare or fragment-only kid names a key of a DID issuer (1EdTech validator behaviour).
-    if ":" not in kid and issuer_id and issuer_id.startswith("did:"):
-        kid = f"{issuer_id}#{kid.lstrip('#')}"
+    # A bare or fragment-only kid names a key in the issuer's own DID or controller document
+    # (1EdTech validator behaviour for DIDs; the same reading for an https issuer).
+    if ":" not in kid and issuer_id and issuer_id.startswith(("did:", "https:", "http:")):
+        kid = f"{issuer_id.partition('#')[0]}#{kid.lstrip('#')}"
     if kid.startswith(("https:", "http:")):
         hosted = _hosted_jwk(kid, options)
         if hosted is not None:
