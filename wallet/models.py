@@ -122,6 +122,7 @@ class CredentialVersion(models.Model):
     class Reason(models.TextChoices):
         REPLACED = "replaced", "Replaced by a newer issue"
         OLDER = "older", "An older issue received later"
+        UNVERIFIED = "unverified", "A newer copy that does not verify"
 
     credential = models.ForeignKey(Credential, on_delete=models.CASCADE, related_name="versions")
     original = models.BinaryField()

@@ -126,3 +126,37 @@ def test_a_clr_imported_twice_keeps_one_set_of_children(owner, issuer):
 
     assert Credential.objects.filter(parent__isnull=True).count() == 1
     assert Credential.objects.filter(parent__isnull=False).count() == 2
+
+
+def test_a_newer_copy_that_does_not_verify_never_replaces_a_verified_one(owner, issuer):
+    genuine = as_bytes(signed_ob3(issuer, credential_id=CREDENTIAL_ID, name="Genuine"))
+    altered = signed_ob3(
+        issuer, credential_id=CREDENTIAL_ID, valid_from=ISSUED + timedelta(days=30), name="Real"
+    )
+    altered["name"] = "Altered after signing"
+    _import(owner, genuine)
+
+    outcome = _import(owner, as_bytes(altered))
+
+    assert outcome.status == "duplicate"
+    assert "does not verify" in outcome.message
+    credential = Credential.objects.get()
+    assert bytes(credential.original) == genuine
+    assert credential.verdict == "verified"
+    assert CredentialVersion.objects.get(credential=credential).reason == "unverified"
+
+
+def test_a_verifying_newer_issue_replaces_one_that_does_not_verify(owner, issuer):
+    broken = signed_ob3(issuer, credential_id=CREDENTIAL_ID, name="Broken")
+    broken["name"] = "Altered after signing"
+    fixed = as_bytes(
+        signed_ob3(
+            issuer, credential_id=CREDENTIAL_ID, valid_from=ISSUED + timedelta(days=1), name="Fixed"
+        )
+    )
+    _import(owner, as_bytes(broken))
+
+    outcome = _import(owner, fixed)
+
+    assert outcome.status == "updated"
+    assert Credential.objects.get().verdict == "verified"

@@ -34,7 +34,7 @@ from wallet.services import verifying
 from wallet.services.audit import audit_record
 from wallet.services.derive import DerivedFields, apply_derived, dedupe_key, derive_fields
 from wallet.services.images import find_image
-from wallet.verification import Report, VerifyOptions, verify_bytes, verify_document
+from wallet.verification import Report, Verdict, VerifyOptions, verify_bytes, verify_document
 from wallet.verification.errors import VerificationInputError
 from wallet.verification.fetch import Fetcher, FetchError, FetchRefused
 from wallet.verification.parse import parse_input
@@ -42,6 +42,7 @@ from wallet.verification.parse import parse_input
 logger = logging.getLogger(__name__)
 
 IMPORTED, UPDATED, DUPLICATE, FAILED = "imported", "updated", "duplicate", "failed"
+_INTEGRITY_FAILURES = (Verdict.MALFORMED, Verdict.UNSUPPORTED, Verdict.INVALID_SIGNATURE)
 _JSON_MEDIA = "application/json"
 _JWT_MEDIA = "application/vc+jwt"
 _URL_ACCEPT = "application/ld+json, application/json, application/vc+jwt, image/png, image/svg+xml"
@@ -328,7 +329,19 @@ def _store_locked(owner: Any, incoming: _Incoming, arrival: _Arrival) -> ImportO
         return ImportOutcome(
             DUPLICATE, existing, "This credential is already in your record.", (existing,)
         )
-    if _is_newer(incoming.derived.issued_at, existing.issued_at):
+    newer = _is_newer(incoming.derived.issued_at, existing.issued_at)
+    if newer and not _may_replace(incoming.report.verdict, existing.verdict):
+        _keep_as_version(existing, incoming, arrival, CredentialVersion.Reason.UNVERIFIED)
+        _audit(owner, "credential.unverified_version_kept", existing, arrival)
+        return ImportOutcome(
+            DUPLICATE,
+            existing,
+            "A newer copy of this credential does not verify "
+            f"({incoming.report.verdict.label.lower()}); it is kept in the credential's "
+            "history and the one in your record stays current.",
+            (existing,),
+        )
+    if newer:
         _replace(existing, incoming, arrival)
         _audit(owner, "credential.updated", existing, arrival)
         return ImportOutcome(
@@ -353,6 +366,18 @@ def _imported_message(credential: Credential) -> str:
     children = credential.children.count()
     extra = f" with {children} credential{'s' if children != 1 else ''} inside" if children else ""
     return f"Imported “{credential.title or 'credential'}”{extra}."
+
+
+def _may_replace(incoming: Verdict, current: str) -> bool:
+    """A newer issue replaces the current one only if it verifies, or if neither does.
+
+    Otherwise an altered copy with a later date would push a genuine credential aside.
+    """
+    if incoming.is_ok:
+        return True
+    if incoming in _INTEGRITY_FAILURES:
+        return False
+    return current not in (Verdict.VERIFIED, Verdict.VERIFIED_WITH_WARNINGS)
 
 
 def _is_newer(incoming: datetime | None, current: datetime | None) -> bool:
