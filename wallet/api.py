@@ -259,9 +259,8 @@ class CredentialImportApi(APIView):
             )
             return _outcome_response(outcome)
         upload = values["file"]
-        cap = settings.SATCHEL_MAX_UPLOAD_BYTES
-        # Refuse an oversized upload by its declared size, without reading it.
-        content = b"\0" * (cap + 1) if upload.size > cap else upload.read(cap + 1)
+        # Never more than one byte past the cap is read: the service refuses what is larger.
+        content = upload.read(settings.SATCHEL_MAX_UPLOAD_BYTES + 1)
         outcome = imports.credential_import(
             owner=request.user,
             data=content,

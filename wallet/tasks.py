@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import OperationalError
 
 from wallet.services import imports, reverify, trash
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), max_retries=3, retry_backoff=True)
 def import_zip(batch_id: int) -> str:
+    # A retried batch re-imports from the start: what was stored comes back as duplicates.
     return imports.zip_batch_run(batch_id=batch_id).status
 
 
