@@ -118,8 +118,8 @@ def check_no_dropped_terms(document: dict[str, Any]) -> None:
 class _TrackingProcessor(jsonld.JsonLdProcessor):
     """pyld's processor, remembering which property it is inside, for findings and their paths."""
 
-    def __init__(self, dropped: list[tuple[str, str]] | None) -> None:
-        super().__init__(on_property_dropped=self._dropped if dropped is not None else jsonld.noop)
+    def __init__(self, dropped: list[tuple[str, str]]) -> None:
+        super().__init__(on_property_dropped=self._dropped)
         self._findings = dropped
         self._path: list[tuple[str, str]] = []
 
@@ -142,14 +142,13 @@ class _TrackingProcessor(jsonld.JsonLdProcessor):
         # pyld reports only the expanded form (None for a term mapped to null); the compact key
         # is the loop variable of the _expand_object frame that called us.
         key = str(sys._getframe(1).f_locals.get("key", expanded_property))
-        assert self._findings is not None
         self._findings.append((key, _join([*(compact for compact, _ in self._path), key])))
 
 
 def _expand(document: dict[str, Any], *, on_drop: list[tuple[str, str]] | None) -> list[Any]:
     if not isinstance(document, dict):
         raise MalformedInput("A JSON-LD document must be a JSON object.", code="jsonld.invalid")
-    processor = _TrackingProcessor(on_drop)
+    processor = jsonld.JsonLdProcessor() if on_drop is None else _TrackingProcessor(on_drop)
     # base None keeps relative IRIs relative (dropped from RDF, as in other processors); pyld
     # resolves them against http://example.org/base/ when base is "".
     options = {"documentLoader": document_loader, "base": None}
@@ -163,10 +162,13 @@ def _expand(document: dict[str, Any], *, on_drop: list[tuple[str, str]] | None) 
 
 
 def _translate(exc: BaseException) -> MalformedInput:
+    # pyld wraps the loader's UnknownContext in its own errors, sometimes several deep.
     seen: BaseException | None = exc
-    while seen is not None:
+    visited: set[int] = set()
+    while seen is not None and id(seen) not in visited:
         if isinstance(seen, UnknownContext):
             return seen
+        visited.add(id(seen))
         seen = seen.__cause__ or seen.__context__
     message = getattr(exc, "message", None) or str(exc).splitlines()[0]
     return MalformedInput(
@@ -179,6 +181,8 @@ def _check_expanded_iris(expanded: Any, path: tuple[str, ...] = ()) -> None:
         for item in expanded:
             _check_expanded_iris(item, path)
         return
+    # Value objects are left alone: pyld itself rejects a relative datatype, and an @json
+    # value is data, not terms.
     if not isinstance(expanded, dict) or "@value" in expanded:
         return
     node_id = expanded.get("@id")
