@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,8 +95,9 @@ def credential_list(
 
 def _with_skill(queryset: QuerySet[Credential], skill: str) -> QuerySet[Credential]:
     # JSON containment is PostgreSQL-only; matching the quoted value in the JSON text works on
-    # both backends and matches a skill's url, code or name exactly.
-    needle = '"' + skill.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    # both backends and matches a skill's url, code or name exactly. SQLite keeps the JSON as
+    # Python's json.dumps wrote it (non-ASCII escaped); PostgreSQL's jsonb prints it unescaped.
+    needle = json.dumps(skill, ensure_ascii=connection.vendor != "postgresql")
     return queryset.annotate(alignments_text=Cast("alignments", TextField())).filter(
         alignments_text__contains=needle
     )

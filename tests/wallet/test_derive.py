@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import json
+
 import pytest
 
 from tests.support.issuer import NOW
@@ -105,6 +108,19 @@ def test_it_reads_an_ob2_assertion_with_its_badge_and_issuer_from_the_report_ext
     assert fields.recipient_match == "no_match"
     assert fields.recipient_hint == "me@example.net"
     assert fields.image_ref == "https://school.example/knots.png"
+
+
+def test_a_vc_1_1_jwt_names_its_id_and_issuer_in_its_claims():
+    def part(value: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    claims = {"iss": "did:example:issuer", "jti": "urn:uuid:42", "vc": {"type": ["X"]}}
+    token = f"{part({'alg': 'EdDSA'})}.{part(claims)}.c2ln"
+    report = Report(format="vc", container="jwt", credential={"type": ["X"]}, jwt=token)
+
+    fields = derive.derive_fields(report)
+
+    assert (fields.issuer_id, fields.credential_id) == ("did:example:issuer", "urn:uuid:42")
 
 
 def test_a_report_without_a_credential_derives_only_its_verdict():

@@ -83,6 +83,12 @@ def test_the_list_filters_by_issuer_type_verdict_and_skill(owner, make_credentia
     assert _titles(owner, skill="https://case.example/uri/00") == []
 
 
+def test_the_skill_filter_matches_names_beyond_ascii(owner, make_credential):
+    make_credential(owner, title="Cuisine", alignments=[{**SKILL, "name": "Pâtisserie", "url": ""}])
+
+    assert _titles(owner, skill="Pâtisserie") == ["Cuisine"]
+
+
 def test_the_list_filters_by_tag_and_collection(owner, make_credential):
     tagged = make_credential(owner, title="Tagged")
     collected = make_credential(owner, title="Collected")

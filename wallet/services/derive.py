@@ -19,7 +19,8 @@ from django.utils import timezone
 from wallet.models import Credential, RecipientMatch
 from wallet.verification import Report
 from wallet.verification.checks import as_list, parse_datetime, recipient_hint
-from wallet.verification.errors import MalformedInput
+from wallet.verification.errors import MalformedInput, VerificationInputError
+from wallet.verification.proofs import jose
 
 _TEXT_CAP = 500
 _RECIPIENT_STATES = {
@@ -89,7 +90,23 @@ def derive_fields(report: Report) -> DerivedFields:
         derived.title = "Presentation"
     else:
         _vc(derived, credential)
+        if report.jwt:
+            _jwt_claims(derived, report.jwt)
     return derived
+
+
+def _jwt_claims(derived: DerivedFields, token: str) -> None:
+    """A VC 1.1 JWT may name its id and issuer only in the `jti` and `iss` claims."""
+    if derived.credential_id and derived.issuer_id:
+        return
+    try:
+        payload = jose.decode_compact(token).payload_json()
+    except VerificationInputError:
+        return
+    if not isinstance(payload, dict):
+        return
+    derived.credential_id = derived.credential_id or _text(payload.get("jti"), 2000)
+    derived.issuer_id = derived.issuer_id or _text(payload.get("iss"), 2000)
 
 
 # --- VC, OB 3.0, CLR 2.0 ---------------------------------------------------------------

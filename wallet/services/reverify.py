@@ -7,6 +7,7 @@ revoked, suspended or expired, the earner gets a `Notice` on the record and an e
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import MutableMapping
 from datetime import datetime, timedelta
@@ -22,6 +23,7 @@ from wallet.models import Credential, Notice, VerificationRun
 from wallet.services import verifying
 from wallet.services.audit import audit_record
 from wallet.services.derive import derive_fields
+from wallet.services.imports import embedded_original
 from wallet.verification import Report, Verdict, VerifyOptions, verify_bytes
 from wallet.verification.fetch import Fetcher
 
@@ -57,9 +59,7 @@ def credential_reverify(
     with transaction.atomic():
         run = _record(credential, report, now, trigger)
         if credential.format == "clr2":
-            children = list(credential.children.order_by("pk"))
-            for child, child_report in zip(children, report.children, strict=False):
-                _record(child, child_report, now, trigger)
+            _record_children(credential, report, now, trigger)
         if trigger == VerificationRun.Trigger.RECHECK:
             audit_record(
                 user=credential.owner,
@@ -69,6 +69,19 @@ def credential_reverify(
                 now=now,
             )
     return run
+
+
+def _record_children(parent: Credential, report: Report, now: datetime, trigger: str) -> None:
+    """Each embedded credential's new report goes to the child row holding the same bytes."""
+    reports = {}
+    for child_report in report.children:
+        original = embedded_original(child_report)
+        if original is not None:
+            reports[hashlib.sha256(original[0]).hexdigest()] = child_report
+    for child in parent.children.all():
+        child_report = reports.get(child.sha256)
+        if child_report is not None:
+            _record(child, child_report, now, trigger)
 
 
 def _record(credential: Credential, report: Report, now: datetime, trigger: str) -> VerificationRun:
