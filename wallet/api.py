@@ -182,6 +182,9 @@ def _paginated(request: Request, view: APIView, queryset: Any, serializer: Any) 
 
 class CredentialListApi(APIView):
     class FilterInput(serializers.Serializer):
+        class Meta:
+            ref_name = "CredentialListFilter"
+
         issuer = serializers.CharField(required=False, default="")
         type = serializers.CharField(required=False, default="")
         skill = serializers.CharField(required=False, default="")
@@ -228,6 +231,9 @@ class CredentialImportApi(APIView):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "CredentialImportInput"
+
         file = serializers.FileField(required=False)
         text = serializers.CharField(required=False, trim_whitespace=False)
         url = serializers.URLField(required=False, max_length=2000)
@@ -275,9 +281,15 @@ class ZipImportApi(APIView):
     parser_classes = [MultiPartParser]
 
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ZipImportInput"
+
         file = serializers.FileField()
 
     class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ZipImportOutput"
+
         batch_id = serializers.IntegerField()
         total = serializers.IntegerField()
 
@@ -305,6 +317,9 @@ class ZipImportApi(APIView):
 
 class ImportBatchApi(APIView):
     class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ImportBatchOutput"
+
         id = serializers.IntegerField()
         filename = serializers.CharField()
         status = serializers.CharField()
@@ -407,6 +422,9 @@ class CountedCollectionOutput(CollectionOutput):
 
 class TagListApi(APIView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "TagListInput"
+
         name = serializers.CharField(max_length=60)
 
     @extend_schema(responses=CountedTagOutput(many=True), summary="Your tags")
@@ -426,6 +444,9 @@ class TagListApi(APIView):
 
 class TagDetailApi(APIView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "TagDetailInput"
+
         name = serializers.CharField(max_length=60)
 
     @extend_schema(request=InputSerializer, responses=TagOutput, summary="Rename a tag")
@@ -463,6 +484,9 @@ class CredentialTagApi(APIView):
 
 class CollectionListApi(APIView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "CollectionListInput"
+
         name = serializers.CharField(max_length=120)
         description = serializers.CharField(required=False, default="", allow_blank=True)
 
@@ -486,6 +510,9 @@ class CollectionListApi(APIView):
 
 class CollectionDetailApi(APIView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "CollectionDetailInput"
+
         name = serializers.CharField(max_length=120, required=False)
         description = serializers.CharField(required=False, allow_blank=True)
 
@@ -527,6 +554,9 @@ class CollectionCredentialApi(APIView):
 
 class SkillsApi(APIView):
     class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "SkillsOutput"
+
         name = serializers.CharField()
         url = serializers.CharField()
         code = serializers.CharField()
