@@ -149,6 +149,20 @@ def test_json_literals_are_canonicalized_as_jcs_text() -> None:
     assert '"{\\"a\\":[true,null],\\"b\\":1}"^^<http://www.w3.org/1999/02/' in text
 
 
+def test_contexts_processed_for_one_document_serve_the_next_unchanged() -> None:
+    documents = [
+        _ob_credential(),
+        _json(OB / "clrv2p0" / "unsigned-credential.json"),
+        _json(EDDSA / "unsigned.json"),
+        _json(OB / "obv3p0" / "unsigned-credential.json"),
+    ]
+    warm = [canonize(document) for document in documents + documents]
+    canon._PROCESSED.clear()
+    fresh = [canonize(document) for document in reversed(documents)][::-1]
+    assert warm == fresh + fresh
+    assert len(canon._PROCESSED) > 0
+
+
 # --- cache --------------------------------------------------------------------------------------
 
 

@@ -12,11 +12,13 @@ import hashlib
 import json
 import math
 import sys
-from collections import Counter, defaultdict
+import threading
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable, MutableMapping
 from typing import Any
 
 import pyoxigraph as ox
+from frozendict import frozendict
 from pyld import jsonld
 from pyld.identifier_issuer import IdentifierIssuer
 
@@ -115,7 +117,72 @@ def check_no_dropped_terms(document: dict[str, Any]) -> None:
 # JSON-LD expansion
 
 
-class _TrackingProcessor(jsonld.JsonLdProcessor):
+class _Processor(jsonld.JsonLdProcessor):
+    """pyld's processor, with processed contexts shared across documents.
+
+    pyld caches a processed context per (context, active context), but it clones the active
+    context under a new id before every type- or property-scoped context, so for OB 3.0 and
+    CLR (scoped contexts on almost every object) that cache never hits and context processing
+    was two thirds of canonicalization time. pyld freezes what it processes, so one result can
+    serve every document; only frozen results are kept.
+    """
+
+    def _process_context(  # type: ignore[override]
+        self,
+        active_ctx,
+        local_ctx,
+        options,
+        override_protected=False,
+        propagate=True,
+        validate_scoped=True,
+        cycles=None,
+    ):
+        key = None
+        if cycles is None:
+            key = _processed_key(active_ctx, local_ctx, override_protected, propagate)
+        if key is not None:
+            with _PROCESSED_LOCK:
+                hit = _PROCESSED.get(key)
+                if hit is not None:
+                    _PROCESSED.move_to_end(key)
+                    return hit[0]
+        result = super()._process_context(
+            active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
+        )
+        if key is not None and isinstance(result, frozendict):
+            with _PROCESSED_LOCK:
+                # The local context is kept alive with the result so that its id() in the key
+                # cannot be reused by another object.
+                _PROCESSED[key] = (result, local_ctx)
+                if len(_PROCESSED) > _PROCESSED_MAX:
+                    _PROCESSED.popitem(last=False)
+        return result
+
+
+_PROCESSED: OrderedDict[tuple[Any, ...], tuple[Any, Any]] = OrderedDict()
+_PROCESSED_LOCK = threading.Lock()
+_PROCESSED_MAX = 1024
+
+
+def _processed_key(
+    active_ctx: Any, local_ctx: Any, override_protected: bool, propagate: bool
+) -> tuple[Any, ...] | None:
+    active = active_ctx.get("_uuid") if isinstance(active_ctx, frozendict) else None
+    if active is None:
+        return None
+    if isinstance(local_ctx, str):
+        return (active, local_ctx, override_protected, propagate)
+    if isinstance(local_ctx, list) and all(isinstance(item, str) for item in local_ctx):
+        return (active, tuple(local_ctx), override_protected, propagate)
+    if override_protected or not propagate:
+        # A type- or property-scoped context: an object inside a term definition of a cached
+        # processed context, so the same object every time.
+        return (active, ("object", id(local_ctx)), override_protected, propagate)
+    # A context object written in the document itself is new with every document.
+    return None
+
+
+class _TrackingProcessor(_Processor):
     """pyld's processor, remembering which property it is inside, for findings and their paths."""
 
     def __init__(self, dropped: list[tuple[str, str]]) -> None:
@@ -148,7 +215,7 @@ class _TrackingProcessor(jsonld.JsonLdProcessor):
 def _expand(document: dict[str, Any], *, on_drop: list[tuple[str, str]] | None) -> list[Any]:
     if not isinstance(document, dict):
         raise MalformedInput("A JSON-LD document must be a JSON object.", code="jsonld.invalid")
-    processor = jsonld.JsonLdProcessor() if on_drop is None else _TrackingProcessor(on_drop)
+    processor = _Processor() if on_drop is None else _TrackingProcessor(on_drop)
     # base None keeps relative IRIs relative (dropped from RDF, as in other processors); pyld
     # resolves them against http://example.org/base/ when base is "".
     options = {"documentLoader": document_loader, "base": None}
