@@ -120,3 +120,24 @@ def test_the_reverify_command_re_checks_what_is_due(owner, issuer):
         call_command("reverify", "--no-purge", stdout=io.StringIO())
 
     assert VerificationRun.objects.filter(credential=credential, trigger="scheduled").count() == 1
+
+
+def test_notices_are_marked_read_for_their_owner_only(owner, stranger, make_credential):
+    from wallet import selectors
+
+    mine = Notice.objects.create(
+        owner=owner, credential=make_credential(owner), kind="revoked", message="m", created_at=NOW
+    )
+    theirs = Notice.objects.create(
+        owner=stranger,
+        credential=make_credential(stranger),
+        kind="revoked",
+        message="t",
+        created_at=NOW,
+    )
+
+    marked = reverify.notices_mark_read(owner=owner, notice_ids=[mine.pk, theirs.pk], now=NOW)
+
+    assert marked == 1
+    assert list(selectors.notices(owner=owner, unread_only=True)) == []
+    assert list(selectors.notices(owner=stranger, unread_only=True)) == [theirs]
