@@ -1,8 +1,571 @@
+"""The record's pages: plain functions that parse, fetch through a selector, call one service.
+
+Every view needs a signed-in earner and reaches data only through owner-scoped selectors
+(anyone else's credential is a 404). Changes are POST-only and CSRF-protected.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from wallet import selectors
+from wallet.forms import (
+    CollectionAssignForm,
+    CollectionForm,
+    ConfirmForm,
+    FilterForm,
+    NameForm,
+    PasteForm,
+    TagAssignForm,
+    UploadForm,
+    UrlForm,
+)
+from wallet.models import Credential, ImportBatch, RecipientMatch, Source
+from wallet.services import imports, organise, reverify, trash
+from wallet.services.images import SVG_CSP, SVG_MEDIA_TYPE
+from wallet.templatetags.wallet_record import verdict_label
+from wallet.verification import Verdict
+
+PAGE_SIZE = 24
+# A response that is only ever downloaded or shown as an image: nothing in it may run.
+_INERT_CSP = "default-src 'none'; sandbox"
+_EXTENSIONS = {"json": "json", "jwt": "jwt", "png": "png", "svg": "svg"}
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+# --- the record ---------------------------------------------------------------------------
 
 
 @login_required
+@require_GET
 def record(request: HttpRequest) -> HttpResponse:
-    return render(request, "wallet/record.html", {})
+    owner = request.user
+    tags = list(selectors.tags(owner=owner))
+    collections = list(selectors.collections(owner=owner))
+    form = FilterForm(
+        request.GET or None,
+        issuers=selectors.issuers(owner=owner),
+        types=_types(owner),
+        tags=tags,
+        collections=collections,
+    )
+    credentials = selectors.credential_list(owner=owner, filters=form.filters())
+    page = Paginator(credentials, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "wallet/record.html",
+        {
+            "form": form,
+            "page": page,
+            "notices": selectors.notices(owner=owner, unread_only=True)[:10],
+            "skill": request.GET.get("skill", ""),
+            "has_any": page.paginator.count > 0 or form.is_filtered,
+        },
+    )
+
+
+def _types(owner: Any) -> list[str]:
+    rows = (
+        selectors.credential_list(owner=owner)
+        .exclude(achievement_type="")
+        .order_by("achievement_type")
+        .values_list("achievement_type", flat=True)
+        .distinct()
+    )
+    return list(rows)
+
+
+@login_required
+@require_GET
+def timeline(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "wallet/timeline.html", {"credentials": selectors.timeline(owner=request.user)}
+    )
+
+
+@login_required
+@require_GET
+def skills(request: HttpRequest) -> HttpResponse:
+    rows = selectors.skills_summary(owner=request.user)
+    return render(request, "wallet/skills.html", {"skills": rows})
+
+
+@login_required
+@require_POST
+def notice_dismiss(request: HttpRequest, notice_id: int) -> HttpResponse:
+    # No service marks a notice read yet; the owner scope is the selector's.
+    selectors.notices(owner=request.user).filter(pk=notice_id, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    return redirect("wallet:record")
+
+
+# --- importing ------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def import_page(request: HttpRequest) -> HttpResponse:
+    return _import_page(request)
+
+
+def _import_page(request: HttpRequest, **forms: Any) -> HttpResponse:
+    context = {
+        "upload_form": forms.get("upload_form") or UploadForm(),
+        "paste_form": forms.get("paste_form") or PasteForm(),
+        "url_form": forms.get("url_form") or UrlForm(),
+        "max_upload_mb": settings.SATCHEL_MAX_UPLOAD_BYTES // (1024 * 1024),
+    }
+    return render(request, "wallet/import.html", context, status=forms.get("status", 200))
+
+
+@login_required
+@require_POST
+def import_upload(request: HttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _import_page(request, upload_form=form, status=400)
+    uploads = form.cleaned_data["files"]
+    if len(uploads) == 1:
+        return _import_one_upload(request, uploads[0])
+    results = [_upload_result(request, upload) for upload in uploads]
+    return render(request, "wallet/import_results.html", {"results": results})
+
+
+def _read_upload(upload: Any, cap: int) -> bytes:
+    # An oversized file is refused by its declared size, without reading it into memory.
+    return b"\0" * (cap + 1) if upload.size > cap else upload.read(cap + 1)
+
+
+def _is_zip(upload: Any) -> bool:
+    upload.seek(0)
+    head = upload.read(4)
+    upload.seek(0)
+    return head == _ZIP_MAGIC
+
+
+def _start_batch(request: HttpRequest, upload: Any) -> ImportBatch:
+    archive_cap, _ = imports.zip_limits()
+    if upload.size > archive_cap:
+        raise imports.ArchiveRefused("The archive is larger than the wallet accepts.")
+    return imports.zip_batch_create(
+        owner=request.user, data=upload.read(), filename=upload.name or ""
+    )
+
+
+def _import_one_upload(request: HttpRequest, upload: Any) -> HttpResponse:
+    if _is_zip(upload):
+        try:
+            batch = _start_batch(request, upload)
+        except imports.ArchiveRefused as exc:
+            messages.error(request, str(exc))
+            return redirect("wallet:import")
+        return redirect("wallet:import_batch", batch_id=batch.pk)
+    outcome = imports.credential_import(
+        owner=request.user,
+        data=_read_upload(upload, settings.SATCHEL_MAX_UPLOAD_BYTES),
+        source=Source.UPLOAD,
+        filename=upload.name or "",
+        media_type=upload.content_type or None,
+    )
+    return _after_import(request, outcome)
+
+
+def _upload_result(request: HttpRequest, upload: Any) -> dict[str, Any]:
+    name = upload.name or "file"
+    if _is_zip(upload):
+        try:
+            batch = _start_batch(request, upload)
+        except imports.ArchiveRefused as exc:
+            return {"name": name, "status": imports.FAILED, "message": str(exc)}
+        return {
+            "name": name,
+            "status": "batch",
+            "message": f"An archive of {batch.total} files: importing in the background.",
+            "batch": batch,
+        }
+    outcome = imports.credential_import(
+        owner=request.user,
+        data=_read_upload(upload, settings.SATCHEL_MAX_UPLOAD_BYTES),
+        source=Source.UPLOAD,
+        filename=name,
+        media_type=upload.content_type or None,
+    )
+    return {
+        "name": name,
+        "status": outcome.status,
+        "message": outcome.message,
+        "credential": outcome.credential,
+    }
+
+
+@login_required
+@require_POST
+def import_paste(request: HttpRequest) -> HttpResponse:
+    form = PasteForm(request.POST)
+    if not form.is_valid():
+        return _import_page(request, paste_form=form, status=400)
+    outcome = imports.credential_import(
+        owner=request.user, data=form.cleaned_data["text"].encode(), source=Source.PASTE
+    )
+    if outcome.status == imports.FAILED:
+        form.add_error("text", outcome.message)
+        return _import_page(request, paste_form=form, status=400)
+    return _after_import(request, outcome)
+
+
+@login_required
+@require_POST
+def import_url(request: HttpRequest) -> HttpResponse:
+    form = UrlForm(request.POST)
+    if not form.is_valid():
+        return _import_page(request, url_form=form, status=400)
+    outcome = imports.credential_import_url(owner=request.user, url=form.cleaned_data["url"])
+    if outcome.status == imports.FAILED:
+        form.add_error("url", outcome.message)
+        return _import_page(request, url_form=form, status=400)
+    return _after_import(request, outcome)
+
+
+def _after_import(request: HttpRequest, outcome: imports.ImportOutcome) -> HttpResponse:
+    """Say what happened, and whether what was stored verifies, then show the credential."""
+    credential = outcome.credential
+    if outcome.status == imports.FAILED or credential is None:
+        messages.error(request, outcome.message)
+        return redirect("wallet:import")
+    if outcome.status == imports.DUPLICATE:
+        messages.info(request, outcome.message)
+    elif _known(credential.verdict) and Verdict(credential.verdict).is_ok:
+        messages.success(request, f"{outcome.message} {verdict_label(credential.verdict)}.")
+    else:
+        messages.warning(
+            request,
+            f"{outcome.message} It is kept in your record, but the check says: "
+            f"{verdict_label(credential.verdict).lower()}. The checks below explain why.",
+        )
+    return redirect("wallet:credential", credential_id=credential.pk)
+
+
+def _known(verdict: str) -> bool:
+    return verdict in Verdict.__members__.values()
+
+
+@login_required
+@require_GET
+def import_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = selectors.access_import_batch(owner=request.user, batch_id=batch_id)
+    return render(request, "wallet/import_batch.html", {"batch": batch, **_batch_counts(batch)})
+
+
+@login_required
+@require_GET
+def import_batch_status(request: HttpRequest, batch_id: int) -> JsonResponse:
+    batch = selectors.access_import_batch(owner=request.user, batch_id=batch_id)
+    finished = batch.status in (ImportBatch.Status.DONE, ImportBatch.Status.FAILED)
+    return JsonResponse(
+        {
+            "status": batch.status,
+            "status_label": batch.get_status_display(),
+            "done": batch.done,
+            "total": batch.total,
+            "finished": finished,
+            "message": batch.message,
+        }
+    )
+
+
+def _batch_counts(batch: ImportBatch) -> dict[str, Any]:
+    summary = batch.summary if isinstance(batch.summary, list) else []
+    counts = {
+        status: sum(1 for row in summary if row.get("status") == status)
+        for status in (imports.IMPORTED, imports.UPDATED, imports.DUPLICATE, imports.FAILED)
+    }
+    finished = batch.status in (ImportBatch.Status.DONE, ImportBatch.Status.FAILED)
+    return {"summary": summary, "counts": counts, "finished": finished}
+
+
+# --- one credential -------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def credential_detail(request: HttpRequest, credential_id: int) -> HttpResponse:
+    owner = request.user
+    credential = selectors.access_credential(owner=owner, credential_id=credential_id)
+    runs = list(selectors.credential_runs(credential=credential)[:20])
+    latest = runs[0].report if runs else None
+    collections = list(selectors.collections(owner=owner))
+    current_collections = list(credential.collections.all())
+    context = {
+        "credential": credential,
+        "report": latest,
+        "runs": runs,
+        "versions": list(selectors.credential_versions(credential=credential)),
+        "children": list(selectors.credential_children(credential=credential)),
+        "tags": list(credential.tags.all()),
+        "all_tags": list(selectors.tags(owner=owner)),
+        "current_collections": current_collections,
+        "collection_form": CollectionAssignForm(
+            collections=[c for c in collections if c not in current_collections]
+        ),
+        "tag_form": TagAssignForm(),
+        "recipient_mismatch": credential.recipient_match == RecipientMatch.NO_MATCH,
+    }
+    return render(request, "wallet/credential.html", context)
+
+
+@login_required
+@require_GET
+def credential_image(request: HttpRequest, credential_id: int) -> HttpResponse:
+    image = selectors.credential_image(owner=request.user, credential_id=credential_id)
+    response = HttpResponse(bytes(image.content), content_type=image.media_type)
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    # A sanitised SVG may keep style attributes; SVG_CSP also forbids everything else.
+    response["Content-Security-Policy"] = (
+        SVG_CSP if image.media_type == SVG_MEDIA_TYPE else _INERT_CSP
+    )
+    return response
+
+
+@login_required
+@require_GET
+def credential_original(request: HttpRequest, credential_id: int) -> HttpResponse:
+    credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
+    response = HttpResponse(
+        bytes(credential.original),
+        content_type=credential.media_type or "application/octet-stream",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{download_name(credential)}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = _INERT_CSP
+    return response
+
+
+def download_name(credential: Credential) -> str:
+    """A filename that says what the file is: its title and the extension of its container."""
+    stem = re.sub(r"[^A-Za-z0-9]+", "-", credential.title).strip("-").lower()[:60]
+    extension = _EXTENSIONS.get(credential.container, "bin")
+    return f"{stem or 'credential'}-{credential.pk}.{extension}"
+
+
+@login_required
+@require_POST
+def credential_check(request: HttpRequest, credential_id: int) -> HttpResponse:
+    credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
+    run = reverify.credential_reverify(credential=credential)
+    messages.info(request, f"Checked again just now: {verdict_label(run.verdict).lower()}.")
+    return redirect("wallet:credential", credential_id=credential.pk)
+
+
+@login_required
+@require_POST
+def credential_delete(request: HttpRequest, credential_id: int) -> HttpResponse:
+    credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
+    trash.credential_delete(credential=credential)
+    messages.success(
+        request,
+        f"“{credential.title or 'The credential'}” is in the trash for 30 days; "
+        "you can restore it from there.",
+    )
+    return redirect("wallet:record")
+
+
+# --- tags and collections on a credential ------------------------------------------------
+
+
+@login_required
+@require_POST
+def credential_tag_add(request: HttpRequest, credential_id: int) -> HttpResponse:
+    credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
+    form = TagAssignForm(request.POST)
+    if form.is_valid():
+        try:
+            tag = organise.tag_create(owner=request.user, name=form.cleaned_data["name"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            organise.credential_tag(credential=credential, tag=tag)
+    else:
+        messages.error(request, "Give the tag a name of at most 60 characters.")
+    return redirect("wallet:credential", credential_id=credential.pk)
+
+
+@login_required
+@require_POST
+def credential_tag_remove(request: HttpRequest, credential_id: int, tag_id: int) -> HttpResponse:
+    credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
+    tag = selectors.access_tag(owner=request.user, tag_id=tag_id)
+    organise.credential_untag(credential=credential, tag=tag)
+    return redirect("wallet:credential", credential_id=credential.pk)
+
+
+@login_required
+@require_POST
+def credential_collection_add(request: HttpRequest, credential_id: int) -> HttpResponse:
+    credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
+    collection = selectors.access_collection(
+        owner=request.user, collection_id=request.POST.get("collection")
+    )
+    organise.collection_add(collection=collection, credential=credential)
+    return redirect("wallet:credential", credential_id=credential.pk)
+
+
+@login_required
+@require_POST
+def credential_collection_remove(
+    request: HttpRequest, credential_id: int, collection_id: int
+) -> HttpResponse:
+    credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
+    collection = selectors.access_collection(owner=request.user, collection_id=collection_id)
+    organise.collection_remove(collection=collection, credential=credential)
+    return redirect("wallet:credential", credential_id=credential.pk)
+
+
+# --- tag and collection pages --------------------------------------------------------------
+
+
+@login_required
+def tag_list(request: HttpRequest) -> HttpResponse:
+    form = NameForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organise.tag_create(owner=request.user, name=form.cleaned_data["name"])
+        except ValidationError as exc:
+            form.add_error("name", exc)
+        else:
+            return redirect("wallet:tags")
+    rows = selectors.tags(owner=request.user)
+    return render(
+        request,
+        "wallet/tags.html",
+        {"form": form, "tags": rows},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def tag_rename(request: HttpRequest, tag_id: int) -> HttpResponse:
+    tag = selectors.access_tag(owner=request.user, tag_id=tag_id)
+    form = NameForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError("A tag name has 1 to 60 characters.")
+        organise.tag_rename(tag=tag, name=form.cleaned_data["name"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Renamed to “{tag.name}”.")
+    return redirect("wallet:tags")
+
+
+@login_required
+@require_POST
+def tag_delete(request: HttpRequest, tag_id: int) -> HttpResponse:
+    tag = selectors.access_tag(owner=request.user, tag_id=tag_id)
+    name = tag.name
+    organise.tag_delete(tag=tag)
+    messages.success(request, f"Deleted the tag “{name}”; its credentials stay in your record.")
+    return redirect("wallet:tags")
+
+
+@login_required
+def collection_list(request: HttpRequest) -> HttpResponse:
+    form = CollectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organise.collection_create(owner=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error("name", exc)
+        else:
+            return redirect("wallet:collections")
+    rows = selectors.collections(owner=request.user)
+    return render(
+        request,
+        "wallet/collections.html",
+        {"form": form, "collections": rows},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def collection_update(request: HttpRequest, collection_id: int) -> HttpResponse:
+    collection = selectors.access_collection(owner=request.user, collection_id=collection_id)
+    form = CollectionForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError("A collection name has 1 to 120 characters.")
+        organise.collection_update(collection=collection, **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Saved “{collection.name}”.")
+    return redirect("wallet:collections")
+
+
+@login_required
+@require_POST
+def collection_delete(request: HttpRequest, collection_id: int) -> HttpResponse:
+    collection = selectors.access_collection(owner=request.user, collection_id=collection_id)
+    name = collection.name
+    organise.collection_delete(collection=collection)
+    messages.success(
+        request, f"Deleted the collection “{name}”; its credentials stay in your record."
+    )
+    return redirect("wallet:collections")
+
+
+# --- trash -------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def trash_page(request: HttpRequest) -> HttpResponse:
+    rows = selectors.trash_list(owner=request.user)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "wallet/trash.html", {"page": page, "trash_days": trash.TRASH_DAYS})
+
+
+@login_required
+@require_POST
+def credential_restore(request: HttpRequest, credential_id: int) -> HttpResponse:
+    credential = selectors.access_credential(
+        owner=request.user, credential_id=credential_id, include_trashed=True
+    )
+    try:
+        trash.credential_restore(credential=credential)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("wallet:trash")
+    messages.success(request, f"Restored “{credential.title or 'the credential'}”.")
+    return redirect("wallet:credential", credential_id=credential.pk)
+
+
+@login_required
+def trash_empty(request: HttpRequest) -> HttpResponse:
+    form = ConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        trash.trash_empty(owner=request.user)
+        messages.success(request, "The trash is empty; what was in it is gone for good.")
+        return redirect("wallet:trash")
+    count = selectors.trash_list(owner=request.user).count()
+    return render(
+        request,
+        "wallet/trash_empty.html",
+        {"form": form, "count": count},
+        status=400 if form.errors else 200,
+    )

@@ -1,0 +1,199 @@
+"""Template helpers for the record: safe Markdown, verdict badges, check rows, file sizes.
+
+Nothing a credential says is trusted: Markdown is rendered and then cleaned by nh3 against an
+allow-list, every link gets rel="noopener noreferrer", and only http(s)/mailto links survive.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import markdown as markdown_lib
+import nh3
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from wallet.verification import Verdict
+
+register = template.Library()
+
+_ALLOWED_TAGS = {
+    "p",
+    "br",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "code",
+    "pre",
+    "blockquote",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+}
+_ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+_URL_SCHEMES = {"http", "https", "mailto"}
+
+_DASH = "\u2013"
+# tone, icon (decorative: the label always says it in words)
+_VERDICT_STYLE: dict[str, tuple[str, str]] = {
+    Verdict.VERIFIED: ("ok", "✓"),
+    Verdict.VERIFIED_WITH_WARNINGS: ("warn", "!"),
+    Verdict.EXPIRED: ("warn", "⌛"),
+    Verdict.NOT_YET_VALID: ("warn", "⏱"),
+    Verdict.ISSUER_UNREACHABLE: ("warn", "?"),
+    Verdict.SUSPENDED: ("danger", "⏸"),
+    Verdict.REVOKED: ("danger", "⊘"),
+    Verdict.INVALID_SIGNATURE: ("danger", "✕"),
+    Verdict.MALFORMED: ("danger", "✕"),
+    Verdict.UNSUPPORTED: ("neutral", _DASH),
+}
+_CHECK_STYLE = {
+    "pass": ("ok", "✓", "Passed"),
+    "warning": ("warn", "!", "Warning"),
+    "fail": ("danger", "✕", "Failed"),
+    "skipped": ("neutral", _DASH, "Not checked"),
+}
+
+
+@register.filter
+def markdown_safe(text: Any) -> SafeString:
+    """Markdown from a credential, rendered and sanitised."""
+    if not isinstance(text, str) or not text.strip():
+        return mark_safe("")
+    html = markdown_lib.markdown(text, output_format="html")
+    cleaned = nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES,
+        url_schemes=_URL_SCHEMES,
+        link_rel="noopener noreferrer",
+    )
+    return mark_safe(cleaned)  # noqa: S308 - nh3 output is allow-listed HTML
+
+
+@register.filter
+def safe_url(value: Any) -> str:
+    """The value when it is an http(s) link, else an empty string (no javascript: hrefs)."""
+    if isinstance(value, str) and value.strip().lower().startswith(("https://", "http://")):
+        return value.strip()
+    return ""
+
+
+def verdict_label(value: str) -> str:
+    try:
+        return Verdict(value).label
+    except ValueError:
+        return "Not checked yet"
+
+
+@register.filter(name="verdict_label")
+def verdict_label_filter(value: str) -> str:
+    return verdict_label(value)
+
+
+@register.simple_tag
+def verdict_badge(value: str) -> SafeString:
+    """The verdict in words, with a colour and an icon that only repeat what the words say."""
+    tone, icon = _VERDICT_STYLE.get(value, ("neutral", _DASH))
+    return format_html(
+        '<span class="verdict verdict--{}"><span class="verdict__icon" aria-hidden="true">{}'
+        "</span> {}</span>",
+        tone,
+        icon,
+        verdict_label(value),
+    )
+
+
+@register.simple_tag
+def check_status(status: str) -> SafeString:
+    tone, icon, label = _CHECK_STYLE.get(status, ("neutral", _DASH, status))
+    return format_html(
+        '<span class="check-status check-status--{}"><span aria-hidden="true">{}</span>'
+        '<span class="visually-hidden">{}</span></span>',
+        tone,
+        icon,
+        label,
+    )
+
+
+@register.filter
+def check_tone(status: str) -> str:
+    return _CHECK_STYLE.get(status, ("neutral",))[0]
+
+
+@register.filter
+def verdict_tone(value: str) -> str:
+    return _VERDICT_STYLE.get(value, ("neutral",))[0]
+
+
+@register.filter
+def first_text(entry: Any, keys: str) -> str:
+    """The first non-empty string among `entry[key]` for the comma-separated keys."""
+    if not isinstance(entry, dict):
+        return ""
+    for key in keys.split(","):
+        value = entry.get(key.strip())
+        if isinstance(value, dict):
+            value = value.get("@value") or next(iter(value.values()), "")
+        if isinstance(value, str | int | float) and str(value).strip():
+            return str(value).strip()
+    return ""
+
+
+_EXPLANATIONS: dict[str, str] = {
+    Verdict.VERIFIED: (
+        "The issuer's signature checks out, nothing says it was withdrawn, and today is within "
+        "its dates."
+    ),
+    Verdict.VERIFIED_WITH_WARNINGS: (
+        "The issuer's signature checks out, but something deserves a look: see the warnings "
+        "in the checks."
+    ),
+    Verdict.REVOKED: (
+        "The issuer has withdrawn this credential. It stays in your record as part of your "
+        "history, but it no longer counts as valid."
+    ),
+    Verdict.SUSPENDED: (
+        "The issuer has put this credential on hold. It may become valid again; check again "
+        "later or ask the issuer."
+    ),
+    Verdict.EXPIRED: (
+        "Its validity period has ended. It was genuine; it simply no longer counts as current."
+    ),
+    Verdict.NOT_YET_VALID: "The issuer dated it to start counting later than today.",
+    Verdict.INVALID_SIGNATURE: (
+        "The signature does not match: the credential was changed after the issuer signed it, "
+        "or it was signed with a key the issuer does not control. Do not rely on it."
+    ),
+    Verdict.ISSUER_UNREACHABLE: (
+        "Something the check needs (the issuer's key or status list) could not be fetched. "
+        "That says nothing bad about the credential: check again later."
+    ),
+    Verdict.MALFORMED: (
+        "The credential is damaged or incomplete, so it cannot be checked. The original is "
+        "kept as it arrived."
+    ),
+    Verdict.UNSUPPORTED: (
+        "It uses a kind of signature or identifier Satchel cannot check yet. The original is "
+        "kept, and a later check may verify it."
+    ),
+}
+
+
+@register.filter
+def verdict_explanation(value: str) -> str:
+    return _EXPLANATIONS.get(value, "This credential has not been checked yet.")
