@@ -162,6 +162,18 @@ def test_it_imports_each_credential_of_a_presentation_as_its_own_record(owner, i
     assert sorted(c.container for c in stored) == ["json", "json", "jwt"]
 
 
+def test_a_jwt_presentation_yields_each_of_its_jwt_credentials(owner, issuer):
+    tokens = [issuer.ob3_jwt(), issuer.ob3_jwt(alg="ES256")]
+
+    outcome = _import(owner, issuer.presentation_jwt(tokens).encode(), source="paste")
+
+    assert outcome.status == "imported"
+    assert sorted(bytes(c.original) for c in outcome.credentials) == sorted(
+        t.encode() for t in tokens
+    )
+    assert all(c.verdict == "verified" for c in outcome.credentials)
+
+
 def test_a_json_array_of_credentials_imports_each_one(owner, issuer):
     first, second = issuer.ob3(), issuer.ob3()
     data = json.dumps([first, {"note": "not a credential"}, second]).encode()
