@@ -252,6 +252,15 @@ def test_a_pasted_link_is_imported_from_that_link(owner, issuer):
     assert outcome.credential.source_url == "https://issuer.example/credentials/2"
 
 
+def test_a_link_that_serves_another_link_is_not_followed(owner, issuer):
+    issuer.fetcher.add("https://issuer.example/loop", b"https://issuer.example/loop")
+
+    outcome = imports.credential_import_url(owner=owner, url="https://issuer.example/loop", now=NOW)
+
+    assert outcome.status == "failed"
+    assert issuer.fetcher.requests == ["https://issuer.example/loop"]
+
+
 def test_it_explains_a_link_the_guarded_fetcher_refuses(owner, monkeypatch, db):
     class Refusing:
         def fetch(self, url, *, accept="application/json"):

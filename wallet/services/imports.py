@@ -139,6 +139,9 @@ def credential_import_url(*, owner: Any, url: str, now: datetime | None = None) 
         return _refuse(owner, "The issuer has withdrawn the credential at that address.", url)
     if not result.ok:
         return _refuse(owner, f"That address answered with HTTP {result.status}.", url)
+    if _pasted_url(result.body) is not None:
+        # Following it would let one address send the wallet on from link to link.
+        return _refuse(owner, "That address serves another link, not a credential.", url)
     media = result.content_type.split(";")[0].strip().lower() or None
     options = verifying.make_verify_options(owner=owner, now=now, fetcher=fetcher)
     return credential_import(
