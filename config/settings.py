@@ -152,7 +152,14 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+# Hourly, but each credential is re-checked only once its last check is a day old.
+CELERY_BEAT_SCHEDULE = {
+    "wallet-reverify-due": {"task": "wallet.tasks.reverify_due", "schedule": timedelta(hours=1)},
+    "wallet-purge-expired-trash": {
+        "task": "wallet.tasks.purge_expired_trash",
+        "schedule": timedelta(hours=24),
+    },
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -299,6 +306,12 @@ SPECTACULAR_SETTINGS = {
 SATCHEL_MAX_UPLOAD_BYTES = env.integer("SATCHEL_MAX_UPLOAD_BYTES", 5 * 1024 * 1024, minimum=1024)
 SATCHEL_FETCH_TIMEOUT = env.integer("SATCHEL_FETCH_TIMEOUT", 10, minimum=1)
 SATCHEL_FETCH_CACHE_SECONDS = env.integer("SATCHEL_FETCH_CACHE_SECONDS", 3600)
+SATCHEL_MAX_ZIP_BYTES = env.integer(
+    "SATCHEL_MAX_ZIP_BYTES", 20 * SATCHEL_MAX_UPLOAD_BYTES, minimum=1024
+)
+SATCHEL_MAX_ZIP_UNCOMPRESSED_BYTES = env.integer(
+    "SATCHEL_MAX_ZIP_UNCOMPRESSED_BYTES", 40 * SATCHEL_MAX_UPLOAD_BYTES, minimum=1024
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = SATCHEL_MAX_UPLOAD_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = SATCHEL_MAX_UPLOAD_BYTES
 
