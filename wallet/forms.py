@@ -8,6 +8,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
 from wallet.selectors import SORTS, CredentialFilters
+from wallet.templatetags.wallet_record import humanise_type
 from wallet.verification import Verdict
 
 SORT_LABELS = {
@@ -106,7 +107,7 @@ class FilterForm(forms.Form):
             (row["issuer_id"], f"{row['issuer_name'] or row['issuer_id']} ({row['count']})")
             for row in issuers
         ]
-        self.fields["type"].choices = [("", "Any type")] + [(t, t) for t in types]
+        self.fields["type"].choices = [("", "Any type")] + [(t, humanise_type(t)) for t in types]
         self.fields["verdict"].choices = [("", "Any result")] + [
             (v.value, v.label) for v in Verdict
         ]

@@ -17,7 +17,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wallet import selectors
 from wallet.forms import (
@@ -310,11 +310,15 @@ def credential_detail(request: HttpRequest, credential_id: int) -> HttpResponse:
     context = {
         "credential": credential,
         "report": latest,
+        "problems": _problems(latest),
         "runs": runs,
         "versions": list(selectors.credential_versions(credential=credential)),
-        "children": list(selectors.credential_children(credential=credential)),
+        "children": list(
+            selectors.credential_children(credential=credential).prefetch_related("tags")
+        ),
         "tags": list(credential.tags.all()),
         "all_tags": list(selectors.tags(owner=owner)),
+        "has_collections": bool(collections),
         "current_collections": current_collections,
         "collection_form": CollectionAssignForm(
             collections=[c for c in collections if c not in current_collections]
@@ -323,6 +327,13 @@ def credential_detail(request: HttpRequest, credential_id: int) -> HttpResponse:
         "recipient_mismatch": credential.recipient_match == RecipientMatch.NO_MATCH,
     }
     return render(request, "wallet/credential.html", context)
+
+
+def _problems(report: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Failed checks first, then warnings: what the earner should read before anything else."""
+    checks = report.get("checks", []) if isinstance(report, dict) else []
+    rows = [c for c in checks if isinstance(c, dict) and c.get("status") in ("fail", "warning")]
+    return sorted(rows, key=lambda c: c.get("status") != "fail")
 
 
 @login_required
@@ -438,8 +449,9 @@ def credential_collection_remove(
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def tag_list(request: HttpRequest) -> HttpResponse:
-    form = NameForm(request.POST or None)
+    form = NameForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             organise.tag_create(owner=request.user, name=form.cleaned_data["name"])
@@ -483,8 +495,9 @@ def tag_delete(request: HttpRequest, tag_id: int) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def collection_list(request: HttpRequest) -> HttpResponse:
-    form = CollectionForm(request.POST or None)
+    form = CollectionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             organise.collection_create(owner=request.user, **form.cleaned_data)
@@ -556,8 +569,9 @@ def credential_restore(request: HttpRequest, credential_id: int) -> HttpResponse
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def trash_empty(request: HttpRequest) -> HttpResponse:
-    form = ConfirmForm(request.POST or None)
+    form = ConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         trash.trash_empty(owner=request.user)
         messages.success(request, "The trash is empty; what was in it is gone for good.")

@@ -6,6 +6,7 @@ allow-list, every link gets rel="noopener noreferrer", and only http(s)/mailto l
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import markdown as markdown_lib
@@ -52,10 +53,10 @@ _DASH = "\u2013"
 _VERDICT_STYLE: dict[str, tuple[str, str]] = {
     Verdict.VERIFIED: ("ok", "✓"),
     Verdict.VERIFIED_WITH_WARNINGS: ("warn", "!"),
-    Verdict.EXPIRED: ("warn", "⌛"),
-    Verdict.NOT_YET_VALID: ("warn", "⏱"),
+    Verdict.EXPIRED: ("warn", "◷"),
+    Verdict.NOT_YET_VALID: ("warn", "»"),
     Verdict.ISSUER_UNREACHABLE: ("warn", "?"),
-    Verdict.SUSPENDED: ("danger", "⏸"),
+    Verdict.SUSPENDED: ("danger", "‖"),
     Verdict.REVOKED: ("danger", "⊘"),
     Verdict.INVALID_SIGNATURE: ("danger", "✕"),
     Verdict.MALFORMED: ("danger", "✕"),
@@ -83,6 +84,17 @@ def markdown_safe(text: Any) -> SafeString:
         link_rel="noopener noreferrer",
     )
     return mark_safe(cleaned)  # noqa: S308 - nh3 output is allow-listed HTML
+
+
+@register.filter
+def humanise_type(value: Any) -> str:
+    """ "AssociateDegree" -> "Associate degree"; extension types lose their "ext:" prefix."""
+    if not isinstance(value, str):
+        return ""
+    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", value.removeprefix("ext:")).split()
+    if not words:
+        return ""
+    return " ".join([words[0], *(w.lower() if not w.isupper() else w for w in words[1:])])
 
 
 @register.filter

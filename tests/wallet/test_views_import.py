@@ -1,0 +1,202 @@
+"""The import pages: files (one, many, a ZIP), pasted text and links, over the import service."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from tests.wallet.helpers import as_bytes
+from wallet.models import Credential, ImportBatch
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def signed_in(client: Client, owner) -> Client:
+    client.force_login(owner)
+    return client
+
+
+def _upload(*files: tuple[str, bytes, str]) -> dict:
+    return {
+        "files": [SimpleUploadedFile(name, data, content_type=kind) for name, data, kind in files]
+    }
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_the_import_page_offers_upload_paste_and_link_without_javascript(
+    signed_in: Client,
+) -> None:
+    page = signed_in.get(reverse("wallet:import")).content.decode()
+    assert 'enctype="multipart/form-data"' in page
+    assert re.search(r'<input type="file" name="files"[^>]*multiple', page)
+    assert '<textarea name="text"' in page
+    assert 'type="url" name="url"' in page
+    assert "js/import.js" in page and "<script>" not in page
+
+
+def test_one_file_that_verifies_lands_on_its_page_saying_so(
+    signed_in: Client, owner, issuer
+) -> None:
+    response = signed_in.post(
+        reverse("wallet:import_upload"),
+        _upload(("badge.json", as_bytes(issuer.ob3()), "application/json")),
+        follow=True,
+    )
+    credential = Credential.objects.get(owner=owner)
+    assert response.redirect_chain[-1][0] == reverse("wallet:credential", args=[credential.pk])
+    page = response.content.decode()
+    assert "Imported “Test Achievement”. Verified." in page
+    assert credential.source == "upload" and credential.filename == "badge.json"
+
+
+def test_a_file_that_does_not_verify_is_kept_and_the_page_says_why(
+    signed_in: Client, owner, issuer
+) -> None:
+    response = signed_in.post(
+        reverse("wallet:import_upload"),
+        _upload(("forged.json", as_bytes(issuer.ob3("tampered")), "application/json")),
+        follow=True,
+    )
+    credential = Credential.objects.get(owner=owner)
+    assert credential.verdict == "invalid_signature"
+    page = response.content.decode()
+    assert "It is kept in your record, but the check says: signature does not verify" in page
+    assert 'class="message message--warning"' in page
+
+
+def test_something_that_is_not_a_credential_is_refused_and_nothing_is_stored(
+    signed_in: Client, owner, issuer
+) -> None:
+    response = signed_in.post(
+        reverse("wallet:import_upload"),
+        _upload(("notes.txt", b"just some notes", "text/plain")),
+        follow=True,
+    )
+    assert not Credential.objects.filter(owner=owner).exists()
+    assert response.redirect_chain[-1][0] == reverse("wallet:import")
+    assert "not a credential the wallet recognises" in response.content.decode()
+
+
+def test_several_files_get_a_line_each(signed_in: Client, owner, issuer) -> None:
+    good = as_bytes(issuer.ob3())
+    response = signed_in.post(
+        reverse("wallet:import_upload"),
+        _upload(
+            ("one.json", good, "application/json"),
+            ("again.json", good, "application/json"),
+            ("badge.png", issuer.baked_png(issuer.ob3()), "image/png"),
+            ("junk.txt", b"nothing", "text/plain"),
+        ),
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert Credential.objects.filter(owner=owner).count() == 2
+    for name in ("one.json", "again.json", "badge.png", "junk.txt"):
+        assert name in page
+    assert page.count(">Imported<") == 2
+    assert "Already there" in page and "Not imported" in page
+
+
+def test_a_pasted_jwt_is_imported(signed_in: Client, owner, issuer) -> None:
+    response = signed_in.post(reverse("wallet:import_paste"), {"text": issuer.ob3_jwt() + "\n"})
+    credential = Credential.objects.get(owner=owner)
+    assert response["Location"] == reverse("wallet:credential", args=[credential.pk])
+    assert (credential.source, credential.container) == ("paste", "jwt")
+
+
+def test_pasted_nonsense_stays_in_the_box_with_the_reason(signed_in: Client, owner) -> None:
+    response = signed_in.post(reverse("wallet:import_paste"), {"text": '{"hello": "world"}'})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "not a credential the wallet recognises" in page
+    assert "{&quot;hello&quot;: &quot;world&quot;}</textarea>" in page
+    assert not Credential.objects.filter(owner=owner).exists()
+
+
+def test_a_link_is_fetched_through_the_fetcher_and_imported(
+    signed_in: Client, owner, issuer
+) -> None:
+    url = "https://issuer.example/credentials/42"
+    issuer.fetcher.add(url, json.dumps(issuer.ob3()))
+
+    response = signed_in.post(reverse("wallet:import_url"), {"url": url})
+
+    credential = Credential.objects.get(owner=owner)
+    assert response["Location"] == reverse("wallet:credential", args=[credential.pk])
+    assert credential.source_url == url
+    assert url in issuer.fetcher.requests
+
+
+def test_a_link_that_answers_404_is_explained(signed_in: Client, owner, issuer) -> None:
+    response = signed_in.post(
+        reverse("wallet:import_url"), {"url": "https://issuer.example/nothing"}
+    )
+    assert response.status_code == 400
+    assert "answered with HTTP 404" in response.content.decode()
+
+
+def test_a_zip_runs_in_the_background_with_a_progress_page_and_a_summary(
+    signed_in: Client, owner, issuer, django_capture_on_commit_callbacks
+) -> None:
+    archive = _zip(
+        {
+            "badges/good.json": as_bytes(issuer.ob3()),
+            "badges/forged.json": as_bytes(issuer.ob3("tampered")),
+            "readme.txt": b"not a badge",
+        }
+    )
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = signed_in.post(
+            reverse("wallet:import_upload"), _upload(("export.zip", archive, "application/zip"))
+        )
+    batch = ImportBatch.objects.get(owner=owner)
+    assert response["Location"] == reverse("wallet:import_batch", args=[batch.pk])
+
+    waiting = signed_in.get(response["Location"]).content.decode()
+    assert '<progress class="batch__progress" max="3" value="0"' in waiting
+    assert f'href="{response["Location"]}" data-batch-refresh>Refresh</a>' in waiting
+    assert "http-equiv" not in waiting
+
+    for callback in callbacks:
+        callback()  # the task, run eagerly
+
+    status = signed_in.get(reverse("wallet:import_batch_status", args=[batch.pk])).json()
+    assert status == {
+        "status": "done",
+        "status_label": "Finished",
+        "done": 3,
+        "total": 3,
+        "finished": True,
+        "message": status["message"],
+    }
+    done = signed_in.get(response["Location"]).content.decode()
+    assert "badges/good.json" in done and "badges/forged.json" in done and "readme.txt" in done
+    assert "2 imported, 0 updated, 0 already in your record, 1 not imported." in done
+    assert "Not imported" in done
+    assert "data-batch-status" not in done  # nothing left to poll
+
+
+def test_a_refused_archive_is_reported_at_once(signed_in: Client, owner) -> None:
+    response = signed_in.post(
+        reverse("wallet:import_upload"),
+        _upload(("broken.zip", b"PK\x03\x04 not really a zip", "application/zip")),
+        follow=True,
+    )
+    assert not ImportBatch.objects.filter(owner=owner).exists()
+    assert "not a ZIP archive the wallet can read" in response.content.decode()
