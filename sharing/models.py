@@ -1,0 +1,115 @@
+"""Share links: what an earner shows an employer, for how long, and who looked.
+
+The token in a link is never stored as is: `token_hash` (SHA-256) finds the link, and
+`token_encrypted` (accounts.crypto) lets the earner copy the link again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+
+
+class ShareState(models.TextChoices):
+    ACTIVE = "active", "Active"
+    EXPIRED = "expired", "Expired"
+    REVOKED = "revoked", "Revoked"
+    USED_UP = "used_up", "All views used"
+
+
+class ShareLink(models.Model):
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="share_links"
+    )
+    # The earner's own label ("Acme Corp, data analyst application"); never shown publicly.
+    audience = models.CharField(max_length=200)
+    # How the earner is named on the employer's page; empty shows no name at all.
+    display_name = models.CharField(max_length=120, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    token_encrypted = models.TextField()
+    # The nonce a presentation is bound to unless a verifier asks for its own.
+    challenge = models.CharField(max_length=64)
+    collection = models.ForeignKey(
+        "wallet.Collection",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="share_links",
+    )
+    # True: the link shows the collection as it is now; False: as it was when shared.
+    follow_collection = models.BooleanField(default=False)
+    credentials = models.ManyToManyField(
+        "wallet.Credential", through="ShareItem", related_name="share_links", blank=True
+    )
+    expires_at = models.DateTimeField(null=True, blank=True)
+    max_views = models.PositiveIntegerField(null=True, blank=True)
+    view_count = models.PositiveIntegerField(default=0)
+    last_viewed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["owner", "-created_at"], name="share_owner_recent")]
+
+    def __str__(self) -> str:
+        return self.audience
+
+    def state(self, now: datetime) -> ShareState:
+        if self.revoked_at is not None:
+            return ShareState.REVOKED
+        if self.expires_at is not None and now >= self.expires_at:
+            return ShareState.EXPIRED
+        if self.max_views is not None and self.view_count >= self.max_views:
+            return ShareState.USED_UP
+        return ShareState.ACTIVE
+
+    @property
+    def views_left(self) -> int | None:
+        if self.max_views is None:
+            return None
+        return max(self.max_views - self.view_count, 0)
+
+
+class ShareItem(models.Model):
+    """A credential chosen for a link (or frozen from a collection), in the earner's order."""
+
+    share = models.ForeignKey(ShareLink, on_delete=models.CASCADE, related_name="items")
+    credential = models.ForeignKey(
+        "wallet.Credential", on_delete=models.CASCADE, related_name="share_items"
+    )
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["share", "credential"], name="shareitem_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.share_id}: {self.credential_id}"
+
+
+class ShareView(models.Model):
+    """One access to a link: when, what, and a coarse browser and system. Never an address."""
+
+    class Kind(models.TextChoices):
+        PAGE = "page", "Opened the page"
+        PRESENTATION = "presentation", "Downloaded the presentation"
+        ORIGINAL = "original", "Downloaded a credential"
+
+    share = models.ForeignKey(ShareLink, on_delete=models.CASCADE, related_name="views")
+    viewed_at = models.DateTimeField()
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PAGE)
+    browser = models.CharField(max_length=40, blank=True)
+    os = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["-viewed_at", "-id"]
+        indexes = [models.Index(fields=["share", "-viewed_at"], name="shareview_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.viewed_at:%Y-%m-%d %H:%M}"

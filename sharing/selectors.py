@@ -1,0 +1,89 @@
+"""Reads of share links. The earner's reads take the owner; the public read takes a token."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.db.models import F, QuerySet
+from django.http import Http404
+
+from sharing.models import ShareLink, ShareView
+from wallet.models import Credential
+
+# A credential is named on the public page by the start of its original's SHA-256: stable,
+# not a row number, and nothing the employer cannot compute from the download anyway.
+HANDLE_LENGTH = 20
+
+
+def _as_pk(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404("No such link.") from None
+
+
+def access_share(*, owner: Any, share_id: Any) -> ShareLink:
+    """The owner's link, or Http404 (also for anyone else's: no existence leak)."""
+    share = (
+        ShareLink.objects.filter(owner=owner, pk=_as_pk(share_id))
+        .select_related("collection")
+        .first()
+    )
+    if share is None:
+        raise Http404("No such link.")
+    return share
+
+
+def share_list(*, owner: Any) -> QuerySet[ShareLink]:
+    """The owner's links, newest first (revoked and expired ones too: they are history)."""
+    return (
+        ShareLink.objects.filter(owner=owner)
+        .select_related("collection")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def share_views(*, share: ShareLink, limit: int = 500) -> list[ShareView]:
+    """The access log of an (already accessed) link, newest first."""
+    return list(share.views.order_by("-viewed_at", "-pk")[:limit])
+
+
+def share_by_token(*, token: str) -> ShareLink | None:
+    """The link a public token opens, in any state, or None. Looked up by hash only."""
+    if not token or len(token) > 100:
+        return None
+    digest = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+    return ShareLink.objects.filter(token_hash=digest).select_related("owner").first()
+
+
+def share_credentials(*, share: ShareLink, with_originals: bool = False) -> list[Credential]:
+    """What the link shows now: live credentials only (a trashed one is gone at once).
+
+    A followed collection is read as it is now; otherwise the credentials chosen (or frozen
+    from the collection) when the link was made, in that order.
+    """
+    if share.follow_collection:
+        if share.collection_id is None:
+            return []
+        queryset = Credential.objects.filter(
+            collections__pk=share.collection_id, owner_id=share.owner_id
+        ).order_by(F("issued_at").desc(nulls_last=True), "-pk")
+    else:
+        queryset = Credential.objects.filter(share_items__share=share).order_by(
+            "share_items__position", "share_items__pk"
+        )
+    queryset = queryset.filter(deleted_at__isnull=True)
+    return list(queryset if with_originals else queryset.defer("original"))
+
+
+def credential_handle(credential: Credential) -> str:
+    return credential.sha256[:HANDLE_LENGTH]
+
+
+def shared_credential(*, share: ShareLink, handle: str) -> Credential | None:
+    """One of the credentials the link shows now, by its public handle."""
+    for credential in share_credentials(share=share, with_originals=True):
+        if credential_handle(credential) == handle:
+            return credential
+    return None

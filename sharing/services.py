@@ -1,0 +1,383 @@
+"""Writes for share links: create, revoke, extend, rename, and record who looked.
+
+Every change leaves an audit row in the same transaction (STYLE convention 5). A link's token
+is 256 bits from `secrets`; only its SHA-256 (for lookup) and an encrypted copy (so the earner
+can copy the link again) are stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts import crypto
+from sharing.models import ShareItem, ShareLink, ShareView
+from wallet.models import Credential
+from wallet.selectors import access_collection
+from wallet.services.audit import audit_record
+
+DEFAULT_EXPIRY = timedelta(days=30)
+MAX_EXPIRY = timedelta(days=366)
+# (form value, label, lifetime) for the earner's choice; "never" is the explicit no-expiry.
+EXPIRY_PRESETS: tuple[tuple[str, str, timedelta], ...] = (
+    ("1d", "1 day", timedelta(days=1)),
+    ("7d", "1 week", timedelta(days=7)),
+    ("30d", "30 days", timedelta(days=30)),
+    ("90d", "3 months", timedelta(days=90)),
+    ("180d", "6 months", timedelta(days=180)),
+    ("365d", "1 year", timedelta(days=365)),
+)
+NO_EXPIRY_PRESET = "never"
+MAX_VIEWS_LIMIT = 10_000
+MAX_SHARED_CREDENTIALS = 100
+AUDIENCE_MAX = 200
+DISPLAY_NAME_MAX = 120
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def share_token(share: ShareLink) -> str:
+    """The link's token, decrypted for its owner (to copy the link again)."""
+    return crypto.decrypt(share.token_encrypted).decode("ascii")
+
+
+def share_url(share: ShareLink) -> str:
+    """The public address of the link: what the earner sends, and what the QR code holds."""
+    return f"{settings.SATCHEL_PUBLIC_ORIGIN}/s/{share_token(share)}"
+
+
+def expiry_preset(value: str) -> tuple[timedelta | None, bool]:
+    """A preset's form value -> (expires_in, no_expiry) for share_create / share_extend."""
+    if value == NO_EXPIRY_PRESET:
+        return None, True
+    for key, _label, lifetime in EXPIRY_PRESETS:
+        if key == value:
+            return lifetime, False
+    raise ValidationError("Choose how long the link works.")
+
+
+# --- validation ----------------------------------------------------------------------------
+
+
+def _clean_text(value: str, *, limit: int, what: str, required: bool) -> str:
+    text = re.sub(r"\s+", " ", value or "").strip()
+    if required and not text:
+        raise ValidationError(f"Say {what}.")
+    if len(text) > limit:
+        raise ValidationError(f"Keep {what} under {limit} characters.")
+    return text
+
+
+def _expires_at(now: datetime, expires_in: timedelta | None, no_expiry: bool) -> datetime | None:
+    if no_expiry:
+        if expires_in is not None:
+            raise ValidationError("Choose either an expiry or no expiry, not both.")
+        return None
+    lifetime = DEFAULT_EXPIRY if expires_in is None else expires_in
+    if lifetime <= timedelta(0) or lifetime > MAX_EXPIRY:
+        raise ValidationError("A link can work for at most a year (or choose no expiry).")
+    return now + lifetime
+
+
+def _max_views(value: int | None) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_VIEWS_LIMIT:
+        raise ValidationError(f"The number of views must be between 1 and {MAX_VIEWS_LIMIT}.")
+    return value
+
+
+def _chosen_credentials(owner: Any, credential_ids: Iterable[Any]) -> list[Credential]:
+    wanted: list[int] = []
+    for value in credential_ids:
+        try:
+            pk = int(value)
+        except (TypeError, ValueError):
+            raise ValidationError("Choose credentials from your record.") from None
+        if pk not in wanted:
+            wanted.append(pk)
+    found = Credential.objects.filter(owner=owner, deleted_at__isnull=True, pk__in=wanted)
+    by_pk = {c.pk: c for c in found.defer("original")}
+    if len(by_pk) != len(wanted):
+        # Someone else's id and a missing one get the same answer: no existence leak.
+        raise ValidationError("Some of the chosen credentials are not in your record.")
+    return [by_pk[pk] for pk in wanted]
+
+
+def _collection_credentials(collection: Any) -> list[Credential]:
+    return list(
+        collection.credentials.filter(deleted_at__isnull=True, owner=collection.owner)
+        .defer("original")
+        .order_by(F("issued_at").desc(nulls_last=True), "-pk")
+    )
+
+
+# --- writes --------------------------------------------------------------------------------
+
+
+def share_create(
+    *,
+    owner: Any,
+    audience: str,
+    credential_ids: Iterable[Any] = (),
+    collection_id: Any = None,
+    follow_collection: bool = False,
+    expires_in: timedelta | None = None,
+    no_expiry: bool = False,
+    max_views: int | None = None,
+    display_name: str = "",
+    now: datetime | None = None,
+) -> tuple[ShareLink, str]:
+    """Make a link to chosen credentials, or to a collection (frozen now, or followed).
+
+    `expires_in` None means the default (30 days) unless `no_expiry` is chosen explicitly.
+    Returns the link and its token (shown to the earner; stored only hashed and encrypted).
+    Raises ValidationError for anything the earner must fix.
+    """
+    now = now or timezone.now()
+    audience = _clean_text(audience, limit=AUDIENCE_MAX, what="who the link is for", required=True)
+    display_name = _clean_text(
+        display_name, limit=DISPLAY_NAME_MAX, what="your name", required=False
+    )
+    expires_at = _expires_at(now, expires_in, no_expiry)
+    max_views = _max_views(max_views)
+    credential_ids = list(credential_ids)
+    collection = None
+    if collection_id not in (None, ""):
+        if credential_ids:
+            raise ValidationError("Share either chosen credentials or a collection, not both.")
+        collection = access_collection(owner=owner, collection_id=collection_id)
+        chosen = _collection_credentials(collection)
+    else:
+        if follow_collection:
+            raise ValidationError("Only a collection can be followed.")
+        chosen = _chosen_credentials(owner, credential_ids)
+    if not chosen:
+        raise ValidationError("Choose at least one credential to share.")
+    if len(chosen) > MAX_SHARED_CREDENTIALS:
+        raise ValidationError(f"A link can hold at most {MAX_SHARED_CREDENTIALS} credentials.")
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        share = ShareLink.objects.create(
+            owner=owner,
+            audience=audience,
+            display_name=display_name,
+            token_hash=token_hash(token),
+            token_encrypted=crypto.encrypt(token.encode("ascii")),
+            challenge=secrets.token_urlsafe(16),
+            collection=collection,
+            follow_collection=bool(collection is not None and follow_collection),
+            expires_at=expires_at,
+            max_views=max_views,
+            created_at=now,
+            updated_at=now,
+        )
+        if not share.follow_collection:
+            ShareItem.objects.bulk_create(
+                ShareItem(share=share, credential=c, position=i) for i, c in enumerate(chosen)
+            )
+        audit_record(
+            user=owner,
+            action="share.created",
+            target=share,
+            detail={
+                "audience": audience,
+                "credentials": len(chosen),
+                "collection": collection.pk if collection else None,
+                "follow_collection": share.follow_collection,
+                "expires_at": expires_at.isoformat() if expires_at else None,
+                "max_views": max_views,
+            },
+            now=now,
+        )
+    return share, token
+
+
+def _owned(owner: Any, share_id: Any, *, lock: bool = False) -> ShareLink:
+    from sharing.selectors import access_share
+
+    share = access_share(owner=owner, share_id=share_id)
+    if lock:
+        share = ShareLink.objects.select_for_update().get(pk=share.pk)
+    return share
+
+
+def share_revoke(*, owner: Any, share_id: Any, now: datetime | None = None) -> ShareLink:
+    """End the link at once (idempotent): the next request to it, of any kind, gets 410."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        share = _owned(owner, share_id, lock=True)
+        if share.revoked_at is not None:
+            return share
+        share.revoked_at = now
+        share.updated_at = now
+        share.save(update_fields=["revoked_at", "updated_at"])
+        audit_record(user=owner, action="share.revoked", target=share, now=now)
+    return share
+
+
+def share_extend(
+    *,
+    owner: Any,
+    share_id: Any,
+    expires_in: timedelta | None = None,
+    no_expiry: bool = False,
+    now: datetime | None = None,
+) -> ShareLink:
+    """Set a new expiry, counted from now (an expired link works again); not for revoked ones."""
+    now = now or timezone.now()
+    if expires_in is None and not no_expiry:
+        raise ValidationError("Choose a new expiry, or no expiry.")
+    expires_at = _expires_at(now, expires_in, no_expiry)
+    with transaction.atomic():
+        share = _owned(owner, share_id, lock=True)
+        if share.revoked_at is not None:
+            raise ValidationError("A revoked link cannot be reopened: create a new one.")
+        previous = share.expires_at
+        share.expires_at = expires_at
+        share.updated_at = now
+        share.save(update_fields=["expires_at", "updated_at"])
+        audit_record(
+            user=owner,
+            action="share.extended",
+            target=share,
+            detail={
+                "from": previous.isoformat() if previous else None,
+                "to": expires_at.isoformat() if expires_at else None,
+            },
+            now=now,
+        )
+    return share
+
+
+def share_rename(
+    *,
+    owner: Any,
+    share_id: Any,
+    audience: str,
+    display_name: str | None = None,
+    now: datetime | None = None,
+) -> ShareLink:
+    """Change the earner's label for the link (and, when given, the name shown on it)."""
+    now = now or timezone.now()
+    audience = _clean_text(audience, limit=AUDIENCE_MAX, what="who the link is for", required=True)
+    fields = ["audience", "updated_at"]
+    with transaction.atomic():
+        share = _owned(owner, share_id, lock=True)
+        previous = share.audience
+        share.audience = audience
+        if display_name is not None:
+            share.display_name = _clean_text(
+                display_name, limit=DISPLAY_NAME_MAX, what="your name", required=False
+            )
+            fields.append("display_name")
+        share.updated_at = now
+        share.save(update_fields=fields)
+        audit_record(
+            user=owner,
+            action="share.renamed",
+            target=share,
+            detail={"from": previous, "to": audience},
+            now=now,
+        )
+    return share
+
+
+def share_record_view(
+    *,
+    share: ShareLink,
+    user_agent: str,
+    now: datetime | None = None,
+    kind: str = ShareView.Kind.PAGE,
+) -> ShareView | None:
+    """Log an access; a page view also counts against `max_views`.
+
+    Returns None when the view cannot be counted because the link ran out of views (or
+    ended) between reading it and counting: the caller then answers 410. The counting is a
+    single conditional UPDATE, so two employers cannot both take the last view.
+    """
+    now = now or timezone.now()
+    browser, system = coarse_user_agent(user_agent)
+    with transaction.atomic():
+        if kind == ShareView.Kind.PAGE:
+            counted = (
+                ShareLink.objects.filter(pk=share.pk, revoked_at__isnull=True)
+                .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+                .filter(Q(max_views__isnull=True) | Q(view_count__lt=F("max_views")))
+                .update(view_count=F("view_count") + 1, last_viewed_at=now)
+            )
+            if not counted:
+                return None
+            share.view_count += 1
+            share.last_viewed_at = now
+        view = ShareView.objects.create(
+            share=share, viewed_at=now, kind=kind, browser=browser, os=system
+        )
+        if kind == ShareView.Kind.PAGE:
+            audit_record(
+                user=share.owner,
+                action="share.viewed",
+                target=share,
+                detail={"browser": browser, "os": system},
+                now=now,
+            )
+    return view
+
+
+# --- user agents ---------------------------------------------------------------------------
+
+# Order matters: Edge and Opera also say "Chrome", Chrome also says "Safari".
+_BROWSERS: tuple[tuple[str, str], ...] = (
+    ("edg/", "Edge"),
+    ("edga/", "Edge"),
+    ("edgios/", "Edge"),
+    ("opr/", "Opera"),
+    ("samsungbrowser/", "Samsung Internet"),
+    ("firefox/", "Firefox"),
+    ("fxios/", "Firefox"),
+    ("crios/", "Chrome"),
+    ("chrome/", "Chrome"),
+    ("chromium/", "Chromium"),
+    ("safari/", "Safari"),
+    ("curl/", "curl"),
+    ("wget/", "Wget"),
+    ("python-requests/", "Python"),
+    ("python-urllib", "Python"),
+    ("wrk", "wrk"),
+)
+_SYSTEMS: tuple[tuple[str, str], ...] = (
+    ("windows", "Windows"),
+    ("iphone", "iOS"),
+    ("ipad", "iOS"),
+    ("android", "Android"),
+    ("cros", "ChromeOS"),
+    ("mac os x", "macOS"),
+    ("macintosh", "macOS"),
+    ("linux", "Linux"),
+)
+_BOTS = ("bot", "crawler", "spider", "slurp", "preview")
+
+
+def coarse_user_agent(user_agent: str) -> tuple[str, str]:
+    """Browser family and OS family only (never versions or device details)."""
+    text = (user_agent or "")[:512].lower()
+    if not text:
+        return "Unknown", "Unknown"
+    if any(word in text for word in _BOTS):
+        browser = "Bot or link preview"
+    else:
+        browser = next((name for marker, name in _BROWSERS if marker in text), "Other")
+    system = next((name for marker, name in _SYSTEMS if marker in text), "Other")
+    return browser, system

@@ -1,0 +1,121 @@
+"""The cast for sharing: an earner holding a real holder key (the DID the test issuer issues
+to), a stranger, the test issuer serving every URL, and credentials imported for real."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from allauth.account.models import EmailAddress
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+from django.core.cache import cache
+
+from accounts import crypto
+from accounts.models import HolderKey, User
+from sharing.services import share_create
+from tests.support.issuer import EARNER_DID_LABEL, EARNER_EMAIL, NOW, TestIssuer
+from tests.support.keys import ed25519_key
+from wallet.models import Credential
+from wallet.services import verifying
+from wallet.services.imports import credential_import
+from wallet.verification.keys import did_key_from_public_key
+
+# Requests in these tests happen shortly after the credentials were imported and checked.
+SOON = NOW + timedelta(minutes=5)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Any:
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def issuer(monkeypatch: pytest.MonkeyPatch) -> TestIssuer:
+    test_issuer = TestIssuer()
+    monkeypatch.setattr(verifying, "make_fetcher", lambda: test_issuer.fetcher)
+    return test_issuer
+
+
+def make_user(email: str, *, display_name: str = "") -> User:
+    user = User.objects.create_user(email=email, password=None, display_name=display_name)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user
+
+
+def give_holder_key(user: User, seed: str) -> HolderKey:
+    private = ed25519_key(seed)
+    raw = private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    did = did_key_from_public_key(private.public_key())
+    return HolderKey.objects.create(
+        user=user,
+        did=did,
+        public_key_multibase=did.removeprefix("did:key:"),
+        private_key_encrypted=crypto.encrypt(raw),
+        created_at=NOW,
+    )
+
+
+@pytest.fixture
+def owner(db: None) -> User:
+    user = make_user(EARNER_EMAIL, display_name="Robin Learner")
+    give_holder_key(user, EARNER_DID_LABEL)
+    return user
+
+
+@pytest.fixture
+def stranger(db: None) -> User:
+    user = make_user("stranger@example.org")
+    give_holder_key(user, "stranger")
+    return user
+
+
+@pytest.fixture
+def add(owner: User, issuer: TestIssuer) -> Callable[..., Credential]:
+    """Import bytes (or a document) into the owner's record, verified at NOW."""
+
+    def add(data: bytes | str | dict[str, Any], *, user: User | None = None) -> Credential:
+        if isinstance(data, dict):
+            data = json.dumps(data)
+        if isinstance(data, str):
+            data = data.encode()
+        user = user or owner
+        options = verifying.make_verify_options(owner=user, now=NOW, fetcher=issuer.fetcher)
+        outcome = credential_import(
+            owner=user, data=data, source="upload", now=NOW, options=options
+        )
+        assert outcome.credential is not None, outcome.message
+        return outcome.credential
+
+    return add
+
+
+@pytest.fixture
+def frozen() -> Any:
+    with time_machine.travel(SOON, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def shared(owner: User, add: Callable[..., Credential], issuer: TestIssuer) -> Any:
+    """A link to five credentials of several formats; returns (share, token, credentials)."""
+    credentials = [
+        add(issuer.ob3()),
+        add(issuer.ob3_jwt()),
+        add(issuer.baked_png(issuer.ob3())),
+        add(issuer.ob3(suite="Ed25519Signature2020")),
+        add(issuer.ob2_hosted()),
+    ]
+    share, token = share_create(
+        owner=owner,
+        audience="Acme Corp, data analyst application",
+        credential_ids=[c.pk for c in credentials],
+        display_name="Robin L.",
+        now=NOW,
+    )
+    return share, token, credentials
