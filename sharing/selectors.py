@@ -57,15 +57,10 @@ def share_by_token(*, token: str) -> ShareLink | None:
     return ShareLink.objects.filter(token_hash=digest).select_related("owner").first()
 
 
-def share_credentials(*, share: ShareLink, with_originals: bool = False) -> list[Credential]:
-    """What the link shows now: live credentials only (a trashed one is gone at once).
-
-    A followed collection is read as it is now; otherwise the credentials chosen (or frozen
-    from the collection) when the link was made, in that order.
-    """
+def _shared(share: ShareLink) -> QuerySet[Credential]:
     if share.follow_collection:
         if share.collection_id is None:
-            return []
+            return Credential.objects.none()
         queryset = Credential.objects.filter(
             collections__pk=share.collection_id, owner_id=share.owner_id
         ).order_by(F("issued_at").desc(nulls_last=True), "-pk")
@@ -73,7 +68,16 @@ def share_credentials(*, share: ShareLink, with_originals: bool = False) -> list
         queryset = Credential.objects.filter(share_items__share=share).order_by(
             "share_items__position", "share_items__pk"
         )
-    queryset = queryset.filter(deleted_at__isnull=True)
+    return queryset.filter(deleted_at__isnull=True)
+
+
+def share_credentials(*, share: ShareLink, with_originals: bool = False) -> list[Credential]:
+    """What the link shows now: live credentials only (a trashed one is gone at once).
+
+    A followed collection is read as it is now; otherwise the credentials chosen (or frozen
+    from the collection) when the link was made, in that order.
+    """
+    queryset = _shared(share)
     return list(queryset if with_originals else queryset.defer("original"))
 
 
@@ -83,7 +87,6 @@ def credential_handle(credential: Credential) -> str:
 
 def shared_credential(*, share: ShareLink, handle: str) -> Credential | None:
     """One of the credentials the link shows now, by its public handle."""
-    for credential in share_credentials(share=share, with_originals=True):
-        if credential_handle(credential) == handle:
-            return credential
-    return None
+    if len(handle) != HANDLE_LENGTH or not all(c in "0123456789abcdef" for c in handle):
+        return None
+    return _shared(share).filter(sha256__startswith=handle).first()

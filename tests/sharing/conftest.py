@@ -13,6 +13,7 @@ import time_machine
 from allauth.account.models import EmailAddress
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from django.core.cache import cache
+from django.db import connection
 
 from accounts import crypto
 from accounts.models import HolderKey, User
@@ -119,3 +120,46 @@ def shared(owner: User, add: Callable[..., Credential], issuer: TestIssuer) -> A
         now=NOW,
     )
     return share, token, credentials
+
+
+@pytest.fixture
+def make_hostile(owner: User) -> Credential:
+    """A stored credential whose every displayed field is hostile markup."""
+    hostile = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+    original = json.dumps({"id": "urn:hostile"}).encode()
+    return Credential.objects.create(
+        owner=owner,
+        original=original,
+        media_type="application/json",
+        sha256="ab" * 32,
+        container="json",
+        source="upload",
+        format="ob3",
+        dedupe_key="hostile",
+        title=hostile,
+        description=hostile,
+        issuer_name=hostile,
+        issuer_id="javascript:alert(3)",
+        alignments=[{"name": hostile, "url": "javascript:alert(4)"}],
+        verdict="verified",
+        checked_at=SOON,
+        created_at=NOW,
+        updated_at=NOW,
+    )
+
+
+def database_text() -> str:
+    """Every row of every table as text: to prove a secret was never written anywhere."""
+    rows: list[str] = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            quoted = connection.ops.quote_name(table)
+            cursor.execute(f"SELECT * FROM {quoted}")  # noqa: S608 - table names from the schema
+            for row in cursor.fetchall():
+                rows.append(
+                    " ".join(
+                        bytes(v).decode("latin-1") if isinstance(v, bytes | memoryview) else str(v)
+                        for v in row
+                    )
+                )
+    return "\n".join(rows)

@@ -1,0 +1,230 @@
+"""The employer's page: what it shows, what it counts, and what it never reveals."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.test import Client
+
+from sharing.models import ShareView
+from sharing.services import share_create, share_revoke
+from tests.sharing.conftest import SOON, database_text
+from tests.support.issuer import NOW
+from wallet.models import AuditEvent, Credential
+from wallet.services.trash import credential_delete
+
+pytestmark = pytest.mark.usefixtures("frozen")
+
+BROWSER = (
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.4 Safari/605.1.15"
+)
+
+
+def _get(client: Client, path: str, **headers):
+    return client.get(path, HTTP_USER_AGENT=BROWSER, REMOTE_ADDR="198.51.100.7", **headers)
+
+
+def test_the_page_shows_every_shared_credential_and_counts_the_view(client, shared):
+    share, token, credentials = shared
+
+    response = _get(client, f"/s/{token}")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert page.count("Test Achievement") >= 4
+    assert "Robin L." in page
+    assert "Test Badge" in page or "Open Badges 2.0" in page
+    for credential in credentials:
+        assert f"/s/{token}/credentials/{credential.sha256[:20]}" in page
+    share.refresh_from_db()
+    assert share.view_count == 1
+
+
+def test_a_view_is_logged_with_a_coarse_browser_and_no_address(client, shared):
+    share, token, _ = shared
+
+    _get(client, f"/s/{token}")
+
+    view = ShareView.objects.get(share=share)
+    assert (view.kind, view.browser, view.os) == ("page", "Safari", "macOS")
+    assert view.viewed_at == SOON
+    assert AuditEvent.objects.filter(action="share.viewed").count() == 1
+    assert "198.51.100.7" not in database_text()
+
+
+def test_the_page_names_the_expiry_but_never_the_audience(client, shared):
+    _, token, _ = shared
+
+    page = _get(client, f"/s/{token}").content.decode()
+
+    assert "31 March 2026" in page
+    assert "Acme Corp" not in page
+
+
+def test_share_responses_carry_privacy_headers(client, shared):
+    _, token, credentials = shared
+    handle = credentials[0].sha256[:20]
+
+    for path in (
+        f"/s/{token}",
+        f"/s/{token}/presentation",
+        f"/s/{token}/credentials/{handle}",
+        "/s/no-such-token",
+    ):
+        response = _get(client, path)
+        assert response["Referrer-Policy"] == "no-referrer", path
+        assert response["X-Robots-Tag"] == "noindex, nofollow", path
+        assert response["Cache-Control"] == "no-store", path
+
+
+def test_the_original_downloads_byte_for_byte(client, shared):
+    _, token, credentials = shared
+
+    for credential in credentials:
+        response = _get(client, f"/s/{token}/credentials/{credential.sha256[:20]}")
+        assert response.status_code == 200
+        assert response.content == bytes(credential.original)
+        assert response["Content-Disposition"].startswith("attachment;")
+
+
+def test_a_credential_not_on_the_link_cannot_be_downloaded_through_it(client, shared, add, issuer):
+    _, token, _ = shared
+    other = add(issuer.ob3())
+
+    response = _get(client, f"/s/{token}/credentials/{other.sha256[:20]}")
+
+    assert response.status_code == 404
+
+
+def test_an_expired_link_answers_410(client, shared):
+    _, token, _ = shared
+
+    with time_machine.travel(NOW + timedelta(days=30, seconds=1), tick=False):
+        response = _get(client, f"/s/{token}")
+
+    assert response.status_code == 410
+
+
+def test_a_revoked_link_answers_410_at_once_for_every_kind_of_request(client, shared, owner):
+    share, token, credentials = shared
+    assert _get(client, f"/s/{token}").status_code == 200
+
+    share_revoke(owner=owner, share_id=share.pk, now=SOON)
+
+    handle = credentials[0].sha256[:20]
+    for path in (
+        f"/s/{token}",
+        f"/s/{token}/presentation",
+        f"/s/{token}/presentation?format=jwt",
+        f"/s/{token}/credentials/{handle}",
+    ):
+        assert _get(client, path).status_code == 410, path
+    assert _get(client, f"/s/{token}", HTTP_ACCEPT="application/vp+ld+json").status_code == 410
+
+
+def test_a_link_answers_410_once_its_views_are_used_up(client, owner, add, issuer):
+    credential = add(issuer.ob3())
+    _, token = share_create(
+        owner=owner, audience="Acme", credential_ids=[credential.pk], max_views=2, now=NOW
+    )
+
+    codes = [_get(client, f"/s/{token}").status_code for _ in range(3)]
+
+    assert codes == [200, 200, 410]
+
+
+def test_downloads_still_work_just_after_the_last_allowed_view(client, owner, add, issuer):
+    credential = add(issuer.ob3())
+    _, token = share_create(
+        owner=owner, audience="Acme", credential_ids=[credential.pk], max_views=1, now=NOW
+    )
+    assert _get(client, f"/s/{token}").status_code == 200
+
+    assert _get(client, f"/s/{token}/presentation").status_code == 200
+    with time_machine.travel(SOON + timedelta(minutes=11), tick=False):
+        assert _get(client, f"/s/{token}/presentation").status_code == 410
+
+
+def test_an_unknown_token_answers_404(client, db):
+    assert _get(client, "/s/" + "x" * 43).status_code == 404
+
+
+def test_the_410_page_reveals_nothing_about_the_learner(client, shared, owner):
+    share, token, _ = shared
+    share_revoke(owner=owner, share_id=share.pk, now=SOON)
+
+    page = _get(client, f"/s/{token}").content.decode()
+
+    for secret in ("Robin", "learner@example.net", "Test Achievement", "Acme", "Test Issuer"):
+        assert secret not in page
+
+
+def test_guessing_tokens_is_answered_429_past_the_limit(client, shared, settings):
+    settings.SATCHEL_SHARE_MISS_LIMIT = 5
+    _, token, _ = shared
+
+    codes = [_get(client, f"/s/guess-{n}").status_code for n in range(6)]
+
+    assert codes == [404] * 5 + [429]
+    assert _get(client, f"/s/{token}").status_code == 429
+    other_client = client.get(f"/s/{token}", HTTP_USER_AGENT=BROWSER, REMOTE_ADDR="203.0.113.9")
+    assert other_client.status_code == 200
+
+
+def test_hostile_credential_fields_are_escaped(client, owner, make_hostile):
+    _, token = share_create(
+        owner=owner,
+        audience="x",
+        credential_ids=[make_hostile.pk],
+        display_name="<b>me</b>",
+        now=NOW,
+    )
+
+    page = _get(client, f"/s/{token}").content.decode()
+
+    assert "<script>" not in page
+    assert "<img src=x" not in page
+    assert "&lt;script&gt;" in page
+    assert "&lt;b&gt;me&lt;/b&gt;" in page
+
+
+def test_a_trashed_credential_disappears_from_every_link_at_once(client, shared, owner):
+    _, token, credentials = shared
+    _, other_token = share_create(
+        owner=owner, audience="Other", credential_ids=[credentials[0].pk], now=NOW
+    )
+
+    credential_delete(credential=credentials[0], now=SOON)
+
+    handle = credentials[0].sha256[:20]
+    assert handle not in _get(client, f"/s/{token}").content.decode()
+    assert handle not in _get(client, f"/s/{other_token}").content.decode()
+    assert _get(client, f"/s/{token}/credentials/{handle}").status_code == 404
+    vp = json.loads(_get(client, f"/s/{token}/presentation").content)
+    assert len(vp["verifiableCredential"]) == 3
+
+
+def test_a_stale_verdict_is_checked_again_when_the_page_is_viewed(client, shared):
+    _, token, credentials = shared
+    Credential.objects.filter(pk=credentials[0].pk).update(checked_at=NOW - timedelta(days=2))
+
+    _get(client, f"/s/{token}")
+
+    credentials[0].refresh_from_db()
+    assert credentials[0].checked_at == SOON
+    assert credentials[0].verdict == "verified"
+
+
+def test_link_preview_bots_see_nothing_and_use_no_view(client, shared):
+    share, token, _ = shared
+
+    response = client.get(f"/s/{token}", HTTP_USER_AGENT="Slackbot-LinkExpanding 1.0")
+
+    assert response.status_code == 200
+    assert "Test Achievement" not in response.content.decode()
+    share.refresh_from_db()
+    assert share.view_count == 0
