@@ -1,0 +1,129 @@
+"""The earner's share forms. They only parse: what is shared with whom, and for how long."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+
+from sharing import services
+
+NO_EXPIRY_LABEL = "No expiry (until you revoke it)"
+EXPIRY_CHOICES = [(key, label) for key, label, _ in services.EXPIRY_PRESETS] + [
+    (services.NO_EXPIRY_PRESET, NO_EXPIRY_LABEL)
+]
+DEFAULT_EXPIRY = "30d"
+SHARE_CREDENTIALS = "credentials"
+SHARE_COLLECTION = "collection"
+FROZEN = "frozen"
+FOLLOW = "follow"
+
+
+def expiry_kwargs(key: str) -> dict[str, Any]:
+    """The service's expiry arguments for a preset: a lifetime, or an explicit "no expiry"."""
+    expires_in, no_expiry = services.expiry_preset(key)
+    return {"expires_in": expires_in, "no_expiry": no_expiry}
+
+
+class ShareCreateForm(forms.Form):
+    what = forms.ChoiceField(
+        choices=[
+            (SHARE_CREDENTIALS, "Credentials I pick"),
+            (SHARE_COLLECTION, "A collection"),
+        ],
+        initial=SHARE_CREDENTIALS,
+        widget=forms.RadioSelect,
+    )
+    credentials = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, label="Credentials"
+    )
+    collection = forms.ChoiceField(required=False, label="Collection")
+    collection_mode = forms.ChoiceField(
+        choices=[
+            (FROZEN, "Only what is in it now"),
+            (FOLLOW, "Keep it up to date"),
+        ],
+        initial=FROZEN,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    audience = forms.CharField(
+        max_length=services.AUDIENCE_MAX,
+        label="Who is it for?",
+        help_text="Only you see this name. For example: Acme Corp, data analyst application.",
+    )
+    expiry = forms.ChoiceField(
+        choices=EXPIRY_CHOICES, initial=DEFAULT_EXPIRY, widget=forms.RadioSelect
+    )
+    max_views = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=services.MAX_VIEWS_LIMIT,
+        label="Maximum number of views (optional)",
+        help_text="Every opening of the page counts, also when the same person opens it again.",
+    )
+    display_name = forms.CharField(
+        max_length=services.DISPLAY_NAME_MAX,
+        required=False,
+        label="Your name as the employer sees it",
+        help_text="Leave it empty to show no name.",
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        credentials: Iterable[Any],
+        collections: Iterable[Any],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.credential_rows = list(credentials)
+        self.collection_rows = list(collections)
+        self.fields["credentials"].choices = [(str(c.pk), c.title) for c in self.credential_rows]
+        self.fields["collection"].choices = [("", "Choose a collection")] + [
+            (str(c.pk), c.name) for c in self.collection_rows
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("what") == SHARE_COLLECTION:
+            if not data.get("collection"):
+                self.add_error("collection", "Choose the collection to share.")
+        elif not data.get("credentials"):
+            self.add_error("credentials", "Choose at least one credential to share.")
+        return data
+
+    def service_kwargs(self) -> dict[str, Any]:
+        """The arguments of `share_create` (besides the owner) from valid data."""
+        data = self.cleaned_data
+        kwargs: dict[str, Any] = {
+            "audience": data["audience"].strip(),
+            "max_views": data.get("max_views"),
+            "display_name": data.get("display_name", "").strip(),
+            **expiry_kwargs(data["expiry"]),
+        }
+        if data["what"] == SHARE_COLLECTION:
+            kwargs["collection_id"] = int(data["collection"])
+            kwargs["follow_collection"] = data.get("collection_mode") == FOLLOW
+        else:
+            kwargs["credential_ids"] = tuple(int(pk) for pk in data["credentials"])
+        return kwargs
+
+
+class ShareExtendForm(forms.Form):
+    expiry = forms.ChoiceField(
+        choices=EXPIRY_CHOICES, initial=DEFAULT_EXPIRY, label="New expiry, counted from now"
+    )
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return expiry_kwargs(self.cleaned_data["expiry"])
+
+
+class ShareRenameForm(forms.Form):
+    audience = forms.CharField(max_length=services.AUDIENCE_MAX, label="Who is it for?")
+    display_name = forms.CharField(
+        max_length=services.DISPLAY_NAME_MAX,
+        required=False,
+        label="Your name as the employer sees it",
+    )

@@ -1,0 +1,297 @@
+"""The earner's share pages: make a link, see who looked, copy it again, extend or revoke it.
+
+Every view needs a signed-in earner and reaches links only through `access_share` (anyone
+else's link is a 404). Changes are POST-only and CSRF-protected. Pages that show a link's
+address carry it as a bearer secret: they are never cached.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from sharing import qr, selectors, services
+from sharing.forms import ShareCreateForm, ShareExtendForm, ShareRenameForm
+from sharing.linkedin import linkedin_add_url, offers_linkedin
+from sharing.models import ShareLink, ShareState
+from wallet import selectors as record
+
+QUICK_SHARE_DAYS = 30
+LINKEDIN_AUDIENCE = "LinkedIn profile"
+_INERT_CSP = "default-src 'none'; sandbox"
+_SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+# Audit actions already shown as the access log.
+_LOGGED_ELSEWHERE = {"share.viewed"}
+
+
+@dataclass(frozen=True)
+class ShareRow:
+    share: ShareLink
+    state: ShareState
+    url: str
+    credential_count: int
+
+
+def _row(share: ShareLink, now: datetime) -> ShareRow:
+    return ShareRow(
+        share=share,
+        state=share.state(now),
+        url=services.share_url(share),
+        credential_count=len(selectors.share_credentials(share=share)),
+    )
+
+
+# --- the list and the form ------------------------------------------------------------------
+
+
+@never_cache
+@login_required
+@require_GET
+def share_list(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    rows = [_row(share, now) for share in selectors.share_list(owner=request.user)]
+    active = [row for row in rows if row.state == ShareState.ACTIVE]
+    ended = [row for row in rows if row.state != ShareState.ACTIVE]
+    return render(
+        request,
+        "sharing/list.html",
+        {"active": active, "ended": ended, "extend_form": ShareExtendForm()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def share_create(request: HttpRequest) -> HttpResponse:
+    owner = request.user
+    form = ShareCreateForm(
+        request.POST or None,
+        initial=_create_initial(request),
+        credentials=_shareable(owner, request.GET.getlist("credential")),
+        collections=record.collections(owner=owner),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            share, _token = services.share_create(owner=owner, **form.service_kwargs())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Your link is ready. Copy it or show its QR code.")
+            return redirect("shares:detail", share_id=share.pk)
+    return render(request, "sharing/new.html", {"form": form})
+
+
+def _create_initial(request: HttpRequest) -> dict[str, Any]:
+    picked = [value for value in request.GET.getlist("credential") if value.isdigit()]
+    initial: dict[str, Any] = {"display_name": getattr(request.user, "display_name", "")}
+    if picked:
+        initial["credentials"] = picked
+    collection = request.GET.get("collection", "")
+    if collection.isdigit():
+        initial.update(what="collection", collection=collection)
+    return initial
+
+
+def _shareable(owner: Any, preselected: list[str]) -> list[Any]:
+    """The record's credentials, plus any credential inside a CLR that the earner came from."""
+    credentials = list(record.credential_list(owner=owner))
+    listed = {str(credential.pk) for credential in credentials}
+    extra = []
+    for value in dict.fromkeys(preselected):
+        if value.isdigit() and value not in listed:
+            try:
+                extra.append(record.access_credential(owner=owner, credential_id=value))
+            except Http404:
+                continue
+    return extra + credentials
+
+
+# --- one link -------------------------------------------------------------------------------
+
+
+@never_cache
+@login_required
+@require_GET
+def share_detail(request: HttpRequest, share_id: int) -> HttpResponse:
+    share = selectors.access_share(owner=request.user, share_id=share_id)
+    now = timezone.now()
+    return render(
+        request,
+        "sharing/detail.html",
+        {
+            "share": share,
+            "state": share.state(now),
+            "url": services.share_url(share),
+            "credentials": selectors.share_credentials(share=share),
+            "views": selectors.share_views(share=share),
+            "history": _history(request.user, share),
+            "extend_form": ShareExtendForm(),
+            "rename_form": ShareRenameForm(
+                initial={"audience": share.audience, "display_name": share.display_name}
+            ),
+        },
+    )
+
+
+def _history(owner: Any, share: ShareLink) -> list[Any]:
+    events = record.audit_events(owner=owner, limit=500)
+    return [
+        event
+        for event in events
+        if event.target_type == ShareLink._meta.label_lower
+        and event.target_id == str(share.pk)
+        and event.action not in _LOGGED_ELSEWHERE
+    ]
+
+
+@never_cache
+@login_required
+@require_GET
+def share_card(request: HttpRequest, share_id: int) -> HttpResponse:
+    share = selectors.access_share(owner=request.user, share_id=share_id)
+    return render(
+        request,
+        "sharing/card.html",
+        {"share": share, "state": share.state(timezone.now()), "url": services.share_url(share)},
+    )
+
+
+@login_required
+@require_GET
+def share_qr_svg(request: HttpRequest, share_id: int) -> HttpResponse:
+    share = selectors.access_share(owner=request.user, share_id=share_id)
+    response = HttpResponse(qr.qr_svg(services.share_url(share)), content_type="image/svg+xml")
+    response["Content-Security-Policy"] = _SVG_CSP
+    return _qr_response(response, request, share, "svg")
+
+
+@login_required
+@require_GET
+def share_qr_png(request: HttpRequest, share_id: int) -> HttpResponse:
+    share = selectors.access_share(owner=request.user, share_id=share_id)
+    response = HttpResponse(qr.qr_png(services.share_url(share)), content_type="image/png")
+    response["Content-Security-Policy"] = _INERT_CSP
+    return _qr_response(response, request, share, "png")
+
+
+def _qr_response(
+    response: HttpResponse, request: HttpRequest, share: ShareLink, extension: str
+) -> HttpResponse:
+    # The code holds the link's token: a shared cache must never keep it.
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    if "download" in request.GET:
+        response["Content-Disposition"] = (
+            f'attachment; filename="{_file_stem(share)}-qr.{extension}"'
+        )
+    return response
+
+
+def _file_stem(share: ShareLink) -> str:
+    stem = re.sub(r"[^A-Za-z0-9]+", "-", share.audience).strip("-").lower()[:40]
+    return f"share-{share.pk}" + (f"-{stem}" if stem else "")
+
+
+# --- changes --------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def share_revoke(request: HttpRequest, share_id: int) -> HttpResponse:
+    """GET asks for confirmation (works without scripts); POST revokes at once."""
+    share = selectors.access_share(owner=request.user, share_id=share_id)
+    if request.method == "POST":
+        services.share_revoke(owner=request.user, share_id=share.pk)
+        messages.success(request, f"The link for {share.audience} no longer opens.")
+        return redirect("shares:detail", share_id=share.pk)
+    return render(
+        request,
+        "sharing/revoke.html",
+        {"share": share, "state": share.state(timezone.now())},
+    )
+
+
+@login_required
+@require_POST
+def share_extend(request: HttpRequest, share_id: int) -> HttpResponse:
+    share = selectors.access_share(owner=request.user, share_id=share_id)
+    form = ShareExtendForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose how long the link should work from now.")
+        return redirect("shares:detail", share_id=share.pk)
+    try:
+        services.share_extend(owner=request.user, share_id=share.pk, **form.service_kwargs())
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "The link's expiry is changed.")
+    return redirect("shares:detail", share_id=share.pk)
+
+
+@login_required
+@require_POST
+def share_rename(request: HttpRequest, share_id: int) -> HttpResponse:
+    share = selectors.access_share(owner=request.user, share_id=share_id)
+    form = ShareRenameForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say who the link is for, in at most 200 characters.")
+        return redirect("shares:detail", share_id=share.pk)
+    try:
+        services.share_rename(owner=request.user, share_id=share.pk, **form.cleaned_data)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Saved.")
+    return redirect("shares:detail", share_id=share.pk)
+
+
+# --- from a credential's page ---------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def credential_share(request: HttpRequest, credential_id: int) -> HttpResponse:
+    """One click: a 30-day link to this credential alone."""
+    credential = record.access_credential(owner=request.user, credential_id=credential_id)
+    share, _token = services.share_create(
+        owner=request.user,
+        audience=_audience(credential.title or "One credential"),
+        credential_ids=(credential.pk,),
+        expires_in=timedelta(days=QUICK_SHARE_DAYS),
+        display_name=request.user.display_name,
+    )
+    messages.success(request, "Your link is ready. It works for 30 days.")
+    return redirect("shares:detail", share_id=share.pk)
+
+
+@login_required
+@require_POST
+def credential_linkedin(request: HttpRequest, credential_id: int) -> HttpResponse:
+    """A link with no expiry for the profile entry, then LinkedIn's form, filled in."""
+    credential = record.access_credential(owner=request.user, credential_id=credential_id)
+    if not offers_linkedin(credential):
+        messages.error(request, "Only a credential that verifies can be added to LinkedIn.")
+        return redirect("wallet:credential", credential_id=credential.pk)
+    share, _token = services.share_create(
+        owner=request.user,
+        audience=_audience(f"{LINKEDIN_AUDIENCE}: {credential.title or 'credential'}"),
+        credential_ids=(credential.pk,),
+        no_expiry=True,
+        display_name=request.user.display_name,
+    )
+    return redirect(linkedin_add_url(credential=credential, share_url=services.share_url(share)))
+
+
+def _audience(text: str) -> str:
+    limit = services.AUDIENCE_MAX
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
