@@ -22,3 +22,17 @@ def reverify_due() -> int:
 @shared_task(acks_late=True)
 def purge_expired_trash() -> int:
     return trash.purge_expired_trash()
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), max_retries=3, retry_backoff=True)
+def export_build(job_id: int) -> str:
+    from wallet.services import portability
+
+    return portability.export_job_run(job_id=job_id).status
+
+
+@shared_task(acks_late=True)
+def purge_expired_exports() -> int:
+    from wallet.services import portability
+
+    return portability.export_jobs_purge()
