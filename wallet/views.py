@@ -14,9 +14,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wallet import selectors
@@ -51,8 +52,8 @@ _ZIP_MAGIC = b"PK\x03\x04"
 @require_GET
 def record(request: HttpRequest) -> HttpResponse:
     owner = request.user
-    tags = list(selectors.tags(owner=owner))
-    collections = list(selectors.collections(owner=owner))
+    tags = list(_by_name(selectors.tags(owner=owner)))
+    collections = list(_by_name(selectors.collections(owner=owner)))
     form = FilterForm(
         request.GET or None,
         issuers=selectors.issuers(owner=owner),
@@ -73,6 +74,11 @@ def record(request: HttpRequest) -> HttpResponse:
             "has_any": page.paginator.count > 0 or form.is_filtered,
         },
     )
+
+
+def _by_name(rows: QuerySet[Any]) -> QuerySet[Any]:
+    # Counted (GROUP BY) querysets drop the model's default ordering.
+    return rows.order_by(Lower("name"), "pk")
 
 
 def _types(owner: Any) -> list[str]:
@@ -104,10 +110,7 @@ def skills(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def notice_dismiss(request: HttpRequest, notice_id: int) -> HttpResponse:
-    # No service marks a notice read yet; the owner scope is the selector's.
-    selectors.notices(owner=request.user).filter(pk=notice_id, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    reverify.notices_mark_read(owner=request.user, notice_ids=[notice_id])
     return redirect("wallet:record")
 
 
@@ -305,7 +308,7 @@ def credential_detail(request: HttpRequest, credential_id: int) -> HttpResponse:
     credential = selectors.access_credential(owner=owner, credential_id=credential_id)
     runs = list(selectors.credential_runs(credential=credential)[:20])
     latest = runs[0].report if runs else None
-    collections = list(selectors.collections(owner=owner))
+    collections = list(_by_name(selectors.collections(owner=owner)))
     current_collections = list(credential.collections.all())
     context = {
         "credential": credential,
@@ -317,7 +320,7 @@ def credential_detail(request: HttpRequest, credential_id: int) -> HttpResponse:
             selectors.credential_children(credential=credential).prefetch_related("tags")
         ),
         "tags": list(credential.tags.all()),
-        "all_tags": list(selectors.tags(owner=owner)),
+        "all_tags": list(_by_name(selectors.tags(owner=owner))),
         "has_collections": bool(collections),
         "current_collections": current_collections,
         "collection_form": CollectionAssignForm(
@@ -459,7 +462,7 @@ def tag_list(request: HttpRequest) -> HttpResponse:
             form.add_error("name", exc)
         else:
             return redirect("wallet:tags")
-    rows = selectors.tags(owner=request.user)
+    rows = _by_name(selectors.tags(owner=request.user))
     return render(
         request,
         "wallet/tags.html",
@@ -505,7 +508,7 @@ def collection_list(request: HttpRequest) -> HttpResponse:
             form.add_error("name", exc)
         else:
             return redirect("wallet:collections")
-    rows = selectors.collections(owner=request.user)
+    rows = _by_name(selectors.collections(owner=request.user))
     return render(
         request,
         "wallet/collections.html",
