@@ -82,7 +82,7 @@ class FilterForm(forms.Form):
     q = forms.CharField(label="Search", required=False, max_length=200)
     issuer = forms.ChoiceField(label="Issuer", required=False)
     type = forms.ChoiceField(label="Type", required=False)
-    skill = forms.CharField(label="Skill", required=False, max_length=2000)
+    skill = forms.ChoiceField(label="Skill", required=False)
     verdict = forms.ChoiceField(label="Check result", required=False)
     tag = forms.TypedChoiceField(label="Tag", required=False, coerce=int, empty_value=None)
     collection = forms.TypedChoiceField(
@@ -99,6 +99,7 @@ class FilterForm(forms.Form):
         *,
         issuers: list[dict[str, Any]],
         types: list[str],
+        skills: list[Any],
         tags: list[Any],
         collections: list[Any],
     ) -> None:
@@ -108,6 +109,9 @@ class FilterForm(forms.Form):
             for row in issuers
         ]
         self.fields["type"].choices = [("", "Any type")] + [(t, humanise_type(t)) for t in types]
+        self.fields["skill"].choices = [("", "Any skill")] + [
+            (skill_key(s), s.name or s.code or s.url) for s in skills
+        ]
         self.fields["verdict"].choices = [("", "Any result")] + [
             (v.value, v.label) for v in Verdict
         ]
@@ -129,7 +133,8 @@ class FilterForm(forms.Form):
             collection=data.get("collection"),
             q=data.get("q") or "",
             sort=data.get("sort") or "newest",
-            include_children=bool(data.get("children")),
+            # Skills are counted across transcripts' contents, so they are searched there too.
+            include_children=bool(data.get("children") or data.get("skill")),
         )
 
     @property
@@ -138,6 +143,11 @@ class FilterForm(forms.Form):
         return any(data.get(name) for name in ("q", "issuer", "type", "skill", "verdict")) or any(
             data.get(name) is not None for name in ("tag", "collection")
         )
+
+
+def skill_key(skill: Any) -> str:
+    """What the record's skill filter matches: the skill's URL, else its code, else its name."""
+    return skill.url or skill.code or skill.name
 
 
 class NameForm(forms.Form):

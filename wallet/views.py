@@ -58,6 +58,7 @@ def record(request: HttpRequest) -> HttpResponse:
         request.GET or None,
         issuers=selectors.issuers(owner=owner),
         types=_types(owner),
+        skills=selectors.skills_summary(owner=owner),
         tags=tags,
         collections=collections,
     )
@@ -70,7 +71,6 @@ def record(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "notices": selectors.notices(owner=owner, unread_only=True)[:10],
-            "skill": request.GET.get("skill", ""),
             "has_any": page.paginator.count > 0 or form.is_filtered,
         },
     )
@@ -247,6 +247,9 @@ def _after_import(request: HttpRequest, outcome: imports.ImportOutcome) -> HttpR
     if outcome.status == imports.FAILED or credential is None:
         messages.error(request, outcome.message)
         return redirect("wallet:import")
+    if len(outcome.credentials) > 1:
+        messages.success(request, outcome.message)
+        return redirect("wallet:record")
     if outcome.status == imports.DUPLICATE:
         messages.info(request, outcome.message)
     elif _known(credential.verdict) and Verdict(credential.verdict).is_ok:

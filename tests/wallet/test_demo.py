@@ -12,7 +12,9 @@ from django.core.management import call_command
 from accounts.models import HolderKey, User
 from wallet import demo
 from wallet.models import AuditEvent, Collection, Credential, Notice, Tag, VerificationRun
+from wallet.services import reverify, verifying
 from wallet.verification import VerifyOptions, verify_bytes
+from wallet.verification.fetch import NullFetcher
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
@@ -127,3 +129,16 @@ def test_the_command_prints_the_demo_sign_in(capsys: pytest.CaptureFixture[str])
     output = capsys.readouterr().out
     assert f"{demo.DEMO_EMAIL} / {demo.DEMO_PASSWORD}" in output
     assert Credential.objects.filter(owner__email=demo.DEMO_EMAIL, parent=None).count() == 12
+
+
+@pytest.mark.django_db
+def test_with_the_demo_fetcher_in_front_of_the_app_fetcher_rechecks_keep_every_verdict(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    demo.seed_demo(now=NOW)
+    monkeypatch.setattr(verifying, "make_fetcher", lambda: demo.DemoFetcher(fallback=NullFetcher()))
+    expected = {f.filename: f.expected_verdict for f in demo.demo_files()}
+
+    for credential in Credential.objects.filter(parent__isnull=True):
+        run = reverify.credential_reverify(credential=credential, now=NOW)
+        assert run.verdict == expected[credential.filename], credential.filename

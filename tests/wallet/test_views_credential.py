@@ -220,7 +220,8 @@ def test_delete_moves_to_the_trash_and_restore_brings_it_back(
     assert credential.deleted_at is not None
     assert "is in the trash for 30 days" in response.content.decode()
     assert "Second Thoughts" not in signed_in.get("/").content.decode()
-    assert "Second Thoughts" in signed_in.get(reverse("wallet:trash")).content.decode()
+    trash_page = signed_in.get(reverse("wallet:trash")).content.decode()
+    assert "Second Thoughts" in trash_page and "removed for good after" in trash_page
     assert signed_in.get(reverse("wallet:credential", args=[credential.pk])).status_code == 404
 
     response = signed_in.post(reverse("wallet:credential_restore", args=[credential.pk]))

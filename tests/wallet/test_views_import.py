@@ -200,3 +200,17 @@ def test_a_refused_archive_is_reported_at_once(signed_in: Client, owner) -> None
     )
     assert not ImportBatch.objects.filter(owner=owner).exists()
     assert "not a ZIP archive the wallet can read" in response.content.decode()
+
+
+def test_a_pasted_presentation_brings_each_credential_and_lands_on_the_record(
+    signed_in: Client, owner, issuer
+) -> None:
+    presentation = issuer.presentation([issuer.ob3(), issuer.ob3()])
+
+    response = signed_in.post(
+        reverse("wallet:import_paste"), {"text": json.dumps(presentation)}, follow=True
+    )
+
+    assert response.redirect_chain[-1][0] == reverse("wallet:record")
+    assert Credential.objects.filter(owner=owner).count() == 2
+    assert "From the presentation: 2 imported" in response.content.decode()

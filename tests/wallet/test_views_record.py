@@ -213,18 +213,29 @@ def test_the_skills_view_counts_credentials_and_links_to_the_filtered_record(
     assert "Write Python programs" in page and "2 credentials" in page
     assert "Query relational databases" in page and "1 credential<" in page
     assert page.index("Write Python programs") < page.index("Query relational databases")
-    assert "?skill=https%3A//case.example/uri/py-1&amp;children=on" in page
+    assert '?skill=https%3A//case.example/uri/py-1"' in page
     assert 'href="https://case.example/uri/py-1" rel="noopener noreferrer"' in page
 
 
-def test_a_skill_link_finds_credentials_inside_transcripts_too(
+def test_a_skill_filter_finds_credentials_inside_transcripts_too(
     signed_in: Client, owner, make_credential
 ) -> None:
     transcript = make_credential(owner, title="Transcript", achievement_type="CLR")
     make_credential(owner, title="Inner Course", parent=transcript, alignments=[SQL])
+    make_credential(owner, title="Unrelated", alignments=[PYTHON])
 
-    with_children = signed_in.get("/", {"skill": SQL["url"], "children": "on"})
-    top_level_only = signed_in.get("/", {"skill": SQL["url"]})
+    page = signed_in.get("/", {"skill": SQL["url"]}).content.decode()
 
-    assert "Inner Course" in with_children.content.decode()
-    assert "Inner Course" not in top_level_only.content.decode()
+    assert "Inner Course" in page
+    assert "Unrelated" not in page
+    assert f'<option value="{SQL["url"]}" selected>Query relational databases</option>' in page
+
+
+def test_transcripts_contents_are_listed_inside_them_unless_asked_for(
+    signed_in: Client, owner, make_credential
+) -> None:
+    transcript = make_credential(owner, title="Transcript", achievement_type="CLR")
+    make_credential(owner, title="Inner Course", parent=transcript)
+
+    assert "Inner Course" not in signed_in.get("/").content.decode()
+    assert "Inner Course" in signed_in.get("/", {"children": "on"}).content.decode()

@@ -7,6 +7,7 @@ allow-list, every link gets rel="noopener noreferrer", and only http(s)/mailto l
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from typing import Any
 
 import markdown as markdown_lib
@@ -95,6 +96,11 @@ def humanise_type(value: Any) -> str:
     if not words:
         return ""
     return " ".join([words[0], *(w.lower() if not w.isupper() else w for w in words[1:])])
+
+
+@register.filter
+def add_days(moment: Any, days: int) -> Any:
+    return moment + timedelta(days=int(days)) if isinstance(moment, datetime) else None
 
 
 @register.filter
