@@ -187,7 +187,7 @@ def test_a_zip_runs_in_the_background_with_a_progress_page_and_a_summary(
     }
     done = signed_in.get(response["Location"]).content.decode()
     assert "badges/good.json" in done and "badges/forged.json" in done and "readme.txt" in done
-    assert "2 imported, 0 updated, 0 already in your record, 1 not imported." in done
+    assert "2 imported, 0 updated, 0 already in your record, 1 could not be imported." in done
     assert "Not imported" in done
     assert "data-batch-status" not in done  # nothing left to poll
 
