@@ -11,9 +11,11 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("api/shares/", include("sharing.api_urls")),
     path("api/", include("wallet.api_urls")),
+    path("api/", include("wallet.portability_api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("shares/", include("sharing.urls")),
     path("s/", include("sharing.public_urls")),
+    path("", include("wallet.portability_urls")),
     path("", include("wallet.urls")),
 ]

@@ -1,0 +1,113 @@
+"""Forms of the export and restore pages: they parse input; the services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from wallet.models import Credential
+from wallet.services.export_crypto import MIN_PASSPHRASE
+
+
+class CredentialChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Credential) -> str:
+        issuer = f" — {obj.issuer_name}" if obj.issuer_name else ""
+        return f"{obj.title or 'Untitled credential'}{issuer}"
+
+
+class _Chooser(forms.Form):
+    scope = forms.ChoiceField(
+        label="Which credentials",
+        choices=[("all", "All of my credentials"), ("chosen", "Only the ones I tick below")],
+        initial="all",
+        widget=forms.RadioSelect,
+    )
+    credentials = CredentialChoiceField(
+        queryset=Credential.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Credentials",
+    )
+
+    def __init__(self, *args: Any, credentials: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only the owner's live credentials can be chosen: anything else is "not a valid choice".
+        self.fields["credentials"].queryset = credentials
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("scope") == "chosen" and not cleaned.get("credentials"):
+            self.add_error("credentials", "Tick at least one credential, or choose all.")
+        return cleaned
+
+    def credential_ids(self) -> list[int] | None:
+        if self.cleaned_data["scope"] == "all":
+            return None
+        return [c.pk for c in self.cleaned_data["credentials"]]
+
+
+class ClrBundleForm(_Chooser):
+    name = forms.CharField(
+        label="Name of the bundle (optional)",
+        required=False,
+        max_length=200,
+        help_text="For example “Transcript for my application to Acme”.",
+    )
+
+
+class ExportForm(_Chooser):
+    passphrase = forms.CharField(
+        label="Passphrase (optional)",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=(
+            f"Encrypts the whole export. At least {MIN_PASSPHRASE} characters. Without it "
+            "nobody, including Satchel, can open the file: keep it safe."
+        ),
+    )
+    passphrase_again = forms.CharField(
+        label="Passphrase again",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    include_holder_key = forms.BooleanField(
+        label="Include my holder private key",
+        required=False,
+        help_text=(
+            "Only in an encrypted export. Restoring it keeps your holder DID, so presentations "
+            "you signed and credentials issued to that DID stay yours."
+        ),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        passphrase = cleaned.get("passphrase") or ""
+        if passphrase != (cleaned.get("passphrase_again") or ""):
+            self.add_error("passphrase_again", "The two passphrases differ.")
+        elif passphrase and len(passphrase) < MIN_PASSPHRASE:
+            self.add_error(
+                "passphrase", f"Choose a passphrase of at least {MIN_PASSPHRASE} characters."
+            )
+        if cleaned.get("include_holder_key") and not passphrase:
+            self.add_error(
+                "include_holder_key", "Your private key is only exported with a passphrase."
+            )
+        return cleaned
+
+
+class RestoreForm(forms.Form):
+    file = forms.FileField(
+        label="Your Satchel export",
+        help_text="The .zip (or encrypted .zip.enc) file you exported.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".zip,.enc,application/zip"}),
+    )
+    passphrase = forms.CharField(
+        label="Passphrase",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="Only for an encrypted export: the passphrase you chose when exporting.",
+    )

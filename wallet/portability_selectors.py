@@ -1,0 +1,52 @@
+"""Reads for export and restore: an earner's export jobs, and the download a link opens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from wallet.models import ExportJob
+from wallet.services.portability import export_token_hash
+
+
+class ExportExpired(Exception):
+    """The link was the owner's, but its time is up (and its file gone, or about to be)."""
+
+
+def _as_pk(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404("No such export.") from None
+
+
+def export_jobs(*, owner: Any, limit: int = 10) -> QuerySet[ExportJob]:
+    """The owner's latest exports, newest first, without their files."""
+    return ExportJob.objects.filter(owner=owner).defer("data")[:limit]
+
+
+def access_export_job(*, owner: Any, job_id: Any) -> ExportJob:
+    """The owner's export job (without its file), or Http404, also for anyone else's."""
+    job = ExportJob.objects.filter(owner=owner, pk=_as_pk(job_id)).defer("data").first()
+    if job is None:
+        raise Http404("No such export.")
+    return job
+
+
+def export_download(*, owner: Any, token: str, now: datetime) -> ExportJob:
+    """The finished export a download link opens for its owner.
+
+    Http404 for an unknown token, anyone else's, or one not built; ExportExpired once the
+    link's time is up.
+    """
+    if not token or len(token) > 100:
+        raise Http404("No such export.")
+    job = ExportJob.objects.filter(owner=owner, token_hash=export_token_hash(token)).first()
+    if job is None or job.status != ExportJob.Status.DONE:
+        raise Http404("No such export.")
+    if now >= job.expires_at or not job.data:
+        raise ExportExpired
+    return job

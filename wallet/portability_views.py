@@ -1,0 +1,184 @@
+"""Export and restore pages: the CLR bundle, the full export (with its progress and expiring
+download link) and the restore upload. Thin: parse, call one service, render."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from wallet import portability_selectors as selectors
+from wallet.models import Credential, ExportJob
+from wallet.portability_forms import ClrBundleForm, ExportForm, RestoreForm
+from wallet.services import portability
+from wallet.services.export_crypto import MIN_PASSPHRASE
+
+# A download is never rendered: nothing in it may run.
+_INERT_CSP = "default-src 'none'; sandbox"
+
+
+def _live(owner: Any) -> Any:
+    return (
+        Credential.objects.filter(owner=owner, parent__isnull=True, deleted_at__isnull=True)
+        .defer("original")
+        .order_by("-issued_at", "-pk")
+    )
+
+
+def _export_page(
+    request: HttpRequest,
+    *,
+    clr_form: ClrBundleForm | None = None,
+    export_form: ExportForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    live = _live(request.user)
+    return render(
+        request,
+        "wallet/portability/export.html",
+        {
+            "clr_form": clr_form or ClrBundleForm(credentials=live, prefix="clr"),
+            "export_form": export_form or ExportForm(credentials=live, prefix="export"),
+            "jobs": selectors.export_jobs(owner=request.user),
+            "has_credentials": live.exists(),
+            "min_passphrase": MIN_PASSPHRASE,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def export_page(request: HttpRequest) -> HttpResponse:
+    return _export_page(request)
+
+
+# --- the CLR bundle ---------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def clr_bundle(request: HttpRequest) -> HttpResponse:
+    """Build the bundle and show what went in and what could not, with the downloads.
+
+    With `download` (json or png) the same choice comes back as the file itself.
+    """
+    form = ClrBundleForm(request.POST, credentials=_live(request.user), prefix="clr")
+    if not form.is_valid():
+        return _export_page(request, clr_form=form, status=400)
+    now = timezone.now()
+    try:
+        bundle = portability.clr_bundle_for(
+            owner=request.user,
+            credential_ids=form.credential_ids(),
+            now=now,
+            name=form.cleaned_data["name"],
+        )
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return _export_page(request, clr_form=form, status=400)
+    download = request.POST.get("download")
+    if download in ("json", "png") and bundle.included:
+        return _bundle_download(bundle, download, now)
+    return render(request, "wallet/portability/clr_bundle.html", {"bundle": bundle, "form": form})
+
+
+def _bundle_download(bundle: Any, kind: str, now: Any) -> HttpResponse:
+    if kind == "png":
+        body, media_type = portability.clr_bundle_png(bundle), "image/png"
+    else:
+        body = json.dumps(bundle.document, indent=2, ensure_ascii=False).encode()
+        media_type = "application/json"
+    response = HttpResponse(body, content_type=media_type)
+    filename = portability.clr_bundle_filename(now, kind)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Security-Policy"] = _INERT_CSP
+    return response
+
+
+# --- the full export --------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def export_create(request: HttpRequest) -> HttpResponse:
+    form = ExportForm(request.POST, credentials=_live(request.user), prefix="export")
+    if not form.is_valid():
+        return _export_page(request, export_form=form, status=400)
+    try:
+        job = portability.export_job_create(
+            owner=request.user,
+            passphrase=form.cleaned_data["passphrase"],
+            include_holder_key=form.cleaned_data["include_holder_key"],
+            credential_ids=form.credential_ids(),
+        )
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return _export_page(request, export_form=form, status=400)
+    return redirect("portability:export_job", job_id=job.pk)
+
+
+@login_required
+@require_GET
+def export_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = selectors.access_export_job(owner=request.user, job_id=job_id)
+    now = timezone.now()
+    finished = job.status in (ExportJob.Status.DONE, ExportJob.Status.FAILED)
+    ready = job.status == ExportJob.Status.DONE and now < job.expires_at
+    return render(
+        request,
+        "wallet/portability/export_job.html",
+        {
+            "job": job,
+            "finished": finished,
+            "ready": ready,
+            "expired": job.status == ExportJob.Status.DONE and not ready,
+            "token": portability.export_job_token(job) if ready else "",
+        },
+    )
+
+
+@login_required
+@require_GET
+def export_download(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        job = selectors.export_download(owner=request.user, token=token, now=timezone.now())
+    except selectors.ExportExpired:
+        return render(request, "wallet/portability/export_expired.html", status=410)
+    media_type = "application/octet-stream" if job.encrypted else "application/zip"
+    response = HttpResponse(bytes(job.data), content_type=media_type)
+    response["Content-Disposition"] = f'attachment; filename="{job.filename}"'
+    response["Content-Security-Policy"] = _INERT_CSP
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- restore ----------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def restore(request: HttpRequest) -> HttpResponse:
+    form = RestoreForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            outcome = portability.export_restore(
+                owner=request.user,
+                data=upload.read(portability.restore_size_cap() + 1),
+                passphrase=form.cleaned_data["passphrase"],
+            )
+        except portability.RestoreRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, outcome.message)
+            return redirect("wallet:record")
+    status = 400 if form.errors else 200
+    return render(request, "wallet/portability/restore.html", {"form": form}, status=status)
