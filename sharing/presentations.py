@@ -223,6 +223,14 @@ def _clr_exclusion(entry: Entry) -> str:
         return "A CLR cannot hold another CLR; add the credentials inside it instead."
     if credential.format != "ob3":
         return "Only Open Badges 3.0 achievement credentials can go in a CLR."
+    contexts = (entry.document or {}).get("@context")
+    first = contexts[0] if isinstance(contexts, list) and contexts else contexts
+    if first != VC_V2:
+        # JSON-LD refuses a VC 1.1 credential inside a VC 2.0 CLR (protected terms clash).
+        return (
+            "It uses the older VC 1.1 data model, which cannot be embedded in a CLR 2.0 "
+            "bundle; share it in a presentation instead."
+        )
     proofs = [p for p in proofs_of(entry.document or {}) if isinstance(p, dict)]
     if not any(p.get("type") in _DI_PROOF_TYPES for p in proofs):
         return "It carries no Data Integrity signature, so it would not verify inside a CLR."
@@ -286,7 +294,6 @@ def clr_bundle_build(
         ),
         "partial": True,
         "validFrom": when,
-        "credentialSchema": [{"id": CLR_SCHEMA, "type": "1EdTechJsonSchemaValidator2019"}],
         "credentialSubject": {
             "id": key.did,
             "type": ["ClrSubject"],

@@ -1,0 +1,107 @@
+"""The learner-assembled CLR: signed by the holder, carrying OB 3.0 credentials as issued."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sharing.presentations import clr_bundle_build, clr_bundle_png
+from tests.support.issuer import NOW
+from wallet.verification import Limits, verify_bytes
+from wallet.verification.parse import parse_input
+
+
+@pytest.fixture
+def chosen(add, issuer):
+    return {
+        "ob3": add(issuer.ob3()),
+        "vc1": add(issuer.ob3(suite="Ed25519Signature2020")),
+        "baked": add(issuer.baked_png(issuer.ob3())),
+        "jwt": add(issuer.ob3_jwt()),
+        "ob2": add(issuer.ob2_hosted()),
+        "clr": add(issuer.clr()),
+    }
+
+
+def test_the_bundle_verifies_with_every_credential_in_it(owner, issuer, chosen):
+    bundle = clr_bundle_build(owner=owner, credentials=list(chosen.values()), now=NOW)
+
+    report = verify_bytes(json.dumps(bundle.document).encode(), options=issuer.options())
+
+    assert report.verdict == "verified", report.to_dict()
+    assert report.format == "clr2"
+    assert len(report.children) == 2
+    assert all(child.verdict == "verified" for child in report.children)
+
+
+def test_only_data_integrity_open_badges_3_go_in_and_the_rest_say_why(owner, chosen):
+    bundle = clr_bundle_build(owner=owner, credentials=list(chosen.values()), now=NOW)
+
+    assert bundle.included == [chosen["ob3"], chosen["baked"]]
+    reasons = {credential.pk: reason for credential, reason in bundle.excluded}
+    assert set(reasons) == {
+        chosen["vc1"].pk,
+        chosen["jwt"].pk,
+        chosen["ob2"].pk,
+        chosen["clr"].pk,
+    }
+    assert "VC 1.1" in reasons[chosen["vc1"].pk]
+    assert "JWT" in reasons[chosen["jwt"].pk]
+    assert "2.0" in reasons[chosen["ob2"].pk]
+    assert "CLR" in reasons[chosen["clr"].pk]
+
+
+def test_the_credentials_inside_are_exactly_as_issued(owner, chosen):
+    bundle = clr_bundle_build(owner=owner, credentials=[chosen["ob3"], chosen["baked"]], now=NOW)
+
+    inside = bundle.document["credentialSubject"]["verifiableCredential"]
+    assert inside[0] == json.loads(bytes(chosen["ob3"].original))
+    assert inside[1] == parse_input(bytes(chosen["baked"].original), limits=Limits()).document
+
+
+def test_the_bundle_is_clearly_self_assembled_by_the_holder(owner, chosen):
+    document = clr_bundle_build(
+        owner=owner, credentials=[chosen["ob3"]], now=NOW, name="For Acme"
+    ).document
+
+    did = owner.holder_keys.get().did
+    assert document["@context"] == [
+        "https://www.w3.org/ns/credentials/v2",
+        "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json",
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+    ]
+    assert document["type"] == ["VerifiableCredential", "ClrCredential"]
+    assert document["issuer"] == {"id": did, "type": ["Profile"], "name": "Robin Learner"}
+    assert document["credentialSubject"]["id"] == did
+    assert document["credentialSubject"]["type"] == ["ClrSubject"]
+    assert document["partial"] is True
+    assert document["name"] == "For Acme"
+    assert "Self-assembled by Robin Learner" in document["description"]
+    assert "2026-03-01" in document["description"]
+    assert document["validFrom"] == "2026-03-01T12:00:00Z"
+    proof = document["proof"]
+    assert (proof["cryptosuite"], proof["proofPurpose"]) == ("eddsa-rdfc-2022", "assertionMethod")
+    assert proof["verificationMethod"].startswith(did + "#")
+
+
+def test_a_tampered_bundle_fails(owner, issuer, chosen):
+    document = clr_bundle_build(owner=owner, credentials=[chosen["ob3"]], now=NOW).document
+    document["name"] = "Something else"
+
+    report = verify_bytes(json.dumps(document).encode(), options=issuer.options())
+
+    assert report.verdict == "invalid_signature"
+
+
+def test_the_baked_png_verifies_as_the_bundle(owner, issuer, chosen):
+    bundle = clr_bundle_build(owner=owner, credentials=[chosen["ob3"], chosen["baked"]], now=NOW)
+
+    png = clr_bundle_png(bundle)
+
+    parsed = parse_input(png, limits=Limits())
+    assert parsed.container == "png"
+    assert parsed.document == bundle.document
+    report = verify_bytes(png, options=issuer.options())
+    assert report.verdict == "verified", report.to_dict()
+    assert len(report.children) == 2
