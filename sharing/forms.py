@@ -50,8 +50,8 @@ class ShareCreateForm(forms.Form):
     )
     audience = forms.CharField(
         max_length=services.AUDIENCE_MAX,
-        label="Who is it for?",
-        help_text="Only you see this name. For example: Acme Corp, data analyst application.",
+        label="Name of this link",
+        help_text="Only you see it. For example: Acme Corp, data analyst application.",
     )
     expiry = forms.ChoiceField(
         choices=EXPIRY_CHOICES, initial=DEFAULT_EXPIRY, widget=forms.RadioSelect
