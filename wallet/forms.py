@@ -138,6 +138,16 @@ class FilterForm(forms.Form):
         )
 
     @property
+    def is_customised(self) -> bool:
+        """Filtered, or sorted or widened away from the defaults: keep the controls open."""
+        data = getattr(self, "cleaned_data", {})
+        return (
+            self.is_filtered
+            or data.get("sort") not in ("", None, "newest")
+            or bool(data.get("children"))
+        )
+
+    @property
     def is_filtered(self) -> bool:
         data = getattr(self, "cleaned_data", {})
         return any(data.get(name) for name in ("q", "issuer", "type", "skill", "verdict")) or any(

@@ -124,6 +124,8 @@ def test_sorting_by_title_orders_the_cards(signed_in: Client, owner, make_creden
         make_credential(owner, title=title)
     page = signed_in.get("/", {"sort": "title"}).content.decode()
     assert page.index("Alpha") < page.index("Bravo") < page.index("Charlie")
+    assert '<details class="filters__more" open>' in page  # the chosen sort stays visible
+    assert '<details class="filters__more">' in signed_in.get("/").content.decode()
 
 
 def test_page_links_keep_the_filters(signed_in: Client, owner, make_credential) -> None:
