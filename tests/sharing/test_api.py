@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -150,3 +151,30 @@ def test_token_authentication_works(owner, link):
     client.credentials(HTTP_AUTHORIZATION="Token " + Token.objects.create(user=owner).key)
 
     assert client.get(f"/api/shares/{link.pk}/").status_code == 200
+
+
+def test_the_openapi_schema_describes_the_shares_api_without_warnings(tmp_path):
+    target = tmp_path / "schema.yml"
+
+    call_command("spectacular", "--validate", "--fail-on-warn", f"--file={target}")
+
+    schema = target.read_text()
+    for path in (
+        "/api/shares/:",
+        "/api/shares/{share_id}/revoke/:",
+        "/api/shares/{share_id}/qr.png:",
+    ):
+        assert path in schema
+
+
+def test_the_admin_shows_a_link_without_its_secrets(client, link):
+    from accounts.models import User
+
+    client.force_login(User.objects.create_superuser(email="root@example.org", password="x" * 12))
+
+    page = client.get(f"/admin/sharing/sharelink/{link.pk}/change/")
+
+    assert page.status_code == 200
+    assert link.token_hash not in page.content.decode()
+    assert link.token_encrypted not in page.content.decode()
+    assert client.get("/admin/sharing/shareview/").status_code == 200
