@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.test import override_settings
 
 from accounts.models import HolderKey, User
 from wallet import demo
@@ -124,6 +125,14 @@ def test_seeding_twice_changes_nothing() -> None:
 
 
 @pytest.mark.django_db
+def test_the_command_refuses_to_run_without_debug() -> None:
+    with pytest.raises(CommandError, match="published password"):
+        call_command("seed_demo")
+    assert not User.objects.filter(email=demo.DEMO_EMAIL).exists()
+
+
+@pytest.mark.django_db
+@override_settings(DEBUG=True)
 def test_the_command_prints_the_demo_sign_in(capsys: pytest.CaptureFixture[str]) -> None:
     call_command("seed_demo")
     output = capsys.readouterr().out
