@@ -170,13 +170,13 @@ def test_a_cache_hit_returns_the_same_text_without_recomputing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     calls: list[int] = []
-    real = canon._canonicalize
+    real = canon._canonical_form
 
     def counting(*args: Any, **kwargs: Any) -> str:
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(canon, "_canonicalize", counting)
+    monkeypatch.setattr(canon, "_canonical_form", counting)
     cache: dict[str, str] = {}
     first = canonize(_ob_credential(), cache=cache)
     second = canonize(json.loads(json.dumps(_ob_credential(), sort_keys=True)), cache=cache)

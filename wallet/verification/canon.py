@@ -11,10 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import sys
 import threading
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from functools import lru_cache
 from typing import Any
 
 import pyoxigraph as ox
@@ -27,6 +29,8 @@ from .errors import MalformedInput, UnknownContext
 from .limits import Limits
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 SEC_PROOF = "https://w3id.org/security#proof"
 
 _ALGORITHMS = {
@@ -59,6 +63,57 @@ _ESCAPE_TABLE = {
 # Public entry points
 
 
+class CanonCache(MutableMapping[str, str]):
+    """The canonical-form cache as one verification sees it.
+
+    Entries (canonical N-Quads, term-check verdicts) go to `shared`, the caller's cache, keyed
+    by content, so they may serve later verifications. Two things must not outlive this one
+    verification and stay here: the content key of each document object already hashed (a
+    document is not changed while it is being verified, and is kept referenced so that its id
+    cannot be reused), and the expansion of a credential without its proof, which the term
+    check derives from its own expansion so that the proof check need not expand again.
+    """
+
+    def __init__(self, shared: MutableMapping[str, str] | None = None) -> None:
+        self.shared: MutableMapping[str, str] = shared if shared is not None else {}
+        self._keys: dict[int, tuple[Any, str]] = {}
+        self.expansions: dict[str, list[Any]] = {}
+
+    def content_key(self, document: dict[str, Any]) -> str:
+        known = self._keys.get(id(document))
+        if known is not None and known[0] is document:
+            return known[1]
+        key = _cache_key(document)
+        self._keys[id(document)] = (document, key)
+        return key
+
+    def __getitem__(self, key: str) -> str:
+        return self.shared[key]
+
+    def __setitem__(self, key: str, value: str) -> None:
+        self.shared[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.shared[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.shared)
+
+    def __len__(self) -> int:
+        return len(self.shared)
+
+
+def content_key(document: dict[str, Any], cache: MutableMapping[str, str] | None = None) -> str:
+    """SHA-256 of the document's sorted-key JSON: what the cache keys derive from.
+
+    JSON-LD expansion visits keys in sorted order, so the canonical form and the term check's
+    verdict are functions of this text; a reordered document hits the same entries.
+    """
+    if isinstance(cache, CanonCache):
+        return cache.content_key(document)
+    return _cache_key(document)
+
+
 def canonize(
     document: dict[str, Any],
     *,
@@ -72,12 +127,36 @@ def canonize(
     hash. Raises UnknownContext for a context outside the vendored set, MalformedInput for
     anything JSON-LD or RDF cannot process.
     """
-    key = _cache_key(document) if cache is not None else ""
+    key = content_key(document, cache) if cache is not None else ""
     if cache is not None and key in cache:
         return cache[key]
-    expanded = _expand(document, on_drop=None)
-    quads = _expanded_to_quads(expanded)
-    result = _canonicalize(quads, limits or Limits(), "SHA256")
+    result = _canonical_form(_expand(document, on_drop=None), limits or Limits())
+    if cache is not None:
+        cache[key] = result
+    return result
+
+
+def canonize_without_proof(
+    document: dict[str, Any],
+    *,
+    cache: MutableMapping[str, str] | None = None,
+    limits: Limits | None = None,
+) -> str:
+    """canonize() of the document less its `proof`: what a Data Integrity proof signs.
+
+    Cached under the whole document's content key, which a verification has already computed
+    for the term check; the term check may also have left the expansion to start from.
+    """
+    if not isinstance(document, dict):
+        raise MalformedInput("A JSON-LD document must be a JSON object.", code="jsonld.invalid")
+    key = f"without-proof:{content_key(document, cache)}" if cache is not None else ""
+    if cache is not None and key in cache:
+        return cache[key]
+    expanded = cache.expansions.pop(key, None) if isinstance(cache, CanonCache) else None
+    if expanded is None:
+        unsecured = {k: v for k, v in document.items() if k != "proof"}
+        expanded = _expand(unsecured, on_drop=None)
+    result = _canonical_form(expanded, limits or Limits())
     if cache is not None:
         cache[key] = result
     return result
@@ -93,10 +172,18 @@ def canonicalize_nquads(
         raise MalformedInput("The N-Quads input cannot be parsed.", code="rdf.syntax") from exc
     if hash_algorithm not in _ALGORITHMS:
         raise MalformedInput(f"Unknown RDFC-1.0 hash {hash_algorithm}", code="rdf.hash")
-    return _canonicalize(quads, limits or Limits(), hash_algorithm)
+    limits = limits or Limits()
+    try:
+        lines = {_quad_strings(quad) for quad in quads}
+        simple = _rdfc_unique_hashes(lines, limits, hash_algorithm)
+    except (MalformedInput, UnicodeEncodeError):
+        simple = None
+    return simple if simple is not None else _canonicalize(quads, limits, hash_algorithm)
 
 
-def check_no_dropped_terms(document: dict[str, Any]) -> None:
+def check_no_dropped_terms(
+    document: dict[str, Any], *, cache: MutableMapping[str, str] | None = None
+) -> None:
     """Raise MalformedInput (code "jsonld.undefined_term") if JSON-LD would drop part of it.
 
     A property whose name the contexts do not define (and no @vocab catches), a property that
@@ -104,13 +191,27 @@ def check_no_dropped_terms(document: dict[str, Any]) -> None:
     IRI never reaches the RDF that the proof signs: such data would be shown to a person without
     being protected. The first finding is reported with its path. `proof` values are left to
     the proof checks. One JSON-LD expansion serves every check.
+
+    With `cache`, a document found sound is remembered by its content key; with a CanonCache,
+    the expansion less the proof is kept for canonize_without_proof.
     """
+    key = content_key(document, cache) if cache is not None and isinstance(document, dict) else ""
+    if cache is not None and f"terms-defined:{key}" in cache:
+        return
     dropped: list[tuple[str, str]] = []
-    expanded = _expand(document, on_drop=dropped)
+    processor = _TrackingProcessor(dropped)
+    expanded = _expand(document, on_drop=dropped, processor=processor)
     if dropped:
         term, path = dropped[0]
         raise _undefined(term, path, "is not defined by the credential's contexts")
     _check_expanded_iris(expanded)
+    if cache is None:
+        return
+    cache[f"terms-defined:{key}"] = "ok"
+    if isinstance(cache, CanonCache) and f"without-proof:{key}" not in cache:
+        without = processor.without_proof(expanded)
+        if without is not None:
+            cache.expansions[f"without-proof:{key}"] = without
 
 
 # ---------------------------------------------------------------------------------------------
@@ -189,17 +290,46 @@ class _TrackingProcessor(_Processor):
         super().__init__(on_property_dropped=self._dropped)
         self._findings = dropped
         self._path: list[tuple[str, str]] = []
+        self._proof_separable: bool | None = None
 
     def _expand_object(  # type: ignore[override]
-        self, active_ctx, active_property, expanded_active_property, *args, **kwargs
+        self, active_ctx, active_property, expanded_active_property, element, *args, **kwargs
     ):
+        if not self._path and self._proof_separable is None:
+            self._proof_separable = self._separable(active_ctx, element)
         self._path.append((active_property or "", expanded_active_property or ""))
         try:
             return super()._expand_object(
-                active_ctx, active_property, expanded_active_property, *args, **kwargs
+                active_ctx, active_property, expanded_active_property, element, *args, **kwargs
             )
         finally:
             self._path.pop()
+
+    def _separable(self, active_ctx: Any, element: dict[str, Any]) -> bool:
+        """Whether the top-level `proof` contributes exactly the top node's sec:proof values.
+
+        JSON-LD expands each key of a node on its own and merges the results by expanded
+        property, so removing the key removes just its entry, unless another key (or @nest
+        content) also expands to sec:proof, or `proof` is a reverse property.
+        """
+        expanded = {key: self._expand_iri(active_ctx, key, vocab=True) for key in element}
+        if "proof" in element:
+            mapping = active_ctx["mappings"].get("proof") or {}
+            if expanded["proof"] != SEC_PROOF or mapping.get("reverse"):
+                return False
+        others = (iri for key, iri in expanded.items() if key != "proof")
+        return not any(iri in (SEC_PROOF, "@nest") for iri in others)
+
+    def without_proof(self, expanded: list[Any]) -> list[Any] | None:
+        """The expansion of the same document less its top-level `proof`, when derivable."""
+        if not self._proof_separable or len(expanded) != 1 or not isinstance(expanded[0], dict):
+            return None
+        top = {key: value for key, value in expanded[0].items() if key != SEC_PROOF}
+        # pyld drops or unwraps a top-level object left with only @id or @graph; such a
+        # document is expanded again on its own rather than mimicking that here.
+        if "@type" not in top and all(key.startswith("@") for key in top):
+            return None
+        return [top]
 
     def _dropped(self, expanded_property: str | None) -> None:
         # A proof is checked by its own cryptosuite, never shown; terms it alone uses (an
@@ -212,10 +342,16 @@ class _TrackingProcessor(_Processor):
         self._findings.append((key, _join([*(compact for compact, _ in self._path), key])))
 
 
-def _expand(document: dict[str, Any], *, on_drop: list[tuple[str, str]] | None) -> list[Any]:
+def _expand(
+    document: dict[str, Any],
+    *,
+    on_drop: list[tuple[str, str]] | None,
+    processor: _Processor | None = None,
+) -> list[Any]:
     if not isinstance(document, dict):
         raise MalformedInput("A JSON-LD document must be a JSON object.", code="jsonld.invalid")
-    processor = _Processor() if on_drop is None else _TrackingProcessor(on_drop)
+    if processor is None:
+        processor = _Processor() if on_drop is None else _TrackingProcessor(on_drop)
     # base None keeps relative IRIs relative (dropped from RDF, as in other processors); pyld
     # resolves them against http://example.org/base/ when base is "".
     options = {"documentLoader": document_loader, "base": None}
@@ -288,6 +424,253 @@ def _undefined(term: str, path: str, why: str) -> MalformedInput:
 
 # ---------------------------------------------------------------------------------------------
 # RDF
+
+
+def _canonical_form(expanded: list[Any], limits: Limits) -> str:
+    """Canonical N-Quads of an expanded document.
+
+    Credentials take the direct route: RDF lines written straight from the expanded tree and
+    RDFC-1.0 finished in its first-degree step (every blank node's hash unique, as in any tree
+    of anonymous objects that differ). Anything else the direct route does not cover goes the
+    general way (pyld's node map, pyoxigraph), which also produces every error message, so
+    both routes give the same text or the same error.
+    """
+    try:
+        lines = _DirectRdf().dataset(expanded)
+        simple = _rdfc_unique_hashes(lines, limits, "SHA256")
+    except (_NotDirect, UnicodeEncodeError):
+        simple = None
+    if simple is not None:
+        return simple
+    return _canonicalize(_expanded_to_quads(expanded), limits, "SHA256")
+
+
+class _NotDirect(Exception):
+    """Input the direct route leaves to the general one."""
+
+
+# pyld's test for an absolute IRI, so that the same IRIs are left out as relative.
+_ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*|_):[^\s]*$")
+_RDF_TYPE = f"<{RDF}type>"
+_RDF_FIRST = f"<{RDF}first>"
+_RDF_REST = f"<{RDF}rest>"
+_RDF_NIL = f"<{RDF}nil>"
+_DATATYPES_LEFT_TO_PYLD = frozenset(
+    {XSD_DOUBLE, "@json", f"{RDF}langString", f"{RDF}dirLangString", f"{RDF}JSON"}
+)
+_RDF_OPTIONS = {
+    "produceGeneralizedRdf": False,
+    "rdfDirection": None,
+    "processingMode": "json-ld-1.1",
+}
+
+# A quad as its N-Quads terms (subject, predicate, object, graph; "" is the default graph);
+# blank nodes are "_:" + a label, IRIs "<...>", literals '"..."'.
+Quad = tuple[str, str, str, str]
+
+
+@lru_cache(maxsize=8192)
+def _iri(value: str) -> str | None:
+    """`<value>`, or None for a relative IRI (JSON-LD to RDF leaves those triples out)."""
+    if not _ABSOLUTE_IRI.match(value):
+        return None
+    try:
+        ox.NamedNode(value)
+    except ValueError as exc:  # the general route reports it
+        raise _NotDirect from exc
+    return f"<{value}>"
+
+
+@lru_cache(maxsize=256)
+def _language(tag: str) -> str:
+    try:  # pyoxigraph validates the tag and lowercases it; the output must match it
+        return ox.Literal("", language=tag).language or ""
+    except ValueError as exc:
+        raise _NotDirect from exc
+
+
+class _DirectRdf:
+    """JSON-LD to RDF (JSON-LD 1.1 API §8.2) for nodes, values and lists in the default graph.
+
+    The node map pyld builds first only merges nodes that share an id; writing each node's
+    triples as it is met and keeping them in a set gives the same dataset. Named graphs,
+    reverse properties, @included, @index, directions, JSON literals and blank node types or
+    predicates raise _NotDirect.
+    """
+
+    def __init__(self) -> None:
+        self._quads: set[Quad] = set()
+        self._labels: dict[str, str] = {}
+        self._count = 0
+        self._processor: jsonld.JsonLdProcessor | None = None
+
+    def dataset(self, expanded: list[Any]) -> set[Quad]:
+        for item in expanded:
+            if not isinstance(item, dict) or "@value" in item or "@list" in item:
+                raise _NotDirect
+            self._node(item)
+        return self._quads
+
+    def _node(self, node: dict[str, Any]) -> str | None:
+        subject = self._subject(node.get("@id"))
+        add = self._quads.add
+        for key, values in node.items():
+            if key == "@id":
+                continue
+            if key == "@type":
+                for type_ in values:
+                    if not isinstance(type_, str) or type_.startswith("_:"):
+                        raise _NotDirect
+                    type_iri = _iri(type_)
+                    if subject is not None and type_iri is not None:
+                        add((subject, _RDF_TYPE, type_iri, ""))
+                continue
+            if key.startswith(("@", "_:")):
+                raise _NotDirect
+            predicate = _iri(key)
+            if predicate is None:
+                raise _NotDirect
+            for value in values:
+                if subject is None and isinstance(value, dict) and "@list" in value:
+                    # pyld writes no list for a subject it leaves out, only the nodes in it
+                    self._list_members(value)
+                    continue
+                term = self._object(value)
+                if subject is not None and term is not None:
+                    add((subject, predicate, term, ""))
+        return subject
+
+    def _subject(self, node_id: Any) -> str | None:
+        if node_id is None:
+            return self._new_blank()
+        if not isinstance(node_id, str):
+            raise _NotDirect
+        if node_id.startswith("_:"):
+            label = self._labels.get(node_id)
+            if label is None:
+                label = self._labels[node_id] = self._new_blank()
+            return label
+        return _iri(node_id)
+
+    def _new_blank(self) -> str:
+        self._count += 1
+        return f"_:n{self._count}"
+
+    def _object(self, value: Any) -> str | None:
+        if not isinstance(value, dict):
+            raise _NotDirect
+        if "@value" in value:
+            return self._literal(value)
+        if "@list" in value:
+            return self._list(value)
+        return self._node(value)
+
+    def _list_members(self, value: dict[str, Any]) -> None:
+        if len(value) != 1:
+            raise _NotDirect
+        for item in value["@list"]:
+            if isinstance(item, dict) and "@list" in item:
+                self._list_members(item)
+            elif isinstance(item, dict) and "@value" not in item:
+                self._node(item)
+
+    def _list(self, value: dict[str, Any]) -> str:
+        if len(value) != 1:
+            raise _NotDirect
+        items = value["@list"]
+        if not items:
+            return _RDF_NIL
+        head = node = self._new_blank()
+        for index, item in enumerate(items):
+            term = self._object(item)
+            if term is None:  # pyld fails on a relative IRI in a list; let it say so
+                raise _NotDirect
+            following = self._new_blank() if index + 1 < len(items) else _RDF_NIL
+            self._quads.add((node, _RDF_FIRST, term, ""))
+            self._quads.add((node, _RDF_REST, following, ""))
+            node = following
+        return head
+
+    def _literal(self, item: dict[str, Any]) -> str:
+        if not item.keys() <= {"@value", "@type", "@language"}:
+            raise _NotDirect
+        value, datatype, language = item["@value"], item.get("@type"), item.get("@language")
+        if datatype in _DATATYPES_LEFT_TO_PYLD or (
+            datatype is not None and not isinstance(datatype, str)
+        ):
+            raise _NotDirect
+        if not isinstance(value, str):
+            # Booleans and numbers take their XSD canonical lexical form as pyld writes it.
+            converted = self._pyld()._object_to_rdf(item, IdentifierIssuer("_:x"), [], _RDF_OPTIONS)
+            value, datatype = converted["value"], converted["datatype"]
+            if not isinstance(value, str):
+                raise _NotDirect
+        text = '"' + value.translate(_ESCAPE_TABLE) + '"'
+        if language is not None:
+            if not isinstance(language, str) or not language or datatype is not None:
+                raise _NotDirect
+            return f"{text}@{_language(language)}"
+        if datatype is None or datatype == XSD_STRING:
+            return text
+        datatype_iri = _iri(datatype)
+        if datatype_iri is None:
+            raise _NotDirect
+        return f"{text}^^{datatype_iri}"
+
+    def _pyld(self) -> jsonld.JsonLdProcessor:
+        if self._processor is None:
+            self._processor = jsonld.JsonLdProcessor()
+        return self._processor
+
+
+def _quad_strings(quad: ox.Quad) -> Quad:
+    graph = "" if isinstance(quad.graph_name, ox.DefaultGraph) else _serialize(quad.graph_name)
+    return (_serialize(quad.subject), _serialize(quad.predicate), _serialize(quad.object), graph)
+
+
+def _rdfc_unique_hashes(quads: set[Quad], limits: Limits, hash_algorithm: str) -> str | None:
+    """RDFC-1.0 (§4.4.3) when step 5 labels every blank node; None when some share a hash.
+
+    Each blank node's first-degree hash (§4.6) is the hash of its quads' sorted lines with
+    itself as _:a and every other blank node as _:z; labels c14n0, c14n1, ... follow the
+    hashes in code point order. The output is the relabelled lines in code point order.
+    """
+    mentions: dict[str, list[Quad]] = defaultdict(list)
+    for quad in quads:
+        subject, _, obj, graph = quad
+        if subject[0] == "_":
+            mentions[subject].append(quad)
+        if obj[0] == "_" and obj != subject:
+            mentions[obj].append(quad)
+        if graph and graph[0] == "_" and graph not in (subject, obj):
+            mentions[graph].append(quad)
+    if len(mentions) > limits.max_blank_nodes:
+        raise _too_many_blank_nodes(len(mentions), limits)
+    by_hash: dict[str, str] = {}
+    name = hash_algorithm.lower()
+    for label, found in mentions.items():
+        lines = sorted(
+            _line(quad, lambda node, me=label: "_:a" if node == me else "_:z") for quad in found
+        )
+        digest = hashlib.new(name, "".join(lines).encode("utf-8")).hexdigest()
+        if digest in by_hash:
+            return None
+        by_hash[digest] = label
+    canonical = {by_hash[digest]: f"_:c14n{n}" for n, digest in enumerate(sorted(by_hash))}
+    return "".join(sorted(_line(quad, canonical.__getitem__) for quad in quads))
+
+
+def _line(quad: Quad, rename: Callable[[str], str]) -> str:
+    subject, predicate, obj, graph = quad
+    if subject[0] == "_":
+        subject = rename(subject)
+    if obj[0] == "_":
+        obj = rename(obj)
+    if not graph:
+        return f"{subject} {predicate} {obj} .\n"
+    if graph[0] == "_":
+        graph = rename(graph)
+    return f"{subject} {predicate} {obj} {graph} .\n"
 
 
 def _expanded_to_quads(expanded: list[Any]) -> list[ox.Quad]:
@@ -366,10 +749,7 @@ def _check_complexity(quads: list[ox.Quad], limits: Limits) -> None:
         for label in {t.value for _, t in _positions(quad) if isinstance(t, ox.BlankNode)}:
             mentions[label].append(quad)
     if len(mentions) > limits.max_blank_nodes:
-        raise MalformedInput(
-            f"The credential has {len(mentions)} blank nodes (limit {limits.max_blank_nodes}).",
-            code="rdf.too_many_blank_nodes",
-        )
+        raise _too_many_blank_nodes(len(mentions), limits)
     signature = {label: _first_degree(label, found) for label, found in mentions.items()}
     class_size = Counter(signature.values())
     shared = {label for label, sig in signature.items() if class_size[sig] > 1}
@@ -392,6 +772,13 @@ def _check_complexity(quads: list[ox.Quad], limits: Limits) -> None:
             "The credential's blank nodes are too symmetric to canonicalize safely.",
             code="rdf.too_complex",
         )
+
+
+def _too_many_blank_nodes(count: int, limits: Limits) -> MalformedInput:
+    return MalformedInput(
+        f"The credential has {count} blank nodes (limit {limits.max_blank_nodes}).",
+        code="rdf.too_many_blank_nodes",
+    )
 
 
 def _largest_cycle_component(nodes: set[str], edges: set[frozenset[str]]) -> int:
@@ -461,4 +848,11 @@ def _cache_key(document: dict[str, Any]) -> str:
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 
 
-__all__ = ["canonicalize_nquads", "canonize", "check_no_dropped_terms"]
+__all__ = [
+    "CanonCache",
+    "canonicalize_nquads",
+    "canonize",
+    "canonize_without_proof",
+    "check_no_dropped_terms",
+    "content_key",
+]

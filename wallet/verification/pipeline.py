@@ -8,9 +8,8 @@ Nothing escapes: bad input becomes a failed check, and so does any surprise insi
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Iterable, MutableMapping
+from dataclasses import replace
 from typing import Any
 from urllib.parse import unquote
 
@@ -35,12 +34,14 @@ _CHILD_INTEGRITY = (Verdict.MALFORMED, Verdict.UNSUPPORTED, Verdict.INVALID_SIGN
 def verify_bytes(data: bytes, *, options: VerifyOptions, media_type: str | None = None) -> Report:
     """Verify a credential as it arrived: JSON, a compact JWS, a baked PNG or SVG, or a URL."""
     report = Report()
+    options = _scoped(options)
     return _contained(report, lambda: _verify_bytes(data, options, media_type, report))
 
 
 def verify_url(url: str, *, options: VerifyOptions) -> Report:
     """Fetch `url` through options.fetcher and verify what it serves (OB 2.0 hosted or OB 3.0)."""
     report = Report(container="url")
+    options = _scoped(options)
     return _contained(report, lambda: _verify_url(url, options, "url", report, 0))
 
 
@@ -49,7 +50,19 @@ def verify_document(
 ) -> Report:
     """Verify an already-decoded JSON credential, presentation or OB 2.0 assertion."""
     report = Report(container=container)
+    options = _scoped(options)
     return _contained(report, lambda: _verify_document(document, options, report, 0))
+
+
+def _scoped(options: VerifyOptions) -> VerifyOptions:
+    """Options whose canon cache lives for this one verification, over the caller's cache.
+
+    The term check and the proof check then share one content hash and one JSON-LD expansion
+    of each credential; only content-keyed results reach the caller's cache.
+    """
+    if isinstance(options.canon_cache, canon.CanonCache):
+        return options
+    return replace(options, canon_cache=canon.CanonCache(options.canon_cache))
 
 
 def _contained(report: Report, run: Callable[[], Report]) -> Report:
@@ -333,18 +346,7 @@ def _check_jsonld(
 
 
 def _check_terms(document: dict[str, Any], cache: MutableMapping[str, str] | None) -> None:
-    """Expansion is costly; a document already found sound (same bytes) need not be redone."""
-    if cache is None:
-        canon.check_no_dropped_terms(document)
-        return
-    # Key order is kept from the input, so the same bytes give the same key; a reordered
-    # document only misses the cache.
-    text = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
-    digest = hashlib.sha256(text.encode()).hexdigest()
-    key = f"terms-defined:{digest}"
-    if key not in cache:
-        canon.check_no_dropped_terms(document)
-        cache[key] = "ok"
+    canon.check_no_dropped_terms(document, cache=cache)
 
 
 def _known_context(url: str) -> None:

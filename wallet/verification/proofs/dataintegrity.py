@@ -142,14 +142,15 @@ def hash_data(
             code="proof.no_context",
             implies=Verdict.MALFORMED,
         )
-    unsecured = {k: v for k, v in document.items() if k != "proof"}
     previous = _previous_proofs(document, proof)
-    if previous:
-        unsecured["proof"] = previous
     config = {k: v for k, v in proof.items() if k != "proofValue"}
     config["@context"] = document["@context"]
     proof_hash = _hash(canon.canonize(config, cache=cache), algorithm)
-    return proof_hash + _hash(canon.canonize(unsecured, cache=cache), algorithm)
+    if previous:
+        unsecured = {k: v for k, v in document.items() if k != "proof"}
+        unsecured["proof"] = previous
+        return proof_hash + _hash(canon.canonize(unsecured, cache=cache), algorithm)
+    return proof_hash + _hash(canon.canonize_without_proof(document, cache=cache), algorithm)
 
 
 def _jcs_hash_data(document: dict[str, Any], proof: dict[str, Any], algorithm: Any) -> bytes:

@@ -1,0 +1,141 @@
+"""What the caches may and may not change: a cached verification reports exactly what a fresh
+one does, and nothing about a changed credential is taken from the cache."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+
+from tests.support.issuer import NOW, TestIssuer
+from wallet.verification import Verdict, VerifyOptions, canon, verify_bytes, verify_document
+from wallet.verification.keys import resolve
+
+
+@pytest.fixture(scope="module")
+def issuer() -> TestIssuer:
+    return TestIssuer()
+
+
+def _options(issuer: TestIssuer, cache: dict[str, str] | None) -> VerifyOptions:
+    return VerifyOptions(now=NOW, fetcher=issuer.fetcher, canon_cache=cache)
+
+
+def _report(issuer: TestIssuer, document: dict[str, Any], cache: dict[str, str] | None) -> Any:
+    return verify_bytes(json.dumps(document).encode(), options=_options(issuer, cache)).to_dict()
+
+
+@pytest.mark.parametrize("variant", ["valid", "tampered", "revoked", "expired", "wrong_key"])
+def test_verifying_twice_with_a_shared_cache_reports_what_a_fresh_verification_does(
+    issuer: TestIssuer, variant: str
+) -> None:
+    document = issuer.ob3(variant)
+    cache: dict[str, str] = {}
+    fresh = _report(issuer, document, None)
+    assert _report(issuer, document, cache) == fresh
+    assert cache
+    assert _report(issuer, document, cache) == fresh
+
+
+def _edits() -> dict[str, Any]:
+    def name(d: dict[str, Any]) -> None:
+        d["credentialSubject"]["achievement"]["name"] = "Forged Achievement"
+
+    def created(d: dict[str, Any]) -> None:
+        d["proof"]["created"] = "2020-01-01T00:00:00Z"
+
+    def proof_value(d: dict[str, Any]) -> None:
+        value = d["proof"]["proofValue"]
+        d["proof"]["proofValue"] = value[:-2] + ("11" if value[-2:] != "11" else "22")
+
+    def key(d: dict[str, Any]) -> None:
+        d["proof"]["verificationMethod"] = TestIssuer().intruder.vm
+
+    def context(d: dict[str, Any]) -> None:
+        d["@context"] = [*d["@context"], {"name": "https://example.org/other-name"}]
+
+    return {"name": name, "created": created, "proofValue": proof_value, "key": key, "ctx": context}
+
+
+@pytest.mark.parametrize("edit", sorted(_edits()))
+def test_a_credential_edited_after_its_good_twin_was_cached_still_fails(
+    issuer: TestIssuer, edit: str
+) -> None:
+    good = issuer.ob3()
+    cache: dict[str, str] = {}
+    assert verify_document(good, options=_options(issuer, cache)).verdict.is_ok
+    edited = copy.deepcopy(good)
+    _edits()[edit](edited)
+    cached = verify_document(edited, options=_options(issuer, cache))
+    assert not cached.verdict.is_ok
+    assert cached.to_dict() == verify_document(edited, options=_options(issuer, None)).to_dict()
+
+
+def test_an_undefined_term_fails_after_the_clean_credential_was_cached(
+    issuer: TestIssuer,
+) -> None:
+    good = issuer.ob3()
+    cache: dict[str, str] = {}
+    verify_document(good, options=_options(issuer, cache))
+    with_extra = copy.deepcopy(good)
+    with_extra["credentialSubject"]["achievement"]["favouriteColour"] = "blue"
+    report = verify_document(with_extra, options=_options(issuer, cache))
+    assert "jsonld.undefined_term" in {c.code for c in report.checks}
+    assert report.verdict is Verdict.MALFORMED
+
+
+def test_a_reordered_copy_reuses_the_entries_and_reports_the_same(issuer: TestIssuer) -> None:
+    document = issuer.ob3()
+    cache: dict[str, str] = {}
+    first = verify_document(document, options=_options(issuer, cache)).to_dict()
+    size = len(cache)
+    reordered = json.loads(json.dumps(document, sort_keys=True))
+    assert verify_document(reordered, options=_options(issuer, cache)).to_dict() == first
+    assert len(cache) == size
+
+
+def test_one_verification_expands_the_credential_once_and_the_proof_config_once(
+    issuer: TestIssuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document = issuer.ob3(status=False)
+    expanded: list[Any] = []
+    real = canon._expand
+
+    def counting(doc: dict[str, Any], **kwargs: Any) -> list[Any]:
+        expanded.append(sorted(doc))
+        return real(doc, **kwargs)
+
+    monkeypatch.setattr(canon, "_expand", counting)
+    report = verify_document(document, options=_options(issuer, None))
+    assert report.verdict is Verdict.VERIFIED
+    assert len(expanded) == 2
+    assert "proof" in expanded[0]  # the term check sees the whole credential
+    assert "proofValue" not in expanded[1] and "cryptosuite" in expanded[1]
+
+
+def test_a_cached_reverification_expands_nothing(
+    issuer: TestIssuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document = issuer.ob3(status=False)
+    cache: dict[str, str] = {}
+    verify_document(document, options=_options(issuer, cache))
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("expanded again")
+
+    monkeypatch.setattr(canon, "_expand", refuse)
+    assert verify_document(document, options=_options(issuer, cache)).verdict is Verdict.VERIFIED
+
+
+def test_the_did_key_memo_does_not_remember_failures(issuer: TestIssuer) -> None:
+    document = issuer.ob3()
+    bad = "did:key:z6MkBROKEN"
+    document["proof"]["verificationMethod"] = f"{bad}#z6MkBROKEN"
+    document["issuer"]["id"] = bad
+    for _ in range(2):
+        report = verify_document(document, options=_options(issuer, {}))
+        assert report.verdict is not Verdict.VERIFIED
+        assert any(c.name == "key" for c in report.failures)
+    assert resolve._did_key_material.cache_info().currsize >= 1
