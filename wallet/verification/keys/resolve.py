@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -89,7 +90,7 @@ def _did_key(did: str, fragment: str, purpose: str) -> VerificationMethod:
     identifier = did[len("did:key:") :]
     if not identifier.startswith("z"):
         raise InvalidKey(f"{did} is not multibase base58-btc.", code="did.invalid_did_key")
-    key = _wrap_decoding(lambda: key_from_codec(*decode_multikey(identifier)))
+    key = _did_key_material(identifier)
     if fragment and fragment != identifier:
         raise KeyNotFound(f"{did} has no key #{fragment}.")
     _check_signing_purpose(did, purpose)
@@ -98,7 +99,16 @@ def _did_key(did: str, fragment: str, purpose: str) -> VerificationMethod:
     )
 
 
-def _did_jwk(did: str, fragment: str, purpose: str) -> VerificationMethod:
+# Decoding a key (base58 or JSON, then a curve point check) is a pure function of the DID,
+# and the same few issuers' DIDs come back with every credential and re-check. Failures are
+# not cached: lru_cache re-raises them on every call.
+@lru_cache(maxsize=512)
+def _did_key_material(identifier: str) -> Any:
+    return _wrap_decoding(lambda: key_from_codec(*decode_multikey(identifier)))
+
+
+@lru_cache(maxsize=512)
+def _did_jwk_material(did: str) -> tuple[Any, Any]:
     def decode() -> dict[str, Any]:
         jwk = json.loads(multibase_decode("u" + did[len("did:jwk:") :]))
         if not isinstance(jwk, dict):
@@ -111,10 +121,13 @@ def _did_jwk(did: str, fragment: str, purpose: str) -> VerificationMethod:
         jwk = _wrap_decoding(decode)
     except ValueError as exc:
         raise InvalidKey(f"{did} does not hold a JSON JWK.", code="did.invalid_did_jwk") from exc
-    key = _wrap_decoding(lambda: key_from_jwk(jwk))
+    return _wrap_decoding(lambda: key_from_jwk(jwk)), jwk.get("use")
+
+
+def _did_jwk(did: str, fragment: str, purpose: str) -> VerificationMethod:
+    key, use = _did_jwk_material(did)
     if fragment not in ("", "0"):
         raise KeyNotFound(f"{did} has only the key #0, not #{fragment}.")
-    use = jwk.get("use")
     if use == "enc" or purpose == "keyAgreement":
         raise PurposeNotAllowed(
             f"The key of this did:jwk (use '{use}') may not be used for {purpose}."
