@@ -198,8 +198,9 @@ _EXPLANATIONS: dict[str, str] = {
         "or it was signed with a key the issuer does not control. Do not rely on it."
     ),
     Verdict.ISSUER_UNREACHABLE: (
-        "Something the check needs (the issuer's key or status list) could not be fetched. "
-        "That says nothing bad about the credential: check again later."
+        "Something the check needs from the issuer (its key, its status list or its copy of "
+        "the credential) could not be fetched. That says nothing bad about the credential: "
+        "check again later."
     ),
     Verdict.MALFORMED: (
         "The credential is damaged or incomplete, so it cannot be checked. The original is "
