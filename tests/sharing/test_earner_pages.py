@@ -8,7 +8,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from sharing import selectors, services
@@ -384,3 +386,38 @@ def test_hostile_titles_and_names_are_escaped_on_every_page(
         assert "<script>alert" not in html, page
         assert "<img src=x" not in html, page
         assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html, page
+
+
+def test_the_list_counts_only_live_credentials_and_followed_collections_as_they_are_now(
+    signed_in: Client, owner: Any, row: Callable[..., Credential], frozen: Any
+) -> None:
+    kept, binned = row(owner), row(owner)
+    services.share_create(owner=owner, audience="Chosen", credential_ids=(kept.pk, binned.pk))
+    collection = organise.collection_create(owner=owner, name="Job hunt")
+    for credential in (row(owner), row(owner), row(owner)):
+        organise.collection_add(collection=collection, credential=credential)
+    services.share_create(
+        owner=owner, audience="Followed", collection_id=collection.pk, follow_collection=True
+    )
+    Credential.objects.filter(pk=binned.pk).update(deleted_at=SOON)
+    rows = {r.share.audience: r for r in signed_in.get(reverse("shares:list")).context["active"]}
+    assert rows["Chosen"].credential_count == 1
+    assert rows["Followed"].credential_count == 3
+
+
+def test_the_list_takes_the_same_number_of_queries_for_one_link_or_many(
+    signed_in: Client, owner: Any, row: Callable[..., Credential], frozen: Any
+) -> None:
+    ids = (row(owner).pk, row(owner).pk)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert signed_in.get(reverse("shares:list")).status_code == 200
+        return len(captured)
+
+    services.share_create(owner=owner, audience="First", credential_ids=ids)
+    queries()  # the first request of a session also records the session
+    one = queries()
+    for number in range(6):
+        services.share_create(owner=owner, audience=f"Link {number}", credential_ids=ids)
+    assert queries() == one
