@@ -41,7 +41,8 @@ def _is_inert(html: str) -> bool:
         and "<img" not in lowered
         and not re.search(r"<[^>]+\son\w+\s*=", lowered)
         and not re.search(r"<[^>]+style\s*=", lowered)
-        and "javascript:" not in lowered
+        # As text "javascript:" is harmless; inside a tag (an href) it is not.
+        and not re.search(r"<[^>]*javascript:", lowered)
     )
 
 
