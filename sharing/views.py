@@ -300,14 +300,36 @@ def credential_linkedin(request: HttpRequest, credential_id: int) -> HttpRespons
     if not offers_linkedin(credential):
         messages.error(request, "Only a credential that verifies can be added to LinkedIn.")
         return redirect("wallet:credential", credential_id=credential.pk)
-    share, _token = services.share_create(
-        owner=request.user,
-        audience=_audience(f"{LINKEDIN_AUDIENCE}: {credential.title or 'credential'}"),
-        credential_ids=(credential.pk,),
-        no_expiry=True,
-        display_name=request.user.display_name,
-    )
+    audience = _audience(f"{LINKEDIN_AUDIENCE}: {credential.title or 'credential'}")
+    share = _lasting_share_of(request.user, credential, audience)
+    if share is None:
+        share, _token = services.share_create(
+            owner=request.user,
+            audience=audience,
+            credential_ids=(credential.pk,),
+            no_expiry=True,
+            display_name=request.user.display_name,
+        )
     return redirect(linkedin_add_url(credential=credential, share_url=services.share_url(share)))
+
+
+def _lasting_share_of(owner: Any, credential: Any, audience: str) -> ShareLink | None:
+    """The working, non-expiring LinkedIn link made for this credential before, if any.
+
+    Pressing the button again must not leave one more link that never expires.
+    """
+    candidates = selectors.share_list(owner=owner).filter(
+        audience=audience,
+        revoked_at__isnull=True,
+        expires_at__isnull=True,
+        max_views__isnull=True,
+        follow_collection=False,
+        items__credential=credential,
+    )
+    for share in candidates:
+        if [c.pk for c in selectors.share_credentials(share=share)] == [credential.pk]:
+            return share
+    return None
 
 
 def _audience(text: str) -> str:

@@ -105,3 +105,30 @@ def test_the_one_line_include_hides_linkedin_for_a_credential_that_does_not_veri
     assert f"credentials/{credential.pk}/linkedin/" not in html
     assert "Adding to LinkedIn is offered for credentials that verify." in html
     assert reverse("shares:credential_share", kwargs={"credential_id": credential.pk}) in html
+
+
+def test_pressing_linkedin_again_reuses_the_same_lasting_link(
+    signed_in: Client, owner: Any, credential: Credential, frozen: Any
+) -> None:
+    url = reverse("shares:credential_linkedin", kwargs={"credential_id": credential.pk})
+    first = signed_in.post(url)["Location"]
+    assert signed_in.post(url)["Location"] == first
+    assert ShareLink.objects.count() == 1
+
+    services.share_revoke(owner=owner, share_id=ShareLink.objects.get().pk)
+    third = signed_in.post(url)["Location"]
+    assert third != first
+    assert ShareLink.objects.filter(revoked_at__isnull=True).count() == 1
+
+
+def test_a_long_title_is_shortened_to_fit_the_links_name(
+    signed_in: Client, credential: Credential, frozen: Any
+) -> None:
+    Credential.objects.filter(pk=credential.pk).update(title="Advanced " * 60)
+    response = signed_in.post(
+        reverse("shares:credential_share", kwargs={"credential_id": credential.pk})
+    )
+    assert response.status_code == 302
+    audience = ShareLink.objects.get().audience
+    assert len(audience) == services.AUDIENCE_MAX
+    assert audience.startswith("Advanced Advanced") and audience.endswith("…")

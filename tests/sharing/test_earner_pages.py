@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -421,3 +422,23 @@ def test_the_list_takes_the_same_number_of_queries_for_one_link_or_many(
     for number in range(6):
         services.share_create(owner=owner, audience=f"Link {number}", credential_ids=ids)
     assert queries() == one
+
+
+def test_the_pages_carry_no_inline_script_style_or_handler(
+    signed_in: Client, share: ShareLink
+) -> None:
+    pages = [
+        reverse("shares:list"),
+        reverse("shares:create"),
+        detail_url(share),
+        reverse("shares:card", kwargs={"share_id": share.pk}),
+        reverse("shares:revoke", kwargs={"share_id": share.pk}),
+    ]
+    for page in pages:
+        response = signed_in.get(page)
+        html = response.content.decode()
+        assert "script-src 'self'" in response["Content-Security-Policy"], page
+        assert not re.search(r"<script(?![^>]*\bsrc=)", html), page
+        assert not re.search(r"\sstyle=", html), page
+        assert not re.search(r"\son[a-z]+=", html), page
+        assert "<style" not in html, page
