@@ -272,3 +272,31 @@ def test_the_without_proof_cache_entry_is_keyed_by_the_whole_document() -> None:
     second = _signed_shape(name="Other badge")
     assert canonize_without_proof(first, cache=cache) != canonize_without_proof(second, cache=cache)
     assert len(cache) == 2
+
+
+# --- remembered term expansions ------------------------------------------------------------
+
+
+def test_a_term_defined_differently_by_two_documents_expands_by_each_ones_context() -> None:
+    def document(iri: str) -> dict[str, Any]:
+        return {
+            "@context": [V2, {"colour": iri}],
+            "type": ["VerifiableCredential"],
+            "credentialSubject": {"id": "did:example:s", "colour": "blue"},
+        }
+
+    first = canonize(document("https://a.example/colour"))
+    second = canonize(document("https://b.example/colour"))
+    assert "<https://a.example/colour>" in first and "b.example" not in first
+    assert "<https://b.example/colour>" in second and "a.example" not in second
+
+
+def test_forgetting_remembered_expansions_changes_no_output() -> None:
+    documents = [document for _, document in VECTOR_DOCUMENTS[:12]]
+
+    def outcomes() -> list[tuple[str, str]]:
+        return [_outcome(lambda d=d: canonize(_without_proof(d))) for d in documents]
+
+    warm = outcomes()
+    canon._IRIS.clear()
+    assert outcomes() == warm

@@ -259,6 +259,32 @@ class _Processor(jsonld.JsonLdProcessor):
                     _PROCESSED.popitem(last=False)
         return result
 
+    def _expand_iri(  # type: ignore[override]
+        self, active_ctx, value, base=None, vocab=False, local_ctx=None, defined=None
+    ):
+        # Property and type names are expanded several times per object, each time through
+        # pyld's regexes. Within one frozen (so unchanging) active context, a vocabulary
+        # string always expands the same way; ids (vocab False) are document data, not kept.
+        if not vocab or local_ctx is not None or not isinstance(active_ctx, frozendict):
+            return super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
+        key = (active_ctx.get("_uuid"), value, base, vocab)
+        try:
+            return _IRIS[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable value: let pyld deal with it
+            return super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
+        result = super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
+        if len(_IRIS) >= _IRIS_MAX:
+            _IRIS.clear()
+        _IRIS[key] = result
+        return result
+
+
+# Expanded vocabulary strings by (frozen context id, string, base, vocab). pyld gives every
+# frozen context a fresh uuid, so an id never stands for two different contexts.
+_IRIS: dict[tuple[Any, ...], Any] = {}
+_IRIS_MAX = 50_000
 
 _PROCESSED: OrderedDict[tuple[Any, ...], tuple[Any, Any]] = OrderedDict()
 _PROCESSED_LOCK = threading.Lock()
