@@ -16,6 +16,7 @@ bare page that shows nothing and uses no view.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -26,6 +27,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.views.decorators.http import require_GET
@@ -42,6 +44,7 @@ from wallet.verification import Verdict
 logger = logging.getLogger(__name__)
 
 DOWNLOAD_GRACE = timedelta(minutes=10)
+PAGE_CACHE_SECONDS = 60
 MAX_CHALLENGE_LENGTH = 256
 _JSON_TYPES = ("application/vp+ld+json", "application/ld+json", "application/json")
 _EXTENSIONS = {"json": "json", "jwt": "jwt", "png": "png", "svg": "svg"}
@@ -170,11 +173,17 @@ def _is_preview_bot(request: HttpRequest) -> bool:
     return browser == "Bot or link preview"
 
 
-def _refresh_verdicts(credentials: list[Any], now: datetime) -> None:
-    """Re-check what was last checked too long ago, once at a time per credential."""
+def _stale(versions: list[tuple[Any, ...]], now: datetime) -> set[int]:
     max_age = timedelta(seconds=_setting("SATCHEL_SHARE_RECHECK_SECONDS", 3600))
-    for credential in credentials:
-        if credential.checked_at is not None and now - credential.checked_at < max_age:
+    return {
+        pk for pk, _v, checked_at, _u in versions if not checked_at or now - checked_at >= max_age
+    }
+
+
+def _refresh_verdicts(share: ShareLink, stale: set[int], now: datetime) -> None:
+    """Re-check what was last checked too long ago, one request at a time per credential."""
+    for credential in selectors.share_credentials(share=share, with_originals=True):
+        if credential.pk not in stale:
             continue
         if not cache.add(f"sharing:recheck:{credential.pk}", 1, timeout=120):
             continue
@@ -199,6 +208,27 @@ def _card(credential: Any) -> dict[str, Any]:
     }
 
 
+def _page_key(share: ShareLink, versions: list[tuple[Any, ...]]) -> str:
+    """Everything the rendered page depends on; any change makes a new key."""
+    parts = [share.pk, share.updated_at, share.display_name, share.expires_at, share.challenge]
+    return "sharing:page:" + hashlib.sha256(repr((parts, versions)).encode()).hexdigest()
+
+
+def _render_page(share: ShareLink, token: str) -> str:
+    cards = [_card(c) for c in selectors.share_credentials(share=share)]
+    context = {
+        "share": share,
+        "cards": [c for c in cards if not c["legacy"]],
+        "legacy_cards": [c for c in cards if c["legacy"]],
+        "origin": settings.SATCHEL_PUBLIC_ORIGIN,
+        "token": token,
+        "holder_did": holder_key_current(user=share.owner).did,
+    }
+    # Rendered without the request: nothing of the visitor's (a signed-in earner's messages,
+    # their name) can end up in a page that is cached and shown to others.
+    return render_to_string("sharing/public/share.html", context)
+
+
 @public_share(counted=True)
 def share_page(request: HttpRequest, share: ShareLink, now: datetime) -> HttpResponse:
     wants = _wants(request)
@@ -209,18 +239,20 @@ def share_page(request: HttpRequest, share: ShareLink, now: datetime) -> HttpRes
         return _gone(request)
     if wants != "html":
         return _presentation_response(share, now, share.challenge, wants)
-    credentials = selectors.share_credentials(share=share)
-    _refresh_verdicts(credentials, now)
-    cards = [_card(c) for c in credentials]
-    context = {
-        "share": share,
-        "cards": [c for c in cards if not c["legacy"]],
-        "legacy_cards": [c for c in cards if c["legacy"]],
-        "origin": settings.SATCHEL_PUBLIC_ORIGIN,
-        "token": request.resolver_match.kwargs["token"] if request.resolver_match else "",
-        "holder_did": holder_key_current(user=share.owner).did,
-    }
-    response = render(request, "sharing/public/share.html", context)
+    versions = selectors.share_versions(share=share)
+    stale = _stale(versions, now)
+    if stale:
+        _refresh_verdicts(share, stale, now)
+        versions = selectors.share_versions(share=share)
+    # The state of the link was checked above on this very request; only the rendering of
+    # unchanged content is reused, for a short while.
+    key = _page_key(share, versions)
+    html = cache.get(key)
+    if html is None:
+        token = request.resolver_match.kwargs["token"] if request.resolver_match else ""
+        html = _render_page(share, token)
+        cache.set(key, html, timeout=PAGE_CACHE_SECONDS)
+    response = HttpResponse(html)
     response["Vary"] = "Accept"
     return response
 

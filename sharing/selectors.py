@@ -81,6 +81,12 @@ def share_credentials(*, share: ShareLink, with_originals: bool = False) -> list
     return list(queryset if with_originals else queryset.defer("original"))
 
 
+def share_versions(*, share: ShareLink) -> list[tuple[Any, ...]]:
+    """(pk, verdict, checked_at, updated_at) of what the link shows now: enough to tell
+    whether a rendering of it is still current, without loading the credentials."""
+    return list(_shared(share).values_list("pk", "verdict", "checked_at", "updated_at"))
+
+
 def credential_handle(credential: Credential) -> str:
     return credential.sha256[:HANDLE_LENGTH]
 
