@@ -139,3 +139,27 @@ def test_the_did_key_memo_does_not_remember_failures(issuer: TestIssuer) -> None
         assert report.verdict is not Verdict.VERIFIED
         assert any(c.name == "key" for c in report.failures)
     assert resolve._did_key_material.cache_info().currsize >= 1
+
+
+def test_bytes_edited_after_the_good_bytes_were_cached_still_fail(issuer: TestIssuer) -> None:
+    good = json.dumps(issuer.ob3()).encode()
+    cache: dict[str, str] = {}
+    options = _options(issuer, cache)
+    assert verify_bytes(good, options=options).verdict.is_ok
+    assert verify_bytes(good, options=options).verdict.is_ok
+    forged = good.replace(b'"Forged Achievement"', b"").replace(
+        b'"name": "', b'"name": "Forged ', 1
+    )
+    assert forged != good
+    report = verify_bytes(forged, options=options)
+    assert report.verdict is Verdict.INVALID_SIGNATURE
+    assert report.to_dict() == verify_bytes(forged, options=_options(issuer, None)).to_dict()
+
+
+def test_the_same_credential_as_other_bytes_reports_the_same(issuer: TestIssuer) -> None:
+    document = issuer.ob3()
+    cache: dict[str, str] = {}
+    compact = verify_bytes(json.dumps(document).encode(), options=_options(issuer, cache))
+    spaced = verify_bytes(json.dumps(document, indent=2).encode(), options=_options(issuer, cache))
+    assert spaced.to_dict() == compact.to_dict()
+    assert compact.verdict is Verdict.VERIFIED

@@ -134,6 +134,10 @@ def _verify_bytes(
 ) -> Report:
     parsed = parse_input(data, limits=options.limits, media_type=media_type)
     report.container = parsed.container
+    if parsed.container == "json" and isinstance(parsed.document, dict):
+        cache = options.canon_cache
+        if isinstance(cache, canon.CanonCache):
+            cache.remember(parsed.document, data)
     if parsed.documents:
         report.format = "bundle"
         _verify_children(list(parsed.documents), options, report, 0, "file")

@@ -68,7 +68,10 @@ def load_json(data: bytes | str, *, limits: Limits) -> Any:
             code="parse.too_large",
         )
     text = decode_utf8(raw)
-    depth = json_depth(raw)
+    # Nesting can be no deeper than the number of opening brackets; counting them is far
+    # cheaper than the skeleton scan, which only files with many objects then need.
+    opening = raw.count(b"{") + raw.count(b"[")
+    depth = json_depth(raw) if opening > limits.max_json_depth else opening
     if depth > limits.max_json_depth:
         raise MalformedInput(
             f"The JSON is nested too deeply (more than {limits.max_json_depth} levels).",
