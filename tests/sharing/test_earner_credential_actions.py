@@ -124,7 +124,7 @@ def test_pressing_linkedin_again_reuses_the_same_lasting_link(
 def test_a_long_title_is_shortened_to_fit_the_links_name(
     signed_in: Client, credential: Credential, frozen: Any
 ) -> None:
-    Credential.objects.filter(pk=credential.pk).update(title="Advanced " * 60)
+    Credential.objects.filter(pk=credential.pk).update(title="Advanced " * 50)
     response = signed_in.post(
         reverse("shares:credential_share", kwargs={"credential_id": credential.pk})
     )
