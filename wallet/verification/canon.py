@@ -126,19 +126,22 @@ def canonize(
     *,
     cache: MutableMapping[str, str] | None = None,
     limits: Limits | None = None,
+    key: str | None = None,
 ) -> str:
     """The RDFC-1.0 canonical N-Quads of a JSON-LD document (contexts from the vendored set).
 
     With `cache`, the result is stored under the SHA-256 of the document's sorted-key JSON, so
     a document seen before (an embedded credential verified twice, a re-verification) costs a
-    hash. Raises UnknownContext for a context outside the vendored set, MalformedInput for
-    anything JSON-LD or RDF cannot process.
+    hash. A caller that already knows a key which determines the document's content may pass
+    it as `key`. Raises UnknownContext for a context outside the vendored set, MalformedInput
+    for anything JSON-LD or RDF cannot process.
     """
-    key = content_key(document, cache) if cache is not None else ""
+    if cache is not None and key is None:
+        key = content_key(document, cache)
     if cache is not None and key in cache:
         return cache[key]
     result = _canonical_form(_expand(document, on_drop=None), limits or Limits())
-    if cache is not None:
+    if cache is not None and key is not None:
         cache[key] = result
     return result
 

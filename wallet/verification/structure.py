@@ -427,5 +427,5 @@ def iter_endorsements(document: dict[str, Any]) -> Iterator[tuple[str, Any]]:
                 yield from (("json", e) for e in as_list(value))
             elif key == "endorsementJwt":
                 yield from (("jwt", e) for e in as_list(value))
-            else:
+            elif isinstance(value, dict | list):
                 stack.append(value)

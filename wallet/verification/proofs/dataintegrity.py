@@ -145,12 +145,27 @@ def hash_data(
     previous = _previous_proofs(document, proof)
     config = {k: v for k, v in proof.items() if k != "proofValue"}
     config["@context"] = document["@context"]
-    proof_hash = _hash(canon.canonize(config, cache=cache), algorithm)
+    config_key = _config_key(document, proof, cache)
+    proof_hash = _hash(canon.canonize(config, cache=cache, key=config_key), algorithm)
     if previous:
         unsecured = {k: v for k, v in document.items() if k != "proof"}
         unsecured["proof"] = previous
         return proof_hash + _hash(canon.canonize(unsecured, cache=cache), algorithm)
     return proof_hash + _hash(canon.canonize_without_proof(document, cache=cache), algorithm)
+
+
+def _config_key(
+    document: dict[str, Any], proof: dict[str, Any], cache: MutableMapping[str, str] | None
+) -> str | None:
+    """A cache key for the proof configuration without serialising it: the configuration is
+    the document's proof at this position, less its value, with the document's @context, so
+    the document's content key (already computed) and the position determine it."""
+    if not isinstance(cache, canon.CanonCache):
+        return None
+    for index, candidate in enumerate(proofs_of(document)):
+        if candidate is proof:
+            return f"proof-config:{index}:{canon.content_key(document, cache)}"
+    return None
 
 
 def _jcs_hash_data(document: dict[str, Any], proof: dict[str, Any], algorithm: Any) -> bytes:
