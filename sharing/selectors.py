@@ -54,7 +54,10 @@ def share_by_token(*, token: str) -> ShareLink | None:
     if not token or len(token) > 100:
         return None
     digest = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
-    return ShareLink.objects.filter(token_hash=digest).select_related("owner").first()
+    try:
+        return ShareLink.objects.select_related("owner").get(token_hash=digest)
+    except ShareLink.DoesNotExist:
+        return None
 
 
 def _shared(share: ShareLink) -> QuerySet[Credential]:
@@ -84,7 +87,9 @@ def share_credentials(*, share: ShareLink, with_originals: bool = False) -> list
 def share_versions(*, share: ShareLink) -> list[tuple[Any, ...]]:
     """(pk, verdict, checked_at, updated_at) of what the link shows now: enough to tell
     whether a rendering of it is still current, without loading the credentials."""
-    return list(_shared(share).values_list("pk", "verdict", "checked_at", "updated_at"))
+    # Unordered (ordering costs a join): the link's order is fixed when it is made.
+    rows = _shared(share).order_by().values_list("pk", "verdict", "checked_at", "updated_at")
+    return sorted(rows)
 
 
 def credential_handle(credential: Credential) -> str:

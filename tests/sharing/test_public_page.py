@@ -7,7 +7,9 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.test import Client
+from django.contrib.messages.storage.base import Message
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.test import Client, RequestFactory
 
 from sharing.models import ShareView
 from sharing.services import share_create, share_revoke
@@ -228,3 +230,18 @@ def test_link_preview_bots_see_nothing_and_use_no_view(client, shared):
     assert "Test Achievement" not in response.content.decode()
     share.refresh_from_db()
     assert share.view_count == 0
+
+
+def test_a_signed_in_visitors_messages_never_reach_the_page_others_see(client, shared, owner):
+    _, token, _ = shared
+    client.force_login(owner)
+    # A pending flash message in the visitor's message cookie, as the earner's pages leave it.
+    storage = CookieStorage(RequestFactory().get("/"))
+    client.cookies["messages"] = storage._encode([Message(25, "Private note for Robin")])
+
+    own_view = _get(client, f"/s/{token}").content.decode()
+    client.logout()
+    employer_view = _get(client, f"/s/{token}").content.decode()
+
+    assert "Private note for Robin" not in own_view
+    assert "Private note for Robin" not in employer_view
