@@ -193,3 +193,13 @@ def test_it_caches_successful_responses(server: int) -> None:
     second = fetcher.fetch(f"http://issuer.example:{server}/ok")
     assert first.body == second.body
     assert len(Handler.hits) == 1
+
+
+def test_the_app_fetcher_serves_the_demo_origin_and_guards_everything_else() -> None:
+    from wallet import demo
+    from wallet.services.verifying import make_fetcher
+
+    fetcher = make_fetcher()
+    assert fetcher.fetch(demo.STATUS_LIST_URL).status == 200
+    with pytest.raises(FetchRefused, match="non-public"):
+        fetcher.fetch("https://10.0.0.1/status/1")

@@ -16,13 +16,18 @@ from wallet.verification.fetch import Fetcher
 
 
 def make_fetcher() -> Fetcher:
-    """The guarded fetcher; plain HTTP is allowed because OB 2.0 badges were often hosted so.
+    """The guarded fetcher; plain HTTP is allowed because OB 2.0 badges were often hosted so
+    (the OB 2.0 checks flag it as a warning).
 
+    The demo issuers' status list lives under a reserved `.example` origin that never
+    resolves; `DemoFetcher` answers for that origin only, so re-checks of the demo record keep
+    their verdicts, and passes everything else to the guarded fetcher.
     Tests replace this function to serve URLs from a MapFetcher.
     """
+    from wallet.demo import DemoFetcher
     from wallet.fetcher import GuardedFetcher
 
-    return GuardedFetcher(allow_http=True)
+    return DemoFetcher(fallback=GuardedFetcher(allow_http=True))
 
 
 def make_limits() -> Limits:
