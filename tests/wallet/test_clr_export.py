@@ -141,3 +141,18 @@ def test_a_bundle_cannot_name_someone_elses_credential(earner, record, issuer):
 
     with pytest.raises(ValidationError, match="not in your record"):
         portability.clr_bundle_for(owner=other, credential_ids=[record["ob3"].pk], now=NOW)
+
+
+def test_a_record_too_large_for_one_bundle_still_exports_and_says_why(
+    earner, record, issuer, monkeypatch
+):
+    monkeypatch.setattr(portability, "MAX_BUNDLE_CREDENTIALS", 1)
+
+    manifest, members = _export_members(earner)
+
+    assert "clr/bundle.json" not in members
+    assert "too many for one signed document" in manifest["clr_bundle"]["note"]
+    assert "No CLR bundle" in members["README.txt"].decode()
+    assert len(manifest["credentials"]) == len(record) + 2  # the CLR's two credentials
+    with pytest.raises(ValidationError, match="at most 1 credentials"):
+        portability.clr_bundle_for(owner=earner, credential_ids=None, now=NOW)

@@ -48,6 +48,7 @@ from wallet.services import export_crypto, organise
 from wallet.services.audit import audit_record
 from wallet.services.derive import dedupe_key
 from wallet.services.export_crypto import ExportDecryptionError, SealingKey
+from wallet.verification.errors import VerificationInputError
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +108,7 @@ class ExportFile:
     credentials: int
     clr_included: int
     clr_excluded: tuple[dict[str, str], ...]
+    clr_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -174,6 +176,7 @@ def export_archive(
         credentials=len(entries),
         clr_included=len(clr.get("included", [])),
         clr_excluded=tuple(clr.get("excluded", [])),
+        clr_note=str(clr.get("note", "")),
     )
 
 
@@ -297,17 +300,41 @@ def _write_image(
     }
 
 
-def _clr_bundle(owner: Any, credentials: list[Credential], now: datetime) -> ClrBundle | None:
+def _clr_bundle(owner: Any, credentials: list[Credential], now: datetime) -> ClrBundle | str:
+    """The bundle of every live credential, or why there is none."""
     chosen = [c for c in credentials if c.parent_id is None and c.deleted_at is None]
     if not chosen:
-        return None
-    return clr_bundle_build(owner=owner, credentials=chosen, now=now)
+        return "There is no credential to bundle."
+    if _too_many_for_a_bundle(chosen):
+        return _TOO_LARGE
+    try:
+        return clr_bundle_build(owner=owner, credentials=chosen, now=now)
+    except VerificationInputError as exc:
+        # A very large record exceeds what one signed (and verifiable) document may hold.
+        logger.info("no CLR bundle in the export of user %s: %s", owner.pk, exc)
+        return _TOO_LARGE
 
 
-def _write_bundle(archive: zipfile.ZipFile, bundle: Any, names: dict[int, str]) -> dict[str, Any]:
+# One signed document must stay within the verifier's limits (and be quick to sign and check):
+# past this many Open Badges 3.0 credentials, the canonical form would exceed them.
+MAX_BUNDLE_CREDENTIALS = 200
+_TOO_LARGE = (
+    f"Your record holds more than {MAX_BUNDLE_CREDENTIALS} credentials that could go in a "
+    "CLR bundle, too many for one signed document. Assemble bundles of chosen credentials "
+    "on the export page instead."
+)
+
+
+def _too_many_for_a_bundle(credentials: list[Credential]) -> bool:
+    return sum(c.format == "ob3" for c in credentials) > MAX_BUNDLE_CREDENTIALS
+
+
+def _write_bundle(
+    archive: zipfile.ZipFile, bundle: ClrBundle | str, names: dict[int, str]
+) -> dict[str, Any]:
     """The CLR bundle's files, and which credentials it holds or had to leave out."""
-    if bundle is None:
-        return {"included": [], "excluded": []}
+    if isinstance(bundle, str):
+        return {"included": [], "excluded": [], "note": bundle}
     clr: dict[str, Any] = {
         "included": [names[c.pk] for c in bundle.included],
         "excluded": [
@@ -436,6 +463,8 @@ def _readme(manifest: dict[str, Any]) -> str:
         "manifest.json  everything else: tags, collections, verification history, the SHA-256",
         "               of every file, and your share links' settings (without their links).",
     ]
+    if clr.get("note"):
+        lines += ["", f"No CLR bundle: {clr['note']}"]
     if clr.get("excluded"):
         lines += ["", "Left out of the CLR bundle (they travel in credentials/ instead):"]
         lines += [
@@ -473,7 +502,16 @@ def clr_bundle_for(
         raise ValidationError("Some of the chosen credentials are not in your record.")
     if not chosen:
         raise ValidationError("Your record holds no credential to put in a bundle.")
-    return clr_bundle_build(owner=owner, credentials=chosen, now=now, name=name or None)
+    if _too_many_for_a_bundle(chosen):
+        raise ValidationError(
+            f"A CLR bundle holds at most {MAX_BUNDLE_CREDENTIALS} credentials: choose fewer."
+        )
+    try:
+        return clr_bundle_build(owner=owner, credentials=chosen, now=now, name=name or None)
+    except VerificationInputError as exc:
+        raise ValidationError(
+            "These credentials are too many for one CLR bundle: choose fewer."
+        ) from exc
 
 
 def clr_bundle_filename(now: datetime, extension: str) -> str:
@@ -619,6 +657,8 @@ def _job_message(export: ExportFile) -> str:
             f" {len(export.clr_excluded)} could not go into the CLR bundle "
             "and travel in the export's credentials/ folder instead."
         )
+    if export.clr_note:
+        text += f" {export.clr_note}"
     return text
 
 
