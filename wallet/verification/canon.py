@@ -526,12 +526,15 @@ def _language(tag: str) -> str:
 
 
 class _DirectRdf:
-    """JSON-LD to RDF (JSON-LD 1.1 API §8.2) for nodes, values and lists in the default graph.
+    """JSON-LD to RDF (JSON-LD 1.1 API §8.2) for nodes, values, lists and named graphs.
 
-    The node map pyld builds first only merges nodes that share an id; writing each node's
-    triples as it is met and keeping them in a set gives the same dataset. Named graphs,
-    reverse properties, @included, @index, directions, JSON literals and blank node types or
+    The node map pyld builds first only merges nodes that share an id (within a graph);
+    writing each node's quads as it is met and keeping them in a set gives the same dataset.
+    Reverse properties, @included, @index, directions, JSON literals and blank node types or
     predicates raise _NotDirect.
+
+    `graph` is the graph a node's quads go to: "" for the default graph, a term for a named
+    one, None for a graph named by a relative IRI, which JSON-LD to RDF leaves out.
     """
 
     def __init__(self) -> None:
@@ -541,14 +544,18 @@ class _DirectRdf:
         self._processor: jsonld.JsonLdProcessor | None = None
 
     def dataset(self, expanded: list[Any]) -> set[Quad]:
-        for item in expanded:
-            if not isinstance(item, dict) or "@value" in item or "@list" in item:
-                raise _NotDirect
-            self._node(item)
+        self._nodes(expanded, "")
         return self._quads
 
-    def _node(self, node: dict[str, Any]) -> str | None:
+    def _nodes(self, items: list[Any], graph: str | None) -> None:
+        for item in items:
+            if not isinstance(item, dict) or "@value" in item or "@list" in item:
+                raise _NotDirect
+            self._node(item, graph)
+
+    def _node(self, node: dict[str, Any], graph: str | None) -> str | None:
         subject = self._subject(node.get("@id"))
+        emit = subject is not None and graph is not None
         add = self._quads.add
         for key, values in node.items():
             if key == "@id":
@@ -558,8 +565,11 @@ class _DirectRdf:
                     if not isinstance(type_, str) or type_.startswith("_:"):
                         raise _NotDirect
                     type_iri = _iri(type_)
-                    if subject is not None and type_iri is not None:
-                        add((subject, _RDF_TYPE, type_iri, ""))
+                    if emit and type_iri is not None:
+                        add((subject, _RDF_TYPE, type_iri, graph))
+                continue
+            if key == "@graph":
+                self._nodes(values, subject)
                 continue
             if key.startswith(("@", "_:")):
                 raise _NotDirect
@@ -567,13 +577,13 @@ class _DirectRdf:
             if predicate is None:
                 raise _NotDirect
             for value in values:
-                if subject is None and isinstance(value, dict) and "@list" in value:
-                    # pyld writes no list for a subject it leaves out, only the nodes in it
-                    self._list_members(value)
+                if not emit and isinstance(value, dict) and "@list" in value:
+                    # pyld writes no list for a triple it leaves out, only the nodes in it
+                    self._list_members(value, graph)
                     continue
-                term = self._object(value)
-                if subject is not None and term is not None:
-                    add((subject, predicate, term, ""))
+                term = self._object(value, graph)
+                if emit and term is not None:
+                    add((subject, predicate, term, graph))
         return subject
 
     def _subject(self, node_id: Any) -> str | None:
@@ -592,38 +602,38 @@ class _DirectRdf:
         self._count += 1
         return f"_:n{self._count}"
 
-    def _object(self, value: Any) -> str | None:
+    def _object(self, value: Any, graph: str | None) -> str | None:
         if not isinstance(value, dict):
             raise _NotDirect
         if "@value" in value:
             return self._literal(value)
         if "@list" in value:
-            return self._list(value)
-        return self._node(value)
+            return self._list(value, graph)
+        return self._node(value, graph)
 
-    def _list_members(self, value: dict[str, Any]) -> None:
+    def _list_members(self, value: dict[str, Any], graph: str | None) -> None:
         if len(value) != 1:
             raise _NotDirect
         for item in value["@list"]:
             if isinstance(item, dict) and "@list" in item:
-                self._list_members(item)
+                self._list_members(item, graph)
             elif isinstance(item, dict) and "@value" not in item:
-                self._node(item)
+                self._node(item, graph)
 
-    def _list(self, value: dict[str, Any]) -> str:
-        if len(value) != 1:
+    def _list(self, value: dict[str, Any], graph: str | None) -> str:
+        if len(value) != 1 or graph is None:
             raise _NotDirect
         items = value["@list"]
         if not items:
             return _RDF_NIL
         head = node = self._new_blank()
         for index, item in enumerate(items):
-            term = self._object(item)
+            term = self._object(item, graph)
             if term is None:  # pyld fails on a relative IRI in a list; let it say so
                 raise _NotDirect
             following = self._new_blank() if index + 1 < len(items) else _RDF_NIL
-            self._quads.add((node, _RDF_FIRST, term, ""))
-            self._quads.add((node, _RDF_REST, following, ""))
+            self._quads.add((node, _RDF_FIRST, term, graph))
+            self._quads.add((node, _RDF_REST, following, graph))
             node = following
         return head
 
