@@ -157,7 +157,7 @@ def public_share(*, counted: bool) -> Callable[..., Callable[..., HttpResponse]]
 
 
 def _wants(request: HttpRequest) -> str:
-    """ "json", "jwt" or "html" from the Accept header (a browser always lists text/html)."""
+    """What the client asked for: "json", "jwt" or "html" (a browser always lists text/html)."""
     accept = request.headers.get("Accept", "").lower()
     if "text/html" in accept:
         return "html"
