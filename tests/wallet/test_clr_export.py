@@ -13,6 +13,7 @@ from accounts.services import holder_signing_key
 from tests.support.issuer import EARNER_EMAIL, NOW
 from tests.wallet.portability_support import LATER, build_record, make_earner
 from wallet.services import portability
+from wallet.services.portability import archive
 from wallet.verification import Verdict, VerifyOptions, verify_bytes
 from wallet.verification.limits import Limits
 from wallet.verification.parse import parse_input
@@ -146,7 +147,7 @@ def test_a_bundle_cannot_name_someone_elses_credential(earner, record, issuer):
 def test_a_record_too_large_for_one_bundle_still_exports_and_says_why(
     earner, record, issuer, monkeypatch
 ):
-    monkeypatch.setattr(portability, "MAX_BUNDLE_CREDENTIALS", 1)
+    monkeypatch.setattr(archive, "MAX_BUNDLE_CREDENTIALS", 1)
 
     manifest, members = _export_members(earner)
 

@@ -1,0 +1,55 @@
+"""Take it all with you: the full export (one ZIP, optionally sealed) and its restore.
+
+The export holds every original exactly as received (byte-identical, SHA-256 listed in the
+manifest), the record around it (derived fields, tags, collections, verification history,
+earlier versions, sanitised images, share settings without tokens), the learner-assembled
+CLR bundle and a README for a human. Restore checks everything first (the seal, every
+checksum, the manifest's shape) and then writes in one transaction, matching credentials by
+their identity, so a second restore of the same file changes nothing.
+"""
+
+from wallet.services.portability.archive import (
+    MAX_BUNDLE_CREDENTIALS,
+    ExportFile,
+    clr_bundle_filename,
+    clr_bundle_for,
+    clr_bundle_png,
+    export_archive,
+)
+from wallet.services.portability.jobs import (
+    EXPORT_JOB_RETENTION,
+    EXPORT_LINK_LIFETIME,
+    export_job_create,
+    export_job_run,
+    export_job_token,
+    export_jobs_purge,
+    export_token_hash,
+)
+from wallet.services.portability.restore import (
+    RestoreOutcome,
+    RestoreRefused,
+    export_restore,
+    read_export,
+    restore_size_cap,
+)
+
+__all__ = [
+    "EXPORT_JOB_RETENTION",
+    "EXPORT_LINK_LIFETIME",
+    "MAX_BUNDLE_CREDENTIALS",
+    "ExportFile",
+    "RestoreOutcome",
+    "RestoreRefused",
+    "clr_bundle_filename",
+    "clr_bundle_for",
+    "clr_bundle_png",
+    "export_archive",
+    "export_job_create",
+    "export_job_run",
+    "export_job_token",
+    "export_jobs_purge",
+    "export_restore",
+    "export_token_hash",
+    "read_export",
+    "restore_size_cap",
+]

@@ -1,0 +1,466 @@
+"""Building the export: every original byte for byte, the manifest, the CLR bundle, a README."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import tempfile
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import F
+
+from accounts import crypto
+from accounts.models import HolderKey
+from sharing.presentations import ClrBundle, clr_bundle_build, clr_bundle_png
+from wallet.models import Collection, Credential, Tag
+from wallet.services import export_crypto
+from wallet.services.export_crypto import SealingKey
+from wallet.verification.errors import VerificationInputError
+
+logger = logging.getLogger(__name__)
+
+FORMAT = "satchel-export"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+README = "README.txt"
+HOLDER_KEYS = "keys/holder-key.json"
+CLR_JSON = "clr/bundle.json"
+CLR_PNG = "clr/bundle.png"
+EXTENSIONS = {"json": "json", "jwt": "jwt", "png": "png", "svg": "svg"}
+# Copied to and from the manifest as they are: every one can be rebuilt from the original.
+RECORD_FIELDS = (
+    "format",
+    "container",
+    "credential_id",
+    "issuer_id",
+    "title",
+    "description",
+    "issuer_name",
+    "issuer_url",
+    "issuer_image_url",
+    "achievement_type",
+    "criteria_narrative",
+    "criteria_url",
+    "evidence",
+    "results",
+    "alignments",
+    "recipient_match",
+    "recipient_hint",
+    "verdict",
+)
+RECORD_DATES = (
+    "issued_at",
+    "awarded_at",
+    "valid_until",
+    "checked_at",
+    "verified_at",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+)
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    data: bytes
+    filename: str
+    encrypted: bool
+    credentials: int
+    clr_included: int
+    clr_excluded: tuple[dict[str, str], ...]
+    clr_note: str = ""
+
+
+# --- export --------------------------------------------------------------------------------
+
+
+def export_archive(
+    *,
+    owner: Any,
+    now: datetime,
+    credential_ids: list[int] | None = None,
+    sealing_key: SealingKey | None = None,
+    include_holder_key: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> ExportFile:
+    """Build the export of `owner`'s record (or of the chosen credentials) as one file.
+
+    The holder's private keys go in only when asked and only into a sealed export.
+    """
+    if include_holder_key and sealing_key is None:
+        raise ValueError("The holder key is only exported inside an encrypted export.")
+    credentials = _exported_credentials(owner, credential_ids)
+    names = _file_names(credentials)
+    bundle = _clr_bundle(owner, credentials, now)
+    with tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024) as spool:
+        with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            entries = _write_credentials(archive, credentials, names, progress)
+            clr = _write_bundle(archive, bundle, names)
+            if include_holder_key:
+                archive.writestr(HOLDER_KEYS, json.dumps(_holder_keys(owner), indent=2))
+            manifest = _manifest(
+                owner, now, entries, names, clr, credential_ids, sealing_key, include_holder_key
+            )
+            archive.writestr(MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False))
+            archive.writestr(README, _readme(manifest))
+        spool.seek(0)
+        data = spool.read()
+    stamp = now.strftime("%Y-%m-%d")
+    if sealing_key is not None:
+        data = export_crypto.seal(data, sealing_key)
+    filename = f"satchel-export-{stamp}.zip" + (".enc" if sealing_key is not None else "")
+    return ExportFile(
+        data=data,
+        filename=filename,
+        encrypted=sealing_key is not None,
+        credentials=len(entries),
+        clr_included=len(clr.get("included", [])),
+        clr_excluded=tuple(clr.get("excluded", [])),
+        clr_note=str(clr.get("note", "")),
+    )
+
+
+def _exported_credentials(owner: Any, credential_ids: list[int] | None) -> list[Credential]:
+    """Parents before what they contain, trashed ones too (they are part of the record)."""
+    queryset = Credential.objects.filter(owner=owner)
+    if credential_ids is not None:
+        chosen = queryset.filter(pk__in=credential_ids, parent__isnull=True).values("pk")
+        queryset = queryset.filter(pk__in=chosen) | queryset.filter(parent__in=chosen)
+    return list(
+        queryset.select_related("image")
+        .prefetch_related("tags", "collections", "runs", "versions")
+        .order_by(F("parent_id").asc(nulls_first=True), "pk")
+    )
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:40].rstrip("-") or "credential"
+
+
+def _file_names(credentials: list[Credential]) -> dict[int, str]:
+    names = {}
+    for number, credential in enumerate(credentials, start=1):
+        extension = EXTENSIONS.get(credential.container, "bin")
+        names[credential.pk] = f"credentials/{number:04d}-{_slug(credential.title)}.{extension}"
+    return names
+
+
+def _write_credentials(
+    archive: zipfile.ZipFile,
+    credentials: list[Credential],
+    names: dict[int, str],
+    progress: Callable[[int, int], None] | None,
+) -> list[dict[str, Any]]:
+    entries = []
+    for done, credential in enumerate(credentials, start=1):
+        original = bytes(credential.original)
+        name = names[credential.pk]
+        # Stored, not deflated: the member is the original, and a PNG gains nothing anyway.
+        archive.writestr(name, original, compress_type=zipfile.ZIP_STORED)
+        entry = _credential_entry(credential, name, original, names)
+        entry["versions"] = _write_versions(archive, credential, name)
+        entry["image"] = _write_image(archive, credential, name)
+        entries.append(entry)
+        if progress is not None:
+            progress(done, len(credentials))
+    return entries
+
+
+def _credential_entry(
+    credential: Credential, name: str, original: bytes, names: dict[int, str]
+) -> dict[str, Any]:
+    record = {key: getattr(credential, key) for key in RECORD_FIELDS}
+    record |= {key: _iso(getattr(credential, key)) for key in RECORD_DATES}
+    return {
+        "file": name,
+        "sha256": hashlib.sha256(original).hexdigest(),
+        "size": len(original),
+        "media_type": credential.media_type,
+        "source": credential.source,
+        "filename": credential.filename,
+        "source_url": credential.source_url,
+        "parent": names.get(credential.parent_id) if credential.parent_id else None,
+        "record": record,
+        "tags": sorted(tag.name for tag in credential.tags.all()),
+        "collections": sorted(c.name for c in credential.collections.all()),
+        "history": [
+            {
+                "checked_at": _iso(run.checked_at),
+                "verdict": run.verdict,
+                "trigger": run.trigger,
+                "report": run.report,
+            }
+            for run in sorted(credential.runs.all(), key=lambda r: (r.checked_at, r.pk))
+        ],
+    }
+
+
+def _write_versions(
+    archive: zipfile.ZipFile, credential: Credential, name: str
+) -> list[dict[str, Any]]:
+    versions = []
+    stem = name.rsplit(".", 1)[0].replace("credentials/", "versions/", 1)
+    for number, version in enumerate(sorted(credential.versions.all(), key=lambda v: v.pk), 1):
+        original = bytes(version.original)
+        file = f"{stem}-v{number}.{EXTENSIONS.get(version.container, 'bin')}"
+        archive.writestr(file, original, compress_type=zipfile.ZIP_STORED)
+        versions.append(
+            {
+                "file": file,
+                "sha256": hashlib.sha256(original).hexdigest(),
+                "media_type": version.media_type,
+                "container": version.container,
+                "source": version.source,
+                "issued_at": _iso(version.issued_at),
+                "received_at": _iso(version.received_at),
+                "reason": version.reason,
+            }
+        )
+    return versions
+
+
+def _write_image(
+    archive: zipfile.ZipFile, credential: Credential, name: str
+) -> dict[str, Any] | None:
+    image = getattr(credential, "image", None) if credential.has_image else None
+    if image is None:
+        return None
+    content = bytes(image.content)
+    extension = "svg" if image.media_type == "image/svg+xml" else "png"
+    file = name.rsplit(".", 1)[0].replace("credentials/", "images/", 1) + f".{extension}"
+    archive.writestr(file, content, compress_type=zipfile.ZIP_STORED)
+    return {
+        "file": file,
+        "sha256": hashlib.sha256(content).hexdigest(),
+        "media_type": image.media_type,
+        "width": image.width,
+        "height": image.height,
+        "origin": image.origin,
+    }
+
+
+def _clr_bundle(owner: Any, credentials: list[Credential], now: datetime) -> ClrBundle | str:
+    """The bundle of every live credential, or why there is none."""
+    chosen = [c for c in credentials if c.parent_id is None and c.deleted_at is None]
+    if not chosen:
+        return "There is no credential to bundle."
+    if _too_many_for_a_bundle(chosen):
+        return _TOO_LARGE
+    try:
+        return clr_bundle_build(owner=owner, credentials=chosen, now=now)
+    except VerificationInputError as exc:
+        # A very large record exceeds what one signed (and verifiable) document may hold.
+        logger.info("no CLR bundle in the export of user %s: %s", owner.pk, exc)
+        return _TOO_LARGE
+
+
+# One signed document must stay within the verifier's limits (and be quick to sign and check):
+# past this many Open Badges 3.0 credentials, the canonical form would exceed them.
+MAX_BUNDLE_CREDENTIALS = 200
+_TOO_LARGE = (
+    f"Your record holds more than {MAX_BUNDLE_CREDENTIALS} credentials that could go in a "
+    "CLR bundle, too many for one signed document. Assemble bundles of chosen credentials "
+    "on the export page instead."
+)
+
+
+def _too_many_for_a_bundle(credentials: list[Credential]) -> bool:
+    return sum(c.format == "ob3" for c in credentials) > MAX_BUNDLE_CREDENTIALS
+
+
+def _write_bundle(
+    archive: zipfile.ZipFile, bundle: ClrBundle | str, names: dict[int, str]
+) -> dict[str, Any]:
+    """The CLR bundle's files, and which credentials it holds or had to leave out."""
+    if isinstance(bundle, str):
+        return {"included": [], "excluded": [], "note": bundle}
+    clr: dict[str, Any] = {
+        "included": [names[c.pk] for c in bundle.included],
+        "excluded": [
+            {"file": names[c.pk], "title": c.title, "reason": reason}
+            for c, reason in bundle.excluded
+        ],
+    }
+    if bundle.included:
+        archive.writestr(CLR_JSON, json.dumps(bundle.document, indent=2, ensure_ascii=False))
+        archive.writestr(CLR_PNG, clr_bundle_png(bundle), compress_type=zipfile.ZIP_STORED)
+        clr |= {"json": CLR_JSON, "png": CLR_PNG}
+    return clr
+
+
+def _holder_keys(owner: Any) -> dict[str, Any]:
+    keys = []
+    for key in HolderKey.objects.filter(user=owner).order_by("created_at", "pk"):
+        raw = crypto.decrypt(key.private_key_encrypted)
+        keys.append(
+            {
+                "did": key.did,
+                "public_key_multibase": key.public_key_multibase,
+                "private_key_hex": raw.hex(),
+                "created_at": _iso(key.created_at),
+                "retired_at": _iso(key.retired_at),
+            }
+        )
+    return {
+        "warning": "These are private keys. Anyone holding them can sign as you.",
+        "type": "Ed25519",
+        "keys": keys,
+    }
+
+
+def _manifest(
+    owner: Any,
+    now: datetime,
+    entries: list[dict[str, Any]],
+    names: dict[int, str],
+    clr: dict[str, Any],
+    credential_ids: list[int] | None,
+    sealing_key: SealingKey | None,
+    include_holder_key: bool,
+) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "exported_at": _iso(now),
+        "instance": settings.SATCHEL_PUBLIC_ORIGIN,
+        "partial": credential_ids is not None,
+        "encrypted": sealing_key is not None,
+        "holder_key_included": include_holder_key,
+        "earner": _earner(owner),
+        "tags": [
+            {"name": t.name, "created_at": _iso(t.created_at)}
+            for t in Tag.objects.filter(owner=owner).order_by("name")
+        ],
+        "collections": [
+            {"name": c.name, "description": c.description, "created_at": _iso(c.created_at)}
+            for c in Collection.objects.filter(owner=owner).order_by("name")
+        ],
+        "credentials": entries,
+        "clr_bundle": clr,
+        "shares": _shares(owner, names, now),
+    }
+
+
+def _earner(owner: Any) -> dict[str, Any]:
+    from allauth.account.models import EmailAddress
+
+    from accounts.selectors import holder_dids
+
+    emails = EmailAddress.objects.filter(user=owner).order_by("-primary", "email")
+    return {
+        "display_name": getattr(owner, "display_name", ""),
+        "emails": [
+            {"email": e.email, "verified": e.verified, "primary": e.primary} for e in emails
+        ],
+        "holder_dids": holder_dids(user=owner),
+    }
+
+
+def _shares(owner: Any, names: dict[int, str], now: datetime) -> list[dict[str, Any]]:
+    """Each link's settings and what it shows, never its token (the link is not portable)."""
+    from sharing.selectors import share_credentials, share_list
+
+    shares = []
+    for share in share_list(owner=owner):
+        shown = share_credentials(share=share)
+        shares.append(
+            {
+                "audience": share.audience,
+                "display_name": share.display_name,
+                "created_at": _iso(share.created_at),
+                "expires_at": _iso(share.expires_at),
+                "revoked_at": _iso(share.revoked_at),
+                "state": str(share.state(now)),
+                "max_views": share.max_views,
+                "view_count": share.view_count,
+                "collection": share.collection.name if share.collection else None,
+                "follow_collection": share.follow_collection,
+                "credentials": [names.get(c.pk, c.title) for c in shown],
+            }
+        )
+    return shares
+
+
+def _readme(manifest: dict[str, Any]) -> str:
+    count = len(manifest["credentials"])
+    clr = manifest["clr_bundle"]
+    lines = [
+        "Your Satchel export",
+        "===================",
+        "",
+        f"Exported {manifest['exported_at']} from {manifest['instance']}.",
+        f"It holds {count} credential{'s' if count != 1 else ''}"
+        + (" (the ones you chose)." if manifest["partial"] else " (your whole record)."),
+        "",
+        "credentials/   every credential exactly as you received it, byte for byte. These are",
+        "               the files an employer or another wallet can verify.",
+        "versions/      earlier or later copies of a credential your record kept.",
+        "images/        the badge images Satchel showed.",
+        "clr/           a CLR 2.0 bundle you assembled: bundle.json and the same baked into",
+        "               bundle.png. Its signature says only that you put it together; each",
+        "               credential inside keeps its issuer's own signature.",
+        "manifest.json  everything else: tags, collections, verification history, the SHA-256",
+        "               of every file, and your share links' settings (without their links).",
+    ]
+    if clr.get("note"):
+        lines += ["", f"No CLR bundle: {clr['note']}"]
+    if clr.get("excluded"):
+        lines += ["", "Left out of the CLR bundle (they travel in credentials/ instead):"]
+        lines += [
+            f"  - {item['title'] or item['file']}: {item['reason']}" for item in clr["excluded"]
+        ]
+    if manifest["holder_key_included"]:
+        lines += ["", "keys/          YOUR PRIVATE HOLDER KEYS. Keep this file secret."]
+    lines += [
+        "",
+        "To bring everything back, sign in to a Satchel wallet and use Restore from export.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+# --- the CLR bundle on its own ---------------------------------------------------------------
+
+
+def clr_bundle_for(
+    *, owner: Any, credential_ids: list[int] | None, now: datetime, name: str | None = None
+) -> ClrBundle:
+    """The learner-assembled CLR of the chosen live credentials (all when None).
+
+    Raises ValidationError when a chosen credential is not the owner's, or there is none.
+    """
+    live = Credential.objects.filter(owner=owner, parent__isnull=True, deleted_at__isnull=True)
+    if credential_ids is not None:
+        live = live.filter(pk__in=credential_ids)
+    chosen = list(live.order_by(F("issued_at").desc(nulls_last=True), "-pk"))
+    if credential_ids is not None and len(chosen) != len(set(credential_ids)):
+        raise ValidationError("Some of the chosen credentials are not in your record.")
+    if not chosen:
+        raise ValidationError("Your record holds no credential to put in a bundle.")
+    if _too_many_for_a_bundle(chosen):
+        raise ValidationError(
+            f"A CLR bundle holds at most {MAX_BUNDLE_CREDENTIALS} credentials: choose fewer."
+        )
+    try:
+        return clr_bundle_build(owner=owner, credentials=chosen, now=now, name=name or None)
+    except VerificationInputError as exc:
+        raise ValidationError(
+            "These credentials are too many for one CLR bundle: choose fewer."
+        ) from exc
+
+
+def clr_bundle_filename(now: datetime, extension: str) -> str:
+    return f"clr-bundle-{now:%Y-%m-%d}.{extension}"

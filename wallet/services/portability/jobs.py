@@ -1,0 +1,178 @@
+"""Export jobs: requested on a page or the API, built by a task, downloaded through an
+expiring link that only the owner can open."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import crypto
+from wallet.models import Credential, ExportJob
+from wallet.services import export_crypto
+from wallet.services.audit import audit_record
+from wallet.services.export_crypto import SealingKey
+from wallet.services.portability.archive import ExportFile, export_archive
+
+logger = logging.getLogger(__name__)
+
+# --- export jobs: built by a task, downloaded through an expiring link ---------------------
+
+EXPORT_LINK_LIFETIME = timedelta(hours=24)
+# Expired jobs are kept (empty) a while so their old link says "expired", not "not found".
+EXPORT_JOB_RETENTION = timedelta(days=30)
+
+
+def export_job_create(
+    *,
+    owner: Any,
+    passphrase: str = "",
+    include_holder_key: bool = False,
+    credential_ids: list[int] | None = None,
+    now: datetime | None = None,
+) -> ExportJob:
+    """Record an export request and build it in a task once committed.
+
+    Raises ValidationError for a passphrase that is too short, or a holder key asked for
+    without one. The passphrase itself is never stored: only the key derived from it.
+    """
+    from wallet import tasks
+
+    now = now or timezone.now()
+    if credential_ids is not None:
+        _check_chosen(owner, credential_ids)
+    if include_holder_key and not passphrase:
+        raise ValidationError("Your holder key is only exported inside an encrypted export.")
+    if passphrase and len(passphrase) < export_crypto.MIN_PASSPHRASE:
+        raise ValidationError(
+            f"Choose a passphrase of at least {export_crypto.MIN_PASSPHRASE} characters."
+        )
+    sealing = ""
+    if passphrase:
+        key = export_crypto.derive_key(passphrase)
+        sealing = crypto.encrypt(json.dumps(key.to_dict()).encode())
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        job = ExportJob.objects.create(
+            owner=owner,
+            credential_ids=sorted(set(credential_ids)) if credential_ids is not None else None,
+            encrypted=bool(passphrase),
+            include_holder_key=include_holder_key,
+            sealing_key_encrypted=sealing,
+            token_hash=export_token_hash(token),
+            token_encrypted=crypto.encrypt(token.encode()),
+            created_at=now,
+            expires_at=now + EXPORT_LINK_LIFETIME,
+        )
+        audit_record(
+            user=owner,
+            action="export.requested",
+            target=job,
+            detail={"encrypted": job.encrypted, "holder_key": include_holder_key},
+            now=now,
+        )
+        transaction.on_commit(lambda: tasks.export_build.delay(job.pk))
+    return job
+
+
+def _check_chosen(owner: Any, credential_ids: list[int]) -> None:
+    owned = Credential.objects.filter(owner=owner, parent__isnull=True, pk__in=credential_ids)
+    if not credential_ids or owned.count() != len(set(credential_ids)):
+        raise ValidationError("Some of the chosen credentials are not in your record.")
+
+
+def export_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+def export_job_token(job: ExportJob) -> str:
+    """The job's download token, for its owner's page (stored encrypted, found by hash)."""
+    return crypto.decrypt(job.token_encrypted).decode()
+
+
+def export_job_run(*, job_id: int, now: datetime | None = None) -> ExportJob:
+    """Build a job's export, recording progress. Idempotent once finished."""
+    job = ExportJob.objects.select_related("owner").get(pk=job_id)
+    if job.status in (ExportJob.Status.DONE, ExportJob.Status.FAILED):
+        return job
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING)
+    sealing = None
+    if job.sealing_key_encrypted:
+        sealing = SealingKey.from_dict(json.loads(crypto.decrypt(job.sealing_key_encrypted)))
+
+    def progress(done: int, total: int) -> None:
+        ExportJob.objects.filter(pk=job.pk).update(done=done, total=total)
+
+    try:
+        export = export_archive(
+            owner=job.owner,
+            now=now or timezone.now(),
+            credential_ids=job.credential_ids,
+            sealing_key=sealing,
+            include_holder_key=job.include_holder_key,
+            progress=progress,
+        )
+    except Exception:  # the earner sees a failed job, not a page stuck on "building"
+        logger.exception("export job %s failed", job.pk)
+        return _finish_job(job, None, now)
+    return _finish_job(job, export, now)
+
+
+def _finish_job(job: ExportJob, export: ExportFile | None, now: datetime | None) -> ExportJob:
+    finished = now or timezone.now()
+    job.refresh_from_db(fields=["done", "total"])
+    job.sealing_key_encrypted = ""  # the key is not kept once the file is sealed
+    job.finished_at = finished
+    job.expires_at = finished + EXPORT_LINK_LIFETIME
+    if export is None:
+        job.status = ExportJob.Status.FAILED
+        job.message = "The export could not be built. Try again, or ask for help if it persists."
+    else:
+        job.status = ExportJob.Status.DONE
+        job.data = export.data
+        job.filename = export.filename
+        job.size = len(export.data)
+        job.sha256 = hashlib.sha256(export.data).hexdigest()
+        job.total = job.done = export.credentials
+        job.message = _job_message(export)
+    with transaction.atomic():
+        job.save()
+        if export is not None:
+            audit_record(
+                user=job.owner,
+                action="record.exported",
+                target=job,
+                detail={"credentials": export.credentials, "encrypted": export.encrypted},
+                now=finished,
+            )
+    return job
+
+
+def _job_message(export: ExportFile) -> str:
+    text = f"{export.credentials} credential{'s' if export.credentials != 1 else ''} exported."
+    if export.clr_excluded:
+        text += (
+            f" {len(export.clr_excluded)} could not go into the CLR bundle "
+            "and travel in the export's credentials/ folder instead."
+        )
+    if export.clr_note:
+        text += f" {export.clr_note}"
+    return text
+
+
+def export_jobs_purge(*, now: datetime | None = None) -> int:
+    """Empty every export whose link expired; forget jobs long past it. Returns files emptied."""
+    now = now or timezone.now()
+    ExportJob.objects.filter(expires_at__lt=now - EXPORT_JOB_RETENTION).delete()
+    return (
+        ExportJob.objects.filter(expires_at__lte=now)
+        .exclude(data=b"")
+        .update(data=b"", sealing_key_encrypted="")
+    )

@@ -1,0 +1,463 @@
+"""Restore: check the whole export first (the seal, every checksum, the manifest's shape),
+then write it in one transaction, matching credentials by identity so a second restore
+changes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from accounts import crypto
+from accounts.dids import did_key_from_public_key, ed25519_public_multibase
+from accounts.models import HolderKey
+from wallet.models import (
+    Collection,
+    Credential,
+    CredentialImage,
+    CredentialVersion,
+    Tag,
+    VerificationRun,
+)
+from wallet.services import export_crypto, organise
+from wallet.services.audit import audit_record
+from wallet.services.derive import dedupe_key
+from wallet.services.export_crypto import ExportDecryptionError
+from wallet.services.portability.archive import (
+    FORMAT,
+    FORMAT_VERSION,
+    HOLDER_KEYS,
+    MANIFEST,
+    RECORD_DATES,
+    RECORD_FIELDS,
+)
+
+logger = logging.getLogger(__name__)
+
+_MAX_MEMBERS = 100_000
+_MAX_RATIO = 200
+_RATIO_FLOOR = 1024 * 1024
+
+
+class RestoreRefused(ValueError):
+    """The file is not restored, and nothing of it was written; the message says why."""
+
+
+@dataclass(frozen=True)
+class RestoreOutcome:
+    restored: int  # credentials added to the record (each with what is inside it)
+    already: int  # credentials the record held already
+    tags: int
+    collections: int
+    holder_keys: int
+    notes: tuple[str, ...] = ()
+
+    @property
+    def message(self) -> str:
+        text = (
+            f"Restored {self.restored} credential{'s' if self.restored != 1 else ''}; "
+            f"{self.already} {'was' if self.already == 1 else 'were'} already in your record."
+        )
+        if self.holder_keys:
+            text += " Your holder key is back: you hold the same DID as before."
+        return " ".join((text, *self.notes))
+
+
+# --- restore ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Archive:
+    """An export read and checked in full, before anything is written."""
+
+    manifest: dict[str, Any]
+    files: dict[str, bytes] = field(default_factory=dict)
+    holder_keys: list[dict[str, Any]] = field(default_factory=list)
+
+
+def export_restore(
+    *, owner: Any, data: bytes, passphrase: str = "", now: datetime | None = None
+) -> RestoreOutcome:
+    """Restore an export into `owner`'s record; raises RestoreRefused with a clear message.
+
+    Everything is checked before anything is written, and the writing is one transaction.
+    """
+    now = now or timezone.now()
+    archive = read_export(data, passphrase=passphrase)
+    try:
+        with transaction.atomic():
+            outcome = _restore(owner, archive, now)
+            _audit_restore(owner, archive, outcome, now)
+    except RestoreRefused:
+        raise
+    except (DatabaseError, KeyError, TypeError, ValueError) as exc:
+        logger.warning("restore refused for user %s: %r", owner.pk, exc)
+        raise RestoreRefused(
+            "The export holds something this wallet cannot store. Nothing was restored."
+        ) from exc
+    return outcome
+
+
+def _audit_restore(owner: Any, archive: _Archive, outcome: RestoreOutcome, now: datetime) -> None:
+    audit_record(
+        user=owner,
+        action="record.restored",
+        detail={
+            "exported_at": archive.manifest.get("exported_at"),
+            "instance": archive.manifest.get("instance"),
+            "restored": outcome.restored,
+            "already": outcome.already,
+            "holder_keys": outcome.holder_keys,
+        },
+        now=now,
+    )
+
+
+def restore_size_cap() -> int:
+    """The largest export file a restore reads (the bulk-import archive cap)."""
+    return int(getattr(settings, "SATCHEL_MAX_ZIP_BYTES", 20 * settings.SATCHEL_MAX_UPLOAD_BYTES))
+
+
+def read_export(data: bytes, *, passphrase: str = "") -> _Archive:
+    """Open, unseal and check an export; raises RestoreRefused."""
+    if len(data) > restore_size_cap():
+        raise RestoreRefused("The file is larger than this wallet accepts for a restore.")
+    sealed = export_crypto.is_sealed(data)
+    if sealed:
+        if not passphrase:
+            raise RestoreRefused("This export is encrypted: enter the passphrase it was made with.")
+        try:
+            data = export_crypto.unseal(data, passphrase)
+        except ExportDecryptionError as exc:
+            raise RestoreRefused(str(exc)) from exc
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zipped:
+            return _read_members(zipped, sealed)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as exc:
+        raise RestoreRefused(
+            "This file is not a Satchel export, or it is damaged: it cannot be read."
+        ) from exc
+
+
+def _read_members(zipped: zipfile.ZipFile, sealed: bool) -> _Archive:
+    infos = {info.filename: info for info in zipped.infolist() if not info.is_dir()}
+    _check_sizes(list(infos.values()))
+    if MANIFEST not in infos:
+        raise RestoreRefused(
+            "This archive is not a Satchel export (it has no manifest.json). To add badges "
+            "from a ZIP made elsewhere, use Import instead."
+        )
+    manifest = _load_manifest(zipped.read(infos[MANIFEST]))
+    archive = _Archive(manifest=manifest)
+    for name, digest in _listed_files(manifest):
+        if name not in infos:
+            raise RestoreRefused(
+                f"The export is incomplete: {name} is missing. Nothing was restored."
+            )
+        content = zipped.read(infos[name])
+        if hashlib.sha256(content).hexdigest() != digest:
+            raise RestoreRefused(
+                f"{name} is not the file that was exported (its checksum differs): the export "
+                "was changed or damaged. Nothing was restored."
+            )
+        archive.files[name] = content
+    if HOLDER_KEYS in infos:
+        if not sealed:
+            raise RestoreRefused(
+                "This unencrypted export holds private keys, which Satchel only ever puts in an "
+                "encrypted export: it was altered. Nothing was restored."
+            )
+        archive.holder_keys = _load_holder_keys(zipped.read(infos[HOLDER_KEYS]))
+    return archive
+
+
+def _check_sizes(infos: list[zipfile.ZipInfo]) -> None:
+    uncompressed_cap = getattr(
+        settings, "SATCHEL_MAX_ZIP_UNCOMPRESSED_BYTES", 40 * settings.SATCHEL_MAX_UPLOAD_BYTES
+    )
+    if len(infos) > _MAX_MEMBERS or sum(i.file_size for i in infos) > uncompressed_cap:
+        raise RestoreRefused("The archive unpacks to more than this wallet accepts.")
+    for info in infos:
+        if info.file_size > _RATIO_FLOOR and info.file_size > _MAX_RATIO * max(
+            info.compress_size, 1
+        ):
+            raise RestoreRefused("The archive looks like a ZIP bomb and was refused.")
+
+
+def _load_manifest(raw: bytes) -> dict[str, Any]:
+    try:
+        manifest = json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise RestoreRefused("The export's manifest.json is damaged: it cannot be read.") from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise RestoreRefused("This archive is not a Satchel export.")
+    version = manifest.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise RestoreRefused(
+            "This export was made by a newer Satchel than this one; update the wallet first."
+        )
+    try:
+        _check_manifest_shape(manifest)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise RestoreRefused(
+            f"The export's manifest.json is not in the expected shape ({exc!s:.80}). "
+            "Nothing was restored."
+        ) from exc
+    return manifest
+
+
+def _check_manifest_shape(manifest: dict[str, Any]) -> None:
+    files = set()
+    for entry in manifest["credentials"]:
+        files.add(str(entry["file"]))
+        if entry["parent"] is not None and entry["parent"] not in files:
+            raise ValueError(f"{entry['file']} is inside a credential listed after it")
+        for key in RECORD_DATES:
+            _date(entry["record"].get(key))
+        for key in ("tags", "collections", "history", "versions"):
+            if not isinstance(entry[key], list):
+                raise TypeError(f"{key} of {entry['file']} is not a list")
+        for run in entry["history"]:
+            _required_date(run["checked_at"])
+            str(run["verdict"])
+        for version in entry["versions"]:
+            _required_date(version["received_at"])
+    for item in (*manifest["tags"], *manifest["collections"]):
+        str(item["name"])
+
+
+def _listed_files(manifest: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    for entry in manifest["credentials"]:
+        yield str(entry["file"]), str(entry["sha256"])
+        for version in entry["versions"]:
+            yield str(version["file"]), str(version["sha256"])
+        if entry.get("image"):
+            yield str(entry["image"]["file"]), str(entry["image"]["sha256"])
+
+
+def _load_holder_keys(raw: bytes) -> list[dict[str, Any]]:
+    try:
+        keys = json.loads(raw)["keys"]
+        checked = []
+        for key in keys:
+            private = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(key["private_key_hex"]))
+            if did_key_from_public_key(private.public_key()) != key["did"]:
+                raise ValueError("a key does not match its DID")
+            checked.append(key | {"private": private})
+        return checked
+    except (KeyError, TypeError, ValueError, UnicodeDecodeError) as exc:
+        raise RestoreRefused(
+            "The holder key in this export is damaged. Nothing was restored."
+        ) from exc
+
+
+def _date(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.fromisoformat(str(value))
+
+
+def _required_date(value: Any) -> datetime:
+    parsed = _date(value)
+    if parsed is None:
+        raise ValueError("a required date is missing")
+    return parsed
+
+
+# --- restore: writing ------------------------------------------------------------------------
+
+
+@dataclass
+class _Names:
+    tags: dict[str, Tag] = field(default_factory=dict)
+    collections: dict[str, Collection] = field(default_factory=dict)
+
+
+def _restore(owner: Any, archive: _Archive, now: datetime) -> RestoreOutcome:
+    manifest = archive.manifest
+    names, tags_added, collections_added = _restore_names(owner, manifest, now)
+    created: dict[str, Credential] = {}
+    skipped: set[str] = set()
+    restored = already = 0
+    for entry in manifest["credentials"]:
+        parent_file = entry["parent"]
+        if parent_file is not None:
+            if parent_file in created:
+                created[entry["file"]] = _create(owner, entry, archive, created[parent_file])
+            continue
+        existing = _existing(owner, entry)
+        if existing is not None:
+            already += 1
+            skipped.add(entry["file"])
+            _organise(existing, entry, names)
+            continue
+        created[entry["file"]] = _create(owner, entry, archive, None)
+        restored += 1
+    for entry in manifest["credentials"]:
+        if entry["file"] in created:
+            _organise(created[entry["file"]], entry, names)
+    keys, notes = _restore_holder_keys(owner, archive.holder_keys, now)
+    return RestoreOutcome(restored, already, tags_added, collections_added, keys, notes)
+
+
+def _restore_names(owner: Any, manifest: dict[str, Any], now: datetime) -> tuple[_Names, int, int]:
+    names = _Names()
+    tags_before = Tag.objects.filter(owner=owner).count()
+    collections_added = 0
+    try:
+        for item in manifest["tags"]:
+            tag = organise.tag_create(
+                owner=owner, name=item["name"], now=_date(item.get("created_at")) or now
+            )
+            names.tags[item["name"]] = tag
+        for item in manifest["collections"]:
+            collection = Collection.objects.filter(owner=owner, name__iexact=item["name"]).first()
+            if collection is None:
+                collection = organise.collection_create(
+                    owner=owner,
+                    name=item["name"],
+                    description=str(item.get("description") or ""),
+                    now=_date(item.get("created_at")) or now,
+                )
+                collections_added += 1
+            names.collections[item["name"]] = collection
+    except ValidationError as exc:
+        raise RestoreRefused(
+            f"A tag or collection in the export is not valid: {exc.messages[0]}"
+        ) from exc
+    tags_added = Tag.objects.filter(owner=owner).count() - tags_before
+    return names, tags_added, collections_added
+
+
+def _identity(entry: dict[str, Any]) -> str:
+    record = entry["record"]
+    return dedupe_key(
+        issuer_id=str(record.get("issuer_id") or ""),
+        credential_id=str(record.get("credential_id") or ""),
+        sha256=str(entry["sha256"]),
+    )
+
+
+def _existing(owner: Any, entry: dict[str, Any]) -> Credential | None:
+    return Credential.objects.filter(owner=owner, parent=None, dedupe_key=_identity(entry)).first()
+
+
+def _create(
+    owner: Any, entry: dict[str, Any], archive: _Archive, parent: Credential | None
+) -> Credential:
+    record = entry["record"]
+    original = archive.files[entry["file"]]
+    credential = Credential(
+        owner=owner,
+        parent=parent,
+        original=original,
+        media_type=str(entry["media_type"]),
+        sha256=str(entry["sha256"]),
+        source=str(entry["source"]),
+        source_url=str(entry.get("source_url") or ""),
+        filename=str(entry.get("filename") or ""),
+        dedupe_key=_identity(entry),
+        has_image=bool(entry.get("image")),
+    )
+    for key in RECORD_FIELDS:
+        if key in record:
+            setattr(credential, key, record[key])
+    for key in RECORD_DATES:
+        setattr(credential, key, _date(record.get(key)))
+    credential.save()
+    _restore_history(credential, entry, archive)
+    return credential
+
+
+def _restore_history(credential: Credential, entry: dict[str, Any], archive: _Archive) -> None:
+    VerificationRun.objects.bulk_create(
+        VerificationRun(
+            credential=credential,
+            verdict=str(run["verdict"]),
+            report=run.get("report") or {},
+            trigger=str(run.get("trigger") or VerificationRun.Trigger.IMPORT),
+            checked_at=_required_date(run["checked_at"]),
+        )
+        for run in entry["history"]
+    )
+    CredentialVersion.objects.bulk_create(
+        CredentialVersion(
+            credential=credential,
+            original=archive.files[version["file"]],
+            media_type=str(version.get("media_type") or ""),
+            sha256=str(version["sha256"]),
+            container=str(version.get("container") or ""),
+            source=str(version.get("source") or ""),
+            issued_at=_date(version.get("issued_at")),
+            received_at=_required_date(version["received_at"]),
+            reason=str(version.get("reason") or CredentialVersion.Reason.OLDER),
+        )
+        for version in entry["versions"]
+    )
+    image = entry.get("image")
+    if image:
+        CredentialImage.objects.create(
+            credential=credential,
+            content=archive.files[image["file"]],
+            media_type=str(image["media_type"]),
+            sha256=str(image["sha256"]),
+            width=image.get("width"),
+            height=image.get("height"),
+            origin=str(image.get("origin") or ""),
+        )
+
+
+def _organise(credential: Credential, entry: dict[str, Any], names: _Names) -> None:
+    for name in entry["tags"]:
+        tag = names.tags.get(name) or organise.tag_create(owner=credential.owner, name=name)
+        organise.credential_tag(credential=credential, tag=tag)
+    for name in entry["collections"]:
+        collection = names.collections.get(name)
+        if collection is not None:
+            organise.collection_add(collection=collection, credential=credential)
+
+
+def _restore_holder_keys(
+    owner: Any, keys: list[dict[str, Any]], now: datetime
+) -> tuple[int, tuple[str, ...]]:
+    """Bring back the exported holder keys; the one current at export becomes current again.
+
+    The key this account was given at sign-up is retired, not deleted, as a rotation would.
+    """
+    restored, notes = 0, []
+    for key in keys:
+        holder = HolderKey.objects.filter(did=key["did"]).first()
+        if holder is not None:
+            if holder.user_id != owner.pk:
+                notes.append(
+                    "Your holder key was not restored: another account on this wallet holds it."
+                )
+            continue
+        current = key.get("retired_at") is None
+        if current:
+            HolderKey.objects.filter(user=owner, retired_at__isnull=True).update(retired_at=now)
+        private: Ed25519PrivateKey = key["private"]
+        raw = private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+        HolderKey.objects.create(
+            user=owner,
+            did=key["did"],
+            public_key_multibase=ed25519_public_multibase(private.public_key()),
+            private_key_encrypted=crypto.encrypt(raw),
+            created_at=_required_date(key["created_at"]),
+            retired_at=None if current else _date(key["retired_at"]),
+        )
+        restored += 1
+    return restored, tuple(dict.fromkeys(notes))
