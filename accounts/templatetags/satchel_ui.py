@@ -15,8 +15,8 @@ def nav_link(
     """A main-navigation item, marked aria-current when the page lives under its path."""
     request = context.get("request")
     path = request.path if request is not None else ""
-    prefixes = [href, *(p for p in also.split(",") if p)]
-    current = path == href if exact else any(path.startswith(p) for p in prefixes)
+    under_also = any(path.startswith(p) for p in also.split(",") if p)
+    current = (path == href if exact else path.startswith(href)) or under_also
     if current:
         return format_html('<li><a href="{}" aria-current="page">{}</a></li>', href, label)
     return format_html('<li><a href="{}">{}</a></li>', href, label)
