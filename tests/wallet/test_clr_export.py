@@ -9,10 +9,11 @@ import zipfile
 import pytest
 from django.core.exceptions import ValidationError
 
-from accounts.services import holder_signing_key
+from accounts.models import User
+from accounts.services import account_delete, holder_signing_key
 from tests.support.issuer import EARNER_EMAIL, NOW
 from tests.wallet.portability_support import LATER, build_record, make_earner
-from wallet.services import portability
+from wallet.services import export_crypto, portability
 from wallet.services.portability import archive
 from wallet.verification import Verdict, VerifyOptions, verify_bytes
 from wallet.verification.limits import Limits
@@ -157,3 +158,23 @@ def test_a_record_too_large_for_one_bundle_still_exports_and_says_why(
     assert len(manifest["credentials"]) == len(record) + 2  # the CLR's two credentials
     with pytest.raises(ValidationError, match="at most 1 credentials"):
         portability.clr_bundle_for(owner=earner, credential_ids=None, now=NOW)
+
+
+def test_after_export_delete_and_restore_the_bundle_is_signed_by_the_same_did_and_verifies(
+    earner, record, issuer
+):
+    did = holder_signing_key(user=earner).did
+    sealing = export_crypto.derive_key("correct horse battery")
+    data = portability.export_archive(
+        owner=earner, now=LATER, sealing_key=sealing, include_holder_key=True
+    ).data
+    account_delete(user=earner)
+    again = User.objects.create_user(email=EARNER_EMAIL)
+    portability.export_restore(owner=again, data=data, passphrase="correct horse battery")
+
+    bundle = portability.clr_bundle_for(owner=again, credential_ids=None, now=LATER)
+
+    assert bundle.document["issuer"]["id"] == did
+    report = verify_bytes(json.dumps(bundle.document).encode(), options=_options(issuer))
+    assert report.verdict.is_ok
+    assert [c.status for c in report.checks if c.name == "proof"] == ["pass"]

@@ -266,3 +266,41 @@ def test_a_partial_export_holds_the_chosen_credentials_and_what_is_inside_them(e
         record["clr"].sha256,
         record["jwt"].sha256,
     }
+
+
+def _edit_tags(manifest: dict) -> None:
+    manifest["credentials"][0]["tags"] = [123]
+
+
+def _edit_history(manifest: dict) -> None:
+    manifest["credentials"][0]["history"] = [{"verdict": "verified"}]
+
+
+def _edit_dates(manifest: dict) -> None:
+    manifest["credentials"][0]["record"]["created_at"] = "yesterday"
+
+
+def _edit_parent(manifest: dict) -> None:
+    manifest["credentials"][0]["parent"] = "credentials/9999-nowhere.json"
+
+
+def _edit_version(manifest: dict) -> None:
+    manifest["format_version"] = portability.restore.FORMAT_VERSION + 1
+
+
+@pytest.mark.parametrize(
+    "edit", [_edit_tags, _edit_history, _edit_dates, _edit_parent, _edit_version]
+)
+def test_a_manifest_in_an_unexpected_shape_is_refused_whole(earner, record, edit):
+    members = _members(_export(earner).data)
+    manifest = json.loads(members["manifest.json"])
+    edit(manifest)
+    members["manifest.json"] = json.dumps(manifest).encode()
+    stranger = make_earner("someone@example.org", "someone")
+
+    with pytest.raises(RestoreRefused):
+        portability.export_restore(owner=stranger, data=_rezip(members))
+
+    assert not Credential.objects.filter(owner=stranger).exists()
+    assert not Tag.objects.filter(owner=stranger).exists()
+    assert not Collection.objects.filter(owner=stranger).exists()

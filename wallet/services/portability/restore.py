@@ -103,7 +103,7 @@ def export_restore(
             _audit_restore(owner, archive, outcome, now)
     except RestoreRefused:
         raise
-    except (DatabaseError, KeyError, TypeError, ValueError) as exc:
+    except (DatabaseError, AttributeError, KeyError, TypeError, ValueError) as exc:
         logger.warning("restore refused for user %s: %r", owner.pk, exc)
         raise RestoreRefused(
             "The export holds something this wallet cannot store. Nothing was restored."
