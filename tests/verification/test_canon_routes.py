@@ -101,7 +101,9 @@ def test_the_first_degree_route_canonicalizes_half_the_rdf_canon_suite_exactly()
     assert taken >= 30
 
 
-def test_blank_nodes_with_the_same_first_degree_hash_go_the_general_way() -> None:
+def test_blank_nodes_sharing_a_first_degree_hash_are_left_to_pyoxigraph_with_the_same_result() -> (
+    None
+):
     twins = {"name": "Same", "description": "Twin"}
     document = {
         "@context": [V2, OB303],

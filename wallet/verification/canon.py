@@ -465,19 +465,23 @@ def _undefined(term: str, path: str, why: str) -> MalformedInput:
 def _canonical_form(expanded: list[Any], limits: Limits) -> str:
     """Canonical N-Quads of an expanded document.
 
-    Credentials take the direct route: RDF lines written straight from the expanded tree and
-    RDFC-1.0 finished in its first-degree step (every blank node's hash unique, as in any tree
-    of anonymous objects that differ). Anything else the direct route does not cover goes the
-    general way (pyld's node map, pyoxigraph), which also produces every error message, so
-    both routes give the same text or the same error.
+    Credentials take the direct route: RDF written straight from the expanded tree, and
+    RDFC-1.0 finished in its first-degree step when every blank node's hash is unique (any
+    tree of anonymous objects that differ); otherwise pyoxigraph canonicalizes those quads.
+    Input the direct route does not cover goes the general way (pyld's node map, then
+    pyoxigraph), which also produces every error message, so both give the same text or the
+    same error.
     """
     try:
-        lines = _DirectRdf().dataset(expanded)
-        simple = _rdfc_unique_hashes(lines, limits, "SHA256")
-    except (_NotDirect, UnicodeEncodeError):
-        simple = None
-    if simple is not None:
-        return simple
+        quads = _DirectRdf().dataset(expanded)
+        simple = _rdfc_unique_hashes(quads, limits, "SHA256")
+        if simple is not None:
+            return simple
+        parsed = list(ox.parse("".join(_line(q, str) for q in quads), format=ox.RdfFormat.N_QUADS))
+    except (_NotDirect, UnicodeEncodeError, SyntaxError):
+        parsed = None
+    if parsed is not None:
+        return _canonicalize(parsed, limits, "SHA256")
     return _canonicalize(_expanded_to_quads(expanded), limits, "SHA256")
 
 
