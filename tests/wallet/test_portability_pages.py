@@ -15,6 +15,8 @@ from django.urls import reverse
 
 from accounts.models import User
 from accounts.services import account_delete
+from sharing.models import ShareLink
+from sharing.services import share_create
 from tests.support.issuer import EARNER_EMAIL, NOW
 from tests.wallet.portability_support import build_record, make_earner, snapshot
 from wallet.models import AuditEvent, Credential, ExportJob
@@ -264,10 +266,12 @@ def test_the_delete_page_offers_the_export_first(owner_client):
     assert "Download your export first" in response.content.decode()
 
 
-def test_deleting_the_account_removes_its_exports_too(earner, record):
+def test_deleting_the_account_removes_its_exports_and_shares_too(earner, record):
     portability.export_job_run(job_id=portability.export_job_create(owner=earner).pk)
+    share_create(owner=earner, audience="Acme", credential_ids=[record["ob3"].pk], now=NOW)
 
     account_delete(user=earner)
 
     assert not ExportJob.objects.exists()
+    assert not ShareLink.objects.exists()
     assert not Credential.objects.exists()

@@ -11,6 +11,7 @@ import pytest
 
 from accounts.models import HolderKey, User
 from accounts.services import account_delete, holder_signing_key
+from sharing.services import share_create
 from tests.support.issuer import EARNER_EMAIL, NOW
 from tests.wallet.portability_support import LATER, build_record, make_earner, snapshot
 from wallet.models import AuditEvent, Collection, Credential, Tag, VerificationRun
@@ -304,3 +305,23 @@ def test_a_manifest_in_an_unexpected_shape_is_refused_whole(earner, record, edit
     assert not Credential.objects.filter(owner=stranger).exists()
     assert not Tag.objects.filter(owner=stranger).exists()
     assert not Collection.objects.filter(owner=stranger).exists()
+
+
+def test_share_settings_are_exported_without_their_links(earner, record):
+    share, token = share_create(
+        owner=earner, audience="Acme, data analyst", credential_ids=[record["ob3"].pk], now=NOW
+    )
+
+    data = _export(earner).data
+
+    members = _members(data)
+    manifest = json.loads(members["manifest.json"])
+    [exported] = manifest["shares"]
+    assert exported["audience"] == "Acme, data analyst"
+    assert exported["state"] == "active"
+    assert exported["credentials"] == [
+        e["file"] for e in manifest["credentials"] if e["sha256"] == record["ob3"].sha256
+    ]
+    assert token.encode() not in data
+    assert all(token.encode() not in content for content in members.values())
+    assert share.token_hash.encode() not in members["manifest.json"]
