@@ -7,6 +7,11 @@ baked PNG, and a cached re-verification (canonical N-Quads cached by content has
 @digitalbazaar/vc with an offline document loader serving our vendored contexts (bench/).
 The credentials come from the test issuer (fixed-seed keys, did:key, no status list: both
 sides verify the same thing, the signature and its key).
+
+What carries over between iterations of the uncached rows is only what a long-running
+process keeps for any credential: processed contexts, expanded vocabulary terms, decoded
+did:key keys (as jsonld.js keeps its context cache on the Node side). Nothing derived from
+the credential itself does: each call gets a fresh per-verification canon cache.
 """
 
 from __future__ import annotations
@@ -140,7 +145,7 @@ class Command(BaseCommand):
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
             json.dump(payload, handle)
         try:
-            done = subprocess.run(  # noqa: S603 - fixed program and arguments  # noqa: S603 - fixed program and arguments
+            done = subprocess.run(  # noqa: S603 - fixed program and arguments
                 [node, str(BENCH_DIR / "verify.mjs"), handle.name],
                 capture_output=True,
                 text=True,
