@@ -138,6 +138,9 @@ def test_it_imports_a_clr_with_each_embedded_credential_as_a_child(owner, issuer
     assert parent.format == "clr2"
     assert parent.title == "Test Transcript"
     assert parent.achievement_type == "CLR"
+    # The transcript keeps its own (empty) description rather than its first course's.
+    assert parent.description == ""
+    assert parent.alignments == []
     children = list(parent.children.order_by("pk"))
     assert len(children) == 2
     assert json.loads(bytes(children[0].original)) == inner[0]

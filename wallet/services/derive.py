@@ -117,12 +117,14 @@ def _vc(derived: DerivedFields, credential: dict[str, Any]) -> None:
     issuer = credential.get("issuer")
     _profile(derived, issuer)
     subject = _first_dict(credential.get("credentialSubject"))
-    achievement = _first_dict(subject.get("achievement")) if subject else {}
+    # A CLR's subject lists many achievements; the transcript speaks for itself, not its first.
+    is_clr = derived.format == "clr2"
+    achievement = _first_dict(subject.get("achievement")) if subject and not is_clr else {}
     derived.title = _text(credential.get("name") or achievement.get("name"))
     derived.description = _text(
         achievement.get("description") or credential.get("description"), 20000
     )
-    if derived.format == "clr2":
+    if is_clr:
         derived.achievement_type = "CLR"
     else:
         derived.achievement_type = _text(achievement.get("achievementType"), 100)
