@@ -111,10 +111,12 @@ class CanonCache(MutableMapping[str, str]):
 
 
 def content_key(document: dict[str, Any], cache: MutableMapping[str, str] | None = None) -> str:
-    """SHA-256 of the document's sorted-key JSON: what the cache keys derive from.
+    """A key that determines the document's content, which the cache keys derive from.
 
-    JSON-LD expansion visits keys in sorted order, so the canonical form and the term check's
-    verdict are functions of this text; a reordered document hits the same entries.
+    The SHA-256 of its sorted-key JSON: JSON-LD expansion visits keys in sorted order, so the
+    canonical form and the term check's verdict are functions of this text, and a reordered
+    document hits the same entries. Within a verification, a document parsed from bytes is
+    keyed by the bytes instead (CanonCache.remember).
     """
     if isinstance(cache, CanonCache):
         return cache.content_key(document)

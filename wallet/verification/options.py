@@ -20,7 +20,8 @@ class VerifyOptions:
     # For presentations: what the verifier expects the holder's proof to be bound to.
     challenge: str | None = None
     domain: str | None = None
-    # Canonical N-Quads cached by the SHA-256 of the document's JSON (see canon.py).
+    # Canonical N-Quads and term-check verdicts by content hash, shared across verifications
+    # (see canon.CanonCache).
     canon_cache: MutableMapping[str, str] | None = None
 
     def __post_init__(self) -> None:
