@@ -24,12 +24,8 @@ REDIS_URL = settings.REDIS_URL or os.environ.get(
 
 
 def test_a_task_runs_in_process_when_eager() -> None:
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    try:
-        assert ping.delay("hello").get(timeout=5) == "hello"
-    finally:
-        app.conf.task_always_eager = previous
+    assert app.conf.task_always_eager
+    assert ping.delay("hello").get(timeout=5) == "hello"
 
 
 @pytest.fixture
