@@ -275,3 +275,20 @@ def test_deleting_the_account_removes_its_exports_and_shares_too(earner, record)
     assert not ExportJob.objects.exists()
     assert not ShareLink.objects.exists()
     assert not Credential.objects.exists()
+
+
+def test_an_export_that_cannot_be_built_fails_visibly_and_keeps_no_key(
+    owner_client, earner, record, monkeypatch
+):
+    job = portability.export_job_create(owner=earner, passphrase=PASSPHRASE)
+
+    def broken(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("wallet.services.portability.jobs.export_archive", broken)
+    job = portability.export_job_run(job_id=job.pk)
+
+    assert job.status == ExportJob.Status.FAILED
+    assert job.sealing_key_encrypted == ""
+    page = owner_client.get(_url("export_job", job_id=job.pk)).content.decode()
+    assert "could not be built" in page

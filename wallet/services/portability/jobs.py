@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from accounts import crypto
@@ -119,6 +119,8 @@ def export_job_run(*, job_id: int, now: datetime | None = None) -> ExportJob:
             include_holder_key=job.include_holder_key,
             progress=progress,
         )
+    except OperationalError:
+        raise  # the database is away: the task retries the job from the start
     except Exception:  # the earner sees a failed job, not a page stuck on "building"
         logger.exception("export job %s failed", job.pk)
         return _finish_job(job, None, now)
