@@ -71,10 +71,12 @@ class _BoundedCache(MutableMapping[str, str]):
             del self._data[key]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(list(self._data))
+        with self._lock:
+            return iter(list(self._data))
 
     def __len__(self) -> int:
-        return len(self._data)
+        with self._lock:
+            return len(self._data)
 
 
 _CANON_CACHE = _BoundedCache(64)
@@ -91,10 +93,6 @@ class Entry:
     document: dict[str, Any] | None = None  # a JSON credential as issued
     token: str | None = None  # a JWT credential as issued
     reason: str = ""
-
-    @property
-    def is_legacy(self) -> bool:
-        return self.credential.format.startswith("ob2")
 
     def vp_entry(self) -> dict[str, Any] | None:
         if self.document is not None:
