@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import F
+from django.db.models import F, QuerySet
 
 from accounts import crypto
 from accounts.models import HolderKey
@@ -97,12 +97,14 @@ def export_archive(
     """
     if include_holder_key and sealing_key is None:
         raise ValueError("The holder key is only exported inside an encrypted export.")
-    credentials = _exported_credentials(owner, credential_ids)
+    queryset = _exported_credentials(owner, credential_ids)
+    # Names and the bundle's choice need no bytes: originals are read a chunk at a time.
+    credentials = list(queryset.defer("original"))
     names = _file_names(credentials)
     bundle = _clr_bundle(owner, credentials, now)
     with tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024) as spool:
         with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            entries = _write_credentials(archive, credentials, names, progress)
+            entries = _write_credentials(archive, queryset, len(credentials), names, progress)
             clr = _write_bundle(archive, bundle, names)
             if include_holder_key:
                 archive.writestr(HOLDER_KEYS, json.dumps(_holder_keys(owner), indent=2))
@@ -128,17 +130,16 @@ def export_archive(
     )
 
 
-def _exported_credentials(owner: Any, credential_ids: list[int] | None) -> list[Credential]:
+def _exported_credentials(owner: Any, credential_ids: list[int] | None) -> QuerySet[Credential]:
     """Parents before what they contain, trashed ones too (they are part of the record)."""
     queryset = Credential.objects.filter(owner=owner)
     if credential_ids is not None:
         chosen = queryset.filter(pk__in=credential_ids, parent__isnull=True).values("pk")
         queryset = queryset.filter(pk__in=chosen) | queryset.filter(parent__in=chosen)
-    return list(
-        queryset.select_related("image")
-        .prefetch_related("tags", "collections", "runs", "versions")
-        .order_by(F("parent_id").asc(nulls_first=True), "pk")
-    )
+    return queryset.order_by(F("parent_id").asc(nulls_first=True), "pk")
+
+
+_CHUNK = 100
 
 
 def _slug(text: str) -> str:
@@ -156,12 +157,20 @@ def _file_names(credentials: list[Credential]) -> dict[int, str]:
 
 def _write_credentials(
     archive: zipfile.ZipFile,
-    credentials: list[Credential],
+    queryset: QuerySet[Credential],
+    total: int,
     names: dict[int, str],
     progress: Callable[[int, int], None] | None,
 ) -> list[dict[str, Any]]:
     entries = []
-    for done, credential in enumerate(credentials, start=1):
+    rows = (
+        queryset.select_related("image")
+        .prefetch_related("tags", "collections", "runs", "versions")
+        .iterator(chunk_size=_CHUNK)
+    )
+    for done, credential in enumerate(rows, start=1):
+        if credential.pk not in names:
+            continue  # arrived while the export was being built: the next export has it
         original = bytes(credential.original)
         name = names[credential.pk]
         # Stored, not deflated: the member is the original, and a PNG gains nothing anyway.
@@ -171,7 +180,7 @@ def _write_credentials(
         entry["image"] = _write_image(archive, credential, name)
         entries.append(entry)
         if progress is not None:
-            progress(done, len(credentials))
+            progress(done, total)
     return entries
 
 
