@@ -8,6 +8,7 @@ import json
 import zipfile
 
 import pytest
+from cryptography.fernet import Fernet
 
 from accounts.models import HolderKey, User
 from accounts.services import account_delete, holder_signing_key
@@ -325,3 +326,20 @@ def test_share_settings_are_exported_without_their_links(earner, record):
     assert token.encode() not in data
     assert all(token.encode() not in content for content in members.values())
     assert share.token_hash.encode() not in members["manifest.json"]
+
+
+def test_another_instance_with_its_own_secrets_restores_the_record_and_the_key(
+    earner, record, sealing_key, settings
+):
+    did = holder_signing_key(user=earner).did
+    before = snapshot(earner)
+    export = _export(earner, sealing_key=sealing_key, include_holder_key=True)
+    account_delete(user=earner)
+    settings.SATCHEL_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    settings.SATCHEL_PUBLIC_ORIGIN = "https://another-satchel.example"
+    again = User.objects.create_user(email=EARNER_EMAIL)
+
+    portability.export_restore(owner=again, data=export.data, passphrase=PASSPHRASE)
+
+    assert snapshot(again) == before
+    assert holder_signing_key(user=again).did == did
