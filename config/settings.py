@@ -122,6 +122,16 @@ TEMPLATES = [
 DATABASES = {"default": env.database("DATABASE_URL", f"sqlite:///{VAR_DIR / 'satchel.sqlite3'}")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default serves several gunicorn workers: WAL lets readers run beside a
+    # writer, and IMMEDIATE transactions queue writers instead of failing with "locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -301,6 +311,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# Share links: how old a verdict may be before the employer's page re-checks it, and how
+# many unknown or dead tokens one client may try before it is told to slow down.
+SATCHEL_SHARE_RECHECK_SECONDS = env.integer("SATCHEL_SHARE_RECHECK_SECONDS", 3600, minimum=60)
+SATCHEL_SHARE_MISS_LIMIT = env.integer("SATCHEL_SHARE_MISS_LIMIT", 20, minimum=1)
+SATCHEL_SHARE_MISS_WINDOW_SECONDS = env.integer("SATCHEL_SHARE_MISS_WINDOW_SECONDS", 600, minimum=1)
 
 # Verifier caps and caches.
 SATCHEL_MAX_UPLOAD_BYTES = env.integer("SATCHEL_MAX_UPLOAD_BYTES", 5 * 1024 * 1024, minimum=1024)
