@@ -36,3 +36,10 @@ def purge_expired_exports() -> int:
     from wallet.services import portability
 
     return portability.export_jobs_purge()
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), max_retries=3, retry_backoff=True)
+def recheck_restored(credential_ids: list[int]) -> int:
+    from wallet.services import portability
+
+    return portability.restored_recheck(credential_ids=credential_ids)

@@ -343,3 +343,39 @@ def test_another_instance_with_its_own_secrets_restores_the_record_and_the_key(
 
     assert snapshot(again) == before
     assert holder_signing_key(user=again).did == did
+
+
+def test_restored_credentials_are_checked_again_here_so_an_edited_verdict_does_not_stick(
+    earner, record, django_capture_on_commit_callbacks
+):
+    members = _members(_export(earner).data)
+    manifest = json.loads(members["manifest.json"])
+    revoked = next(e for e in manifest["credentials"] if e["sha256"] == record["revoked"].sha256)
+    revoked["record"]["verdict"] = "verified"  # the file is the earner's: anyone can edit it
+    members["manifest.json"] = json.dumps(manifest).encode()
+    stranger = make_earner("someone@example.org", "someone")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = portability.export_restore(owner=stranger, data=_rezip(members), now=LATER)
+
+    restored = Credential.objects.get(owner=stranger, sha256=record["revoked"].sha256)
+    assert restored.verdict == "revoked"
+    latest = restored.runs.order_by("-checked_at", "-pk").first()
+    assert latest.trigger == VerificationRun.Trigger.SCHEDULED
+    assert latest.verdict == "revoked"
+    # Every restored live credential was checked once more; the trashed one was not.
+    binned = Credential.objects.get(owner=stranger, sha256=record["binned"].sha256)
+    assert not binned.runs.filter(trigger=VerificationRun.Trigger.SCHEDULED).exists()
+    assert len(outcome.credential_ids) == outcome.restored == len(record)
+
+
+def test_a_second_restore_checks_nothing_again(earner, record, django_capture_on_commit_callbacks):
+    export = _export(earner)
+    account_delete(user=earner)
+    again = make_earner(EARNER_EMAIL)
+    portability.export_restore(owner=again, data=export.data, now=LATER)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        portability.export_restore(owner=again, data=export.data, now=LATER)
+
+    assert callbacks == []

@@ -5,7 +5,9 @@ manifest), the record around it (derived fields, tags, collections, verification
 earlier versions, sanitised images, share settings without tokens), the learner-assembled
 CLR bundle and a README for a human. Restore checks everything first (the seal, every
 checksum, the manifest's shape) and then writes in one transaction, matching credentials by
-their identity, so a second restore of the same file changes nothing.
+their identity, so a second restore of the same file changes nothing. The verdicts restored
+are history from a file the earner holds: once committed, this wallet checks every restored
+credential again itself.
 """
 
 from wallet.services.portability.archive import (
@@ -31,6 +33,7 @@ from wallet.services.portability.restore import (
     export_restore,
     read_export,
     restore_size_cap,
+    restored_recheck,
 )
 
 __all__ = [
@@ -52,4 +55,5 @@ __all__ = [
     "export_token_hash",
     "read_export",
     "restore_size_cap",
+    "restored_recheck",
 ]

@@ -32,7 +32,7 @@ from wallet.models import (
     Tag,
     VerificationRun,
 )
-from wallet.services import export_crypto, organise
+from wallet.services import export_crypto, organise, verifying
 from wallet.services.audit import audit_record
 from wallet.services.derive import dedupe_key
 from wallet.services.export_crypto import ExportDecryptionError
@@ -44,6 +44,7 @@ from wallet.services.portability.archive import (
     RECORD_DATES,
     RECORD_FIELDS,
 )
+from wallet.services.reverify import credential_reverify
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +65,8 @@ class RestoreOutcome:
     collections: int
     holder_keys: int
     notes: tuple[str, ...] = ()
+    # The credentials this restore added (not those inside them), to be checked again here.
+    credential_ids: tuple[int, ...] = ()
 
     @property
     def message(self) -> str:
@@ -101,6 +104,7 @@ def export_restore(
         with transaction.atomic():
             outcome = _restore(owner, archive, now)
             _audit_restore(owner, archive, outcome, now)
+            _recheck_on_commit(outcome.credential_ids)
     except RestoreRefused:
         raise
     except (DatabaseError, AttributeError, KeyError, TypeError, ValueError) as exc:
@@ -124,6 +128,41 @@ def _audit_restore(owner: Any, archive: _Archive, outcome: RestoreOutcome, now: 
         },
         now=now,
     )
+
+
+def _recheck_on_commit(credential_ids: tuple[int, ...]) -> None:
+    # The verdicts came from a file the earner holds, and anyone can edit a file: the record
+    # keeps them as history, and this wallet checks every restored credential again itself.
+    from wallet import tasks
+
+    if credential_ids:
+        transaction.on_commit(lambda: tasks.recheck_restored.delay(list(credential_ids)))
+
+
+def restored_recheck(*, credential_ids: list[int], now: datetime | None = None) -> int:
+    """Verify restored credentials again on this instance; return how many were checked."""
+    now = now or timezone.now()
+    live = Credential.objects.filter(pk__in=credential_ids, parent=None, deleted_at=None)
+    fetcher, cache, per_owner = verifying.make_fetcher(), {}, {}
+    count = 0
+    for credential in live.select_related("owner").order_by("pk"):
+        options = per_owner.get(credential.owner_id)
+        if options is None:
+            options = verifying.make_verify_options(
+                owner=credential.owner, now=now, fetcher=fetcher, canon_cache=cache
+            )
+            per_owner[credential.owner_id] = options
+        try:
+            credential_reverify(
+                credential=credential,
+                now=now,
+                options=options,
+                trigger=VerificationRun.Trigger.SCHEDULED,
+            )
+            count += 1
+        except Exception:  # one credential must not keep the others unchecked
+            logger.exception("re-check of restored credential %s failed", credential.pk)
+    return count
 
 
 def restore_size_cap() -> int:
@@ -290,8 +329,7 @@ def _restore(owner: Any, archive: _Archive, now: datetime) -> RestoreOutcome:
     manifest = archive.manifest
     names, tags_added, collections_added = _restore_names(owner, manifest, now)
     created: dict[str, Credential] = {}
-    skipped: set[str] = set()
-    restored = already = 0
+    already = 0
     for entry in manifest["credentials"]:
         parent_file = entry["parent"]
         if parent_file is not None:
@@ -301,16 +339,17 @@ def _restore(owner: Any, archive: _Archive, now: datetime) -> RestoreOutcome:
         existing = _existing(owner, entry)
         if existing is not None:
             already += 1
-            skipped.add(entry["file"])
             _organise(existing, entry, names)
             continue
         created[entry["file"]] = _create(owner, entry, archive, None)
-        restored += 1
     for entry in manifest["credentials"]:
         if entry["file"] in created:
             _organise(created[entry["file"]], entry, names)
     keys, notes = _restore_holder_keys(owner, archive.holder_keys, now)
-    return RestoreOutcome(restored, already, tags_added, collections_added, keys, notes)
+    added = tuple(c.pk for c in created.values() if c.parent_id is None)
+    return RestoreOutcome(
+        len(added), already, tags_added, collections_added, keys, notes, credential_ids=added
+    )
 
 
 def _restore_names(owner: Any, manifest: dict[str, Any], now: datetime) -> tuple[_Names, int, int]:
