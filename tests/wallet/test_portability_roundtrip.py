@@ -352,6 +352,9 @@ def test_restored_credentials_are_checked_again_here_so_an_edited_verdict_does_n
     manifest = json.loads(members["manifest.json"])
     revoked = next(e for e in manifest["credentials"] if e["sha256"] == record["revoked"].sha256)
     revoked["record"]["verdict"] = "verified"  # the file is the earner's: anyone can edit it
+    revoked["record"]["title"] = "Doctorate in Everything"
+    child = next(e for e in manifest["credentials"] if e["parent"] is not None)
+    child["record"]["title"] = "Honorary Degree"
     members["manifest.json"] = json.dumps(manifest).encode()
     stranger = make_earner("someone@example.org", "someone")
 
@@ -360,6 +363,8 @@ def test_restored_credentials_are_checked_again_here_so_an_edited_verdict_does_n
 
     restored = Credential.objects.get(owner=stranger, sha256=record["revoked"].sha256)
     assert restored.verdict == "revoked"
+    assert restored.title == "Test Achievement"
+    assert not Credential.objects.filter(owner=stranger, title="Honorary Degree").exists()
     latest = restored.runs.order_by("-checked_at", "-pk").first()
     assert latest.trigger == VerificationRun.Trigger.SCHEDULED
     assert latest.verdict == "revoked"

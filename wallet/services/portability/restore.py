@@ -34,7 +34,7 @@ from wallet.models import (
 )
 from wallet.services import export_crypto, organise, verifying
 from wallet.services.audit import audit_record
-from wallet.services.derive import dedupe_key
+from wallet.services.derive import credential_rederive, dedupe_key
 from wallet.services.export_crypto import ExportDecryptionError
 from wallet.services.portability.archive import (
     FORMAT,
@@ -153,6 +153,9 @@ def restored_recheck(*, credential_ids: list[int], now: datetime | None = None) 
             )
             per_owner[credential.owner_id] = options
         try:
+            # What is shown (title, issuer, dates) is derived here again from the original too.
+            for row in (credential, *credential.children.all()):
+                credential_rederive(credential=row, now=now)
             credential_reverify(
                 credential=credential,
                 now=now,
