@@ -169,6 +169,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "wallet.tasks.purge_expired_trash",
         "schedule": timedelta(hours=24),
     },
+    "wallet-purge-expired-exports": {
+        "task": "wallet.tasks.purge_expired_exports",
+        "schedule": timedelta(hours=1),
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [

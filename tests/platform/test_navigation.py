@@ -34,3 +34,9 @@ def test_the_current_section_is_marked(signed_in: Client, path: str, section: st
     current = [line for line in main_nav.splitlines() if 'aria-current="page"' in line]
     assert len(current) == 1, current
     assert f">{section}</a>" in current[0]
+
+
+def test_the_account_page_and_the_record_lead_to_export_and_restore(signed_in: Client) -> None:
+    account = signed_in.get("/account/").content.decode()
+    assert 'href="/export/"' in account and 'href="/restore/"' in account
+    assert 'href="/export/"' in signed_in.get("/").content.decode()
