@@ -120,7 +120,12 @@ def _decode(text: str) -> Any:
 
 
 def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
+    # Building the dict in C and comparing sizes is several times faster than a Python loop;
+    # the loop runs only to name the repeated key.
+    result = dict(pairs)
+    if len(result) == len(pairs):
+        return result
+    result = {}
     for key, value in pairs:
         if key in result:
             # Two parsers may keep different copies: the signed value and the shown one differ.
