@@ -220,8 +220,9 @@ def check_no_dropped_terms(
     if cache is None:
         return
     cache[f"terms-defined:{key}"] = "ok"
-    if isinstance(cache, CanonCache) and f"without-proof:{key}" not in cache:
-        without = processor.without_proof(expanded)
+    # Kept only for a document with a proof to check (a VC-JWT's claims have none).
+    if isinstance(cache, CanonCache) and "proof" in document:
+        without = None if f"without-proof:{key}" in cache else processor.without_proof(expanded)
         if without is not None:
             cache.expansions[f"without-proof:{key}"] = without
 
