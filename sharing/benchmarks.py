@@ -12,6 +12,10 @@
 Every phase is bounded (`seconds` each); the server and the temporary files are removed at
 the end. Run it alone with `python -m sharing.benchmarks [seconds]`. Needs `wrk` on PATH.
 
+`python -m sharing.benchmarks [seconds] --database-url postgres://.../benchshare` runs the
+same against another database instead of the temporary SQLite file. That database must be
+a throwaway one, empty at the start: the benchmark migrates it and seeds the demo earner.
+
 Data setup runs in a child process (`python -m sharing.benchmarks --seed`), so the database
 of the calling process is never touched.
 """
@@ -59,7 +63,7 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _environment(folder: Path, port: int) -> dict[str, str]:
+def _environment(folder: Path, port: int, database_url: str | None) -> dict[str, str]:
     from cryptography.fernet import Fernet
 
     env = dict(os.environ)
@@ -69,7 +73,7 @@ def _environment(folder: Path, port: int) -> dict[str, str]:
             "SECRET_KEY": secrets.token_urlsafe(60),
             "SATCHEL_ENCRYPTION_KEY": Fernet.generate_key().decode(),
             "SATCHEL_ENV_FILE": str(folder / "none.env"),
-            "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}{SQLITE_OPTIONS}",
+            "DATABASE_URL": database_url or f"sqlite:///{folder / 'bench.sqlite3'}{SQLITE_OPTIONS}",
             "ALLOWED_HOSTS": "127.0.0.1",
             "SECURE_SSL_REDIRECT": "false",
             "SATCHEL_PUBLIC_ORIGIN": f"http://127.0.0.1:{port}",
@@ -155,17 +159,24 @@ def _wrk(url: str, seconds: int, connections: int, script: Path | None = None) -
     return parse_wrk(done.stdout)
 
 
-def bench_share_page(*, seconds: int = 10, connections: int = 8, workers: int = 2) -> dict:
+def bench_share_page(
+    *,
+    seconds: int = 10,
+    connections: int = 8,
+    workers: int = 2,
+    database_url: str | None = None,
+) -> dict:
     """Measure the share page against a trivial view, and fresh signed presentations.
 
     Returns requests/s, p50/p99 latency and errors for each, the share/trivial ratio (target
-    >= 0.5), and presentations signed per second.
+    >= 0.5), and presentations signed per second. `database_url`: an empty, throwaway
+    database to use instead of a temporary SQLite file.
     """
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is not installed (Debian: apt-get install -y wrk)")
     folder = Path(tempfile.mkdtemp(prefix="satchel-bench-"))
     port = _free_port()
-    env = _environment(folder, port)
+    env = _environment(folder, port, database_url)
     server = None
     try:
         token = _prepare(env)
@@ -200,6 +211,7 @@ def bench_share_page(*, seconds: int = 10, connections: int = 8, workers: int = 
         else 0.0
     )
     return {
+        "database": env["DATABASE_URL"].split(":", 1)[0],
         "seconds": seconds,
         "connections": connections,
         "workers": workers,
@@ -241,5 +253,11 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["--seed"]:
         _seed()
     else:
-        duration = int(sys.argv[1]) if len(sys.argv) > 1 else 10
-        print(json.dumps(bench_share_page(seconds=duration), indent=2))
+        arguments = sys.argv[1:]
+        url = None
+        if "--database-url" in arguments:
+            at = arguments.index("--database-url")
+            url = arguments[at + 1]
+            del arguments[at : at + 2]
+        duration = int(arguments[0]) if arguments else 10
+        print(json.dumps(bench_share_page(seconds=duration, database_url=url), indent=2))

@@ -11,6 +11,10 @@ from datetime import datetime
 from django.conf import settings
 from django.db import models
 
+# Names of the annotations `sharing.selectors` adds for an unlimited link's views.
+PAGE_VIEWS = "page_views"
+LAST_PAGE_VIEW = "last_page_view"
+
 
 class ShareState(models.TextChoices):
     ACTIVE = "active", "Active"
@@ -45,8 +49,11 @@ class ShareLink(models.Model):
     )
     expires_at = models.DateTimeField(null=True, blank=True)
     max_views = models.PositiveIntegerField(null=True, blank=True)
-    view_count = models.PositiveIntegerField(default=0)
-    last_viewed_at = models.DateTimeField(null=True, blank=True)
+    # Kept only for a link with `max_views`, where one conditional UPDATE must take each view
+    # so that no two employers get the last one. Any other link is counted from its access
+    # log (`view_count`), so opening it writes nothing but its ShareView row.
+    counted_views = models.PositiveIntegerField(default=0)
+    last_counted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -63,7 +70,7 @@ class ShareLink(models.Model):
             return ShareState.REVOKED
         if self.expires_at is not None and now >= self.expires_at:
             return ShareState.EXPIRED
-        if self.max_views is not None and self.view_count >= self.max_views:
+        if self.max_views is not None and self.counted_views >= self.max_views:
             return ShareState.USED_UP
         return ShareState.ACTIVE
 
@@ -71,7 +78,25 @@ class ShareLink(models.Model):
     def views_left(self) -> int | None:
         if self.max_views is None:
             return None
-        return max(self.max_views - self.view_count, 0)
+        return max(self.max_views - self.counted_views, 0)
+
+    @property
+    def view_count(self) -> int:
+        """How many times the link was opened (downloads from the page are not openings)."""
+        if self.max_views is not None:
+            return self.counted_views
+        if PAGE_VIEWS in self.__dict__:  # annotated by the earner's selectors
+            return self.__dict__[PAGE_VIEWS] or 0
+        return self.views.filter(kind=ShareView.Kind.PAGE).count()
+
+    @property
+    def last_viewed_at(self) -> datetime | None:
+        if self.max_views is not None:
+            return self.last_counted_at
+        if LAST_PAGE_VIEW in self.__dict__:
+            return self.__dict__[LAST_PAGE_VIEW]
+        latest = self.views.filter(kind=ShareView.Kind.PAGE).order_by("-viewed_at").first()
+        return latest.viewed_at if latest else None
 
 
 class ShareItem(models.Model):
@@ -109,7 +134,11 @@ class ShareView(models.Model):
 
     class Meta:
         ordering = ["-viewed_at", "-id"]
-        indexes = [models.Index(fields=["share", "-viewed_at"], name="shareview_recent")]
+        indexes = [
+            models.Index(fields=["share", "-viewed_at"], name="shareview_recent"),
+            # Counts and the latest opening of a link without reading its downloads.
+            models.Index(fields=["share", "kind", "-viewed_at"], name="shareview_kind_recent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} at {self.viewed_at:%Y-%m-%d %H:%M}"

@@ -124,8 +124,9 @@ def _downloadable(share: ShareLink, now: datetime) -> bool:
     state = share.state(now)
     if state == ShareState.ACTIVE:
         return True
-    recent = share.last_viewed_at is not None and now - share.last_viewed_at <= DOWNLOAD_GRACE
-    return state == ShareState.USED_UP and recent
+    # Only a limited link gets used up, and it keeps the time of its last counted view.
+    last = share.last_counted_at
+    return state == ShareState.USED_UP and last is not None and now - last <= DOWNLOAD_GRACE
 
 
 def public_share(*, counted: bool) -> Callable[..., Callable[..., HttpResponse]]:
@@ -239,7 +240,7 @@ def share_page(request: HttpRequest, share: ShareLink, now: datetime) -> HttpRes
         return _gone(request)
     if wants != "html":
         return _presentation_response(share, now, share.challenge, wants)
-    versions = selectors.share_versions(share=share)
+    versions = share.shown_versions
     stale = _stale(versions, now)
     if stale:
         _refresh_verdicts(share, stale, now)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery
 from django.http import Http404
 
-from sharing.models import ShareLink, ShareView
+from sharing import hot_path
+from sharing.models import LAST_PAGE_VIEW, PAGE_VIEWS, ShareLink, ShareView
 from wallet.models import Credential
 
 # A credential is named on the public page by the start of its original's SHA-256: stable,
@@ -23,13 +24,22 @@ def _as_pk(value: Any) -> int:
         raise Http404("No such link.") from None
 
 
+def _with_view_log(shares: QuerySet[ShareLink]) -> QuerySet[ShareLink]:
+    """Openings of each link counted from its access log (see ShareLink.view_count)."""
+    openings = ShareView.objects.filter(share=OuterRef("pk"), kind=ShareView.Kind.PAGE).order_by()
+    return shares.annotate(
+        **{
+            PAGE_VIEWS: Subquery(openings.values("share").annotate(n=Count("pk")).values("n")[:1]),
+            LAST_PAGE_VIEW: Subquery(openings.order_by("-viewed_at").values("viewed_at")[:1]),
+        }
+    )
+
+
 def access_share(*, owner: Any, share_id: Any) -> ShareLink:
     """The owner's link, or Http404 (also for anyone else's: no existence leak)."""
-    share = (
-        ShareLink.objects.filter(owner=owner, pk=_as_pk(share_id))
-        .select_related("collection")
-        .first()
-    )
+    share = _with_view_log(
+        ShareLink.objects.filter(owner=owner, pk=_as_pk(share_id)).select_related("collection")
+    ).first()
     if share is None:
         raise Http404("No such link.")
     return share
@@ -37,7 +47,7 @@ def access_share(*, owner: Any, share_id: Any) -> ShareLink:
 
 def share_list(*, owner: Any) -> QuerySet[ShareLink]:
     """The owner's links, newest first (revoked and expired ones too: they are history)."""
-    return (
+    return _with_view_log(
         ShareLink.objects.filter(owner=owner)
         .select_related("collection")
         .order_by("-created_at", "-pk")
@@ -50,14 +60,16 @@ def share_views(*, share: ShareLink, limit: int = 500) -> list[ShareView]:
 
 
 def share_by_token(*, token: str) -> ShareLink | None:
-    """The link a public token opens, in any state, or None. Looked up by hash only."""
+    """The link a public token opens, in any state, or None. Looked up by hash only.
+
+    The link carries `shown_versions`, as `share_versions` would return them, read in the
+    same statement (see hot_path).
+    """
     if not token or len(token) > 100:
         return None
     digest = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
-    try:
-        return ShareLink.objects.select_related("owner").get(token_hash=digest)
-    except ShareLink.DoesNotExist:
-        return None
+    # The owner is loaded only by the paths that need them (rendering, signing).
+    return hot_path.share_by_hash(digest)
 
 
 def _shared(share: ShareLink) -> QuerySet[Credential]:
@@ -88,7 +100,7 @@ def share_versions(*, share: ShareLink) -> list[tuple[Any, ...]]:
     """(pk, verdict, checked_at, updated_at) of what the link shows now: enough to tell
     whether a rendering of it is still current, without loading the credentials."""
     # Unordered (ordering costs a join): the link's order is fixed when it is made.
-    rows = _shared(share).order_by().values_list("pk", "verdict", "checked_at", "updated_at")
+    rows = _shared(share).order_by().values_list(*hot_path.VERSION_FIELDS)
     return sorted(rows)
 
 

@@ -1,6 +1,7 @@
 """Writes for share links: create, revoke, extend, rename, and record who looked.
 
-Every change leaves an audit row in the same transaction (STYLE convention 5). A link's token
+Every change by the earner leaves an audit row in the same transaction (STYLE convention 5);
+a view by an employer is recorded by its ShareView row (see share_record_view). A link's token
 is 256 bits from `secrets`; only its SHA-256 (for lookup) and an encrypted copy (so the earner
 can copy the link again) are stored.
 """
@@ -21,6 +22,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts import crypto
+from sharing import hot_path
 from sharing.models import ShareItem, ShareLink, ShareView
 from wallet.models import Credential
 from wallet.selectors import access_collection
@@ -302,37 +304,36 @@ def share_record_view(
     now: datetime | None = None,
     kind: str = ShareView.Kind.PAGE,
 ) -> ShareView | None:
-    """Log an access; a page view also counts against `max_views`.
+    """Log an access; on a link with `max_views`, a page view also takes one of them.
 
-    Returns None when the view cannot be counted because the link ran out of views (or
-    ended) between reading it and counting: the caller then answers 410. The counting is a
-    single conditional UPDATE, so two employers cannot both take the last view.
+    The caller has just read the link as live on this request. Returns None when a limited
+    link ran out of views (or ended) between that read and the counting: the caller then
+    answers 410. The counting is a single conditional UPDATE, so two employers cannot both
+    take the last view; a link without a limit writes only the ShareView row.
+
+    The ShareView row is the audit record of a view (STYLE convention 5): it names the link,
+    and through it the earner, and the earner reads it as the link's access log. A second,
+    AuditEvent row per view would double every write on the public hot path and bury the
+    earner's own actions (created, extended, revoked) under employers' visits.
     """
     now = now or timezone.now()
     browser, system = coarse_user_agent(user_agent)
+    view = ShareView(share=share, viewed_at=now, kind=kind, browser=browser, os=system)
+    if kind != ShareView.Kind.PAGE or share.max_views is None:
+        hot_path.view_insert(view)
+        return view
     with transaction.atomic():
-        if kind == ShareView.Kind.PAGE:
-            counted = (
-                ShareLink.objects.filter(pk=share.pk, revoked_at__isnull=True)
-                .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-                .filter(Q(max_views__isnull=True) | Q(view_count__lt=F("max_views")))
-                .update(view_count=F("view_count") + 1, last_viewed_at=now)
-            )
-            if not counted:
-                return None
-            share.view_count += 1
-            share.last_viewed_at = now
-        view = ShareView.objects.create(
-            share=share, viewed_at=now, kind=kind, browser=browser, os=system
+        counted = (
+            ShareLink.objects.filter(pk=share.pk, revoked_at__isnull=True)
+            .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+            .filter(counted_views__lt=F("max_views"))
+            .update(counted_views=F("counted_views") + 1, last_counted_at=now)
         )
-        if kind == ShareView.Kind.PAGE:
-            audit_record(
-                user=share.owner,
-                action="share.viewed",
-                target=share,
-                detail={"browser": browser, "os": system},
-                now=now,
-            )
+        if not counted:
+            return None
+        hot_path.view_insert(view)
+    share.counted_views += 1
+    share.last_counted_at = now
     return view
 
 
