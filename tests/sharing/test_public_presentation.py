@@ -163,3 +163,29 @@ def test_a_presentation_signed_now_is_dated_now(client, shared):
     vp = json.loads(client.get(f"/s/{token}/presentation").content)
 
     assert vp["proof"]["created"] > NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_the_whole_jwt_presentation_verifies_with_the_projects_verifier(client, shared, issuer):
+    _, token, _ = shared
+    jwt = client.get(f"/s/{token}/presentation?format=jwt&challenge=nonce-8").content
+
+    report = _verify(issuer, jwt, "nonce-8")
+
+    assert report.format == "vp"
+    assert report.verdict == "verified", report.to_dict()
+    assert len(report.children) == 4
+    assert all(child.verdict == "verified" for child in report.children)
+    assert _verify(issuer, jwt, "someone-elses-nonce").verdict == "invalid_signature"
+
+
+def test_a_forged_whole_jwt_presentation_is_not_verified(client, shared, issuer):
+    _, token, _ = shared
+    jwt = client.get(f"/s/{token}/presentation?format=jwt&challenge=nonce-9").content.decode()
+    header, _, signature = jwt.split(".")
+    claims = _jwt_parts(jwt)[1]
+    claims["verifiableCredential"] = claims["verifiableCredential"][:1]
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+
+    report = _verify(issuer, f"{header}.{forged}.{signature}".encode(), "nonce-9")
+
+    assert report.verdict == "invalid_signature"

@@ -500,9 +500,10 @@ class TestIssuer:
         *,
         nonce: str = "challenge-1",
         aud: str = "https://verifier.example",
+        exp: int | None = None,
     ) -> str:
         """A VC 1.1 JWT presentation: the `vp` claim lists JWT credentials, signed by the holder."""
-        payload = {
+        payload: dict[str, Any] = {
             "iss": self.holder.did,
             "aud": aud,
             "nonce": nonce,
@@ -512,5 +513,7 @@ class TestIssuer:
                 "verifiableCredential": tokens,
             },
         }
+        if exp is not None:
+            payload["exp"] = exp
         header = {"alg": "EdDSA", "kid": self.holder.vm, "typ": "JWT"}
         return _sign_jws(header, payload, self.holder.private)

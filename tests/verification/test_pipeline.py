@@ -455,6 +455,15 @@ def test_a_vc_1_1_jwt_presentation_with_the_wrong_nonce_fails(issuer: TestIssuer
     assert report.verdict is Verdict.INVALID_SIGNATURE
 
 
+def test_an_expired_jwt_presentation_is_expired(issuer: TestIssuer) -> None:
+    options = issuer.options(challenge="challenge-1", domain="https://verifier.example")
+    stale = issuer.presentation_jwt([issuer.ob3_jwt()], exp=int(options.now.timestamp()) - 60)
+    fresh = issuer.presentation_jwt([issuer.ob3_jwt()], exp=int(options.now.timestamp()) + 60)
+
+    assert verify_bytes(_bytes(stale), options=options).verdict is Verdict.EXPIRED
+    assert verify_bytes(_bytes(fresh), options=options).verdict is Verdict.VERIFIED
+
+
 # --- URLs -----------------------------------------------------------------------------------
 
 

@@ -268,7 +268,7 @@ def _verify_token(token: str, options: VerifyOptions, report: Report, depth: int
         raise MalformedInput(
             "The token's payload is not a JSON object.", code="jwt.payload_invalid"
         )
-    if isinstance(payload.get("vp"), dict):
+    if isinstance(payload.get("vp"), dict) or classify(payload) == "vp":
         return _verify_jwt_presentation(token, payload, options, report, depth)
     if classify(credential_from_jwt_payload(payload)) == "ob2":
         return _verify_ob2(report, options, token=token)
@@ -608,12 +608,19 @@ def _unproven_presentation(report: Report, options: VerifyOptions) -> None:
         )
 
 
+_JWT_CLAIMS = frozenset({"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "nonce"})
+
+
 def _verify_jwt_presentation(
     token: str, payload: dict[str, Any], options: VerifyOptions, report: Report, depth: int
 ) -> Report:
-    """A VC 1.1 JWT presentation: the `vp` claim holds the presentation, signed by the holder."""
+    """A JWT presentation signed by its holder: the `vp` claim holds it (VC 1.1), or the payload
+    is the presentation itself (VC-JOSE-COSE), beside the JWT's own claims."""
     report.format = "vp"
-    presentation = dict(payload["vp"])
+    if isinstance(payload.get("vp"), dict):
+        presentation = dict(payload["vp"])
+    else:
+        presentation = {k: v for k, v in payload.items() if k not in _JWT_CLAIMS}
     issuer = payload.get("iss")
     if isinstance(issuer, str) and "holder" not in presentation:
         presentation["holder"] = issuer
@@ -633,6 +640,17 @@ def _verify_jwt_presentation(
                     f"{name} {found!r} != expected {expected!r}",
                 )
             )
+    expires = payload.get("exp")
+    if isinstance(expires, int | float) and expires <= options.now.timestamp():
+        report.add(
+            failed(
+                "proof",
+                "proof.presentation_expired",
+                "This presentation has expired; ask the holder for a fresh one.",
+                Verdict.EXPIRED,
+                f"exp {expires} is before {options.now.isoformat()}",
+            )
+        )
     report.add(*structure.check_presentation(presentation))
     _verify_children(
         as_list(presentation.get("verifiableCredential")), options, report, depth, "presentation"
