@@ -27,6 +27,23 @@ def test_it_reads_a_json_list_of_credentials_as_several_documents():
     assert [doc["name"] for doc in parsed.documents] == ["A", "B"]
 
 
+def test_it_reads_a_list_holding_jwt_strings_with_each_token_kept_as_written():
+    token = signed_token({"vc": credential("T")})
+    parsed = parse_input(to_bytes([token, credential("A")]), limits=LIMITS)
+    assert parsed.documents == (token, credential("A"))
+
+
+def test_it_refuses_a_list_holding_text_that_is_not_a_token():
+    data = to_bytes([credential("A"), "just a note"])
+    assert malformed_code(data) == "parse.json_top_level"
+
+
+def test_it_counts_tokens_against_the_nesting_limit():
+    token = signed_token({"vc": credential()})
+    data = to_bytes([token, token, credential()])
+    assert malformed_code(data, Limits(max_nested_credentials=2)) == "parse.too_large"
+
+
 def test_it_refuses_a_list_with_more_credentials_than_the_nesting_limit():
     data = to_bytes([credential()] * 3)
     assert malformed_code(data, Limits(max_nested_credentials=2)) == "parse.too_large"

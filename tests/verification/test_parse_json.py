@@ -23,6 +23,10 @@ def test_it_loads_a_list_of_objects():
     assert load_json('[{"a": 1}, {"b": 2}]', limits=LIMITS) == [{"a": 1}, {"b": 2}]
 
 
+def test_it_loads_a_list_mixing_objects_and_token_strings():
+    assert load_json('["a.b.c", {"b": 2}]', limits=LIMITS) == ["a.b.c", {"b": 2}]
+
+
 def test_it_accepts_a_leading_utf8_byte_order_mark():
     assert load_json(b'\xef\xbb\xbf{"a": 1}', limits=LIMITS) == {"a": 1}
 

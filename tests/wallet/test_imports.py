@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
@@ -187,6 +188,43 @@ def test_a_json_array_of_credentials_imports_each_one(owner, issuer):
     assert len(outcome.credentials) == 2
     assert [json.loads(bytes(c.original)) for c in outcome.credentials] == [first, second]
     assert all(c.verdict == "verified" for c in outcome.credentials)
+
+
+def test_a_json_array_of_jwt_strings_and_objects_imports_each_one(owner, issuer):
+    token, document = issuer.ob3_jwt(), issuer.ob3()
+    data = json.dumps([token, document]).encode()
+
+    outcome = _import(owner, data, filename="wallet-export.json")
+
+    assert outcome.status == "imported"
+    first, second = outcome.credentials
+    assert bytes(first.original) == token.encode()
+    assert first.media_type == "application/vc+jwt"
+    assert json.loads(bytes(second.original)) == document
+    assert [c.verdict for c in outcome.credentials] == ["verified", "verified"]
+
+
+def test_a_forged_jwt_in_an_array_is_kept_with_its_verdict_beside_the_others(owner, issuer):
+    forged, genuine = issuer.ob3_jwt("tampered"), issuer.ob3_jwt()
+
+    outcome = _import(owner, json.dumps([forged, genuine]).encode())
+
+    assert [bytes(c.original) for c in outcome.credentials] == [forged.encode(), genuine.encode()]
+    assert [c.verdict for c in outcome.credentials] == ["invalid_signature", "verified"]
+
+
+def test_an_array_of_more_tokens_than_the_nesting_limit_stores_nothing(owner, issuer):
+    data = json.dumps([issuer.ob3_jwt(), issuer.ob3_jwt(), issuer.ob3_jwt()]).encode()
+    limits = verifying.make_limits()
+    options = verifying.make_verify_options(owner=owner, now=NOW)
+    options = dataclasses.replace(
+        options, limits=dataclasses.replace(limits, max_nested_credentials=2)
+    )
+
+    outcome = _import(owner, data, options=options)
+
+    assert outcome.status == "failed"
+    assert not Credential.objects.filter(owner=owner).exists()
 
 
 def test_the_declared_media_type_is_a_hint_and_the_detected_one_is_kept(owner, issuer):

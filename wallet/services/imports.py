@@ -226,25 +226,32 @@ def _import_presentation(owner: Any, report: Report, arrival: _Arrival) -> Impor
     return _summarise(owner, outcomes, "the presentation")
 
 
-def _listed_documents(data: bytes, options: VerifyOptions) -> tuple[dict[str, Any], ...]:
-    """The credentials of a JSON array file (a migration export), else nothing."""
+def _listed_documents(data: bytes, options: VerifyOptions) -> tuple[dict[str, Any] | str, ...]:
+    """The credentials of a JSON array file (a migration export): objects and JWT strings."""
     if not data.lstrip()[:1] == b"[":
         return ()
     try:
         parsed = parse_input(data, limits=options.limits)
     except VerificationInputError:
         return ()
-    return tuple(d for d in parsed.documents if isinstance(d, dict))
+    return parsed.documents
 
 
 def _import_listed(
-    owner: Any, documents: tuple[dict[str, Any], ...], options: VerifyOptions, arrival: _Arrival
+    owner: Any,
+    documents: tuple[dict[str, Any] | str, ...],
+    options: VerifyOptions,
+    arrival: _Arrival,
 ) -> ImportOutcome:
-    """Each credential of a JSON array, kept as `json.dumps` of its object (see
-    `embedded_original`): the array's elements never existed as files of their own."""
+    """Each credential of a JSON array as its own record (see `embedded_original`): a JWT
+    item keeps its exact token, an object is kept as `json.dumps` of itself, since the
+    array's elements never existed as files of their own."""
     outcomes = []
-    for document in documents:
-        report = verify_document(document, options=options)
+    for item in documents:
+        if isinstance(item, str):
+            report = verify_bytes(item.encode(), options=options, media_type=_JWT_MEDIA)
+        else:
+            report = verify_document(item, options=options)
         if report.format in ("unknown", "vp"):
             continue
         original = embedded_original(report)

@@ -6,6 +6,8 @@ mislabel files often, and a label must never route bytes to a parser they do not
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..errors import MalformedInput
 from ..limits import Limits
 from .jsonload import UTF8_BOM, decode_utf8, load_json
@@ -51,7 +53,20 @@ def _json(data: bytes, *, limits: Limits) -> ParsedInput:
             f"{limits.max_nested_credentials} can be imported at once.",
             code="parse.too_large",
         )
-    return ParsedInput("json", documents=tuple(value))
+    return ParsedInput(
+        "json", documents=tuple(_listed_item(item, i) for i, item in enumerate(value))
+    )
+
+
+def _listed_item(item: dict[str, Any] | str, index: int) -> dict[str, Any] | str:
+    # Only the shape is checked here: each token is parsed and verified as its own credential,
+    # so one bad token fails alone instead of refusing the whole list.
+    if isinstance(item, str) and not looks_like_token(item):
+        raise MalformedInput(
+            f"Item {index + 1} of the list is text but not a signed token (JWT).",
+            code="parse.json_top_level",
+        )
+    return item
 
 
 def _unrecognised_message(media_type: str | None) -> str:

@@ -54,12 +54,12 @@ def json_depth(raw: bytes) -> int:
 
 
 def load_json(data: bytes | str, *, limits: Limits) -> Any:
-    """Parse a JSON object, or an array of objects, refusing anything ambiguous or oversized.
+    """Parse a JSON object, or an array of credentials, refusing anything ambiguous or oversized.
 
     Refused (MalformedInput): more than `limits.max_input_bytes`, nesting deeper than
     `limits.max_json_depth`, invalid UTF-8, duplicate keys, NaN/Infinity or numbers that
     overflow to infinity, unpaired surrogates, and a top level that is not an object or a
-    non-empty array of objects.
+    non-empty array of objects and strings (other wallets export JWT credentials as strings).
     """
     raw = _as_bytes(data)
     if len(raw) > limits.max_input_bytes:
@@ -164,9 +164,10 @@ def _refuse_unpaired_surrogates(value: Any) -> None:
 def _check_top_level(value: Any) -> None:
     if isinstance(value, dict):
         return
-    if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+    if isinstance(value, list) and value and all(isinstance(item, dict | str) for item in value):
         return
     raise MalformedInput(
-        "The JSON must be an object (one credential) or a list of objects.",
+        "The JSON must be an object (one credential) or a list of credentials "
+        "(objects or signed tokens).",
         code="parse.json_top_level",
     )

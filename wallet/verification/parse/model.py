@@ -15,12 +15,13 @@ class ParsedInput:
     Exactly one of `document`, `token`, `url`, `documents` is the credential, except for an
     OB 2.0 hosted badge baked in an SVG, which carries both the assertion (`document`) and
     the link it is hosted at (`url`). `documents` holds a JSON array of credentials (a
-    migration file); `baked_as` says which baking ("ob3", "clr", "ob2") an image used.
+    migration file), each an object or a compact JWS string as written; `baked_as` says
+    which baking ("ob3", "clr", "ob2") an image used.
     """
 
     container: str
     document: dict[str, Any] | None = None
     token: str | None = None
     url: str | None = None
-    documents: tuple[dict[str, Any], ...] = ()
+    documents: tuple[dict[str, Any] | str, ...] = ()
     baked_as: str | None = None
