@@ -16,6 +16,7 @@ from tests.wallet.helpers import as_bytes, signed_clr
 from wallet.models import AuditEvent, Credential, CredentialImage, VerificationRun
 from wallet.services import imports, verifying
 from wallet.verification.fetch import FetchRefused
+from wallet.verification.parse.png import make_chunk
 
 pytestmark = pytest.mark.django_db
 
@@ -317,12 +318,70 @@ def test_it_explains_a_link_the_guarded_fetcher_refuses(owner, monkeypatch, db):
 
 
 def test_it_explains_a_link_that_answers_an_error(owner, issuer):
+    issuer.fetcher.statuses["https://issuer.example/broken"] = 500
+
     outcome = imports.credential_import_url(
-        owner=owner, url="https://issuer.example/missing", now=NOW
+        owner=owner, url="https://issuer.example/broken", now=NOW
     )
 
     assert outcome.status == "failed"
-    assert "HTTP 404" in outcome.message
+    assert "HTTP 500" in outcome.message
+    assert "Try again later" in outcome.message
+
+
+_GONE = "https://issuer.example/ob2/assertions/deleted"
+_GONE_MESSAGE = f"The issuer no longer hosts this badge at {_GONE}; nothing was imported."
+
+
+def _legacy_png(issuer: TestIssuer, url: str, chunk_type: bytes = b"tEXt") -> bytes:
+    """A badge baked before OB 2.0 JSON baking: the chunk holds only the assertion's URL."""
+    image = issuer.png_image()
+    data = b"openbadges\x00" + url.encode()
+    if chunk_type == b"iTXt":
+        data = b"openbadges\x00\x00\x00\x00\x00" + url.encode()
+    end_of_header = 8 + 25  # the signature, then IHDR (4 length + 4 type + 13 data + 4 CRC)
+    return image[:end_of_header] + make_chunk(chunk_type, data) + image[end_of_header:]
+
+
+@pytest.mark.parametrize("chunk_type", [b"tEXt", b"iTXt"])
+def test_a_baked_png_whose_hosted_assertion_is_gone_is_refused_and_nothing_stored(
+    owner, issuer, chunk_type
+):
+    outcome = _import(owner, _legacy_png(issuer, _GONE, chunk_type), filename="old.png")
+
+    assert outcome.status == "failed"
+    assert outcome.message == _GONE_MESSAGE
+    assert not Credential.objects.filter(owner=owner).exists()
+    refusal = AuditEvent.objects.get(user=owner, action="credential.import_refused")
+    assert refusal.detail["reason"] == _GONE_MESSAGE
+
+
+def test_a_baked_svg_pointing_at_a_gone_assertion_is_refused(owner, issuer):
+    outcome = _import(owner, issuer.baked_svg(_GONE, kind="ob2"), filename="old.svg")
+
+    assert (outcome.status, outcome.message) == ("failed", _GONE_MESSAGE)
+    assert not Credential.objects.filter(owner=owner).exists()
+
+
+def test_a_baked_svg_that_also_carries_the_assertion_is_kept_with_its_verdict(owner, issuer):
+    assertion = issuer.ob2_hosted()
+    issuer.fetcher.statuses[assertion["id"]] = 404
+    image = issuer.baked_svg(assertion, kind="ob2").replace(
+        b"<openbadges:assertion", f'<openbadges:assertion verify="{assertion["id"]}"'.encode()
+    )
+
+    outcome = _import(owner, image, filename="old.svg")
+
+    assert outcome.status == "imported"
+    assert outcome.credential.format == "ob2-hosted"
+    assert outcome.credential.verdict == "issuer_unreachable"
+
+
+def test_a_pasted_link_that_answers_404_is_refused_with_the_same_explanation(owner, issuer):
+    outcome = _import(owner, _GONE.encode(), source="paste")
+
+    assert (outcome.status, outcome.message) == ("failed", _GONE_MESSAGE)
+    assert not Credential.objects.filter(owner=owner).exists()
 
 
 def test_every_import_and_refusal_leaves_an_audit_row(owner, issuer):

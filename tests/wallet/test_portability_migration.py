@@ -67,8 +67,8 @@ def _backpack_zip(issuer) -> tuple[bytes, dict[str, str]]:
         # The same hosted assertion as the one above: one record, not two.
         "badges/ob2-legacy-url.png": "duplicate",
         "badges/ob2-signed.svg": "imported",
-        # Kept, as the importer keeps everything that is a badge, and flagged as not verifying.
-        "badges/ob2-gone.png": "imported",
+        # Only a link whose issuer answers 404: there is no badge left to keep.
+        "badges/ob2-gone.png": "failed",
         "badges/unbaked.svg": "failed",
     }
     return _zip(members), expected
@@ -95,8 +95,12 @@ def test_a_backpack_zip_of_baked_badges_comes_in_through_the_api(
         "badges/ob3-course.png": "verified",
         "badges/ob2-embedded.png": "verified",
         "badges/ob2-signed.svg": "expired",
-        "badges/ob2-gone.png": "malformed",
     }
+    gone = next(row for row in batch.summary if row["name"] == "badges/ob2-gone.png")
+    assert gone["message"] == (
+        "The issuer no longer hosts this badge at "
+        "https://issuer.example/ob2/assertions/deleted; nothing was imported."
+    )
 
 
 def test_a_backpack_zip_comes_in_through_the_import_page(

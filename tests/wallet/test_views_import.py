@@ -147,7 +147,10 @@ def test_a_link_that_answers_404_is_explained(signed_in: Client, owner, issuer) 
         reverse("wallet:import_url"), {"url": "https://issuer.example/nothing"}
     )
     assert response.status_code == 400
-    assert "answered with HTTP 404" in response.content.decode()
+    assert (
+        "The issuer no longer hosts this badge at https://issuer.example/nothing; "
+        "nothing was imported." in response.content.decode()
+    )
 
 
 def test_a_zip_runs_in_the_background_with_a_progress_page_and_a_summary(

@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import logging
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,6 +46,10 @@ IMPORTED, UPDATED, DUPLICATE, FAILED = "imported", "updated", "duplicate", "fail
 _INTEGRITY_FAILURES = (Verdict.MALFORMED, Verdict.UNSUPPORTED, Verdict.INVALID_SIGNATURE)
 _JSON_MEDIA = "application/json"
 _JWT_MEDIA = "application/vc+jwt"
+# The verifier's "nothing at this address" checks; their detail names the address and status
+# ("<url>: HTTP 404" for a baked link, "GET <url> -> HTTP 404" for a bare one).
+_NOTHING_HOSTED_CODES = ("ob2.not_found", "fetch.http_error")
+_HTTP_DETAIL = re.compile(r"(?:GET )?(?P<url>https?://\S+?)(?::| ->) HTTP (?P<status>\d{3})")
 _URL_ACCEPT = "application/ld+json, application/json, application/vc+jwt, image/png, image/svg+xml"
 
 
@@ -115,6 +120,9 @@ def credential_import(
     if documents:
         return _import_listed(owner, documents, options, arrival)
     report = verify_bytes(data, options=options, media_type=media_type)
+    missing = _nothing_hosted(report)
+    if missing is not None:
+        return _refuse(owner, missing, filename)
     if report.format == "unknown":
         return _refuse(owner, _not_a_credential(report, data), filename)
     if report.format == "vp":
@@ -138,7 +146,7 @@ def credential_import_url(*, owner: Any, url: str, now: datetime | None = None) 
     if result.status == 410:
         return _refuse(owner, "The issuer has withdrawn the credential at that address.", url)
     if not result.ok:
-        return _refuse(owner, f"That address answered with HTTP {result.status}.", url)
+        return _refuse(owner, _unhosted_message(url, result.status), url)
     if _pasted_url(result.body) is not None:
         # Following it would let one address send the wallet on from link to link.
         return _refuse(owner, "That address serves another link, not a credential.", url)
@@ -183,6 +191,33 @@ def _pasted_url(data: bytes) -> str | None:
     if text.startswith(("https://", "http://")) and not any(c.isspace() for c in text):
         return text
     return None
+
+
+def _nothing_hosted(report: Report) -> str | None:
+    """Why nothing can be stored when the input is only a link (a bare URL, or a legacy
+    baked image pointing at a hosted assertion) and its address serves nothing.
+
+    Storing such an import would keep a link, not a credential; an image that also carries
+    the assertion never gets here: its verdict says the issuer's copy is gone.
+    """
+    for check in report.failures:
+        if check.code not in _NOTHING_HOSTED_CODES:
+            continue
+        found = _HTTP_DETAIL.match(check.detail or "")
+        if found is not None:
+            return _unhosted_message(found["url"], int(found["status"]))
+    return None
+
+
+def _unhosted_message(url: str, status: int) -> str:
+    if status in (404, 410):
+        return f"The issuer no longer hosts this badge at {url}; nothing was imported."
+    if status >= 500:
+        return (
+            f"The issuer's server could not serve this badge at {url} (HTTP {status}); "
+            "nothing was imported. Try again later."
+        )
+    return f"The address {url} answered with HTTP {status}; nothing was imported."
 
 
 def _not_a_credential(report: Report, data: bytes) -> str:
