@@ -18,6 +18,10 @@ from accounts.models import HolderKey, User
 logger = logging.getLogger(__name__)
 
 
+class HolderKeyTaken(ValueError):
+    """The key being imported is already held by another account on this wallet."""
+
+
 @dataclass(frozen=True)
 class HolderSigningKey:
     did: str
@@ -68,6 +72,47 @@ def holder_key_rotate(*, user: User, now: datetime | None = None) -> HolderKey:
     HolderKey.objects.filter(user=user, retired_at__isnull=True).update(retired_at=now)
     key = _new_key(user=user, now=now)
     logger.info("holder key rotated for user %s: now %s", user.pk, key.did)
+    return key
+
+
+@transaction.atomic
+def holder_key_import(
+    *,
+    user: User,
+    private_key_bytes: bytes,
+    created_at: datetime | None = None,
+    retired_at: datetime | None = None,
+    now: datetime | None = None,
+) -> HolderKey:
+    """Bring back a key the user held elsewhere (a restored export), under the DID it names.
+
+    Without `retired_at` it becomes the current key and the current one is retired, as a
+    rotation would; with it, it comes back retired, so the DIDs of presentations signed with
+    it stay listed. A key the user already holds is returned unchanged (restoring twice
+    changes nothing). Raises HolderKeyTaken if another account holds it, ValueError if the
+    bytes are not a raw 32-byte Ed25519 private key.
+    """
+    private_key = Ed25519PrivateKey.from_private_bytes(private_key_bytes)
+    did = did_key_from_public_key(private_key.public_key())
+    now = now or timezone.now()
+    # Lock the user's row so an import and a rotation cannot both leave a current key.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    held = HolderKey.objects.filter(did=did).first()
+    if held is not None and held.user_id != user.pk:
+        raise HolderKeyTaken("Another account on this wallet holds this key.")
+    if held is not None:
+        return held
+    if retired_at is None:
+        HolderKey.objects.filter(user=user, retired_at__isnull=True).update(retired_at=now)
+    key = HolderKey.objects.create(
+        user=user,
+        did=did,
+        public_key_multibase=ed25519_public_multibase(private_key.public_key()),
+        private_key_encrypted=crypto.encrypt(bytes(private_key_bytes)),
+        created_at=created_at or now,
+        retired_at=retired_at,
+    )
+    logger.info("holder key imported for user %s: %s", user.pk, did)
     return key
 
 

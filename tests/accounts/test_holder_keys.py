@@ -14,8 +14,10 @@ from accounts.dids import did_key_from_public_key, verification_method_id
 from accounts.models import HolderKey, User
 from accounts.selectors import holder_dids, holder_keys_retired
 from accounts.services import (
+    HolderKeyTaken,
     holder_key_create,
     holder_key_current,
+    holder_key_import,
     holder_key_rotate,
     holder_private_key,
     holder_signing_key,
@@ -133,3 +135,63 @@ def test_one_users_keys_are_not_anothers(owner, stranger):
 
     assert mine.did != theirs.did
     assert holder_dids(user=owner) == [mine.did]
+
+
+@pytest.mark.django_db
+def test_an_imported_key_becomes_current_under_its_own_did_and_retires_the_old_one(owner):
+    old = holder_key_create(user=owner, now=JAN)
+
+    imported = holder_key_import(user=owner, private_key_bytes=VECTOR_SEED, now=MAR)
+
+    old.refresh_from_db()
+    assert imported.did == VECTOR_DID
+    assert imported.is_current and imported.created_at == MAR
+    assert old.retired_at == MAR
+    assert holder_dids(user=owner) == [VECTOR_DID, old.did]
+    assert raw_private(holder_private_key(user=owner)) == VECTOR_SEED
+    assert crypto.decrypt(imported.private_key_encrypted) == VECTOR_SEED
+    assert VECTOR_SEED.hex() not in imported.private_key_encrypted
+
+
+@pytest.mark.django_db
+def test_a_key_retired_at_export_comes_back_retired_and_leaves_the_current_one(owner):
+    current = holder_key_create(user=owner, now=MAR)
+
+    imported = holder_key_import(
+        user=owner, private_key_bytes=VECTOR_SEED, created_at=JAN, retired_at=JAN, now=MAR
+    )
+
+    assert (imported.created_at, imported.retired_at) == (JAN, JAN)
+    assert holder_key_current(user=owner) == current
+    assert holder_dids(user=owner) == [current.did, VECTOR_DID]
+
+
+@pytest.mark.django_db
+def test_importing_a_key_twice_changes_nothing(owner):
+    first = holder_key_import(user=owner, private_key_bytes=VECTOR_SEED, now=JAN)
+
+    again = holder_key_import(user=owner, private_key_bytes=VECTOR_SEED, now=MAR)
+
+    assert again == first
+    assert HolderKey.objects.filter(user=owner).count() == 1
+    assert again.retired_at is None
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_key_another_account_holds(owner, stranger):
+    theirs = holder_key_import(user=stranger, private_key_bytes=VECTOR_SEED, now=JAN)
+    mine = holder_key_create(user=owner, now=JAN)
+
+    with pytest.raises(HolderKeyTaken):
+        holder_key_import(user=owner, private_key_bytes=VECTOR_SEED, now=MAR)
+
+    assert holder_key_current(user=owner) == mine
+    assert HolderKey.objects.get(did=VECTOR_DID) == theirs
+
+
+@pytest.mark.django_db
+def test_it_refuses_bytes_that_are_not_an_ed25519_private_key(owner):
+    with pytest.raises(ValueError):
+        holder_key_import(user=owner, private_key_bytes=b"short", now=JAN)
+
+    assert not HolderKey.objects.filter(user=owner).exists()

@@ -21,9 +21,9 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from accounts import crypto
-from accounts.dids import did_key_from_public_key, ed25519_public_multibase
-from accounts.models import HolderKey
+from accounts.dids import did_key_from_public_key
+from accounts.selectors import holder_dids
+from accounts.services import HolderKeyTaken, holder_key_import
 from wallet.models import (
     Collection,
     Credential,
@@ -479,27 +479,27 @@ def _restore_holder_keys(
 
     The key this account was given at sign-up is retired, not deleted, as a rotation would.
     """
+    held = set(holder_dids(user=owner))
     restored, notes = 0, []
     for key in keys:
-        holder = HolderKey.objects.filter(did=key["did"]).first()
-        if holder is not None:
-            if holder.user_id != owner.pk:
-                notes.append(
-                    "Your holder key was not restored: another account on this wallet holds it."
-                )
+        if key["did"] in held:
             continue
-        current = key.get("retired_at") is None
-        if current:
-            HolderKey.objects.filter(user=owner, retired_at__isnull=True).update(retired_at=now)
         private: Ed25519PrivateKey = key["private"]
-        raw = private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
-        HolderKey.objects.create(
-            user=owner,
-            did=key["did"],
-            public_key_multibase=ed25519_public_multibase(private.public_key()),
-            private_key_encrypted=crypto.encrypt(raw),
-            created_at=_required_date(key["created_at"]),
-            retired_at=None if current else _date(key["retired_at"]),
-        )
+        retired_at = _date(key.get("retired_at"))
+        try:
+            holder_key_import(
+                user=owner,
+                private_key_bytes=private.private_bytes(
+                    Encoding.Raw, PrivateFormat.Raw, NoEncryption()
+                ),
+                created_at=_required_date(key["created_at"]),
+                retired_at=retired_at,
+                now=now,
+            )
+        except HolderKeyTaken:
+            notes.append(
+                "Your holder key was not restored: another account on this wallet holds it."
+            )
+            continue
         restored += 1
     return restored, tuple(dict.fromkeys(notes))
