@@ -1,0 +1,193 @@
+"""The employer's hot path: what one opening of a link costs, and that its fixed SQL reads and
+writes exactly what the ORM would."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from sharing import hot_path, selectors
+from sharing.models import ShareLink, ShareView
+from sharing.services import share_create, share_record_view
+from tests.sharing.conftest import SOON, make_user
+from tests.support.issuer import NOW
+from wallet.services import organise
+from wallet.services.trash import credential_delete
+
+pytestmark = pytest.mark.usefixtures("frozen")
+
+
+def _open(client, token: str):
+    return client.get(f"/s/{token}", HTTP_USER_AGENT="Firefox/126.0", REMOTE_ADDR="192.0.2.4")
+
+
+def _by_token(token: str) -> ShareLink | None:
+    return hot_path.share_by_hash(hashlib.sha256(token.encode()).hexdigest())
+
+
+def test_opening_a_link_costs_one_select_and_one_insert(client, shared, django_assert_num_queries):
+    _, token, _ = shared
+    assert _open(client, token).status_code == 200  # renders the page once
+
+    with django_assert_num_queries(2):
+        response = _open(client, token)
+
+    assert response.status_code == 200
+    assert "Test Achievement" in response.content.decode()
+
+
+def test_a_limited_link_takes_its_view_in_one_conditional_update(
+    client, owner, add, issuer, django_assert_max_num_queries
+):
+    credential = add(issuer.ob3())
+    share, token = share_create(
+        owner=owner, audience="Acme", credential_ids=[credential.pk], max_views=5, now=NOW
+    )
+    assert _open(client, token).status_code == 200
+
+    # SELECT, then BEGIN, UPDATE ... WHERE counted_views < max_views, INSERT, COMMIT.
+    with django_assert_max_num_queries(5):
+        assert _open(client, token).status_code == 200
+
+    share.refresh_from_db()
+    assert (share.counted_views, share.view_count, share.views_left) == (2, 2, 3)
+    assert share.last_viewed_at == SOON
+
+
+def test_an_unlimited_link_is_counted_from_its_access_log_alone(client, shared, owner):
+    share, token, _ = shared
+    for _ in range(3):
+        _open(client, token)
+    client.get(f"/s/{token}/presentation")
+
+    share.refresh_from_db()
+    assert share.counted_views == 0 and share.last_counted_at is None
+    assert share.view_count == 3
+    assert share.last_viewed_at == SOON
+    listed = selectors.share_list(owner=owner).get(pk=share.pk)
+    assert (listed.view_count, listed.last_viewed_at) == (3, SOON)
+    accessed = selectors.access_share(owner=owner, share_id=share.pk)
+    assert (accessed.view_count, accessed.last_viewed_at) == (3, SOON)
+
+
+def test_the_earners_list_counts_views_without_a_query_per_link(
+    owner, shared, django_assert_num_queries
+):
+    share, _, credentials = shared
+    share_create(owner=owner, audience="Other", credential_ids=[credentials[0].pk], now=NOW)
+    share_record_view(share=share, user_agent="", now=SOON)
+
+    with django_assert_num_queries(1):
+        counts = {s.audience: s.view_count for s in selectors.share_list(owner=owner)}
+
+    assert counts == {"Acme Corp, data analyst application": 1, "Other": 0}
+
+
+def test_a_never_opened_link_has_no_last_view(shared):
+    share, _, _ = shared
+
+    assert (share.view_count, share.last_viewed_at) == (0, None)
+
+
+def test_the_link_read_by_token_is_the_link_the_orm_reads(shared):
+    share, token, _ = shared
+
+    found = _by_token(token)
+
+    expected = ShareLink.objects.get(pk=share.pk)
+    for field in ShareLink._meta.concrete_fields:
+        assert getattr(found, field.attname) == getattr(expected, field.attname), field.name
+    assert found.follow_collection is False
+    assert found.expires_at.tzinfo is not None
+
+
+def test_an_unknown_token_reads_no_link(db):
+    assert _by_token("no-such-token") is None
+
+
+def test_the_versions_read_with_the_link_leave_out_trashed_credentials(shared):
+    share, token, credentials = shared
+    credential_delete(credential=credentials[1], now=SOON)
+
+    versions = _by_token(token).shown_versions
+
+    assert versions == selectors.share_versions(share=share)
+    assert [v[0] for v in versions] == sorted(c.pk for i, c in enumerate(credentials) if i != 1)
+
+
+def test_a_followed_collection_is_read_as_it_is_now(owner, add, issuer):
+    first, later, elsewhere = add(issuer.ob3()), add(issuer.ob3_jwt()), add(issuer.ob3())
+    collection = organise.collection_create(owner=owner, name="Data", now=NOW)
+    organise.collection_add(collection=collection, credential=first)
+    share, token = share_create(
+        owner=owner, audience="Acme", collection_id=collection.pk, follow_collection=True, now=NOW
+    )
+    organise.collection_add(collection=collection, credential=later)
+
+    versions = _by_token(token).shown_versions
+
+    assert [v[0] for v in versions] == sorted([first.pk, later.pk])
+    assert elsewhere.pk not in [v[0] for v in versions]
+    assert versions == selectors.share_versions(share=share)
+
+
+def test_a_followed_collection_that_was_deleted_shows_nothing(owner, add, issuer):
+    credential = add(issuer.ob3())
+    collection = organise.collection_create(owner=owner, name="Gone", now=NOW)
+    organise.collection_add(collection=collection, credential=credential)
+    _, token = share_create(
+        owner=owner, audience="Acme", collection_id=collection.pk, follow_collection=True, now=NOW
+    )
+    organise.collection_delete(collection=collection, now=NOW)
+
+    assert _by_token(token).shown_versions == []
+
+
+def test_a_frozen_collection_link_ignores_later_changes_to_the_collection(owner, add, issuer):
+    first, later = add(issuer.ob3()), add(issuer.ob3_jwt())
+    collection = organise.collection_create(owner=owner, name="Data", now=NOW)
+    organise.collection_add(collection=collection, credential=first)
+    _, token = share_create(owner=owner, audience="Acme", collection_id=collection.pk, now=NOW)
+    organise.collection_add(collection=collection, credential=later)
+
+    assert [v[0] for v in _by_token(token).shown_versions] == [first.pk]
+
+
+def test_a_credential_in_someone_elses_copy_of_a_collection_is_not_shown(owner, add, issuer):
+    mine, theirs = add(issuer.ob3()), add(issuer.ob3_jwt(), user=make_user("x@example.org"))
+    collection = organise.collection_create(owner=owner, name="Data", now=NOW)
+    organise.collection_add(collection=collection, credential=mine)
+    collection.credentials.add(theirs)  # only possible by hand: the service refuses it
+    _, token = share_create(
+        owner=owner, audience="Acme", collection_id=collection.pk, follow_collection=True, now=NOW
+    )
+
+    assert [v[0] for v in _by_token(token).shown_versions] == [mine.pk]
+
+
+def test_a_view_is_written_as_the_orm_would_write_it(shared):
+    share, _, _ = shared
+
+    view = share_record_view(share=share, user_agent="Mozilla/5.0 (X11; Linux) Firefox/126.0")
+
+    stored = ShareView.objects.get()
+    assert view.pk == stored.pk
+    assert (stored.viewed_at, stored.kind, stored.browser, stored.os) == (
+        SOON,
+        "page",
+        "Firefox",
+        "Linux",
+    )
+
+
+def test_a_page_changed_by_a_new_verdict_is_rendered_again(client, shared):
+    _, token, credentials = shared
+    _open(client, token)
+    credentials[0].verdict = "revoked"
+    credentials[0].checked_at = SOON
+    credentials[0].save(update_fields=["verdict", "checked_at"])
+
+    page = _open(client, token).content.decode()
+
+    assert "The issuer has withdrawn this credential." in page
