@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, TextField
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, TextField
 from django.db.models.functions import Cast, Coalesce, Lower
 from django.http import Http404
 
@@ -91,6 +91,13 @@ def credential_list(
     if filters.q.strip():
         queryset = _search(queryset, filters.q.strip())
     return _sorted(queryset, filters.sort).defer("original").prefetch_related("tags", "collections")
+
+
+def credentials_in_order(*, owner: Any, pks: list[int]) -> list[Credential]:
+    """The owner's live credentials with these pks, in that order (a page of a list)."""
+    rows = _live(owner).filter(pk__in=pks).defer("original").prefetch_related("tags", "collections")
+    by_pk = {c.pk: c for c in rows}
+    return [by_pk[pk] for pk in pks if pk in by_pk]
 
 
 def _with_skill(queryset: QuerySet[Credential], skill: str) -> QuerySet[Credential]:
@@ -206,14 +213,28 @@ def skills_summary(*, owner: Any) -> list[SkillSummary]:
 
     A skill is identified by its URL, else its code, else its name (case-insensitive).
     """
+    rows = (
+        _live(owner)
+        .annotate(alignments_text=Cast("alignments", TextField()))
+        .values_list("alignments_text", "pk")
+        .order_by("pk")
+    )
+    by_text: dict[str, list[int]] = {}
+    for text, pk in rows:
+        by_text.setdefault(text or "", []).append(pk)
+    skills = _skills_from_texts({text: pks for text, pks in by_text.items()})
+    for summary in skills:
+        summary.credential_ids.sort()
+    return skills
+
+
+def _skills_from_texts(texts: dict[str, list[int] | int]) -> list[SkillSummary]:
+    """Skills from each distinct alignments JSON text and the credentials holding it (their
+    pks, or only how many): copies of a badge and a CLR's courses repeat the same list, so
+    each distinct one is decoded and walked once however many credentials carry it."""
     skills: dict[str, SkillSummary] = {}
-    for pk, alignments in _live(owner).values_list("pk", "alignments").order_by("pk"):
-        for entry in alignments or []:
-            if not isinstance(entry, dict):
-                continue
-            key = (entry.get("url") or entry.get("code") or entry.get("name") or "").lower()
-            if not key:
-                continue
+    for text, holders in texts.items():
+        for key, entry in _skill_entries(text).items():
             summary = skills.setdefault(
                 key,
                 SkillSummary(
@@ -224,10 +245,80 @@ def skills_summary(*, owner: Any) -> list[SkillSummary]:
                     type=entry.get("type", ""),
                 ),
             )
-            if pk not in summary.credential_ids:
-                summary.credential_ids.append(pk)
-                summary.count += 1
+            if isinstance(holders, int):
+                summary.count += holders
+            else:
+                summary.credential_ids.extend(holders)
+                summary.count += len(holders)
     return sorted(skills.values(), key=lambda s: (-s.count, s.name.lower()))
+
+
+def _skill_entries(text: str) -> dict[str, dict[str, Any]]:
+    """The alignments of one credential by skill key, first entry of each key kept."""
+    entries: dict[str, dict[str, Any]] = {}
+    for entry in _json_list(text):
+        if not isinstance(entry, dict):
+            continue
+        key = (entry.get("url") or entry.get("code") or entry.get("name") or "").lower()
+        if key and key not in entries:
+            entries[key] = entry
+    return entries
+
+
+def _json_list(text: str) -> list[Any]:
+    if not text:
+        return []
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return []
+    return value if isinstance(value, list) else []
+
+
+@dataclass(frozen=True)
+class RecordFacets:
+    """What the record's filters offer, as `issuers`, `types` and `skills_summary` give it
+    (skills here carry counts only, no credential ids)."""
+
+    issuers: list[dict[str, Any]]
+    types: list[str]
+    skills: list[SkillSummary]
+
+
+def record_facets(*, owner: Any) -> RecordFacets:
+    """The record's issuers, achievement types and skills from one grouped query, so the
+    record page's filters cost the same however many credentials share them."""
+    rows = (
+        _live(owner)
+        .annotate(
+            top=ExpressionWrapper(Q(parent__isnull=True), output_field=BooleanField()),
+            alignments_text=Cast("alignments", TextField()),
+        )
+        .values("top", "issuer_id", "issuer_name", "achievement_type", "alignments_text")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    issuer_counts: dict[tuple[str, str], int] = {}
+    types: set[str] = set()
+    texts: dict[str, int] = {}
+    for row in rows:
+        texts[row["alignments_text"] or ""] = (
+            texts.get(row["alignments_text"] or "", 0) + row["count"]
+        )
+        if not row["top"]:
+            continue
+        if row["achievement_type"]:
+            types.add(row["achievement_type"])
+        if row["issuer_id"]:
+            key = (row["issuer_id"], row["issuer_name"])
+            issuer_counts[key] = issuer_counts.get(key, 0) + row["count"]
+    issuer_rows = [
+        {"issuer_id": issuer_id, "issuer_name": name, "count": count}
+        for (issuer_id, name), count in sorted(
+            issuer_counts.items(), key=lambda item: (item[0][1].lower(), item[0][0])
+        )
+    ]
+    return RecordFacets(issuer_rows, sorted(types), _skills_from_texts(dict(texts)))
 
 
 def issuers(*, owner: Any) -> list[dict[str, Any]]:

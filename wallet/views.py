@@ -54,16 +54,21 @@ def record(request: HttpRequest) -> HttpResponse:
     owner = request.user
     tags = list(_by_name(selectors.tags(owner=owner)))
     collections = list(_by_name(selectors.collections(owner=owner)))
+    facets = selectors.record_facets(owner=owner)
     form = FilterForm(
         request.GET or None,
-        issuers=selectors.issuers(owner=owner),
-        types=_types(owner),
-        skills=selectors.skills_summary(owner=owner),
+        issuers=facets.issuers,
+        types=facets.types,
+        skills=facets.skills,
         tags=tags,
         collections=collections,
     )
     credentials = selectors.credential_list(owner=owner, filters=form.filters())
-    page = Paginator(credentials, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Sorting and paging on the key alone keeps the sort's rows narrow on a large record;
+    # only the page's own credentials are then read in full.
+    keys = credentials.prefetch_related(None).values_list("pk", flat=True)
+    page = Paginator(keys, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.credentials_in_order(owner=owner, pks=list(page.object_list))
     return render(
         request,
         "wallet/record.html",
@@ -79,17 +84,6 @@ def record(request: HttpRequest) -> HttpResponse:
 def _by_name(rows: QuerySet[Any]) -> QuerySet[Any]:
     # Counted (GROUP BY) querysets drop the model's default ordering.
     return rows.order_by(Lower("name"), "pk")
-
-
-def _types(owner: Any) -> list[str]:
-    rows = (
-        selectors.credential_list(owner=owner)
-        .exclude(achievement_type="")
-        .order_by("achievement_type")
-        .values_list("achievement_type", flat=True)
-        .distinct()
-    )
-    return list(rows)
 
 
 @login_required

@@ -5,13 +5,18 @@ credential (~2.5 KB) and a large one (~6.5 KB) with eddsa-rdfc-2022, a VC-JWT (E
 baked PNG, and a cached re-verification (canonical N-Quads cached by content hash through
 `options.canon_cache`). Theirs, when `node` is installed: the same credentials verified by
 @digitalbazaar/vc with an offline document loader serving our vendored contexts (bench/).
-The credentials come from the test issuer (fixed-seed keys, did:key, no status list: both
-sides verify the same thing, the signature and its key).
+The credentials come from a demo issuer (`wallet.demo`: fixed-seed keys, did:key, no status
+list: both sides verify the same thing, the signature and its key).
 
 What carries over between iterations of the uncached rows is only what a long-running
 process keeps for any credential: processed contexts, expanded vocabulary terms, decoded
 did:key keys (as jsonld.js keeps its context cache on the Node side). Nothing derived from
 the credential itself does: each call gets a fresh per-verification canon cache.
+
+Sections (`--only`): verify (the above), import (bulk ZIP import against raw verification,
+with peak memory), record (the record page and API list with 5,000 credentials), share (the
+employer's page under wrk, see `sharing.benchmarks`). The import and record sections run in a
+throwaway database (`wallet.benchmarks.throwaway_database`), never the developer's own.
 """
 
 from __future__ import annotations
@@ -29,10 +34,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tests.support.issuer import ISSUED, TestIssuer
+from wallet import benchmarks, demo
 from wallet.verification import VerifyOptions, verify_bytes
 from wallet.verification.contexts import KNOWN_CONTEXT_URLS, load_context
-from wallet.verification.proofs.dataintegrity import sign
+from wallet.verification.fetch import MapFetcher
+from wallet.verification.parse.png import bake_png
+from wallet.verification.proofs.jose import sign_jwt
 
 BENCH_DIR = Path(__file__).resolve().parents[3] / "bench"
 TARGET_CACHED_MS = 0.5
@@ -49,9 +56,21 @@ def median_ms(run: Callable[[], Any], iterations: int) -> float:
     return statistics.median(samples) * 1000
 
 
-def _sized_credential(issuer: TestIssuer, target_bytes: int) -> dict[str, Any]:
+ISSUER = demo.COLLEGE
+ISSUED = datetime(2024, 1, 15, 9, 0, tzinfo=UTC)
+_BENCH_ACHIEVEMENT = demo.Achievement(
+    "bench",
+    "Test Achievement",
+    "Badge",
+    "Awarded for passing the test.",
+    "Pass the test.",
+    "T",
+)
+
+
+def _sized_credential(target_bytes: int) -> dict[str, Any]:
     """An OB 3.0 credential padded with realistic alignments to about `target_bytes`, signed."""
-    credential = issuer.achievement_credential(issuer.ed.did, status=False)
+    credential = demo.ob3_body(ISSUER, _BENCH_ACHIEVEMENT, issued=ISSUED, image=False)
     achievement = credential["credentialSubject"]["achievement"]
     credential["description"] = "Awarded for completing the course and its assessed project."
     achievement["image"] = {"id": "https://issuer.example/images/badge.png", "type": "Image"}
@@ -70,39 +89,70 @@ def _sized_credential(issuer: TestIssuer, target_bytes: int) -> dict[str, Any]:
                 "targetType": "CFItem",
             }
         )
-    return sign(
-        credential,
-        private_key=issuer.ed.private,
-        verification_method=issuer.ed.vm,
-        purpose="assertionMethod",
-        created=ISSUED,
-    )
+    return ISSUER.sign(credential, created=ISSUED)
+
+
+def _jwt() -> str:
+    payload = demo.ob3_body(ISSUER, _BENCH_ACHIEVEMENT, issued=ISSUED, image=False)
+    payload |= {"iss": ISSUER.did, "jti": payload["id"], "nbf": int(ISSUED.timestamp())}
+    return sign_jwt(payload, private_key=ISSUER.private_key, kid=ISSUER.verification_method)
+
+
+def _baked_png(credential: dict[str, Any]) -> bytes:
+    picture = demo.badge_png("T", ISSUER.colour, size=40)
+    return bake_png(picture, json.dumps(credential), keyword="openbadgecredential")
+
+
+SECTIONS = ("verify", "import", "record", "share")
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
 
 
 class Command(BaseCommand):
-    help = "Benchmark verification (median per credential), side by side with @digitalbazaar/vc."
+    help = (
+        "Benchmarks: verification (side by side with @digitalbazaar/vc), bulk import, the "
+        "record page and API list, the employer's share page."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--only", choices=SECTIONS, help="run one section (default: all)")
         parser.add_argument("--iterations", type=int, default=200)
         parser.add_argument("--cached-iterations", type=int, default=2000)
         parser.add_argument("--no-node", action="store_true", help="skip the Node side")
+        parser.add_argument("--import-files", type=int, default=1000)
+        parser.add_argument("--record-credentials", type=int, default=5000)
+        parser.add_argument("--requests", type=int, default=30, help="per record/API case")
+        parser.add_argument("--share-seconds", type=int, default=8, help="per wrk phase")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if opts["iterations"] < 1 or opts["cached_iterations"] < 1:
             raise CommandError("iterations must be positive", returncode=2)
-        issuer = TestIssuer()
+        if min(opts["import_files"], opts["record_credentials"], opts["requests"]) < 1:
+            raise CommandError("sizes and request counts must be positive", returncode=2)
+        chosen = (opts["only"],) if opts["only"] else SECTIONS
+        for section in chosen:
+            self.stdout.write(self.style.MIGRATE_HEADING(f"== {section} =="))
+            getattr(self, f"_section_{section}")(opts)
+            self.stdout.write("")
+
+    # --- verify ------------------------------------------------------------------------------
+
+    def _section_verify(self, opts: dict[str, Any]) -> None:
         now = datetime.now(UTC)
-        typical = _sized_credential(issuer, 2500)
-        large = _sized_credential(issuer, 6500)
+        fetcher = MapFetcher({})
+        typical = _sized_credential(2500)
+        large = _sized_credential(6500)
         cases: dict[str, bytes] = {
             "ob3 typical eddsa-rdfc-2022": json.dumps(typical).encode(),
             "ob3 large eddsa-rdfc-2022": json.dumps(large).encode(),
-            "ob3 VC-JWT EdDSA": issuer.ob3_jwt(alg="EdDSA", status=False).encode(),
-            "ob3 baked PNG (typical)": issuer.baked_png(typical),
+            "ob3 VC-JWT EdDSA": _jwt().encode(),
+            "ob3 baked PNG (typical)": _baked_png(typical),
         }
-        ours = self._ours(cases, issuer, now, opts["iterations"])
+        ours = self._ours(cases, fetcher, now, opts["iterations"])
         cache: dict[str, str] = {}
-        cached_options = VerifyOptions(now=now, fetcher=issuer.fetcher, canon_cache=cache)
+        cached_options = VerifyOptions(now=now, fetcher=fetcher, canon_cache=cache)
         cached_data = cases["ob3 typical eddsa-rdfc-2022"]
         cached = median_ms(
             lambda: verify_bytes(cached_data, options=cached_options), opts["cached_iterations"]
@@ -118,11 +168,11 @@ class Command(BaseCommand):
         self._print(cases, ours, cached, theirs, why)
 
     def _ours(
-        self, cases: dict[str, bytes], issuer: TestIssuer, now: datetime, iterations: int
+        self, cases: dict[str, bytes], fetcher: MapFetcher, now: datetime, iterations: int
     ) -> dict[str, float]:
         results = {}
         for name, data in cases.items():
-            options = VerifyOptions(now=now, fetcher=issuer.fetcher)
+            options = VerifyOptions(now=now, fetcher=fetcher)
             report = verify_bytes(data, options=options)
             if not report.verdict.is_ok:
                 raise CommandError(f"bench credential {name!r} does not verify: {report.verdict}")
@@ -130,6 +180,100 @@ class Command(BaseCommand):
                 lambda d=data, o=options: verify_bytes(d, options=o), iterations
             )
         return results
+
+    # --- import ------------------------------------------------------------------------------
+
+    def _section_import(self, opts: dict[str, Any]) -> None:
+        count = opts["import_files"]
+        sizes = (max(1, count // 5), count)
+        with benchmarks.throwaway_database():
+            result = benchmarks.bench_import(count=count, memory_sizes=sizes)
+        self.stdout.write(f"{'step':<36} {'files':>6} {'seconds':>8} {'files/s':>8}")
+        for name, seconds in (
+            ("raw verification (verify_bytes)", result.verify_seconds),
+            ("credential_import_zip", result.import_seconds),
+        ):
+            rate = result.files / seconds
+            self.stdout.write(f"{name:<36} {result.files:>6} {seconds:>8.2f} {rate:>8.0f}")
+        target = benchmarks.TARGET_IMPORT_RATIO
+        verdict = "ok" if result.meets_target else f"MISSED (target <= {target}x)"
+        self.stdout.write(f"import time / verification time: {result.ratio:.2f}x  {verdict}")
+        self.stdout.write(f"outcomes: {result.outcomes}")
+        peaks = ", ".join(f"{n} files {b / 2**20:.1f} MiB" for n, b in result.peaks.items())
+        small, large = (result.peaks[n] for n in sizes)
+        growth = large / small if small else float("inf")
+        bounded = "ok (flat)" if growth <= 1.5 else f"GROWS {growth:.1f}x"
+        self.stdout.write(f"import peak memory (tracemalloc): {peaks}  {bounded}")
+
+    # --- record --------------------------------------------------------------------------
+
+    def _section_record(self, opts: dict[str, Any]) -> None:
+        with benchmarks.throwaway_database():
+            result = benchmarks.bench_record(
+                count=opts["record_credentials"], requests=opts["requests"]
+            )
+        self.stdout.write(f"{result.credentials} credentials, {opts['requests']} requests per case")
+        self.stdout.write(
+            f"{'case':<22} {'rows':>5} {'median ms':>10} {'p95 ms':>8} {'queries':>8}  url"
+        )
+        for t in result.timings:
+            self.stdout.write(
+                f"{t.name:<22} {t.rows:>5} {t.median_ms:>10.1f} {t.p95_ms:>8.1f} "
+                f"{t.queries:>8}  {t.url[:60]}"
+            )
+        target = benchmarks.TARGET_RECORD_MEDIAN_MS
+        verdict = "ok" if result.meets_target else "MISSED"
+        self.stdout.write(
+            f"record page median {result.page_median_ms:.1f} ms (target < {target:.0f} ms): "
+            f"{verdict}"
+        )
+        counts = ", ".join(f"{n} credentials: {q}" for n, q in result.query_counts.items())
+        flat = "ok (constant)" if result.queries_flat else "GROWS"
+        self.stdout.write(f"record page queries: {counts}  {flat}")
+
+    # --- share ---------------------------------------------------------------------------
+
+    def _section_share(self, opts: dict[str, Any]) -> None:
+        if shutil.which("wrk") is None:
+            self.stdout.write(
+                "share section skipped: wrk is not installed "
+                "(install it with `apt-get install -y wrk`, then run `make bench` again)"
+            )
+            return
+        from sharing.benchmarks import bench_share_page
+
+        try:
+            result = bench_share_page(seconds=opts["share_seconds"])
+        except RuntimeError as exc:
+            self.stdout.write(f"share section failed: {exc}")
+            return
+        self.stdout.write(
+            f"{result['shared_credentials']} shared credentials, gunicorn -w {result['workers']}, "
+            f"wrk {result['connections']} connections x {result['seconds']} s, "
+            f"{result['database']}"
+        )
+        self.stdout.write(
+            f"{'endpoint':<32} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
+        )
+        for name, key in (
+            ("trivial view (/healthz)", "trivial"),
+            ("share page (/s/<token>)", "share_page"),
+            ("signed presentation", "presentations"),
+        ):
+            row = result[key]
+            errors = row["non_2xx"] + row["socket_errors"]
+            self.stdout.write(
+                f"{name:<32} {row['requests_per_second']:>8.0f} {_ms(row['p50_ms']):>8} "
+                f"{_ms(row['p99_ms']):>8} {errors:>7}"
+            )
+        verdict = "ok" if result["meets_target"] and not result["errors"] else "MISSED"
+        self.stdout.write(
+            f"share page / trivial view: {result['ratio']:.2f} (target >= "
+            f"{result['target_ratio']}, no errors; errors: {result['errors']}): {verdict}"
+        )
+        self.stdout.write(
+            f"signed presentations per second: {result['presentations_per_second']:.0f}"
+        )
 
     def _theirs(
         self, credentials: dict[str, dict[str, Any]], iterations: int

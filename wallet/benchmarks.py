@@ -1,0 +1,404 @@
+"""How fast bulk import and the record are (benchmarks for `manage.py bench`, not tests).
+
+Everything runs inside `throwaway_database()`: Django's test-database machinery creates a
+fresh database (for SQLite, a file in a temporary folder, so commits cost what they cost on
+disk) and drops it at the end. The developer's own data is never read or written.
+
+- `bench_import`: a ZIP of distinct signed OB 3.0 credentials (eddsa-rdfc-2022 JSON with an
+  embedded image, some VC-JWTs, some baked PNGs) from the demo issuers (`wallet.demo`). The
+  raw engine rate is `verify_bytes` over the same member bytes with the options the importer
+  builds (one `make_verify_options` for the archive: a shared fetcher and canon cache), so
+  both sides verify exactly the same way; the import is `credential_import_zip`. Peak memory
+  is traced (tracemalloc) in separate runs at two sizes, to show it does not grow with them.
+- `bench_record`: one owner with thousands of credentials, bulk-created from the demo
+  earner's imported credentials (real fields, alignments, tags), then the record page and the
+  API list timed through the test client, with the queries each request makes.
+"""
+
+from __future__ import annotations
+
+import gc
+import io
+import json
+import shutil
+import statistics
+import tempfile
+import time
+import tracemalloc
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+TARGET_IMPORT_RATIO = 1.3
+TARGET_RECORD_MEDIAN_MS = 100.0
+_ISSUED = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
+
+
+# --- a database of our own ---------------------------------------------------------------
+
+
+@contextmanager
+def throwaway_database() -> Iterator[None]:
+    """A freshly migrated database for the default alias, destroyed on exit."""
+    from django.db import connection
+    from django.test.utils import setup_test_environment, teardown_test_environment
+
+    folder = Path(tempfile.mkdtemp(prefix="satchel-bench-"))
+    setup_test_environment(debug=False)
+    test_settings = connection.settings_dict.setdefault("TEST", {})
+    had_name, old_test_name = "NAME" in test_settings, test_settings.get("NAME")
+    if connection.vendor == "sqlite":
+        test_settings["NAME"] = str(folder / "bench.sqlite3")
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        yield
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+        if had_name:
+            test_settings["NAME"] = old_test_name
+        else:
+            test_settings.pop("NAME", None)
+        teardown_test_environment()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _earner(email: str) -> Any:
+    from allauth.account.models import EmailAddress
+
+    from accounts.models import User
+
+    user = User.objects.create_user(email=email, password=None, display_name="Bench Earner")
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user
+
+
+# --- bulk import ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BenchFile:
+    name: str
+    data: bytes
+
+
+def import_files(count: int) -> list[BenchFile]:
+    """`count` distinct credentials signed by the demo issuers: about 80% JSON with an
+    embedded badge image, 10% VC-JWT, 10% baked PNG. Deterministic."""
+    from wallet import demo
+    from wallet.verification.parse.png import bake_png
+    from wallet.verification.proofs.jose import sign_jwt
+
+    pictures = {i.label: demo.badge_png("B", i.colour, size=128) for i in demo.ISSUERS}
+    files = []
+    for n in range(count):
+        issuer = demo.ISSUERS[n % len(demo.ISSUERS)]
+        issued = _ISSUED + timedelta(hours=n)
+        kind = ("jwt", "png")[n % 2] if n % 10 == 9 else "json"
+        body = demo.ob3_body(issuer, _achievement(n), issued=issued, image=False)
+        if kind == "json":
+            picture = pictures[issuer.label]
+            body["credentialSubject"]["achievement"]["image"] = {
+                "id": "data:image/png;base64," + _b64(picture),
+                "type": "Image",
+            }
+        if kind == "jwt":
+            claims = body | {"iss": issuer.did, "jti": body["id"], "nbf": int(issued.timestamp())}
+            token = sign_jwt(claims, private_key=issuer.private_key, kid=issuer.verification_method)
+            files.append(BenchFile(f"badges/{n:04d}.jwt", token.encode()))
+            continue
+        signed = json.dumps(issuer.sign(body, created=issued))
+        if kind == "png":
+            baked = bake_png(pictures[issuer.label], signed, keyword="openbadgecredential")
+            files.append(BenchFile(f"badges/{n:04d}.png", baked))
+        else:
+            files.append(BenchFile(f"badges/{n:04d}.json", signed.encode()))
+    return files
+
+
+def _b64(data: bytes) -> str:
+    import base64
+
+    return base64.b64encode(data).decode()
+
+
+def _achievement(n: int) -> Any:
+    from wallet import demo
+
+    kinds = ("Badge", "Course", "Certificate", "Competency")
+    skills = tuple(
+        demo._alignment(f"SK-{(n * 7 + k) % 60:03d}", f"Skill {(n * 7 + k) % 60}", "Bench Skills")
+        for k in range(n % 4)
+    )
+    return demo.Achievement(
+        slug=f"bench-{n:05d}",
+        name=f"Bench Achievement {n}",
+        achievement_type=kinds[n % len(kinds)],
+        description=f"Awarded for completing module {n} and its assessed project.",
+        criteria="Passed the assessment with a mark of 60% or more.",
+        initials="B",
+        alignments=skills,
+    )
+
+
+def zip_of(files: list[BenchFile]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in files:
+            archive.writestr(item.name, item.data)
+    return buffer.getvalue()
+
+
+@dataclass
+class ImportResult:
+    files: int
+    verify_seconds: float
+    import_seconds: float
+    outcomes: dict[str, int]
+    peaks: dict[int, int] = field(default_factory=dict)  # files -> tracemalloc peak bytes
+
+    @property
+    def ratio(self) -> float:
+        return self.import_seconds / self.verify_seconds
+
+    @property
+    def meets_target(self) -> bool:
+        return self.ratio <= TARGET_IMPORT_RATIO
+
+
+def bench_import(*, count: int = 1000, memory_sizes: tuple[int, ...] = (200, 1000)) -> ImportResult:
+    """Raw verification vs `credential_import_zip` for the same `count` files (run inside
+    `throwaway_database()`), and the import's traced peak memory at each of `memory_sizes`."""
+    files = import_files(max((count, *memory_sizes)))
+    chosen = files[:count]
+    verify_seconds = _time_raw_verification(chosen)
+    import_seconds, outcomes = _time_import(zip_of(chosen), "bench-import@satchel.example")
+    if outcomes.get("imported", 0) != count:
+        raise RuntimeError(f"the bench archive did not import cleanly: {outcomes}")
+    result = ImportResult(count, verify_seconds, import_seconds, outcomes)
+    for size in memory_sizes:
+        result.peaks[size] = _traced_import_peak(
+            zip_of(files[:size]), f"bench-mem-{size}@x.example"
+        )
+    return result
+
+
+def _time_raw_verification(files: list[BenchFile]) -> float:
+    from wallet.services import verifying
+    from wallet.verification import verify_bytes
+
+    owner = _earner("bench-verify@satchel.example")
+    _warm(owner, files)
+    options = verifying.make_verify_options(owner=owner)
+    gc.collect()
+    start = time.perf_counter()
+    for item in files:
+        report = verify_bytes(item.data, options=options)
+        if not report.verdict.is_ok:
+            raise RuntimeError(f"bench file {item.name} does not verify: {report.verdict}")
+    return time.perf_counter() - start
+
+
+def _warm(owner: Any, files: list[BenchFile]) -> None:
+    """Processed contexts and decoded keys, as a long-running worker has them (both sides)."""
+    from wallet.services import verifying
+    from wallet.verification import verify_bytes
+
+    options = verifying.make_verify_options(owner=owner)
+    for item in files[:10]:
+        verify_bytes(item.data, options=options)
+
+
+def _time_import(data: bytes, email: str) -> tuple[float, dict[str, int]]:
+    from wallet.services.imports import credential_import_zip
+
+    owner = _earner(email)
+    gc.collect()
+    start = time.perf_counter()
+    outcomes = credential_import_zip(owner=owner, data=data)
+    elapsed = time.perf_counter() - start
+    counts: dict[str, int] = {}
+    for outcome in outcomes:
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    return elapsed, counts
+
+
+def _traced_import_peak(data: bytes, email: str) -> int:
+    from wallet.services.imports import credential_import_zip
+
+    owner = _earner(email)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        base, _ = tracemalloc.get_traced_memory()
+        credential_import_zip(owner=owner, data=data)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak - base
+
+
+# --- the record page and the API list ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Timing:
+    name: str
+    url: str
+    median_ms: float
+    p95_ms: float
+    queries: int
+    rows: int  # credentials the filter matches
+
+
+@dataclass
+class RecordResult:
+    credentials: int
+    timings: list[Timing]
+    query_counts: dict[int, int]  # record size -> queries for the record page
+
+    @property
+    def page_median_ms(self) -> float:
+        return next(t.median_ms for t in self.timings if t.name == "record page")
+
+    @property
+    def meets_target(self) -> bool:
+        return self.page_median_ms < TARGET_RECORD_MEDIAN_MS
+
+    @property
+    def queries_flat(self) -> bool:
+        return len(set(self.query_counts.values())) == 1
+
+
+def bench_record(*, count: int = 5000, requests: int = 30) -> RecordResult:
+    """The record page and API list for an owner with `count` credentials (run inside
+    `throwaway_database()`): median and p95 over `requests` requests, and queries per
+    request, also at a small record size to show the count does not grow."""
+    from django.test import Client
+
+    from wallet.demo import seed_demo
+
+    owner = seed_demo().user
+    templates = _templates(owner)
+    client = Client()
+    client.force_login(owner)
+    small = _query_count(client, "/")
+    _bulk_copies(owner, templates, count - len(templates))
+    skill = _a_skill(owner)
+    cases = [
+        ("record page", "/"),
+        ("record page, search", "/?q=programming"),
+        ("record page, skill", "/?skill=" + skill),
+        ("API list", "/api/credentials/"),
+        ("API list, search", "/api/credentials/?q=programming"),
+        ("API list, skill", "/api/credentials/?skill=" + skill),
+    ]
+    timings = [_time_url(client, owner, name, url, requests) for name, url in cases]
+    total = _live_count(owner)
+    return RecordResult(total, timings, {len(templates): small, total: timings[0].queries})
+
+
+def _templates(owner: Any) -> list[Any]:
+    from wallet.models import Credential
+
+    return list(Credential.objects.filter(owner=owner, parent=None).prefetch_related("tags"))
+
+
+def _bulk_copies(owner: Any, templates: list[Any], count: int) -> None:
+    """`count` more top-level credentials, each a renamed copy of one of `templates` with its
+    tags, dated over the last years so sorting and paging have real work to do."""
+    from wallet.models import Credential
+
+    through = Credential.tags.through
+    made = []
+    for n in range(count):
+        template = templates[n % len(templates)]
+        copy = Credential(
+            **{
+                f.attname: getattr(template, f.attname)
+                for f in Credential._meta.concrete_fields
+                if f.attname != "id"
+            }
+        )
+        copy.title = f"{template.title} ({n})"
+        copy.sha256 = f"{n:064x}"
+        copy.dedupe_key = f"bench:{n}"
+        copy.credential_id = f"urn:uuid:bench-{n}"
+        if template.issued_at is not None:
+            copy.issued_at = template.issued_at - timedelta(days=n % 2000)
+        made.append(copy)
+    created = Credential.objects.bulk_create(made, batch_size=500)
+    links = [
+        through(credential_id=copy.pk, tag_id=tag.pk)
+        for n, copy in enumerate(created)
+        for tag in templates[n % len(templates)].tags.all()
+    ]
+    through.objects.bulk_create(links, batch_size=500)
+
+
+def _a_skill(owner: Any) -> str:
+    from wallet import selectors
+
+    summary = selectors.skills_summary(owner=owner)
+    return summary[0].url or summary[0].code or summary[0].name
+
+
+def _live_count(owner: Any) -> int:
+    from wallet.models import Credential
+
+    return Credential.objects.filter(owner=owner, parent=None, deleted_at=None).count()
+
+
+def _query_count(client: Any, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {url} answered {response.status_code}")
+    return len(captured.captured_queries)
+
+
+def _time_url(client: Any, owner: Any, name: str, url: str, requests: int) -> Timing:
+    from wallet import selectors
+
+    queries = _query_count(client, url)  # also warms templates and caches
+    samples = _samples(lambda: client.get(url), requests)
+    rows = _matching(owner, url, selectors)
+    return Timing(
+        name,
+        url,
+        statistics.median(samples) * 1000,
+        _percentile(samples, 95) * 1000,
+        queries,
+        rows,
+    )
+
+
+def _matching(owner: Any, url: str, selectors: Any) -> int:
+    from urllib.parse import parse_qs, urlsplit
+
+    query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+    filters = selectors.CredentialFilters(q=query.get("q", ""), skill=query.get("skill", ""))
+    return selectors.credential_list(owner=owner, filters=filters).count()
+
+
+def _samples(run: Callable[[], Any], requests: int) -> list[float]:
+    samples = []
+    for _ in range(requests):
+        start = time.perf_counter()
+        response = run()
+        samples.append(time.perf_counter() - start)
+        if response.status_code != 200:
+            raise RuntimeError(f"request answered {response.status_code}")
+    return samples
+
+
+def _percentile(samples: list[float], percent: int) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(percent / 100 * (len(ordered) - 1)))]
