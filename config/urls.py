@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
     path("api/shares/", include("sharing.api_urls")),
+    path("api/account/", include("accounts.api_urls")),
     path("api/", include("wallet.api_urls")),
     path("api/", include("wallet.portability_api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
