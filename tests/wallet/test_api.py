@@ -7,7 +7,9 @@ import zipfile
 from collections.abc import Callable
 
 import pytest
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -171,6 +173,38 @@ def test_the_list_is_paginated_filtered_and_owner_scoped(client, owner, stranger
     assert everything["count"] == 4
     assert [row["title"] for row in revoked["results"]] == ["Gone bad"]
     assert revoked["results"][0]["verdict_label"] == "Revoked by the issuer"
+
+
+def _list_queries(client: APIClient, query: dict) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(_url("credential-list"), query).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("query", [{}, {"q": "course"}, {"skill": "https://case.example/uri/py-1"}])
+def test_the_number_of_list_queries_does_not_grow_with_the_record(
+    client, owner, make_credential, query
+):
+    tag = organise.tag_create(owner=owner, name="work")
+    collection = organise.collection_create(owner=owner, name="CV")
+    skill = {"name": "Write Python programs", "url": "https://case.example/uri/py-1"}
+
+    def add(count: int) -> None:
+        for n in range(count):
+            credential = make_credential(
+                owner, title=f"Course {n}", has_image=True, alignments=[skill]
+            )
+            organise.credential_tag(credential=credential, tag=tag)
+            organise.collection_add(collection=collection, credential=credential)
+
+    add(2)
+    client.force_authenticate(owner)
+    few = _list_queries(client, query)
+    add(28)
+    many = _list_queries(client, query)
+
+    assert client.get(_url("credential-list"), query).json()["count"] == 30
+    assert many == few
 
 
 def test_a_bad_filter_is_a_400(client, owner):
