@@ -34,6 +34,9 @@ CLR_CONTEXT = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json"
 CLR_SCHEMA = (
     "https://purl.imsglobal.org/spec/clr/v2p0/schema/json/clr_v2p0_clrcredential_schema.json"
 )
+# Defines 1EdTechJsonSchemaValidator2019, the type of the CLR's credentialSchema; without it
+# the term would be dropped from the signed (canonical) form.
+OB_EXTENSIONS_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
 JWT_MEDIA_TYPE = "application/vc+jwt"
 VP_JWT_MEDIA_TYPE = "application/vp+jwt"
 VP_MEDIA_TYPE = "application/vp+ld+json"
@@ -280,7 +283,7 @@ def clr_bundle_build(
     holder_name = _holder_name(owner)
     when = format_datetime(now)
     clr: dict[str, Any] = {
-        "@context": [VC_V2, CLR_CONTEXT, OB_CONTEXT],
+        "@context": [VC_V2, CLR_CONTEXT, OB_CONTEXT, OB_EXTENSIONS_CONTEXT],
         "id": f"urn:uuid:{uuid.uuid4()}",
         "type": ["VerifiableCredential", "ClrCredential"],
         "issuer": {"id": key.did, "type": ["Profile"], "name": holder_name},
@@ -298,6 +301,7 @@ def clr_bundle_build(
             "verifiableCredential": documents,
             "achievement": _achievements(documents),
         },
+        "credentialSchema": [{"id": CLR_SCHEMA, "type": "1EdTechJsonSchemaValidator2019"}],
     }
     bundle.document = sign(
         clr,

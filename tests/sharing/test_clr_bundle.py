@@ -9,6 +9,7 @@ import pytest
 from sharing.presentations import clr_bundle_build, clr_bundle_png
 from tests.support.issuer import NOW
 from wallet.verification import Limits, verify_bytes
+from wallet.verification.canon import canonize
 from wallet.verification.parse import parse_input
 
 
@@ -33,6 +34,21 @@ def test_the_bundle_verifies_with_every_credential_in_it(owner, issuer, chosen):
     assert report.format == "clr2"
     assert len(report.children) == 2
     assert all(child.verdict == "verified" for child in report.children)
+
+
+def test_the_credential_schema_is_part_of_what_the_holder_signs(owner, chosen):
+    document = clr_bundle_build(owner=owner, credentials=[chosen["ob3"]], now=NOW).document
+    unsigned = {key: value for key, value in document.items() if key != "proof"}
+
+    nquads = canonize(unsigned)
+
+    schema = (
+        "<https://purl.imsglobal.org/spec/clr/v2p0/schema/json/clr_v2p0_clrcredential_schema.json>"
+    )
+    validator = (
+        "<https://purl.imsglobal.org/spec/vccs/v1p0/context.json#1EdTechJsonSchemaValidator2019>"
+    )
+    assert f"{schema} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> {validator}" in nquads
 
 
 def test_only_data_integrity_open_badges_3_go_in_and_the_rest_say_why(owner, chosen):
@@ -70,6 +86,13 @@ def test_the_bundle_is_clearly_self_assembled_by_the_holder(owner, chosen):
         "https://www.w3.org/ns/credentials/v2",
         "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json",
         "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json",
+    ]
+    assert document["credentialSchema"] == [
+        {
+            "id": "https://purl.imsglobal.org/spec/clr/v2p0/schema/json/clr_v2p0_clrcredential_schema.json",
+            "type": "1EdTechJsonSchemaValidator2019",
+        }
     ]
     assert document["type"] == ["VerifiableCredential", "ClrCredential"]
     assert document["issuer"] == {"id": did, "type": ["Profile"], "name": "Robin Learner"}

@@ -69,6 +69,13 @@ def test_the_bundle_is_self_assembled_by_the_earner_and_says_so(earner, record, 
         "https://www.w3.org/ns/credentials/v2",
         "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json",
         "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json",
+    ]
+    assert bundle["credentialSchema"] == [
+        {
+            "id": "https://purl.imsglobal.org/spec/clr/v2p0/schema/json/clr_v2p0_clrcredential_schema.json",
+            "type": "1EdTechJsonSchemaValidator2019",
+        }
     ]
     assert "ClrCredential" in bundle["type"]
     assert bundle["partial"] is True
