@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -318,7 +319,7 @@ def record_facets(*, owner: Any) -> RecordFacets:
             issuer_counts.items(), key=lambda item: (item[0][1].lower(), item[0][0])
         )
     ]
-    return RecordFacets(issuer_rows, sorted(types), _skills_from_texts(dict(texts)))
+    return RecordFacets(issuer_rows, _type_options(types), _skills_from_texts(dict(texts)))
 
 
 def issuers(*, owner: Any) -> list[dict[str, Any]]:
@@ -335,17 +336,47 @@ def issuers(*, owner: Any) -> list[dict[str, Any]]:
 
 
 def tags(*, owner: Any) -> QuerySet[Tag]:
-    """The owner's tags, each with `credential_count` (live credentials)."""
+    """The owner's tags by name (ignoring case), each with `credential_count` (live ones)."""
     live = Q(credentials__deleted_at__isnull=True)
-    return Tag.objects.filter(owner=owner).annotate(credential_count=Count("credentials", live))
+    counted = Tag.objects.filter(owner=owner).annotate(credential_count=Count("credentials", live))
+    return _by_name(counted)
 
 
 def collections(*, owner: Any) -> QuerySet[Collection]:
-    """The owner's collections, each with `credential_count` (live credentials)."""
+    """The owner's collections by name (ignoring case), each with `credential_count`."""
     live = Q(credentials__deleted_at__isnull=True)
-    return Collection.objects.filter(owner=owner).annotate(
+    counted = Collection.objects.filter(owner=owner).annotate(
         credential_count=Count("credentials", live)
     )
+    return _by_name(counted)
+
+
+def _by_name(rows: QuerySet[Any]) -> QuerySet[Any]:
+    # A counted (GROUP BY) queryset drops the model's default ordering: it is set again here.
+    return rows.order_by(Lower("name"), "pk")
+
+
+def achievement_types(*, owner: Any) -> list[str]:
+    """The achievement types of the owner's live top-level credentials, for the type filter:
+    by name ignoring case, one entry per type however it is capitalised (the filter matches
+    without case)."""
+    rows = (
+        _live(owner)
+        .filter(parent__isnull=True)
+        .exclude(achievement_type="")
+        .values_list("achievement_type", flat=True)
+        .distinct()
+        .order_by()
+    )
+    return _type_options(rows)
+
+
+def _type_options(types: Iterable[str]) -> list[str]:
+    chosen: dict[str, str] = {}
+    # Sorted first so the spelling kept for a type does not depend on the database's order.
+    for name in sorted(types):
+        chosen.setdefault(name.casefold(), name)
+    return sorted(chosen.values(), key=lambda name: (name.casefold(), name))
 
 
 def access_tag(*, owner: Any, tag_id: Any) -> Tag:

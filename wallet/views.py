@@ -14,8 +14,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
-from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -52,8 +50,8 @@ _ZIP_MAGIC = b"PK\x03\x04"
 @require_GET
 def record(request: HttpRequest) -> HttpResponse:
     owner = request.user
-    tags = list(_by_name(selectors.tags(owner=owner)))
-    collections = list(_by_name(selectors.collections(owner=owner)))
+    tags = list(selectors.tags(owner=owner))
+    collections = list(selectors.collections(owner=owner))
     facets = selectors.record_facets(owner=owner)
     form = FilterForm(
         request.GET or None,
@@ -79,11 +77,6 @@ def record(request: HttpRequest) -> HttpResponse:
             "has_any": page.paginator.count > 0 or form.is_filtered,
         },
     )
-
-
-def _by_name(rows: QuerySet[Any]) -> QuerySet[Any]:
-    # Counted (GROUP BY) querysets drop the model's default ordering.
-    return rows.order_by(Lower("name"), "pk")
 
 
 @login_required
@@ -305,7 +298,7 @@ def credential_detail(request: HttpRequest, credential_id: int) -> HttpResponse:
     credential = selectors.access_credential(owner=owner, credential_id=credential_id)
     runs = list(selectors.credential_runs(credential=credential)[:20])
     latest = runs[0].report if runs else None
-    collections = list(_by_name(selectors.collections(owner=owner)))
+    collections = list(selectors.collections(owner=owner))
     current_collections = list(credential.collections.all())
     context = {
         "credential": credential,
@@ -317,7 +310,7 @@ def credential_detail(request: HttpRequest, credential_id: int) -> HttpResponse:
             selectors.credential_children(credential=credential).prefetch_related("tags")
         ),
         "tags": list(credential.tags.all()),
-        "all_tags": list(_by_name(selectors.tags(owner=owner))),
+        "all_tags": list(selectors.tags(owner=owner)),
         "has_collections": bool(collections),
         "current_collections": current_collections,
         "collection_form": CollectionAssignForm(
@@ -459,7 +452,7 @@ def tag_list(request: HttpRequest) -> HttpResponse:
             form.add_error("name", exc)
         else:
             return redirect("wallet:tags")
-    rows = _by_name(selectors.tags(owner=request.user))
+    rows = selectors.tags(owner=request.user)
     return render(
         request,
         "wallet/tags.html",
@@ -505,7 +498,7 @@ def collection_list(request: HttpRequest) -> HttpResponse:
             form.add_error("name", exc)
         else:
             return redirect("wallet:collections")
-    rows = _by_name(selectors.collections(owner=request.user))
+    rows = selectors.collections(owner=request.user)
     return render(
         request,
         "wallet/collections.html",

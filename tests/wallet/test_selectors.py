@@ -217,3 +217,48 @@ def test_the_issuers_list_counts_credentials_per_issuer(owner, make_credential):
         {"issuer_id": "did:web:a.example", "issuer_name": "A", "count": 2},
         {"issuer_id": "did:web:b.example", "issuer_name": "B", "count": 1},
     ]
+
+
+def test_tags_come_by_name_ignoring_case_with_their_counts(owner, make_credential):
+    for name in ("work", "Archive", "beta"):
+        organise.tag_create(owner=owner, name=name)
+    organise.credential_tag(
+        credential=make_credential(owner), tag=selectors.tags(owner=owner).get(name="work")
+    )
+
+    rows = [(t.name, t.credential_count) for t in selectors.tags(owner=owner)]
+
+    assert rows == [("Archive", 0), ("beta", 0), ("work", 1)]
+
+
+def test_collections_come_by_name_ignoring_case_with_their_counts(owner, make_credential):
+    for name in ("cv", "Applications", "Bootcamp"):
+        organise.collection_create(owner=owner, name=name)
+    cv = selectors.collections(owner=owner).get(name="cv")
+    organise.collection_add(collection=cv, credential=make_credential(owner))
+
+    rows = [(c.name, c.credential_count) for c in selectors.collections(owner=owner)]
+
+    assert rows == [("Applications", 0), ("Bootcamp", 0), ("cv", 1)]
+
+
+def test_achievement_types_list_each_live_top_level_type_once_by_name(
+    owner, stranger, make_credential
+):
+    for kind in ("course", "Badge", "Course", "Certificate", ""):
+        make_credential(owner, achievement_type=kind)
+    parent = make_credential(owner, achievement_type="CLR")
+    make_credential(owner, achievement_type="Inside only", parent=parent)
+    trash.credential_delete(credential=make_credential(owner, achievement_type="Gone"), now=NOW)
+    make_credential(stranger, achievement_type="Theirs")
+
+    assert selectors.achievement_types(owner=owner) == ["Badge", "Certificate", "CLR", "Course"]
+
+
+def test_the_record_filters_offer_the_same_types(owner, make_credential):
+    for kind in ("course", "Badge", "Course"):
+        make_credential(owner, achievement_type=kind)
+
+    facets = selectors.record_facets(owner=owner)
+
+    assert facets.types == selectors.achievement_types(owner=owner) == ["Badge", "Course"]

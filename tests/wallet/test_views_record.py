@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -93,6 +94,24 @@ def test_filters_narrow_the_record(
 
     assert shown in page
     assert hidden not in page
+
+
+def test_the_filters_offer_types_tags_and_collections_by_name_ignoring_case(
+    signed_in: Client, owner, make_credential
+) -> None:
+    for kind in ("course", "Badge", "Course"):
+        make_credential(owner, achievement_type=kind)
+    for name in ("work", "Archive"):
+        organise.tag_create(owner=owner, name=name)
+    for name in ("cv", "Bootcamp"):
+        organise.collection_create(owner=owner, name=name)
+
+    page = signed_in.get("/").content.decode()
+
+    options = re.findall(r'<option value="([^"]*)"', page)
+    assert [o for o in options if o in ("course", "Badge", "Course")] == ["Badge", "Course"]
+    assert page.index(">Archive<") < page.index(">work<")
+    assert page.index(">Bootcamp<") < page.index(">cv<")
 
 
 def test_tag_and_collection_filters_narrow_the_record(
