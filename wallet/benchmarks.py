@@ -7,7 +7,7 @@ disk) and drops it at the end. The developer's own data is never read or written
 - `bench_import`: a ZIP of distinct signed OB 3.0 credentials (eddsa-rdfc-2022 JSON with an
   embedded image, some VC-JWTs, some baked PNGs) from the demo issuers (`wallet.demo`). The
   raw engine rate is `verify_bytes` over the same member bytes with the options the importer
-  builds (one `make_verify_options` for the archive: a shared fetcher and canon cache), so
+  builds (`archive_verify_options`: one fetcher and bounded canon cache for the archive), so
   both sides verify exactly the same way; the import is `credential_import_zip`. Peak memory
   is traced (tracemalloc) in separate runs at two sizes, to show it does not grow with them.
 - `bench_record`: one owner with thousands of credentials, bulk-created from the demo
@@ -187,12 +187,12 @@ def bench_import(*, count: int = 1000, memory_sizes: tuple[int, ...] = (200, 100
 
 
 def _time_raw_verification(files: list[BenchFile]) -> float:
-    from wallet.services import verifying
+    from wallet.services.imports import archive_verify_options
     from wallet.verification import verify_bytes
 
     owner = _earner("bench-verify@satchel.example")
     _warm(owner, files)
-    options = verifying.make_verify_options(owner=owner)
+    options = archive_verify_options(owner=owner)
     gc.collect()
     start = time.perf_counter()
     for item in files:
@@ -286,6 +286,7 @@ def bench_record(*, count: int = 5000, requests: int = 30) -> RecordResult:
     templates = _templates(owner)
     client = Client()
     client.force_login(owner)
+    client.get("/")  # the first request of a session also touches the session rows
     small = _query_count(client, "/")
     _bulk_copies(owner, templates, count - len(templates))
     skill = _a_skill(owner)

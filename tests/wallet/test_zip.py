@@ -60,19 +60,64 @@ def test_it_imports_a_mixed_archive_and_reports_each_file(owner, issuer):
 
 
 def test_one_file_failing_unexpectedly_does_not_stop_the_others(owner, issuer, monkeypatch):
-    real = imports.credential_import
+    real = imports._arrive
 
     def flaky(**kwargs):
         if kwargs["filename"] == "a.json":
             raise RuntimeError("surprise")
         return real(**kwargs)
 
-    monkeypatch.setattr(imports, "credential_import", flaky)
+    monkeypatch.setattr(imports, "_arrive", flaky)
     archive = _zip({"a.json": as_bytes(issuer.ob3()), "b.json": as_bytes(issuer.ob3())})
 
     outcomes = imports.credential_import_zip(owner=owner, data=archive, now=NOW)
 
     assert [o.status for o in outcomes] == ["failed", "imported"]
+
+
+def test_copies_within_an_archive_and_ones_already_held_are_duplicates_in_order(owner, issuer):
+    held, fresh = as_bytes(issuer.ob3()), as_bytes(issuer.ob3())
+    imports.credential_import(owner=owner, data=held, source="upload", now=NOW)
+    archive = _zip({"1.json": fresh, "2.json": held, "3.json": fresh, "4.txt": b"notes"})
+
+    outcomes = imports.credential_import_zip(owner=owner, data=archive, now=NOW)
+
+    assert [o.status for o in outcomes] == ["imported", "duplicate", "duplicate", "failed"]
+    assert outcomes[2].credential_id == outcomes[0].credential_id
+    assert Credential.objects.filter(owner=owner).count() == 2
+    imported = AuditEvent.objects.filter(user=owner, action="credential.imported")
+    assert imported.filter(target_id=str(outcomes[0].credential_id)).count() == 1
+
+
+def test_a_batch_that_cannot_be_stored_together_is_stored_file_by_file(owner, issuer, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("bulk insert failed")
+
+    monkeypatch.setattr(imports, "_create_many", broken)
+    archive = _zip({"a.json": as_bytes(issuer.ob3()), "b.json": as_bytes(issuer.ob3())})
+
+    outcomes = imports.credential_import_zip(owner=owner, data=archive, now=NOW)
+
+    assert [o.status for o in outcomes] == ["imported", "imported"]
+    stored = Credential.objects.filter(owner=owner, source="bulk")
+    assert stored.count() == 2
+    assert all(c.runs.count() == 1 for c in stored)
+
+
+def test_a_stored_batch_has_each_file_s_run_image_and_audit_row(owner, issuer):
+    baked = issuer.baked_png(issuer.ob3())
+    archive = _zip({"a.json": as_bytes(issuer.ob3()), "b.png": baked})
+
+    outcomes = imports.credential_import_zip(owner=owner, data=archive, now=NOW)
+
+    assert [o.status for o in outcomes] == ["imported", "imported"]
+    png = Credential.objects.get(pk=outcomes[1].credential_id)
+    assert png.has_image and png.image.origin == "baked"
+    assert png.runs.get().trigger == "import"
+    assert png.filename == "b.png" and png.media_type == "image/png"
+    assert AuditEvent.objects.filter(
+        user=owner, action="credential.imported", target_id=str(png.pk)
+    ).exists()
 
 
 def test_a_zip_bomb_is_refused_before_anything_is_unpacked(owner, issuer):

@@ -14,7 +14,7 @@ import json
 import logging
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from wallet.models import (
+    AuditEvent,
     Credential,
     CredentialImage,
     CredentialVersion,
@@ -105,6 +106,34 @@ def credential_import(
     `data` is kept byte for byte. Pass `options` to share a fetcher and canon cache across
     several imports (bulk); otherwise they are built for `owner`.
     """
+    result = _arrive(
+        owner=owner,
+        data=data,
+        source=source,
+        filename=filename,
+        media_type=media_type,
+        source_url=source_url,
+        now=now,
+        options=options,
+    )
+    if isinstance(result, _Ready):
+        return _store(owner, result.report, result.original, result.media, result.arrival)
+    return result
+
+
+def _arrive(
+    *,
+    owner: Any,
+    data: bytes,
+    source: str,
+    filename: str,
+    media_type: str | None,
+    source_url: str,
+    now: datetime | None,
+    options: VerifyOptions | None,
+) -> ImportOutcome | _Ready:
+    """`credential_import` up to storing: a single verified credential comes back ready to
+    store (on its own, or with others through `_store_many`); anything else is settled."""
     now = now or timezone.now()
     cap = settings.SATCHEL_MAX_UPLOAD_BYTES
     if len(data) > cap:
@@ -128,7 +157,7 @@ def credential_import(
     if report.format == "vp":
         return _import_presentation(owner, report, arrival)
     # The declared media type is the sender's claim; what the bytes turned out to be is kept.
-    return _store(owner, report, data, _media_for(report.container), arrival)
+    return _Ready(report, data, _media_for(report.container), arrival)
 
 
 def credential_import_url(*, owner: Any, url: str, now: datetime | None = None) -> ImportOutcome:
@@ -170,6 +199,16 @@ class _Arrival:
     source_url: str
     now: datetime
     fetcher: Fetcher | None
+
+
+@dataclass(frozen=True)
+class _Ready:
+    """A verified single credential, not yet stored."""
+
+    report: Report
+    original: bytes
+    media: str
+    arrival: _Arrival
 
 
 def _refuse(owner: Any, message: str, name: str = "") -> ImportOutcome:
@@ -314,25 +353,148 @@ def _summarise(owner: Any, outcomes: list[ImportOutcome], where: str) -> ImportO
 def _store(
     owner: Any, report: Report, original: bytes, media_type: str, arrival: _Arrival
 ) -> ImportOutcome:
+    return _store_incoming(owner, _incoming(report, original, media_type, arrival), arrival)
+
+
+def _incoming(
+    report: Report,
+    original: bytes,
+    media_type: str,
+    arrival: _Arrival,
+    images: _ImageMemo | None = None,
+) -> _Incoming:
     derived = derive_fields(report)
     sha = hashlib.sha256(original).hexdigest()
     key = dedupe_key(issuer_id=derived.issuer_id, credential_id=derived.credential_id, sha256=sha)
-    image = find_image(
+    find = images.find if images is not None else find_image
+    image = find(
         original=original,
         container=report.container,
         image_ref=derived.image_ref,
         fetcher=arrival.fetcher,
     )
-    incoming = _Incoming(report, original, media_type, sha, key, derived, image)
+    return _Incoming(report, original, media_type, sha, key, derived, image)
+
+
+def _store_incoming(owner: Any, incoming: _Incoming, arrival: _Arrival) -> ImportOutcome:
     try:
         with transaction.atomic():
             return _store_locked(owner, incoming, arrival)
     except IntegrityError:
         # A concurrent import of the same credential won the race: it is a duplicate.
-        existing = Credential.objects.filter(owner=owner, parent=None, dedupe_key=key).first()
+        existing = Credential.objects.filter(
+            owner=owner, parent=None, dedupe_key=incoming.key
+        ).first()
         return ImportOutcome(
             DUPLICATE, existing, "This credential is already in your record.", _one(existing)
         )
+
+
+class _ImageMemo:
+    """`find_image` for many credentials at once: badges of one archive share their images
+    (every copy of a badge, an issuer's logo), so an image referenced again (the same data:
+    URI or URL) is not fetched and sanitised again. Holds the most recent few only."""
+
+    def __init__(self, size: int = 64) -> None:
+        self._size = size
+        self._seen: dict[str, Any] = {}
+
+    def find(
+        self, *, original: bytes, container: str, image_ref: str, fetcher: Fetcher | None
+    ) -> Any:
+        if container in ("png", "svg") or not image_ref:
+            return find_image(
+                original=original, container=container, image_ref=image_ref, fetcher=fetcher
+            )
+        key = hashlib.sha256(image_ref.encode()).hexdigest()
+        if key not in self._seen:
+            if len(self._seen) >= self._size:
+                self._seen.pop(next(iter(self._seen)))
+            self._seen[key] = find_image(
+                original=original, container=container, image_ref=image_ref, fetcher=fetcher
+            )
+        return self._seen[key]
+
+
+def _store_many(owner: Any, readies: list[_Ready], images: _ImageMemo) -> list[ImportOutcome]:
+    """Store several verified credentials as `_store` would one by one, in one transaction:
+    those new to the record in a few bulk inserts, anything else (a copy already held, a
+    CLR with its contents, a second copy within the batch) through `_store_locked` in turn."""
+    incomings = [_incoming(r.report, r.original, r.media, r.arrival, images) for r in readies]
+    try:
+        with transaction.atomic():
+            return _store_locked_many(owner, incomings, readies)
+    except IntegrityError:
+        # Someone else stored one of them meanwhile: settle each on its own.
+        return [
+            _store_incoming(owner, i, r.arrival) for i, r in zip(incomings, readies, strict=True)
+        ]
+
+
+def _store_locked_many(
+    owner: Any, incomings: list[_Incoming], readies: list[_Ready]
+) -> list[ImportOutcome]:
+    keys = {incoming.key for incoming in incomings}
+    taken = set(
+        Credential.objects.filter(owner=owner, parent=None, dedupe_key__in=keys).values_list(
+            "dedupe_key", flat=True
+        )
+    )
+    fresh: list[int] = []
+    for n, incoming in enumerate(incomings):
+        if incoming.key not in taken and incoming.report.format != "clr2":
+            fresh.append(n)
+        taken.add(incoming.key)
+    created = _create_many(owner, [(incomings[n], readies[n].arrival) for n in fresh])
+    outcomes: dict[int, ImportOutcome] = {
+        n: ImportOutcome(
+            IMPORTED, credential, _imported_message(credential, children=0), (credential,)
+        )
+        for n, credential in zip(fresh, created, strict=True)
+    }
+    return [
+        outcomes[n] if n in outcomes else _store_locked(owner, incoming, readies[n].arrival)
+        for n, incoming in enumerate(incomings)
+    ]
+
+
+def _create_many(owner: Any, items: list[tuple[_Incoming, _Arrival]]) -> list[Credential]:
+    """`_create` then `_audit` for top-level credentials without contents, in bulk."""
+    credentials = []
+    for incoming, arrival in items:
+        credential = Credential(
+            owner=owner,
+            parent=None,
+            source=arrival.source,
+            filename=arrival.filename,
+            source_url=arrival.source_url,
+            created_at=arrival.now,
+        )
+        _set_original(credential, incoming, arrival.now)
+        credentials.append(credential)
+    Credential.objects.bulk_create(credentials)
+    pairs = list(zip(credentials, items, strict=True))
+    VerificationRun.objects.bulk_create(
+        _run_for(credential, incoming, arrival) for credential, (incoming, arrival) in pairs
+    )
+    CredentialImage.objects.bulk_create(
+        _image_for(credential, incoming.image)
+        for credential, (incoming, _arrival) in pairs
+        if incoming.image is not None
+    )
+    # The rows `audit_record` writes, in one insert.
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            user=owner,
+            action="credential.imported",
+            target_type=credential._meta.label_lower,
+            target_id=str(credential.pk),
+            detail=_audit_detail(arrival),
+            created_at=arrival.now,
+        )
+        for credential, (_incoming, arrival) in pairs
+    )
+    return credentials
 
 
 @dataclass(frozen=True)
@@ -407,8 +569,8 @@ def _store_locked(owner: Any, incoming: _Incoming, arrival: _Arrival) -> ImportO
     )
 
 
-def _imported_message(credential: Credential) -> str:
-    children = credential.children.count()
+def _imported_message(credential: Credential, children: int | None = None) -> str:
+    children = credential.children.count() if children is None else children
     extra = f" with {children} credential{'s' if children != 1 else ''} inside" if children else ""
     return f"Imported “{credential.title or 'credential'}”{extra}."
 
@@ -431,12 +593,12 @@ def _is_newer(incoming: datetime | None, current: datetime | None) -> bool:
 
 def _audit(owner: Any, action: str, credential: Credential, arrival: _Arrival) -> None:
     audit_record(
-        user=owner,
-        action=action,
-        target=credential,
-        detail={"source": arrival.source, "filename": arrival.filename, "url": arrival.source_url},
-        now=arrival.now,
+        user=owner, action=action, target=credential, detail=_audit_detail(arrival), now=arrival.now
     )
+
+
+def _audit_detail(arrival: _Arrival) -> dict[str, str]:
+    return {"source": arrival.source, "filename": arrival.filename, "url": arrival.source_url}
 
 
 def _create(
@@ -469,23 +631,30 @@ def _set_original(credential: Credential, incoming: _Incoming, now: datetime) ->
 
 
 def _after_save(credential: Credential, incoming: _Incoming, arrival: _Arrival) -> None:
-    VerificationRun.objects.create(
+    _run_for(credential, incoming, arrival).save()
+    _save_image(credential, incoming.image)
+    if incoming.report.format == "clr2":
+        _create_children(credential, incoming.report, arrival)
+
+
+def _run_for(credential: Credential, incoming: _Incoming, arrival: _Arrival) -> VerificationRun:
+    return VerificationRun(
         credential=credential,
         verdict=str(incoming.report.verdict),
         report=incoming.report.to_dict(),
         trigger=VerificationRun.Trigger.IMPORT,
         checked_at=arrival.now,
     )
-    _save_image(credential, incoming.image)
-    if incoming.report.format == "clr2":
-        _create_children(credential, incoming.report, arrival)
 
 
 def _save_image(credential: Credential, image: Any) -> None:
     CredentialImage.objects.filter(credential=credential).delete()
-    if image is None:
-        return
-    CredentialImage.objects.create(
+    if image is not None:
+        _image_for(credential, image).save()
+
+
+def _image_for(credential: Credential, image: Any) -> CredentialImage:
+    return CredentialImage(
         credential=credential,
         content=image.content,
         media_type=image.media_type,
@@ -622,16 +791,105 @@ def credential_import_zip(
     """
     members = inspect_zip(data)
     cap = settings.SATCHEL_MAX_UPLOAD_BYTES
-    # One fetcher and canon cache for the whole archive: its badges share issuers.
-    options = verifying.make_verify_options(owner=owner, now=now)
+    options = archive_verify_options(owner=owner, now=now)
+    images = _ImageMemo()
     outcomes: list[FileOutcome] = []
+    pending: list[tuple[str, _Ready]] = []
+
+    def report(outcome: FileOutcome) -> None:
+        outcomes.append(outcome)
+        if progress is not None:
+            progress(len(outcomes), len(members), outcome)
+
+    def flush() -> None:
+        for outcome in _store_members(owner, pending, images):
+            report(outcome)
+        pending.clear()
+
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for info in members:
-            outcome = _import_member(owner, archive, info, cap, options)
-            outcomes.append(outcome)
-            if progress is not None:
-                progress(len(outcomes), len(members), outcome)
+            arrived = _import_member(owner, archive, info, cap, options)
+            if isinstance(arrived, FileOutcome):
+                flush()  # outcomes keep the archive's order
+                report(arrived)
+                continue
+            pending.append((info.filename, arrived))
+            if len(pending) >= _STORE_BATCH:
+                flush()
+        flush()
     return outcomes
+
+
+_CANON_ENTRIES = 128
+
+
+def archive_verify_options(*, owner: Any, now: datetime | None = None) -> VerifyOptions:
+    """How every member of one archive is verified: one fetcher and canon cache for the whole
+    archive (its badges share issuers), the cache keeping its most recent entries only, so
+    memory does not grow with the archive."""
+    return verifying.make_verify_options(
+        owner=owner, now=now, canon_cache=_RecentEntries(_CANON_ENTRIES)
+    )
+
+
+class _RecentEntries(MutableMapping[str, str]):
+    """A mapping that forgets its oldest entries beyond `size` (insertion order)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: dict[str, str] = {}
+
+    def __getitem__(self, key: str) -> str:
+        return self._entries[key]
+
+    def __setitem__(self, key: str, value: str) -> None:
+        self._entries.pop(key, None)
+        self._entries[key] = value
+        while len(self._entries) > self._size:
+            self._entries.pop(next(iter(self._entries)))
+
+    def __delitem__(self, key: str) -> None:
+        del self._entries[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+# Verified members stored together: one transaction and a few bulk inserts per batch, and
+# at most this many verified reports held in memory at once.
+_STORE_BATCH = 50
+
+
+def _store_members(
+    owner: Any, pending: list[tuple[str, _Ready]], images: _ImageMemo
+) -> list[FileOutcome]:
+    if not pending:
+        return []
+    try:
+        results = _store_many(owner, [ready for _name, ready in pending], images)
+    except Exception:  # one bad file must not stop the others: settle each on its own
+        logger.exception("storing a batch of ZIP members failed; storing them one by one")
+        return [_store_member(owner, name, ready) for name, ready in pending]
+    return [
+        _file_outcome(name, result) for (name, _ready), result in zip(pending, results, strict=True)
+    ]
+
+
+def _store_member(owner: Any, name: str, ready: _Ready) -> FileOutcome:
+    try:
+        result = _store(owner, ready.report, ready.original, ready.media, ready.arrival)
+    except Exception:  # one bad file must not stop the others
+        logger.exception("import of ZIP member %s failed", name)
+        return FileOutcome(name, FAILED, "The wallet could not import this file.")
+    return _file_outcome(name, result)
+
+
+def _file_outcome(name: str, result: ImportOutcome) -> FileOutcome:
+    first = result.credential
+    return FileOutcome(name, result.status, result.message, first.pk if first else None)
 
 
 def _import_member(
@@ -640,7 +898,8 @@ def _import_member(
     info: zipfile.ZipInfo,
     cap: int,
     options: VerifyOptions,
-) -> FileOutcome:
+) -> FileOutcome | _Ready:
+    """The member's outcome, or its verified credential ready to be stored with others."""
     name = info.filename
     if info.flag_bits & 0x1:
         return FileOutcome(name, FAILED, "The file is encrypted.")
@@ -649,11 +908,13 @@ def _import_member(
     try:
         with archive.open(info) as member:
             content = member.read(cap + 1)
-        result = credential_import(
+        result = _arrive(
             owner=owner,
             data=content,
             source=Source.BULK,
             filename=name,
+            media_type=None,
+            source_url="",
             now=options.now,
             options=options,
         )
@@ -663,8 +924,7 @@ def _import_member(
     except Exception:  # one bad file must not stop the others
         logger.exception("import of ZIP member %s failed", name)
         return FileOutcome(name, FAILED, "The wallet could not import this file.")
-    first = result.credential
-    return FileOutcome(name, result.status, result.message, first.pk if first else None)
+    return result if isinstance(result, _Ready) else _file_outcome(name, result)
 
 
 # --- ZIP batches (run by a task) -----------------------------------------------------------
