@@ -654,8 +654,11 @@ def _save_image(credential: Credential, image: Any) -> None:
 
 
 def _image_for(credential: Credential, image: Any) -> CredentialImage:
+    # By id: assigning the credential itself would make the two refer to each other (a
+    # one-to-one caches both ways), a cycle that keeps every stored original and image in
+    # memory until the cycle collector runs.
     return CredentialImage(
-        credential=credential,
+        credential_id=credential.pk,
         content=image.content,
         media_type=image.media_type,
         sha256=image.sha256,
