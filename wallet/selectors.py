@@ -337,18 +337,20 @@ def issuers(*, owner: Any) -> list[dict[str, Any]]:
 
 def tags(*, owner: Any) -> QuerySet[Tag]:
     """The owner's tags by name (ignoring case), each with `credential_count` (live ones)."""
-    live = Q(credentials__deleted_at__isnull=True)
-    counted = Tag.objects.filter(owner=owner).annotate(credential_count=Count("credentials", live))
+    counted = Tag.objects.filter(owner=owner).annotate(credential_count=_live_count(owner))
     return _by_name(counted)
 
 
 def collections(*, owner: Any) -> QuerySet[Collection]:
     """The owner's collections by name (ignoring case), each with `credential_count`."""
-    live = Q(credentials__deleted_at__isnull=True)
-    counted = Collection.objects.filter(owner=owner).annotate(
-        credential_count=Count("credentials", live)
-    )
+    counted = Collection.objects.filter(owner=owner).annotate(credential_count=_live_count(owner))
     return _by_name(counted)
+
+
+def _live_count(owner: Any) -> Count:
+    # Live-ness is read from the (owner, deleted_at) index through a subquery: joining each
+    # credential's row to read its deleted_at is many times slower on a large record.
+    return Count("credentials", filter=Q(credentials__in=_live(owner).values("pk")))
 
 
 def _by_name(rows: QuerySet[Any]) -> QuerySet[Any]:
