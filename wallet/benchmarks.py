@@ -251,7 +251,7 @@ class Timing:
     url: str
     median_ms: float
     p95_ms: float
-    cpu_ms: float  # median CPU time of this process per request: what contention does not add
+    cpu_ms: float  # median CPU time of this process per request
     queries: int
     rows: int  # credentials the filter matches
 

@@ -233,7 +233,7 @@ class Command(BaseCommand):
         self.stdout.write(f"record page queries: {counts}  {flat}")
         self.stdout.write(
             "(median/p95: wall clock through the test client; cpu ms: this process's CPU time "
-            "per request, which other load on the machine does not inflate)"
+            "per request, less affected by other load on the machine)"
         )
 
     # --- share ---------------------------------------------------------------------------
