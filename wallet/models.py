@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 
 
 class Source(models.TextChoices):
@@ -91,6 +92,15 @@ class Credential(models.Model):
         ordering = ["-issued_at", "-id"]
         indexes = [
             models.Index(fields=["owner", "deleted_at", "parent"], name="cred_owner_live"),
+            # The record's default order (newest first), so a page of 5,000 sorts in the index.
+            models.Index(
+                F("owner"),
+                F("deleted_at"),
+                F("parent"),
+                Coalesce("issued_at", "created_at").desc(),
+                F("id").desc(),
+                name="cred_owner_newest",
+            ),
             models.Index(fields=["owner", "issued_at"], name="cred_owner_issued"),
             models.Index(fields=["owner", "issuer_id"], name="cred_owner_issuer"),
             models.Index(fields=["owner", "verdict"], name="cred_owner_verdict"),

@@ -95,7 +95,8 @@ def sanitise_raster(data: bytes) -> tuple[bytes, int, int]:
         raise ImageRefused("The file is not an image the wallet can read.") from exc
     frame.thumbnail((MAX_OUTPUT_SIDE, MAX_OUTPUT_SIDE))
     out = io.BytesIO()
-    frame.save(out, format="PNG", optimize=True)
+    # No `optimize`: it costs about five times the encoding for roughly 15% fewer bytes.
+    frame.save(out, format="PNG")
     return out.getvalue(), frame.width, frame.height
 
 
