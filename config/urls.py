@@ -6,6 +6,7 @@ from config.health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("s/", include("sharing.public_urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
@@ -16,7 +17,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("shares/", include("sharing.urls")),
-    path("s/", include("sharing.public_urls")),
     path("", include("wallet.portability_urls")),
     path("", include("wallet.urls")),
 ]

@@ -16,8 +16,10 @@ bare page that shows nothing and uses no view.
 
 from __future__ import annotations
 
-import hashlib
 import logging
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import wraps
@@ -45,6 +47,7 @@ logger = logging.getLogger(__name__)
 
 DOWNLOAD_GRACE = timedelta(minutes=10)
 PAGE_CACHE_SECONDS = 60
+PAGE_CACHE_SIZE = 64
 MAX_CHALLENGE_LENGTH = 256
 _JSON_TYPES = ("application/vp+ld+json", "application/ld+json", "application/json")
 _EXTENSIONS = {"json": "json", "jwt": "jwt", "png": "png", "svg": "svg"}
@@ -209,10 +212,57 @@ def _card(credential: Any) -> dict[str, Any]:
     }
 
 
-def _page_key(share: ShareLink, versions: list[tuple[Any, ...]]) -> str:
+def _page_key(share: ShareLink, versions: list[tuple[Any, ...]]) -> tuple[Any, ...]:
     """Everything the rendered page depends on; any change makes a new key."""
-    parts = [share.pk, share.updated_at, share.display_name, share.expires_at, share.challenge]
-    return "sharing:page:" + hashlib.sha256(repr((parts, versions)).encode()).hexdigest()
+    return (
+        share.pk,
+        share.updated_at,
+        share.display_name,
+        share.expires_at,
+        share.challenge,
+        tuple(versions),
+    )
+
+
+class _RenderedPages:
+    """Rendered share pages kept in this process, at most `size`, each for `seconds`.
+
+    In front of nothing: a shared cache would unpickle the ~30 KB page on every view, which
+    cost more than a rendering saved per request. Each server process renders a page once
+    per version of its content and keeps it as the bytes the response sends.
+    """
+
+    def __init__(
+        self, size: int, seconds: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.size, self.seconds, self.clock = size, seconds, clock
+        self._pages: OrderedDict[tuple[Any, ...], tuple[float, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> bytes | None:
+        with self._lock:
+            found = self._pages.get(key)
+            if found is None:
+                return None
+            if found[0] <= self.clock():
+                del self._pages[key]
+                return None
+            self._pages.move_to_end(key)
+            return found[1]
+
+    def put(self, key: tuple[Any, ...], body: bytes) -> None:
+        with self._lock:
+            self._pages[key] = (self.clock() + self.seconds, body)
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pages.clear()
+
+
+rendered_pages = _RenderedPages(size=PAGE_CACHE_SIZE, seconds=PAGE_CACHE_SECONDS)
 
 
 def _render_page(share: ShareLink, token: str) -> str:
@@ -248,12 +298,12 @@ def share_page(request: HttpRequest, share: ShareLink, now: datetime) -> HttpRes
     # The state of the link was checked above on this very request; only the rendering of
     # unchanged content is reused, for a short while.
     key = _page_key(share, versions)
-    html = cache.get(key)
-    if html is None:
+    body = rendered_pages.get(key)
+    if body is None:
         token = request.resolver_match.kwargs["token"] if request.resolver_match else ""
-        html = _render_page(share, token)
-        cache.set(key, html, timeout=PAGE_CACHE_SECONDS)
-    response = HttpResponse(html)
+        body = _render_page(share, token).encode(settings.DEFAULT_CHARSET)
+        rendered_pages.put(key, body)
+    response = HttpResponse(body)
     response["Vary"] = "Accept"
     return response
 

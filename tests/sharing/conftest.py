@@ -17,6 +17,7 @@ from django.db import connection
 
 from accounts import crypto
 from accounts.models import HolderKey, User
+from sharing.public_views import rendered_pages
 from sharing.services import share_create
 from tests.support.issuer import EARNER_DID_LABEL, EARNER_EMAIL, NOW, TestIssuer
 from tests.support.keys import ed25519_key
@@ -32,8 +33,10 @@ SOON = NOW + timedelta(minutes=5)
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Any:
     cache.clear()
+    rendered_pages.clear()
     yield
     cache.clear()
+    rendered_pages.clear()
 
 
 @pytest.fixture

@@ -259,3 +259,32 @@ def test_the_page_loads_nothing_from_another_origin(client, shared):
     loaded = re.findall(r"<(?:img|script|link)\b[^>]*\b(?:src|href)=\"([^\"]*)\"", page)
     assert loaded
     assert all(url.startswith("/") or url.startswith("data:") for url in loaded), loaded
+
+
+def test_a_changed_verdict_shows_on_the_next_view_of_a_page_already_rendered(client, shared):
+    _, token, credentials = shared
+    assert "The issuer has withdrawn" not in _get(client, f"/s/{token}").content.decode()
+
+    # Without touching updated_at: the verdict alone must make the page render again.
+    Credential.objects.filter(pk=credentials[0].pk).update(verdict="revoked")
+
+    assert "The issuer has withdrawn" in _get(client, f"/s/{token}").content.decode()
+
+
+def test_a_renamed_link_shows_its_new_name_on_the_next_view(client, shared, owner):
+    share, token, _ = shared
+    _get(client, f"/s/{token}")
+
+    share.display_name = "Robin Renamed"
+    share.save(update_fields=["display_name"])
+
+    assert "Robin Renamed" in _get(client, f"/s/{token}").content.decode()
+
+
+def test_every_view_of_a_rendered_page_is_still_logged(client, shared):
+    share, token, _ = shared
+
+    for _ in range(3):
+        assert _get(client, f"/s/{token}").status_code == 200
+
+    assert ShareView.objects.filter(share=share, kind="page").count() == 3
