@@ -64,10 +64,12 @@ def _insert(table: str, columns: str, placeholders: str, returning: str) -> str:
 
 
 def _share_by_hash(alias: str, share_fields: list[Field], version_fields: list[Field]) -> str:
-    """The link and, one row each, the live credentials it shows (none: one row of NULLs).
+    """The link in one row, and one row more for each live credential it shows.
 
     A link shows either its own items or, when it follows a collection, the owner's
     credentials in that collection; each join is switched on by the link's own flag.
+    The link's columns are read once, not on every credential's row: the driver parses
+    each datetime it returns, and ten copies of the link's dates cost more than the rest.
     """
     quote = connections[alias].ops.quote_name
     link, item, credential = ShareLink._meta, ShareItem._meta, Credential._meta
@@ -84,14 +86,23 @@ def _share_by_hash(alias: str, share_fields: list[Field], version_fields: list[F
         f"LEFT JOIN {quote(membership.m2m_db_table())} m "
         f"ON m.{quote(membership.m2m_reverse_name())} = {column('s', link, 'collection')} "
         f"AND {follows} "
-        f"LEFT JOIN {quote(credential.db_table)} c ON {column('c', credential, 'id')} = "
+        f"JOIN {quote(credential.db_table)} c ON {column('c', credential, 'id')} = "
         f"COALESCE({column('i', item, 'credential')}, m.{quote(membership.m2m_column_name())}) "
         f"AND {column('c', credential, 'deleted_at')} IS NULL "
         f"AND (NOT {follows} OR {column('c', credential, 'owner')} = {column('s', link, 'owner')})"
     )
-    columns = [f"s.{quote(f.column)}" for f in share_fields]
-    columns += [f"c.{quote(f.column)}" for f in version_fields]
-    return _select(", ".join(columns), source, f"{column('s', link, 'token_hash')} = %s")
+    by_hash = f"{column('s', link, 'token_hash')} = %s"
+    share_columns = [f"s.{quote(f.column)}" for f in share_fields]
+    version_columns = [f"c.{quote(f.column)}" for f in version_fields]
+    link_row = _select(
+        ", ".join(share_columns + ["NULL"] * len(version_columns)),
+        f"{quote(link.db_table)} s",
+        by_hash,
+    )
+    version_rows = _select(
+        ", ".join(["NULL"] * len(share_columns) + version_columns), source, by_hash
+    )
+    return f"{link_row} UNION ALL {version_rows}"
 
 
 def _build(alias: str) -> _Statements:
@@ -138,17 +149,19 @@ def share_by_hash(digest: str) -> ShareLink | None:
     alias = router.db_for_read(ShareLink)
     statements = _statements_for(alias)
     with connections[alias].cursor() as cursor:
-        cursor.execute(statements.share_by_hash, [digest])
+        cursor.execute(statements.share_by_hash, [digest, digest])
         rows = cursor.fetchall()
-    if not rows:
-        return None
     count = len(statements.share_attnames)
-    values = _convert(alias, rows[0][:count], statements.share_converters)
+    # The link's row is the one whose own columns are set (the pk is never NULL).
+    links = [row for row in rows if row[0] is not None]
+    if not links:
+        return None
+    values = _convert(alias, links[0][:count], statements.share_converters)
     share = ShareLink.from_db(alias, statements.share_attnames, values)
     share.shown_versions = sorted(
         tuple(_convert(alias, row[count:], statements.version_converters))
         for row in rows
-        if row[count] is not None
+        if row[0] is None
     )
     return share
 
