@@ -91,7 +91,10 @@ class Credential(models.Model):
     class Meta:
         ordering = ["-issued_at", "-id"]
         indexes = [
-            models.Index(fields=["owner", "deleted_at", "parent"], name="cred_owner_live"),
+            # Also covers the record's version (count, ids, latest change) read for its filters.
+            models.Index(
+                fields=["owner", "deleted_at", "parent", "updated_at"], name="cred_owner_live"
+            ),
             # The record's default order (newest first), so a page of 5,000 sorts in the index.
             models.Index(
                 F("owner"),

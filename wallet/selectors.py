@@ -7,8 +7,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, TextField
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    Max,
+    Q,
+    QuerySet,
+    Sum,
+    TextField,
+)
 from django.db.models.functions import Cast, Coalesce, Lower
 from django.http import Http404
 
@@ -287,8 +298,27 @@ class RecordFacets:
 
 
 def record_facets(*, owner: Any) -> RecordFacets:
-    """The record's issuers, achievement types and skills from one grouped query, so the
-    record page's filters cost the same however many credentials share them."""
+    """The record's issuers, achievement types and skills, cached per version of the record.
+
+    The version (how many live credentials, which ones, and their latest change) is read from
+    an index alone; a credential imported, trashed, restored or re-derived changes it, so the
+    filters never go stale while a large record skips the grouped query on most page views.
+    """
+    version = _live(owner).aggregate(count=Count("pk"), ids=Sum("pk"), changed=Max("updated_at"))
+    key = "record-facets:{}:{count}:{ids}:{changed}".format(owner.pk, **version)
+    cached = cache.get(key)
+    if isinstance(cached, RecordFacets):
+        return cached
+    facets = _record_facets(owner)
+    cache.set(key, facets, FACETS_CACHE_SECONDS)
+    return facets
+
+
+FACETS_CACHE_SECONDS = 600
+
+
+def _record_facets(owner: Any) -> RecordFacets:
+    """One grouped query, so the filters cost the same however many credentials share them."""
     rows = (
         _live(owner)
         .annotate(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -262,3 +263,17 @@ def test_the_record_filters_offer_the_same_types(owner, make_credential):
     facets = selectors.record_facets(owner=owner)
 
     assert facets.types == selectors.achievement_types(owner=owner) == ["Badge", "Course"]
+
+
+def test_the_record_filters_follow_imports_trash_and_restore(owner, issuer):
+    from wallet.services.imports import credential_import
+
+    first = credential_import(owner=owner, data=json.dumps(issuer.ob3()).encode(), source="upload")
+    names = [row["issuer_name"] for row in selectors.record_facets(owner=owner).issuers]
+    assert names == [first.credential.issuer_name]
+
+    trash.credential_delete(credential=first.credential)
+    assert selectors.record_facets(owner=owner).issuers == []
+
+    trash.credential_restore(credential=first.credential)
+    assert [r["count"] for r in selectors.record_facets(owner=owner).issuers] == [1]
