@@ -356,9 +356,13 @@ def _live_count(owner: Any) -> int:
 
 
 def _query_count(client: Any, url: str) -> int:
+    """Queries for one request on the full path (cache emptied first: the record's filters
+    are cached per record version, and the count must not depend on what happened before)."""
+    from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    cache.clear()
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
     if response.status_code != 200:
