@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from django.db import connections, router
@@ -158,12 +159,21 @@ def share_by_hash(digest: str) -> ShareLink | None:
         return None
     values = _convert(alias, links[0][:count], statements.share_converters)
     share = ShareLink.from_db(alias, statements.share_attnames, values)
-    share.shown_versions = sorted(
-        tuple(_convert(alias, row[count:], statements.version_converters))
-        for row in rows
-        if row[0] is None
+    share.shown_versions = list(
+        _versions(alias, tuple(row[count:] for row in rows if row[0] is None))
     )
     return share
+
+
+@lru_cache(maxsize=256)
+def _versions(alias: str, rows: tuple[tuple[Any, ...], ...]) -> tuple[tuple[Any, ...], ...]:
+    """The credentials' versions as values, in pk order, converted once per distinct raw rows.
+
+    The same link is opened again and again with the same rows; converting its twenty dates
+    each time was a fifth of the lookup. The conversion depends on the raw values alone.
+    """
+    converters = _statements_for(alias).version_converters
+    return tuple(sorted(tuple(_convert(alias, row, converters)) for row in rows))
 
 
 def view_insert(view: ShareView) -> None:

@@ -17,6 +17,7 @@ from django.db import connection
 
 from accounts import crypto
 from accounts.models import HolderKey, User
+from sharing import hot_path
 from sharing.public_views import rendered_pages
 from sharing.services import share_create
 from tests.support.issuer import EARNER_DID_LABEL, EARNER_EMAIL, NOW, TestIssuer
@@ -34,9 +35,11 @@ SOON = NOW + timedelta(minutes=5)
 def _fresh_cache() -> Any:
     cache.clear()
     rendered_pages.clear()
+    hot_path._versions.cache_clear()
     yield
     cache.clear()
     rendered_pages.clear()
+    hot_path._versions.cache_clear()
 
 
 @pytest.fixture
