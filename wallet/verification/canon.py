@@ -284,7 +284,7 @@ class _Processor(jsonld.JsonLdProcessor):
         try:
             return _IRIS[key]
         except KeyError:
-            pass
+            pass  # not seen yet: expand below and remember it
         except TypeError:  # an unhashable value: let pyld deal with it
             return super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
         result = super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)

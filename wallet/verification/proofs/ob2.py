@@ -64,7 +64,7 @@ def verify_ob2(
         else:
             run.hosted(assertion, url)
     except _Stop:
-        pass
+        pass  # a check already recorded why verification cannot go on
     except MalformedInput as exc:
         result.checks.append(_malformed(exc.code, str(exc), exc.detail))
     except UnsupportedInput as exc:
