@@ -24,7 +24,6 @@ class VerificationRunAdmin(admin.ModelAdmin):
 @admin.register(ImportBatch)
 class ImportBatchAdmin(admin.ModelAdmin):
     list_display = ["id", "owner", "status", "total", "done", "created_at"]
-    exclude = ["data"]
     raw_id_fields = ["owner"]
 
 

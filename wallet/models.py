@@ -29,8 +29,13 @@ class RecipientMatch(models.TextChoices):
 
 
 class Credential(models.Model):
+    # No index of its own: every index below starts with the owner. Each one more costs
+    # every import a write.
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="credentials"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="credentials",
+        db_index=False,
     )
     # A CLR's embedded credentials point at the CLR they arrived in.
     parent = models.ForeignKey(
@@ -109,11 +114,11 @@ class Credential(models.Model):
             models.Index(fields=["owner", "verdict"], name="cred_owner_verdict"),
             models.Index(fields=["owner", "achievement_type"], name="cred_owner_type"),
             models.Index(fields=["owner", "format"], name="cred_owner_format"),
-            models.Index(fields=["owner", "dedupe_key"], name="cred_owner_dedupe"),
             models.Index(fields=["checked_at"], name="cred_checked"),
             models.Index(fields=["deleted_at"], name="cred_deleted"),
         ]
         constraints = [
+            # Also the index for finding a credential by identity (queries name parent=None).
             models.UniqueConstraint(
                 fields=["owner", "dedupe_key"],
                 condition=Q(parent__isnull=True),
@@ -257,8 +262,6 @@ class ImportBatch(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_batches"
     )
     filename = models.CharField(max_length=255, blank=True)
-    # The archive waits here for the worker (web processes keep no files); emptied when done.
-    data = models.BinaryField(blank=True, default=b"")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
@@ -272,6 +275,20 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"Import {self.pk} ({self.status})"
+
+
+class ImportArchive(models.Model):
+    """The archive of a batch, waiting for the worker (web processes keep no files); deleted
+    when the batch finishes. A row apart from its batch because the batch's progress is
+    updated as it runs, and SQLite rewrites a whole row, archive included, on any update."""
+
+    batch = models.OneToOneField(
+        ImportBatch, on_delete=models.CASCADE, primary_key=True, related_name="archive"
+    )
+    data = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"Archive of import {self.batch_id}"
 
 
 class AuditEvent(models.Model):

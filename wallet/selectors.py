@@ -426,7 +426,7 @@ def access_collection(*, owner: Any, collection_id: Any) -> Collection:
 
 
 def access_import_batch(*, owner: Any, batch_id: Any) -> ImportBatch:
-    batch = ImportBatch.objects.filter(owner=owner, pk=_as_pk(batch_id)).defer("data").first()
+    batch = ImportBatch.objects.filter(owner=owner, pk=_as_pk(batch_id)).first()
     if batch is None:
         raise Http404("No such import.")
     return batch

@@ -135,3 +135,17 @@ def test_a_fetched_image_is_sanitised():
     )
 
     assert found is not None and found.origin == "fetched"
+
+
+def test_pngs_that_differ_only_in_their_text_share_a_pixels_key():
+    first = _png(text={"openbadgecredential": '{"id": "urn:uuid:1"}'})
+    second = _png(text={"openbadgecredential": '{"id": "urn:uuid:2"}'})
+
+    assert first != second
+    assert images.png_pixels_key(first) == images.png_pixels_key(second)
+    assert images.png_pixels_key(first) != images.png_pixels_key(_png(size=(17, 16)))
+
+
+def test_something_that_is_not_a_whole_png_has_no_pixels_key():
+    assert images.png_pixels_key(b"GIF89a not a png") is None
+    assert images.png_pixels_key(_png()[:-20]) is None

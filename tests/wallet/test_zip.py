@@ -10,7 +10,7 @@ from django.test import override_settings
 
 from tests.support.issuer import NOW
 from tests.wallet.helpers import as_bytes
-from wallet.models import AuditEvent, Credential, ImportBatch
+from wallet.models import AuditEvent, Credential, ImportArchive, ImportBatch
 from wallet.services import imports
 
 pytestmark = pytest.mark.django_db
@@ -176,7 +176,7 @@ def test_a_batch_runs_in_a_task_after_commit_and_records_progress(
     assert (batch.done, batch.total) == (2, 2)
     assert [row["status"] for row in batch.summary] == ["imported", "failed"]
     assert "1 imported" in batch.message
-    assert bytes(batch.data) == b""
+    assert not ImportArchive.objects.filter(batch=batch).exists()
     assert AuditEvent.objects.filter(action="import.batch_created", user=owner).exists()
 
 
@@ -191,3 +191,105 @@ def test_a_batch_is_not_enqueued_before_its_transaction_commits(
     assert len(callbacks) == 1
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.PENDING
+
+
+def test_the_archive_waits_in_a_row_of_its_own_until_its_batch_runs(
+    owner, issuer, django_capture_on_commit_callbacks
+):
+    archive = _zip({"a.json": as_bytes(issuer.ob3())})
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        batch = imports.zip_batch_create(owner=owner, data=archive)
+
+    assert bytes(ImportArchive.objects.get(batch=batch).data) == archive
+    callbacks[0]()
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.DONE
+    assert not ImportArchive.objects.filter(batch=batch).exists()
+
+
+def test_a_batch_whose_archive_is_gone_fails_with_a_reason_and_imports_nothing(owner, issuer):
+    batch = ImportBatch.objects.create(owner=owner, filename="lost.zip", total=1, created_at=NOW)
+
+    finished = imports.zip_batch_run(batch_id=batch.pk, now=NOW)
+
+    assert finished.status == ImportBatch.Status.FAILED
+    assert "upload it again" in finished.message
+    assert not Credential.objects.filter(owner=owner).exists()
+
+
+def test_progress_comes_in_groups_in_the_archive_s_order(owner, issuer, monkeypatch):
+    monkeypatch.setattr(imports, "_STORE_BATCH", 2)
+    names = ["1.json", "2.txt", "3.json", "4.json", "5.txt"]
+    archive = _zip(
+        {name: as_bytes(issuer.ob3()) if name.endswith(".json") else b"notes" for name in names}
+    )
+    groups = []
+
+    outcomes = imports.credential_import_zip(
+        owner=owner,
+        data=archive,
+        now=NOW,
+        progress=lambda done, total, group: groups.append((done, total, [o.name for o in group])),
+    )
+
+    assert groups == [
+        (2, 5, ["1.json", "2.txt"]),
+        (4, 5, ["3.json", "4.json"]),
+        (5, 5, ["5.txt"]),
+    ]
+    assert [o.status for o in outcomes] == ["imported", "failed", "imported", "imported", "failed"]
+
+
+def test_slow_files_still_report_progress_as_they_settle(owner, issuer, monkeypatch):
+    monkeypatch.setattr(imports, "_PROGRESS_SECONDS", -1.0)  # every file counts as slow
+    archive = _zip({"a.json": as_bytes(issuer.ob3()), "b.json": as_bytes(issuer.ob3())})
+    done = []
+
+    imports.credential_import_zip(
+        owner=owner, data=archive, now=NOW, progress=lambda d, t, group: done.append(d)
+    )
+
+    assert done == [1, 2]
+
+
+def test_a_running_batch_shows_the_files_settled_so_far(owner, issuer, monkeypatch):
+    monkeypatch.setattr(imports, "_STORE_BATCH", 1)
+    archive = _zip({"a.json": as_bytes(issuer.ob3()), "b.txt": b"notes"})
+    batch = ImportBatch.objects.create(owner=owner, total=2, created_at=NOW)
+    ImportArchive.objects.create(batch=batch, data=archive)
+    seen = []
+    real = imports._store_members
+
+    def watching(*args, **kwargs):
+        row = ImportBatch.objects.get(pk=batch.pk)
+        seen.append((row.status, row.done, [r["name"] for r in row.summary]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(imports, "_store_members", watching)
+
+    imports.zip_batch_run(batch_id=batch.pk, now=NOW)
+
+    assert seen == [("running", 0, []), ("running", 1, ["a.json"])]
+    batch.refresh_from_db()
+    assert (batch.status, batch.done) == (ImportBatch.Status.DONE, 2)
+
+
+def test_one_picture_baked_for_many_badges_is_sanitised_once(owner, issuer, monkeypatch):
+    calls = []
+    real = imports.find_image
+
+    def counting(**kwargs):
+        calls.append(kwargs["container"])
+        return real(**kwargs)
+
+    monkeypatch.setattr(imports, "find_image", counting)
+    archive = _zip({f"{n}.png": issuer.baked_png(issuer.ob3()) for n in range(3)})
+
+    outcomes = imports.credential_import_zip(owner=owner, data=archive, now=NOW)
+
+    assert [o.status for o in outcomes] == ["imported"] * 3
+    assert calls == ["png"]
+    stored = Credential.objects.filter(owner=owner).select_related("image")
+    assert {c.image.sha256 for c in stored} == {stored[0].image.sha256}
+    assert all(c.image.origin == "baked" for c in stored)

@@ -8,7 +8,7 @@ be rebuilt from the original bytes at any time (`credential_rederive`).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
@@ -57,9 +57,12 @@ class DerivedFields:
     image_ref: str = ""
 
     def model_values(self) -> dict[str, Any]:
-        values = asdict(self)
-        values.pop("image_ref")
-        return values
+        """The Credential columns, by name. The lists are the derived ones themselves, not
+        copies: a DerivedFields is built for one row and not changed after."""
+        return {name: getattr(self, name) for name in _MODEL_FIELDS}
+
+
+_MODEL_FIELDS = tuple(f.name for f in fields(DerivedFields) if f.name != "image_ref")
 
 
 def normalise_id(value: str) -> str:

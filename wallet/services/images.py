@@ -10,6 +10,7 @@ references. It is served with a sandboxing Content-Security-Policy (see `wallet.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import io
 import re
@@ -21,7 +22,10 @@ from xml.etree import ElementTree as ET
 from defusedxml import ElementTree as SafeET
 from PIL import Image, UnidentifiedImageError
 
+from wallet.verification.errors import MalformedInput
 from wallet.verification.fetch import Fetcher, FetchError
+from wallet.verification.limits import Limits
+from wallet.verification.parse.png import TEXT_CHUNKS, walk_chunks
 
 MAX_SOURCE_BYTES = 5 * 1024 * 1024
 MAX_SOURCE_PIXELS = 4096 * 4096
@@ -70,8 +74,9 @@ class SafeImage:
     height: int | None
     origin: str  # baked | embedded | fetched
 
-    @property
+    @functools.cached_property
     def sha256(self) -> str:
+        # Cached: one sanitised image may be stored for many credentials of an archive.
         return hashlib.sha256(self.content).hexdigest()
 
 
@@ -98,6 +103,22 @@ def sanitise_raster(data: bytes) -> tuple[bytes, int, int]:
     # No `optimize`: it costs about five times the encoding for roughly 15% fewer bytes.
     frame.save(out, format="PNG")
     return out.getvalue(), frame.width, frame.height
+
+
+def png_pixels_key(data: bytes) -> str | None:
+    """A digest of everything in a PNG but its text chunks, or None if it is no valid PNG.
+
+    Two PNGs with the same key decode to the same pixels, so they sanitise to the same
+    image: an issuer bakes each recipient's assertion (a text chunk) into one badge picture.
+    """
+    digest = hashlib.sha256()
+    try:
+        for chunk in walk_chunks(data, limits=Limits()):
+            if chunk.type not in TEXT_CHUNKS:
+                digest.update(chunk.raw)
+    except MalformedInput:
+        return None
+    return digest.hexdigest()
 
 
 def sanitise_svg(data: bytes) -> bytes:

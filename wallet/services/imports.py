@@ -13,6 +13,7 @@ import io
 import json
 import logging
 import re
+import time
 import zipfile
 from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from wallet.models import (
     Credential,
     CredentialImage,
     CredentialVersion,
+    ImportArchive,
     ImportBatch,
     Source,
     VerificationRun,
@@ -35,7 +37,8 @@ from wallet.models import (
 from wallet.services import verifying
 from wallet.services.audit import audit_record
 from wallet.services.derive import DerivedFields, apply_derived, dedupe_key, derive_fields
-from wallet.services.images import find_image
+from wallet.services.images import find_image, png_pixels_key
+from wallet.services.rows import insert_rows
 from wallet.verification import Report, Verdict, VerifyOptions, verify_bytes, verify_document
 from wallet.verification.errors import VerificationInputError
 from wallet.verification.fetch import Fetcher, FetchError, FetchRefused
@@ -45,6 +48,7 @@ logger = logging.getLogger(__name__)
 
 IMPORTED, UPDATED, DUPLICATE, FAILED = "imported", "updated", "duplicate", "failed"
 _INTEGRITY_FAILURES = (Verdict.MALFORMED, Verdict.UNSUPPORTED, Verdict.INVALID_SIGNATURE)
+_VERIFIED = frozenset(str(v) for v in Verdict if v.is_ok)
 _JSON_MEDIA = "application/json"
 _JWT_MEDIA = "application/vc+jwt"
 # The verifier's "nothing at this address" checks; their detail names the address and status
@@ -392,8 +396,9 @@ def _store_incoming(owner: Any, incoming: _Incoming, arrival: _Arrival) -> Impor
 
 class _ImageMemo:
     """`find_image` for many credentials at once: badges of one archive share their images
-    (every copy of a badge, an issuer's logo), so an image referenced again (the same data:
-    URI or URL) is not fetched and sanitised again. Holds the most recent few only."""
+    (every copy of a badge, an issuer's logo, one picture baked for many recipients), so an
+    image seen again (the same data: URI or URL, or a baked PNG with the same pixels) is not
+    fetched and sanitised again. Holds the most recent few only."""
 
     def __init__(self, size: int = 64) -> None:
         self._size = size
@@ -402,11 +407,11 @@ class _ImageMemo:
     def find(
         self, *, original: bytes, container: str, image_ref: str, fetcher: Fetcher | None
     ) -> Any:
-        if container in ("png", "svg") or not image_ref:
+        key = self._key(original, container, image_ref)
+        if key is None:
             return find_image(
                 original=original, container=container, image_ref=image_ref, fetcher=fetcher
             )
-        key = hashlib.sha256(image_ref.encode()).hexdigest()
         if key not in self._seen:
             if len(self._seen) >= self._size:
                 self._seen.pop(next(iter(self._seen)))
@@ -415,25 +420,39 @@ class _ImageMemo:
             )
         return self._seen[key]
 
+    @staticmethod
+    def _key(original: bytes, container: str, image_ref: str) -> str | None:
+        if container == "png":
+            pixels = png_pixels_key(original)
+            return None if pixels is None else "png:" + pixels
+        if container == "svg" or not image_ref:
+            return None
+        return "ref:" + hashlib.sha256(image_ref.encode()).hexdigest()
 
-def _store_many(owner: Any, readies: list[_Ready], images: _ImageMemo) -> list[ImportOutcome]:
+
+def _store_many(
+    owner: Any, pending: list[tuple[str, _Ready]], images: _ImageMemo
+) -> list[FileOutcome]:
     """Store several verified credentials as `_store` would one by one, in one transaction:
-    those new to the record in a few bulk inserts, anything else (a copy already held, a
-    CLR with its contents, a second copy within the batch) through `_store_locked` in turn."""
-    incomings = [_incoming(r.report, r.original, r.media, r.arrival, images) for r in readies]
+    those new to the record in a few multi-row inserts, anything else (a copy already held,
+    a CLR with its contents, a second copy within the batch) through `_store_locked` in turn."""
+    incomings = [
+        _incoming(r.report, r.original, r.media, r.arrival, images) for _name, r in pending
+    ]
     try:
         with transaction.atomic():
-            return _store_locked_many(owner, incomings, readies)
+            return _store_locked_many(owner, incomings, pending)
     except IntegrityError:
         # Someone else stored one of them meanwhile: settle each on its own.
         return [
-            _store_incoming(owner, i, r.arrival) for i, r in zip(incomings, readies, strict=True)
+            _file_outcome(name, _store_incoming(owner, incoming, ready.arrival))
+            for incoming, (name, ready) in zip(incomings, pending, strict=True)
         ]
 
 
 def _store_locked_many(
-    owner: Any, incomings: list[_Incoming], readies: list[_Ready]
-) -> list[ImportOutcome]:
+    owner: Any, incomings: list[_Incoming], pending: list[tuple[str, _Ready]]
+) -> list[FileOutcome]:
     keys = {incoming.key for incoming in incomings}
     taken = set(
         Credential.objects.filter(owner=owner, parent=None, dedupe_key__in=keys).values_list(
@@ -445,56 +464,100 @@ def _store_locked_many(
         if incoming.key not in taken and incoming.report.format != "clr2":
             fresh.append(n)
         taken.add(incoming.key)
-    created = _create_many(owner, [(incomings[n], readies[n].arrival) for n in fresh])
-    outcomes: dict[int, ImportOutcome] = {
-        n: ImportOutcome(
-            IMPORTED, credential, _imported_message(credential, children=0), (credential,)
-        )
-        for n, credential in zip(fresh, created, strict=True)
+    created = _create_many(owner, [(incomings[n], pending[n][1].arrival) for n in fresh])
+    outcomes = {
+        n: FileOutcome(pending[n][0], IMPORTED, _imported_text(incomings[n].derived.title), pk)
+        for n, pk in zip(fresh, created, strict=True)
     }
     return [
-        outcomes[n] if n in outcomes else _store_locked(owner, incoming, readies[n].arrival)
-        for n, incoming in enumerate(incomings)
+        outcomes[n]
+        if n in outcomes
+        else _file_outcome(name, _store_locked(owner, incoming, ready.arrival))
+        for n, (incoming, (name, ready)) in enumerate(zip(incomings, pending, strict=True))
     ]
 
 
-def _create_many(owner: Any, items: list[tuple[_Incoming, _Arrival]]) -> list[Credential]:
-    """`_create` then `_audit` for top-level credentials without contents, in bulk."""
-    credentials = []
-    for incoming, arrival in items:
-        credential = Credential(
-            owner=owner,
-            parent=None,
-            source=arrival.source,
-            filename=arrival.filename,
-            source_url=arrival.source_url,
-            created_at=arrival.now,
-        )
-        _set_original(credential, incoming, arrival.now)
-        credentials.append(credential)
-    Credential.objects.bulk_create(credentials)
-    pairs = list(zip(credentials, items, strict=True))
-    VerificationRun.objects.bulk_create(
-        _run_for(credential, incoming, arrival) for credential, (incoming, arrival) in pairs
+def _create_many(owner: Any, items: list[tuple[_Incoming, _Arrival]]) -> list[int]:
+    """What `_create` then `_audit` write for top-level credentials without contents, as a
+    few multi-row inserts (`insert_rows`); the new credentials' ids, in `items`' order."""
+    rows = [_credential_row(owner, incoming, arrival) for incoming, arrival in items]
+    ids = dict(
+        (key, pk) for pk, key in insert_rows(Credential, rows, returning=("id", "dedupe_key"))
     )
-    CredentialImage.objects.bulk_create(
-        _image_for(credential, incoming.image)
-        for credential, (incoming, _arrival) in pairs
-        if incoming.image is not None
+    pks = [ids[incoming.key] for incoming, _arrival in items]
+    pairs = list(zip(pks, items, strict=True))
+    insert_rows(
+        VerificationRun,
+        [_run_row(pk, incoming, arrival) for pk, (incoming, arrival) in pairs],
     )
-    # The rows `audit_record` writes, in one insert.
-    AuditEvent.objects.bulk_create(
-        AuditEvent(
-            user=owner,
-            action="credential.imported",
-            target_type=credential._meta.label_lower,
-            target_id=str(credential.pk),
-            detail=_audit_detail(arrival),
-            created_at=arrival.now,
-        )
-        for credential, (_incoming, arrival) in pairs
+    insert_rows(
+        CredentialImage,
+        [
+            _image_row(pk, incoming.image)
+            for pk, (incoming, _arrival) in pairs
+            if incoming.image is not None
+        ],
     )
-    return credentials
+    insert_rows(
+        AuditEvent,
+        [
+            {
+                "user_id": owner.pk,
+                "action": "credential.imported",
+                "target_type": Credential._meta.label_lower,
+                "target_id": str(pk),
+                "detail": _audit_detail(arrival),
+                "created_at": arrival.now,
+            }
+            for pk, (_incoming, arrival) in pairs
+        ],
+    )
+    return pks
+
+
+def _credential_row(owner: Any, incoming: _Incoming, arrival: _Arrival) -> dict[str, Any]:
+    """The columns `_create` stores for a top-level credential."""
+    now = arrival.now
+    return {
+        "owner_id": owner.pk,
+        "parent_id": None,
+        "source": arrival.source,
+        "filename": arrival.filename,
+        "source_url": arrival.source_url,
+        "original": incoming.original,
+        "media_type": incoming.media_type,
+        "sha256": incoming.sha256,
+        "dedupe_key": incoming.key,
+        **incoming.derived.model_values(),
+        "checked_at": now,
+        "verified_at": now if incoming.derived.verdict in _VERIFIED else None,
+        "has_image": incoming.image is not None,
+        "created_at": now,
+        "updated_at": now,
+        "deleted_at": None,
+    }
+
+
+def _run_row(credential_id: int, incoming: _Incoming, arrival: _Arrival) -> dict[str, Any]:
+    return {
+        "credential_id": credential_id,
+        "verdict": incoming.derived.verdict,
+        "report": incoming.report.to_dict(),
+        "trigger": VerificationRun.Trigger.IMPORT.value,
+        "checked_at": arrival.now,
+    }
+
+
+def _image_row(credential_id: int, image: Any) -> dict[str, Any]:
+    return {
+        "credential_id": credential_id,
+        "content": image.content,
+        "media_type": image.media_type,
+        "sha256": image.sha256,
+        "width": image.width,
+        "height": image.height,
+        "origin": image.origin,
+    }
 
 
 @dataclass(frozen=True)
@@ -569,10 +632,13 @@ def _store_locked(owner: Any, incoming: _Incoming, arrival: _Arrival) -> ImportO
     )
 
 
-def _imported_message(credential: Credential, children: int | None = None) -> str:
-    children = credential.children.count() if children is None else children
+def _imported_message(credential: Credential) -> str:
+    return _imported_text(credential.title, credential.children.count())
+
+
+def _imported_text(title: str, children: int = 0) -> str:
     extra = f" with {children} credential{'s' if children != 1 else ''} inside" if children else ""
-    return f"Imported “{credential.title or 'credential'}”{extra}."
+    return f"Imported “{title or 'credential'}”{extra}."
 
 
 def _may_replace(incoming: Verdict, current: str) -> bool:
@@ -631,41 +697,19 @@ def _set_original(credential: Credential, incoming: _Incoming, now: datetime) ->
 
 
 def _after_save(credential: Credential, incoming: _Incoming, arrival: _Arrival) -> None:
-    _run_for(credential, incoming, arrival).save()
+    VerificationRun(**_run_row(credential.pk, incoming, arrival)).save()
     _save_image(credential, incoming.image)
     if incoming.report.format == "clr2":
         _create_children(credential, incoming.report, arrival)
 
 
-def _run_for(credential: Credential, incoming: _Incoming, arrival: _Arrival) -> VerificationRun:
-    return VerificationRun(
-        credential=credential,
-        verdict=str(incoming.report.verdict),
-        report=incoming.report.to_dict(),
-        trigger=VerificationRun.Trigger.IMPORT,
-        checked_at=arrival.now,
-    )
-
-
 def _save_image(credential: Credential, image: Any) -> None:
     CredentialImage.objects.filter(credential=credential).delete()
     if image is not None:
-        _image_for(credential, image).save()
-
-
-def _image_for(credential: Credential, image: Any) -> CredentialImage:
-    # By id: assigning the credential itself would make the two refer to each other (a
-    # one-to-one caches both ways), a cycle that keeps every stored original and image in
-    # memory until the cycle collector runs.
-    return CredentialImage(
-        credential_id=credential.pk,
-        content=image.content,
-        media_type=image.media_type,
-        sha256=image.sha256,
-        width=image.width,
-        height=image.height,
-        origin=image.origin,
-    )
+        # By id: assigning the credential itself would make the two refer to each other (a
+        # one-to-one caches both ways), a cycle that keeps every stored original and image in
+        # memory until the cycle collector runs.
+        CredentialImage(**_image_row(credential.pk, image)).save()
 
 
 def _create_children(parent: Credential, report: Report, arrival: _Arrival) -> None:
@@ -749,14 +793,23 @@ def zip_limits() -> tuple[int, int]:
 
 def inspect_zip(data: bytes) -> list[zipfile.ZipInfo]:
     """The archive's credential members, after every cap; raises ArchiveRefused."""
-    archive_cap, uncompressed_cap = zip_limits()
+    with _open_archive(data) as archive:
+        return _checked_members(archive)
+
+
+def _open_archive(data: bytes) -> zipfile.ZipFile:
+    archive_cap, _uncompressed_cap = zip_limits()
     if len(data) > archive_cap:
         raise ArchiveRefused(f"The archive is larger than the {_megabytes(archive_cap)} limit.")
     try:
-        infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
+        return zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
         raise ArchiveRefused("This file is not a ZIP archive the wallet can read.") from exc
-    members = [i for i in infos if not i.is_dir() and not _is_junk(i.filename)]
+
+
+def _checked_members(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    _archive_cap, uncompressed_cap = zip_limits()
+    members = [i for i in archive.infolist() if not i.is_dir() and not _is_junk(i.filename)]
     if len(members) > MAX_ZIP_MEMBERS:
         raise ArchiveRefused(f"The archive holds more than {MAX_ZIP_MEMBERS} files.")
     if sum(i.file_size for i in members) > uncompressed_cap:
@@ -784,41 +837,39 @@ def credential_import_zip(
     *,
     owner: Any,
     data: bytes,
-    progress: Callable[[int, int, FileOutcome], None] | None = None,
+    progress: Callable[[int, int, list[FileOutcome]], None] | None = None,
     now: datetime | None = None,
 ) -> list[FileOutcome]:
-    """Import every file of a ZIP archive, one at a time; one failure never stops the rest.
+    """Import every file of a ZIP archive, in the archive's order; one failure never stops
+    the rest.
 
     Raises ArchiveRefused when the archive itself is refused (see `inspect_zip`).
-    `progress(done, total, outcome)` is called after each file.
+    `progress(done, total, outcomes)` is called with each group of files settled: up to
+    `_STORE_BATCH` files, or what `_PROGRESS_SECONDS` brought when files arrive slowly.
     """
-    members = inspect_zip(data)
     cap = settings.SATCHEL_MAX_UPLOAD_BYTES
-    options = archive_verify_options(owner=owner, now=now)
     images = _ImageMemo()
     outcomes: list[FileOutcome] = []
-    pending: list[tuple[str, _Ready]] = []
-
-    def report(outcome: FileOutcome) -> None:
-        outcomes.append(outcome)
-        if progress is not None:
-            progress(len(outcomes), len(members), outcome)
+    pending: list[tuple[str, FileOutcome | _Ready]] = []
 
     def flush() -> None:
-        for outcome in _store_members(owner, pending, images):
-            report(outcome)
+        if not pending:
+            return
+        settled = _store_members(owner, pending, images)
         pending.clear()
+        outcomes.extend(settled)
+        if progress is not None:
+            progress(len(outcomes), len(members), settled)
 
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+    with _open_archive(data) as archive:
+        members = _checked_members(archive)
+        options = archive_verify_options(owner=owner, now=now)
+        since = time.monotonic()
         for info in members:
-            arrived = _import_member(owner, archive, info, cap, options)
-            if isinstance(arrived, FileOutcome):
-                flush()  # outcomes keep the archive's order
-                report(arrived)
-                continue
-            pending.append((info.filename, arrived))
-            if len(pending) >= _STORE_BATCH:
+            pending.append((info.filename, _import_member(owner, archive, info, cap, options)))
+            if len(pending) >= _STORE_BATCH or time.monotonic() - since > _PROGRESS_SECONDS:
                 flush()
+                since = time.monotonic()
         flush()
     return outcomes
 
@@ -861,24 +912,28 @@ class _RecentEntries(MutableMapping[str, str]):
         return len(self._entries)
 
 
-# Verified members stored together: one transaction and a few bulk inserts per batch, and
-# at most this many verified reports held in memory at once.
-_STORE_BATCH = 50
+# Members stored together: one transaction and a few multi-row inserts per group, and at
+# most this many verified reports held in memory at once. Progress is reported per group,
+# and at least this often (seconds) when members are slow to verify (fetched badges).
+_STORE_BATCH = 200
+_PROGRESS_SECONDS = 1.0
 
 
 def _store_members(
-    owner: Any, pending: list[tuple[str, _Ready]], images: _ImageMemo
+    owner: Any, pending: list[tuple[str, FileOutcome | _Ready]], images: _ImageMemo
 ) -> list[FileOutcome]:
-    if not pending:
-        return []
+    """Each member's outcome, in order: those already settled as they are, the verified
+    ones once stored (together if they can be, else one by one)."""
+    ready = [(name, item) for name, item in pending if isinstance(item, _Ready)]
+    if not ready:
+        return [item for _name, item in pending if isinstance(item, FileOutcome)]
     try:
-        results = _store_many(owner, [ready for _name, ready in pending], images)
+        stored = _store_many(owner, ready, images)
     except Exception:  # one bad file must not stop the others: settle each on its own
         logger.exception("storing a batch of ZIP members failed; storing them one by one")
-        return [_store_member(owner, name, ready) for name, ready in pending]
-    return [
-        _file_outcome(name, result) for (name, _ready), result in zip(pending, results, strict=True)
-    ]
+        stored = [_store_member(owner, name, item) for name, item in ready]
+    results = iter(stored)
+    return [item if isinstance(item, FileOutcome) else next(results) for _name, item in pending]
 
 
 def _store_member(owner: Any, name: str, ready: _Ready) -> FileOutcome:
@@ -946,8 +1001,9 @@ def zip_batch_create(
     members = inspect_zip(data)
     with transaction.atomic():
         batch = ImportBatch.objects.create(
-            owner=owner, filename=filename[:255], data=data, total=len(members), created_at=now
+            owner=owner, filename=filename[:255], total=len(members), created_at=now
         )
+        ImportArchive.objects.create(batch=batch, data=data)
         audit_record(
             user=owner,
             action="import.batch_created",
@@ -964,16 +1020,20 @@ def zip_batch_run(*, batch_id: int, now: datetime | None = None) -> ImportBatch:
     batch = ImportBatch.objects.select_related("owner").get(pk=batch_id)
     if batch.status in (ImportBatch.Status.DONE, ImportBatch.Status.FAILED):
         return batch
-    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.RUNNING)
     summary: list[dict[str, Any]] = []
+    data = ImportArchive.objects.filter(batch=batch).values_list("data", flat=True).first()
+    if data is None:
+        message = "The archive is no longer stored; upload it again."
+        return _finish_batch(batch, ImportBatch.Status.FAILED, message, summary, now)
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.RUNNING)
 
-    def progress(done: int, total: int, outcome: FileOutcome) -> None:
-        summary.append(outcome.to_dict())
+    def progress(done: int, total: int, outcomes: list[FileOutcome]) -> None:
+        summary.extend(outcome.to_dict() for outcome in outcomes)
         ImportBatch.objects.filter(pk=batch.pk).update(done=done, total=total, summary=summary)
 
     try:
         outcomes = credential_import_zip(
-            owner=batch.owner, data=bytes(batch.data), progress=progress, now=now
+            owner=batch.owner, data=bytes(data), progress=progress, now=now
         )
     except ArchiveRefused as exc:
         return _finish_batch(batch, ImportBatch.Status.FAILED, str(exc), summary, now)
@@ -993,7 +1053,9 @@ def _finish_batch(
     batch.message = message
     batch.summary = summary
     batch.done = len(summary)
-    batch.data = b""  # the archive is not kept once its credentials are
     batch.finished_at = now or timezone.now()
-    batch.save()
+    with transaction.atomic():
+        batch.save(update_fields=["status", "message", "summary", "done", "finished_at"])
+        # The archive is not kept once its credentials are.
+        ImportArchive.objects.filter(batch=batch).delete()
     return batch

@@ -133,13 +133,11 @@ class Report:
 
     @property
     def verdict(self) -> Verdict:
-        implied = {c.implies for c in self.checks if c.status is Status.FAIL and c.implies}
-        for verdict in VERDICT_PRECEDENCE:
-            if verdict in implied:
-                return verdict
-        if any(c.status is Status.FAIL for c in self.checks):
-            return Verdict.MALFORMED
-        if any(c.status is Status.WARNING for c in self.checks):
+        statuses = {c.status for c in self.checks}
+        if Status.FAIL in statuses:
+            implied = {c.implies for c in self.checks if c.status is Status.FAIL and c.implies}
+            return next((v for v in VERDICT_PRECEDENCE if v in implied), Verdict.MALFORMED)
+        if Status.WARNING in statuses:
             return Verdict.VERIFIED_WITH_WARNINGS
         return Verdict.VERIFIED
 
@@ -152,9 +150,10 @@ class Report:
         return [c for c in self.checks if c.status is Status.WARNING]
 
     def to_dict(self) -> dict[str, Any]:
+        verdict = self.verdict
         return {
-            "verdict": str(self.verdict),
-            "verdict_label": self.verdict.label,
+            "verdict": str(verdict),
+            "verdict_label": verdict.label,
             "format": self.format,
             "container": self.container,
             "checks": [c.to_dict() for c in self.checks],

@@ -1,0 +1,82 @@
+"""`insert_rows`: many rows in one INSERT, stored exactly as the ORM would store them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.support.issuer import NOW
+from tests.wallet.helpers import as_bytes
+from wallet.models import AuditEvent, CredentialImage
+from wallet.services import imports
+from wallet.services.rows import insert_rows
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def credential(owner, issuer):
+    imported = imports.credential_import(
+        owner=owner, data=as_bytes(issuer.ob3()), source="upload", now=NOW
+    )
+    CredentialImage.objects.filter(credential=imported.credential).delete()
+    return imported.credential
+
+
+def _audit_row(user, n: int) -> dict:
+    return {
+        "user_id": user.pk,
+        "action": "credential.imported",
+        "target_type": "wallet.credential",
+        "target_id": str(n),
+        "detail": {"filename": f"{n}.json", "note": "ünïcode ✓"},
+        "created_at": NOW + timedelta(seconds=n),
+    }
+
+
+def test_it_stores_what_the_orm_reads_back_unchanged(owner):
+    insert_rows(AuditEvent, [_audit_row(owner, 1), _audit_row(owner, 2)])
+
+    stored = AuditEvent.objects.filter(user=owner).order_by("target_id")
+    assert [(e.target_id, e.detail, e.created_at) for e in stored] == [
+        ("1", {"filename": "1.json", "note": "ünïcode ✓"}, NOW + timedelta(seconds=1)),
+        ("2", {"filename": "2.json", "note": "ünïcode ✓"}, NOW + timedelta(seconds=2)),
+    ]
+
+
+def test_it_returns_the_asked_columns_of_every_row_beyond_one_statement(owner):
+    rows = [_audit_row(owner, n) for n in range(700)]  # more than one statement's parameters
+
+    returned = insert_rows(AuditEvent, rows, returning=("id", "target_id"))
+
+    assert sorted(int(target) for _pk, target in returned) == list(range(700))
+    ids = {pk for pk, _target in returned}
+    assert set(AuditEvent.objects.filter(user=owner).values_list("id", flat=True)) == ids
+
+
+def test_binary_and_nullable_values_are_kept_exactly(credential):
+    content = bytes(range(256)) * 4
+    insert_rows(
+        CredentialImage,
+        [
+            {
+                "credential_id": credential.pk,
+                "content": content,
+                "media_type": "image/png",
+                "sha256": "0" * 64,
+                "width": None,
+                "height": 7,
+                "origin": "embedded",
+            }
+        ],
+    )
+
+    image = CredentialImage.objects.get(credential=credential)
+    assert bytes(image.content) == content
+    assert (image.width, image.height) == (None, 7)
+
+
+def test_nothing_to_insert_sends_nothing(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert insert_rows(AuditEvent, [], returning=("id",)) == []
