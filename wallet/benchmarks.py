@@ -8,8 +8,17 @@ disk) and drops it at the end. The developer's own data is never read or written
   embedded image, some VC-JWTs, some baked PNGs) from the demo issuers (`wallet.demo`). The
   raw engine rate is `verify_bytes` over the same member bytes with the options the importer
   builds (`archive_verify_options`: one fetcher and bounded canon cache for the archive), so
-  both sides verify exactly the same way; the import is `credential_import_zip`. Peak memory
-  is traced (tracemalloc) in separate runs at two sizes, to show it does not grow with them.
+  both sides verify exactly the same way. The import is the learner's path, each round into a
+  new earner's record (the database grows as it would): `zip_batch_create` stores the archive
+  and the task it enqueues (run in-process) imports it with `credential_import_zip`, writing
+  progress and the per-file summary. Each import is timed between two raw verifications, in
+  several rounds, and so is the part of it spent in `verify_bytes`. On a shared machine whose
+  speed drifts by tens of percent from one second to the next, the import set against its
+  own verification (the same calls on the same bytes, in the same seconds) is the steady
+  measure, and the target is judged on its median; the ratio to the separate raw runs is
+  shown beside it, as is how close the two verifications' times are. Peak memory is traced
+  (tracemalloc) around `credential_import_zip` in separate runs at two sizes, to show it does
+  not grow with them (the archive itself is held by the caller, as a stored batch is).
 - `bench_record`: one owner with thousands of credentials, bulk-created from the demo
   earner's imported credentials (real fields, alignments, tags), then the record page and the
   API list timed through the test client, with the queries each request makes.
@@ -152,33 +161,72 @@ def zip_of(files: list[BenchFile]) -> bytes:
     return buffer.getvalue()
 
 
+@dataclass(frozen=True)
+class ImportRound:
+    raw_seconds: float  # raw verification of the files, the mean of the runs around the import
+    import_seconds: float
+    verifying_seconds: float  # the part of the import spent in `verify_bytes`
+
+    @property
+    def ratio(self) -> float:
+        return self.import_seconds / self.raw_seconds
+
+    @property
+    def own_ratio(self) -> float:
+        return self.import_seconds / self.verifying_seconds
+
+
 @dataclass
 class ImportResult:
     files: int
-    verify_seconds: float
-    import_seconds: float
+    rounds: list[ImportRound]
     outcomes: dict[str, int]
     peaks: dict[int, int] = field(default_factory=dict)  # files -> tracemalloc peak bytes
 
     @property
     def ratio(self) -> float:
-        return self.import_seconds / self.verify_seconds
+        """The median round's import time over the raw verification time around it."""
+        return statistics.median(r.ratio for r in self.rounds)
+
+    @property
+    def own_ratio(self) -> float:
+        """The median round's import time over the time its own verification took: the same
+        `verify_bytes` calls on the same bytes, timed in the same seconds as the rest of the
+        import, so a slow spell of a shared machine cannot fall on one side only."""
+        return statistics.median(r.own_ratio for r in self.rounds)
 
     @property
     def meets_target(self) -> bool:
-        return self.ratio <= TARGET_IMPORT_RATIO
+        return self.own_ratio <= TARGET_IMPORT_RATIO
 
 
-def bench_import(*, count: int = 1000, memory_sizes: tuple[int, ...] = (200, 1000)) -> ImportResult:
-    """Raw verification vs `credential_import_zip` for the same `count` files (run inside
-    `throwaway_database()`), and the import's traced peak memory at each of `memory_sizes`."""
+def bench_import(
+    *, count: int = 1000, rounds: int = 5, memory_sizes: tuple[int, ...] = (200, 1000)
+) -> ImportResult:
+    """Raw verification vs the import of the same `count` files, in `rounds` rounds.
+
+    Each import is timed between two raw verifications of the files, and the time it spends
+    inside `verify_bytes` is measured too. Run inside `throwaway_database()`; then the
+    import's traced peak memory at each of `memory_sizes`.
+    """
     files = import_files(max((count, *memory_sizes)))
     chosen = files[:count]
-    verify_seconds = _time_raw_verification(chosen)
-    import_seconds, outcomes = _time_import(zip_of(chosen), "bench-import@satchel.example")
-    if outcomes.get("imported", 0) != count:
-        raise RuntimeError(f"the bench archive did not import cleanly: {outcomes}")
-    result = ImportResult(count, verify_seconds, import_seconds, outcomes)
+    archive = zip_of(chosen)
+    verifier = _earner("bench-verify@satchel.example")
+    _warm(verifier, chosen)
+    _time_import(zip_of(chosen[:1]), "bench-warm@satchel.example")  # the task's first run
+    timings: list[ImportRound] = []
+    outcomes: dict[str, int] = {}
+    before = _time_raw_verification(verifier, chosen)
+    for n in range(rounds):
+        with _verification_timed() as verifying:
+            import_seconds, outcomes = _time_import(archive, f"bench-import-{n}@satchel.example")
+        after = _time_raw_verification(verifier, chosen)
+        if outcomes.get("imported", 0) != count:
+            raise RuntimeError(f"the bench archive did not import cleanly: {outcomes}")
+        timings.append(ImportRound((before + after) / 2, import_seconds, verifying[0]))
+        before = after
+    result = ImportResult(count, timings, outcomes)
     for size in memory_sizes:
         result.peaks[size] = _traced_import_peak(
             zip_of(files[:size]), f"bench-mem-{size}@x.example"
@@ -186,12 +234,31 @@ def bench_import(*, count: int = 1000, memory_sizes: tuple[int, ...] = (200, 100
     return result
 
 
-def _time_raw_verification(files: list[BenchFile]) -> float:
+@contextmanager
+def _verification_timed() -> Iterator[list[float]]:
+    """Seconds the importer spends in `verify_bytes` while inside (a one-item list)."""
+    from unittest import mock
+
+    from wallet.services import imports
+
+    spent = [0.0]
+    real = imports.verify_bytes
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return real(*args, **kwargs)
+        finally:
+            spent[0] += time.perf_counter() - start
+
+    with mock.patch.object(imports, "verify_bytes", timed):
+        yield spent
+
+
+def _time_raw_verification(owner: Any, files: list[BenchFile]) -> float:
     from wallet.services.imports import archive_verify_options
     from wallet.verification import verify_bytes
 
-    owner = _earner("bench-verify@satchel.example")
-    _warm(owner, files)
     options = archive_verify_options(owner=owner)
     gc.collect()
     start = time.perf_counter()
@@ -213,17 +280,37 @@ def _warm(owner: Any, files: list[BenchFile]) -> None:
 
 
 def _time_import(data: bytes, email: str) -> tuple[float, dict[str, int]]:
-    from wallet.services.imports import credential_import_zip
+    """The learner's path: the archive stored as a batch, then the task that imports it
+    (run in this process), writing its progress and summary as it goes."""
+    from wallet.models import ImportBatch
+    from wallet.services.imports import zip_batch_create
 
     owner = _earner(email)
     gc.collect()
-    start = time.perf_counter()
-    outcomes = credential_import_zip(owner=owner, data=data)
-    elapsed = time.perf_counter() - start
+    with _tasks_in_process():
+        start = time.perf_counter()
+        batch = zip_batch_create(owner=owner, data=data, filename="bench.zip")
+        elapsed = time.perf_counter() - start
+    batch = ImportBatch.objects.get(pk=batch.pk)
+    if batch.status != ImportBatch.Status.DONE:
+        raise RuntimeError(f"the bench batch did not finish: {batch.status} {batch.message}")
     counts: dict[str, int] = {}
-    for outcome in outcomes:
-        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    for row in batch.summary:
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
     return elapsed, counts
+
+
+@contextmanager
+def _tasks_in_process() -> Iterator[None]:
+    """Celery tasks run eagerly, whatever the configuration, so the task's time is measured."""
+    from config.celery import app
+
+    was = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = was
 
 
 def _traced_import_peak(data: bytes, email: str) -> int:

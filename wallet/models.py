@@ -39,7 +39,12 @@ class Credential(models.Model):
     )
     # A CLR's embedded credentials point at the CLR they arrived in.
     parent = models.ForeignKey(
-        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+        db_index=False,  # see cred_children: only embedded credentials are indexed
     )
 
     # --- the original, exactly as received --------------------------------------------
@@ -115,7 +120,14 @@ class Credential(models.Model):
             models.Index(fields=["owner", "achievement_type"], name="cred_owner_type"),
             models.Index(fields=["owner", "format"], name="cred_owner_format"),
             models.Index(fields=["checked_at"], name="cred_checked"),
-            models.Index(fields=["deleted_at"], name="cred_deleted"),
+            # Partial: most credentials are neither in the trash nor inside another, and an
+            # import then writes neither index.
+            models.Index(
+                fields=["deleted_at"], name="cred_trashed", condition=Q(deleted_at__isnull=False)
+            ),
+            models.Index(
+                fields=["parent"], name="cred_children", condition=Q(parent__isnull=False)
+            ),
         ]
         constraints = [
             # Also the index for finding a credential by identity (queries name parent=None).
