@@ -305,7 +305,8 @@ def record_facets(*, owner: Any) -> RecordFacets:
     filters never go stale while a large record skips the grouped query on most page views.
     """
     version = _live(owner).aggregate(count=Count("pk"), ids=Sum("pk"), changed=Max("updated_at"))
-    key = "record-facets:{}:{count}:{ids}:{changed}".format(owner.pk, **version)
+    changed = version["changed"].isoformat() if version["changed"] else "-"
+    key = f"record-facets:{owner.pk}:{version['count']}:{version['ids']}:{changed}"
     cached = cache.get(key)
     if isinstance(cached, RecordFacets):
         return cached
