@@ -36,7 +36,7 @@ from wallet.models import (
 )
 from wallet.services import verifying
 from wallet.services.audit import audit_record
-from wallet.services.derive import DerivedFields, apply_derived, dedupe_key, derive_fields
+from wallet.services.derive import DerivedFields, dedupe_key, derive_fields
 from wallet.services.images import find_image, png_pixels_key
 from wallet.services.rows import insert_rows
 from wallet.verification import Report, Verdict, VerifyOptions, verify_bytes, verify_document
@@ -408,17 +408,16 @@ class _ImageMemo:
         self, *, original: bytes, container: str, image_ref: str, fetcher: Fetcher | None
     ) -> Any:
         key = self._key(original, container, image_ref)
-        if key is None:
-            return find_image(
-                original=original, container=container, image_ref=image_ref, fetcher=fetcher
-            )
-        if key not in self._seen:
+        if key is not None and key in self._seen:
+            return self._seen[key]
+        image = find_image(
+            original=original, container=container, image_ref=image_ref, fetcher=fetcher
+        )
+        if key is not None:
             if len(self._seen) >= self._size:
                 self._seen.pop(next(iter(self._seen)))
-            self._seen[key] = find_image(
-                original=original, container=container, image_ref=image_ref, fetcher=fetcher
-            )
-        return self._seen[key]
+            self._seen[key] = image
+        return image
 
     @staticmethod
     def _key(original: bytes, container: str, image_ref: str) -> str | None:
@@ -515,15 +514,26 @@ def _create_many(owner: Any, items: list[tuple[_Incoming, _Arrival]]) -> list[in
     return pks
 
 
-def _credential_row(owner: Any, incoming: _Incoming, arrival: _Arrival) -> dict[str, Any]:
-    """The columns `_create` stores for a top-level credential."""
-    now = arrival.now
+def _credential_row(
+    owner: Any, incoming: _Incoming, arrival: _Arrival, parent: Credential | None = None
+) -> dict[str, Any]:
+    """Every column of a new credential (a CLR's child when `parent` is given)."""
     return {
         "owner_id": owner.pk,
-        "parent_id": None,
-        "source": arrival.source,
-        "filename": arrival.filename,
-        "source_url": arrival.source_url,
+        "parent_id": parent.pk if parent is not None else None,
+        "source": Source.BUNDLE if parent is not None else arrival.source,
+        "filename": arrival.filename if parent is None else "",
+        "source_url": arrival.source_url if parent is None else "",
+        "created_at": arrival.now,
+        "deleted_at": None,
+        **_original_values(incoming, arrival.now),
+    }
+
+
+def _original_values(incoming: _Incoming, now: datetime) -> dict[str, Any]:
+    """The columns that come from the original: set on a new credential, replaced on an
+    update."""
+    return {
         "original": incoming.original,
         "media_type": incoming.media_type,
         "sha256": incoming.sha256,
@@ -532,9 +542,7 @@ def _credential_row(owner: Any, incoming: _Incoming, arrival: _Arrival) -> dict[
         "checked_at": now,
         "verified_at": now if incoming.derived.verdict in _VERIFIED else None,
         "has_image": incoming.image is not None,
-        "created_at": now,
         "updated_at": now,
-        "deleted_at": None,
     }
 
 
@@ -670,30 +678,15 @@ def _audit_detail(arrival: _Arrival) -> dict[str, str]:
 def _create(
     owner: Any, incoming: _Incoming, arrival: _Arrival, *, parent: Credential | None
 ) -> Credential:
-    credential = Credential(
-        owner=owner,
-        parent=parent,
-        source=Source.BUNDLE if parent is not None else arrival.source,
-        filename=arrival.filename if parent is None else "",
-        source_url=arrival.source_url if parent is None else "",
-        created_at=arrival.now,
-    )
-    _set_original(credential, incoming, arrival.now)
+    credential = Credential(**_credential_row(owner, incoming, arrival, parent))
     credential.save()
     _after_save(credential, incoming, arrival)
     return credential
 
 
 def _set_original(credential: Credential, incoming: _Incoming, now: datetime) -> None:
-    credential.original = incoming.original
-    credential.media_type = incoming.media_type
-    credential.sha256 = incoming.sha256
-    credential.dedupe_key = incoming.key
-    apply_derived(credential, incoming.derived)
-    credential.checked_at = now
-    credential.verified_at = now if incoming.report.verdict.is_ok else None
-    credential.has_image = incoming.image is not None
-    credential.updated_at = now
+    for name, value in _original_values(incoming, now).items():
+        setattr(credential, name, value)
 
 
 def _after_save(credential: Credential, incoming: _Incoming, arrival: _Arrival) -> None:
@@ -925,10 +918,8 @@ def _store_members(
     """Each member's outcome, in order: those already settled as they are, the verified
     ones once stored (together if they can be, else one by one)."""
     ready = [(name, item) for name, item in pending if isinstance(item, _Ready)]
-    if not ready:
-        return [item for _name, item in pending if isinstance(item, FileOutcome)]
     try:
-        stored = _store_many(owner, ready, images)
+        stored = _store_many(owner, ready, images) if ready else []
     except Exception:  # one bad file must not stop the others: settle each on its own
         logger.exception("storing a batch of ZIP members failed; storing them one by one")
         stored = [_store_member(owner, name, item) for name, item in ready]

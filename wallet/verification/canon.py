@@ -3,7 +3,8 @@
 pyld turns the document into an RDF dataset using only the vendored contexts; pyoxigraph gives
 the blank nodes their RDFC-1.0 canonical labels; the canonical N-Quads text is written here, so
 its escaping follows the canonical form RDFC-1.0 prescribes (ECHAR for \\b \\t \\n \\f \\r \\" \\\\,
-uppercase \\uXXXX for the other control characters), lines in code point order.
+a \\u escape with four uppercase hex digits, such as \\u000B, for the other control
+characters), lines in code point order.
 """
 
 from __future__ import annotations
