@@ -275,6 +275,9 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Satchel] "
+# Failed passwords count per email and client (accounts.adapter), so strangers cannot lock an
+# account; a learner locked out where they are signs in with a code sent by email instead.
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 # Earners see and end their sessions on other devices; rows go with the account.
 USERSESSIONS_TRACK_ACTIVITY = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
@@ -299,6 +302,10 @@ if _oidc_server:
         ],
         "OAUTH_PKCE_ENABLED": True,
     }
+
+# School sign-in (issue 10, items 15-16): the sign-in and connect pages allow the provider's
+# sign-in origin in form-action, and a provider that cannot be reached gets a failure page.
+MIDDLEWARE += ["accounts.middleware.SchoolSignInMiddleware"]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core import mail
+from django.test import Client
 
 from tests.accounts.conftest import PASSWORD, make_user, sign_in
 
@@ -59,17 +62,74 @@ def test_it_blocks_login_until_the_email_is_verified(client):
     assert mail.outbox[-1].to == ["new@example.org"]  # the link is sent again
 
 
-@pytest.mark.django_db
-def test_repeated_failed_logins_are_rate_limited(client, owner):
-    for _ in range(5):
-        sign_in(client, owner.email, "wrong guess")
+STRANGER_IP = "203.0.113.9"
+OWNER_IP = "198.51.100.7"
 
-    # Even the right password is refused while the limit holds.
-    response = sign_in(client, owner.email, PASSWORD)
+
+def sign_in_from(client, ip: str, email: str, password: str = PASSWORD):
+    return client.post("/accounts/login/", {"login": email, "password": password}, REMOTE_ADDR=ip)
+
+
+@pytest.mark.django_db
+def test_repeated_failed_logins_from_one_client_are_rate_limited(client, owner):
+    for _ in range(5):
+        sign_in_from(client, STRANGER_IP, owner.email, "wrong guess")
+
+    # Even the right password is refused from there while the limit holds.
+    response = sign_in_from(client, STRANGER_IP, owner.email)
 
     assert response.status_code == 200
-    assert b"Too many failed login attempts" in response.content
+    assert b"Too many failed sign-in attempts from here" in response.content
+    assert "Send me a sign-in code" in response.content.decode()
     assert client.get("/account/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_strangers_wrong_passwords_do_not_lock_the_owner_out(client, owner):
+    for _ in range(6):
+        sign_in_from(Client(), STRANGER_IP, owner.email, "wrong guess")
+
+    response = sign_in_from(client, OWNER_IP, owner.email)
+
+    assert response.status_code == 302
+    assert client.get("/account/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_addresses_from_one_ipv6_network_count_as_one_client(client, owner):
+    for n in range(1, 6):
+        sign_in_from(client, f"2001:db8:1:2::{n}", owner.email, "wrong guess")
+
+    response = sign_in_from(client, "2001:db8:1:2::99", owner.email)
+
+    assert b"Too many failed sign-in attempts" in response.content
+
+
+@pytest.mark.django_db
+def test_one_client_guessing_across_accounts_is_still_limited_per_address(client, owner):
+    for n in range(10):
+        sign_in_from(client, STRANGER_IP, f"someone-{n}@example.org", "wrong guess")
+
+    response = sign_in_from(client, STRANGER_IP, owner.email)
+
+    assert response.status_code == 200
+    assert b"Too many failed sign-in attempts" in response.content
+
+
+@pytest.mark.django_db
+def test_a_learner_locked_out_here_signs_in_with_an_emailed_code(client, owner):
+    for _ in range(5):
+        sign_in_from(client, STRANGER_IP, owner.email, "wrong guess")
+    page = client.get("/accounts/login/", REMOTE_ADDR=STRANGER_IP)
+    assert b'href="/accounts/login/code/"' in page.content
+
+    response = client.post("/accounts/login/code/", {"email": owner.email}, REMOTE_ADDR=STRANGER_IP)
+    assert response.status_code == 302
+    code = re.search(r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", mail.outbox[-1].body, re.M).group(1)
+    response = client.post(response["Location"], {"code": code}, REMOTE_ADDR=STRANGER_IP)
+
+    assert response.status_code == 302
+    assert client.get("/account/", REMOTE_ADDR=STRANGER_IP).status_code == 200
 
 
 @pytest.mark.django_db

@@ -8,10 +8,11 @@ import pytest
 from allauth.mfa.totp.internal.auth import TOTP
 
 from tests.accounts.conftest import PASSWORD, sign_in
-from tests.accounts.test_login import OIDC_PROVIDERS
+from tests.support.oidc import running_provider
 
 GUEST_PAGES = [
     "/accounts/login/",
+    "/accounts/login/code/",
     "/accounts/signup/",
     "/accounts/password/reset/",
     "/accounts/confirm-email/",
@@ -97,10 +98,12 @@ def test_the_page_shell_has_a_skip_link_main_navigation_and_a_post_sign_out(owne
 
 
 @pytest.mark.django_db
-def test_the_school_sign_in_confirmation_page_is_csp_clean(client, settings):
-    settings.SOCIALACCOUNT_PROVIDERS = OIDC_PROVIDERS
+@pytest.mark.parametrize("process", ["login", "connect"])
+def test_the_school_sign_in_confirmation_page_is_csp_clean(client, settings, process):
+    with running_provider() as provider:
+        settings.SOCIALACCOUNT_PROVIDERS = provider.settings()
 
-    response = client.get("/accounts/oidc/school/login/?process=login")
+        response = client.get(f"/accounts/oidc/school/login/?process={process}")
 
     assert_page_is_csp_clean(response)
     assert b'method="post"' in response.content

@@ -1,0 +1,60 @@
+"""allauth's OpenID Connect views, as a browser and a flaky provider meet them.
+
+allauth renders "Sign in with <school>" / "Connect <school>" and answers "Continue" with a
+redirect to the provider: the page's CSP must let that redirect through. And allauth's
+views let a provider that cannot be reached escape as a 500: the learner gets allauth's
+failure page instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from requests import RequestException
+
+from accounts import sso
+from config.middleware import content_security_policy
+
+LOGIN_VIEW = "openid_connect_login"
+SCHOOL_VIEWS = {LOGIN_VIEW, "openid_connect_callback"}
+
+
+def _school_view(request: HttpRequest) -> str | None:
+    match = request.resolver_match
+    if match is None or match.url_name not in SCHOOL_VIEWS:
+        return None
+    return match.url_name
+
+
+class SchoolSignInMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            _school_view(request) == LOGIN_VIEW
+            and request.method == "GET"
+            and response.status_code == 200
+        ):
+            provider_id = request.resolver_match.kwargs["provider_id"]
+            try:
+                origin = sso.authorization_origin(request=request, provider_id=provider_id)
+            except RequestException as exc:
+                # "Continue" could only fail: say so now.
+                return sso.provider_unreachable_response(
+                    request=request, provider_id=provider_id, exception=exc
+                )
+            if origin:
+                response["Content-Security-Policy"] = content_security_policy(form_action=(origin,))
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if _school_view(request) is None or not isinstance(exception, RequestException):
+            return None
+        return sso.provider_unreachable_response(
+            request=request,
+            provider_id=request.resolver_match.kwargs["provider_id"],
+            exception=exception,
+        )
