@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install secrets migrate bench interop worker clean
+.PHONY: run test lint format install secrets migrate bench interop worker clean e2e
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ test: install secrets
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+# Browser journeys in the system's Chromium (apt-get install chromium); not part of `make test`.
+# Screenshots and console logs of failures land in var/e2e/.
+e2e: install secrets
+	$(BIN)/pytest -m e2e tests/e2e
 
 lint: install
 	$(BIN)/ruff check .
