@@ -92,3 +92,16 @@ def redis_url(name: str) -> str | None:
     if not value.startswith(("redis://", "rediss://", "unix://")):
         raise _fail(name, f"expected a redis:// or rediss:// URL, got {value!r}")
     return value
+
+
+def url(name: str, default: str = "", *, require_https: bool = False) -> str:
+    """An http(s) URL; with require_https, only https (what production must use)."""
+    value = string(name, default)
+    if not value:
+        return value
+    scheme, _, rest = value.partition("://")
+    if scheme not in {"http", "https"} or not rest.strip("/"):
+        raise _fail(name, f"expected an http(s):// URL, got {value!r}")
+    if require_https and scheme != "https":
+        raise _fail(name, f"with DEBUG off it must be an https:// URL, got {value!r}")
+    return value

@@ -288,7 +288,9 @@ LOGIN_URL = "/accounts/login/"
 SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAccountAdapter"
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_PROVIDERS: dict = {}
-_oidc_server = env.string("OIDC_SERVER_URL", "")
+# The provider's discovery document and token answers decide who signs in: HTTPS only in
+# production (issue 10, item 20).
+_oidc_server = env.url("OIDC_SERVER_URL", "", require_https=not DEBUG)
 if _oidc_server:
     SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
         "APPS": [
