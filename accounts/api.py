@@ -1,31 +1,32 @@
 """The account API (/api/account/): what deleting removes, and the deletion itself.
 
-Deletion is the same service the account page calls; like the page, it offers the export
-first and asks for the current password, because nothing can be recovered afterwards.
+Deletion is the same flow the account page calls; like the page, it offers the export first
+and asks for the current password (and, with two-factor sign-in on, a code), because nothing
+can be recovered afterwards.
 """
 
 from __future__ import annotations
 
-from django.contrib.auth import logout
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.services import account_delete
+from accounts.flows import (
+    DeletionRefused,
+    DeletionThrottled,
+    account_delete_confirmed,
+    deletion_needs_second_factor,
+)
 
 _EXPORT_FIRST = (
     "Deleting cannot be undone: it removes every credential, collection, share link (and its "
     "access log), holder key and email address. Export first: POST /api/exports/ starts a "
     "full export, and GET /api/exports/{job_id}/ gives its download link when it is ready."
-)
-_SET_ONE_FIRST = (
-    "This account has no password yet: set one on the account page first, then confirm the "
-    "deletion with it."
 )
 
 
@@ -35,6 +36,9 @@ class AccountOutput(serializers.Serializer):
 
     email = serializers.EmailField()
     has_password = serializers.BooleanField()
+    second_factor_required = serializers.BooleanField(
+        help_text="Deleting the account also needs a code (authenticator app or recovery code)."
+    )
     export_url = serializers.CharField(help_text="Call this first to keep a copy of the record.")
     notice = serializers.CharField()
 
@@ -50,6 +54,7 @@ class AccountApi(APIView):
         body = {
             "email": user.email,
             "has_password": user.has_usable_password(),
+            "second_factor_required": deletion_needs_second_factor(user=user),
             "export_url": reverse("portability-api:export-list"),
             "notice": _EXPORT_FIRST,
         }
@@ -65,26 +70,41 @@ class AccountDeleteApi(APIView):
         class Meta:
             ref_name = "AccountDeleteInput"
 
-        password = serializers.CharField(write_only=True, trim_whitespace=False)
+        password = serializers.CharField(
+            write_only=True, required=False, allow_blank=True, trim_whitespace=False
+        )
+        code = serializers.CharField(
+            write_only=True,
+            required=False,
+            allow_blank=True,
+            help_text="With two-factor sign-in on: a code from the authenticator app, or a "
+            "recovery code.",
+        )
 
     @extend_schema(
         request=InputSerializer,
         responses={
             204: OpenApiResponse(description="The account and everything in it are deleted."),
-            400: OpenApiResponse(description="The password is missing or not correct."),
+            400: OpenApiResponse(description="The password (or code) is missing or not correct."),
+            429: OpenApiResponse(description="Too many attempts: wait a few minutes."),
         },
         summary="Delete your account and everything in it (export first: /api/exports/)",
         description=_EXPORT_FIRST,
     )
     def post(self, request: Request) -> Response:
-        user = request.user
-        if not user.has_usable_password():
-            raise ValidationError({"password": [_SET_ONE_FIRST]})
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        if not user.check_password(data.validated_data["password"]):
-            raise ValidationError({"password": ["That password is not correct."]})
-        # A session would otherwise outlive the user it names.
-        logout(request._request)
-        account_delete(user=user)
+        try:
+            account_delete_confirmed(
+                request=request._request,
+                user=request.user,
+                password=data.validated_data.get("password", ""),
+                code=data.validated_data.get("code", ""),
+            )
+        except DeletionRefused as refused:
+            raise ValidationError(
+                {field or "non_field_errors": errors for field, errors in refused.errors.items()}
+            ) from None
+        except DeletionThrottled as throttled:
+            raise Throttled(detail=str(throttled)) from None
         return Response(status=status.HTTP_204_NO_CONTENT)

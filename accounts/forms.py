@@ -6,23 +6,30 @@ from typing import Any
 
 from django import forms
 
+from accounts.flows import deletion_needs_second_factor
 from accounts.models import User
 
 
 class AccountDeleteForm(forms.Form):
+    """Parses the confirmation; accounts.flows.account_delete_confirmed judges it."""
+
     password = forms.CharField(
         label="Your password",
+        required=False,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         help_text="Deleting cannot be undone. Enter your password to confirm it is you.",
     )
+    code = forms.CharField(
+        label="Code from your authenticator app",
+        required=False,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "spellcheck": "false"}
+        ),
+        help_text="Or one of your recovery codes.",
+    )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.user = user
-
-    def clean_password(self) -> str:
-        password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
-            raise forms.ValidationError("That password is not correct.", code="wrong_password")
-        return password
+        if not deletion_needs_second_factor(user=user):
+            del self.fields["code"]

@@ -1,14 +1,14 @@
 from django.contrib import messages
-from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.dids import verification_method_id
+from accounts.flows import DeletionRefused, DeletionThrottled, account_delete_confirmed
 from accounts.forms import AccountDeleteForm
 from accounts.selectors import holder_keys_retired
-from accounts.services import account_delete, holder_key_current, holder_key_rotate
+from accounts.services import holder_key_current, holder_key_rotate
 
 
 @login_required
@@ -40,11 +40,23 @@ def key_rotate(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def delete(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    form = AccountDeleteForm(request.POST or None, user=user)
-    if request.method == "POST" and user.has_usable_password() and form.is_valid():
-        logout(request)
-        account_delete(user=user)
-        messages.success(request, "Your account and everything in it have been deleted.")
-        return redirect("account_login")
-    return render(request, "accounts/delete.html", {"form": form})
+    form = AccountDeleteForm(request.POST or None, user=request.user)
+    status = 200
+    if request.method == "POST" and request.user.has_usable_password() and form.is_valid():
+        try:
+            account_delete_confirmed(
+                request=request,
+                user=request.user,
+                password=form.cleaned_data["password"],
+                code=form.cleaned_data.get("code", ""),
+            )
+        except DeletionRefused as refused:
+            for field, errors in refused.errors.items():
+                form.add_error(field, errors)
+        except DeletionThrottled as throttled:
+            form.add_error(None, str(throttled))
+            status = 429
+        else:
+            messages.success(request, "Your account and everything in it have been deleted.")
+            return redirect("account_login")
+    return render(request, "accounts/delete.html", {"form": form}, status=status)

@@ -273,6 +273,8 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "manage_email": "10/m/user",
+    # Deleting the account checks the password (accounts.flows): not a password oracle.
+    "delete_account": "5/15m/user",
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Satchel] "
 # Failed passwords count per email and client (accounts.adapter), so strangers cannot lock an

@@ -32,13 +32,13 @@ def rows_referencing(user_id: int) -> list[str]:
     return found
 
 
-def give_everything(user: User) -> None:
-    """One of each kind of thing an earner can own today."""
+def give_everything(user: User) -> str:
+    """One of each kind of thing an earner can own today; returns an unused recovery code."""
     EmailAddress.objects.create(user=user, email=f"second-{user.pk}@example.org", verified=True)
     holder_key_create(user=user)
     holder_key_rotate(user=user)
     TOTP.activate(user, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
-    RecoveryCodes.activate(user)
+    recovery_code = RecoveryCodes.activate(user).get_unused_codes()[0]
     SocialAccount.objects.create(user=user, provider="school", uid=f"uid-{user.pk}")
     Token.objects.create(user=user)
     group = Group.objects.create(name=f"group-{user.pk}")
@@ -50,6 +50,7 @@ def give_everything(user: User) -> None:
         object_repr=str(user),
         action_flag=ADDITION,
     )
+    return recovery_code
 
 
 @pytest.mark.django_db
@@ -68,10 +69,10 @@ def test_the_service_deletes_the_user_and_everything_they_own(owner, stranger):
 
 @pytest.mark.django_db
 def test_the_page_deletes_the_account_after_the_password_and_signs_out(owner_client, owner):
-    give_everything(owner)
+    code = give_everything(owner)  # two-factor sign-in on: the code is asked for too
     owner_id = owner.pk
 
-    response = owner_client.post("/account/delete/", {"password": PASSWORD})
+    response = owner_client.post("/account/delete/", {"password": PASSWORD, "code": code})
 
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/"

@@ -44,12 +44,12 @@ def _share_something(user: User) -> ShareLink:
 
 
 def test_it_deletes_the_account_with_its_shares_after_the_password(api, owner, stranger):
-    give_everything(owner)
+    code = give_everything(owner)  # two-factor sign-in on: the code is asked for too
     share = _share_something(owner)
     theirs = _share_something(stranger)
     owner_id = owner.pk
 
-    response = api.post(DELETE_URL, {"password": PASSWORD}, format="json")
+    response = api.post(DELETE_URL, {"password": PASSWORD, "code": code}, format="json")
 
     assert response.status_code == 204
     assert not User.objects.filter(pk=owner_id).exists()
