@@ -8,13 +8,15 @@ failure page instead.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
-from requests import RequestException
 
 from accounts import sso
 from config.middleware import content_security_policy
+
+logger = logging.getLogger(__name__)
 
 LOGIN_VIEW = "openid_connect_login"
 SCHOOL_VIEWS = {LOGIN_VIEW, "openid_connect_callback"}
@@ -41,7 +43,8 @@ class SchoolSignInMiddleware:
             provider_id = request.resolver_match.kwargs["provider_id"]
             try:
                 origin = sso.authorization_origin(request=request, provider_id=provider_id)
-            except RequestException as exc:
+            except sso.PROVIDER_FAILURES as exc:
+                logger.warning("school sign-in: the provider's discovery failed: %r", exc)
                 # "Continue" could only fail: say so now.
                 return sso.provider_unreachable_response(
                     request=request, provider_id=provider_id, exception=exc
@@ -51,8 +54,9 @@ class SchoolSignInMiddleware:
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if _school_view(request) is None or not isinstance(exception, RequestException):
+        if _school_view(request) is None or not isinstance(exception, sso.PROVIDER_FAILURES):
             return None
+        logger.warning("school sign-in: the provider failed", exc_info=exception)
         return sso.provider_unreachable_response(
             request=request,
             provider_id=request.resolver_match.kwargs["provider_id"],

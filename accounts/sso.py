@@ -41,6 +41,15 @@ _SECRET_FIELDS = {
     "code",
     "code_verifier",
 }
+# What a provider that is down, or that serves a broken discovery document, makes allauth's
+# views raise: the learner gets the failure page, the operator the log line.
+PROVIDER_FAILURES: tuple[type[Exception], ...] = (
+    requests.RequestException,
+    ValueError,
+    KeyError,
+    TypeError,
+    AttributeError,
+)
 _HOSTNAME = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?")
 
 
@@ -70,14 +79,20 @@ def origin_of(url: object) -> str | None:
 def authorization_origin(*, request: HttpRequest, provider_id: str) -> str | None:
     """The origin of the provider's authorization endpoint, from its discovery document.
 
-    Raises requests.RequestException when the document cannot be read.
+    Raises one of PROVIDER_FAILURES when the document cannot be read or is not one.
     """
     adapter = OpenIDConnectOAuth2Adapter(request, provider_id)
     server_url = adapter.get_provider().server_url
     key = "sso:authorization-origin:" + hashlib.sha256(server_url.encode()).hexdigest()
     origin = cache.get(key)
     if origin is None:
-        origin = origin_of(adapter.openid_config.get("authorization_endpoint")) or ""
+        document = adapter.openid_config
+        if not isinstance(document, dict) or not all(
+            isinstance(document.get(name), str)
+            for name in ("authorization_endpoint", "token_endpoint")
+        ):
+            raise ValueError(f"{server_url}: the discovery document names no OAuth endpoints")
+        origin = origin_of(document["authorization_endpoint"]) or ""
         cache.set(key, origin, ORIGIN_CACHE_SECONDS)
     return origin or None
 

@@ -129,6 +129,22 @@ def test_an_unreachable_provider_gets_a_failure_page_not_a_500(client, settings,
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("document", [["not", "an", "object"], "text", {"issuer": 5}])
+def test_a_broken_discovery_document_gets_the_failure_page_not_a_500(
+    client, settings, method, document
+):
+    with running_provider(broken_discovery=document) as p:
+        settings.SOCIALACCOUNT_PROVIDERS = p.settings()
+
+        response = getattr(client, method)(f"{LOGIN_URL}?process=login")
+
+    assert response.status_code == 502
+    assert f"Satchel could not reach {PROVIDER_NAME}" in response.content.decode()
+    assert form_action(response) == ["'self'"]
+
+
+@pytest.mark.django_db
 def test_a_provider_that_fails_during_the_callback_gets_the_failure_page(client, settings):
     with running_provider() as p:
         settings.SOCIALACCOUNT_PROVIDERS = p.settings()

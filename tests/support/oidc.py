@@ -44,6 +44,8 @@ class StubProvider:
         }
     )
     discovery_requests: int = 0
+    # When set, served as the discovery document instead of a well-formed one.
+    broken_discovery: Any = None
 
     @property
     def server_url(self) -> str:
@@ -94,7 +96,7 @@ def _handler(provider: StubProvider) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-        def _answer(self, status: int, body: dict[str, Any]) -> None:
+        def _answer(self, status: int, body: Any) -> None:
             data = json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -106,7 +108,8 @@ def _handler(provider: StubProvider) -> type[BaseHTTPRequestHandler]:
             path = urlsplit(self.path).path
             if path == "/.well-known/openid-configuration":
                 provider.discovery_requests += 1
-                self._answer(200, provider.discovery())
+                body = provider.broken_discovery
+                self._answer(200, provider.discovery() if body is None else body)
             elif path == "/userinfo":
                 self._answer(200, provider.claims)
             elif path == "/jwks":
