@@ -25,6 +25,7 @@ from wallet import selectors
 from wallet.models import Credential, Source
 from wallet.services import imports, organise, reverify, trash
 from wallet.services.images import SVG_CSP, SVG_MEDIA_TYPE
+from wallet.templatetags.wallet_record import verdict_label
 from wallet.verification import Verdict
 
 _STATUS_CODES = {
@@ -33,13 +34,6 @@ _STATUS_CODES = {
     imports.DUPLICATE: status.HTTP_200_OK,
     imports.FAILED: status.HTTP_400_BAD_REQUEST,
 }
-
-
-def _verdict_label(value: str) -> str:
-    try:
-        return Verdict(value).label
-    except ValueError:
-        return ""
 
 
 def _django_errors(exc: DjangoValidationError) -> ValidationError:
@@ -82,7 +76,7 @@ class CredentialOutput(serializers.Serializer):
     deleted_at = serializers.DateTimeField(allow_null=True)
 
     def get_verdict_label(self, credential: Credential) -> str:
-        return _verdict_label(credential.verdict)
+        return verdict_label(credential.verdict)
 
     @extend_schema_field(TagOutput(many=True))
     def get_tags(self, credential: Credential) -> list[dict[str, Any]]:

@@ -297,7 +297,8 @@ def credential_detail(request: HttpRequest, credential_id: int) -> HttpResponse:
     owner = request.user
     credential = selectors.access_credential(owner=owner, credential_id=credential_id)
     runs = list(selectors.credential_runs(credential=credential)[:20])
-    latest = runs[0].report if runs else None
+    latest_run = selectors.credential_latest_run(credential=credential)
+    latest = latest_run.report if latest_run else None
     collections = list(selectors.collections(owner=owner))
     current_collections = list(credential.collections.all())
     context = {
