@@ -34,10 +34,11 @@ from wallet.models import (
     Tag,
     VerificationRun,
 )
-from wallet.services import export_crypto, organise, verifying
+from wallet.services import export_crypto, images, organise, verifying
 from wallet.services.audit import audit_record
 from wallet.services.derive import dedupe_key
 from wallet.services.export_crypto import ExportDecryptionError
+from wallet.services.images import SafeImage
 from wallet.services.portability.archive import (
     FORMAT,
     FORMAT_VERSION,
@@ -108,6 +109,8 @@ class _Archive:
     manifest: dict[str, Any]
     files: dict[str, bytes] = field(default_factory=dict)
     holder_keys: list[dict[str, Any]] = field(default_factory=list)
+    # Each listed image file, sanitised again (None: refused); see `_sanitise_images`.
+    images: dict[str, SafeImage | None] = field(default_factory=dict)
 
 
 def export_restore(
@@ -123,6 +126,7 @@ def export_restore(
     now = now or timezone.now()
     archive = read_export(data, passphrase=passphrase)
     _check_dates(archive.manifest, archive.holder_keys, now)
+    _sanitise_images(archive)
     try:
         with transaction.atomic():
             outcome = _restore(owner, archive, now)
@@ -423,6 +427,29 @@ def _past(value: Any, now: datetime) -> datetime | None:
     return None if moment is None else min(moment, now)
 
 
+def _sanitise_images(archive: _Archive) -> None:
+    """Every image goes through the sanitiser again, as on any import: the file's bytes and
+    media type are whatever its editor wrote (an HTML page, a script, a hostile SVG)."""
+    seen: dict[str, SafeImage | None] = {}
+    for entry in archive.manifest["credentials"]:
+        image = entry.get("image")
+        if not image:
+            continue
+        file = str(image["file"])
+        digest = str(image["sha256"])
+        if digest not in seen:
+            origin = str(image.get("origin") or "")
+            try:
+                seen[digest] = images.safe_image(
+                    archive.files[file],
+                    origin=origin if origin in images.ORIGINS else "embedded",
+                    media_type=str(image.get("media_type") or ""),
+                )
+            except images.ImageRefused:
+                seen[digest] = None
+        archive.images[file] = seen[digest]
+
+
 # --- restore: writing ------------------------------------------------------------------------
 
 
@@ -453,6 +480,17 @@ def _restore(owner: Any, archive: _Archive, now: datetime) -> RestoreOutcome:
         if entry["file"] in created:
             _organise(created[entry["file"]], entry, names)
     keys, notes = _restore_holder_keys(owner, archive.holder_keys, now)
+    refused = sum(
+        1
+        for entry in manifest["credentials"]
+        if entry["file"] in created and entry.get("image") and not created[entry["file"]].has_image
+    )
+    if refused:
+        notes += (
+            f"{refused} badge image{'s were' if refused != 1 else ' was'} left out: "
+            f"{'they were' if refused != 1 else 'it was'} not a picture this wallet can show "
+            "safely.",
+        )
     added = tuple(c.pk for c in created.values() if c.parent_id is None)
     return RestoreOutcome(
         len(added), already, tags_added, collections_added, keys, notes, credential_ids=added
@@ -522,7 +560,7 @@ def _create(
         source_url=str(entry.get("source_url") or ""),
         filename=str(entry.get("filename") or ""),
         dedupe_key=_identity(entry),
-        has_image=bool(entry.get("image")),
+        has_image=_image(entry, archive) is not None,
     )
     for key in RECORD_FIELDS:
         if key in record and key not in _UNTRUSTED:
@@ -564,17 +602,13 @@ def _restore_history(
         )
         for version in entry["versions"]
     )
-    image = entry.get("image")
-    if image:
-        CredentialImage.objects.create(
-            credential=credential,
-            content=archive.files[image["file"]],
-            media_type=str(image["media_type"]),
-            sha256=str(image["sha256"]),
-            width=image.get("width"),
-            height=image.get("height"),
-            origin=str(image.get("origin") or ""),
-        )
+    image = _image(entry, archive)
+    if image is not None:
+        CredentialImage.objects.create(**images.image_row(credential.pk, image))
+
+
+def _image(entry: dict[str, Any], archive: _Archive) -> SafeImage | None:
+    return archive.images.get(str(entry["image"]["file"])) if entry.get("image") else None
 
 
 def _organise(credential: Credential, entry: dict[str, Any], names: _Names) -> None:
