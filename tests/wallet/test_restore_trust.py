@@ -3,6 +3,7 @@ only from this wallet's own checks, and no date from the file lies in the future
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import zipfile
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.apps import apps as django_apps
 from django.test import Client
 
 from accounts.models import User
@@ -367,3 +369,41 @@ def test_a_credential_the_file_puts_inside_a_transcript_is_checked_on_its_own(ea
     planted = Credential.objects.get(owner=stranger, sha256=forged["sha256"])
     assert planted.parent is not None
     assert (planted.verdict, planted.checked_at) == ("invalid_signature", LATER)
+
+
+# --- rows left by an earlier version ---------------------------------------------------------
+
+
+def test_a_check_dated_in_the_future_by_an_older_restore_is_forgotten_and_taken_again(
+    earner, issuer
+):
+    migration = importlib.import_module("wallet.migrations.0010_forget_future_checks")
+    imports.credential_import(
+        owner=earner,
+        data=as_bytes(issuer.ob3("tampered")),
+        source="upload",
+        filename="forged.json",
+        now=NOW,
+    )
+    forged = Credential.objects.get(owner=earner)
+    future = datetime(2099, 1, 1, tzinfo=UTC)
+    Credential.objects.filter(pk=forged.pk).update(
+        verdict="verified", checked_at=future, verified_at=future, created_at=future
+    )
+    planted = VerificationRun.objects.create(
+        credential=forged, verdict="verified", report={}, trigger="recheck", checked_at=future
+    )
+    # As it was: the hourly re-check never took it.
+    assert reverify.reverify_due(now=LATER) == 0
+
+    with time_machine.travel(LATER, tick=False):
+        migration.forget_future_checks(django_apps, None)
+
+    forged.refresh_from_db()
+    assert (forged.verdict, forged.checked_at, forged.verified_at) == ("", None, None)
+    assert forged.created_at == LATER
+    planted.refresh_from_db()
+    assert (planted.checked_at, planted.trigger) == (LATER, "restored")
+    assert reverify.reverify_due(now=LATER) == 1
+    forged.refresh_from_db()
+    assert (forged.verdict, forged.checked_at) == ("invalid_signature", LATER)
