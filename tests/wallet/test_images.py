@@ -161,3 +161,10 @@ def test_a_css_escape_cannot_spell_a_remote_url_past_the_checks():
 
     assert b"tracker.example" not in clean
     assert b'fill="red"' in clean
+
+
+def test_an_svg_nested_past_any_drawing_is_refused_not_a_crash():
+    deep = b'<svg xmlns="http://www.w3.org/2000/svg">' + b"<g>" * 5000 + b"</g>" * 5000 + b"</svg>"
+
+    with pytest.raises(images.ImageRefused):
+        images.sanitise_svg(deep)

@@ -295,6 +295,18 @@ def _edit_dates(manifest: dict) -> None:
     manifest["credentials"][0]["record"]["created_at"] = "yesterday"
 
 
+def _edit_image(manifest: dict) -> None:
+    manifest["credentials"][0]["image"] = ["images/0001.png"]
+
+
+def _edit_checksum(manifest: dict) -> None:
+    del manifest["credentials"][0]["sha256"]
+
+
+def _edit_versions(manifest: dict) -> None:
+    manifest["credentials"][0]["versions"] = [{"received_at": "2026-01-01T00:00:00+00:00"}]
+
+
 def _edit_parent(manifest: dict) -> None:
     manifest["credentials"][0]["parent"] = "credentials/9999-nowhere.json"
 
@@ -304,7 +316,17 @@ def _edit_version(manifest: dict) -> None:
 
 
 @pytest.mark.parametrize(
-    "edit", [_edit_tags, _edit_history, _edit_dates, _edit_parent, _edit_version]
+    "edit",
+    [
+        _edit_tags,
+        _edit_history,
+        _edit_dates,
+        _edit_image,
+        _edit_checksum,
+        _edit_versions,
+        _edit_parent,
+        _edit_version,
+    ],
 )
 def test_a_manifest_in_an_unexpected_shape_is_refused_whole(earner, record, edit):
     members = _members(_export(earner).data)

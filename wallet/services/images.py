@@ -32,6 +32,8 @@ from wallet.verification.parse.png import TEXT_CHUNKS, walk_chunks
 MAX_SOURCE_BYTES = 5 * 1024 * 1024
 MAX_SOURCE_PIXELS = 4096 * 4096
 MAX_OUTPUT_SIDE = 1024
+# Far deeper than any drawing needs; the rebuild recurses, and must refuse before Python does.
+MAX_SVG_DEPTH = 100
 SVG_MEDIA_TYPE = "image/svg+xml"
 PNG_MEDIA_TYPE = "image/png"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -133,13 +135,15 @@ def sanitise_svg(data: bytes) -> bytes:
         raise ImageRefused("The SVG could not be read safely.") from exc
     if _local_name(root.tag) != "svg" or _namespace(root.tag) not in ("", _SVG_NS):
         raise ImageRefused("The file is not an SVG image.")
-    clean = _clean_element(root)
+    clean = _clean_element(root, depth=0)
     if clean is None:
         raise ImageRefused("The SVG could not be read safely.")
     return ET.tostring(clean, encoding="utf-8", xml_declaration=True)
 
 
-def _clean_element(element: ET.Element) -> ET.Element | None:
+def _clean_element(element: ET.Element, *, depth: int) -> ET.Element | None:
+    if depth > MAX_SVG_DEPTH:
+        raise ImageRefused("The SVG is nested too deeply to be read safely.")
     name = _local_name(element.tag)
     if _namespace(element.tag) not in ("", _SVG_NS) or name not in _SVG_ELEMENTS:
         return None
@@ -150,7 +154,7 @@ def _clean_element(element: ET.Element) -> ET.Element | None:
             clean.set(*attribute)
     clean.text = element.text
     for child in element:
-        kept = _clean_element(child)
+        kept = _clean_element(child, depth=depth + 1)
         if kept is not None:
             clean.append(kept)
         # The text after a dropped element (its tail) is kept only with kept elements.

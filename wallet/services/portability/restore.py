@@ -322,6 +322,7 @@ def _check_manifest_shape(manifest: dict[str, Any]) -> None:
     files = set()
     for entry in manifest["credentials"]:
         files.add(str(entry["file"]))
+        str(entry["sha256"])
         if entry["parent"] is not None and entry["parent"] not in files:
             raise ValueError(f"{entry['file']} is inside a credential listed after it")
         for key in RECORD_DATES:
@@ -333,8 +334,12 @@ def _check_manifest_shape(manifest: dict[str, Any]) -> None:
             _required_date(run["checked_at"])
             str(run["verdict"])
         for version in entry["versions"]:
+            str(version["file"]) + str(version["sha256"])
             _required_date(version["received_at"])
             _date(version.get("issued_at"))
+        if entry.get("image"):
+            image = entry["image"]
+            str(image["file"]) + str(image["sha256"]) + str(image.get("media_type") or "")
     for item in (*manifest["tags"], *manifest["collections"]):
         str(item["name"])
         _date(item.get("created_at"))
