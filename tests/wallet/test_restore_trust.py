@@ -407,3 +407,13 @@ def test_a_check_dated_in_the_future_by_an_older_restore_is_forgotten_and_taken_
     assert reverify.reverify_due(now=LATER) == 1
     forged.refresh_from_db()
     assert (forged.verdict, forged.checked_at) == ("invalid_signature", LATER)
+
+
+def test_a_label_outside_its_closed_set_is_not_taken_from_the_file(forged_export):
+    _forged(forged_export["manifest"])["source"] = "Delivered by the issuer, verified"
+
+    stranger = _stranger()
+    portability.export_restore(owner=stranger, data=_zip(forged_export), now=LATER)
+
+    forged = Credential.objects.get(owner=stranger, filename="forged.json")
+    assert (forged.source, forged.get_source_display()) == ("upload", "Uploaded file")

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 
 from accounts.dids import did_key_from_public_key
@@ -31,6 +31,7 @@ from wallet.models import (
     Credential,
     CredentialImage,
     CredentialVersion,
+    Source,
     Tag,
     VerificationRun,
 )
@@ -561,7 +562,7 @@ def _create(
         original=original,
         media_type=str(entry["media_type"]),
         sha256=str(entry["sha256"]),
-        source=str(entry["source"]),
+        source=_choice(entry["source"], Source, Source.UPLOAD),
         source_url=str(entry.get("source_url") or ""),
         filename=str(entry.get("filename") or ""),
         dedupe_key=_identity(entry),
@@ -600,16 +601,21 @@ def _restore_history(
             media_type=str(version.get("media_type") or ""),
             sha256=str(version["sha256"]),
             container=str(version.get("container") or ""),
-            source=str(version.get("source") or ""),
+            source=_choice(version.get("source"), Source, Source.UPLOAD),
             issued_at=_date(version.get("issued_at")),
             received_at=_past(version["received_at"], now),
-            reason=str(version.get("reason") or CredentialVersion.Reason.OLDER),
+            reason=_choice(version.get("reason"), CredentialVersion.Reason, "older"),
         )
         for version in entry["versions"]
     )
     image = _image(entry, archive)
     if image is not None:
         CredentialImage.objects.create(**images.image_row(credential.pk, image))
+
+
+def _choice(value: Any, choices: type[models.TextChoices], default: str) -> str:
+    """One of a column's closed set of values: a label the record shows is never the file's."""
+    return str(value) if str(value) in choices.values else default
 
 
 def _image(entry: dict[str, Any], archive: _Archive) -> SafeImage | None:
