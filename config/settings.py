@@ -349,6 +349,9 @@ SATCHEL_MAX_ZIP_BYTES = env.integer(
 SATCHEL_MAX_ZIP_UNCOMPRESSED_BYTES = env.integer(
     "SATCHEL_MAX_ZIP_UNCOMPRESSED_BYTES", 40 * SATCHEL_MAX_UPLOAD_BYTES, minimum=1024
 )
+# A restore of at most this many credentials verifies them before it answers; a larger one
+# leaves them "not checked yet" and queues their check (each may need the issuer's network).
+SATCHEL_RESTORE_INLINE_CHECKS = env.integer("SATCHEL_RESTORE_INLINE_CHECKS", 10, minimum=0)
 DATA_UPLOAD_MAX_MEMORY_SIZE = SATCHEL_MAX_UPLOAD_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = SATCHEL_MAX_UPLOAD_BYTES
 

@@ -38,8 +38,8 @@ from accounts.services import holder_key_current
 from sharing import presentations, selectors
 from sharing.models import ShareLink, ShareState, ShareView
 from sharing.services import coarse_user_agent, share_record_view
+from wallet import inert
 from wallet.models import CredentialImage, VerificationRun
-from wallet.services.images import SVG_CSP, SVG_MEDIA_TYPE
 from wallet.services.reverify import credential_reverify
 from wallet.verification import Verdict
 
@@ -364,12 +364,10 @@ def share_original(
     share_record_view(
         share=share, user_agent=_agent(request), now=now, kind=ShareView.Kind.ORIGINAL
     )
-    # Exactly the bytes received, as a download: an issuer's SVG is never rendered here.
-    response = HttpResponse(bytes(credential.original), content_type="application/octet-stream")
     extension = _EXTENSIONS.get(credential.container, "bin")
-    response["Content-Disposition"] = f'attachment; filename="credential-{handle}.{extension}"'
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return inert.download_response(
+        content=bytes(credential.original), filename=f"credential-{handle}.{extension}"
+    )
 
 
 @public_share(counted=False)
@@ -382,8 +380,6 @@ def share_image(request: HttpRequest, share: ShareLink, now: datetime, handle: s
     )
     if image is None:
         return _not_found(request)
-    response = HttpResponse(bytes(image.content), content_type=image.media_type)
-    response["Content-Disposition"] = "inline"
-    if image.media_type == SVG_MEDIA_TYPE:
-        response["Content-Security-Policy"] = SVG_CSP
-    return response
+    return inert.image_response(
+        content=bytes(image.content), media_type=image.media_type, name=f"badge-{handle}"
+    )

@@ -26,12 +26,12 @@ from sharing import qr, selectors, services
 from sharing.forms import ShareCreateForm, ShareExtendForm, ShareRenameForm
 from sharing.linkedin import linkedin_add_url, offers_linkedin
 from sharing.models import ShareLink, ShareState
+from wallet import inert
 from wallet import selectors as record
+from wallet.services.images import PNG_MEDIA_TYPE, SVG_MEDIA_TYPE
 
 QUICK_SHARE_DAYS = 30
 LINKEDIN_AUDIENCE = "LinkedIn profile"
-_INERT_CSP = "default-src 'none'; sandbox"
-_SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 # Audit actions already shown as the access log.
 _LOGGED_ELSEWHERE = {"share.viewed"}
 
@@ -188,31 +188,26 @@ def share_card(request: HttpRequest, share_id: int) -> HttpResponse:
 @require_GET
 def share_qr_svg(request: HttpRequest, share_id: int) -> HttpResponse:
     share = selectors.access_share(owner=request.user, share_id=share_id)
-    response = HttpResponse(qr.qr_svg(services.share_url(share)), content_type="image/svg+xml")
-    response["Content-Security-Policy"] = _SVG_CSP
-    return _qr_response(response, request, share, "svg")
+    return _qr_response(qr.qr_svg(services.share_url(share)), SVG_MEDIA_TYPE, request, share)
 
 
 @login_required
 @require_GET
 def share_qr_png(request: HttpRequest, share_id: int) -> HttpResponse:
     share = selectors.access_share(owner=request.user, share_id=share_id)
-    response = HttpResponse(qr.qr_png(services.share_url(share)), content_type="image/png")
-    response["Content-Security-Policy"] = _INERT_CSP
-    return _qr_response(response, request, share, "png")
+    return _qr_response(qr.qr_png(services.share_url(share)), PNG_MEDIA_TYPE, request, share)
 
 
 def _qr_response(
-    response: HttpResponse, request: HttpRequest, share: ShareLink, extension: str
+    content: bytes, media_type: str, request: HttpRequest, share: ShareLink
 ) -> HttpResponse:
-    # The code holds the link's token: a shared cache must never keep it.
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    if "download" in request.GET:
-        response["Content-Disposition"] = (
-            f'attachment; filename="{_file_stem(share)}-qr.{extension}"'
-        )
-    return response
+    # The code holds the link's token: a shared cache must never keep it (the default).
+    return inert.image_response(
+        content=content,
+        media_type=media_type,
+        name=f"{_file_stem(share)}-qr",
+        download="download" in request.GET,
+    )
 
 
 def _file_stem(share: ShareLink) -> str:

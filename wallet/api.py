@@ -21,10 +21,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from wallet import selectors
+from wallet import inert, selectors
 from wallet.models import Credential, Source
 from wallet.services import imports, organise, reverify, trash
-from wallet.services.images import SVG_CSP, SVG_MEDIA_TYPE
+from wallet.templatetags.wallet_record import verdict_label
 from wallet.verification import Verdict
 
 _STATUS_CODES = {
@@ -33,13 +33,6 @@ _STATUS_CODES = {
     imports.DUPLICATE: status.HTTP_200_OK,
     imports.FAILED: status.HTTP_400_BAD_REQUEST,
 }
-
-
-def _verdict_label(value: str) -> str:
-    try:
-        return Verdict(value).label
-    except ValueError:
-        return ""
 
 
 def _django_errors(exc: DjangoValidationError) -> ValidationError:
@@ -82,7 +75,7 @@ class CredentialOutput(serializers.Serializer):
     deleted_at = serializers.DateTimeField(allow_null=True)
 
     def get_verdict_label(self, credential: Credential) -> str:
-        return _verdict_label(credential.verdict)
+        return verdict_label(credential.verdict)
 
     @extend_schema_field(TagOutput(many=True))
     def get_tags(self, credential: Credential) -> list[dict[str, Any]]:
@@ -361,13 +354,12 @@ class CredentialImageApi(APIView):
     @extend_schema(responses={(200, "image/png"): OpenApiTypes.BINARY}, summary="Badge image")
     def get(self, request: Request, credential_id: int) -> HttpResponse:
         image = selectors.credential_image(owner=request.user, credential_id=credential_id)
-        response = HttpResponse(bytes(image.content), content_type=image.media_type)
-        response["Content-Disposition"] = "inline"
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, max-age=3600"
-        if image.media_type == SVG_MEDIA_TYPE:
-            response["Content-Security-Policy"] = SVG_CSP
-        return response
+        return inert.image_response(
+            content=bytes(image.content),
+            media_type=image.media_type,
+            name=f"credential-{credential_id}",
+            cache="private, max-age=3600",
+        )
 
 
 class CredentialOriginalApi(APIView):
@@ -377,16 +369,12 @@ class CredentialOriginalApi(APIView):
     )
     def get(self, request: Request, credential_id: int) -> HttpResponse:
         credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
-        # Served as a download, never rendered: the original may be an issuer's SVG.
-        response = HttpResponse(bytes(credential.original), content_type="application/octet-stream")
         extension = {"json": "json", "jwt": "jwt", "png": "png", "svg": "svg"}.get(
             credential.container, "bin"
         )
-        response["Content-Disposition"] = (
-            f'attachment; filename="credential-{credential.pk}.{extension}"'
+        return inert.download_response(
+            content=bytes(credential.original), filename=f"credential-{credential.pk}.{extension}"
         )
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        return response
 
 
 # --- trash -------------------------------------------------------------------------------

@@ -178,6 +178,9 @@ class VerificationRun(models.Model):
         IMPORT = "import", "At import"
         RECHECK = "recheck", "Re-checked on request"
         SCHEDULED = "scheduled", "Scheduled re-check"
+        # Brought back from an export: history of another wallet's checks, never the current
+        # verdict (anyone can edit an export file).
+        RESTORED = "restored", "Checked by the wallet it was exported from"
 
     credential = models.ForeignKey(Credential, on_delete=models.CASCADE, related_name="runs")
     verdict = models.CharField(max_length=30)

@@ -17,11 +17,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from wallet import inert
 from wallet import portability_selectors as selectors
 from wallet.models import ExportJob
 from wallet.services import portability
-
-_INERT_CSP = "default-src 'none'; sandbox"
 
 
 def _django_errors(exc: DjangoValidationError) -> ValidationError:
@@ -29,11 +28,7 @@ def _django_errors(exc: DjangoValidationError) -> ValidationError:
 
 
 def _download(body: bytes, media_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=media_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Content-Security-Policy"] = _INERT_CSP
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return inert.download_response(content=body, filename=filename, media_type=media_type)
 
 
 class ExcludedOutput(serializers.Serializer):

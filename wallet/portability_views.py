@@ -14,14 +14,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from wallet import inert
 from wallet import portability_selectors as selectors
 from wallet.models import Credential, ExportJob
 from wallet.portability_forms import ClrBundleForm, ExportForm, RestoreForm
 from wallet.services import portability
 from wallet.services.export_crypto import MIN_PASSPHRASE
-
-# A download is never rendered: nothing in it may run.
-_INERT_CSP = "default-src 'none'; sandbox"
 
 
 def _live(owner: Any) -> Any:
@@ -96,11 +94,8 @@ def _bundle_download(bundle: Any, kind: str, now: Any) -> HttpResponse:
     else:
         body = json.dumps(bundle.document, indent=2, ensure_ascii=False).encode()
         media_type = "application/json"
-    response = HttpResponse(body, content_type=media_type)
     filename = portability.clr_bundle_filename(now, kind)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Content-Security-Policy"] = _INERT_CSP
-    return response
+    return inert.download_response(content=body, filename=filename, media_type=media_type)
 
 
 # --- the full export --------------------------------------------------------------------
@@ -153,11 +148,9 @@ def export_download(request: HttpRequest, token: str) -> HttpResponse:
     except selectors.ExportExpired:
         return render(request, "wallet/portability/export_expired.html", status=410)
     media_type = "application/octet-stream" if job.encrypted else "application/zip"
-    response = HttpResponse(bytes(job.data), content_type=media_type)
-    response["Content-Disposition"] = f'attachment; filename="{job.filename}"'
-    response["Content-Security-Policy"] = _INERT_CSP
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return inert.download_response(
+        content=bytes(job.data), filename=job.filename, media_type=media_type
+    )
 
 
 # --- restore ----------------------------------------------------------------------------

@@ -176,7 +176,15 @@ def credential_runs(*, credential: Credential) -> QuerySet[VerificationRun]:
 
 
 def credential_latest_run(*, credential: Credential) -> VerificationRun | None:
-    return credential_runs(credential=credential).first()
+    """The latest check this wallet made: the report behind the credential's verdict.
+
+    Runs restored from an export are another wallet's history, never the current report.
+    """
+    return (
+        credential_runs(credential=credential)
+        .exclude(trigger=VerificationRun.Trigger.RESTORED)
+        .first()
+    )
 
 
 def credential_versions(*, credential: Credential) -> QuerySet[CredentialVersion]:

@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from wallet import selectors
+from wallet import inert, selectors
 from wallet.forms import (
     CollectionAssignForm,
     CollectionForm,
@@ -32,13 +32,10 @@ from wallet.forms import (
 )
 from wallet.models import Credential, ImportBatch, RecipientMatch, Source
 from wallet.services import imports, organise, reverify, trash
-from wallet.services.images import SVG_CSP, SVG_MEDIA_TYPE
 from wallet.templatetags.wallet_record import verdict_label
 from wallet.verification import Verdict
 
 PAGE_SIZE = 24
-# A response that is only ever downloaded or shown as an image: nothing in it may run.
-_INERT_CSP = "default-src 'none'; sandbox"
 _EXTENSIONS = {"json": "json", "jwt": "jwt", "png": "png", "svg": "svg"}
 _ZIP_MAGIC = b"PK\x03\x04"
 
@@ -297,7 +294,8 @@ def credential_detail(request: HttpRequest, credential_id: int) -> HttpResponse:
     owner = request.user
     credential = selectors.access_credential(owner=owner, credential_id=credential_id)
     runs = list(selectors.credential_runs(credential=credential)[:20])
-    latest = runs[0].report if runs else None
+    latest_run = selectors.credential_latest_run(credential=credential)
+    latest = latest_run.report if latest_run else None
     collections = list(selectors.collections(owner=owner))
     current_collections = list(credential.collections.all())
     context = {
@@ -333,29 +331,21 @@ def _problems(report: dict[str, Any] | None) -> list[dict[str, Any]]:
 @require_GET
 def credential_image(request: HttpRequest, credential_id: int) -> HttpResponse:
     image = selectors.credential_image(owner=request.user, credential_id=credential_id)
-    response = HttpResponse(bytes(image.content), content_type=image.media_type)
-    response["Content-Disposition"] = "inline"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    # A sanitised SVG may keep style attributes; SVG_CSP also forbids everything else.
-    response["Content-Security-Policy"] = (
-        SVG_CSP if image.media_type == SVG_MEDIA_TYPE else _INERT_CSP
+    return inert.image_response(
+        content=bytes(image.content),
+        media_type=image.media_type,
+        name=f"credential-{credential_id}",
+        cache="private, max-age=3600",
     )
-    return response
 
 
 @login_required
 @require_GET
 def credential_original(request: HttpRequest, credential_id: int) -> HttpResponse:
     credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
-    response = HttpResponse(
-        bytes(credential.original),
-        content_type=credential.media_type or "application/octet-stream",
+    return inert.download_response(
+        content=bytes(credential.original), filename=download_name(credential)
     )
-    response["Content-Disposition"] = f'attachment; filename="{download_name(credential)}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = _INERT_CSP
-    return response
 
 
 def download_name(credential: Credential) -> str:

@@ -349,8 +349,11 @@ def test_the_qr_codes_download_as_files(signed_in: Client, share: ShareLink) -> 
     assert png["Content-Disposition"] == f'attachment; filename="share-{share.pk}-acme-corp-qr.png"'
     svg = signed_in.get(reverse("shares:qr_svg", kwargs={"share_id": share.pk}), {"download": ""})
     assert svg["Content-Disposition"].startswith("attachment;")
-    inline = signed_in.get(reverse("shares:qr_svg", kwargs={"share_id": share.pk}))
-    assert not inline.has_header("Content-Disposition")
+    shown = signed_in.get(reverse("shares:qr_png", kwargs={"share_id": share.pk}))
+    assert shown["Content-Disposition"].startswith("inline;")
+    # An SVG opened on its own is saved, never rendered as a document; an <img> still draws it.
+    svg = signed_in.get(reverse("shares:qr_svg", kwargs={"share_id": share.pk}))
+    assert svg["Content-Disposition"].startswith("attachment;")
 
 
 def test_the_card_shows_the_audience_expiry_qr_and_address(

@@ -15,7 +15,7 @@ from tests.support.issuer import EARNER_DID_LABEL, NOW, TestIssuer
 from tests.support.keys import ed25519_key
 from tests.wallet.conftest import make_user
 from tests.wallet.helpers import as_bytes
-from wallet.models import Credential
+from wallet.models import Credential, VerificationRun
 from wallet.services import imports, organise, reverify, trash
 from wallet.verification.keys import did_key_from_public_key
 
@@ -79,7 +79,11 @@ def build_record(owner: User, issuer: TestIssuer) -> dict[str, Credential]:
 
 
 def snapshot(owner: User) -> dict[str, Any]:
-    """What must survive a round trip, keyed by each original's SHA-256."""
+    """What must survive a round trip, keyed by each original's SHA-256.
+
+    Not the verification state: a restored credential is checked again by the wallet it is
+    restored into (see `checked_here`), and the file's checks come back as history only.
+    """
     state = {}
     for credential in Credential.objects.filter(owner=owner).prefetch_related(
         "tags", "collections", "runs", "versions"
@@ -95,16 +99,37 @@ def snapshot(owner: User) -> dict[str, Any]:
             "title": credential.title,
             "format": credential.format,
             "issued_at": credential.issued_at,
-            "verdict": credential.verdict,
-            "checked_at": credential.checked_at,
             "deleted_at": credential.deleted_at,
             "has_image": credential.has_image,
             "tags": sorted(t.name for t in credential.tags.all()),
             "collections": sorted(c.name for c in credential.collections.all()),
             "history": sorted(
-                (r.checked_at, r.verdict, r.trigger, r.report["format"])
+                (r.checked_at, r.verdict, r.report["format"])
                 for r in credential.runs.all()
+                if r.trigger != VerificationRun.Trigger.SCHEDULED
             ),
             "versions": sorted(v.sha256 for v in credential.versions.all()),
         }
     return state
+
+
+def verdicts(owner: User) -> dict[str, str]:
+    """Each live credential's current verdict, by the SHA-256 of its original."""
+    live = Credential.objects.filter(owner=owner, deleted_at=None)
+    return dict(live.values_list("sha256", "verdict"))
+
+
+def checked_here(owner: User) -> bool:
+    """Whether every live credential was checked by this wallet since the restore, and every
+    one in the trash is still "not checked yet" (the file's verdicts were not taken)."""
+    credentials = list(Credential.objects.filter(owner=owner).prefetch_related("runs"))
+    for credential in credentials:
+        latest = max(credential.runs.all(), key=lambda r: (r.checked_at, r.pk), default=None)
+        if credential.deleted_at is not None:
+            if credential.verdict or credential.checked_at is not None:
+                return False
+        elif latest is None or latest.trigger == VerificationRun.Trigger.RESTORED:
+            return False
+        elif (latest.verdict, latest.checked_at) != (credential.verdict, credential.checked_at):
+            return False
+    return bool(credentials)

@@ -34,7 +34,7 @@ def cast(owner, make_credential) -> dict:
     trash.credential_delete(credential=trashed)
     CredentialImage.objects.create(
         credential=credential,
-        content=b"\x89PNG",
+        content=b"\x89PNG\r\n\x1a\n",
         media_type="image/png",
         sha256="0",
         origin="baked",

@@ -149,3 +149,22 @@ def test_pngs_that_differ_only_in_their_text_share_a_pixels_key():
 def test_something_that_is_not_a_whole_png_has_no_pixels_key():
     assert images.png_pixels_key(b"GIF89a not a png") is None
     assert images.png_pixels_key(_png()[:-20]) is None
+
+
+def test_a_css_escape_cannot_spell_a_remote_url_past_the_checks():
+    svg = (
+        b'<svg xmlns="http://www.w3.org/2000/svg"><rect width="1" height="1" '
+        b'style="fill: \\75 rl(https://tracker.example/x)" fill="red"/></svg>'
+    )
+
+    clean = images.sanitise_svg(svg)
+
+    assert b"tracker.example" not in clean
+    assert b'fill="red"' in clean
+
+
+def test_an_svg_nested_past_any_drawing_is_refused_not_a_crash():
+    deep = b'<svg xmlns="http://www.w3.org/2000/svg">' + b"<g>" * 5000 + b"</g>" * 5000 + b"</svg>"
+
+    with pytest.raises(images.ImageRefused):
+        images.sanitise_svg(deep)

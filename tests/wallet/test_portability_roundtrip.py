@@ -14,7 +14,14 @@ from accounts.models import HolderKey, User
 from accounts.services import account_delete, holder_signing_key
 from sharing.services import share_create
 from tests.support.issuer import EARNER_EMAIL, NOW
-from tests.wallet.portability_support import LATER, build_record, make_earner, snapshot
+from tests.wallet.portability_support import (
+    LATER,
+    build_record,
+    checked_here,
+    make_earner,
+    snapshot,
+    verdicts,
+)
 from wallet.models import AuditEvent, Collection, Credential, Tag, VerificationRun
 from wallet.services import export_crypto, portability
 from wallet.services.portability import RestoreRefused
@@ -49,7 +56,7 @@ def _members(data: bytes) -> dict[str, bytes]:
 
 
 def test_export_delete_sign_up_restore_gives_back_the_identical_record(earner, record):
-    before = snapshot(earner)
+    before, verdicts_before = snapshot(earner), verdicts(earner)
     export = _export(earner)
     account_delete(user=earner)
     assert not Credential.objects.exists()
@@ -58,6 +65,9 @@ def test_export_delete_sign_up_restore_gives_back_the_identical_record(earner, r
     outcome = portability.export_restore(owner=again, data=export.data, now=LATER)
 
     assert snapshot(again) == before
+    # A small restore is checked here before it answers, and comes to the same verdicts.
+    assert checked_here(again)
+    assert verdicts(again) == verdicts_before
     assert outcome.restored == len(record)
     assert outcome.already == 0
     assert set(Tag.objects.filter(owner=again).values_list("name", flat=True)) == {"work", "shiny"}
@@ -66,7 +76,10 @@ def test_export_delete_sign_up_restore_gives_back_the_identical_record(earner, r
     assert Collection.objects.filter(owner=again, name="Empty").exists()
     clr = Credential.objects.get(owner=again, sha256=record["clr"].sha256)
     assert clr.children.count() == 2
-    assert VerificationRun.objects.filter(credential=clr).count() == 2
+    triggers = sorted(
+        VerificationRun.objects.filter(credential=clr).values_list("trigger", flat=True)
+    )
+    assert triggers == ["restored", "restored", "scheduled"]
     assert AuditEvent.objects.filter(user=again, action="record.restored").count() == 1
 
 
@@ -222,12 +235,12 @@ def test_a_restored_holder_key_is_current_again_and_the_new_one_retired(
     assert fresh != did
 
     outcome = portability.export_restore(
-        owner=again, data=export.data, passphrase=PASSPHRASE, now=NOW
+        owner=again, data=export.data, passphrase=PASSPHRASE, now=LATER
     )
 
     assert outcome.holder_keys == 1
     assert holder_signing_key(user=again).did == did
-    assert HolderKey.objects.get(did=fresh).retired_at == NOW
+    assert HolderKey.objects.get(did=fresh).retired_at == LATER
     assert (
         portability.export_restore(owner=again, data=export.data, passphrase=PASSPHRASE).holder_keys
         == 0
@@ -282,6 +295,18 @@ def _edit_dates(manifest: dict) -> None:
     manifest["credentials"][0]["record"]["created_at"] = "yesterday"
 
 
+def _edit_image(manifest: dict) -> None:
+    manifest["credentials"][0]["image"] = ["images/0001.png"]
+
+
+def _edit_checksum(manifest: dict) -> None:
+    del manifest["credentials"][0]["sha256"]
+
+
+def _edit_versions(manifest: dict) -> None:
+    manifest["credentials"][0]["versions"] = [{"received_at": "2026-01-01T00:00:00+00:00"}]
+
+
 def _edit_parent(manifest: dict) -> None:
     manifest["credentials"][0]["parent"] = "credentials/9999-nowhere.json"
 
@@ -291,7 +316,17 @@ def _edit_version(manifest: dict) -> None:
 
 
 @pytest.mark.parametrize(
-    "edit", [_edit_tags, _edit_history, _edit_dates, _edit_parent, _edit_version]
+    "edit",
+    [
+        _edit_tags,
+        _edit_history,
+        _edit_dates,
+        _edit_image,
+        _edit_checksum,
+        _edit_versions,
+        _edit_parent,
+        _edit_version,
+    ],
 )
 def test_a_manifest_in_an_unexpected_shape_is_refused_whole(earner, record, edit):
     members = _members(_export(earner).data)
@@ -346,8 +381,9 @@ def test_another_instance_with_its_own_secrets_restores_the_record_and_the_key(
 
 
 def test_restored_credentials_are_checked_again_here_so_an_edited_verdict_does_not_stick(
-    earner, record, django_capture_on_commit_callbacks
+    earner, record, settings, django_capture_on_commit_callbacks
 ):
+    settings.SATCHEL_RESTORE_INLINE_CHECKS = 0  # left to the task queued on commit
     members = _members(_export(earner).data)
     manifest = json.loads(members["manifest.json"])
     revoked = next(e for e in manifest["credentials"] if e["sha256"] == record["revoked"].sha256)
@@ -368,9 +404,12 @@ def test_restored_credentials_are_checked_again_here_so_an_edited_verdict_does_n
     latest = restored.runs.order_by("-checked_at", "-pk").first()
     assert latest.trigger == VerificationRun.Trigger.SCHEDULED
     assert latest.verdict == "revoked"
+    # The file's checks are history only, marked as another wallet's.
+    assert set(restored.runs.exclude(pk=latest.pk).values_list("trigger", flat=True)) == {
+        VerificationRun.Trigger.RESTORED
+    }
     # Every restored live credential was checked once more; the trashed one was not.
-    binned = Credential.objects.get(owner=stranger, sha256=record["binned"].sha256)
-    assert not binned.runs.filter(trigger=VerificationRun.Trigger.SCHEDULED).exists()
+    assert checked_here(stranger)
     assert len(outcome.credential_ids) == outcome.restored == len(record)
 
 

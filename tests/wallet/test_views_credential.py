@@ -13,6 +13,7 @@ from django.utils.html import escape
 
 from tests.support.issuer import NOW
 from tests.wallet.helpers import as_bytes
+from wallet import inert
 from wallet.models import Credential, CredentialImage, VerificationRun
 from wallet.services import imports, organise, trash
 from wallet.views import download_name
@@ -140,18 +141,19 @@ def test_the_image_is_served_sanitised_with_headers_that_stop_it_running(
     assert "script-src" not in policy
 
 
-def test_a_png_image_gets_the_strictest_policy(signed_in: Client, owner, make_credential) -> None:
+def test_a_png_image_gets_the_same_inert_policy(signed_in: Client, owner, make_credential) -> None:
     credential = make_credential(owner, has_image=True)
     CredentialImage.objects.create(
         credential=credential,
-        content=b"\x89PNG",
+        content=b"\x89PNG\r\n\x1a\n",
         media_type="image/png",
         sha256="0",
         origin="baked",
     )
     response = signed_in.get(reverse("wallet:credential_image", args=[credential.pk]))
     assert response["Content-Type"] == "image/png"
-    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert response["Content-Security-Policy"] == inert.INERT_CSP
+    assert response["Content-Disposition"].startswith("inline;")
 
 
 def test_a_credential_without_an_image_has_none_to_serve(
@@ -180,7 +182,8 @@ def test_the_original_downloads_as_the_exact_bytes_it_arrived_as(
 
     assert response.content == data
     assert hashlib.sha256(response.content).hexdigest() == credential.sha256
-    assert response["Content-Type"] == credential.media_type
+    # Whatever its media type, an original is a file to save, never a document to render.
+    assert response["Content-Type"] == "application/octet-stream"
     disposition = response["Content-Disposition"]
     assert disposition == f'attachment; filename="{download_name(credential)}"'
     assert disposition.endswith(f'.{extension}"')

@@ -37,7 +37,7 @@ from wallet.models import (
 from wallet.services import verifying
 from wallet.services.audit import audit_record
 from wallet.services.derive import DerivedFields, dedupe_key, derive_fields
-from wallet.services.images import find_image, png_pixels_key
+from wallet.services.images import SafeImage, find_image, image_row, png_pixels_key
 from wallet.services.rows import insert_rows
 from wallet.verification import Report, Verdict, VerifyOptions, verify_bytes, verify_document
 from wallet.verification.errors import VerificationInputError
@@ -492,7 +492,7 @@ def _create_many(owner: Any, items: list[tuple[_Incoming, _Arrival]]) -> list[in
     insert_rows(
         CredentialImage,
         [
-            _image_row(pk, incoming.image)
+            image_row(pk, incoming.image)
             for pk, (incoming, _arrival) in pairs
             if incoming.image is not None
         ],
@@ -556,18 +556,6 @@ def _run_row(credential_id: int, incoming: _Incoming, arrival: _Arrival) -> dict
     }
 
 
-def _image_row(credential_id: int, image: Any) -> dict[str, Any]:
-    return {
-        "credential_id": credential_id,
-        "content": image.content,
-        "media_type": image.media_type,
-        "sha256": image.sha256,
-        "width": image.width,
-        "height": image.height,
-        "origin": image.origin,
-    }
-
-
 @dataclass(frozen=True)
 class _Incoming:
     report: Report
@@ -576,7 +564,7 @@ class _Incoming:
     sha256: str
     key: str
     derived: DerivedFields
-    image: Any
+    image: SafeImage | None
 
 
 def _one(credential: Credential | None) -> tuple[Credential, ...]:
@@ -696,13 +684,13 @@ def _after_save(credential: Credential, incoming: _Incoming, arrival: _Arrival) 
         _create_children(credential, incoming.report, arrival)
 
 
-def _save_image(credential: Credential, image: Any) -> None:
+def _save_image(credential: Credential, image: SafeImage | None) -> None:
     CredentialImage.objects.filter(credential=credential).delete()
     if image is not None:
         # By id: assigning the credential itself would make the two refer to each other (a
         # one-to-one caches both ways), a cycle that keeps every stored original and image in
         # memory until the cycle collector runs.
-        CredentialImage(**_image_row(credential.pk, image)).save()
+        CredentialImage(**image_row(credential.pk, image)).save()
 
 
 def _create_children(parent: Credential, report: Report, arrival: _Arrival) -> None:

@@ -22,7 +22,7 @@ from django.utils import timezone
 from wallet.models import Credential, Notice, VerificationRun
 from wallet.services import verifying
 from wallet.services.audit import audit_record
-from wallet.services.derive import derive_fields
+from wallet.services.derive import DerivedFields, apply_derived, dedupe_key, derive_fields
 from wallet.services.imports import embedded_original
 from wallet.verification import Report, Verdict, VerifyOptions, verify_bytes
 from wallet.verification.fetch import Fetcher
@@ -59,7 +59,7 @@ def credential_reverify(
     with transaction.atomic():
         run = _record(credential, report, now, trigger)
         if credential.format == "clr2":
-            _record_children(credential, report, now, trigger)
+            _record_children(credential, report, now, trigger, options)
         if trigger == VerificationRun.Trigger.RECHECK:
             audit_record(
                 user=credential.owner,
@@ -71,7 +71,9 @@ def credential_reverify(
     return run
 
 
-def _record_children(parent: Credential, report: Report, now: datetime, trigger: str) -> None:
+def _record_children(
+    parent: Credential, report: Report, now: datetime, trigger: str, options: VerifyOptions
+) -> None:
     """Each embedded credential's new report goes to the child row holding the same bytes."""
     reports = {}
     for child_report in report.children:
@@ -80,12 +82,17 @@ def _record_children(parent: Credential, report: Report, now: datetime, trigger:
             reports[hashlib.sha256(original[0]).hexdigest()] = child_report
     for child in parent.children.all():
         child_report = reports.get(child.sha256)
+        if child_report is None and child.checked_at is None:
+            # A restored child the bundle does not hold (the export file said it was inside):
+            # it is checked on its own, never left with what the file said about it.
+            child_report = verify_original(credential=child, options=options)
         if child_report is not None:
             _record(child, child_report, now, trigger)
 
 
 def _record(credential: Credential, report: Report, now: datetime, trigger: str) -> VerificationRun:
     previous = credential.verdict
+    first_here = credential.checked_at is None
     verdict = report.verdict
     run = VerificationRun.objects.create(
         credential=credential,
@@ -95,6 +102,8 @@ def _record(credential: Credential, report: Report, now: datetime, trigger: str)
         checked_at=now,
     )
     derived = derive_fields(report)
+    if first_here:
+        _take_derived(credential, derived, now)
     credential.verdict = str(verdict)
     credential.checked_at = now
     if verdict.is_ok:
@@ -103,11 +112,33 @@ def _record(credential: Credential, report: Report, now: datetime, trigger: str)
     credential.recipient_match = derived.recipient_match
     credential.recipient_hint = derived.recipient_hint or credential.recipient_hint
     credential.save(
-        update_fields=["verdict", "checked_at", "verified_at", "recipient_match", "recipient_hint"]
+        update_fields=None
+        if first_here
+        else ["verdict", "checked_at", "verified_at", "recipient_match", "recipient_hint"]
     )
     if previous in _OK and verdict in _NOTIFY:
         _notify(credential, verdict, now)
     return run
+
+
+def _take_derived(credential: Credential, derived: DerivedFields, now: datetime) -> None:
+    """A credential never checked here (restored from an export file, which anyone can edit)
+    shows only what its first check here derives from the original."""
+    apply_derived(credential, derived)
+    key = dedupe_key(
+        issuer_id=credential.issuer_id,
+        credential_id=credential.credential_id,
+        sha256=credential.sha256,
+    )
+    taken = (
+        credential.parent_id is None
+        and Credential.objects.filter(owner_id=credential.owner_id, parent=None, dedupe_key=key)
+        .exclude(pk=credential.pk)
+        .exists()
+    )
+    if not taken:  # else the record holds it already: this row keeps the key it came with
+        credential.dedupe_key = key
+    credential.updated_at = now
 
 
 def _notify(credential: Credential, verdict: Verdict, now: datetime) -> None:
@@ -136,7 +167,8 @@ def _notify(credential: Credential, verdict: Verdict, now: datetime) -> None:
 
 
 def reverify_due(*, now: datetime | None = None, batch_size: int = 200) -> int:
-    """Re-check every live credential last checked over 24 hours ago; return how many.
+    """Re-check every live credential last checked over 24 hours ago, or never checked here
+    (restored from an export, whose queued check may have been lost); return how many.
 
     Works in batches of `batch_size`, each sharing one fetcher (with its HTTP cache) and one
     canon cache; one credential's failure is logged and does not stop the run.

@@ -5,9 +5,10 @@ manifest), the record around it (derived fields, tags, collections, verification
 earlier versions, sanitised images, share settings without tokens), the learner-assembled
 CLR bundle and a README for a human. Restore checks everything first (the seal, every
 checksum, the manifest's shape) and then writes in one transaction, matching credentials by
-their identity, so a second restore of the same file changes nothing. The verdicts restored
-are history from a file the earner holds: once committed, this wallet checks every restored
-credential again itself.
+their identity, so a second restore of the same file changes nothing. The file's verdicts
+come back as history only (anyone can edit a file): a restored credential is "not checked
+yet" until this wallet has verified it, at once for a small restore, else by tasks queued on
+commit (and the hourly re-check takes any whose task was lost).
 """
 
 from wallet.services.portability.archive import (

@@ -4,6 +4,8 @@ changes nothing."""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import io
 import json
@@ -11,14 +13,14 @@ import logging
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 
 from accounts.dids import did_key_from_public_key
@@ -29,13 +31,15 @@ from wallet.models import (
     Credential,
     CredentialImage,
     CredentialVersion,
+    Source,
     Tag,
     VerificationRun,
 )
-from wallet.services import export_crypto, organise, verifying
+from wallet.services import export_crypto, images, organise, verifying
 from wallet.services.audit import audit_record
-from wallet.services.derive import credential_rederive, dedupe_key
+from wallet.services.derive import dedupe_key
 from wallet.services.export_crypto import ExportDecryptionError
+from wallet.services.images import SafeImage
 from wallet.services.portability.archive import (
     FORMAT,
     FORMAT_VERSION,
@@ -51,6 +55,23 @@ logger = logging.getLogger(__name__)
 _MAX_MEMBERS = 100_000
 _MAX_RATIO = 200
 _RATIO_FLOOR = 1024 * 1024
+
+# What the file says about checks is another wallet's word, in a file anyone can edit: it is
+# kept as history (runs marked RESTORED) and never becomes the record's state, which starts
+# as "not checked yet" until this wallet has verified the credential itself.
+_UNTRUSTED = frozenset({"verdict", "recipient_match", "checked_at", "verified_at"})
+# Dates the credential states about itself (signed; derived again from the original on its
+# first check here). Every other date is the record's own and cannot lie in the future.
+_CLAIMED_DATES = frozenset({"issued_at", "awarded_at", "valid_until"})
+# Two wallets' clocks may differ a little: a record date up to this far ahead is taken as
+# "now"; further ahead, no wallet wrote it and the file is refused.
+CLOCK_SKEW = timedelta(hours=1)
+# Restored credentials checked by one task; a task that dies leaves the others' checks alone.
+RECHECK_CHUNK = 100
+_PENDING_NOTE = (
+    "This wallet is checking each restored credential itself; until it has, they show as "
+    "not checked yet."
+)
 
 
 class RestoreRefused(ValueError):
@@ -89,6 +110,8 @@ class _Archive:
     manifest: dict[str, Any]
     files: dict[str, bytes] = field(default_factory=dict)
     holder_keys: list[dict[str, Any]] = field(default_factory=list)
+    # Each listed image file, sanitised again (None: refused); see `_sanitise_images`.
+    images: dict[str, SafeImage | None] = field(default_factory=dict)
 
 
 def export_restore(
@@ -97,14 +120,21 @@ def export_restore(
     """Restore an export into `owner`'s record; raises RestoreRefused with a clear message.
 
     Everything is checked before anything is written, and the writing is one transaction.
+    The restored credentials are then verified here: at once for a few (up to
+    SATCHEL_RESTORE_INLINE_CHECKS), otherwise by tasks queued on commit; until then each one
+    is "not checked yet".
     """
     now = now or timezone.now()
     archive = read_export(data, passphrase=passphrase)
+    _check_dates(archive.manifest, archive.holder_keys, now)
+    _sanitise_images(archive)
     try:
         with transaction.atomic():
             outcome = _restore(owner, archive, now)
             _audit_restore(owner, archive, outcome, now)
-            _recheck_on_commit(outcome.credential_ids)
+            inline = len(outcome.credential_ids) <= settings.SATCHEL_RESTORE_INLINE_CHECKS
+            if not inline:
+                _recheck_on_commit(outcome.credential_ids)
     except RestoreRefused:
         raise
     except (DatabaseError, AttributeError, KeyError, TypeError, ValueError) as exc:
@@ -112,7 +142,12 @@ def export_restore(
         raise RestoreRefused(
             "The export holds something this wallet cannot store. Nothing was restored."
         ) from exc
-    return outcome
+    if not outcome.credential_ids:
+        return outcome
+    if inline:
+        _recheck_now(outcome.credential_ids, now)
+        return outcome
+    return dataclasses.replace(outcome, notes=(*outcome.notes, _PENDING_NOTE))
 
 
 def _audit_restore(owner: Any, archive: _Archive, outcome: RestoreOutcome, now: datetime) -> None:
@@ -130,22 +165,47 @@ def _audit_restore(owner: Any, archive: _Archive, outcome: RestoreOutcome, now: 
     )
 
 
+def _recheck_now(credential_ids: tuple[int, ...], now: datetime) -> None:
+    try:
+        restored_recheck(credential_ids=list(credential_ids), now=now)
+    except Exception:  # the restore is committed; what is left unchecked, the sweep takes
+        logger.exception("re-check of %d restored credentials failed", len(credential_ids))
+
+
 def _recheck_on_commit(credential_ids: tuple[int, ...]) -> None:
-    # The verdicts came from a file the earner holds, and anyone can edit a file: the record
-    # keeps them as history, and this wallet checks every restored credential again itself.
+    for start in range(0, len(credential_ids), RECHECK_CHUNK):
+        chunk = list(credential_ids[start : start + RECHECK_CHUNK])
+        transaction.on_commit(functools.partial(_enqueue_recheck, chunk))
+
+
+def _enqueue_recheck(credential_ids: list[int]) -> None:
     from wallet import tasks
 
-    if credential_ids:
-        transaction.on_commit(lambda: tasks.recheck_restored.delay(list(credential_ids)))
+    try:
+        tasks.recheck_restored.delay(credential_ids)
+    except Exception:  # any broker failure: the restore is committed and must not fail now
+        # Nothing is stranded: a credential never checked here is due for the hourly re-check
+        # (`reverify_due`), which also derives everything shown about it again.
+        logger.exception(
+            "could not queue the re-check of %d restored credentials; the hourly re-check "
+            "will take them",
+            len(credential_ids),
+        )
 
 
 def restored_recheck(*, credential_ids: list[int], now: datetime | None = None) -> int:
-    """Verify restored credentials again on this instance; return how many were checked."""
+    """Verify restored credentials not yet checked on this instance; return how many were.
+
+    Safe to run twice: a credential checked here already (by an earlier run, the hourly
+    re-check or an employer's view) is left alone.
+    """
     now = now or timezone.now()
-    live = Credential.objects.filter(pk__in=credential_ids, parent=None, deleted_at=None)
+    unchecked = Credential.objects.filter(
+        pk__in=credential_ids, parent=None, deleted_at=None, checked_at=None
+    )
     fetcher, cache, per_owner = verifying.make_fetcher(), {}, {}
     count = 0
-    for credential in live.select_related("owner").order_by("pk"):
+    for credential in unchecked.select_related("owner").order_by("pk"):
         options = per_owner.get(credential.owner_id)
         if options is None:
             options = verifying.make_verify_options(
@@ -153,9 +213,7 @@ def restored_recheck(*, credential_ids: list[int], now: datetime | None = None) 
             )
             per_owner[credential.owner_id] = options
         try:
-            # What is shown (title, issuer, dates) is derived here again from the original too.
-            for row in (credential, *credential.children.all()):
-                credential_rederive(credential=row, now=now)
+            # The first check here also derives again what is shown (title, issuer, dates).
             credential_reverify(
                 credential=credential,
                 now=now,
@@ -265,6 +323,7 @@ def _check_manifest_shape(manifest: dict[str, Any]) -> None:
     files = set()
     for entry in manifest["credentials"]:
         files.add(str(entry["file"]))
+        str(entry["sha256"])
         if entry["parent"] is not None and entry["parent"] not in files:
             raise ValueError(f"{entry['file']} is inside a credential listed after it")
         for key in RECORD_DATES:
@@ -276,9 +335,15 @@ def _check_manifest_shape(manifest: dict[str, Any]) -> None:
             _required_date(run["checked_at"])
             str(run["verdict"])
         for version in entry["versions"]:
+            str(version["file"]) + str(version["sha256"])
             _required_date(version["received_at"])
+            _date(version.get("issued_at"))
+        if entry.get("image"):
+            image = entry["image"]
+            str(image["file"]) + str(image["sha256"]) + str(image.get("media_type") or "")
     for item in (*manifest["tags"], *manifest["collections"]):
         str(item["name"])
+        _date(item.get("created_at"))
 
 
 def _listed_files(manifest: dict[str, Any]) -> Iterator[tuple[str, str]]:
@@ -309,7 +374,10 @@ def _load_holder_keys(raw: bytes) -> list[dict[str, Any]]:
 def _date(value: Any) -> datetime | None:
     if value is None:
         return None
-    return datetime.fromisoformat(str(value))
+    parsed = datetime.fromisoformat(str(value))
+    if parsed.tzinfo is None:
+        raise ValueError(f"the date {str(value)[:40]!r} has no time zone")
+    return parsed
 
 
 def _required_date(value: Any) -> datetime:
@@ -317,6 +385,75 @@ def _required_date(value: Any) -> datetime:
     if parsed is None:
         raise ValueError("a required date is missing")
     return parsed
+
+
+def _check_dates(
+    manifest: dict[str, Any], holder_keys: list[dict[str, Any]], now: datetime
+) -> None:
+    """Refuse a file holding a record date no wallet could have written: one in the future."""
+    for where, value in _record_dates(manifest, holder_keys):
+        try:
+            moment = _date(value)
+        except (TypeError, ValueError) as exc:
+            raise RestoreRefused(
+                f"The export's {where} is not a date ({exc!s:.80}). Nothing was restored."
+            ) from exc
+        if moment is not None and moment > now + CLOCK_SKEW:
+            raise RestoreRefused(
+                f"The export's {where} is dated in the future ({moment:%d %B %Y}), which no "
+                "wallet writes: the file was altered, or made on a computer whose clock was "
+                "wrong. Nothing was restored."
+            )
+
+
+def _record_dates(
+    manifest: dict[str, Any], holder_keys: list[dict[str, Any]]
+) -> Iterator[tuple[str, Any]]:
+    for entry in manifest["credentials"]:
+        name = entry["file"]
+        for key in RECORD_DATES:
+            if key not in _CLAIMED_DATES:
+                yield f"{key} of {name}", entry["record"].get(key)
+        for run in entry["history"]:
+            yield f"check history of {name}", run["checked_at"]
+        for version in entry["versions"]:
+            yield f"earlier version of {name}", version["received_at"]
+    for item in manifest["tags"]:
+        yield f"tag {item['name']}", item.get("created_at")
+    for item in manifest["collections"]:
+        yield f"collection {item['name']}", item.get("created_at")
+    for key in holder_keys:
+        yield "holder key", key.get("created_at")
+        yield "holder key", key.get("retired_at")
+
+
+def _past(value: Any, now: datetime) -> datetime | None:
+    """A record date from the file, never after `now` (see CLOCK_SKEW)."""
+    moment = _date(value)
+    return None if moment is None else min(moment, now)
+
+
+def _sanitise_images(archive: _Archive) -> None:
+    """Every image goes through the sanitiser again, as on any import: the file's bytes and
+    media type are whatever its editor wrote (an HTML page, a script, a hostile SVG)."""
+    seen: dict[str, SafeImage | None] = {}
+    for entry in archive.manifest["credentials"]:
+        image = entry.get("image")
+        if not image:
+            continue
+        file = str(image["file"])
+        digest = str(image["sha256"])
+        if digest not in seen:
+            origin = str(image.get("origin") or "")
+            try:
+                seen[digest] = images.safe_image(
+                    archive.files[file],
+                    origin=origin if origin in images.ORIGINS else "embedded",
+                    media_type=str(image.get("media_type") or ""),
+                )
+            except images.ImageRefused:
+                seen[digest] = None
+        archive.images[file] = seen[digest]
 
 
 # --- restore: writing ------------------------------------------------------------------------
@@ -337,18 +474,29 @@ def _restore(owner: Any, archive: _Archive, now: datetime) -> RestoreOutcome:
         parent_file = entry["parent"]
         if parent_file is not None:
             if parent_file in created:
-                created[entry["file"]] = _create(owner, entry, archive, created[parent_file])
+                created[entry["file"]] = _create(owner, entry, archive, created[parent_file], now)
             continue
         existing = _existing(owner, entry)
         if existing is not None:
             already += 1
             _organise(existing, entry, names)
             continue
-        created[entry["file"]] = _create(owner, entry, archive, None)
+        created[entry["file"]] = _create(owner, entry, archive, None, now)
     for entry in manifest["credentials"]:
         if entry["file"] in created:
             _organise(created[entry["file"]], entry, names)
     keys, notes = _restore_holder_keys(owner, archive.holder_keys, now)
+    refused = sum(
+        1
+        for entry in manifest["credentials"]
+        if entry["file"] in created and entry.get("image") and not created[entry["file"]].has_image
+    )
+    if refused:
+        notes += (
+            f"{refused} badge image{'s were' if refused != 1 else ' was'} left out: "
+            f"{'they were' if refused != 1 else 'it was'} not a picture this wallet can show "
+            "safely.",
+        )
     added = tuple(c.pk for c in created.values() if c.parent_id is None)
     return RestoreOutcome(
         len(added), already, tags_added, collections_added, keys, notes, credential_ids=added
@@ -362,7 +510,7 @@ def _restore_names(owner: Any, manifest: dict[str, Any], now: datetime) -> tuple
     try:
         for item in manifest["tags"]:
             tag = organise.tag_create(
-                owner=owner, name=item["name"], now=_date(item.get("created_at")) or now
+                owner=owner, name=item["name"], now=_past(item.get("created_at"), now) or now
             )
             names.tags[item["name"]] = tag
         for item in manifest["collections"]:
@@ -372,7 +520,7 @@ def _restore_names(owner: Any, manifest: dict[str, Any], now: datetime) -> tuple
                     owner=owner,
                     name=item["name"],
                     description=str(item.get("description") or ""),
-                    now=_date(item.get("created_at")) or now,
+                    now=_past(item.get("created_at"), now) or now,
                 )
                 collections_added += 1
             names.collections[item["name"]] = collection
@@ -398,8 +546,14 @@ def _existing(owner: Any, entry: dict[str, Any]) -> Credential | None:
 
 
 def _create(
-    owner: Any, entry: dict[str, Any], archive: _Archive, parent: Credential | None
+    owner: Any,
+    entry: dict[str, Any],
+    archive: _Archive,
+    parent: Credential | None,
+    now: datetime,
 ) -> Credential:
+    """The credential as the file describes it, but not checked yet: what it is shown to be
+    comes from this wallet's first check of its original."""
     record = entry["record"]
     original = archive.files[entry["file"]]
     credential = Credential(
@@ -408,30 +562,35 @@ def _create(
         original=original,
         media_type=str(entry["media_type"]),
         sha256=str(entry["sha256"]),
-        source=str(entry["source"]),
+        source=_choice(entry["source"], Source, Source.UPLOAD),
         source_url=str(entry.get("source_url") or ""),
         filename=str(entry.get("filename") or ""),
         dedupe_key=_identity(entry),
-        has_image=bool(entry.get("image")),
+        has_image=_image(entry, archive) is not None,
     )
     for key in RECORD_FIELDS:
-        if key in record:
+        if key in record and key not in _UNTRUSTED:
             setattr(credential, key, record[key])
     for key in RECORD_DATES:
-        setattr(credential, key, _date(record.get(key)))
+        if key in _UNTRUSTED:
+            continue
+        value = _date(record.get(key)) if key in _CLAIMED_DATES else _past(record.get(key), now)
+        setattr(credential, key, value)
     credential.save()
-    _restore_history(credential, entry, archive)
+    _restore_history(credential, entry, archive, now)
     return credential
 
 
-def _restore_history(credential: Credential, entry: dict[str, Any], archive: _Archive) -> None:
+def _restore_history(
+    credential: Credential, entry: dict[str, Any], archive: _Archive, now: datetime
+) -> None:
     VerificationRun.objects.bulk_create(
         VerificationRun(
             credential=credential,
             verdict=str(run["verdict"]),
             report=run.get("report") or {},
-            trigger=str(run.get("trigger") or VerificationRun.Trigger.IMPORT),
-            checked_at=_required_date(run["checked_at"]),
+            trigger=VerificationRun.Trigger.RESTORED,
+            checked_at=_past(run["checked_at"], now),
         )
         for run in entry["history"]
     )
@@ -442,24 +601,25 @@ def _restore_history(credential: Credential, entry: dict[str, Any], archive: _Ar
             media_type=str(version.get("media_type") or ""),
             sha256=str(version["sha256"]),
             container=str(version.get("container") or ""),
-            source=str(version.get("source") or ""),
+            source=_choice(version.get("source"), Source, Source.UPLOAD),
             issued_at=_date(version.get("issued_at")),
-            received_at=_required_date(version["received_at"]),
-            reason=str(version.get("reason") or CredentialVersion.Reason.OLDER),
+            received_at=_past(version["received_at"], now),
+            reason=_choice(version.get("reason"), CredentialVersion.Reason, "older"),
         )
         for version in entry["versions"]
     )
-    image = entry.get("image")
-    if image:
-        CredentialImage.objects.create(
-            credential=credential,
-            content=archive.files[image["file"]],
-            media_type=str(image["media_type"]),
-            sha256=str(image["sha256"]),
-            width=image.get("width"),
-            height=image.get("height"),
-            origin=str(image.get("origin") or ""),
-        )
+    image = _image(entry, archive)
+    if image is not None:
+        CredentialImage.objects.create(**images.image_row(credential.pk, image))
+
+
+def _choice(value: Any, choices: type[models.TextChoices], default: str) -> str:
+    """One of a column's closed set of values: a label the record shows is never the file's."""
+    return str(value) if str(value) in choices.values else default
+
+
+def _image(entry: dict[str, Any], archive: _Archive) -> SafeImage | None:
+    return archive.images.get(str(entry["image"]["file"])) if entry.get("image") else None
 
 
 def _organise(credential: Credential, entry: dict[str, Any], names: _Names) -> None:
@@ -485,14 +645,14 @@ def _restore_holder_keys(
         if key["did"] in held:
             continue
         private: Ed25519PrivateKey = key["private"]
-        retired_at = _date(key.get("retired_at"))
+        retired_at = _past(key.get("retired_at"), now)
         try:
             holder_key_import(
                 user=owner,
                 private_key_bytes=private.private_bytes(
                     Encoding.Raw, PrivateFormat.Raw, NoEncryption()
                 ),
-                created_at=_required_date(key["created_at"]),
+                created_at=_past(key["created_at"], now) or now,
                 retired_at=retired_at,
                 now=now,
             )
