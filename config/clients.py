@@ -45,4 +45,5 @@ def client_address(request: HttpRequest) -> str:
             found = _address(entries[-count])
             if found is not None:
                 return found
-    return _address(peer) or peer
+    # The peer's address comes from the server, not from the client: taken as it is.
+    return peer

@@ -108,13 +108,11 @@ def _client(request: HttpRequest) -> str:
     """A keyed hash of the client's address (an IPv6 client by its /64, which one host
     usually holds whole): what misses and repeated visits are counted by."""
     address = client_address(request) or "unknown"
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        pass
-    else:
-        if ip.version == 6:
-            address = str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    if ":" in address:  # IPv6 (an IPv4 address never has a colon here)
+        try:
+            address = str(ipaddress.ip_network(f"{address}/64", strict=False))
+        except ValueError:
+            pass
     return salted_hmac("sharing.client", address).hexdigest()[:32]
 
 

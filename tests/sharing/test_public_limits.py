@@ -74,3 +74,13 @@ def test_a_dead_link_is_not_a_miss(client, shared, owner, limit):
 
     assert codes == [410] * (limit + 2)
     assert _get(client, "/s/guess").status_code == 404
+
+
+def test_an_ipv6_client_is_counted_by_its_network_not_each_address(client, db, limit):
+    codes = [
+        _get(client, f"/s/guess-{n}", f"2001:db8:1:2::{n + 1:x}").status_code
+        for n in range(limit + 1)
+    ]
+
+    assert codes == [404] * limit + [429]
+    assert _get(client, "/s/guess-x", "2001:db8:1:3::1").status_code == 404
