@@ -54,7 +54,12 @@ from accounts.services import holder_key_current
 from config.clients import client_address
 from sharing import presentations, selectors
 from sharing.models import ShareLink, ShareState, ShareView
-from sharing.services import coarse_user_agent, share_log_access, share_take_view
+from sharing.services import (
+    GRANT_LIFETIME,
+    coarse_user_agent,
+    share_log_access,
+    share_take_view,
+)
 from wallet.models import CredentialImage, VerificationRun
 from wallet.selectors import credential_warnings
 from wallet.services.images import SVG_CSP, SVG_MEDIA_TYPE
@@ -63,7 +68,6 @@ from wallet.verification import Verdict
 
 logger = logging.getLogger(__name__)
 
-GRANT_LIFETIME = timedelta(minutes=10)
 _GRANT_SALT = "sharing.download-grant"
 # Stands in a rendered page for the viewer's own grant, put in as each page is sent. Random
 # per process, so no credential's text can contain it.

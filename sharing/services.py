@@ -43,6 +43,8 @@ EXPIRY_PRESETS: tuple[tuple[str, str, timedelta], ...] = (
 )
 NO_EXPIRY_PRESET = "never"
 MAX_VIEWS_LIMIT = 10_000
+# How long a viewer of a link with a view limit may download what their page showed.
+GRANT_LIFETIME = timedelta(minutes=10)
 MAX_SHARED_CREDENTIALS = 100
 AUDIENCE_MAX = 200
 DISPLAY_NAME_MAX = 120
