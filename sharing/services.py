@@ -351,15 +351,19 @@ def share_log_access(
     kind: str = ShareView.Kind.PAGE,
 ) -> ShareView | None:
     """Log an access that takes no view: an opening of a link without a view limit, or a
-    download. One row per link, kind and client per `SATCHEL_SHARE_VIEW_WINDOW_SECONDS`, so
-    one client reloading a link cannot fill the log (and the earner's count is of visits,
-    not of requests). Returns the row, or None when this client's earlier row stands for it.
+    download. One row per link, kind and client per window of the clock
+    (`SATCHEL_SHARE_VIEW_WINDOW_SECONDS`), so one client reloading a link cannot fill the
+    log (and the earner's count is of visits, not of requests). Returns the row, or None
+    when this client's earlier row in the same window stands for it.
 
     `client` is an opaque key for the client (a keyed hash of its address, never the
     address); it lives only in the cache, for the window.
     """
     now = now or timezone.now()
-    if not _first_in_window(f"sharing:seen:{share.pk}:{kind}:{client}"):
+    window = int(settings.SATCHEL_SHARE_VIEW_WINDOW_SECONDS)
+    # Windows are fixed spans of the clock, so the key needs no clock but the caller's `now`.
+    span = int(now.timestamp()) // window
+    if not _first_in_window(f"sharing:seen:{share.pk}:{kind}:{client}:{span}", window):
         return None
     view = _view(share, user_agent, now, kind)
     hot_path.view_insert(view)
@@ -371,8 +375,7 @@ def _view(share: ShareLink, user_agent: str, now: datetime, kind: str) -> ShareV
     return ShareView(share=share, viewed_at=now, kind=kind, browser=browser, os=system)
 
 
-def _first_in_window(key: str) -> bool:
-    window = int(settings.SATCHEL_SHARE_VIEW_WINDOW_SECONDS)
+def _first_in_window(key: str, window: int) -> bool:
     try:
         return bool(cache.add(key, 1, timeout=window))
     except Exception:  # a cache that is down must not cost the earner their log
