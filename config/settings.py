@@ -60,6 +60,11 @@ if not DEBUG and not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env.string_list("CSRF_TRUSTED_ORIGINS", [])
 # The public origin used in links, QR codes and presentation domains.
 SATCHEL_PUBLIC_ORIGIN = env.string("SATCHEL_PUBLIC_ORIGIN", "http://127.0.0.1:8000").rstrip("/")
+# How many reverse proxies of ours stand in front of Satchel, each appending to
+# X-Forwarded-For: the client's address is read from the entry the outermost one wrote
+# (config.clients). 0 ignores the header. Sign-in limits and API throttles use the same count.
+SATCHEL_TRUSTED_PROXY_COUNT = env.integer("SATCHEL_TRUSTED_PROXY_COUNT", 0, minimum=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = SATCHEL_TRUSTED_PROXY_COUNT
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -178,6 +183,10 @@ CELERY_BEAT_SCHEDULE = {
     "wallet-purge-expired-exports": {
         "task": "wallet.tasks.purge_expired_exports",
         "schedule": timedelta(hours=1),
+    },
+    "sharing-prune-view-log": {
+        "task": "sharing.tasks.prune_view_log",
+        "schedule": timedelta(hours=24),
     },
 }
 
@@ -321,6 +330,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_RATES": {"anon": "120/min", "user": "600/min", "share": "60/min"},
+    "NUM_PROXIES": SATCHEL_TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Satchel API",
@@ -338,6 +348,12 @@ SPECTACULAR_SETTINGS = {
 SATCHEL_SHARE_RECHECK_SECONDS = env.integer("SATCHEL_SHARE_RECHECK_SECONDS", 3600, minimum=60)
 SATCHEL_SHARE_MISS_LIMIT = env.integer("SATCHEL_SHARE_MISS_LIMIT", 20, minimum=1)
 SATCHEL_SHARE_MISS_WINDOW_SECONDS = env.integer("SATCHEL_SHARE_MISS_WINDOW_SECONDS", 600, minimum=1)
+# The access log: a client's repeated visits to a link within the window are one row (a view
+# of a link with a view limit is always counted), and rows older than the retention go.
+SATCHEL_SHARE_VIEW_WINDOW_SECONDS = env.integer(
+    "SATCHEL_SHARE_VIEW_WINDOW_SECONDS", 1800, minimum=1
+)
+SATCHEL_SHARE_VIEW_RETENTION_DAYS = env.integer("SATCHEL_SHARE_VIEW_RETENTION_DAYS", 180, minimum=1)
 
 # Verifier caps and caches.
 SATCHEL_MAX_UPLOAD_BYTES = env.integer("SATCHEL_MAX_UPLOAD_BYTES", 5 * 1024 * 1024, minimum=1024)

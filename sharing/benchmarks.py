@@ -8,7 +8,10 @@
 3. `wrk --latency` against `/healthz` (a trivial Django view: one SELECT 1) and, in the
    same run, against `/s/<token>`, in alternating windows (see `_alternating`); then against
    `/s/<token>/presentation?challenge=...` with a fresh challenge on every request (a Lua
-   script), so each response is signed anew.
+   script), so each response is signed anew. Every request to the share page comes from
+   another client (a fresh X-Forwarded-For, with one trusted proxy configured), so each
+   is logged as a new visit: repeats by one client, which are logged once per window, would
+   measure a cheaper path than real traffic takes.
 
 Every phase is bounded (`seconds` each); the server and the temporary files are removed at
 the end. Run it alone with `python -m sharing.benchmarks [seconds]`. Needs `wrk` on PATH.
@@ -50,6 +53,26 @@ SQLITE_OPTIONS = (
 SHARED_CREDENTIALS = 10
 # The trivial view and the share page are measured in this many alternating windows each.
 ROUNDS = 2
+# Each request from another client address: thread ids keep the two wrk threads apart, and
+# a random start keeps each run (each window) apart from the ones before it.
+_DISTINCT_CLIENTS_SCRIPT = """
+math.randomseed(os.time())
+local start = math.random(0, 8000000) * 2
+local threads = 0
+function setup(thread)
+  thread:set("id", start + threads)
+  threads = threads + 1
+end
+counter = 0
+request = function()
+  counter = counter + 1
+  local n = counter * 2 + id
+  local address = string.format(
+    "10.%d.%d.%d", math.floor(n / 65536) % 256, math.floor(n / 256) % 256, n % 256
+  )
+  return wrk.format("GET", nil, {["X-Forwarded-For"] = address})
+end
+"""
 _PRESENTATION_SCRIPT = """
 counter = 0
 request = function()
@@ -80,6 +103,7 @@ def _environment(folder: Path, port: int, database_url: str | None) -> dict[str,
             "ALLOWED_HOSTS": "127.0.0.1",
             "SECURE_SSL_REDIRECT": "false",
             "SATCHEL_PUBLIC_ORIGIN": f"http://127.0.0.1:{port}",
+            "SATCHEL_TRUSTED_PROXY_COUNT": "1",
             "LOG_LEVEL": "WARNING",
             "PYTHONPATH": str(BASE_DIR),
         }
@@ -182,7 +206,12 @@ def _combined(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _alternating(
-    first: str, second: str, seconds: int, connections: int, rounds: int = ROUNDS
+    first: str,
+    second: str,
+    seconds: int,
+    connections: int,
+    rounds: int = ROUNDS,
+    second_script: Path | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Both URLs for `seconds` each, in alternating windows (A B A B ...), so that a change
     in the machine's background load during the run weighs on both alike; the ratio of
@@ -191,7 +220,7 @@ def _alternating(
     runs: tuple[list[dict[str, Any]], list[dict[str, Any]]] = ([], [])
     for _ in range(rounds):
         runs[0].append(_wrk(first, window, connections))
-        runs[1].append(_wrk(second, window, connections))
+        runs[1].append(_wrk(second, window, connections, second_script))
     return _combined(runs[0]), _combined(runs[1])
 
 
@@ -228,7 +257,11 @@ def bench_share_page(
         _wait_ready(base)
         page, presentation = f"{base}/s/{token}", f"{base}/s/{token}/presentation"
         _warm([f"{base}/healthz", page, presentation])
-        trivial, share_page = _alternating(f"{base}/healthz", page, seconds, connections)
+        visitors = folder / "distinct_clients.lua"
+        visitors.write_text(_DISTINCT_CLIENTS_SCRIPT)
+        trivial, share_page = _alternating(
+            f"{base}/healthz", page, seconds, connections, second_script=visitors
+        )
         script = folder / "fresh_challenge.lua"
         script.write_text(_PRESENTATION_SCRIPT % f"/s/{token}/presentation")
         signed = _wrk(presentation, seconds, connections, script)

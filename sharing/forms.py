@@ -61,7 +61,12 @@ class ShareCreateForm(forms.Form):
         min_value=1,
         max_value=services.MAX_VIEWS_LIMIT,
         label="Maximum number of views (optional)",
-        help_text="Every opening of the page counts, also when the same person opens it again.",
+        help_text=(
+            "Every opening of the page counts, also when the same person opens it again, and "
+            "so does a verifier fetching the presentation directly. Downloads from the page "
+            f"work for {services.GRANT_LIFETIME.seconds // 60} minutes after it was opened and "
+            "use no more views."
+        ),
     )
     display_name = forms.CharField(
         max_length=services.DISPLAY_NAME_MAX,

@@ -49,9 +49,10 @@ class ShareLink(models.Model):
     )
     expires_at = models.DateTimeField(null=True, blank=True)
     max_views = models.PositiveIntegerField(null=True, blank=True)
-    # Kept only for a link with `max_views`, where one conditional UPDATE must take each view
-    # so that no two employers get the last one. Any other link is counted from its access
-    # log (`view_count`), so opening it writes nothing but its ShareView row.
+    # Views counted on the row itself. A link with `max_views`: every view, each taken by
+    # one conditional UPDATE so that no two employers get the last one. Any other link is
+    # counted from its access log (`view_count`), so opening it writes nothing but a ShareView
+    # row; here it keeps only the openings whose rows the log's retention removed.
     counted_views = models.PositiveIntegerField(default=0)
     last_counted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
@@ -82,21 +83,30 @@ class ShareLink(models.Model):
 
     @property
     def view_count(self) -> int:
-        """How many times the link was opened (downloads from the page are not openings)."""
+        """How many times the link was opened.
+
+        A limited link counts every view it gave, downloads without a grant included. Any
+        other link counts openings of the page (one per client per window) in its log, plus
+        those the log no longer holds; downloads from the page are not openings.
+        """
         if self.max_views is not None:
             return self.counted_views
         if PAGE_VIEWS in self.__dict__:  # annotated by the earner's selectors
-            return self.__dict__[PAGE_VIEWS] or 0
-        return self.views.filter(kind=ShareView.Kind.PAGE).count()
+            logged = self.__dict__[PAGE_VIEWS] or 0
+        else:
+            logged = self.views.filter(kind=ShareView.Kind.PAGE).count()
+        return self.counted_views + logged
 
     @property
     def last_viewed_at(self) -> datetime | None:
         if self.max_views is not None:
             return self.last_counted_at
         if LAST_PAGE_VIEW in self.__dict__:
-            return self.__dict__[LAST_PAGE_VIEW]
-        latest = self.views.filter(kind=ShareView.Kind.PAGE).order_by("-viewed_at").first()
-        return latest.viewed_at if latest else None
+            logged = self.__dict__[LAST_PAGE_VIEW]
+        else:
+            latest = self.views.filter(kind=ShareView.Kind.PAGE).order_by("-viewed_at").first()
+            logged = latest.viewed_at if latest else None
+        return max((t for t in (logged, self.last_counted_at) if t is not None), default=None)
 
 
 class ShareItem(models.Model):
@@ -125,6 +135,7 @@ class ShareView(models.Model):
         PAGE = "page", "Opened the page"
         PRESENTATION = "presentation", "Downloaded the presentation"
         ORIGINAL = "original", "Downloaded a credential"
+        IMAGE = "image", "Loaded a badge image"
 
     share = models.ForeignKey(ShareLink, on_delete=models.CASCADE, related_name="views")
     viewed_at = models.DateTimeField()

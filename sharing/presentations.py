@@ -109,9 +109,14 @@ class Entry:
         return None
 
 
+def is_presentable(credential: Credential) -> bool:
+    """Whether the credential can go in a presentation at all (an OB 2.0 badge cannot)."""
+    return not credential.format.startswith("ob2")
+
+
 def read_entry(credential: Credential) -> Entry:
     """Read a credential's original bytes into what a presentation can carry."""
-    if credential.format.startswith("ob2"):
+    if not is_presentable(credential):
         return Entry(
             credential,
             reason="An Open Badges 2.0 badge is not a verifiable credential; "

@@ -2,30 +2,46 @@
 
 Every answer (pages, presentations, downloads, errors) is private: no referrer leaves the
 page, search engines are told to stay away, and nothing is cached, so a revoked link stops
-working on the very next request. Wrong or dead tokens are counted per client (by a keyed
-hash of the address, never the address itself) and answered 429 past a limit, which makes
-guessing tokens pointless on top of their 256 bits.
+working on the very next request.
 
-Counting: a view is an opening of the link itself, `/s/<token>` (the page, or the
-presentation when asked for by content negotiation). Downloads from the page (the
-presentation, each original, the images) are logged but not counted; they work while the
-link is active, and for `DOWNLOAD_GRACE` after the view that used up the last allowed one,
-so the person holding that view can still download what they saw. Link-preview bots get a
-bare page that shows nothing and uses no view.
+Guessing: an unknown token is a miss, counted per client (a keyed hash of the client's
+address as `config.clients` reads it, never the address itself); past a limit, that client's
+misses are answered 429. A token that opens a link is always answered for what it is, so
+nobody's misses can lock anyone out of a link they were given.
+
+Counting: on a link without a view limit, each kind of access (opening the page,
+downloading) is logged once per client per window (`share_log_access`). On a link with a
+view limit, every request under it is a view (`share_take_view`): the page, the
+presentation asked for by content negotiation or fetched directly by a machine, a download;
+except a request that carries a download grant. The page a viewer receives carries one in
+its download and image addresses: signed, naming the link and the viewer's own ShareView
+row, valid for `GRANT_LIFETIME`. With it that viewer downloads what they saw, also after the
+last view was taken, using no more views; after the last view nobody else gets anything. A
+grant ends with the link (revoked, expired) and never opens another link.
+
+Nothing shown: a link whose credentials are all gone (trashed, or out of the collection it
+follows) answers 404 with a sentence saying so, takes no view and signs nothing. Not 410:
+the earner can restore a credential or add one, so nothing says it is permanent, and
+RFC 9110 (15.5.11) asks for 404 when the server cannot tell. Link-preview bots get a bare
+page that shows nothing and uses no view.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import secrets
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.core import signing
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -35,17 +51,27 @@ from django.utils.crypto import salted_hmac
 from django.views.decorators.http import require_GET
 
 from accounts.services import holder_key_current
+from config.clients import client_address
 from sharing import presentations, selectors
 from sharing.models import ShareLink, ShareState, ShareView
-from sharing.services import coarse_user_agent, share_record_view
+from sharing.services import (
+    GRANT_LIFETIME,
+    coarse_user_agent,
+    share_log_access,
+    share_take_view,
+)
 from wallet import inert
 from wallet.models import CredentialImage, VerificationRun
+from wallet.selectors import credential_warnings
 from wallet.services.reverify import credential_reverify
 from wallet.verification import Verdict
 
 logger = logging.getLogger(__name__)
 
-DOWNLOAD_GRACE = timedelta(minutes=10)
+_GRANT_SALT = "sharing.download-grant"
+# Stands in a rendered page for the viewer's own grant, put in as each page is sent. Random
+# per process, so no credential's text can contain it.
+_GRANT_MARK = f"grant-{secrets.token_hex(16)}"
 PAGE_CACHE_SECONDS = 60
 PAGE_CACHE_SIZE = 64
 MAX_CHALLENGE_LENGTH = 256
@@ -55,8 +81,8 @@ _EXTENSIONS = {"json": "json", "jwt": "jwt", "png": "png", "svg": "svg"}
 EMPLOYER_EXPLANATIONS: dict[str, str] = {
     Verdict.VERIFIED: "The issuer's signature checks out, it has not been withdrawn, and it is "
     "within its dates.",
-    Verdict.VERIFIED_WITH_WARNINGS: "The issuer's signature checks out; a minor point was "
-    "noted (for example, the issuer is not in a known registry).",
+    Verdict.VERIFIED_WITH_WARNINGS: "The issuer's signature checks out, but a check raised "
+    "a warning worth reading.",
     Verdict.REVOKED: "The issuer has withdrawn this credential.",
     Verdict.SUSPENDED: "The issuer has put this credential on hold.",
     Verdict.EXPIRED: "It was genuine, but its validity period has ended.",
@@ -67,6 +93,12 @@ EMPLOYER_EXPLANATIONS: dict[str, str] = {
     Verdict.MALFORMED: "The credential is damaged or incomplete and cannot be checked.",
     Verdict.UNSUPPORTED: "It uses a kind of signature this service cannot check yet.",
 }
+NOTHING_SHOWN = "The person who shared this link no longer shows anything here."
+NOTHING_TO_PRESENT = (
+    "None of the credentials on this link can go in a signed presentation: they are Open "
+    "Badges 2.0 badges, which are not verifiable credentials. Download each one from the "
+    "link's page instead."
+)
 
 
 # --- settings, clients, headers ------------------------------------------------------------
@@ -76,24 +108,38 @@ def _setting(name: str, default: int) -> int:
     return int(getattr(settings, name, default))
 
 
-def _client_key(request: HttpRequest) -> str:
-    address = request.META.get("REMOTE_ADDR", "") or "unknown"
-    return "sharing:miss:" + salted_hmac("sharing.client", address).hexdigest()[:32]
-
-
-def _blocked(request: HttpRequest) -> bool:
-    limit = _setting("SATCHEL_SHARE_MISS_LIMIT", 20)
-    return (cache.get(_client_key(request)) or 0) >= limit
-
-
-def _count_miss(request: HttpRequest) -> None:
-    key = _client_key(request)
-    window = _setting("SATCHEL_SHARE_MISS_WINDOW_SECONDS", 600)
-    if not cache.add(key, 1, timeout=window):
+def _client(request: HttpRequest) -> str:
+    """A keyed hash of the client's address (an IPv6 client by its /64, which one host
+    usually holds whole): what misses and repeated visits are counted by."""
+    address = client_address(request) or "unknown"
+    if ":" in address:  # IPv6 (an IPv4 address never has a colon here)
         try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=window)
+            address = str(ipaddress.ip_network(f"{address}/64", strict=False))
+        except ValueError:
+            pass
+    return salted_hmac("sharing.client", address).hexdigest()[:32]
+
+
+def _blocked(client: str) -> bool:
+    limit = _setting("SATCHEL_SHARE_MISS_LIMIT", 20)
+    try:
+        return (cache.get(f"sharing:miss:{client}") or 0) >= limit
+    except Exception:  # without a cache, misses go uncounted rather than pages down
+        logger.warning("share links: cache unavailable, misses not limited")
+        return False
+
+
+def _count_miss(client: str) -> None:
+    key = f"sharing:miss:{client}"
+    window = _setting("SATCHEL_SHARE_MISS_WINDOW_SECONDS", 600)
+    try:
+        if not cache.add(key, 1, timeout=window):
+            try:
+                cache.incr(key)
+            except ValueError:  # expired between add and incr
+                cache.add(key, 1, timeout=window)
+    except Exception:
+        logger.warning("share links: cache unavailable, miss not counted")
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -107,14 +153,26 @@ def _page(request: HttpRequest, template: str, context: dict[str, Any], status: 
     return _private(render(request, template, context, status=status))
 
 
+def _text(message: str, status: int) -> HttpResponse:
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+def _miss(request: HttpRequest) -> HttpResponse:
+    """An unknown token: counted against the client, and 429 once it has missed too often."""
+    client = _client(request)
+    if _blocked(client):
+        return _too_many(request)
+    _count_miss(client)
+    return _not_found(request)
+
+
 def _not_found(request: HttpRequest) -> HttpResponse:
-    _count_miss(request)
     return _page(request, "sharing/public/not_found.html", {}, status=404)
 
 
-def _gone(request: HttpRequest) -> HttpResponse:
-    _count_miss(request)
-    return _page(request, "sharing/public/gone.html", {}, status=410)
+def _gone(request: HttpRequest, *, grant_ended: bool = False) -> HttpResponse:
+    context = {"grant_ended": grant_ended, "grant_minutes": _grant_minutes()}
+    return _page(request, "sharing/public/gone.html", context, status=410)
 
 
 def _too_many(request: HttpRequest) -> HttpResponse:
@@ -123,33 +181,92 @@ def _too_many(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _downloadable(share: ShareLink, now: datetime) -> bool:
-    state = share.state(now)
-    if state == ShareState.ACTIVE:
-        return True
-    # Only a limited link gets used up, and it keeps the time of its last counted view.
-    last = share.last_counted_at
-    return state == ShareState.USED_UP and last is not None and now - last <= DOWNLOAD_GRACE
+def _nothing_shown(request: HttpRequest, *, page: bool) -> HttpResponse:
+    if page:
+        context = {"message": NOTHING_SHOWN}
+        return _page(request, "sharing/public/nothing_shown.html", context, status=404)
+    return _private(_text(NOTHING_SHOWN, 404))
 
 
-def public_share(*, counted: bool) -> Callable[..., Callable[..., HttpResponse]]:
-    """Resolve the token (404 unknown, 410 ended, 429 too many misses) and pass the link on.
+# --- grants and views --------------------------------------------------------------------------
 
-    `counted` views need an active link; downloads also work in the grace after the last view.
+
+def _grant_minutes() -> int:
+    return int(GRANT_LIFETIME.total_seconds() // 60)
+
+
+def _grant_for(view: ShareView) -> str:
+    """A download grant for the viewer who took `view`: signed, dated, naming link and view."""
+    return signing.dumps([view.share_id, view.pk], salt=_GRANT_SALT, compress=False)
+
+
+def _granted(request: HttpRequest, share: ShareLink) -> bool | None:
+    """None without a grant; True for a live grant made for a view of this link; else False."""
+    grant = request.GET.get("grant")
+    if grant is None:
+        return None
+    try:
+        share_id, _view_id = signing.loads(
+            grant, salt=_GRANT_SALT, max_age=GRANT_LIFETIME.total_seconds()
+        )
+    except (signing.BadSignature, TypeError, ValueError):
+        return False
+    return share_id == share.pk
+
+
+@dataclass(frozen=True)
+class _Admission:
+    refused: bool = False  # it needed a view and the link has none left: answer 410
+    view: ShareView | None = None  # the view it took, on a link with a view limit
+
+
+def _admit(
+    request: HttpRequest,
+    share: ShareLink,
+    now: datetime,
+    kind: str,
+    *,
+    opening: bool = False,
+    logged: bool = True,
+) -> _Admission:
+    """Count or log this request (see the module's docstring).
+
+    `opening`: the link's own address, a view even with a grant. `logged`: whether an access
+    that takes no view is written to the log (a badge image loaded by the page is not).
+    """
+    if share.max_views is not None and (opening or not _granted(request, share)):
+        view = share_take_view(share=share, user_agent=_agent(request), now=now, kind=kind)
+        return _Admission(refused=view is None, view=view)
+    if logged:
+        share_log_access(
+            share=share, user_agent=_agent(request), client=_client(request), now=now, kind=kind
+        )
+    return _Admission()
+
+
+def public_share(*, opening: bool) -> Callable[..., Callable[..., HttpResponse]]:
+    """Resolve the token (404 unknown, 429 too many misses, 410 ended, 404 nothing shown)
+    and pass the link on. `opening`: the address of the link itself, where grants play no
+    part; elsewhere a live grant also opens a link whose last view was taken.
     """
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapper(request: HttpRequest, token: str, *args: Any, **kwargs: Any) -> HttpResponse:
-            if _blocked(request):
-                return _too_many(request)
             share = selectors.share_by_token(token=token)
             if share is None:
-                return _not_found(request)
+                return _miss(request)
             now = timezone.now()
-            live = share.state(now) == ShareState.ACTIVE if counted else _downloadable(share, now)
-            if not live:
+            state = share.state(now)
+            granted = None
+            if not opening and share.max_views is not None:
+                granted = _granted(request, share)
+                if granted is False:
+                    return _gone(request, grant_ended=state != ShareState.REVOKED)
+            if not (state == ShareState.ACTIVE or (granted and state == ShareState.USED_UP)):
                 return _gone(request)
+            if not share.shown_versions:
+                return _nothing_shown(request, page=opening and _wants(request) == "html")
             return _private(view(request, share, now, *args, **kwargs))
 
         return require_GET(wrapper)
@@ -199,13 +316,15 @@ def _refresh_verdicts(share: ShareLink, stale: set[int], now: datetime) -> None:
             logger.exception("re-check of shared credential %s failed", credential.pk)
 
 
-def _card(credential: Any) -> dict[str, Any]:
+def _card(credential: Any, warnings: list[str]) -> dict[str, Any]:
     return {
         "credential": credential,
         "handle": selectors.credential_handle(credential),
         "explanation": EMPLOYER_EXPLANATIONS.get(
             credential.verdict, "This credential has not been checked yet."
         ),
+        # Each in the sentence its check wrote, the one the earner reads too.
+        "warnings": warnings,
         "skills": [a.get("name") or a.get("code") for a in credential.alignments or []][:30],
         "legacy": credential.format.startswith("ob2"),
         "extension": _EXTENSIONS.get(credential.container, "bin"),
@@ -220,6 +339,7 @@ def _page_key(share: ShareLink, versions: list[tuple[Any, ...]]) -> tuple[Any, .
         share.display_name,
         share.expires_at,
         share.challenge,
+        share.max_views is not None,  # a limited link's page has room for a grant
         tuple(versions),
     )
 
@@ -266,7 +386,9 @@ rendered_pages = _RenderedPages(size=PAGE_CACHE_SIZE, seconds=PAGE_CACHE_SECONDS
 
 
 def _render_page(share: ShareLink, token: str) -> str:
-    cards = [_card(c) for c in selectors.share_credentials(share=share)]
+    credentials = selectors.share_credentials(share=share)
+    warnings = credential_warnings(credentials=credentials)
+    cards = [_card(c, warnings.get(c.pk, [])) for c in credentials]
     context = {
         "share": share,
         "cards": [c for c in cards if not c["legacy"]],
@@ -274,35 +396,44 @@ def _render_page(share: ShareLink, token: str) -> str:
         "origin": settings.SATCHEL_PUBLIC_ORIGIN,
         "token": token,
         "holder_did": holder_key_current(user=share.owner).did,
+        "grant": _GRANT_MARK if share.max_views is not None else "",
+        "grant_minutes": _grant_minutes(),
     }
     # Rendered without the request: nothing of the visitor's (a signed-in earner's messages,
-    # their name) can end up in a page that is cached and shown to others.
+    # their name, their grant) can end up in a page that is cached and shown to others.
     return render_to_string("sharing/public/share.html", context)
 
 
-@public_share(counted=True)
+@public_share(opening=True)
 def share_page(request: HttpRequest, share: ShareLink, now: datetime) -> HttpResponse:
     wants = _wants(request)
     if wants == "html" and _is_preview_bot(request):
         return render(request, "sharing/public/preview.html", {})
-    kind = ShareView.Kind.PAGE
-    if share_record_view(share=share, user_agent=_agent(request), now=now, kind=kind) is None:
-        return _gone(request)
     if wants != "html":
-        return _presentation_response(share, now, share.challenge, wants)
+        credentials = selectors.share_credentials(share=share, with_originals=True)
+        if not any(map(presentations.is_presentable, credentials)):
+            return _text(NOTHING_TO_PRESENT, 404)
+        if _admit(request, share, now, ShareView.Kind.PAGE, opening=True).refused:
+            return _gone(request)
+        return _presentation_response(share, now, share.challenge, wants, credentials)
+    admission = _admit(request, share, now, ShareView.Kind.PAGE, opening=True)
+    if admission.refused:
+        return _gone(request)
     versions = share.shown_versions
     stale = _stale(versions, now)
     if stale:
         _refresh_verdicts(share, stale, now)
         versions = selectors.share_versions(share=share)
-    # The state of the link was checked above on this very request; only the rendering of
-    # unchanged content is reused, for a short while.
+    # The state of the link was checked above on this very request, and its view counted;
+    # only the rendering of unchanged content is reused, for a short while.
     key = _page_key(share, versions)
     body = rendered_pages.get(key)
     if body is None:
         token = request.resolver_match.kwargs["token"] if request.resolver_match else ""
         body = _render_page(share, token).encode(settings.DEFAULT_CHARSET)
         rendered_pages.put(key, body)
+    if admission.view is not None:
+        body = body.replace(_GRANT_MARK.encode(), _grant_for(admission.view).encode())
     response = HttpResponse(body)
     response["Vary"] = "Accept"
     return response
@@ -316,9 +447,8 @@ def _agent(request: HttpRequest) -> str:
 
 
 def _presentation_response(
-    share: ShareLink, now: datetime, challenge: str, wants: str
+    share: ShareLink, now: datetime, challenge: str, wants: str, credentials: list[Any]
 ) -> HttpResponse:
-    credentials = selectors.share_credentials(share=share, with_originals=True)
     arguments = {
         "owner": share.owner,
         "credentials": credentials,
@@ -338,39 +468,36 @@ def _presentation_response(
     return response
 
 
-@public_share(counted=False)
+@public_share(opening=False)
 def share_presentation(request: HttpRequest, share: ShareLink, now: datetime) -> HttpResponse:
     challenge = request.GET.get("challenge", "") or share.challenge
     if len(challenge) > MAX_CHALLENGE_LENGTH or not challenge.isprintable():
-        return HttpResponse(
-            f"A challenge is at most {MAX_CHALLENGE_LENGTH} printable characters.",
-            status=400,
-            content_type="text/plain; charset=utf-8",
-        )
+        return _text(f"A challenge is at most {MAX_CHALLENGE_LENGTH} printable characters.", 400)
+    credentials = selectors.share_credentials(share=share, with_originals=True)
+    if not any(map(presentations.is_presentable, credentials)):
+        return _text(NOTHING_TO_PRESENT, 404)
+    if _admit(request, share, now, ShareView.Kind.PRESENTATION).refused:
+        return _gone(request)
     as_jwt = request.GET.get("format") == "jwt" or _wants(request) == "jwt"
-    share_record_view(
-        share=share, user_agent=_agent(request), now=now, kind=ShareView.Kind.PRESENTATION
-    )
-    return _presentation_response(share, now, challenge, "jwt" if as_jwt else "json")
+    return _presentation_response(share, now, challenge, "jwt" if as_jwt else "json", credentials)
 
 
-@public_share(counted=False)
+@public_share(opening=False)
 def share_original(
     request: HttpRequest, share: ShareLink, now: datetime, handle: str
 ) -> HttpResponse:
     credential = selectors.shared_credential(share=share, handle=handle)
     if credential is None:
         return _not_found(request)
-    share_record_view(
-        share=share, user_agent=_agent(request), now=now, kind=ShareView.Kind.ORIGINAL
-    )
+    if _admit(request, share, now, ShareView.Kind.ORIGINAL).refused:
+        return _gone(request)
     extension = _EXTENSIONS.get(credential.container, "bin")
     return inert.download_response(
         content=bytes(credential.original), filename=f"credential-{handle}.{extension}"
     )
 
 
-@public_share(counted=False)
+@public_share(opening=False)
 def share_image(request: HttpRequest, share: ShareLink, now: datetime, handle: str) -> HttpResponse:
     credential = selectors.shared_credential(share=share, handle=handle)
     image = (
@@ -380,6 +507,8 @@ def share_image(request: HttpRequest, share: ShareLink, now: datetime, handle: s
     )
     if image is None:
         return _not_found(request)
+    if _admit(request, share, now, ShareView.Kind.IMAGE, logged=False).refused:
+        return _gone(request)
     return inert.image_response(
         content=bytes(image.content), media_type=image.media_type, name=f"badge-{handle}"
     )

@@ -1,7 +1,7 @@
 """Writes for share links: create, revoke, extend, rename, and record who looked.
 
 Every change by the earner leaves an audit row in the same transaction (STYLE convention 5);
-a view by an employer is recorded by its ShareView row (see share_record_view). A link's token
+a view by an employer is recorded by its ShareView row (see share_take_view). A link's token
 is 256 bits from `secrets`; only its SHA-256 (for lookup) and an encrypted copy (so the earner
 can copy the link again) are stored.
 """
@@ -9,6 +9,7 @@ can copy the link again) are stored.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 from collections.abc import Iterable
@@ -16,9 +17,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
 from accounts import crypto
@@ -41,9 +43,13 @@ EXPIRY_PRESETS: tuple[tuple[str, str, timedelta], ...] = (
 )
 NO_EXPIRY_PRESET = "never"
 MAX_VIEWS_LIMIT = 10_000
+# How long a viewer of a link with a view limit may download what their page showed.
+GRANT_LIFETIME = timedelta(minutes=10)
 MAX_SHARED_CREDENTIALS = 100
 AUDIENCE_MAX = 200
 DISPLAY_NAME_MAX = 120
+
+logger = logging.getLogger(__name__)
 
 
 def token_hash(token: str) -> str:
@@ -297,31 +303,30 @@ def share_rename(
     return share
 
 
-def share_record_view(
+def share_take_view(
     *,
     share: ShareLink,
     user_agent: str,
     now: datetime | None = None,
     kind: str = ShareView.Kind.PAGE,
 ) -> ShareView | None:
-    """Log an access; on a link with `max_views`, a page view also takes one of them.
+    """Take one of the views of a link with `max_views`, and log it, in one transaction.
 
-    The caller has just read the link as live on this request. Returns None when a limited
-    link ran out of views (or ended) between that read and the counting: the caller then
-    answers 410. The counting is a single conditional UPDATE, so two employers cannot both
-    take the last view; a link without a limit writes only the ShareView row.
+    The caller has just read the link as live on this request. Returns None when the link
+    ran out of views (or ended) between that read and the counting: the caller then answers
+    410. The counting is a single conditional UPDATE, so two employers cannot both take the
+    last view. Every view taken is logged, however often one client comes back: each one
+    used up a view, and the earner must see them all.
 
     The ShareView row is the audit record of a view (STYLE convention 5): it names the link,
     and through it the earner, and the earner reads it as the link's access log. A second,
     AuditEvent row per view would double every write on the public hot path and bury the
     earner's own actions (created, extended, revoked) under employers' visits.
     """
+    if share.max_views is None:
+        raise ValueError("Only a link with a view limit has views to take.")
     now = now or timezone.now()
-    browser, system = coarse_user_agent(user_agent)
-    view = ShareView(share=share, viewed_at=now, kind=kind, browser=browser, os=system)
-    if kind != ShareView.Kind.PAGE or share.max_views is None:
-        hot_path.view_insert(view)
-        return view
+    view = _view(share, user_agent, now, kind)
     with transaction.atomic():
         counted = (
             ShareLink.objects.filter(pk=share.pk, revoked_at__isnull=True)
@@ -335,6 +340,79 @@ def share_record_view(
     share.counted_views += 1
     share.last_counted_at = now
     return view
+
+
+def share_log_access(
+    *,
+    share: ShareLink,
+    user_agent: str,
+    client: str,
+    now: datetime | None = None,
+    kind: str = ShareView.Kind.PAGE,
+) -> ShareView | None:
+    """Log an access that takes no view: an opening of a link without a view limit, or a
+    download. One row per link, kind and client per window of the clock
+    (`SATCHEL_SHARE_VIEW_WINDOW_SECONDS`), so one client reloading a link cannot fill the
+    log (and the earner's count is of visits, not of requests). Returns the row, or None
+    when this client's earlier row in the same window stands for it.
+
+    `client` is an opaque key for the client (a keyed hash of its address, never the
+    address); it lives only in the cache, for the window.
+    """
+    now = now or timezone.now()
+    window = int(settings.SATCHEL_SHARE_VIEW_WINDOW_SECONDS)
+    # Windows are fixed spans of the clock, so the key needs no clock but the caller's `now`.
+    span = int(now.timestamp()) // window
+    if not _first_in_window(f"sharing:seen:{share.pk}:{kind}:{client}:{span}", window):
+        return None
+    view = _view(share, user_agent, now, kind)
+    hot_path.view_insert(view)
+    return view
+
+
+def _view(share: ShareLink, user_agent: str, now: datetime, kind: str) -> ShareView:
+    browser, system = coarse_user_agent(user_agent)
+    return ShareView(share=share, viewed_at=now, kind=kind, browser=browser, os=system)
+
+
+def _first_in_window(key: str, window: int) -> bool:
+    try:
+        return bool(cache.add(key, 1, timeout=window))
+    except Exception:  # a cache that is down must not cost the earner their log
+        logger.warning("access log: cache unavailable, logging without folding repeats")
+        return True
+
+
+def share_view_log_prune(*, now: datetime | None = None) -> int:
+    """Delete access-log rows older than `SATCHEL_SHARE_VIEW_RETENTION_DAYS`; return how many.
+
+    A link without a view limit is counted from its log, so the openings removed are first
+    added to its own count (and their latest time kept), under a lock on the link: a second
+    run at the same time waits, then finds nothing left to count. A limited link already
+    counts every view on its row.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=int(settings.SATCHEL_SHARE_VIEW_RETENTION_DAYS))
+    expired = ShareView.objects.filter(viewed_at__lt=cutoff)
+    removed = 0
+    for share_id in list(expired.order_by().values_list("share", flat=True).distinct()):
+        with transaction.atomic():
+            share = ShareLink.objects.select_for_update().filter(pk=share_id).first()
+            if share is None:  # deleted meanwhile, with its log
+                continue
+            old = expired.filter(share=share)
+            if share.max_views is None:
+                openings = old.filter(kind=ShareView.Kind.PAGE).aggregate(
+                    count=Count("pk"), latest=Max("viewed_at")
+                )
+                if openings["count"]:
+                    share.counted_views += openings["count"]
+                    share.last_counted_at = max(
+                        t for t in (share.last_counted_at, openings["latest"]) if t is not None
+                    )
+                    share.save(update_fields=["counted_views", "last_counted_at"])
+            removed += old.delete()[0]
+    return removed
 
 
 # --- user agents ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -152,6 +153,8 @@ def share_detail(request: HttpRequest, share_id: int) -> HttpResponse:
             "url": services.share_url(share),
             "credentials": selectors.share_credentials(share=share),
             "views": selectors.share_views(share=share),
+            "log_window_minutes": settings.SATCHEL_SHARE_VIEW_WINDOW_SECONDS // 60,
+            "log_retention_days": settings.SATCHEL_SHARE_VIEW_RETENTION_DAYS,
             "history": _history(request.user, share),
             "extend_form": ShareExtendForm(),
             "rename_form": ShareRenameForm(

@@ -187,6 +187,40 @@ def credential_latest_run(*, credential: Credential) -> VerificationRun | None:
     )
 
 
+def credential_warnings(*, credentials: Iterable[Credential]) -> dict[int, list[str]]:
+    """The warnings behind each (already accessed) credential's current verdict, as the
+    sentences its checks wrote; credentials with none are left out.
+
+    Read from the run that set the verdict: the newest at the credential's `checked_at`.
+    An older run, or one that came with a restored export, never speaks for it.
+    """
+    checked = {c.pk: c.checked_at for c in credentials if c.checked_at is not None}
+    if not checked:
+        return {}
+    runs = (
+        VerificationRun.objects.filter(
+            credential_id__in=checked, checked_at__in=set(checked.values())
+        )
+        .order_by("credential_id", "-pk")
+        .values_list("credential_id", "checked_at", "report")
+    )
+    found: dict[int, list[str]] = {}
+    seen: set[int] = set()
+    for pk, checked_at, report in runs:
+        if pk in seen or checked_at != checked[pk]:
+            continue
+        seen.add(pk)
+        checks = report.get("checks", []) if isinstance(report, dict) else []
+        sentences = [
+            c["message"]
+            for c in checks
+            if isinstance(c, dict) and c.get("status") == "warning" and c.get("message")
+        ]
+        if sentences:
+            found[pk] = [str(s) for s in sentences]
+    return found
+
+
 def credential_versions(*, credential: Credential) -> QuerySet[CredentialVersion]:
     """Other issues of the credential, kept as history."""
     return credential.versions.defer("original").order_by(F("issued_at").desc(nulls_last=True))

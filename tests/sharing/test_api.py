@@ -8,7 +8,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from sharing.models import ShareLink
-from sharing.services import share_create, share_record_view
+from sharing.services import share_create, share_log_access
 from tests.support.issuer import NOW
 
 
@@ -99,7 +99,9 @@ def test_it_extends_an_active_link(api, link):
 
 
 def test_it_shows_the_access_log_without_addresses(api, link):
-    share_record_view(share=link, user_agent="Mozilla/5.0 (X11; Linux) Firefox/127.0", now=NOW)
+    share_log_access(
+        share=link, user_agent="Mozilla/5.0 (X11; Linux) Firefox/127.0", client="a", now=NOW
+    )
 
     log = api.get(f"/api/shares/{link.pk}/views/").json()
 

@@ -236,7 +236,7 @@ def test_the_list_says_each_links_state_in_words(
     gone, _ = services.share_create(owner=owner, audience="Taken back", credential_ids=ids)
     services.share_revoke(owner=owner, share_id=gone.pk)
     used, _ = services.share_create(owner=owner, audience="Once", credential_ids=ids, max_views=1)
-    services.share_record_view(share=used, user_agent="curl/8")
+    services.share_take_view(share=used, user_agent="curl/8")
     html = signed_in.get(reverse("shares:list")).content.decode()
     working, ended = html.split("Ended links")
     assert "Working" in working and "Active" in working
@@ -264,7 +264,7 @@ def test_the_list_counts_the_credentials_and_shows_the_last_view(
     share, _ = services.share_create(
         owner=owner, audience="Acme", credential_ids=[row(owner).pk for _ in range(3)]
     )
-    services.share_record_view(share=share, user_agent="curl/8", now=SOON)
+    services.share_log_access(share=share, user_agent="curl/8", client="a", now=SOON)
     html = signed_in.get(reverse("shares:list")).content.decode()
     assert "<dt>Credentials</dt><dd>3</dd>" in html
     assert f'<time datetime="{SOON.isoformat()}">1 Mar 2026, 12:05</time>' in html

@@ -9,7 +9,7 @@ import pytest
 
 from sharing import hot_path, selectors
 from sharing.models import ShareLink, ShareView
-from sharing.services import share_create, share_record_view
+from sharing.services import share_create, share_log_access
 from tests.sharing.conftest import SOON, make_user
 from tests.support.issuer import NOW
 from wallet.services import organise
@@ -18,8 +18,8 @@ from wallet.services.trash import credential_delete
 pytestmark = pytest.mark.usefixtures("frozen")
 
 
-def _open(client, token: str):
-    return client.get(f"/s/{token}", HTTP_USER_AGENT="Firefox/126.0", REMOTE_ADDR="192.0.2.4")
+def _open(client, token: str, address: str = "192.0.2.4"):
+    return client.get(f"/s/{token}", HTTP_USER_AGENT="Firefox/126.0", REMOTE_ADDR=address)
 
 
 def _by_token(token: str) -> ShareLink | None:
@@ -31,6 +31,17 @@ def test_opening_a_link_costs_one_select_and_one_insert(client, shared, django_a
     assert _open(client, token).status_code == 200  # renders the page once
 
     with django_assert_num_queries(2):
+        response = _open(client, token, "192.0.2.5")
+
+    assert response.status_code == 200
+    assert "Test Achievement" in response.content.decode()
+
+
+def test_a_client_opening_a_link_again_costs_one_select(client, shared, django_assert_num_queries):
+    _, token, _ = shared
+    assert _open(client, token).status_code == 200
+
+    with django_assert_num_queries(1):
         response = _open(client, token)
 
     assert response.status_code == 200
@@ -57,8 +68,8 @@ def test_a_limited_link_takes_its_view_in_one_conditional_update(
 
 def test_an_unlimited_link_is_counted_from_its_access_log_alone(client, shared, owner):
     share, token, _ = shared
-    for _ in range(3):
-        _open(client, token)
+    for n in range(3):
+        _open(client, token, f"192.0.2.{n + 10}")
     client.get(f"/s/{token}/presentation")
 
     share.refresh_from_db()
@@ -76,7 +87,7 @@ def test_the_earners_list_counts_views_without_a_query_per_link(
 ):
     share, _, credentials = shared
     share_create(owner=owner, audience="Other", credential_ids=[credentials[0].pk], now=NOW)
-    share_record_view(share=share, user_agent="", now=SOON)
+    share_log_access(share=share, user_agent="", client="a", now=SOON)
 
     with django_assert_num_queries(1):
         counts = {s.audience: s.view_count for s in selectors.share_list(owner=owner)}
@@ -169,7 +180,9 @@ def test_a_credential_in_someone_elses_copy_of_a_collection_is_not_shown(owner, 
 def test_a_view_is_written_as_the_orm_would_write_it(shared):
     share, _, _ = shared
 
-    view = share_record_view(share=share, user_agent="Mozilla/5.0 (X11; Linux) Firefox/126.0")
+    view = share_log_access(
+        share=share, user_agent="Mozilla/5.0 (X11; Linux) Firefox/126.0", client="a"
+    )
 
     stored = ShareView.objects.get()
     assert view.pk == stored.pk

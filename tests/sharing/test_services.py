@@ -240,8 +240,8 @@ def test_the_last_view_can_be_taken_only_once(owner, add, issuer):
     )
     stale_copy = type(share).objects.get(pk=share.pk)
 
-    first = services.share_record_view(share=share, user_agent="", now=NOW)
-    second = services.share_record_view(share=stale_copy, user_agent="", now=NOW)
+    first = services.share_take_view(share=share, user_agent="", now=NOW)
+    second = services.share_take_view(share=stale_copy, user_agent="", now=NOW)
 
     assert first is not None and second is None
     share.refresh_from_db()

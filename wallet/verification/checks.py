@@ -245,12 +245,14 @@ def check_recipient(credential: dict[str, Any], *, identifiers: Sequence[str]) -
                     f"{claim.kind} matched {'by hash' if claim.hashed else 'in plain text'}",
                 )
     hint = recipient_hint(credential)
-    advice = f" ({hint})" if hint else ""
+    named = f" ({hint})" if hint else ""
+    # Read by the earner and by whoever they share it with, so it states the fact only;
+    # the earner's page says how to fix it.
     return warning(
         "recipient",
         "recipient.no_match",
-        "This credential was issued to an identity you have not verified"
-        f"{advice}; add and verify that email to show it is yours.",
+        f"This credential was issued to an identity{named} that is not one of the verified "
+        "email addresses or DIDs of the person holding it.",
         f"compared {len(known)} identifier(s) with {len(claims)} recipient claim(s)",
     )
 
