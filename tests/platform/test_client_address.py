@@ -67,3 +67,19 @@ def test_api_throttles_ignore_a_forwarded_for_no_proxy_of_ours_wrote(settings):
     request = _request("198.51.100.7", "203.0.113.1")
 
     assert AnonRateThrottle().get_ident(request) == "198.51.100.7"
+
+
+@pytest.mark.django_db
+def test_sign_in_limits_read_the_same_client_address_and_never_fail_on_a_short_header(
+    client, settings
+):
+    settings.SATCHEL_TRUSTED_PROXY_COUNT = 2
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 2
+
+    response = client.post(
+        "/accounts/login/",
+        {"login": "someone@example.org", "password": "wrong-password"},
+        HTTP_X_FORWARDED_FOR="203.0.113.9",
+    )
+
+    assert response.status_code == 200  # the form again, not a 500
