@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import logging
 import socket
 import time
 from collections.abc import Callable
@@ -27,22 +28,45 @@ from wallet.verification.fetch import FetchError, FetchRefused, FetchResult
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], list[str]]
 
+logger = logging.getLogger(__name__)
+
 MAX_REDIRECTS = 3
+NOT_PUBLIC = "refused: Satchel only contacts servers on the public internet"
 USER_AGENT = "Satchel-Wallet/0.1 (+credential verification)"
 
 
+# Prefixes whose addresses carry an IPv4 address inside (RFC 6052 NAT64, RFC 3056 6to4,
+# RFC 4380 Teredo, RFC 4291 IPv4-mapped): the embedded address is where traffic really goes.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# RFC 8215 local-use NAT64: a site's own translator, never the public internet.
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
+# The only IPv6 range allocated for global unicast (RFC 4291 2.4); older ranges such as
+# site-local fec0::/10 and the IPv4-compatible ::/96 lie outside it.
+_GLOBAL_UNICAST = ipaddress.ip_network("2000::/3")
+# Documentation (RFC 9637) is not globally routable though Python 3.11 calls it global.
+_NOT_ROUTED = (ipaddress.ip_network("3fff::/20"),)
+
+
 def public_address(address: Address) -> bool:
-    """Only globally routable unicast addresses may be contacted."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+    """Only globally routable unicast addresses may be contacted, and an IPv6 address that
+    embeds an IPv4 address only when that IPv4 address may be contacted too."""
+    if isinstance(address, ipaddress.IPv4Address):
+        return address.is_global and not (
+            address.is_multicast or address.is_reserved or address.is_unspecified
+        )
+    if address.ipv4_mapped is not None:
         return public_address(address.ipv4_mapped)
-    return address.is_global and not (
-        address.is_private
-        or address.is_loopback
-        or address.is_link_local
-        or address.is_multicast
-        or address.is_reserved
-        or address.is_unspecified
-    )
+    if address in _NAT64:
+        return public_address(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    if address in _NAT64_LOCAL or address not in _GLOBAL_UNICAST:
+        return False
+    if any(address in network for network in _NOT_ROUTED):
+        return False
+    if address.sixtofour is not None and not public_address(address.sixtofour):
+        return False
+    if address.teredo is not None and not all(map(public_address, address.teredo)):
+        return False
+    return address.is_global and not (address.is_multicast or address.is_site_local)
 
 
 def system_resolver(host: str, port: int) -> list[str]:
@@ -133,7 +157,10 @@ class GuardedFetcher:
         for raw in addresses:
             address = ipaddress.ip_address(raw.split("%")[0])
             if not self.address_allowed(address):
-                raise FetchRefused(f"{parts.hostname} resolves to a non-public address ({address})")
+                # What a name resolves to maps the network Satchel runs in: operators read it
+                # in the log; the learner (and whoever chose the URL) only learns "refused".
+                logger.warning("fetch refused: %s resolves to %s", parts.hostname, address)
+                raise FetchRefused(NOT_PUBLIC)
         path = parts.path or "/"
         if parts.query:
             path += "?" + parts.query

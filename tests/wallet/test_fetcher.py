@@ -103,17 +103,54 @@ def refuse_any_connection(host: str, port: int) -> list[str]:
         "fc00::1",
         "ff02::1",
         "::ffff:127.0.0.1",
+        "fec0::1",  # site-local (deprecated, yet `is_global` in Python 3.11)
+        "2002:7f00:1::1",  # 6to4 around 127.0.0.1
+        "2002:a9fe:a9fe::1",  # 6to4 around 169.254.169.254
+        "64:ff9b::7f00:1",  # NAT64 around 127.0.0.1
+        "64:ff9b::a00:8",  # NAT64 around 10.0.0.8
+        "64:ff9b:1::5db8:d822",  # local-use NAT64, whatever it embeds
+        "::7f00:1",  # IPv4-compatible 127.0.0.1
+        "::5db8:d822",  # IPv4-compatible: deprecated, routed nowhere
+        "2001:0:4136:e378:8000:63bf:80ff:fffe",  # Teredo, client 127.0.0.1
+        "2001:0:5db8:d822:8000:63bf:a247:27dd",  # Teredo: not globally reachable at all
+        "2001:db8::1",  # documentation
+        "3fff::1",  # documentation (RFC 9637)
+        "5f00::1",  # SRv6 segment identifiers
     ],
 )
-def test_it_refuses_non_public_addresses_after_resolving(address: str) -> None:
-    fetcher = GuardedFetcher(resolver=lambda host, port: [address], cache_seconds=0)
-    with pytest.raises(FetchRefused, match="non-public address"):
+def test_the_default_policy_refuses_what_is_not_globally_routable(address: str) -> None:
+    assert not public_address(ipaddress.ip_address(address))
+
+
+def test_it_refuses_non_public_addresses_after_resolving() -> None:
+    fetcher = GuardedFetcher(resolver=lambda host, port: ["2002:7f00:1::1"], cache_seconds=0)
+    with pytest.raises(FetchRefused, match="refused"):
         fetcher.fetch("https://issuer.example/key")
 
 
-def test_public_addresses_are_allowed_by_the_default_policy() -> None:
-    assert public_address(ipaddress.ip_address("93.184.216.34"))
-    assert public_address(ipaddress.ip_address("2606:2800:220:1:248:1893:25c8:1946"))
+@pytest.mark.parametrize(
+    "address",
+    [
+        "93.184.216.34",
+        "2606:2800:220:1:248:1893:25c8:1946",
+        "::ffff:93.184.216.34",
+        "2002:5db8:d822::1",  # 6to4 around a public address
+        "64:ff9b::5db8:d822",  # NAT64 around a public address
+    ],
+)
+def test_public_addresses_are_allowed_by_the_default_policy(address: str) -> None:
+    assert public_address(ipaddress.ip_address(address))
+
+
+def test_a_refusal_tells_the_learner_nothing_about_the_network_and_logs_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    fetcher = GuardedFetcher(resolver=lambda host, port: ["10.1.2.3"], cache_seconds=0)
+    with caplog.at_level("WARNING", logger="wallet.fetcher"):
+        with pytest.raises(FetchRefused) as caught:
+            fetcher.fetch("https://intranet.example/key")
+    assert str(caught.value) == ("refused: Satchel only contacts servers on the public internet")
+    assert "10.1.2.3" in caplog.text and "intranet.example" in caplog.text
 
 
 def test_it_refuses_when_any_resolved_address_is_private() -> None:
@@ -162,7 +199,7 @@ def test_it_rechecks_every_redirect_target(server: int) -> None:
     def resolver(host: str, port: int) -> list[str]:
         return ["10.1.2.3"] if host == "10.1.2.3" else ["127.0.0.1"]
 
-    with pytest.raises(FetchRefused, match="non-public"):
+    with pytest.raises(FetchRefused, match="public internet"):
         local_fetcher(resolver=resolver).fetch(f"http://issuer.example:{server}/to-private")
     assert [path for path, _ in Handler.hits] == ["/to-private"]
 
@@ -201,5 +238,5 @@ def test_the_app_fetcher_serves_the_demo_origin_and_guards_everything_else() -> 
 
     fetcher = make_fetcher()
     assert fetcher.fetch(demo.STATUS_LIST_URL).status == 200
-    with pytest.raises(FetchRefused, match="non-public"):
+    with pytest.raises(FetchRefused, match="public internet"):
         fetcher.fetch("https://10.0.0.1/status/1")

@@ -173,7 +173,7 @@ def credential_import_url(*, owner: Any, url: str, now: datetime | None = None) 
     try:
         result = fetcher.fetch(url, accept=_URL_ACCEPT)
     except FetchRefused as exc:
-        return _refuse(owner, f"The wallet does not fetch from that address: {exc}", url)
+        return _refuse(owner, f"The wallet does not fetch from that address ({exc}).", url)
     except FetchError:
         return _refuse(owner, "That address could not be reached. Try again later.", url)
     if result.status == 410:
