@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from unittest import mock
@@ -240,3 +241,113 @@ def test_the_app_fetcher_serves_the_demo_origin_and_guards_everything_else() -> 
     assert fetcher.fetch(demo.STATUS_LIST_URL).status == 200
     with pytest.raises(FetchRefused, match="public internet"):
         fetcher.fetch("https://10.0.0.1/status/1")
+
+
+# --- the wall-clock deadline --------------------------------------------------------------
+
+
+class Drip:
+    """A loopback server that answers one byte at a time, a tenth of a second apart.
+
+    It stops after `DRIP_FOR` seconds at most, so a fetcher that ignores its deadline ends
+    the test (as a failure) instead of hanging it; `sent` counts what it managed to send.
+    """
+
+    INTERVAL = 0.1
+    DRIP_FOR = 8.0
+
+    def __init__(self, head: bytes, body: bytes) -> None:
+        self.head, self.body = head, body
+        self.sent = 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn: socket.socket) -> None:
+        with conn:
+            request = conn.recv(65536)
+            if b"GET /hop " in request:
+                conn.sendall(b"HTTP/1.1 302 Found\r\nLocation: /drip\r\nContent-Length: 0\r\n\r\n")
+                return
+            conn.sendall(self.head)
+            for _ in range(int(self.DRIP_FOR / self.INTERVAL)):
+                try:
+                    conn.sendall(self.body[self.sent % len(self.body) :][:1])
+                except OSError:
+                    return  # the fetcher hung up
+                self.sent += 1
+                if self.stop.wait(self.INTERVAL):
+                    return
+
+    def close(self) -> None:
+        self.stop.set()
+        self.listener.close()
+
+
+HEAD_WITH_LENGTH = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n"
+)
+HEAD_UNTIL_CLOSE = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
+
+
+@pytest.fixture
+def drip_server(request: pytest.FixtureRequest) -> Iterator[Drip]:
+    head, body = request.param
+    server = Drip(head, body)
+    yield server
+    server.close()
+
+
+@pytest.mark.parametrize(
+    "drip_server",
+    [
+        pytest.param((b"", HEAD_WITH_LENGTH), id="status-and-headers"),
+        pytest.param((HEAD_WITH_LENGTH, b"x"), id="body-with-length"),
+        pytest.param((HEAD_UNTIL_CLOSE, b"x"), id="body-until-close"),
+        # A TLS handshake record announcing 16 KB, then sent a byte at a time.
+        pytest.param((b"\x16\x03\x03\x40\x00", b"\x02"), id="tls-handshake"),
+    ],
+    indirect=True,
+)
+@pytest.mark.parametrize("path", ["/drip", "/hop"])
+def test_a_dripping_server_cannot_hold_a_fetch_past_its_deadline(
+    drip_server: Drip, path: str
+) -> None:
+    # Each byte arrives well within any read timeout; only a wall-clock deadline ends this.
+    scheme = "https" if drip_server.head.startswith(b"\x16") else "http"
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="timed out"):
+        local_fetcher(total_timeout=0.5).fetch(
+            f"{scheme}://issuer.example:{drip_server.port}{path}"
+        )
+    elapsed = time.monotonic() - started
+    assert elapsed < Drip.DRIP_FOR / 2, f"the fetch took {elapsed:.1f}s against a 0.5s limit"
+    assert drip_server.sent < 20
+
+
+def test_a_slow_name_lookup_counts_against_the_deadline() -> None:
+    answered = threading.Event()
+
+    def stuck_resolver(host: str, port: int) -> list[str]:
+        answered.wait(Drip.DRIP_FOR)
+        return ["127.0.0.1"]
+
+    started = time.monotonic()
+    try:
+        with pytest.raises(FetchError, match="timed out"):
+            local_fetcher(total_timeout=0.3, resolver=stuck_resolver).fetch(
+                "http://issuer.example/slow-dns"
+            )
+        assert time.monotonic() - started < Drip.DRIP_FOR / 2
+    finally:
+        answered.set()
