@@ -121,6 +121,9 @@ TEMPLATES = [
 
 DATABASES = {"default": env.database("DATABASE_URL", f"sqlite:///{VAR_DIR / 'satchel.sqlite3'}")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+# Persistent connections are checked before each request reuses them: one the server ended
+# (restart, failover, idle timeout) is replaced instead of failing the request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default serves several gunicorn workers: WAL lets readers run beside a
