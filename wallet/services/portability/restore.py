@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from django.conf import settings
@@ -24,6 +25,7 @@ from django.utils import timezone
 from accounts.dids import did_key_from_public_key
 from accounts.selectors import holder_dids
 from accounts.services import HolderKeyTaken, holder_key_import
+from config.celery import enqueue_on_commit
 from wallet.models import (
     Collection,
     Credential,
@@ -136,7 +138,8 @@ def _recheck_on_commit(credential_ids: tuple[int, ...]) -> None:
     from wallet import tasks
 
     if credential_ids:
-        transaction.on_commit(lambda: tasks.recheck_restored.delay(list(credential_ids)))
+        # Should the broker refuse the task, the scheduled re-check reaches them later.
+        enqueue_on_commit(tasks.recheck_restored, list(credential_ids))
 
 
 def restored_recheck(*, credential_ids: list[int], now: datetime | None = None) -> int:
@@ -163,6 +166,8 @@ def restored_recheck(*, credential_ids: list[int], now: datetime | None = None) 
                 trigger=VerificationRun.Trigger.SCHEDULED,
             )
             count += 1
+        except SoftTimeLimitExceeded:
+            raise  # the task's time is up: the next scheduled run carries on
         except Exception:  # one credential must not keep the others unchecked
             logger.exception("re-check of restored credential %s failed", credential.pk)
     return count
