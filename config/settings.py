@@ -366,7 +366,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 # Jobs keep their state in their rows: nothing waits on task results (only satchel.ping).
 CELERY_TASK_IGNORE_RESULT = True
 # Acknowledged once finished, put back when the process running it dies (every task is safe
-# to run again), one message reserved per process so a long task holds no others back.
+# to run again), one message reserved per process so a long task holds no others back (and
+# fewer unacknowledged messages to restore when the broker connection drops).
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A task running while the broker connection drops keeps running; its message is handed out
