@@ -19,7 +19,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config.celery import app
+from tests.support.issuer import EARNER_EMAIL, NOW
 from tests.wallet.helpers import as_bytes
+from tests.wallet.portability_support import build_record, make_earner
 from wallet.models import Credential, ExportJob, ImportArchive, ImportBatch
 from wallet.services import imports, job_runs, portability
 
@@ -163,7 +165,9 @@ def test_a_finished_job_is_not_run_again(owner, archive: bytes) -> None:
 
 
 def test_a_job_whose_runs_keep_dying_is_given_up(owner, archive: bytes) -> None:
-    batch = _pending_batch(owner, archive, status="running", claimed_by="task-1", attempts=3)
+    batch = _pending_batch(
+        owner, archive, status="running", claimed_by="task-1", attempts=job_runs.MAX_RUNS
+    )
 
     given_up = imports.zip_batch_run(batch_id=batch.pk, run_id="task-1")
 
@@ -208,7 +212,11 @@ def test_the_sweep_leaves_jobs_that_show_signs_of_life(owner, archive: bytes) ->
 def test_the_sweep_fails_a_job_that_died_too_often(owner, archive: bytes) -> None:
     stall = settings.SATCHEL_JOB_STALL_SECONDS
     batch = _pending_batch(
-        owner, archive, status="running", attempts=3, heartbeat_at=_silent_for(stall + 1)
+        owner,
+        archive,
+        status="running",
+        attempts=job_runs.MAX_RUNS,
+        heartbeat_at=_silent_for(stall + 1),
     )
 
     job_runs.jobs_sweep()
@@ -326,3 +334,18 @@ def test_an_export_out_of_time_ends_failed_with_a_message(
     assert job.status == ExportJob.Status.FAILED
     assert "took longer than the wallet allows" in job.message
     assert job.sealing_key_encrypted == ""
+
+
+def test_a_restore_completes_while_the_broker_is_down(
+    issuer, broker_down: str, django_capture_on_commit_callbacks
+) -> None:
+    earner = make_earner(EARNER_EMAIL)
+    build_record(earner, issuer)
+    export = portability.export_archive(owner=earner, now=NOW)
+    newcomer = make_earner("someone@example.org", "someone")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = portability.export_restore(owner=newcomer, data=export.data, now=NOW)
+
+    # Restored; the re-check the broker would not take is left to the scheduled one.
+    assert outcome.restored == Credential.objects.filter(owner=newcomer, parent=None).count() > 0

@@ -33,9 +33,9 @@ Job = ImportBatch | ExportJob
 JobModel = type[ImportBatch] | type[ExportJob]
 
 PENDING, RUNNING, FAILED = "pending", "running", "failed"
-# A job whose run died this many times is given up (a file that kills its worker every time
-# must not loop forever).
-MAX_RUNS = 3
+# A job is run at most this many times (the tasks retry three times on database errors), so
+# a file that kills its worker every time cannot loop forever.
+MAX_RUNS = 4
 # A job no worker picked up for this long (workers down, queue lost) is given up.
 NEVER_STARTED_AFTER = timedelta(hours=6)
 
