@@ -22,16 +22,15 @@ def _fresh_cache() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _tasks_run_in_process() -> Iterator[None]:
+def _tasks_run_in_process(settings) -> None:
     """Tasks called by the code under test run in the test's process, even with REDIS_URL set.
 
-    Only tests/platform/test_celery.py talks to a real worker, through its own Celery client.
+    Only the real-worker tests (tests/platform/test_celery.py, test_worker.py) talk to a
+    worker, through their own Celery client. Set on the Django settings the Celery app reads
+    (a change to `app.conf` itself loses to them in Celery 5.6).
     """
-    previous = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
-    celery_app.conf.task_always_eager = True
-    celery_app.conf.task_eager_propagates = True
-    yield
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.CELERY_TASK_EAGER_PROPAGATES = True
 
 
 def closed_loopback_url(scheme: str = "redis") -> str:
@@ -51,16 +50,19 @@ def redis_down(settings) -> str:
 
 
 @pytest.fixture
-def broker_down() -> Iterator[str]:
+def broker_down(settings) -> Iterator[str]:
     """Tasks are sent to a real broker (not run in process), and that broker is down."""
-    conf = celery_app.conf
-    previous = conf.broker_url, conf.task_always_eager
-    conf.broker_url, conf.task_always_eager = closed_loopback_url(), False
+    settings.CELERY_BROKER_URL = closed_loopback_url()
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    _forget_broker_connections()
     try:
-        yield conf.broker_url
+        yield settings.CELERY_BROKER_URL
     finally:
-        conf.broker_url, conf.task_always_eager = previous
-        if celery_app._pool is not None:  # connections made to the dead broker
-            celery_app._pool.force_close_all()
-            celery_app._pool = None
-        celery_app.amqp._producer_pool = None
+        _forget_broker_connections()
+
+
+def _forget_broker_connections() -> None:
+    # The app keeps its producer pool for the broker it first used; the pools themselves stay
+    # in kombu's registry (per URL), where the eager tests' in-memory one must stay open.
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
