@@ -47,7 +47,7 @@ bench: install secrets
 # own (Ctrl-C stops it for good). In production a supervisor does this: README, "Workers".
 worker: install secrets
 	@trap 'exit 130' INT TERM; while :; do \
-	  $(BIN)/celery -A config worker --beat --loglevel=info && break; \
+	  $(BIN)/celery -A config worker --beat --schedule var/celerybeat-schedule --loglevel=info && break; \
 	  echo "make worker: the worker exited (status $$?); starting it again in 5 s" >&2; \
 	  sleep 5; \
 	done
