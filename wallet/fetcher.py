@@ -2,10 +2,10 @@
 
 Every URL the verifier needs (hosted assertions, DID documents, status lists, keys) leaves
 through here. It speaks HTTPS only (plain HTTP only when the caller allows it for legacy
-Open Badges 2.0 hosting), resolves the host itself and refuses private, loopback,
-link-local, multicast and reserved addresses, then connects to the address it checked (so a
-second DNS answer cannot rebind it), re-checks every redirect, caps size, and caches
-successful responses in the Django cache.
+Open Badges 2.0 hosting), resolves the host itself and contacts only globally routable
+addresses (an IPv6 address that carries an IPv4 one is judged by both), then connects to the
+address it checked (so a second DNS answer cannot rebind it), re-checks every redirect, caps
+size, and caches successful responses in the Django cache.
 
 Time is capped per fetch, not per step: one wall-clock deadline covers the name lookups, the
 connects, the TLS handshakes and every read of every redirect. Socket timeouts alone cannot do
@@ -129,25 +129,22 @@ class GuardedFetcher:
         return result
 
     def _fetch_following_redirects(self, url: str, accept: str) -> FetchResult:
-        with _Deadline(self.total_timeout) as deadline:
-            return self._follow(url, accept, deadline)
-
-    def _follow(self, url: str, accept: str, deadline: _Deadline) -> FetchResult:
         current = url
-        for _ in range(MAX_REDIRECTS + 1):
-            target = self._check(current, deadline)
-            response = self._request(target, accept, deadline)
-            location = response.headers.get("location")
-            if response.status in (301, 302, 303, 307, 308) and location:
-                current = urljoin(current, location)
-                continue
-            return FetchResult(
-                url=current,
-                status=response.status,
-                body=response.body,
-                content_type=response.headers.get("content-type", ""),
-                headers=response.headers,
-            )
+        with _Deadline(self.total_timeout) as deadline:
+            for _ in range(MAX_REDIRECTS + 1):
+                target = self._check(current, deadline)
+                response = self._request(target, accept, deadline)
+                location = response.headers.get("location")
+                if response.status in (301, 302, 303, 307, 308) and location:
+                    current = urljoin(current, location)
+                    continue
+                return FetchResult(
+                    url=current,
+                    status=response.status,
+                    body=response.body,
+                    content_type=response.headers.get("content-type", ""),
+                    headers=response.headers,
+                )
         raise FetchRefused(f"more than {MAX_REDIRECTS} redirects from {url}")
 
     def _check(self, url: str, deadline: _Deadline) -> _Target:
