@@ -210,7 +210,10 @@ class GuardedFetcher:
                 response.release_conn()
         except urllib3.exceptions.HTTPError as exc:
             deadline.check()
-            raise FetchError(f"could not fetch https://{target.host}{target.path}: {exc}") from exc
+            # urllib3's message names the address connected to: the log keeps it.
+            logger.info("fetch failed: %s (%s): %r", target.host, target.address, exc)
+            url = f"{target.scheme}://{host_header}{target.path}"
+            raise FetchError(f"could not fetch {url}: the connection failed") from exc
         finally:
             pool.close()
         # A body cut short by the watchdog can look complete (no length, connection closed).

@@ -351,3 +351,18 @@ def test_a_slow_name_lookup_counts_against_the_deadline() -> None:
         assert time.monotonic() - started < Drip.DRIP_FOR / 2
     finally:
         answered.set()
+
+
+def test_a_failed_connection_does_not_tell_the_learner_the_address(caplog) -> None:
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    with caplog.at_level("INFO", logger="wallet.fetcher"):
+        with pytest.raises(FetchError) as caught:
+            local_fetcher().fetch(f"http://issuer.example:{port}/key")
+
+    assert str(caught.value) == (
+        f"could not fetch http://issuer.example:{port}/key: the connection failed"
+    )
+    assert "127.0.0.1" in caplog.text
