@@ -370,8 +370,10 @@ CELERY_TASK_IGNORE_RESULT = True
 # fewer unacknowledged messages to restore when the broker connection drops).
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# A task running while the broker connection drops keeps running; its message is handed out
-# again only after the visibility timeout, by when the job it ran is finished (a no-op).
+# When the broker connection drops, tasks keep running; the messages the worker puts back run
+# again later, and a job's second run finds it held or finished (wallet.services.job_runs).
+# (Cancelling them instead makes Celery 5.6 record the cancellation in the result backend,
+# which is Redis: with Redis down, the worker dies.)
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # Soft limits (the task is told, and a job ends failed with a message), hard a minute later.
 SATCHEL_TASK_TIME_LIMIT = env.integer("SATCHEL_TASK_TIME_LIMIT", 300, minimum=10)

@@ -1,5 +1,6 @@
 """Real workers against a Redis of their own: a worker survives Redis dropping while a task
-runs, and a task whose pool process is killed runs again instead of being lost.
+runs, or Redis dropping every connection (a blip), and a task whose pool process is killed
+runs again instead of being lost.
 
 Each test starts its own throwaway redis-server (it is stopped and started again, which the
 shared one must never be) and a worker with the app's Celery settings.
@@ -19,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from celery import Celery
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,12 +92,15 @@ def redis_server() -> Iterator[ThrowawayRedis]:
 
 
 @pytest.fixture
-def worker(redis_server: ThrowawayRedis) -> Iterator[tuple[subprocess.Popen[str], Lines]]:
+def worker(
+    request: pytest.FixtureRequest, redis_server: ThrowawayRedis
+) -> Iterator[tuple[subprocess.Popen[str], Lines]]:
+    processes = getattr(request, "param", 1)
     env = {**os.environ, "REDIS_URL": redis_server.url, "CELERY_TASK_ALWAYS_EAGER": "false"}
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "tests.platform.worker_app", "worker",
-         "--pool=prefork", "--concurrency=1", "--without-gossip", "--without-mingle",
-         "--without-heartbeat", "--loglevel=INFO"],
+         "--pool=prefork", f"--concurrency={processes}", "--without-gossip",
+         "--without-mingle", "--without-heartbeat", "--loglevel=INFO"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     lines = Lines(process.stderr)
@@ -173,3 +178,27 @@ def test_a_task_whose_pool_process_is_killed_runs_again(
     assert second != first
     _release(release)
     assert result.get(timeout=WAIT) == second
+
+
+@pytest.mark.parametrize("worker", [2], indirect=True)
+def test_a_worker_survives_a_broker_blip_and_finishes_its_task(
+    redis_server: ThrowawayRedis, worker, fifos: tuple[Path, Path]
+) -> None:
+    process, lines = worker
+    started, release = fifos
+    result = _client(redis_server).send_task("satchel.test.hold", args=[str(started), str(release)])
+    first = _read_started(started)
+
+    # Redis stays up but drops every client connection (a network blip, a failover): the
+    # worker puts the unacknowledged message back, and receives it again.
+    redis.Redis.from_url(redis_server.url).client_kill_filter(_type="normal")
+    lines.wait_for("Connection to broker lost")
+    lines.wait_for("Connected to redis")
+    lines.wait_for("received")
+    _release(release)
+
+    assert result.get(timeout=WAIT) == first
+    # The message that came back runs again afterwards (a job's second run finds it finished).
+    _read_started(started)
+    _release(release)
+    assert process.poll() is None

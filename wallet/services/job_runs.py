@@ -5,8 +5,8 @@ A job row holds its state; a task run *claims* it before working (`job_claim`), 
 alive while working (`job_beat`, with each bit of progress) and finishes it only while it
 still holds it (`job_finish`). So:
 
-- a message delivered twice (a redelivery after a worker died, a duplicate sent by the sweep)
-  never runs one job twice at once: the second run finds it held, and leaves;
+- a message delivered twice (after a worker died, after a broker blip, a duplicate sent by
+  the sweep) never runs one job twice at once: the second run finds it held, and leaves;
 - a run whose process died is noticed by the beat task `jobs_sweep`: a job whose last sign of
   life is older than `SATCHEL_JOB_STALL_SECONDS` is handed to a new run, which resumes it
   (an import continues after the files it had settled), up to `MAX_RUNS` runs; after that,
@@ -74,9 +74,11 @@ def job_claim(model: JobModel, *, job_id: int, run_id: str, now: datetime | None
     """Take the job for this run, counting the run. Raises JobTaken when it is finished or
     another live run holds it."""
     now = now or timezone.now()
+    # A job held by a run that beat recently is left alone, even by the same message
+    # delivered again: the run holding it may well be alive (a message comes back after a
+    # broker blip while its task still runs). If that run died, the job falls silent and is
+    # taken over once `stall_after()` has passed, by the sweep or by the next delivery.
     free = Q(status=PENDING) | Q(heartbeat_at__lt=now - stall_after()) | Q(heartbeat_at=None)
-    if run_id:
-        free |= Q(claimed_by=run_id)  # the same message again: its first run died
     claimed = (
         model.objects.filter(pk=job_id, status__in=(PENDING, RUNNING))
         .filter(free)
