@@ -48,8 +48,14 @@ interop: install secrets
 bench: install secrets
 	$(BIN)/python manage.py bench
 
+# Development: the worker with the beat schedule inside, started again whenever it exits on its
+# own (Ctrl-C stops it for good). In production a supervisor does this: README, "Workers".
 worker: install secrets
-	$(BIN)/celery -A config worker --beat --loglevel=info
+	@trap 'exit 130' INT TERM; while :; do \
+	  $(BIN)/celery -A config worker --beat --schedule var/celerybeat-schedule --loglevel=info && break; \
+	  echo "make worker: the worker exited (status $$?); starting it again in 5 s" >&2; \
+	  sleep 5; \
+	done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

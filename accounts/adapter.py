@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts import sso
-from config.clients import client_address
 from accounts.models import User
 from accounts.services import holder_key_create
+from config.clients import client_address
 
 # Set on the request while a school sign-in is being completed, so that mail sent during it
 # can speak of the school.

@@ -1,19 +1,53 @@
-"""The Celery app. Tasks run eagerly without REDIS_URL, on workers with it."""
+"""The Celery app. Tasks run eagerly without REDIS_URL, on workers with it.
+
+Every task the app starts goes through `enqueue_on_commit`: sent once the transaction that
+recorded the work commits, and, when the broker cannot take it (Redis down), handed to the
+caller's `on_failure` at once (a job is then marked failed with a message the learner can act
+on) instead of failing the request or leaving the job waiting for a task that never comes.
+The publish itself is bounded by the broker timeouts and retry policy in the settings.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Callable
+from typing import Any
 
-from celery import Celery
+from celery import Celery, Task
+from django.db import transaction
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+logger = logging.getLogger(__name__)
 
 app = Celery("satchel")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@app.task(name="satchel.ping")
+@app.task(name="satchel.ping", ignore_result=False)
 def ping(value: str = "pong") -> str:
     """A task that only answers: health checks and tests see a worker round-trip with it."""
     return value
+
+
+def enqueue(task: Task, *args: Any, on_failure: Callable[[], object] | None = None) -> bool:
+    """Send `task(*args)` to the workers now; False (after `on_failure`) if the broker
+    cannot take it. Run eagerly (no REDIS_URL), the task runs here and its errors propagate."""
+    try:
+        task.apply_async(args=args)
+    except BrokerUnavailable as exc:
+        logger.error("could not enqueue %s%r: the broker is unavailable (%s)", task.name, args, exc)
+        if on_failure is not None:
+            on_failure()
+        return False
+    return True
+
+
+def enqueue_on_commit(
+    task: Task, *args: Any, on_failure: Callable[[], object] | None = None
+) -> None:
+    """`enqueue` once the current transaction commits (at once outside a transaction)."""
+    transaction.on_commit(lambda: enqueue(task, *args, on_failure=on_failure))

@@ -1,4 +1,10 @@
-"""/healthz: is the database reachable, and Redis when it is configured."""
+"""/healthz: is the database reachable, and Redis when it is configured.
+
+Without its database this process cannot serve (503, take it out of rotation). Without Redis
+it still serves every page (see config/cache.py; background jobs wait or fail with a
+message), so a Redis outage reads "degraded" with a 200: a load balancer that pulled every
+web process because Redis is down would turn a degraded site into no site.
+"""
 
 from __future__ import annotations
 
@@ -38,7 +44,7 @@ def _redis() -> str:
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     checks = {"database": _database(), "redis": _redis()}
-    healthy = all(v in ("ok", "not configured") for v in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
-    )
+    if checks["database"] != "ok":
+        return JsonResponse({"status": "error", **checks}, status=503)
+    status = "ok" if checks["redis"] in ("ok", "not configured") else "degraded"
+    return JsonResponse({"status": status, **checks})

@@ -16,6 +16,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from config import env
+from config.cache import redis_cache_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -126,6 +127,9 @@ TEMPLATES = [
 
 DATABASES = {"default": env.database("DATABASE_URL", f"sqlite:///{VAR_DIR / 'satchel.sqlite3'}")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+# Persistent connections are checked before each request reuses them: one the server ended
+# (restart, failover, idle timeout) is replaced instead of failing the request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default serves several gunicorn workers: WAL lets readers run beside a
@@ -148,13 +152,9 @@ AUTH_USER_MODEL = "accounts.User"
 
 REDIS_URL = env.redis_url("REDIS_URL")
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "satchel",
-        }
-    }
+    # Short socket timeouts, and process memory standing in while Redis is down (see
+    # config/cache.py): a cache outage never takes a page down.
+    CACHES = {"default": redis_cache_settings(REDIS_URL)}
 else:
     CACHES = {
         "default": {
@@ -379,3 +379,48 @@ LOGGING = {
 }
 
 SESSION_COOKIE_AGE = int(timedelta(days=14).total_seconds())
+
+# --- Faults: Redis down, workers dying, tasks running long --------------------------------
+# (issue 10; README "When things fail"). Sessions live in the database, never in Redis, so
+# an outage signs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# A request that enqueues a task while the broker is down learns it within a few seconds
+# (config.celery.enqueue then fails the job with a message) instead of hanging.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# Jobs keep their state in their rows: nothing waits on task results (only satchel.ping).
+CELERY_TASK_IGNORE_RESULT = True
+# Acknowledged once finished, put back when the process running it dies (every task is safe
+# to run again), one message reserved per process so a long task holds no others back (and
+# fewer unacknowledged messages to restore when the broker connection drops).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# When the broker connection drops, tasks keep running; the messages the worker puts back run
+# again later, and a job's second run finds it held or finished (wallet.services.job_runs).
+# (Cancelling them instead makes Celery 5.6 record the cancellation in the result backend,
+# which is Redis: with Redis down, the worker dies.)
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# Soft limits (the task is told, and a job ends failed with a message), hard a minute later.
+SATCHEL_TASK_TIME_LIMIT = env.integer("SATCHEL_TASK_TIME_LIMIT", 300, minimum=10)
+SATCHEL_JOB_TIME_LIMIT = env.integer("SATCHEL_JOB_TIME_LIMIT", 1800, minimum=60)
+CELERY_TASK_SOFT_TIME_LIMIT = SATCHEL_TASK_TIME_LIMIT
+CELERY_TASK_TIME_LIMIT = SATCHEL_TASK_TIME_LIMIT + 60
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 3,
+    # Longer than any task may run, or a message still being worked on is handed out twice.
+    "visibility_timeout": max(3600, 2 * (SATCHEL_JOB_TIME_LIMIT + 60)),
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_TIMEOUT = 5
+# A job silent for this long (no progress, no sign of life) is resumed or failed by the sweep.
+SATCHEL_JOB_STALL_SECONDS = env.integer("SATCHEL_JOB_STALL_SECONDS", 600, minimum=60)
+CELERY_BEAT_SCHEDULE["wallet-sweep-stalled-jobs"] = {
+    "task": "wallet.tasks.sweep_stalled_jobs",
+    "schedule": timedelta(minutes=1),
+}

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 
 import pytest
 from django.core.cache import cache
 
+from config.cache import redis_cache_settings
 from config.celery import app as celery_app
 
 
@@ -20,13 +22,47 @@ def _fresh_cache() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _tasks_run_in_process() -> Iterator[None]:
+def _tasks_run_in_process(settings) -> None:
     """Tasks called by the code under test run in the test's process, even with REDIS_URL set.
 
-    Only tests/platform/test_celery.py talks to a real worker, through its own Celery client.
+    Only the real-worker tests (tests/platform/test_celery.py, test_worker.py) talk to a
+    worker, through their own Celery client. Set on the Django settings the Celery app reads
+    (a change to `app.conf` itself loses to them in Celery 5.6).
     """
-    previous = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
-    celery_app.conf.task_always_eager = True
-    celery_app.conf.task_eager_propagates = True
-    yield
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.CELERY_TASK_EAGER_PROPAGATES = True
+
+
+def closed_loopback_url(scheme: str = "redis") -> str:
+    """A URL on a loopback port nobody listens on: a service that is down."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"{scheme}://127.0.0.1:{port}/0"
+
+
+@pytest.fixture
+def redis_down(settings) -> str:
+    """The app's Redis cache, configured as in production, with Redis down."""
+    url = closed_loopback_url()
+    settings.CACHES = {"default": redis_cache_settings(url)}
+    return url
+
+
+@pytest.fixture
+def broker_down(settings) -> Iterator[str]:
+    """Tasks are sent to a real broker (not run in process), and that broker is down."""
+    settings.CELERY_BROKER_URL = closed_loopback_url()
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    _forget_broker_connections()
+    try:
+        yield settings.CELERY_BROKER_URL
+    finally:
+        _forget_broker_connections()
+
+
+def _forget_broker_connections() -> None:
+    # The app keeps its producer pool for the broker it first used; the pools themselves stay
+    # in kombu's registry (per URL), where the eager tests' in-memory one must stay open.
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None

@@ -2,23 +2,33 @@
 
 Every URL the verifier needs (hosted assertions, DID documents, status lists, keys) leaves
 through here. It speaks HTTPS only (plain HTTP only when the caller allows it for legacy
-Open Badges 2.0 hosting), resolves the host itself and refuses private, loopback,
-link-local, multicast and reserved addresses, then connects to the address it checked (so a
-second DNS answer cannot rebind it), re-checks every redirect, caps time and size, and caches
-successful responses in the Django cache.
+Open Badges 2.0 hosting), resolves the host itself and contacts only globally routable
+addresses (an IPv6 address that carries an IPv4 one is judged by both), then connects to the
+address it checked (so a second DNS answer cannot rebind it), re-checks every redirect, caps
+size, and caches successful responses in the Django cache.
+
+Time is capped per fetch, not per step: one wall-clock deadline covers the name lookups, the
+connects, the TLS handshakes and every read of every redirect. Socket timeouts alone cannot do
+that (a server that sends one byte just inside each read timeout never trips one), so when
+the deadline passes a watchdog shuts down whatever socket the fetch has open, which ends the
+read, handshake or connect blocked on it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import ipaddress
+import logging
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import urllib3
+import urllib3.connection
 from django.conf import settings
 from django.core.cache import cache
 
@@ -27,22 +37,45 @@ from wallet.verification.fetch import FetchError, FetchRefused, FetchResult
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], list[str]]
 
+logger = logging.getLogger(__name__)
+
 MAX_REDIRECTS = 3
+NOT_PUBLIC = "refused: Satchel only contacts servers on the public internet"
 USER_AGENT = "Satchel-Wallet/0.1 (+credential verification)"
 
 
+# Prefixes whose addresses carry an IPv4 address inside (RFC 6052 NAT64, RFC 3056 6to4,
+# RFC 4380 Teredo, RFC 4291 IPv4-mapped): the embedded address is where traffic really goes.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# RFC 8215 local-use NAT64: a site's own translator, never the public internet.
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
+# The only IPv6 range allocated for global unicast (RFC 4291 2.4); older ranges such as
+# site-local fec0::/10 and the IPv4-compatible ::/96 lie outside it.
+_GLOBAL_UNICAST = ipaddress.ip_network("2000::/3")
+# Documentation (RFC 9637) is not globally routable though Python 3.11 calls it global.
+_NOT_ROUTED = (ipaddress.ip_network("3fff::/20"),)
+
+
 def public_address(address: Address) -> bool:
-    """Only globally routable unicast addresses may be contacted."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+    """Only globally routable unicast addresses may be contacted, and an IPv6 address that
+    embeds an IPv4 address only when that IPv4 address may be contacted too."""
+    if isinstance(address, ipaddress.IPv4Address):
+        return address.is_global and not (
+            address.is_multicast or address.is_reserved or address.is_unspecified
+        )
+    if address.ipv4_mapped is not None:
         return public_address(address.ipv4_mapped)
-    return address.is_global and not (
-        address.is_private
-        or address.is_loopback
-        or address.is_link_local
-        or address.is_multicast
-        or address.is_reserved
-        or address.is_unspecified
-    )
+    if address in _NAT64:
+        return public_address(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    if address in _NAT64_LOCAL or address not in _GLOBAL_UNICAST:
+        return False
+    if any(address in network for network in _NOT_ROUTED):
+        return False
+    if address.sixtofour is not None and not public_address(address.sixtofour):
+        return False
+    if address.teredo is not None and not all(map(public_address, address.teredo)):
+        return False
+    return address.is_global and not (address.is_multicast or address.is_site_local)
 
 
 def system_resolver(host: str, port: int) -> list[str]:
@@ -96,25 +129,25 @@ class GuardedFetcher:
         return result
 
     def _fetch_following_redirects(self, url: str, accept: str) -> FetchResult:
-        deadline = time.monotonic() + self.total_timeout
         current = url
-        for _ in range(MAX_REDIRECTS + 1):
-            target = self._check(current)
-            response = self._request(target, accept, deadline)
-            location = response.headers.get("location")
-            if response.status in (301, 302, 303, 307, 308) and location:
-                current = urljoin(current, location)
-                continue
-            return FetchResult(
-                url=current,
-                status=response.status,
-                body=response.body,
-                content_type=response.headers.get("content-type", ""),
-                headers=response.headers,
-            )
+        with _Deadline(self.total_timeout) as deadline:
+            for _ in range(MAX_REDIRECTS + 1):
+                target = self._check(current, deadline)
+                response = self._request(target, accept, deadline)
+                location = response.headers.get("location")
+                if response.status in (301, 302, 303, 307, 308) and location:
+                    current = urljoin(current, location)
+                    continue
+                return FetchResult(
+                    url=current,
+                    status=response.status,
+                    body=response.body,
+                    content_type=response.headers.get("content-type", ""),
+                    headers=response.headers,
+                )
         raise FetchRefused(f"more than {MAX_REDIRECTS} redirects from {url}")
 
-    def _check(self, url: str) -> _Target:
+    def _check(self, url: str, deadline: _Deadline) -> _Target:
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
         if scheme != "https" and not (scheme == "http" and self.allow_http):
@@ -127,33 +160,39 @@ class GuardedFetcher:
             port = parts.port or (443 if scheme == "https" else 80)
         except ValueError as exc:
             raise FetchRefused(f"bad port in {url}") from exc
-        addresses = self.resolver(parts.hostname, port)
+        addresses = _resolve(self.resolver, parts.hostname, port, deadline)
         if not addresses:
             raise FetchError(f"{parts.hostname} has no address")
         for raw in addresses:
             address = ipaddress.ip_address(raw.split("%")[0])
             if not self.address_allowed(address):
-                raise FetchRefused(f"{parts.hostname} resolves to a non-public address ({address})")
+                # What a name resolves to maps the network Satchel runs in: operators read it
+                # in the log; the learner (and whoever chose the URL) only learns "refused".
+                logger.warning("fetch refused: %s resolves to %s", parts.hostname, address)
+                raise FetchRefused(NOT_PUBLIC)
         path = parts.path or "/"
         if parts.query:
             path += "?" + parts.query
         return _Target(scheme, parts.hostname, port, addresses[0], path)
 
-    def _request(self, target: _Target, accept: str, deadline: float) -> _Response:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise FetchError("timed out")
+    def _request(self, target: _Target, accept: str, deadline: _Deadline) -> _Response:
+        remaining = deadline.remaining()
         timeout = urllib3.Timeout(connect=min(self.connect_timeout, remaining), read=remaining)
-        pool_class = (
-            urllib3.HTTPSConnectionPool if target.scheme == "https" else urllib3.HTTPConnectionPool
-        )
+        pool_class = _HTTPSPool if target.scheme == "https" else _HTTPPool
         tls = (
             {"server_hostname": target.host, "assert_hostname": target.host}
             if target.scheme == "https"
             else {}
         )
         # Connect to the address we checked; the Host header and TLS name stay the hostname.
-        pool = pool_class(target.address, port=target.port, timeout=timeout, retries=False, **tls)
+        pool = pool_class(
+            target.address,
+            port=target.port,
+            timeout=timeout,
+            retries=False,
+            deadline=deadline,
+            **tls,
+        )
         default_port = 443 if target.scheme == "https" else 80
         host_header = target.host if target.port == default_port else f"{target.host}:{target.port}"
         try:
@@ -166,17 +205,23 @@ class GuardedFetcher:
                 decode_content=True,
             )
             try:
-                body = self._read_capped(response, deadline)
+                body = self._read_capped(response)
             finally:
                 response.release_conn()
         except urllib3.exceptions.HTTPError as exc:
-            raise FetchError(f"could not fetch https://{target.host}{target.path}: {exc}") from exc
+            deadline.check()
+            # urllib3's message names the address connected to: the log keeps it.
+            logger.info("fetch failed: %s (%s): %r", target.host, target.address, exc)
+            url = f"{target.scheme}://{host_header}{target.path}"
+            raise FetchError(f"could not fetch {url}: the connection failed") from exc
         finally:
             pool.close()
+        # A body cut short by the watchdog can look complete (no length, connection closed).
+        deadline.check()
         headers = {k.lower(): v for k, v in response.headers.items()}
         return _Response(response.status, headers, body)
 
-    def _read_capped(self, response: urllib3.BaseHTTPResponse, deadline: float) -> bytes:
+    def _read_capped(self, response: urllib3.BaseHTTPResponse) -> bytes:
         declared = response.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > self.max_bytes:
             raise FetchRefused(f"response of {declared} bytes exceeds the {self.max_bytes} cap")
@@ -186,10 +231,112 @@ class GuardedFetcher:
             size += len(chunk)
             if size > self.max_bytes:
                 raise FetchRefused(f"response exceeds the {self.max_bytes}-byte cap")
-            if time.monotonic() > deadline:
-                raise FetchError("timed out while reading the response")
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+class _Deadline:
+    """One fetch's wall-clock limit. Every socket the fetch opens is watched; when the limit
+    passes they are all shut down, so nothing blocked on them outlives it."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+        self.expired = False
+        self._lock = threading.Lock()
+        self._watched: list[socket.socket] = []
+        self._timer: threading.Timer | None = None
+
+    def __enter__(self) -> _Deadline:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+            for watched in self._watched:
+                watched.close()
+            self._watched.clear()
+
+    def remaining(self) -> float:
+        self.check()
+        return self.at - time.monotonic()
+
+    def check(self) -> None:
+        if self.expired or time.monotonic() >= self.at:
+            self.expired = True
+            raise FetchError(f"timed out: no complete answer within {self.seconds:g} seconds")
+
+    def watch(self, sock: socket.socket) -> None:
+        # A duplicate of the descriptor: TLS wrapping detaches the original socket object,
+        # but shutting down any descriptor of a connection ends it for all of them.
+        with self._lock:
+            self._watched.append(sock.dup())
+            if self._timer is None:
+                self._timer = threading.Timer(max(0.0, self.at - time.monotonic()), self._expire)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for watched in self._watched:
+                try:
+                    watched.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass  # already closed by the other side
+
+
+def _resolve(resolver: Resolver, host: str, port: int, deadline: _Deadline) -> list[str]:
+    """Look `host` up within the deadline. The system resolver cannot be interrupted, so it
+    runs in a thread of its own, left to finish alone if the deadline passes first."""
+    answer: list[list[str]] = []
+    failure: list[BaseException] = []
+
+    def lookup() -> None:
+        try:
+            answer.append(resolver(host, port))
+        except BaseException as exc:  # handed to the caller's thread below
+            failure.append(exc)
+
+    thread = threading.Thread(target=lookup, name="fetch-dns", daemon=True)
+    thread.start()
+    thread.join(deadline.remaining())
+    if failure:
+        raise failure[0]
+    if not answer:
+        raise FetchError(f"timed out looking up {host}")
+    return answer[0]
+
+
+class _Watched:
+    """A connection whose socket the fetch's deadline watches from the moment it connects
+    (the connect itself is bounded by its timeout, at most what is left of the deadline)."""
+
+    def __init__(self, *args: Any, deadline: _Deadline, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._deadline = deadline
+
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()  # type: ignore[misc]
+        self._deadline.watch(sock)
+        return sock
+
+
+class _DeadlineConnection(_Watched, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _DeadlineTLSConnection(_Watched, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _DeadlineConnection
+
+
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _DeadlineTLSConnection
 
 
 @dataclass(frozen=True)

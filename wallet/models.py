@@ -284,9 +284,15 @@ class ImportBatch(models.Model):
     message = models.TextField(blank=True)
     created_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Liveness (see wallet.services.job_runs): the run holding the batch, its last sign of
+    # life, and how many runs have started it.
+    claimed_by = models.CharField(max_length=64, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="import_liveness")]
 
     def __str__(self) -> str:
         return f"Import {self.pk} ({self.status})"
@@ -362,10 +368,17 @@ class ExportJob(models.Model):
     created_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField()
+    # Liveness, as on ImportBatch.
+    claimed_by = models.CharField(max_length=64, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["expires_at"], name="export_expires")]
+        indexes = [
+            models.Index(fields=["expires_at"], name="export_expires"),
+            models.Index(fields=["status", "heartbeat_at"], name="export_liveness"),
+        ]
 
     def __str__(self) -> str:
         return f"Export {self.pk} ({self.status})"

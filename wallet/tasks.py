@@ -1,45 +1,69 @@
-"""Celery entry points: ids in, one service called."""
+"""Celery entry points: ids in, one service called.
+
+Every task is acknowledged only once it finished and put back in the queue when the process
+running it dies (settings: acks late, reject on worker lost), so each must be safe to run
+again: the jobs are claimed and resumed through `wallet.services.job_runs`, the rest redo
+idempotent work. Every task has a soft and a hard time limit (settings: SATCHEL_TASK_TIME_LIMIT
+for short tasks, SATCHEL_JOB_TIME_LIMIT for the long ones here); at the soft limit a job ends
+failed with a message, never left "running".
+"""
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import Task, shared_task
+from django.conf import settings
 from django.db import OperationalError
 
-from wallet.services import imports, reverify, trash
+from wallet.services import imports, job_runs, reverify, trash
+
+# The hard limit follows the soft one by a minute: time to write the job's failure.
+JOB_LIMITS = {
+    "soft_time_limit": settings.SATCHEL_JOB_TIME_LIMIT,
+    "time_limit": settings.SATCHEL_JOB_TIME_LIMIT + 60,
+}
+RETRY_ON_DATABASE_ERRORS = {
+    "autoretry_for": (OperationalError,),
+    "max_retries": 3,
+    "retry_backoff": True,
+}
 
 
-@shared_task(acks_late=True, autoretry_for=(OperationalError,), max_retries=3, retry_backoff=True)
-def import_zip(batch_id: int) -> str:
-    # A retried batch re-imports from the start: what was stored comes back as duplicates.
-    return imports.zip_batch_run(batch_id=batch_id).status
+@shared_task(bind=True, **JOB_LIMITS, **RETRY_ON_DATABASE_ERRORS)
+def import_zip(self: Task, batch_id: int) -> str:
+    return imports.zip_batch_run(batch_id=batch_id, run_id=self.request.id or "").status
 
 
-@shared_task(acks_late=True)
+@shared_task(**JOB_LIMITS)
 def reverify_due() -> int:
     return reverify.reverify_due()
 
 
-@shared_task(acks_late=True)
+@shared_task
 def purge_expired_trash() -> int:
     return trash.purge_expired_trash()
 
 
-@shared_task(acks_late=True, autoretry_for=(OperationalError,), max_retries=3, retry_backoff=True)
-def export_build(job_id: int) -> str:
+@shared_task(bind=True, **JOB_LIMITS, **RETRY_ON_DATABASE_ERRORS)
+def export_build(self: Task, job_id: int) -> str:
     from wallet.services import portability
 
-    return portability.export_job_run(job_id=job_id).status
+    return portability.export_job_run(job_id=job_id, run_id=self.request.id or "").status
 
 
-@shared_task(acks_late=True)
+@shared_task
 def purge_expired_exports() -> int:
     from wallet.services import portability
 
     return portability.export_jobs_purge()
 
 
-@shared_task(acks_late=True, autoretry_for=(OperationalError,), max_retries=3, retry_backoff=True)
+@shared_task(**JOB_LIMITS, **RETRY_ON_DATABASE_ERRORS)
 def recheck_restored(credential_ids: list[int]) -> int:
     from wallet.services import portability
 
     return portability.restored_recheck(credential_ids=credential_ids)
+
+
+@shared_task
+def sweep_stalled_jobs() -> int:
+    return job_runs.jobs_sweep()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from unittest import mock
@@ -103,17 +104,54 @@ def refuse_any_connection(host: str, port: int) -> list[str]:
         "fc00::1",
         "ff02::1",
         "::ffff:127.0.0.1",
+        "fec0::1",  # site-local (deprecated, yet `is_global` in Python 3.11)
+        "2002:7f00:1::1",  # 6to4 around 127.0.0.1
+        "2002:a9fe:a9fe::1",  # 6to4 around 169.254.169.254
+        "64:ff9b::7f00:1",  # NAT64 around 127.0.0.1
+        "64:ff9b::a00:8",  # NAT64 around 10.0.0.8
+        "64:ff9b:1::5db8:d822",  # local-use NAT64, whatever it embeds
+        "::7f00:1",  # IPv4-compatible 127.0.0.1
+        "::5db8:d822",  # IPv4-compatible: deprecated, routed nowhere
+        "2001:0:4136:e378:8000:63bf:80ff:fffe",  # Teredo, client 127.0.0.1
+        "2001:0:5db8:d822:8000:63bf:a247:27dd",  # Teredo: not globally reachable at all
+        "2001:db8::1",  # documentation
+        "3fff::1",  # documentation (RFC 9637)
+        "5f00::1",  # SRv6 segment identifiers
     ],
 )
-def test_it_refuses_non_public_addresses_after_resolving(address: str) -> None:
-    fetcher = GuardedFetcher(resolver=lambda host, port: [address], cache_seconds=0)
-    with pytest.raises(FetchRefused, match="non-public address"):
+def test_the_default_policy_refuses_what_is_not_globally_routable(address: str) -> None:
+    assert not public_address(ipaddress.ip_address(address))
+
+
+def test_it_refuses_non_public_addresses_after_resolving() -> None:
+    fetcher = GuardedFetcher(resolver=lambda host, port: ["2002:7f00:1::1"], cache_seconds=0)
+    with pytest.raises(FetchRefused, match="refused"):
         fetcher.fetch("https://issuer.example/key")
 
 
-def test_public_addresses_are_allowed_by_the_default_policy() -> None:
-    assert public_address(ipaddress.ip_address("93.184.216.34"))
-    assert public_address(ipaddress.ip_address("2606:2800:220:1:248:1893:25c8:1946"))
+@pytest.mark.parametrize(
+    "address",
+    [
+        "93.184.216.34",
+        "2606:2800:220:1:248:1893:25c8:1946",
+        "::ffff:93.184.216.34",
+        "2002:5db8:d822::1",  # 6to4 around a public address
+        "64:ff9b::5db8:d822",  # NAT64 around a public address
+    ],
+)
+def test_public_addresses_are_allowed_by_the_default_policy(address: str) -> None:
+    assert public_address(ipaddress.ip_address(address))
+
+
+def test_a_refusal_tells_the_learner_nothing_about_the_network_and_logs_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    fetcher = GuardedFetcher(resolver=lambda host, port: ["10.1.2.3"], cache_seconds=0)
+    with caplog.at_level("WARNING", logger="wallet.fetcher"):
+        with pytest.raises(FetchRefused) as caught:
+            fetcher.fetch("https://intranet.example/key")
+    assert str(caught.value) == ("refused: Satchel only contacts servers on the public internet")
+    assert "10.1.2.3" in caplog.text and "intranet.example" in caplog.text
 
 
 def test_it_refuses_when_any_resolved_address_is_private() -> None:
@@ -162,7 +200,7 @@ def test_it_rechecks_every_redirect_target(server: int) -> None:
     def resolver(host: str, port: int) -> list[str]:
         return ["10.1.2.3"] if host == "10.1.2.3" else ["127.0.0.1"]
 
-    with pytest.raises(FetchRefused, match="non-public"):
+    with pytest.raises(FetchRefused, match="public internet"):
         local_fetcher(resolver=resolver).fetch(f"http://issuer.example:{server}/to-private")
     assert [path for path, _ in Handler.hits] == ["/to-private"]
 
@@ -201,5 +239,130 @@ def test_the_app_fetcher_serves_the_demo_origin_and_guards_everything_else() -> 
 
     fetcher = make_fetcher()
     assert fetcher.fetch(demo.STATUS_LIST_URL).status == 200
-    with pytest.raises(FetchRefused, match="non-public"):
+    with pytest.raises(FetchRefused, match="public internet"):
         fetcher.fetch("https://10.0.0.1/status/1")
+
+
+# --- the wall-clock deadline --------------------------------------------------------------
+
+
+class Drip:
+    """A loopback server that answers one byte at a time, a tenth of a second apart.
+
+    It stops after `DRIP_FOR` seconds at most, so a fetcher that ignores its deadline ends
+    the test (as a failure) instead of hanging it; `sent` counts what it managed to send.
+    """
+
+    INTERVAL = 0.1
+    DRIP_FOR = 8.0
+
+    def __init__(self, head: bytes, body: bytes) -> None:
+        self.head, self.body = head, body
+        self.sent = 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn: socket.socket) -> None:
+        with conn:
+            request = conn.recv(65536)
+            if b"GET /hop " in request:
+                conn.sendall(b"HTTP/1.1 302 Found\r\nLocation: /drip\r\nContent-Length: 0\r\n\r\n")
+                return
+            conn.sendall(self.head)
+            for _ in range(int(self.DRIP_FOR / self.INTERVAL)):
+                try:
+                    conn.sendall(self.body[self.sent % len(self.body) :][:1])
+                except OSError:
+                    return  # the fetcher hung up
+                self.sent += 1
+                if self.stop.wait(self.INTERVAL):
+                    return
+
+    def close(self) -> None:
+        self.stop.set()
+        self.listener.close()
+
+
+HEAD_WITH_LENGTH = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n"
+)
+HEAD_UNTIL_CLOSE = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
+
+
+@pytest.fixture
+def drip_server(request: pytest.FixtureRequest) -> Iterator[Drip]:
+    head, body = request.param
+    server = Drip(head, body)
+    yield server
+    server.close()
+
+
+@pytest.mark.parametrize(
+    "drip_server",
+    [
+        pytest.param((b"", HEAD_WITH_LENGTH), id="status-and-headers"),
+        pytest.param((HEAD_WITH_LENGTH, b"x"), id="body-with-length"),
+        pytest.param((HEAD_UNTIL_CLOSE, b"x"), id="body-until-close"),
+        # A TLS handshake record announcing 16 KB, then sent a byte at a time.
+        pytest.param((b"\x16\x03\x03\x40\x00", b"\x02"), id="tls-handshake"),
+    ],
+    indirect=True,
+)
+@pytest.mark.parametrize("path", ["/drip", "/hop"])
+def test_a_dripping_server_cannot_hold_a_fetch_past_its_deadline(
+    drip_server: Drip, path: str
+) -> None:
+    # Each byte arrives well within any read timeout; only a wall-clock deadline ends this.
+    scheme = "https" if drip_server.head.startswith(b"\x16") else "http"
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="timed out"):
+        local_fetcher(total_timeout=0.5).fetch(
+            f"{scheme}://issuer.example:{drip_server.port}{path}"
+        )
+    elapsed = time.monotonic() - started
+    assert elapsed < Drip.DRIP_FOR / 2, f"the fetch took {elapsed:.1f}s against a 0.5s limit"
+    assert drip_server.sent < 20
+
+
+def test_a_slow_name_lookup_counts_against_the_deadline() -> None:
+    answered = threading.Event()
+
+    def stuck_resolver(host: str, port: int) -> list[str]:
+        answered.wait(Drip.DRIP_FOR)
+        return ["127.0.0.1"]
+
+    started = time.monotonic()
+    try:
+        with pytest.raises(FetchError, match="timed out"):
+            local_fetcher(total_timeout=0.3, resolver=stuck_resolver).fetch(
+                "http://issuer.example/slow-dns"
+            )
+        assert time.monotonic() - started < Drip.DRIP_FOR / 2
+    finally:
+        answered.set()
+
+
+def test_a_failed_connection_does_not_tell_the_learner_the_address(caplog) -> None:
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    with caplog.at_level("INFO", logger="wallet.fetcher"):
+        with pytest.raises(FetchError) as caught:
+            local_fetcher().fetch(f"http://issuer.example:{port}/key")
+
+    assert str(caught.value) == (
+        f"could not fetch http://issuer.example:{port}/key: the connection failed"
+    )
+    assert "127.0.0.1" in caplog.text

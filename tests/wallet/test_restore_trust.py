@@ -228,7 +228,7 @@ def test_a_queue_that_is_down_neither_fails_the_restore_nor_strands_its_check(
     def broker_down(*args, **kwargs):
         raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(tasks.recheck_restored, "delay", broker_down)
+    monkeypatch.setattr(tasks.recheck_restored, "apply_async", broker_down)
     stranger = _stranger()
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -20,10 +20,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from config.celery import enqueue_on_commit
 from wallet.models import (
     AuditEvent,
     Credential,
@@ -34,7 +36,7 @@ from wallet.models import (
     Source,
     VerificationRun,
 )
-from wallet.services import verifying
+from wallet.services import job_runs, verifying
 from wallet.services.audit import audit_record
 from wallet.services.derive import DerivedFields, dedupe_key, derive_fields
 from wallet.services.images import SafeImage, find_image, image_row, png_pixels_key
@@ -173,7 +175,7 @@ def credential_import_url(*, owner: Any, url: str, now: datetime | None = None) 
     try:
         result = fetcher.fetch(url, accept=_URL_ACCEPT)
     except FetchRefused as exc:
-        return _refuse(owner, f"The wallet does not fetch from that address: {exc}", url)
+        return _refuse(owner, f"The wallet does not fetch from that address ({exc}).", url)
     except FetchError:
         return _refuse(owner, "That address could not be reached. Try again later.", url)
     if result.status == 410:
@@ -820,9 +822,10 @@ def credential_import_zip(
     data: bytes,
     progress: Callable[[int, int, list[FileOutcome]], None] | None = None,
     now: datetime | None = None,
+    skip: int = 0,
 ) -> list[FileOutcome]:
     """Import every file of a ZIP archive, in the archive's order; one failure never stops
-    the rest.
+    the rest. `skip` resumes an interrupted import after the files it had settled.
 
     Raises ArchiveRefused when the archive itself is refused (see `inspect_zip`).
     `progress(done, total, outcomes)` is called with each group of files settled: up to
@@ -840,13 +843,13 @@ def credential_import_zip(
         pending.clear()
         outcomes.extend(settled)
         if progress is not None:
-            progress(len(outcomes), len(members), settled)
+            progress(skip + len(outcomes), len(members), settled)
 
     with _open_archive(data) as archive:
         members = _checked_members(archive)
         options = archive_verify_options(owner=owner, now=now)
         since = time.monotonic()
-        for info in members:
+        for info in members[skip:]:
             pending.append((info.filename, _import_member(owner, archive, info, cap, options)))
             if len(pending) >= _STORE_BATCH or time.monotonic() - since > _PROGRESS_SECONDS:
                 flush()
@@ -908,6 +911,8 @@ def _store_members(
     ready = [(name, item) for name, item in pending if isinstance(item, _Ready)]
     try:
         stored = _store_many(owner, ready, images) if ready else []
+    except SoftTimeLimitExceeded:
+        raise  # the task's time is up: not a bad file
     except Exception:  # one bad file must not stop the others: settle each on its own
         logger.exception("storing a batch of ZIP members failed; storing them one by one")
         stored = [_store_member(owner, name, item) for name, item in ready]
@@ -918,6 +923,8 @@ def _store_members(
 def _store_member(owner: Any, name: str, ready: _Ready) -> FileOutcome:
     try:
         result = _store(owner, ready.report, ready.original, ready.media, ready.arrival)
+    except SoftTimeLimitExceeded:
+        raise
     except Exception:  # one bad file must not stop the others
         logger.exception("import of ZIP member %s failed", name)
         return FileOutcome(name, FAILED, "The wallet could not import this file.")
@@ -958,6 +965,8 @@ def _import_member(
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         logger.info("unreadable ZIP member %s: %s", name, exc)
         return FileOutcome(name, FAILED, "The file could not be read from the archive.")
+    except SoftTimeLimitExceeded:
+        raise
     except Exception:  # one bad file must not stop the others
         logger.exception("import of ZIP member %s failed", name)
         return FileOutcome(name, FAILED, "The wallet could not import this file.")
@@ -980,7 +989,11 @@ def zip_batch_create(
     members = inspect_zip(data)
     with transaction.atomic():
         batch = ImportBatch.objects.create(
-            owner=owner, filename=filename[:255], total=len(members), created_at=now
+            owner=owner,
+            filename=filename[:255],
+            total=len(members),
+            created_at=now,
+            heartbeat_at=now,
         )
         ImportArchive.objects.create(batch=batch, data=data)
         audit_record(
@@ -990,51 +1003,85 @@ def zip_batch_create(
             detail={"filename": filename, "files": len(members)},
             now=now,
         )
-        transaction.on_commit(lambda: tasks.import_zip.delay(batch.pk))
+        enqueue_on_commit(
+            tasks.import_zip,
+            batch.pk,
+            on_failure=lambda: job_runs.job_not_started(ImportBatch, job_id=batch.pk),
+        )
     return batch
 
 
-def zip_batch_run(*, batch_id: int, now: datetime | None = None) -> ImportBatch:
-    """Import a stored batch, recording progress on it as it goes. Idempotent once finished."""
-    batch = ImportBatch.objects.select_related("owner").get(pk=batch_id)
-    if batch.status in (ImportBatch.Status.DONE, ImportBatch.Status.FAILED):
-        return batch
-    summary: list[dict[str, Any]] = []
+def zip_batch_run(*, batch_id: int, run_id: str = "", now: datetime | None = None) -> ImportBatch:
+    """Import a stored batch, recording progress on it as it goes.
+
+    Safe to run again (see `wallet.services.job_runs`): a finished batch, or one another run
+    holds, is left alone; an interrupted one resumes after the files it had settled.
+    """
+    try:
+        batch = job_runs.job_claim(ImportBatch, job_id=batch_id, run_id=run_id)
+    except job_runs.JobTaken:
+        return ImportBatch.objects.get(pk=batch_id)
+    if job_runs.job_gave_up(ImportBatch, batch):
+        return ImportBatch.objects.get(pk=batch_id)
+    summary: list[dict[str, Any]] = list(batch.summary or [])
     data = ImportArchive.objects.filter(batch=batch).values_list("data", flat=True).first()
     if data is None:
         message = "The archive is no longer stored; upload it again."
-        return _finish_batch(batch, ImportBatch.Status.FAILED, message, summary, now)
-    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.RUNNING)
+        return _finish_batch(batch, ImportBatch.Status.FAILED, message, summary, now, run_id)
 
     def progress(done: int, total: int, outcomes: list[FileOutcome]) -> None:
         summary.extend(outcome.to_dict() for outcome in outcomes)
-        ImportBatch.objects.filter(pk=batch.pk).update(done=done, total=total, summary=summary)
+        job_runs.job_beat(
+            ImportBatch, job_id=batch.pk, run_id=run_id, done=done, total=total, summary=summary
+        )
 
     try:
-        outcomes = credential_import_zip(
-            owner=batch.owner, data=bytes(data), progress=progress, now=now
+        credential_import_zip(
+            owner=batch.owner, data=bytes(data), progress=progress, now=now, skip=len(summary)
         )
     except ArchiveRefused as exc:
-        return _finish_batch(batch, ImportBatch.Status.FAILED, str(exc), summary, now)
-    counts = {s: sum(o.status == s for o in outcomes) for s in (IMPORTED, UPDATED, DUPLICATE)}
-    failed = sum(o.status == FAILED for o in outcomes)
+        return _finish_batch(batch, ImportBatch.Status.FAILED, str(exc), summary, now, run_id)
+    except job_runs.JobTaken:
+        logger.warning("import batch %s was handed to another run; this one stops", batch.pk)
+        return ImportBatch.objects.get(pk=batch.pk)
+    except SoftTimeLimitExceeded:
+        message = (
+            f"The import took longer than the wallet allows and stopped after {len(summary)} "
+            f"of {batch.total} files. Those are in your record; upload the archive again to "
+            "import the rest (files already in your record are recognised)."
+        )
+        return _finish_batch(batch, ImportBatch.Status.FAILED, message, summary, now, run_id)
+    # The summary holds every file's outcome, those of earlier runs of this batch included.
+    statuses = [item["status"] for item in summary]
+    counts = {s: statuses.count(s) for s in (IMPORTED, UPDATED, DUPLICATE)}
+    failed = statuses.count(FAILED)
     message = (
         f"{counts[IMPORTED]} imported, {counts[UPDATED]} updated, "
         f"{counts[DUPLICATE]} already in your record, {failed} could not be imported."
     )
-    return _finish_batch(batch, ImportBatch.Status.DONE, message, summary, now)
+    return _finish_batch(batch, ImportBatch.Status.DONE, message, summary, now, run_id)
 
 
 def _finish_batch(
-    batch: ImportBatch, status: str, message: str, summary: list[dict[str, Any]], now: Any
+    batch: ImportBatch,
+    status: str,
+    message: str,
+    summary: list[dict[str, Any]],
+    now: Any,
+    run_id: str,
 ) -> ImportBatch:
-    batch.status = status
-    batch.message = message
-    batch.summary = summary
-    batch.done = len(summary)
-    batch.finished_at = now or timezone.now()
     with transaction.atomic():
-        batch.save(update_fields=["status", "message", "summary", "done", "finished_at"])
-        # The archive is not kept once its credentials are.
-        ImportArchive.objects.filter(batch=batch).delete()
-    return batch
+        finished = job_runs.job_finish(
+            ImportBatch,
+            job_id=batch.pk,
+            run_id=run_id,
+            status=status,
+            message=message,
+            summary=summary,
+            done=len(summary),
+            finished_at=now or timezone.now(),
+        )
+        if finished:
+            # The archive is not kept once its credentials are.
+            ImportArchive.objects.filter(batch=batch).delete()
+    return ImportBatch.objects.get(pk=batch.pk)

@@ -13,6 +13,7 @@ from collections.abc import MutableMapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -201,6 +202,8 @@ def reverify_due(*, now: datetime | None = None, batch_size: int = 200) -> int:
                     trigger=VerificationRun.Trigger.SCHEDULED,
                 )
                 count += 1
+            except SoftTimeLimitExceeded:
+                raise  # the task's time is up: the next scheduled run carries on
             except Exception:  # one credential must not stop the nightly run
                 logger.exception("re-check of credential %s failed", credential.pk)
 

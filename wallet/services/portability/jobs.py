@@ -10,13 +10,15 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from accounts import crypto
+from config.celery import enqueue_on_commit
 from wallet.models import Credential, ExportJob
-from wallet.services import export_crypto
+from wallet.services import export_crypto, job_runs
 from wallet.services.audit import audit_record
 from wallet.services.export_crypto import SealingKey
 from wallet.services.portability.archive import ExportFile, export_archive
@@ -70,6 +72,7 @@ def export_job_create(
             token_encrypted=crypto.encrypt(token.encode()),
             created_at=now,
             expires_at=now + EXPORT_LINK_LIFETIME,
+            heartbeat_at=now,
         )
         audit_record(
             user=owner,
@@ -78,7 +81,11 @@ def export_job_create(
             detail={"encrypted": job.encrypted, "holder_key": include_holder_key},
             now=now,
         )
-        transaction.on_commit(lambda: tasks.export_build.delay(job.pk))
+        enqueue_on_commit(
+            tasks.export_build,
+            job.pk,
+            on_failure=lambda: job_runs.job_not_started(ExportJob, job_id=job.pk),
+        )
     return job
 
 
@@ -97,18 +104,24 @@ def export_job_token(job: ExportJob) -> str:
     return crypto.decrypt(job.token_encrypted).decode()
 
 
-def export_job_run(*, job_id: int, now: datetime | None = None) -> ExportJob:
-    """Build a job's export, recording progress. Idempotent once finished."""
-    job = ExportJob.objects.select_related("owner").get(pk=job_id)
-    if job.status in (ExportJob.Status.DONE, ExportJob.Status.FAILED):
-        return job
-    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING)
+def export_job_run(*, job_id: int, run_id: str = "", now: datetime | None = None) -> ExportJob:
+    """Build a job's export, recording progress.
+
+    Safe to run again (see `wallet.services.job_runs`): a finished job, or one another run
+    holds, is left alone; an interrupted one is built again from the start.
+    """
+    try:
+        job = job_runs.job_claim(ExportJob, job_id=job_id, run_id=run_id)
+    except job_runs.JobTaken:
+        return ExportJob.objects.get(pk=job_id)
+    if job_runs.job_gave_up(ExportJob, job):
+        return ExportJob.objects.get(pk=job_id)
     sealing = None
     if job.sealing_key_encrypted:
         sealing = SealingKey.from_dict(json.loads(crypto.decrypt(job.sealing_key_encrypted)))
 
     def progress(done: int, total: int) -> None:
-        ExportJob.objects.filter(pk=job.pk).update(done=done, total=total)
+        job_runs.job_beat(ExportJob, job_id=job.pk, run_id=run_id, done=done, total=total)
 
     try:
         export = export_archive(
@@ -121,32 +134,53 @@ def export_job_run(*, job_id: int, now: datetime | None = None) -> ExportJob:
         )
     except OperationalError:
         raise  # the database is away: the task retries the job from the start
+    except job_runs.JobTaken:
+        logger.warning("export job %s was handed to another run; this one stops", job.pk)
+        return ExportJob.objects.get(pk=job.pk)
+    except SoftTimeLimitExceeded:
+        return _finish_job(job, None, now, run_id, TOOK_TOO_LONG)
     except Exception:  # the earner sees a failed job, not a page stuck on "building"
         logger.exception("export job %s failed", job.pk)
-        return _finish_job(job, None, now)
-    return _finish_job(job, export, now)
+        return _finish_job(job, None, now, run_id, COULD_NOT_BUILD)
+    return _finish_job(job, export, now, run_id)
 
 
-def _finish_job(job: ExportJob, export: ExportFile | None, now: datetime | None) -> ExportJob:
+COULD_NOT_BUILD = "The export could not be built. Try again, or ask for help if it persists."
+TOOK_TOO_LONG = (
+    "The export took longer than the wallet allows and was stopped. Try again, perhaps with "
+    "fewer credentials chosen, or ask for help if it persists."
+)
+
+
+def _finish_job(
+    job: ExportJob,
+    export: ExportFile | None,
+    now: datetime | None,
+    run_id: str,
+    failure: str = COULD_NOT_BUILD,
+) -> ExportJob:
     finished = now or timezone.now()
-    job.refresh_from_db(fields=["done", "total"])
-    job.sealing_key_encrypted = ""  # the key is not kept once the file is sealed
-    job.finished_at = finished
-    job.expires_at = finished + EXPORT_LINK_LIFETIME
+    fields: dict[str, Any] = {
+        "sealing_key_encrypted": "",  # the key is not kept once the file is sealed
+        "finished_at": finished,
+        "expires_at": finished + EXPORT_LINK_LIFETIME,
+    }
     if export is None:
-        job.status = ExportJob.Status.FAILED
-        job.message = "The export could not be built. Try again, or ask for help if it persists."
+        fields |= {"status": ExportJob.Status.FAILED, "message": failure}
     else:
-        job.status = ExportJob.Status.DONE
-        job.data = export.data
-        job.filename = export.filename
-        job.size = len(export.data)
-        job.sha256 = hashlib.sha256(export.data).hexdigest()
-        job.total = job.done = export.credentials
-        job.message = _job_message(export)
+        fields |= {
+            "status": ExportJob.Status.DONE,
+            "data": export.data,
+            "filename": export.filename,
+            "size": len(export.data),
+            "sha256": hashlib.sha256(export.data).hexdigest(),
+            "total": export.credentials,
+            "done": export.credentials,
+            "message": _job_message(export),
+        }
     with transaction.atomic():
-        job.save()
-        if export is not None:
+        held = job_runs.job_finish(ExportJob, job_id=job.pk, run_id=run_id, **fields)
+        if held and export is not None:
             audit_record(
                 user=job.owner,
                 action="record.exported",
@@ -154,7 +188,7 @@ def _finish_job(job: ExportJob, export: ExportFile | None, now: datetime | None)
                 detail={"credentials": export.credentials, "encrypted": export.encrypted},
                 now=finished,
             )
-    return job
+    return ExportJob.objects.get(pk=job.pk)
 
 
 def _job_message(export: ExportFile) -> str:

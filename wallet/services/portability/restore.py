@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from django.conf import settings
@@ -26,6 +27,7 @@ from django.utils import timezone
 from accounts.dids import did_key_from_public_key
 from accounts.selectors import holder_dids
 from accounts.services import HolderKeyTaken, holder_key_import
+from config.celery import enqueue
 from wallet.models import (
     Collection,
     Credential,
@@ -182,15 +184,12 @@ def _enqueue_recheck(credential_ids: list[int]) -> None:
     from wallet import tasks
 
     try:
-        tasks.recheck_restored.delay(credential_ids)
-    except Exception:  # any broker failure: the restore is committed and must not fail now
-        # Nothing is stranded: a credential never checked here is due for the hourly re-check
-        # (`reverify_due`), which also derives everything shown about it again.
-        logger.exception(
-            "could not queue the re-check of %d restored credentials; the hourly re-check "
-            "will take them",
-            len(credential_ids),
-        )
+        # A broker that refuses the task is logged by `enqueue`; an eager run that fails is
+        # logged here. Either way the restore is committed and nothing is stranded: a
+        # credential never checked here is due for the hourly re-check (`reverify_due`).
+        enqueue(tasks.recheck_restored, credential_ids)
+    except Exception:
+        logger.exception("re-check of %d restored credentials failed", len(credential_ids))
 
 
 def restored_recheck(*, credential_ids: list[int], now: datetime | None = None) -> int:
@@ -221,6 +220,8 @@ def restored_recheck(*, credential_ids: list[int], now: datetime | None = None) 
                 trigger=VerificationRun.Trigger.SCHEDULED,
             )
             count += 1
+        except SoftTimeLimitExceeded:
+            raise  # the task's time is up: the next scheduled run carries on
         except Exception:  # one credential must not keep the others unchecked
             logger.exception("re-check of restored credential %s failed", credential.pk)
     return count
