@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "accounts",
     "wallet",
     "sharing",
+    "devtools",
 ]
 
 MIDDLEWARE = [

@@ -234,7 +234,7 @@ def test_it_caches_successful_responses(server: int) -> None:
 
 
 def test_the_app_fetcher_serves_the_demo_origin_and_guards_everything_else() -> None:
-    from wallet import demo
+    from devtools import demo
     from wallet.services.verifying import make_fetcher
 
     fetcher = make_fetcher()

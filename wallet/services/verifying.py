@@ -24,10 +24,9 @@ def make_fetcher() -> Fetcher:
     their verdicts, and passes everything else to the guarded fetcher.
     Tests replace this function to serve URLs from a MapFetcher.
     """
-    from wallet.demo import DemoFetcher
-    from wallet.fetcher import GuardedFetcher
+    from devtools.fetchers import demo_fetcher
 
-    return DemoFetcher(fallback=GuardedFetcher(allow_http=True))
+    return demo_fetcher()
 
 
 def make_limits() -> Limits:

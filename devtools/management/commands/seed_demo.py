@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from wallet.demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
+from devtools.demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
 
 
 class Command(BaseCommand):

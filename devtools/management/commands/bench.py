@@ -4,8 +4,9 @@ Ours: the median of many `verify_bytes` calls (time.perf_counter) for a typical 
 credential (~2.5 KB) and a large one (~6.5 KB) with eddsa-rdfc-2022, a VC-JWT (EdDSA), a
 baked PNG, and a cached re-verification (canonical N-Quads cached by content hash through
 `options.canon_cache`). Theirs, when `node` is installed: the same credentials verified by
-@digitalbazaar/vc with an offline document loader serving our vendored contexts (bench/).
-The credentials come from a demo issuer (`wallet.demo`: fixed-seed keys, did:key, no status
+@digitalbazaar/vc with an offline document loader serving our vendored contexts
+(devtools/bench/node/).
+The credentials come from a demo issuer (`devtools.demo`: fixed-seed keys, did:key, no status
 list: both sides verify the same thing, the signature and its key).
 
 What carries over between iterations of the uncached rows is only what a long-running
@@ -15,8 +16,8 @@ the credential itself does: each call gets a fresh per-verification canon cache.
 
 Sections (`--only`): verify (the above), import (bulk ZIP import against raw verification,
 with peak memory), record (the record page and API list with 5,000 credentials), share (the
-employer's page under wrk, see `sharing.benchmarks`). The import and record sections run in a
-throwaway database (`wallet.benchmarks.throwaway_database`), never the developer's own.
+employer's page under wrk, see `devtools.bench.share_page`). The import and record sections run in a
+throwaway database (`devtools.bench.record.throwaway_database`), never the developer's own.
 """
 
 from __future__ import annotations
@@ -34,14 +35,15 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from wallet import benchmarks, demo
+from devtools import demo
+from devtools.bench import record as benchmarks
 from wallet.verification import VerifyOptions, verify_bytes
 from wallet.verification.contexts import KNOWN_CONTEXT_URLS, load_context
 from wallet.verification.fetch import MapFetcher
 from wallet.verification.parse.png import bake_png
 from wallet.verification.proofs.jose import sign_jwt
 
-BENCH_DIR = Path(__file__).resolve().parents[3] / "bench"
+BENCH_DIR = Path(__file__).resolve().parents[2] / "bench" / "node"
 TARGET_CACHED_MS = 0.5
 TARGET_RATIO = 0.6
 
@@ -268,7 +270,7 @@ class Command(BaseCommand):
                 "(install it with `apt-get install -y wrk`, then run `make bench` again)"
             )
             return
-        from sharing.benchmarks import bench_share_page
+        from devtools.bench.share_page import bench_share_page
 
         try:
             result = bench_share_page(seconds=opts["share_seconds"])

@@ -5,7 +5,7 @@ fresh database (for SQLite, a file in a temporary folder, so commits cost what t
 disk) and drops it at the end. The developer's own data is never read or written.
 
 - `bench_import`: a ZIP of distinct signed OB 3.0 credentials (eddsa-rdfc-2022 JSON with an
-  embedded image, some VC-JWTs, some baked PNGs) from the demo issuers (`wallet.demo`). The
+  embedded image, some VC-JWTs, some baked PNGs) from the demo issuers (`devtools.demo`). The
   raw engine rate is `verify_bytes` over the same member bytes with the options the importer
   builds (`archive_verify_options`: one fetcher and bounded canon cache for the archive), so
   both sides verify exactly the same way. The import is the learner's path, each round into a
@@ -97,7 +97,7 @@ class BenchFile:
 def import_files(count: int) -> list[BenchFile]:
     """`count` distinct credentials signed by the demo issuers: about 80% JSON with an
     embedded badge image, 10% VC-JWT, 10% baked PNG. Deterministic."""
-    from wallet import demo
+    from devtools import demo
     from wallet.verification.parse.png import bake_png
     from wallet.verification.proofs.jose import sign_jwt
 
@@ -135,7 +135,7 @@ def _b64(data: bytes) -> str:
 
 
 def _achievement(n: int) -> Any:
-    from wallet import demo
+    from devtools import demo
 
     kinds = ("Badge", "Course", "Certificate", "Competency")
     skills = tuple(
@@ -368,7 +368,7 @@ def bench_record(*, count: int = 5000, requests: int = 30) -> RecordResult:
     request, also at a small record size to show the count does not grow."""
     from django.test import Client
 
-    from wallet.demo import seed_demo
+    from devtools.demo import seed_demo
 
     owner = seed_demo().user
     templates = _templates(owner)

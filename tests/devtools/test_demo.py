@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from accounts.models import HolderKey, User
-from wallet import demo
+from devtools import demo
 from wallet.models import AuditEvent, Collection, Credential, Notice, Tag, VerificationRun
 from wallet.services import reverify, verifying
 from wallet.verification import VerifyOptions, verify_bytes

@@ -2,7 +2,7 @@
 
 `bench_share_page()` builds a throwaway deployment and measures it over loopback only:
 
-1. a temporary SQLite database, migrated, holding the demo earner (`wallet.demo`) with a link
+1. a temporary SQLite database, migrated, holding the demo earner (`devtools.demo`) with a link
    to ten of their credentials; static files collected as production does (DEBUG off);
 2. `gunicorn config.wsgi -w 2` on 127.0.0.1 and a free port, with its own secret keys;
 3. `wrk --latency` against `/healthz` (a trivial Django view: one SELECT 1) and, in the
@@ -14,13 +14,13 @@
    measure a cheaper path than real traffic takes.
 
 Every phase is bounded (`seconds` each); the server and the temporary files are removed at
-the end. Run it alone with `python -m sharing.benchmarks [seconds]`. Needs `wrk` on PATH.
+the end. Run it alone with `python -m devtools.bench.share_page [seconds]`. Needs `wrk` on PATH.
 
-`python -m sharing.benchmarks [seconds] --database-url postgres://.../benchshare` runs the
+`python -m devtools.bench.share_page [seconds] --database-url postgres://.../benchshare` runs the
 same against another database instead of the temporary SQLite file. That database must be
 a throwaway one, empty at the start: the benchmark migrates it and seeds the demo earner.
 
-Data setup runs in a child process (`python -m sharing.benchmarks --seed`), so the database
+Data setup runs in a child process (`python -m devtools.bench.share_page --seed`), so the database
 of the calling process is never touched.
 """
 
@@ -41,7 +41,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parents[2]
 TARGET_RATIO = 0.5
 # SQLite as it should run under several server processes: write-ahead log (readers never
 # wait for a writer, a commit is an append without fsync) and writers that take the lock at
@@ -126,7 +126,7 @@ def _prepare(env: dict[str, str]) -> str:
     python = sys.executable
     _run([python, "manage.py", "migrate", "--noinput"], env)
     _run([python, "manage.py", "collectstatic", "--noinput"], env)
-    output = _run([python, "-m", "sharing.benchmarks", "--seed"], env)
+    output = _run([python, "-m", "devtools.bench.share_page", "--seed"], env)
     return json.loads(output.strip().splitlines()[-1])["token"]
 
 
@@ -301,8 +301,8 @@ def _seed() -> None:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
+    from devtools.demo import seed_demo
     from sharing.services import share_create
-    from wallet.demo import seed_demo
     from wallet.models import Credential
 
     user = seed_demo().user

@@ -20,12 +20,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from wallet.management.commands._reporting import parse_time
 from wallet.verification import VerifyOptions, verify_bytes
 from wallet.verification.fetch import MapFetcher
 from wallet.verification.parse import parse_input
 from wallet.verification.report import Report, Status, Verdict
-
-from ._reporting import parse_time
 
 REPO = Path(__file__).resolve().parents[3]
 OVERRIDES = REPO / "interop" / "expected-overrides.tsv"
