@@ -8,11 +8,10 @@ verdicts, and hands everything else to the production fetcher, guards and all.
 
 from __future__ import annotations
 
+from config.outbound import guarded_fetcher
 from devtools.demo import DemoFetcher
 from wallet.verification.fetch import Fetcher
 
 
 def demo_fetcher() -> Fetcher:
-    from wallet.fetcher import GuardedFetcher
-
-    return DemoFetcher(fallback=GuardedFetcher(allow_http=True))
+    return DemoFetcher(fallback=guarded_fetcher())

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.core.cache import cache
 
 from config.cache import redis_cache_settings
 from config.celery import app as celery_app
+from tests.support import fetchers
+from wallet.verification.fetch import Fetcher
 
 
 @pytest.fixture(autouse=True)
@@ -31,6 +33,26 @@ def _tasks_run_in_process(settings) -> None:
     """
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.CELERY_TASK_EAGER_PROPAGATES = True
+
+
+@pytest.fixture(autouse=True)
+def _production_fetcher(settings) -> None:
+    """The app fetches through the production fetcher unless a test chooses another: the
+    development environment file names the demo one, which the suite must not depend on."""
+    settings.SATCHEL_FETCHER = "config.outbound.guarded_fetcher"
+
+
+@pytest.fixture
+def app_fetcher(settings) -> Iterator[Callable[[Callable[[], Fetcher]], None]]:
+    """Choose the fetcher the app builds for this test, as a deployment would: through
+    SATCHEL_FETCHER (`app_fetcher(lambda: issuer.fetcher)`)."""
+
+    def choose(factory: Callable[[], Fetcher]) -> None:
+        fetchers.install(factory)
+        settings.SATCHEL_FETCHER = fetchers.INSTALLED
+
+    yield choose
+    fetchers.install(None)
 
 
 def closed_loopback_url(scheme: str = "redis") -> str:

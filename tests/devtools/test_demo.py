@@ -13,7 +13,7 @@ from django.test import override_settings
 from accounts.models import HolderKey, User
 from devtools import demo
 from wallet.models import AuditEvent, Collection, Credential, Notice, Tag, VerificationRun
-from wallet.services import reverify, verifying
+from wallet.services import reverify
 from wallet.verification import VerifyOptions, verify_bytes
 from wallet.verification.fetch import NullFetcher
 
@@ -142,10 +142,10 @@ def test_the_command_prints_the_demo_sign_in(capsys: pytest.CaptureFixture[str])
 
 @pytest.mark.django_db
 def test_with_the_demo_fetcher_in_front_of_the_app_fetcher_rechecks_keep_every_verdict(
-    monkeypatch: pytest.MonkeyPatch,
+    app_fetcher,
 ) -> None:
     demo.seed_demo(now=NOW)
-    monkeypatch.setattr(verifying, "make_fetcher", lambda: demo.DemoFetcher(fallback=NullFetcher()))
+    app_fetcher(lambda: demo.DemoFetcher(fallback=NullFetcher()))
     expected = {f.filename: f.expected_verdict for f in demo.demo_files()}
 
     for credential in Credential.objects.filter(parent__isnull=True):

@@ -43,9 +43,9 @@ def _fresh_cache() -> Any:
 
 
 @pytest.fixture
-def issuer(monkeypatch: pytest.MonkeyPatch) -> TestIssuer:
+def issuer(app_fetcher) -> TestIssuer:
     test_issuer = TestIssuer()
-    monkeypatch.setattr(verifying, "make_fetcher", lambda: test_issuer.fetcher)
+    app_fetcher(lambda: test_issuer.fetcher)
     return test_issuer
 
 

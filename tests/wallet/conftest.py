@@ -15,15 +15,14 @@ from accounts.models import HolderKey, User
 from tests.support.issuer import EARNER_DID_LABEL, EARNER_EMAIL, NOW, TestIssuer
 from tests.support.keys import ed25519_key
 from wallet.models import Credential
-from wallet.services import verifying
 from wallet.verification.keys import did_key_from_public_key
 
 
 @pytest.fixture
-def issuer(monkeypatch: pytest.MonkeyPatch) -> TestIssuer:
+def issuer(app_fetcher) -> TestIssuer:
     """The test issuer; every fetch the app makes is served by its MapFetcher."""
     test_issuer = TestIssuer()
-    monkeypatch.setattr(verifying, "make_fetcher", lambda: test_issuer.fetcher)
+    app_fetcher(lambda: test_issuer.fetcher)
     return test_issuer
 
 

@@ -303,12 +303,12 @@ def test_a_link_that_serves_another_link_is_not_followed(owner, issuer):
     assert issuer.fetcher.requests == ["https://issuer.example/loop"]
 
 
-def test_it_explains_a_link_the_guarded_fetcher_refuses(owner, monkeypatch, db):
+def test_it_explains_a_link_the_guarded_fetcher_refuses(owner, app_fetcher, db):
     class Refusing:
         def fetch(self, url, *, accept="application/json"):
             raise FetchRefused("127.0.0.1 is a private address")
 
-    monkeypatch.setattr(verifying, "make_fetcher", Refusing)
+    app_fetcher(Refusing)
 
     outcome = imports.credential_import_url(owner=owner, url="https://localhost/x", now=NOW)
 

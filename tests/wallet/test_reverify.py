@@ -13,7 +13,7 @@ from django.core.management import call_command
 from tests.support.issuer import EARNER_EMAIL, EXPIRED_AT, GOOD_INDEX, NOW
 from tests.wallet.helpers import as_bytes, serve_status_list
 from wallet.models import Credential, Notice, VerificationRun
-from wallet.services import imports, reverify, verifying
+from wallet.services import imports, reverify
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +91,7 @@ def test_re_checking_a_clr_updates_its_children(owner, issuer):
 
 
 def test_due_re_checks_take_only_stale_credentials_in_batches_sharing_a_fetcher(
-    owner, stranger, issuer, monkeypatch
+    owner, stranger, issuer, app_fetcher
 ):
     stale = [_import(owner, as_bytes(issuer.ob3())) for _ in range(3)]
     stale.append(_import(stranger, as_bytes(issuer.ob3())))
@@ -102,7 +102,7 @@ def test_due_re_checks_take_only_stale_credentials_in_batches_sharing_a_fetcher(
         fetchers.append(issuer.fetcher)
         return issuer.fetcher
 
-    monkeypatch.setattr(verifying, "make_fetcher", counting_fetcher)
+    app_fetcher(counting_fetcher)
 
     count = reverify.reverify_due(now=NOW + timedelta(hours=36), batch_size=2)
 

@@ -26,6 +26,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from config.celery import enqueue_on_commit
+from config.outbound import make_fetcher
 from wallet.models import (
     AuditEvent,
     Credential,
@@ -171,7 +172,7 @@ def credential_import_url(*, owner: Any, url: str, now: datetime | None = None) 
     url = url.strip()
     if not url.startswith(("https://", "http://")) or len(url) > 2000:
         return _refuse(owner, "Only a web address (https://...) can be imported.", url)
-    fetcher = verifying.make_fetcher()
+    fetcher = make_fetcher()
     try:
         result = fetcher.fetch(url, accept=_URL_ACCEPT)
     except FetchRefused as exc:

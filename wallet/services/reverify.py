@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from config.outbound import make_fetcher
 from wallet.models import Credential, Notice, VerificationRun
 from wallet.services import verifying
 from wallet.services.audit import audit_record
@@ -186,7 +187,7 @@ def reverify_due(*, now: datetime | None = None, batch_size: int = 200) -> int:
         batch = list(due.filter(pk__gt=last_pk)[:batch_size])
         if not batch:
             return count
-        fetcher, cache = verifying.make_fetcher(), {}
+        fetcher, cache = make_fetcher(), {}
         per_owner: dict[int, VerifyOptions] = {}
         for credential in batch:
             last_pk = credential.pk

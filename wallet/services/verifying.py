@@ -11,22 +11,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.selectors import holder_dids
+from config.outbound import make_fetcher
 from wallet.verification import Limits, VerifyOptions
 from wallet.verification.fetch import Fetcher
-
-
-def make_fetcher() -> Fetcher:
-    """The guarded fetcher; plain HTTP is allowed because OB 2.0 badges were often hosted so
-    (the OB 2.0 checks flag it as a warning).
-
-    The demo issuers' status list lives under a reserved `.example` origin that never
-    resolves; `DemoFetcher` answers for that origin only, so re-checks of the demo record keep
-    their verdicts, and passes everything else to the guarded fetcher.
-    Tests replace this function to serve URLs from a MapFetcher.
-    """
-    from devtools.fetchers import demo_fetcher
-
-    return demo_fetcher()
 
 
 def make_limits() -> Limits:

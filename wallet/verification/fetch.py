@@ -1,7 +1,7 @@
 """The Fetcher protocol: the verifier's only way to reach anything outside its input.
 
 The verifier never opens a socket. Callers pass a Fetcher: the app passes its guarded HTTP
-fetcher (`wallet.fetcher`), tests and the CLI's `--url-map` pass a `MapFetcher` that serves
+fetcher (`config.outbound`), tests and the CLI's `--url-map` pass a `MapFetcher` that serves
 URLs and DIDs from local files.
 """
 

@@ -35,7 +35,7 @@ def map_fetcher(path: str) -> MapFetcher:
 def live_fetcher() -> tuple[Fetcher, str]:
     """The app's guarded fetcher when it is installed; otherwise an offline one, said aloud."""
     try:
-        from wallet.fetcher import GuardedFetcher
+        from config.outbound import GuardedFetcher
     except ImportError:
         return NullFetcher(), "offline: no guarded fetcher is installed, nothing will be fetched"
     return GuardedFetcher(), ""

@@ -28,6 +28,7 @@ from accounts.dids import did_key_from_public_key
 from accounts.selectors import holder_dids
 from accounts.services import HolderKeyTaken, holder_key_import
 from config.celery import enqueue
+from config.outbound import make_fetcher
 from wallet.models import (
     Collection,
     Credential,
@@ -202,7 +203,7 @@ def restored_recheck(*, credential_ids: list[int], now: datetime | None = None) 
     unchecked = Credential.objects.filter(
         pk__in=credential_ids, parent=None, deleted_at=None, checked_at=None
     )
-    fetcher, cache, per_owner = verifying.make_fetcher(), {}, {}
+    fetcher, cache, per_owner = make_fetcher(), {}, {}
     count = 0
     for credential in unchecked.select_related("owner").order_by("pk"):
         options = per_owner.get(credential.owner_id)

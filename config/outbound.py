@@ -1,4 +1,5 @@
-"""The guarded fetcher: the app's one outbound door (ARCHITECTURE invariant 6).
+"""The app's one outbound door (ARCHITECTURE invariant 6): the guarded fetcher, and
+`make_fetcher`, which builds the fetcher the SATCHEL_FETCHER setting names.
 
 Every URL the verifier needs (hosted assertions, DID documents, status lists, keys) leaves
 through here. It speaks HTTPS only (plain HTTP only when the caller allows it for legacy
@@ -16,6 +17,7 @@ read, handshake or connect blocked on it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import logging
@@ -31,8 +33,10 @@ import urllib3
 import urllib3.connection
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
 
-from wallet.verification.fetch import FetchError, FetchRefused, FetchResult
+from wallet.verification.fetch import Fetcher, FetchError, FetchRefused, FetchResult
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], list[str]]
@@ -344,3 +348,36 @@ class _Response:
     status: int
     headers: dict[str, str]
     body: bytes
+
+
+# --- the app's fetcher -------------------------------------------------------------------------
+
+
+def guarded_fetcher() -> Fetcher:
+    """The production fetcher (SATCHEL_FETCHER's default): the guarded one, with plain HTTP
+    allowed because Open Badges 2.0 badges were often hosted so (their checks warn of it)."""
+    return GuardedFetcher(allow_http=True)
+
+
+def make_fetcher() -> Fetcher:
+    """The fetcher every verification, import and re-check of the app uses: the one built by
+    the callable SATCHEL_FETCHER names by its dotted path (as allauth picks ACCOUNT_ADAPTER).
+
+    Production keeps the default; the development server names the demo issuers' fetcher in
+    its environment file, and tests name theirs, so no production module knows of either.
+    """
+    return _factory(settings.SATCHEL_FETCHER)()
+
+
+@functools.cache
+def _factory(path: str) -> Callable[[], Fetcher]:
+    try:
+        factory = import_string(path)
+    except ImportError as exc:
+        raise ImproperlyConfigured(
+            f"Setting SATCHEL_FETCHER: {path!r} is not the dotted path of a callable that "
+            f"returns a fetcher ({exc})"
+        ) from exc
+    if not callable(factory):
+        raise ImproperlyConfigured(f"Setting SATCHEL_FETCHER: {path!r} is not callable")
+    return factory

@@ -13,7 +13,7 @@ from unittest import mock
 import pytest
 from django.core.cache import cache
 
-from wallet.fetcher import GuardedFetcher, public_address
+from config.outbound import GuardedFetcher, public_address
 from wallet.verification.fetch import FetchError, FetchRefused
 
 
@@ -147,7 +147,7 @@ def test_a_refusal_tells_the_learner_nothing_about_the_network_and_logs_it(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     fetcher = GuardedFetcher(resolver=lambda host, port: ["10.1.2.3"], cache_seconds=0)
-    with caplog.at_level("WARNING", logger="wallet.fetcher"):
+    with caplog.at_level("WARNING", logger="config.outbound"):
         with pytest.raises(FetchRefused) as caught:
             fetcher.fetch("https://intranet.example/key")
     assert str(caught.value) == ("refused: Satchel only contacts servers on the public internet")
@@ -219,7 +219,7 @@ def test_an_unresolvable_host_is_unreachable_not_refused() -> None:
     def no_dns(*args: object, **kwargs: object) -> list:
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
-    with mock.patch("wallet.fetcher.socket.getaddrinfo", no_dns):
+    with mock.patch("config.outbound.socket.getaddrinfo", no_dns):
         with pytest.raises(FetchError) as caught:
             GuardedFetcher(cache_seconds=0).fetch("https://no-such-host.invalid/")
     assert not isinstance(caught.value, FetchRefused)
@@ -233,14 +233,38 @@ def test_it_caches_successful_responses(server: int) -> None:
     assert len(Handler.hits) == 1
 
 
-def test_the_app_fetcher_serves_the_demo_origin_and_guards_everything_else() -> None:
-    from devtools import demo
-    from wallet.services.verifying import make_fetcher
+def test_the_app_fetches_through_the_guarded_fetcher_by_default() -> None:
+    from config import outbound
 
-    fetcher = make_fetcher()
-    assert fetcher.fetch(demo.STATUS_LIST_URL).status == 200
+    fetcher = outbound.make_fetcher()
+
+    assert isinstance(fetcher, GuardedFetcher)
+    assert fetcher.allow_http  # Open Badges 2.0 badges were often hosted over plain HTTP
     with pytest.raises(FetchRefused, match="public internet"):
         fetcher.fetch("https://10.0.0.1/status/1")
+
+
+def test_the_app_fetches_through_the_fetcher_the_setting_names(settings) -> None:
+    from config import outbound
+
+    settings.SATCHEL_FETCHER = "tests.platform.test_outbound.local_fetcher"
+
+    fetcher = outbound.make_fetcher()
+
+    assert isinstance(fetcher, GuardedFetcher)
+    assert fetcher.address_allowed is loopback_only
+
+
+@pytest.mark.parametrize("path", ["no.such.module.fetcher", "config.outbound.no_such_name"])
+def test_a_fetcher_setting_that_names_nothing_stops_with_a_clear_error(settings, path) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from config import outbound
+
+    settings.SATCHEL_FETCHER = path
+
+    with pytest.raises(ImproperlyConfigured, match=f"Setting SATCHEL_FETCHER: '{path}'"):
+        outbound.make_fetcher()
 
 
 # --- the wall-clock deadline --------------------------------------------------------------
@@ -358,7 +382,7 @@ def test_a_failed_connection_does_not_tell_the_learner_the_address(caplog) -> No
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
 
-    with caplog.at_level("INFO", logger="wallet.fetcher"):
+    with caplog.at_level("INFO", logger="config.outbound"):
         with pytest.raises(FetchError) as caught:
             local_fetcher().fetch(f"http://issuer.example:{port}/key")
 
