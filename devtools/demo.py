@@ -31,8 +31,9 @@ from PIL import Image, ImageDraw, ImageFont
 
 from accounts.models import User
 from accounts.services import holder_key_current
+from wallet import verifier
 from wallet.models import Credential, Source
-from wallet.services import organise, reverify, verifying
+from wallet.services import organise, reverify
 from wallet.services.imports import FAILED, credential_import
 from wallet.verification.fetch import Fetcher, FetchError, FetchResult, MapFetcher
 from wallet.verification.keys import did_key_from_public_key
@@ -714,7 +715,7 @@ def _import(user: User, demo_file: DemoFile, now: datetime) -> Credential | None
     # The revoked course verified when it arrived; the college withdrew it later, and the
     # next check found out (which leaves a notice on the record, as it would for real).
     arrived = now - timedelta(days=1) if revoked_later else now
-    options = verifying.make_verify_options(
+    options = verifier.make_verify_options(
         owner=user, now=arrived, fetcher=DemoFetcher(revoked=not revoked_later)
     )
     outcome = credential_import(
@@ -732,7 +733,7 @@ def _import(user: User, demo_file: DemoFile, now: datetime) -> Credential | None
         reverify.credential_reverify(
             credential=outcome.credential,
             now=now,
-            options=verifying.make_verify_options(owner=user, now=now, fetcher=DemoFetcher()),
+            options=verifier.make_verify_options(owner=user, now=now, fetcher=DemoFetcher()),
             trigger="scheduled",
         )
     return outcome.credential

@@ -23,8 +23,8 @@ from rest_framework.views import APIView
 
 from sharing import qr, selectors, services
 from sharing.models import ShareLink
-from wallet import inert
-from wallet.services.images import PNG_MEDIA_TYPE, SVG_MEDIA_TYPE
+from wallet import responses
+from wallet.images import PNG_MEDIA_TYPE, SVG_MEDIA_TYPE
 
 _EXPIRY_CHOICES = [key for key, _label, _lifetime in services.EXPIRY_PRESETS] + [
     services.NO_EXPIRY_PRESET
@@ -276,7 +276,7 @@ class ShareQrSvgApi(APIView):
     @extend_schema(responses={(200, "image/svg+xml"): OpenApiTypes.BINARY}, summary="QR code (SVG)")
     def get(self, request: Request, share_id: int) -> HttpResponse:
         share = selectors.access_share(owner=request.user, share_id=share_id)
-        return inert.image_response(
+        return responses.image_response(
             content=qr.qr_svg(services.share_url(share)),
             media_type=SVG_MEDIA_TYPE,
             name=f"share-{share.pk}-qr",
@@ -289,7 +289,7 @@ class ShareQrPngApi(APIView):
     @extend_schema(responses={(200, "image/png"): OpenApiTypes.BINARY}, summary="QR code (PNG)")
     def get(self, request: Request, share_id: int) -> HttpResponse:
         share = selectors.access_share(owner=request.user, share_id=share_id)
-        return inert.image_response(
+        return responses.image_response(
             content=qr.qr_png(services.share_url(share)),
             media_type=PNG_MEDIA_TYPE,
             name=f"share-{share.pk}-qr",

@@ -60,7 +60,7 @@ from sharing.services import (
     share_log_access,
     share_take_view,
 )
-from wallet import inert
+from wallet import responses
 from wallet.models import CredentialImage, VerificationRun
 from wallet.selectors import credential_warnings
 from wallet.services.reverify import credential_reverify
@@ -492,7 +492,7 @@ def share_original(
     if _admit(request, share, now, ShareView.Kind.ORIGINAL).refused:
         return _gone(request)
     extension = _EXTENSIONS.get(credential.container, "bin")
-    return inert.download_response(
+    return responses.download_response(
         content=bytes(credential.original), filename=f"credential-{handle}.{extension}"
     )
 
@@ -509,6 +509,6 @@ def share_image(request: HttpRequest, share: ShareLink, now: datetime, handle: s
         return _not_found(request)
     if _admit(request, share, now, ShareView.Kind.IMAGE, logged=False).refused:
         return _gone(request)
-    return inert.image_response(
+    return responses.image_response(
         content=bytes(image.content), media_type=image.media_type, name=f"badge-{handle}"
     )

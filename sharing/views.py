@@ -27,9 +27,9 @@ from sharing import qr, selectors, services
 from sharing.forms import ShareCreateForm, ShareExtendForm, ShareRenameForm
 from sharing.linkedin import linkedin_add_url, offers_linkedin
 from sharing.models import ShareLink, ShareState
-from wallet import inert
+from wallet import responses
 from wallet import selectors as record
-from wallet.services.images import PNG_MEDIA_TYPE, SVG_MEDIA_TYPE
+from wallet.images import PNG_MEDIA_TYPE, SVG_MEDIA_TYPE
 
 QUICK_SHARE_DAYS = 30
 LINKEDIN_AUDIENCE = "LinkedIn profile"
@@ -205,7 +205,7 @@ def _qr_response(
     content: bytes, media_type: str, request: HttpRequest, share: ShareLink
 ) -> HttpResponse:
     # The code holds the link's token: a shared cache must never keep it (the default).
-    return inert.image_response(
+    return responses.image_response(
         content=content,
         media_type=media_type,
         name=f"{_file_stem(share)}-qr",

@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from wallet import inert, selectors
+from wallet import responses, selectors
 from wallet.models import Credential, Source
 from wallet.services import imports, organise, reverify, trash
 from wallet.templatetags.wallet_record import verdict_label
@@ -354,7 +354,7 @@ class CredentialImageApi(APIView):
     @extend_schema(responses={(200, "image/png"): OpenApiTypes.BINARY}, summary="Badge image")
     def get(self, request: Request, credential_id: int) -> HttpResponse:
         image = selectors.credential_image(owner=request.user, credential_id=credential_id)
-        return inert.image_response(
+        return responses.image_response(
             content=bytes(image.content),
             media_type=image.media_type,
             name=f"credential-{credential_id}",
@@ -372,7 +372,7 @@ class CredentialOriginalApi(APIView):
         extension = {"json": "json", "jwt": "jwt", "png": "png", "svg": "svg"}.get(
             credential.container, "bin"
         )
-        return inert.download_response(
+        return responses.download_response(
             content=bytes(credential.original), filename=f"credential-{credential.pk}.{extension}"
         )
 

@@ -17,8 +17,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from wallet import inert
 from wallet import portability_selectors as selectors
+from wallet import responses
 from wallet.models import ExportJob
 from wallet.services import portability
 
@@ -28,7 +28,7 @@ def _django_errors(exc: DjangoValidationError) -> ValidationError:
 
 
 def _download(body: bytes, media_type: str, filename: str) -> HttpResponse:
-    return inert.download_response(content=body, filename=filename, media_type=media_type)
+    return responses.download_response(content=body, filename=filename, media_type=media_type)
 
 
 class ExcludedOutput(serializers.Serializer):

@@ -14,8 +14,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from wallet import inert
 from wallet import portability_selectors as selectors
+from wallet import responses
 from wallet.models import Credential, ExportJob
 from wallet.portability_forms import ClrBundleForm, ExportForm, RestoreForm
 from wallet.services import portability
@@ -95,7 +95,7 @@ def _bundle_download(bundle: Any, kind: str, now: Any) -> HttpResponse:
         body = json.dumps(bundle.document, indent=2, ensure_ascii=False).encode()
         media_type = "application/json"
     filename = portability.clr_bundle_filename(now, kind)
-    return inert.download_response(content=body, filename=filename, media_type=media_type)
+    return responses.download_response(content=body, filename=filename, media_type=media_type)
 
 
 # --- the full export --------------------------------------------------------------------
@@ -148,7 +148,7 @@ def export_download(request: HttpRequest, token: str) -> HttpResponse:
     except selectors.ExportExpired:
         return render(request, "wallet/portability/export_expired.html", status=410)
     media_type = "application/octet-stream" if job.encrypted else "application/zip"
-    return inert.download_response(
+    return responses.download_response(
         content=bytes(job.data), filename=job.filename, media_type=media_type
     )
 

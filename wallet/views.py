@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from wallet import inert, selectors
+from wallet import responses, selectors
 from wallet.forms import (
     CollectionAssignForm,
     CollectionForm,
@@ -331,7 +331,7 @@ def _problems(report: dict[str, Any] | None) -> list[dict[str, Any]]:
 @require_GET
 def credential_image(request: HttpRequest, credential_id: int) -> HttpResponse:
     image = selectors.credential_image(owner=request.user, credential_id=credential_id)
-    return inert.image_response(
+    return responses.image_response(
         content=bytes(image.content),
         media_type=image.media_type,
         name=f"credential-{credential_id}",
@@ -343,7 +343,7 @@ def credential_image(request: HttpRequest, credential_id: int) -> HttpResponse:
 @require_GET
 def credential_original(request: HttpRequest, credential_id: int) -> HttpResponse:
     credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
-    return inert.download_response(
+    return responses.download_response(
         content=bytes(credential.original), filename=download_name(credential)
     )
 

@@ -271,10 +271,10 @@ def _time_raw_verification(owner: Any, files: list[BenchFile]) -> float:
 
 def _warm(owner: Any, files: list[BenchFile]) -> None:
     """Processed contexts and decoded keys, as a long-running worker has them (both sides)."""
-    from wallet.services import verifying
+    from wallet import verifier
     from wallet.verification import verify_bytes
 
-    options = verifying.make_verify_options(owner=owner)
+    options = verifier.make_verify_options(owner=owner)
     for item in files[:10]:
         verify_bytes(item.data, options=options)
 

@@ -22,8 +22,8 @@ from sharing.public_views import rendered_pages
 from sharing.services import share_create
 from tests.support.issuer import EARNER_DID_LABEL, EARNER_EMAIL, NOW, TestIssuer
 from tests.support.keys import ed25519_key
+from wallet import verifier
 from wallet.models import Credential
-from wallet.services import verifying
 from wallet.services.imports import credential_import
 from wallet.verification.keys import did_key_from_public_key
 
@@ -92,7 +92,7 @@ def add(owner: User, issuer: TestIssuer) -> Callable[..., Credential]:
         if isinstance(data, str):
             data = data.encode()
         user = user or owner
-        options = verifying.make_verify_options(owner=user, now=NOW, fetcher=issuer.fetcher)
+        options = verifier.make_verify_options(owner=user, now=NOW, fetcher=issuer.fetcher)
         outcome = credential_import(
             owner=user, data=data, source="upload", now=NOW, options=options
         )

@@ -8,7 +8,7 @@ import io
 import pytest
 from PIL import Image, PngImagePlugin
 
-from wallet.services import images
+from wallet import images
 
 
 def _png(size=(16, 16), text: dict[str, str] | None = None) -> bytes:

@@ -13,8 +13,9 @@ from PIL import Image
 
 from tests.support.issuer import EARNER_EMAIL, NOW, TestIssuer
 from tests.wallet.helpers import as_bytes, signed_clr
+from wallet import verifier
 from wallet.models import AuditEvent, Credential, CredentialImage, VerificationRun
-from wallet.services import imports, verifying
+from wallet.services import imports
 from wallet.verification.fetch import FetchRefused
 from wallet.verification.parse.png import make_chunk
 
@@ -216,8 +217,8 @@ def test_a_forged_jwt_in_an_array_is_kept_with_its_verdict_beside_the_others(own
 
 def test_an_array_of_more_tokens_than_the_nesting_limit_stores_nothing(owner, issuer):
     data = json.dumps([issuer.ob3_jwt(), issuer.ob3_jwt(), issuer.ob3_jwt()]).encode()
-    limits = verifying.make_limits()
-    options = verifying.make_verify_options(owner=owner, now=NOW)
+    limits = verifier.make_limits()
+    options = verifier.make_verify_options(owner=owner, now=NOW)
     options = dataclasses.replace(
         options, limits=dataclasses.replace(limits, max_nested_credentials=2)
     )
@@ -418,4 +419,4 @@ def test_the_verifier_is_given_the_verified_emails_and_held_dids(owner, issuer):
 
     EmailAddress.objects.create(user=owner, email="pending@example.net", verified=False)
 
-    assert verifying.recipient_identifiers(owner=owner) == (EARNER_EMAIL, issuer.earner_did)
+    assert verifier.recipient_identifiers(owner=owner) == (EARNER_EMAIL, issuer.earner_did)

@@ -25,7 +25,7 @@ from sharing.services import share_create
 from tests.support.issuer import EARNER_EMAIL, NOW, TestIssuer
 from tests.wallet.helpers import as_bytes
 from tests.wallet.portability_support import LATER, make_earner
-from wallet import inert
+from wallet import responses
 from wallet.models import Credential, CredentialImage
 from wallet.services import imports, portability
 
@@ -126,7 +126,7 @@ def _assert_inert_image(response, media_type: str) -> None:
     assert response.status_code == 200
     assert response["Content-Type"] == media_type
     assert response["X-Content-Type-Options"] == "nosniff"
-    assert response["Content-Security-Policy"] == inert.INERT_CSP
+    assert response["Content-Security-Policy"] == responses.INERT_CSP
     disposition = response["Content-Disposition"]
     assert disposition.startswith("inline" if media_type == "image/png" else "attachment")
     assert not any(marker in response.content.lower() for marker in ACTIVE)
@@ -260,22 +260,22 @@ def test_an_original_is_always_a_download_that_cannot_render(owner, make_credent
     handle = credential_handle(credential)
 
     with time_machine.travel(LATER, tick=False):
-        responses = (
+        downloads = (
             client.get(f"/credentials/{credential.pk}/original/"),
             client.get(f"/api/credentials/{credential.pk}/original/"),
             Client().get(f"/s/{token}/credentials/{handle}"),
         )
-    for response in responses:
+    for response in downloads:
         assert response.status_code == 200
         assert response.content == HTML_IMAGE  # the original is sacred: the exact bytes
         assert response["Content-Type"] == "application/octet-stream"
         assert response["Content-Disposition"].startswith("attachment; filename=")
         assert response["X-Content-Type-Options"] == "nosniff"
-        assert response["Content-Security-Policy"] == inert.INERT_CSP
+        assert response["Content-Security-Policy"] == responses.INERT_CSP
 
 
 def test_there_is_one_inert_policy_and_it_forbids_scripts_and_sandboxes():
-    policy = inert.INERT_CSP
+    policy = responses.INERT_CSP
     assert policy.startswith("default-src 'none'")
     assert "sandbox" in policy.split("; ")
     assert "script" not in policy and "allow-" not in policy

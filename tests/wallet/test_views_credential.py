@@ -13,7 +13,7 @@ from django.utils.html import escape
 
 from tests.support.issuer import NOW
 from tests.wallet.helpers import as_bytes
-from wallet import inert
+from wallet import responses
 from wallet.models import Credential, CredentialImage, VerificationRun
 from wallet.services import imports, organise, trash
 from wallet.views import download_name
@@ -152,7 +152,7 @@ def test_a_png_image_gets_the_same_inert_policy(signed_in: Client, owner, make_c
     )
     response = signed_in.get(reverse("wallet:credential_image", args=[credential.pk]))
     assert response["Content-Type"] == "image/png"
-    assert response["Content-Security-Policy"] == inert.INERT_CSP
+    assert response["Content-Security-Policy"] == responses.INERT_CSP
     assert response["Content-Disposition"].startswith("inline;")
 
 

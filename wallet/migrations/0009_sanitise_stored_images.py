@@ -5,7 +5,7 @@ A row that is a PNG by type and by its first bytes is inert as served (image/png
 and is left as it is; re-encoding every badge would cost minutes on a large instance for
 nothing. Every other row (an SVG, or any other type) goes through the sanitiser of this
 version; what it refuses is deleted and its credential shows no image. Serving also refuses
-any row that is not a safe image (`wallet.inert`), so this only tidies what is stored.
+any row that is not a safe image (`wallet.responses`), so this only tidies what is stored.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ _CHUNK = 200
 
 def sanitise_stored_images(apps: Any, schema_editor: Any) -> None:
     # The sanitiser itself, not a copy: a badge is kept only as what it would produce today.
-    from wallet.services.images import ORIGINS, ImageRefused, safe_image
+    from wallet.images import ORIGINS, ImageRefused, safe_image
 
     image_model = apps.get_model("wallet", "CredentialImage")
     credential_model = apps.get_model("wallet", "Credential")

@@ -21,6 +21,7 @@ from wallet.verification import Report
 from wallet.verification.checks import as_list, parse_datetime, recipient_hint
 from wallet.verification.errors import MalformedInput, VerificationInputError
 from wallet.verification.proofs import jose
+from wallet.verifier import verify_original
 
 _TEXT_CAP = 500
 _RECIPIENT_STATES = {
@@ -271,8 +272,6 @@ def apply_derived(credential: Credential, derived: DerivedFields) -> None:
 
 def credential_rederive(*, credential: Credential, now: datetime | None = None) -> Credential:
     """Rebuild every derived field of `credential` from its original bytes."""
-    from wallet.services.reverify import verify_original
-
     report = verify_original(credential=credential, now=now)
     derived = derive_fields(report)
     # The verdict belongs to verification runs (`credential_reverify`), not to re-derivation.

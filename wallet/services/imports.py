@@ -27,6 +27,9 @@ from django.utils import timezone
 
 from config.celery import enqueue_on_commit
 from config.outbound import make_fetcher
+from wallet import verifier
+from wallet.bulk import insert_rows
+from wallet.images import SafeImage, find_image, image_row, png_pixels_key
 from wallet.models import (
     AuditEvent,
     Credential,
@@ -37,11 +40,9 @@ from wallet.models import (
     Source,
     VerificationRun,
 )
-from wallet.services import job_runs, verifying
+from wallet.services import job_runs
 from wallet.services.audit import audit_record
 from wallet.services.derive import DerivedFields, dedupe_key, derive_fields
-from wallet.services.images import SafeImage, find_image, image_row, png_pixels_key
-from wallet.services.rows import insert_rows
 from wallet.verification import Report, Verdict, VerifyOptions, verify_bytes, verify_document
 from wallet.verification.errors import VerificationInputError
 from wallet.verification.fetch import Fetcher, FetchError, FetchRefused
@@ -150,7 +151,7 @@ def _arrive(
     url = _pasted_url(data)
     if url is not None:
         return credential_import_url(owner=owner, url=url, now=now)
-    options = options or verifying.make_verify_options(owner=owner, now=now)
+    options = options or verifier.make_verify_options(owner=owner, now=now)
     arrival = _Arrival(source, filename, source_url, now, options.fetcher)
     documents = _listed_documents(data, options)
     if documents:
@@ -187,7 +188,7 @@ def credential_import_url(*, owner: Any, url: str, now: datetime | None = None) 
         # Following it would let one address send the wallet on from link to link.
         return _refuse(owner, "That address serves another link, not a credential.", url)
     media = result.content_type.split(";")[0].strip().lower() or None
-    options = verifying.make_verify_options(owner=owner, now=now, fetcher=fetcher)
+    options = verifier.make_verify_options(owner=owner, now=now, fetcher=fetcher)
     return credential_import(
         owner=owner,
         data=result.body,
@@ -866,7 +867,7 @@ def archive_verify_options(*, owner: Any, now: datetime | None = None) -> Verify
     """How every member of one archive is verified: one fetcher and canon cache for the whole
     archive (its badges share issuers), the cache keeping its most recent entries only, so
     memory does not grow with the archive."""
-    return verifying.make_verify_options(
+    return verifier.make_verify_options(
         owner=owner, now=now, canon_cache=_RecentEntries(_CANON_ENTRIES)
     )
 

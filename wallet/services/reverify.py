@@ -21,29 +21,20 @@ from django.db.models import Q
 from django.utils import timezone
 
 from config.outbound import make_fetcher
+from wallet import verifier
 from wallet.models import Credential, Notice, VerificationRun
-from wallet.services import verifying
 from wallet.services.audit import audit_record
 from wallet.services.derive import DerivedFields, apply_derived, dedupe_key, derive_fields
 from wallet.services.imports import embedded_original
-from wallet.verification import Report, Verdict, VerifyOptions, verify_bytes
+from wallet.verification import Report, Verdict, VerifyOptions
 from wallet.verification.fetch import Fetcher
+from wallet.verifier import verify_original
 
 logger = logging.getLogger(__name__)
 
 RECHECK_AFTER = timedelta(hours=24)
 _NOTIFY = (Verdict.REVOKED, Verdict.SUSPENDED, Verdict.EXPIRED)
 _OK = {str(Verdict.VERIFIED), str(Verdict.VERIFIED_WITH_WARNINGS)}
-
-
-def verify_original(
-    *, credential: Credential, now: datetime | None = None, options: VerifyOptions | None = None
-) -> Report:
-    """Verify the credential's original bytes, exactly as received."""
-    options = options or verifying.make_verify_options(owner=credential.owner, now=now)
-    return verify_bytes(
-        bytes(credential.original), options=options, media_type=credential.media_type or None
-    )
 
 
 def credential_reverify(
@@ -56,7 +47,7 @@ def credential_reverify(
     """Verify again, record the run, update the current verdict, tell the earner if it fell."""
     now = now or timezone.now()
     if options is None:
-        options = verifying.make_verify_options(owner=credential.owner, now=now)
+        options = verifier.make_verify_options(owner=credential.owner, now=now)
     report = verify_original(credential=credential, options=options)
     with transaction.atomic():
         run = _record(credential, report, now, trigger)
@@ -212,7 +203,7 @@ def reverify_due(*, now: datetime | None = None, batch_size: int = 200) -> int:
 def _options(
     owner: Any, now: datetime, fetcher: Fetcher, cache: MutableMapping[str, str]
 ) -> VerifyOptions:
-    return verifying.make_verify_options(owner=owner, now=now, fetcher=fetcher, canon_cache=cache)
+    return verifier.make_verify_options(owner=owner, now=now, fetcher=fetcher, canon_cache=cache)
 
 
 def notices_mark_read(

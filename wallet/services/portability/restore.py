@@ -29,6 +29,8 @@ from accounts.selectors import holder_dids
 from accounts.services import HolderKeyTaken, holder_key_import
 from config.celery import enqueue
 from config.outbound import make_fetcher
+from wallet import images, verifier
+from wallet.images import SafeImage
 from wallet.models import (
     Collection,
     Credential,
@@ -38,11 +40,10 @@ from wallet.models import (
     Tag,
     VerificationRun,
 )
-from wallet.services import export_crypto, images, organise, verifying
+from wallet.services import export_crypto, organise
 from wallet.services.audit import audit_record
 from wallet.services.derive import dedupe_key
 from wallet.services.export_crypto import ExportDecryptionError
-from wallet.services.images import SafeImage
 from wallet.services.portability.archive import (
     FORMAT,
     FORMAT_VERSION,
@@ -208,7 +209,7 @@ def restored_recheck(*, credential_ids: list[int], now: datetime | None = None) 
     for credential in unchecked.select_related("owner").order_by("pk"):
         options = per_owner.get(credential.owner_id)
         if options is None:
-            options = verifying.make_verify_options(
+            options = verifier.make_verify_options(
                 owner=credential.owner, now=now, fetcher=fetcher, canon_cache=cache
             )
             per_owner[credential.owner_id] = options

@@ -24,7 +24,7 @@ import re
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 
-from wallet.services.images import PNG_MEDIA_TYPE, PNG_SIGNATURE, SVG_MEDIA_TYPE
+from wallet.images import PNG_MEDIA_TYPE, PNG_SIGNATURE, SVG_MEDIA_TYPE
 
 logger = logging.getLogger(__name__)
 

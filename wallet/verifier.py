@@ -1,4 +1,5 @@
-"""How the app calls the verifier: its fetcher, the earner's identities, shared caches."""
+"""How the app calls the verifier: its fetcher, the earner's identities, shared caches, and
+the verification of a stored original."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from django.utils import timezone
 
 from accounts.selectors import holder_dids
 from config.outbound import make_fetcher
-from wallet.verification import Limits, VerifyOptions
+from wallet.models import Credential
+from wallet.verification import Limits, Report, VerifyOptions, verify_bytes
 from wallet.verification.fetch import Fetcher
 
 
@@ -45,4 +47,14 @@ def make_verify_options(
         recipient_identifiers=recipient_identifiers(owner=owner),
         limits=make_limits(),
         canon_cache=canon_cache if canon_cache is not None else {},
+    )
+
+
+def verify_original(
+    *, credential: Credential, now: datetime | None = None, options: VerifyOptions | None = None
+) -> Report:
+    """Verify the credential's original bytes, exactly as received."""
+    options = options or make_verify_options(owner=credential.owner, now=now)
+    return verify_bytes(
+        bytes(credential.original), options=options, media_type=credential.media_type or None
     )

@@ -8,9 +8,9 @@ import pytest
 
 from tests.support.issuer import NOW
 from tests.wallet.helpers import as_bytes
+from wallet.bulk import insert_rows
 from wallet.models import AuditEvent, CredentialImage
 from wallet.services import imports
-from wallet.services.rows import insert_rows
 
 pytestmark = pytest.mark.django_db
 

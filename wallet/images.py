@@ -5,7 +5,7 @@ at import, best effort) are decoded by Pillow under pixel and byte caps and re-e
 plain PNG without metadata. SVG is parsed with defusedxml and rebuilt from an allow-list of
 elements and attributes: no scripts, event handlers, foreignObject, styles or external
 references. Every stored image is a `SafeImage` (`image_row`), whatever door it came in by,
-and is served only through `wallet.inert`.
+and is served only through `wallet.responses`.
 """
 
 from __future__ import annotations
