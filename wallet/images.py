@@ -256,3 +256,38 @@ def image_row(credential_id: int, image: SafeImage) -> dict[str, Any]:
         "height": image.height,
         "origin": image.origin,
     }
+
+
+class ImageMemo:
+    """`find_image` for many credentials at once: badges of one archive share their images
+    (every copy of a badge, an issuer's logo, one picture baked for many recipients), so an
+    image seen again (the same data: URI or URL, or a baked PNG with the same pixels) is not
+    fetched and sanitised again. Holds the most recent few only."""
+
+    def __init__(self, size: int = 64) -> None:
+        self._size = size
+        self._seen: dict[str, Any] = {}
+
+    def find(
+        self, *, original: bytes, container: str, image_ref: str, fetcher: Fetcher | None
+    ) -> Any:
+        key = self._key(original, container, image_ref)
+        if key is not None and key in self._seen:
+            return self._seen[key]
+        image = find_image(
+            original=original, container=container, image_ref=image_ref, fetcher=fetcher
+        )
+        if key is not None:
+            if len(self._seen) >= self._size:
+                self._seen.pop(next(iter(self._seen)))
+            self._seen[key] = image
+        return image
+
+    @staticmethod
+    def _key(original: bytes, container: str, image_ref: str) -> str | None:
+        if container == "png":
+            pixels = png_pixels_key(original)
+            return None if pixels is None else "png:" + pixels
+        if container == "svg" or not image_ref:
+            return None
+        return "ref:" + hashlib.sha256(image_ref.encode()).hexdigest()

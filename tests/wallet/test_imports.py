@@ -15,7 +15,7 @@ from tests.support.issuer import EARNER_EMAIL, NOW, TestIssuer
 from tests.wallet.helpers import as_bytes, signed_clr
 from wallet import verifier
 from wallet.models import AuditEvent, Credential, CredentialImage, VerificationRun
-from wallet.services import imports
+from wallet.services import imports, store
 from wallet.verification.fetch import FetchRefused
 from wallet.verification.parse.png import make_chunk
 
@@ -405,7 +405,7 @@ def test_a_clr_that_fails_half_way_leaves_nothing_stored(owner, issuer, monkeypa
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(imports, "_create_children", explode)
+    monkeypatch.setattr(store, "_create_children", explode)
 
     with pytest.raises(RuntimeError):
         _import(owner, as_bytes(issuer.clr()))

@@ -10,8 +10,9 @@ from django.test import override_settings
 
 from tests.support.issuer import NOW
 from tests.wallet.helpers import as_bytes
+from wallet import images
 from wallet.models import AuditEvent, Credential, ImportArchive, ImportBatch
-from wallet.services import imports
+from wallet.services import imports, store
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +94,7 @@ def test_a_batch_that_cannot_be_stored_together_is_stored_file_by_file(owner, is
     def broken(*args, **kwargs):
         raise RuntimeError("bulk insert failed")
 
-    monkeypatch.setattr(imports, "_create_many", broken)
+    monkeypatch.setattr(store, "_create_many", broken)
     archive = _zip({"a.json": as_bytes(issuer.ob3()), "b.json": as_bytes(issuer.ob3())})
 
     outcomes = imports.credential_import_zip(owner=owner, data=archive, now=NOW)
@@ -277,13 +278,13 @@ def test_a_running_batch_shows_the_files_settled_so_far(owner, issuer, monkeypat
 
 def test_one_picture_baked_for_many_badges_is_sanitised_once(owner, issuer, monkeypatch):
     calls = []
-    real = imports.find_image
+    real = images.find_image
 
     def counting(**kwargs):
         calls.append(kwargs["container"])
         return real(**kwargs)
 
-    monkeypatch.setattr(imports, "find_image", counting)
+    monkeypatch.setattr(images, "find_image", counting)
     archive = _zip({f"{n}.png": issuer.baked_png(issuer.ob3()) for n in range(3)})
 
     outcomes = imports.credential_import_zip(owner=owner, data=archive, now=NOW)

@@ -8,69 +8,59 @@ learner decides. What is not a credential at all is refused and nothing is store
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
 import logging
 import re
 import time
 import zipfile
 from collections.abc import Callable, Iterator, MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from config.celery import enqueue_on_commit
 from config.outbound import make_fetcher
 from wallet import verifier
-from wallet.bulk import insert_rows
-from wallet.images import SafeImage, find_image, image_row, png_pixels_key
+from wallet.images import ImageMemo
 from wallet.models import (
-    AuditEvent,
-    Credential,
-    CredentialImage,
-    CredentialVersion,
     ImportArchive,
     ImportBatch,
     Source,
-    VerificationRun,
 )
 from wallet.services import job_runs
 from wallet.services.audit import audit_record
-from wallet.services.derive import DerivedFields, dedupe_key, derive_fields
-from wallet.verification import Report, Verdict, VerifyOptions, verify_bytes, verify_document
+from wallet.services.store import (
+    DUPLICATE,
+    FAILED,
+    IMPORTED,
+    JSON_MEDIA_TYPE,
+    JWT_MEDIA_TYPE,
+    UPDATED,
+    Arrival,
+    ImportOutcome,
+    Stored,
+    Verified,
+    credential_store,
+    credentials_store,
+    embedded_original,
+)
+from wallet.verification import Report, VerifyOptions, verify_bytes, verify_document
 from wallet.verification.errors import VerificationInputError
-from wallet.verification.fetch import Fetcher, FetchError, FetchRefused
+from wallet.verification.fetch import FetchError, FetchRefused
 from wallet.verification.parse import parse_input
 
 logger = logging.getLogger(__name__)
 
-IMPORTED, UPDATED, DUPLICATE, FAILED = "imported", "updated", "duplicate", "failed"
-_INTEGRITY_FAILURES = (Verdict.MALFORMED, Verdict.UNSUPPORTED, Verdict.INVALID_SIGNATURE)
-_VERIFIED = frozenset(str(v) for v in Verdict if v.is_ok)
-_JSON_MEDIA = "application/json"
-_JWT_MEDIA = "application/vc+jwt"
 # The verifier's "nothing at this address" checks; their detail names the address and status
 # ("<url>: HTTP 404" for a baked link, "GET <url> -> HTTP 404" for a bare one).
 _NOTHING_HOSTED_CODES = ("ob2.not_found", "fetch.http_error")
 _HTTP_DETAIL = re.compile(r"(?:GET )?(?P<url>https?://\S+?)(?::| ->) HTTP (?P<status>\d{3})")
 _URL_ACCEPT = "application/ld+json, application/json, application/vc+jwt, image/png, image/svg+xml"
-
-
-@dataclass(frozen=True)
-class ImportOutcome:
-    """What happened to one import. `credentials` lists every record touched (a presentation
-    yields several); `credential` is the first of them, or None when nothing was stored."""
-
-    status: str  # imported | updated | duplicate | failed
-    credential: Credential | None
-    message: str
-    credentials: tuple[Credential, ...] = field(default=())
 
 
 @dataclass(frozen=True)
@@ -124,8 +114,8 @@ def credential_import(
         now=now,
         options=options,
     )
-    if isinstance(result, _Ready):
-        return _store(owner, result.report, result.original, result.media, result.arrival)
+    if isinstance(result, Verified):
+        return credential_store(owner=owner, verified=result)
     return result
 
 
@@ -139,9 +129,9 @@ def _arrive(
     source_url: str,
     now: datetime | None,
     options: VerifyOptions | None,
-) -> ImportOutcome | _Ready:
+) -> ImportOutcome | Verified:
     """`credential_import` up to storing: a single verified credential comes back ready to
-    store (on its own, or with others through `_store_many`); anything else is settled."""
+    store (on its own, or with others through `credentials_store`); anything else is settled."""
     now = now or timezone.now()
     cap = settings.SATCHEL_MAX_UPLOAD_BYTES
     if len(data) > cap:
@@ -152,7 +142,7 @@ def _arrive(
     if url is not None:
         return credential_import_url(owner=owner, url=url, now=now)
     options = options or verifier.make_verify_options(owner=owner, now=now)
-    arrival = _Arrival(source, filename, source_url, now, options.fetcher)
+    arrival = Arrival(source, filename, source_url, now, options.fetcher)
     documents = _listed_documents(data, options)
     if documents:
         return _import_listed(owner, documents, options, arrival)
@@ -165,7 +155,7 @@ def _arrive(
     if report.format == "vp":
         return _import_presentation(owner, report, arrival)
     # The declared media type is the sender's claim; what the bytes turned out to be is kept.
-    return _Ready(report, data, _media_for(report.container), arrival)
+    return Verified(report, data, _media_for(report.container), arrival)
 
 
 def credential_import_url(*, owner: Any, url: str, now: datetime | None = None) -> ImportOutcome:
@@ -198,25 +188,6 @@ def credential_import_url(*, owner: Any, url: str, now: datetime | None = None) 
         now=now,
         options=options,
     )
-
-
-@dataclass(frozen=True)
-class _Arrival:
-    source: str
-    filename: str
-    source_url: str
-    now: datetime
-    fetcher: Fetcher | None
-
-
-@dataclass(frozen=True)
-class _Ready:
-    """A verified single credential, not yet stored."""
-
-    report: Report
-    original: bytes
-    media: str
-    arrival: _Arrival
 
 
 def _refuse(owner: Any, message: str, name: str = "") -> ImportOutcome:
@@ -276,35 +247,21 @@ def _not_a_credential(report: Report, data: bytes) -> str:
 
 def _media_for(container: str) -> str:
     return {
-        "json": _JSON_MEDIA,
-        "jwt": _JWT_MEDIA,
+        "json": JSON_MEDIA_TYPE,
+        "jwt": JWT_MEDIA_TYPE,
         "png": "image/png",
         "svg": "image/svg+xml",
     }.get(container, "application/octet-stream")
 
 
-def embedded_original(report: Report) -> tuple[bytes, str] | None:
-    """The bytes an embedded credential (in a CLR or presentation) is kept as.
-
-    Embedded credentials never existed as files of their own: a JWT keeps its exact token;
-    a JSON credential is kept as `json.dumps` of the object as decoded from its container
-    (key order preserved, no whitespace change that matters to its Data Integrity proof,
-    which signs the canonical form, not the text).
-    """
-    if report.jwt:
-        return report.jwt.encode(), _JWT_MEDIA
-    if isinstance(report.credential, dict):
-        return json.dumps(report.credential, ensure_ascii=False).encode(), _JSON_MEDIA
-    return None
-
-
-def _import_presentation(owner: Any, report: Report, arrival: _Arrival) -> ImportOutcome:
+def _import_presentation(owner: Any, report: Report, arrival: Arrival) -> ImportOutcome:
     outcomes = []
     for child in report.children:
         original = embedded_original(child)
         if original is None or child.format == "unknown":
             continue
-        outcomes.append(_store(owner, child, original[0], original[1], arrival))
+        verified = Verified(child, original[0], original[1], arrival)
+        outcomes.append(credential_store(owner=owner, verified=verified))
     return _summarise(owner, outcomes, "the presentation")
 
 
@@ -323,7 +280,7 @@ def _import_listed(
     owner: Any,
     documents: tuple[dict[str, Any] | str, ...],
     options: VerifyOptions,
-    arrival: _Arrival,
+    arrival: Arrival,
 ) -> ImportOutcome:
     """Each credential of a JSON array as its own record (see `embedded_original`): a JWT
     item keeps its exact token, an object is kept as `json.dumps` of itself, since the
@@ -331,14 +288,15 @@ def _import_listed(
     outcomes = []
     for item in documents:
         if isinstance(item, str):
-            report = verify_bytes(item.encode(), options=options, media_type=_JWT_MEDIA)
+            report = verify_bytes(item.encode(), options=options, media_type=JWT_MEDIA_TYPE)
         else:
             report = verify_document(item, options=options)
         if report.format in ("unknown", "vp"):
             continue
         original = embedded_original(report)
         if original is not None:
-            outcomes.append(_store(owner, report, original[0], original[1], arrival))
+            verified = Verified(report, original[0], original[1], arrival)
+            outcomes.append(credential_store(owner=owner, verified=verified))
     return _summarise(owner, outcomes, "the file")
 
 
@@ -353,410 +311,6 @@ def _summarise(owner: Any, outcomes: list[ImportOutcome], where: str) -> ImportO
         f"{counts[DUPLICATE]} already in your record."
     )
     return ImportOutcome(status, stored[0], message, stored)
-
-
-# --- storing -----------------------------------------------------------------------------
-
-
-def _store(
-    owner: Any, report: Report, original: bytes, media_type: str, arrival: _Arrival
-) -> ImportOutcome:
-    return _store_incoming(owner, _incoming(report, original, media_type, arrival), arrival)
-
-
-def _incoming(
-    report: Report,
-    original: bytes,
-    media_type: str,
-    arrival: _Arrival,
-    images: _ImageMemo | None = None,
-) -> _Incoming:
-    derived = derive_fields(report)
-    sha = hashlib.sha256(original).hexdigest()
-    key = dedupe_key(issuer_id=derived.issuer_id, credential_id=derived.credential_id, sha256=sha)
-    find = images.find if images is not None else find_image
-    image = find(
-        original=original,
-        container=report.container,
-        image_ref=derived.image_ref,
-        fetcher=arrival.fetcher,
-    )
-    return _Incoming(report, original, media_type, sha, key, derived, image)
-
-
-def _store_incoming(owner: Any, incoming: _Incoming, arrival: _Arrival) -> ImportOutcome:
-    try:
-        with transaction.atomic():
-            return _store_locked(owner, incoming, arrival)
-    except IntegrityError:
-        # A concurrent import of the same credential won the race: it is a duplicate.
-        existing = Credential.objects.filter(
-            owner=owner, parent=None, dedupe_key=incoming.key
-        ).first()
-        return ImportOutcome(
-            DUPLICATE, existing, "This credential is already in your record.", _one(existing)
-        )
-
-
-class _ImageMemo:
-    """`find_image` for many credentials at once: badges of one archive share their images
-    (every copy of a badge, an issuer's logo, one picture baked for many recipients), so an
-    image seen again (the same data: URI or URL, or a baked PNG with the same pixels) is not
-    fetched and sanitised again. Holds the most recent few only."""
-
-    def __init__(self, size: int = 64) -> None:
-        self._size = size
-        self._seen: dict[str, Any] = {}
-
-    def find(
-        self, *, original: bytes, container: str, image_ref: str, fetcher: Fetcher | None
-    ) -> Any:
-        key = self._key(original, container, image_ref)
-        if key is not None and key in self._seen:
-            return self._seen[key]
-        image = find_image(
-            original=original, container=container, image_ref=image_ref, fetcher=fetcher
-        )
-        if key is not None:
-            if len(self._seen) >= self._size:
-                self._seen.pop(next(iter(self._seen)))
-            self._seen[key] = image
-        return image
-
-    @staticmethod
-    def _key(original: bytes, container: str, image_ref: str) -> str | None:
-        if container == "png":
-            pixels = png_pixels_key(original)
-            return None if pixels is None else "png:" + pixels
-        if container == "svg" or not image_ref:
-            return None
-        return "ref:" + hashlib.sha256(image_ref.encode()).hexdigest()
-
-
-def _store_many(
-    owner: Any, pending: list[tuple[str, _Ready]], images: _ImageMemo
-) -> list[FileOutcome]:
-    """Store several verified credentials as `_store` would one by one, in one transaction:
-    those new to the record in a few multi-row inserts, anything else (a copy already held,
-    a CLR with its contents, a second copy within the batch) through `_store_locked` in turn."""
-    incomings = [
-        _incoming(r.report, r.original, r.media, r.arrival, images) for _name, r in pending
-    ]
-    try:
-        with transaction.atomic():
-            return _store_locked_many(owner, incomings, pending)
-    except IntegrityError:
-        # Someone else stored one of them meanwhile: settle each on its own.
-        return [
-            _file_outcome(name, _store_incoming(owner, incoming, ready.arrival))
-            for incoming, (name, ready) in zip(incomings, pending, strict=True)
-        ]
-
-
-def _store_locked_many(
-    owner: Any, incomings: list[_Incoming], pending: list[tuple[str, _Ready]]
-) -> list[FileOutcome]:
-    keys = {incoming.key for incoming in incomings}
-    taken = set(
-        Credential.objects.filter(owner=owner, parent=None, dedupe_key__in=keys).values_list(
-            "dedupe_key", flat=True
-        )
-    )
-    fresh: list[int] = []
-    for n, incoming in enumerate(incomings):
-        if incoming.key not in taken and incoming.report.format != "clr2":
-            fresh.append(n)
-        taken.add(incoming.key)
-    created = _create_many(owner, [(incomings[n], pending[n][1].arrival) for n in fresh])
-    outcomes = {
-        n: FileOutcome(pending[n][0], IMPORTED, _imported_text(incomings[n].derived.title), pk)
-        for n, pk in zip(fresh, created, strict=True)
-    }
-    return [
-        outcomes[n]
-        if n in outcomes
-        else _file_outcome(name, _store_locked(owner, incoming, ready.arrival))
-        for n, (incoming, (name, ready)) in enumerate(zip(incomings, pending, strict=True))
-    ]
-
-
-def _create_many(owner: Any, items: list[tuple[_Incoming, _Arrival]]) -> list[int]:
-    """What `_create` then `_audit` write for top-level credentials without contents, as a
-    few multi-row inserts (`insert_rows`); the new credentials' ids, in `items`' order."""
-    rows = [_credential_row(owner, incoming, arrival) for incoming, arrival in items]
-    ids = dict(
-        (key, pk) for pk, key in insert_rows(Credential, rows, returning=("id", "dedupe_key"))
-    )
-    pks = [ids[incoming.key] for incoming, _arrival in items]
-    pairs = list(zip(pks, items, strict=True))
-    insert_rows(
-        VerificationRun,
-        [_run_row(pk, incoming, arrival) for pk, (incoming, arrival) in pairs],
-    )
-    insert_rows(
-        CredentialImage,
-        [
-            image_row(pk, incoming.image)
-            for pk, (incoming, _arrival) in pairs
-            if incoming.image is not None
-        ],
-    )
-    insert_rows(
-        AuditEvent,
-        [
-            {
-                "user_id": owner.pk,
-                "action": "credential.imported",
-                "target_type": Credential._meta.label_lower,
-                "target_id": str(pk),
-                "detail": _audit_detail(arrival),
-                "created_at": arrival.now,
-            }
-            for pk, (_incoming, arrival) in pairs
-        ],
-    )
-    return pks
-
-
-def _credential_row(
-    owner: Any, incoming: _Incoming, arrival: _Arrival, parent: Credential | None = None
-) -> dict[str, Any]:
-    """Every column of a new credential (a CLR's child when `parent` is given)."""
-    return {
-        "owner_id": owner.pk,
-        "parent_id": parent.pk if parent is not None else None,
-        "source": Source.BUNDLE if parent is not None else arrival.source,
-        "filename": arrival.filename if parent is None else "",
-        "source_url": arrival.source_url if parent is None else "",
-        "created_at": arrival.now,
-        "deleted_at": None,
-        **_original_values(incoming, arrival.now),
-    }
-
-
-def _original_values(incoming: _Incoming, now: datetime) -> dict[str, Any]:
-    """The columns that come from the original: set on a new credential, replaced on an
-    update."""
-    return {
-        "original": incoming.original,
-        "media_type": incoming.media_type,
-        "sha256": incoming.sha256,
-        "dedupe_key": incoming.key,
-        **incoming.derived.model_values(),
-        "checked_at": now,
-        "verified_at": now if incoming.derived.verdict in _VERIFIED else None,
-        "has_image": incoming.image is not None,
-        "updated_at": now,
-    }
-
-
-def _run_row(credential_id: int, incoming: _Incoming, arrival: _Arrival) -> dict[str, Any]:
-    return {
-        "credential_id": credential_id,
-        "verdict": incoming.derived.verdict,
-        "report": incoming.report.to_dict(),
-        "trigger": VerificationRun.Trigger.IMPORT.value,
-        "checked_at": arrival.now,
-    }
-
-
-@dataclass(frozen=True)
-class _Incoming:
-    report: Report
-    original: bytes
-    media_type: str
-    sha256: str
-    key: str
-    derived: DerivedFields
-    image: SafeImage | None
-
-
-def _one(credential: Credential | None) -> tuple[Credential, ...]:
-    return (credential,) if credential is not None else ()
-
-
-def _store_locked(owner: Any, incoming: _Incoming, arrival: _Arrival) -> ImportOutcome:
-    existing = (
-        Credential.objects.select_for_update()
-        .filter(owner=owner, parent=None, dedupe_key=incoming.key)
-        .first()
-    )
-    if existing is None:
-        credential = _create(owner, incoming, arrival, parent=None)
-        _audit(owner, "credential.imported", credential, arrival)
-        return ImportOutcome(IMPORTED, credential, _imported_message(credential), (credential,))
-    restored = existing.deleted_at is not None
-    if restored:
-        # Re-adding what was deleted brings it back rather than refusing it as a duplicate.
-        _restore(existing)
-    if existing.sha256 == incoming.sha256:
-        if restored:
-            _audit(owner, "credential.restored", existing, arrival)
-            return ImportOutcome(
-                IMPORTED, existing, "This credential was in your trash: it is back.", (existing,)
-            )
-        _audit(owner, "credential.duplicate", existing, arrival)
-        return ImportOutcome(
-            DUPLICATE, existing, "This credential is already in your record.", (existing,)
-        )
-    newer = _is_newer(incoming.derived.issued_at, existing.issued_at)
-    if newer and not _may_replace(incoming.report.verdict, existing.verdict):
-        _keep_as_version(existing, incoming, arrival, CredentialVersion.Reason.UNVERIFIED)
-        _audit(owner, "credential.unverified_version_kept", existing, arrival)
-        return ImportOutcome(
-            DUPLICATE,
-            existing,
-            "A newer copy of this credential does not verify "
-            f"({incoming.report.verdict.label.lower()}); it is kept in the credential's "
-            "history and the one in your record stays current.",
-            (existing,),
-        )
-    if newer:
-        _replace(existing, incoming, arrival)
-        _audit(owner, "credential.updated", existing, arrival)
-        return ImportOutcome(
-            UPDATED,
-            existing,
-            "A newer issue of this credential replaced the one in your record; "
-            "the earlier one is kept in its history.",
-            (existing,),
-        )
-    _keep_as_version(existing, incoming, arrival, CredentialVersion.Reason.OLDER)
-    _audit(owner, "credential.older_version_kept", existing, arrival)
-    return ImportOutcome(
-        DUPLICATE,
-        existing,
-        "Your record already holds this credential (the same or a newer issue); "
-        "this copy is kept in its history.",
-        (existing,),
-    )
-
-
-def _imported_message(credential: Credential) -> str:
-    return _imported_text(credential.title, credential.children.count())
-
-
-def _imported_text(title: str, children: int = 0) -> str:
-    extra = f" with {children} credential{'s' if children != 1 else ''} inside" if children else ""
-    return f"Imported “{title or 'credential'}”{extra}."
-
-
-def _may_replace(incoming: Verdict, current: str) -> bool:
-    """A newer issue replaces the current one only if it verifies, or if neither does.
-
-    Otherwise an altered copy with a later date would push a genuine credential aside.
-    """
-    if incoming.is_ok:
-        return True
-    if incoming in _INTEGRITY_FAILURES:
-        return False
-    return current not in (Verdict.VERIFIED, Verdict.VERIFIED_WITH_WARNINGS)
-
-
-def _is_newer(incoming: datetime | None, current: datetime | None) -> bool:
-    return incoming is not None and (current is None or incoming > current)
-
-
-def _audit(owner: Any, action: str, credential: Credential, arrival: _Arrival) -> None:
-    audit_record(
-        user=owner, action=action, target=credential, detail=_audit_detail(arrival), now=arrival.now
-    )
-
-
-def _audit_detail(arrival: _Arrival) -> dict[str, str]:
-    return {"source": arrival.source, "filename": arrival.filename, "url": arrival.source_url}
-
-
-def _create(
-    owner: Any, incoming: _Incoming, arrival: _Arrival, *, parent: Credential | None
-) -> Credential:
-    credential = Credential(**_credential_row(owner, incoming, arrival, parent))
-    credential.save()
-    _after_save(credential, incoming, arrival)
-    return credential
-
-
-def _set_original(credential: Credential, incoming: _Incoming, now: datetime) -> None:
-    for name, value in _original_values(incoming, now).items():
-        setattr(credential, name, value)
-
-
-def _after_save(credential: Credential, incoming: _Incoming, arrival: _Arrival) -> None:
-    VerificationRun(**_run_row(credential.pk, incoming, arrival)).save()
-    _save_image(credential, incoming.image)
-    if incoming.report.format == "clr2":
-        _create_children(credential, incoming.report, arrival)
-
-
-def _save_image(credential: Credential, image: SafeImage | None) -> None:
-    CredentialImage.objects.filter(credential=credential).delete()
-    if image is not None:
-        # By id: assigning the credential itself would make the two refer to each other (a
-        # one-to-one caches both ways), a cycle that keeps every stored original and image in
-        # memory until the cycle collector runs.
-        CredentialImage(**image_row(credential.pk, image)).save()
-
-
-def _create_children(parent: Credential, report: Report, arrival: _Arrival) -> None:
-    for child in report.children:
-        original = embedded_original(child)
-        if original is None:
-            continue
-        derived = derive_fields(child)
-        sha = hashlib.sha256(original[0]).hexdigest()
-        key = dedupe_key(
-            issuer_id=derived.issuer_id, credential_id=derived.credential_id, sha256=sha
-        )
-        image = find_image(
-            original=original[0], container="json", image_ref=derived.image_ref, fetcher=None
-        )
-        incoming = _Incoming(child, original[0], original[1], sha, key, derived, image)
-        _create(parent.owner, incoming, arrival, parent=parent)
-
-
-def _replace(existing: Credential, incoming: _Incoming, arrival: _Arrival) -> None:
-    CredentialVersion.objects.create(
-        credential=existing,
-        original=bytes(existing.original),
-        media_type=existing.media_type,
-        sha256=existing.sha256,
-        container=existing.container,
-        source=existing.source,
-        issued_at=existing.issued_at,
-        received_at=existing.created_at,
-        reason=CredentialVersion.Reason.REPLACED,
-    )
-    existing.children.all().delete()
-    _set_original(existing, incoming, arrival.now)
-    existing.source = arrival.source
-    existing.filename = arrival.filename
-    existing.source_url = arrival.source_url
-    existing.save()
-    _after_save(existing, incoming, arrival)
-
-
-def _keep_as_version(
-    existing: Credential, incoming: _Incoming, arrival: _Arrival, reason: str
-) -> None:
-    if existing.versions.filter(sha256=incoming.sha256).exists():
-        return
-    CredentialVersion.objects.create(
-        credential=existing,
-        original=incoming.original,
-        media_type=incoming.media_type,
-        sha256=incoming.sha256,
-        container=incoming.derived.container,
-        source=arrival.source,
-        issued_at=incoming.derived.issued_at,
-        received_at=arrival.now,
-        reason=reason,
-    )
-
-
-def _restore(credential: Credential) -> None:
-    Credential.objects.filter(pk=credential.pk).update(deleted_at=None)
-    credential.children.update(deleted_at=None)
-    credential.deleted_at = None
 
 
 # --- ZIP archives ------------------------------------------------------------------------
@@ -834,9 +388,9 @@ def credential_import_zip(
     `_STORE_BATCH` files, or what `_PROGRESS_SECONDS` brought when files arrive slowly.
     """
     cap = settings.SATCHEL_MAX_UPLOAD_BYTES
-    images = _ImageMemo()
+    images = ImageMemo()
     outcomes: list[FileOutcome] = []
-    pending: list[tuple[str, FileOutcome | _Ready]] = []
+    pending: list[tuple[str, FileOutcome | Verified]] = []
 
     def flush() -> None:
         if not pending:
@@ -906,13 +460,19 @@ _PROGRESS_SECONDS = 1.0
 
 
 def _store_members(
-    owner: Any, pending: list[tuple[str, FileOutcome | _Ready]], images: _ImageMemo
+    owner: Any, pending: list[tuple[str, FileOutcome | Verified]], images: ImageMemo
 ) -> list[FileOutcome]:
     """Each member's outcome, in order: those already settled as they are, the verified
     ones once stored (together if they can be, else one by one)."""
-    ready = [(name, item) for name, item in pending if isinstance(item, _Ready)]
+    ready = [(name, item) for name, item in pending if isinstance(item, Verified)]
     try:
-        stored = _store_many(owner, ready, images) if ready else []
+        together = [v for _name, v in ready]
+        stored = [
+            _file_outcome_of(name, item)
+            for (name, _v), item in zip(
+                ready, credentials_store(owner=owner, verified=together, images=images), strict=True
+            )
+        ]
     except SoftTimeLimitExceeded:
         raise  # the task's time is up: not a bad file
     except Exception:  # one bad file must not stop the others: settle each on its own
@@ -922,15 +482,19 @@ def _store_members(
     return [item if isinstance(item, FileOutcome) else next(results) for _name, item in pending]
 
 
-def _store_member(owner: Any, name: str, ready: _Ready) -> FileOutcome:
+def _store_member(owner: Any, name: str, ready: Verified) -> FileOutcome:
     try:
-        result = _store(owner, ready.report, ready.original, ready.media, ready.arrival)
+        result = credential_store(owner=owner, verified=ready)
     except SoftTimeLimitExceeded:
         raise
     except Exception:  # one bad file must not stop the others
         logger.exception("import of ZIP member %s failed", name)
         return FileOutcome(name, FAILED, "The wallet could not import this file.")
     return _file_outcome(name, result)
+
+
+def _file_outcome_of(name: str, stored: Stored) -> FileOutcome:
+    return FileOutcome(name, stored.status, stored.message, stored.credential_id)
 
 
 def _file_outcome(name: str, result: ImportOutcome) -> FileOutcome:
@@ -944,7 +508,7 @@ def _import_member(
     info: zipfile.ZipInfo,
     cap: int,
     options: VerifyOptions,
-) -> FileOutcome | _Ready:
+) -> FileOutcome | Verified:
     """The member's outcome, or its verified credential ready to be stored with others."""
     name = info.filename
     if info.flag_bits & 0x1:
@@ -972,7 +536,7 @@ def _import_member(
     except Exception:  # one bad file must not stop the others
         logger.exception("import of ZIP member %s failed", name)
         return FileOutcome(name, FAILED, "The wallet could not import this file.")
-    return result if isinstance(result, _Ready) else _file_outcome(name, result)
+    return result if isinstance(result, Verified) else _file_outcome(name, result)
 
 
 # --- ZIP batches (run by a task) -----------------------------------------------------------

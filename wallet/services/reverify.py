@@ -25,7 +25,7 @@ from wallet import verifier
 from wallet.models import Credential, Notice, VerificationRun
 from wallet.services.audit import audit_record
 from wallet.services.derive import DerivedFields, apply_derived, dedupe_key, derive_fields
-from wallet.services.imports import embedded_original
+from wallet.services.store import embedded_original
 from wallet.verification import Report, Verdict, VerifyOptions
 from wallet.verification.fetch import Fetcher
 from wallet.verifier import verify_original
