@@ -33,9 +33,22 @@ def ping(value: str = "pong") -> str:
     return value
 
 
-def enqueue(task: Task, *args: Any, on_failure: Callable[[], object] | None = None) -> bool:
+def named_task(name: str) -> Task:
+    """The registered task called `name`. Tasks modules are discovered lazily: a process
+    that has not imported them yet (a web process) does so now."""
+    if name not in app.tasks:
+        app.loader.import_default_modules()
+    return app.tasks[name]
+
+
+def enqueue(task: Task | str, *args: Any, on_failure: Callable[[], object] | None = None) -> bool:
     """Send `task(*args)` to the workers now; False (after `on_failure`) if the broker
-    cannot take it. Run eagerly (no REDIS_URL), the task runs here and its errors propagate."""
+    cannot take it. Run eagerly (no REDIS_URL), the task runs here and its errors propagate.
+
+    `task` may be named: a service enqueues its app's task by name, so the service and the
+    tasks module that calls it do not import each other."""
+    if isinstance(task, str):
+        task = named_task(task)
     try:
         task.apply_async(args=args)
     except BrokerUnavailable as exc:
@@ -47,7 +60,7 @@ def enqueue(task: Task, *args: Any, on_failure: Callable[[], object] | None = No
 
 
 def enqueue_on_commit(
-    task: Task, *args: Any, on_failure: Callable[[], object] | None = None
+    task: Task | str, *args: Any, on_failure: Callable[[], object] | None = None
 ) -> None:
     """`enqueue` once the current transaction commits (at once outside a transaction)."""
     transaction.on_commit(lambda: enqueue(task, *args, on_failure=on_failure))

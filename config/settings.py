@@ -405,7 +405,7 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # When the broker connection drops, tasks keep running; the messages the worker puts back run
-# again later, and a job's second run finds it held or finished (wallet.services.job_runs).
+# again later, and a job's second run finds it held or finished (config.jobs).
 # (Cancelling them instead makes Celery 5.6 record the cancellation in the result backend,
 # which is Redis: with Redis down, the worker dies.)
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False

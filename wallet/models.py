@@ -284,7 +284,7 @@ class ImportBatch(models.Model):
     message = models.TextField(blank=True)
     created_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
-    # Liveness (see wallet.services.job_runs): the run holding the batch, its last sign of
+    # Liveness (see config.jobs): the run holding the batch, its last sign of
     # life, and how many runs have started it.
     claimed_by = models.CharField(max_length=64, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)

@@ -2,7 +2,7 @@
 
 Every task is acknowledged only once it finished and put back in the queue when the process
 running it dies (settings: acks late, reject on worker lost), so each must be safe to run
-again: the jobs are claimed and resumed through `wallet.services.job_runs`, the rest redo
+again: the jobs are claimed and resumed through `config.jobs`, the rest redo
 idempotent work. Every task has a soft and a hard time limit (settings: SATCHEL_TASK_TIME_LIMIT
 for short tasks, SATCHEL_JOB_TIME_LIMIT for the long ones here); at the soft limit a job ends
 failed with a message, never left "running".
@@ -14,7 +14,7 @@ from celery import Task, shared_task
 from django.conf import settings
 from django.db import OperationalError
 
-from wallet.services import imports, job_runs, reverify, trash
+from wallet.services import imports, reverify, trash
 
 # The hard limit follows the soft one by a minute: time to write the job's failure.
 JOB_LIMITS = {
@@ -66,4 +66,6 @@ def recheck_restored(credential_ids: list[int]) -> int:
 
 @shared_task
 def sweep_stalled_jobs() -> int:
-    return job_runs.jobs_sweep()
+    from wallet.services import portability
+
+    return imports.import_batches_sweep() + portability.export_jobs_sweep()

@@ -18,12 +18,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from config import jobs
 from config.celery import app
 from tests.support.issuer import EARNER_EMAIL, NOW
 from tests.wallet.helpers import as_bytes
 from tests.wallet.portability_support import build_record, make_earner
 from wallet.models import Credential, ExportJob, ImportArchive, ImportBatch
-from wallet.services import imports, job_runs, portability
+from wallet.services import imports, portability
 
 pytestmark = pytest.mark.django_db
 
@@ -61,14 +62,14 @@ class Killed(BaseException):
 
 
 def _die_after_first_progress(monkeypatch: pytest.MonkeyPatch) -> None:
-    real_beat = job_runs.job_beat
+    real_beat = jobs.job_beat
 
     def beat_then_die(*args: Any, **kwargs: Any) -> None:
         real_beat(*args, **kwargs)
         raise Killed
 
     monkeypatch.setattr(imports, "_STORE_BATCH", 2)
-    monkeypatch.setattr(job_runs, "job_beat", beat_then_die)
+    monkeypatch.setattr(jobs, "job_beat", beat_then_die)
 
 
 # --- the broker is down when the job is asked for ------------------------------------------
@@ -176,7 +177,7 @@ def test_a_job_whose_runs_keep_dying_is_given_up(owner, archive: bytes) -> None:
         archive,
         status="running",
         claimed_by="task-1",
-        attempts=job_runs.MAX_RUNS,
+        attempts=jobs.MAX_RUNS,
         heartbeat_at=_silent_for(stall + 1),
     )
 
@@ -205,7 +206,9 @@ def test_the_sweep_resumes_an_import_whose_worker_died(
     stall = settings.SATCHEL_JOB_STALL_SECONDS
     ImportBatch.objects.filter(pk=batch.pk).update(heartbeat_at=_silent_for(stall + 1))
 
-    assert job_runs.jobs_sweep() == 1  # tasks run in process here: the resumed run finishes
+    assert (
+        imports.import_batches_sweep() == 1
+    )  # tasks run in process here: the resumed run finishes
 
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.DONE
@@ -217,7 +220,7 @@ def test_the_sweep_leaves_jobs_that_show_signs_of_life(owner, archive: bytes) ->
     stall = settings.SATCHEL_JOB_STALL_SECONDS
     _pending_batch(owner, archive, status="running", heartbeat_at=_silent_for(stall - 30))
 
-    assert job_runs.jobs_sweep() == 0
+    assert imports.import_batches_sweep() == 0
 
 
 def test_the_sweep_fails_a_job_that_died_too_often(owner, archive: bytes) -> None:
@@ -226,11 +229,11 @@ def test_the_sweep_fails_a_job_that_died_too_often(owner, archive: bytes) -> Non
         owner,
         archive,
         status="running",
-        attempts=job_runs.MAX_RUNS,
+        attempts=jobs.MAX_RUNS,
         heartbeat_at=_silent_for(stall + 1),
     )
 
-    job_runs.jobs_sweep()
+    imports.import_batches_sweep()
 
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.FAILED
@@ -238,11 +241,11 @@ def test_the_sweep_fails_a_job_that_died_too_often(owner, archive: bytes) -> Non
 
 
 def test_the_sweep_fails_a_job_no_worker_ever_picked_up(owner, archive: bytes) -> None:
-    long_ago = timezone.now() - job_runs.NEVER_STARTED_AFTER - timedelta(minutes=1)
+    long_ago = timezone.now() - jobs.NEVER_STARTED_AFTER - timedelta(minutes=1)
     batch = _pending_batch(owner, archive)
     ImportBatch.objects.filter(pk=batch.pk).update(created_at=long_ago, heartbeat_at=long_ago)
 
-    job_runs.jobs_sweep()
+    imports.import_batches_sweep()
 
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.FAILED
@@ -260,7 +263,7 @@ def test_the_sweep_resumes_a_stalled_export(
         status="running", data=b"", claimed_by="task-1", heartbeat_at=_silent_for(stall + 1)
     )
 
-    job_runs.jobs_sweep()
+    portability.export_jobs_sweep()
 
     job.refresh_from_db()
     assert job.status == ExportJob.Status.DONE
@@ -277,14 +280,14 @@ def test_a_run_whose_job_was_handed_on_stops_without_writing(
     owner, issuer, archive: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     batch = _pending_batch(owner, archive)
-    real_beat = job_runs.job_beat
+    real_beat = jobs.job_beat
 
-    def handed_on_meanwhile(model: Any, **kwargs: Any) -> None:
-        model.objects.filter(pk=batch.pk).update(status="pending", claimed_by="")
-        real_beat(model, **kwargs)
+    def handed_on_meanwhile(kind: Any, **kwargs: Any) -> None:
+        kind.model.objects.filter(pk=batch.pk).update(status="pending", claimed_by="")
+        real_beat(kind, **kwargs)
 
     monkeypatch.setattr(imports, "_STORE_BATCH", 2)
-    monkeypatch.setattr(job_runs, "job_beat", handed_on_meanwhile)
+    monkeypatch.setattr(jobs, "job_beat", handed_on_meanwhile)
 
     left = imports.zip_batch_run(batch_id=batch.pk, run_id="task-1")
 

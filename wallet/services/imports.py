@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from config import jobs
 from config.celery import enqueue_on_commit
 from config.outbound import make_fetcher
 from wallet import verifier
@@ -32,7 +33,6 @@ from wallet.models import (
     ImportBatch,
     Source,
 )
-from wallet.services import job_runs
 from wallet.services.audit import audit_record
 from wallet.services.store import (
     DUPLICATE,
@@ -542,6 +542,31 @@ def _import_member(
 # --- ZIP batches (run by a task) -----------------------------------------------------------
 
 
+def _forget_archive(batch_id: int) -> None:
+    ImportArchive.objects.filter(batch_id=batch_id, batch__status=jobs.FAILED).delete()
+
+
+BATCH_JOBS = jobs.JobKind(
+    model=ImportBatch,
+    task="wallet.tasks.import_zip",
+    not_started=(
+        "The import could not be started: the wallet's background service is unavailable. "
+        "Nothing was imported. Please upload the archive again in a few minutes."
+    ),
+    gave_up=(
+        "The import stopped unexpectedly several times and was given up. The files it had "
+        "finished are in your record; upload the archive again to import the rest (files "
+        "already in your record are recognised)."
+    ),
+    forget=_forget_archive,
+)
+
+
+def import_batches_sweep(*, now: datetime | None = None) -> int:
+    """Resume or fail every stalled import batch (see `config.jobs`)."""
+    return jobs.jobs_sweep(BATCH_JOBS, now=now)
+
+
 def zip_batch_create(
     *, owner: Any, data: bytes, filename: str = "", now: datetime | None = None
 ) -> ImportBatch:
@@ -549,8 +574,6 @@ def zip_batch_create(
 
     Raises ArchiveRefused at once for an archive that would be refused anyway.
     """
-    from wallet import tasks
-
     now = now or timezone.now()
     members = inspect_zip(data)
     with transaction.atomic():
@@ -570,9 +593,9 @@ def zip_batch_create(
             now=now,
         )
         enqueue_on_commit(
-            tasks.import_zip,
+            BATCH_JOBS.task,
             batch.pk,
-            on_failure=lambda: job_runs.job_not_started(ImportBatch, job_id=batch.pk),
+            on_failure=lambda: jobs.job_not_started(BATCH_JOBS, job_id=batch.pk),
         )
     return batch
 
@@ -580,14 +603,14 @@ def zip_batch_create(
 def zip_batch_run(*, batch_id: int, run_id: str = "", now: datetime | None = None) -> ImportBatch:
     """Import a stored batch, recording progress on it as it goes.
 
-    Safe to run again (see `wallet.services.job_runs`): a finished batch, or one another run
+    Safe to run again (see `config.jobs`): a finished batch, or one another run
     holds, is left alone; an interrupted one resumes after the files it had settled.
     """
     try:
-        batch = job_runs.job_claim(ImportBatch, job_id=batch_id, run_id=run_id)
-    except job_runs.JobTaken:
+        batch = jobs.job_claim(BATCH_JOBS, job_id=batch_id, run_id=run_id)
+    except jobs.JobTaken:
         return ImportBatch.objects.get(pk=batch_id)
-    if job_runs.job_gave_up(ImportBatch, batch):
+    if jobs.job_gave_up(BATCH_JOBS, batch):
         return ImportBatch.objects.get(pk=batch_id)
     summary: list[dict[str, Any]] = list(batch.summary or [])
     data = ImportArchive.objects.filter(batch=batch).values_list("data", flat=True).first()
@@ -597,8 +620,8 @@ def zip_batch_run(*, batch_id: int, run_id: str = "", now: datetime | None = Non
 
     def progress(done: int, total: int, outcomes: list[FileOutcome]) -> None:
         summary.extend(outcome.to_dict() for outcome in outcomes)
-        job_runs.job_beat(
-            ImportBatch, job_id=batch.pk, run_id=run_id, done=done, total=total, summary=summary
+        jobs.job_beat(
+            BATCH_JOBS, job_id=batch.pk, run_id=run_id, done=done, total=total, summary=summary
         )
 
     try:
@@ -607,7 +630,7 @@ def zip_batch_run(*, batch_id: int, run_id: str = "", now: datetime | None = Non
         )
     except ArchiveRefused as exc:
         return _finish_batch(batch, ImportBatch.Status.FAILED, str(exc), summary, now, run_id)
-    except job_runs.JobTaken:
+    except jobs.JobTaken:
         logger.warning("import batch %s was handed to another run; this one stops", batch.pk)
         return ImportBatch.objects.get(pk=batch.pk)
     except SoftTimeLimitExceeded:
@@ -637,8 +660,8 @@ def _finish_batch(
     run_id: str,
 ) -> ImportBatch:
     with transaction.atomic():
-        finished = job_runs.job_finish(
-            ImportBatch,
+        finished = jobs.job_finish(
+            BATCH_JOBS,
             job_id=batch.pk,
             run_id=run_id,
             status=status,

@@ -26,6 +26,7 @@ from wallet.services.portability.jobs import (
     export_job_run,
     export_job_token,
     export_jobs_purge,
+    export_jobs_sweep,
     export_token_hash,
 )
 from wallet.services.portability.restore import (
@@ -52,6 +53,7 @@ __all__ = [
     "export_job_run",
     "export_job_token",
     "export_jobs_purge",
+    "export_jobs_sweep",
     "export_restore",
     "export_token_hash",
     "read_export",

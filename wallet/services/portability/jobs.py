@@ -16,9 +16,10 @@ from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from accounts import crypto
+from config import jobs
 from config.celery import enqueue_on_commit
 from wallet.models import Credential, ExportJob
-from wallet.services import export_crypto, job_runs
+from wallet.services import export_crypto
 from wallet.services.audit import audit_record
 from wallet.services.export_crypto import SealingKey
 from wallet.services.portability.archive import ExportFile, export_archive
@@ -26,6 +27,31 @@ from wallet.services.portability.archive import ExportFile, export_archive
 logger = logging.getLogger(__name__)
 
 # --- export jobs: built by a task, downloaded through an expiring link ---------------------
+
+
+def _forget_sealing_key(job_id: int) -> None:
+    ExportJob.objects.filter(pk=job_id, status=jobs.FAILED).update(sealing_key_encrypted="")
+
+
+EXPORT_JOBS = jobs.JobKind(
+    model=ExportJob,
+    task="wallet.tasks.export_build",
+    not_started=(
+        "The export could not be started: the wallet's background service is unavailable. "
+        "Please ask for it again in a few minutes."
+    ),
+    gave_up=(
+        "The export stopped unexpectedly several times and was given up. Please ask for it "
+        "again, and ask for help if it keeps happening."
+    ),
+    forget=_forget_sealing_key,
+)
+
+
+def export_jobs_sweep(*, now: datetime | None = None) -> int:
+    """Resume or fail every stalled export job (see `config.jobs`)."""
+    return jobs.jobs_sweep(EXPORT_JOBS, now=now)
+
 
 EXPORT_LINK_LIFETIME = timedelta(hours=24)
 # Expired jobs are kept (empty) a while so their old link says "expired", not "not found".
@@ -45,8 +71,6 @@ def export_job_create(
     Raises ValidationError for a passphrase that is too short, or a holder key asked for
     without one. The passphrase itself is never stored: only the key derived from it.
     """
-    from wallet import tasks
-
     now = now or timezone.now()
     if credential_ids is not None:
         _check_chosen(owner, credential_ids)
@@ -82,9 +106,9 @@ def export_job_create(
             now=now,
         )
         enqueue_on_commit(
-            tasks.export_build,
+            EXPORT_JOBS.task,
             job.pk,
-            on_failure=lambda: job_runs.job_not_started(ExportJob, job_id=job.pk),
+            on_failure=lambda: jobs.job_not_started(EXPORT_JOBS, job_id=job.pk),
         )
     return job
 
@@ -107,21 +131,21 @@ def export_job_token(job: ExportJob) -> str:
 def export_job_run(*, job_id: int, run_id: str = "", now: datetime | None = None) -> ExportJob:
     """Build a job's export, recording progress.
 
-    Safe to run again (see `wallet.services.job_runs`): a finished job, or one another run
+    Safe to run again (see `config.jobs`): a finished job, or one another run
     holds, is left alone; an interrupted one is built again from the start.
     """
     try:
-        job = job_runs.job_claim(ExportJob, job_id=job_id, run_id=run_id)
-    except job_runs.JobTaken:
+        job = jobs.job_claim(EXPORT_JOBS, job_id=job_id, run_id=run_id)
+    except jobs.JobTaken:
         return ExportJob.objects.get(pk=job_id)
-    if job_runs.job_gave_up(ExportJob, job):
+    if jobs.job_gave_up(EXPORT_JOBS, job):
         return ExportJob.objects.get(pk=job_id)
     sealing = None
     if job.sealing_key_encrypted:
         sealing = SealingKey.from_dict(json.loads(crypto.decrypt(job.sealing_key_encrypted)))
 
     def progress(done: int, total: int) -> None:
-        job_runs.job_beat(ExportJob, job_id=job.pk, run_id=run_id, done=done, total=total)
+        jobs.job_beat(EXPORT_JOBS, job_id=job.pk, run_id=run_id, done=done, total=total)
 
     try:
         export = export_archive(
@@ -134,7 +158,7 @@ def export_job_run(*, job_id: int, run_id: str = "", now: datetime | None = None
         )
     except OperationalError:
         raise  # the database is away: the task retries the job from the start
-    except job_runs.JobTaken:
+    except jobs.JobTaken:
         logger.warning("export job %s was handed to another run; this one stops", job.pk)
         return ExportJob.objects.get(pk=job.pk)
     except SoftTimeLimitExceeded:
@@ -179,7 +203,7 @@ def _finish_job(
             "message": _job_message(export),
         }
     with transaction.atomic():
-        held = job_runs.job_finish(ExportJob, job_id=job.pk, run_id=run_id, **fields)
+        held = jobs.job_finish(EXPORT_JOBS, job_id=job.pk, run_id=run_id, **fields)
         if held and export is not None:
             audit_record(
                 user=job.owner,
