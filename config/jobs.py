@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import OperationalError, models
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -38,6 +38,18 @@ PENDING, RUNNING, FAILED = "pending", "running", "failed"
 MAX_RUNS = 4
 # A job no worker picked up for this long (workers down, queue lost) is given up.
 NEVER_STARTED_AFTER = timedelta(hours=6)
+
+# Options of the tasks that run long jobs (an import, an export, a batch of re-checks). The
+# hard limit follows the soft one by a minute: time to write the job's failure.
+JOB_LIMITS: dict[str, Any] = {
+    "soft_time_limit": settings.SATCHEL_JOB_TIME_LIMIT,
+    "time_limit": settings.SATCHEL_JOB_TIME_LIMIT + 60,
+}
+RETRY_ON_DATABASE_ERRORS: dict[str, Any] = {
+    "autoretry_for": (OperationalError,),
+    "max_retries": 3,
+    "retry_backoff": True,
+}
 
 
 def _nothing_kept(job_id: int) -> None:

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.openid_connect",
     "accounts",
     "wallet",
+    "intake",
     "sharing",
     "devtools",
 ]
@@ -426,5 +427,9 @@ CELERY_REDIS_SOCKET_TIMEOUT = 5
 SATCHEL_JOB_STALL_SECONDS = env.integer("SATCHEL_JOB_STALL_SECONDS", 600, minimum=60)
 CELERY_BEAT_SCHEDULE["wallet-sweep-stalled-jobs"] = {
     "task": "wallet.tasks.sweep_stalled_jobs",
+    "schedule": timedelta(minutes=1),
+}
+CELERY_BEAT_SCHEDULE["intake-sweep-stalled-imports"] = {
+    "task": "intake.tasks.sweep_stalled_imports",
     "schedule": timedelta(minutes=1),
 }

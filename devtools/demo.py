@@ -31,10 +31,11 @@ from PIL import Image, ImageDraw, ImageFont
 
 from accounts.models import User
 from accounts.services import holder_key_current
+from intake.services.arrival import credential_import
 from wallet import verifier
 from wallet.models import Credential, Source
 from wallet.services import organise, reverify
-from wallet.services.imports import FAILED, credential_import
+from wallet.services.store import FAILED
 from wallet.verification.fetch import Fetcher, FetchError, FetchResult, MapFetcher
 from wallet.verification.keys import did_key_from_public_key
 from wallet.verification.parse.png import bake_png

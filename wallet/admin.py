@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from wallet.models import AuditEvent, Credential, ImportBatch, VerificationRun
+from wallet.models import AuditEvent, Credential, VerificationRun
 
 
 @admin.register(Credential)
@@ -19,12 +19,6 @@ class VerificationRunAdmin(admin.ModelAdmin):
     list_display = ["id", "credential", "verdict", "trigger", "checked_at"]
     list_filter = ["verdict", "trigger"]
     raw_id_fields = ["credential"]
-
-
-@admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
-    list_display = ["id", "owner", "status", "total", "done", "created_at"]
-    raw_id_fields = ["owner"]
 
 
 @admin.register(AuditEvent)

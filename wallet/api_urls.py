@@ -1,15 +1,12 @@
-"""The record's API, included under /api/ by config/urls.py."""
+"""The record's API. config/urls.py mounts it under /api/ with intake's, in the
+`wallet-api:` namespace."""
 
 from django.urls import path
 
 from wallet import api
 
-app_name = "wallet-api"
 urlpatterns = [
     path("credentials/", api.CredentialListApi.as_view(), name="credential-list"),
-    path("credentials/import/", api.CredentialImportApi.as_view(), name="credential-import"),
-    path("credentials/import-zip/", api.ZipImportApi.as_view(), name="credential-import-zip"),
-    path("imports/<int:batch_id>/", api.ImportBatchApi.as_view(), name="import-batch"),
     path(
         "credentials/<int:credential_id>/",
         api.CredentialDetailApi.as_view(),

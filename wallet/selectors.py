@@ -29,7 +29,6 @@ from wallet.models import (
     Credential,
     CredentialImage,
     CredentialVersion,
-    ImportBatch,
     Notice,
     Tag,
     VerificationRun,
@@ -466,13 +465,6 @@ def access_collection(*, owner: Any, collection_id: Any) -> Collection:
     if collection is None:
         raise Http404("No such collection.")
     return collection
-
-
-def access_import_batch(*, owner: Any, batch_id: Any) -> ImportBatch:
-    batch = ImportBatch.objects.filter(owner=owner, pk=_as_pk(batch_id)).first()
-    if batch is None:
-        raise Http404("No such import.")
-    return batch
 
 
 def notices(*, owner: Any, unread_only: bool = False) -> QuerySet[Notice]:

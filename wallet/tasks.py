@@ -11,26 +11,9 @@ failed with a message, never left "running".
 from __future__ import annotations
 
 from celery import Task, shared_task
-from django.conf import settings
-from django.db import OperationalError
 
-from wallet.services import imports, reverify, trash
-
-# The hard limit follows the soft one by a minute: time to write the job's failure.
-JOB_LIMITS = {
-    "soft_time_limit": settings.SATCHEL_JOB_TIME_LIMIT,
-    "time_limit": settings.SATCHEL_JOB_TIME_LIMIT + 60,
-}
-RETRY_ON_DATABASE_ERRORS = {
-    "autoretry_for": (OperationalError,),
-    "max_retries": 3,
-    "retry_backoff": True,
-}
-
-
-@shared_task(bind=True, **JOB_LIMITS, **RETRY_ON_DATABASE_ERRORS)
-def import_zip(self: Task, batch_id: int) -> str:
-    return imports.zip_batch_run(batch_id=batch_id, run_id=self.request.id or "").status
+from config.jobs import JOB_LIMITS, RETRY_ON_DATABASE_ERRORS
+from wallet.services import reverify, trash
 
 
 @shared_task(**JOB_LIMITS)
@@ -68,4 +51,4 @@ def recheck_restored(credential_ids: list[int]) -> int:
 def sweep_stalled_jobs() -> int:
     from wallet.services import portability
 
-    return imports.import_batches_sweep() + portability.export_jobs_sweep()
+    return portability.export_jobs_sweep()

@@ -1,23 +1,15 @@
+"""The record's pages. config/urls.py mounts them with intake's under the `wallet:`
+namespace."""
+
 from django.urls import path
 
 from wallet import views
 
-app_name = "wallet"
 urlpatterns = [
     path("", views.record, name="record"),
     path("timeline/", views.timeline, name="timeline"),
     path("skills/", views.skills, name="skills"),
     path("notices/<int:notice_id>/dismiss/", views.notice_dismiss, name="notice_dismiss"),
-    path("import/", views.import_page, name="import"),
-    path("import/upload/", views.import_upload, name="import_upload"),
-    path("import/paste/", views.import_paste, name="import_paste"),
-    path("import/url/", views.import_url, name="import_url"),
-    path("import/batches/<int:batch_id>/", views.import_batch, name="import_batch"),
-    path(
-        "import/batches/<int:batch_id>/status/",
-        views.import_batch_status,
-        name="import_batch_status",
-    ),
     path("credentials/<int:credential_id>/", views.credential_detail, name="credential"),
     path(
         "credentials/<int:credential_id>/image/",

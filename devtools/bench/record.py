@@ -239,10 +239,10 @@ def _verification_timed() -> Iterator[list[float]]:
     """Seconds the importer spends in `verify_bytes` while inside (a one-item list)."""
     from unittest import mock
 
-    from wallet.services import imports
+    from intake.services import arrival
 
     spent = [0.0]
-    real = imports.verify_bytes
+    real = arrival.verify_bytes
 
     def timed(*args: Any, **kwargs: Any) -> Any:
         start = time.perf_counter()
@@ -251,12 +251,12 @@ def _verification_timed() -> Iterator[list[float]]:
         finally:
             spent[0] += time.perf_counter() - start
 
-    with mock.patch.object(imports, "verify_bytes", timed):
+    with mock.patch.object(arrival, "verify_bytes", timed):
         yield spent
 
 
 def _time_raw_verification(owner: Any, files: list[BenchFile]) -> float:
-    from wallet.services.imports import archive_verify_options
+    from intake.services.zips import archive_verify_options
     from wallet.verification import verify_bytes
 
     options = archive_verify_options(owner=owner)
@@ -282,8 +282,8 @@ def _warm(owner: Any, files: list[BenchFile]) -> None:
 def _time_import(data: bytes, email: str) -> tuple[float, dict[str, int]]:
     """The learner's path: the archive stored as a batch, then the task that imports it
     (run in this process), writing its progress and summary as it goes."""
-    from wallet.models import ImportBatch
-    from wallet.services.imports import zip_batch_create
+    from intake.models import ImportBatch
+    from intake.services.zips import zip_batch_create
 
     owner = _earner(email)
     gc.collect()
@@ -314,7 +314,7 @@ def _tasks_in_process() -> Iterator[None]:
 
 
 def _traced_import_peak(data: bytes, email: str) -> int:
-    from wallet.services.imports import credential_import_zip
+    from intake.services.zips import credential_import_zip
 
     owner = _earner(email)
     gc.collect()

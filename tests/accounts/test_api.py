@@ -10,13 +10,13 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from intake.services.arrival import credential_import
 from sharing.models import ShareLink
 from sharing.services import share_create
 from tests.accounts.conftest import PASSWORD
 from tests.accounts.test_account_delete import give_everything, rows_referencing
 from tests.support.issuer import NOW, TestIssuer
 from wallet.models import Credential
-from wallet.services.imports import credential_import
 
 pytestmark = pytest.mark.django_db
 

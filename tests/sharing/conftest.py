@@ -17,6 +17,7 @@ from django.db import connection
 
 from accounts import crypto
 from accounts.models import HolderKey, User
+from intake.services.arrival import credential_import
 from sharing import hot_path
 from sharing.public_views import rendered_pages
 from sharing.services import share_create
@@ -24,7 +25,6 @@ from tests.support.issuer import EARNER_DID_LABEL, EARNER_EMAIL, NOW, TestIssuer
 from tests.support.keys import ed25519_key
 from wallet import verifier
 from wallet.models import Credential
-from wallet.services.imports import credential_import
 from wallet.verification.keys import did_key_from_public_key
 
 # Requests in these tests happen shortly after the credentials were imported and checked.

@@ -11,12 +11,13 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from accounts import crypto
 from accounts.dids import ed25519_public_multibase
 from accounts.models import HolderKey, User
+from intake.services import arrival
 from tests.support.issuer import EARNER_DID_LABEL, NOW, TestIssuer
 from tests.support.keys import ed25519_key
 from tests.wallet.conftest import make_user
 from tests.wallet.helpers import as_bytes
 from wallet.models import Credential, VerificationRun
-from wallet.services import imports, organise, reverify, trash
+from wallet.services import organise, reverify, trash
 from wallet.verification.keys import did_key_from_public_key
 
 LATER = NOW + timedelta(days=3)
@@ -44,7 +45,7 @@ def make_earner(email: str, key_label: str = EARNER_DID_LABEL) -> User:
 
 
 def _import(owner: User, data: bytes, filename: str) -> Credential:
-    outcome = imports.credential_import(
+    outcome = arrival.credential_import(
         owner=owner, data=data, source="upload", filename=filename, now=NOW
     )
     assert outcome.credential is not None, outcome.message

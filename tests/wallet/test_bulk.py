@@ -6,18 +6,18 @@ from datetime import timedelta
 
 import pytest
 
+from intake.services import arrival
 from tests.support.issuer import NOW
 from tests.wallet.helpers import as_bytes
 from wallet.bulk import insert_rows
 from wallet.models import AuditEvent, CredentialImage
-from wallet.services import imports
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def credential(owner, issuer):
-    imported = imports.credential_import(
+    imported = arrival.credential_import(
         owner=owner, data=as_bytes(issuer.ob3()), source="upload", now=NOW
     )
     CredentialImage.objects.filter(credential=imported.credential).delete()

@@ -7,10 +7,11 @@ import json
 
 import pytest
 
+from intake.services import arrival
 from tests.support.issuer import NOW
 from tests.wallet.helpers import as_bytes
 from wallet.models import Credential
-from wallet.services import derive, imports
+from wallet.services import derive
 from wallet.verification import Report
 from wallet.verification.report import passed, warning
 
@@ -146,7 +147,7 @@ def test_equal_identifiers_after_percent_decoding_share_a_dedupe_key():
 
 @pytest.mark.django_db
 def test_rederiving_rebuilds_the_fields_from_the_original_bytes(owner, issuer):
-    outcome = imports.credential_import(
+    outcome = arrival.credential_import(
         owner=owner, data=as_bytes(issuer.ob3()), source="upload", now=NOW
     )
     Credential.objects.filter(pk=outcome.credential.pk).update(title="scribbled", issuer_name="")

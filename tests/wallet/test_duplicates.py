@@ -6,18 +6,19 @@ from datetime import timedelta
 
 import pytest
 
+from intake.services import arrival
 from tests.support.issuer import ISSUED, NOW
 from tests.wallet.helpers import as_bytes, signed_ob3
 from wallet.models import Credential, CredentialVersion
-from wallet.services import imports, trash
+from wallet.services import store, trash
 
 pytestmark = pytest.mark.django_db
 
 CREDENTIAL_ID = "urn:uuid:6f1c3b2a-0000-4000-8000-000000000001"
 
 
-def _import(owner, data: bytes) -> imports.ImportOutcome:
-    return imports.credential_import(owner=owner, data=data, source="upload", now=NOW)
+def _import(owner, data: bytes) -> store.ImportOutcome:
+    return arrival.credential_import(owner=owner, data=data, source="upload", now=NOW)
 
 
 def test_the_same_credential_imported_twice_is_one_record(owner, issuer):

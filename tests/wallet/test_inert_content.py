@@ -20,6 +20,7 @@ from PIL import Image
 
 from accounts.models import User
 from accounts.services import account_delete
+from intake.services import arrival
 from sharing.selectors import credential_handle
 from sharing.services import share_create
 from tests.support.issuer import EARNER_EMAIL, NOW, TestIssuer
@@ -27,7 +28,7 @@ from tests.wallet.helpers import as_bytes
 from tests.wallet.portability_support import LATER, make_earner
 from wallet import responses
 from wallet.models import Credential, CredentialImage
-from wallet.services import imports, portability
+from wallet.services import portability
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +88,7 @@ def restored(db, issuer: TestIssuer) -> dict[str, Any]:
     earner = make_earner(EARNER_EMAIL)
     names = ("html.json", "script.json", "svg.json", "png.json")
     for name in names:
-        imports.credential_import(
+        arrival.credential_import(
             owner=earner, data=as_bytes(issuer.ob3()), source="upload", filename=name, now=NOW
         )
     members = _members(portability.export_archive(owner=earner, now=LATER).data)
@@ -175,7 +176,7 @@ def test_a_restored_png_is_re_encoded_and_loses_what_was_appended(restored):
 def test_an_imported_baked_badge_is_served_the_same_inert_way_everywhere(db, issuer, kind):
     owner = make_earner(EARNER_EMAIL)
     data = issuer.baked_png(issuer.ob3()) if kind == "png" else issuer.baked_svg(issuer.ob3())
-    credential = imports.credential_import(
+    credential = arrival.credential_import(
         owner=owner, data=data, source="upload", filename=f"b.{kind}", now=NOW
     ).credential
     _share, token = share_create(

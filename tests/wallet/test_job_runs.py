@@ -20,11 +20,13 @@ from django.utils import timezone
 
 from config import jobs
 from config.celery import app
+from intake.models import ImportArchive, ImportBatch
+from intake.services import arrival, zips
 from tests.support.issuer import EARNER_EMAIL, NOW
 from tests.wallet.helpers import as_bytes
 from tests.wallet.portability_support import build_record, make_earner
-from wallet.models import Credential, ExportJob, ImportArchive, ImportBatch
-from wallet.services import imports, portability
+from wallet.models import Credential, ExportJob
+from wallet.services import portability
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +70,7 @@ def _die_after_first_progress(monkeypatch: pytest.MonkeyPatch) -> None:
         real_beat(*args, **kwargs)
         raise Killed
 
-    monkeypatch.setattr(imports, "_STORE_BATCH", 2)
+    monkeypatch.setattr(zips, "_STORE_BATCH", 2)
     monkeypatch.setattr(jobs, "job_beat", beat_then_die)
 
 
@@ -115,7 +117,7 @@ def test_every_enqueue_goes_through_the_one_helper() -> None:
     root = Path(settings.BASE_DIR)
     offenders = [
         str(path.relative_to(root))
-        for app_dir in ("accounts", "config", "sharing", "wallet")
+        for app_dir in ("accounts", "config", "devtools", "intake", "sharing", "wallet")
         for path in (root / app_dir).rglob("*.py")
         if any(call in path.read_text() for call in (".delay(", ".apply_async(", "send_task("))
         and path.relative_to(root).as_posix() != "config/celery.py"
@@ -133,17 +135,17 @@ def test_a_redelivered_import_resumes_once_its_first_run_fell_silent(
     with monkeypatch.context() as patch:
         _die_after_first_progress(patch)
         with pytest.raises(Killed):
-            imports.zip_batch_run(batch_id=batch.pk, run_id="task-1")
+            zips.zip_batch_run(batch_id=batch.pk, run_id="task-1")
     batch.refresh_from_db()
     assert (batch.status, batch.done, batch.claimed_by) == ("running", 2, "task-1")
 
     # The same message again at once (the worker died, or a broker blip brought it back while
     # the first run may still be working): the job is left to the run that holds it.
-    assert imports.zip_batch_run(batch_id=batch.pk, run_id="task-1").done == 2
+    assert zips.zip_batch_run(batch_id=batch.pk, run_id="task-1").done == 2
     # Once the first run has been silent past the stall limit, the next delivery resumes it.
     stall = settings.SATCHEL_JOB_STALL_SECONDS
     ImportBatch.objects.filter(pk=batch.pk).update(heartbeat_at=_silent_for(stall + 1))
-    finished = imports.zip_batch_run(batch_id=batch.pk, run_id="task-1")
+    finished = zips.zip_batch_run(batch_id=batch.pk, run_id="task-1")
 
     assert finished.status == ImportBatch.Status.DONE
     assert [row["status"] for row in finished.summary] == ["imported"] * 5
@@ -157,7 +159,7 @@ def test_a_second_run_leaves_a_job_another_live_run_holds(owner, archive: bytes)
         owner, archive, status="running", claimed_by="task-1", heartbeat_at=timezone.now()
     )
 
-    left = imports.zip_batch_run(batch_id=batch.pk, run_id="task-2")
+    left = zips.zip_batch_run(batch_id=batch.pk, run_id="task-2")
 
     assert (left.status, left.claimed_by, left.done) == ("running", "task-1", 0)
     assert not Credential.objects.exists()
@@ -166,7 +168,7 @@ def test_a_second_run_leaves_a_job_another_live_run_holds(owner, archive: bytes)
 def test_a_finished_job_is_not_run_again(owner, archive: bytes) -> None:
     batch = _pending_batch(owner, archive, status="done", message="5 imported")
 
-    assert imports.zip_batch_run(batch_id=batch.pk, run_id="task-9").message == "5 imported"
+    assert zips.zip_batch_run(batch_id=batch.pk, run_id="task-9").message == "5 imported"
     assert not Credential.objects.exists()
 
 
@@ -181,7 +183,7 @@ def test_a_job_whose_runs_keep_dying_is_given_up(owner, archive: bytes) -> None:
         heartbeat_at=_silent_for(stall + 1),
     )
 
-    given_up = imports.zip_batch_run(batch_id=batch.pk, run_id="task-1")
+    given_up = zips.zip_batch_run(batch_id=batch.pk, run_id="task-1")
 
     assert given_up.status == ImportBatch.Status.FAILED
     assert "stopped unexpectedly several times" in given_up.message
@@ -202,13 +204,11 @@ def test_the_sweep_resumes_an_import_whose_worker_died(
     with monkeypatch.context() as patch:
         _die_after_first_progress(patch)
         with pytest.raises(Killed):
-            imports.zip_batch_run(batch_id=batch.pk, run_id="task-1")
+            zips.zip_batch_run(batch_id=batch.pk, run_id="task-1")
     stall = settings.SATCHEL_JOB_STALL_SECONDS
     ImportBatch.objects.filter(pk=batch.pk).update(heartbeat_at=_silent_for(stall + 1))
 
-    assert (
-        imports.import_batches_sweep() == 1
-    )  # tasks run in process here: the resumed run finishes
+    assert zips.import_batches_sweep() == 1  # tasks run in process here: the resumed run finishes
 
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.DONE
@@ -220,7 +220,7 @@ def test_the_sweep_leaves_jobs_that_show_signs_of_life(owner, archive: bytes) ->
     stall = settings.SATCHEL_JOB_STALL_SECONDS
     _pending_batch(owner, archive, status="running", heartbeat_at=_silent_for(stall - 30))
 
-    assert imports.import_batches_sweep() == 0
+    assert zips.import_batches_sweep() == 0
 
 
 def test_the_sweep_fails_a_job_that_died_too_often(owner, archive: bytes) -> None:
@@ -233,7 +233,7 @@ def test_the_sweep_fails_a_job_that_died_too_often(owner, archive: bytes) -> Non
         heartbeat_at=_silent_for(stall + 1),
     )
 
-    imports.import_batches_sweep()
+    zips.import_batches_sweep()
 
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.FAILED
@@ -245,7 +245,7 @@ def test_the_sweep_fails_a_job_no_worker_ever_picked_up(owner, archive: bytes) -
     batch = _pending_batch(owner, archive)
     ImportBatch.objects.filter(pk=batch.pk).update(created_at=long_ago, heartbeat_at=long_ago)
 
-    imports.import_batches_sweep()
+    zips.import_batches_sweep()
 
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.FAILED
@@ -286,10 +286,10 @@ def test_a_run_whose_job_was_handed_on_stops_without_writing(
         kind.model.objects.filter(pk=batch.pk).update(status="pending", claimed_by="")
         real_beat(kind, **kwargs)
 
-    monkeypatch.setattr(imports, "_STORE_BATCH", 2)
+    monkeypatch.setattr(zips, "_STORE_BATCH", 2)
     monkeypatch.setattr(jobs, "job_beat", handed_on_meanwhile)
 
-    left = imports.zip_batch_run(batch_id=batch.pk, run_id="task-1")
+    left = zips.zip_batch_run(batch_id=batch.pk, run_id="task-1")
 
     assert (left.status, left.done) == ("pending", 0)
 
@@ -299,7 +299,7 @@ def test_a_run_whose_job_was_handed_on_stops_without_writing(
 
 def test_every_task_has_a_soft_and_a_hard_time_limit() -> None:
     for name, task in app.tasks.items():
-        if not name.startswith(("wallet.", "satchel.")):
+        if not name.startswith(("wallet.", "intake.", "satchel.")):
             continue
         soft = task.soft_time_limit or app.conf.task_soft_time_limit
         hard = task.time_limit or app.conf.task_time_limit
@@ -310,7 +310,7 @@ def test_an_import_out_of_time_ends_failed_with_what_it_finished(
     owner, issuer, archive: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     batch = _pending_batch(owner, archive)
-    real_arrive = imports._arrive
+    real_arrive = arrival.arrive
     calls = []
 
     def arrive_until_time_is_up(**kwargs: Any) -> Any:
@@ -319,10 +319,10 @@ def test_an_import_out_of_time_ends_failed_with_what_it_finished(
             raise SoftTimeLimitExceeded  # what Celery raises in the task at its soft limit
         return real_arrive(**kwargs)
 
-    monkeypatch.setattr(imports, "_STORE_BATCH", 2)
-    monkeypatch.setattr(imports, "_arrive", arrive_until_time_is_up)
+    monkeypatch.setattr(zips, "_STORE_BATCH", 2)
+    monkeypatch.setattr(arrival, "arrive", arrive_until_time_is_up)
 
-    finished = imports.zip_batch_run(batch_id=batch.pk, run_id="task-1")
+    finished = zips.zip_batch_run(batch_id=batch.pk, run_id="task-1")
 
     assert finished.status == ImportBatch.Status.FAILED
     assert "took longer than the wallet allows" in finished.message

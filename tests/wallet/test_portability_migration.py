@@ -11,10 +11,11 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from intake.models import ImportBatch
 from tests.support.issuer import EARNER_EMAIL
 from tests.wallet.helpers import as_bytes
 from tests.wallet.portability_support import make_earner
-from wallet.models import Credential, ImportBatch
+from wallet.models import Credential
 from wallet.verification.parse.png import make_chunk
 
 pytestmark = pytest.mark.django_db

@@ -5,17 +5,18 @@ from __future__ import annotations
 import pytest
 from allauth.account.models import EmailAddress
 
+from intake.services import arrival
 from tests.support.issuer import EARNER_EMAIL, NOW
 from tests.wallet.conftest import hold_did, make_user
 from tests.wallet.helpers import as_bytes
 from wallet import selectors
-from wallet.services import imports, reverify
+from wallet.services import reverify, store
 
 pytestmark = pytest.mark.django_db
 
 
-def _import(owner, data: bytes) -> imports.ImportOutcome:
-    return imports.credential_import(owner=owner, data=data, source="upload", now=NOW)
+def _import(owner, data: bytes) -> store.ImportOutcome:
+    return arrival.credential_import(owner=owner, data=data, source="upload", now=NOW)
 
 
 def test_a_badge_issued_to_a_verified_email_matches(owner, issuer):

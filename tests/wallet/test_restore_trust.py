@@ -17,6 +17,7 @@ from django.test import Client
 
 from accounts.models import User
 from accounts.services import account_delete
+from intake.services import arrival
 from sharing.public_views import rendered_pages
 from sharing.services import share_create
 from tests.support.issuer import EARNER_EMAIL, NOW, TestIssuer
@@ -24,7 +25,7 @@ from tests.wallet.helpers import as_bytes, signed_ob3
 from tests.wallet.portability_support import LATER, make_earner
 from wallet import tasks
 from wallet.models import Collection, Credential, Tag, VerificationRun
-from wallet.services import imports, portability, reverify
+from wallet.services import portability, reverify
 from wallet.services.portability import RestoreRefused
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +48,7 @@ def forged_export(earner, issuer: TestIssuer) -> dict[str, Any]:
         (as_bytes(issuer.ob3("tampered")), "forged.json"),
         (as_bytes(issuer.ob3()), "genuine.json"),
     ):
-        imports.credential_import(owner=earner, data=data, source="upload", filename=name, now=NOW)
+        arrival.credential_import(owner=earner, data=data, source="upload", filename=name, now=NOW)
     export = portability.export_archive(owner=earner, now=LATER)
     with zipfile.ZipFile(io.BytesIO(export.data)) as archive:
         members = {name: archive.read(name) for name in archive.namelist()}
@@ -326,7 +327,7 @@ def test_the_credentials_own_future_dates_are_its_own_claims_and_kept(earner, is
     signed claims, not record dates, and its verdict (checked here) says what they mean."""
     until = datetime(2099, 1, 1, tzinfo=UTC)
     document = signed_ob3(issuer, validUntil=until.isoformat().replace("+00:00", "Z"))
-    imports.credential_import(
+    arrival.credential_import(
         owner=earner, data=as_bytes(document), source="upload", filename="c.json", now=NOW
     )
     export = portability.export_archive(owner=earner, now=LATER)
@@ -340,10 +341,10 @@ def test_the_credentials_own_future_dates_are_its_own_claims_and_kept(earner, is
 
 
 def test_a_credential_the_file_puts_inside_a_transcript_is_checked_on_its_own(earner, issuer):
-    imports.credential_import(
+    arrival.credential_import(
         owner=earner, data=as_bytes(issuer.clr()), source="upload", filename="t.json", now=NOW
     )
-    imports.credential_import(
+    arrival.credential_import(
         owner=earner,
         data=as_bytes(issuer.ob3("tampered")),
         source="upload",
@@ -378,7 +379,7 @@ def test_a_check_dated_in_the_future_by_an_older_restore_is_forgotten_and_taken_
     earner, issuer
 ):
     migration = importlib.import_module("wallet.migrations.0010_forget_future_checks")
-    imports.credential_import(
+    arrival.credential_import(
         owner=earner,
         data=as_bytes(issuer.ob3("tampered")),
         source="upload",

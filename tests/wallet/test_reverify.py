@@ -10,16 +10,17 @@ import time_machine
 from django.core import mail
 from django.core.management import call_command
 
+from intake.services import arrival
 from tests.support.issuer import EARNER_EMAIL, EXPIRED_AT, GOOD_INDEX, NOW
 from tests.wallet.helpers import as_bytes, serve_status_list
 from wallet.models import Credential, Notice, VerificationRun
-from wallet.services import imports, reverify
+from wallet.services import reverify
 
 pytestmark = pytest.mark.django_db
 
 
 def _import(owner, data: bytes, now=NOW) -> Credential:
-    outcome = imports.credential_import(owner=owner, data=data, source="upload", now=now)
+    outcome = arrival.credential_import(owner=owner, data=data, source="upload", now=now)
     return outcome.credential
 
 

@@ -266,7 +266,7 @@ def test_the_record_filters_offer_the_same_types(owner, make_credential):
 
 
 def test_the_record_filters_follow_imports_trash_and_restore(owner, issuer):
-    from wallet.services.imports import credential_import
+    from intake.services.arrival import credential_import
 
     first = credential_import(owner=owner, data=json.dumps(issuer.ob3()).encode(), source="upload")
     names = [row["issuer_name"] for row in selectors.record_facets(owner=owner).issuers]

@@ -18,7 +18,6 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_tasks_have_the_names_the_schedule_uses():
-    assert tasks.import_zip.name == "wallet.tasks.import_zip"
     assert tasks.reverify_due.name == "wallet.tasks.reverify_due"
     assert tasks.purge_expired_trash.name == "wallet.tasks.purge_expired_trash"
 

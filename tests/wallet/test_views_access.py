@@ -8,8 +8,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from intake.models import ImportBatch
 from tests.support.issuer import NOW
-from wallet.models import CredentialImage, ImportBatch, Notice
+from wallet.models import CredentialImage, Notice
 from wallet.services import organise, trash
 
 pytestmark = pytest.mark.django_db

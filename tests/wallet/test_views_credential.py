@@ -11,11 +11,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
+from intake.services import arrival
 from tests.support.issuer import NOW
 from tests.wallet.helpers import as_bytes
 from wallet import responses
 from wallet.models import Credential, CredentialImage, VerificationRun
-from wallet.services import imports, organise, trash
+from wallet.services import organise, trash
 from wallet.views import download_name
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +38,7 @@ def _page(client: Client, credential: Credential) -> str:
 
 
 def _imported(owner, data: bytes, **kwargs) -> Credential:
-    outcome = imports.credential_import(owner=owner, data=data, source="upload", **kwargs)
+    outcome = arrival.credential_import(owner=owner, data=data, source="upload", **kwargs)
     assert outcome.credential is not None, outcome.message
     return outcome.credential
 

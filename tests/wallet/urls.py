@@ -2,4 +2,6 @@
 
 from django.urls import include, path
 
-urlpatterns = [path("api/", include("wallet.api_urls"))]
+from config.urls import record_api
+
+urlpatterns = [path("api/", include(record_api))]

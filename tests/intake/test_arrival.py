@@ -11,20 +11,21 @@ import pytest
 from django.test import override_settings
 from PIL import Image
 
+from intake.services import arrival
 from tests.support.issuer import EARNER_EMAIL, NOW, TestIssuer
 from tests.wallet.helpers import as_bytes, signed_clr
 from wallet import verifier
 from wallet.models import AuditEvent, Credential, CredentialImage, VerificationRun
-from wallet.services import imports, store
+from wallet.services import store
 from wallet.verification.fetch import FetchRefused
 from wallet.verification.parse.png import make_chunk
 
 pytestmark = pytest.mark.django_db
 
 
-def _import(owner, data: bytes, **kwargs) -> imports.ImportOutcome:
+def _import(owner, data: bytes, **kwargs) -> store.ImportOutcome:
     kwargs.setdefault("source", "upload")
-    return imports.credential_import(owner=owner, data=data, now=NOW, **kwargs)
+    return arrival.credential_import(owner=owner, data=data, now=NOW, **kwargs)
 
 
 def test_it_imports_an_ob3_credential_and_keeps_the_exact_bytes(owner, issuer: TestIssuer):
@@ -276,7 +277,7 @@ def test_it_imports_a_credential_from_a_link(owner, issuer):
     credential = issuer.ob3()
     issuer.fetcher.add("https://issuer.example/credentials/1", as_bytes(credential))
 
-    outcome = imports.credential_import_url(
+    outcome = arrival.credential_import_url(
         owner=owner, url="https://issuer.example/credentials/1", now=NOW
     )
 
@@ -298,7 +299,7 @@ def test_a_pasted_link_is_imported_from_that_link(owner, issuer):
 def test_a_link_that_serves_another_link_is_not_followed(owner, issuer):
     issuer.fetcher.add("https://issuer.example/loop", b"https://issuer.example/loop")
 
-    outcome = imports.credential_import_url(owner=owner, url="https://issuer.example/loop", now=NOW)
+    outcome = arrival.credential_import_url(owner=owner, url="https://issuer.example/loop", now=NOW)
 
     assert outcome.status == "failed"
     assert issuer.fetcher.requests == ["https://issuer.example/loop"]
@@ -311,7 +312,7 @@ def test_it_explains_a_link_the_guarded_fetcher_refuses(owner, app_fetcher, db):
 
     app_fetcher(Refusing)
 
-    outcome = imports.credential_import_url(owner=owner, url="https://localhost/x", now=NOW)
+    outcome = arrival.credential_import_url(owner=owner, url="https://localhost/x", now=NOW)
 
     assert outcome.status == "failed"
     assert "does not fetch from that address" in outcome.message
@@ -321,7 +322,7 @@ def test_it_explains_a_link_the_guarded_fetcher_refuses(owner, app_fetcher, db):
 def test_it_explains_a_link_that_answers_an_error(owner, issuer):
     issuer.fetcher.statuses["https://issuer.example/broken"] = 500
 
-    outcome = imports.credential_import_url(
+    outcome = arrival.credential_import_url(
         owner=owner, url="https://issuer.example/broken", now=NOW
     )
 

@@ -12,8 +12,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from intake.models import ImportBatch
 from tests.wallet.helpers import as_bytes
-from wallet.models import Credential, ImportBatch
+from wallet.models import Credential
 
 pytestmark = pytest.mark.django_db
 

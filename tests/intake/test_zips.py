@@ -8,11 +8,14 @@ import zipfile
 import pytest
 from django.test import override_settings
 
+from intake import archives
+from intake.models import ImportArchive, ImportBatch
+from intake.services import arrival, zips
 from tests.support.issuer import NOW
 from tests.wallet.helpers import as_bytes
 from wallet import images
-from wallet.models import AuditEvent, Credential, ImportArchive, ImportBatch
-from wallet.services import imports, store
+from wallet.models import AuditEvent, Credential
+from wallet.services import store
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +41,7 @@ def test_it_imports_a_mixed_archive_and_reports_each_file(owner, issuer):
     )
     progress = []
 
-    outcomes = imports.credential_import_zip(
+    outcomes = zips.credential_import_zip(
         owner=owner, data=archive, now=NOW, progress=lambda d, t, o: progress.append((d, t))
     )
 
@@ -61,27 +64,27 @@ def test_it_imports_a_mixed_archive_and_reports_each_file(owner, issuer):
 
 
 def test_one_file_failing_unexpectedly_does_not_stop_the_others(owner, issuer, monkeypatch):
-    real = imports._arrive
+    real = arrival.arrive
 
     def flaky(**kwargs):
         if kwargs["filename"] == "a.json":
             raise RuntimeError("surprise")
         return real(**kwargs)
 
-    monkeypatch.setattr(imports, "_arrive", flaky)
+    monkeypatch.setattr(arrival, "arrive", flaky)
     archive = _zip({"a.json": as_bytes(issuer.ob3()), "b.json": as_bytes(issuer.ob3())})
 
-    outcomes = imports.credential_import_zip(owner=owner, data=archive, now=NOW)
+    outcomes = zips.credential_import_zip(owner=owner, data=archive, now=NOW)
 
     assert [o.status for o in outcomes] == ["failed", "imported"]
 
 
 def test_copies_within_an_archive_and_ones_already_held_are_duplicates_in_order(owner, issuer):
     held, fresh = as_bytes(issuer.ob3()), as_bytes(issuer.ob3())
-    imports.credential_import(owner=owner, data=held, source="upload", now=NOW)
+    arrival.credential_import(owner=owner, data=held, source="upload", now=NOW)
     archive = _zip({"1.json": fresh, "2.json": held, "3.json": fresh, "4.txt": b"notes"})
 
-    outcomes = imports.credential_import_zip(owner=owner, data=archive, now=NOW)
+    outcomes = zips.credential_import_zip(owner=owner, data=archive, now=NOW)
 
     assert [o.status for o in outcomes] == ["imported", "duplicate", "duplicate", "failed"]
     assert outcomes[2].credential_id == outcomes[0].credential_id
@@ -97,7 +100,7 @@ def test_a_batch_that_cannot_be_stored_together_is_stored_file_by_file(owner, is
     monkeypatch.setattr(store, "_create_many", broken)
     archive = _zip({"a.json": as_bytes(issuer.ob3()), "b.json": as_bytes(issuer.ob3())})
 
-    outcomes = imports.credential_import_zip(owner=owner, data=archive, now=NOW)
+    outcomes = zips.credential_import_zip(owner=owner, data=archive, now=NOW)
 
     assert [o.status for o in outcomes] == ["imported", "imported"]
     stored = Credential.objects.filter(owner=owner, source="bulk")
@@ -109,7 +112,7 @@ def test_a_stored_batch_has_each_file_s_run_image_and_audit_row(owner, issuer):
     baked = issuer.baked_png(issuer.ob3())
     archive = _zip({"a.json": as_bytes(issuer.ob3()), "b.png": baked})
 
-    outcomes = imports.credential_import_zip(owner=owner, data=archive, now=NOW)
+    outcomes = zips.credential_import_zip(owner=owner, data=archive, now=NOW)
 
     assert [o.status for o in outcomes] == ["imported", "imported"]
     png = Credential.objects.get(pk=outcomes[1].credential_id)
@@ -125,8 +128,8 @@ def test_a_zip_bomb_is_refused_before_anything_is_unpacked(owner, issuer):
     archive = _zip({"bomb.json": b"\0" * (8 * 1024 * 1024)})
     assert len(archive) < 64 * 1024
 
-    with pytest.raises(imports.ArchiveRefused, match="ZIP bomb"):
-        imports.credential_import_zip(owner=owner, data=archive, now=NOW)
+    with pytest.raises(archives.ArchiveRefused, match="ZIP bomb"):
+        zips.credential_import_zip(owner=owner, data=archive, now=NOW)
 
     assert not Credential.objects.exists()
 
@@ -135,28 +138,28 @@ def test_a_zip_bomb_is_refused_before_anything_is_unpacked(owner, issuer):
 def test_an_archive_that_unpacks_beyond_the_cap_is_refused(owner, issuer):
     archive = _zip({f"{n}.json": b" " * 1000 for n in range(5)}, compression=zipfile.ZIP_STORED)
 
-    with pytest.raises(imports.ArchiveRefused, match="unpacks to more than"):
-        imports.credential_import_zip(owner=owner, data=archive, now=NOW)
+    with pytest.raises(archives.ArchiveRefused, match="unpacks to more than"):
+        zips.credential_import_zip(owner=owner, data=archive, now=NOW)
 
 
 def test_an_archive_with_too_many_files_is_refused(owner, issuer, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_ZIP_MEMBERS", 3)
+    monkeypatch.setattr(zips, "MAX_BATCH_FILES", 3)
     archive = _zip({f"{n}.json": b"{}" for n in range(4)})
 
-    with pytest.raises(imports.ArchiveRefused, match="more than 3 files"):
-        imports.credential_import_zip(owner=owner, data=archive, now=NOW)
+    with pytest.raises(archives.ArchiveRefused, match="more than 3 files"):
+        zips.credential_import_zip(owner=owner, data=archive, now=NOW)
 
 
 def test_a_file_that_is_not_a_zip_is_refused(owner, issuer):
-    with pytest.raises(imports.ArchiveRefused, match="not a ZIP archive"):
-        imports.credential_import_zip(owner=owner, data=b"plain text", now=NOW)
+    with pytest.raises(archives.ArchiveRefused, match="not a ZIP archive"):
+        zips.credential_import_zip(owner=owner, data=b"plain text", now=NOW)
 
 
 @override_settings(SATCHEL_MAX_UPLOAD_BYTES=2048)
 def test_a_member_over_the_file_cap_is_reported_and_the_rest_imported(owner, issuer):
     archive = _zip({"big.json": b" " * 4096, "small.jwt": issuer.ob3_jwt().encode()})
 
-    outcomes = imports.credential_import_zip(owner=owner, data=archive, now=NOW)
+    outcomes = zips.credential_import_zip(owner=owner, data=archive, now=NOW)
 
     assert [(o.name, o.status) for o in outcomes] == [
         ("big.json", "failed"),
@@ -170,7 +173,7 @@ def test_a_batch_runs_in_a_task_after_commit_and_records_progress(
     archive = _zip({"a.json": as_bytes(issuer.ob3()), "b.txt": b"nothing"})
 
     with django_capture_on_commit_callbacks(execute=True):
-        batch = imports.zip_batch_create(owner=owner, data=archive, filename="export.zip")
+        batch = zips.zip_batch_create(owner=owner, data=archive, filename="export.zip")
 
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.DONE
@@ -187,7 +190,7 @@ def test_a_batch_is_not_enqueued_before_its_transaction_commits(
     archive = _zip({"a.json": as_bytes(issuer.ob3())})
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        batch = imports.zip_batch_create(owner=owner, data=archive)
+        batch = zips.zip_batch_create(owner=owner, data=archive)
 
     assert len(callbacks) == 1
     batch.refresh_from_db()
@@ -200,7 +203,7 @@ def test_the_archive_waits_in_a_row_of_its_own_until_its_batch_runs(
     archive = _zip({"a.json": as_bytes(issuer.ob3())})
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        batch = imports.zip_batch_create(owner=owner, data=archive)
+        batch = zips.zip_batch_create(owner=owner, data=archive)
 
     assert bytes(ImportArchive.objects.get(batch=batch).data) == archive
     callbacks[0]()
@@ -212,7 +215,7 @@ def test_the_archive_waits_in_a_row_of_its_own_until_its_batch_runs(
 def test_a_batch_whose_archive_is_gone_fails_with_a_reason_and_imports_nothing(owner, issuer):
     batch = ImportBatch.objects.create(owner=owner, filename="lost.zip", total=1, created_at=NOW)
 
-    finished = imports.zip_batch_run(batch_id=batch.pk, now=NOW)
+    finished = zips.zip_batch_run(batch_id=batch.pk, now=NOW)
 
     assert finished.status == ImportBatch.Status.FAILED
     assert "upload it again" in finished.message
@@ -220,14 +223,14 @@ def test_a_batch_whose_archive_is_gone_fails_with_a_reason_and_imports_nothing(o
 
 
 def test_progress_comes_in_groups_in_the_archive_s_order(owner, issuer, monkeypatch):
-    monkeypatch.setattr(imports, "_STORE_BATCH", 2)
+    monkeypatch.setattr(zips, "_STORE_BATCH", 2)
     names = ["1.json", "2.txt", "3.json", "4.json", "5.txt"]
     archive = _zip(
         {name: as_bytes(issuer.ob3()) if name.endswith(".json") else b"notes" for name in names}
     )
     groups = []
 
-    outcomes = imports.credential_import_zip(
+    outcomes = zips.credential_import_zip(
         owner=owner,
         data=archive,
         now=NOW,
@@ -243,11 +246,11 @@ def test_progress_comes_in_groups_in_the_archive_s_order(owner, issuer, monkeypa
 
 
 def test_slow_files_still_report_progress_as_they_settle(owner, issuer, monkeypatch):
-    monkeypatch.setattr(imports, "_PROGRESS_SECONDS", -1.0)  # every file counts as slow
+    monkeypatch.setattr(zips, "_PROGRESS_SECONDS", -1.0)  # every file counts as slow
     archive = _zip({"a.json": as_bytes(issuer.ob3()), "b.json": as_bytes(issuer.ob3())})
     done = []
 
-    imports.credential_import_zip(
+    zips.credential_import_zip(
         owner=owner, data=archive, now=NOW, progress=lambda d, t, group: done.append(d)
     )
 
@@ -255,21 +258,21 @@ def test_slow_files_still_report_progress_as_they_settle(owner, issuer, monkeypa
 
 
 def test_a_running_batch_shows_the_files_settled_so_far(owner, issuer, monkeypatch):
-    monkeypatch.setattr(imports, "_STORE_BATCH", 1)
+    monkeypatch.setattr(zips, "_STORE_BATCH", 1)
     archive = _zip({"a.json": as_bytes(issuer.ob3()), "b.txt": b"notes"})
     batch = ImportBatch.objects.create(owner=owner, total=2, created_at=NOW)
     ImportArchive.objects.create(batch=batch, data=archive)
     seen = []
-    real = imports._store_members
+    real = zips._store_members
 
     def watching(*args, **kwargs):
         row = ImportBatch.objects.get(pk=batch.pk)
         seen.append((row.status, row.done, [r["name"] for r in row.summary]))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(imports, "_store_members", watching)
+    monkeypatch.setattr(zips, "_store_members", watching)
 
-    imports.zip_batch_run(batch_id=batch.pk, now=NOW)
+    zips.zip_batch_run(batch_id=batch.pk, now=NOW)
 
     assert seen == [("running", 0, []), ("running", 1, ["a.json"])]
     batch.refresh_from_db()
@@ -287,7 +290,7 @@ def test_one_picture_baked_for_many_badges_is_sanitised_once(owner, issuer, monk
     monkeypatch.setattr(images, "find_image", counting)
     archive = _zip({f"{n}.png": issuer.baked_png(issuer.ob3()) for n in range(3)})
 
-    outcomes = imports.credential_import_zip(owner=owner, data=archive, now=NOW)
+    outcomes = zips.credential_import_zip(owner=owner, data=archive, now=NOW)
 
     assert [o.status for o in outcomes] == ["imported"] * 3
     assert calls == ["png"]

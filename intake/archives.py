@@ -1,0 +1,91 @@
+"""The one guard for ZIP archives the wallet opens: a bulk import and a restore alike.
+
+One set of limits, whatever the archive is for:
+
+- the archive itself: at most SATCHEL_MAX_ZIP_BYTES;
+- what it unpacks to, summed over the members that will be read: at most
+  SATCHEL_MAX_ZIP_UNCOMPRESSED_BYTES;
+- at most `MAX_MEMBERS` members (what keeps one archive's directory small in memory);
+- no member above `RATIO_FLOOR` compressed more than `MAX_RATIO` times (a ZIP bomb).
+
+Before issue 11 the bulk import and the restore each had a guard: the same byte caps (both
+from settings), a ratio of 100 for the import and 200 for the restore (100, the stricter, is
+kept: Satchel's own exports store their originals uncompressed, and their manifest compresses
+far less), and 1,000 members for the import against 100,000 for the restore. 100,000 is
+kept here: a restore must read back any export this wallet wrote, and a record holding
+credentials with their images and earlier versions exceeds 1,000 files. How many credentials
+one import batch takes (1,000) is the batch's own rule (`intake.services.zips`).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from django.conf import settings
+
+MAX_MEMBERS = 100_000
+MAX_RATIO = 100
+# Below this size a high compression ratio is ordinary (padded JSON), not a bomb.
+RATIO_FLOOR = 1024 * 1024
+_JUNK_PREFIXES = ("__MACOSX/", ".")
+
+
+class ArchiveRefused(ValueError):
+    """The ZIP archive as a whole is refused (unreadable, too large, a ZIP bomb)."""
+
+
+def megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f} MB" if size >= 1024 * 1024 else f"{size} bytes"
+
+
+def max_archive_bytes() -> int:
+    """The largest archive accepted (a bulk import or an export to restore)."""
+    return int(settings.SATCHEL_MAX_ZIP_BYTES)
+
+
+def open_archive(data: bytes) -> zipfile.ZipFile:
+    """The archive, opened after its size is checked; raises ArchiveRefused."""
+    cap = max_archive_bytes()
+    if len(data) > cap:
+        raise ArchiveRefused(f"The archive is larger than the {megabytes(cap)} limit.")
+    try:
+        return zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
+        raise ArchiveRefused("This file is not a ZIP archive the wallet can read.") from exc
+
+
+def checked_members(members: list[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:
+    """`members` (those the caller will read), once the guard's limits hold for them; raises
+    ArchiveRefused."""
+    uncompressed_cap = int(settings.SATCHEL_MAX_ZIP_UNCOMPRESSED_BYTES)
+    if len(members) > MAX_MEMBERS:
+        raise ArchiveRefused(f"The archive holds more than {MAX_MEMBERS:,} files.")
+    if sum(i.file_size for i in members) > uncompressed_cap:
+        raise ArchiveRefused(
+            "The archive unpacks to more than "
+            f"{megabytes(uncompressed_cap)}; it looks like a ZIP bomb and was refused."
+        )
+    for info in members:
+        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise ArchiveRefused(
+                f"{info.filename} is compressed more than {MAX_RATIO} times; "
+                "the archive looks like a ZIP bomb and was refused."
+            )
+    return members
+
+
+def files(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """Every file of the archive (not its folders)."""
+    return [info for info in archive.infolist() if not info.is_dir()]
+
+
+def credential_files(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """The files of an archive of credentials, without what operating systems add to one
+    (`__MACOSX/`, hidden files)."""
+    return [info for info in files(archive) if not _is_junk(info.filename)]
+
+
+def _is_junk(name: str) -> bool:
+    base = name.rsplit("/", 1)[-1]
+    return name.startswith(_JUNK_PREFIXES) or base.startswith(".") or not base

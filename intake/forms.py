@@ -1,0 +1,65 @@
+"""Forms of the import page: they parse input; the services decide what it means."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """A file field whose cleaned value is the list of every chosen file."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)]
+
+
+class UploadForm(forms.Form):
+    files = MultipleFileField(
+        label="Credential files",
+        help_text="JSON, a JWT in a text file, a baked PNG or SVG badge, or a ZIP of many.",
+        widget=MultipleFileInput(
+            attrs={
+                "accept": ".json,.jsonld,.jwt,.jws,.txt,.png,.svg,.zip,application/json,"
+                "image/png,image/svg+xml,application/zip",
+                "data-drop-input": "",
+            }
+        ),
+    )
+
+
+class PasteForm(forms.Form):
+    text = forms.CharField(
+        label="Paste a credential",
+        help_text="Credential JSON, a JWT (eyJ…), or a link to a credential.",
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false", "class": "mono"}),
+    )
+
+    def clean_text(self) -> str:
+        text = self.cleaned_data["text"]
+        if not text.strip():
+            raise forms.ValidationError("Paste something to import.")
+        return text
+
+
+class UrlForm(forms.Form):
+    url = forms.URLField(
+        label="Web address of a credential",
+        max_length=2000,
+        assume_scheme="https",
+        help_text="The page or file where the issuer publishes your credential.",
+        widget=forms.URLInput(attrs={"placeholder": "https://", "inputmode": "url"}),
+    )

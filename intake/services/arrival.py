@@ -1,0 +1,272 @@
+"""One credential arriving: an uploaded file, pasted text (JSON, a JWT, or a link), a link.
+
+Every import verifies first (outside any transaction: it may fetch), then the record stores
+it in one transaction (`wallet.services.store`), so the database never holds half a
+credential (a CLR and its children land together). What verifies and what does not are both
+kept: the record says which, and the learner decides. What is not a credential at all is
+refused and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from config.outbound import make_fetcher
+from intake.archives import megabytes
+from wallet import verifier
+from wallet.models import Source
+from wallet.services.audit import audit_record
+from wallet.services.store import (
+    DUPLICATE,
+    FAILED,
+    IMPORTED,
+    JSON_MEDIA_TYPE,
+    JWT_MEDIA_TYPE,
+    UPDATED,
+    Arrival,
+    ImportOutcome,
+    Verified,
+    credential_store,
+    embedded_original,
+)
+from wallet.verification import Report, VerifyOptions, verify_bytes, verify_document
+from wallet.verification.errors import VerificationInputError
+from wallet.verification.fetch import FetchError, FetchRefused
+from wallet.verification.parse import parse_input
+
+# The verifier's "nothing at this address" checks; their detail names the address and status
+# ("<url>: HTTP 404" for a baked link, "GET <url> -> HTTP 404" for a bare one).
+_NOTHING_HOSTED_CODES = ("ob2.not_found", "fetch.http_error")
+_HTTP_DETAIL = re.compile(r"(?:GET )?(?P<url>https?://\S+?)(?::| ->) HTTP (?P<status>\d{3})")
+_URL_ACCEPT = "application/ld+json, application/json, application/vc+jwt, image/png, image/svg+xml"
+
+
+# --- one credential ----------------------------------------------------------------------
+
+
+def credential_import(
+    *,
+    owner: Any,
+    data: bytes,
+    source: str,
+    filename: str = "",
+    media_type: str | None = None,
+    source_url: str = "",
+    now: datetime | None = None,
+    options: VerifyOptions | None = None,
+) -> ImportOutcome:
+    """Verify and store one credential (or each credential of a presentation).
+
+    `data` is kept byte for byte. Pass `options` to share a fetcher and canon cache across
+    several imports (bulk); otherwise they are built for `owner`.
+    """
+    result = arrive(
+        owner=owner,
+        data=data,
+        source=source,
+        filename=filename,
+        media_type=media_type,
+        source_url=source_url,
+        now=now,
+        options=options,
+    )
+    if isinstance(result, Verified):
+        return credential_store(owner=owner, verified=result)
+    return result
+
+
+def arrive(
+    *,
+    owner: Any,
+    data: bytes,
+    source: str,
+    filename: str,
+    media_type: str | None,
+    source_url: str,
+    now: datetime | None,
+    options: VerifyOptions | None,
+) -> ImportOutcome | Verified:
+    """`credential_import` up to storing: a single verified credential comes back ready to
+    store (on its own, or with others through `credentials_store`); anything else is settled
+    (refused, or stored here: the contents of a presentation or a list)."""
+    now = now or timezone.now()
+    cap = settings.SATCHEL_MAX_UPLOAD_BYTES
+    if len(data) > cap:
+        return _refuse(owner, f"The file is larger than the {megabytes(cap)} limit.", filename)
+    if not data.strip():
+        return _refuse(owner, "The file is empty.", filename)
+    url = _pasted_url(data)
+    if url is not None:
+        return credential_import_url(owner=owner, url=url, now=now)
+    options = options or verifier.make_verify_options(owner=owner, now=now)
+    arrival = Arrival(source, filename, source_url, now, options.fetcher)
+    documents = _listed_documents(data, options)
+    if documents:
+        return _import_listed(owner, documents, options, arrival)
+    report = verify_bytes(data, options=options, media_type=media_type)
+    missing = _nothing_hosted(report)
+    if missing is not None:
+        return _refuse(owner, missing, filename)
+    if report.format == "unknown":
+        return _refuse(owner, _not_a_credential(report, data), filename)
+    if report.format == "vp":
+        return _import_presentation(owner, report, arrival)
+    # The declared media type is the sender's claim; what the bytes turned out to be is kept.
+    return Verified(report, data, _media_for(report.container), arrival)
+
+
+def credential_import_url(*, owner: Any, url: str, now: datetime | None = None) -> ImportOutcome:
+    """Fetch `url` through the guarded fetcher and import what it serves."""
+    url = url.strip()
+    if not url.startswith(("https://", "http://")) or len(url) > 2000:
+        return _refuse(owner, "Only a web address (https://...) can be imported.", url)
+    fetcher = make_fetcher()
+    try:
+        result = fetcher.fetch(url, accept=_URL_ACCEPT)
+    except FetchRefused as exc:
+        return _refuse(owner, f"The wallet does not fetch from that address ({exc}).", url)
+    except FetchError:
+        return _refuse(owner, "That address could not be reached. Try again later.", url)
+    if result.status == 410:
+        return _refuse(owner, "The issuer has withdrawn the credential at that address.", url)
+    if not result.ok:
+        return _refuse(owner, _unhosted_message(url, result.status), url)
+    if _pasted_url(result.body) is not None:
+        # Following it would let one address send the wallet on from link to link.
+        return _refuse(owner, "That address serves another link, not a credential.", url)
+    media = result.content_type.split(";")[0].strip().lower() or None
+    options = verifier.make_verify_options(owner=owner, now=now, fetcher=fetcher)
+    return credential_import(
+        owner=owner,
+        data=result.body,
+        source=Source.URL,
+        source_url=url,
+        media_type=media,
+        now=now,
+        options=options,
+    )
+
+
+def _refuse(owner: Any, message: str, name: str = "") -> ImportOutcome:
+    with transaction.atomic():
+        audit_record(
+            user=owner, action="credential.import_refused", detail={"name": name, "reason": message}
+        )
+    return ImportOutcome(FAILED, None, message)
+
+
+def _pasted_url(data: bytes) -> str | None:
+    if len(data) > 2100:
+        return None
+    text = data.decode("utf-8", "replace").strip()
+    if text.startswith(("https://", "http://")) and not any(c.isspace() for c in text):
+        return text
+    return None
+
+
+def _nothing_hosted(report: Report) -> str | None:
+    """Why nothing can be stored when the input is only a link (a bare URL, or a legacy
+    baked image pointing at a hosted assertion) and its address serves nothing.
+
+    Storing such an import would keep a link, not a credential; an image that also carries
+    the assertion never gets here: its verdict says the issuer's copy is gone.
+    """
+    for check in report.failures:
+        if check.code not in _NOTHING_HOSTED_CODES:
+            continue
+        found = _HTTP_DETAIL.match(check.detail or "")
+        if found is not None:
+            return _unhosted_message(found["url"], int(found["status"]))
+    return None
+
+
+def _unhosted_message(url: str, status: int) -> str:
+    if status in (404, 410):
+        return f"The issuer no longer hosts this badge at {url}; nothing was imported."
+    if status >= 500:
+        return (
+            f"The issuer's server could not serve this badge at {url} (HTTP {status}); "
+            "nothing was imported. Try again later."
+        )
+    return f"The address {url} answered with HTTP {status}; nothing was imported."
+
+
+def _not_a_credential(report: Report, data: bytes) -> str:
+    if data.startswith(b"PK\x03\x04"):
+        return "This is a ZIP archive: use the bulk import for archives."
+    reason = next((c.message for c in report.failures), "")
+    return f"This file is not a credential the wallet recognises. {reason}".strip()
+
+
+def _media_for(container: str) -> str:
+    return {
+        "json": JSON_MEDIA_TYPE,
+        "jwt": JWT_MEDIA_TYPE,
+        "png": "image/png",
+        "svg": "image/svg+xml",
+    }.get(container, "application/octet-stream")
+
+
+def _import_presentation(owner: Any, report: Report, arrival: Arrival) -> ImportOutcome:
+    outcomes = []
+    for child in report.children:
+        original = embedded_original(child)
+        if original is None or child.format == "unknown":
+            continue
+        verified = Verified(child, original[0], original[1], arrival)
+        outcomes.append(credential_store(owner=owner, verified=verified))
+    return _summarise(owner, outcomes, "the presentation")
+
+
+def _listed_documents(data: bytes, options: VerifyOptions) -> tuple[dict[str, Any] | str, ...]:
+    """The credentials of a JSON array file (a migration export): objects and JWT strings."""
+    if not data.lstrip()[:1] == b"[":
+        return ()
+    try:
+        parsed = parse_input(data, limits=options.limits)
+    except VerificationInputError:
+        return ()
+    return parsed.documents
+
+
+def _import_listed(
+    owner: Any,
+    documents: tuple[dict[str, Any] | str, ...],
+    options: VerifyOptions,
+    arrival: Arrival,
+) -> ImportOutcome:
+    """Each credential of a JSON array as its own record (see `embedded_original`): a JWT
+    item keeps its exact token, an object is kept as `json.dumps` of itself, since the
+    array's elements never existed as files of their own."""
+    outcomes = []
+    for item in documents:
+        if isinstance(item, str):
+            report = verify_bytes(item.encode(), options=options, media_type=JWT_MEDIA_TYPE)
+        else:
+            report = verify_document(item, options=options)
+        if report.format in ("unknown", "vp"):
+            continue
+        original = embedded_original(report)
+        if original is not None:
+            verified = Verified(report, original[0], original[1], arrival)
+            outcomes.append(credential_store(owner=owner, verified=verified))
+    return _summarise(owner, outcomes, "the file")
+
+
+def _summarise(owner: Any, outcomes: list[ImportOutcome], where: str) -> ImportOutcome:
+    stored = tuple(c for o in outcomes for c in o.credentials)
+    if not stored:
+        return _refuse(owner, f"{where.capitalize()} holds no credential the wallet recognises.")
+    counts = {s: sum(o.status == s for o in outcomes) for s in (IMPORTED, UPDATED, DUPLICATE)}
+    status = next((s for s in (IMPORTED, UPDATED) if counts[s]), DUPLICATE)
+    message = (
+        f"From {where}: {counts[IMPORTED]} imported, {counts[UPDATED]} updated, "
+        f"{counts[DUPLICATE]} already in your record."
+    )
+    return ImportOutcome(status, stored[0], message, stored)

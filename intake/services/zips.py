@@ -1,0 +1,387 @@
+"""A ZIP of many credentials: checked at once, stored as a batch, imported by a task.
+
+The archive passes the one guard (`intake.archives`) before it is stored; a task then imports
+its files in the archive's order, a group at a time, recording progress on the batch. One
+failure never stops the rest, and a batch interrupted (its worker gone, its time up) resumes
+after the files it had settled (see `config.jobs`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import zipfile
+from collections.abc import Callable, Iterator, MutableMapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from config import jobs
+from config.celery import enqueue_on_commit
+from intake import archives
+from intake.archives import ArchiveRefused, megabytes
+from intake.models import ImportArchive, ImportBatch
+from intake.services import arrival
+from wallet import verifier
+from wallet.images import ImageMemo
+from wallet.models import Source
+from wallet.services.audit import audit_record
+from wallet.services.store import (
+    DUPLICATE,
+    FAILED,
+    IMPORTED,
+    UPDATED,
+    ImportOutcome,
+    Stored,
+    Verified,
+    credential_store,
+    credentials_store,
+)
+from wallet.verification import VerifyOptions
+
+logger = logging.getLogger(__name__)
+
+# How many credential files one import takes: a batch is one background job, and its time
+# is limited (SATCHEL_JOB_TIME_LIMIT).
+MAX_BATCH_FILES = 1000
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """One member of a ZIP archive."""
+
+    name: str
+    status: str
+    message: str
+    credential_id: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "status": self.status,
+            "message": self.message,
+            "credential_id": self.credential_id,
+        }
+
+
+def inspect_zip(data: bytes) -> list[zipfile.ZipInfo]:
+    """The archive's credential files, after the guard and the batch's own limit; raises
+    ArchiveRefused."""
+    with archives.open_archive(data) as archive:
+        return _batch_files(archive)
+
+
+def _batch_files(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    members = archives.checked_members(archives.credential_files(archive))
+    if len(members) > MAX_BATCH_FILES:
+        raise ArchiveRefused(f"The archive holds more than {MAX_BATCH_FILES} files.")
+    return members
+
+
+def credential_import_zip(
+    *,
+    owner: Any,
+    data: bytes,
+    progress: Callable[[int, int, list[FileOutcome]], None] | None = None,
+    now: datetime | None = None,
+    skip: int = 0,
+) -> list[FileOutcome]:
+    """Import every file of a ZIP archive, in the archive's order; one failure never stops
+    the rest. `skip` resumes an interrupted import after the files it had settled.
+
+    Raises ArchiveRefused when the archive itself is refused (see `inspect_zip`).
+    `progress(done, total, outcomes)` is called with each group of files settled: up to
+    `_STORE_BATCH` files, or what `_PROGRESS_SECONDS` brought when files arrive slowly.
+    """
+    cap = settings.SATCHEL_MAX_UPLOAD_BYTES
+    images = ImageMemo()
+    outcomes: list[FileOutcome] = []
+    pending: list[tuple[str, FileOutcome | Verified]] = []
+
+    def flush() -> None:
+        if not pending:
+            return
+        settled = _store_members(owner, pending, images)
+        pending.clear()
+        outcomes.extend(settled)
+        if progress is not None:
+            progress(skip + len(outcomes), len(members), settled)
+
+    with archives.open_archive(data) as archive:
+        members = _batch_files(archive)
+        options = archive_verify_options(owner=owner, now=now)
+        since = time.monotonic()
+        for info in members[skip:]:
+            pending.append((info.filename, _import_member(owner, archive, info, cap, options)))
+            if len(pending) >= _STORE_BATCH or time.monotonic() - since > _PROGRESS_SECONDS:
+                flush()
+                since = time.monotonic()
+        flush()
+    return outcomes
+
+
+_CANON_ENTRIES = 128
+
+
+def archive_verify_options(*, owner: Any, now: datetime | None = None) -> VerifyOptions:
+    """How every member of one archive is verified: one fetcher and canon cache for the whole
+    archive (its badges share issuers), the cache keeping its most recent entries only, so
+    memory does not grow with the archive."""
+    return verifier.make_verify_options(
+        owner=owner, now=now, canon_cache=_RecentEntries(_CANON_ENTRIES)
+    )
+
+
+class _RecentEntries(MutableMapping[str, str]):
+    """A mapping that forgets its oldest entries beyond `size` (insertion order)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: dict[str, str] = {}
+
+    def __getitem__(self, key: str) -> str:
+        return self._entries[key]
+
+    def __setitem__(self, key: str, value: str) -> None:
+        self._entries.pop(key, None)
+        self._entries[key] = value
+        while len(self._entries) > self._size:
+            self._entries.pop(next(iter(self._entries)))
+
+    def __delitem__(self, key: str) -> None:
+        del self._entries[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+# Members stored together: one transaction and a few multi-row inserts per group, and at
+# most this many verified reports held in memory at once. Progress is reported per group,
+# and at least this often (seconds) when members are slow to verify (fetched badges).
+_STORE_BATCH = 200
+_PROGRESS_SECONDS = 1.0
+
+
+def _store_members(
+    owner: Any, pending: list[tuple[str, FileOutcome | Verified]], images: ImageMemo
+) -> list[FileOutcome]:
+    """Each member's outcome, in order: those already settled as they are, the verified
+    ones once stored (together if they can be, else one by one)."""
+    ready = [(name, item) for name, item in pending if isinstance(item, Verified)]
+    try:
+        together = [v for _name, v in ready]
+        stored = [
+            _file_outcome_of(name, item)
+            for (name, _v), item in zip(
+                ready, credentials_store(owner=owner, verified=together, images=images), strict=True
+            )
+        ]
+    except SoftTimeLimitExceeded:
+        raise  # the task's time is up: not a bad file
+    except Exception:  # one bad file must not stop the others: settle each on its own
+        logger.exception("storing a batch of ZIP members failed; storing them one by one")
+        stored = [_store_member(owner, name, item) for name, item in ready]
+    results = iter(stored)
+    return [item if isinstance(item, FileOutcome) else next(results) for _name, item in pending]
+
+
+def _store_member(owner: Any, name: str, ready: Verified) -> FileOutcome:
+    try:
+        result = credential_store(owner=owner, verified=ready)
+    except SoftTimeLimitExceeded:
+        raise
+    except Exception:  # one bad file must not stop the others
+        logger.exception("import of ZIP member %s failed", name)
+        return FileOutcome(name, FAILED, "The wallet could not import this file.")
+    return _file_outcome(name, result)
+
+
+def _file_outcome_of(name: str, stored: Stored) -> FileOutcome:
+    return FileOutcome(name, stored.status, stored.message, stored.credential_id)
+
+
+def _file_outcome(name: str, result: ImportOutcome) -> FileOutcome:
+    first = result.credential
+    return FileOutcome(name, result.status, result.message, first.pk if first else None)
+
+
+def _import_member(
+    owner: Any,
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    cap: int,
+    options: VerifyOptions,
+) -> FileOutcome | Verified:
+    """The member's outcome, or its verified credential ready to be stored with others."""
+    name = info.filename
+    if info.flag_bits & 0x1:
+        return FileOutcome(name, FAILED, "The file is encrypted.")
+    if info.file_size > cap:
+        return FileOutcome(name, FAILED, f"The file is larger than the {megabytes(cap)} limit.")
+    try:
+        with archive.open(info) as member:
+            content = member.read(cap + 1)
+        result = arrival.arrive(
+            owner=owner,
+            data=content,
+            source=Source.BULK,
+            filename=name,
+            media_type=None,
+            source_url="",
+            now=options.now,
+            options=options,
+        )
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        logger.info("unreadable ZIP member %s: %s", name, exc)
+        return FileOutcome(name, FAILED, "The file could not be read from the archive.")
+    except SoftTimeLimitExceeded:
+        raise
+    except Exception:  # one bad file must not stop the others
+        logger.exception("import of ZIP member %s failed", name)
+        return FileOutcome(name, FAILED, "The wallet could not import this file.")
+    return result if isinstance(result, Verified) else _file_outcome(name, result)
+
+
+# --- ZIP batches (run by a task) -----------------------------------------------------------
+
+
+def _forget_archive(batch_id: int) -> None:
+    ImportArchive.objects.filter(batch_id=batch_id, batch__status=jobs.FAILED).delete()
+
+
+BATCH_JOBS = jobs.JobKind(
+    model=ImportBatch,
+    task="intake.tasks.import_zip",
+    not_started=(
+        "The import could not be started: the wallet's background service is unavailable. "
+        "Nothing was imported. Please upload the archive again in a few minutes."
+    ),
+    gave_up=(
+        "The import stopped unexpectedly several times and was given up. The files it had "
+        "finished are in your record; upload the archive again to import the rest (files "
+        "already in your record are recognised)."
+    ),
+    forget=_forget_archive,
+)
+
+
+def import_batches_sweep(*, now: datetime | None = None) -> int:
+    """Resume or fail every stalled import batch (see `config.jobs`)."""
+    return jobs.jobs_sweep(BATCH_JOBS, now=now)
+
+
+def zip_batch_create(
+    *, owner: Any, data: bytes, filename: str = "", now: datetime | None = None
+) -> ImportBatch:
+    """Check the archive, store it as a batch and enqueue its import once committed.
+
+    Raises ArchiveRefused at once for an archive that would be refused anyway.
+    """
+    now = now or timezone.now()
+    members = inspect_zip(data)
+    with transaction.atomic():
+        batch = ImportBatch.objects.create(
+            owner=owner,
+            filename=filename[:255],
+            total=len(members),
+            created_at=now,
+            heartbeat_at=now,
+        )
+        ImportArchive.objects.create(batch=batch, data=data)
+        audit_record(
+            user=owner,
+            action="import.batch_created",
+            target=batch,
+            detail={"filename": filename, "files": len(members)},
+            now=now,
+        )
+        enqueue_on_commit(
+            BATCH_JOBS.task,
+            batch.pk,
+            on_failure=lambda: jobs.job_not_started(BATCH_JOBS, job_id=batch.pk),
+        )
+    return batch
+
+
+def zip_batch_run(*, batch_id: int, run_id: str = "", now: datetime | None = None) -> ImportBatch:
+    """Import a stored batch, recording progress on it as it goes.
+
+    Safe to run again (see `config.jobs`): a finished batch, or one another run
+    holds, is left alone; an interrupted one resumes after the files it had settled.
+    """
+    try:
+        batch = jobs.job_claim(BATCH_JOBS, job_id=batch_id, run_id=run_id)
+    except jobs.JobTaken:
+        return ImportBatch.objects.get(pk=batch_id)
+    if jobs.job_gave_up(BATCH_JOBS, batch):
+        return ImportBatch.objects.get(pk=batch_id)
+    summary: list[dict[str, Any]] = list(batch.summary or [])
+    data = ImportArchive.objects.filter(batch=batch).values_list("data", flat=True).first()
+    if data is None:
+        message = "The archive is no longer stored; upload it again."
+        return _finish_batch(batch, ImportBatch.Status.FAILED, message, summary, now, run_id)
+
+    def progress(done: int, total: int, outcomes: list[FileOutcome]) -> None:
+        summary.extend(outcome.to_dict() for outcome in outcomes)
+        jobs.job_beat(
+            BATCH_JOBS, job_id=batch.pk, run_id=run_id, done=done, total=total, summary=summary
+        )
+
+    try:
+        credential_import_zip(
+            owner=batch.owner, data=bytes(data), progress=progress, now=now, skip=len(summary)
+        )
+    except ArchiveRefused as exc:
+        return _finish_batch(batch, ImportBatch.Status.FAILED, str(exc), summary, now, run_id)
+    except jobs.JobTaken:
+        logger.warning("import batch %s was handed to another run; this one stops", batch.pk)
+        return ImportBatch.objects.get(pk=batch.pk)
+    except SoftTimeLimitExceeded:
+        message = (
+            f"The import took longer than the wallet allows and stopped after {len(summary)} "
+            f"of {batch.total} files. Those are in your record; upload the archive again to "
+            "import the rest (files already in your record are recognised)."
+        )
+        return _finish_batch(batch, ImportBatch.Status.FAILED, message, summary, now, run_id)
+    # The summary holds every file's outcome, those of earlier runs of this batch included.
+    statuses = [item["status"] for item in summary]
+    counts = {s: statuses.count(s) for s in (IMPORTED, UPDATED, DUPLICATE)}
+    failed = statuses.count(FAILED)
+    message = (
+        f"{counts[IMPORTED]} imported, {counts[UPDATED]} updated, "
+        f"{counts[DUPLICATE]} already in your record, {failed} could not be imported."
+    )
+    return _finish_batch(batch, ImportBatch.Status.DONE, message, summary, now, run_id)
+
+
+def _finish_batch(
+    batch: ImportBatch,
+    status: str,
+    message: str,
+    summary: list[dict[str, Any]],
+    now: Any,
+    run_id: str,
+) -> ImportBatch:
+    with transaction.atomic():
+        finished = jobs.job_finish(
+            BATCH_JOBS,
+            job_id=batch.pk,
+            run_id=run_id,
+            status=status,
+            message=message,
+            summary=summary,
+            done=len(summary),
+            finished_at=now or timezone.now(),
+        )
+        if finished:
+            # The archive is not kept once its credentials are.
+            ImportArchive.objects.filter(batch=batch).delete()
+    return ImportBatch.objects.get(pk=batch.pk)

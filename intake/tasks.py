@@ -1,0 +1,39 @@
+"""Celery entry points of intake: ids in, one service called (see `config.jobs` for how a
+job's task is safe to run again and what its time limits are)."""
+
+from __future__ import annotations
+
+from celery import Task, shared_task
+
+from config.jobs import JOB_LIMITS, RETRY_ON_DATABASE_ERRORS
+from intake.services import zips
+
+
+def _import_zip(task: Task, batch_id: int) -> str:
+    return zips.zip_batch_run(batch_id=batch_id, run_id=task.request.id or "").status
+
+
+def _sweep_stalled_imports() -> int:
+    return zips.import_batches_sweep()
+
+
+import_zip = shared_task(
+    _import_zip,
+    name="intake.tasks.import_zip",
+    bind=True,
+    **JOB_LIMITS,
+    **RETRY_ON_DATABASE_ERRORS,
+)
+sweep_stalled_imports = shared_task(
+    _sweep_stalled_imports, name="intake.tasks.sweep_stalled_imports"
+)
+
+# Before issue 11 this task lived in `wallet.tasks`: a message queued under that name before
+# an upgrade still runs, as the same task under its old name.
+shared_task(
+    _import_zip,
+    name="wallet.tasks.import_zip",
+    bind=True,
+    **JOB_LIMITS,
+    **RETRY_ON_DATABASE_ERRORS,
+)

@@ -1,0 +1,206 @@
+"""The import page: upload (one file, many, or a ZIP), paste, or a link; and a ZIP batch's
+progress. Plain functions that parse, call one service, and say what happened."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from intake.archives import ArchiveRefused, max_archive_bytes
+from intake.forms import PasteForm, UploadForm, UrlForm
+from intake.models import ImportBatch
+from intake.selectors import access_import_batch
+from intake.services import arrival, zips
+from wallet.models import Source
+from wallet.services import store
+from wallet.templatetags.wallet_record import verdict_label
+from wallet.verification import Verdict
+
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+@login_required
+@require_GET
+def import_page(request: HttpRequest) -> HttpResponse:
+    return _import_page(request)
+
+
+def _import_page(request: HttpRequest, **forms: Any) -> HttpResponse:
+    context = {
+        "upload_form": forms.get("upload_form") or UploadForm(),
+        "paste_form": forms.get("paste_form") or PasteForm(),
+        "url_form": forms.get("url_form") or UrlForm(),
+        "max_upload_mb": settings.SATCHEL_MAX_UPLOAD_BYTES // (1024 * 1024),
+    }
+    return render(request, "intake/import.html", context, status=forms.get("status", 200))
+
+
+@login_required
+@require_POST
+def import_upload(request: HttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _import_page(request, upload_form=form, status=400)
+    uploads = form.cleaned_data["files"]
+    if len(uploads) == 1:
+        return _import_one_upload(request, uploads[0])
+    results = [_upload_result(request, upload) for upload in uploads]
+    return render(request, "intake/import_results.html", {"results": results})
+
+
+def _read_upload(upload: Any, cap: int) -> bytes:
+    # An oversized file is refused by its declared size, without reading it into memory.
+    return b"\0" * (cap + 1) if upload.size > cap else upload.read(cap + 1)
+
+
+def _is_zip(upload: Any) -> bool:
+    upload.seek(0)
+    head = upload.read(4)
+    upload.seek(0)
+    return head == _ZIP_MAGIC
+
+
+def _start_batch(request: HttpRequest, upload: Any) -> ImportBatch:
+    if upload.size > max_archive_bytes():
+        raise ArchiveRefused("The archive is larger than the wallet accepts.")
+    return zips.zip_batch_create(owner=request.user, data=upload.read(), filename=upload.name or "")
+
+
+def _import_one_upload(request: HttpRequest, upload: Any) -> HttpResponse:
+    if _is_zip(upload):
+        try:
+            batch = _start_batch(request, upload)
+        except ArchiveRefused as exc:
+            messages.error(request, str(exc))
+            return redirect("wallet:import")
+        return redirect("wallet:import_batch", batch_id=batch.pk)
+    outcome = arrival.credential_import(
+        owner=request.user,
+        data=_read_upload(upload, settings.SATCHEL_MAX_UPLOAD_BYTES),
+        source=Source.UPLOAD,
+        filename=upload.name or "",
+        media_type=upload.content_type or None,
+    )
+    return _after_import(request, outcome)
+
+
+def _upload_result(request: HttpRequest, upload: Any) -> dict[str, Any]:
+    name = upload.name or "file"
+    if _is_zip(upload):
+        try:
+            batch = _start_batch(request, upload)
+        except ArchiveRefused as exc:
+            return {"name": name, "status": store.FAILED, "message": str(exc)}
+        return {
+            "name": name,
+            "status": "batch",
+            "message": f"An archive of {batch.total} files: importing in the background.",
+            "batch": batch,
+        }
+    outcome = arrival.credential_import(
+        owner=request.user,
+        data=_read_upload(upload, settings.SATCHEL_MAX_UPLOAD_BYTES),
+        source=Source.UPLOAD,
+        filename=name,
+        media_type=upload.content_type or None,
+    )
+    return {
+        "name": name,
+        "status": outcome.status,
+        "message": outcome.message,
+        "credential": outcome.credential,
+    }
+
+
+@login_required
+@require_POST
+def import_paste(request: HttpRequest) -> HttpResponse:
+    form = PasteForm(request.POST)
+    if not form.is_valid():
+        return _import_page(request, paste_form=form, status=400)
+    outcome = arrival.credential_import(
+        owner=request.user, data=form.cleaned_data["text"].encode(), source=Source.PASTE
+    )
+    if outcome.status == store.FAILED:
+        form.add_error("text", outcome.message)
+        return _import_page(request, paste_form=form, status=400)
+    return _after_import(request, outcome)
+
+
+@login_required
+@require_POST
+def import_url(request: HttpRequest) -> HttpResponse:
+    form = UrlForm(request.POST)
+    if not form.is_valid():
+        return _import_page(request, url_form=form, status=400)
+    outcome = arrival.credential_import_url(owner=request.user, url=form.cleaned_data["url"])
+    if outcome.status == store.FAILED:
+        form.add_error("url", outcome.message)
+        return _import_page(request, url_form=form, status=400)
+    return _after_import(request, outcome)
+
+
+def _after_import(request: HttpRequest, outcome: store.ImportOutcome) -> HttpResponse:
+    """Say what happened, and whether what was stored verifies, then show the credential."""
+    credential = outcome.credential
+    if outcome.status == store.FAILED or credential is None:
+        messages.error(request, outcome.message)
+        return redirect("wallet:import")
+    if len(outcome.credentials) > 1:
+        messages.success(request, outcome.message)
+        return redirect("wallet:record")
+    if outcome.status == store.DUPLICATE:
+        messages.info(request, outcome.message)
+    elif _known(credential.verdict) and Verdict(credential.verdict).is_ok:
+        messages.success(request, f"{outcome.message} {verdict_label(credential.verdict)}.")
+    else:
+        messages.warning(
+            request,
+            f"{outcome.message} It is kept in your record, but the check says: "
+            f"{verdict_label(credential.verdict).lower()}. The checks below explain why.",
+        )
+    return redirect("wallet:credential", credential_id=credential.pk)
+
+
+def _known(verdict: str) -> bool:
+    return verdict in Verdict.__members__.values()
+
+
+@login_required
+@require_GET
+def import_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = access_import_batch(owner=request.user, batch_id=batch_id)
+    return render(request, "intake/import_batch.html", {"batch": batch, **_batch_counts(batch)})
+
+
+@login_required
+@require_GET
+def import_batch_status(request: HttpRequest, batch_id: int) -> JsonResponse:
+    batch = access_import_batch(owner=request.user, batch_id=batch_id)
+    finished = batch.status in (ImportBatch.Status.DONE, ImportBatch.Status.FAILED)
+    return JsonResponse(
+        {
+            "status": batch.status,
+            "status_label": batch.get_status_display(),
+            "done": batch.done,
+            "total": batch.total,
+            "finished": finished,
+            "message": batch.message,
+        }
+    )
+
+
+def _batch_counts(batch: ImportBatch) -> dict[str, Any]:
+    summary = batch.summary if isinstance(batch.summary, list) else []
+    counts = {
+        status: sum(1 for row in summary if row.get("status") == status)
+        for status in (store.IMPORTED, store.UPDATED, store.DUPLICATE, store.FAILED)
+    }
+    finished = batch.status in (ImportBatch.Status.DONE, ImportBatch.Status.FAILED)
+    return {"summary": summary, "counts": counts, "finished": finished}
