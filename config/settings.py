@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "wallet",
     "intake",
     "sharing",
+    "portability",
     "devtools",
 ]
 
@@ -182,8 +183,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "wallet.tasks.purge_expired_trash",
         "schedule": timedelta(hours=24),
     },
-    "wallet-purge-expired-exports": {
-        "task": "wallet.tasks.purge_expired_exports",
+    "portability-purge-expired-exports": {
+        "task": "portability.tasks.purge_expired_exports",
         "schedule": timedelta(hours=1),
     },
     "sharing-prune-view-log": {
@@ -425,11 +426,11 @@ CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 CELERY_REDIS_SOCKET_TIMEOUT = 5
 # A job silent for this long (no progress, no sign of life) is resumed or failed by the sweep.
 SATCHEL_JOB_STALL_SECONDS = env.integer("SATCHEL_JOB_STALL_SECONDS", 600, minimum=60)
-CELERY_BEAT_SCHEDULE["wallet-sweep-stalled-jobs"] = {
-    "task": "wallet.tasks.sweep_stalled_jobs",
-    "schedule": timedelta(minutes=1),
-}
 CELERY_BEAT_SCHEDULE["intake-sweep-stalled-imports"] = {
     "task": "intake.tasks.sweep_stalled_imports",
+    "schedule": timedelta(minutes=1),
+}
+CELERY_BEAT_SCHEDULE["portability-sweep-stalled-exports"] = {
+    "task": "portability.tasks.sweep_stalled_exports",
     "schedule": timedelta(minutes=1),
 }

@@ -22,10 +22,10 @@ urlpatterns = [
     path("api/shares/", include("sharing.api_urls")),
     path("api/account/", include("accounts.api_urls")),
     path("api/", include(record_api)),
-    path("api/", include("wallet.portability_api_urls")),
+    path("api/", include("portability.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("shares/", include("sharing.urls")),
-    path("", include("wallet.portability_urls")),
+    path("", include("portability.urls")),
     path("", include(record_pages)),
 ]

@@ -453,6 +453,11 @@ def _type_options(types: Iterable[str]) -> list[str]:
     return sorted(chosen.values(), key=lambda name: (name.casefold(), name))
 
 
+def live_credentials(*, owner: Any) -> QuerySet[Credential]:
+    """The owner's credentials in the record: not in the trash, not inside another."""
+    return Credential.objects.filter(owner=owner, parent__isnull=True, deleted_at__isnull=True)
+
+
 def access_tag(*, owner: Any, tag_id: Any) -> Tag:
     tag = Tag.objects.filter(owner=owner, pk=_as_pk(tag_id)).first()
     if tag is None:

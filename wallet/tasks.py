@@ -1,4 +1,4 @@
-"""Celery entry points: ids in, one service called.
+"""Celery entry points of the record: ids in, one service called.
 
 Every task is acknowledged only once it finished and put back in the queue when the process
 running it dies (settings: acks late, reject on worker lost), so each must be safe to run
@@ -10,9 +10,9 @@ failed with a message, never left "running".
 
 from __future__ import annotations
 
-from celery import Task, shared_task
+from celery import shared_task
 
-from config.jobs import JOB_LIMITS, RETRY_ON_DATABASE_ERRORS
+from config.jobs import JOB_LIMITS
 from wallet.services import reverify, trash
 
 
@@ -24,31 +24,3 @@ def reverify_due() -> int:
 @shared_task
 def purge_expired_trash() -> int:
     return trash.purge_expired_trash()
-
-
-@shared_task(bind=True, **JOB_LIMITS, **RETRY_ON_DATABASE_ERRORS)
-def export_build(self: Task, job_id: int) -> str:
-    from wallet.services import portability
-
-    return portability.export_job_run(job_id=job_id, run_id=self.request.id or "").status
-
-
-@shared_task
-def purge_expired_exports() -> int:
-    from wallet.services import portability
-
-    return portability.export_jobs_purge()
-
-
-@shared_task(**JOB_LIMITS, **RETRY_ON_DATABASE_ERRORS)
-def recheck_restored(credential_ids: list[int]) -> int:
-    from wallet.services import portability
-
-    return portability.restored_recheck(credential_ids=credential_ids)
-
-
-@shared_task
-def sweep_stalled_jobs() -> int:
-    from wallet.services import portability
-
-    return portability.export_jobs_sweep()

@@ -21,14 +21,14 @@ from PIL import Image
 from accounts.models import User
 from accounts.services import account_delete
 from intake.services import arrival
+from portability import services as portability
 from sharing.selectors import credential_handle
 from sharing.services import share_create
+from tests.portability.support import LATER, make_earner
 from tests.support.issuer import EARNER_EMAIL, NOW, TestIssuer
 from tests.wallet.helpers import as_bytes
-from tests.wallet.portability_support import LATER, make_earner
 from wallet import responses
 from wallet.models import Credential, CredentialImage
-from wallet.services import portability
 
 pytestmark = pytest.mark.django_db
 

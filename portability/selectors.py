@@ -8,8 +8,8 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 
-from wallet.models import ExportJob
-from wallet.services.portability import export_token_hash
+from portability.models import ExportJob
+from portability.services.jobs import export_token_hash
 
 
 class ExportExpired(Exception):

@@ -2,4 +2,4 @@
 
 from django.urls import include, path
 
-urlpatterns = [path("api/", include("wallet.portability_api_urls"))]
+urlpatterns = [path("api/", include("portability.api_urls"))]

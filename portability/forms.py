@@ -6,8 +6,8 @@ from typing import Any
 
 from django import forms
 
+from portability.crypto import MIN_PASSPHRASE
 from wallet.models import Credential
-from wallet.services.export_crypto import MIN_PASSPHRASE
 
 
 class CredentialChoiceField(forms.ModelMultipleChoiceField):

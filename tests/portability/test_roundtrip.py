@@ -12,9 +12,11 @@ from cryptography.fernet import Fernet
 
 from accounts.models import HolderKey, User
 from accounts.services import account_delete, holder_signing_key
+from portability import crypto as export_crypto
+from portability import services as portability
+from portability.services import RestoreRefused, restore
 from sharing.services import share_create
-from tests.support.issuer import EARNER_EMAIL, NOW
-from tests.wallet.portability_support import (
+from tests.portability.support import (
     LATER,
     build_record,
     checked_here,
@@ -22,9 +24,8 @@ from tests.wallet.portability_support import (
     snapshot,
     verdicts,
 )
+from tests.support.issuer import EARNER_EMAIL, NOW
 from wallet.models import AuditEvent, Collection, Credential, Tag, VerificationRun
-from wallet.services import export_crypto, portability
-from wallet.services.portability import RestoreRefused
 
 pytestmark = pytest.mark.django_db
 
@@ -312,7 +313,7 @@ def _edit_parent(manifest: dict) -> None:
 
 
 def _edit_version(manifest: dict) -> None:
-    manifest["format_version"] = portability.restore.FORMAT_VERSION + 1
+    manifest["format_version"] = restore.FORMAT_VERSION + 1
 
 
 @pytest.mark.parametrize(

@@ -12,9 +12,9 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from intake.models import ImportBatch
+from tests.portability.support import make_earner
 from tests.support.issuer import EARNER_EMAIL
 from tests.wallet.helpers import as_bytes
-from tests.wallet.portability_support import make_earner
 from wallet.models import Credential
 from wallet.verification.parse.png import make_chunk
 

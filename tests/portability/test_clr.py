@@ -6,11 +6,40 @@ import json
 
 import pytest
 
-from sharing.presentations import clr_bundle_build, clr_bundle_png
-from tests.support.issuer import NOW
+from intake.services.arrival import credential_import
+from portability.clr import clr_bundle_build, clr_bundle_png
+from tests.sharing.conftest import give_holder_key, make_user
+from tests.support.issuer import EARNER_DID_LABEL, EARNER_EMAIL, NOW
+from wallet import verifier
 from wallet.verification import Limits, verify_bytes
 from wallet.verification.canon import canonize
 from wallet.verification.parse import parse_input
+
+
+@pytest.fixture
+def owner(db):
+    user = make_user(EARNER_EMAIL, display_name="Robin Learner")
+    give_holder_key(user, EARNER_DID_LABEL)
+    return user
+
+
+@pytest.fixture
+def add(owner, issuer):
+    """Import a document (or bytes) into the owner's record, verified at NOW."""
+
+    def add(data):
+        if isinstance(data, dict):
+            data = json.dumps(data)
+        if isinstance(data, str):
+            data = data.encode()
+        options = verifier.make_verify_options(owner=owner, now=NOW, fetcher=issuer.fetcher)
+        outcome = credential_import(
+            owner=owner, data=data, source="upload", now=NOW, options=options
+        )
+        assert outcome.credential is not None, outcome.message
+        return outcome.credential
+
+    return add
 
 
 @pytest.fixture

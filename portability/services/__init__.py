@@ -11,15 +11,8 @@ yet" until this wallet has verified it, at once for a small restore, else by tas
 commit (and the hourly re-check takes any whose task was lost).
 """
 
-from wallet.services.portability.archive import (
-    MAX_BUNDLE_CREDENTIALS,
-    ExportFile,
-    clr_bundle_filename,
-    clr_bundle_for,
-    clr_bundle_png,
-    export_archive,
-)
-from wallet.services.portability.jobs import (
+from portability.services.archive import ExportFile, export_archive
+from portability.services.jobs import (
     EXPORT_JOB_RETENTION,
     EXPORT_LINK_LIFETIME,
     export_job_create,
@@ -29,25 +22,20 @@ from wallet.services.portability.jobs import (
     export_jobs_sweep,
     export_token_hash,
 )
-from wallet.services.portability.restore import (
+from portability.services.restore import (
     RestoreOutcome,
     RestoreRefused,
     export_restore,
     read_export,
-    restore_size_cap,
     restored_recheck,
 )
 
 __all__ = [
     "EXPORT_JOB_RETENTION",
     "EXPORT_LINK_LIFETIME",
-    "MAX_BUNDLE_CREDENTIALS",
     "ExportFile",
     "RestoreOutcome",
     "RestoreRefused",
-    "clr_bundle_filename",
-    "clr_bundle_for",
-    "clr_bundle_png",
     "export_archive",
     "export_job_create",
     "export_job_run",
@@ -57,6 +45,5 @@ __all__ = [
     "export_restore",
     "export_token_hash",
     "read_export",
-    "restore_size_cap",
     "restored_recheck",
 ]

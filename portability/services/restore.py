@@ -29,6 +29,17 @@ from accounts.selectors import holder_dids
 from accounts.services import HolderKeyTaken, holder_key_import
 from config.celery import enqueue
 from config.outbound import make_fetcher
+from intake import archives
+from portability import crypto as export_crypto
+from portability.crypto import ExportDecryptionError
+from portability.services.archive import (
+    FORMAT,
+    FORMAT_VERSION,
+    HOLDER_KEYS,
+    MANIFEST,
+    RECORD_DATES,
+    RECORD_FIELDS,
+)
 from wallet import images, verifier
 from wallet.images import SafeImage
 from wallet.models import (
@@ -40,25 +51,12 @@ from wallet.models import (
     Tag,
     VerificationRun,
 )
-from wallet.services import export_crypto, organise
+from wallet.services import organise
 from wallet.services.audit import audit_record
 from wallet.services.derive import dedupe_key
-from wallet.services.export_crypto import ExportDecryptionError
-from wallet.services.portability.archive import (
-    FORMAT,
-    FORMAT_VERSION,
-    HOLDER_KEYS,
-    MANIFEST,
-    RECORD_DATES,
-    RECORD_FIELDS,
-)
 from wallet.services.reverify import credential_reverify
 
 logger = logging.getLogger(__name__)
-
-_MAX_MEMBERS = 100_000
-_MAX_RATIO = 200
-_RATIO_FLOOR = 1024 * 1024
 
 # What the file says about checks is another wallet's word, in a file anyone can edit: it is
 # kept as history (runs marked RESTORED) and never becomes the record's state, which starts
@@ -72,6 +70,7 @@ _CLAIMED_DATES = frozenset({"issued_at", "awarded_at", "valid_until"})
 CLOCK_SKEW = timedelta(hours=1)
 # Restored credentials checked by one task; a task that dies leaves the others' checks alone.
 RECHECK_CHUNK = 100
+RECHECK_TASK = "portability.tasks.recheck_restored"
 _PENDING_NOTE = (
     "This wallet is checking each restored credential itself; until it has, they show as "
     "not checked yet."
@@ -183,13 +182,11 @@ def _recheck_on_commit(credential_ids: tuple[int, ...]) -> None:
 
 
 def _enqueue_recheck(credential_ids: list[int]) -> None:
-    from wallet import tasks
-
     try:
         # A broker that refuses the task is logged by `enqueue`; an eager run that fails is
         # logged here. Either way the restore is committed and nothing is stranded: a
         # credential never checked here is due for the hourly re-check (`reverify_due`).
-        enqueue(tasks.recheck_restored, credential_ids)
+        enqueue(RECHECK_TASK, credential_ids)
     except Exception:
         logger.exception("re-check of %d restored credentials failed", len(credential_ids))
 
@@ -229,14 +226,9 @@ def restored_recheck(*, credential_ids: list[int], now: datetime | None = None) 
     return count
 
 
-def restore_size_cap() -> int:
-    """The largest export file a restore reads (the bulk-import archive cap)."""
-    return int(getattr(settings, "SATCHEL_MAX_ZIP_BYTES", 20 * settings.SATCHEL_MAX_UPLOAD_BYTES))
-
-
 def read_export(data: bytes, *, passphrase: str = "") -> _Archive:
     """Open, unseal and check an export; raises RestoreRefused."""
-    if len(data) > restore_size_cap():
+    if len(data) > archives.max_archive_bytes():
         raise RestoreRefused("The file is larger than this wallet accepts for a restore.")
     sealed = export_crypto.is_sealed(data)
     if sealed:
@@ -256,8 +248,10 @@ def read_export(data: bytes, *, passphrase: str = "") -> _Archive:
 
 
 def _read_members(zipped: zipfile.ZipFile, sealed: bool) -> _Archive:
-    infos = {info.filename: info for info in zipped.infolist() if not info.is_dir()}
-    _check_sizes(list(infos.values()))
+    try:
+        infos = {info.filename: info for info in archives.checked_members(archives.files(zipped))}
+    except archives.ArchiveRefused as exc:
+        raise RestoreRefused(f"{exc} Nothing was restored.") from exc
     if MANIFEST not in infos:
         raise RestoreRefused(
             "This archive is not a Satchel export (it has no manifest.json). To add badges "
@@ -285,19 +279,6 @@ def _read_members(zipped: zipfile.ZipFile, sealed: bool) -> _Archive:
             )
         archive.holder_keys = _load_holder_keys(zipped.read(infos[HOLDER_KEYS]))
     return archive
-
-
-def _check_sizes(infos: list[zipfile.ZipInfo]) -> None:
-    uncompressed_cap = getattr(
-        settings, "SATCHEL_MAX_ZIP_UNCOMPRESSED_BYTES", 40 * settings.SATCHEL_MAX_UPLOAD_BYTES
-    )
-    if len(infos) > _MAX_MEMBERS or sum(i.file_size for i in infos) > uncompressed_cap:
-        raise RestoreRefused("The archive unpacks to more than this wallet accepts.")
-    for info in infos:
-        if info.file_size > _RATIO_FLOOR and info.file_size > _MAX_RATIO * max(
-            info.compress_size, 1
-        ):
-            raise RestoreRefused("The archive looks like a ZIP bomb and was refused.")
 
 
 def _load_manifest(raw: bytes) -> dict[str, Any]:

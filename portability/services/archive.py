@@ -14,15 +14,20 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db.models import F, QuerySet
 
 from accounts import crypto
 from accounts.models import HolderKey
-from sharing.presentations import ClrBundle, clr_bundle_build, clr_bundle_png
+from portability import crypto as export_crypto
+from portability.clr import (
+    MAX_BUNDLE_CREDENTIALS,
+    ClrBundle,
+    clr_bundle_build,
+    clr_bundle_png,
+    too_many_for_a_bundle,
+)
+from portability.crypto import SealingKey
 from wallet.models import Collection, Credential, Tag
-from wallet.services import export_crypto
-from wallet.services.export_crypto import SealingKey
 from wallet.verification.errors import VerificationInputError
 
 logger = logging.getLogger(__name__)
@@ -262,7 +267,7 @@ def _clr_bundle(owner: Any, credentials: list[Credential], now: datetime) -> Clr
     chosen = [c for c in credentials if c.parent_id is None and c.deleted_at is None]
     if not chosen:
         return "There is no credential to bundle."
-    if _too_many_for_a_bundle(chosen):
+    if too_many_for_a_bundle(chosen):
         return _TOO_LARGE
     try:
         return clr_bundle_build(owner=owner, credentials=chosen, now=now)
@@ -272,18 +277,11 @@ def _clr_bundle(owner: Any, credentials: list[Credential], now: datetime) -> Clr
         return _TOO_LARGE
 
 
-# One signed document must stay within the verifier's limits (and be quick to sign and check):
-# past this many Open Badges 3.0 credentials, the canonical form would exceed them.
-MAX_BUNDLE_CREDENTIALS = 200
 _TOO_LARGE = (
     f"Your record holds more than {MAX_BUNDLE_CREDENTIALS} credentials that could go in a "
     "CLR bundle, too many for one signed document. Assemble bundles of chosen credentials "
     "on the export page instead."
 )
-
-
-def _too_many_for_a_bundle(credentials: list[Credential]) -> bool:
-    return sum(c.format == "ob3" for c in credentials) > MAX_BUNDLE_CREDENTIALS
 
 
 def _write_bundle(
@@ -439,37 +437,3 @@ def _readme(manifest: dict[str, Any]) -> str:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-# --- the CLR bundle on its own ---------------------------------------------------------------
-
-
-def clr_bundle_for(
-    *, owner: Any, credential_ids: list[int] | None, now: datetime, name: str | None = None
-) -> ClrBundle:
-    """The learner-assembled CLR of the chosen live credentials (all when None).
-
-    Raises ValidationError when a chosen credential is not the owner's, or there is none.
-    """
-    live = Credential.objects.filter(owner=owner, parent__isnull=True, deleted_at__isnull=True)
-    if credential_ids is not None:
-        live = live.filter(pk__in=credential_ids)
-    chosen = list(live.order_by(F("issued_at").desc(nulls_last=True), "-pk"))
-    if credential_ids is not None and len(chosen) != len(set(credential_ids)):
-        raise ValidationError("Some of the chosen credentials are not in your record.")
-    if not chosen:
-        raise ValidationError("Your record holds no credential to put in a bundle.")
-    if _too_many_for_a_bundle(chosen):
-        raise ValidationError(
-            f"A CLR bundle holds at most {MAX_BUNDLE_CREDENTIALS} credentials: choose fewer."
-        )
-    try:
-        return clr_bundle_build(owner=owner, credentials=chosen, now=now, name=name or None)
-    except VerificationInputError as exc:
-        raise ValidationError(
-            "These credentials are too many for one CLR bundle: choose fewer."
-        ) from exc
-
-
-def clr_bundle_filename(now: datetime, extension: str) -> str:
-    return f"clr-bundle-{now:%Y-%m-%d}.{extension}"

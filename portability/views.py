@@ -14,20 +14,17 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from wallet import portability_selectors as selectors
+from intake.archives import max_archive_bytes
+from portability import clr, selectors, services
+from portability.crypto import MIN_PASSPHRASE
+from portability.forms import ClrBundleForm, ExportForm, RestoreForm
+from portability.models import ExportJob
 from wallet import responses
-from wallet.models import Credential, ExportJob
-from wallet.portability_forms import ClrBundleForm, ExportForm, RestoreForm
-from wallet.services import portability
-from wallet.services.export_crypto import MIN_PASSPHRASE
+from wallet.selectors import live_credentials
 
 
 def _live(owner: Any) -> Any:
-    return (
-        Credential.objects.filter(owner=owner, parent__isnull=True, deleted_at__isnull=True)
-        .defer("original")
-        .order_by("-issued_at", "-pk")
-    )
+    return live_credentials(owner=owner).defer("original").order_by("-issued_at", "-pk")
 
 
 def _export_page(
@@ -40,7 +37,7 @@ def _export_page(
     live = _live(request.user)
     return render(
         request,
-        "wallet/portability/export.html",
+        "portability/export.html",
         {
             "clr_form": clr_form or ClrBundleForm(credentials=live, prefix="clr"),
             "export_form": export_form or ExportForm(credentials=live, prefix="export"),
@@ -73,7 +70,7 @@ def clr_bundle(request: HttpRequest) -> HttpResponse:
         return _export_page(request, clr_form=form, status=400)
     now = timezone.now()
     try:
-        bundle = portability.clr_bundle_for(
+        bundle = clr.clr_bundle_for(
             owner=request.user,
             credential_ids=form.credential_ids(),
             now=now,
@@ -85,16 +82,16 @@ def clr_bundle(request: HttpRequest) -> HttpResponse:
     download = request.POST.get("download")
     if download in ("json", "png") and bundle.included:
         return _bundle_download(bundle, download, now)
-    return render(request, "wallet/portability/clr_bundle.html", {"bundle": bundle, "form": form})
+    return render(request, "portability/clr_bundle.html", {"bundle": bundle, "form": form})
 
 
 def _bundle_download(bundle: Any, kind: str, now: Any) -> HttpResponse:
     if kind == "png":
-        body, media_type = portability.clr_bundle_png(bundle), "image/png"
+        body, media_type = clr.clr_bundle_png(bundle), "image/png"
     else:
         body = json.dumps(bundle.document, indent=2, ensure_ascii=False).encode()
         media_type = "application/json"
-    filename = portability.clr_bundle_filename(now, kind)
+    filename = clr.clr_bundle_filename(now, kind)
     return responses.download_response(content=body, filename=filename, media_type=media_type)
 
 
@@ -108,7 +105,7 @@ def export_create(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _export_page(request, export_form=form, status=400)
     try:
-        job = portability.export_job_create(
+        job = services.export_job_create(
             owner=request.user,
             passphrase=form.cleaned_data["passphrase"],
             include_holder_key=form.cleaned_data["include_holder_key"],
@@ -129,13 +126,13 @@ def export_job(request: HttpRequest, job_id: int) -> HttpResponse:
     ready = job.status == ExportJob.Status.DONE and now < job.expires_at
     return render(
         request,
-        "wallet/portability/export_job.html",
+        "portability/export_job.html",
         {
             "job": job,
             "finished": finished,
             "ready": ready,
             "expired": job.status == ExportJob.Status.DONE and not ready,
-            "token": portability.export_job_token(job) if ready else "",
+            "token": services.export_job_token(job) if ready else "",
         },
     )
 
@@ -146,7 +143,7 @@ def export_download(request: HttpRequest, token: str) -> HttpResponse:
     try:
         job = selectors.export_download(owner=request.user, token=token, now=timezone.now())
     except selectors.ExportExpired:
-        return render(request, "wallet/portability/export_expired.html", status=410)
+        return render(request, "portability/export_expired.html", status=410)
     media_type = "application/octet-stream" if job.encrypted else "application/zip"
     return responses.download_response(
         content=bytes(job.data), filename=job.filename, media_type=media_type
@@ -163,15 +160,15 @@ def restore(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            outcome = portability.export_restore(
+            outcome = services.export_restore(
                 owner=request.user,
-                data=upload.read(portability.restore_size_cap() + 1),
+                data=upload.read(max_archive_bytes() + 1),
                 passphrase=form.cleaned_data["passphrase"],
             )
-        except portability.RestoreRefused as exc:
+        except services.RestoreRefused as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, outcome.message)
             return redirect("wallet:record")
     status = 400 if form.errors else 200
-    return render(request, "wallet/portability/restore.html", {"form": form}, status=status)
+    return render(request, "portability/restore.html", {"form": form}, status=status)

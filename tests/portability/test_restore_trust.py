@@ -18,15 +18,16 @@ from django.test import Client
 from accounts.models import User
 from accounts.services import account_delete
 from intake.services import arrival
+from portability import services as portability
+from portability import tasks
+from portability.services import RestoreRefused, restore
 from sharing.public_views import rendered_pages
 from sharing.services import share_create
+from tests.portability.support import LATER, make_earner
 from tests.support.issuer import EARNER_EMAIL, NOW, TestIssuer
 from tests.wallet.helpers import as_bytes, signed_ob3
-from tests.wallet.portability_support import LATER, make_earner
-from wallet import tasks
 from wallet.models import Collection, Credential, Tag, VerificationRun
-from wallet.services import portability, reverify
-from wallet.services.portability import RestoreRefused
+from wallet.services import reverify
 
 pytestmark = pytest.mark.django_db
 
@@ -250,7 +251,7 @@ def test_a_large_restore_is_checked_in_chunks_and_a_repeated_task_checks_nothing
     forged_export, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
     settings.SATCHEL_RESTORE_INLINE_CHECKS = 0
-    monkeypatch.setattr(portability.restore, "RECHECK_CHUNK", 1)
+    monkeypatch.setattr(restore, "RECHECK_CHUNK", 1)
     stranger = _stranger()
 
     with django_capture_on_commit_callbacks(execute=True) as queued:

@@ -11,10 +11,11 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import User
 from accounts.services import account_delete, holder_signing_key
+from portability import clr
+from portability import crypto as export_crypto
+from portability import services as portability
+from tests.portability.support import LATER, build_record, make_earner
 from tests.support.issuer import EARNER_EMAIL, NOW
-from tests.wallet.portability_support import LATER, build_record, make_earner
-from wallet.services import export_crypto, portability
-from wallet.services.portability import archive
 from wallet.verification import Verdict, VerifyOptions, verify_bytes
 from wallet.verification.limits import Limits
 from wallet.verification.parse import parse_input
@@ -135,7 +136,7 @@ def test_a_changed_bundle_no_longer_verifies(earner, record, issuer):
 
 
 def test_a_bundle_of_chosen_credentials_holds_only_those(earner, record, issuer):
-    bundle = portability.clr_bundle_for(
+    bundle = clr.clr_bundle_for(
         owner=earner, credential_ids=[record["ob3"].pk, record["jwt"].pk], now=NOW
     )
 
@@ -149,13 +150,13 @@ def test_a_bundle_cannot_name_someone_elses_credential(earner, record, issuer):
     other = make_earner("other@example.org", "other")
 
     with pytest.raises(ValidationError, match="not in your record"):
-        portability.clr_bundle_for(owner=other, credential_ids=[record["ob3"].pk], now=NOW)
+        clr.clr_bundle_for(owner=other, credential_ids=[record["ob3"].pk], now=NOW)
 
 
 def test_a_record_too_large_for_one_bundle_still_exports_and_says_why(
     earner, record, issuer, monkeypatch
 ):
-    monkeypatch.setattr(archive, "MAX_BUNDLE_CREDENTIALS", 1)
+    monkeypatch.setattr(clr, "MAX_BUNDLE_CREDENTIALS", 1)
 
     manifest, members = _export_members(earner)
 
@@ -164,7 +165,7 @@ def test_a_record_too_large_for_one_bundle_still_exports_and_says_why(
     assert "No CLR bundle" in members["README.txt"].decode()
     assert len(manifest["credentials"]) == len(record) + 2  # the CLR's two credentials
     with pytest.raises(ValidationError, match="at most 1 credentials"):
-        portability.clr_bundle_for(owner=earner, credential_ids=None, now=NOW)
+        clr.clr_bundle_for(owner=earner, credential_ids=None, now=NOW)
 
 
 def test_after_export_delete_and_restore_the_bundle_is_signed_by_the_same_did_and_verifies(
@@ -179,7 +180,7 @@ def test_after_export_delete_and_restore_the_bundle_is_signed_by_the_same_did_an
     again = User.objects.create_user(email=EARNER_EMAIL)
     portability.export_restore(owner=again, data=data, passphrase="correct horse battery")
 
-    bundle = portability.clr_bundle_for(owner=again, credential_ids=None, now=LATER)
+    bundle = clr.clr_bundle_for(owner=again, credential_ids=None, now=LATER)
 
     assert bundle.document["issuer"]["id"] == did
     report = verify_bytes(json.dumps(bundle.document).encode(), options=_options(issuer))

@@ -17,10 +17,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from wallet import portability_selectors as selectors
+from intake.archives import max_archive_bytes
+from portability import clr, selectors, services
+from portability.models import ExportJob
 from wallet import responses
-from wallet.models import ExportJob
-from wallet.services import portability
 
 
 def _django_errors(exc: DjangoValidationError) -> ValidationError:
@@ -71,7 +71,7 @@ class ClrBundleApi(APIView):
         values = data.validated_data
         now = timezone.now()
         try:
-            bundle = portability.clr_bundle_for(
+            bundle = clr.clr_bundle_for(
                 owner=request.user,
                 credential_ids=values.get("credential_ids"),
                 now=now,
@@ -89,8 +89,8 @@ class ClrBundleApi(APIView):
                 status=status.HTTP_400_BAD_REQUEST,
             )
         if values["format"] == "png":
-            filename = portability.clr_bundle_filename(now, "png")
-            return _download(portability.clr_bundle_png(bundle), "image/png", filename)
+            filename = clr.clr_bundle_filename(now, "png")
+            return _download(clr.clr_bundle_png(bundle), "image/png", filename)
         output = {
             "document": bundle.document,
             "included": [c.pk for c in bundle.included],
@@ -121,7 +121,7 @@ class ExportJobOutput(serializers.Serializer):
     def get_download_url(self, job: ExportJob) -> str | None:
         if job.status != ExportJob.Status.DONE or timezone.now() >= job.expires_at:
             return None
-        token = portability.export_job_token(job)
+        token = services.export_job_token(job)
         return reverse("portability-api:export-download", kwargs={"token": token})
 
 
@@ -155,7 +155,7 @@ class ExportListApi(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         try:
-            job = portability.export_job_create(
+            job = services.export_job_create(
                 owner=request.user,
                 passphrase=values["passphrase"],
                 include_holder_key=values["include_holder_key"],
@@ -222,17 +222,17 @@ class RestoreApi(APIView):
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
         try:
-            outcome = portability.export_restore(
+            outcome = services.export_restore(
                 owner=request.user,
-                data=upload.read(portability.restore_size_cap() + 1),
+                data=upload.read(max_archive_bytes() + 1),
                 passphrase=data.validated_data["passphrase"],
             )
-        except portability.RestoreRefused as exc:
+        except services.RestoreRefused as exc:
             raise ValidationError({"detail": [str(exc)]}) from exc
         return Response(self.OutputSerializer(_outcome(outcome)).data)
 
 
-def _outcome(outcome: portability.RestoreOutcome) -> dict[str, Any]:
+def _outcome(outcome: services.RestoreOutcome) -> dict[str, Any]:
     return {
         "restored": outcome.restored,
         "already": outcome.already,

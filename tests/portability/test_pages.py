@@ -15,12 +15,14 @@ from django.urls import reverse
 
 from accounts.models import User
 from accounts.services import account_delete
+from portability import crypto as export_crypto
+from portability import services as portability
+from portability.models import ExportJob
 from sharing.models import ShareLink
 from sharing.services import share_create
+from tests.portability.support import build_record, make_earner, snapshot
 from tests.support.issuer import EARNER_EMAIL, NOW
-from tests.wallet.portability_support import build_record, make_earner, snapshot
-from wallet.models import AuditEvent, Credential, ExportJob
-from wallet.services import export_crypto, portability
+from wallet.models import AuditEvent, Credential
 
 pytestmark = pytest.mark.django_db
 
@@ -285,7 +287,7 @@ def test_an_export_that_cannot_be_built_fails_visibly_and_keeps_no_key(
     def broken(**kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("wallet.services.portability.jobs.export_archive", broken)
+    monkeypatch.setattr("portability.services.jobs.export_archive", broken)
     job = portability.export_job_run(job_id=job.pk)
 
     assert job.status == ExportJob.Status.FAILED

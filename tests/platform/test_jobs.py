@@ -22,11 +22,12 @@ from config import jobs
 from config.celery import app
 from intake.models import ImportArchive, ImportBatch
 from intake.services import arrival, zips
+from portability import services as portability
+from portability.models import ExportJob
+from tests.portability.support import build_record, make_earner
 from tests.support.issuer import EARNER_EMAIL, NOW
 from tests.wallet.helpers import as_bytes
-from tests.wallet.portability_support import build_record, make_earner
-from wallet.models import Credential, ExportJob
-from wallet.services import portability
+from wallet.models import Credential
 
 pytestmark = pytest.mark.django_db
 
@@ -111,13 +112,24 @@ def test_an_export_that_cannot_be_enqueued_fails_at_once_with_a_message(
     assert signed_in.get(response["Location"]).status_code == 200
 
 
+APPS = ("accounts", "config", "devtools", "intake", "portability", "sharing", "wallet")
+
+
 def test_every_enqueue_goes_through_the_one_helper() -> None:
     from pathlib import Path
 
     root = Path(settings.BASE_DIR)
     offenders = [
         str(path.relative_to(root))
-        for app_dir in ("accounts", "config", "devtools", "intake", "sharing", "wallet")
+        for app_dir in (
+            "accounts",
+            "config",
+            "devtools",
+            "intake",
+            "portability",
+            "sharing",
+            "wallet",
+        )
         for path in (root / app_dir).rglob("*.py")
         if any(call in path.read_text() for call in (".delay(", ".apply_async(", "send_task("))
         and path.relative_to(root).as_posix() != "config/celery.py"
@@ -270,9 +282,16 @@ def test_the_sweep_resumes_a_stalled_export(
     assert job.data
 
 
-def test_the_sweep_runs_every_minute_on_the_beat() -> None:
-    schedule = settings.CELERY_BEAT_SCHEDULE["wallet-sweep-stalled-jobs"]
-    assert schedule["task"] == "wallet.tasks.sweep_stalled_jobs"
+@pytest.mark.parametrize(
+    ("entry", "task"),
+    [
+        ("intake-sweep-stalled-imports", "intake.tasks.sweep_stalled_imports"),
+        ("portability-sweep-stalled-exports", "portability.tasks.sweep_stalled_exports"),
+    ],
+)
+def test_the_sweeps_run_every_minute_on_the_beat(entry: str, task: str) -> None:
+    schedule = settings.CELERY_BEAT_SCHEDULE[entry]
+    assert schedule["task"] == task
     assert schedule["schedule"] <= timedelta(seconds=settings.SATCHEL_JOB_STALL_SECONDS)
 
 
@@ -299,7 +318,7 @@ def test_a_run_whose_job_was_handed_on_stops_without_writing(
 
 def test_every_task_has_a_soft_and_a_hard_time_limit() -> None:
     for name, task in app.tasks.items():
-        if not name.startswith(("wallet.", "intake.", "satchel.")):
+        if not name.startswith(("wallet.", "intake.", "portability.", "satchel.")):
             continue
         soft = task.soft_time_limit or app.conf.task_soft_time_limit
         hard = task.time_limit or app.conf.task_time_limit
@@ -339,7 +358,7 @@ def test_an_export_out_of_time_ends_failed_with_a_message(
     def out_of_time(**kwargs: Any) -> Any:
         raise SoftTimeLimitExceeded
 
-    monkeypatch.setattr("wallet.services.portability.jobs.export_archive", out_of_time)
+    monkeypatch.setattr("portability.services.jobs.export_archive", out_of_time)
 
     with django_capture_on_commit_callbacks(execute=True):
         job = portability.export_job_create(owner=stranger)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from wallet import portability_views as views
+from portability import views
 
 app_name = "portability"
 urlpatterns = [

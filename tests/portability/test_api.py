@@ -13,10 +13,12 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.services import account_delete
+from portability import crypto as export_crypto
+from portability import services as portability
+from portability.models import ExportJob
+from tests.portability.support import build_record, make_earner, snapshot
 from tests.support.issuer import EARNER_EMAIL, NOW
-from tests.wallet.portability_support import build_record, make_earner, snapshot
-from wallet.models import Credential, ExportJob
-from wallet.services import export_crypto, portability
+from wallet.models import Credential
 
 pytestmark = pytest.mark.django_db
 
@@ -196,7 +198,7 @@ def test_the_openapi_schema_describes_export_and_restore_without_warnings(tmp_pa
     target = tmp_path / "schema.yml"
     call_command(
         "spectacular",
-        "--urlconf=tests.wallet.portability_api_urls",
+        "--urlconf=tests.portability.api_urls",
         "--validate",
         "--fail-on-warn",
         f"--file={target}",

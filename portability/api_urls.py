@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from wallet import portability_api as api
+from portability import api
 
 app_name = "portability-api"
 urlpatterns = [

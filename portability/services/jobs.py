@@ -18,11 +18,12 @@ from django.utils import timezone
 from accounts import crypto
 from config import jobs
 from config.celery import enqueue_on_commit
-from wallet.models import Credential, ExportJob
-from wallet.services import export_crypto
+from portability import crypto as export_crypto
+from portability.crypto import SealingKey
+from portability.models import ExportJob
+from portability.services.archive import ExportFile, export_archive
+from wallet.models import Credential
 from wallet.services.audit import audit_record
-from wallet.services.export_crypto import SealingKey
-from wallet.services.portability.archive import ExportFile, export_archive
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ def _forget_sealing_key(job_id: int) -> None:
 
 EXPORT_JOBS = jobs.JobKind(
     model=ExportJob,
-    task="wallet.tasks.export_build",
+    task="portability.tasks.export_build",
     not_started=(
         "The export could not be started: the wallet's background service is unavailable. "
         "Please ask for it again in a few minutes."

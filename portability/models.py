@@ -1,0 +1,61 @@
+"""Exports being built and offered for download."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class ExportJob(models.Model):
+    """A full export being built (by a task) and then offered for download until it expires.
+
+    The finished file waits in the row (web processes keep no files) and is emptied when the
+    link expires. The download token is looked up by its hash; its ciphertext lets the job's
+    page show the link again. The passphrase is never stored: only the key derived from it,
+    encrypted at rest, and only until the file is built.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        RUNNING = "running", "Building"
+        DONE = "done", "Ready"
+        FAILED = "failed", "Failed"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    # None exports every credential; a list exports those (and what is inside them).
+    credential_ids = models.JSONField(null=True, blank=True)
+    encrypted = models.BooleanField(default=False)
+    include_holder_key = models.BooleanField(default=False)
+    sealing_key_encrypted = models.TextField(blank=True)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    data = models.BinaryField(blank=True, default=b"")
+    filename = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    token_encrypted = models.TextField()
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+    # Liveness (see config.jobs): the run holding the job, its last sign of life, and how
+    # many runs have started it.
+    claimed_by = models.CharField(max_length=64, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        # The table it had in `wallet` before issue 11 moved it here.
+        db_table = "wallet_exportjob"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["expires_at"], name="export_expires"),
+            models.Index(fields=["status", "heartbeat_at"], name="export_liveness"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Export {self.pk} ({self.status})"

@@ -1,0 +1,53 @@
+"""Celery entry points of portability: ids in, one service called (see `config.jobs` for how
+a job's task is safe to run again and what its time limits are)."""
+
+from __future__ import annotations
+
+from celery import Task, shared_task
+
+from config.jobs import JOB_LIMITS, RETRY_ON_DATABASE_ERRORS
+from intake.services import zips
+from portability import services
+
+
+def _export_build(task: Task, job_id: int) -> str:
+    return services.export_job_run(job_id=job_id, run_id=task.request.id or "").status
+
+
+def _purge_expired_exports() -> int:
+    return services.export_jobs_purge()
+
+
+def _recheck_restored(credential_ids: list[int]) -> int:
+    return services.restored_recheck(credential_ids=credential_ids)
+
+
+def _sweep_stalled_exports() -> int:
+    return services.export_jobs_sweep()
+
+
+def _sweep_stalled_jobs() -> int:
+    """What `wallet.tasks.sweep_stalled_jobs` did before issue 11: every stalled job."""
+    return zips.import_batches_sweep() + services.export_jobs_sweep()
+
+
+_BUILD = {"bind": True, **JOB_LIMITS, **RETRY_ON_DATABASE_ERRORS}
+_RECHECK = {**JOB_LIMITS, **RETRY_ON_DATABASE_ERRORS}
+
+export_build = shared_task(_export_build, name="portability.tasks.export_build", **_BUILD)
+purge_expired_exports = shared_task(
+    _purge_expired_exports, name="portability.tasks.purge_expired_exports"
+)
+recheck_restored = shared_task(
+    _recheck_restored, name="portability.tasks.recheck_restored", **_RECHECK
+)
+sweep_stalled_exports = shared_task(
+    _sweep_stalled_exports, name="portability.tasks.sweep_stalled_exports"
+)
+
+# Before issue 11 these tasks lived in `wallet.tasks`: a message queued under those names
+# before an upgrade still runs, as the same task under its old name.
+shared_task(_export_build, name="wallet.tasks.export_build", **_BUILD)
+shared_task(_purge_expired_exports, name="wallet.tasks.purge_expired_exports")
+shared_task(_recheck_restored, name="wallet.tasks.recheck_restored", **_RECHECK)
+shared_task(_sweep_stalled_jobs, name="wallet.tasks.sweep_stalled_jobs")
