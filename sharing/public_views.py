@@ -61,8 +61,8 @@ from sharing.services import (
     share_take_view,
 )
 from wallet import responses
-from wallet.models import CredentialImage, VerificationRun
-from wallet.selectors import credential_warnings
+from wallet.models import VerificationRun
+from wallet.selectors import credential_image_of, credential_warnings
 from wallet.services.reverify import credential_reverify
 from wallet.verification import Verdict
 
@@ -500,11 +500,7 @@ def share_original(
 @public_share(opening=False)
 def share_image(request: HttpRequest, share: ShareLink, now: datetime, handle: str) -> HttpResponse:
     credential = selectors.shared_credential(share=share, handle=handle)
-    image = (
-        CredentialImage.objects.filter(credential=credential).first()
-        if credential is not None
-        else None
-    )
+    image = credential_image_of(credential=credential) if credential is not None else None
     if image is None:
         return _not_found(request)
     if _admit(request, share, now, ShareView.Kind.IMAGE, logged=False).refused:

@@ -11,6 +11,7 @@ from django.http import Http404
 from sharing import hot_path
 from sharing.models import LAST_PAGE_VIEW, PAGE_VIEWS, ShareLink, ShareView
 from wallet.models import Credential
+from wallet.selectors import VERSION_FIELDS
 
 # A credential is named on the public page by the start of its original's SHA-256: stable,
 # not a row number, and nothing the employer cannot compute from the download anyway.
@@ -100,7 +101,7 @@ def share_versions(*, share: ShareLink) -> list[tuple[Any, ...]]:
     """(pk, verdict, checked_at, updated_at) of what the link shows now: enough to tell
     whether a rendering of it is still current, without loading the credentials."""
     # Unordered (ordering costs a join): the link's order is fixed when it is made.
-    rows = _shared(share).order_by().values_list(*hot_path.VERSION_FIELDS)
+    rows = _shared(share).order_by().values_list(*VERSION_FIELDS)
     return sorted(rows)
 
 

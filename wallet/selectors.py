@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import (
     BooleanField,
     Count,
@@ -23,6 +24,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Lower
 from django.http import Http404
 
+from config import rawsql
 from wallet.models import (
     AuditEvent,
     Collection,
@@ -235,6 +237,12 @@ def credential_image(*, owner: Any, credential_id: Any) -> CredentialImage:
     if image is None:
         raise Http404("No image.")
     return image
+
+
+def credential_image_of(*, credential: Credential) -> CredentialImage | None:
+    """The sanitised badge image of a credential the caller has already reached through a
+    selector (its owner's, or one a share link shows), if it has one."""
+    return CredentialImage.objects.filter(credential=credential).first()
 
 
 def timeline(*, owner: Any) -> QuerySet[Credential]:
@@ -479,3 +487,57 @@ def notices(*, owner: Any, unread_only: bool = False) -> QuerySet[Notice]:
 
 def audit_events(*, owner: Any, limit: int = 100) -> list[AuditEvent]:
     return list(AuditEvent.objects.filter(user=owner).order_by("-created_at", "-pk")[:limit])
+
+
+# --- what a share link shows: the employer's hot path, as fixed SQL ----------------------------
+# Every opening of a share link reads the link and the versions of what it shows in one
+# statement (sharing.hot_path). Compiling it through the ORM cost more than running it; the
+# part that reads this app's tables is written here, and sharing joins it to its own.
+
+VERSION_FIELDS = ("id", "verdict", "checked_at", "updated_at")
+
+
+def shown_versions_join(
+    alias: str, *, credential_id: str, collection_id: str, owner_id: str, follows: str
+) -> tuple[str, list[str]]:
+    """The joins, and the version columns (`VERSION_FIELDS`), that add to each row of a
+    caller's statement the live credentials it shows: the credential `credential_id` names,
+    or, where `follows` holds, the owner's credentials in the collection `collection_id`
+    names. The arguments are SQL expressions over the caller's own tables."""
+    quote = connections[alias].ops.quote_name
+    credential = Credential._meta
+    membership = credential.get_field("collections")
+
+    def column(name: str) -> str:
+        return f"c.{quote(credential.get_field(name).column)}"
+
+    joins = (
+        f"LEFT JOIN {quote(membership.m2m_db_table())} m "
+        f"ON m.{quote(membership.m2m_reverse_name())} = {collection_id} AND {follows} "
+        f"JOIN {quote(credential.db_table)} c ON {column('id')} = "
+        f"COALESCE({credential_id}, m.{quote(membership.m2m_column_name())}) "
+        f"AND {column('deleted_at')} IS NULL "
+        f"AND (NOT {follows} OR {column('owner')} = {owner_id})"
+    )
+    return joins, [column(name) for name in VERSION_FIELDS]
+
+
+def shown_versions(alias: str, rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    """The version columns read through `shown_versions_join`, as the ORM would give them,
+    in pk order."""
+    return list(_converted_versions(alias, tuple(tuple(row) for row in rows)))
+
+
+@lru_cache(maxsize=256)
+def _converted_versions(
+    alias: str, rows: tuple[tuple[Any, ...], ...]
+) -> tuple[tuple[Any, ...], ...]:
+    """Converted once per distinct raw rows: the same link is opened again and again with
+    the same rows, and converting its twenty dates each time was a fifth of the lookup."""
+    found = _version_converters(alias)
+    return tuple(sorted(tuple(rawsql.convert(alias, row, found)) for row in rows))
+
+
+@lru_cache(maxsize=8)
+def _version_converters(alias: str) -> rawsql.Converters:
+    return rawsql.converters(alias, [Credential._meta.get_field(n) for n in VERSION_FIELDS])

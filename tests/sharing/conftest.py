@@ -18,13 +18,13 @@ from django.db import connection
 from accounts import crypto
 from accounts.models import HolderKey, User
 from intake.services.arrival import credential_import
-from sharing import hot_path
 from sharing.public_views import rendered_pages
 from sharing.services import share_create
 from tests.support.issuer import EARNER_DID_LABEL, EARNER_EMAIL, NOW, TestIssuer
 from tests.support.keys import ed25519_key
 from wallet import verifier
 from wallet.models import Credential
+from wallet.selectors import _converted_versions
 from wallet.verification.keys import did_key_from_public_key
 
 # Requests in these tests happen shortly after the credentials were imported and checked.
@@ -35,11 +35,11 @@ SOON = NOW + timedelta(minutes=5)
 def _fresh_cache() -> Any:
     cache.clear()
     rendered_pages.clear()
-    hot_path._versions.cache_clear()
+    _converted_versions.cache_clear()
     yield
     cache.clear()
     rendered_pages.clear()
-    hot_path._versions.cache_clear()
+    _converted_versions.cache_clear()
 
 
 @pytest.fixture

@@ -1,0 +1,52 @@
+"""Fixed SQL built from models' metadata, for the few statements where compiling the ORM's
+query costs more than running it (the employer's page, `sharing.hot_path`).
+
+Names go into the SQL quoted from the models' metadata, values only as parameters; values
+read go through the converters the ORM itself applies (aware datetimes, booleans), so
+callers see what the ORM would have given them. Each app writes such SQL only on its own
+tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.db import connections
+from django.db.models import Field
+
+# (position in the row, the column's expression, the functions that convert its value)
+Converters = list[tuple[int, Any, list[Callable[..., Any]]]]
+
+
+def converters(alias: str, fields: Sequence[Field]) -> Converters:
+    """How the values of `fields`, read in this order, become what the ORM would return."""
+    connection = connections[alias]
+    found = []
+    for index, field in enumerate(fields):
+        column = field.get_col(field.model._meta.db_table)
+        functions = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+        if functions:
+            found.append((index, column, functions))
+    return found
+
+
+def convert(alias: str, row: Sequence[Any], found: Converters) -> list[Any]:
+    connection = connections[alias]
+    values = list(row)
+    for index, column, functions in found:
+        if values[index] is None:
+            continue
+        for function in functions:
+            values[index] = function(values[index], column, connection)
+    return values
+
+
+def select(columns: str, source: str, where: str) -> str:
+    # Every name is quoted from the models' metadata; every value is a query parameter.
+    return f"SELECT {columns} FROM {source} WHERE {where}"  # noqa: S608
+
+
+def insert(table: str, columns: str, placeholders: str, returning: str) -> str:
+    # As in `select`: quoted names, parameters for values.
+    return f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) RETURNING {returning}"  # noqa: S608
