@@ -8,6 +8,7 @@ from celery import Task, shared_task
 from config.jobs import JOB_LIMITS, RETRY_ON_DATABASE_ERRORS
 from intake.services import zips
 from portability import services
+from wallet.services import reverify
 
 
 def _export_build(task: Task, job_id: int) -> str:
@@ -19,7 +20,7 @@ def _purge_expired_exports() -> int:
 
 
 def _recheck_restored(credential_ids: list[int]) -> int:
-    return services.restored_recheck(credential_ids=credential_ids)
+    return reverify.reverify_never_checked(credential_ids=credential_ids)
 
 
 def _sweep_stalled_exports() -> int:

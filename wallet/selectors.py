@@ -461,6 +461,42 @@ def _type_options(types: Iterable[str]) -> list[str]:
     return sorted(chosen.values(), key=lambda name: (name.casefold(), name))
 
 
+def credential_by_identity(*, owner: Any, dedupe_key: str) -> Credential | None:
+    """The owner's record of a credential (in the trash too), found by its identity."""
+    return Credential.objects.filter(owner=owner, parent=None, dedupe_key=dedupe_key).first()
+
+
+def record_credentials(*, owner: Any, pks: Iterable[int]) -> QuerySet[Credential]:
+    """Those of `pks` that are the owner's credentials in the record, in the trash too (not
+    those inside another)."""
+    return Credential.objects.filter(owner=owner, parent__isnull=True, pk__in=list(pks))
+
+
+def record_with_contents(*, owner: Any, pks: list[int] | None = None) -> QuerySet[Credential]:
+    """Every credential of the owner's record (or the chosen ones of `pks`) with what is
+    inside them, trashed ones too, each parent before what it contains."""
+    queryset = Credential.objects.filter(owner=owner)
+    if pks is not None:
+        chosen = queryset.filter(pk__in=pks, parent__isnull=True).values("pk")
+        queryset = queryset.filter(pk__in=chosen) | queryset.filter(parent__in=chosen)
+    return queryset.order_by(F("parent_id").asc(nulls_first=True), "pk")
+
+
+def tags_by_name(*, owner: Any) -> QuerySet[Tag]:
+    """The owner's tags, as the model orders them, without counts."""
+    return Tag.objects.filter(owner=owner).order_by("name")
+
+
+def collections_by_name(*, owner: Any) -> QuerySet[Collection]:
+    """The owner's collections, as the model orders them, without counts."""
+    return Collection.objects.filter(owner=owner).order_by("name")
+
+
+def collection_named(*, owner: Any, name: str) -> Collection | None:
+    """The owner's collection of that name, ignoring case."""
+    return Collection.objects.filter(owner=owner, name__iexact=name).first()
+
+
 def live_credentials(*, owner: Any) -> QuerySet[Credential]:
     """The owner's credentials in the record: not in the trash, not inside another."""
     return Credential.objects.filter(owner=owner, parent__isnull=True, deleted_at__isnull=True)

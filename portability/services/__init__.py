@@ -27,7 +27,6 @@ from portability.services.restore import (
     RestoreRefused,
     export_restore,
     read_export,
-    restored_recheck,
 )
 
 __all__ = [
@@ -45,5 +44,4 @@ __all__ = [
     "export_restore",
     "export_token_hash",
     "read_export",
-    "restored_recheck",
 ]

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 
 from accounts import crypto
 from accounts.models import HolderKey
@@ -27,7 +27,8 @@ from portability.clr import (
     too_many_for_a_bundle,
 )
 from portability.crypto import SealingKey
-from wallet.models import Collection, Credential, Tag
+from wallet.models import Credential
+from wallet.selectors import collections_by_name, record_with_contents, tags_by_name
 from wallet.verification.errors import VerificationInputError
 
 logger = logging.getLogger(__name__)
@@ -137,11 +138,7 @@ def export_archive(
 
 def _exported_credentials(owner: Any, credential_ids: list[int] | None) -> QuerySet[Credential]:
     """Parents before what they contain, trashed ones too (they are part of the record)."""
-    queryset = Credential.objects.filter(owner=owner)
-    if credential_ids is not None:
-        chosen = queryset.filter(pk__in=credential_ids, parent__isnull=True).values("pk")
-        queryset = queryset.filter(pk__in=chosen) | queryset.filter(parent__in=chosen)
-    return queryset.order_by(F("parent_id").asc(nulls_first=True), "pk")
+    return record_with_contents(owner=owner, pks=credential_ids)
 
 
 _CHUNK = 100
@@ -344,12 +341,11 @@ def _manifest(
         "holder_key_included": include_holder_key,
         "earner": _earner(owner),
         "tags": [
-            {"name": t.name, "created_at": _iso(t.created_at)}
-            for t in Tag.objects.filter(owner=owner).order_by("name")
+            {"name": t.name, "created_at": _iso(t.created_at)} for t in tags_by_name(owner=owner)
         ],
         "collections": [
             {"name": c.name, "description": c.description, "created_at": _iso(c.created_at)}
-            for c in Collection.objects.filter(owner=owner).order_by("name")
+            for c in collections_by_name(owner=owner)
         ],
         "credentials": entries,
         "clr_bundle": clr,

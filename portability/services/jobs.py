@@ -22,7 +22,7 @@ from portability import crypto as export_crypto
 from portability.crypto import SealingKey
 from portability.models import ExportJob
 from portability.services.archive import ExportFile, export_archive
-from wallet.models import Credential
+from wallet.selectors import record_credentials
 from wallet.services.audit import audit_record
 
 logger = logging.getLogger(__name__)
@@ -115,7 +115,7 @@ def export_job_create(
 
 
 def _check_chosen(owner: Any, credential_ids: list[int]) -> None:
-    owned = Credential.objects.filter(owner=owner, parent__isnull=True, pk__in=credential_ids)
+    owned = record_credentials(owner=owner, pks=credential_ids)
     if not credential_ids or owned.count() != len(set(credential_ids)):
         raise ValidationError("Some of the chosen credentials are not in your record.")
 

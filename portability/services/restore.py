@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from celery.exceptions import SoftTimeLimitExceeded
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from django.conf import settings
@@ -28,7 +27,6 @@ from accounts.dids import did_key_from_public_key
 from accounts.selectors import holder_dids
 from accounts.services import HolderKeyTaken, holder_key_import
 from config.celery import enqueue
-from config.outbound import make_fetcher
 from intake import archives
 from portability import crypto as export_crypto
 from portability.crypto import ExportDecryptionError
@@ -40,21 +38,21 @@ from portability.services.archive import (
     RECORD_DATES,
     RECORD_FIELDS,
 )
-from wallet import images, verifier
+from wallet import images
 from wallet.images import SafeImage
 from wallet.models import (
     Collection,
     Credential,
-    CredentialImage,
     CredentialVersion,
     Source,
     Tag,
-    VerificationRun,
 )
+from wallet.selectors import collection_named, credential_by_identity, tags_by_name
 from wallet.services import organise
 from wallet.services.audit import audit_record
 from wallet.services.derive import dedupe_key
-from wallet.services.reverify import credential_reverify
+from wallet.services.reverify import reverify_never_checked
+from wallet.services.store import PastRun, PastVersion, credential_put_back
 
 logger = logging.getLogger(__name__)
 
@@ -170,7 +168,7 @@ def _audit_restore(owner: Any, archive: _Archive, outcome: RestoreOutcome, now: 
 
 def _recheck_now(credential_ids: tuple[int, ...], now: datetime) -> None:
     try:
-        restored_recheck(credential_ids=list(credential_ids), now=now)
+        reverify_never_checked(credential_ids=list(credential_ids), now=now)
     except Exception:  # the restore is committed; what is left unchecked, the sweep takes
         logger.exception("re-check of %d restored credentials failed", len(credential_ids))
 
@@ -189,41 +187,6 @@ def _enqueue_recheck(credential_ids: list[int]) -> None:
         enqueue(RECHECK_TASK, credential_ids)
     except Exception:
         logger.exception("re-check of %d restored credentials failed", len(credential_ids))
-
-
-def restored_recheck(*, credential_ids: list[int], now: datetime | None = None) -> int:
-    """Verify restored credentials not yet checked on this instance; return how many were.
-
-    Safe to run twice: a credential checked here already (by an earlier run, the hourly
-    re-check or an employer's view) is left alone.
-    """
-    now = now or timezone.now()
-    unchecked = Credential.objects.filter(
-        pk__in=credential_ids, parent=None, deleted_at=None, checked_at=None
-    )
-    fetcher, cache, per_owner = make_fetcher(), {}, {}
-    count = 0
-    for credential in unchecked.select_related("owner").order_by("pk"):
-        options = per_owner.get(credential.owner_id)
-        if options is None:
-            options = verifier.make_verify_options(
-                owner=credential.owner, now=now, fetcher=fetcher, canon_cache=cache
-            )
-            per_owner[credential.owner_id] = options
-        try:
-            # The first check here also derives again what is shown (title, issuer, dates).
-            credential_reverify(
-                credential=credential,
-                now=now,
-                options=options,
-                trigger=VerificationRun.Trigger.SCHEDULED,
-            )
-            count += 1
-        except SoftTimeLimitExceeded:
-            raise  # the task's time is up: the next scheduled run carries on
-        except Exception:  # one credential must not keep the others unchecked
-            logger.exception("re-check of restored credential %s failed", credential.pk)
-    return count
 
 
 def read_export(data: bytes, *, passphrase: str = "") -> _Archive:
@@ -489,7 +452,7 @@ def _restore(owner: Any, archive: _Archive, now: datetime) -> RestoreOutcome:
 
 def _restore_names(owner: Any, manifest: dict[str, Any], now: datetime) -> tuple[_Names, int, int]:
     names = _Names()
-    tags_before = Tag.objects.filter(owner=owner).count()
+    tags_before = tags_by_name(owner=owner).count()
     collections_added = 0
     try:
         for item in manifest["tags"]:
@@ -498,7 +461,7 @@ def _restore_names(owner: Any, manifest: dict[str, Any], now: datetime) -> tuple
             )
             names.tags[item["name"]] = tag
         for item in manifest["collections"]:
-            collection = Collection.objects.filter(owner=owner, name__iexact=item["name"]).first()
+            collection = collection_named(owner=owner, name=item["name"])
             if collection is None:
                 collection = organise.collection_create(
                     owner=owner,
@@ -512,7 +475,7 @@ def _restore_names(owner: Any, manifest: dict[str, Any], now: datetime) -> tuple
         raise RestoreRefused(
             f"A tag or collection in the export is not valid: {exc.messages[0]}"
         ) from exc
-    tags_added = Tag.objects.filter(owner=owner).count() - tags_before
+    tags_added = tags_by_name(owner=owner).count() - tags_before
     return names, tags_added, collections_added
 
 
@@ -526,7 +489,7 @@ def _identity(entry: dict[str, Any]) -> str:
 
 
 def _existing(owner: Any, entry: dict[str, Any]) -> Credential | None:
-    return Credential.objects.filter(owner=owner, parent=None, dedupe_key=_identity(entry)).first()
+    return credential_by_identity(owner=owner, dedupe_key=_identity(entry))
 
 
 def _create(
@@ -539,62 +502,51 @@ def _create(
     """The credential as the file describes it, but not checked yet: what it is shown to be
     comes from this wallet's first check of its original."""
     record = entry["record"]
-    original = archive.files[entry["file"]]
-    credential = Credential(
-        owner=owner,
-        parent=parent,
-        original=original,
-        media_type=str(entry["media_type"]),
-        sha256=str(entry["sha256"]),
-        source=_choice(entry["source"], Source, Source.UPLOAD),
-        source_url=str(entry.get("source_url") or ""),
-        filename=str(entry.get("filename") or ""),
-        dedupe_key=_identity(entry),
-        has_image=_image(entry, archive) is not None,
-    )
+    values: dict[str, Any] = {
+        "original": archive.files[entry["file"]],
+        "media_type": str(entry["media_type"]),
+        "sha256": str(entry["sha256"]),
+        "source": _choice(entry["source"], Source, Source.UPLOAD),
+        "source_url": str(entry.get("source_url") or ""),
+        "filename": str(entry.get("filename") or ""),
+        "dedupe_key": _identity(entry),
+    }
     for key in RECORD_FIELDS:
         if key in record and key not in _UNTRUSTED:
-            setattr(credential, key, record[key])
+            values[key] = record[key]
     for key in RECORD_DATES:
         if key in _UNTRUSTED:
             continue
-        value = _date(record.get(key)) if key in _CLAIMED_DATES else _past(record.get(key), now)
-        setattr(credential, key, value)
-    credential.save()
-    _restore_history(credential, entry, archive, now)
-    return credential
-
-
-def _restore_history(
-    credential: Credential, entry: dict[str, Any], archive: _Archive, now: datetime
-) -> None:
-    VerificationRun.objects.bulk_create(
-        VerificationRun(
-            credential=credential,
-            verdict=str(run["verdict"]),
-            report=run.get("report") or {},
-            trigger=VerificationRun.Trigger.RESTORED,
-            checked_at=_past(run["checked_at"], now),
+        values[key] = (
+            _date(record.get(key)) if key in _CLAIMED_DATES else _past(record.get(key), now)
         )
-        for run in entry["history"]
+    return credential_put_back(
+        owner=owner,
+        parent=parent,
+        values=values,
+        runs=[
+            PastRun(
+                verdict=str(run["verdict"]),
+                report=run.get("report") or {},
+                checked_at=_past(run["checked_at"], now),
+            )
+            for run in entry["history"]
+        ],
+        versions=[
+            PastVersion(
+                original=archive.files[version["file"]],
+                media_type=str(version.get("media_type") or ""),
+                sha256=str(version["sha256"]),
+                container=str(version.get("container") or ""),
+                source=_choice(version.get("source"), Source, Source.UPLOAD),
+                issued_at=_date(version.get("issued_at")),
+                received_at=_past(version["received_at"], now),
+                reason=_choice(version.get("reason"), CredentialVersion.Reason, "older"),
+            )
+            for version in entry["versions"]
+        ],
+        image=_image(entry, archive),
     )
-    CredentialVersion.objects.bulk_create(
-        CredentialVersion(
-            credential=credential,
-            original=archive.files[version["file"]],
-            media_type=str(version.get("media_type") or ""),
-            sha256=str(version["sha256"]),
-            container=str(version.get("container") or ""),
-            source=_choice(version.get("source"), Source, Source.UPLOAD),
-            issued_at=_date(version.get("issued_at")),
-            received_at=_past(version["received_at"], now),
-            reason=_choice(version.get("reason"), CredentialVersion.Reason, "older"),
-        )
-        for version in entry["versions"]
-    )
-    image = _image(entry, archive)
-    if image is not None:
-        CredentialImage.objects.create(**images.image_row(credential.pk, image))
 
 
 def _choice(value: Any, choices: type[models.TextChoices], default: str) -> str:

@@ -260,7 +260,7 @@ def test_a_large_restore_is_checked_in_chunks_and_a_repeated_task_checks_nothing
     assert len(queued) == 2
     ids = list(Credential.objects.filter(owner=stranger).values_list("pk", flat=True))
     runs = VerificationRun.objects.filter(credential__owner=stranger).count()
-    assert portability.restored_recheck(credential_ids=ids, now=LATER) == 0
+    assert reverify.reverify_never_checked(credential_ids=ids, now=LATER) == 0
     assert VerificationRun.objects.filter(credential__owner=stranger).count() == runs
 
 

@@ -206,6 +206,41 @@ def _options(
     return verifier.make_verify_options(owner=owner, now=now, fetcher=fetcher, canon_cache=cache)
 
 
+def reverify_never_checked(*, credential_ids: list[int], now: datetime | None = None) -> int:
+    """Verify those of `credential_ids` that this wallet has never checked (restored from an
+    export, which anyone can edit); return how many were.
+
+    Safe to run twice: a credential checked here already (by an earlier run, the hourly
+    re-check or an employer's view) is left alone. The first check here also derives again
+    what is shown (title, issuer, dates).
+    """
+    now = now or timezone.now()
+    unchecked = Credential.objects.filter(
+        pk__in=credential_ids, parent=None, deleted_at=None, checked_at=None
+    )
+    fetcher, cache = make_fetcher(), {}
+    per_owner: dict[int, VerifyOptions] = {}
+    count = 0
+    for credential in unchecked.select_related("owner").order_by("pk"):
+        options = per_owner.get(credential.owner_id)
+        if options is None:
+            options = _options(credential.owner, now, fetcher, cache)
+            per_owner[credential.owner_id] = options
+        try:
+            credential_reverify(
+                credential=credential,
+                now=now,
+                options=options,
+                trigger=VerificationRun.Trigger.SCHEDULED,
+            )
+            count += 1
+        except SoftTimeLimitExceeded:
+            raise  # the task's time is up: the next scheduled run carries on
+        except Exception:  # one credential must not keep the others unchecked
+            logger.exception("first check of credential %s failed", credential.pk)
+    return count
+
+
 def notices_mark_read(
     *, owner: Any, notice_ids: list[int] | None = None, now: datetime | None = None
 ) -> int:

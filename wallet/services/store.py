@@ -467,3 +467,60 @@ def _restore(credential: Credential) -> None:
     Credential.objects.filter(pk=credential.pk).update(deleted_at=None)
     credential.children.update(deleted_at=None)
     credential.deleted_at = None
+
+
+# --- putting back what an earlier record held (a restore) ----------------------------------
+
+
+@dataclass(frozen=True)
+class PastRun:
+    """A check an earlier record made: kept as history only (`RESTORED`), never as the
+    credential's state."""
+
+    verdict: str
+    report: dict[str, Any]
+    checked_at: datetime
+
+
+@dataclass(frozen=True)
+class PastVersion:
+    original: bytes
+    media_type: str
+    sha256: str
+    container: str
+    source: str
+    issued_at: datetime | None
+    received_at: datetime
+    reason: str
+
+
+def credential_put_back(
+    *,
+    owner: Any,
+    parent: Credential | None,
+    values: dict[str, Any],
+    runs: list[PastRun],
+    versions: list[PastVersion],
+    image: SafeImage | None,
+) -> Credential:
+    """Put back a credential an earlier record held, in the caller's transaction: its row
+    from `values` (the caller decides what of its source to trust), its earlier checks as
+    history, its earlier versions and its sanitised image."""
+    credential = Credential(owner=owner, parent=parent, has_image=image is not None, **values)
+    credential.save()
+    VerificationRun.objects.bulk_create(
+        VerificationRun(
+            credential=credential,
+            verdict=run.verdict,
+            report=run.report,
+            trigger=VerificationRun.Trigger.RESTORED,
+            checked_at=run.checked_at,
+        )
+        for run in runs
+    )
+    CredentialVersion.objects.bulk_create(
+        CredentialVersion(credential=credential, **vars(version)) for version in versions
+    )
+    if image is not None:
+        CredentialImage.objects.create(**image_row(credential.pk, image))
+    return credential
