@@ -487,3 +487,18 @@ def test_a_proof_whose_cryptosuite_is_not_a_string_is_unsupported_not_a_crash():
     document = signed_by()
     document["proof"]["cryptosuite"] = {"name": "eddsa-rdfc-2022"}
     assert codes(verify_proofs(document, options=options())) == ["proof.unsupported_suite"]
+
+
+def test_a_stranger_key_is_not_a_did_web_issuers_when_its_did_has_no_document():
+    signed = signed_by(document=credential(WEB_ISSUER))
+    checks = verify_proofs(signed, options=options(), issuer_id=WEB_ISSUER)
+    assert "key.controller_mismatch" in codes(checks)
+    assert verdict(checks) is Verdict.INVALID_SIGNATURE
+
+
+def test_a_stranger_key_is_not_a_did_web_issuers_when_its_document_lists_no_assertion_keys():
+    fetcher = MapFetcher({WEB_ISSUER: json.dumps({"id": WEB_ISSUER, "authentication": []})})
+    signed = signed_by(document=credential(WEB_ISSUER))
+    checks = verify_proofs(signed, options=options(fetcher), issuer_id=WEB_ISSUER)
+    assert "key.controller_mismatch" in codes(checks)
+    assert verdict(checks) is Verdict.INVALID_SIGNATURE

@@ -13,6 +13,7 @@ from tests.support.issuer import (
     OB2_BASE,
     VC_V2,
     TestIssuer,
+    _sign_jws,
     tamper_jws,
 )
 from wallet.verification import (
@@ -24,6 +25,7 @@ from wallet.verification import (
     verify_url,
 )
 from wallet.verification import pipeline as pipeline_module
+from wallet.verification.keys import jwk_from_key
 from wallet.verification.proofs.dataintegrity import sign
 
 
@@ -462,6 +464,48 @@ def test_an_expired_jwt_presentation_is_expired(issuer: TestIssuer) -> None:
 
     assert verify_bytes(_bytes(stale), options=options).verdict is Verdict.EXPIRED
     assert verify_bytes(_bytes(fresh), options=options).verdict is Verdict.VERIFIED
+
+
+def _signed_with_header_key(payload: dict[str, Any], private: Any) -> str:
+    """A token whose header carries the (stranger's) key that signed it, and no kid."""
+    header = {"alg": "EdDSA", "jwk": jwk_from_key(private.public_key()), "typ": "JWT"}
+    return _sign_jws(header, payload, private)
+
+
+@pytest.mark.parametrize("issuer_of", ["ed", "rsa"], ids=["did:key", "did:web"])
+def test_a_jwt_credential_signed_with_a_strangers_header_key_is_a_forgery(
+    issuer: TestIssuer, issuer_of: str
+) -> None:
+    did = getattr(issuer, issuer_of).did
+    payload = issuer.achievement_credential(did) | {"iss": did}
+    token = _signed_with_header_key(payload, issuer.intruder.private)
+
+    report = verify_bytes(_bytes(token), options=issuer.options())
+
+    assert report.verdict is Verdict.INVALID_SIGNATURE
+    assert "key.jwk_not_issuers" in _codes(report, Status.FAIL)
+
+
+def test_a_jwt_presentation_signed_with_a_strangers_header_key_is_not_the_holders(
+    issuer: TestIssuer,
+) -> None:
+    payload = {
+        "iss": issuer.holder.did,
+        "nonce": "challenge-1",
+        "aud": "https://verifier.example",
+        "vp": {
+            "@context": ["https://www.w3.org/2018/credentials/v1"],
+            "type": ["VerifiablePresentation"],
+            "verifiableCredential": [issuer.ob3_jwt()],
+        },
+    }
+    token = _signed_with_header_key(payload, issuer.intruder.private)
+    options = issuer.options(challenge="challenge-1", domain="https://verifier.example")
+
+    report = verify_bytes(_bytes(token), options=options)
+
+    assert report.verdict is Verdict.INVALID_SIGNATURE
+    assert "key.jwk_not_issuers" in _codes(report, Status.FAIL)
 
 
 # --- URLs -----------------------------------------------------------------------------------

@@ -21,21 +21,18 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 )
 
 from ..errors import MalformedInput, UnsupportedInput, VerificationInputError
-from ..fetch import NullFetcher
 from ..keys import (
     InvalidKey,
     KeyNotFound,
     KeyResolutionError,
     VerificationMethod,
-    did_jwk_from_key,
     key_from_jwk,
     resolve_verification_method,
-    same_key,
 )
-from ..keys.binding import binding_check, key_failure
+from ..keys.binding import binding_check, embedded_key_check, key_failure
 from ..keys.documents import fetch_document
 from ..options import VerifyOptions
-from ..report import Check, Verdict, failed, passed, warning
+from ..report import Check, Verdict, failed, passed
 
 # Never "none", never HMAC: a shared secret proves nothing about an issuer.
 ALLOWED_ALGS = frozenset({"EdDSA", "Ed25519", "ES256", "ES384", "RS256", "PS256"})
@@ -335,7 +332,7 @@ def _token_key(
         if isinstance(kid, str) and kid:
             method = _method_from_kid(kid, issuer_id, options)
         elif jwk is not None:
-            return _embedded_jwk(jwk, issuer_id)
+            return _embedded_jwk(jwk, issuer_id, options)
         elif issuer_id and issuer_id.startswith(("did:key:", "did:jwk:")):
             method = _resolve(issuer_id, options)
         else:
@@ -398,14 +395,9 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def _embedded_jwk(jwk: Any, issuer_id: str | None) -> tuple[list[Check], Any]:
-    """A key carried in the token itself proves only that someone holds it.
-
-    It is tied to the issuer only when the issuer is that key's did:jwk; otherwise the
-    signature is checked but the result is a warning: the token may be intact, yet anyone
-    could have made it.
-    """
-
+def _embedded_jwk(
+    jwk: Any, issuer_id: str | None, options: VerifyOptions
+) -> tuple[list[Check], Any]:
     try:
         key = key_from_jwk(jwk)
     except VerificationInputError as exc:
@@ -413,49 +405,8 @@ def _embedded_jwk(jwk: Any, issuer_id: str | None) -> tuple[list[Check], Any]:
             Verdict.UNSUPPORTED if isinstance(exc, UnsupportedInput) else Verdict.INVALID_SIGNATURE
         )
         return [failed("key", exc.code, str(exc), implies, exc.detail)], None
-    if issuer_id and issuer_id.startswith("did:jwk:"):
-        try:
-            issuer_key = _resolve(issuer_id, _OFFLINE).public_key
-        except KeyResolutionError as exc:
-            return [failed("key", exc.code, exc.message, exc.implies)], None
-        if same_key(key, issuer_key):
-            method = VerificationMethod(
-                id=f"{issuer_id}#0",
-                controller=issuer_id,
-                type="JsonWebKey",
-                public_key=key,
-                binding="did",
-            )
-            return [
-                passed(
-                    "key", "key.controller_matches", "The signing key is the issuer's own did:jwk."
-                )
-            ], method
-    method = VerificationMethod(
-        id=did_jwk_from_key(key),
-        controller="",
-        type="JsonWebKey",
-        public_key=key,
-        binding="embedded",
-    )
-    check = warning(
-        "key",
-        "key.unbound_jwk",
-        "The signature is valid for the key carried in the token, "
-        "but nothing ties that key to the issuer.",
-        f"issuer {issuer_id!r}; embedded key {method.id}",
-    )
+    check, method = embedded_key_check(key, issuer_id, options=options)
     return [check], method
-
-
-class _Offline:
-    """Options for resolving a did:jwk, which needs no fetching."""
-
-    fetcher = NullFetcher()
-    limits = None
-
-
-_OFFLINE = _Offline()
 
 
 def _jws_signature_check(jws: CompactJws, method: Any) -> Check:
