@@ -372,3 +372,22 @@ def test_a_kid_beside_a_header_jwk_is_still_checked_against_the_issuer():
     jwt = f"{signing_input}.{b64url_encode(INTRUDER.sign(signing_input.encode()))}"
     _, checks = verify_jwt_credential(jwt, options=options())
     assert verdict(checks) is Verdict.INVALID_SIGNATURE
+
+
+def test_a_token_whose_kid_is_a_key_of_another_type_than_its_alg_is_an_invalid_signature():
+    from wallet.verification.multiformats import encode_varint, multibase_encode
+
+    did = "did:key:" + multibase_encode(encode_varint(0xE7) + b"\x02" * 33, "z")
+    jwt = token({"alg": "EdDSA", "kid": f"{did}#{did[8:]}"}, credential(did))
+    _, checks = verify_jwt_credential(jwt, options=options())
+    assert codes(checks) == ["key.type_mismatch"]
+    assert "secp256k1" in checks[0].message
+    assert verdict(checks) is Verdict.INVALID_SIGNATURE
+
+
+def test_a_header_jwk_of_another_type_than_the_alg_is_an_invalid_signature():
+    x25519 = {"kty": "OKP", "crv": "X25519", "x": "hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo"}
+    jwt = token({"alg": "EdDSA", "jwk": x25519}, credential("urn:uuid:1"))
+    _, checks = verify_jwt_credential(jwt, options=options())
+    assert codes(checks) == ["key.type_mismatch"]
+    assert verdict(checks) is Verdict.INVALID_SIGNATURE

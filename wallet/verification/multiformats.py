@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import base58
 
-from .errors import MalformedInput, UnsupportedInput
+from .errors import MalformedInput, UnsupportedInput, UnsupportedKeyType
 
 
 @dataclass(frozen=True)
@@ -139,10 +139,10 @@ def multicodec_unwrap(data: bytes, allowed: tuple[Codec, ...]) -> tuple[Codec, b
     code, used = decode_varint(data)
     codec = next((c for c in allowed if c.code == code), None)
     if codec is None:
-        name = _KNOWN_UNSUPPORTED.get(code, hex(code))
-        raise UnsupportedInput(
+        name = _KNOWN_UNSUPPORTED.get(code, f"unknown (multicodec {hex(code)})")
+        raise UnsupportedKeyType(
             f"The key type {name} is not supported.",
-            code="key.unsupported_type",
+            key_type=name,
             detail=f"multicodec {hex(code)}",
         )
     raw = data[used:]

@@ -180,6 +180,10 @@ def embedded_key_check(
         limits = getattr(options, "limits", None) or Limits()
         try:
             listed = issuer_keys(issuer_id, fetcher=options.fetcher, purpose=purpose, limits=limits)
+        except UnsupportedKey as exc:
+            if exc.key_type is None:
+                return failed("key", exc.code, exc.message, exc.implies, issuer_id), None
+            listed = []  # the issuer's own key is of a type no accepted key can be
         except KeyResolutionError as exc:
             detail = f"{issuer_id}: {exc.detail}".rstrip(": ")
             return failed("key", exc.code, exc.message, exc.implies, detail), None

@@ -198,7 +198,9 @@ def method_from_object(
                 f"The key type '{vm_type}' is not supported.", code="key.unsupported_type"
             )
     except UnsupportedInput as exc:
-        raise UnsupportedKey(str(exc), code=exc.code, detail=exc.detail) from exc
+        raise UnsupportedKey(
+            str(exc), code=exc.code, detail=exc.detail, key_type=getattr(exc, "key_type", None)
+        ) from exc
     except MalformedInput as exc:
         raise InvalidKey(str(exc), code=exc.code, detail=exc.detail) from exc
     return VerificationMethod(

@@ -130,7 +130,9 @@ def _wrap_decoding(call: Callable[[], T]) -> T:
     try:
         return call()
     except UnsupportedInput as exc:
-        raise UnsupportedKey(str(exc), code=exc.code, detail=exc.detail) from exc
+        raise UnsupportedKey(
+            str(exc), code=exc.code, detail=exc.detail, key_type=getattr(exc, "key_type", None)
+        ) from exc
     except MalformedInput as exc:
         raise InvalidKey(str(exc), code=exc.code, detail=exc.detail) from exc
 

@@ -20,11 +20,12 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 
-from ..errors import MalformedInput, UnsupportedInput, VerificationInputError
+from ..errors import MalformedInput, UnsupportedInput, UnsupportedKeyType, VerificationInputError
 from ..keys import (
     InvalidKey,
     KeyNotFound,
     KeyResolutionError,
+    UnsupportedKey,
     VerificationMethod,
     key_from_jwk,
     resolve_verification_method,
@@ -332,7 +333,7 @@ def _token_key(
         if isinstance(kid, str) and kid:
             method = _method_from_kid(kid, issuer_id, options)
         elif jwk is not None:
-            return _embedded_jwk(jwk, issuer_id, options)
+            return _embedded_jwk(jwk, jws.alg, issuer_id, options)
         elif issuer_id and issuer_id.startswith(("did:key:", "did:jwk:")):
             method = _resolve(issuer_id, options)
         else:
@@ -344,9 +345,35 @@ def _token_key(
                     Verdict.INVALID_SIGNATURE,
                 )
             ], None
+    except UnsupportedKey as exc:
+        if exc.key_type is None:
+            return [key_failure(exc, str(kid or issuer_id), issuer_id)], None
+        return [_key_type_mismatch(jws.alg, exc.key_type, str(kid or issuer_id))], None
     except KeyResolutionError as exc:
         return [key_failure(exc, str(kid or issuer_id), issuer_id)], None
     return [binding_check(method, issuer_id, options=options)], method
+
+
+# The key each accepted algorithm needs: a key of any other type cannot have made the token.
+_ALG_KEYS = {
+    "EdDSA": "an Ed25519 key",
+    "Ed25519": "an Ed25519 key",
+    "ES256": "a P-256 key",
+    "ES384": "a P-384 key",
+    "RS256": "an RSA key",
+    "PS256": "an RSA key",
+}
+
+
+def _key_type_mismatch(alg: str, key_type: str, where: str) -> Check:
+    return failed(
+        "key",
+        "key.type_mismatch",
+        f"The token is signed with {alg}, which only {_ALG_KEYS.get(alg, 'another key')} can "
+        f"make; its key is {key_type}.",
+        Verdict.INVALID_SIGNATURE,
+        where,
+    )
 
 
 def _resolve(vm_id: str, options: Any) -> Any:
@@ -396,10 +423,12 @@ def _origin(url: str) -> str:
 
 
 def _embedded_jwk(
-    jwk: Any, issuer_id: str | None, options: VerifyOptions
+    jwk: Any, jws_alg: str, issuer_id: str | None, options: VerifyOptions
 ) -> tuple[list[Check], Any]:
     try:
         key = key_from_jwk(jwk)
+    except UnsupportedKeyType as exc:
+        return [_key_type_mismatch(jws_alg, exc.key_type, "header jwk")], None
     except VerificationInputError as exc:
         implies = (
             Verdict.UNSUPPORTED if isinstance(exc, UnsupportedInput) else Verdict.INVALID_SIGNATURE
