@@ -65,11 +65,25 @@ def did_web_to_url(did: str) -> str:
     return f"https://{parts[0]}/{path}/did.json"
 
 
+def _inside(folder: Path, name: str) -> Path | None:
+    """The file `name` names in `folder`, or None when there is none or it lies outside the
+    folder (`../`, an absolute path, a link out): a URL must not read the rest of the disk."""
+    root = folder.resolve()
+    try:
+        candidate = (root / name).resolve()
+        if not candidate.is_relative_to(root) or not candidate.is_file():
+            return None
+    except (OSError, ValueError):  # a NUL byte, a name too long for the file system
+        return None
+    return candidate
+
+
 class MapFetcher:
     """Serves URLs (and did:web DIDs) from local files or in-memory bodies.
 
     `entries` maps a URL or DID to bytes, a str body, or a Path. `prefix_rules` map a URL
-    prefix to a folder: the rest of the URL names the file in it. Exact entries win. A URL
+    prefix to a folder: the rest of the URL names a file in it (never one outside it). Exact
+    entries win. A URL
     that matches nothing answers 404 (the resource does not exist), unless
     `unreachable` lists it, in which case it raises FetchError.
     """
@@ -115,9 +129,7 @@ class MapFetcher:
         if value is None:
             for prefix in sorted(self.prefix_rules, key=len, reverse=True):
                 if url.startswith(prefix):
-                    candidate = self.prefix_rules[prefix] / url[len(prefix) :].split("?")[0]
-                    if candidate.is_file():
-                        value = candidate
+                    value = _inside(self.prefix_rules[prefix], url[len(prefix) :].split("?")[0])
                     break
         if value is None:
             return None
