@@ -599,3 +599,77 @@ def test_a_json_array_of_credentials_is_verified_one_by_one(issuer: TestIssuer) 
     assert report.format == "bundle"
     assert [c.verdict for c in report.children] == [Verdict.VERIFIED, Verdict.INVALID_SIGNATURE]
     assert report.verdict is Verdict.INVALID_SIGNATURE
+
+
+# --- addresses that are not URLs: malformed, the field named, never the safety net -----------
+
+BAD_URL = "https://e[xample.org/x"
+
+
+def _no_internal_error(report: Any) -> None:
+    assert "internal.error" not in _codes(report)
+    for child in report.children:
+        _no_internal_error(child)
+
+
+def test_a_verification_method_that_is_not_a_url_is_malformed(issuer: TestIssuer) -> None:
+    credential = issuer.ob3()
+    credential["proof"]["verificationMethod"] = BAD_URL
+
+    report = verify_bytes(_bytes(credential), options=issuer.options())
+
+    _no_internal_error(report)
+    assert report.verdict is Verdict.MALFORMED
+    bad = next(c for c in report.checks if c.code == "url.invalid")
+    assert "verificationMethod" in bad.message
+
+
+def test_a_status_list_address_that_is_not_a_url_is_malformed(issuer: TestIssuer) -> None:
+    credential = issuer.ob3()  # edited after signing: RDF refuses such an IRI, nobody signs it
+    credential["credentialStatus"]["statusListCredential"] = BAD_URL
+
+    report = verify_bytes(_bytes(credential), options=issuer.options())
+
+    _no_internal_error(report)
+    assert report.verdict is Verdict.MALFORMED
+    assert any("statusListCredential" in c.message for c in report.checks)
+
+
+@pytest.mark.parametrize("where", ["kid", "issuer"])
+def test_a_jwt_whose_key_or_issuer_address_is_not_a_url_is_malformed(
+    issuer: TestIssuer, where: str
+) -> None:
+    did = BAD_URL if where == "issuer" else issuer.ed.did
+    payload = issuer.achievement_credential(did) | {"iss": did}
+    header: dict[str, Any] = {"alg": "EdDSA"}
+    if where == "kid":
+        header["kid"] = BAD_URL
+    else:
+        header["jwk"] = jwk_from_key(issuer.ed.private.public_key())
+    token = _sign_jws(header, payload, issuer.ed.private)
+
+    report = verify_bytes(_bytes(token), options=issuer.options())
+
+    _no_internal_error(report)
+    assert report.verdict is Verdict.MALFORMED
+    assert any(c.code == "url.invalid" for c in report.checks)
+
+
+def test_an_ob2_assertion_whose_id_is_not_a_url_is_malformed_and_names_its_id(
+    issuer: TestIssuer,
+) -> None:
+    assertion = issuer.ob2_hosted() | {"id": "https://e[xample.org/assertions/1"}
+
+    report = verify_bytes(_bytes(assertion), options=issuer.options())
+
+    _no_internal_error(report)
+    assert report.verdict is Verdict.MALFORMED
+    failure = next(c for c in report.checks if c.code == "ob2.hosted_id")
+    assert "id" in failure.message
+
+
+def test_verify_url_with_an_address_that_is_not_a_url_is_malformed(issuer: TestIssuer) -> None:
+    report = verify_url(BAD_URL, options=issuer.options())
+
+    _no_internal_error(report)
+    assert report.verdict is Verdict.MALFORMED

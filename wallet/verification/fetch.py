@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
-from urllib.parse import unquote, urldefrag
+from urllib.parse import unquote, urlsplit
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,14 @@ def did_web_to_url(did: str) -> str:
     if not parts or not parts[0]:
         raise ValueError(f"did:web without a host: {did}")
     path = "/".join(parts[1:]) if len(parts) > 1 else ".well-known"
-    return f"https://{parts[0]}/{path}/did.json"
+    url = f"https://{parts[0]}/{path}/did.json"
+    try:
+        valid = bool(urlsplit(url).hostname)
+    except ValueError:
+        valid = False
+    if not valid or "/" in parts[0]:
+        raise ValueError(f"did:web with an invalid host: {did}")
+    return url
 
 
 def _inside(folder: Path, name: str) -> Path | None:
@@ -146,8 +153,8 @@ class MapFetcher:
         if url in self.statuses and self.statuses[url] >= 300:
             return FetchResult(url=url, status=self.statuses[url], body=b"")
         body = self._body(url)
-        if body is None:
-            body = self._body(urldefrag(url).url)
+        if body is None and "#" in url:
+            body = self._body(url.partition("#")[0])
         if body is None:
             return FetchResult(url=url, status=404, body=b"")
         return FetchResult(url=url, status=self.statuses.get(url, 200), body=body)

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import unquote
 
-from . import canon, checks, status, structure
+from . import canon, checks, status, structure, urls
 from .contexts import load_context
 from .errors import MalformedInput, UnsupportedInput, VerificationInputError
 from .fetch import FetchError
@@ -168,6 +168,7 @@ def _verify_url(
     url: str, options: VerifyOptions, container: str, report: Report, depth: int
 ) -> Report:
     report.container = container
+    urls.require_web_url(url, field="credential's address")
     try:
         result = options.fetcher.fetch(
             url, accept="application/ld+json, application/json, application/vc+jwt, text/plain"

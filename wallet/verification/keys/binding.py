@@ -10,8 +10,9 @@ key list, leaves the tie unverified: a warning, never a pass.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
+from .. import urls
+from ..errors import MalformedInput
 from ..fetch import did_web_to_url
 from ..limits import Limits
 from ..report import Check, Verdict, failed, passed, warning
@@ -31,8 +32,7 @@ def bindable(identifier: str) -> bool:
 
 
 def same_origin(a: str, b: str) -> bool:
-    x, y = urlsplit(a), urlsplit(b)
-    return bool(x.netloc) and (x.scheme, x.netloc.lower()) == (y.scheme, y.netloc.lower())
+    return urls.same_origin(a, b)
 
 
 def controller_mismatch(vm_id: str, controller: str, issuer_id: str, detail: str = "") -> Check:
@@ -118,7 +118,7 @@ def _issuer_document_url(issuer_id: str) -> str | None:
             return did_web_to_url(issuer_id)
         except ValueError:
             return None
-    return issuer_id if issuer_id.startswith(("https:", "http:")) else None
+    return issuer_id if urls.is_web_url(issuer_id) else None
 
 
 def _confirm_with_issuer(
@@ -187,6 +187,8 @@ def embedded_key_check(
         except KeyResolutionError as exc:
             detail = f"{issuer_id}: {exc.detail}".rstrip(": ")
             return failed("key", exc.code, exc.message, exc.implies, detail), None
+        except MalformedInput as exc:
+            return failed("key", exc.code, str(exc), Verdict.MALFORMED, exc.detail), None
         if listed is not None:
             match = next((m for m in listed if same_key(key, m.public_key)), None)
             if match is None:

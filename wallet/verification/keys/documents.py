@@ -8,6 +8,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
+from .. import urls
 from ..errors import MalformedInput, UnsupportedInput
 from ..fetch import Fetcher, FetchError
 from ..limits import Limits
@@ -70,6 +71,7 @@ def as_list(value: Any) -> list[Any]:
 
 def fetch_document(url: str, *, fetcher: Fetcher, limits: Limits) -> dict[str, Any]:
     """GET a JSON document; transport failures are 'unreachable', bad answers are not."""
+    urls.require_web_url(url, field=f"address of a key document ({url[:200]})")
     try:
         result = fetcher.fetch(url, accept="application/did+json, application/json")
     except FetchError as exc:

@@ -11,8 +11,8 @@ import json
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
+from .. import urls
 from ..errors import MalformedInput, UnsupportedInput
 from ..fetch import Fetcher, did_web_to_url
 from ..limits import Limits
@@ -75,6 +75,7 @@ def resolve_verification_method(
             f"The DID method 'did:{method}' is not supported.", code="key.unsupported_did_method"
         )
     if scheme in ("https", "http"):
+        urls.require_web_url(base, field="address of the key")
         return _controller_url(base, vm_id, purpose, fetcher=fetcher, limits=limits)
     return _asserted_fragment_key(base, fragment, vm_id, purpose)
 
@@ -113,6 +114,7 @@ def issuer_keys(
             f"The DID method 'did:{method}' is not supported.", code="key.unsupported_did_method"
         )
     if scheme in ("https", "http"):
+        urls.require_web_url(base, field="issuer's id")
         try:
             document = fetch_document(base, fetcher=fetcher, limits=limits)
         except KeyUnreachable:
@@ -209,11 +211,6 @@ def _did_web(
     return select_method(document, vm_id=vm_id, purpose=purpose)
 
 
-def _same_origin(a: str, b: str) -> bool:
-    x, y = urlsplit(a), urlsplit(b)
-    return (x.scheme, x.netloc.lower()) == (y.scheme, y.netloc.lower())
-
-
 def _controller_url(
     url: str, vm_id: str, purpose: str, *, fetcher: Fetcher, limits: Limits
 ) -> VerificationMethod:
@@ -247,8 +244,8 @@ def _lone_method(
         raise InvalidKey(
             f"The key at {url} does not name its controller.", code="key.no_controller"
         )
-    if not _same_origin(url, controller):
-        if not controller.startswith(("https:", "http:")):
+    if not urls.same_origin(url, controller):
+        if not urls.is_web_url(controller):
             raise KeyNotFound(
                 f"The key at {url} claims the controller {controller}, which does not confirm it.",
                 code="key.controller_unconfirmed",

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 
-from .. import canon
+from .. import canon, urls
 from ..errors import VerificationInputError
 from ..keys import KeyResolutionError, UnsupportedKey, VerificationMethod
 from ..keys import resolve_verification_method as _resolve
@@ -473,6 +473,16 @@ def _key_checks(
                 "proof.no_verification_method",
                 f"The {label} does not say which key made it.",
                 Verdict.MALFORMED,
+                name="key",
+            )
+        ], None
+    if vm_id.lower().startswith(("http:", "https:")) and not urls.is_web_url(vm_id):
+        return [
+            _fail(
+                "url.invalid",
+                f"The {label}'s verificationMethod is not a valid web address.",
+                Verdict.MALFORMED,
+                detail=repr(vm_id)[:300],
                 name="key",
             )
         ], None

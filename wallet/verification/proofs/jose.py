@@ -10,7 +10,6 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -20,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 
+from .. import urls
 from ..errors import MalformedInput, UnsupportedInput, UnsupportedKeyType, VerificationInputError
 from ..keys import (
     InvalidKey,
@@ -351,6 +351,8 @@ def _token_key(
         return [_key_type_mismatch(jws.alg, exc.key_type, str(kid or issuer_id))], None
     except KeyResolutionError as exc:
         return [key_failure(exc, str(kid or issuer_id), issuer_id)], None
+    except MalformedInput as exc:  # a kid or issuer address that is not a URL
+        return [failed("key", exc.code, str(exc), Verdict.MALFORMED, exc.detail)], None
     return [binding_check(method, issuer_id, options=options)], method
 
 
@@ -388,6 +390,7 @@ def _method_from_kid(kid: str, issuer_id: str | None, options: Any) -> Any:
     if ":" not in kid and issuer_id and issuer_id.startswith(("did:", "https:", "http:")):
         kid = f"{issuer_id.partition('#')[0]}#{kid.lstrip('#')}"
     if kid.startswith(("https:", "http:")):
+        urls.require_web_url(kid, field="token's key id (kid)")
         hosted = _hosted_jwk(kid, options)
         if hosted is not None:
             return hosted
@@ -418,8 +421,8 @@ def _hosted_jwk(kid: str, options: Any) -> Any:
 
 
 def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+    scheme, netloc = urls.origin(url) or ("", "")
+    return f"{scheme}://{netloc}"
 
 
 def _embedded_jwk(
