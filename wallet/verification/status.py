@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import urls
+from . import budget, urls
 from .checks import as_list, check_validity
 from .errors import MalformedInput, UnsupportedInput
 from .fetch import FetchError
@@ -90,6 +90,7 @@ def check_status(
         ]
     checks: list[Check] = []
     for entry in entries:
+        budget.checkpoint()
         try:
             checks.extend(_check_entry(credential, entry, options, verify_list_proof))
         except MalformedInput as exc:
@@ -417,6 +418,7 @@ def _base64_any(text: str) -> bytes | None:
 
 
 def _gunzip_capped(raw: bytes, max_bytes: int) -> bytes:
+    budget.checkpoint()
     inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
     try:
         out = inflater.decompress(raw, max_bytes + 1)

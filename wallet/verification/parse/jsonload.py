@@ -13,6 +13,7 @@ import re
 from itertools import accumulate
 from typing import Any
 
+from .. import budget
 from ..errors import MalformedInput
 from ..limits import Limits
 
@@ -120,6 +121,7 @@ def _decode(text: str) -> Any:
 
 
 def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    budget.tick()
     # Building the dict in C and comparing sizes is several times faster than a Python loop;
     # the loop runs only to name the repeated key.
     result = dict(pairs)

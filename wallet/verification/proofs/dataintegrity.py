@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 
-from .. import canon, urls
+from .. import budget, canon, urls
 from ..errors import VerificationInputError
 from ..keys import KeyResolutionError, UnsupportedKey, VerificationMethod
 from ..keys import resolve_verification_method as _resolve
@@ -301,6 +301,7 @@ def verify_proofs(
         ]
     checks: list[Check] = []
     for index, proof in enumerate(proofs):
+        budget.checkpoint()
         label = f"proof {index + 1} of {len(proofs)}" if len(proofs) > 1 else "proof"
         checks += _verify_one(
             document,

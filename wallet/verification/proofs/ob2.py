@@ -15,7 +15,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from .. import urls
+from .. import budget, urls
 from ..checks import as_list, check_recipient, check_validity, parse_datetime
 from ..errors import MalformedInput, UnsupportedInput
 from ..fetch import FetchError
@@ -462,6 +462,7 @@ class _Run:
         return node
 
     def fetch_node(self, url: str, check_name: str) -> dict[str, Any]:
+        budget.checkpoint()
         if not urls.is_web_url(url):
             self.stop(
                 _malformed(
