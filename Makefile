@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install secrets migrate bench interop worker clean
+.PHONY: run test lint format install secrets migrate bench interop fuzz worker clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ interop: install secrets
 
 bench: install secrets
 	$(BIN)/python manage.py bench
+
+# Mutated credentials through the verifier for FUZZ_SECONDS (not part of `make test`).
+FUZZ_SECONDS ?= 1800
+fuzz: install secrets
+	$(BIN)/python scripts/fuzz.py --seconds $(FUZZ_SECONDS)
 
 worker: install secrets
 	$(BIN)/celery -A config worker --beat --loglevel=info

@@ -158,3 +158,35 @@ def test_a_large_document_is_checked_at_every_json_value(
 
     ours = [entry for entry in raised.traceback if entry.path.name == "canon.py"]
     assert ours[-1].name == "_expand"
+
+
+class _ReadCountingClock:
+    """A CPU clock that moves on by `step` each time it is read, as CPU time would between
+    readings: the budget then runs out after a set number of readings."""
+
+    def __init__(self, step: float) -> None:
+        self.now, self.step = 0.0, step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+def test_a_type_list_that_makes_json_ld_process_contexts_again_and_again_stops(
+    issuer: TestIssuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Found by `make fuzz`: 50,000 "Profile" types took 14 s, one type-scoped context each.
+    # Under another name for @type, so that canon's cap on "type" lists does not apply.
+    monkeypatch.setattr(budget, "_ticks", 0)
+    credential = issuer.ob3()
+    credential["@context"] = [*credential["@context"], {"kind": "@type"}]
+    credential["issuer"]["kind"] = ["Profile"] * 5_000
+
+    with (
+        pytest.raises(BudgetExceeded) as raised,
+        running(Budget(seconds=2.0, clock=_ReadCountingClock(0.1))),
+    ):
+        canon.check_no_dropped_terms(credential)
+
+    ours = [entry for entry in raised.traceback if entry.path.name == "canon.py"]
+    assert ours[-1].name == "_process_context"

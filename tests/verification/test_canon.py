@@ -395,3 +395,19 @@ def test_keywords_and_the_context_itself_are_not_terms() -> None:
     credential["@id"] = credential.pop("id")
     credential["credentialSubject"]["@type"] = credential["credentialSubject"].pop("type")
     check_no_dropped_terms(credential)
+
+
+def test_a_node_with_thousands_of_types_is_refused_before_their_contexts_are_processed() -> None:
+    # Found by `make fuzz`: each repeat of a type re-applies its type-scoped context.
+    credential = {
+        "@context": [V2],
+        "type": ["VerifiableCredential"],
+        "issuer": {"id": "did:example:issuer", "type": ["Profile"] * 5_000},
+        "credentialSubject": {"id": "did:example:s"},
+    }
+    with pytest.raises(MalformedInput) as raised:
+        check_no_dropped_terms(credential)
+    assert raised.value.code == "jsonld.too_many_types"
+    with pytest.raises(MalformedInput) as raised:
+        canonize(credential)
+    assert raised.value.code == "jsonld.too_many_types"

@@ -18,10 +18,13 @@ checks at every step, object and loop of its own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,17 @@ def refine(size: int) -> None:
         deadline = _ACTIVE.get()
         if deadline is not None:
             deadline.fine = True
+
+
+def ticking(items: Iterable[T]) -> Iterator[T]:
+    """`items`, ticking as each is taken: for a loop over a list that may be very long."""
+    for item in items:
+        tick()
+        yield item
+
+
+# Lists shorter than this are looped over without ticking: they cannot take long.
+LONG = 256
 
 
 def fine_grained() -> bool:

@@ -28,7 +28,7 @@ from pyld.identifier_issuer import IdentifierIssuer
 
 from . import budget
 from .contexts import document_loader
-from .errors import MalformedInput, UnknownContext
+from .errors import MalformedInput
 from .limits import Limits
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -139,7 +139,6 @@ def canonize(
         key = content_key(document, cache)
     if cache is not None and key in cache:
         return cache[key]
-    budget.tick()
     result = _canonical_form(_expand(document, on_drop=None), limits or Limits())
     if cache is not None and key is not None:
         cache[key] = result
@@ -162,7 +161,6 @@ def canonize_without_proof(
     key = f"without-proof:{content_key(document, cache)}" if cache is not None else ""
     if cache is not None and key in cache:
         return cache[key]
-    budget.tick()
     expanded = cache.expansions.pop(key, None) if isinstance(cache, CanonCache) else None
     if expanded is None:
         unsecured = {k: v for k, v in document.items() if k != "proof"}
@@ -209,7 +207,6 @@ def check_no_dropped_terms(
     key = content_key(document, cache) if cache is not None and isinstance(document, dict) else ""
     if cache is not None and f"terms-defined:{key}" in cache:
         return
-    budget.tick()
     dropped: list[tuple[str, str]] = []
     processor = _processor(dropped)
     expanded = _expand(document, on_drop=dropped, processor=processor)
@@ -251,6 +248,7 @@ class _Processor(jsonld.JsonLdProcessor):
         validate_scoped=True,
         cycles=None,
     ):
+        budget.tick()  # a long list of types can bring its scoped context once per entry
         key = None
         if cycles is None:
             key = _processed_key(active_ctx, local_ctx, override_protected, propagate)
@@ -271,6 +269,19 @@ class _Processor(jsonld.JsonLdProcessor):
                 if len(_PROCESSED) > _PROCESSED_MAX:
                     _PROCESSED.popitem(last=False)
         return result
+
+    def _prepare_nested_context(self, active_ctx, element, options):  # type: ignore[override]
+        # Each type value brings its type-scoped context, applied on a new context every time:
+        # 50,000 repeats of one type took 14 s. Real nodes have a handful of types.
+        for key in ("type", "@type"):
+            types = element.get(key)
+            if isinstance(types, list) and len(types) > MAX_TYPES_PER_NODE:
+                raise MalformedInput(
+                    f"A part of the credential lists {len(types)} types; "
+                    f"at most {MAX_TYPES_PER_NODE} are accepted.",
+                    code="jsonld.too_many_types",
+                )
+        return super()._prepare_nested_context(active_ctx, element, options)
 
     def _create_node_map(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         budget.tick()
@@ -297,6 +308,8 @@ class _Processor(jsonld.JsonLdProcessor):
         _IRIS[key] = result
         return result
 
+
+MAX_TYPES_PER_NODE = 64
 
 # Expanded vocabulary strings by (frozen context id, string, base, vocab). pyld gives every
 # frozen context a fresh uuid, so an id never stands for two different contexts.
@@ -393,6 +406,10 @@ class _FineProcessor(_Processor):
         budget.tick()
         return super()._expand(*args, **kwargs)
 
+    def _object_to_rdf(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        budget.tick()
+        return super()._object_to_rdf(*args, **kwargs)
+
 
 class _FineTrackingProcessor(_TrackingProcessor, _FineProcessor):
     pass
@@ -428,11 +445,12 @@ def _expand(
 
 
 def _translate(exc: BaseException) -> MalformedInput:
-    # pyld wraps the loader's UnknownContext in its own errors, sometimes several deep.
+    # pyld wraps our own findings (the loader's UnknownContext, a refusal from _Processor) in
+    # its own errors, sometimes several deep.
     seen: BaseException | None = exc
     visited: set[int] = set()
     while seen is not None and id(seen) not in visited:
-        if isinstance(seen, UnknownContext):
+        if isinstance(seen, MalformedInput):
             return seen
         visited.add(id(seen))
         seen = seen.__cause__ or seen.__context__
@@ -444,7 +462,7 @@ def _translate(exc: BaseException) -> MalformedInput:
 
 def _check_expanded_iris(expanded: Any, path: tuple[str, ...] = ()) -> None:
     if isinstance(expanded, list):
-        for item in expanded:
+        for item in expanded if len(expanded) < budget.LONG else budget.ticking(expanded):
             _check_expanded_iris(item, path)
         return
     # Value objects are left alone: pyld itself rejects a relative datatype, and an @json
@@ -593,6 +611,8 @@ class _DirectRdf:
         for key, values in node.items():
             if key == "@id":
                 continue
+            if len(values) >= budget.LONG:
+                values = budget.ticking(values)
             if key == "@type":
                 for type_ in values:
                     if not isinstance(type_, str) or type_.startswith("_:"):
@@ -660,7 +680,7 @@ class _DirectRdf:
         if not items:
             return _RDF_NIL
         head = node = self._new_blank()
-        for index, item in enumerate(items):
+        for index, item in enumerate(items if len(items) < budget.LONG else budget.ticking(items)):
             term = self._object(item, graph)
             if term is None:  # pyld fails on a relative IRI in a list; let it say so
                 raise _NotDirect
@@ -715,7 +735,7 @@ def _rdfc_unique_hashes(quads: set[Quad], limits: Limits, hash_algorithm: str) -
     hashes in code point order. The output is the relabelled lines in code point order.
     """
     mentions: dict[str, list[Quad]] = defaultdict(list)
-    for quad in quads:
+    for quad in quads if len(quads) < budget.LONG else budget.ticking(quads):
         subject, _, obj, graph = quad
         if subject[0] == "_":
             mentions[subject].append(quad)
@@ -756,7 +776,7 @@ def _line(quad: Quad, rename: Callable[[str], str]) -> str:
 def _expanded_to_quads(expanded: list[Any]) -> list[ox.Quad]:
     # Same steps as pyld's to_rdf, without expanding a second time.
     budget.checkpoint()
-    processor = _Processor()
+    processor = _processor(None)
     issuer = IdentifierIssuer("_:b")
     node_map: dict[str, Any] = {"@default": {}}
     options = {

@@ -120,7 +120,6 @@ def _step(report: Report, name: str, run: Callable[[], Iterable[Check] | Check |
 
     Returns False when the step raised, so callers can skip what depends on it.
     """
-    budget.tick()
     try:
         result = run()
     except VerificationInputError as exc:
