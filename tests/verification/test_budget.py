@@ -190,3 +190,16 @@ def test_a_type_list_that_makes_json_ld_process_contexts_again_and_again_stops(
 
     ours = [entry for entry in raised.traceback if entry.path.name == "canon.py"]
     assert ours[-1].name == "_process_context"
+
+
+def test_a_presentation_with_thousands_of_values_in_one_graph_is_refused_quickly(
+    issuer: TestIssuer,
+) -> None:
+    # Found by `make fuzz`: 50,000 such values took pyld's node map (quadratic) 10 s and more.
+    presentation = issuer.presentation([issuer.ob3()])
+    presentation["verifiableCredential"] = [["x"] * 5_000]
+
+    report = verify_bytes(json.dumps(presentation).encode(), options=issuer.options())
+
+    assert report.verdict is Verdict.MALFORMED
+    assert "rdf.too_many_values" in _failures(report)

@@ -804,6 +804,7 @@ def _line(quad: Quad, rename: Callable[[str], str]) -> str:
 def _expanded_to_quads(expanded: list[Any]) -> list[ox.Quad]:
     # Same steps as pyld's to_rdf, without expanding a second time.
     budget.checkpoint()
+    _check_value_counts(expanded)
     processor = _processor(None)
     issuer = IdentifierIssuer("_:b")
     node_map: dict[str, Any] = {"@default": {}}
@@ -837,6 +838,29 @@ def _expanded_to_quads(expanded: list[Any]) -> list[ox.Quad]:
     except Exception as exc:
         raise _translate(exc) from exc
     return quads
+
+
+# pyld's node map compares each value of a property with every one before it: quadratic.
+MAX_VALUES_OF_ONE_PROPERTY = 1000
+
+
+def _check_value_counts(expanded: Any) -> None:
+    """Refuse, before pyld's node map, a property with more values than it handles quickly
+    (the direct route, which every credential seen takes, has no such limit)."""
+    pending = [expanded]
+    while pending:
+        budget.tick()
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            if len(value) > MAX_VALUES_OF_ONE_PROPERTY:
+                raise MalformedInput(
+                    f"A property of the credential has {len(value)} values; at most "
+                    f"{MAX_VALUES_OF_ONE_PROPERTY} can be put in canonical form here.",
+                    code="rdf.too_many_values",
+                )
+            pending.extend(value)
 
 
 def _graph_term(name: str) -> ox.DefaultGraph | ox.NamedNode | ox.BlankNode:
