@@ -98,10 +98,14 @@ def _as_bytes(data: bytes | str) -> bytes:
 
 
 def _decode(text: str) -> Any:
+    # A large text (millions of objects) checks the budget as it goes; a small one is quick.
+    large = len(text) >= budget.FINE_GRAINED_FROM_BYTES
     try:
         return json.loads(
             text,
-            object_pairs_hook=_object_without_duplicates,
+            object_pairs_hook=_ticking_object_without_duplicates
+            if large
+            else _object_without_duplicates,
             parse_constant=_refuse_constant,
             parse_float=_finite_float,
         )
@@ -120,8 +124,12 @@ def _decode(text: str) -> Any:
         raise MalformedInput("The JSON is nested too deeply.", code="parse.json_depth") from exc
 
 
-def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def _ticking_object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     budget.tick()
+    return _object_without_duplicates(pairs)
+
+
+def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     # Building the dict in C and comparing sizes is several times faster than a Python loop;
     # the loop runs only to name the repeated key.
     result = dict(pairs)
