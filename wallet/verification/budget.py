@@ -2,8 +2,8 @@
 
 The caller passes `VerifyOptions.budget` (seconds, and the clock to count them on: the app
 passes `time.thread_time`); the library has no clock of its own. The public entry points
-start one deadline per verification (`running`), every Python loop that can grow with its
-input checks it (`checkpoint` where each step is large, `tick` inside hot loops), and past it
+start one deadline per verification (`start`, `stop`), the verifier checks it (`checkpoint`
+between large steps, `tick` inside loops that grow with the input), and past it
 `BudgetExceeded` unwinds the whole verification, which then reports a failed check.
 
 Native calls cannot be interrupted: each one is bounded before it is made (input caps, and
@@ -48,9 +48,11 @@ class BudgetExceeded(BaseException):
         self.seconds = seconds
 
 
-# Inputs from this size up are checked at every JSON value (see `fine_grained`); below it,
-# JSON-LD expansion of the whole input takes well under a tenth of a second.
+# Documents from this size up are checked at every JSON value and node (see `fine_grained`);
+# below it, JSON-LD expansion of a whole document takes well under a tenth of a second.
 FINE_GRAINED_FROM_BYTES = 64 * 1024
+# Lists shorter than this are looped over without ticking: they cannot take long.
+LONG = 256
 
 
 class _Deadline:
@@ -128,10 +130,6 @@ def ticking(items: Iterable[T]) -> Iterator[T]:
     for item in items:
         tick()
         yield item
-
-
-# Lists shorter than this are looped over without ticking: they cannot take long.
-LONG = 256
 
 
 def fine_grained() -> bool:

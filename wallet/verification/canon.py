@@ -934,7 +934,7 @@ def _check_complexity(quads: list[ox.Quad], limits: Limits) -> None:
 
 
 # Units of work (a Hash N-Degree Quads call, one issuer entry copied) allowed before RDFC-1.0
-# runs. Measured with pyoxigraph 0.5 on 2 cores: a run at the limit (a chain of about 80
+# runs. Measured with pyoxigraph 0.5 on 2 cores: a run at the limit (a chain of about 60
 # look-alike blank nodes) takes about 0.05 s, and so does counting a refused one.
 MAX_CANON_WORK = 400_000
 # Deeper recursion than this is refused without counting further (it also keeps Python's own
