@@ -359,6 +359,9 @@ SATCHEL_SHARE_VIEW_RETENTION_DAYS = env.integer("SATCHEL_SHARE_VIEW_RETENTION_DA
 SATCHEL_MAX_UPLOAD_BYTES = env.integer("SATCHEL_MAX_UPLOAD_BYTES", 5 * 1024 * 1024, minimum=1024)
 SATCHEL_FETCH_TIMEOUT = env.integer("SATCHEL_FETCH_TIMEOUT", 10, minimum=1)
 SATCHEL_FETCH_CACHE_SECONDS = env.integer("SATCHEL_FETCH_CACHE_SECONDS", 3600)
+# CPU seconds one verification may use, nested credentials included; past them it stops and
+# the verdict is "malformed". A CLR carrying 500 credentials takes about 5 s.
+SATCHEL_VERIFY_CPU_SECONDS = env.integer("SATCHEL_VERIFY_CPU_SECONDS", 10, minimum=1)
 SATCHEL_MAX_ZIP_BYTES = env.integer(
     "SATCHEL_MAX_ZIP_BYTES", 20 * SATCHEL_MAX_UPLOAD_BYTES, minimum=1024
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import MutableMapping
 from datetime import datetime
 from typing import Any
@@ -11,7 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.selectors import holder_dids
-from wallet.verification import Limits, VerifyOptions
+from wallet.verification import Budget, Limits, VerifyOptions
 from wallet.verification.fetch import Fetcher
 
 
@@ -33,6 +34,12 @@ def make_fetcher() -> Fetcher:
 def make_limits() -> Limits:
     cap = settings.SATCHEL_MAX_UPLOAD_BYTES
     return Limits(max_input_bytes=cap, max_svg_bytes=cap, max_fetch_bytes=cap)
+
+
+def make_budget() -> Budget:
+    """The CPU time one verification may take, counted on the verifying thread's own clock
+    (other threads of the same worker do not use it up)."""
+    return Budget(seconds=settings.SATCHEL_VERIFY_CPU_SECONDS, clock=time.thread_time)
 
 
 def recipient_identifiers(*, owner: Any) -> tuple[str, ...]:
@@ -59,4 +66,5 @@ def make_verify_options(
         recipient_identifiers=recipient_identifiers(owner=owner),
         limits=make_limits(),
         canon_cache=canon_cache if canon_cache is not None else {},
+        budget=make_budget(),
     )

@@ -35,6 +35,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from wallet import benchmarks, demo
+from wallet.services.verifying import make_budget
 from wallet.verification import VerifyOptions, verify_bytes
 from wallet.verification.contexts import KNOWN_CONTEXT_URLS, load_context
 from wallet.verification.fetch import MapFetcher
@@ -154,7 +155,9 @@ class Command(BaseCommand):
         }
         ours = self._ours(cases, fetcher, now, opts["iterations"])
         cache: dict[str, str] = {}
-        cached_options = VerifyOptions(now=now, fetcher=fetcher, canon_cache=cache)
+        cached_options = VerifyOptions(
+            now=now, fetcher=fetcher, canon_cache=cache, budget=make_budget()
+        )
         cached_data = cases["ob3 typical eddsa-rdfc-2022"]
         cached = median_ms(
             lambda: verify_bytes(cached_data, options=cached_options), opts["cached_iterations"]
@@ -174,7 +177,7 @@ class Command(BaseCommand):
     ) -> dict[str, float]:
         results = {}
         for name, data in cases.items():
-            options = VerifyOptions(now=now, fetcher=fetcher)
+            options = VerifyOptions(now=now, fetcher=fetcher, budget=make_budget())
             report = verify_bytes(data, options=options)
             if not report.verdict.is_ok:
                 raise CommandError(f"bench credential {name!r} does not verify: {report.verdict}")

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from wallet.services.verifying import make_budget
 from wallet.verification import VerifyOptions, verify_bytes
 from wallet.verification.fetch import MapFetcher
 from wallet.verification.parse import parse_input
@@ -166,7 +167,9 @@ class Command(BaseCommand):
             path = row["local_path"]
             data = (shared / path).read_bytes()
             options = VerifyOptions(
-                now=now, fetcher=self_served_fetcher(url_map, data, row["format"])
+                now=now,
+                fetcher=self_served_fetcher(url_map, data, row["format"]),
+                budget=make_budget(),
             )
             report = verify_bytes(data, options=options, media_type=None)
             got = manifest_word(report)

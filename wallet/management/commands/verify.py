@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from wallet.services.verifying import make_budget
 from wallet.verification import VerifyOptions, verify_bytes, verify_url
 from wallet.verification.report import Report
 
@@ -45,6 +46,7 @@ class Command(BaseCommand):
             recipient_identifiers=tuple(opts["email"] + opts["did"]),
             challenge=opts["challenge"],
             domain=opts["domain"],
+            budget=make_budget(),
         )
         if notice:
             self.stderr.write(notice)
