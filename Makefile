@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install secrets migrate bench interop worker clean e2e
+.PHONY: run test lint format install secrets migrate bench interop fuzz worker clean e2e
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ interop: install secrets
 
 bench: install secrets
 	$(BIN)/python manage.py bench
+
+# Mutated credentials through the verifier for FUZZ_SECONDS (not part of `make test`).
+FUZZ_SECONDS ?= 1800
+fuzz: install secrets
+	$(BIN)/python scripts/fuzz.py --seconds $(FUZZ_SECONDS)
 
 # Development: the worker with the beat schedule inside, started again whenever it exits on its
 # own (Ctrl-C stops it for good). In production a supervisor does this: README, "Workers".

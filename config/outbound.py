@@ -152,7 +152,10 @@ class GuardedFetcher:
         raise FetchRefused(f"more than {MAX_REDIRECTS} redirects from {url}")
 
     def _check(self, url: str, deadline: _Deadline) -> _Target:
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError as exc:  # "https://e[xample.org/" and friends
+            raise FetchRefused(f"not a valid address: {url}") from exc
         scheme = parts.scheme.lower()
         if scheme != "https" and not (scheme == "http" and self.allow_http):
             raise FetchRefused(f"only HTTPS URLs are fetched, not {scheme or 'no scheme'}: {url}")

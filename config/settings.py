@@ -365,6 +365,9 @@ SATCHEL_FETCH_CACHE_SECONDS = env.integer("SATCHEL_FETCH_CACHE_SECONDS", 3600)
 # The dotted path of the callable that builds the app's outbound fetcher (config.outbound).
 # Development names the demo issuers' one in var/dev.env; production keeps the default.
 SATCHEL_FETCHER = env.string("SATCHEL_FETCHER", "config.outbound.guarded_fetcher")
+# CPU seconds one verification may use, nested credentials included; past them it stops and
+# the verdict is "malformed". A CLR carrying 500 credentials takes about 5 s.
+SATCHEL_VERIFY_CPU_SECONDS = env.integer("SATCHEL_VERIFY_CPU_SECONDS", 10, minimum=1)
 SATCHEL_MAX_ZIP_BYTES = env.integer(
     "SATCHEL_MAX_ZIP_BYTES", 20 * SATCHEL_MAX_UPLOAD_BYTES, minimum=1024
 )

@@ -295,9 +295,13 @@ def _is_preview_bot(request: HttpRequest) -> bool:
 
 
 def _stale(versions: list[tuple[Any, ...]], now: datetime) -> set[int]:
+    """What to re-check on this view. A malformed credential is left to the nightly run: its
+    bytes cannot change, and a stranger's view must not be a way to make the server work."""
     max_age = timedelta(seconds=_setting("SATCHEL_SHARE_RECHECK_SECONDS", 3600))
     return {
-        pk for pk, _v, checked_at, _u in versions if not checked_at or now - checked_at >= max_age
+        pk
+        for pk, verdict, checked_at, _u in versions
+        if verdict != Verdict.MALFORMED and (not checked_at or now - checked_at >= max_age)
     }
 
 

@@ -3,6 +3,7 @@ the verification of a stored original."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import MutableMapping
 from datetime import datetime
 from typing import Any
@@ -14,13 +15,19 @@ from django.utils import timezone
 from accounts.selectors import holder_dids
 from config.outbound import make_fetcher
 from wallet.models import Credential
-from wallet.verification import Limits, Report, VerifyOptions, verify_bytes
+from wallet.verification import Budget, Limits, Report, VerifyOptions, verify_bytes
 from wallet.verification.fetch import Fetcher
 
 
 def make_limits() -> Limits:
     cap = settings.SATCHEL_MAX_UPLOAD_BYTES
     return Limits(max_input_bytes=cap, max_svg_bytes=cap, max_fetch_bytes=cap)
+
+
+def make_budget() -> Budget:
+    """The CPU time one verification may take, counted on the verifying thread's own clock
+    (other threads of the same worker do not use it up)."""
+    return Budget(seconds=settings.SATCHEL_VERIFY_CPU_SECONDS, clock=time.thread_time)
 
 
 def recipient_identifiers(*, owner: Any) -> tuple[str, ...]:
@@ -47,6 +54,7 @@ def make_verify_options(
         recipient_identifiers=recipient_identifiers(owner=owner),
         limits=make_limits(),
         canon_cache=canon_cache if canon_cache is not None else {},
+        budget=make_budget(),
     )
 
 

@@ -171,6 +171,12 @@ def test_it_refuses_schemes_other_than_https(url: str) -> None:
         fetcher.fetch(url)
 
 
+@pytest.mark.parametrize("url", ["https://e[xample.org/badge", "https://[::1/x", "https://a]b/"])
+def test_an_address_that_does_not_parse_is_refused_not_raised(url: str) -> None:
+    with pytest.raises(FetchRefused, match="not a valid address"):
+        GuardedFetcher(resolver=refuse_any_connection, cache_seconds=0).fetch(url)
+
+
 def test_it_refuses_credentials_in_urls() -> None:
     fetcher = GuardedFetcher(resolver=refuse_any_connection, cache_seconds=0)
     with pytest.raises(FetchRefused):

@@ -65,6 +65,8 @@ def test_check_deploy_is_clean_under_production_settings() -> None:
         ("DATABASE_URL", "nosuchdb://x", "Setting DATABASE_URL:"),
         ("REDIS_URL", "http://127.0.0.1:6379", "Setting REDIS_URL: expected a redis://"),
         ("EMAIL_PORT", "twenty-five", "Setting EMAIL_PORT: expected a whole number"),
+        ("SATCHEL_VERIFY_CPU_SECONDS", "lots", "Setting SATCHEL_VERIFY_CPU_SECONDS: expected a"),
+        ("SATCHEL_VERIFY_CPU_SECONDS", "0", "Setting SATCHEL_VERIFY_CPU_SECONDS: must be at"),
     ],
 )
 def test_it_refuses_to_start_with_a_bad_setting(name: str, value: str, expected: str) -> None:

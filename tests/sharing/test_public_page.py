@@ -6,6 +6,7 @@ import json
 import re
 from datetime import timedelta
 
+import pyoxigraph
 import pytest
 import time_machine
 from django.contrib.messages.storage.base import Message
@@ -16,7 +17,7 @@ from sharing.models import ShareView
 from sharing.services import share_create, share_revoke
 from tests.sharing.conftest import SOON, database_text
 from tests.support.issuer import NOW
-from wallet.models import AuditEvent, Credential
+from wallet.models import AuditEvent, Credential, VerificationRun
 from wallet.services.trash import credential_delete
 
 pytestmark = pytest.mark.usefixtures("frozen")
@@ -278,3 +279,24 @@ def test_every_clients_view_of_a_rendered_page_is_still_logged(client, shared):
         assert response.status_code == 200
 
     assert ShareView.objects.filter(share=share, kind="page").count() == 3
+
+
+def test_a_shared_canonicalization_bomb_is_never_worked_on_again_by_a_view(
+    client, owner, add, issuer, monkeypatch
+):
+    def refuse(*args):  # what reaches pyoxigraph's canonicalization could run for minutes
+        raise AssertionError("native canonicalization reached")
+
+    monkeypatch.setattr(pyoxigraph, "Dataset", refuse)
+    bomb = add(issuer.canonicalization_bomb())
+    assert bomb.verdict == "malformed"
+    _, token = share_create(owner=owner, audience="Acme", credential_ids=[bomb.pk], now=NOW)
+    Credential.objects.filter(pk=bomb.pk).update(checked_at=NOW - timedelta(days=2))
+    runs = VerificationRun.objects.filter(credential=bomb).count()
+
+    for _ in range(3):
+        assert _get(client, f"/s/{token}").status_code == 200
+
+    # Its bytes cannot change, so a malformed verdict is not re-checked on a stranger's view;
+    # the nightly re-check (cheap: the pre-check refuses it) keeps it current.
+    assert VerificationRun.objects.filter(credential=bomb).count() == runs

@@ -452,6 +452,29 @@ class TestIssuer:
         text = payload if isinstance(payload, str) else json.dumps(payload)
         return bake_svg(self.svg_image(), text, kind=kind)
 
+    # --- hostile files -------------------------------------------------------------------
+
+    def canonicalization_bomb(self, entries: int = 1000, *, shape: str = "list") -> bytes:
+        """A did:key OB 3.0 credential (~20 KB at 1,000 entries) whose blank nodes make RDF
+        canonicalization take minutes: its proof is the issuer's, copied from another
+        credential, since signing it would run the same canonicalization.
+
+        "list": one JSON-LD list of `{"@id": "_:bN"}` entries, a chain of blank nodes that
+        first-degree hashing cannot tell apart. "tree": anonymous objects nested as a binary
+        tree `entries` levels deep, all alike.
+        """
+        credential = self.achievement_credential(self.ed.did)
+        achievement = credential["credentialSubject"]["achievement"]
+        if shape == "list":
+            achievement["alignment"] = {"@list": [{"@id": f"_:b{n}"} for n in range(entries)]}
+        else:
+            node: dict[str, Any] = {}
+            for _ in range(entries):
+                node = {"type": ["Alignment"], "alignment": [node, copy.deepcopy(node)]}
+            achievement["alignment"] = [node]
+        credential["proof"] = self.ob3()["proof"]
+        return json.dumps(credential).encode()
+
     # --- presentations ---------------------------------------------------------------------
 
     def presentation(

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from wallet.verification import canon
+from wallet.verification import Budget, budget, canon
+from wallet.verification.budget import running
 from wallet.verification.canon import canonicalize_nquads, canonize, check_no_dropped_terms
 from wallet.verification.errors import MalformedInput
 from wallet.verification.limits import Limits
@@ -395,3 +396,61 @@ def test_keywords_and_the_context_itself_are_not_terms() -> None:
     credential["@id"] = credential.pop("id")
     credential["credentialSubject"]["@type"] = credential["credentialSubject"].pop("type")
     check_no_dropped_terms(credential)
+
+
+def test_a_node_with_thousands_of_types_is_refused_before_their_contexts_are_processed() -> None:
+    # Found by `make fuzz`: each repeat of a type re-applies its type-scoped context.
+    credential = {
+        "@context": [V2],
+        "type": ["VerifiableCredential"],
+        "issuer": {"id": "did:example:issuer", "type": ["Profile"] * 5_000},
+        "credentialSubject": {"id": "did:example:s"},
+    }
+    with pytest.raises(MalformedInput) as raised:
+        check_no_dropped_terms(credential)
+    assert raised.value.code == "jsonld.too_many_types"
+    with pytest.raises(MalformedInput) as raised:
+        canonize(credential)
+    assert raised.value.code == "jsonld.too_many_types"
+
+
+def test_a_large_document_canonicalizes_the_same_when_checked_at_every_value() -> None:
+    # From 64 KB up, a verification under a budget walks lists through budget.ticking.
+    subject = {
+        "id": "did:example:s",
+        "tags": [f"tag {n}" for n in range(6_000)],
+        "ordered": {"@list": [f"item {n}" for n in range(400)]},
+        "alike": [{"name": "same"} for _ in range(300)],
+    }
+    credential = {
+        "@context": [V2, UNDEFINED_TERMS],
+        "type": ["VerifiableCredential"],
+        "issuer": "did:example:issuer",
+        "credentialSubject": subject,
+    }
+    plain = canonize(credential)
+    cache = canon.CanonCache()
+    with running(Budget(seconds=600, clock=time.thread_time)):
+        checked = canonize(credential, cache=cache)
+        assert budget.fine_grained()
+    assert checked == plain
+
+
+def test_expansion_leaves_the_callers_document_as_it_was() -> None:
+    # canon hands pyld the document without its defensive deep copy: pyld must only read it.
+    credential = {
+        "@context": [V2, UNDEFINED_TERMS, {"extra": {"@id": "https://example.org/extra"}}],
+        "type": ["VerifiableCredential"],
+        "issuer": {"id": "did:example:issuer", "name": "Issuer"},
+        "credentialSubject": {
+            "id": "did:example:s",
+            "extra": [{"@value": "a", "@language": "en"}, {"nested": {"@list": ["x", {"y": 1}]}}],
+            "items": [{"name": "same"}, {"name": "same"}],
+        },
+        "proof": {"type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022"},
+    }
+    before = copy.deepcopy(credential)
+    check_no_dropped_terms(credential, cache=canon.CanonCache())
+    canonize(credential)
+    canon.canonize_without_proof(credential)
+    assert credential == before

@@ -487,3 +487,78 @@ def test_a_proof_whose_cryptosuite_is_not_a_string_is_unsupported_not_a_crash():
     document = signed_by()
     document["proof"]["cryptosuite"] = {"name": "eddsa-rdfc-2022"}
     assert codes(verify_proofs(document, options=options())) == ["proof.unsupported_suite"]
+
+
+def test_a_stranger_key_is_not_a_did_web_issuers_when_its_did_has_no_document():
+    signed = signed_by(document=credential(WEB_ISSUER))
+    checks = verify_proofs(signed, options=options(), issuer_id=WEB_ISSUER)
+    assert "key.controller_mismatch" in codes(checks)
+    assert verdict(checks) is Verdict.INVALID_SIGNATURE
+
+
+def test_a_stranger_key_is_not_a_did_web_issuers_when_its_document_lists_no_assertion_keys():
+    fetcher = MapFetcher({WEB_ISSUER: json.dumps({"id": WEB_ISSUER, "authentication": []})})
+    signed = signed_by(document=credential(WEB_ISSUER))
+    checks = verify_proofs(signed, options=options(fetcher), issuer_id=WEB_ISSUER)
+    assert "key.controller_mismatch" in codes(checks)
+    assert verdict(checks) is Verdict.INVALID_SIGNATURE
+
+
+# --- the suite fixes the key type: any other key cannot have made the proof
+
+
+def did_key_of_codec(code: int, length: int) -> str:
+    from wallet.verification.multiformats import encode_varint, multibase_encode
+
+    return "did:key:" + multibase_encode(encode_varint(code) + b"\x02" * length, "z")
+
+
+FOREIGN_DID_KEYS = {
+    "secp256k1": did_key_of_codec(0xE7, 33),
+    "unknown multicodec": did_key_of_codec(0x3F1234, 33),
+}
+SUITES = ["eddsa-rdfc-2022", "eddsa-jcs-2022", "Ed25519Signature2020", "ecdsa-rdfc-2019"]
+
+
+@pytest.mark.parametrize("suite", SUITES)
+@pytest.mark.parametrize("kind", sorted(FOREIGN_DID_KEYS))
+def test_a_known_suite_with_a_key_of_another_type_is_an_invalid_signature(suite, kind):
+    did = FOREIGN_DID_KEYS[kind]
+    document = signed_by(document=credential(did), cryptosuite="eddsa-rdfc-2022")
+    proof = dict(document["proof"], verificationMethod=f"{did}#{did[8:]}")
+    if suite == "Ed25519Signature2020":
+        proof["type"] = suite
+        del proof["cryptosuite"]
+    else:
+        proof["cryptosuite"] = suite
+    checks = verify_proofs(dict(document, proof=proof), options=options(), issuer_id=did)
+    assert codes(checks) == ["proof.key_type_mismatch"]
+    assert suite in checks[0].message
+    assert verdict(checks) is Verdict.INVALID_SIGNATURE
+
+
+def test_an_eddsa_proof_by_a_jwk_that_is_not_ed25519_is_an_invalid_signature():
+    vm = f"{WEB_ISSUER}#x25519"
+    x25519 = {"kty": "OKP", "crv": "X25519", "x": "hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo"}
+    document_ = {
+        "id": WEB_ISSUER,
+        "verificationMethod": [
+            {"id": vm, "type": "JsonWebKey", "controller": WEB_ISSUER, "publicKeyJwk": x25519}
+        ],
+        "assertionMethod": [vm],
+    }
+    fetcher = MapFetcher({WEB_ISSUER: json.dumps(document_)})
+    signed = signed_by(vm=vm, document=credential(WEB_ISSUER))
+    checks = verify_proofs(signed, options=options(fetcher), issuer_id=WEB_ISSUER)
+    assert codes(checks) == ["proof.key_type_mismatch"]
+    assert "X25519" in checks[0].message
+    assert verdict(checks) is Verdict.INVALID_SIGNATURE
+
+
+def test_an_ecdsa_proof_by_an_ed25519_key_says_which_key_the_suite_needs():
+    document = signed_by()
+    document["proof"]["cryptosuite"] = "ecdsa-rdfc-2019"
+    checks = verify_proofs(document, options=options(), issuer_id=ISSUER)
+    assert codes(checks) == ["key.controller_matches", "proof.key_type_mismatch"]
+    assert "P-256" in checks[1].message
+    assert verdict(checks) is Verdict.INVALID_SIGNATURE

@@ -260,3 +260,134 @@ def test_a_bare_kid_names_a_key_in_the_issuers_own_document():
     jwt = sign_jwt(credential(WEB_ISSUER), private_key=RSA, kid="rsa-1")
     _, checks = verify_jwt_credential(jwt, options=options(web_fetcher()))
     assert codes(checks) == ["key.controller_matches", "proof.signature_valid"]
+
+
+# --- a key carried in the token must be one of the issuer's keys when the issuer can name them
+
+INTRUDER = ed_key(66)
+HTTPS_ISSUER = "https://university.example/issuer"
+
+
+def issuer_documents(key) -> MapFetcher:
+    """A did:web and an https controller document, each naming `key` for assertionMethod."""
+    fetcher = MapFetcher()
+    for issuer in (WEB_ISSUER, HTTPS_ISSUER):
+        vm_id = f"{issuer}#key-1"
+        document = {
+            "id": issuer,
+            "verificationMethod": [
+                {
+                    "id": vm_id,
+                    "type": "JsonWebKey",
+                    "controller": issuer,
+                    "publicKeyJwk": jwk_from_key(key.public_key()),
+                }
+            ],
+            "assertionMethod": [vm_id],
+        }
+        fetcher.add(issuer, json.dumps(document))
+    return fetcher
+
+
+@pytest.mark.parametrize(
+    "issuer",
+    [ED_DID, did_jwk_from_key(ED.public_key()), WEB_ISSUER, HTTPS_ISSUER],
+    ids=["did:key", "did:jwk", "did:web", "https"],
+)
+def test_a_header_jwk_that_is_not_the_issuers_key_is_a_forgery(issuer):
+    forged = embedded_jwk_token(INTRUDER, issuer)
+    _, checks = verify_jwt_credential(forged, options=options(issuer_documents(ED)))
+    assert codes(checks) == ["key.jwk_not_issuers"]
+    assert issuer in checks[0].message
+    assert verdict(checks) is Verdict.INVALID_SIGNATURE
+
+
+@pytest.mark.parametrize(
+    "issuer",
+    [ED_DID, did_jwk_from_key(ED.public_key()), WEB_ISSUER, HTTPS_ISSUER],
+    ids=["did:key", "did:jwk", "did:web", "https"],
+)
+def test_a_header_jwk_that_is_one_of_the_issuers_keys_verifies(issuer):
+    jwt = embedded_jwk_token(ED, issuer)
+    _, checks = verify_jwt_credential(jwt, options=options(issuer_documents(ED)))
+    assert codes(checks) == ["key.controller_matches", "proof.signature_valid"]
+    assert verdict(checks) is Verdict.VERIFIED
+
+
+def test_a_header_jwk_the_issuer_lists_only_for_authentication_cannot_sign_credentials():
+    vm_id = f"{WEB_ISSUER}#key-1"
+    document = {
+        "id": WEB_ISSUER,
+        "verificationMethod": [
+            {
+                "id": vm_id,
+                "type": "JsonWebKey",
+                "controller": WEB_ISSUER,
+                "publicKeyJwk": jwk_from_key(ED.public_key()),
+            }
+        ],
+        "authentication": [vm_id],
+        "assertionMethod": [],
+    }
+    fetcher = MapFetcher({WEB_ISSUER: json.dumps(document)})
+    _, checks = verify_jwt_credential(embedded_jwk_token(ED, WEB_ISSUER), options=options(fetcher))
+    assert verdict(checks) is Verdict.INVALID_SIGNATURE
+
+
+def test_a_header_jwk_for_a_did_web_issuer_whose_document_is_unreachable_is_unreachable():
+    fetcher = MapFetcher(unreachable={"https://university.example/.well-known/did.json"})
+    _, checks = verify_jwt_credential(embedded_jwk_token(ED, WEB_ISSUER), options=options(fetcher))
+    assert verdict(checks) is Verdict.ISSUER_UNREACHABLE
+
+
+def test_a_header_jwk_for_a_did_web_issuer_without_a_document_is_a_forgery():
+    _, checks = verify_jwt_credential(embedded_jwk_token(ED, WEB_ISSUER), options=options())
+    assert verdict(checks) is Verdict.INVALID_SIGNATURE
+
+
+def test_a_header_jwk_for_a_did_method_this_wallet_cannot_resolve_is_not_trusted():
+    _, checks = verify_jwt_credential(
+        embedded_jwk_token(ED, "did:example:university"), options=options()
+    )
+    assert verdict(checks) is Verdict.UNSUPPORTED
+    assert not any(c.code == "proof.signature_valid" for c in checks)
+
+
+def test_a_header_jwk_stands_in_only_where_the_issuer_cannot_name_keys():
+    issuer = "urn:uuid:0b5e3a52-81b0-4a07-a5c3-4b1de3c76a9a"
+    _, checks = verify_jwt_credential(embedded_jwk_token(INTRUDER, issuer), options=options())
+    assert codes(checks) == ["key.unbound_jwk", "proof.signature_valid"]
+    assert verdict(checks) is Verdict.VERIFIED_WITH_WARNINGS
+
+
+def test_a_kid_beside_a_header_jwk_is_still_checked_against_the_issuer():
+    payload = credential(ED_DID)
+    intruder_did = did_key_from_public_key(INTRUDER.public_key())
+    header = {
+        "alg": "EdDSA",
+        "kid": f"{intruder_did}#{intruder_did[8:]}",
+        "jwk": jwk_from_key(INTRUDER.public_key()),
+    }
+    signing_input = ".".join(b64url_encode(json.dumps(part).encode()) for part in (header, payload))
+    jwt = f"{signing_input}.{b64url_encode(INTRUDER.sign(signing_input.encode()))}"
+    _, checks = verify_jwt_credential(jwt, options=options())
+    assert verdict(checks) is Verdict.INVALID_SIGNATURE
+
+
+def test_a_token_whose_kid_is_a_key_of_another_type_than_its_alg_is_an_invalid_signature():
+    from wallet.verification.multiformats import encode_varint, multibase_encode
+
+    did = "did:key:" + multibase_encode(encode_varint(0xE7) + b"\x02" * 33, "z")
+    jwt = token({"alg": "EdDSA", "kid": f"{did}#{did[8:]}"}, credential(did))
+    _, checks = verify_jwt_credential(jwt, options=options())
+    assert codes(checks) == ["key.type_mismatch"]
+    assert "secp256k1" in checks[0].message
+    assert verdict(checks) is Verdict.INVALID_SIGNATURE
+
+
+def test_a_header_jwk_of_another_type_than_the_alg_is_an_invalid_signature():
+    x25519 = {"kty": "OKP", "crv": "X25519", "x": "hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo"}
+    jwt = token({"alg": "EdDSA", "jwk": x25519}, credential("urn:uuid:1"))
+    _, checks = verify_jwt_credential(jwt, options=options())
+    assert codes(checks) == ["key.type_mismatch"]
+    assert verdict(checks) is Verdict.INVALID_SIGNATURE

@@ -42,3 +42,10 @@ def test_a_character_outside_the_alphabet_is_refused() -> None:
     with pytest.raises(MalformedInput) as caught:
         b58_decode("3mJr0")
     assert caught.value.code == "multibase.invalid"
+
+
+def test_a_base58_value_longer_than_any_key_or_signature_is_refused_before_decoding() -> None:
+    # Base58 decoding is quadratic: this would take over a second, a megabyte minutes.
+    with pytest.raises(MalformedInput) as raised:
+        b58_decode("2" * 100_000)
+    assert raised.value.code == "multibase.too_long"

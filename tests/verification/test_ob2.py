@@ -647,3 +647,66 @@ def test_any_token_gives_checks_never_an_exception(token: str) -> None:
     result = verify_ob2(assertion=None, token=token, url=None, options=hosted_world())
 
     assert verdict(result) in (Verdict.MALFORMED, Verdict.UNSUPPORTED)
+
+
+# --- addresses that are not URLs are named, never an internal error --------------------------
+
+BAD_URL = "https://e[xample.org/assertions/1"
+
+
+def test_a_hosted_assertion_whose_id_is_not_a_url_is_malformed_and_says_so() -> None:
+    assertion = make_assertion(id=BAD_URL)
+
+    result = verify_ob2(assertion=assertion, token=None, url=None, options=hosted_world())
+
+    assert verdict(result) is Verdict.MALFORMED
+    assert failing(result) == ["ob2.hosted_id"]
+    assert "id" in result.checks[-1].message
+
+
+@pytest.mark.parametrize("field", ["badge", "issuer"])
+def test_a_badge_or_issuer_reference_that_is_not_a_url_is_malformed_and_named(field: str) -> None:
+    assertion = make_assertion(badge=BAD_URL) if field == "badge" else make_assertion()
+    badge = make_badge(issuer=BAD_URL) if field == "issuer" else make_badge()
+
+    result = verify_ob2(
+        assertion=assertion, token=None, url=None, options=hosted_world(assertion, badge)
+    )
+
+    assert verdict(result) is Verdict.MALFORMED
+    assert failing(result) == [f"ob2.{field}_invalid"]
+    assert field in result.checks[-1].message
+
+
+def test_an_issuer_whose_own_id_is_not_a_url_is_malformed_and_named() -> None:
+    result = verify_ob2(
+        assertion=make_assertion(),
+        token=None,
+        url=None,
+        options=hosted_world(issuer=make_issuer(id=BAD_URL)),
+    )
+
+    assert verdict(result) is Verdict.MALFORMED
+    assert "ob2.issuer_id" in failing(result)
+
+
+@pytest.mark.parametrize("where", ["creator", "revocationList"])
+def test_a_key_or_revocation_list_address_that_is_not_a_url_is_malformed(
+    rsa_key: rsa.RSAPrivateKey, where: str
+) -> None:
+    if where == "creator":
+        assertion = signed_assertion() | {"verification": {"type": "signed", "creator": BAD_URL}}
+        issuer = make_issuer(publicKey=BAD_URL)
+    else:
+        assertion = signed_assertion()
+        issuer = make_issuer(publicKey=KEY_URL, revocationList=BAD_URL)
+
+    result = verify_ob2(
+        assertion=None,
+        token=sign_jws(assertion, rsa_key),
+        url=None,
+        options=signed_world(rsa_key, issuer=issuer),
+    )
+
+    assert verdict(result) is Verdict.MALFORMED
+    assert any(c.code == "url.invalid" and BAD_URL in c.detail for c in result.checks)

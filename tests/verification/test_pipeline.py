@@ -13,6 +13,7 @@ from tests.support.issuer import (
     OB2_BASE,
     VC_V2,
     TestIssuer,
+    _sign_jws,
     tamper_jws,
 )
 from wallet.verification import (
@@ -24,6 +25,7 @@ from wallet.verification import (
     verify_url,
 )
 from wallet.verification import pipeline as pipeline_module
+from wallet.verification.keys import jwk_from_key
 from wallet.verification.proofs.dataintegrity import sign
 
 
@@ -464,6 +466,48 @@ def test_an_expired_jwt_presentation_is_expired(issuer: TestIssuer) -> None:
     assert verify_bytes(_bytes(fresh), options=options).verdict is Verdict.VERIFIED
 
 
+def _signed_with_header_key(payload: dict[str, Any], private: Any) -> str:
+    """A token whose header carries the (stranger's) key that signed it, and no kid."""
+    header = {"alg": "EdDSA", "jwk": jwk_from_key(private.public_key()), "typ": "JWT"}
+    return _sign_jws(header, payload, private)
+
+
+@pytest.mark.parametrize("issuer_of", ["ed", "rsa"], ids=["did:key", "did:web"])
+def test_a_jwt_credential_signed_with_a_strangers_header_key_is_a_forgery(
+    issuer: TestIssuer, issuer_of: str
+) -> None:
+    did = getattr(issuer, issuer_of).did
+    payload = issuer.achievement_credential(did) | {"iss": did}
+    token = _signed_with_header_key(payload, issuer.intruder.private)
+
+    report = verify_bytes(_bytes(token), options=issuer.options())
+
+    assert report.verdict is Verdict.INVALID_SIGNATURE
+    assert "key.jwk_not_issuers" in _codes(report, Status.FAIL)
+
+
+def test_a_jwt_presentation_signed_with_a_strangers_header_key_is_not_the_holders(
+    issuer: TestIssuer,
+) -> None:
+    payload = {
+        "iss": issuer.holder.did,
+        "nonce": "challenge-1",
+        "aud": "https://verifier.example",
+        "vp": {
+            "@context": ["https://www.w3.org/2018/credentials/v1"],
+            "type": ["VerifiablePresentation"],
+            "verifiableCredential": [issuer.ob3_jwt()],
+        },
+    }
+    token = _signed_with_header_key(payload, issuer.intruder.private)
+    options = issuer.options(challenge="challenge-1", domain="https://verifier.example")
+
+    report = verify_bytes(_bytes(token), options=options)
+
+    assert report.verdict is Verdict.INVALID_SIGNATURE
+    assert "key.jwk_not_issuers" in _codes(report, Status.FAIL)
+
+
 # --- URLs -----------------------------------------------------------------------------------
 
 
@@ -555,3 +599,77 @@ def test_a_json_array_of_credentials_is_verified_one_by_one(issuer: TestIssuer) 
     assert report.format == "bundle"
     assert [c.verdict for c in report.children] == [Verdict.VERIFIED, Verdict.INVALID_SIGNATURE]
     assert report.verdict is Verdict.INVALID_SIGNATURE
+
+
+# --- addresses that are not URLs: malformed, the field named, never the safety net -----------
+
+BAD_URL = "https://e[xample.org/x"
+
+
+def _no_internal_error(report: Any) -> None:
+    assert "internal.error" not in _codes(report)
+    for child in report.children:
+        _no_internal_error(child)
+
+
+def test_a_verification_method_that_is_not_a_url_is_malformed(issuer: TestIssuer) -> None:
+    credential = issuer.ob3()
+    credential["proof"]["verificationMethod"] = BAD_URL
+
+    report = verify_bytes(_bytes(credential), options=issuer.options())
+
+    _no_internal_error(report)
+    assert report.verdict is Verdict.MALFORMED
+    bad = next(c for c in report.checks if c.code == "url.invalid")
+    assert "verificationMethod" in bad.message
+
+
+def test_a_status_list_address_that_is_not_a_url_is_malformed(issuer: TestIssuer) -> None:
+    credential = issuer.ob3()  # edited after signing: RDF refuses such an IRI, nobody signs it
+    credential["credentialStatus"]["statusListCredential"] = BAD_URL
+
+    report = verify_bytes(_bytes(credential), options=issuer.options())
+
+    _no_internal_error(report)
+    assert report.verdict is Verdict.MALFORMED
+    assert any("statusListCredential" in c.message for c in report.checks)
+
+
+@pytest.mark.parametrize("where", ["kid", "issuer"])
+def test_a_jwt_whose_key_or_issuer_address_is_not_a_url_is_malformed(
+    issuer: TestIssuer, where: str
+) -> None:
+    did = BAD_URL if where == "issuer" else issuer.ed.did
+    payload = issuer.achievement_credential(did) | {"iss": did}
+    header: dict[str, Any] = {"alg": "EdDSA"}
+    if where == "kid":
+        header["kid"] = BAD_URL
+    else:
+        header["jwk"] = jwk_from_key(issuer.ed.private.public_key())
+    token = _sign_jws(header, payload, issuer.ed.private)
+
+    report = verify_bytes(_bytes(token), options=issuer.options())
+
+    _no_internal_error(report)
+    assert report.verdict is Verdict.MALFORMED
+    assert any(c.code == "url.invalid" for c in report.checks)
+
+
+def test_an_ob2_assertion_whose_id_is_not_a_url_is_malformed_and_names_its_id(
+    issuer: TestIssuer,
+) -> None:
+    assertion = issuer.ob2_hosted() | {"id": "https://e[xample.org/assertions/1"}
+
+    report = verify_bytes(_bytes(assertion), options=issuer.options())
+
+    _no_internal_error(report)
+    assert report.verdict is Verdict.MALFORMED
+    failure = next(c for c in report.checks if c.code == "ob2.hosted_id")
+    assert "id" in failure.message
+
+
+def test_verify_url_with_an_address_that_is_not_a_url_is_malformed(issuer: TestIssuer) -> None:
+    report = verify_url(BAD_URL, options=issuer.options())
+
+    _no_internal_error(report)
+    assert report.verdict is Verdict.MALFORMED

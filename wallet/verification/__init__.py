@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .budget import Budget
 from .fetch import MapFetcher
 from .limits import Limits
 from .options import VerifyOptions
@@ -26,6 +27,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "Budget",
     "Check",
     "Limits",
     "MapFetcher",

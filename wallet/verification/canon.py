@@ -10,6 +10,7 @@ characters), lines in code point order.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 import re
@@ -25,8 +26,9 @@ from frozendict import frozendict
 from pyld import jsonld
 from pyld.identifier_issuer import IdentifierIssuer
 
+from . import budget
 from .contexts import document_loader
-from .errors import MalformedInput, UnknownContext
+from .errors import MalformedInput
 from .limits import Limits
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -38,13 +40,6 @@ _ALGORITHMS = {
     "SHA256": ox.CanonicalizationAlgorithm.RDFC_1_0,
     "SHA384": ox.CanonicalizationAlgorithm.RDFC_1_0_SHA_384,
 }
-
-# Bounds on the work of RDFC-1.0's Hash N-Degree Quads, checked before it runs. Measured with
-# pyoxigraph 0.5: a 6-clique of blank nodes (estimate 86,400) takes 0.05 s, a 7-clique
-# (3.6 million) 0.45 s, an 8-clique 6 s; a 3-regular cycle-rich graph of 10 indistinguishable
-# blank nodes takes 0.02 s, of 20 nodes 4 s. Real credentials score 0 on both.
-MAX_PERMUTATION_ESTIMATE = 100_000
-MAX_SYMMETRIC_CYCLE_NODES = 10
 
 _ESCAPES = {
     "\b": "\\b",
@@ -92,6 +87,7 @@ class CanonCache(MutableMapping[str, str]):
         """Key `document` by the bytes it was parsed from: parsing is deterministic, so they
         identify its content as well as its sorted JSON does, and hash several times faster.
         (The same credential arriving as other bytes only misses the cache.)"""
+        budget.refine(len(source))
         key = "bytes-" + hashlib.sha256(source).hexdigest()
         self._keys[id(document)] = (document, key)
 
@@ -212,12 +208,12 @@ def check_no_dropped_terms(
     if cache is not None and f"terms-defined:{key}" in cache:
         return
     dropped: list[tuple[str, str]] = []
-    processor = _TrackingProcessor(dropped)
+    processor = _processor(dropped)
     expanded = _expand(document, on_drop=dropped, processor=processor)
     if dropped:
         term, path = dropped[0]
         raise _undefined(term, path, "is not defined by the credential's contexts")
-    _check_expanded_iris(expanded)
+    _check_expanded_iris(expanded, (), budget.tick if budget.fine_grained() else None)
     if cache is None:
         return
     cache[f"terms-defined:{key}"] = "ok"
@@ -261,6 +257,7 @@ class _Processor(jsonld.JsonLdProcessor):
                 if hit is not None:
                     _PROCESSED.move_to_end(key)
                     return hit[0]
+        budget.tick()  # a long list of types can bring its scoped context once per entry
         result = super()._process_context(
             active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
         )
@@ -272,6 +269,23 @@ class _Processor(jsonld.JsonLdProcessor):
                 if len(_PROCESSED) > _PROCESSED_MAX:
                     _PROCESSED.popitem(last=False)
         return result
+
+    def _prepare_nested_context(self, active_ctx, element, options):  # type: ignore[override]
+        # Each type value brings its type-scoped context, applied on a new context every time:
+        # 50,000 repeats of one type took 14 s. Real nodes have a handful of types.
+        named, keyword = element.get("type"), element.get("@type")
+        if (named.__class__ is list and len(named) > MAX_TYPES_PER_NODE) or (
+            keyword.__class__ is list and len(keyword) > MAX_TYPES_PER_NODE
+        ):
+            raise MalformedInput(
+                f"A part of the credential lists more than {MAX_TYPES_PER_NODE} types.",
+                code="jsonld.too_many_types",
+            )
+        return _prepare_nested_context(self, active_ctx, element, options)
+
+    def _create_node_map(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        budget.tick()
+        return super()._create_node_map(*args, **kwargs)
 
     def _expand_iri(  # type: ignore[override]
         self, active_ctx, value, base=None, vocab=False, local_ctx=None, defined=None
@@ -294,6 +308,10 @@ class _Processor(jsonld.JsonLdProcessor):
         _IRIS[key] = result
         return result
 
+
+MAX_TYPES_PER_NODE = 64
+# Called once per node: without super()'s lookup.
+_prepare_nested_context = jsonld.JsonLdProcessor._prepare_nested_context
 
 # Expanded vocabulary strings by (frozen context id, string, base, vocab). pyld gives every
 # frozen context a fresh uuid, so an id never stands for two different contexts.
@@ -382,6 +400,40 @@ class _TrackingProcessor(_Processor):
         self._findings.append((key, _join([*(compact for compact, _ in self._path), key])))
 
 
+class _FineProcessor(_Processor):
+    """_Processor that checks the budget at every JSON value, for large inputs only: an extra
+    call per value is a few percent of a small credential's verification."""
+
+    def _expand(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        budget.tick()
+        return super()._expand(*args, **kwargs)
+
+    def _object_to_rdf(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        budget.tick()
+        return super()._object_to_rdf(*args, **kwargs)
+
+
+class _FineTrackingProcessor(_TrackingProcessor, _FineProcessor):
+    pass
+
+
+def _processor(on_drop: list[tuple[str, str]] | None) -> _Processor:
+    fine = budget.fine_grained()
+    if on_drop is None:
+        return _FineProcessor() if fine else _Processor()
+    return _FineTrackingProcessor(on_drop) if fine else _TrackingProcessor(on_drop)
+
+
+class _Uncopied(dict):  # type: ignore[type-arg]
+    """The document as pyld's expand() receives it: that method starts with a deep copy of its
+    input (a third of a typical term check's time, and an uninterruptible second for a large
+    document), which expansion never needs, since it builds new objects and only reads the
+    input. The tests check that the caller's document is left as it was."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Uncopied:
+        return self
+
+
 def _expand(
     document: dict[str, Any],
     *,
@@ -391,12 +443,12 @@ def _expand(
     if not isinstance(document, dict):
         raise MalformedInput("A JSON-LD document must be a JSON object.", code="jsonld.invalid")
     if processor is None:
-        processor = _Processor() if on_drop is None else _TrackingProcessor(on_drop)
+        processor = _processor(on_drop)
     # base None keeps relative IRIs relative (dropped from RDF, as in other processors); pyld
     # resolves them against http://example.org/base/ when base is "".
     options = {"documentLoader": document_loader, "base": None}
     try:
-        return processor.expand(document, options)
+        return processor.expand(_Uncopied(document), options)
     except RecursionError as exc:
         raise MalformedInput("The document is nested too deeply.", code="jsonld.invalid") from exc
     except Exception as exc:
@@ -405,11 +457,12 @@ def _expand(
 
 
 def _translate(exc: BaseException) -> MalformedInput:
-    # pyld wraps the loader's UnknownContext in its own errors, sometimes several deep.
+    # pyld wraps our own findings (the loader's UnknownContext, a refusal from _Processor) in
+    # its own errors, sometimes several deep.
     seen: BaseException | None = exc
     visited: set[int] = set()
     while seen is not None and id(seen) not in visited:
-        if isinstance(seen, UnknownContext):
+        if isinstance(seen, MalformedInput):
             return seen
         visited.add(id(seen))
         seen = seen.__cause__ or seen.__context__
@@ -419,14 +472,21 @@ def _translate(exc: BaseException) -> MalformedInput:
     )
 
 
-def _check_expanded_iris(expanded: Any, path: tuple[str, ...] = ()) -> None:
+def _check_expanded_iris(
+    expanded: Any, path: tuple[str, ...], tick: Callable[[], None] | None
+) -> None:
+    """`tick` (a large document only) checks the budget at every node."""
     if isinstance(expanded, list):
         for item in expanded:
-            _check_expanded_iris(item, path)
+            _check_expanded_iris(item, path, tick)
         return
+    if not isinstance(expanded, dict):
+        return
+    if tick is not None:
+        tick()
     # Value objects are left alone: pyld itself rejects a relative datatype, and an @json
     # value is data, not terms.
-    if not isinstance(expanded, dict) or "@value" in expanded:
+    if "@value" in expanded:
         return
     node_id = expanded.get("@id")
     if isinstance(node_id, str) and not _is_absolute_or_blank(node_id):
@@ -439,7 +499,7 @@ def _check_expanded_iris(expanded: Any, path: tuple[str, ...] = ()) -> None:
     for key, value in expanded.items():
         if key in ("@id", "@type", SEC_PROOF):
             continue
-        _check_expanded_iris(value, path if key.startswith("@") else (*path, _short(key)))
+        _check_expanded_iris(value, path if key.startswith("@") else (*path, _short(key)), tick)
 
 
 def _is_absolute_or_blank(iri: str) -> bool:
@@ -487,6 +547,15 @@ def _canonical_form(expanded: list[Any], limits: Limits) -> str:
     if parsed is not None:
         return _canonicalize(parsed, limits, "SHA256")
     return _canonicalize(_expanded_to_quads(expanded), limits, "SHA256")
+
+
+def _ticking_lists(node: dict[str, Any]) -> dict[str, Any]:
+    """`node` whose long lists tick the budget as they are walked (a large document only)."""
+    budget.tick()
+    return {
+        key: budget.ticking(values) if key != "@id" and len(values) >= budget.LONG else values
+        for key, values in node.items()
+    }
 
 
 class _NotDirect(Exception):
@@ -546,6 +615,8 @@ class _DirectRdf:
     """
 
     def __init__(self) -> None:
+        # A large document checks the budget at every node and item of a long list.
+        self._fine = budget.fine_grained()
         self._quads: set[Quad] = set()
         self._labels: dict[str, str] = {}
         self._count = 0
@@ -562,6 +633,8 @@ class _DirectRdf:
             self._node(item, graph)
 
     def _node(self, node: dict[str, Any], graph: str | None) -> str | None:
+        if self._fine:
+            node = _ticking_lists(node)
         subject = self._subject(node.get("@id"))
         emit = subject is not None and graph is not None
         add = self._quads.add
@@ -635,7 +708,7 @@ class _DirectRdf:
         if not items:
             return _RDF_NIL
         head = node = self._new_blank()
-        for index, item in enumerate(items):
+        for index, item in enumerate(budget.ticking(items) if self._fine else items):
             term = self._object(item, graph)
             if term is None:  # pyld fails on a relative IRI in a list; let it say so
                 raise _NotDirect
@@ -690,7 +763,7 @@ def _rdfc_unique_hashes(quads: set[Quad], limits: Limits, hash_algorithm: str) -
     hashes in code point order. The output is the relabelled lines in code point order.
     """
     mentions: dict[str, list[Quad]] = defaultdict(list)
-    for quad in quads:
+    for quad in quads if len(quads) < budget.LONG else budget.ticking(quads):
         subject, _, obj, graph = quad
         if subject[0] == "_":
             mentions[subject].append(quad)
@@ -703,6 +776,7 @@ def _rdfc_unique_hashes(quads: set[Quad], limits: Limits, hash_algorithm: str) -
     by_hash: dict[str, str] = {}
     name = hash_algorithm.lower()
     for label, found in mentions.items():
+        budget.tick()
         lines = sorted(
             _line(quad, lambda node, me=label: "_:a" if node == me else "_:z") for quad in found
         )
@@ -729,7 +803,9 @@ def _line(quad: Quad, rename: Callable[[str], str]) -> str:
 
 def _expanded_to_quads(expanded: list[Any]) -> list[ox.Quad]:
     # Same steps as pyld's to_rdf, without expanding a second time.
-    processor = jsonld.JsonLdProcessor()
+    budget.checkpoint()
+    _check_value_counts(expanded)
+    processor = _processor(None)
     issuer = IdentifierIssuer("_:b")
     node_map: dict[str, Any] = {"@default": {}}
     options = {
@@ -764,6 +840,29 @@ def _expanded_to_quads(expanded: list[Any]) -> list[ox.Quad]:
     return quads
 
 
+# pyld's node map compares each value of a property with every one before it: quadratic.
+MAX_VALUES_OF_ONE_PROPERTY = 1000
+
+
+def _check_value_counts(expanded: Any) -> None:
+    """Refuse, before pyld's node map, a property with more values than it handles quickly
+    (the direct route, which every credential seen takes, has no such limit)."""
+    pending = [expanded]
+    while pending:
+        budget.tick()
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            if len(value) > MAX_VALUES_OF_ONE_PROPERTY:
+                raise MalformedInput(
+                    f"A property of the credential has {len(value)} values; at most "
+                    f"{MAX_VALUES_OF_ONE_PROPERTY} can be put in canonical form here.",
+                    code="rdf.too_many_values",
+                )
+            pending.extend(value)
+
+
 def _graph_term(name: str) -> ox.DefaultGraph | ox.NamedNode | ox.BlankNode:
     if name == "@default":
         return ox.DefaultGraph()
@@ -783,8 +882,11 @@ def _term(term: dict[str, str]) -> ox.NamedNode | ox.BlankNode | ox.Literal:
 
 def _canonicalize(quads: list[ox.Quad], limits: Limits, hash_algorithm: str) -> str:
     _check_complexity(quads, limits)
+    budget.checkpoint()
     dataset = ox.Dataset(quads)
+    # Native and uninterruptible; _check_complexity has bounded its work.
     dataset.canonicalize(_ALGORITHMS[hash_algorithm])
+    budget.checkpoint()
     lines = sorted(_nquad(quad) for quad in dataset)
     return "".join(lines)
 
@@ -792,14 +894,18 @@ def _canonicalize(quads: list[ox.Quad], limits: Limits, hash_algorithm: str) -> 
 def _check_complexity(quads: list[ox.Quad], limits: Limits) -> None:
     """Refuse datasets built to make RDFC-1.0 run for ever ("dataset poisoning").
 
-    Only blank nodes that share a first-degree hash reach Hash N-Degree Quads, and the work
-    there explodes in two ways: permutations of indistinguishable related blank nodes, and
-    recursion around cycles of such nodes. pyoxigraph has no call limit of its own, so both are
-    bounded here before it runs. JSON-LD without explicit blank node ids only makes trees, so
-    real credentials never come near these bounds.
+    pyoxigraph canonicalizes in native code that nothing can interrupt, so what goes in must
+    be known to be cheap. Blank nodes with a unique first-degree hash are labelled at once;
+    only those that first-degree hashing cannot tell apart reach Hash N-Degree Quads, whose
+    work depends on how they connect: each call explores its node's connected symmetric
+    nodes, once per permutation of each group of look-alike neighbours, on a copy of the
+    issuer. `_NDegreeWork` counts that work on the shape alone (the algorithm's recursion
+    and permutations, without hashing) and gives up past MAX_CANON_WORK, so the count is
+    cheap too. Credentials whose anonymous objects all differ never reach it.
     """
     mentions: dict[str, list[ox.Quad]] = defaultdict(list)
     for quad in quads:
+        budget.tick()
         for label in {t.value for _, t in _positions(quad) if isinstance(t, ox.BlankNode)}:
             mentions[label].append(quad)
     if len(mentions) > limits.max_blank_nodes:
@@ -809,23 +915,86 @@ def _check_complexity(quads: list[ox.Quad], limits: Limits) -> None:
     shared = {label for label, sig in signature.items() if class_size[sig] > 1}
     if not shared:
         return
-    estimate = 0
-    edges: set[frozenset[str]] = set()
+    related: dict[str, list[tuple[tuple[str, str, str], str]]] = defaultdict(list)
     for label in shared:
-        groups: Counter[tuple[str, str, str]] = Counter()
+        budget.tick()
         for quad in mentions[label]:
             for position, term in _positions(quad):
                 if isinstance(term, ox.BlankNode) and term.value != label and term.value in shared:
-                    groups[(position, quad.predicate.value, signature[term.value])] += 1
-                    edges.add(frozenset((label, term.value)))
-        estimate += math.prod(math.factorial(size) for size in groups.values())
-    if estimate > MAX_PERMUTATION_ESTIMATE or _largest_cycle_component(shared, edges) > (
-        MAX_SYMMETRIC_CYCLE_NODES
-    ):
+                    key = (position, quad.predicate.value, signature[term.value])
+                    related[label].append((key, term.value))
+    try:
+        _NDegreeWork(related).count(sorted(shared))
+    except _TooComplex as exc:
         raise MalformedInput(
-            "The credential's blank nodes are too symmetric to canonicalize safely.",
+            "The credential's anonymous parts are too alike to put in canonical order safely.",
             code="rdf.too_complex",
-        )
+            detail=f"Hash N-Degree Quads over {len(shared)} look-alike blank nodes: {exc}",
+        ) from None
+
+
+# Units of work (a Hash N-Degree Quads call, one issuer entry copied) allowed before RDFC-1.0
+# runs. Measured with pyoxigraph 0.5 on 2 cores: a run at the limit (a chain of about 60
+# look-alike blank nodes) takes about 0.05 s, and so does counting a refused one.
+MAX_CANON_WORK = 400_000
+# Deeper recursion than this is refused without counting further (it also keeps Python's own
+# stack far from its limit).
+MAX_CANON_DEPTH = 200
+
+
+class _TooComplex(Exception):
+    pass
+
+
+class _NDegreeWork:
+    """The work RDFC-1.0's Hash N-Degree Quads (§4.8) would do on look-alike blank nodes.
+
+    The recursion is the algorithm's: for each group of related nodes that look alike from
+    the node at hand, every permutation; in each, the nodes not yet issued are issued on a
+    copy of the issuer and explored in turn. Hashes are not computed, so no permutation is
+    pruned: the count is an upper bound, which stops at MAX_CANON_WORK.
+    """
+
+    def __init__(self, related: dict[str, list[tuple[tuple[str, str, str], str]]]) -> None:
+        self.related = related
+        self.left = MAX_CANON_WORK
+
+    def count(self, nodes: list[str]) -> None:
+        for node in nodes:
+            self._hash_n_degree(node, frozenset((node,)), 0)
+
+    def _spend(self, units: int) -> None:
+        self.left -= units
+        budget.tick()
+        if self.left < 0:
+            raise _TooComplex(f"more than {MAX_CANON_WORK} units of work")
+
+    def _hash_n_degree(self, node: str, issued: frozenset[str], depth: int) -> frozenset[str]:
+        if depth > MAX_CANON_DEPTH:
+            raise _TooComplex(f"recursion deeper than {MAX_CANON_DEPTH}")
+        self._spend(1 + len(issued))
+        groups: dict[Any, list[str]] = defaultdict(list)
+        for key, other in self.related.get(node, ()):
+            groups[("issued", other) if other in issued else key].append(other)
+        for members in groups.values():
+            if len(members) > 12:  # 13! permutations: refused without multiplying it out
+                raise _TooComplex(f"{len(members)} look-alike neighbours of one node")
+            self._spend(math.factorial(len(members)) * (len(issued) + len(members)))
+            chosen = None
+            for order in itertools.permutations(members):
+                copy = set(issued)
+                recursion = []
+                for other in order:
+                    if other not in copy:
+                        copy.add(other)
+                        recursion.append(other)
+                explored = frozenset(copy)
+                for other in recursion:
+                    explored = self._hash_n_degree(other, explored, depth + 1)
+                if chosen is None:
+                    chosen = explored
+            issued = chosen or issued
+        return issued
 
 
 def _too_many_blank_nodes(count: int, limits: Limits) -> MalformedInput:
@@ -835,31 +1004,14 @@ def _too_many_blank_nodes(count: int, limits: Limits) -> MalformedInput:
     )
 
 
-def _largest_cycle_component(nodes: set[str], edges: set[frozenset[str]]) -> int:
-    """Size of the largest connected component that contains a cycle (0 if there is none)."""
-    parent = {node: node for node in nodes}
-
-    def root(node: str) -> str:
-        while parent[node] != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
-    for edge in edges:
-        first, second = tuple(edge)
-        parent[root(first)] = root(second)
-    sizes = Counter(root(node) for node in nodes)
-    edge_counts = Counter(root(next(iter(edge))) for edge in edges)
-    cyclic = [sizes[r] for r, count in edge_counts.items() if count >= sizes[r]]
-    return max(cyclic, default=0)
-
-
 def _positions(quad: ox.Quad) -> tuple[tuple[str, Any], ...]:
     return (("s", quad.subject), ("o", quad.object), ("g", quad.graph_name))
 
 
 def _first_degree(label: str, quads: list[ox.Quad]) -> str:
     # Equal first-degree hashes in RDFC-1.0 <=> equal sorted quads with self/other masked.
+    budget.tick()
+
     def mask(term: Any) -> str:
         if isinstance(term, ox.BlankNode):
             return "_:a" if term.value == label else "_:z"
@@ -899,6 +1051,7 @@ def _cache_key(document: dict[str, Any]) -> str:
         encoded = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     except (TypeError, ValueError) as exc:
         raise MalformedInput("The document is not plain JSON.", code="jsonld.invalid") from exc
+    budget.refine(len(encoded))
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 
 

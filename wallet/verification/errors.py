@@ -23,6 +23,18 @@ class UnsupportedInput(VerificationInputError):
     code = "input.unsupported"
 
 
+class UnsupportedKeyType(UnsupportedInput):
+    """Key material whose own encoding says it is of a type this wallet does not verify with
+    (a secp256k1 multicodec, an X25519 JWK): known not to be an Ed25519, P-256, P-384 or RSA
+    key, so it cannot have made a signature of a suite or algorithm that needs one."""
+
+    code = "key.unsupported_type"
+
+    def __init__(self, message: str, *, key_type: str, detail: str = "") -> None:
+        super().__init__(message, detail=detail)
+        self.key_type = key_type
+
+
 class UnknownContext(MalformedInput):
     """A JSON-LD context that is not in the vendored set; it is never fetched."""
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
-from urllib.parse import unquote, urldefrag
+from urllib.parse import unquote, urlsplit
 
 
 @dataclass(frozen=True)
@@ -62,14 +62,35 @@ def did_web_to_url(did: str) -> str:
     if not parts or not parts[0]:
         raise ValueError(f"did:web without a host: {did}")
     path = "/".join(parts[1:]) if len(parts) > 1 else ".well-known"
-    return f"https://{parts[0]}/{path}/did.json"
+    url = f"https://{parts[0]}/{path}/did.json"
+    try:
+        valid = bool(urlsplit(url).hostname)
+    except ValueError:
+        valid = False
+    if not valid or "/" in parts[0]:
+        raise ValueError(f"did:web with an invalid host: {did}")
+    return url
+
+
+def _inside(folder: Path, name: str) -> Path | None:
+    """The file `name` names in `folder`, or None when there is none or it lies outside the
+    folder (`../`, an absolute path, a link out): a URL must not read the rest of the disk."""
+    root = folder.resolve()
+    try:
+        candidate = (root / name).resolve()
+        if not candidate.is_relative_to(root) or not candidate.is_file():
+            return None
+    except (OSError, ValueError):  # a NUL byte, a name too long for the file system
+        return None
+    return candidate
 
 
 class MapFetcher:
     """Serves URLs (and did:web DIDs) from local files or in-memory bodies.
 
     `entries` maps a URL or DID to bytes, a str body, or a Path. `prefix_rules` map a URL
-    prefix to a folder: the rest of the URL names the file in it. Exact entries win. A URL
+    prefix to a folder: the rest of the URL names a file in it (never one outside it). Exact
+    entries win. A URL
     that matches nothing answers 404 (the resource does not exist), unless
     `unreachable` lists it, in which case it raises FetchError.
     """
@@ -115,9 +136,7 @@ class MapFetcher:
         if value is None:
             for prefix in sorted(self.prefix_rules, key=len, reverse=True):
                 if url.startswith(prefix):
-                    candidate = self.prefix_rules[prefix] / url[len(prefix) :].split("?")[0]
-                    if candidate.is_file():
-                        value = candidate
+                    value = _inside(self.prefix_rules[prefix], url[len(prefix) :].split("?")[0])
                     break
         if value is None:
             return None
@@ -134,8 +153,8 @@ class MapFetcher:
         if url in self.statuses and self.statuses[url] >= 300:
             return FetchResult(url=url, status=self.statuses[url], body=b"")
         body = self._body(url)
-        if body is None:
-            body = self._body(urldefrag(url).url)
+        if body is None and "#" in url:
+            body = self._body(url.partition("#")[0])
         if body is None:
             return FetchResult(url=url, status=404, body=b"")
         return FetchResult(url=url, status=self.statuses.get(url, 200), body=body)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import base58
 
-from .errors import MalformedInput, UnsupportedInput
+from .errors import MalformedInput, UnsupportedInput, UnsupportedKeyType
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,17 @@ _B58_DIGITS = bytes(
 )
 
 
+# Base58 decodes in quadratic time (a 100,000-character value takes over a second). Keys and
+# signatures, its only use here, are under 150 characters.
+MAX_BASE58_CHARS = 1024
+
+
 def b58_decode(text: str) -> bytes:
+    if isinstance(text, str) and len(text) > MAX_BASE58_CHARS:
+        raise MalformedInput(
+            f"The value is too long for a key or a signature ({len(text)} characters).",
+            code="multibase.too_long",
+        )
     # The base58 package turns the number into bytes one divmod at a time, a third of a
     # cached re-verification's own time; int.to_bytes does it at once. Anything but clean
     # base58 goes to the package, for its behaviour and messages.
@@ -139,10 +149,10 @@ def multicodec_unwrap(data: bytes, allowed: tuple[Codec, ...]) -> tuple[Codec, b
     code, used = decode_varint(data)
     codec = next((c for c in allowed if c.code == code), None)
     if codec is None:
-        name = _KNOWN_UNSUPPORTED.get(code, hex(code))
-        raise UnsupportedInput(
+        name = _KNOWN_UNSUPPORTED.get(code, f"unknown (multicodec {hex(code)})")
+        raise UnsupportedKeyType(
             f"The key type {name} is not supported.",
-            code="key.unsupported_type",
+            key_type=name,
             detail=f"multicodec {hex(code)}",
         )
     raw = data[used:]

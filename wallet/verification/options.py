@@ -1,4 +1,5 @@
-"""What a caller passes to the verifier: the clock, the fetcher, who the earner is, the caps."""
+"""What a caller passes to the verifier: the clock, the fetcher, who the earner is, the caps,
+and the CPU time one verification may take."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from .budget import Budget
 from .fetch import Fetcher, NullFetcher
 from .limits import Limits
 
@@ -23,6 +25,8 @@ class VerifyOptions:
     # Canonical N-Quads and term-check verdicts by content hash, shared across verifications
     # (see canon.CanonCache).
     canon_cache: MutableMapping[str, str] | None = None
+    # CPU time for one verification (None: unbounded); past it the verdict is malformed.
+    budget: Budget | None = None
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import unquote
 
-from . import canon, checks, status, structure
+from . import budget, canon, checks, status, structure, urls
 from .contexts import load_context
 from .errors import MalformedInput, UnsupportedInput, VerificationInputError
 from .fetch import FetchError
@@ -35,14 +35,16 @@ def verify_bytes(data: bytes, *, options: VerifyOptions, media_type: str | None 
     """Verify a credential as it arrived: JSON, a compact JWS, a baked PNG or SVG, or a URL."""
     report = Report()
     options = _scoped(options)
-    return _contained(report, lambda: _verify_bytes(data, options, media_type, report))
+    return _budgeted(
+        report, options, lambda: _verify_bytes(data, options, media_type, report), size=len(data)
+    )
 
 
 def verify_url(url: str, *, options: VerifyOptions) -> Report:
     """Fetch `url` through options.fetcher and verify what it serves (OB 2.0 hosted or OB 3.0)."""
     report = Report(container="url")
     options = _scoped(options)
-    return _contained(report, lambda: _verify_url(url, options, "url", report, 0))
+    return _budgeted(report, options, lambda: _verify_url(url, options, "url", report, 0))
 
 
 def verify_document(
@@ -51,7 +53,7 @@ def verify_document(
     """Verify an already-decoded JSON credential, presentation or OB 2.0 assertion."""
     report = Report(container=container)
     options = _scoped(options)
-    return _contained(report, lambda: _verify_document(document, options, report, 0))
+    return _budgeted(report, options, lambda: _verify_document(document, options, report, 0))
 
 
 def _scoped(options: VerifyOptions) -> VerifyOptions:
@@ -63,6 +65,29 @@ def _scoped(options: VerifyOptions) -> VerifyOptions:
     if isinstance(options.canon_cache, canon.CanonCache):
         return options
     return replace(options, canon_cache=canon.CanonCache(options.canon_cache))
+
+
+def _budgeted(
+    report: Report, options: VerifyOptions, run: Callable[[], Report], size: int = 0
+) -> Report:
+    """Run one verification under the caller's budget; past it, stop and say why."""
+    token = budget.start(options.budget, size=size)
+    try:
+        return _contained(report, run)
+    except budget.BudgetExceeded as exc:
+        report.add(
+            failed(
+                "budget",
+                "verify.too_costly",
+                "Checking this credential took more computing time than the wallet allows "
+                "for one credential, so it was stopped.",
+                Verdict.MALFORMED,
+                str(exc),
+            )
+        )
+        return report
+    finally:
+        budget.stop(token)
 
 
 def _contained(report: Report, run: Callable[[], Report]) -> Report:
@@ -168,6 +193,7 @@ def _verify_url(
     url: str, options: VerifyOptions, container: str, report: Report, depth: int
 ) -> Report:
     report.container = container
+    urls.require_web_url(url, field="credential's address")
     try:
         result = options.fetcher.fetch(
             url, accept="application/ld+json, application/json, application/vc+jwt, text/plain"
@@ -429,6 +455,7 @@ def _verify_endorsements(
     document: dict[str, Any], options: VerifyOptions, report: Report, depth: int
 ) -> None:
     for container, value in iter_endorsements(document):
+        budget.checkpoint()
         child = Report(container=container)
         if depth + 1 > MAX_DEPTH:
             report.add(
@@ -481,6 +508,7 @@ def _verify_children(
         )
         return
     for index, entry in enumerate(entries):
+        budget.checkpoint()
         child = _verify_child(entry, options, depth)
         report.children.append(child)
         _judge_child(report, child, index, what)

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from . import budget, urls
 from .checks import as_list, check_validity
 from .errors import MalformedInput, UnsupportedInput
 from .fetch import FetchError
@@ -89,6 +90,7 @@ def check_status(
         ]
     checks: list[Check] = []
     for entry in entries:
+        budget.checkpoint()
         try:
             checks.extend(_check_entry(credential, entry, options, verify_list_proof))
         except MalformedInput as exc:
@@ -143,11 +145,11 @@ def _parse_entry(entry: dict[str, Any], kind: _ListKind) -> _Entry:
         raise MalformedInput("The status entry has no statusPurpose.", code="status.malformed")
     index = _non_negative_int(entry.get(kind.index_key), kind.index_key)
     list_url = entry.get(kind.list_key)
-    if not isinstance(list_url, str) or not list_url.startswith(("https://", "http://")):
+    if not urls.is_web_url(list_url):
         raise MalformedInput(
-            f"The status entry's {kind.list_key} is not a URL.",
+            f"The status entry's {kind.list_key} is not a valid web address.",
             code="status.malformed",
-            detail=repr(list_url),
+            detail=repr(list_url)[:300],
         )
     size = _non_negative_int(entry.get("statusSize", 1), "statusSize")
     if size < 1 or size > 64:
@@ -416,6 +418,7 @@ def _base64_any(text: str) -> bytes | None:
 
 
 def _gunzip_capped(raw: bytes, max_bytes: int) -> bytes:
+    budget.checkpoint()
     inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
     try:
         out = inflater.decompress(raw, max_bytes + 1)
@@ -488,8 +491,12 @@ def _verdict_for(entry: _Entry, value: int) -> Check:
 def _check_oneedtech(credential: dict[str, Any], entry: dict[str, Any], options: Any) -> Check:
     url = entry.get("id")
     credential_id = credential.get("id")
-    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
-        raise MalformedInput("The revocation list entry has no URL.", code="status.malformed")
+    if not urls.is_web_url(url):
+        raise MalformedInput(
+            "The revocation list entry's id is not a valid web address.",
+            code="status.malformed",
+            detail=repr(url)[:300],
+        )
     if not isinstance(credential_id, str):
         return warning(
             "status",

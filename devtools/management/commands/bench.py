@@ -42,6 +42,7 @@ from wallet.verification.contexts import KNOWN_CONTEXT_URLS, load_context
 from wallet.verification.fetch import MapFetcher
 from wallet.verification.parse.png import bake_png
 from wallet.verification.proofs.jose import sign_jwt
+from wallet.verifier import make_budget
 
 BENCH_DIR = Path(__file__).resolve().parents[2] / "bench" / "node"
 TARGET_CACHED_MS = 0.5
@@ -156,7 +157,9 @@ class Command(BaseCommand):
         }
         ours = self._ours(cases, fetcher, now, opts["iterations"])
         cache: dict[str, str] = {}
-        cached_options = VerifyOptions(now=now, fetcher=fetcher, canon_cache=cache)
+        cached_options = VerifyOptions(
+            now=now, fetcher=fetcher, canon_cache=cache, budget=make_budget()
+        )
         cached_data = cases["ob3 typical eddsa-rdfc-2022"]
         cached = median_ms(
             lambda: verify_bytes(cached_data, options=cached_options), opts["cached_iterations"]
@@ -176,7 +179,7 @@ class Command(BaseCommand):
     ) -> dict[str, float]:
         results = {}
         for name, data in cases.items():
-            options = VerifyOptions(now=now, fetcher=fetcher)
+            options = VerifyOptions(now=now, fetcher=fetcher, budget=make_budget())
             report = verify_bytes(data, options=options)
             if not report.verdict.is_ok:
                 raise CommandError(f"bench credential {name!r} does not verify: {report.verdict}")

@@ -25,6 +25,7 @@ from wallet.verification import VerifyOptions, verify_bytes
 from wallet.verification.fetch import MapFetcher
 from wallet.verification.parse import parse_input
 from wallet.verification.report import Report, Status, Verdict
+from wallet.verifier import make_budget
 
 REPO = Path(__file__).resolve().parents[3]
 OVERRIDES = REPO / "interop" / "expected-overrides.tsv"
@@ -165,7 +166,9 @@ class Command(BaseCommand):
             path = row["local_path"]
             data = (shared / path).read_bytes()
             options = VerifyOptions(
-                now=now, fetcher=self_served_fetcher(url_map, data, row["format"])
+                now=now,
+                fetcher=self_served_fetcher(url_map, data, row["format"]),
+                budget=make_budget(),
             )
             report = verify_bytes(data, options=options, media_type=None)
             got = manifest_word(report)

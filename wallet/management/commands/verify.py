@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from wallet.verification import VerifyOptions, verify_bytes, verify_url
 from wallet.verification.report import Report
+from wallet.verifier import make_budget
 
 from ._reporting import live_fetcher, map_fetcher, parse_time, report_lines
 
@@ -45,6 +46,7 @@ class Command(BaseCommand):
             recipient_identifiers=tuple(opts["email"] + opts["did"]),
             challenge=opts["challenge"],
             domain=opts["domain"],
+            budget=make_budget(),
         )
         if notice:
             self.stderr.write(notice)

@@ -2,20 +2,24 @@
 
 The key's controller must be the issuer. When it is another identifier, the issuer may still
 authorise the key: its DID or controller document can list it (by reference) under the
-proof's relationship (CID 1.0). An issuer identifier that cannot name keys at all (urn:uuid),
-or whose URL publishes no key list, leaves the tie unverified: a warning, never a pass.
+proof's relationship (CID 1.0). A DID always names its keys: one that lists none authorises
+none. An issuer identifier that cannot name keys at all (urn:uuid), or whose URL publishes no
+key list, leaves the tie unverified: a warning, never a pass.
 """
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
+from .. import urls
+from ..errors import MalformedInput
 from ..fetch import did_web_to_url
 from ..limits import Limits
 from ..report import Check, Verdict, failed, passed, warning
 from .documents import VerificationMethod, authorised_ids, fetch_document
 from .errors import KeyResolutionError, KeyUnreachable, UnsupportedKey
+from .material import PublicKey, did_jwk_from_key, same_key
+from .resolve import issuer_keys
 
 # Identifiers that can name their keys: a DID (its document) or a URL (its controller document).
 _BINDABLE_SCHEMES = ("did:", "https:", "http:")
@@ -28,8 +32,7 @@ def bindable(identifier: str) -> bool:
 
 
 def same_origin(a: str, b: str) -> bool:
-    x, y = urlsplit(a), urlsplit(b)
-    return bool(x.netloc) and (x.scheme, x.netloc.lower()) == (y.scheme, y.netloc.lower())
+    return urls.same_origin(a, b)
 
 
 def controller_mismatch(vm_id: str, controller: str, issuer_id: str, detail: str = "") -> Check:
@@ -115,7 +118,7 @@ def _issuer_document_url(issuer_id: str) -> str | None:
             return did_web_to_url(issuer_id)
         except ValueError:
             return None
-    return issuer_id if issuer_id.startswith(("https:", "http:")) else None
+    return issuer_id if urls.is_web_url(issuer_id) else None
 
 
 def _confirm_with_issuer(
@@ -136,8 +139,14 @@ def _confirm_with_issuer(
             exc.detail,
         )
     except KeyResolutionError as exc:
+        if issuer_id.startswith("did:"):
+            # A DID names its keys in its document; one without a document names none.
+            return controller_mismatch(method.id, method.controller, issuer_id, exc.message)
         return _unverified(issuer_id, f"{url}: {exc.message}", "publishes no list of its keys")
     if document.get("id") != issuer_id or purpose not in document:
+        if issuer_id.startswith("did:"):
+            detail = f"the DID document at {url} lists no {purpose} keys"
+            return controller_mismatch(method.id, method.controller, issuer_id, detail)
         return _unverified(
             issuer_id, f"{url} lists no {purpose} keys", "publishes no list of its keys"
         )
@@ -154,3 +163,57 @@ def _confirm_with_issuer(
         issuer_id,
         detail=f"{purpose} of {issuer_id} does not list {method.id}",
     )
+
+
+def embedded_key_check(
+    key: PublicKey, issuer_id: str | None, *, options: Any, purpose: str = "assertionMethod"
+) -> tuple[Check, VerificationMethod | None]:
+    """A key carried in the signed object itself (a JWS header `jwk`) proves only that someone
+    holds it.
+
+    When the issuer's identifier can name keys (a DID, a controller document), the key must
+    be one the issuer authorises for `purpose`, or anyone could sign in the issuer's name.
+    Only where the identifier names no keys at all may the key stand in, and the tie is then a
+    warning. Returns the check and the method to verify the signature with (None: do not).
+    """
+    if issuer_id and bindable(issuer_id):
+        limits = getattr(options, "limits", None) or Limits()
+        try:
+            listed = issuer_keys(issuer_id, fetcher=options.fetcher, purpose=purpose, limits=limits)
+        except UnsupportedKey as exc:
+            if exc.key_type is None:
+                return failed("key", exc.code, exc.message, exc.implies, issuer_id), None
+            listed = []  # the issuer's own key is of a type no accepted key can be
+        except KeyResolutionError as exc:
+            detail = f"{issuer_id}: {exc.detail}".rstrip(": ")
+            return failed("key", exc.code, exc.message, exc.implies, detail), None
+        except MalformedInput as exc:
+            return failed("key", exc.code, str(exc), Verdict.MALFORMED, exc.detail), None
+        if listed is not None:
+            match = next((m for m in listed if same_key(key, m.public_key)), None)
+            if match is None:
+                return failed(
+                    "key",
+                    "key.jwk_not_issuers",
+                    f"The token carries its own key, which is not one of the issuer's keys "
+                    f"({issuer_id}): anyone could have signed it.",
+                    Verdict.INVALID_SIGNATURE,
+                    f"{len(listed)} {purpose} key(s) listed by {issuer_id}",
+                ), None
+            return passed(
+                "key", "key.controller_matches", "The signing key belongs to the issuer.", match.id
+            ), match
+    method = VerificationMethod(
+        id=did_jwk_from_key(key),
+        controller="",
+        type="JsonWebKey",
+        public_key=key,
+        binding="embedded",
+    )
+    return warning(
+        "key",
+        "key.unbound_jwk",
+        "The signature is valid for the key carried in the token, "
+        "but nothing ties that key to the issuer.",
+        f"issuer {issuer_id!r}; embedded key {method.id}",
+    ), method

@@ -8,10 +8,18 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
+from .. import urls
 from ..errors import MalformedInput, UnsupportedInput
 from ..fetch import Fetcher, FetchError
 from ..limits import Limits
-from .errors import InvalidKey, KeyNotFound, KeyUnreachable, PurposeNotAllowed, UnsupportedKey
+from .errors import (
+    InvalidKey,
+    KeyNotFound,
+    KeyResolutionError,
+    KeyUnreachable,
+    PurposeNotAllowed,
+    UnsupportedKey,
+)
 from .material import PublicKey, key_from_base58, key_from_jwk, key_from_multikey
 
 RELATIONSHIPS = (
@@ -63,6 +71,7 @@ def as_list(value: Any) -> list[Any]:
 
 def fetch_document(url: str, *, fetcher: Fetcher, limits: Limits) -> dict[str, Any]:
     """GET a JSON document; transport failures are 'unreachable', bad answers are not."""
+    urls.require_web_url(url, field=f"address of a key document ({url[:200]})")
     try:
         result = fetcher.fetch(url, accept="application/did+json, application/json")
     except FetchError as exc:
@@ -110,6 +119,28 @@ def authorised_ids(document: dict[str, Any], purpose: str) -> list[str]:
         if isinstance(e, (str, dict))
     ]
     return [i for i in ids if i]
+
+
+def authorised_methods(
+    document: dict[str, Any], *, purpose: str, limit: int = 64
+) -> list[VerificationMethod]:
+    """The keys `document` describes and authorises for `purpose` (at most `limit`).
+
+    A listed key that is described elsewhere, controlled by another party or unreadable is
+    left out: it cannot be one of this document's own keys.
+    """
+    base = str(document.get("id", ""))
+    described = {absolute(m.get("id"), base): m for m in _all_methods(document)}
+    found = []
+    for vm_id in authorised_ids(document, purpose)[:limit]:
+        obj = described.get(vm_id)
+        if obj is None or obj.get("controller", base) != base:
+            continue
+        try:
+            found.append(method_from_object(obj, vm_id=vm_id, controller=base, binding="document"))
+        except KeyResolutionError:
+            continue
+    return found
 
 
 def select_method(
@@ -169,7 +200,9 @@ def method_from_object(
                 f"The key type '{vm_type}' is not supported.", code="key.unsupported_type"
             )
     except UnsupportedInput as exc:
-        raise UnsupportedKey(str(exc), code=exc.code, detail=exc.detail) from exc
+        raise UnsupportedKey(
+            str(exc), code=exc.code, detail=exc.detail, key_type=getattr(exc, "key_type", None)
+        ) from exc
     except MalformedInput as exc:
         raise InvalidKey(str(exc), code=exc.code, detail=exc.detail) from exc
     return VerificationMethod(

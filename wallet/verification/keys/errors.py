@@ -46,7 +46,21 @@ class PurposeNotAllowed(KeyNotFound):
 
 
 class UnsupportedKey(KeyResolutionError):
-    """A DID method, URL scheme or key type this wallet does not verify with."""
+    """A DID method, URL scheme or key type this wallet does not verify with.
+
+    `key_type` names the key when its material said what it is (errors.UnsupportedKeyType).
+    """
 
     code = "key.unsupported"
     implies = Verdict.UNSUPPORTED
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        detail: str = "",
+        key_type: str | None = None,
+    ) -> None:
+        super().__init__(message, code=code, detail=detail)
+        self.key_type = key_type

@@ -15,7 +15,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from ..errors import MalformedInput, UnsupportedInput
+from ..errors import MalformedInput, UnsupportedKeyType
 from ..multiformats import (
     ED25519_PUB,
     P256_PUB,
@@ -86,9 +86,7 @@ def key_from_codec(codec: Codec, raw: bytes) -> PublicKey:
         return ec_from_point(ec.SECP256R1(), raw)
     if codec is P384_PUB:
         return ec_from_point(ec.SECP384R1(), raw)
-    raise UnsupportedInput(
-        f"The key type {codec.name} is not supported.", code="key.unsupported_type"
-    )
+    raise UnsupportedKeyType(f"The key type {codec.name} is not supported.", key_type=codec.name)
 
 
 def key_from_multikey(text: str) -> PublicKey:
@@ -156,9 +154,8 @@ def key_from_jwk(jwk: Any) -> PublicKey:
                 f"The RSA key is too weak ({n.bit_length()} bits).", code="key.invalid_jwk"
             )
         return rsa.RSAPublicNumbers(e, n).public_key()
-    raise UnsupportedInput(
-        f"The JWK key type {kty}/{crv or '-'} is not supported.", code="key.unsupported_type"
-    )
+    key_type = f"{kty}/{crv or '-'}"
+    raise UnsupportedKeyType(f"The JWK key type {key_type} is not supported.", key_type=key_type)
 
 
 def _b64url(data: bytes) -> str:

@@ -11,8 +11,8 @@ import json
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
+from .. import urls
 from ..errors import MalformedInput, UnsupportedInput
 from ..fetch import Fetcher, did_web_to_url
 from ..limits import Limits
@@ -21,13 +21,21 @@ from .documents import (
     RELATIONSHIPS,
     VerificationMethod,
     authorised_ids,
+    authorised_methods,
     fetch_document,
     is_controller_document,
     method_from_object,
     select_method,
     split_fragment,
 )
-from .errors import InvalidKey, KeyNotFound, PurposeNotAllowed, UnsupportedKey
+from .errors import (
+    InvalidKey,
+    KeyNotFound,
+    KeyResolutionError,
+    KeyUnreachable,
+    PurposeNotAllowed,
+    UnsupportedKey,
+)
 from .material import key_from_codec, key_from_jwk
 
 T = TypeVar("T")
@@ -67,8 +75,56 @@ def resolve_verification_method(
             f"The DID method 'did:{method}' is not supported.", code="key.unsupported_did_method"
         )
     if scheme in ("https", "http"):
+        urls.require_web_url(base, field="address of the key")
         return _controller_url(base, vm_id, purpose, fetcher=fetcher, limits=limits)
     return _asserted_fragment_key(base, fragment, vm_id, purpose)
+
+
+def issuer_keys(
+    identifier: str, *, fetcher: Fetcher, purpose: str, limits: Limits | None = None
+) -> list[VerificationMethod] | None:
+    """Every key `identifier` authorises for `purpose`, for a key that names no method.
+
+    did:key and did:jwk name their one key; a did:web document and an http(s) controller
+    document list theirs (possibly none). None when the identifier publishes no key list: an
+    http(s) URL that serves something else (an Open Badges profile), or a scheme that names
+    no document (urn:uuid). Raises UnsupportedKey for a DID method this wallet cannot
+    resolve, KeyUnreachable when the document cannot be fetched.
+    """
+    limits = limits or Limits()
+    base = identifier.partition("#")[0]
+    scheme = base.split(":", 1)[0].lower()
+    if base.startswith(("did:key:", "did:jwk:")):
+        return [resolve_verification_method(base, fetcher=fetcher, purpose=purpose, limits=limits)]
+    if base.startswith("did:web:"):
+        try:
+            url = did_web_to_url(base)
+        except ValueError as exc:
+            raise InvalidKey(str(exc), code="did.invalid_did_web") from exc
+        try:
+            document = fetch_document(url, fetcher=fetcher, limits=limits)
+        except KeyUnreachable:
+            raise
+        except KeyResolutionError:
+            return []
+        return authorised_methods(document, purpose=purpose) if document.get("id") == base else []
+    if scheme == "did":
+        method = base.split(":")[1] if base.count(":") >= 2 else ""
+        raise UnsupportedKey(
+            f"The DID method 'did:{method}' is not supported.", code="key.unsupported_did_method"
+        )
+    if scheme in ("https", "http"):
+        urls.require_web_url(base, field="issuer's id")
+        try:
+            document = fetch_document(base, fetcher=fetcher, limits=limits)
+        except KeyUnreachable:
+            raise
+        except KeyResolutionError:
+            return None
+        if not is_controller_document(document) or document.get("id") != base:
+            return None
+        return authorised_methods(document, purpose=purpose)
+    return None
 
 
 def _wrap_decoding(call: Callable[[], T]) -> T:
@@ -76,7 +132,9 @@ def _wrap_decoding(call: Callable[[], T]) -> T:
     try:
         return call()
     except UnsupportedInput as exc:
-        raise UnsupportedKey(str(exc), code=exc.code, detail=exc.detail) from exc
+        raise UnsupportedKey(
+            str(exc), code=exc.code, detail=exc.detail, key_type=getattr(exc, "key_type", None)
+        ) from exc
     except MalformedInput as exc:
         raise InvalidKey(str(exc), code=exc.code, detail=exc.detail) from exc
 
@@ -153,11 +211,6 @@ def _did_web(
     return select_method(document, vm_id=vm_id, purpose=purpose)
 
 
-def _same_origin(a: str, b: str) -> bool:
-    x, y = urlsplit(a), urlsplit(b)
-    return (x.scheme, x.netloc.lower()) == (y.scheme, y.netloc.lower())
-
-
 def _controller_url(
     url: str, vm_id: str, purpose: str, *, fetcher: Fetcher, limits: Limits
 ) -> VerificationMethod:
@@ -191,8 +244,8 @@ def _lone_method(
         raise InvalidKey(
             f"The key at {url} does not name its controller.", code="key.no_controller"
         )
-    if not _same_origin(url, controller):
-        if not controller.startswith(("https:", "http:")):
+    if not urls.same_origin(url, controller):
+        if not urls.is_web_url(controller):
             raise KeyNotFound(
                 f"The key at {url} claims the controller {controller}, which does not confirm it.",
                 code="key.controller_unconfirmed",

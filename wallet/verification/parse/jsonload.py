@@ -13,6 +13,7 @@ import re
 from itertools import accumulate
 from typing import Any
 
+from .. import budget
 from ..errors import MalformedInput
 from ..limits import Limits
 
@@ -97,10 +98,14 @@ def _as_bytes(data: bytes | str) -> bytes:
 
 
 def _decode(text: str) -> Any:
+    # A large text (millions of objects) checks the budget as it goes; a small one is quick.
+    large = len(text) >= budget.FINE_GRAINED_FROM_BYTES
     try:
         return json.loads(
             text,
-            object_pairs_hook=_object_without_duplicates,
+            object_pairs_hook=_ticking_object_without_duplicates
+            if large
+            else _object_without_duplicates,
             parse_constant=_refuse_constant,
             parse_float=_finite_float,
         )
@@ -117,6 +122,11 @@ def _decode(text: str) -> Any:
     except RecursionError as exc:
         # The skeleton check should make this unreachable; kept so no RecursionError escapes.
         raise MalformedInput("The JSON is nested too deeply.", code="parse.json_depth") from exc
+
+
+def _ticking_object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    budget.tick()
+    return _object_without_duplicates(pairs)
 
 
 def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from xml.etree.ElementTree import ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
+from .. import budget
 from ..errors import MalformedInput
 from ..limits import Limits
 from .model import ParsedInput
@@ -76,6 +77,7 @@ class _Collector:
             self.root_namespaces[prefix] = uri
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
+        budget.tick()
         if self.depth == 0:
             self.root_tag, self.root_start = tag, self.expat.CurrentByteIndex
         self.depth += 1

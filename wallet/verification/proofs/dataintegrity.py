@@ -17,15 +17,15 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import (
     decode_dss_signature,
     encode_dss_signature,
 )
 
-from .. import canon
+from .. import budget, canon, urls
 from ..errors import VerificationInputError
-from ..keys import KeyResolutionError, VerificationMethod
+from ..keys import KeyResolutionError, UnsupportedKey, VerificationMethod
 from ..keys import resolve_verification_method as _resolve
 from ..keys.binding import binding_check, key_failure
 from ..multiformats import multibase_decode, multibase_encode
@@ -39,6 +39,19 @@ class Suite:
     proof_type: str
     cryptosuite: str | None
     algorithm: str  # "eddsa" | "ecdsa"
+
+    @property
+    def name(self) -> str:
+        return self.cryptosuite or self.proof_type
+
+    @property
+    def key_kind(self) -> str:
+        return "an Ed25519 key" if self.algorithm == "eddsa" else "a P-256 or P-384 key"
+
+    def accepts(self, key: Any) -> bool:
+        if self.algorithm == "eddsa":
+            return isinstance(key, ed25519.Ed25519PublicKey)
+        return isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name in _ECDSA_CURVES
 
 
 SUITES: dict[tuple[str, str | None], Suite] = {
@@ -55,6 +68,9 @@ SUITES: dict[tuple[str, str | None], Suite] = {
         "DataIntegrityProof", "ecdsa-rdfc-2019", "ecdsa"
     ),
 }
+
+_ECDSA_CURVES = frozenset({"secp256r1", "secp384r1"})
+_KEY_NAMES = {"secp256r1": "P-256", "secp384r1": "P-384"}
 
 # Each proof costs a key lookup and a canonicalization; real proof sets hold a handful.
 MAX_PROOFS = 16
@@ -285,6 +301,7 @@ def verify_proofs(
         ]
     checks: list[Check] = []
     for index, proof in enumerate(proofs):
+        budget.checkpoint()
         label = f"proof {index + 1} of {len(proofs)}" if len(proofs) > 1 else "proof"
         checks += _verify_one(
             document,
@@ -366,7 +383,7 @@ def _verify_one(
         return problems
     vm_id = proof.get("verificationMethod")
     key_checks, method = _key_checks(
-        vm_id, label=label, options=options, purpose=purpose, issuer_id=issuer_id
+        vm_id, suite, label=label, options=options, purpose=purpose, issuer_id=issuer_id
     )
     if method is None:
         return key_checks
@@ -443,7 +460,13 @@ def _option_checks(
 
 
 def _key_checks(
-    vm_id: Any, *, label: str, options: VerifyOptions, purpose: str, issuer_id: str | None
+    vm_id: Any,
+    suite: Suite,
+    *,
+    label: str,
+    options: VerifyOptions,
+    purpose: str,
+    issuer_id: str | None,
 ) -> tuple[list[Check], VerificationMethod | None]:
     if not isinstance(vm_id, str) or not vm_id:
         return [
@@ -454,11 +477,44 @@ def _key_checks(
                 name="key",
             )
         ], None
+    if vm_id.lower().startswith(("http:", "https:")) and not urls.is_web_url(vm_id):
+        return [
+            _fail(
+                "url.invalid",
+                f"The {label}'s verificationMethod is not a valid web address.",
+                Verdict.MALFORMED,
+                detail=repr(vm_id)[:300],
+                name="key",
+            )
+        ], None
     try:
         method = _resolve(vm_id, fetcher=options.fetcher, purpose=purpose, limits=options.limits)
+    except UnsupportedKey as exc:
+        if exc.key_type is None:
+            return [key_failure(exc, vm_id, issuer_id)], None
+        # The suite fixes the key type: a key of another type cannot have made this proof.
+        return [_key_type_mismatch(suite, exc.key_type, label=label, vm_id=vm_id)], None
     except KeyResolutionError as exc:
         return [key_failure(exc, vm_id, issuer_id)], None
     return [binding_check(method, issuer_id, options=options, purpose=purpose)], method
+
+
+def _key_type_mismatch(suite: Suite, key_type: str, *, label: str, vm_id: str) -> Check:
+    return _fail(
+        "proof.key_type_mismatch",
+        f"The {label} uses {suite.name}, which only {suite.key_kind} can make; "
+        f"its key is {key_type}.",
+        Verdict.INVALID_SIGNATURE,
+        detail=vm_id,
+    )
+
+
+def _key_name(key: Any) -> str:
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        return "Ed25519"
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return _KEY_NAMES.get(key.curve.name, key.curve.name)
+    return "RSA" if isinstance(key, rsa.RSAPublicKey) else type(key).__name__
 
 
 def _signature_check(
@@ -471,15 +527,8 @@ def _signature_check(
     options: VerifyOptions,
 ) -> Check:
     key = method.public_key
-    if (suite.algorithm == "eddsa") != isinstance(key, ed25519.Ed25519PublicKey) or (
-        suite.algorithm == "ecdsa" and not isinstance(key, ec.EllipticCurvePublicKey)
-    ):
-        return _fail(
-            "proof.key_type_mismatch",
-            f"The {label}'s key is not of the kind its suite requires.",
-            Verdict.INVALID_SIGNATURE,
-            detail=method.id,
-        )
+    if not suite.accepts(key):
+        return _key_type_mismatch(suite, _key_name(key), label=label, vm_id=method.id)
     try:
         signature = _decode_proof_value(proof.get("proofValue"), suite, key)
         data = hash_data(document, proof, algorithm=_digest(suite, key), cache=options.canon_cache)

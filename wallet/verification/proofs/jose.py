@@ -10,7 +10,6 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -20,22 +19,21 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 
-from ..errors import MalformedInput, UnsupportedInput, VerificationInputError
-from ..fetch import NullFetcher
+from .. import urls
+from ..errors import MalformedInput, UnsupportedInput, UnsupportedKeyType, VerificationInputError
 from ..keys import (
     InvalidKey,
     KeyNotFound,
     KeyResolutionError,
+    UnsupportedKey,
     VerificationMethod,
-    did_jwk_from_key,
     key_from_jwk,
     resolve_verification_method,
-    same_key,
 )
-from ..keys.binding import binding_check, key_failure
+from ..keys.binding import binding_check, embedded_key_check, key_failure
 from ..keys.documents import fetch_document
 from ..options import VerifyOptions
-from ..report import Check, Verdict, failed, passed, warning
+from ..report import Check, Verdict, failed, passed
 
 # Never "none", never HMAC: a shared secret proves nothing about an issuer.
 ALLOWED_ALGS = frozenset({"EdDSA", "Ed25519", "ES256", "ES384", "RS256", "PS256"})
@@ -335,7 +333,7 @@ def _token_key(
         if isinstance(kid, str) and kid:
             method = _method_from_kid(kid, issuer_id, options)
         elif jwk is not None:
-            return _embedded_jwk(jwk, issuer_id)
+            return _embedded_jwk(jwk, jws.alg, issuer_id, options)
         elif issuer_id and issuer_id.startswith(("did:key:", "did:jwk:")):
             method = _resolve(issuer_id, options)
         else:
@@ -347,9 +345,37 @@ def _token_key(
                     Verdict.INVALID_SIGNATURE,
                 )
             ], None
+    except UnsupportedKey as exc:
+        if exc.key_type is None:
+            return [key_failure(exc, str(kid or issuer_id), issuer_id)], None
+        return [_key_type_mismatch(jws.alg, exc.key_type, str(kid or issuer_id))], None
     except KeyResolutionError as exc:
         return [key_failure(exc, str(kid or issuer_id), issuer_id)], None
+    except MalformedInput as exc:  # a kid or issuer address that is not a URL
+        return [failed("key", exc.code, str(exc), Verdict.MALFORMED, exc.detail)], None
     return [binding_check(method, issuer_id, options=options)], method
+
+
+# The key each accepted algorithm needs: a key of any other type cannot have made the token.
+_ALG_KEYS = {
+    "EdDSA": "an Ed25519 key",
+    "Ed25519": "an Ed25519 key",
+    "ES256": "a P-256 key",
+    "ES384": "a P-384 key",
+    "RS256": "an RSA key",
+    "PS256": "an RSA key",
+}
+
+
+def _key_type_mismatch(alg: str, key_type: str, where: str) -> Check:
+    return failed(
+        "key",
+        "key.type_mismatch",
+        f"The token is signed with {alg}, which only {_ALG_KEYS.get(alg, 'another key')} can "
+        f"make; its key is {key_type}.",
+        Verdict.INVALID_SIGNATURE,
+        where,
+    )
 
 
 def _resolve(vm_id: str, options: Any) -> Any:
@@ -364,6 +390,7 @@ def _method_from_kid(kid: str, issuer_id: str | None, options: Any) -> Any:
     if ":" not in kid and issuer_id and issuer_id.startswith(("did:", "https:", "http:")):
         kid = f"{issuer_id.partition('#')[0]}#{kid.lstrip('#')}"
     if kid.startswith(("https:", "http:")):
+        urls.require_web_url(kid, field="token's key id (kid)")
         hosted = _hosted_jwk(kid, options)
         if hosted is not None:
             return hosted
@@ -394,68 +421,24 @@ def _hosted_jwk(kid: str, options: Any) -> Any:
 
 
 def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+    scheme, netloc = urls.origin(url) or ("", "")
+    return f"{scheme}://{netloc}"
 
 
-def _embedded_jwk(jwk: Any, issuer_id: str | None) -> tuple[list[Check], Any]:
-    """A key carried in the token itself proves only that someone holds it.
-
-    It is tied to the issuer only when the issuer is that key's did:jwk; otherwise the
-    signature is checked but the result is a warning: the token may be intact, yet anyone
-    could have made it.
-    """
-
+def _embedded_jwk(
+    jwk: Any, jws_alg: str, issuer_id: str | None, options: VerifyOptions
+) -> tuple[list[Check], Any]:
     try:
         key = key_from_jwk(jwk)
+    except UnsupportedKeyType as exc:
+        return [_key_type_mismatch(jws_alg, exc.key_type, "header jwk")], None
     except VerificationInputError as exc:
         implies = (
             Verdict.UNSUPPORTED if isinstance(exc, UnsupportedInput) else Verdict.INVALID_SIGNATURE
         )
         return [failed("key", exc.code, str(exc), implies, exc.detail)], None
-    if issuer_id and issuer_id.startswith("did:jwk:"):
-        try:
-            issuer_key = _resolve(issuer_id, _OFFLINE).public_key
-        except KeyResolutionError as exc:
-            return [failed("key", exc.code, exc.message, exc.implies)], None
-        if same_key(key, issuer_key):
-            method = VerificationMethod(
-                id=f"{issuer_id}#0",
-                controller=issuer_id,
-                type="JsonWebKey",
-                public_key=key,
-                binding="did",
-            )
-            return [
-                passed(
-                    "key", "key.controller_matches", "The signing key is the issuer's own did:jwk."
-                )
-            ], method
-    method = VerificationMethod(
-        id=did_jwk_from_key(key),
-        controller="",
-        type="JsonWebKey",
-        public_key=key,
-        binding="embedded",
-    )
-    check = warning(
-        "key",
-        "key.unbound_jwk",
-        "The signature is valid for the key carried in the token, "
-        "but nothing ties that key to the issuer.",
-        f"issuer {issuer_id!r}; embedded key {method.id}",
-    )
+    check, method = embedded_key_check(key, issuer_id, options=options)
     return [check], method
-
-
-class _Offline:
-    """Options for resolving a did:jwk, which needs no fetching."""
-
-    fetcher = NullFetcher()
-    limits = None
-
-
-_OFFLINE = _Offline()
 
 
 def _jws_signature_check(jws: CompactJws, method: Any) -> Check:

@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
+from .. import budget, urls
 from ..checks import as_list, check_recipient, check_validity, parse_datetime
 from ..errors import MalformedInput, UnsupportedInput
 from ..fetch import FetchError
@@ -42,6 +42,10 @@ class Ob2Result:
     badge: dict[str, Any] | None = None
     issuer: dict[str, Any] | None = None
     checks: list[Check] = field(default_factory=list)
+
+
+# What fetch_node's check names stand for, for a person.
+_NODE_NAMES = {"key": "signing key", "status": "revocation list", "structure": "badge data"}
 
 
 class _Stop(Exception):
@@ -105,12 +109,12 @@ class _Run:
                     )
                 )
         hosted_url = given.get("id") if given is not None else url
-        if not isinstance(hosted_url, str) or urlsplit(hosted_url).scheme not in ("http", "https"):
+        if not isinstance(hosted_url, str) or not urls.is_web_url(hosted_url):
             self.stop(
                 _malformed(
                     "ob2.hosted_id",
                     "A hosted badge's id must be the web address where the issuer hosts it.",
-                    repr(hosted_url),
+                    repr(hosted_url)[:300],
                 )
             )
         fetched = self.fetch_hosted(hosted_url, in_hand=given is not None)
@@ -129,7 +133,7 @@ class _Run:
         self.result.assertion = fetched
         issuer = self.load_badge_and_issuer(fetched)
         self.check_scope(hosted_url, issuer)
-        if urlsplit(hosted_url).scheme == "http":
+        if hosted_url.lower().startswith("http:"):
             self.add(
                 warning(
                     "proof",
@@ -227,10 +231,19 @@ class _Run:
         """The assertion must live where the issuer says its badges live."""
         policy = issuer.get("verification")
         policy = policy if isinstance(policy, dict) else {}
-        issuer_host = urlsplit(str(issuer.get("id", ""))).hostname or ""
+        issuer_id = issuer.get("id", "")
+        if isinstance(issuer_id, str) and issuer_id and urls.split(issuer_id) is None:
+            self.stop(
+                _malformed(
+                    "ob2.issuer_id",
+                    "The issuer's id is not a valid web address.",
+                    repr(issuer_id)[:300],
+                )
+            )
+        issuer_host = urls.hostname(str(issuer_id))
         origins = [o.lower() for o in as_list(policy.get("allowedOrigins")) if isinstance(o, str)]
         prefixes = [p for p in as_list(policy.get("startsWith")) if isinstance(p, str)]
-        host = (urlsplit(hosted_url).hostname or "").lower()
+        host = urls.hostname(hosted_url).lower()
         allowed_hosts = origins or ([issuer_host.lower()] if issuer_host else [])
         problem = ""
         if prefixes and not any(hosted_url.startswith(p) for p in prefixes):
@@ -426,8 +439,16 @@ class _Run:
         if isinstance(reference, dict):
             # A bare {"id": ...} only points at the document; it describes nothing itself.
             reference = reference["id"]
-        if not isinstance(reference, str) or urlsplit(reference).scheme not in ("http", "https"):
+        if not isinstance(reference, str) or not reference.lower().startswith(("http:", "https:")):
             self.stop(_malformed(f"ob2.{name}_missing", f"The badge's {what} is not given."))
+        if not urls.is_web_url(reference):
+            self.stop(
+                _malformed(
+                    f"ob2.{name}_invalid",
+                    f"The address of the badge's {what} is not a valid web address.",
+                    repr(reference)[:300],
+                )
+            )
         node = self.fetch_node(reference, "structure")
         if node.get("id") != reference:
             self.add(
@@ -441,6 +462,16 @@ class _Run:
         return node
 
     def fetch_node(self, url: str, check_name: str) -> dict[str, Any]:
+        budget.checkpoint()
+        if not urls.is_web_url(url):
+            self.stop(
+                _malformed(
+                    "url.invalid",
+                    f"The address of the issuer's {_NODE_NAMES.get(check_name, check_name)} is "
+                    "not a valid web address.",
+                    url,
+                )
+            )
         try:
             response = self.options.fetcher.fetch(url, accept=ACCEPT)
         except FetchError as exc:
