@@ -358,6 +358,17 @@ SATCHEL_SHARE_VIEW_WINDOW_SECONDS = env.integer(
 )
 SATCHEL_SHARE_VIEW_RETENTION_DAYS = env.integer("SATCHEL_SHARE_VIEW_RETENTION_DAYS", 180, minimum=1)
 
+# Public doors that work for strangers (issue 13): the employer request form and the public
+# verifier, each limited per client per window (config.clients says who the client is).
+SATCHEL_REQUEST_FORM_LIMIT = env.integer("SATCHEL_REQUEST_FORM_LIMIT", 10, minimum=1)
+SATCHEL_REQUEST_FORM_WINDOW_SECONDS = env.integer(
+    "SATCHEL_REQUEST_FORM_WINDOW_SECONDS", 3600, minimum=1
+)
+SATCHEL_PUBLIC_VERIFY_LIMIT = env.integer("SATCHEL_PUBLIC_VERIFY_LIMIT", 30, minimum=1)
+SATCHEL_PUBLIC_VERIFY_WINDOW_SECONDS = env.integer(
+    "SATCHEL_PUBLIC_VERIFY_WINDOW_SECONDS", 600, minimum=1
+)
+
 # Verifier caps and caches.
 SATCHEL_MAX_UPLOAD_BYTES = env.integer("SATCHEL_MAX_UPLOAD_BYTES", 5 * 1024 * 1024, minimum=1024)
 SATCHEL_FETCH_TIMEOUT = env.integer("SATCHEL_FETCH_TIMEOUT", 10, minimum=1)

@@ -16,6 +16,7 @@ record_api = (intake_api_urls.urlpatterns + wallet_api_urls.urlpatterns, "wallet
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("s/", include("sharing.public_urls")),
+    path("", include("sharing.request_urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),

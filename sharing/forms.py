@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime, time
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from sharing import services
 
@@ -131,4 +133,97 @@ class ShareRenameForm(forms.Form):
         max_length=services.DISPLAY_NAME_MAX,
         required=False,
         label="Your name as the employer sees it",
+    )
+
+
+# --- employer request links ------------------------------------------------------------------
+
+
+def _lines(value: str) -> list[str]:
+    return [line for line in (value or "").splitlines() if line.strip()]
+
+
+class EmployerRequestForm(forms.Form):
+    """The employer's public form. Sizes are capped here and again by the service."""
+
+    requester_name = forms.CharField(label=_("Your name"), max_length=120)
+    organisation = forms.CharField(label=_("Organisation"), max_length=200, required=False)
+    website = forms.CharField(label=_("Website"), max_length=300, required=False)
+    wanted = forms.CharField(
+        label=_("Credentials you would like to see"),
+        help_text=_('One per line, in plain words, e.g. "Registered nurse licence".'),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=1500,
+        required=False,
+    )
+    issuers = forms.CharField(
+        label=_("From these issuers (optional)"),
+        help_text=_("One per line: a school, a board, a training provider."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2200,
+        required=False,
+    )
+    skills = forms.CharField(
+        label=_("Skills (optional)"),
+        help_text=_("Separated by commas."),
+        max_length=2000,
+        required=False,
+    )
+    message = forms.CharField(
+        label=_("Message to the learner (optional)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        required=False,
+    )
+    deadline = forms.DateField(
+        label=_("Answer by (optional)"),
+        help_text=_("At most 90 days from today. Without a date, the request stays open 30 days."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        required=False,
+    )
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        deadline = data.get("deadline")
+        return {
+            "requester_name": data["requester_name"],
+            "organisation": data.get("organisation", ""),
+            "website": data.get("website", ""),
+            "wanted": _lines(data.get("wanted", "")),
+            "issuers": _lines(data.get("issuers", "")),
+            "skills": [s for s in (data.get("skills") or "").split(",") if s.strip()],
+            "message": data.get("message", ""),
+            # The end of the chosen day, in UTC: a deadline "by 3 May" includes 3 May.
+            "deadline": (
+                datetime.combine(deadline, time(23, 59, 59), tzinfo=UTC) if deadline else None
+            ),
+        }
+
+
+class EmployerRequestAnswerForm(forms.Form):
+    credentials = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, label=_("Credentials")
+    )
+    display_name = forms.CharField(label=_("Your name as they see it"), max_length=120)
+    expiry = forms.ChoiceField(
+        label=_("They can look for"), choices=EXPIRY_CHOICES[:-1], initial=DEFAULT_EXPIRY
+    )
+
+    def __init__(self, *args: Any, credentials: Iterable[Any] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["credentials"].choices = [(str(c.pk), str(c)) for c in credentials]
+
+    def clean_credentials(self) -> list[str]:
+        chosen = self.cleaned_data.get("credentials") or []
+        if not chosen:
+            raise forms.ValidationError(_("Tick at least one credential to send."))
+        return chosen
+
+
+class EmployerRequestDeclineForm(forms.Form):
+    message = forms.CharField(
+        label=_("A message for them (optional)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        required=False,
     )

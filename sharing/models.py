@@ -153,3 +153,122 @@ class ShareView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} at {self.viewed_at:%Y-%m-%d %H:%M}"
+
+
+class EmployerRequest(models.Model):
+    """An employer's request, made on the public form, for a learner to show credentials.
+
+    Two bearer secrets come out of the form, each stored only as its SHA-256: the request
+    link the employer sends the learner (`token_hash`), and the employer's private results
+    link (`results_token_hash`). The results token is also kept encrypted: answering turns it
+    into the token of the share link the employer then sees.
+    """
+
+    class State(models.TextChoices):
+        OPEN = "open", "Waiting for an answer"
+        ANSWERED = "answered", "Answered"
+        DECLINED = "declined", "Declined"
+        EXPIRED = "expired", "Expired"
+
+    # As the employer stated them; nothing here is checked by Satchel.
+    requester_name = models.CharField(max_length=120)
+    organisation = models.CharField(max_length=200, blank=True)
+    website = models.CharField(max_length=300, blank=True)
+    wanted = models.JSONField(default=list, blank=True)  # kinds of credential, one per entry
+    issuers = models.JSONField(default=list, blank=True)
+    skills = models.JSONField(default=list, blank=True)
+    message = models.TextField(blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    results_token_hash = models.CharField(max_length=64, unique=True)
+    results_token_encrypted = models.TextField()
+    # The nonce the presentation of the answer is bound to.
+    challenge = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="employer_requests",
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
+    decline_message = models.TextField(blank=True)
+    share = models.OneToOneField(
+        ShareLink,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="employer_request",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["expires_at"], name="employer_request_expiry")]
+
+    def __str__(self) -> str:
+        return f"Request from {self.requester_name}"
+
+    def state(self, now: datetime) -> EmployerRequest.State:
+        if self.answered_at is not None:
+            return EmployerRequest.State.ANSWERED
+        if self.declined_at is not None:
+            return EmployerRequest.State.DECLINED
+        if now >= self.expires_at:
+            return EmployerRequest.State.EXPIRED
+        return EmployerRequest.State.OPEN
+
+
+class VerifierRequest(models.Model):
+    """A verifier's request for credentials (OpenID4VP or a VC-API exchange), fetched once
+    and held here while the learner decides. What the verifier sent is dropped once the
+    request is answered or declined; the row stays as the learner's record of it."""
+
+    class Protocol(models.TextChoices):
+        OPENID4VP = "openid4vp", "OpenID for Verifiable Presentations"
+        VCAPI = "vcapi", "VC-API exchange"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for you"
+        SENT = "sent", "Sent"
+        DECLINED = "declined", "Declined"
+        FAILED = "failed", "Failed"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="verifier_requests"
+    )
+    protocol = models.CharField(max_length=20, choices=Protocol.choices)
+    # How the verifier named itself, and the origin its answer goes to.
+    verifier_name = models.CharField(max_length=200, blank=True)
+    verifier_origin = models.CharField(max_length=300)
+    client_id = models.CharField(max_length=2000, blank=True)
+    request = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
+    error = models.TextField(blank=True)
+    # Where the verifier asked the learner's browser to go after the answer.
+    redirect_uri = models.CharField(max_length=2000, blank=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["owner", "-created_at"], name="verifier_request_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.protocol} request from {self.verifier_name or self.verifier_origin}"
+
+    def is_open(self, now: datetime) -> bool:
+        return self.state == VerifierRequest.State.PENDING and now < self.expires_at
+
+
+class AnsweredNonce(models.Model):
+    """A (client_id, nonce) pair the wallet sent a presentation for: a request carrying it
+    again is a replay and is refused. Only a hash of the pair is kept."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    answered_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.digest[:12]

@@ -146,12 +146,16 @@ def share_create(
     no_expiry: bool = False,
     max_views: int | None = None,
     display_name: str = "",
+    challenge: str | None = None,
+    token: str | None = None,
     now: datetime | None = None,
 ) -> tuple[ShareLink, str]:
     """Make a link to chosen credentials, or to a collection (frozen now, or followed).
 
     `expires_in` None means the default (30 days) unless `no_expiry` is chosen explicitly.
     Returns the link and its token (shown to the earner; stored only hashed and encrypted).
+    `token` and `challenge` are given when the link answers an employer's request: its
+    results token opens the link, and the presentation is bound to its challenge.
     Raises ValidationError for anything the earner must fix.
     """
     now = now or timezone.now()
@@ -176,7 +180,7 @@ def share_create(
         raise ValidationError("Choose at least one credential to share.")
     if len(chosen) > MAX_SHARED_CREDENTIALS:
         raise ValidationError(f"A link can hold at most {MAX_SHARED_CREDENTIALS} credentials.")
-    token = secrets.token_urlsafe(32)
+    token = token or secrets.token_urlsafe(32)
     with transaction.atomic():
         share = ShareLink.objects.create(
             owner=owner,
@@ -184,7 +188,7 @@ def share_create(
             display_name=display_name,
             token_hash=token_hash(token),
             token_encrypted=crypto.encrypt(token.encode("ascii")),
-            challenge=secrets.token_urlsafe(16),
+            challenge=challenge or secrets.token_urlsafe(16),
             collection=collection,
             follow_collection=bool(collection is not None and follow_collection),
             expires_at=expires_at,
