@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from config.health import healthz
 from intake import api_urls as intake_api_urls
 from intake import urls as intake_urls
+from sharing.verify_views import PublicVerifyApi
 from wallet import api_urls as wallet_api_urls
 from wallet import urls as wallet_urls
 
@@ -21,6 +22,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
     path("api/shares/", include("sharing.api_urls")),
+    path("api/verify/", PublicVerifyApi.as_view(), name="public-verify"),
     path("api/account/", include("accounts.api_urls")),
     path("api/", include(record_api)),
     path("api/", include("portability.api_urls")),
