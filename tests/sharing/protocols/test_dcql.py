@@ -213,7 +213,7 @@ def test_values_must_match_in_type_and_value():
 
 
 def _alternatives():
-    # credentials_alternatives.json's shape: pid, or other_pid, or both reduced; nice_to_have optional.
+    # credentials_alternatives.json's shape: pid, other_pid, or both reduced; nice optional.
     vc = [["https://www.w3.org/2018/credentials#VerifiableCredential"]]
     return _query(
         [
