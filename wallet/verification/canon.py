@@ -1112,10 +1112,10 @@ def _cache_key(document: dict[str, Any]) -> str:
 
 __all__ = [
     "CanonCache",
+    "canonical_labels",
     "canonicalize_nquads",
     "canonize",
     "canonize_without_proof",
-    "canonical_labels",
     "check_no_dropped_terms",
     "content_key",
     "expand",

@@ -1,5 +1,7 @@
 """Data Integrity proofs: eddsa-rdfc-2022 (+ legacy eddsa-2022, Ed25519Signature2020),
-eddsa-jcs-2022 and ecdsa-rdfc-2019, verified and created per VC-DI-EDDSA §3 / VC-DI-ECDSA §3.
+eddsa-jcs-2022, ecdsa-rdfc-2019, ecdsa-jcs-2019 and ecdsa-sd-2023 (`ecdsa_sd`), verified and
+created per VC-DI-EDDSA §3 / VC-DI-ECDSA §3; and the older Linked Data Signatures with a
+detached JWS, RsaSignature2018 and JsonWebSignature2020 (`ldsig`), verified.
 
 hashData = H(canon(proof config)) || H(canon(document without proof)); every proof of a proof
 set is checked on its own, and a chained proof (`previousProof`) signs the document together
@@ -31,7 +33,7 @@ from ..keys.binding import binding_check, key_failure
 from ..multiformats import multibase_decode, multibase_encode
 from ..options import VerifyOptions
 from ..report import Check, Verdict, failed, passed, warning
-from . import ecdsa_sd, jcs
+from . import ecdsa_sd, jcs, ldsig
 
 
 @dataclass(frozen=True)
@@ -46,12 +48,22 @@ class Suite:
 
     @property
     def key_kind(self) -> str:
-        return "an Ed25519 key" if self.algorithm == "eddsa" else "a P-256 or P-384 key"
+        return {
+            "eddsa": "an Ed25519 key",
+            "ecdsa": "a P-256 or P-384 key",
+            "rsa": "an RSA key",
+            "jws": "an Ed25519, P-256, P-384 or RSA key",
+        }[self.algorithm]
 
     def accepts(self, key: Any) -> bool:
+        ecdsa = isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name in _ECDSA_CURVES
         if self.algorithm == "eddsa":
             return isinstance(key, ed25519.Ed25519PublicKey)
-        return isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name in _ECDSA_CURVES
+        if self.algorithm == "rsa":
+            return isinstance(key, rsa.RSAPublicKey)
+        if self.algorithm == "jws":
+            return ecdsa or isinstance(key, ed25519.Ed25519PublicKey | rsa.RSAPublicKey)
+        return ecdsa
 
 
 SUITES: dict[tuple[str, str | None], Suite] = {
@@ -72,6 +84,9 @@ SUITES: dict[tuple[str, str | None], Suite] = {
     ),
     # Selective disclosure: base proofs as issued and derived ones as a holder shares them.
     ("DataIntegrityProof", "ecdsa-sd-2023"): Suite("DataIntegrityProof", "ecdsa-sd-2023", "ecdsa"),
+    # Linked Data Signatures with a detached JWS, still issued by older platforms.
+    ("RsaSignature2018", None): Suite("RsaSignature2018", None, "rsa"),
+    ("JsonWebSignature2020", None): Suite("JsonWebSignature2020", None, "jws"),
 }
 
 JCS_SUITES = frozenset({"eddsa-jcs-2022", "ecdsa-jcs-2019"})
@@ -254,8 +269,13 @@ def sign(
         if cryptosuite == "Ed25519Signature2020"
         else ("DataIntegrityProof", cryptosuite)
     )
-    if suite is None or suite.cryptosuite == ecdsa_sd.CRYPTOSUITE:
-        # A selective disclosure base proof also needs its mandatory pointers: ecdsa_sd.sign_base.
+    if (
+        suite is None
+        or suite.algorithm not in ("eddsa", "ecdsa")
+        or suite.cryptosuite == ecdsa_sd.CRYPTOSUITE
+    ):
+        # A selective disclosure base proof also needs its mandatory pointers
+        # (ecdsa_sd.sign_base); the JWS suites are only verified (ldsig.sign makes fixtures).
         raise ValueError(f"cannot sign with cryptosuite {cryptosuite}")
     proof: dict[str, Any] = {"type": suite.proof_type}
     if suite.cryptosuite:
@@ -414,6 +434,8 @@ def _verify_one(
     if problems:
         return problems
     vm_id = proof.get("verificationMethod")
+    if vm_id is None and suite.algorithm in ("rsa", "jws"):
+        vm_id = proof.get("creator")  # the Linked Data Signatures name, before 2019
     key_checks, method = _key_checks(
         vm_id, suite, label=label, options=options, purpose=purpose, issuer_id=issuer_id
     )
@@ -564,6 +586,17 @@ def _signature_check(
     try:
         if suite.cryptosuite == ecdsa_sd.CRYPTOSUITE:
             valid = _sd_valid(document, proof, key, options)
+        elif suite.algorithm in ("rsa", "jws"):
+            alg = _jws_algorithm(proof, suite)
+            if alg not in ldsig.algorithms_for(suite.proof_type, key):
+                return _fail(
+                    "proof.key_type_mismatch",
+                    f"The {label} is a {alg} signature ({suite.name}), which a key of type "
+                    f"{_key_name(key)} cannot make.",
+                    Verdict.INVALID_SIGNATURE,
+                    detail=method.id,
+                )
+            valid = ldsig.verify(document, proof, key, cache=options.canon_cache)
         else:
             signature = _decode_proof_value(proof.get("proofValue"), suite, key)
             signed = _signed_data(document, proof, _digest(suite, key), options.canon_cache)
@@ -593,6 +626,17 @@ def _signature_check(
         Verdict.INVALID_SIGNATURE,
         detail=method.id,
     )
+
+
+def _jws_algorithm(proof: dict[str, Any], suite: Suite) -> str:
+    try:
+        return str(ldsig.jws_header(proof)["alg"])
+    except ldsig.JwsProofError as exc:
+        raise ProofError(
+            f"The {suite.name} proof's signature cannot be read: {exc}",
+            code="proof.invalid_proof_value",
+            implies=Verdict.INVALID_SIGNATURE,
+        ) from exc
 
 
 def _sd_valid(

@@ -305,7 +305,7 @@ def _select_path(
     selected: Any = selection
     key: Any = None
     for token in tokens:
-        if token == "0" and not isinstance(value, list) and compacted:
+        if token == "0" and not isinstance(value, list) and compacted:  # noqa: S105
             # JSON-LD compaction writes a one-element array as its element: /type/0 is /type.
             continue
         selected_parent = selected
