@@ -238,10 +238,12 @@ def _validations(context_url: str) -> list[tuple[str | None, str]]:
         document = load_context(context_url)
     except UnknownContext:
         return []
-    context = document.get("@context", document)
-    if not isinstance(context, dict):
-        return []
-    entries = context.get("obi:validation") or []
+    # Published extension contexts put it beside their @context; accept it inside too.
+    inner = document.get("@context")
+    entries = document.get("obi:validation") or (
+        inner.get("obi:validation") if isinstance(inner, dict) else None
+    )
+    entries = entries or []
     entries = entries if isinstance(entries, list) else [entries]
     found: list[tuple[str | None, str]] = []
     for entry in entries:
