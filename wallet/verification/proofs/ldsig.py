@@ -30,7 +30,6 @@ from joserfc.jwk import ECKey, OKPKey, RSAKey
 
 from .. import canon
 from ..errors import MalformedInput
-from ..keys import jwk_from_key
 
 RSA_SIGNATURE_2018 = "RsaSignature2018"
 JSON_WEB_SIGNATURE_2020 = "JsonWebSignature2020"
@@ -122,13 +121,15 @@ def _sha256(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8")).digest()
 
 
-def _jose_key(key: Any) -> Any:
-    jwk = jwk_from_key(key)
-    if jwk["kty"] == "OKP":
-        return OKPKey.import_key(jwk)
-    if jwk["kty"] == "EC":
-        return ECKey.import_key(jwk)
-    return RSAKey.import_key(jwk)
+def _jose_key(key: Any) -> OKPKey | ECKey | RSAKey:
+    """joserfc's key for a cryptography key (public or private)."""
+    if isinstance(key, ed25519.Ed25519PublicKey | ed25519.Ed25519PrivateKey):
+        return OKPKey.import_key(key)
+    if isinstance(key, ec.EllipticCurvePublicKey | ec.EllipticCurvePrivateKey):
+        return ECKey.import_key(key)
+    if isinstance(key, rsa.RSAPublicKey | rsa.RSAPrivateKey):
+        return RSAKey.import_key(key)
+    raise JwsProofError(f"A {type(key).__name__} cannot check a JWS.")
 
 
 def verify(
@@ -179,9 +180,7 @@ def sign(
     }
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     payload = signed_bytes(unsecured, proof)[0]
-    jwk = jwk_from_key(private_key.public_key())
-    numbers = _private_jwk(private_key)
-    secret = _jose_key_private({**jwk, **numbers})
+    secret = _jose_key(private_key)
     alg = next(iter(algorithms))
     header = _b64url(json.dumps({"alg": alg, "b64": False, "crit": ["b64"]}).encode())
     # joserfc's serializers want an unencoded payload to be text; these bytes are binary,
@@ -195,39 +194,3 @@ def sign(
 
 def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _private_jwk(key: Any) -> dict[str, str]:
-    def b64(value: int, size: int | None = None) -> str:
-        length = size or max(1, (value.bit_length() + 7) // 8)
-        return base64.urlsafe_b64encode(value.to_bytes(length, "big")).rstrip(b"=").decode()
-
-    if isinstance(key, ed25519.Ed25519PrivateKey):
-        from cryptography.hazmat.primitives.serialization import (
-            Encoding,
-            NoEncryption,
-            PrivateFormat,
-        )
-
-        raw = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
-        return {"d": base64.urlsafe_b64encode(raw).rstrip(b"=").decode()}
-    if isinstance(key, ec.EllipticCurvePrivateKey):
-        size = (key.curve.key_size + 7) // 8
-        return {"d": b64(key.private_numbers().private_value, size)}
-    numbers = key.private_numbers()
-    return {
-        "d": b64(numbers.d),
-        "p": b64(numbers.p),
-        "q": b64(numbers.q),
-        "dp": b64(numbers.dmp1),
-        "dq": b64(numbers.dmq1),
-        "qi": b64(numbers.iqmp),
-    }
-
-
-def _jose_key_private(jwk: dict[str, str]) -> Any:
-    if jwk["kty"] == "OKP":
-        return OKPKey.import_key(jwk)
-    if jwk["kty"] == "EC":
-        return ECKey.import_key(jwk)
-    return RSAKey.import_key(jwk)
