@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install secrets migrate bench interop fuzz worker clean e2e
+.PHONY: run test lint format install secrets migrate bench interop fuzz worker clean e2e \
+	crosscheck crosscheck-fixtures
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +48,17 @@ interop: install secrets
 
 bench: install secrets
 	$(BIN)/python manage.py bench
+
+# Satchel's selective disclosures verified by Digital Bazaar's ecdsa-sd-2023 cryptosuite
+# (Node and npm; not part of `make test`). crosscheck-fixtures issues the credentials of
+# tests/fixtures/independent/ again with the independent implementations (new keys each time).
+crosscheck: install
+	cd crosscheck && npm ci --no-audit --no-fund
+	$(BIN)/python scripts/crosscheck.py
+
+crosscheck-fixtures:
+	cd crosscheck && npm ci --no-audit --no-fund
+	node crosscheck/make_fixtures.mjs
 
 # Mutated credentials through the verifier for FUZZ_SECONDS (not part of `make test`).
 FUZZ_SECONDS ?= 1800

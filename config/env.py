@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -105,3 +106,49 @@ def url(name: str, default: str = "", *, require_https: bool = False) -> str:
     if require_https and scheme != "https":
         raise _fail(name, f"with DEBUG off it must be an https:// URL, got {value!r}")
     return value
+
+
+def origins(name: str) -> tuple[str, ...]:
+    """Comma-separated origins (`scheme://host[:port]`, http or https, nothing after the
+    host), each normalised to lower case with its port spelled out: `https://a.example`
+    becomes `https://a.example:443`. Anything else (a path, a query, credentials, another
+    scheme) fails, naming the entry: an operator who meant a narrower rule must not get a
+    wider one."""
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return ()
+    normalised: list[str] = []
+    for raw in value.split(","):
+        entry = raw.strip()
+        if not entry:
+            continue
+        origin = normalise_origin(entry)
+        if origin is None:
+            raise _fail(
+                name,
+                f"{entry!r} is not an origin: write scheme://host[:port] with http or https "
+                "and nothing after the host (no path, query or user name)",
+            )
+        normalised.append(origin)
+    return tuple(dict.fromkeys(normalised))
+
+
+def normalise_origin(text: str) -> str | None:
+    """`scheme://host:port` in lower case with the port spelled out, or None when `text` is
+    not an http(s) origin and nothing more."""
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in {"http", "https"} or not parts.hostname:
+        return None
+    if parts.username or parts.password or parts.query or parts.fragment:
+        return None
+    if parts.path not in ("", "/"):
+        return None
+    host = parts.hostname.lower()
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{scheme}://{host}:{port or (443 if scheme == 'https' else 80)}"

@@ -1,12 +1,18 @@
 """The app's one outbound door (ARCHITECTURE invariant 6): the guarded fetcher, and
 `make_fetcher`, which builds the fetcher the SATCHEL_FETCHER setting names.
 
-Every URL the verifier needs (hosted assertions, DID documents, status lists, keys) leaves
-through here. It speaks HTTPS only (plain HTTP only when the caller allows it for legacy
-Open Badges 2.0 hosting), resolves the host itself and contacts only globally routable
-addresses (an IPv6 address that carries an IPv4 one is judged by both), then connects to the
-address it checked (so a second DNS answer cannot rebind it), re-checks every redirect, caps
-size, and caches successful responses in the Django cache.
+Every URL the verifier needs (hosted assertions, DID documents, status lists, keys) and every
+call of the issuer and verifier protocols (`config.protocol_client`) leaves through here. It
+speaks HTTPS only (plain HTTP only when the caller allows it for legacy Open Badges 2.0
+hosting), resolves the host itself and contacts only globally routable addresses (an IPv6
+address that carries an IPv4 one is judged by both), then connects to the address it checked
+(so a second DNS answer cannot rebind it), re-checks every redirect, caps size, and caches
+successful GET responses in the Django cache when asked to.
+
+The operator's SATCHEL_OUTBOUND_ALLOW names origins contacted anyway (development issuers on
+loopback, intranet verifiers): for those the scheme and address checks are skipped, nothing
+else. A POST is never sent on to where a redirect points, except a 303, which becomes a GET
+of its (re-checked) location, as HTTP says it should.
 
 Time is capped per fetch, not per step: one wall-clock deadline covers the name lookups, the
 connects, the TLS handshakes and every read of every redirect. Socket timeouts alone cannot do
@@ -24,7 +30,7 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -36,6 +42,7 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from config.env import normalise_origin
 from wallet.verification.fetch import Fetcher, FetchError, FetchRefused, FetchResult
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -104,6 +111,7 @@ class GuardedFetcher:
         self,
         *,
         allow_http: bool = False,
+        allowed_origins: tuple[str, ...] | None = None,
         connect_timeout: float | None = None,
         total_timeout: float | None = None,
         max_bytes: int | None = None,
@@ -120,6 +128,9 @@ class GuardedFetcher:
         )
         self.resolver = resolver
         self.address_allowed = address_allowed
+        self.allowed_origins = frozenset(
+            settings.SATCHEL_OUTBOUND_ALLOW if allowed_origins is None else allowed_origins
+        )
 
     def fetch(self, url: str, *, accept: str = "application/json") -> FetchResult:
         key = "fetch:" + hashlib.sha256(f"{accept}\n{url}".encode()).hexdigest()
@@ -127,20 +138,39 @@ class GuardedFetcher:
             cached = cache.get(key)
             if isinstance(cached, FetchResult):
                 return cached
-        result = self._fetch_following_redirects(url, accept)
+        result = self.send("GET", url, headers={"Accept": accept})
         if self.cache_seconds and result.ok:
             cache.set(key, result, self.cache_seconds)
         return result
 
-    def _fetch_following_redirects(self, url: str, accept: str) -> FetchResult:
-        current = url
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+        max_bytes: int | None = None,
+    ) -> FetchResult:
+        """One request (GET or POST), never cached. A GET follows redirects (each re-checked);
+        a POST follows none but a 303, which becomes a GET of its location. A redirect that
+        is not followed comes back as the result, like any other status."""
+        current, method = url, method.upper()
+        sent_headers = {"Accept": "application/json", **(headers or {})}
+        cap = max_bytes or self.max_bytes
         with _Deadline(self.total_timeout) as deadline:
             for _ in range(MAX_REDIRECTS + 1):
                 target = self._check(current, deadline)
-                response = self._request(target, accept, deadline)
+                response = self._request(target, method, sent_headers, body, cap, deadline)
                 location = response.headers.get("location")
-                if response.status in (301, 302, 303, 307, 308) and location:
+                if location and _follows(method, response.status):
                     current = urljoin(current, location)
+                    if method != "GET":
+                        # 303 See Other: the answer is fetched with a GET, without the body.
+                        method, body = "GET", None
+                        sent_headers = {
+                            k: v for k, v in sent_headers.items() if k.lower() != "content-type"
+                        }
                     continue
                 return FetchResult(
                     url=current,
@@ -157,7 +187,12 @@ class GuardedFetcher:
         except ValueError as exc:  # "https://e[xample.org/" and friends
             raise FetchRefused(f"not a valid address: {url}") from exc
         scheme = parts.scheme.lower()
-        if scheme != "https" and not (scheme == "http" and self.allow_http):
+        try:
+            listed = normalise_origin(f"{scheme}://{parts.netloc.rpartition('@')[2]}")
+        except ValueError:
+            listed = None
+        allowed_anyway = listed is not None and listed in self.allowed_origins
+        if scheme != "https" and not (scheme == "http" and self.allow_http) and not allowed_anyway:
             raise FetchRefused(f"only HTTPS URLs are fetched, not {scheme or 'no scheme'}: {url}")
         if not parts.hostname:
             raise FetchRefused(f"no host in {url}")
@@ -172,7 +207,7 @@ class GuardedFetcher:
             raise FetchError(f"{parts.hostname} has no address")
         for raw in addresses:
             address = ipaddress.ip_address(raw.split("%")[0])
-            if not self.address_allowed(address):
+            if not allowed_anyway and not self.address_allowed(address):
                 # What a name resolves to maps the network Satchel runs in: operators read it
                 # in the log; the learner (and whoever chose the URL) only learns "refused".
                 logger.warning("fetch refused: %s resolves to %s", parts.hostname, address)
@@ -182,7 +217,15 @@ class GuardedFetcher:
             path += "?" + parts.query
         return _Target(scheme, parts.hostname, port, addresses[0], path)
 
-    def _request(self, target: _Target, accept: str, deadline: _Deadline) -> _Response:
+    def _request(
+        self,
+        target: _Target,
+        method: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        cap: int,
+        deadline: _Deadline,
+    ) -> _Response:
         remaining = deadline.remaining()
         timeout = urllib3.Timeout(connect=min(self.connect_timeout, remaining), read=remaining)
         pool_class = _HTTPSPool if target.scheme == "https" else _HTTPPool
@@ -204,15 +247,25 @@ class GuardedFetcher:
         host_header = target.host if target.port == default_port else f"{target.host}:{target.port}"
         try:
             response = pool.urlopen(
-                "GET",
+                method,
                 target.path,
-                headers={"Host": host_header, "Accept": accept, "User-Agent": USER_AGENT},
+                body=body,
+                # The caller's headers, but never its own idea of Host or User-Agent.
+                headers={
+                    **{
+                        k: v
+                        for k, v in headers.items()
+                        if k.lower() not in ("host", "user-agent", "content-length")
+                    },
+                    "Host": host_header,
+                    "User-Agent": USER_AGENT,
+                },
                 redirect=False,
                 preload_content=False,
                 decode_content=True,
             )
             try:
-                body = self._read_capped(response)
+                received = self._read_capped(response, cap)
             finally:
                 response.release_conn()
         except urllib3.exceptions.HTTPError as exc:
@@ -225,21 +278,27 @@ class GuardedFetcher:
             pool.close()
         # A body cut short by the watchdog can look complete (no length, connection closed).
         deadline.check()
-        headers = {k.lower(): v for k, v in response.headers.items()}
-        return _Response(response.status, headers, body)
+        answer_headers = {k.lower(): v for k, v in response.headers.items()}
+        return _Response(response.status, answer_headers, received)
 
-    def _read_capped(self, response: urllib3.BaseHTTPResponse) -> bytes:
+    def _read_capped(self, response: urllib3.BaseHTTPResponse, cap: int) -> bytes:
         declared = response.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > self.max_bytes:
-            raise FetchRefused(f"response of {declared} bytes exceeds the {self.max_bytes} cap")
+        if declared and declared.isdigit() and int(declared) > cap:
+            raise FetchRefused(f"response of {declared} bytes exceeds the {cap} cap")
         chunks: list[bytes] = []
         size = 0
         for chunk in response.stream(65536):
             size += len(chunk)
-            if size > self.max_bytes:
-                raise FetchRefused(f"response exceeds the {self.max_bytes}-byte cap")
+            if size > cap:
+                raise FetchRefused(f"response exceeds the {cap}-byte cap")
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+def _follows(method: str, status: int) -> bool:
+    if method == "GET":
+        return status in (301, 302, 303, 307, 308)
+    return status == 303
 
 
 class _Deadline:

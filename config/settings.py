@@ -373,6 +373,10 @@ SATCHEL_PUBLIC_VERIFY_WINDOW_SECONDS = env.integer(
 SATCHEL_MAX_UPLOAD_BYTES = env.integer("SATCHEL_MAX_UPLOAD_BYTES", 5 * 1024 * 1024, minimum=1024)
 SATCHEL_FETCH_TIMEOUT = env.integer("SATCHEL_FETCH_TIMEOUT", 10, minimum=1)
 SATCHEL_FETCH_CACHE_SECONDS = env.integer("SATCHEL_FETCH_CACHE_SECONDS", 3600)
+# Origins the outbound door contacts even though they are private, loopback or plain HTTP
+# (development issuers, intranet verifiers): `http://127.0.0.1:9441,https://issuer.intranet`.
+# Empty by default: only public HTTPS servers are contacted.
+SATCHEL_OUTBOUND_ALLOW = env.origins("SATCHEL_OUTBOUND_ALLOW")
 # The dotted path of the callable that builds the app's outbound fetcher (config.outbound).
 # Development names the demo issuers' one in var/dev.env; production keeps the default.
 SATCHEL_FETCHER = env.string("SATCHEL_FETCHER", "config.outbound.guarded_fetcher")

@@ -282,3 +282,33 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_type} {self.target_id}".strip()
+
+
+class Disclosure(models.Model):
+    """Credentials the learner sent to someone: when, how, to whom (as that party named
+    itself, and where it answered from), and why it said it asked. Kept when a credential
+    sent is deleted later: the titles sent stay readable."""
+
+    class Protocol(models.TextChoices):
+        VCAPI = "vcapi", "VC-API exchange"
+        OID4VP = "oid4vp", "OpenID for Verifiable Presentations"
+        SHARE_LINK = "share_link", "Share link"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="disclosures"
+    )
+    sent_at = models.DateTimeField()
+    protocol = models.CharField(max_length=20, choices=Protocol.choices)
+    recipient_name = models.CharField(max_length=200, blank=True)
+    recipient_origin = models.CharField(max_length=2000, blank=True)
+    credentials = models.ManyToManyField(Credential, blank=True, related_name="disclosures")
+    # What was sent, by title, as it was when sent.
+    titles = models.JSONField(default=list, blank=True)
+    purpose = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        indexes = [models.Index(fields=["owner", "-sent_at"], name="disclosure_owner_recent")]
+
+    def __str__(self) -> str:
+        return f"{len(self.titles)} sent to {self.recipient_name or self.recipient_origin}"

@@ -31,6 +31,7 @@ from wallet.models import (
     Credential,
     CredentialImage,
     CredentialVersion,
+    Disclosure,
     Notice,
     Tag,
     VerificationRun,
@@ -514,6 +515,11 @@ def access_collection(*, owner: Any, collection_id: Any) -> Collection:
     if collection is None:
         raise Http404("No such collection.")
     return collection
+
+
+def disclosures(*, owner: Any) -> QuerySet[Disclosure]:
+    """What the owner sent, newest first."""
+    return Disclosure.objects.filter(owner=owner).prefetch_related("credentials")
 
 
 def notices(*, owner: Any, unread_only: bool = False) -> QuerySet[Notice]:

@@ -517,7 +517,14 @@ FOREIGN_DID_KEYS = {
     "secp256k1": did_key_of_codec(0xE7, 33),
     "unknown multicodec": did_key_of_codec(0x3F1234, 33),
 }
-SUITES = ["eddsa-rdfc-2022", "eddsa-jcs-2022", "Ed25519Signature2020", "ecdsa-rdfc-2019"]
+SUITES = [
+    "eddsa-rdfc-2022",
+    "eddsa-jcs-2022",
+    "Ed25519Signature2020",
+    "ecdsa-rdfc-2019",
+    "ecdsa-jcs-2019",
+    "ecdsa-sd-2023",
+]
 
 
 @pytest.mark.parametrize("suite", SUITES)

@@ -24,7 +24,9 @@ from typing import Any
 import pyoxigraph as ox
 from frozendict import frozendict
 from pyld import jsonld
+from pyld.canon import URDNA2015
 from pyld.identifier_issuer import IdentifierIssuer
+from pyld.nquads import parse_nquads
 
 from . import budget
 from .contexts import document_loader
@@ -222,6 +224,46 @@ def check_no_dropped_terms(
         without = None if f"without-proof:{key}" in cache else processor.without_proof(expanded)
         if without is not None:
             cache.expansions[f"without-proof:{key}"] = without
+
+
+def expand(document: dict[str, Any]) -> list[Any]:
+    """The JSON-LD expansion of `document` (contexts from the vendored set only)."""
+    return _expand(document, on_drop=None)
+
+
+def quads_of(expanded: list[Any]) -> set[Quad]:
+    """The RDF dataset of an expanded document, as N-Quads terms (blank nodes as `_:label`).
+
+    Labels are local to this dataset; `canonical_labels` gives their RDFC-1.0 names.
+    """
+    try:
+        return _DirectRdf().dataset(expanded)
+    except (_NotDirect, UnicodeEncodeError):
+        return {_quad_strings(quad) for quad in _expanded_to_quads(expanded)}
+
+
+def canonical_labels(quads: set[Quad], *, limits: Limits | None = None) -> dict[str, str]:
+    """RDFC-1.0's canonical issuer: each blank node of `quads` (`_:x`) -> its label (`c14nN`).
+
+    The selective disclosure suite needs the map itself, not only the relabelled text: it
+    renames canonical labels once more with the issuer's HMAC.
+    """
+    limits = limits or Limits()
+    labels = _unique_hash_labels(quads, limits, "SHA256")
+    if labels is not None:
+        return labels
+    text = "".join(_line(quad, str) for quad in quads)
+    _check_complexity(list(ox.parse(text, format=ox.RdfFormat.N_QUADS)), limits)
+    budget.checkpoint()
+    normalizer = URDNA2015()
+    normalizer.main(parse_nquads(text), {})
+    budget.checkpoint()
+    return {old: new[2:] for old, new in normalizer.canonical_issuer.existing.items()}
+
+
+def quad_line(quad: Quad, rename: Callable[[str], str]) -> str:
+    """One N-Quads line (with its newline), blank nodes renamed by `rename("_:x")`."""
+    return _line(quad, rename)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -758,9 +800,23 @@ def _quad_strings(quad: ox.Quad) -> Quad:
 def _rdfc_unique_hashes(quads: set[Quad], limits: Limits, hash_algorithm: str) -> str | None:
     """RDFC-1.0 (§4.4.3) when step 5 labels every blank node; None when some share a hash.
 
+    The output is the lines relabelled by `_unique_hash_labels`, in code point order.
+    """
+    labels = _unique_hash_labels(quads, limits, hash_algorithm)
+    if labels is None:
+        return None
+    canonical = {label: f"_:{name}" for label, name in labels.items()}
+    return "".join(sorted(_line(quad, canonical.__getitem__) for quad in quads))
+
+
+def _unique_hash_labels(
+    quads: set[Quad], limits: Limits, hash_algorithm: str
+) -> dict[str, str] | None:
+    """Blank node -> canonical label (`c14nN`) when RDFC-1.0 step 5 labels every blank node.
+
     Each blank node's first-degree hash (§4.6) is the hash of its quads' sorted lines with
     itself as _:a and every other blank node as _:z; labels c14n0, c14n1, ... follow the
-    hashes in code point order. The output is the relabelled lines in code point order.
+    hashes in code point order. None when two hashes are equal.
     """
     mentions: dict[str, list[Quad]] = defaultdict(list)
     for quad in quads if len(quads) < budget.LONG else budget.ticking(quads):
@@ -784,8 +840,7 @@ def _rdfc_unique_hashes(quads: set[Quad], limits: Limits, hash_algorithm: str) -
         if digest in by_hash:
             return None
         by_hash[digest] = label
-    canonical = {by_hash[digest]: f"_:c14n{n}" for n, digest in enumerate(sorted(by_hash))}
-    return "".join(sorted(_line(quad, canonical.__getitem__) for quad in quads))
+    return {by_hash[digest]: f"c14n{n}" for n, digest in enumerate(sorted(by_hash))}
 
 
 def _line(quad: Quad, rename: Callable[[str], str]) -> str:
@@ -1057,9 +1112,13 @@ def _cache_key(document: dict[str, Any]) -> str:
 
 __all__ = [
     "CanonCache",
+    "canonical_labels",
     "canonicalize_nquads",
     "canonize",
     "canonize_without_proof",
     "check_no_dropped_terms",
     "content_key",
+    "expand",
+    "quad_line",
+    "quads_of",
 ]

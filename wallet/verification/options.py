@@ -27,6 +27,9 @@ class VerifyOptions:
     canon_cache: MutableMapping[str, str] | None = None
     # CPU time for one verification (None: unbounded); past it the verdict is malformed.
     budget: Budget | None = None
+    # JSON Schemas fetched by URL (schemas outside the vendored set), shared across
+    # verifications; None: such schemas are not fetched, and not checked.
+    schema_cache: MutableMapping[str, str] | None = None
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:

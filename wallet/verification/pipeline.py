@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import unquote
 
-from . import budget, canon, checks, status, structure, urls
+from . import budget, canon, checks, schemas, status, structure, urls
 from .contexts import load_context
 from .errors import MalformedInput, UnsupportedInput, VerificationInputError
 from .fetch import FetchError
@@ -324,6 +324,13 @@ def _verify_credential(
 ) -> Report:
     kind = report.format
     report.add(*structure.check_credential(document, kind))
+    _step(
+        report,
+        "schema",
+        lambda: schemas.check_credential_schemas(
+            document, fetcher=options.fetcher, cache=options.schema_cache, limits=options.limits
+        ),
+    )
     _check_jsonld(document, report, options.canon_cache)
     issuer_id = _issuer_id(document)
     if not via_jwt or document.get("proof") is not None:
@@ -711,6 +718,14 @@ def _verify_ob2(
     if result is not None:
         report.credential = result.assertion or assertion
         report.extras = {"badge": result.badge, "issuer": result.issuer}
+        parts = {"assertion": result.assertion, "badge": result.badge, "issuer": result.issuer}
+        _step(
+            report,
+            "schema",
+            lambda: schemas.check_ob2_extensions(
+                parts, fetcher=options.fetcher, cache=options.schema_cache, limits=options.limits
+            ),
+        )
         if _is_signed(result.assertion):
             report.format = "ob2-signed"
     return report

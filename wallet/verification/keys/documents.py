@@ -20,7 +20,7 @@ from .errors import (
     PurposeNotAllowed,
     UnsupportedKey,
 )
-from .material import PublicKey, key_from_base58, key_from_jwk, key_from_multikey
+from .material import PublicKey, key_from_base58, key_from_jwk, key_from_multikey, key_from_pem
 
 RELATIONSHIPS = (
     "assertionMethod",
@@ -33,6 +33,8 @@ RELATIONSHIPS = (
 MULTIBASE_TYPES = frozenset({"Multikey", "Ed25519VerificationKey2020"})
 JWK_TYPES = frozenset({"JsonWebKey", "JsonWebKey2020"})
 BASE58_TYPES = frozenset({"Ed25519VerificationKey2018"})
+# RsaSignature2018's keys: a PEM (jsonld-signatures) or a JWK.
+PEM_TYPES = frozenset({"RsaVerificationKey2018"})
 
 
 @dataclass(frozen=True)
@@ -191,7 +193,11 @@ def method_from_object(
             key = key_from_jwk(obj["publicKeyJwk"])
         elif vm_type in BASE58_TYPES and "publicKeyBase58" in obj:
             key = key_from_base58(obj["publicKeyBase58"])
-        elif vm_type in MULTIBASE_TYPES | JWK_TYPES | BASE58_TYPES:
+        elif vm_type in PEM_TYPES and "publicKeyPem" in obj:
+            key = key_from_pem(obj["publicKeyPem"])
+        elif vm_type in PEM_TYPES and "publicKeyJwk" in obj:
+            key = key_from_jwk(obj["publicKeyJwk"])
+        elif vm_type in MULTIBASE_TYPES | JWK_TYPES | BASE58_TYPES | PEM_TYPES:
             raise InvalidKey(
                 f"The {vm_type} {vm_id} carries no key material.", code="key.invalid_material"
             )

@@ -12,6 +12,7 @@ import json
 from functools import lru_cache
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
@@ -110,6 +111,28 @@ def multikey_from_key(key: PublicKey) -> str:
             point = key.public_bytes(Encoding.X962, PublicFormat.CompressedPoint)
             return encode_multikey(codec, point)
     raise ValueError(f"no Multikey encoding for {type(key).__name__}")
+
+
+def key_from_pem(text: Any) -> PublicKey:
+    """A PEM public key (RsaVerificationKey2018's `publicKeyPem`): RSA only, 2048 bits up."""
+    if not isinstance(text, str) or len(text) > 16_384:
+        raise MalformedInput("The PEM key is missing or too long.", code="key.invalid_pem")
+    try:
+        key = serialization.load_pem_public_key(text.encode("ascii"))
+    except (ValueError, UnicodeEncodeError, TypeError) as exc:
+        raise MalformedInput(
+            "The PEM key cannot be read.", code="key.invalid_pem", detail=str(exc)[:200]
+        ) from exc
+    if not isinstance(key, rsa.RSAPublicKey):
+        key_type = type(key).__name__.removesuffix("PublicKey").lstrip("_")
+        raise UnsupportedKeyType(
+            f"The PEM key is a {key_type} key, not an RSA key.", key_type=key_type
+        )
+    if key.key_size < MIN_RSA_BITS:
+        raise MalformedInput(
+            f"The RSA key is too weak ({key.key_size} bits).", code="key.invalid_pem"
+        )
+    return key
 
 
 def _b64url_field(jwk: dict[str, Any], name: str) -> bytes:

@@ -1,5 +1,7 @@
 """Data Integrity proofs: eddsa-rdfc-2022 (+ legacy eddsa-2022, Ed25519Signature2020),
-eddsa-jcs-2022 and ecdsa-rdfc-2019, verified and created per VC-DI-EDDSA §3 / VC-DI-ECDSA §3.
+eddsa-jcs-2022, ecdsa-rdfc-2019, ecdsa-jcs-2019 and ecdsa-sd-2023 (`ecdsa_sd`), verified and
+created per VC-DI-EDDSA §3 / VC-DI-ECDSA §3; and the older Linked Data Signatures with a
+detached JWS, RsaSignature2018 and JsonWebSignature2020 (`ldsig`), verified.
 
 hashData = H(canon(proof config)) || H(canon(document without proof)); every proof of a proof
 set is checked on its own, and a chained proof (`previousProof`) signs the document together
@@ -31,7 +33,7 @@ from ..keys.binding import binding_check, key_failure
 from ..multiformats import multibase_decode, multibase_encode
 from ..options import VerifyOptions
 from ..report import Check, Verdict, failed, passed, warning
-from . import jcs
+from . import ecdsa_sd, jcs, ldsig
 
 
 @dataclass(frozen=True)
@@ -46,12 +48,22 @@ class Suite:
 
     @property
     def key_kind(self) -> str:
-        return "an Ed25519 key" if self.algorithm == "eddsa" else "a P-256 or P-384 key"
+        return {
+            "eddsa": "an Ed25519 key",
+            "ecdsa": "a P-256 or P-384 key",
+            "rsa": "an RSA key",
+            "jws": "an Ed25519, P-256, P-384 or RSA key",
+        }[self.algorithm]
 
     def accepts(self, key: Any) -> bool:
+        ecdsa = isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name in _ECDSA_CURVES
         if self.algorithm == "eddsa":
             return isinstance(key, ed25519.Ed25519PublicKey)
-        return isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name in _ECDSA_CURVES
+        if self.algorithm == "rsa":
+            return isinstance(key, rsa.RSAPublicKey)
+        if self.algorithm == "jws":
+            return ecdsa or isinstance(key, ed25519.Ed25519PublicKey | rsa.RSAPublicKey)
+        return ecdsa
 
 
 SUITES: dict[tuple[str, str | None], Suite] = {
@@ -67,7 +79,17 @@ SUITES: dict[tuple[str, str | None], Suite] = {
     ("DataIntegrityProof", "ecdsa-rdfc-2019"): Suite(
         "DataIntegrityProof", "ecdsa-rdfc-2019", "ecdsa"
     ),
+    ("DataIntegrityProof", "ecdsa-jcs-2019"): Suite(
+        "DataIntegrityProof", "ecdsa-jcs-2019", "ecdsa"
+    ),
+    # Selective disclosure: base proofs as issued and derived ones as a holder shares them.
+    ("DataIntegrityProof", "ecdsa-sd-2023"): Suite("DataIntegrityProof", "ecdsa-sd-2023", "ecdsa"),
+    # Linked Data Signatures with a detached JWS, still issued by older platforms.
+    ("RsaSignature2018", None): Suite("RsaSignature2018", None, "rsa"),
+    ("JsonWebSignature2020", None): Suite("JsonWebSignature2020", None, "jws"),
 }
+
+JCS_SUITES = frozenset({"eddsa-jcs-2022", "ecdsa-jcs-2019"})
 
 _ECDSA_CURVES = frozenset({"secp256r1", "secp384r1"})
 _KEY_NAMES = {"secp256r1": "P-256", "secp384r1": "P-384"}
@@ -150,7 +172,7 @@ def hash_data(
 ) -> bytes:
     """The bytes a Data Integrity proof signs: proof-config hash first, document hash second."""
     algorithm = algorithm or hashes.SHA256()
-    if proof.get("cryptosuite") == "eddsa-jcs-2022":
+    if proof.get("cryptosuite") in JCS_SUITES:
         return _jcs_hash_data(document, proof, algorithm)
     if "@context" not in document:
         raise ProofError(
@@ -184,18 +206,42 @@ def _config_key(
     return None
 
 
-def _jcs_hash_data(document: dict[str, Any], proof: dict[str, Any], algorithm: Any) -> bytes:
-    """eddsa-jcs-2022: the same two hashes over JSON canonical forms instead of N-Quads."""
+def _jcs_hash_data(
+    document: dict[str, Any], proof: dict[str, Any], algorithm: Any, *, with_context: bool = True
+) -> bytes:
+    """eddsa-jcs-2022, ecdsa-jcs-2019: the same two hashes over JSON canonical forms (RFC 8785)
+    instead of N-Quads. `with_context`: the proof configuration takes the document's @context
+    (eddsa-jcs-2022 and the current ECDSA text) or keeps only what the proof holds (the W3C
+    ecdsa-jcs-2019 test vectors)."""
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     previous = _previous_proofs(document, proof)
     if previous:
         unsecured["proof"] = previous
     config = {k: v for k, v in proof.items() if k != "proofValue"}
-    if "@context" in document:
+    if with_context and "@context" in document:
         config["@context"] = document["@context"]
     return _hash(jcs.canonicalize(config), algorithm) + _hash(
         jcs.canonicalize(unsecured), algorithm
     )
+
+
+def _signed_data(
+    document: dict[str, Any], proof: dict[str, Any], algorithm: Any, cache: Any
+) -> list[bytes]:
+    """Every form of the signed bytes a conforming issuer may have produced, the usual first.
+
+    An ecdsa-jcs-2019 proof that carries no @context was signed either over the proof alone
+    (the W3C vectors) or with the document's @context added (the current text); both bind the
+    same document, whose own hash covers its @context.
+    """
+    data = [hash_data(document, proof, algorithm=algorithm, cache=cache)]
+    if (
+        proof.get("cryptosuite") == "ecdsa-jcs-2019"
+        and "@context" not in proof
+        and "@context" in document
+    ):
+        data.append(_jcs_hash_data(document, proof, algorithm, with_context=False))
+    return data
 
 
 # ---------------------------------------------------------------------------------- signing
@@ -223,7 +269,13 @@ def sign(
         if cryptosuite == "Ed25519Signature2020"
         else ("DataIntegrityProof", cryptosuite)
     )
-    if suite is None:
+    if (
+        suite is None
+        or suite.algorithm not in ("eddsa", "ecdsa")
+        or suite.cryptosuite == ecdsa_sd.CRYPTOSUITE
+    ):
+        # A selective disclosure base proof also needs its mandatory pointers
+        # (ecdsa_sd.sign_base); the JWS suites are only verified (ldsig.sign makes fixtures).
         raise ValueError(f"cannot sign with cryptosuite {cryptosuite}")
     proof: dict[str, Any] = {"type": suite.proof_type}
     if suite.cryptosuite:
@@ -237,7 +289,7 @@ def sign(
         proof["challenge"] = challenge
     if domain is not None:
         proof["domain"] = domain
-    if suite.cryptosuite == "eddsa-jcs-2022" and "@context" in document:
+    if suite.cryptosuite in JCS_SUITES and "@context" in document:
         # The JCS suite signs JSON, not RDF: the proof carries the context it is read with.
         proof["@context"] = document["@context"]
     unsecured = {k: v for k, v in document.items() if k != "proof"}
@@ -382,6 +434,8 @@ def _verify_one(
     if problems:
         return problems
     vm_id = proof.get("verificationMethod")
+    if vm_id is None and suite.algorithm in ("rsa", "jws"):
+        vm_id = proof.get("creator")  # the Linked Data Signatures name, before 2019
     key_checks, method = _key_checks(
         vm_id, suite, label=label, options=options, purpose=purpose, issuer_id=issuer_id
     )
@@ -530,8 +584,23 @@ def _signature_check(
     if not suite.accepts(key):
         return _key_type_mismatch(suite, _key_name(key), label=label, vm_id=method.id)
     try:
-        signature = _decode_proof_value(proof.get("proofValue"), suite, key)
-        data = hash_data(document, proof, algorithm=_digest(suite, key), cache=options.canon_cache)
+        if suite.cryptosuite == ecdsa_sd.CRYPTOSUITE:
+            valid = _sd_valid(document, proof, key, options)
+        elif suite.algorithm in ("rsa", "jws"):
+            alg = _jws_algorithm(proof, suite)
+            if alg not in ldsig.algorithms_for(suite.proof_type, key):
+                return _fail(
+                    "proof.key_type_mismatch",
+                    f"The {label} is a {alg} signature ({suite.name}), which a key of type "
+                    f"{_key_name(key)} cannot make.",
+                    Verdict.INVALID_SIGNATURE,
+                    detail=method.id,
+                )
+            valid = ldsig.verify(document, proof, key, cache=options.canon_cache)
+        else:
+            signature = _decode_proof_value(proof.get("proofValue"), suite, key)
+            signed = _signed_data(document, proof, _digest(suite, key), options.canon_cache)
+            valid = any(_signature_valid(suite, key, signature, data) for data in signed)
     except ProofError as exc:
         return _fail(exc.code, str(exc), exc.implies, detail=exc.detail)
     except VerificationInputError as exc:
@@ -543,7 +612,7 @@ def _signature_check(
             Verdict.MALFORMED,
             detail=f"{type(exc).__name__}: {exc}",
         )
-    if _signature_valid(suite, key, signature, data):
+    if valid:
         return passed(
             "proof",
             "proof.signature_valid",
@@ -557,6 +626,33 @@ def _signature_check(
         Verdict.INVALID_SIGNATURE,
         detail=method.id,
     )
+
+
+def _jws_algorithm(proof: dict[str, Any], suite: Suite) -> str:
+    try:
+        return str(ldsig.jws_header(proof)["alg"])
+    except ldsig.JwsProofError as exc:
+        raise ProofError(
+            f"The {suite.name} proof's signature cannot be read: {exc}",
+            code="proof.invalid_proof_value",
+            implies=Verdict.INVALID_SIGNATURE,
+        ) from exc
+
+
+def _sd_valid(
+    document: dict[str, Any], proof: dict[str, Any], key: Any, options: VerifyOptions
+) -> bool:
+    try:
+        return ecdsa_sd.verify(
+            document, proof, key, limits=options.limits, cache=options.canon_cache
+        )
+    except ecdsa_sd.SelectiveDisclosureError as exc:
+        raise ProofError(
+            f"The selective disclosure proof cannot be read: {exc}",
+            code="proof.invalid_proof_value",
+            implies=Verdict.INVALID_SIGNATURE,
+            detail=exc.detail,
+        ) from exc
 
 
 def _decode_proof_value(value: Any, suite: Suite, key: Any) -> bytes:

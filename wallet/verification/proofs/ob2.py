@@ -574,6 +574,18 @@ class _Run:
                     "The issuer's profile does not give its web address.",
                 )
             )
+        issuer_id = issuer.get("id")
+        if isinstance(issuer_id, str) and not issuer_id.lower().startswith(("http:", "https:")):
+            # 1EdTech's validator only warns: a urn: or did: id still names the issuer.
+            self.add(
+                warning(
+                    "structure",
+                    "ob2.issuer_id_not_http",
+                    "The issuer's id is not a web address, as Open Badges 2.0 expects, so the "
+                    "issuer's profile cannot be looked up from it.",
+                    repr(issuer_id)[:300],
+                )
+            )
 
 
 # --- helpers ------------------------------------------------------------------------------

@@ -1,0 +1,89 @@
+"""The holder's signatures: the one place the learner's holder key signs anything.
+
+A presentation gets a Data Integrity proof with purpose `authentication` (a share, an answer
+to a verifier, a DIDAuthentication, an OpenID4VCI `di_vp` key proof); a JWT gets an EdDSA
+signature whose `kid` is the holder's DID URL (a JWT presentation, an OpenID4VCI `jwt` key
+proof). Callers say what to sign and for whom (challenge, domain, audience); the key never
+leaves this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from datetime import datetime
+from typing import Any
+
+from accounts.models import User
+from accounts.services import holder_key_current, holder_signing_key
+from wallet.verification.proofs.dataintegrity import sign
+from wallet.verification.proofs.jose import sign_jwt
+
+EDDSA_RDFC_2022 = "eddsa-rdfc-2022"
+ED25519_SIGNATURE_2020 = "Ed25519Signature2020"
+# The suites the holder key (Ed25519) can sign a presentation with, preferred first.
+PRESENTATION_SUITES = (EDDSA_RDFC_2022, ED25519_SIGNATURE_2020)
+
+VC_V1 = "https://www.w3.org/2018/credentials/v1"
+VC_V2 = "https://www.w3.org/ns/credentials/v2"
+ED25519_2020_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
+
+
+def holder_did(*, user: User) -> str:
+    """The DID credentials issued to the learner now are bound to."""
+    return holder_key_current(user=user).did
+
+
+def holder_verification_method(*, user: User) -> str:
+    """The DID URL naming the holder key (`did:key:z…#z…`)."""
+    return holder_signing_key(user=user).verification_method
+
+
+def presentation_context(cryptosuite: str = EDDSA_RDFC_2022) -> list[str]:
+    """The `@context` of a presentation signed with `cryptosuite`: VC 2.0 for Data Integrity
+    proofs; VC 1.1 with the suite's own context for the legacy Ed25519Signature2020, whose
+    terms the VC 2.0 context does not define."""
+    if cryptosuite == ED25519_SIGNATURE_2020:
+        return [VC_V1, ED25519_2020_CONTEXT]
+    return [VC_V2]
+
+
+def sign_presentation(
+    *,
+    user: User,
+    presentation: dict[str, Any],
+    now: datetime,
+    challenge: str | None = None,
+    domain: str | None = None,
+    cryptosuite: str = EDDSA_RDFC_2022,
+    expires: datetime | None = None,
+    cache: MutableMapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """`presentation` with the holder's proof (purpose `authentication`) added.
+
+    The presentation's `holder`, when it names one, must be the holder's DID: a proof by one
+    key for a presentation claiming another holder would not verify, and saying so here
+    beats an issuer's puzzled refusal. Raises ValueError for a suite the key cannot sign.
+    """
+    if cryptosuite not in PRESENTATION_SUITES:
+        raise ValueError(f"the holder key cannot sign with {cryptosuite}")
+    key = holder_signing_key(user=user)
+    if presentation.get("holder", key.did) != key.did:
+        raise ValueError("the presentation names another holder")
+    return sign(
+        presentation,
+        private_key=key.private_key,
+        verification_method=key.verification_method,
+        purpose="authentication",
+        created=now,
+        challenge=challenge,
+        domain=domain,
+        cryptosuite=cryptosuite,
+        expires=expires,
+        cache=cache,
+    )
+
+
+def sign_holder_jwt(*, user: User, payload: dict[str, Any], typ: str) -> str:
+    """A compact JWS over `payload`, EdDSA, `kid` the holder's DID URL, `typ` as given."""
+    key = holder_signing_key(user=user)
+    return sign_jwt(payload, private_key=key.private_key, kid=key.verification_method, typ=typ)

@@ -1,0 +1,86 @@
+"""Credentials read for presenting: what a presentation of stored credentials carries.
+
+Issuer-signed credentials go in exactly as issued: each is read from its stored original
+bytes (a JSON object as decoded, a JWT as its token, a baked image's payload) and never
+edited or re-signed. Sharing, portability and the protocols that answer a verifier's query
+read them here; the holder's signature is `accounts.signing`'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from wallet.models import Credential
+from wallet.verification.errors import VerificationInputError
+from wallet.verification.limits import Limits
+from wallet.verification.parse import parse_input
+
+VC_V2 = "https://www.w3.org/ns/credentials/v2"
+JWT_MEDIA_TYPE = "application/vc+jwt"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A stored credential read for presenting: its VP entry, or why it cannot be one."""
+
+    credential: Credential
+    document: dict[str, Any] | None = None  # a JSON credential as issued
+    token: str | None = None  # a JWT credential as issued
+    reason: str = ""
+
+    def vp_entry(self) -> dict[str, Any] | None:
+        if self.document is not None:
+            return self.document
+        if self.token is not None:
+            return {
+                "@context": VC_V2,
+                "id": f"data:{JWT_MEDIA_TYPE},{self.token}",
+                "type": "EnvelopedVerifiableCredential",
+            }
+        return None
+
+
+def is_presentable(credential: Credential) -> bool:
+    """Whether the credential can go in a presentation at all (an OB 2.0 badge cannot)."""
+    return not credential.format.startswith("ob2")
+
+
+def read_entry(credential: Credential) -> Entry:
+    """Read a credential's original bytes into what a presentation can carry."""
+    if not is_presentable(credential):
+        return Entry(
+            credential,
+            reason="An Open Badges 2.0 badge is not a verifiable credential; "
+            "download it on its own.",
+        )
+    data = bytes(credential.original)
+    try:
+        # The original was accepted at import: only its own size bounds re-reading it.
+        cap = len(data) + 1
+        parsed = parse_input(data, limits=Limits(max_input_bytes=cap, max_svg_bytes=cap))
+    except VerificationInputError:
+        return Entry(credential, reason="Its original could not be read.")
+    if parsed.token is not None:
+        return Entry(credential, token=parsed.token)
+    if isinstance(parsed.document, dict):
+        return Entry(credential, document=parsed.document)
+    return Entry(credential, reason="Its original holds no credential to present.")
+
+
+def read_entries(credentials: Sequence[Credential]) -> list[Entry]:
+    return [read_entry(credential) for credential in credentials]
+
+
+def unsigned_presentation(
+    *, holder: str, entries: Sequence[Entry], context: Sequence[str] = (VC_V2,)
+) -> dict[str, Any]:
+    """A W3C presentation of the entries that are verifiable credentials (VC 2.0 unless
+    another `context` is asked for)."""
+    return {
+        "@context": list(context),
+        "type": ["VerifiablePresentation"],
+        "holder": holder,
+        "verifiableCredential": [e.vp_entry() for e in entries if e.vp_entry() is not None],
+    }
