@@ -1,0 +1,467 @@
+"""Presenting on request: a verifier's request (OpenID4VP, or a VC-API exchange) is opened,
+shown to the learner with what in their record matches, and answered with only what the
+learner picks, or declined. One flow behind the pages, the command and the tests.
+
+Each request is a `VerifierRequest` row from the moment it is fetched (a request object is
+served once, so it is fetched once and kept until answered). A nonce answered is remembered
+(`AnsweredNonce`): the same request again is a replay, refused. What was sent is one row of
+the learner's history (`wallet.services.disclosures`). What the verifier sent is dropped once
+the request is answered or declined.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.signing import holder_did, presentation_context, sign_holder_jwt, sign_presentation
+from config.outbound import GuardedFetcher, make_fetcher
+from intake.protocols import links
+from sharing.models import AnsweredNonce, VerifierRequest
+from sharing.protocols import dcql, openid4vp, vcapi
+from wallet import selectors as record
+from wallet.models import Credential, Disclosure
+from wallet.presentable import read_entry, unsigned_presentation
+from wallet.services.disclosures import disclosure_record
+from wallet.verification.keys import resolve_verification_method
+from wallet.verification.parse import credential_from_jwt_payload
+from wallet.verification.proofs.jose import decode_compact, verify_compact_jws
+
+logger = logging.getLogger(__name__)
+
+# How long a fetched request waits for the learner.
+PENDING_LIFETIME = timedelta(minutes=30)
+
+
+class PresentingError(ValueError):
+    """The request cannot be opened or answered; the message is for the learner."""
+
+
+def door() -> GuardedFetcher:
+    """The outbound door for protocol calls: never cached."""
+    return GuardedFetcher(cache_seconds=0)
+
+
+def _nonce_digest(client_id: str, nonce: str) -> str:
+    return hashlib.sha256(f"{client_id}\n{nonce}".encode()).hexdigest()
+
+
+# --- opening a request ---------------------------------------------------------------------
+
+
+def verifier_request_open(*, owner: User, link: str, now: datetime) -> VerifierRequest:
+    """Read the link, fetch what it points at (once), check it, and keep it for the learner.
+    Raises PresentingError with a sentence for the learner."""
+    try:
+        found = links.classify(link)
+    except links.LinkError as exc:
+        raise PresentingError(str(exc)) from exc
+    target = found.target
+    if isinstance(target, links.PresentationRequest):
+        return _open_openid4vp(owner, target.query, now)
+    if isinstance(target, links.Interaction | links.Exchange):
+        return _open_vcapi(owner, target, now)
+    raise PresentingError(
+        _("That link offers a credential rather than asking for one: open it on Receive.")
+    )
+
+
+def verifier_request_open_query(*, owner: User, query: str, now: datetime) -> VerifierRequest:
+    """The query of a link to this wallet's own /present page (an OpenID4VP request, or
+    `link=` carrying any link)."""
+    try:
+        params = dict(openid4vp.parse_qsl_safe(query))
+    except openid4vp.RequestError as exc:
+        raise PresentingError(str(exc)) from exc
+    if "link" in params:
+        return verifier_request_open(owner=owner, link=params["link"], now=now)
+    return _open_openid4vp(owner, query, now)
+
+
+def _resolve_key(kid: str) -> Any:
+    fetcher = make_fetcher()
+    try:
+        return resolve_verification_method(kid, fetcher=fetcher, purpose="authentication").key
+    except Exception:
+        return resolve_verification_method(kid, fetcher=fetcher, purpose="assertionMethod").key
+
+
+def _open_openid4vp(owner: User, query: str, now: datetime) -> VerifierRequest:
+    try:
+        params = openid4vp.read_authorization_request(query)
+        wallet_nonce = (
+            openid4vp.new_wallet_nonce() if params.get("request_uri_method") == "post" else None
+        )
+        claims, jwt = openid4vp.obtain_request_object(
+            params, door=door(), wallet_nonce=wallet_nonce
+        )
+        prefix = openid4vp.verify_client(
+            link_client_id=params["client_id"],
+            claims=claims,
+            jwt=jwt,
+            resolve_key=_resolve_key,
+            check_signature=verify_compact_jws,
+            now_timestamp=now.timestamp(),
+            wallet_nonce=wallet_nonce,
+        )
+        request = openid4vp.validate_authorization_request(claims, prefix=prefix)
+    except openid4vp.RequestError as exc:
+        raise PresentingError(str(exc)) from exc
+    if AnsweredNonce.objects.filter(digest=_nonce_digest(request.client_id, request.nonce)):
+        raise PresentingError(
+            _("This request was answered already: a verifier must ask afresh each time.")
+        )
+    return VerifierRequest.objects.create(
+        owner=owner,
+        protocol=VerifierRequest.Protocol.OPENID4VP,
+        verifier_name=request.verifier_name,
+        verifier_origin=request.verifier_origin,
+        client_id=request.client_id[:2000],
+        request=request.to_json(),
+        created_at=now,
+        expires_at=now + PENDING_LIFETIME,
+    )
+
+
+def _open_vcapi(
+    owner: User, target: links.Interaction | links.Exchange, now: datetime
+) -> VerifierRequest:
+    try:
+        exchange = vcapi.start_exchange(target, door=door())
+    except vcapi.ExchangeError as exc:
+        raise PresentingError(str(exc)) from exc
+    return VerifierRequest.objects.create(
+        owner=owner,
+        protocol=VerifierRequest.Protocol.VCAPI,
+        verifier_name=exchange.verifier_name,
+        verifier_origin=exchange.origin,
+        client_id=exchange.domain[:2000],
+        request=exchange.to_json(),
+        created_at=now,
+        expires_at=now + PENDING_LIFETIME,
+    )
+
+
+def access_verifier_request(*, owner: User, request_id: Any) -> VerifierRequest:
+    try:
+        pk = int(request_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    found = VerifierRequest.objects.filter(owner=owner, pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+# --- what the learner sees -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One thing the verifier asks for, and the learner's credentials that answer it."""
+
+    id: str
+    label: str
+    format: str
+    supported: bool
+    multiple: bool
+    credentials: list[Credential]
+    claims: list[str]
+
+
+@dataclass(frozen=True)
+class Consent:
+    asked: list[Asked]
+    satisfiable: bool
+    did_authentication: bool = False
+    reason: str = ""
+
+
+def _candidates(owner: User) -> tuple[list[dcql.Candidate], dict[int, Credential]]:
+    found: list[dcql.Candidate] = []
+    by_pk: dict[int, Credential] = {}
+    for credential in record.live_credentials(owner=owner).order_by("-issued_at", "-pk"):
+        entry = read_entry(credential)
+        if entry.token is not None:
+            try:
+                payload = decode_compact(entry.token).payload_json()
+            except ValueError:
+                continue
+            if not isinstance(payload, dict):
+                continue
+            document = credential_from_jwt_payload(payload)
+            found.append(
+                dcql.candidate(key=credential.pk, format_=dcql.JWT_VC_JSON, document=document)
+            )
+        elif entry.document is not None and entry.document.get("proof"):
+            found.append(
+                dcql.candidate(key=credential.pk, format_=dcql.LDP_VC, document=entry.document)
+            )
+        else:
+            continue
+        by_pk[credential.pk] = credential
+    return found, by_pk
+
+
+def _type_label(query: dcql.CredentialQuery) -> str:
+    names = sorted({t.rsplit("#", 1)[-1].rsplit("/", 1)[-1] for g in query.type_values for t in g})
+    names = [n for n in names if n != "VerifiableCredential"] or names
+    return ", ".join(names) or query.id
+
+
+def consent_for(*, owner: User, verifier_request: VerifierRequest) -> Consent:
+    if verifier_request.protocol == VerifierRequest.Protocol.VCAPI:
+        return _vcapi_consent(owner, vcapi.Exchange.from_json(verifier_request.request))
+    request = openid4vp.AuthorizationRequest.from_json(verifier_request.request)
+    query = request.dcql
+    candidates, by_pk = _candidates(owner)
+    evaluation = dcql.evaluate(query, candidates)
+    asked = [
+        Asked(
+            id=q.id,
+            label=_type_label(q),
+            format=q.format,
+            supported=q.supported,
+            multiple=q.multiple,
+            credentials=[by_pk[k] for k in evaluation.matches[q.id]],
+            claims=[".".join(str(p) for p in c.path) for c in q.claims],
+        )
+        for q in query.credentials
+    ]
+    reason = ""
+    if not evaluation.satisfiable():
+        missing = evaluation.unanswerable()
+        reason = _(
+            "Nothing in your record matches what the verifier asks for (%(missing)s), so "
+            "there is nothing to send. You can decline."
+        ) % {"missing": ", ".join(missing)}
+    return Consent(asked=asked, satisfiable=evaluation.satisfiable(), reason=reason)
+
+
+def _vcapi_consent(owner: User, exchange: vcapi.Exchange) -> Consent:
+    candidates, by_pk = _candidates(owner)
+    asked = []
+    for index, wanted in enumerate(exchange.queries):
+        keys = [c.key for c in candidates if vcapi.matches_example(wanted, c)]
+        asked.append(
+            Asked(
+                id=str(index),
+                label=wanted.label,
+                format="vc",
+                supported=True,
+                multiple=True,
+                credentials=[by_pk[k] for k in keys],
+                claims=[wanted.reason] if wanted.reason else [],
+            )
+        )
+    return Consent(asked=asked, satisfiable=True, did_authentication=exchange.did_authentication)
+
+
+# --- answering --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answered:
+    verifier_request: VerifierRequest
+    redirect_uri: str
+    sent: list[Credential]
+
+
+def _finish(
+    verifier_request: VerifierRequest, state: str, now: datetime, *, error: str = ""
+) -> None:
+    verifier_request.state = state
+    verifier_request.finished_at = now
+    verifier_request.error = error
+    verifier_request.request = {}
+    verifier_request.save(update_fields=["state", "finished_at", "error", "request"])
+
+
+def _pending(verifier_request: VerifierRequest, now: datetime) -> None:
+    if not verifier_request.is_open(now):
+        raise PresentingError(_("This request is no longer open: open the verifier's link again."))
+
+
+def verifier_request_answer(
+    *,
+    owner: User,
+    verifier_request: VerifierRequest,
+    picks: Mapping[str, Sequence[Any]],
+    now: datetime,
+) -> Answered:
+    """Send what the learner picked (Credential Query id or query index -> credential ids),
+    nothing else. Raises PresentingError; a failure to deliver leaves the request FAILED."""
+    _pending(verifier_request, now)
+    chosen = {k: [int(v) for v in vs if str(v).isdigit()] for k, vs in picks.items()}
+    if verifier_request.protocol == VerifierRequest.Protocol.VCAPI:
+        return _answer_vcapi(owner, verifier_request, chosen, now)
+    return _answer_openid4vp(owner, verifier_request, chosen, now)
+
+
+def _owned(owner: User, keys: Sequence[int]) -> dict[int, Credential]:
+    return {c.pk: c for c in record.live_credentials(owner=owner).filter(pk__in=list(keys))}
+
+
+def _answer_openid4vp(
+    owner: User, verifier_request: VerifierRequest, chosen: dict[str, list[int]], now: datetime
+) -> Answered:
+    request = openid4vp.AuthorizationRequest.from_json(verifier_request.request)
+    candidates, _by_pk = _candidates(owner)
+    evaluation = dcql.evaluate(request.dcql, candidates)
+    try:
+        picked = dcql.choose(evaluation, chosen)
+        credentials = _owned(owner, [k for keys in picked.values() for k in keys])
+        vp_token = {
+            query_id: [
+                _presentation(owner, request, request.dcql.query(query_id), credentials[k], now)
+                for k in keys
+            ]
+            for query_id, keys in picked.items()
+        }
+        fields = openid4vp.response_fields(vp_token, request)
+    except dcql.NotSatisfied as exc:
+        raise PresentingError(str(exc)) from exc
+    except openid4vp.RequestError as exc:
+        raise PresentingError(str(exc)) from exc
+    digest = _nonce_digest(request.client_id, request.nonce)
+    try:
+        with transaction.atomic():
+            AnsweredNonce.objects.create(digest=digest, answered_at=now)
+    except IntegrityError:
+        raise PresentingError(_("This request was answered already.")) from None
+    try:
+        delivered = openid4vp.send_authorization_response(fields, request, door=door())
+    except openid4vp.RequestError as exc:
+        _finish(verifier_request, VerifierRequest.State.FAILED, now, error=str(exc))
+        raise PresentingError(str(exc)) from exc
+    sent = [credentials[k] for keys in picked.values() for k in dict.fromkeys(keys)]
+    return _record_sent(owner, verifier_request, sent, delivered.redirect_uri, now)
+
+
+def _record_sent(
+    owner: User,
+    verifier_request: VerifierRequest,
+    sent: list[Credential],
+    redirect_uri: str,
+    now: datetime,
+) -> Answered:
+    protocol = (
+        Disclosure.Protocol.VCAPI
+        if verifier_request.protocol == VerifierRequest.Protocol.VCAPI
+        else Disclosure.Protocol.OID4VP
+    )
+    with transaction.atomic():
+        verifier_request.redirect_uri = redirect_uri[:2000]
+        verifier_request.save(update_fields=["redirect_uri"])
+        _finish(verifier_request, VerifierRequest.State.SENT, now)
+        if sent:
+            disclosure_record(
+                owner=owner,
+                protocol=protocol,
+                credentials=sent,
+                recipient_name=verifier_request.verifier_name,
+                recipient_origin=verifier_request.verifier_origin,
+                now=now,
+            )
+    return Answered(verifier_request=verifier_request, redirect_uri=redirect_uri, sent=sent)
+
+
+def _presentation(
+    owner: User,
+    request: openid4vp.AuthorizationRequest,
+    query: dcql.CredentialQuery,
+    credential: Credential,
+    now: datetime,
+) -> Any:
+    """Appendix B.1.3: one presentation of one credential, bound to the nonce and the Client
+    Identifier; the credential alone where the query does not ask for holder binding."""
+    entry = read_entry(credential)
+    if query.format == dcql.JWT_VC_JSON:
+        if entry.token is None:
+            raise openid4vp.RequestError("A JWT credential was expected.")
+        if not query.require_cryptographic_holder_binding:
+            return entry.token
+        payload = openid4vp.jwt_presentation_payload(
+            holder=holder_did(user=owner),
+            tokens=[entry.token],
+            request=request,
+            issued_at=int(now.timestamp()),
+        )
+        return sign_holder_jwt(user=owner, payload=payload, typ="JWT")
+    if entry.document is None:
+        raise openid4vp.RequestError("A Data Integrity credential was expected.")
+    if not query.require_cryptographic_holder_binding:
+        return entry.document
+    suite = openid4vp.presentation_suite(request)
+    presentation = unsigned_presentation(
+        holder=holder_did(user=owner), entries=[entry], context=presentation_context(suite)
+    )
+    return sign_presentation(
+        user=owner,
+        presentation=presentation,
+        now=now,
+        challenge=request.nonce,
+        domain=request.client_id,
+        cryptosuite=suite,
+    )
+
+
+def _answer_vcapi(
+    owner: User, verifier_request: VerifierRequest, chosen: dict[str, list[int]], now: datetime
+) -> Answered:
+    exchange = vcapi.Exchange.from_json(verifier_request.request)
+    keys = list(dict.fromkeys(k for ks in chosen.values() for k in ks))
+    credentials = _owned(owner, keys)
+    if len(credentials) != len(keys):
+        raise PresentingError(_("Some of the chosen credentials are not in your record."))
+    if not keys and not exchange.did_authentication:
+        raise PresentingError(_("Tick at least one credential to send."))
+    sent = [credentials[k] for k in keys]
+    suite = vcapi.presentation_suite(exchange)
+    presentation = unsigned_presentation(
+        holder=holder_did(user=owner),
+        entries=[read_entry(c) for c in sent],
+        context=presentation_context(suite),
+    )
+    signed = sign_presentation(
+        user=owner,
+        presentation=presentation,
+        now=now,
+        challenge=exchange.challenge or None,
+        domain=exchange.domain or None,
+        cryptosuite=suite,
+    )
+    try:
+        result = vcapi.send_presentation(exchange, signed, door=door())
+    except vcapi.ExchangeError as exc:
+        _finish(verifier_request, VerifierRequest.State.FAILED, now, error=str(exc))
+        raise PresentingError(str(exc)) from exc
+    return _record_sent(owner, verifier_request, sent, result.redirect_url, now)
+
+
+def verifier_request_decline(
+    *, owner: User, verifier_request: VerifierRequest, now: datetime
+) -> VerifierRequest:
+    """The learner says no: the verifier is told (`access_denied`), when it can be."""
+    _pending(verifier_request, now)
+    if verifier_request.protocol == VerifierRequest.Protocol.OPENID4VP:
+        request = openid4vp.AuthorizationRequest.from_json(verifier_request.request)
+        try:
+            openid4vp.send_authorization_response(
+                openid4vp.error_fields("access_denied", request, "The holder declined."),
+                request,
+                door=door(),
+            )
+        except openid4vp.RequestError as exc:
+            logger.info("declined request %s: verifier not told: %s", verifier_request.pk, exc)
+    _finish(verifier_request, VerifierRequest.State.DECLINED, now)
+    return verifier_request
