@@ -18,6 +18,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("s/", include("sharing.public_urls")),
     path("", include("sharing.request_urls")),
+    path("", include("sharing.present_urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),

@@ -32,8 +32,9 @@ from accounts import crypto
 from accounts.models import User
 from sharing import services
 from sharing.models import EmployerRequest
-from wallet.models import Credential
+from wallet.models import Credential, Disclosure
 from wallet.services.audit import audit_record
+from wallet.services.disclosures import disclosure_record
 
 DEFAULT_LIFETIME = timedelta(days=30)
 MAX_LIFETIME = timedelta(days=90)
@@ -310,6 +311,15 @@ def employer_request_answer(
         locked.answered_at = now
         locked.share = share
         locked.save(update_fields=["learner", "answered_at", "share"])
+        disclosure_record(
+            owner=owner,
+            protocol=Disclosure.Protocol.SHARE_LINK,
+            credentials=list(share.credentials.all()),
+            recipient_name=locked.requester_name,
+            recipient_origin=locked.website,
+            purpose=_("Answer to their request"),
+            now=now,
+        )
         audit_record(
             user=owner,
             action="employer_request.answered",

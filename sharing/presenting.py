@@ -90,9 +90,13 @@ def verifier_request_open_query(*, owner: User, query: str, now: datetime) -> Ve
 def _resolve_key(kid: str) -> Any:
     fetcher = make_fetcher()
     try:
-        return resolve_verification_method(kid, fetcher=fetcher, purpose="authentication").key
+        return resolve_verification_method(
+            kid, fetcher=fetcher, purpose="authentication"
+        ).public_key
     except Exception:
-        return resolve_verification_method(kid, fetcher=fetcher, purpose="assertionMethod").key
+        return resolve_verification_method(
+            kid, fetcher=fetcher, purpose="assertionMethod"
+        ).public_key
 
 
 def _open_openid4vp(owner: User, query: str, now: datetime) -> VerifierRequest:

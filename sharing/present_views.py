@@ -1,0 +1,98 @@
+"""Presenting on request, as pages: /present opens a verifier's request (a link opened,
+pasted, or forwarded from /receive), /present/<id> shows who asks and for what, and sends
+only what the learner ticks, or declines. Every page is the learner's own (signed in)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from sharing import presenting
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def present_start(request: HttpRequest) -> HttpResponse:
+    """GET with a request's parameters (opened, or forwarded from /receive) opens it; POST
+    opens a pasted link."""
+    now = timezone.now()
+    error = ""
+    link = ""
+    if request.method == "POST":
+        link = request.POST.get("link", "").strip()
+        if link:
+            try:
+                opened = presenting.verifier_request_open(owner=request.user, link=link, now=now)
+            except presenting.PresentingError as exc:
+                error = str(exc)
+            else:
+                return redirect("present:consent", request_id=opened.pk)
+        else:
+            error = _("Paste the verifier's link.")
+    elif request.META.get("QUERY_STRING"):
+        try:
+            opened = presenting.verifier_request_open_query(
+                owner=request.user, query=request.META["QUERY_STRING"], now=now
+            )
+        except presenting.PresentingError as exc:
+            error = str(exc)
+        else:
+            return redirect("present:consent", request_id=opened.pk)
+    status = 400 if error else 200
+    return render(
+        request, "sharing/present/start.html", {"error": error, "link": link}, status=status
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def present_consent(request: HttpRequest, request_id: int) -> HttpResponse:
+    owner = request.user
+    verifier_request = presenting.access_verifier_request(owner=owner, request_id=request_id)
+    now = timezone.now()
+    if not verifier_request.is_open(now):
+        return render(request, "sharing/present/done.html", {"verifier_request": verifier_request})
+    error = ""
+    if request.method == "POST":
+        if request.POST.get("action") == "decline":
+            presenting.verifier_request_decline(
+                owner=owner, verifier_request=verifier_request, now=now
+            )
+            messages.info(request, _("You declined. Nothing was sent."))
+            return redirect("present:consent", request_id=verifier_request.pk)
+        picks = {
+            key.removeprefix("pick-"): request.POST.getlist(key)
+            for key in request.POST
+            if key.startswith("pick-")
+        }
+        try:
+            answered = presenting.verifier_request_answer(
+                owner=owner, verifier_request=verifier_request, picks=picks, now=now
+            )
+        except presenting.PresentingError as exc:
+            error = str(exc)
+            verifier_request.refresh_from_db()
+            if not verifier_request.is_open(now):
+                return render(
+                    request,
+                    "sharing/present/done.html",
+                    {"verifier_request": verifier_request},
+                    status=502,
+                )
+        else:
+            if answered.redirect_uri:
+                # Section 8.2: the verifier continues with the learner where it says.
+                return HttpResponseRedirect(answered.redirect_uri)
+            messages.success(request, _("Sent."))
+            return redirect("present:consent", request_id=verifier_request.pk)
+    consent = presenting.consent_for(owner=owner, verifier_request=verifier_request)
+    context = {"verifier_request": verifier_request, "consent": consent, "error": error}
+    return render(request, "sharing/present/consent.html", context, status=400 if error else 200)
