@@ -23,7 +23,7 @@ from sharing.presenting import (
 from tests.sharing.conftest import SOON
 from tests.support.verifier import StubVerifier, run_stub
 from wallet.models import Disclosure
-from wallet.verification import VerifyOptions, verify_document
+from wallet.verification import verify_document
 
 
 @pytest.fixture
