@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: run test lint format install secrets migrate bench interop fuzz worker clean e2e \
-	crosscheck crosscheck-fixtures
+	crosscheck crosscheck-fixtures crosscheck-present
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ bench: install secrets
 crosscheck: install
 	cd crosscheck && npm ci --no-audit --no-fund
 	$(BIN)/python scripts/crosscheck.py
+
+# The presentations Satchel sends (OpenID4VP ldp_vp, VC-API) checked by @digitalbazaar/vc.
+crosscheck-present: install secrets
+	cd devtools/bench/node && npm ci --no-audit --no-fund
+	$(BIN)/python scripts/crosscheck_present.py
 
 crosscheck-fixtures:
 	cd crosscheck && npm ci --no-audit --no-fund
