@@ -33,6 +33,7 @@ test: install secrets
 # Browser journeys in the system's Chromium (apt-get install chromium); not part of `make test`.
 # Screenshots and console logs of failures land in var/e2e/.
 e2e: install secrets
+	cd tests/e2e/axe && npm install --no-audit --no-fund --silent
 	$(BIN)/pytest -m e2e tests/e2e
 
 lint: install

@@ -204,7 +204,9 @@ class EmployerRequestAnswerForm(forms.Form):
     credentials = forms.MultipleChoiceField(
         required=False, widget=forms.CheckboxSelectMultiple, label=_("Credentials")
     )
-    display_name = forms.CharField(label=_("Your name as they see it"), max_length=120)
+    display_name = forms.CharField(
+        label=_("Your name as they see it (optional)"), max_length=120, required=False
+    )
     expiry = forms.ChoiceField(
         label=_("They can look for"), choices=EXPIRY_CHOICES[:-1], initial=DEFAULT_EXPIRY
     )

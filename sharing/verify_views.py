@@ -54,7 +54,9 @@ def _allowed(request: HttpRequest) -> bool:
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    response["Referrer-Policy"] = "no-referrer"
+    # same-origin, not no-referrer: with no-referrer the browser posts its forms with
+    # "Origin: null", which CSRF protection rightly refuses.
+    response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "no-store"
     return response
 

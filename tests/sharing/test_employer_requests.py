@@ -53,7 +53,7 @@ def test_it_creates_a_request_and_keeps_only_hashes_of_its_links(client, db, fro
 def test_the_form_answers_privately(client, db):
     response = client.get("/request")
     assert response["Cache-Control"] == "no-store"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 @pytest.mark.parametrize(
