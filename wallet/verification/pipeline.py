@@ -289,7 +289,8 @@ def _verify_document(document: Any, options: VerifyOptions, report: Report, dept
 
 def _verify_token(token: str, options: VerifyOptions, report: Report, depth: int) -> Report:
     report.jwt = token
-    payload = jose.decode_compact(token).payload_json()
+    jws = jose.decode_compact(token)
+    payload = jws.payload_json()
     if not isinstance(payload, dict):
         raise MalformedInput(
             "The token's payload is not a JSON object.", code="jwt.payload_invalid"
@@ -302,7 +303,7 @@ def _verify_token(token: str, options: VerifyOptions, report: Report, depth: int
 
     def run() -> list[Check]:
         nonlocal credential
-        credential, found = jose.verify_jwt_credential(token, options=options)
+        credential, found = jose.verify_decoded_credential(jws, payload, options=options)
         return found
 
     _step(report, "proof", run)
