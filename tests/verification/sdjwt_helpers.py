@@ -69,7 +69,9 @@ def sign(
         else ECKey.import_key(key)
     )
     alg = "EdDSA" if isinstance(key, ed25519.Ed25519PrivateKey) else "ES256"
+    # A header member given as None is left out.
     protected = {"alg": alg, "typ": "dc+sd-jwt", "kid": "key-1"} | (header or {})
+    protected = {k: v for k, v in protected.items() if v is not None}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SecurityWarning)
         return jws.serialize_compact(

@@ -116,7 +116,12 @@ def decode_compact(token: str) -> CompactJws:
         ) from exc
     if not isinstance(signed.protected, dict):
         raise MalformedInput("The token's header is not a JSON object.")
-    return CompactJws(header=signed.protected, payload=signed.payload, signed=signed)
+    payload = signed.payload
+    if "b64" in signed.protected:
+        # joserfc read an RFC 7797 unencoded payload; this wallet takes no JWS extension, so
+        # the token is read as a plain JWS and its `crit` refused (header_problem).
+        payload = b64url_decode(signed.segments["payload"].decode())
+    return CompactJws(header=signed.protected, payload=payload, signed=signed)
 
 
 def jose_key(key: Any) -> JoseKey:
