@@ -26,7 +26,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from joserfc import jws as joserfc_jws
-from joserfc.errors import InvalidKeyCurveError, InvalidKeyTypeError, JoseError
+from joserfc.errors import JoseError
 from joserfc.jwa import JWSAlgModel
 from joserfc.jwk import ECKey, OKPKey, RSAKey
 from joserfc.util import urlsafe_b64decode
@@ -135,6 +135,17 @@ def jose_key(key: Any) -> JoseKey:
     raise UnsupportedInput(f"A {type(key).__name__} cannot verify a JWS.", code="key.type_mismatch")
 
 
+# The key each accepted algorithm verifies with: (key class, curve name or None).
+_ALG_KEY_TYPES: dict[str, tuple[type, str | None]] = {
+    "EdDSA": (ed25519.Ed25519PublicKey, None),
+    "Ed25519": (ed25519.Ed25519PublicKey, None),
+    "ES256": (ec.EllipticCurvePublicKey, "secp256r1"),
+    "ES384": (ec.EllipticCurvePublicKey, "secp384r1"),
+    "RS256": (rsa.RSAPublicKey, None),
+    "PS256": (rsa.RSAPublicKey, None),
+}
+
+
 def verify_compact_jws(jws: CompactJws, key: Any) -> bool:
     """True when the signature verifies with `key` under the header's algorithm.
 
@@ -142,22 +153,42 @@ def verify_compact_jws(jws: CompactJws, key: Any) -> bool:
     a key that does not fit the algorithm (`key.type_mismatch`): refused, never coerced.
     """
     algorithm = _REGISTRY.get_alg(jws.alg)
-    try:
-        public_key = jose_key(key)
-        algorithm.check_key(public_key)
-    except (InvalidKeyTypeError, InvalidKeyCurveError) as exc:
+    kind, curve = _ALG_KEY_TYPES[jws.alg]
+    wrong_curve = isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name != curve
+    if not isinstance(key, kind) or wrong_curve:
         raise UnsupportedInput(
-            f"The key type does not match {jws.alg}.", code="key.type_mismatch", detail=str(exc)
-        ) from exc
+            f"The key type does not match {jws.alg}.",
+            code="key.type_mismatch",
+            detail=type(key).__name__,
+        )
     segments = jws.signed.segments
     try:
         signature = urlsafe_b64decode(segments["signature"])
     except ValueError:
         return False
-    # joserfc's validate_compact, less the header registry pass: header_problem has already
-    # refused `crit`, and header members this wallet does not read do not matter.
+    # joserfc's validate_compact less its header registry pass and its JWK `use`/`alg` checks
+    # (header_problem has refused `crit`; a key built from a document has no such members).
     signing_input = segments["header"] + b"." + segments["payload"]
-    return bool(algorithm.verify(signing_input, signature, public_key))
+    return bool(algorithm.verify(signing_input, signature, _public_jose_key(key)))
+
+
+# joserfc keys of the public keys verified with lately. Resolved keys recur (did:key and
+# did:jwk material is cached by keys.resolve), and a joserfc key computes its JWK form on
+# first use; `cryptography` keys are not hashable, so entries are found by identity and
+# hold the key itself, which keeps its id from being reused while the entry lives.
+_JOSE_KEYS: dict[int, tuple[Any, JoseKey]] = {}
+_JOSE_KEYS_MAX = 256
+
+
+def _public_jose_key(key: Any) -> JoseKey:
+    cached = _JOSE_KEYS.get(id(key))
+    if cached is not None and cached[0] is key:
+        return cached[1]
+    converted = jose_key(key)
+    if len(_JOSE_KEYS) >= _JOSE_KEYS_MAX:
+        _JOSE_KEYS.clear()
+    _JOSE_KEYS[id(key)] = (key, converted)
+    return converted
 
 
 def sign_compact(header: dict[str, Any], payload: bytes, *, private_key: PrivateKey) -> str:
