@@ -116,9 +116,10 @@ def _verify(text: str, options: VerifyOptions, result: SdJwtVerification) -> Non
     processed = process(payload, sd_jwt.disclosures, hash_name=hash_name, limits=options.limits)
     result.disclosed, result.undisclosed = processed.disclosed, processed.undisclosed
     claims = processed.claims
-    result.checks.append(
-        ok("disclosures", "sdjwt.claims_disclosed", count=len(processed.disclosed))
-    )
+    if processed.disclosed:
+        result.checks.append(
+            ok("disclosures", "sdjwt.claims_disclosed", count=len(processed.disclosed))
+        )
     if processed.undisclosed:
         result.checks.append(
             skip("disclosures", "sdjwt.claims_undisclosed", count=processed.undisclosed)
