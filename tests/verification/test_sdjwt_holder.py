@@ -130,3 +130,17 @@ def test_presenting_one_element_of_the_rfc_example_keeps_its_one_disclosure():
     # are the ones chosen.
     assert report.verdict is Verdict.UNSUPPORTED
     assert len(split(token).disclosures) == 1
+
+
+def test_the_sd_jwt_code_imports_no_django():
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; import wallet.verification.pipeline, wallet.verification.sdjwt.holder; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert found.strip() == "[]"
