@@ -480,3 +480,36 @@ def test_status_bits_count_from_the_least_significant_bit():
     assert [read_status(b"\x01", i, 1) for i in range(8)] == [1, 0, 0, 0, 0, 0, 0, 0]
     assert read_status(b"\x0c", 1, 2) == 3
     assert read_status(b"\xf0", 1, 4) == 15
+
+
+# --- a W3C credential secured as an SD-JWT (the VC-JOSE-COSE drafts' vc+sd-jwt) ------------
+
+
+def w3c_credential(issuer: str, **extra):
+    return {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": issuer,
+        "validFrom": "2025-01-01T00:00:00Z",
+        "credentialSubject": {"id": "did:example:learner"},
+    } | extra
+
+
+def test_a_w3c_credential_secured_as_an_sd_jwt_is_checked_as_a_w3c_credential():
+    did = did_key_from_public_key(ISSUER_KEY.public_key())
+    name, digest = disclosure("s1", "name", "Data Stewardship")
+    payload = w3c_credential(did, iss=did, _sd=[digest])
+    token = sd_jwt(payload, [name], header={"typ": "vc+sd-jwt", "kid": f"{did}#{did[8:]}"})
+    report = verify(token, MapFetcher())
+    assert report.verdict is Verdict.VERIFIED, codes(report)
+    assert report.format == "vc"
+    assert report.credential["name"] == "Data Stewardship"
+    assert "iss" not in report.credential
+    assert "context.terms_defined" in [c.code for c in report.checks]
+
+
+def test_a_w3c_credential_whose_iss_is_not_its_issuer_is_malformed():
+    did = did_key_from_public_key(ISSUER_KEY.public_key())
+    payload = w3c_credential("did:example:someone-else", iss=did)
+    token = sd_jwt(payload, [], header={"typ": "vc+sd-jwt", "kid": f"{did}#{did[8:]}"})
+    assert "sdjwt.claim_mismatch" in codes(verify(token, MapFetcher()))
