@@ -9,8 +9,8 @@ and "wrong_key" (signed by a key the issuer does not control).
 
 Everything the credentials point at (DID documents, status lists, OB 2.0 badge classes,
 issuers, keys, revocation lists) is served by `issuer.fetcher`, a MapFetcher: no network.
-JWS are assembled here, independently of the library's signer; Data Integrity proofs use the
-library's `sign` (canonicalization is not something to write twice).
+JWS are signed here with joserfc, independently of the library's signer; Data Integrity
+proofs use the library's `sign` (canonicalization is not something to write twice).
 """
 
 from __future__ import annotations
@@ -20,12 +20,14 @@ import copy
 import gzip
 import io
 import json
+import warnings
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from joserfc import jws
+from joserfc.errors import SecurityWarning
+from joserfc.jwk import ECKey, OKPKey, RSAKey
 from PIL import Image
 
 from wallet.verification.fetch import MapFetcher
@@ -69,20 +71,18 @@ def _b64url(data: bytes) -> str:
 
 
 def _sign_jws(header: dict[str, Any], payload: dict[str, Any], key: Any) -> str:
-    signing_input = (
-        f"{_b64url(json.dumps(header).encode())}.{_b64url(json.dumps(payload).encode())}"
+    # joserfc directly, not the library's signer: the test issuer stays independent of it.
+    jose_key = (
+        OKPKey.import_key(key)
+        if isinstance(key, ed25519.Ed25519PrivateKey)
+        else ECKey.import_key(key)
+        if isinstance(key, ec.EllipticCurvePrivateKey)
+        else RSAKey.import_key(key)
     )
-    data = signing_input.encode()
-    if isinstance(key, ed25519.Ed25519PrivateKey):
-        signature = key.sign(data)
-    elif isinstance(key, ec.EllipticCurvePrivateKey):
-        r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA256())))
-        signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
-    elif isinstance(key, rsa.RSAPrivateKey):
-        signature = key.sign(data, padding.PKCS1v15(), hashes.SHA256())
-    else:
-        raise TypeError(f"no JWS signing for {type(key).__name__}")
-    return f"{signing_input}.{_b64url(signature)}"
+    body = json.dumps(payload).encode()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SecurityWarning)  # "EdDSA": still what issuers send
+        return jws.serialize_compact(header, body, jose_key, algorithms=[header["alg"]])
 
 
 def tamper_jws(token: str, edit: dict[str, Any]) -> str:

@@ -6,11 +6,19 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 
+from wallet.verification.errors import UnsupportedInput
 from wallet.verification.fetch import MapFetcher
 from wallet.verification.keys import did_jwk_from_key, did_key_from_public_key, jwk_from_key
 from wallet.verification.options import VerifyOptions
-from wallet.verification.proofs.jose import b64url_encode, sign_jwt, verify_jwt_credential
+from wallet.verification.proofs.jose import (
+    b64url_encode,
+    decode_compact,
+    sign_jwt,
+    verify_compact_jws,
+    verify_jwt_credential,
+)
 from wallet.verification.report import Report, Status, Verdict
 
 from .keyfixtures import ed_key, p256_key, rsa_key
@@ -391,3 +399,47 @@ def test_a_header_jwk_of_another_type_than_the_alg_is_an_invalid_signature():
     _, checks = verify_jwt_credential(jwt, options=options())
     assert codes(checks) == ["key.type_mismatch"]
     assert verdict(checks) is Verdict.INVALID_SIGNATURE
+
+
+# --- what joserfc is kept from accepting ------------------------------------------------------
+
+
+def signed_with_header(key, header: dict, payload: dict) -> str:
+    signing_input = ".".join(b64url_encode(json.dumps(part).encode()) for part in (header, payload))
+    return f"{signing_input}.{b64url_encode(key.sign(signing_input.encode()))}"
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{"crit": ["exp"], "exp": 1}, {"crit": ["b64"], "b64": False}],
+    ids=["unknown-crit", "unencoded-payload"],
+)
+def test_a_header_that_marks_an_extension_critical_is_refused(extra):
+    header = {"alg": "EdDSA", "kid": ED_KID} | extra
+    _, checks = verify_jwt_credential(
+        signed_with_header(ED, header, credential(ED_DID)), options=options()
+    )
+    assert codes(checks) == ["proof.crit_unsupported"]
+    assert verdict(checks) is Verdict.UNSUPPORTED
+
+
+def test_the_fully_specified_ed25519_algorithm_name_is_accepted():
+    jwt = signed_with_header(ED, {"alg": "Ed25519", "kid": ED_KID}, credential(ED_DID))
+    _, checks = verify_jwt_credential(jwt, options=options())
+    assert codes(checks) == ["key.controller_matches", "proof.signature_valid"]
+
+
+def test_a_p384_key_cannot_verify_an_es256_token():
+    jwt = sign_jwt(credential(P256_DID), private_key=P256, kid=P256_KID)
+    other = ec.generate_private_key(ec.SECP384R1()).public_key()
+    with pytest.raises(UnsupportedInput) as caught:
+        verify_compact_jws(decode_compact(jwt), other)
+    assert caught.value.code == "key.type_mismatch"
+
+
+def test_an_es256_signature_of_the_wrong_length_does_not_verify():
+    header, payload, signature = sign_jwt(
+        credential(P256_DID), private_key=P256, kid=P256_KID
+    ).split(".")
+    _, checks = verify_jwt_credential(f"{header}.{payload}.{signature[:-4]}", options=options())
+    assert "proof.signature_invalid" in codes(checks)

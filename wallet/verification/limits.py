@@ -16,3 +16,5 @@ class Limits:
     max_nested_credentials: int = 500
     max_blank_nodes: int = 5000
     max_status_list_bytes: int = 16 * 1024 * 1024
+    # An SD-JWT's Disclosures (issuers send tens; a PID has about thirty).
+    max_disclosures: int = 2000

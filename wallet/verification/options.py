@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .budget import Budget
 from .fetch import Fetcher, NullFetcher
@@ -22,6 +22,8 @@ class VerifyOptions:
     # For presentations: what the verifier expects the holder's proof to be bound to.
     challenge: str | None = None
     domain: str | None = None
+    # How old a holder's signature over a requested presentation (an SD-JWT's KB-JWT) may be.
+    key_binding_max_age: timedelta = timedelta(minutes=5)
     # Canonical N-Quads and term-check verdicts by content hash, shared across verifications
     # (see canon.CanonCache).
     canon_cache: MutableMapping[str, str] | None = None

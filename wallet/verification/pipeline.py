@@ -19,13 +19,16 @@ from .errors import MalformedInput, UnsupportedInput, VerificationInputError
 from .fetch import FetchError
 from .options import VerifyOptions
 from .parse import classify, credential_from_jwt_payload, parse_input
+from .parse.detect import unwrap
 from .proofs import dataintegrity, jose, ob2
 from .report import Check, Report, Status, Verdict, failed, passed, skipped, warning
+from .sdjwt.verify import verify_sd_jwt
 from .structure import as_list, iter_endorsements, types_of
 
 # Endorsements can endorse endorsements; past this depth the rest are reported, not verified.
 MAX_DEPTH = 4
 _JWT_MEDIA = ("application/vc+jwt", "application/vp+jwt", "application/jwt")
+_SD_JWT_MEDIA = ("application/dc+sd-jwt", "application/vc+sd-jwt")
 # A child that is forged or unreadable taints the bundle; one that is merely revoked or expired
 # is reported on its own and leaves the bundle's own proof standing.
 _CHILD_INTEGRITY = (Verdict.MALFORMED, Verdict.UNSUPPORTED, Verdict.INVALID_SIGNATURE)
@@ -173,6 +176,8 @@ def _verify_bytes(
         return _verify_document(parsed.document, options, report, 0)
     if parsed.token is not None:
         return _verify_token(parsed.token, options, report, 0)
+    if parsed.sd_jwt is not None:
+        return _verify_sd_jwt(parsed.sd_jwt, options, report, 0)
     if parsed.url is not None:
         if parsed.container in ("png", "svg"):
             # Legacy OB 1.x/2.0 baking: the image only points at a hosted assertion.
@@ -238,6 +243,8 @@ def _verify_url(
     parsed = parse_input(result.body, limits=options.limits, media_type=media)
     if parsed.token is not None:
         return _verify_token(parsed.token, options, report, depth)
+    if parsed.sd_jwt is not None:
+        return _verify_sd_jwt(parsed.sd_jwt, options, report, depth)
     if parsed.document is None:
         report.add(
             failed(
@@ -275,6 +282,18 @@ def _verify_document(document: Any, options: VerifyOptions, report: Report, dept
     if kind in ("ob3", "clr2", "endorsement", "vc"):
         report.format = structure.claimed_kind(document, kind)
         return _verify_credential(document, options, report, depth, via_jwt=False)
+    wrapped = unwrap(document, limits=options.limits)
+    if wrapped is not None:
+        report.credential = None
+        if wrapped.documents:
+            report.format = "bundle"
+            _verify_children(list(wrapped.documents), options, report, depth, "file")
+            return report
+        if wrapped.sd_jwt is not None:
+            return _verify_sd_jwt(wrapped.sd_jwt, options, report, depth)
+        if wrapped.token is not None:
+            return _verify_token(wrapped.token, options, report, depth)
+        return _verify_document(wrapped.document, options, report, depth)
     report.add(
         failed(
             "structure",
@@ -289,7 +308,8 @@ def _verify_document(document: Any, options: VerifyOptions, report: Report, dept
 
 def _verify_token(token: str, options: VerifyOptions, report: Report, depth: int) -> Report:
     report.jwt = token
-    payload = jose.decode_compact(token).payload_json()
+    jws = jose.decode_compact(token)
+    payload = jws.payload_json()
     if not isinstance(payload, dict):
         raise MalformedInput(
             "The token's payload is not a JSON object.", code="jwt.payload_invalid"
@@ -302,7 +322,7 @@ def _verify_token(token: str, options: VerifyOptions, report: Report, depth: int
 
     def run() -> list[Check]:
         nonlocal credential
-        credential, found = jose.verify_jwt_credential(token, options=options)
+        credential, found = jose.verify_decoded_credential(jws, payload, options=options)
         return found
 
     _step(report, "proof", run)
@@ -314,6 +334,22 @@ def _verify_token(token: str, options: VerifyOptions, report: Report, depth: int
         credential, kind if kind in ("ob3", "clr2", "endorsement") else "vc"
     )
     return _verify_credential(credential, options, report, depth, via_jwt=True)
+
+
+def _verify_sd_jwt(text: str, options: VerifyOptions, report: Report, depth: int) -> Report:
+    """An SD-JWT VC (sdjwt.verify); a W3C credential it secures is then checked as one."""
+    report.jwt = text
+    if report.container not in ("json", "png", "svg", "url"):
+        report.container = "sd-jwt"
+    result = verify_sd_jwt(text, options=options)
+    report.format = result.format
+    report.credential = result.claims
+    report.extras = {"sd_jwt": result.extras()}
+    report.add(*result.checks)
+    if result.vcdm and result.claims is not None:
+        report.format = structure.claimed_kind(result.claims, result.format)
+        return _verify_credential(result.claims, options, report, depth, via_jwt=True)
+    return report
 
 
 # --- credentials -------------------------------------------------------------------------
@@ -523,15 +559,25 @@ def _verify_children(
 
 def _verify_child(entry: Any, options: VerifyOptions, depth: int) -> Report:
     if isinstance(entry, str):
-        child = Report(container="jwt")
-        return _contained(child, lambda: _verify_token(entry, options, child, depth + 1))
+        return _verify_child_token(entry, options, depth)
     if isinstance(entry, dict) and "EnvelopedVerifiableCredential" in types_of(entry):
         child = Report(container="jwt")
         return _contained(
-            child, lambda: _verify_token(_enveloped_token(entry), options, child, depth + 1)
+            child, lambda: _verify_child_token(_enveloped_token(entry), options, depth, child)
         )
     child = Report(container="json")
     return _contained(child, lambda: _verify_document(entry, options, child, depth + 1))
+
+
+def _verify_child_token(
+    token: str, options: VerifyOptions, depth: int, child: Report | None = None
+) -> Report:
+    sd_jwt = "~" in token
+    child = child or Report(container="sd-jwt" if sd_jwt else "jwt")
+    if sd_jwt:
+        child.container = "sd-jwt"
+        return _contained(child, lambda: _verify_sd_jwt(token.strip(), options, child, depth + 1))
+    return _contained(child, lambda: _verify_token(token, options, child, depth + 1))
 
 
 def _enveloped_token(entry: dict[str, Any]) -> str:
@@ -542,7 +588,7 @@ def _enveloped_token(entry: dict[str, Any]) -> str:
             code="structure.envelope_invalid",
         )
     media, _, body = value[len("data:") :].partition(",")
-    if media.split(";")[0] not in _JWT_MEDIA:
+    if media.split(";")[0] not in _JWT_MEDIA + _SD_JWT_MEDIA:
         raise UnsupportedInput(
             f"An enveloped credential of type {media!r} is not supported.",
             code="structure.envelope_unsupported",

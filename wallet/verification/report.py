@@ -111,7 +111,8 @@ class Report:
     """The result of verifying one credential (or presentation, or CLR).
 
     `format` is what was recognised ("ob2-hosted", "ob2-signed", "ob3", "clr2", "vc", "vp",
-    "endorsement", "unknown"); `container` how it arrived ("json", "jwt", "png", "svg", "url").
+    "endorsement", "sd-jwt-vc", "unknown"); `container` how it arrived ("json", "jwt",
+    "sd-jwt", "png", "svg", "url").
     `credential` is the decoded credential as JSON (for a JWT, its payload's credential), or
     None when nothing could be decoded (for OB 2.0: the assertion; `extras` holds its badge
     class and issuer). Nested credentials (a CLR's or a presentation's) and
@@ -125,7 +126,8 @@ class Report:
     jwt: str | None = None
     children: list[Report] = field(default_factory=list)
     endorsements: list[Report] = field(default_factory=list)
-    # Format-specific context a caller may show: for OB 2.0, the fetched "badge" and "issuer".
+    # Format-specific context a caller may show: for OB 2.0, the fetched "badge" and "issuer";
+    # for an SD-JWT, "sd_jwt" (see wallet.verification.sdjwt).
     extras: dict[str, Any] = field(default_factory=dict)
 
     def add(self, *checks: Check) -> None:

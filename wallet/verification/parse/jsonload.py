@@ -54,13 +54,15 @@ def json_depth(raw: bytes) -> int:
     return max(accumulate(map(_DEPTH_STEP.__getitem__, skeleton)), default=0)
 
 
-def load_json(data: bytes | str, *, limits: Limits) -> Any:
+def load_json(data: bytes | str, *, limits: Limits, any_value: bool = False) -> Any:
     """Parse a JSON object, or an array of credentials, refusing anything ambiguous or oversized.
 
     Refused (MalformedInput): more than `limits.max_input_bytes`, nesting deeper than
     `limits.max_json_depth`, invalid UTF-8, duplicate keys, NaN/Infinity or numbers that
     overflow to infinity, unpaired surrogates, and a top level that is not an object or a
     non-empty array of objects and strings (other wallets export JWT credentials as strings).
+    `any_value` lifts that last rule, for JSON that is part of a credential (an SD-JWT
+    Disclosure is an array of a salt, a name and any value).
     """
     raw = _as_bytes(data)
     if len(raw) > limits.max_input_bytes:
@@ -82,7 +84,8 @@ def load_json(data: bytes | str, *, limits: Limits) -> Any:
     value = _decode(text)
     if _ESCAPED_SURROGATE.search(raw):
         _refuse_unpaired_surrogates(value)
-    _check_top_level(value)
+    if not any_value:
+        _check_top_level(value)
     return value
 
 

@@ -7,7 +7,8 @@ from urllib.parse import urlsplit
 
 from ..errors import MalformedInput, UnsupportedInput
 from ..limits import Limits
-from ..proofs.jose import b64url_decode, decode_compact
+from ..proofs.jose import b64url_decode
+from ..sdjwt.compact import looks_like_sd_jwt
 from .jsonload import load_json
 from .model import ParsedInput
 
@@ -56,10 +57,25 @@ def parse_token(text: str, *, limits: Limits) -> str:
         raise MalformedInput("The token's header is not a JSON object.", code="parse.jwt_invalid")
     if not isinstance(load_json(b64url_decode(parts[1]), limits=limits), dict):
         raise MalformedInput("The token's payload is not a JSON object.", code="parse.jwt_invalid")
-    jws = decode_compact(token)
-    if not isinstance(jws.header.get("alg"), str):
+    if not isinstance(header.get("alg"), str):
         raise MalformedInput("The token's header names no algorithm.", code="parse.jwt_invalid")
     return token
+
+
+def parse_sd_jwt(text: str, *, limits: Limits) -> str:
+    """Check an SD-JWT's shape and its issuer JWT's header and payload; return it trimmed.
+
+    The Disclosures and the key binding JWT are the verifier's to read.
+    """
+    compact = text.strip()
+    if not looks_like_sd_jwt(compact):
+        raise MalformedInput(
+            "This looks like a selectively disclosable credential (SD-JWT) but is not one: "
+            "expected a signed token, then '~'-separated parts.",
+            code="parse.sd_jwt_invalid",
+        )
+    parse_token(compact.partition("~")[0], limits=limits)
+    return compact
 
 
 def parse_url(text: str) -> str:

@@ -1,6 +1,19 @@
-"""Compact JWS: decoding and signature checks with an allow-list of algorithms.
+"""Compact JWS on joserfc: decoding, signature checks with an allow-list, signing.
 
-INTERIM: the signatures of these functions are fixed; the keys/proofs work completes them.
+joserfc does the JOSE work (base64url, the JWS signing input, each algorithm's signature
+and key checks); this module keeps the wallet's policy around it, with stable check codes:
+
+- only the asymmetric algorithms in ALLOWED_ALGS: never `none`, never HMAC (a shared secret
+  proves nothing about an issuer), refused with `proof.alg_refused` before any key is fetched;
+- a key of another type or curve than the algorithm needs is refused (`key.type_mismatch`),
+  never coerced;
+- a `crit` header is refused (`proof.crit_unsupported`): this wallet understands no JWS
+  extension, so it must not accept a token that says one is critical (RFC 7515 §4.1.11);
+- sizes: joserfc's own caps (512-byte headers, 128 KB payloads) are raised to the
+  verifier's input cap, which parsing has already applied.
+
+Then the JWT-secured credentials themselves (VC-JOSE-COSE, VC 1.1 `vc`/`vp` claims, OB 3.0
+VC-JWT): their key, its tie to the issuer (keys.binding), and their registered claims.
 """
 
 from __future__ import annotations
@@ -11,13 +24,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import (
-    decode_dss_signature,
-    encode_dss_signature,
-)
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from joserfc import jws as joserfc_jws
+from joserfc.errors import JoseError
+from joserfc.jwa import JWSAlgModel
+from joserfc.jwk import ECKey, OKPKey, RSAKey
+from joserfc.util import urlsafe_b64decode
 
 from .. import urls
 from ..errors import MalformedInput, UnsupportedInput, UnsupportedKeyType, VerificationInputError
@@ -32,6 +44,7 @@ from ..keys import (
 )
 from ..keys.binding import binding_check, embedded_key_check, key_failure
 from ..keys.documents import fetch_document
+from ..limits import Limits
 from ..options import VerifyOptions
 from ..report import Check, Verdict, failed, passed
 
@@ -39,6 +52,26 @@ from ..report import Check, Verdict, failed, passed
 ALLOWED_ALGS = frozenset({"EdDSA", "Ed25519", "ES256", "ES384", "RS256", "PS256"})
 
 PublicKey = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey | rsa.RSAPublicKey
+PrivateKey = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+JoseKey = ECKey | OKPKey | RSAKey
+
+
+class _Registry(joserfc_jws.JWSRegistry):
+    """The allow-list, without joserfc's deprecation warning for `EdDSA` (OB 3.0 and
+    VC-JOSE-COSE issuers sign with it), and with size caps at the verifier's input cap."""
+
+    def get_alg(self, name: str) -> JWSAlgModel:
+        if name not in ALLOWED_ALGS or name not in self.algorithms:
+            raise UnsupportedInput(
+                f"The token is signed with '{name or 'none'}', which this wallet does not accept.",
+                code="proof.alg_refused",
+            )
+        return self.algorithms[name]
+
+
+_REGISTRY = _Registry(algorithms=sorted(ALLOWED_ALGS), strict_check_header=False)
+_REGISTRY.max_header_length = _REGISTRY.max_payload_length = Limits().max_input_bytes
+_REGISTRY.max_signature_length = 4096
 
 
 def b64url_decode(text: str) -> bytes:
@@ -56,8 +89,8 @@ def b64url_encode(data: bytes) -> str:
 class CompactJws:
     header: dict[str, Any]
     payload: bytes
-    signing_input: bytes
-    signature: bytes
+    # joserfc's view of the same token, for its signature check.
+    signed: joserfc_jws.CompactSignature
 
     @property
     def alg(self) -> str:
@@ -72,71 +105,95 @@ class CompactJws:
 
 def decode_compact(token: str) -> CompactJws:
     """Split and decode a compact JWS without verifying it."""
-    parts = token.strip().split(".")
-    if len(parts) != 3:
+    text = token.strip()
+    if text.count(".") != 2:
         raise MalformedInput("This is not a compact JWS (expected three dot-separated parts).")
     try:
-        header = json.loads(b64url_decode(parts[0]))
-    except ValueError as exc:
-        raise MalformedInput("The token's header is not JSON.", detail=str(exc)) from exc
-    if not isinstance(header, dict):
+        signed = joserfc_jws.extract_compact(text.encode(), registry=_REGISTRY)
+    except (JoseError, ValueError, UnicodeError, RecursionError) as exc:
+        raise MalformedInput(
+            "The token's header or payload cannot be decoded.", detail=repr(exc)
+        ) from exc
+    if not isinstance(signed.protected, dict):
         raise MalformedInput("The token's header is not a JSON object.")
-    return CompactJws(
-        header=header,
-        payload=b64url_decode(parts[1]),
-        signing_input=f"{parts[0]}.{parts[1]}".encode(),
-        signature=b64url_decode(parts[2]),
-    )
+    payload = signed.payload
+    if "b64" in signed.protected:
+        # joserfc read an RFC 7797 unencoded payload; this wallet takes no JWS extension, so
+        # the token is read as a plain JWS and its `crit` refused (header_problem).
+        payload = b64url_decode(signed.segments["payload"].decode())
+    return CompactJws(header=signed.protected, payload=payload, signed=signed)
 
 
-def verify_compact_jws(jws: CompactJws, key: PublicKey) -> bool:
+def jose_key(key: Any) -> JoseKey:
+    """A `cryptography` key (public or private) as a joserfc key; another type is refused."""
+    if isinstance(key, ed25519.Ed25519PublicKey | ed25519.Ed25519PrivateKey):
+        return OKPKey.import_key(key)
+    if isinstance(key, ec.EllipticCurvePublicKey | ec.EllipticCurvePrivateKey):
+        return ECKey.import_key(key)
+    if isinstance(key, rsa.RSAPublicKey | rsa.RSAPrivateKey):
+        return RSAKey.import_key(key)
+    raise UnsupportedInput(f"A {type(key).__name__} cannot verify a JWS.", code="key.type_mismatch")
+
+
+# The key each accepted algorithm verifies with: (key class, curve name or None).
+_ALG_KEY_TYPES: dict[str, tuple[type, str | None]] = {
+    "EdDSA": (ed25519.Ed25519PublicKey, None),
+    "Ed25519": (ed25519.Ed25519PublicKey, None),
+    "ES256": (ec.EllipticCurvePublicKey, "secp256r1"),
+    "ES384": (ec.EllipticCurvePublicKey, "secp384r1"),
+    "RS256": (rsa.RSAPublicKey, None),
+    "PS256": (rsa.RSAPublicKey, None),
+}
+
+
+def verify_compact_jws(jws: CompactJws, key: Any) -> bool:
     """True when the signature verifies with `key` under the header's algorithm.
 
-    Raises UnsupportedInput for algorithms outside ALLOWED_ALGS and for a key type that does
-    not match the algorithm (a swapped key type is refused, never coerced).
+    Raises UnsupportedInput for algorithms outside ALLOWED_ALGS (`proof.alg_refused`) and for
+    a key that does not fit the algorithm (`key.type_mismatch`): refused, never coerced.
     """
-    alg = jws.alg
-    if alg not in ALLOWED_ALGS:
+    algorithm = _REGISTRY.get_alg(jws.alg)
+    kind, curve = _ALG_KEY_TYPES[jws.alg]
+    wrong_curve = isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name != curve
+    if not isinstance(key, kind) or wrong_curve:
         raise UnsupportedInput(
-            f"The token is signed with '{alg or 'none'}', which this wallet does not accept.",
-            code="proof.alg_refused",
+            f"The key type does not match {jws.alg}.",
+            code="key.type_mismatch",
+            detail=type(key).__name__,
         )
+    segments = jws.signed.segments
     try:
-        if alg in ("EdDSA", "Ed25519"):
-            if not isinstance(key, ed25519.Ed25519PublicKey):
-                raise UnsupportedInput(
-                    "The key type does not match EdDSA.", code="key.type_mismatch"
-                )
-            key.verify(jws.signature, jws.signing_input)
-        elif alg in ("ES256", "ES384"):
-            curve, digest, size = (
-                (ec.SECP256R1, hashes.SHA256, 32)
-                if alg == "ES256"
-                else (ec.SECP384R1, hashes.SHA384, 48)
-            )
-            if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, curve):
-                raise UnsupportedInput(
-                    f"The key type does not match {alg}.", code="key.type_mismatch"
-                )
-            if len(jws.signature) != 2 * size:
-                return False
-            r = int.from_bytes(jws.signature[:size], "big")
-            s = int.from_bytes(jws.signature[size:], "big")
-            key.verify(encode_dss_signature(r, s), jws.signing_input, ec.ECDSA(digest()))
-        else:
-            if not isinstance(key, rsa.RSAPublicKey):
-                raise UnsupportedInput(
-                    f"The key type does not match {alg}.", code="key.type_mismatch"
-                )
-            pad = (
-                padding.PKCS1v15()
-                if alg == "RS256"
-                else padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
-            )
-            key.verify(jws.signature, jws.signing_input, pad, hashes.SHA256())
-    except InvalidSignature:
+        signature = urlsafe_b64decode(segments["signature"])
+    except ValueError:
         return False
-    return True
+    # joserfc's validate_compact less its header registry pass and its JWK `use`/`alg` checks
+    # (header_problem has refused `crit`; a key built from a document has no such members).
+    signing_input = segments["header"] + b"." + segments["payload"]
+    return bool(algorithm.verify(signing_input, signature, _public_jose_key(key)))
+
+
+# joserfc keys of the public keys verified with lately. Resolved keys recur (did:key and
+# did:jwk material is cached by keys.resolve), and a joserfc key computes its JWK form on
+# first use; `cryptography` keys are not hashable, so entries are found by identity and
+# hold the key itself, which keeps its id from being reused while the entry lives.
+_JOSE_KEYS: dict[int, tuple[Any, JoseKey]] = {}
+_JOSE_KEYS_MAX = 256
+
+
+def _public_jose_key(key: Any) -> JoseKey:
+    cached = _JOSE_KEYS.get(id(key))
+    if cached is not None and cached[0] is key:
+        return cached[1]
+    converted = jose_key(key)
+    if len(_JOSE_KEYS) >= _JOSE_KEYS_MAX:
+        _JOSE_KEYS.clear()
+    _JOSE_KEYS[id(key)] = (key, converted)
+    return converted
+
+
+def sign_compact(header: dict[str, Any], payload: bytes, *, private_key: PrivateKey) -> str:
+    """A compact JWS of `payload` under `header` (which names the algorithm)."""
+    return joserfc_jws.serialize_compact(header, payload, jose_key(private_key), registry=_REGISTRY)
 
 
 # --------------------------------------------------------------------------- JWT credentials
@@ -148,29 +205,17 @@ _TIME_CLAIMS = (
 )
 
 
-def sign_jwt(payload: dict[str, Any], *, private_key: Any, kid: str, typ: str = "vc+jwt") -> str:
+def sign_jwt(
+    payload: dict[str, Any], *, private_key: PrivateKey, kid: str, typ: str = "vc+jwt"
+) -> str:
     """A compact JWS over `payload`: EdDSA (Ed25519), ES256/ES384 (P-256/P-384) or RS256."""
-    alg = _alg_for(private_key)
-    header = {"alg": alg, "kid": kid, "typ": typ}
-    signing_input = (
-        b64url_encode(json.dumps(header, separators=(",", ":")).encode())
-        + "."
-        + b64url_encode(json.dumps(payload, separators=(",", ":")).encode())
-    )
-    data = signing_input.encode()
-    if alg == "EdDSA":
-        signature = private_key.sign(data)
-    elif alg == "RS256":
-        signature = private_key.sign(data, padding.PKCS1v15(), hashes.SHA256())
-    else:
-        size = (private_key.curve.key_size + 7) // 8
-        digest = hashes.SHA256() if alg == "ES256" else hashes.SHA384()
-        r, s = decode_dss_signature(private_key.sign(data, ec.ECDSA(digest)))
-        signature = r.to_bytes(size, "big") + s.to_bytes(size, "big")
-    return f"{signing_input}.{b64url_encode(signature)}"
+    header = {"alg": alg_for(private_key), "kid": kid, "typ": typ}
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    return sign_compact(header, body, private_key=private_key)
 
 
-def _alg_for(private_key: Any) -> str:
+def alg_for(private_key: Any) -> str:
+    """The JWS algorithm a private key signs with."""
     if isinstance(private_key, ed25519.Ed25519PrivateKey):
         return "EdDSA"
     if isinstance(private_key, rsa.RSAPrivateKey):
@@ -215,17 +260,25 @@ def verify_jwt_credential(
                 Verdict.MALFORMED,
             )
         ]
+    return verify_decoded_credential(jws, payload, options=options)
+
+
+def verify_decoded_credential(
+    jws: CompactJws, payload: dict[str, Any], *, options: VerifyOptions
+) -> tuple[dict[str, Any], list[Check]]:
+    """`verify_jwt_credential` for a token the caller has already decoded."""
     credential, issuer_id, claim_checks = _decode_credential(payload)
-    header_problem = _header_problem(jws)
-    if header_problem is not None:
-        return credential, [header_problem]
-    key_checks, method = _token_key(jws, issuer_id, options)
+    problem = header_problem(jws)
+    if problem is not None:
+        return credential, [problem]
+    key_checks, method = token_key(jws, issuer_id, options)
     if method is None:
         return credential, key_checks + claim_checks
-    return credential, [*key_checks, _jws_signature_check(jws, method), *claim_checks]
+    return credential, [*key_checks, signature_check(jws, method), *claim_checks]
 
 
-def _header_problem(jws: CompactJws) -> Check | None:
+def header_problem(jws: CompactJws) -> Check | None:
+    """The check that refuses a token before any key is fetched, or None."""
     if jws.alg not in ALLOWED_ALGS:
         return failed(
             "proof",
@@ -322,7 +375,7 @@ def _claim_agrees(claim: str, value: Any, field_name: str, expected: Any) -> lis
     ]
 
 
-def _token_key(
+def token_key(
     jws: CompactJws, issuer_id: str | None, options: VerifyOptions
 ) -> tuple[list[Check], Any]:
     """Find the signing key from `kid` (DID URL or https URL), `jwk`, or a did:key/jwk issuer."""
@@ -441,9 +494,12 @@ def _embedded_jwk(
     return [check], method
 
 
-def _jws_signature_check(jws: CompactJws, method: Any) -> Check:
+def signature_check(jws: CompactJws, method: Any) -> Check:
+    """`proof.signature_valid`, or the failure that says why the signature does not count."""
     try:
         valid = verify_compact_jws(jws, method.public_key)
+    except MalformedInput as exc:
+        return failed("proof", exc.code, str(exc), Verdict.MALFORMED, exc.detail)
     except UnsupportedInput as exc:
         implies = (
             Verdict.UNSUPPORTED if exc.code == "proof.alg_refused" else Verdict.INVALID_SIGNATURE

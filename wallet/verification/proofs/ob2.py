@@ -301,7 +301,7 @@ class _Run:
                     f"{key_url}: {exc}",
                 )
             )
-        if not verify_compact_jws(jws, key):  # type: ignore[arg-type]
+        if not verify_compact_jws(jws, key):
             self.stop(
                 failed(
                     "proof",
