@@ -340,7 +340,7 @@ def share_take_view(
         )
         if not counted:
             return None
-        hot_path.view_insert(view)
+        view = hot_path.view_insert(view)
     share.counted_views += 1
     share.last_counted_at = now
     return view
@@ -370,8 +370,7 @@ def share_log_access(
     if not _first_in_window(f"sharing:seen:{share.pk}:{kind}:{client}:{span}", window):
         return None
     view = _view(share, user_agent, now, kind)
-    hot_path.view_insert(view)
-    return view
+    return hot_path.view_insert(view)
 
 
 def _view(share: ShareLink, user_agent: str, now: datetime, kind: str) -> ShareView:
