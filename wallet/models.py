@@ -19,6 +19,8 @@ class Source(models.TextChoices):
     BULK = "bulk", "Bulk import"
     DEMO = "demo", "Demo data"
     BUNDLE = "bundle", "Inside a CLR"
+    OID4VCI = "oid4vci", "Received over OpenID4VCI"
+    VCAPI = "vcapi", "Received over a VC-API exchange"
 
 
 class RecipientMatch(models.TextChoices):
