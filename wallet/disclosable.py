@@ -91,6 +91,27 @@ def sd_jwt_claims(credential: Credential) -> SdJwtClaims | None:
     return SdJwtClaims(rows=rows[:MAX_ROWS], choices=choices[:MAX_ROWS])
 
 
+def requested_rows(text: str, paths: list[ClaimPath]) -> list[ClaimRow]:
+    """The claims at `paths` (where a verifier's query points), as rows saying whether each
+    needs a Disclosure; paths the SD-JWT has no claim at are left out."""
+    try:
+        claims = processed_claims(text)
+        disclosable = {claim.path for claim in disclosable_claims(text)}
+    except ValueError:
+        return []
+    rows = []
+    for path in dict.fromkeys(paths):
+        value: Any = claims
+        try:
+            for step in path:
+                value = value[step]
+        except (KeyError, IndexError, TypeError):
+            continue
+        selective = any(path[:n] in disclosable for n in range(1, len(path) + 1))
+        rows.append(ClaimRow(path, _label(path), _scalar(value), selective, 0))
+    return rows
+
+
 def parse_choice(value: str) -> ClaimPath | None:
     """A claim path as a form sent it back (`ClaimRow.key`), or None when it is not one."""
     try:
