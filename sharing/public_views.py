@@ -75,7 +75,6 @@ PAGE_CACHE_SECONDS = 60
 PAGE_CACHE_SIZE = 64
 MAX_CHALLENGE_LENGTH = 256
 _JSON_TYPES = ("application/vp+ld+json", "application/ld+json", "application/json")
-_EXTENSIONS = {"json": "json", "jwt": "jwt", "png": "png", "svg": "svg"}
 
 EMPLOYER_EXPLANATIONS: dict[str, str] = {
     Verdict.VERIFIED: "The issuer's signature checks out, it has not been withdrawn, and it is "
@@ -330,7 +329,7 @@ def _card(credential: Any, warnings: list[str]) -> dict[str, Any]:
         "warnings": warnings,
         "skills": [a.get("name") or a.get("code") for a in credential.alignments or []][:30],
         "legacy": credential.format.startswith("ob2"),
-        "extension": _EXTENSIONS.get(credential.container, "bin"),
+        "extension": credential.file_extension,
     }
 
 
@@ -462,9 +461,9 @@ def share_original(
         return _not_found(request)
     if _admit(request, share, now, ShareView.Kind.ORIGINAL).refused:
         return _gone(request)
-    extension = _EXTENSIONS.get(credential.container, "bin")
     return responses.download_response(
-        content=bytes(credential.original), filename=f"credential-{handle}.{extension}"
+        content=bytes(credential.original),
+        filename=f"credential-{handle}.{credential.file_extension}",
     )
 
 

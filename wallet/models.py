@@ -30,6 +30,10 @@ class RecipientMatch(models.TextChoices):
     NOT_CHECKED = "not_checked", "Recipient not checked"
 
 
+# SD-JWT VCs have no registered extension; `.sd-jwt` is the one wallets and issuers use.
+_EXTENSIONS = {"json": "json", "jwt": "jwt", "sd-jwt": "sd-jwt", "png": "png", "svg": "svg"}
+
+
 class Credential(models.Model):
     # No index of its own: every index below starts with the owner. Each one more costs
     # every import a write.
@@ -53,7 +57,8 @@ class Credential(models.Model):
     original = models.BinaryField()
     media_type = models.CharField(max_length=100, blank=True)
     sha256 = models.CharField(max_length=64)
-    container = models.CharField(max_length=10, blank=True)  # json | jwt | png | svg | url
+    # json | jwt | sd-jwt | png | svg | url
+    container = models.CharField(max_length=10, blank=True)
     source = models.CharField(max_length=20, choices=Source.choices)
     source_url = models.URLField(max_length=2000, blank=True)
     filename = models.CharField(max_length=255, blank=True)
@@ -142,6 +147,11 @@ class Credential(models.Model):
 
     def __str__(self) -> str:
         return self.title or f"Credential {self.pk}"
+
+    @property
+    def file_extension(self) -> str:
+        """The extension of a file holding the original: what its container is."""
+        return _EXTENSIONS.get(self.container, "bin")
 
     @property
     def is_trashed(self) -> bool:

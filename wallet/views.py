@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from wallet import responses, selectors
+from wallet import disclosable, responses, selectors
 from wallet.forms import (
     CollectionAssignForm,
     CollectionForm,
@@ -31,7 +31,6 @@ from wallet.services import organise, reverify, trash
 from wallet.templatetags.wallet_record import verdict_label
 
 PAGE_SIZE = 24
-_EXTENSIONS = {"json": "json", "jwt": "jwt", "png": "png", "svg": "svg"}
 
 
 # --- the record ---------------------------------------------------------------------------
@@ -123,6 +122,7 @@ def credential_detail(request: HttpRequest, credential_id: int) -> HttpResponse:
         ),
         "tag_form": TagAssignForm(),
         "recipient_mismatch": credential.recipient_match == RecipientMatch.NO_MATCH,
+        "sd_jwt": disclosable.sd_jwt_claims(credential),
     }
     return render(request, "wallet/credential.html", context)
 
@@ -158,8 +158,7 @@ def credential_original(request: HttpRequest, credential_id: int) -> HttpRespons
 def download_name(credential: Credential) -> str:
     """A filename that says what the file is: its title and the extension of its container."""
     stem = re.sub(r"[^A-Za-z0-9]+", "-", credential.title).strip("-").lower()[:60]
-    extension = _EXTENSIONS.get(credential.container, "bin")
-    return f"{stem or 'credential'}-{credential.pk}.{extension}"
+    return f"{stem or 'credential'}-{credential.pk}.{credential.file_extension}"
 
 
 @login_required
