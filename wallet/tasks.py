@@ -11,9 +11,10 @@ failed with a message, never left "running".
 from __future__ import annotations
 
 from celery import shared_task
+from django.utils import timezone
 
 from config.jobs import JOB_LIMITS
-from wallet.services import reverify, trash
+from wallet.services import registries, reverify, trash
 
 
 @shared_task(**JOB_LIMITS)
@@ -24,3 +25,9 @@ def reverify_due() -> int:
 @shared_task
 def purge_expired_trash() -> int:
     return trash.purge_expired_trash()
+
+
+@shared_task
+def refresh_issuer_registries() -> int:
+    """Read the known issuer registries again; how many could be read."""
+    return sum(r.read for r in registries.registries_refresh(now=timezone.now()))

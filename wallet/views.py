@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from wallet import responses, selectors
+from wallet import registries, responses, selectors
 from wallet.forms import (
     CollectionAssignForm,
     CollectionForm,
@@ -123,6 +123,7 @@ def credential_detail(request: HttpRequest, credential_id: int) -> HttpResponse:
         ),
         "tag_form": TagAssignForm(),
         "recipient_mismatch": credential.recipient_match == RecipientMatch.NO_MATCH,
+        "standing": registries.issuer_standing(credential.issuer_id),
     }
     return render(request, "wallet/credential.html", context)
 
