@@ -191,6 +191,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "wallet.tasks.refresh_issuer_registries",
         "schedule": timedelta(hours=24),
     },
+    "wallet-refresh-case-items": {
+        "task": "wallet.tasks.refresh_case_items",
+        "schedule": timedelta(days=7),
+    },
     "sharing-prune-view-log": {
         "task": "sharing.tasks.prune_view_log",
         "schedule": timedelta(hours=24),

@@ -351,3 +351,31 @@ class RegistryListing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.issuer_id} in {self.registry}"
+
+
+class CaseItem(models.Model):
+    """What a CASE provider said of one competency an alignment points at (by the alignment's
+    `targetUrl`): public framework data, shared by every learner whose credentials align to it.
+    Looked up only when a learner asks; refreshed rarely."""
+
+    uri = models.URLField(max_length=2000, unique=True)
+    identifier = models.CharField(max_length=100, blank=True)
+    full_statement = models.TextField(blank=True)
+    human_coding_scheme = models.CharField(max_length=200, blank=True)
+    abbreviated_statement = models.CharField(max_length=500, blank=True)
+    item_type = models.CharField(max_length=200, blank=True)
+    framework_title = models.CharField(max_length=500, blank=True)
+    framework_uri = models.URLField(max_length=2000, blank=True)
+    framework_creator = models.CharField(max_length=500, blank=True)
+    framework_version = models.CharField(max_length=100, blank=True)
+    # When the provider last answered with the item; null: never.
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    attempted_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return self.human_coding_scheme or self.uri
+
+    @property
+    def resolved(self) -> bool:
+        return self.fetched_at is not None
