@@ -58,7 +58,7 @@ from sharing.services import (
     share_log_access,
     share_take_view,
 )
-from wallet import responses
+from wallet import registries, responses
 from wallet.models import VerificationRun
 from wallet.selectors import credential_image_of, credential_warnings
 from wallet.services.reverify import credential_reverify
@@ -318,9 +318,10 @@ def _refresh_verdicts(share: ShareLink, stale: set[int], now: datetime) -> None:
             logger.exception("re-check of shared credential %s failed", credential.pk)
 
 
-def _card(credential: Any, warnings: list[str]) -> dict[str, Any]:
+def _card(credential: Any, warnings: list[str], standing: Any) -> dict[str, Any]:
     return {
         "credential": credential,
+        "standing": standing,
         "handle": selectors.credential_handle(credential),
         "explanation": EMPLOYER_EXPLANATIONS.get(
             credential.verdict, "This credential has not been checked yet."
@@ -358,7 +359,8 @@ rendered_pages: BoundedCache[tuple[Any, ...], bytes] = BoundedCache(
 def _render_page(share: ShareLink, token: str) -> str:
     credentials = selectors.share_credentials(share=share)
     warnings = credential_warnings(credentials=credentials)
-    cards = [_card(c, warnings.get(c.pk, [])) for c in credentials]
+    standings = registries.issuer_standings(c.issuer_id for c in credentials)
+    cards = [_card(c, warnings.get(c.pk, []), standings.get(c.issuer_id)) for c in credentials]
     context = {
         "share": share,
         "cards": [c for c in cards if not c["legacy"]],
