@@ -58,7 +58,7 @@ from sharing.services import (
     share_log_access,
     share_take_view,
 )
-from wallet import responses
+from wallet import registries, responses
 from wallet.models import VerificationRun
 from wallet.selectors import credential_image_of, credential_warnings
 from wallet.services.reverify import credential_reverify
@@ -75,7 +75,6 @@ PAGE_CACHE_SECONDS = 60
 PAGE_CACHE_SIZE = 64
 MAX_CHALLENGE_LENGTH = 256
 _JSON_TYPES = ("application/vp+ld+json", "application/ld+json", "application/json")
-_EXTENSIONS = {"json": "json", "jwt": "jwt", "png": "png", "svg": "svg"}
 
 EMPLOYER_EXPLANATIONS: dict[str, str] = {
     Verdict.VERIFIED: "The issuer's signature checks out, it has not been withdrawn, and it is "
@@ -319,9 +318,10 @@ def _refresh_verdicts(share: ShareLink, stale: set[int], now: datetime) -> None:
             logger.exception("re-check of shared credential %s failed", credential.pk)
 
 
-def _card(credential: Any, warnings: list[str]) -> dict[str, Any]:
+def _card(credential: Any, warnings: list[str], standing: Any) -> dict[str, Any]:
     return {
         "credential": credential,
+        "standing": standing,
         "handle": selectors.credential_handle(credential),
         "explanation": EMPLOYER_EXPLANATIONS.get(
             credential.verdict, "This credential has not been checked yet."
@@ -330,7 +330,7 @@ def _card(credential: Any, warnings: list[str]) -> dict[str, Any]:
         "warnings": warnings,
         "skills": [a.get("name") or a.get("code") for a in credential.alignments or []][:30],
         "legacy": credential.format.startswith("ob2"),
-        "extension": _EXTENSIONS.get(credential.container, "bin"),
+        "extension": credential.file_extension,
     }
 
 
@@ -359,7 +359,8 @@ rendered_pages: BoundedCache[tuple[Any, ...], bytes] = BoundedCache(
 def _render_page(share: ShareLink, token: str) -> str:
     credentials = selectors.share_credentials(share=share)
     warnings = credential_warnings(credentials=credentials)
-    cards = [_card(c, warnings.get(c.pk, [])) for c in credentials]
+    standings = registries.issuer_standings(c.issuer_id for c in credentials)
+    cards = [_card(c, warnings.get(c.pk, []), standings.get(c.issuer_id)) for c in credentials]
     context = {
         "share": share,
         "cards": [c for c in cards if not c["legacy"]],
@@ -462,9 +463,9 @@ def share_original(
         return _not_found(request)
     if _admit(request, share, now, ShareView.Kind.ORIGINAL).refused:
         return _gone(request)
-    extension = _EXTENSIONS.get(credential.container, "bin")
     return responses.download_response(
-        content=bytes(credential.original), filename=f"credential-{handle}.{extension}"
+        content=bytes(credential.original),
+        filename=f"credential-{handle}.{credential.file_extension}",
     )
 
 
