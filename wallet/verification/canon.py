@@ -131,10 +131,11 @@ def canonize(
     it as `key`. Raises UnknownContext for a context outside the vendored set, MalformedInput
     for anything JSON-LD or RDF cannot process.
     """
-    if cache is not None and key is None:
-        key = content_key(document, cache)
-    if cache is not None and key in cache:
-        return cache[key]
+    if cache is not None:
+        if key is None:
+            key = content_key(document, cache)
+        if key in cache:
+            return cache[key]
     result = _canonical_form(_expand(document, on_drop=None), limits or Limits())
     if cache is not None and key is not None:
         cache[key] = result
@@ -459,7 +460,9 @@ class _DirectRdf:
         if self._fine:
             node = _ticking_lists(node)
         subject = self._subject(node.get("@id"))
+        # Quads are written only for a subject and graph that RDF keeps.
         emit = subject is not None and graph is not None
+        at, into = (subject, graph) if subject is not None and graph is not None else ("", "")
         add = self._quads.add
         for key, values in node.items():
             if key == "@id":
@@ -470,7 +473,7 @@ class _DirectRdf:
                         raise _NotDirect
                     type_iri = _iri(type_)
                     if emit and type_iri is not None:
-                        add((subject, _RDF_TYPE, type_iri, graph))
+                        add((at, _RDF_TYPE, type_iri, into))
                 continue
             if key == "@graph":
                 self._nodes(values, subject)
@@ -487,7 +490,7 @@ class _DirectRdf:
                     continue
                 term = self._object(value, graph)
                 if emit and term is not None:
-                    add((subject, predicate, term, graph))
+                    add((at, predicate, term, into))
         return subject
 
     def _subject(self, node_id: Any) -> str | None:
@@ -609,14 +612,17 @@ def _unique_hash_labels(
     name = hash_algorithm.lower()
     for label, found in mentions.items():
         budget.tick()
-        lines = sorted(
-            _line(quad, lambda node, me=label: "_:a" if node == me else "_:z") for quad in found
-        )
+        lines = sorted(_line(quad, _masked_but(label)) for quad in found)
         digest = hashlib.new(name, "".join(lines).encode("utf-8")).hexdigest()
         if digest in by_hash:
             return None
         by_hash[digest] = label
     return {by_hash[digest]: f"c14n{n}" for n, digest in enumerate(sorted(by_hash))}
+
+
+def _masked_but(label: str) -> Callable[[str], str]:
+    """First-degree hashing's renaming: `label` is _:a, every other blank node _:z."""
+    return lambda node: "_:a" if node == label else "_:z"
 
 
 def _line(quad: Quad, rename: Callable[[str], str]) -> str:
@@ -639,8 +645,8 @@ def _expanded_to_quads(expanded: list[Any]) -> list[ox.Quad]:
     try:
         quads = [
             ox.Quad(
-                _term(triple["subject"]),
-                _term(triple["predicate"]),
+                _node_term(triple["subject"]),
+                ox.NamedNode(triple["predicate"]["value"]),  # no generalized RDF: an IRI
                 _term(triple["object"]),
                 _graph_term(graph_name),
             )
@@ -686,12 +692,15 @@ def _graph_term(name: str) -> ox.DefaultGraph | ox.NamedNode | ox.BlankNode:
     return ox.BlankNode(name[2:]) if name.startswith("_:") else ox.NamedNode(name)
 
 
-def _term(term: dict[str, str]) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    kind = term["type"]
-    if kind == "IRI":
-        return ox.NamedNode(term["value"])
-    if kind == "blank node":
+def _node_term(term: dict[str, str]) -> ox.NamedNode | ox.BlankNode:
+    if term["type"] == "blank node":
         return ox.BlankNode(term["value"][2:])
+    return ox.NamedNode(term["value"])
+
+
+def _term(term: dict[str, str]) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    if term["type"] in ("IRI", "blank node"):
+        return _node_term(term)
     if term.get("language"):
         return ox.Literal(term["value"], language=term["language"])
     return ox.Literal(term["value"], datatype=ox.NamedNode(term.get("datatype") or XSD_STRING))
