@@ -1,6 +1,6 @@
 """Writes for share links: create, revoke, extend, rename, and record who looked.
 
-Every change by the earner leaves an audit row in the same transaction (STYLE convention 5);
+Every change by the earner leaves an audit row in the same transaction (docs/conventions.md, 5);
 a view by an employer is recorded by its ShareView row (see share_take_view). A link's token
 is 256 bits from `secrets`; only its SHA-256 (for lookup) and an encrypted copy (so the earner
 can copy the link again) are stored.
@@ -322,7 +322,7 @@ def share_take_view(
     last view. Every view taken is logged, however often one client comes back: each one
     used up a view, and the earner must see them all.
 
-    The ShareView row is the audit record of a view (STYLE convention 5): it names the link,
+    The ShareView row is the audit record of a view (docs/conventions.md, 5): it names the link,
     and through it the earner, and the earner reads it as the link's access log. A second,
     AuditEvent row per view would double every write on the public hot path and bury the
     earner's own actions (created, extended, revoked) under employers' visits.

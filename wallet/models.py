@@ -1,7 +1,8 @@
 """The lifelong record: credentials as received, what was derived from them, and their history.
 
-The original bytes are the source of truth (ARCHITECTURE invariant 1). Every other column of
-`Credential` is derived from them by `wallet.services.derive` and can be rebuilt at any time.
+The original bytes are the source of truth (docs/architecture.md, invariant 1). Every other
+column of `Credential` is derived from them by `wallet.services.derive` and can be rebuilt at
+any time.
 """
 
 from __future__ import annotations

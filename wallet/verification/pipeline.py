@@ -1,6 +1,6 @@
 """The verification pipeline: bytes, a URL or a document in, one Report out.
 
-It ties the modules together in the order of standards.md §1.3: parse -> structure and
+It ties the modules together in the order of docs/standards-notes.md §1: parse -> structure and
 contexts -> proof and issuer binding -> refresh -> status -> validity window -> recipient ->
 endorsements, then the credentials a CLR or a presentation carries, each with its own report.
 Nothing escapes: bad input becomes a failed check, and so does any surprise inside a module.

@@ -1,8 +1,9 @@
 """Structure, @context and type checks: what a credential must look like before any crypto.
 
-These mirror the cheap structural probes of 1EdTech's validator (standards.md §1.3 steps 3-5,
-§2): the base VC context first, the Open Badges (and CLR) context in its place, the right
-types, the required properties, and the `type` of the objects an OB 3.0 credential nests.
+These mirror the cheap structural probes of 1EdTech's validator (docs/standards-notes.md §1,
+steps 3-5): the base VC context first, the Open Badges (and CLR) context in its place, the
+right types, the required properties, and the `type` of the objects an OB 3.0 credential
+nests.
 """
 
 from __future__ import annotations

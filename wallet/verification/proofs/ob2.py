@@ -1,4 +1,4 @@
-"""Open Badges 2.0: hosted and signed assertions (standards.md §3.1).
+"""Open Badges 2.0: hosted and signed assertions (docs/standards-notes.md §3).
 
 Hosted: the issuer vouches for an assertion by serving it at its `id`, inside the
 verification scope its Profile declares; 410 Gone or `revoked: true` means revoked. Signed:
