@@ -58,6 +58,14 @@ def claimed_kind(document: dict[str, Any], kind: str) -> str:
     return kind
 
 
+def node_id(value: Any) -> str | None:
+    """The id of a node written either as its IRI or as an object with an `id` (an issuer,
+    a holder); None when it has no string id."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) else None
+
+
 def types_of(value: Any) -> list[str]:
     if not isinstance(value, dict):
         return []
