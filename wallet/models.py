@@ -6,10 +6,15 @@ The original bytes are the source of truth (ARCHITECTURE invariant 1). Every oth
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
+
+if TYPE_CHECKING:
+    from django.db.models.fields.related_descriptors import ManyRelatedManager
 
 
 class Source(models.TextChoices):
@@ -91,8 +96,14 @@ class Credential(models.Model):
     verified_at = models.DateTimeField(null=True, blank=True)
 
     has_image = models.BooleanField(default=False)
-    tags = models.ManyToManyField("Tag", blank=True, related_name="credentials")
-    collections = models.ManyToManyField("Collection", blank=True, related_name="credentials")
+    # Annotated: django-stubs cannot yet type a many-to-many field named by a string
+    # (typeddjango/django-stubs#1802), and Tag and Collection are defined below.
+    tags: models.ManyToManyField[Tag, Any] = models.ManyToManyField(
+        "Tag", blank=True, related_name="credentials"
+    )
+    collections: models.ManyToManyField[Collection, Any] = models.ManyToManyField(
+        "Collection", blank=True, related_name="credentials"
+    )
 
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
@@ -237,6 +248,8 @@ class Tag(models.Model):
     )
     name = models.CharField(max_length=60)
     created_at = models.DateTimeField()
+    # Credential.tags' other side, which django-stubs does not derive (see there).
+    credentials: ManyRelatedManager[Credential, Any]
 
     class Meta:
         ordering = ["name"]
@@ -253,6 +266,8 @@ class Collection(models.Model):
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
     created_at = models.DateTimeField()
+    # Credential.collections' other side, which django-stubs does not derive (see there).
+    credentials: ManyRelatedManager[Credential, Any]
 
     class Meta:
         ordering = ["name"]

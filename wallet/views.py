@@ -12,11 +12,12 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Page, Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import SignedInRequest
 from wallet import responses, selectors
 from wallet.forms import (
     CollectionAssignForm,
@@ -39,7 +40,7 @@ _EXTENSIONS = {"json": "json", "jwt": "jwt", "png": "png", "svg": "svg"}
 
 @login_required
 @require_GET
-def record(request: HttpRequest) -> HttpResponse:
+def record(request: SignedInRequest) -> HttpResponse:
     owner = request.user
     tags = list(selectors.tags(owner=owner))
     collections = list(selectors.collections(owner=owner))
@@ -56,7 +57,7 @@ def record(request: HttpRequest) -> HttpResponse:
     # Sorting and paging on the key alone keeps the sort's rows narrow on a large record;
     # only the page's own credentials are then read in full.
     keys = credentials.prefetch_related(None).values_list("pk", flat=True)
-    page = Paginator(keys, PAGE_SIZE).get_page(request.GET.get("page"))
+    page: Page[Any] = Paginator(keys, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = selectors.credentials_in_order(owner=owner, pks=list(page.object_list))
     return render(
         request,
@@ -72,7 +73,7 @@ def record(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def timeline(request: HttpRequest) -> HttpResponse:
+def timeline(request: SignedInRequest) -> HttpResponse:
     return render(
         request, "wallet/timeline.html", {"credentials": selectors.timeline(owner=request.user)}
     )
@@ -80,14 +81,14 @@ def timeline(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def skills(request: HttpRequest) -> HttpResponse:
+def skills(request: SignedInRequest) -> HttpResponse:
     rows = selectors.skills_summary(owner=request.user)
     return render(request, "wallet/skills.html", {"skills": rows})
 
 
 @login_required
 @require_POST
-def notice_dismiss(request: HttpRequest, notice_id: int) -> HttpResponse:
+def notice_dismiss(request: SignedInRequest, notice_id: int) -> HttpResponse:
     reverify.notices_mark_read(owner=request.user, notice_ids=[notice_id])
     return redirect("wallet:record")
 
@@ -97,7 +98,7 @@ def notice_dismiss(request: HttpRequest, notice_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def credential_detail(request: HttpRequest, credential_id: int) -> HttpResponse:
+def credential_detail(request: SignedInRequest, credential_id: int) -> HttpResponse:
     owner = request.user
     credential = selectors.access_credential(owner=owner, credential_id=credential_id)
     runs = list(selectors.credential_runs(credential=credential)[:20])
@@ -136,7 +137,7 @@ def _problems(report: dict[str, Any] | None) -> list[dict[str, Any]]:
 
 @login_required
 @require_GET
-def credential_image(request: HttpRequest, credential_id: int) -> HttpResponse:
+def credential_image(request: SignedInRequest, credential_id: int) -> HttpResponse:
     image = selectors.credential_image(owner=request.user, credential_id=credential_id)
     return responses.image_response(
         content=bytes(image.content),
@@ -148,7 +149,7 @@ def credential_image(request: HttpRequest, credential_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def credential_original(request: HttpRequest, credential_id: int) -> HttpResponse:
+def credential_original(request: SignedInRequest, credential_id: int) -> HttpResponse:
     credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
     return responses.download_response(
         content=bytes(credential.original), filename=download_name(credential)
@@ -164,7 +165,7 @@ def download_name(credential: Credential) -> str:
 
 @login_required
 @require_POST
-def credential_check(request: HttpRequest, credential_id: int) -> HttpResponse:
+def credential_check(request: SignedInRequest, credential_id: int) -> HttpResponse:
     credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
     run = reverify.credential_reverify(credential=credential)
     messages.info(request, f"Checked again just now: {verdict_label(run.verdict).lower()}.")
@@ -173,7 +174,7 @@ def credential_check(request: HttpRequest, credential_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def credential_delete(request: HttpRequest, credential_id: int) -> HttpResponse:
+def credential_delete(request: SignedInRequest, credential_id: int) -> HttpResponse:
     credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
     trash.credential_delete(credential=credential)
     messages.success(
@@ -189,7 +190,7 @@ def credential_delete(request: HttpRequest, credential_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def credential_tag_add(request: HttpRequest, credential_id: int) -> HttpResponse:
+def credential_tag_add(request: SignedInRequest, credential_id: int) -> HttpResponse:
     credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
     form = TagAssignForm(request.POST)
     if form.is_valid():
@@ -206,7 +207,9 @@ def credential_tag_add(request: HttpRequest, credential_id: int) -> HttpResponse
 
 @login_required
 @require_POST
-def credential_tag_remove(request: HttpRequest, credential_id: int, tag_id: int) -> HttpResponse:
+def credential_tag_remove(
+    request: SignedInRequest, credential_id: int, tag_id: int
+) -> HttpResponse:
     credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
     tag = selectors.access_tag(owner=request.user, tag_id=tag_id)
     organise.credential_untag(credential=credential, tag=tag)
@@ -215,7 +218,7 @@ def credential_tag_remove(request: HttpRequest, credential_id: int, tag_id: int)
 
 @login_required
 @require_POST
-def credential_collection_add(request: HttpRequest, credential_id: int) -> HttpResponse:
+def credential_collection_add(request: SignedInRequest, credential_id: int) -> HttpResponse:
     credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
     collection = selectors.access_collection(
         owner=request.user, collection_id=request.POST.get("collection")
@@ -227,7 +230,7 @@ def credential_collection_add(request: HttpRequest, credential_id: int) -> HttpR
 @login_required
 @require_POST
 def credential_collection_remove(
-    request: HttpRequest, credential_id: int, collection_id: int
+    request: SignedInRequest, credential_id: int, collection_id: int
 ) -> HttpResponse:
     credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
     collection = selectors.access_collection(owner=request.user, collection_id=collection_id)
@@ -240,7 +243,7 @@ def credential_collection_remove(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def tag_list(request: HttpRequest) -> HttpResponse:
+def tag_list(request: SignedInRequest) -> HttpResponse:
     form = NameForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -260,7 +263,7 @@ def tag_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def tag_rename(request: HttpRequest, tag_id: int) -> HttpResponse:
+def tag_rename(request: SignedInRequest, tag_id: int) -> HttpResponse:
     tag = selectors.access_tag(owner=request.user, tag_id=tag_id)
     form = NameForm(request.POST)
     try:
@@ -276,7 +279,7 @@ def tag_rename(request: HttpRequest, tag_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def tag_delete(request: HttpRequest, tag_id: int) -> HttpResponse:
+def tag_delete(request: SignedInRequest, tag_id: int) -> HttpResponse:
     tag = selectors.access_tag(owner=request.user, tag_id=tag_id)
     name = tag.name
     organise.tag_delete(tag=tag)
@@ -286,7 +289,7 @@ def tag_delete(request: HttpRequest, tag_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def collection_list(request: HttpRequest) -> HttpResponse:
+def collection_list(request: SignedInRequest) -> HttpResponse:
     form = CollectionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -306,7 +309,7 @@ def collection_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def collection_update(request: HttpRequest, collection_id: int) -> HttpResponse:
+def collection_update(request: SignedInRequest, collection_id: int) -> HttpResponse:
     collection = selectors.access_collection(owner=request.user, collection_id=collection_id)
     form = CollectionForm(request.POST)
     try:
@@ -322,7 +325,7 @@ def collection_update(request: HttpRequest, collection_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def collection_delete(request: HttpRequest, collection_id: int) -> HttpResponse:
+def collection_delete(request: SignedInRequest, collection_id: int) -> HttpResponse:
     collection = selectors.access_collection(owner=request.user, collection_id=collection_id)
     name = collection.name
     organise.collection_delete(collection=collection)
@@ -337,7 +340,7 @@ def collection_delete(request: HttpRequest, collection_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def trash_page(request: HttpRequest) -> HttpResponse:
+def trash_page(request: SignedInRequest) -> HttpResponse:
     rows = selectors.trash_list(owner=request.user)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "wallet/trash.html", {"page": page, "trash_days": trash.TRASH_DAYS})
@@ -345,7 +348,7 @@ def trash_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def credential_restore(request: HttpRequest, credential_id: int) -> HttpResponse:
+def credential_restore(request: SignedInRequest, credential_id: int) -> HttpResponse:
     credential = selectors.access_credential(
         owner=request.user, credential_id=credential_id, include_trashed=True
     )
@@ -360,7 +363,7 @@ def credential_restore(request: HttpRequest, credential_id: int) -> HttpResponse
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def trash_empty(request: HttpRequest) -> HttpResponse:
+def trash_empty(request: SignedInRequest) -> HttpResponse:
     form = ConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         trash.trash_empty(owner=request.user)
