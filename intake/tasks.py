@@ -18,22 +18,20 @@ def _sweep_stalled_imports() -> int:
 
 
 import_zip = shared_task(
-    _import_zip,
     name="intake.tasks.import_zip",
     bind=True,
     **JOB_LIMITS,
     **RETRY_ON_DATABASE_ERRORS,
-)
+)(_import_zip)
 sweep_stalled_imports = shared_task(
-    _sweep_stalled_imports, name="intake.tasks.sweep_stalled_imports"
-)
+    name="intake.tasks.sweep_stalled_imports",
+)(_sweep_stalled_imports)
 
 # Before issue 11 this task lived in `wallet.tasks`: a message queued under that name before
 # an upgrade still runs, as the same task under its old name.
 shared_task(
-    _import_zip,
     name="wallet.tasks.import_zip",
     bind=True,
     **JOB_LIMITS,
     **RETRY_ON_DATABASE_ERRORS,
-)
+)(_import_zip)

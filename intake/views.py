@@ -8,10 +8,11 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.http import SignedInRequest
 from intake.archives import ArchiveRefused, max_archive_bytes
 from intake.forms import PasteForm, UploadForm, UrlForm
 from intake.models import ImportBatch
@@ -27,11 +28,11 @@ _ZIP_MAGIC = b"PK\x03\x04"
 
 @login_required
 @require_GET
-def import_page(request: HttpRequest) -> HttpResponse:
+def import_page(request: SignedInRequest) -> HttpResponse:
     return _import_page(request)
 
 
-def _import_page(request: HttpRequest, **forms: Any) -> HttpResponse:
+def _import_page(request: SignedInRequest, **forms: Any) -> HttpResponse:
     context = {
         "upload_form": forms.get("upload_form") or UploadForm(),
         "paste_form": forms.get("paste_form") or PasteForm(),
@@ -43,7 +44,7 @@ def _import_page(request: HttpRequest, **forms: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def import_upload(request: HttpRequest) -> HttpResponse:
+def import_upload(request: SignedInRequest) -> HttpResponse:
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _import_page(request, upload_form=form, status=400)
@@ -66,13 +67,13 @@ def _is_zip(upload: Any) -> bool:
     return head == _ZIP_MAGIC
 
 
-def _start_batch(request: HttpRequest, upload: Any) -> ImportBatch:
+def _start_batch(request: SignedInRequest, upload: Any) -> ImportBatch:
     if upload.size > max_archive_bytes():
         raise ArchiveRefused("The archive is larger than the wallet accepts.")
     return zips.zip_batch_create(owner=request.user, data=upload.read(), filename=upload.name or "")
 
 
-def _import_one_upload(request: HttpRequest, upload: Any) -> HttpResponse:
+def _import_one_upload(request: SignedInRequest, upload: Any) -> HttpResponse:
     if _is_zip(upload):
         try:
             batch = _start_batch(request, upload)
@@ -90,7 +91,7 @@ def _import_one_upload(request: HttpRequest, upload: Any) -> HttpResponse:
     return _after_import(request, outcome)
 
 
-def _upload_result(request: HttpRequest, upload: Any) -> dict[str, Any]:
+def _upload_result(request: SignedInRequest, upload: Any) -> dict[str, Any]:
     name = upload.name or "file"
     if _is_zip(upload):
         try:
@@ -120,7 +121,7 @@ def _upload_result(request: HttpRequest, upload: Any) -> dict[str, Any]:
 
 @login_required
 @require_POST
-def import_paste(request: HttpRequest) -> HttpResponse:
+def import_paste(request: SignedInRequest) -> HttpResponse:
     form = PasteForm(request.POST)
     if not form.is_valid():
         return _import_page(request, paste_form=form, status=400)
@@ -135,7 +136,7 @@ def import_paste(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def import_url(request: HttpRequest) -> HttpResponse:
+def import_url(request: SignedInRequest) -> HttpResponse:
     form = UrlForm(request.POST)
     if not form.is_valid():
         return _import_page(request, url_form=form, status=400)
@@ -146,7 +147,7 @@ def import_url(request: HttpRequest) -> HttpResponse:
     return _after_import(request, outcome)
 
 
-def _after_import(request: HttpRequest, outcome: store.ImportOutcome) -> HttpResponse:
+def _after_import(request: SignedInRequest, outcome: store.ImportOutcome) -> HttpResponse:
     """Say what happened, and whether what was stored verifies, then show the credential."""
     credential = outcome.credential
     if outcome.status == store.FAILED or credential is None:
@@ -174,14 +175,14 @@ def _known(verdict: str) -> bool:
 
 @login_required
 @require_GET
-def import_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
+def import_batch(request: SignedInRequest, batch_id: int) -> HttpResponse:
     batch = access_import_batch(owner=request.user, batch_id=batch_id)
     return render(request, "intake/import_batch.html", {"batch": batch, **_batch_counts(batch)})
 
 
 @login_required
 @require_GET
-def import_batch_status(request: HttpRequest, batch_id: int) -> JsonResponse:
+def import_batch_status(request: SignedInRequest, batch_id: int) -> JsonResponse:
     batch = access_import_batch(owner=request.user, batch_id=batch_id)
     finished = batch.status in (ImportBatch.Status.DONE, ImportBatch.Status.FAILED)
     return JsonResponse(
