@@ -288,7 +288,7 @@ class SkillGroup:
     skills: list[SkillSummary] = field(default_factory=list)
 
 
-def skills_by_framework(*, owner: Any) -> list[SkillGroup]:
+def skills_by_framework(*, owner: User) -> list[SkillGroup]:
     """The owner's skills grouped by framework (the largest groups first; unnamed last), each
     CASE item with what its provider said, when it was looked up."""
     skills = skills_summary(owner=owner)
@@ -319,7 +319,7 @@ def case_items(*, urls: Iterable[str]) -> dict[str, CaseItem]:
     }
 
 
-def case_alignment_urls(*, owner: Any) -> list[str]:
+def case_alignment_urls(*, owner: User) -> list[str]:
     """The distinct CASE item URLs the owner's live credentials align to."""
     return sorted(s.url for s in skills_summary(owner=owner) if s.is_case)
 
