@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.http import SignedInApiRequest
+from config.serializers import many_data
 from wallet import responses, selectors
 from wallet.models import Credential
 from wallet.services import organise, reverify, trash
@@ -32,13 +33,6 @@ def _django_errors(exc: DjangoValidationError) -> ValidationError:
 
 
 # --- output shapes -----------------------------------------------------------------------
-
-
-def _many_data(serializer: serializers.BaseSerializer[Any]) -> list[dict[str, Any]]:
-    """What a serializer made with many=True gives: a ListSerializer's list (the stubs give it
-    the type of the serializer named, whose data is one dict)."""
-    rows: list[dict[str, Any]] = serializer.data
-    return rows
 
 
 class TagOutput(serializers.Serializer):
@@ -78,11 +72,11 @@ class CredentialOutput(serializers.Serializer):
 
     @extend_schema_field(TagOutput(many=True))
     def get_tags(self, credential: Credential) -> list[dict[str, Any]]:
-        return _many_data(TagOutput(credential.tags.all(), many=True))
+        return many_data(TagOutput(credential.tags.all(), many=True))
 
     @extend_schema_field(CollectionOutput(many=True))
     def get_collections(self, credential: Credential) -> list[dict[str, Any]]:
-        return _many_data(CollectionOutput(credential.collections.all(), many=True))
+        return many_data(CollectionOutput(credential.collections.all(), many=True))
 
 
 class RunOutput(serializers.Serializer):
@@ -134,13 +128,13 @@ class CredentialDetailOutput(CredentialOutput):
 
     @extend_schema_field(RunOutput(many=True))
     def get_runs(self, credential: Credential) -> list[dict[str, Any]]:
-        return _many_data(
+        return many_data(
             RunOutput(selectors.credential_runs(credential=credential)[:50], many=True)
         )
 
     @extend_schema_field(VersionOutput(many=True))
     def get_versions(self, credential: Credential) -> list[dict[str, Any]]:
-        return _many_data(
+        return many_data(
             VersionOutput(selectors.credential_versions(credential=credential), many=True)
         )
 
@@ -149,7 +143,7 @@ class CredentialDetailOutput(CredentialOutput):
         children = selectors.credential_children(credential=credential).prefetch_related(
             "tags", "collections"
         )
-        return _many_data(CredentialOutput(children, many=True))
+        return many_data(CredentialOutput(children, many=True))
 
 
 def _paginated(request: Request, view: APIView, queryset: Any, serializer: Any) -> Response:
