@@ -27,7 +27,7 @@ from accounts import crypto
 from accounts.models import User
 from sharing import hot_path
 from sharing.models import ShareItem, ShareLink, ShareView
-from wallet.models import Credential
+from wallet.models import Collection, Credential
 from wallet.selectors import access_collection
 from wallet.services.audit import audit_record
 
@@ -125,7 +125,7 @@ def _chosen_credentials(owner: User, credential_ids: Iterable[Any]) -> list[Cred
     return [by_pk[pk] for pk in wanted]
 
 
-def _collection_credentials(collection: Any) -> list[Credential]:
+def _collection_credentials(collection: Collection) -> list[Credential]:
     return list(
         collection.credentials.filter(deleted_at__isnull=True, owner=collection.owner)
         .defer("original")

@@ -32,6 +32,7 @@ from sharing.models import ShareLink, ShareState
 from wallet import responses
 from wallet import selectors as record
 from wallet.images import PNG_MEDIA_TYPE, SVG_MEDIA_TYPE
+from wallet.models import Credential
 
 QUICK_SHARE_DAYS = 30
 LINKEDIN_AUDIENCE = "LinkedIn profile"
@@ -362,7 +363,7 @@ def credential_pdf(request: SignedInRequest, credential_id: int) -> HttpResponse
     return redirect("shares:pdf", share_id=share.pk)
 
 
-def _lasting_share_of(owner: User, credential: Any, audience: str) -> ShareLink | None:
+def _lasting_share_of(owner: User, credential: Credential, audience: str) -> ShareLink | None:
     """The working, non-expiring link made for this credential before (for LinkedIn, for a
     PDF), if any. Pressing the button again must not leave one more link that never expires.
     """
