@@ -9,26 +9,30 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import SignedInRequest
+from accounts.models import User
 from intake.archives import max_archive_bytes
 from portability import clr, selectors, services
 from portability.crypto import MIN_PASSPHRASE
 from portability.forms import ClrBundleForm, ExportForm, RestoreForm
 from portability.models import ExportJob
 from wallet import responses
+from wallet.models import Credential
 from wallet.selectors import live_credentials
 
 
-def _live(owner: Any) -> Any:
+def _live(owner: User) -> QuerySet[Credential]:
     return live_credentials(owner=owner).defer("original").order_by("-issued_at", "-pk")
 
 
 def _export_page(
-    request: HttpRequest,
+    request: SignedInRequest,
     *,
     clr_form: ClrBundleForm | None = None,
     export_form: ExportForm | None = None,
@@ -51,7 +55,7 @@ def _export_page(
 
 @login_required
 @require_GET
-def export_page(request: HttpRequest) -> HttpResponse:
+def export_page(request: SignedInRequest) -> HttpResponse:
     return _export_page(request)
 
 
@@ -60,7 +64,7 @@ def export_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def clr_bundle(request: HttpRequest) -> HttpResponse:
+def clr_bundle(request: SignedInRequest) -> HttpResponse:
     """Build the bundle and show what went in and what could not, with the downloads.
 
     With `download` (json or png) the same choice comes back as the file itself.
@@ -100,7 +104,7 @@ def _bundle_download(bundle: Any, kind: str, now: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def export_create(request: HttpRequest) -> HttpResponse:
+def export_create(request: SignedInRequest) -> HttpResponse:
     form = ExportForm(request.POST, credentials=_live(request.user), prefix="export")
     if not form.is_valid():
         return _export_page(request, export_form=form, status=400)
@@ -119,7 +123,7 @@ def export_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def export_job(request: HttpRequest, job_id: int) -> HttpResponse:
+def export_job(request: SignedInRequest, job_id: int) -> HttpResponse:
     job = selectors.access_export_job(owner=request.user, job_id=job_id)
     now = timezone.now()
     finished = job.status in (ExportJob.Status.DONE, ExportJob.Status.FAILED)
@@ -139,7 +143,7 @@ def export_job(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def export_download(request: HttpRequest, token: str) -> HttpResponse:
+def export_download(request: SignedInRequest, token: str) -> HttpResponse:
     try:
         job = selectors.export_download(owner=request.user, token=token, now=timezone.now())
     except selectors.ExportExpired:
@@ -155,7 +159,7 @@ def export_download(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def restore(request: HttpRequest) -> HttpResponse:
+def restore(request: SignedInRequest) -> HttpResponse:
     form = RestoreForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

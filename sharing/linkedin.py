@@ -7,21 +7,21 @@ a claim made in front of employers, and it points at a share page that shows the
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import quote, urlencode
 
+from wallet.models import Credential
 from wallet.verification import Verdict
 
 ADD_TO_PROFILE = "https://www.linkedin.com/profile/add"
 _VERIFYING = frozenset({Verdict.VERIFIED.value, Verdict.VERIFIED_WITH_WARNINGS.value})
 
 
-def offers_linkedin(credential: Any) -> bool:
+def offers_linkedin(credential: Credential) -> bool:
     """Whether the credential verifies well enough to be put on a LinkedIn profile."""
     return str(getattr(credential, "verdict", "") or "") in _VERIFYING
 
 
-def linkedin_add_url(*, credential: Any, share_url: str) -> str:
+def linkedin_add_url(*, credential: Credential, share_url: str) -> str:
     """The add-certification link: name, issuer, issue and expiry month, the share as its URL."""
     params: list[tuple[str, str]] = [
         ("startTask", "CERTIFICATION_NAME"),

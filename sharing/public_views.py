@@ -204,9 +204,7 @@ def _granted(request: HttpRequest, share: ShareLink) -> bool | None:
     if grant is None:
         return None
     try:
-        share_id, _view_id = signing.loads(
-            grant, salt=_GRANT_SALT, max_age=GRANT_LIFETIME.total_seconds()
-        )
+        share_id, _view_id = signing.loads(grant, salt=_GRANT_SALT, max_age=GRANT_LIFETIME)
     except (signing.BadSignature, TypeError, ValueError):
         return False
     return share_id == share.pk
@@ -421,7 +419,7 @@ def _agent(request: HttpRequest) -> str:
 def _presentation_response(
     share: ShareLink, now: datetime, challenge: str, wants: str, credentials: list[Any]
 ) -> HttpResponse:
-    arguments = {
+    arguments: dict[str, Any] = {
         "owner": share.owner,
         "credentials": credentials,
         "challenge": challenge,

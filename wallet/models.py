@@ -7,10 +7,15 @@ any time.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
+
+if TYPE_CHECKING:
+    from django.db.models.fields.related_descriptors import ManyRelatedManager
 
 
 class Source(models.TextChoices):
@@ -99,8 +104,14 @@ class Credential(models.Model):
     verified_at = models.DateTimeField(null=True, blank=True)
 
     has_image = models.BooleanField(default=False)
-    tags = models.ManyToManyField("Tag", blank=True, related_name="credentials")
-    collections = models.ManyToManyField("Collection", blank=True, related_name="credentials")
+    # Annotated: django-stubs cannot yet type a many-to-many field named by a string
+    # (typeddjango/django-stubs#1802), and Tag and Collection are defined below.
+    tags: models.ManyToManyField[Tag, Any] = models.ManyToManyField(
+        "Tag", blank=True, related_name="credentials"
+    )
+    collections: models.ManyToManyField[Collection, Any] = models.ManyToManyField(
+        "Collection", blank=True, related_name="credentials"
+    )
 
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
@@ -250,6 +261,8 @@ class Tag(models.Model):
     )
     name = models.CharField(max_length=60)
     created_at = models.DateTimeField()
+    # Credential.tags' other side, which django-stubs does not derive (see there).
+    credentials: ManyRelatedManager[Credential, Any]
 
     class Meta:
         ordering = ["name"]
@@ -266,6 +279,8 @@ class Collection(models.Model):
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
     created_at = models.DateTimeField()
+    # Credential.collections' other side, which django-stubs does not derive (see there).
+    credentials: ManyRelatedManager[Credential, Any]
 
     class Meta:
         ordering = ["name"]

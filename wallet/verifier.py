@@ -6,12 +6,12 @@ from __future__ import annotations
 import time
 from collections.abc import MutableMapping
 from datetime import datetime
-from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.selectors import holder_dids
 from config.outbound import make_fetcher
 from wallet.models import Credential
@@ -30,7 +30,7 @@ def make_budget() -> Budget:
     return Budget(seconds=settings.SATCHEL_VERIFY_CPU_SECONDS, clock=time.thread_time)
 
 
-def recipient_identifiers(*, owner: Any) -> tuple[str, ...]:
+def recipient_identifiers(*, owner: User) -> tuple[str, ...]:
     """The owner's verified emails and every DID they have held."""
     emails = EmailAddress.objects.filter(user=owner, verified=True).values_list("email", flat=True)
     return (*sorted(emails), *holder_dids(user=owner))
@@ -38,7 +38,7 @@ def recipient_identifiers(*, owner: Any) -> tuple[str, ...]:
 
 def make_verify_options(
     *,
-    owner: Any,
+    owner: User,
     now: datetime | None = None,
     fetcher: Fetcher | None = None,
     canon_cache: MutableMapping[str, str] | None = None,

@@ -137,20 +137,14 @@ def read_credential_offer(offer: Mapping[str, Any]) -> Offer:
     code_grant = grants.get(AUTHORIZATION_CODE_GRANT)
     pre_code, tx_code, server, issuer_state = "", None, "", ""
     if isinstance(pre, dict):
-        pre_code = (
-            pre.get("pre-authorized_code")
-            if isinstance(pre.get("pre-authorized_code"), str)
-            else ""
-        )
+        given = pre.get("pre-authorized_code")
+        pre_code = given if isinstance(given, str) else ""
         if not pre_code:
             raise IssuanceError("The offer's pre-authorized code is missing.")
         if "tx_code" in pre:
             tx_code = _tx_code(pre["tx_code"])
-        server = (
-            pre.get("authorization_server")
-            if isinstance(pre.get("authorization_server"), str)
-            else ""
-        )
+        given = pre.get("authorization_server")
+        server = given if isinstance(given, str) else ""
     if isinstance(code_grant, dict):
         state = code_grant.get("issuer_state")
         issuer_state = state if isinstance(state, str) else ""
@@ -531,7 +525,8 @@ def _read_token(answer: Answer, *, tx_code_sent: bool) -> Token:
     access_token = data.get("access_token")
     if not isinstance(access_token, str) or not access_token:
         raise IssuanceError("The issuer's token response carries no access token.")
-    token_type = data.get("token_type") if isinstance(data.get("token_type"), str) else "Bearer"
+    given = data.get("token_type")
+    token_type = given if isinstance(given, str) else "Bearer"
     identifiers: dict[str, list[str]] = {}
     for detail in data.get("authorization_details") or []:
         if not isinstance(detail, dict):
