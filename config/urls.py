@@ -19,6 +19,7 @@ urlpatterns = [
     path("s/", include("sharing.public_urls")),
     path("", include("sharing.request_urls")),
     path("", include("sharing.present_urls")),
+    path("", include("intake.receive_urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
