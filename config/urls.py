@@ -25,6 +25,7 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("api/shares/", include("sharing.api_urls")),
     path("api/verify/", PublicVerifyApi.as_view(), name="public-verify"),
+    path("api/receive/", include("intake.receive_api_urls")),
     path("api/account/", include("accounts.api_urls")),
     path("api/", include(record_api)),
     path("api/", include("portability.api_urls")),
