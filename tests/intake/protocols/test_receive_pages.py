@@ -135,3 +135,27 @@ def test_the_wallet_publishes_its_credential_offer_endpoint(client, db):
     assert data["credential_offer_endpoint"] == "http://testserver/receive"
     assert data["redirect_uris"] == ["http://testserver/receive/callback"]
     assert data["client_id"] == "http://testserver/receive/client-metadata.json"
+
+
+def test_a_received_credential_says_how_it_came_and_that_it_is_bound_to_you(
+    client, owner, stub, issuer
+):
+    client.force_login(owner)
+    opened = client.post("/receive", {"link": stub.offer_link()})
+    client.post(opened["Location"], {"action": "accept"})
+    credential = Credential.objects.get(owner=owner)
+    page = client.get(f"/credentials/{credential.pk}/").content.decode()
+    assert "How it came" in page
+    assert "Received over OpenID4VCI" in page
+    assert f'<code class="break">{stub.origin}</code>' in page
+    assert credential.created_at.strftime("%-d %B %Y") in page
+    assert "Issued to you: it names one of your verified identities." in page
+
+
+def test_a_credential_received_over_an_exchange_says_so(client, owner, stub):
+    client.force_login(owner)
+    opened = client.post("/receive", {"link": stub.exchange_link()})
+    client.post(opened["Location"], {"action": "accept"})
+    credential = Credential.objects.get(owner=owner)
+    page = client.get(f"/credentials/{credential.pk}/").content.decode()
+    assert "Received over a VC-API exchange" in page and stub.origin in page
