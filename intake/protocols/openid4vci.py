@@ -759,6 +759,11 @@ def _call(method: Callable[..., Answer], url: str, *args: Any, **kwargs: Any) ->
     try:
         return method(url, *args, **kwargs)
     except RemoteError as exc:
+        if exc.refused and "cap" in str(exc):
+            raise IssuanceError(
+                f"The issuer's answer ({_host(url)}) is larger than Satchel accepts.",
+                kind=INVALID,
+            ) from exc
         if exc.refused:
             raise IssuanceError(
                 "Satchel will not contact an address the offer names: "

@@ -61,6 +61,9 @@ class StubIssuer:
         self.par_requests: dict[str, dict[str, str]] = {}
         self.metadata_overrides: dict[str, Any] = {}
         self.refuse_proof = False
+        self.metadata_redirect = ""
+        self.huge_metadata = False
+        self.interaction_vcapi = ""  # what an interaction URL names instead of the exchange
         self.issue_garbage = False
         # VC-API
         self.exchanges: dict[str, dict[str, Any]] = {}
@@ -266,7 +269,14 @@ def _handler(stub: StubIssuer) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             path = urlsplit(self.path).path
-            if path == "/.well-known/openid-credential-issuer":
+            if path == "/.well-known/openid-credential-issuer" and stub.metadata_redirect:
+                self.send_response(302)
+                self.send_header("Location", stub.metadata_redirect)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            elif path == "/.well-known/openid-credential-issuer" and stub.huge_metadata:
+                self._answer(200, {**stub.metadata(), "padding": "x" * (3 * 1024 * 1024)})
+            elif path == "/.well-known/openid-credential-issuer":
                 self._answer(200, stub.metadata())
             elif path == "/.well-known/oauth-authorization-server":
                 self._answer(200, stub.server_metadata())
@@ -284,9 +294,8 @@ def _handler(stub: StubIssuer) -> type[BaseHTTPRequestHandler]:
                 if self.headers.get("Accept", "") != "application/json":
                     self._answer(406, {})
                     return
-                self._answer(
-                    200, {"protocols": {"vcapi": f"{stub.origin}/exchanges/{exchange_id}"}}
-                )
+                named = stub.interaction_vcapi or f"{stub.origin}/exchanges/{exchange_id}"
+                self._answer(200, {"protocols": {"vcapi": named}})
             else:
                 self._answer(404, {})
 
