@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.middleware import camera_allowed
+from intake import qrcodes
 from intake.protocols import links
-from intake.qr import QrError, read_qr_link
 from intake.services import receiving
 
 
@@ -33,6 +34,7 @@ def _start_page(request: HttpRequest, *, error: str = "", link: str = "") -> Htt
 
 
 @never_cache
+@camera_allowed
 @login_required
 @require_http_methods(["GET", "POST"])
 def receive_start(request: HttpRequest) -> HttpResponse:
@@ -49,14 +51,16 @@ def receive_start(request: HttpRequest) -> HttpResponse:
                 return HttpResponseRedirect(reverse("present:start") + "?" + query)
             attempt = receiving.receive_open_query(owner=request.user, query=query, now=now)
         else:
-            picture = request.FILES.get("qr")
-            link = read_qr_link(picture.read()) if picture else request.POST.get("link", "").strip()
+            picture = request.FILES.get("qr_image")
+            link = request.POST.get("link", "").strip()
+            if picture and not link:
+                link = qrcodes.decode_qr(picture.read(qrcodes.MAX_BYTES + 1))
             if not link:
                 return _start_page(request, error=_("Paste the issuer's link or choose a picture."))
             if _is_presentation_link(link):
                 return HttpResponseRedirect(reverse("present:start") + "?link=" + _quote(link))
             attempt = receiving.receive_open(owner=request.user, link=link, now=now)
-    except (receiving.ReceiveError, QrError) as exc:
+    except (receiving.ReceiveError, qrcodes.QrCodeError) as exc:
         return _start_page(request, error=str(exc), link=link)
     return redirect("receive:attempt", attempt_id=attempt.pk)
 

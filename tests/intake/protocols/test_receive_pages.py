@@ -73,7 +73,7 @@ def test_a_qr_code_picture_is_read_on_the_server(client, owner, stub):
     qrcode.make(stub.offer_link()).save(picture, format="PNG")
     picture.name = "offer.png"
     picture.seek(0)
-    response = client.post("/receive", {"qr": picture})
+    response = client.post("/receive", {"qr_image": picture})
     assert response.status_code == 302, response.content.decode()[:500]
     assert ReceiveAttempt.objects.get().state == ReceiveAttempt.State.PENDING
 
@@ -84,7 +84,7 @@ def test_a_picture_without_a_qr_code_says_so(client, owner, db):
     qrcode.make("x").get_image().crop((0, 0, 5, 5)).save(picture, format="PNG")
     picture.name = "blank.png"
     picture.seek(0)
-    response = client.post("/receive", {"qr": picture})
+    response = client.post("/receive", {"qr_image": picture})
     assert response.status_code == 400 and "No QR code" in response.content.decode()
     assert not ReceiveAttempt.objects.exists()
 
