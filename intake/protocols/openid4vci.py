@@ -250,7 +250,7 @@ def _display(entries: Any) -> tuple[str, str, str]:
     return (
         name[:200] if isinstance(name, str) else "",
         description[:500] if isinstance(description, str) else "",
-        uri if isinstance(uri, str) and uri.startswith("https://") else "",
+        uri if isinstance(uri, str) and uri.startswith(("https://", "http://")) else "",
     )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import secrets
 import threading
@@ -23,6 +24,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from cryptography.exceptions import InvalidSignature
+from PIL import Image
 
 from tests.support.issuer import EARNER_DID_LABEL, TestIssuer
 from tests.support.keys import ed25519_key
@@ -110,7 +112,13 @@ class StubIssuer:
             "nonce_endpoint": f"{self.origin}/nonce",
             "deferred_credential_endpoint": f"{self.origin}/deferred",
             "notification_endpoint": f"{self.origin}/notification",
-            "display": [{"name": "Riverside Test College", "locale": "en-US"}],
+            "display": [
+                {
+                    "name": "Riverside Test College",
+                    "locale": "en-US",
+                    "logo": {"uri": f"{self.origin}/logo.png", "alt_text": "college logo"},
+                }
+            ],
             "credential_configurations_supported": {"OpenBadge": config},
         }
         data.update(self.metadata_overrides)
@@ -280,6 +288,15 @@ def _handler(stub: StubIssuer) -> type[BaseHTTPRequestHandler]:
                 self._answer(200, stub.metadata())
             elif path == "/.well-known/oauth-authorization-server":
                 self._answer(200, stub.server_metadata())
+            elif path == "/logo.png":
+                picture = io.BytesIO()
+                Image.new("RGB", (400, 300), (200, 30, 30)).save(picture, format="PNG")
+                data = picture.getvalue()
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
             elif path.startswith("/offers/"):
                 offer_id = path.rsplit("/", 1)[1]
                 stub.offer_fetches[offer_id] = stub.offer_fetches.get(offer_id, 0) + 1

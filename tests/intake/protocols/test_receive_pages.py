@@ -43,6 +43,8 @@ def test_the_consent_page_says_who_offers_what_and_to_which_identifier(client, o
     assert issuer.earner_did in html
     assert 'inputmode="numeric"' in html and 'maxlength="4"' in html
     assert "Please provide the one-time code" in html
+    assert '<img class="issuer-logo" src="data:image/png;base64,' in html
+    assert stub.origin + "/logo.png" not in html
 
 
 def test_accepting_on_the_page_stores_the_credential(client, owner, stub):
@@ -159,3 +161,11 @@ def test_a_credential_received_over_an_exchange_says_so(client, owner, stub):
     credential = Credential.objects.get(owner=owner)
     page = client.get(f"/credentials/{credential.pk}/").content.decode()
     assert "Received over a VC-API exchange" in page and stub.origin in page
+
+
+def test_the_receive_page_may_use_the_camera_and_offers_the_qr_fields(client, owner, db):
+    client.force_login(owner)
+    response = client.get("/receive")
+    assert "camera=(self)" in response["Permissions-Policy"]
+    html = response.content.decode()
+    assert "data-qr-scan" in html and 'name="qr_image"' in html
