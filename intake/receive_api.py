@@ -13,10 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.http import SignedInApiRequest
 from intake.models import ReceiveAttempt
 from intake.services import receiving
 
@@ -98,7 +98,7 @@ class ReceiveOpenApi(APIView):
         responses={201: AttemptOutput, 400: AttemptOutput},
         summary="Open an issuer's offer or exchange",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInApiRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
@@ -112,7 +112,7 @@ class ReceiveOpenApi(APIView):
 
 class ReceiveAttemptApi(APIView):
     @extend_schema(responses={200: AttemptOutput}, summary="Read a receive attempt")
-    def get(self, request: Request, attempt_id: int) -> Response:
+    def get(self, request: SignedInApiRequest, attempt_id: int) -> Response:
         attempt = receiving.access_receive_attempt(owner=request.user, attempt_id=attempt_id)
         return Response(AttemptOutput(attempt_data(request.user, attempt)).data)
 
@@ -133,7 +133,7 @@ class ReceiveAcceptApi(APIView):
         responses={200: AttemptOutput, 400: AttemptOutput},
         summary="Accept an offer",
     )
-    def post(self, request: Request, attempt_id: int) -> Response:
+    def post(self, request: SignedInApiRequest, attempt_id: int) -> Response:
         attempt = receiving.access_receive_attempt(owner=request.user, attempt_id=attempt_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -158,7 +158,7 @@ class ReceiveAcceptApi(APIView):
 
 class ReceiveDeclineApi(APIView):
     @extend_schema(request=None, responses={200: AttemptOutput}, summary="Decline an offer")
-    def post(self, request: Request, attempt_id: int) -> Response:
+    def post(self, request: SignedInApiRequest, attempt_id: int) -> Response:
         attempt = receiving.access_receive_attempt(owner=request.user, attempt_id=attempt_id)
         try:
             receiving.receive_decline(owner=request.user, attempt=attempt, now=_now())

@@ -18,13 +18,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import SignedInRequest
 from config.middleware import camera_allowed
 from intake import qrcodes
 from intake.protocols import links
 from intake.services import receiving
 
 
-def _start_page(request: HttpRequest, *, error: str = "", link: str = "") -> HttpResponse:
+def _start_page(request: SignedInRequest, *, error: str = "", link: str = "") -> HttpResponse:
     context = {
         "error": error,
         "link": link,
@@ -37,7 +38,7 @@ def _start_page(request: HttpRequest, *, error: str = "", link: str = "") -> Htt
 @camera_allowed
 @login_required
 @require_http_methods(["GET", "POST"])
-def receive_start(request: HttpRequest) -> HttpResponse:
+def receive_start(request: SignedInRequest) -> HttpResponse:
     """GET with an offer's (or a request's) parameters opens it, also after signing in (the
     query survives in `next`); POST opens a pasted link or a QR code's picture."""
     now = timezone.now()
@@ -90,7 +91,7 @@ def callback_uri(request: HttpRequest) -> str:
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
-def receive_attempt(request: HttpRequest, attempt_id: int) -> HttpResponse:
+def receive_attempt(request: SignedInRequest, attempt_id: int) -> HttpResponse:
     owner = request.user
     attempt = receiving.access_receive_attempt(owner=owner, attempt_id=attempt_id)
     now = timezone.now()
@@ -124,7 +125,7 @@ def receive_attempt(request: HttpRequest, attempt_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def receive_retry(request: HttpRequest, attempt_id: int) -> HttpResponse:
+def receive_retry(request: SignedInRequest, attempt_id: int) -> HttpResponse:
     attempt = receiving.access_receive_attempt(owner=request.user, attempt_id=attempt_id)
     try:
         again = receiving.receive_retry(owner=request.user, attempt=attempt, now=timezone.now())
@@ -136,7 +137,7 @@ def receive_retry(request: HttpRequest, attempt_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def receive_dismiss(request: HttpRequest, attempt_id: int) -> HttpResponse:
+def receive_dismiss(request: SignedInRequest, attempt_id: int) -> HttpResponse:
     attempt = receiving.access_receive_attempt(owner=request.user, attempt_id=attempt_id)
     try:
         receiving.receive_dismiss(owner=request.user, attempt=attempt, now=timezone.now())
@@ -148,7 +149,7 @@ def receive_dismiss(request: HttpRequest, attempt_id: int) -> HttpResponse:
 @never_cache
 @login_required
 @require_GET
-def receive_callback(request: HttpRequest) -> HttpResponse:
+def receive_callback(request: SignedInRequest) -> HttpResponse:
     """RFC 6749 section 4.1.2: the issuer's sign-in sends the learner back here."""
     try:
         attempt = receiving.receive_authorized(

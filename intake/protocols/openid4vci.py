@@ -137,20 +137,12 @@ def read_credential_offer(offer: Mapping[str, Any]) -> Offer:
     code_grant = grants.get(AUTHORIZATION_CODE_GRANT)
     pre_code, tx_code, server, issuer_state = "", None, "", ""
     if isinstance(pre, dict):
-        pre_code = (
-            pre.get("pre-authorized_code")
-            if isinstance(pre.get("pre-authorized_code"), str)
-            else ""
-        )
+        pre_code = _text(pre.get("pre-authorized_code"))
         if not pre_code:
             raise IssuanceError("The offer's pre-authorized code is missing.")
         if "tx_code" in pre:
             tx_code = _tx_code(pre["tx_code"])
-        server = (
-            pre.get("authorization_server")
-            if isinstance(pre.get("authorization_server"), str)
-            else ""
-        )
+        server = _text(pre.get("authorization_server"))
     if isinstance(code_grant, dict):
         state = code_grant.get("issuer_state")
         issuer_state = state if isinstance(state, str) else ""
@@ -168,6 +160,10 @@ def read_credential_offer(offer: Mapping[str, Any]) -> Offer:
         # 4.1.1: with no grants the wallet finds the grant types in the metadata.
         authorization_code=isinstance(code_grant, dict) or not grants,
     )
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _tx_code(value: Any) -> TxCode:
@@ -531,7 +527,7 @@ def _read_token(answer: Answer, *, tx_code_sent: bool) -> Token:
     access_token = data.get("access_token")
     if not isinstance(access_token, str) or not access_token:
         raise IssuanceError("The issuer's token response carries no access token.")
-    token_type = data.get("token_type") if isinstance(data.get("token_type"), str) else "Bearer"
+    token_type = _text(data.get("token_type")) or "Bearer"
     identifiers: dict[str, list[str]] = {}
     for detail in data.get("authorization_details") or []:
         if not isinstance(detail, dict):
