@@ -49,6 +49,7 @@ from wallet import verifier
 from wallet.images import ImageRefused, sanitise_raster
 from wallet.models import Source
 from wallet.presentable import read_entry, unsigned_presentation
+from wallet.services.notices import notices_of_arrival
 from wallet.services.store import (
     JSON_MEDIA_TYPE,
     JWT_MEDIA_TYPE,
@@ -714,8 +715,17 @@ def _arrived(
         _notify(attempt, kept, "credential_failure")
         _failed(attempt, str(exc), openid4vci.UNSUPPORTED, now)
         return Progress(attempt)
+    was_waiting = attempt.state == ReceiveAttempt.State.WAITING
     with transaction.atomic():
         outcomes = credentials_store(owner=owner, verified=verified) if verified else []
+        if was_waiting and outcomes:
+            # Deferred issuance: the learner is no longer on the page; the record tells them.
+            notices_of_arrival(
+                owner=owner,
+                credential_ids=[o.credential_id for o in outcomes if o.credential_id],
+                sender=attempt.issuer_name or attempt.issuer_origin,
+                now=now,
+            )
         by_id = {
             c.pk: c
             for c in record.live_credentials(owner=owner).filter(
