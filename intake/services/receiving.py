@@ -455,7 +455,13 @@ def _server(attempt: ReceiveAttempt, client: ProtocolClient) -> openid4vci.Serve
     metadata = openid4vci.IssuerMetadata.from_json(attempt.context["metadata"])
     offer = _offer_of(attempt)
     issuer = openid4vci.choose_authorization_server(offer, metadata)
-    server = openid4vci.fetch_authorization_server_metadata(issuer, client=client)
+    server = openid4vci.fetch_authorization_server_metadata(
+        issuer,
+        client=client,
+        fallback_token_endpoint=metadata.token_endpoint
+        if issuer == metadata.credential_issuer
+        else "",
+    )
     attempt.context = {**attempt.context, "server": server.to_json()}
     return server
 
@@ -645,11 +651,10 @@ def _request_one(
 ) -> openid4vci.Issued:
     """8.2, with one retry over a fresh nonce when the issuer says the nonce went stale."""
     for attempt_number in range(2):
-        nonce = (
-            openid4vci.request_nonce(metadata.nonce_endpoint, client=client)
-            if metadata.nonce_endpoint
-            else ""
-        )
+        if metadata.nonce_endpoint:
+            nonce = openid4vci.request_nonce(metadata.nonce_endpoint, client=client)
+        else:
+            nonce = token.c_nonce if not attempt_number else ""
         proofs = _proofs(owner, configuration, metadata, nonce, now)
         try:
             return openid4vci.request_credential(

@@ -65,6 +65,10 @@ class StubIssuer:
         self.refuse_proof = False
         self.metadata_redirect = ""
         self.huge_metadata = False
+        # An issuer of the drafts before 1.0: no nonce endpoint (the nonce comes with the
+        # token), the token endpoint in its own metadata, no server metadata, and one
+        # credential unwrapped in the response.
+        self.draft = False
         self.interaction_vcapi = ""  # what an interaction URL names instead of the exchange
         self.issue_garbage = False
         # VC-API
@@ -121,6 +125,9 @@ class StubIssuer:
             ],
             "credential_configurations_supported": {"OpenBadge": config},
         }
+        if self.draft:
+            del data["nonce_endpoint"]
+            data["token_endpoint"] = f"{self.origin}/token"
         data.update(self.metadata_overrides)
         return data
 
@@ -286,6 +293,8 @@ def _handler(stub: StubIssuer) -> type[BaseHTTPRequestHandler]:
                 self._answer(200, {**stub.metadata(), "padding": "x" * (3 * 1024 * 1024)})
             elif path == "/.well-known/openid-credential-issuer":
                 self._answer(200, stub.metadata())
+            elif path == "/.well-known/oauth-authorization-server" and stub.draft:
+                self._answer(404, {})
             elif path == "/.well-known/oauth-authorization-server":
                 self._answer(200, stub.server_metadata())
             elif path == "/logo.png":
@@ -401,7 +410,11 @@ def _handler(stub: StubIssuer) -> type[BaseHTTPRequestHandler]:
                 return
             token = secrets.token_urlsafe(16)
             stub.tokens[token] = "OpenBadge"
-            self._answer(200, {"access_token": token, "token_type": "Bearer", "expires_in": 86400})
+            answer = {"access_token": token, "token_type": "Bearer", "expires_in": 86400}
+            if stub.draft:
+                answer["c_nonce"] = secrets.token_urlsafe(12)
+                stub.nonces.add(answer["c_nonce"])
+            self._answer(200, answer)
 
         def _nonce(self) -> None:
             nonce = secrets.token_urlsafe(12)
@@ -436,6 +449,9 @@ def _handler(stub: StubIssuer) -> type[BaseHTTPRequestHandler]:
                 transaction_id = secrets.token_urlsafe(8)
                 stub.deferred[transaction_id] = 1
                 self._answer(202, {"transaction_id": transaction_id, "interval": 60})
+                return
+            if stub.draft:
+                self._answer(200, {"credential": stub.issued_credential(), "format": stub.format})
                 return
             self._answer(
                 200,

@@ -373,3 +373,15 @@ def test_an_offer_uri_pointing_inside_is_refused(owner, db, now, uri):
     )
     assert attempt.state == ReceiveAttempt.State.FAILED
     assert attempt.error_kind == "refused_address"
+
+
+def test_an_issuer_of_the_drafts_before_1_0_is_still_understood(owner, stub, now):
+    """No nonce endpoint (the token carries c_nonce), the token endpoint in the issuer's own
+    metadata with no server metadata, one credential unwrapped in the answer."""
+    stub.draft = True
+    attempt = receive_accept(
+        owner=owner, attempt=_open(owner, stub.offer_link(), now), now=now
+    ).attempt
+    assert attempt.state == ReceiveAttempt.State.RECEIVED, attempt.error
+    assert stub.proofs[-1]["payload"]["nonce"]
+    assert Credential.objects.get().verdict == "verified"
