@@ -69,6 +69,7 @@ class StubIssuer:
         # token), the token endpoint in its own metadata, no server metadata, and one
         # credential unwrapped in the response.
         self.draft = False
+        self.also_ask: dict[str, Any] | None = None  # a QueryByExample beside DIDAuthentication
         self.interaction_vcapi = ""  # what an interaction URL names instead of the exchange
         self.issue_garbage = False
         # VC-API
@@ -497,8 +498,9 @@ def _handler(stub: StubIssuer) -> type[BaseHTTPRequestHandler]:
                 return
             host = urlsplit(stub.origin).hostname
             if not sent:
+                did_auth = {"type": "DIDAuthentication", "acceptedMethods": [{"method": "key"}]}
                 request = {
-                    "query": {"type": "DIDAuthentication", "acceptedMethods": [{"method": "key"}]},
+                    "query": [did_auth, stub.also_ask] if stub.also_ask else did_auth,
                     "challenge": exchange["challenge"],
                     "domain": stub.vpr_domain if stub.vpr_domain is not None else host,
                 }
