@@ -142,6 +142,22 @@ class Credential(models.Model):
         return self.title or f"Credential {self.pk}"
 
     @property
+    def recipient_kind(self) -> str:
+        """What kind of identity the credential names: "email", "did", "url", "urn" (such as
+        urn:uuid, which names no one the learner can prove to be), or "" when it states none
+        in plain text. The record's advice about a recipient it cannot match depends on it."""
+        hint = self.recipient_hint.strip().lower()
+        if not hint:
+            return ""
+        if hint.startswith("did:"):
+            return "did"
+        if hint.startswith(("https://", "http://")):
+            return "url"
+        if "@" in hint and ":" not in hint.split("@", 1)[0]:
+            return "email"
+        return "urn"
+
+    @property
     def is_trashed(self) -> bool:
         return self.deleted_at is not None
 

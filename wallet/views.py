@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.selectors import holder_dids
 from wallet import responses, selectors
 from wallet.forms import (
     CollectionAssignForm,
@@ -123,8 +124,14 @@ def credential_detail(request: HttpRequest, credential_id: int) -> HttpResponse:
         ),
         "tag_form": TagAssignForm(),
         "recipient_mismatch": credential.recipient_match == RecipientMatch.NO_MATCH,
+        "holder_did": _current_did(owner),
     }
     return render(request, "wallet/credential.html", context)
+
+
+def _current_did(owner: Any) -> str:
+    dids = holder_dids(user=owner)
+    return dids[0] if dids else ""
 
 
 def _problems(report: dict[str, Any] | None) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
+from accounts.selectors import holder_dids
 from intake.services import arrival
 from tests.support.issuer import NOW
 from tests.wallet.helpers import as_bytes
@@ -107,6 +108,32 @@ def test_a_recipient_mismatch_says_how_to_fix_it(signed_in: Client, owner, make_
     assert "old@school.example" in page
     assert f'href="{reverse("account_email")}"' in page
     assert "Check again" in page
+
+
+def test_a_different_did_is_named_beside_the_learners_own_and_no_email_advice(
+    signed_in: Client, owner, make_credential
+) -> None:
+    own = holder_dids(user=owner)[0]
+    credential = make_credential(
+        owner, recipient_match="no_match", recipient_hint="did:key:z6MkSomeoneElse"
+    )
+    page = _page(signed_in, credential)
+    assert "This credential was issued to a different DID." in page
+    assert "did:key:z6MkSomeoneElse" in page and own in page
+    assert reverse("account_email") not in page.split('role="note"', 1)[1].split("</div>")[0]
+
+
+@pytest.mark.parametrize(
+    "hint", ["https://school.example/people/42", "urn:uuid:8c7e2d3a-1f4b-4d2e-9a77-3c2b1d0e9f11"]
+)
+def test_a_url_or_uuid_recipient_says_it_names_someone_else(
+    signed_in: Client, owner, make_credential, hint: str
+) -> None:
+    credential = make_credential(owner, recipient_match="no_match", recipient_hint=hint)
+    page = _page(signed_in, credential)
+    note = page.split('role="note"', 1)[1].split("</div>")[0]
+    assert "This credential names someone else." in note and hint in note
+    assert reverse("account_email") not in note
 
 
 def test_a_transcript_links_the_credentials_inside_it(signed_in: Client, owner, issuer) -> None:
