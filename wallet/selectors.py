@@ -503,6 +503,14 @@ def live_credentials(*, owner: Any) -> QuerySet[Credential]:
     return Credential.objects.filter(owner=owner, parent__isnull=True, deleted_at__isnull=True)
 
 
+def live_credentials_and_contents(*, owner: Any) -> QuerySet[Credential]:
+    """The owner's live credentials, and the live ones inside them (a CLR's), each parent
+    live too: what a learner can pick one by one."""
+    return Credential.objects.filter(owner=owner, deleted_at__isnull=True).filter(
+        Q(parent__isnull=True) | Q(parent__deleted_at__isnull=True)
+    )
+
+
 def access_tag(*, owner: Any, tag_id: Any) -> Tag:
     tag = Tag.objects.filter(owner=owner, pk=_as_pk(tag_id)).first()
     if tag is None:
