@@ -7,10 +7,10 @@ import json
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import F
-from django.db.models.functions import Coalesce
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
