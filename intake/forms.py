@@ -33,10 +33,12 @@ class MultipleFileField(forms.FileField):
 class UploadForm(forms.Form):
     files = MultipleFileField(
         label="Credential files",
-        help_text="JSON, a JWT in a text file, a baked PNG or SVG badge, or a ZIP of many.",
+        help_text="JSON, a JWT or SD-JWT in a text file, a baked PNG or SVG badge, "
+        "or a ZIP of many.",
         widget=MultipleFileInput(
             attrs={
-                "accept": ".json,.jsonld,.jwt,.jws,.txt,.png,.svg,.zip,application/json,"
+                "accept": ".json,.jsonld,.jwt,.jws,.sd-jwt,.sdjwt,.txt,.png,.svg,.zip,"
+                "application/json,application/dc+sd-jwt,application/vc+sd-jwt,"
                 "image/png,image/svg+xml,application/zip",
                 "data-drop-input": "",
             }
@@ -47,7 +49,7 @@ class UploadForm(forms.Form):
 class PasteForm(forms.Form):
     text = forms.CharField(
         label="Paste a credential",
-        help_text="Credential JSON, a JWT (eyJ…), or a link to a credential.",
+        help_text="Credential JSON, a JWT or SD-JWT (eyJ…), or a link to a credential.",
         strip=False,
         widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false", "class": "mono"}),
     )

@@ -4,6 +4,8 @@ only what the learner ticks, or declines. Every page is the learner's own (signe
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -16,6 +18,12 @@ from django.views.decorators.http import require_http_methods
 from config.middleware import camera_allowed
 from intake import qrcodes
 from sharing import presenting
+from wallet.disclosable import parse_choice
+from wallet.verification.sdjwt import ClaimPath
+
+# An SD-JWT VC's claims on the consent page: `choose-<query>-<credential>` says the learner
+# was shown the choice, `disclose-<query>-<credential>` carries each claim they kept ticked.
+_CHOICE = re.compile(r"^choose-(?P<query>[A-Za-z0-9_-]+)-(?P<credential>\d+)$")
 
 
 @never_cache
@@ -83,7 +91,11 @@ def present_consent(request: HttpRequest, request_id: int) -> HttpResponse:
         }
         try:
             answered = presenting.verifier_request_answer(
-                owner=owner, verifier_request=verifier_request, picks=picks, now=now
+                owner=owner,
+                verifier_request=verifier_request,
+                picks=picks,
+                now=now,
+                disclosures=_disclosures(request),
             )
         except presenting.PresentingError as exc:
             error = str(exc)
@@ -104,3 +116,17 @@ def present_consent(request: HttpRequest, request_id: int) -> HttpResponse:
     consent = presenting.consent_for(owner=owner, verifier_request=verifier_request)
     context = {"verifier_request": verifier_request, "consent": consent, "error": error}
     return render(request, "sharing/present/consent.html", context, status=400 if error else 200)
+
+
+def _disclosures(request: HttpRequest) -> dict[str, dict[int, list[ClaimPath]]]:
+    """The claims the learner left ticked, per Credential Query and credential; a credential
+    whose choices were shown but all unticked reveals none of them."""
+    chosen: dict[str, dict[int, list[ClaimPath]]] = {}
+    for key in request.POST:
+        found = _CHOICE.match(key)
+        if found is None:
+            continue
+        values = request.POST.getlist(f"disclose-{found['query']}-{found['credential']}")
+        paths = [path for path in map(parse_choice, values) if path is not None]
+        chosen.setdefault(found["query"], {})[int(found["credential"])] = paths
+    return chosen
