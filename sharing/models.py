@@ -58,6 +58,9 @@ class ShareLink(models.Model):
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The learner's choice to let chat and social apps show a preview (title, issuer, image)
+    # of the link; off by default, since a preview tells whoever sees the message.
+    link_preview = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

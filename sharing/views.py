@@ -301,6 +301,18 @@ def share_rename(request: HttpRequest, share_id: int) -> HttpResponse:
     return redirect("shares:detail", share_id=share.pk)
 
 
+@login_required
+@require_POST
+def share_preview(request: HttpRequest, share_id: int) -> HttpResponse:
+    share = selectors.access_share(owner=request.user, share_id=share_id)
+    on = request.POST.get("link_preview") == "on"
+    services.share_set_preview(owner=request.user, share_id=share.pk, link_preview=on)
+    messages.success(
+        request, "Previews are on for this link." if on else "Previews are off for this link."
+    )
+    return redirect("shares:detail", share_id=share.pk)
+
+
 # --- from a credential's page ---------------------------------------------------------------
 
 
