@@ -316,9 +316,13 @@ def tag_rename(request: HttpRequest, tag_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def tag_delete(request: HttpRequest, tag_id: int) -> HttpResponse:
+    """GET asks first (it works without scripts); POST deletes."""
     tag = selectors.access_tag(owner=request.user, tag_id=tag_id)
+    if request.method == "GET":
+        count = selectors.tags(owner=request.user).get(pk=tag.pk).credential_count
+        return render(request, "wallet/tag_delete.html", {"tag": tag, "count": count})
     name = tag.name
     organise.tag_delete(tag=tag)
     messages.success(request, f"Deleted the tag “{name}”; its credentials stay in your record.")

@@ -13,6 +13,7 @@ from django.utils.html import escape
 
 from accounts.selectors import holder_dids
 from intake.services import arrival
+from sharing.services import share_create, share_revoke
 from tests.support.issuer import NOW
 from tests.wallet.helpers import as_bytes
 from wallet import responses
@@ -337,6 +338,37 @@ def test_the_tags_page_creates_renames_and_deletes(signed_in: Client, owner) -> 
     assert "Career" in signed_in.get(reverse("wallet:tags")).content.decode()
     signed_in.post(reverse("wallet:tag_delete", args=[tag.pk]))
     assert not owner.tags.exists()
+
+
+def test_deleting_a_tag_asks_first_saying_how_many_credentials_have_it(
+    signed_in: Client, owner, make_credential
+) -> None:
+    tag = organise.tag_create(owner=owner, name="Work")
+    organise.credential_tag(credential=make_credential(owner), tag=tag)
+    tags_page = signed_in.get(reverse("wallet:tags")).content.decode()
+    delete_url = reverse("wallet:tag_delete", args=[tag.pk])
+    assert f'action="{delete_url}"' not in tags_page and f'href="{delete_url}"' in tags_page
+
+    question = signed_in.get(delete_url).content.decode()
+
+    assert "Delete the tag “<span" in question
+    assert "It is on 1 credential. They stay in your record" in question
+    assert owner.tags.exists()
+
+
+def test_trashing_a_credential_on_a_working_link_says_so_first(
+    signed_in: Client, owner, make_credential
+) -> None:
+    credential = make_credential(owner)
+    quiet = make_credential(owner)
+    share_create(owner=owner, audience="Acme Corp", credential_ids=[credential.pk])
+    ended, _token = share_create(owner=owner, audience="Old Co", credential_ids=[quiet.pk])
+    share_revoke(owner=owner, share_id=ended.pk)
+
+    page = _page(signed_in, credential)
+    assert "It is on 1 working share link (" in page and ">Acme Corp</a>" in page
+    assert "whoever opens it will no longer see it" in page
+    assert "working share link" not in _page(signed_in, quiet)
 
 
 def test_the_collections_page_creates_updates_and_deletes(signed_in: Client, owner) -> None:
