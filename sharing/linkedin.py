@@ -11,6 +11,7 @@ import re
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from wallet.models import UNTITLED
 from wallet.presentable import read_entry
 from wallet.verification import Verdict
 
@@ -51,7 +52,7 @@ def linkedin_add_url(*, credential: Any, share_url: str) -> str:
     """The add-certification link: name, issuer, issue and expiry month, the share as its URL."""
     params: list[tuple[str, str]] = [
         ("startTask", "CERTIFICATION_NAME"),
-        ("name", credential.title or "Credential"),
+        ("name", credential.title or UNTITLED),
     ]
     organization = organization_id(credential)
     if organization:

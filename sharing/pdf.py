@@ -126,7 +126,7 @@ def _credential_block(
     credential: Any, learner: str, styles: dict[str, ParagraphStyle]
 ) -> list[Any]:
     block: list[Any] = [
-        Paragraph(_text(credential.title or "Untitled credential", 300), styles["heading"]),
+        Paragraph(_text(credential.display_title, 300), styles["heading"]),
         Spacer(1, 2 * mm),
         *_details(credential, learner, styles),
     ]

@@ -363,7 +363,7 @@ def link_preview(share: ShareLink, token: str) -> dict[str, str]:
     credentials = selectors.share_credentials(share=share)
     name = share.display_name
     if len(credentials) == 1:
-        title = credentials[0].title or "A credential"
+        title = credentials[0].display_title
     else:
         title = f"{len(credentials)} credentials"
     if name:

@@ -323,7 +323,7 @@ def credential_share(request: HttpRequest, credential_id: int) -> HttpResponse:
     credential = record.access_credential(owner=request.user, credential_id=credential_id)
     share, _token = services.share_create(
         owner=request.user,
-        audience=_audience(credential.title or "One credential"),
+        audience=_audience(credential.display_title),
         credential_ids=(credential.pk,),
         expires_in=timedelta(days=QUICK_SHARE_DAYS),
         display_name=request.user.display_name,
@@ -340,7 +340,7 @@ def credential_linkedin(request: HttpRequest, credential_id: int) -> HttpRespons
     if not offers_linkedin(credential):
         messages.error(request, "Only a credential that verifies can be added to LinkedIn.")
         return redirect("wallet:credential", credential_id=credential.pk)
-    audience = _audience(f"{LINKEDIN_AUDIENCE}: {credential.title or 'credential'}")
+    audience = _audience(f"{LINKEDIN_AUDIENCE}: {credential.display_title}")
     share = _lasting_share_of(request.user, credential, audience)
     if share is None:
         share, _token = services.share_create(
@@ -359,7 +359,7 @@ def credential_pdf(request: HttpRequest, credential_id: int) -> HttpResponse:
     """A PDF of one credential: its QR code needs a link, so a lasting one is made for it (or
     the one made before is used again), then the PDF of that link is downloaded."""
     credential = record.access_credential(owner=request.user, credential_id=credential_id)
-    audience = _audience(f"{PDF_AUDIENCE}: {credential.title or 'credential'}")
+    audience = _audience(f"{PDF_AUDIENCE}: {credential.display_title}")
     share = _lasting_share_of(request.user, credential, audience)
     if share is None:
         share, _token = services.share_create(

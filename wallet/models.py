@@ -31,6 +31,8 @@ class RecipientMatch(models.TextChoices):
 
 
 # SD-JWT VCs have no registered extension; `.sd-jwt` is the one wallets and issuers use.
+# What every page and message calls a credential that states no title.
+UNTITLED = "Untitled credential"
 _EXTENSIONS = {"json": "json", "jwt": "jwt", "sd-jwt": "sd-jwt", "png": "png", "svg": "svg"}
 
 
@@ -147,6 +149,11 @@ class Credential(models.Model):
 
     def __str__(self) -> str:
         return self.title or f"Credential {self.pk}"
+
+    @property
+    def display_title(self) -> str:
+        """The title, or the one name every page gives a credential without one."""
+        return self.title or UNTITLED
 
     @property
     def recipient_kind(self) -> str:

@@ -29,6 +29,7 @@ from wallet.forms import (
     NameForm,
     TagAssignForm,
 )
+from wallet.lookalikes import lookalike_notes
 from wallet.models import Credential, RecipientMatch
 from wallet.services import organise, reverify, trash
 from wallet.templatetags.wallet_record import verdict_label
@@ -60,6 +61,9 @@ def record(request: HttpRequest) -> HttpResponse:
     keys = credentials.prefetch_related(None).values_list("pk", flat=True)
     page = Paginator(keys, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = selectors.credentials_in_order(owner=owner, pks=list(page.object_list))
+    notes = lookalike_notes(page.object_list)
+    for credential in page.object_list:
+        credential.lookalike_note = notes.get(credential.pk, "")
     return render(
         request,
         "wallet/record.html",
@@ -219,8 +223,7 @@ def credential_delete(request: HttpRequest, credential_id: int) -> HttpResponse:
     trash.credential_delete(credential=credential)
     messages.success(
         request,
-        f"“{credential.title or 'The credential'}” is in the trash for 30 days; "
-        "you can restore it from there.",
+        f"“{credential.display_title}” is in the trash for 30 days; you can restore it from there.",
     )
     return redirect("wallet:record")
 
@@ -399,7 +402,7 @@ def credential_restore(request: HttpRequest, credential_id: int) -> HttpResponse
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("wallet:trash")
-    messages.success(request, f"Restored “{credential.title or 'the credential'}”.")
+    messages.success(request, f"Restored “{credential.display_title}”.")
     return redirect("wallet:credential", credential_id=credential.pk)
 
 

@@ -129,10 +129,10 @@ def test_it_percent_encodes_every_value() -> None:
     assert decoded["certUrl"] == SHARE_URL + "?x=1&y=2"
 
 
-def test_an_untitled_credential_is_named_generically() -> None:
+def test_an_untitled_credential_is_named_as_everywhere_else() -> None:
     assert (
         params(linkedin_add_url(credential=credential(title=""), share_url=SHARE_URL))["name"]
-        == "Credential"
+        == "Untitled credential"
     )
 
 
