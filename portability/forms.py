@@ -14,7 +14,8 @@ from wallet.models import Credential
 class CredentialChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Credential) -> str:
         issuer = f" — {obj.issuer_name}" if obj.issuer_name else ""
-        return f"{obj.title or 'Untitled credential'}{issuer}"
+        inside = f" (inside {obj.parent.title or 'a CLR'})" if obj.parent_id else ""
+        return f"{obj.display_title}{issuer}{inside}"
 
 
 class _Chooser(forms.Form):

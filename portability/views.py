@@ -9,7 +9,8 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
+from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,11 +25,28 @@ from portability.forms import ClrBundleForm, ExportForm, RestoreForm
 from portability.models import ExportJob
 from wallet import responses
 from wallet.models import Credential
-from wallet.selectors import live_credentials
+from wallet.selectors import live_credentials, live_credentials_and_contents
 
 
 def _live(owner: User) -> QuerySet[Credential]:
     return live_credentials(owner=owner).defer("original").order_by("-issued_at", "-pk")
+
+
+def _pickable(owner: User) -> QuerySet[Credential]:
+    """For the CLR bundle: the record's credentials and those inside its CLRs, each CLR's
+    contents right after it."""
+    return (
+        live_credentials_and_contents(owner=owner)
+        .select_related("parent")
+        .defer("original", "parent__original")
+        .order_by(
+            Coalesce("parent__issued_at", "issued_at").desc(nulls_last=True),
+            Coalesce("parent_id", "id").desc(),
+            F("parent_id").asc(nulls_first=True),
+            "-issued_at",
+            "-pk",
+        )
+    )
 
 
 def _export_page(
@@ -43,7 +61,8 @@ def _export_page(
         request,
         "portability/export.html",
         {
-            "clr_form": clr_form or ClrBundleForm(credentials=live, prefix="clr"),
+            "clr_form": clr_form
+            or ClrBundleForm(credentials=_pickable(request.user), prefix="clr"),
             "export_form": export_form or ExportForm(credentials=live, prefix="export"),
             "jobs": selectors.export_jobs(owner=request.user),
             "has_credentials": live.exists(),
@@ -69,7 +88,7 @@ def clr_bundle(request: SignedInRequest) -> HttpResponse:
 
     With `download` (json or png) the same choice comes back as the file itself.
     """
-    form = ClrBundleForm(request.POST, credentials=_live(request.user), prefix="clr")
+    form = ClrBundleForm(request.POST, credentials=_pickable(request.user), prefix="clr")
     if not form.is_valid():
         return _export_page(request, clr_form=form, status=400)
     now = timezone.now()

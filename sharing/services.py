@@ -149,6 +149,7 @@ def share_create(
     display_name: str = "",
     challenge: str | None = None,
     token: str | None = None,
+    link_preview: bool = False,
     now: datetime | None = None,
 ) -> tuple[ShareLink, str]:
     """Make a link to chosen credentials, or to a collection (frozen now, or followed).
@@ -194,6 +195,7 @@ def share_create(
             follow_collection=bool(collection is not None and follow_collection),
             expires_at=expires_at,
             max_views=max_views,
+            link_preview=link_preview,
             created_at=now,
             updated_at=now,
         )
@@ -212,6 +214,7 @@ def share_create(
                 "follow_collection": share.follow_collection,
                 "expires_at": expires_at.isoformat() if expires_at else None,
                 "max_views": max_views,
+                "link_preview": link_preview,
             },
             now=now,
         )
@@ -303,6 +306,26 @@ def share_rename(
             action="share.renamed",
             target=share,
             detail={"from": previous, "to": audience},
+            now=now,
+        )
+    return share
+
+
+def share_set_preview(
+    *, owner: Any, share_id: Any, link_preview: bool, now: datetime | None = None
+) -> ShareLink:
+    """Turn the link's previews in chat and social apps on or off."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        share = _owned(owner, share_id, lock=True)
+        share.link_preview = link_preview
+        share.updated_at = now
+        share.save(update_fields=["link_preview", "updated_at"])
+        audit_record(
+            user=owner,
+            action="share.preview_changed",
+            target=share,
+            detail={"link_preview": link_preview},
             now=now,
         )
     return share

@@ -37,6 +37,8 @@ class RecipientMatch(models.TextChoices):
 
 
 # SD-JWT VCs have no registered extension; `.sd-jwt` is the one wallets and issuers use.
+# What every page and message calls a credential that states no title.
+UNTITLED = "Untitled credential"
 _EXTENSIONS = {"json": "json", "jwt": "jwt", "sd-jwt": "sd-jwt", "png": "png", "svg": "svg"}
 
 
@@ -159,6 +161,27 @@ class Credential(models.Model):
 
     def __str__(self) -> str:
         return self.title or f"Credential {self.pk}"
+
+    @property
+    def display_title(self) -> str:
+        """The title, or the one name every page gives a credential without one."""
+        return self.title or UNTITLED
+
+    @property
+    def recipient_kind(self) -> str:
+        """What kind of identity the credential names: "email", "did", "url", "urn" (such as
+        urn:uuid, which names no one the learner can prove to be), or "" when it states none
+        in plain text. The record's advice about a recipient it cannot match depends on it."""
+        hint = self.recipient_hint.strip().lower()
+        if not hint:
+            return ""
+        if hint.startswith("did:"):
+            return "did"
+        if hint.startswith(("https://", "http://")):
+            return "url"
+        if "@" in hint and ":" not in hint.split("@", 1)[0]:
+            return "email"
+        return "urn"
 
     @property
     def file_extension(self) -> str:
