@@ -21,8 +21,12 @@ class MultipleFileField(forms.FileField):
 
     def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
         single = super().clean
+        if isinstance(data, list | tuple) and len(data) > 1:
+            # Several files: each is judged on its own by the import, so one empty or odd file
+            # is reported by name beside the others instead of refusing the whole choice.
+            return [item for item in data if item]
         if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data]
+            data = data[0] if data else None
         return [single(data, initial)]
 
 

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from config.middleware import camera_allowed
+from intake import qrcodes
 from sharing import presenting
 from wallet.disclosable import parse_choice
 from wallet.verification.sdjwt import ClaimPath
@@ -26,24 +28,30 @@ _CHOICE = re.compile(r"^choose-(?P<query>[A-Za-z0-9_-]+)-(?P<credential>\d+)$")
 
 @never_cache
 @login_required
+@camera_allowed
 @require_http_methods(["GET", "POST"])
 def present_start(request: HttpRequest) -> HttpResponse:
     """GET with a request's parameters (opened, or forwarded from /receive) opens it; POST
-    opens a pasted link."""
+    opens a pasted link, or the link in an uploaded picture of a QR code (the camera button
+    reads one in the browser and fills in the link)."""
     now = timezone.now()
     error = ""
     link = ""
     if request.method == "POST":
         link = request.POST.get("link", "").strip()
-        if link:
-            try:
-                opened = presenting.verifier_request_open(owner=request.user, link=link, now=now)
-            except presenting.PresentingError as exc:
-                error = str(exc)
-            else:
-                return redirect("present:consent", request_id=opened.pk)
+        picture = request.FILES.get("qr_image")
+        try:
+            if not link and picture is not None:
+                link = qrcodes.decode_qr(picture.read(qrcodes.MAX_BYTES + 1))
+            if not link:
+                raise presenting.PresentingError(
+                    _("Paste the verifier's link, or give a picture of its QR code.")
+                )
+            opened = presenting.verifier_request_open(owner=request.user, link=link, now=now)
+        except (qrcodes.QrCodeError, presenting.PresentingError) as exc:
+            error = str(exc)
         else:
-            error = _("Paste the verifier's link.")
+            return redirect("present:consent", request_id=opened.pk)
     elif request.META.get("QUERY_STRING"):
         try:
             opened = presenting.verifier_request_open_query(
