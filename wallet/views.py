@@ -149,6 +149,11 @@ def credential_detail(request: HttpRequest, credential_id: int) -> HttpResponse:
         "tag_form": TagAssignForm(),
         "recipient_mismatch": credential.recipient_match == RecipientMatch.NO_MATCH,
         "sd_jwt": disclosable.sd_jwt_claims(credential),
+        # The verifier notes a refresh service it did not use; the learner may ask for it.
+        "refreshable": any(
+            isinstance(check, dict) and check.get("code") == "refresh.not_attempted"
+            for check in (latest or {}).get("checks", [])
+        ),
         "standing": registries.issuer_standing(credential.issuer_id),
         "alignments": _alignments(credential),
     }
