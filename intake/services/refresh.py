@@ -1,17 +1,23 @@
 """Refreshing a credential from its issuer, when the learner asks for it.
 
 Specifications: VC Data Model 2.0 §5.10 (`refreshService`: where the holder obtains a newer
-copy) and Open Badges 3.0, RefreshService with type `1EdTechCredentialRefresh`: its `id` is
-the URL of the issuer's refresh service, from which the refreshed credential is fetched
-(GET). The refreshed credential goes through intake like any other arrival (verified, then
-stored by `wallet.services.store`): it must be the same credential (the same issuer and id),
-and it replaces the current one only when it is a newer issue that verifies; the earlier
-copy stays in the credential's history. Nothing is fetched unless the learner asks, and
-only through the one outbound door.
+copy); Open Badges 3.0, RefreshService with type `1EdTechCredentialRefresh`: its `id` is the
+URL of the issuer's refresh service, from which the refreshed credential is fetched (GET);
+and the CCG's VC Refresh 2021 (type `VerifiableCredentialRefreshService2021`): its `url` is a
+VC-API exchange, answered (intake.protocols.vcapi) with a presentation signed by the holder
+key over the exchange's challenge and domain, carrying the credential when the request asks
+for it, and the issuer answers with the refreshed credential.
+
+The refreshed credential goes through intake like any other arrival (verified, then stored
+by `wallet.services.store`): it must be the same credential (the same issuer and id), and it
+replaces the current one only when it is a newer issue that verifies; the earlier copy stays
+in the credential's history. Nothing is fetched or sent unless the learner asks, and only
+through the one outbound door.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,10 +26,13 @@ from urllib.parse import urlsplit
 from django.db import transaction
 from django.utils import timezone
 
-from config.outbound import make_fetcher
+from accounts.signing import holder_did, presentation_context, sign_presentation
+from config.outbound import GuardedFetcher, make_fetcher
+from intake.protocols import links, vcapi
 from intake.services.arrival import arrive
 from wallet import verifier
 from wallet.models import Credential, Source
+from wallet.presentable import read_entry, unsigned_presentation
 from wallet.services.audit import audit_record
 from wallet.services.derive import dedupe_key, derive_fields
 from wallet.services.store import DUPLICATE, UPDATED, ImportOutcome, Verified, credential_store
@@ -34,6 +43,7 @@ from wallet.verification.parse import credential_from_jwt_payload, parse_input
 from wallet.verification.proofs.jose import decode_compact
 
 ONE_EDTECH_REFRESH = "1EdTechCredentialRefresh"
+VC_REFRESH_2021 = "VerifiableCredentialRefreshService2021"
 _ACCEPT = "application/ld+json, application/json, application/vc+jwt"
 
 
@@ -53,15 +63,16 @@ def refresh_service(credential: Credential) -> RefreshService | None:
     if document is None:
         return None
     for entry in _as_list(document.get("refreshService")):
-        if not isinstance(entry, dict):
-            continue
-        url = entry.get("id")
-        if (
-            entry.get("type") == ONE_EDTECH_REFRESH
-            and isinstance(url, str)
-            and urlsplit(url).scheme == "https"
+        if not isinstance(entry, dict) or entry.get("type") not in (
+            ONE_EDTECH_REFRESH,
+            VC_REFRESH_2021,
         ):
-            return RefreshService(type=ONE_EDTECH_REFRESH, url=url)
+            continue
+        # The outbound door decides which addresses may be reached; here only the scheme.
+        url = entry.get("url") if entry["type"] == VC_REFRESH_2021 else entry.get("id")
+        url = url if isinstance(url, str) else entry.get("id")
+        if isinstance(url, str) and urlsplit(url).scheme in ("https", "http"):
+            return RefreshService(type=entry["type"], url=url)
     return None
 
 
@@ -76,7 +87,10 @@ def credential_refresh(
     service = refresh_service(credential)
     if service is None:
         raise RefreshError("This credential names no refresh service Satchel can use.")
-    data, media_type = _fetch(service.url)
+    if service.type == VC_REFRESH_2021:
+        data, media_type = _exchange(owner, credential, service.url, now)
+    else:
+        data, media_type = _fetch(service.url)
     fetcher = make_fetcher()
     options = verifier.make_verify_options(owner=owner, now=now, fetcher=fetcher)
     result = arrive(
@@ -118,6 +132,39 @@ def _fetch(url: str) -> tuple[bytes, str | None]:
         raise RefreshError(f"The issuer's refresh service answered with HTTP {result.status}.")
     media = result.content_type.split(";")[0].strip().lower() or None
     return result.body, media
+
+
+def _exchange(
+    owner: Any, credential: Credential, url: str, now: datetime
+) -> tuple[bytes, str | None]:
+    """VC Refresh 2021 over a VC-API exchange: start it, answer its request with a holder-
+    signed presentation (the credential inside when it is asked for), take what comes back."""
+    door = GuardedFetcher(cache_seconds=0)
+    try:
+        exchange = vcapi.start_exchange(links.Exchange(url=url), door=door, party="issuer")
+        suite = vcapi.presentation_suite(exchange)
+        entries = [read_entry(credential)] if exchange.queries else []
+        presentation = sign_presentation(
+            user=owner,
+            presentation=unsigned_presentation(
+                holder=holder_did(user=owner),
+                entries=entries,
+                context=presentation_context(suite),
+            ),
+            now=now,
+            challenge=exchange.challenge or None,
+            domain=exchange.domain or None,
+            cryptosuite=suite,
+        )
+        result = vcapi.send_presentation(exchange, presentation, door=door)
+    except vcapi.ExchangeError as exc:
+        raise RefreshError(f"The issuer's refresh service: {exc}") from exc
+    if not result.credentials:
+        raise RefreshError("The issuer's refresh service sent no credential back.")
+    first = result.credentials[0]
+    if isinstance(first, str):
+        return first.encode(), None
+    return json.dumps(first, ensure_ascii=False).encode(), "application/json"
 
 
 def _same_credential(incoming: Verified, current: Credential) -> bool:
