@@ -156,6 +156,11 @@ def credential_detail(request: SignedInRequest, credential_id: int) -> HttpRespo
         "recipient_mismatch": credential.recipient_match == RecipientMatch.NO_MATCH,
         "holder_did": _current_did(owner),
         "sd_jwt": disclosable.sd_jwt_claims(credential),
+        # The verifier notes a refresh service it did not use; the learner may ask for it.
+        "refreshable": any(
+            isinstance(check, dict) and check.get("code") == "refresh.not_attempted"
+            for check in (latest or {}).get("checks", [])
+        ),
         "standing": registries.issuer_standing(credential.issuer_id),
         "alignments": _alignments(credential),
     }
