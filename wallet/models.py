@@ -19,6 +19,8 @@ class Source(models.TextChoices):
     BULK = "bulk", "Bulk import"
     DEMO = "demo", "Demo data"
     BUNDLE = "bundle", "Inside a CLR"
+    TOOL = "tool", "Sent by a connected tool"
+    BADGE_HOST = "badge_host", "From a connected badge platform"
 
 
 class RecipientMatch(models.TextChoices):
