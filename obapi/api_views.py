@@ -109,7 +109,7 @@ def _upsert_credential(request: HttpRequest, spec: ApiSpec) -> HttpResponse:
     caller = bearer_caller(request, spec.credential_upsert)
     if not isinstance(caller, Caller):
         return caller
-    media = request.content_type.lower()
+    media = (request.content_type or "").lower()
     if media != "text/plain" and media not in CREDENTIAL_TYPES:
         return error_response(
             415, "Send a compact JWS as text/plain or a credential as application/json."

@@ -104,10 +104,13 @@ def discover(client: ProtocolClient, *, base_url: str, api: ApiSpec) -> HostServ
     scheme = _object(_object(document.get("components")).get("securitySchemes")).get("OAuth2ACG")
     scheme = _object(scheme)
     flow = _object(_object(scheme.get("flows")).get("authorizationCode"))
-    urls = {
-        "registration": scheme.get("x-imssf-registrationUrl"),
-        "authorization": flow.get("authorizationUrl"),
-        "token": flow.get("tokenUrl"),
+    urls: dict[str, str] = {
+        name: value if isinstance(value, str) else ""
+        for name, value in (
+            ("registration", scheme.get("x-imssf-registrationUrl")),
+            ("authorization", flow.get("authorizationUrl")),
+            ("token", flow.get("tokenUrl")),
+        )
     }
     missing = [name for name, value in urls.items() if not _absolute(value)]
     if missing:
@@ -122,7 +125,8 @@ def discover(client: ProtocolClient, *, base_url: str, api: ApiSpec) -> HostServ
     name = scheme.get("x-imssf-name") or info.get("title") or _host(url)
     servers = document.get("servers")
     server = _object(servers[0]).get("url") if isinstance(servers, list) and servers else None
-    root = server if _absolute(server) else base_url.rstrip("/") + api.base_path
+    root = server if isinstance(server, str) and _absolute(server) else ""
+    root = root or base_url.rstrip("/") + api.base_path
     return HostService(
         name=str(name)[:200],
         registration_url=urls["registration"],
