@@ -27,6 +27,7 @@ MAX_LIMIT = 100
 CREDENTIAL_TYPES = ("application/json", "application/ld+json", "application/vc+ld+json")
 
 
+@csrf_exempt
 def discovery(request: HttpRequest, api: str) -> JsonResponse:
     """getServiceDescription: unprotected (6.3)."""
     if request.method != "GET":

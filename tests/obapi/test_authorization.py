@@ -55,7 +55,9 @@ def test_allowing_gives_a_code_that_gives_tokens_once(owner, tool) -> None:
     verifier, challenge = pkce()
     location = consent(signed_in(owner), authorization_query(tool, READ, challenge))
     assert location.startswith("https://tool.example/callback?")
-    assert parse_qs(urlsplit(location).query)["state"] == ["26357667-94df-4a14-bcb1-f55449ddd98d"]
+    answer = parse_qs(urlsplit(location).query)
+    assert answer["state"] == ["26357667-94df-4a14-bcb1-f55449ddd98d"]
+    assert answer["iss"]  # RFC 9207: the answer names the authorization server
 
     first = exchange(tool, code_of(location), verifier)
     again = exchange(tool, code_of(location), verifier)

@@ -17,7 +17,7 @@ from django.test import Client
 from obapi import badge_hosts
 from obapi.models import BadgeHost, SyncAttempt
 from obapi.tasks import sync_badge_hosts
-from tests.support.badge_host import StubHost, run_stub_host
+from tests.support.badge_host import CLR_PATH, StubHost, run_stub_host
 from tests.support.issuer import NOW
 from wallet.models import Credential
 
@@ -40,9 +40,9 @@ def held(host, issuer) -> StubHost:
 def connect(django_capture_on_commit_callbacks):
     """Connect as the learner would; the sync enqueued on commit runs (in process)."""
 
-    def run(owner, stub: StubHost) -> BadgeHost:
+    def run(owner, stub: StubHost, api: str = "ob") -> BadgeHost:
         started = badge_hosts.badge_host_connect(
-            owner=owner, base_url=stub.origin, api="ob", now=NOW
+            owner=owner, base_url=stub.origin, api=api, now=NOW
         )
         answer = stub.approve(started.authorization_url)
         with django_capture_on_commit_callbacks(execute=True):
@@ -69,6 +69,17 @@ def test_it_connects_and_brings_every_page_of_credentials_in(connect, owner, hel
         "/ims/ob/v3p0/credentials",
         "/ims/ob/v3p0/credentials",
     ]
+
+
+def test_it_brings_learner_records_in_from_a_clr_host(connect, owner, host, issuer) -> None:
+    host.api_path = CLR_PATH
+    host.credentials = [issuer.clr()]
+    connected = connect(owner, host, "clr")
+
+    assert connected.state == BadgeHost.State.CONNECTED
+    assert Credential.objects.get(owner=owner, parent__isnull=True).format == "clr2"
+    (metadata,) = host.clients.values()
+    assert "spec/clr/v2p0/scope/credential.readonly" in metadata["scope"]
 
 
 def test_it_registered_itself_as_the_specification_describes(connect, owner, held) -> None:

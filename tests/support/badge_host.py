@@ -19,7 +19,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-READ = "https://purl.imsglobal.org/spec/ob/v3p0/scope/credential.readonly"
+OB_PATH, OB_READ = (
+    "/ims/ob/v3p0",
+    "https://purl.imsglobal.org/spec/ob/v3p0/scope/credential.readonly",
+)
+CLR_PATH, CLR_READ = (
+    "/ims/clr/v2p0",
+    "https://purl.imsglobal.org/spec/clr/v2p0/scope/credential.readonly",
+)
 
 
 @dataclass
@@ -36,6 +43,7 @@ class StubHost:
     refuse_refresh: bool = False
     next_link_origin: str = ""  # send `next` elsewhere when set
     page_size: int = 2
+    api_path: str = OB_PATH  # CLR_PATH makes it a CLR 2.0 host
     bare_object: bool = False  # `credential` as one object, not an array
 
     def discovery(self) -> dict[str, Any]:
@@ -59,7 +67,7 @@ class StubHost:
                                 "tokenUrl": f"{self.origin}/token",
                                 "authorizationUrl": f"{self.origin}/authorize",
                                 "refreshUrl": f"{self.origin}/token",
-                                "scopes": {READ: "...", "offline_access": "..."},
+                                "scopes": {self.read_scope: "...", "offline_access": "..."},
                             }
                         },
                     }
@@ -67,6 +75,10 @@ class StubHost:
                 "schemas": {},
             },
         }
+
+    @property
+    def read_scope(self) -> str:
+        return CLR_READ if self.api_path == CLR_PATH else OB_READ
 
     def approve(self, authorization_url: str) -> dict[str, str]:
         """The learner allows Satchel on the host's page: the query Satchel is sent back with."""
@@ -90,7 +102,7 @@ class StubHost:
             "refresh_token": refresh,
             "expires_in": 3600,
             "token_type": "Bearer",
-            "scope": f"{READ} offline_access",
+            "scope": f"{self.read_scope} offline_access",
         }
 
 
@@ -115,12 +127,12 @@ def _handler(stub: StubHost) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             path, _, query = self.path.partition("?")
             stub.requests.append(("GET", path))
-            if path == "/ims/ob/v3p0/discovery":
+            if path == stub.api_path + "/discovery":
                 if stub.discovery_status != 200:
                     self._answer(stub.discovery_status, {})
                     return
                 self._answer(200, stub.discovery())
-            elif path == "/ims/ob/v3p0/credentials":
+            elif path == stub.api_path + "/credentials":
                 self._credentials(parse_qs(query))
             else:
                 self._answer(404, {})
@@ -141,8 +153,10 @@ def _handler(stub: StubHost) -> type[BaseHTTPRequestHandler]:
             if tokens:
                 body["compactJwsStrings" if stub.plural_jws else "compactJwsString"] = tokens
             total = len(stub.credentials)
-            base = (stub.next_link_origin or stub.origin) + "/ims/ob/v3p0/credentials"
-            links = [f'<{stub.origin}/ims/ob/v3p0/credentials?limit={limit}&offset=0>; rel="first"']
+            base = (stub.next_link_origin or stub.origin) + stub.api_path + "/credentials"
+            links = [
+                f'<{stub.origin}{stub.api_path}/credentials?limit={limit}&offset=0>; rel="first"'
+            ]
             if offset + limit < total:
                 links.append(
                     f'<{base}?{urlencode({"limit": limit, "offset": offset + limit})}>; rel="next"'
