@@ -235,7 +235,7 @@ def _batch_counts(batch: ImportBatch) -> dict[str, Any]:
 
 @login_required
 @require_POST
-def credential_refresh(request: HttpRequest, credential_id: int) -> HttpResponse:
+def credential_refresh(request: SignedInRequest, credential_id: int) -> HttpResponse:
     """The learner asks the issuer for a newer copy (the button on the credential's page)."""
     credential = access_credential(owner=request.user, credential_id=credential_id)
     try:

@@ -27,6 +27,8 @@ class Source(models.TextChoices):
     BUNDLE = "bundle", "Inside a CLR"
     OID4VCI = "oid4vci", "Received over OpenID4VCI"
     VCAPI = "vcapi", "Received over a VC-API exchange"
+    TOOL = "tool", "Sent by a connected tool"
+    BADGE_HOST = "badge_host", "From a connected badge platform"
 
 
 class RecipientMatch(models.TextChoices):
