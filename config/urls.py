@@ -22,6 +22,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
+    path("lti/", include("accounts.lti_urls")),
     path("api/shares/", include("sharing.api_urls")),
     path("api/verify/", PublicVerifyApi.as_view(), name="public-verify"),
     path("api/account/", include("accounts.api_urls")),
