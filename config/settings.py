@@ -385,6 +385,10 @@ SATCHEL_FETCH_CACHE_SECONDS = env.integer("SATCHEL_FETCH_CACHE_SECONDS", 3600)
 # (development issuers, intranet verifiers): `http://127.0.0.1:9441,https://issuer.intranet`.
 # Empty by default: only public HTTPS servers are contacted.
 SATCHEL_OUTBOUND_ALLOW = env.origins("SATCHEL_OUTBOUND_ALLOW")
+# The OAuth client_id the wallet gives an OpenID4VCI issuer that signs the learner in
+# (authorization code flow). Empty: the address of the wallet's published client metadata
+# (/receive/client-metadata.json), for issuers that take any public client.
+SATCHEL_OID4VCI_CLIENT_ID = env.string("SATCHEL_OID4VCI_CLIENT_ID", "")
 # The dotted path of the callable that builds the app's outbound fetcher (config.outbound).
 # Development names the demo issuers' one in var/dev.env; production keeps the default.
 SATCHEL_FETCHER = env.string("SATCHEL_FETCHER", "config.outbound.guarded_fetcher")
@@ -475,6 +479,11 @@ CELERY_REDIS_SOCKET_TIMEOUT = 5
 SATCHEL_JOB_STALL_SECONDS = env.integer("SATCHEL_JOB_STALL_SECONDS", 600, minimum=60)
 CELERY_BEAT_SCHEDULE["intake-sweep-stalled-imports"] = {
     "task": "intake.tasks.sweep_stalled_imports",
+    "schedule": timedelta(minutes=1),
+}
+# Deferred credentials (OpenID4VCI section 9): each waiting attempt is polled with backoff.
+CELERY_BEAT_SCHEDULE["intake-receive-poll-due"] = {
+    "task": "intake.tasks.receive_poll_due",
     "schedule": timedelta(minutes=1),
 }
 CELERY_BEAT_SCHEDULE["portability-sweep-stalled-exports"] = {

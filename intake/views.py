@@ -18,11 +18,13 @@ from intake.models import ImportBatch
 from intake.selectors import access_import_batch
 from intake.services import arrival, zips
 from wallet.models import Source
+from wallet.selectors import record_credentials
 from wallet.services import store
 from wallet.templatetags.wallet_record import verdict_label
 from wallet.verification import Verdict
 
 _ZIP_MAGIC = b"PK\x03\x04"
+_RESULTS_KEY = "intake.upload_results"
 
 
 @login_required
@@ -50,8 +52,26 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     uploads = form.cleaned_data["files"]
     if len(uploads) == 1:
         return _import_one_upload(request, uploads[0])
-    results = [_upload_result(request, upload) for upload in uploads]
-    return render(request, "intake/import_results.html", {"results": results})
+    # Post, then redirect: reloading the results page must not import the files again.
+    request.session[_RESULTS_KEY] = [_upload_result(request, upload) for upload in uploads]
+    return redirect("wallet:import_results")
+
+
+@login_required
+@require_GET
+def import_results(request: HttpRequest) -> HttpResponse:
+    rows = request.session.get(_RESULTS_KEY)
+    if not isinstance(rows, list):
+        return redirect("wallet:import")
+    return render(request, "intake/import_results.html", {"results": _with_verdicts(request, rows)})
+
+
+def _with_verdicts(request: HttpRequest, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each row with the verdict its credential has now (a row's credential may have been
+    trashed or checked again since; the owner's own record is the only one looked at)."""
+    ids = [row["credential_id"] for row in rows if isinstance(row.get("credential_id"), int)]
+    verdicts = dict(record_credentials(owner=request.user, pks=ids).values_list("pk", "verdict"))
+    return [{**row, "verdict": verdicts.get(row.get("credential_id"), "")} for row in rows]
 
 
 def _read_upload(upload: Any, cap: int) -> bytes:
@@ -101,8 +121,10 @@ def _upload_result(request: HttpRequest, upload: Any) -> dict[str, Any]:
             "name": name,
             "status": "batch",
             "message": f"An archive of {batch.total} files: importing in the background.",
-            "batch": batch,
+            "batch_id": batch.pk,
         }
+    if not upload.size:
+        return {"name": name, "status": store.FAILED, "message": "The file is empty."}
     outcome = arrival.credential_import(
         owner=request.user,
         data=_read_upload(upload, settings.SATCHEL_MAX_UPLOAD_BYTES),
@@ -114,7 +136,7 @@ def _upload_result(request: HttpRequest, upload: Any) -> dict[str, Any]:
         "name": name,
         "status": outcome.status,
         "message": outcome.message,
-        "credential": outcome.credential,
+        "credential_id": outcome.credential.pk if outcome.credential else None,
     }
 
 
@@ -176,7 +198,9 @@ def _known(verdict: str) -> bool:
 @require_GET
 def import_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = access_import_batch(owner=request.user, batch_id=batch_id)
-    return render(request, "intake/import_batch.html", {"batch": batch, **_batch_counts(batch)})
+    context = _batch_counts(batch)
+    context["summary"] = _with_verdicts(request, context["summary"])
+    return render(request, "intake/import_batch.html", {"batch": batch, **context})
 
 
 @login_required

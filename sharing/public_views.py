@@ -31,9 +31,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import secrets
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -65,6 +63,7 @@ from wallet.models import VerificationRun
 from wallet.selectors import credential_image_of, credential_warnings
 from wallet.services.reverify import credential_reverify
 from wallet.verification import Verdict
+from wallet.verification.caching import BoundedCache
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +75,6 @@ PAGE_CACHE_SECONDS = 60
 PAGE_CACHE_SIZE = 64
 MAX_CHALLENGE_LENGTH = 256
 _JSON_TYPES = ("application/vp+ld+json", "application/ld+json", "application/json")
-_EXTENSIONS = {"json": "json", "jwt": "jwt", "png": "png", "svg": "svg"}
 
 EMPLOYER_EXPLANATIONS: dict[str, str] = {
     Verdict.VERIFIED: "The issuer's signature checks out, it has not been withdrawn, and it is "
@@ -332,7 +330,7 @@ def _card(credential: Any, warnings: list[str], standing: Any) -> dict[str, Any]
         "warnings": warnings,
         "skills": [a.get("name") or a.get("code") for a in credential.alignments or []][:30],
         "legacy": credential.format.startswith("ob2"),
-        "extension": _EXTENSIONS.get(credential.container, "bin"),
+        "extension": credential.file_extension,
     }
 
 
@@ -349,45 +347,13 @@ def _page_key(share: ShareLink, versions: list[tuple[Any, ...]]) -> tuple[Any, .
     )
 
 
-class _RenderedPages:
-    """Rendered share pages kept in this process, at most `size`, each for `seconds`.
-
-    In front of nothing: a shared cache would unpickle the ~30 KB page on every view, which
-    cost more than a rendering saved per request. Each server process renders a page once
-    per version of its content and keeps it as the bytes the response sends.
-    """
-
-    def __init__(
-        self, size: int, seconds: float, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.size, self.seconds, self.clock = size, seconds, clock
-        self._pages: OrderedDict[tuple[Any, ...], tuple[float, bytes]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[Any, ...]) -> bytes | None:
-        with self._lock:
-            found = self._pages.get(key)
-            if found is None:
-                return None
-            if found[0] <= self.clock():
-                del self._pages[key]
-                return None
-            self._pages.move_to_end(key)
-            return found[1]
-
-    def put(self, key: tuple[Any, ...], body: bytes) -> None:
-        with self._lock:
-            self._pages[key] = (self.clock() + self.seconds, body)
-            self._pages.move_to_end(key)
-            while len(self._pages) > self.size:
-                self._pages.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._pages.clear()
-
-
-rendered_pages = _RenderedPages(size=PAGE_CACHE_SIZE, seconds=PAGE_CACHE_SECONDS)
+# Rendered share pages kept in this process, each for PAGE_CACHE_SECONDS. In front of
+# nothing: a shared cache would unpickle the ~30 KB page on every view, which cost more than
+# a rendering saved per request. Each server process renders a page once per version of its
+# content and keeps it as the bytes the response sends.
+rendered_pages: BoundedCache[tuple[Any, ...], bytes] = BoundedCache(
+    PAGE_CACHE_SIZE, seconds=PAGE_CACHE_SECONDS, clock=time.monotonic
+)
 
 
 def _render_page(share: ShareLink, token: str) -> str:
@@ -437,7 +403,7 @@ def share_page(request: HttpRequest, share: ShareLink, now: datetime) -> HttpRes
     if body is None:
         token = request.resolver_match.kwargs["token"] if request.resolver_match else ""
         body = _render_page(share, token).encode(settings.DEFAULT_CHARSET)
-        rendered_pages.put(key, body)
+        rendered_pages[key] = body
     if admission.view is not None:
         body = body.replace(_GRANT_MARK.encode(), _grant_for(admission.view).encode())
     response = HttpResponse(body)
@@ -497,9 +463,9 @@ def share_original(
         return _not_found(request)
     if _admit(request, share, now, ShareView.Kind.ORIGINAL).refused:
         return _gone(request)
-    extension = _EXTENSIONS.get(credential.container, "bin")
     return responses.download_response(
-        content=bytes(credential.original), filename=f"credential-{handle}.{extension}"
+        content=bytes(credential.original),
+        filename=f"credential-{handle}.{credential.file_extension}",
     )
 
 

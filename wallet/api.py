@@ -231,11 +231,9 @@ class CredentialOriginalApi(APIView):
     )
     def get(self, request: Request, credential_id: int) -> HttpResponse:
         credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
-        extension = {"json": "json", "jwt": "jwt", "png": "png", "svg": "svg"}.get(
-            credential.container, "bin"
-        )
         return responses.download_response(
-            content=bytes(credential.original), filename=f"credential-{credential.pk}.{extension}"
+            content=bytes(credential.original),
+            filename=f"credential-{credential.pk}.{credential.file_extension}",
         )
 
 

@@ -19,6 +19,8 @@ class Source(models.TextChoices):
     BULK = "bulk", "Bulk import"
     DEMO = "demo", "Demo data"
     BUNDLE = "bundle", "Inside a CLR"
+    OID4VCI = "oid4vci", "Received over OpenID4VCI"
+    VCAPI = "vcapi", "Received over a VC-API exchange"
 
 
 class RecipientMatch(models.TextChoices):
@@ -26,6 +28,10 @@ class RecipientMatch(models.TextChoices):
     NO_MATCH = "no_match", "Issued to an identity you have not verified"
     ABSENT = "absent", "The credential does not name its recipient"
     NOT_CHECKED = "not_checked", "Recipient not checked"
+
+
+# SD-JWT VCs have no registered extension; `.sd-jwt` is the one wallets and issuers use.
+_EXTENSIONS = {"json": "json", "jwt": "jwt", "sd-jwt": "sd-jwt", "png": "png", "svg": "svg"}
 
 
 class Credential(models.Model):
@@ -51,7 +57,8 @@ class Credential(models.Model):
     original = models.BinaryField()
     media_type = models.CharField(max_length=100, blank=True)
     sha256 = models.CharField(max_length=64)
-    container = models.CharField(max_length=10, blank=True)  # json | jwt | png | svg | url
+    # json | jwt | sd-jwt | png | svg | url
+    container = models.CharField(max_length=10, blank=True)
     source = models.CharField(max_length=20, choices=Source.choices)
     source_url = models.URLField(max_length=2000, blank=True)
     filename = models.CharField(max_length=255, blank=True)
@@ -140,6 +147,11 @@ class Credential(models.Model):
 
     def __str__(self) -> str:
         return self.title or f"Credential {self.pk}"
+
+    @property
+    def file_extension(self) -> str:
+        """The extension of a file holding the original: what its container is."""
+        return _EXTENSIONS.get(self.container, "bin")
 
     @property
     def is_trashed(self) -> bool:

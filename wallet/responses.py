@@ -36,7 +36,9 @@ NO_STORE = "private, no-store"
 _EXTENSIONS = {PNG_MEDIA_TYPE: "png", SVG_MEDIA_TYPE: "svg"}
 _SVG_START = re.compile(rb"\s*<(\?xml\s|svg[\s>])")
 # What this wallet offers as a download; any other type is sent as plain bytes.
-_DOWNLOAD_TYPES = frozenset({OCTET_STREAM, "application/zip", "application/json", PNG_MEDIA_TYPE})
+_DOWNLOAD_TYPES = frozenset(
+    {OCTET_STREAM, "application/zip", "application/json", "application/pdf", PNG_MEDIA_TYPE}
+)
 
 
 def image_response(

@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.celery import enqueue_on_commit
-from wallet import registries, responses, selectors
+from wallet import disclosable, registries, responses, selectors
 from wallet.forms import (
     CollectionAssignForm,
     CollectionForm,
@@ -33,7 +33,6 @@ from wallet.services import organise, reverify, trash
 from wallet.templatetags.wallet_record import verdict_label
 
 PAGE_SIZE = 24
-_EXTENSIONS = {"json": "json", "jwt": "jwt", "png": "png", "svg": "svg"}
 
 
 # --- the record ---------------------------------------------------------------------------
@@ -149,6 +148,7 @@ def credential_detail(request: HttpRequest, credential_id: int) -> HttpResponse:
         ),
         "tag_form": TagAssignForm(),
         "recipient_mismatch": credential.recipient_match == RecipientMatch.NO_MATCH,
+        "sd_jwt": disclosable.sd_jwt_claims(credential),
         "standing": registries.issuer_standing(credential.issuer_id),
         "alignments": _alignments(credential),
     }
@@ -193,8 +193,7 @@ def credential_original(request: HttpRequest, credential_id: int) -> HttpRespons
 def download_name(credential: Credential) -> str:
     """A filename that says what the file is: its title and the extension of its container."""
     stem = re.sub(r"[^A-Za-z0-9]+", "-", credential.title).strip("-").lower()[:60]
-    extension = _EXTENSIONS.get(credential.container, "bin")
-    return f"{stem or 'credential'}-{credential.pk}.{extension}"
+    return f"{stem or 'credential'}-{credential.pk}.{credential.file_extension}"
 
 
 @login_required
