@@ -96,6 +96,8 @@ def login_initiation(*, params: dict[str, str], redirect_uri: str, now: datetime
     if deployment and deployment not in platform.deployment_ids:
         raise LtiError("This deployment of Satchel is not registered.")
     _target_of(target)
+    # Logins never finished (the learner closed the tab) are of no use past their lifetime.
+    LtiLogin.objects.filter(created_at__lt=now - 10 * LOGIN_LIFETIME).delete()
     browser = secrets.token_urlsafe(32)
     login = LtiLogin.objects.create(
         platform=platform,

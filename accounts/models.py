@@ -110,7 +110,7 @@ class LtiLogin(models.Model):
     state = models.CharField(max_length=64, unique=True)
     nonce = models.CharField(max_length=64)
     browser = models.CharField(max_length=64)
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(db_index=True)
     used_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:

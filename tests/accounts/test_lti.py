@@ -344,3 +344,12 @@ def test_staff_register_a_platform_in_the_admin(client):
 
     assert response.status_code == 200
     assert b"deployment_ids" in response.content
+
+
+def test_logins_never_finished_are_forgotten(client, platform):
+    _start(client)
+    LtiLogin.objects.update(created_at=_now() - 11 * lti.LOGIN_LIFETIME)
+
+    _start(client)
+
+    assert LtiLogin.objects.count() == 1
