@@ -9,8 +9,9 @@ cross-site form post, hence SameSite=None) and the signed id_token stand in for 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
+from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -78,8 +79,13 @@ def lti_launch(request: HttpRequest) -> HttpResponse:
         return _deep_linking(request, launch)
     user = lti.lti_account_for(launch=launch)
     if user is not None and user.is_active:
+        target = reverse(_TARGET_URLS[launch.target])
+        if is_mfa_enabled(user):
+            # The course vouches for the course account, not for Satchel's second factor.
+            messages.info(request, "Your Satchel account asks for its second factor: sign in.")
+            return redirect(f"{reverse('account_login')}?{urlencode({'next': target})}")
         login(request, user, backend=_BACKEND)
-        return redirect(_TARGET_URLS[launch.target])
+        return redirect(target)
     request.session[PENDING] = {
         "platform": launch.platform.pk,
         "platform_name": launch.platform.name,

@@ -353,3 +353,20 @@ def test_logins_never_finished_are_forgotten(client, platform):
     _start(client)
 
     assert LtiLogin.objects.count() == 1
+
+
+def test_a_linked_learner_with_a_second_factor_is_asked_to_sign_in(client, platform, learner):
+    from allauth.mfa.models import Authenticator
+
+    Authenticator.objects.create(user=learner, type=Authenticator.Type.TOTP, data={})
+    LtiAccount.objects.create(
+        platform=platform.registration, sub="lms-user-42", user=learner, created_at=_now()
+    )
+    asked = _start(client, target_link_uri=f"{ORIGIN}/import/")
+    token = platform.id_token(asked["nonce"], **{lti.LTI + "target_link_uri": f"{ORIGIN}/import/"})
+
+    response = _launch(client, token, asked["state"])
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=%2Fimport%2F"
+    assert "_auth_user_id" not in client.session
