@@ -31,6 +31,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
+    path("lti/", include("accounts.lti_urls")),
     path("api/shares/", include("sharing.api_urls")),
     path("api/verify/", PublicVerifyApi.as_view(), name="public-verify"),
     path("api/receive/", include("intake.receive_api_urls")),

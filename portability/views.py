@@ -19,9 +19,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.http import SignedInRequest
 from accounts.models import User
 from intake.archives import max_archive_bytes
-from portability import clr, selectors, services
+from portability import clr, lerrs, selectors, services
 from portability.crypto import MIN_PASSPHRASE
-from portability.forms import ClrBundleForm, ExportForm, RestoreForm
+from portability.forms import ClrBundleForm, ExportForm, RestoreForm, ResumeForm
 from portability.models import ExportJob
 from wallet import responses
 from wallet.models import Credential
@@ -54,6 +54,7 @@ def _export_page(
     *,
     clr_form: ClrBundleForm | None = None,
     export_form: ExportForm | None = None,
+    resume_form: ResumeForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     live = _live(request.user)
@@ -64,6 +65,7 @@ def _export_page(
             "clr_form": clr_form
             or ClrBundleForm(credentials=_pickable(request.user), prefix="clr"),
             "export_form": export_form or ExportForm(credentials=live, prefix="export"),
+            "resume_form": resume_form or ResumeForm(credentials=live, prefix="resume"),
             "jobs": selectors.export_jobs(owner=request.user),
             "has_credentials": live.exists(),
             "min_passphrase": MIN_PASSPHRASE,
@@ -116,6 +118,40 @@ def _bundle_download(bundle: Any, kind: str, now: Any) -> HttpResponse:
         media_type = "application/json"
     filename = clr.clr_bundle_filename(now, kind)
     return responses.download_response(content=body, filename=filename, media_type=media_type)
+
+
+# --- the LER-RS résumé ------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def resume(request: HttpRequest) -> HttpResponse:
+    """The résumé as HR Open LER-RS JSON (`download=lerrs`) or wrapped in a credential the
+    learner signs (`download=signed`); without either, what went in and what could not."""
+    form = ResumeForm(request.POST, credentials=_live(request.user), prefix="resume")
+    if not form.is_valid():
+        return _export_page(request, resume_form=form, status=400)
+    now = timezone.now()
+    try:
+        built = lerrs.resume_for(
+            owner=request.user,
+            person=form.person(),
+            credential_ids=form.credential_ids(),
+            now=now,
+        )
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return _export_page(request, resume_form=form, status=400)
+    download = request.POST.get("download")
+    if download == "signed":
+        document = lerrs.lerrs_wrap(owner=request.user, document=built.document, now=now)
+        filename = f"resume-ler-rs-signed-{now:%Y-%m-%d}.json"
+    else:
+        document, filename = built.document, f"resume-ler-rs-{now:%Y-%m-%d}.json"
+    body = json.dumps(document, indent=2, ensure_ascii=False).encode()
+    return responses.download_response(
+        content=body, filename=filename, media_type="application/json"
+    )
 
 
 # --- the full export --------------------------------------------------------------------

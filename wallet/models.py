@@ -432,3 +432,24 @@ class CaseItem(models.Model):
     @property
     def resolved(self) -> bool:
         return self.fetched_at is not None
+
+
+class RegistryLookup(models.Model):
+    """What an OpenID Federation registry answered about one issuer: listed (its subordinate
+    statement, checked) or not (404). Absent: never asked, so "not checked"."""
+
+    registry = models.ForeignKey(IssuerRegistry, on_delete=models.CASCADE, related_name="lookups")
+    issuer_id = models.CharField(max_length=2000)
+    listed = models.BooleanField()
+    name = models.CharField(max_length=300, blank=True)
+    url = models.URLField(max_length=2000, blank=True)
+    checked_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["registry", "issuer_id"], name="registry_lookup_unique")
+        ]
+        indexes = [models.Index(fields=["issuer_id"], name="registry_lookup_issuer")]
+
+    def __str__(self) -> str:
+        return f"{self.issuer_id} in {self.registry}: {'listed' if self.listed else 'not listed'}"
