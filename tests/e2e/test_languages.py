@@ -32,7 +32,6 @@ def test_the_learner_reads_arabic_right_to_left(sized, satchel, learner, width):
         expect(page.locator("html")).to_have_attribute("lang", "ar")
         assert_accessible(page)
         assert_fits(page, width)
-        page.screenshot(path=f"var/e2e/ar-{width}-{path.strip('/').replace('/', '-') or 'record'}.png")
     expect(page.get_by_role("heading", name="الحساب", exact=True)).to_be_visible()
 
 
@@ -51,6 +50,5 @@ def test_the_employer_page_is_in_the_employers_language(browser, satchel, learne
         expect(page.get_by_role("heading", name="شهادات شاركها Robin")).to_be_visible()
         assert_accessible(page)
         assert_fits(page, width)
-        page.screenshot(path=f"var/e2e/ar-{width}-employer.png", full_page=True)
     finally:
         context.close()
