@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0002_holder_key"),
+        ("accounts", "0003_lti"),
     ]
 
     operations = [
