@@ -221,6 +221,15 @@ class _Claim:
 
 def check_recipient(credential: dict[str, Any], *, identifiers: Sequence[str]) -> Check:
     """Does the credential name one of the earner's verified identifiers?"""
+    if "EndorsementCredential" in as_list(credential.get("type")):
+        # An endorsement's subject is the organisation or achievement it vouches for
+        # (OB 3.0, EndorsementSubject): it names no learner to compare.
+        return skipped(
+            "recipient",
+            "recipient.endorsement",
+            "An endorsement is about an organisation or an achievement, not about a person: "
+            "it names no recipient.",
+        )
     known = [i.strip() for i in identifiers if isinstance(i, str) and i.strip()]
     if not known:
         return skipped(
