@@ -125,7 +125,7 @@ def _bundle_download(bundle: Any, kind: str, now: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def resume(request: HttpRequest) -> HttpResponse:
+def resume(request: SignedInRequest) -> HttpResponse:
     """The résumé as HR Open LER-RS JSON (`download=lerrs`) or wrapped in a credential the
     learner signs (`download=signed`); without either, what went in and what could not."""
     form = ResumeForm(request.POST, credentials=_live(request.user), prefix="resume")

@@ -6,8 +6,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from tests.platform.test_layers import LAYERS
+
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("config", "accounts", "wallet", "intake", "sharing", "portability", "devtools")
+APPS = LAYERS
 
 
 def _production_modules() -> list[Path]:
