@@ -354,7 +354,7 @@ def share_take_view(
     if share.max_views is None:
         raise ValueError("Only a link with a view limit has views to take.")
     now = now or timezone.now()
-    view = _view(share, user_agent, now, kind)
+    browser, system = coarse_user_agent(user_agent)
     with transaction.atomic():
         counted = (
             ShareLink.objects.filter(pk=share.pk, revoked_at__isnull=True)
@@ -364,7 +364,9 @@ def share_take_view(
         )
         if not counted:
             return None
-        view = hot_path.view_insert(view)
+        view = hot_path.view_insert(
+            share=share, viewed_at=now, kind=kind, browser=browser, os=system
+        )
     share.counted_views += 1
     share.last_counted_at = now
     return view
@@ -393,13 +395,8 @@ def share_log_access(
     span = int(now.timestamp()) // window
     if not _first_in_window(f"sharing:seen:{share.pk}:{kind}:{client}:{span}", window):
         return None
-    view = _view(share, user_agent, now, kind)
-    return hot_path.view_insert(view)
-
-
-def _view(share: ShareLink, user_agent: str, now: datetime, kind: str) -> ShareView:
     browser, system = coarse_user_agent(user_agent)
-    return ShareView(share=share, viewed_at=now, kind=kind, browser=browser, os=system)
+    return hot_path.view_insert(share=share, viewed_at=now, kind=kind, browser=browser, os=system)
 
 
 def _first_in_window(key: str, window: int) -> bool:

@@ -7,11 +7,13 @@ import re
 from functools import cache
 from pathlib import Path
 
+from tests.platform.test_layers import LAYERS
+
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = ROOT / "config" / "settings.py"
 # Python that may read the environment: the apps, the scripts and the tests. The browser
 # journeys' stand-in OpenID provider is a project of its own, configured by its harness.
-SOURCES = ("config", "accounts", "wallet", "intake", "sharing", "portability", "devtools")
+SOURCES = LAYERS
 ELSEWHERE = ("scripts", "tests", "manage.py")
 LEFT_OUT = (ROOT / "tests" / "e2e" / "oidc_provider",)
 TABLE_HEADER = "| variable | meaning | default |"

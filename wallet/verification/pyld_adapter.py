@@ -54,6 +54,8 @@ RELIED_ON: dict[str, tuple[str, ...]] = {
 DROPPED_KEY_LOCAL = "key"
 # Frozen active contexts carry a unique id under this key (pyld's own cache key).
 CONTEXT_ID = "_uuid"
+# And `JsonLdProcessor.expand` starts with `copy.deepcopy` of its input, which `expand`
+# below makes a no-op (_Uncopied).
 
 SEC_PROOF = "https://w3id.org/security#proof"
 # Each type value brings its type-scoped context, applied on a new context every time:
