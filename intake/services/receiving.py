@@ -19,13 +19,15 @@ import io
 import json
 import logging
 import secrets as random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -439,11 +441,28 @@ def receive_accept(
         raise ReceiveError(
             _("This offer is no longer waiting for you: open the issuer's link again.")
         )
-    if attempt.protocol == ReceiveAttempt.Protocol.OID4VCI:
-        return _accept_offer(owner, attempt, now, tx_code.strip(), redirect_uri)
-    if "vc_request_url" in attempt.context:
-        return _accept_legacy(owner, attempt, now)
-    return _accept_exchange(owner, attempt, now, picks)
+    with _held(attempt):
+        attempt.refresh_from_db()
+        if not attempt.is_open(now):
+            raise ReceiveError(_("This offer was answered already."))
+        if attempt.protocol == ReceiveAttempt.Protocol.OID4VCI:
+            return _accept_offer(owner, attempt, now, tx_code.strip(), redirect_uri)
+        if "vc_request_url" in attempt.context:
+            return _accept_legacy(owner, attempt, now)
+        return _accept_exchange(owner, attempt, now, picks)
+
+
+@contextmanager
+def _held(attempt: ReceiveAttempt) -> Iterator[None]:
+    """One accept at a time per attempt (a double click must not spend a single-use code
+    twice and let the second failure overwrite the first success)."""
+    key = f"receive:attempt:{attempt.pk}"
+    if not cache.add(key, 1, timeout=120):
+        raise ReceiveError(_("This offer is being received already: wait a moment."))
+    try:
+        yield
+    finally:
+        cache.delete(key)
 
 
 # --- OpenID4VCI ---------------------------------------------------------------------------
