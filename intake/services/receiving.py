@@ -407,7 +407,11 @@ def receive_decline(*, owner: User, attempt: ReceiveAttempt, now: datetime) -> R
 
 
 def receive_dismiss(*, owner: User, attempt: ReceiveAttempt, now: datetime) -> ReceiveAttempt:
-    """Hide an ended attempt from the list; whatever it still kept is dropped."""
+    """Hide an ended attempt from the list; whatever it still kept is dropped. One left
+    waiting past its time ends here, as expired."""
+    lapsed = attempt.state in (ReceiveAttempt.State.PENDING, ReceiveAttempt.State.SIGNING_IN)
+    if lapsed and now >= attempt.expires_at:
+        _failed(attempt, _("You did not answer the offer in time."), openid4vci.OFFER_USED, now)
     if not attempt.ended:
         raise ReceiveError(_("Decline the offer first."))
     attempt.dismissed_at = now
