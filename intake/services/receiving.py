@@ -919,6 +919,8 @@ def _accept_exchange(
         entries=[read_entry(chosen[k]) for k in keys],
         context=presentation_context(suite),
     )
+    if not presentation["verifiableCredential"]:
+        del presentation["verifiableCredential"]  # a DID authentication alone carries none
     signed = sign_presentation(
         user=owner,
         presentation=presentation,
