@@ -1,11 +1,12 @@
 """Stub issuers on loopback: an OpenID4VCI 1.0 credential issuer (with its authorization
 server) and a VC-API exchange (with the DCC's legacy request), shaped after the
-specifications' own examples and what real services do (see
-/work/shared/reference/protocols.md): offers by reference served once, pre-authorized codes
-used once and dropped after three wrong transaction codes, nonces used once, key proofs
-checked for `typ`, `kid`, `aud`, `iat` and `nonce` and their signature, the deferred and
-notification endpoints, the authorization code flow with PKCE S256 and pushed requests, and
-exchanges that answer a completed exchange with 400.
+specifications' own examples (OpenID4VCI 1.0,
+https://openid.net/specs/openid-4-verifiable-credential-issuance-1_0.html; W3C VCALM,
+https://www.w3.org/TR/vcalm-1.0/) and what real services do: offers by reference served
+once, pre-authorized codes used once and dropped after three wrong transaction codes, nonces
+used once, key proofs checked for `typ`, `kid`, `aud`, `iat` and `nonce` and their
+signature, the deferred and notification endpoints, the authorization code flow with PKCE
+S256 and pushed requests, and exchanges that answer a completed exchange with 400.
 
 The credentials issued come from the TestIssuer, bound to the earner's holder DID.
 """

@@ -28,3 +28,12 @@ def notices_of_arrival(
     ]
     Notice.objects.bulk_create(notices)
     return len(notices)
+
+
+def notice_post(
+    *, owner: Any, credential: Credential, kind: str, message: str, now: datetime
+) -> Notice:
+    """Tell the earner something about one of their credentials (it arrived from a tool)."""
+    return Notice.objects.create(
+        owner=owner, credential=credential, kind=kind, message=message, created_at=now
+    )
