@@ -221,7 +221,8 @@ def credential_warnings(*, credentials: Iterable[Credential]) -> dict[int, list[
             if isinstance(c, dict) and c.get("status") == "warning" and c.get("message")
         ]
         if sentences:
-            found[pk] = [str(s) for s in sentences]
+            # Two checks can find the same thing (a subject with no recipient, say): once.
+            found[pk] = list(dict.fromkeys(str(s) for s in sentences))
     return found
 
 

@@ -177,7 +177,11 @@ def _problems(report: dict[str, Any] | None) -> list[dict[str, Any]]:
     """Failed checks first, then warnings: what the earner should read before anything else."""
     checks = report.get("checks", []) if isinstance(report, dict) else []
     rows = [c for c in checks if isinstance(c, dict) and c.get("status") in ("fail", "warning")]
-    return sorted(rows, key=lambda c: c.get("status") != "fail")
+    # Two checks can find the same thing in the same words: the learner reads it once.
+    unique: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        unique.setdefault(str(row.get("message")), row)
+    return sorted(unique.values(), key=lambda c: c.get("status") != "fail")
 
 
 @login_required
