@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import F
 from PIL import Image, ImageDraw
 
+from accounts.models import User
 from accounts.services import holder_signing_key
 from sharing.presentations import CANON_CACHE, VC_V2, Entry, read_entries
 from wallet.models import Credential
@@ -99,13 +100,13 @@ def _achievements(documents: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return found
 
 
-def _holder_name(owner: Any) -> str:
+def _holder_name(owner: User) -> str:
     return (getattr(owner, "display_name", "") or "").strip() or "The learner"
 
 
 def clr_bundle_build(
     *,
-    owner: Any,
+    owner: User,
     credentials: Sequence[Credential],
     now: datetime,
     name: str | None = None,
@@ -186,7 +187,7 @@ def too_many_for_a_bundle(credentials: Sequence[Credential]) -> bool:
 
 
 def clr_bundle_for(
-    *, owner: Any, credential_ids: list[int] | None, now: datetime, name: str | None = None
+    *, owner: User, credential_ids: list[int] | None, now: datetime, name: str | None = None
 ) -> ClrBundle:
     """The learner-assembled CLR of the chosen live credentials (all when None).
 

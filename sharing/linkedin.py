@@ -11,7 +11,7 @@ import re
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from wallet.models import UNTITLED
+from wallet.models import UNTITLED, Credential
 from wallet.presentable import read_entry
 from wallet.verification import Verdict
 
@@ -21,12 +21,12 @@ _COMPANY_PAGE = re.compile(r"^https://(?:[a-z]{2,3}\.)?linkedin\.com/company/(\d
 _VERIFYING = frozenset({Verdict.VERIFIED.value, Verdict.VERIFIED_WITH_WARNINGS.value})
 
 
-def offers_linkedin(credential: Any) -> bool:
+def offers_linkedin(credential: Credential) -> bool:
     """Whether the credential verifies well enough to be put on a LinkedIn profile."""
     return str(getattr(credential, "verdict", "") or "") in _VERIFYING
 
 
-def organization_id(credential: Any) -> str:
+def organization_id(credential: Credential) -> str:
     """The issuer's LinkedIn organisation number, when its profile in the credential names
     its LinkedIn company page (as `url`, `sameAs`, or an `otherIdentifier`), else ""."""
     document = read_entry(credential).document or {}
@@ -48,7 +48,7 @@ def organization_id(credential: Any) -> str:
     return ""
 
 
-def linkedin_add_url(*, credential: Any, share_url: str) -> str:
+def linkedin_add_url(*, credential: Credential, share_url: str) -> str:
     """The add-certification link: name, issuer, issue and expiry month, the share as its URL."""
     params: list[tuple[str, str]] = [
         ("startTask", "CERTIFICATION_NAME"),

@@ -37,6 +37,7 @@ from reportlab.platypus import (
 )
 
 from sharing.qr import qr_png
+from wallet.models import Credential
 from wallet.templatetags.wallet_record import verdict_label
 
 PDF_MEDIA_TYPE = "application/pdf"
@@ -89,7 +90,7 @@ def _date(value: datetime | None) -> str:
     return value.strftime("%-d %B %Y") if value else ""
 
 
-def _details(credential: Any, learner: str, styles: dict[str, ParagraphStyle]) -> list[Any]:
+def _details(credential: Credential, learner: str, styles: dict[str, ParagraphStyle]) -> list[Any]:
     rows = [
         ("Issued by", credential.issuer_name or credential.issuer_id or "Unknown issuer"),
         ("Awarded to", learner),
@@ -123,7 +124,7 @@ def _details(credential: Any, learner: str, styles: dict[str, ParagraphStyle]) -
 
 
 def _credential_block(
-    credential: Any, learner: str, styles: dict[str, ParagraphStyle]
+    credential: Credential, learner: str, styles: dict[str, ParagraphStyle]
 ) -> list[Any]:
     block: list[Any] = [
         Paragraph(_text(credential.display_title, 300), styles["heading"]),
@@ -166,7 +167,7 @@ def _qr_block(url: str, styles: dict[str, ParagraphStyle]) -> list[Any]:
     return [table, Spacer(1, 8 * mm)]
 
 
-def attachment_name(credential: Any) -> str:
+def attachment_name(credential: Credential) -> str:
     """The attached original's file name: the one it arrived with, made safe, else its id."""
     stem, dot, ext = (credential.filename or "").rpartition(".")
     stem = _SAFE_NAME.sub("-", stem).strip("-")[:60]

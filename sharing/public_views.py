@@ -229,9 +229,7 @@ def _granted(request: HttpRequest, share: ShareLink) -> bool | None:
     if grant is None:
         return None
     try:
-        share_id, _view_id = signing.loads(
-            grant, salt=_GRANT_SALT, max_age=GRANT_LIFETIME.total_seconds()
-        )
+        share_id, _view_id = signing.loads(grant, salt=_GRANT_SALT, max_age=GRANT_LIFETIME)
     except (signing.BadSignature, TypeError, ValueError):
         return False
     return share_id == share.pk
@@ -496,7 +494,7 @@ def _presentation_response(
     credentials: list[Any],
     media_type: str = presentations.VP_MEDIA_TYPE,
 ) -> HttpResponse:
-    arguments = {
+    arguments: dict[str, Any] = {
         "owner": share.owner,
         "credentials": credentials,
         "challenge": challenge,

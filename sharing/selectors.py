@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
+from accounts.models import User
 from sharing import hot_path
 from sharing.models import LAST_PAGE_VIEW, PAGE_VIEWS, ShareLink, ShareState, ShareView
 from wallet.models import Credential
@@ -37,7 +38,7 @@ def _with_view_log(shares: QuerySet[ShareLink]) -> QuerySet[ShareLink]:
     )
 
 
-def access_share(*, owner: Any, share_id: Any) -> ShareLink:
+def access_share(*, owner: User, share_id: Any) -> ShareLink:
     """The owner's link, or Http404 (also for anyone else's: no existence leak)."""
     share = _with_view_log(
         ShareLink.objects.filter(owner=owner, pk=_as_pk(share_id)).select_related("collection")
@@ -47,7 +48,7 @@ def access_share(*, owner: Any, share_id: Any) -> ShareLink:
     return share
 
 
-def share_list(*, owner: Any) -> QuerySet[ShareLink]:
+def share_list(*, owner: User) -> QuerySet[ShareLink]:
     """The owner's links, newest first (revoked and expired ones too: they are history)."""
     return _with_view_log(
         ShareLink.objects.filter(owner=owner)

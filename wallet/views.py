@@ -13,11 +13,12 @@ from urllib.parse import urlsplit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Page, Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import SignedInRequest
 from accounts.selectors import holder_dids
 from config.celery import enqueue_on_commit
 from wallet import disclosable, registries, responses, selectors
@@ -42,7 +43,7 @@ PAGE_SIZE = 24
 
 @login_required
 @require_GET
-def record(request: HttpRequest) -> HttpResponse:
+def record(request: SignedInRequest) -> HttpResponse:
     owner = request.user
     tags = list(selectors.tags(owner=owner))
     collections = list(selectors.collections(owner=owner))
@@ -59,7 +60,7 @@ def record(request: HttpRequest) -> HttpResponse:
     # Sorting and paging on the key alone keeps the sort's rows narrow on a large record;
     # only the page's own credentials are then read in full.
     keys = credentials.prefetch_related(None).values_list("pk", flat=True)
-    page = Paginator(keys, PAGE_SIZE).get_page(request.GET.get("page"))
+    page: Page[Any] = Paginator(keys, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = selectors.credentials_in_order(owner=owner, pks=list(page.object_list))
     notes = lookalike_notes(page.object_list)
     for credential in page.object_list:
@@ -78,7 +79,7 @@ def record(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def timeline(request: HttpRequest) -> HttpResponse:
+def timeline(request: SignedInRequest) -> HttpResponse:
     return render(
         request, "wallet/timeline.html", {"credentials": selectors.timeline(owner=request.user)}
     )
@@ -86,7 +87,7 @@ def timeline(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def skills(request: HttpRequest) -> HttpResponse:
+def skills(request: SignedInRequest) -> HttpResponse:
     groups = selectors.skills_by_framework(owner=request.user)
     unresolved = [s for g in groups for s in g.skills if s.is_case and s.case_item is None]
     hosts = sorted({urlsplit(s.url).netloc for s in unresolved})
@@ -104,7 +105,7 @@ def skills(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def skills_lookup(request: HttpRequest) -> HttpResponse:
+def skills_lookup(request: SignedInRequest) -> HttpResponse:
     """The learner agrees to Satchel asking the frameworks' publishers about their skills."""
     enqueue_on_commit("wallet.tasks.lookup_case_items", request.user.pk)
     messages.success(
@@ -117,7 +118,7 @@ def skills_lookup(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def notice_dismiss(request: HttpRequest, notice_id: int) -> HttpResponse:
+def notice_dismiss(request: SignedInRequest, notice_id: int) -> HttpResponse:
     reverify.notices_mark_read(owner=request.user, notice_ids=[notice_id])
     return redirect("wallet:record")
 
@@ -127,7 +128,7 @@ def notice_dismiss(request: HttpRequest, notice_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def credential_detail(request: HttpRequest, credential_id: int) -> HttpResponse:
+def credential_detail(request: SignedInRequest, credential_id: int) -> HttpResponse:
     owner = request.user
     credential = selectors.access_credential(owner=owner, credential_id=credential_id)
     runs = list(selectors.credential_runs(credential=credential)[:20])
@@ -155,6 +156,11 @@ def credential_detail(request: HttpRequest, credential_id: int) -> HttpResponse:
         "recipient_mismatch": credential.recipient_match == RecipientMatch.NO_MATCH,
         "holder_did": _current_did(owner),
         "sd_jwt": disclosable.sd_jwt_claims(credential),
+        # The verifier notes a refresh service it did not use; the learner may ask for it.
+        "refreshable": any(
+            isinstance(check, dict) and check.get("code") == "refresh.not_attempted"
+            for check in (latest or {}).get("checks", [])
+        ),
         "standing": registries.issuer_standing(credential.issuer_id),
         "alignments": _alignments(credential),
     }
@@ -186,7 +192,7 @@ def _problems(report: dict[str, Any] | None) -> list[dict[str, Any]]:
 
 @login_required
 @require_GET
-def credential_image(request: HttpRequest, credential_id: int) -> HttpResponse:
+def credential_image(request: SignedInRequest, credential_id: int) -> HttpResponse:
     image = selectors.credential_image(owner=request.user, credential_id=credential_id)
     return responses.image_response(
         content=bytes(image.content),
@@ -198,7 +204,7 @@ def credential_image(request: HttpRequest, credential_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def credential_original(request: HttpRequest, credential_id: int) -> HttpResponse:
+def credential_original(request: SignedInRequest, credential_id: int) -> HttpResponse:
     credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
     return responses.download_response(
         content=bytes(credential.original), filename=download_name(credential)
@@ -213,7 +219,7 @@ def download_name(credential: Credential) -> str:
 
 @login_required
 @require_POST
-def credential_check(request: HttpRequest, credential_id: int) -> HttpResponse:
+def credential_check(request: SignedInRequest, credential_id: int) -> HttpResponse:
     credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
     run = reverify.credential_reverify(credential=credential)
     messages.info(request, f"Checked again just now: {verdict_label(run.verdict).lower()}.")
@@ -222,7 +228,7 @@ def credential_check(request: HttpRequest, credential_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def credential_delete(request: HttpRequest, credential_id: int) -> HttpResponse:
+def credential_delete(request: SignedInRequest, credential_id: int) -> HttpResponse:
     credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
     trash.credential_delete(credential=credential)
     messages.success(
@@ -237,7 +243,7 @@ def credential_delete(request: HttpRequest, credential_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def credential_tag_add(request: HttpRequest, credential_id: int) -> HttpResponse:
+def credential_tag_add(request: SignedInRequest, credential_id: int) -> HttpResponse:
     credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
     form = TagAssignForm(request.POST)
     if form.is_valid():
@@ -254,7 +260,9 @@ def credential_tag_add(request: HttpRequest, credential_id: int) -> HttpResponse
 
 @login_required
 @require_POST
-def credential_tag_remove(request: HttpRequest, credential_id: int, tag_id: int) -> HttpResponse:
+def credential_tag_remove(
+    request: SignedInRequest, credential_id: int, tag_id: int
+) -> HttpResponse:
     credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
     tag = selectors.access_tag(owner=request.user, tag_id=tag_id)
     organise.credential_untag(credential=credential, tag=tag)
@@ -263,7 +271,7 @@ def credential_tag_remove(request: HttpRequest, credential_id: int, tag_id: int)
 
 @login_required
 @require_POST
-def credential_collection_add(request: HttpRequest, credential_id: int) -> HttpResponse:
+def credential_collection_add(request: SignedInRequest, credential_id: int) -> HttpResponse:
     credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
     collection = selectors.access_collection(
         owner=request.user, collection_id=request.POST.get("collection")
@@ -275,7 +283,7 @@ def credential_collection_add(request: HttpRequest, credential_id: int) -> HttpR
 @login_required
 @require_POST
 def credential_collection_remove(
-    request: HttpRequest, credential_id: int, collection_id: int
+    request: SignedInRequest, credential_id: int, collection_id: int
 ) -> HttpResponse:
     credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
     collection = selectors.access_collection(owner=request.user, collection_id=collection_id)
@@ -288,7 +296,7 @@ def credential_collection_remove(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def tag_list(request: HttpRequest) -> HttpResponse:
+def tag_list(request: SignedInRequest) -> HttpResponse:
     form = NameForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -308,7 +316,7 @@ def tag_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def tag_rename(request: HttpRequest, tag_id: int) -> HttpResponse:
+def tag_rename(request: SignedInRequest, tag_id: int) -> HttpResponse:
     tag = selectors.access_tag(owner=request.user, tag_id=tag_id)
     form = NameForm(request.POST)
     try:
@@ -324,7 +332,7 @@ def tag_rename(request: HttpRequest, tag_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def tag_delete(request: HttpRequest, tag_id: int) -> HttpResponse:
+def tag_delete(request: SignedInRequest, tag_id: int) -> HttpResponse:
     """GET asks first (it works without scripts); POST deletes."""
     tag = selectors.access_tag(owner=request.user, tag_id=tag_id)
     if request.method == "GET":
@@ -338,7 +346,7 @@ def tag_delete(request: HttpRequest, tag_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def collection_list(request: HttpRequest) -> HttpResponse:
+def collection_list(request: SignedInRequest) -> HttpResponse:
     form = CollectionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -358,7 +366,7 @@ def collection_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def collection_update(request: HttpRequest, collection_id: int) -> HttpResponse:
+def collection_update(request: SignedInRequest, collection_id: int) -> HttpResponse:
     collection = selectors.access_collection(owner=request.user, collection_id=collection_id)
     form = CollectionForm(request.POST)
     try:
@@ -374,7 +382,7 @@ def collection_update(request: HttpRequest, collection_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def collection_delete(request: HttpRequest, collection_id: int) -> HttpResponse:
+def collection_delete(request: SignedInRequest, collection_id: int) -> HttpResponse:
     collection = selectors.access_collection(owner=request.user, collection_id=collection_id)
     name = collection.name
     organise.collection_delete(collection=collection)
@@ -389,7 +397,7 @@ def collection_delete(request: HttpRequest, collection_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def trash_page(request: HttpRequest) -> HttpResponse:
+def trash_page(request: SignedInRequest) -> HttpResponse:
     rows = selectors.trash_list(owner=request.user)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "wallet/trash.html", {"page": page, "trash_days": trash.TRASH_DAYS})
@@ -397,7 +405,7 @@ def trash_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def credential_restore(request: HttpRequest, credential_id: int) -> HttpResponse:
+def credential_restore(request: SignedInRequest, credential_id: int) -> HttpResponse:
     credential = selectors.access_credential(
         owner=request.user, credential_id=credential_id, include_trashed=True
     )
@@ -412,7 +420,7 @@ def credential_restore(request: HttpRequest, credential_id: int) -> HttpResponse
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def trash_empty(request: HttpRequest) -> HttpResponse:
+def trash_empty(request: SignedInRequest) -> HttpResponse:
     form = ConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         trash.trash_empty(owner=request.user)

@@ -3,7 +3,7 @@
 `check_validity` covers VC 2.0 (`validFrom`/`validUntil`), VC 1.1 (`issuanceDate`/
 `expirationDate`) and Open Badges 2.0 (`issuedOn`/`expires`). `check_recipient` compares the
 earner's verified identifiers with OB 3.0 `credentialSubject.id`/`identifier[]` and the
-OB 2.0 `recipient` IdentityObject (standards.md §1.1, §1.3 step 10, §3.1).
+OB 2.0 `recipient` IdentityObject (docs/standards-notes.md §2).
 """
 
 from __future__ import annotations
