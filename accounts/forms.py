@@ -20,7 +20,7 @@ class _NumericCode:
     fields: dict[str, forms.Field]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
         self.fields["code"].widget.attrs.update(CODE_ATTRS)
 
 
