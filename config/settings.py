@@ -320,6 +320,11 @@ ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 USERSESSIONS_TRACK_ACTIVITY = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Satchel"
+MFA_FORMS = {
+    "authenticate": "accounts.forms.CodeAuthenticateForm",
+    "reauthenticate": "accounts.forms.CodeReauthenticateForm",
+    "activate_totp": "accounts.forms.CodeActivateTOTPForm",
+}
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "/accounts/login/"
 
