@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -27,7 +28,7 @@ from sharing import pdf, qr, selectors, services
 from sharing.forms import ShareCreateForm, ShareExtendForm, ShareRenameForm
 from sharing.linkedin import linkedin_add_url, offers_linkedin
 from sharing.models import ShareLink, ShareState
-from wallet import responses
+from wallet import disclosable, responses
 from wallet import selectors as record
 from wallet.images import PNG_MEDIA_TYPE, SVG_MEDIA_TYPE
 
@@ -94,15 +95,20 @@ def share_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def share_create(request: HttpRequest) -> HttpResponse:
     owner = request.user
+    credentials = _shareable(owner, request.GET.getlist("credential"))
+    _offer_claim_choices(owner, credentials, request)
     form = ShareCreateForm(
         request.POST or None,
         initial=_create_initial(request),
-        credentials=_shareable(owner, request.GET.getlist("credential")),
+        credentials=credentials,
         collections=record.collections(owner=owner),
     )
     if request.method == "POST" and form.is_valid():
         try:
-            share, _token = services.share_create(owner=owner, **form.service_kwargs())
+            kwargs = form.service_kwargs()
+            picked = {str(pk) for pk in kwargs.get("credential_ids", ())}
+            disclosures = {k: v for k, v in _claim_picks(request).items() if str(k) in picked}
+            share, _token = services.share_create(owner=owner, **kwargs, disclosures=disclosures)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -120,6 +126,36 @@ def _create_initial(request: HttpRequest) -> dict[str, Any]:
     if collection.isdigit():
         initial.update(what="collection", collection=collection)
     return initial
+
+
+# Claims can be chosen for a few credentials at a time: those the learner came to share from
+# their pages (reading every credential of a large record to offer choices would not do).
+MAX_CHOOSABLE = 5
+_CHOOSE = re.compile(r"^choose-(?P<credential>\d+)$")
+
+
+def _offer_claim_choices(owner: Any, credentials: list[Any], request: HttpRequest) -> None:
+    """Give each credential the learner came to share that lets them choose its claims (an
+    SD-JWT VC, an ecdsa-sd-2023 base proof) the list to choose from (`claim_choices`)."""
+    wanted = [*request.GET.getlist("credential"), *_chosen_keys(request)]
+    pks = {int(v) for v in list(dict.fromkeys(wanted))[:MAX_CHOOSABLE] if str(v).isdigit()}
+    for credential in credentials:
+        if credential.pk in pks:
+            full = record.access_credential(owner=owner, credential_id=credential.pk)
+            credential.claim_choices = disclosable.choices_for(full) or []
+
+
+def _chosen_keys(request: HttpRequest) -> list[str]:
+    return [m["credential"] for m in map(_CHOOSE.match, request.POST) if m is not None]
+
+
+def _claim_picks(request: HttpRequest) -> dict[int, list[Any]]:
+    """The claims the learner left ticked, per credential whose choices were shown."""
+    picks: dict[int, list[Any]] = {}
+    for pk in _chosen_keys(request):
+        values = request.POST.getlist(f"disclose-{pk}")
+        picks[int(pk)] = [p for p in map(disclosable.parse_choice, values) if p is not None]
+    return picks
 
 
 def _shareable(owner: Any, preselected: list[str]) -> list[Any]:
@@ -307,8 +343,12 @@ def share_rename(request: HttpRequest, share_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def credential_share(request: HttpRequest, credential_id: int) -> HttpResponse:
-    """One click: a 30-day link to this credential alone."""
+    """One click: a 30-day link to this credential alone (for one whose claims the learner
+    may choose, the form first: a link never shows such a credential whole by default)."""
     credential = record.access_credential(owner=request.user, credential_id=credential_id)
+    choose = _choose_first(request, credential)
+    if choose is not None:
+        return choose
     share, _token = services.share_create(
         owner=request.user,
         audience=_audience(credential.title or "One credential"),
@@ -328,6 +368,9 @@ def credential_linkedin(request: HttpRequest, credential_id: int) -> HttpRespons
     if not offers_linkedin(credential):
         messages.error(request, "Only a credential that verifies can be added to LinkedIn.")
         return redirect("wallet:credential", credential_id=credential.pk)
+    choose = _choose_first(request, credential)
+    if choose is not None:
+        return choose
     audience = _audience(f"{LINKEDIN_AUDIENCE}: {credential.title or 'credential'}")
     share = _lasting_share_of(request.user, credential, audience)
     if share is None:
@@ -347,6 +390,9 @@ def credential_pdf(request: HttpRequest, credential_id: int) -> HttpResponse:
     """A PDF of one credential: its QR code needs a link, so a lasting one is made for it (or
     the one made before is used again), then the PDF of that link is downloaded."""
     credential = record.access_credential(owner=request.user, credential_id=credential_id)
+    choose = _choose_first(request, credential)
+    if choose is not None:
+        return choose
     audience = _audience(f"{PDF_AUDIENCE}: {credential.title or 'credential'}")
     share = _lasting_share_of(request.user, credential, audience)
     if share is None:
@@ -358,6 +404,15 @@ def credential_pdf(request: HttpRequest, credential_id: int) -> HttpResponse:
             display_name=request.user.display_name,
         )
     return redirect("shares:pdf", share_id=share.pk)
+
+
+def _choose_first(request: HttpRequest, credential: Any) -> HttpResponse | None:
+    """A credential whose claims the learner may choose is never linked whole in one click:
+    the share form comes first (its link's page then offers the PDF and the QR code)."""
+    if not disclosable.choices_for(credential):
+        return None
+    messages.info(request, "Choose what the link reveals of this credential first.")
+    return redirect(f"{reverse('shares:create')}?credential={credential.pk}")
 
 
 def _lasting_share_of(owner: Any, credential: Any, audience: str) -> ShareLink | None:
