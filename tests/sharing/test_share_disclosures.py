@@ -9,6 +9,7 @@ import json
 
 import pytest
 from django.core.exceptions import ValidationError
+from rest_framework.test import APIClient
 
 from sharing.services import share_create
 from tests.sharing.conftest import SOON
@@ -134,3 +135,40 @@ def test_the_share_form_offers_the_claims_and_makes_the_link_from_the_ticks(
     assert response.status_code == 302, response.content.decode()[:2000]
     item = sd_badge.share_items.get()
     assert item.disclosed.count("~") == 2  # the issuer's JWT, one Disclosure, no key binding
+
+
+def test_the_api_makes_a_link_revealing_the_claims_it_names(owner, sd_badge):
+    api = APIClient()
+    api.force_authenticate(owner)
+
+    response = api.post(
+        "/api/shares/",
+        {
+            "audience": "Acme",
+            "credential_ids": [sd_badge.pk],
+            "disclosures": [{"credential_id": sd_badge.pk, "claims": [["given_name"]]}],
+        },
+        format="json",
+    )
+
+    assert response.status_code == 201, response.content
+    assert sd_badge.share_items.get().disclosed.count("~") == 2
+
+
+@pytest.mark.parametrize("claims", [[[True]], [[-1]], [[{"a": 1}]], [[]]])
+def test_the_api_refuses_a_claim_that_is_not_a_path(owner, sd_badge, claims):
+    api = APIClient()
+    api.force_authenticate(owner)
+
+    response = api.post(
+        "/api/shares/",
+        {
+            "audience": "Acme",
+            "credential_ids": [sd_badge.pk],
+            "disclosures": [{"credential_id": sd_badge.pk, "claims": claims}],
+        },
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert not sd_badge.share_items.exists()
