@@ -17,13 +17,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import SignedInRequest
+from accounts.models import User
 from sharing import pdf, qr, selectors, services
 from sharing.forms import ShareCreateForm, ShareExtendForm, ShareRenameForm
 from sharing.linkedin import linkedin_add_url, offers_linkedin
@@ -31,6 +33,7 @@ from sharing.models import ShareLink, ShareState
 from wallet import disclosable, responses
 from wallet import selectors as record
 from wallet.images import PNG_MEDIA_TYPE, SVG_MEDIA_TYPE
+from wallet.models import Credential
 
 QUICK_SHARE_DAYS = 30
 LINKEDIN_AUDIENCE = "LinkedIn profile"
@@ -78,7 +81,7 @@ def _with_counts(shares: QuerySet[ShareLink]) -> QuerySet[ShareLink]:
 @never_cache
 @login_required
 @require_GET
-def share_list(request: HttpRequest) -> HttpResponse:
+def share_list(request: SignedInRequest) -> HttpResponse:
     now = timezone.now()
     shares = _with_counts(selectors.share_list(owner=request.user))
     rows = [_row(share, now) for share in shares]
@@ -93,7 +96,7 @@ def share_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def share_create(request: HttpRequest) -> HttpResponse:
+def share_create(request: SignedInRequest) -> HttpResponse:
     owner = request.user
     credentials = _shareable(owner, request.GET.getlist("credential"))
     _offer_claim_choices(owner, credentials, request)
@@ -117,7 +120,7 @@ def share_create(request: HttpRequest) -> HttpResponse:
     return render(request, "sharing/new.html", {"form": form})
 
 
-def _create_initial(request: HttpRequest) -> dict[str, Any]:
+def _create_initial(request: SignedInRequest) -> dict[str, Any]:
     picked = [value for value in request.GET.getlist("credential") if value.isdigit()]
     initial: dict[str, Any] = {"display_name": getattr(request.user, "display_name", "")}
     if picked:
@@ -134,7 +137,7 @@ MAX_CHOOSABLE = 5
 _CHOOSE = re.compile(r"^choose-(?P<credential>\d+)$")
 
 
-def _offer_claim_choices(owner: Any, credentials: list[Any], request: HttpRequest) -> None:
+def _offer_claim_choices(owner: Any, credentials: list[Any], request: SignedInRequest) -> None:
     """Give each credential the learner came to share that lets them choose its claims (an
     SD-JWT VC, an ecdsa-sd-2023 base proof) the list to choose from (`claim_choices`)."""
     wanted = [*request.GET.getlist("credential"), *_chosen_keys(request)]
@@ -145,11 +148,11 @@ def _offer_claim_choices(owner: Any, credentials: list[Any], request: HttpReques
             credential.claim_choices = disclosable.choices_for(full) or []
 
 
-def _chosen_keys(request: HttpRequest) -> list[str]:
+def _chosen_keys(request: SignedInRequest) -> list[str]:
     return [m["credential"] for m in map(_CHOOSE.match, request.POST) if m is not None]
 
 
-def _claim_picks(request: HttpRequest) -> dict[int, list[Any]]:
+def _claim_picks(request: SignedInRequest) -> dict[int, list[Any]]:
     """The claims the learner left ticked, per credential whose choices were shown."""
     picks: dict[int, list[Any]] = {}
     for pk in _chosen_keys(request):
@@ -158,7 +161,7 @@ def _claim_picks(request: HttpRequest) -> dict[int, list[Any]]:
     return picks
 
 
-def _shareable(owner: Any, preselected: list[str]) -> list[Any]:
+def _shareable(owner: User, preselected: list[str]) -> list[Any]:
     """The record's credentials, plus any credential inside a CLR that the earner came from."""
     credentials = list(record.credential_list(owner=owner))
     listed = {str(credential.pk) for credential in credentials}
@@ -178,7 +181,7 @@ def _shareable(owner: Any, preselected: list[str]) -> list[Any]:
 @never_cache
 @login_required
 @require_GET
-def share_detail(request: HttpRequest, share_id: int) -> HttpResponse:
+def share_detail(request: SignedInRequest, share_id: int) -> HttpResponse:
     share = selectors.access_share(owner=request.user, share_id=share_id)
     now = timezone.now()
     return render(
@@ -201,7 +204,7 @@ def share_detail(request: HttpRequest, share_id: int) -> HttpResponse:
     )
 
 
-def _history(owner: Any, share: ShareLink) -> list[Any]:
+def _history(owner: User, share: ShareLink) -> list[Any]:
     events = record.audit_events(owner=owner, limit=500)
     return [
         event
@@ -215,7 +218,7 @@ def _history(owner: Any, share: ShareLink) -> list[Any]:
 @never_cache
 @login_required
 @require_GET
-def share_card(request: HttpRequest, share_id: int) -> HttpResponse:
+def share_card(request: SignedInRequest, share_id: int) -> HttpResponse:
     share = selectors.access_share(owner=request.user, share_id=share_id)
     return render(
         request,
@@ -226,20 +229,20 @@ def share_card(request: HttpRequest, share_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def share_qr_svg(request: HttpRequest, share_id: int) -> HttpResponse:
+def share_qr_svg(request: SignedInRequest, share_id: int) -> HttpResponse:
     share = selectors.access_share(owner=request.user, share_id=share_id)
     return _qr_response(qr.qr_svg(services.share_url(share)), SVG_MEDIA_TYPE, request, share)
 
 
 @login_required
 @require_GET
-def share_qr_png(request: HttpRequest, share_id: int) -> HttpResponse:
+def share_qr_png(request: SignedInRequest, share_id: int) -> HttpResponse:
     share = selectors.access_share(owner=request.user, share_id=share_id)
     return _qr_response(qr.qr_png(services.share_url(share)), PNG_MEDIA_TYPE, request, share)
 
 
 def _qr_response(
-    content: bytes, media_type: str, request: HttpRequest, share: ShareLink
+    content: bytes, media_type: str, request: SignedInRequest, share: ShareLink
 ) -> HttpResponse:
     # The code holds the link's token: a shared cache must never keep it (the default).
     return responses.image_response(
@@ -258,7 +261,7 @@ def _file_stem(share: ShareLink) -> str:
 @never_cache
 @login_required
 @require_GET
-def share_pdf(request: HttpRequest, share_id: int) -> HttpResponse:
+def share_pdf(request: SignedInRequest, share_id: int) -> HttpResponse:
     """The link's credentials as a printable PDF whose QR code opens the link."""
     share = selectors.access_share(owner=request.user, share_id=share_id)
     now = timezone.now()
@@ -289,7 +292,7 @@ def share_pdf(request: HttpRequest, share_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def share_revoke(request: HttpRequest, share_id: int) -> HttpResponse:
+def share_revoke(request: SignedInRequest, share_id: int) -> HttpResponse:
     """GET asks for confirmation (works without scripts); POST revokes at once."""
     share = selectors.access_share(owner=request.user, share_id=share_id)
     if request.method == "POST":
@@ -305,7 +308,7 @@ def share_revoke(request: HttpRequest, share_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def share_extend(request: HttpRequest, share_id: int) -> HttpResponse:
+def share_extend(request: SignedInRequest, share_id: int) -> HttpResponse:
     share = selectors.access_share(owner=request.user, share_id=share_id)
     form = ShareExtendForm(request.POST)
     if not form.is_valid():
@@ -322,7 +325,7 @@ def share_extend(request: HttpRequest, share_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def share_rename(request: HttpRequest, share_id: int) -> HttpResponse:
+def share_rename(request: SignedInRequest, share_id: int) -> HttpResponse:
     share = selectors.access_share(owner=request.user, share_id=share_id)
     form = ShareRenameForm(request.POST)
     if not form.is_valid():
@@ -337,12 +340,24 @@ def share_rename(request: HttpRequest, share_id: int) -> HttpResponse:
     return redirect("shares:detail", share_id=share.pk)
 
 
+@login_required
+@require_POST
+def share_preview(request: SignedInRequest, share_id: int) -> HttpResponse:
+    share = selectors.access_share(owner=request.user, share_id=share_id)
+    on = request.POST.get("link_preview") == "on"
+    services.share_set_preview(owner=request.user, share_id=share.pk, link_preview=on)
+    messages.success(
+        request, "Previews are on for this link." if on else "Previews are off for this link."
+    )
+    return redirect("shares:detail", share_id=share.pk)
+
+
 # --- from a credential's page ---------------------------------------------------------------
 
 
 @login_required
 @require_POST
-def credential_share(request: HttpRequest, credential_id: int) -> HttpResponse:
+def credential_share(request: SignedInRequest, credential_id: int) -> HttpResponse:
     """One click: a 30-day link to this credential alone (for one whose claims the learner
     may choose, the form first: a link never shows such a credential whole by default)."""
     credential = record.access_credential(owner=request.user, credential_id=credential_id)
@@ -351,7 +366,7 @@ def credential_share(request: HttpRequest, credential_id: int) -> HttpResponse:
         return choose
     share, _token = services.share_create(
         owner=request.user,
-        audience=_audience(credential.title or "One credential"),
+        audience=_audience(credential.display_title),
         credential_ids=(credential.pk,),
         expires_in=timedelta(days=QUICK_SHARE_DAYS),
         display_name=request.user.display_name,
@@ -362,7 +377,7 @@ def credential_share(request: HttpRequest, credential_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def credential_linkedin(request: HttpRequest, credential_id: int) -> HttpResponse:
+def credential_linkedin(request: SignedInRequest, credential_id: int) -> HttpResponse:
     """A link with no expiry for the profile entry, then LinkedIn's form, filled in."""
     credential = record.access_credential(owner=request.user, credential_id=credential_id)
     if not offers_linkedin(credential):
@@ -371,7 +386,7 @@ def credential_linkedin(request: HttpRequest, credential_id: int) -> HttpRespons
     choose = _choose_first(request, credential)
     if choose is not None:
         return choose
-    audience = _audience(f"{LINKEDIN_AUDIENCE}: {credential.title or 'credential'}")
+    audience = _audience(f"{LINKEDIN_AUDIENCE}: {credential.display_title}")
     share = _lasting_share_of(request.user, credential, audience)
     if share is None:
         share, _token = services.share_create(
@@ -386,14 +401,14 @@ def credential_linkedin(request: HttpRequest, credential_id: int) -> HttpRespons
 
 @login_required
 @require_POST
-def credential_pdf(request: HttpRequest, credential_id: int) -> HttpResponse:
+def credential_pdf(request: SignedInRequest, credential_id: int) -> HttpResponse:
     """A PDF of one credential: its QR code needs a link, so a lasting one is made for it (or
     the one made before is used again), then the PDF of that link is downloaded."""
     credential = record.access_credential(owner=request.user, credential_id=credential_id)
     choose = _choose_first(request, credential)
     if choose is not None:
         return choose
-    audience = _audience(f"{PDF_AUDIENCE}: {credential.title or 'credential'}")
+    audience = _audience(f"{PDF_AUDIENCE}: {credential.display_title}")
     share = _lasting_share_of(request.user, credential, audience)
     if share is None:
         share, _token = services.share_create(
@@ -406,7 +421,7 @@ def credential_pdf(request: HttpRequest, credential_id: int) -> HttpResponse:
     return redirect("shares:pdf", share_id=share.pk)
 
 
-def _choose_first(request: HttpRequest, credential: Any) -> HttpResponse | None:
+def _choose_first(request: SignedInRequest, credential: Credential) -> HttpResponse | None:
     """A credential whose claims the learner may choose is never linked whole in one click:
     the share form comes first (its link's page then offers the PDF and the QR code)."""
     if not disclosable.choices_for(credential):
@@ -415,7 +430,7 @@ def _choose_first(request: HttpRequest, credential: Any) -> HttpResponse | None:
     return redirect(f"{reverse('shares:create')}?credential={credential.pk}")
 
 
-def _lasting_share_of(owner: Any, credential: Any, audience: str) -> ShareLink | None:
+def _lasting_share_of(owner: User, credential: Credential, audience: str) -> ShareLink | None:
     """The working, non-expiring link made for this credential before (for LinkedIn, for a
     PDF), if any. Pressing the button again must not leave one more link that never expires.
     """

@@ -7,13 +7,13 @@ import hashlib
 import time
 from collections.abc import Iterator, MutableMapping
 from datetime import datetime
-from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.selectors import holder_dids
 from config.outbound import make_fetcher
 from wallet.models import Credential
@@ -69,7 +69,7 @@ class SchemaCache(MutableMapping[str, str]):
         return 0
 
 
-def recipient_identifiers(*, owner: Any) -> tuple[str, ...]:
+def recipient_identifiers(*, owner: User) -> tuple[str, ...]:
     """The owner's verified emails and every DID they have held."""
     emails = EmailAddress.objects.filter(user=owner, verified=True).values_list("email", flat=True)
     return (*sorted(emails), *holder_dids(user=owner))
@@ -77,7 +77,7 @@ def recipient_identifiers(*, owner: Any) -> tuple[str, ...]:
 
 def make_verify_options(
     *,
-    owner: Any,
+    owner: User,
     now: datetime | None = None,
     fetcher: Fetcher | None = None,
     canon_cache: MutableMapping[str, str] | None = None,

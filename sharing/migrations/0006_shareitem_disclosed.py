@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("sharing", "0004_presenting_on_request"),
+        ("sharing", "0005_share_link_preview"),
     ]
 
     operations = [
