@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.http import SignedInRequest
 from accounts.models import User
-from sharing import pdf, qr, selectors, services
+from sharing import claim_choices, pdf, qr, selectors, services
 from sharing.forms import ShareCreateForm, ShareExtendForm, ShareRenameForm
 from sharing.linkedin import linkedin_add_url, offers_linkedin
 from sharing.models import ShareLink, ShareState
@@ -99,7 +99,12 @@ def share_list(request: SignedInRequest) -> HttpResponse:
 def share_create(request: SignedInRequest) -> HttpResponse:
     owner = request.user
     credentials = _shareable(owner, request.GET.getlist("credential"))
-    _offer_claim_choices(owner, credentials, request)
+    claim_choices.offer(
+        owner=owner,
+        credentials=credentials,
+        request=request,
+        wanted=request.GET.getlist("credential"),
+    )
     form = ShareCreateForm(
         request.POST or None,
         initial=_create_initial(request),
@@ -110,7 +115,7 @@ def share_create(request: SignedInRequest) -> HttpResponse:
         try:
             kwargs = form.service_kwargs()
             picked = {str(pk) for pk in kwargs.get("credential_ids", ())}
-            disclosures = {k: v for k, v in _claim_picks(request).items() if str(k) in picked}
+            disclosures = claim_choices.picked(request, among=picked)
             share, _token = services.share_create(owner=owner, **kwargs, disclosures=disclosures)
         except ValidationError as error:
             form.add_error(None, error)
@@ -129,36 +134,6 @@ def _create_initial(request: SignedInRequest) -> dict[str, Any]:
     if collection.isdigit():
         initial.update(what="collection", collection=collection)
     return initial
-
-
-# Claims can be chosen for a few credentials at a time: those the learner came to share from
-# their pages (reading every credential of a large record to offer choices would not do).
-MAX_CHOOSABLE = 5
-_CHOOSE = re.compile(r"^choose-(?P<credential>\d+)$")
-
-
-def _offer_claim_choices(owner: Any, credentials: list[Any], request: SignedInRequest) -> None:
-    """Give each credential the learner came to share that lets them choose its claims (an
-    SD-JWT VC, an ecdsa-sd-2023 base proof) the list to choose from (`claim_choices`)."""
-    wanted = [*request.GET.getlist("credential"), *_chosen_keys(request)]
-    pks = {int(v) for v in list(dict.fromkeys(wanted))[:MAX_CHOOSABLE] if str(v).isdigit()}
-    for credential in credentials:
-        if credential.pk in pks:
-            full = record.access_credential(owner=owner, credential_id=credential.pk)
-            credential.claim_choices = disclosable.choices_for(full) or []
-
-
-def _chosen_keys(request: SignedInRequest) -> list[str]:
-    return [m["credential"] for m in map(_CHOOSE.match, request.POST) if m is not None]
-
-
-def _claim_picks(request: SignedInRequest) -> dict[int, list[Any]]:
-    """The claims the learner left ticked, per credential whose choices were shown."""
-    picks: dict[int, list[Any]] = {}
-    for pk in _chosen_keys(request):
-        values = request.POST.getlist(f"disclose-{pk}")
-        picks[int(pk)] = [p for p in map(disclosable.parse_choice, values) if p is not None]
-    return picks
 
 
 def _shareable(owner: User, preselected: list[str]) -> list[Any]:

@@ -172,3 +172,37 @@ def test_the_api_refuses_a_claim_that_is_not_a_path(owner, sd_badge, claims):
 
     assert response.status_code == 400
     assert not sd_badge.share_items.exists()
+
+
+def test_an_answer_to_an_employer_request_reveals_only_the_claims_left_ticked(
+    client, owner, base_badge
+):
+    from tests.sharing.test_employer_requests import _create
+
+    token, results_token = _create(client)
+    client.force_login(owner)
+    page = client.get(f"/request/{token}").content.decode()
+    assert f'name="disclose-{base_badge.pk}"' in page  # it matches, so its claims are offered
+
+    answered = client.post(
+        f"/request/{token}",
+        {
+            "action": "answer",
+            "credentials": [base_badge.pk],
+            "display_name": "Robin",
+            "expiry": "7d",
+            f"choose-{base_badge.pk}": "1",
+            f"disclose-{base_badge.pk}": [json.dumps(list(DESCRIPTION))],
+        },
+    )
+
+    assert answered.status_code == 302
+    client.logout()
+    vp = json.loads(
+        client.get(
+            f"/request/results/{results_token}", HTTP_ACCEPT="application/vp+ld+json"
+        ).content
+    )
+    (sent,) = vp["verifiableCredential"]
+    assert ecdsa_sd.proof_kind(sent["proof"]["proofValue"]) == "derived"
+    assert "result" not in sent["credentialSubject"]
