@@ -208,6 +208,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "obapi.tasks.sync_badge_hosts",
         "schedule": timedelta(hours=24),
     },
+    # Credentials close to expiry whose issuer offers a refresh (a plain GET) are renewed.
+    "intake-refresh-expiring": {
+        "task": "intake.tasks.refresh_expiring",
+        "schedule": timedelta(hours=24),
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [

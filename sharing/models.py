@@ -129,6 +129,10 @@ class ShareItem(models.Model):
         "wallet.Credential", on_delete=models.CASCADE, related_name="share_items"
     )
     position = models.PositiveIntegerField(default=0)
+    # What the link shows instead of the original, when the learner chose which claims go:
+    # an SD-JWT with only the Disclosures they kept, or the copy derived from an
+    # ecdsa-sd-2023 base proof (JSON). Empty: the original as issued.
+    disclosed = models.TextField(blank=True, default="")
 
     class Meta:
         ordering = ["position", "id"]

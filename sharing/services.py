@@ -12,7 +12,7 @@ import hashlib
 import logging
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,9 +27,11 @@ from accounts import crypto
 from accounts.models import User
 from sharing import hot_path
 from sharing.models import ShareItem, ShareLink, ShareView
+from wallet.disclosable import disclosed_form
 from wallet.models import Collection, Credential
 from wallet.selectors import access_collection
 from wallet.services.audit import audit_record
+from wallet.verification.sdjwt import ClaimPath
 
 DEFAULT_EXPIRY = timedelta(days=30)
 MAX_EXPIRY = timedelta(days=366)
@@ -133,6 +135,29 @@ def _collection_credentials(collection: Collection) -> list[Credential]:
     )
 
 
+def _disclosed_forms(
+    chosen: list[Credential], disclosures: Mapping[int, Sequence[ClaimPath]], collection: bool
+) -> dict[int, str]:
+    """Credential id -> what the link shows of it, for each one whose claims were chosen."""
+    if not disclosures:
+        return {}
+    if collection:
+        raise ValidationError("Claims can be chosen for credentials picked one by one.")
+    by_pk = {c.pk: c for c in chosen}
+    forms: dict[int, str] = {}
+    for pk, paths in disclosures.items():
+        credential = by_pk.get(pk)
+        if credential is None:
+            raise ValidationError("Claims were chosen for a credential the link does not hold.")
+        # Read again with its original: the chosen rows were loaded without it.
+        full = Credential.objects.get(pk=credential.pk)
+        try:
+            forms[pk] = disclosed_form(full, [tuple(p) for p in paths])
+        except ValueError as exc:
+            raise ValidationError(f"“{credential.title}”: {exc}") from exc
+    return forms
+
+
 # --- writes --------------------------------------------------------------------------------
 
 
@@ -151,6 +176,7 @@ def share_create(
     token: str | None = None,
     link_preview: bool = False,
     now: datetime | None = None,
+    disclosures: Mapping[int, Sequence[ClaimPath]] | None = None,
 ) -> tuple[ShareLink, str]:
     """Make a link to chosen credentials, or to a collection (frozen now, or followed).
 
@@ -158,6 +184,9 @@ def share_create(
     Returns the link and its token (shown to the earner; stored only hashed and encrypted).
     `token` and `challenge` are given when the link answers an employer's request: its
     results token opens the link, and the presentation is bound to its challenge.
+    `disclosures` (credential id -> claim paths) names, for an SD-JWT VC or a credential
+    with an ecdsa-sd-2023 base proof, the claims the link reveals; the link then shows
+    and serves only that disclosed form (`wallet.disclosable`), never the original.
     Raises ValidationError for anything the earner must fix.
     """
     now = now or timezone.now()
@@ -182,6 +211,7 @@ def share_create(
         raise ValidationError("Choose at least one credential to share.")
     if len(chosen) > MAX_SHARED_CREDENTIALS:
         raise ValidationError(f"A link can hold at most {MAX_SHARED_CREDENTIALS} credentials.")
+    disclosed = _disclosed_forms(chosen, disclosures or {}, bool(collection is not None))
     token = token or secrets.token_urlsafe(32)
     with transaction.atomic():
         share = ShareLink.objects.create(
@@ -201,7 +231,8 @@ def share_create(
         )
         if not share.follow_collection:
             ShareItem.objects.bulk_create(
-                ShareItem(share=share, credential=c, position=i) for i, c in enumerate(chosen)
+                ShareItem(share=share, credential=c, position=i, disclosed=disclosed.get(c.pk, ""))
+                for i, c in enumerate(chosen)
             )
         audit_record(
             user=owner,

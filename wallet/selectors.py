@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -594,6 +595,18 @@ def collection_named(*, owner: User, name: str) -> Collection | None:
 def live_credentials(*, owner: User) -> QuerySet[Credential]:
     """The owner's credentials in the record: not in the trash, not inside another."""
     return Credential.objects.filter(owner=owner, parent__isnull=True, deleted_at__isnull=True)
+
+
+def expiring_credentials(*, start: datetime, end: datetime) -> QuerySet[Credential]:
+    """Every learner's live, top-level credentials whose validity ends in [start, end) and
+    that verify now: what the daily refresh asks the issuers about (`intake.services.refresh`)."""
+    return Credential.objects.filter(
+        parent__isnull=True,
+        deleted_at__isnull=True,
+        valid_until__gte=start,
+        valid_until__lt=end,
+        verdict__in=("verified", "verified_with_warnings"),
+    ).select_related("owner")
 
 
 def live_credentials_and_contents(*, owner: User) -> QuerySet[Credential]:
