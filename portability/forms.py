@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from portability.crypto import MIN_PASSPHRASE
-from portability.lerrs import Person
+from sharing.lerrs import Person
 from wallet.models import Credential
 
 

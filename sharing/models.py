@@ -58,6 +58,9 @@ class ShareLink(models.Model):
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # A link shared as a résumé: the details the learner typed for it (sharing.lerrs.Person);
+    # its employer page then offers the signed LER-RS résumé of the link's credentials.
+    resume = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
