@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install secrets migrate bench interop fuzz worker clean e2e \
+.PHONY: run test lint types format install secrets migrate bench interop fuzz worker clean e2e \
 	crosscheck crosscheck-fixtures crosscheck-present crosscheck-lerrs
 
 $(STAMP): pyproject.toml
@@ -39,6 +39,10 @@ e2e: install secrets
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# mypy over the production code ([tool.mypy] in pyproject.toml; README, "Types").
+types: install
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format .
@@ -86,4 +90,4 @@ worker: install secrets
 	done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

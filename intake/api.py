@@ -9,10 +9,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.http import SignedInApiRequest
 from intake.archives import ArchiveRefused, max_archive_bytes
 from intake.selectors import access_import_batch
 from intake.services import arrival, zips
@@ -71,7 +71,7 @@ class CredentialImportApi(APIView):
         responses={201: OutcomeOutput, 200: OutcomeOutput, 400: OutcomeOutput},
         summary="Import a credential",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInApiRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -118,7 +118,7 @@ class ZipImportApi(APIView):
         responses={202: OutputSerializer},
         summary="Import a ZIP archive of credentials (runs in the background)",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInApiRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
@@ -150,6 +150,6 @@ class ImportBatchApi(APIView):
         finished_at = serializers.DateTimeField(allow_null=True)
 
     @extend_schema(responses=OutputSerializer, summary="Progress of a ZIP import")
-    def get(self, request: Request, batch_id: int) -> Response:
+    def get(self, request: SignedInApiRequest, batch_id: int) -> Response:
         batch = access_import_batch(owner=request.user, batch_id=batch_id)
         return Response(self.OutputSerializer(batch).data)

@@ -8,17 +8,18 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.http import SignedInRequest
 from intake.archives import ArchiveRefused, max_archive_bytes
 from intake.forms import PasteForm, UploadForm, UrlForm
 from intake.models import ImportBatch
 from intake.selectors import access_import_batch
-from intake.services import arrival, zips
+from intake.services import arrival, refresh, zips
 from wallet.models import Source
-from wallet.selectors import record_credentials
+from wallet.selectors import access_credential, record_credentials
 from wallet.services import store
 from wallet.templatetags.wallet_record import verdict_label
 from wallet.verification import Verdict
@@ -29,11 +30,11 @@ _RESULTS_KEY = "intake.upload_results"
 
 @login_required
 @require_GET
-def import_page(request: HttpRequest) -> HttpResponse:
+def import_page(request: SignedInRequest) -> HttpResponse:
     return _import_page(request)
 
 
-def _import_page(request: HttpRequest, **forms: Any) -> HttpResponse:
+def _import_page(request: SignedInRequest, **forms: Any) -> HttpResponse:
     context = {
         "upload_form": forms.get("upload_form") or UploadForm(),
         "paste_form": forms.get("paste_form") or PasteForm(),
@@ -45,7 +46,7 @@ def _import_page(request: HttpRequest, **forms: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def import_upload(request: HttpRequest) -> HttpResponse:
+def import_upload(request: SignedInRequest) -> HttpResponse:
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _import_page(request, upload_form=form, status=400)
@@ -59,18 +60,20 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def import_results(request: HttpRequest) -> HttpResponse:
+def import_results(request: SignedInRequest) -> HttpResponse:
     rows = request.session.get(_RESULTS_KEY)
     if not isinstance(rows, list):
         return redirect("wallet:import")
     return render(request, "intake/import_results.html", {"results": _with_verdicts(request, rows)})
 
 
-def _with_verdicts(request: HttpRequest, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _with_verdicts(request: SignedInRequest, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each row with the verdict its credential has now (a row's credential may have been
     trashed or checked again since; the owner's own record is the only one looked at)."""
     ids = [row["credential_id"] for row in rows if isinstance(row.get("credential_id"), int)]
-    verdicts = dict(record_credentials(owner=request.user, pks=ids).values_list("pk", "verdict"))
+    verdicts: dict[Any, str] = dict(
+        record_credentials(owner=request.user, pks=ids).values_list("pk", "verdict")
+    )
     return [{**row, "verdict": verdicts.get(row.get("credential_id"), "")} for row in rows]
 
 
@@ -86,13 +89,13 @@ def _is_zip(upload: Any) -> bool:
     return head == _ZIP_MAGIC
 
 
-def _start_batch(request: HttpRequest, upload: Any) -> ImportBatch:
+def _start_batch(request: SignedInRequest, upload: Any) -> ImportBatch:
     if upload.size > max_archive_bytes():
         raise ArchiveRefused("The archive is larger than the wallet accepts.")
     return zips.zip_batch_create(owner=request.user, data=upload.read(), filename=upload.name or "")
 
 
-def _import_one_upload(request: HttpRequest, upload: Any) -> HttpResponse:
+def _import_one_upload(request: SignedInRequest, upload: Any) -> HttpResponse:
     if _is_zip(upload):
         try:
             batch = _start_batch(request, upload)
@@ -110,7 +113,7 @@ def _import_one_upload(request: HttpRequest, upload: Any) -> HttpResponse:
     return _after_import(request, outcome)
 
 
-def _upload_result(request: HttpRequest, upload: Any) -> dict[str, Any]:
+def _upload_result(request: SignedInRequest, upload: Any) -> dict[str, Any]:
     name = upload.name or "file"
     if _is_zip(upload):
         try:
@@ -142,7 +145,7 @@ def _upload_result(request: HttpRequest, upload: Any) -> dict[str, Any]:
 
 @login_required
 @require_POST
-def import_paste(request: HttpRequest) -> HttpResponse:
+def import_paste(request: SignedInRequest) -> HttpResponse:
     form = PasteForm(request.POST)
     if not form.is_valid():
         return _import_page(request, paste_form=form, status=400)
@@ -157,7 +160,7 @@ def import_paste(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def import_url(request: HttpRequest) -> HttpResponse:
+def import_url(request: SignedInRequest) -> HttpResponse:
     form = UrlForm(request.POST)
     if not form.is_valid():
         return _import_page(request, url_form=form, status=400)
@@ -168,7 +171,7 @@ def import_url(request: HttpRequest) -> HttpResponse:
     return _after_import(request, outcome)
 
 
-def _after_import(request: HttpRequest, outcome: store.ImportOutcome) -> HttpResponse:
+def _after_import(request: SignedInRequest, outcome: store.ImportOutcome) -> HttpResponse:
     """Say what happened, and whether what was stored verifies, then show the credential."""
     credential = outcome.credential
     if outcome.status == store.FAILED or credential is None:
@@ -196,7 +199,7 @@ def _known(verdict: str) -> bool:
 
 @login_required
 @require_GET
-def import_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
+def import_batch(request: SignedInRequest, batch_id: int) -> HttpResponse:
     batch = access_import_batch(owner=request.user, batch_id=batch_id)
     context = _batch_counts(batch)
     context["summary"] = _with_verdicts(request, context["summary"])
@@ -205,7 +208,7 @@ def import_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def import_batch_status(request: HttpRequest, batch_id: int) -> JsonResponse:
+def import_batch_status(request: SignedInRequest, batch_id: int) -> JsonResponse:
     batch = access_import_batch(owner=request.user, batch_id=batch_id)
     finished = batch.status in (ImportBatch.Status.DONE, ImportBatch.Status.FAILED)
     return JsonResponse(
@@ -228,3 +231,17 @@ def _batch_counts(batch: ImportBatch) -> dict[str, Any]:
     }
     finished = batch.status in (ImportBatch.Status.DONE, ImportBatch.Status.FAILED)
     return {"summary": summary, "counts": counts, "finished": finished}
+
+
+@login_required
+@require_POST
+def credential_refresh(request: SignedInRequest, credential_id: int) -> HttpResponse:
+    """The learner asks the issuer for a newer copy (the button on the credential's page)."""
+    credential = access_credential(owner=request.user, credential_id=credential_id)
+    try:
+        outcome = refresh.credential_refresh(owner=request.user, credential=credential)
+    except refresh.RefreshError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, outcome.message)
+    return redirect("wallet:credential", credential_id=credential.pk)

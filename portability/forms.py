@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from config.forms import form_field
 from portability.crypto import MIN_PASSPHRASE
 from sharing.lerrs import Person
 from wallet.models import Credential
@@ -14,7 +15,8 @@ from wallet.models import Credential
 class CredentialChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Credential) -> str:
         issuer = f" — {obj.issuer_name}" if obj.issuer_name else ""
-        return f"{obj.title or 'Untitled credential'}{issuer}"
+        inside = f" (inside {obj.parent.title or 'a CLR'})" if obj.parent_id else ""
+        return f"{obj.display_title}{issuer}{inside}"
 
 
 class _Chooser(forms.Form):
@@ -34,10 +36,11 @@ class _Chooser(forms.Form):
     def __init__(self, *args: Any, credentials: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only the owner's live credentials can be chosen: anything else is "not a valid choice".
-        self.fields["credentials"].queryset = credentials
+        form_field(self, "credentials", forms.ModelMultipleChoiceField).queryset = credentials
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("scope") == "chosen" and not cleaned.get("credentials"):
             self.add_error("credentials", "Tick at least one credential, or choose all.")
         return cleaned

@@ -1,15 +1,21 @@
 """The lifelong record: credentials as received, what was derived from them, and their history.
 
-The original bytes are the source of truth (ARCHITECTURE invariant 1). Every other column of
-`Credential` is derived from them by `wallet.services.derive` and can be rebuilt at any time.
+The original bytes are the source of truth (docs/architecture.md, invariant 1). Every other
+column of `Credential` is derived from them by `wallet.services.derive` and can be rebuilt at
+any time.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
+
+if TYPE_CHECKING:
+    from django.db.models.fields.related_descriptors import ManyRelatedManager
 
 
 class Source(models.TextChoices):
@@ -21,6 +27,8 @@ class Source(models.TextChoices):
     BUNDLE = "bundle", "Inside a CLR"
     OID4VCI = "oid4vci", "Received over OpenID4VCI"
     VCAPI = "vcapi", "Received over a VC-API exchange"
+    TOOL = "tool", "Sent by a connected tool"
+    BADGE_HOST = "badge_host", "From a connected badge platform"
 
 
 class RecipientMatch(models.TextChoices):
@@ -31,6 +39,8 @@ class RecipientMatch(models.TextChoices):
 
 
 # SD-JWT VCs have no registered extension; `.sd-jwt` is the one wallets and issuers use.
+# What every page and message calls a credential that states no title.
+UNTITLED = "Untitled credential"
 _EXTENSIONS = {"json": "json", "jwt": "jwt", "sd-jwt": "sd-jwt", "png": "png", "svg": "svg"}
 
 
@@ -98,8 +108,14 @@ class Credential(models.Model):
     verified_at = models.DateTimeField(null=True, blank=True)
 
     has_image = models.BooleanField(default=False)
-    tags = models.ManyToManyField("Tag", blank=True, related_name="credentials")
-    collections = models.ManyToManyField("Collection", blank=True, related_name="credentials")
+    # Annotated: django-stubs cannot yet type a many-to-many field named by a string
+    # (typeddjango/django-stubs#1802), and Tag and Collection are defined below.
+    tags: models.ManyToManyField[Tag, Any] = models.ManyToManyField(
+        "Tag", blank=True, related_name="credentials"
+    )
+    collections: models.ManyToManyField[Collection, Any] = models.ManyToManyField(
+        "Collection", blank=True, related_name="credentials"
+    )
 
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
@@ -147,6 +163,27 @@ class Credential(models.Model):
 
     def __str__(self) -> str:
         return self.title or f"Credential {self.pk}"
+
+    @property
+    def display_title(self) -> str:
+        """The title, or the one name every page gives a credential without one."""
+        return self.title or UNTITLED
+
+    @property
+    def recipient_kind(self) -> str:
+        """What kind of identity the credential names: "email", "did", "url", "urn" (such as
+        urn:uuid, which names no one the learner can prove to be), or "" when it states none
+        in plain text. The record's advice about a recipient it cannot match depends on it."""
+        hint = self.recipient_hint.strip().lower()
+        if not hint:
+            return ""
+        if hint.startswith("did:"):
+            return "did"
+        if hint.startswith(("https://", "http://")):
+            return "url"
+        if "@" in hint and ":" not in hint.split("@", 1)[0]:
+            return "email"
+        return "urn"
 
     @property
     def file_extension(self) -> str:
@@ -249,6 +286,8 @@ class Tag(models.Model):
     )
     name = models.CharField(max_length=60)
     created_at = models.DateTimeField()
+    # Credential.tags' other side, which django-stubs does not derive (see there).
+    credentials: ManyRelatedManager[Credential, Any]
 
     class Meta:
         ordering = ["name"]
@@ -265,6 +304,8 @@ class Collection(models.Model):
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
     created_at = models.DateTimeField()
+    # Credential.collections' other side, which django-stubs does not derive (see there).
+    credentials: ManyRelatedManager[Credential, Any]
 
     class Meta:
         ordering = ["name"]

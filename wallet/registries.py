@@ -85,7 +85,9 @@ def parse_registry(data: Any) -> tuple[str, dict[str, Entry]]:
     document is not one (a registry that answers something else was not read)."""
     if not isinstance(data, dict) or not isinstance(data.get("registry"), dict):
         raise ValueError("not a registry: no 'registry' object of issuer DIDs")
-    meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
+    meta = data.get("meta")
+    if not isinstance(meta, dict):
+        meta = {}
     entries: dict[str, Entry] = {}
     for did, raw in data["registry"].items():
         if not isinstance(did, str) or not did.strip() or not isinstance(raw, dict):
