@@ -70,6 +70,9 @@ class ShareLink(models.Model):
     # Set only on a link the employer's page looks up (`sharing.selectors.share_by_token`):
     # (pk, verdict, checked_at, updated_at) of each live credential it shows, in pk order.
     shown_versions: list[tuple[Any, ...]]
+    # A link shared as a résumé: the details the learner typed for it (sharing.lerrs.Person);
+    # its employer page then offers the signed LER-RS résumé of the link's credentials.
+    resume = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -29,6 +29,7 @@ page that shows nothing and uses no view.
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import secrets
 import time
@@ -51,7 +52,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.services import holder_key_current
 from config.clients import client_address
-from sharing import presentations, selectors
+from sharing import lerrs, presentations, selectors
 from sharing.models import ShareLink, ShareState, ShareView
 from sharing.services import (
     GRANT_LIFETIME,
@@ -529,6 +530,24 @@ def share_presentation(request: HttpRequest, share: ShareLink, now: datetime) ->
     as_jwt = request.GET.get("format") == "jwt" or _wants(request) == "jwt"
     return _presentation_response(
         share, now, challenge, "jwt" if as_jwt else "json", credentials, _json_type(request)
+    )
+
+
+@public_share(opening=False)
+def share_resume(request: HttpRequest, share: ShareLink, now: datetime) -> HttpResponse:
+    """A link shared as a résumé: the HR Open LER-RS résumé of its credentials as they stand,
+    signed by the holder (sharing.lerrs). Counted as a view, like a presentation."""
+    if not share.resume:
+        return _not_found(request)
+    credentials = selectors.share_credentials(share=share, with_originals=True)
+    if not credentials:
+        return _nothing_shown(request, page=False)
+    if _admit(request, share, now, ShareView.Kind.PRESENTATION).refused:
+        return _gone(request)
+    document = lerrs.resume_of_share(share=share, credentials=credentials, now=now)
+    body = json.dumps(document, indent=2, ensure_ascii=False).encode()
+    return responses.download_response(
+        content=body, filename="resume-ler-rs.json", media_type="application/json"
     )
 
 

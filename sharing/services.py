@@ -26,6 +26,7 @@ from django.utils import timezone
 from accounts import crypto
 from accounts.models import User
 from sharing import hot_path
+from sharing.lerrs import Person
 from sharing.models import ShareItem, ShareLink, ShareView
 from wallet.disclosable import disclosed_form
 from wallet.models import Collection, Credential
@@ -515,3 +516,22 @@ def coarse_user_agent(user_agent: str) -> tuple[str, str]:
         browser = next((name for marker, name in _BROWSERS if marker in text), "Other")
     system = next((name for marker, name in _SYSTEMS if marker in text), "Other")
     return browser, system
+
+
+def resume_share_create(
+    *, owner: Any, person: Person, credential_ids: list[int], now: datetime
+) -> tuple[ShareLink, str]:
+    """A link to the résumé's credentials whose employer page also offers the résumé itself
+    (HR Open LER-RS, signed by the holder), with the details the learner typed for it."""
+    name = person.formatted_name
+    with transaction.atomic():
+        share, token = share_create(
+            owner=owner,
+            audience=f"Résumé of {name}"[:AUDIENCE_MAX],
+            credential_ids=credential_ids,
+            display_name=name[:DISPLAY_NAME_MAX],
+            now=now,
+        )
+        share.resume = person.as_dict()
+        share.save(update_fields=["resume"])
+    return share, token
