@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: run test lint types format install secrets migrate bench interop fuzz worker clean e2e \
-	crosscheck crosscheck-fixtures crosscheck-present
+	crosscheck crosscheck-fixtures crosscheck-present crosscheck-lerrs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,11 @@ crosscheck: install
 crosscheck-present: install secrets
 	cd devtools/bench/node && npm ci --no-audit --no-fund
 	$(BIN)/python scripts/crosscheck_present.py
+
+# The learner-signed LER-RS résumé checked by @digitalbazaar/vc.
+crosscheck-lerrs: install secrets
+	cd devtools/bench/node && npm ci --no-audit --no-fund
+	$(BIN)/python scripts/crosscheck_lerrs.py
 
 crosscheck-fixtures:
 	cd crosscheck && npm ci --no-audit --no-fund

@@ -17,9 +17,9 @@ from intake.archives import ArchiveRefused, max_archive_bytes
 from intake.forms import PasteForm, UploadForm, UrlForm
 from intake.models import ImportBatch
 from intake.selectors import access_import_batch
-from intake.services import arrival, zips
+from intake.services import arrival, refresh, zips
 from wallet.models import Source
-from wallet.selectors import record_credentials
+from wallet.selectors import access_credential, record_credentials
 from wallet.services import store
 from wallet.templatetags.wallet_record import verdict_label
 from wallet.verification import Verdict
@@ -231,3 +231,17 @@ def _batch_counts(batch: ImportBatch) -> dict[str, Any]:
     }
     finished = batch.status in (ImportBatch.Status.DONE, ImportBatch.Status.FAILED)
     return {"summary": summary, "counts": counts, "finished": finished}
+
+
+@login_required
+@require_POST
+def credential_refresh(request: SignedInRequest, credential_id: int) -> HttpResponse:
+    """The learner asks the issuer for a newer copy (the button on the credential's page)."""
+    credential = access_credential(owner=request.user, credential_id=credential_id)
+    try:
+        outcome = refresh.credential_refresh(owner=request.user, credential=credential)
+    except refresh.RefreshError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, outcome.message)
+    return redirect("wallet:credential", credential_id=credential.pk)

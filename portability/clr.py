@@ -19,7 +19,8 @@ from accounts.models import User
 from accounts.services import holder_signing_key
 from sharing.presentations import CANON_CACHE, VC_V2, Entry, read_entries
 from wallet.models import Credential
-from wallet.selectors import live_credentials
+from wallet.selectors import live_credentials, live_credentials_and_contents
+from wallet.verification import Verdict
 from wallet.verification.errors import VerificationInputError
 from wallet.verification.parse.png import bake_png
 from wallet.verification.proofs.dataintegrity import format_datetime, proofs_of, sign
@@ -34,6 +35,11 @@ CLR_SCHEMA = (
 OB_EXTENSIONS_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
 # Only Data Integrity suites keep a credential verifiable when it is embedded as JSON.
 _DI_PROOF_TYPES = frozenset({"DataIntegrityProof", "Ed25519Signature2020"})
+# Verdicts an outside verifier of the bundle would reject the credential for: the learner's
+# signature must not wrap them.
+_REJECTED = frozenset(
+    {Verdict.INVALID_SIGNATURE, Verdict.MALFORMED, Verdict.REVOKED, Verdict.SUSPENDED}
+)
 
 
 @dataclass
@@ -54,7 +60,15 @@ def _clr_exclusion(entry: Entry) -> str:
             "the JSON (Data Integrity)."
         )
     if credential.format == "clr2":
-        return "A CLR cannot hold another CLR; add the credentials inside it instead."
+        return (
+            "A CLR cannot hold another CLR; choose “Only the ones I tick” to pick the "
+            "credentials inside it."
+        )
+    if credential.verdict in _REJECTED:
+        return (
+            f"Its check says “{Verdict(credential.verdict).label.lower()}”, so anyone "
+            "checking your bundle would reject it."
+        )
     if credential.format != "ob3":
         return "Only Open Badges 3.0 achievement credentials can go in a CLR."
     contexts = (entry.document or {}).get("@context")
@@ -179,9 +193,10 @@ def clr_bundle_for(
 
     Raises ValidationError when a chosen credential is not the owner's, or there is none.
     """
-    live = live_credentials(owner=owner)
-    if credential_ids is not None:
-        live = live.filter(pk__in=credential_ids)
+    if credential_ids is None:
+        live = live_credentials(owner=owner)
+    else:
+        live = live_credentials_and_contents(owner=owner).filter(pk__in=credential_ids)
     chosen = list(live.order_by(F("issued_at").desc(nulls_last=True), "-pk"))
     if credential_ids is not None and len(chosen) != len(set(credential_ids)):
         raise ValidationError("Some of the chosen credentials are not in your record.")

@@ -8,13 +8,15 @@ from django import forms
 
 from config.forms import form_field
 from portability.crypto import MIN_PASSPHRASE
+from portability.lerrs import Person
 from wallet.models import Credential
 
 
 class CredentialChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Credential) -> str:
         issuer = f" — {obj.issuer_name}" if obj.issuer_name else ""
-        return f"{obj.title or 'Untitled credential'}{issuer}"
+        inside = f" (inside {obj.parent.title or 'a CLR'})" if obj.parent_id else ""
+        return f"{obj.display_title}{issuer}{inside}"
 
 
 class _Chooser(forms.Form):
@@ -56,6 +58,43 @@ class ClrBundleForm(_Chooser):
         max_length=200,
         help_text="For example “Transcript for my application to Acme”.",
     )
+
+
+class ResumeForm(_Chooser):
+    """The résumé's personal details: typed by the learner, used once, never stored."""
+
+    given = forms.CharField(label="Given name", max_length=100)
+    family = forms.CharField(label="Family name", max_length=100)
+    email = forms.EmailField(label="Email (optional)", required=False)
+    phone = forms.CharField(label="Phone (optional)", required=False, max_length=40)
+    web = forms.URLField(
+        label="Web page (optional)", required=False, assume_scheme="https", max_length=500
+    )
+    objective = forms.CharField(
+        label="Objective (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    skills = forms.CharField(
+        label="Skills (optional)",
+        required=False,
+        max_length=2000,
+        help_text="Separated by commas. Skills your credentials align to are added.",
+    )
+
+    def person(self) -> Person:
+        data = self.cleaned_data
+        skills = tuple(s.strip() for s in data["skills"].split(",") if s.strip())
+        return Person(
+            given=data["given"].strip(),
+            family=data["family"].strip(),
+            email=data["email"],
+            phone=data["phone"].strip(),
+            web=data["web"],
+            objective=data["objective"].strip(),
+            skills=skills,
+        )
 
 
 class ExportForm(_Chooser):

@@ -78,6 +78,15 @@ class ShareCreateForm(forms.Form):
         help_text="Leave it empty to show no name.",
     )
 
+    link_preview = forms.BooleanField(
+        required=False,
+        label="Show a preview when the link is pasted in a chat or social app",
+        help_text=(
+            "The app shows the title, the issuer and the badge image to everyone in the "
+            "conversation, before anyone opens the link. Off unless you tick it."
+        ),
+    )
+
     def __init__(
         self,
         *args: Any,
@@ -112,6 +121,7 @@ class ShareCreateForm(forms.Form):
             "audience": data["audience"].strip(),
             "max_views": data.get("max_views"),
             "display_name": data.get("display_name", "").strip(),
+            "link_preview": bool(data.get("link_preview")),
             **expiry_kwargs(data["expiry"]),
         }
         if data["what"] == SHARE_COLLECTION:

@@ -64,6 +64,9 @@ class ShareLink(models.Model):
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The learner's choice to let chat and social apps show a preview (title, issuer, image)
+    # of the link; off by default, since a preview tells whoever sees the message.
+    link_preview = models.BooleanField(default=False)
     # Set only on a link the employer's page looks up (`sharing.selectors.share_by_token`):
     # (pk, verdict, checked_at, updated_at) of each live credential it shows, in pk order.
     shown_versions: list[tuple[Any, ...]]

@@ -46,7 +46,6 @@ PDF_MEDIA_TYPE = "application/pdf"
 _FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu")
 _FONT_CANDIDATES = tuple((f"{d}/DejaVuSans.ttf", f"{d}/DejaVuSans-Bold.ttf") for d in _FONT_DIRS)
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
-_EXTENSIONS = {"json": ".json", "jwt": ".jwt", "png": ".png", "svg": ".svg"}
 
 
 def _fonts() -> tuple[str, str]:
@@ -128,7 +127,7 @@ def _credential_block(
     credential: Credential, learner: str, styles: dict[str, ParagraphStyle]
 ) -> list[Any]:
     block: list[Any] = [
-        Paragraph(_text(credential.title or "Untitled credential", 300), styles["heading"]),
+        Paragraph(_text(credential.display_title, 300), styles["heading"]),
         Spacer(1, 2 * mm),
         *_details(credential, learner, styles),
     ]
@@ -175,7 +174,7 @@ def attachment_name(credential: Credential) -> str:
     ext = _SAFE_NAME.sub("", ext)[:8]
     if stem and dot and ext:
         return f"{credential.pk}-{stem}.{ext}"
-    return f"credential-{credential.pk}{_EXTENSIONS.get(credential.container, '.json')}"
+    return f"credential-{credential.pk}.{credential.file_extension}"
 
 
 def credentials_pdf(

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from accounts.models import User
 from sharing import hot_path
-from sharing.models import LAST_PAGE_VIEW, PAGE_VIEWS, ShareLink, ShareView
+from sharing.models import LAST_PAGE_VIEW, PAGE_VIEWS, ShareLink, ShareState, ShareView
 from wallet.models import Credential
 from wallet.selectors import VERSION_FIELDS
 
@@ -54,6 +55,17 @@ def share_list(*, owner: User) -> QuerySet[ShareLink]:
         .select_related("collection")
         .order_by("-created_at", "-pk")
     )
+
+
+def live_shares_showing(*, credential: Credential, now: datetime) -> list[ShareLink]:
+    """The owner's working links that show this credential now (chosen for the link, or in
+    the collection a link follows): what trashing it takes away from employers."""
+    shares = ShareLink.objects.filter(owner_id=credential.owner_id, revoked_at__isnull=True)
+    shares = shares.filter(
+        Q(follow_collection=False, items__credential=credential)
+        | Q(follow_collection=True, collection__credentials=credential)
+    ).distinct()
+    return [share for share in shares if share.state(now) == ShareState.ACTIVE]
 
 
 def share_views(*, share: ShareLink, limit: int = 500) -> list[ShareView]:

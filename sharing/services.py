@@ -1,6 +1,6 @@
 """Writes for share links: create, revoke, extend, rename, and record who looked.
 
-Every change by the earner leaves an audit row in the same transaction (STYLE convention 5);
+Every change by the earner leaves an audit row in the same transaction (docs/conventions.md, 5);
 a view by an employer is recorded by its ShareView row (see share_take_view). A link's token
 is 256 bits from `secrets`; only its SHA-256 (for lookup) and an encrypted copy (so the earner
 can copy the link again) are stored.
@@ -149,6 +149,7 @@ def share_create(
     display_name: str = "",
     challenge: str | None = None,
     token: str | None = None,
+    link_preview: bool = False,
     now: datetime | None = None,
 ) -> tuple[ShareLink, str]:
     """Make a link to chosen credentials, or to a collection (frozen now, or followed).
@@ -194,6 +195,7 @@ def share_create(
             follow_collection=bool(collection is not None and follow_collection),
             expires_at=expires_at,
             max_views=max_views,
+            link_preview=link_preview,
             created_at=now,
             updated_at=now,
         )
@@ -212,6 +214,7 @@ def share_create(
                 "follow_collection": share.follow_collection,
                 "expires_at": expires_at.isoformat() if expires_at else None,
                 "max_views": max_views,
+                "link_preview": link_preview,
             },
             now=now,
         )
@@ -308,6 +311,26 @@ def share_rename(
     return share
 
 
+def share_set_preview(
+    *, owner: Any, share_id: Any, link_preview: bool, now: datetime | None = None
+) -> ShareLink:
+    """Turn the link's previews in chat and social apps on or off."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        share = _owned(owner, share_id, lock=True)
+        share.link_preview = link_preview
+        share.updated_at = now
+        share.save(update_fields=["link_preview", "updated_at"])
+        audit_record(
+            user=owner,
+            action="share.preview_changed",
+            target=share,
+            detail={"link_preview": link_preview},
+            now=now,
+        )
+    return share
+
+
 def share_take_view(
     *,
     share: ShareLink,
@@ -323,7 +346,7 @@ def share_take_view(
     last view. Every view taken is logged, however often one client comes back: each one
     used up a view, and the earner must see them all.
 
-    The ShareView row is the audit record of a view (STYLE convention 5): it names the link,
+    The ShareView row is the audit record of a view (docs/conventions.md, 5): it names the link,
     and through it the earner, and the earner reads it as the link's access log. A second,
     AuditEvent row per view would double every write on the public hot path and bury the
     earner's own actions (created, extended, revoked) under employers' visits.
@@ -341,7 +364,7 @@ def share_take_view(
         )
         if not counted:
             return None
-        hot_path.view_insert(view)
+        view = hot_path.view_insert(view)
     share.counted_views += 1
     share.last_counted_at = now
     return view
@@ -371,8 +394,7 @@ def share_log_access(
     if not _first_in_window(f"sharing:seen:{share.pk}:{kind}:{client}:{span}", window):
         return None
     view = _view(share, user_agent, now, kind)
-    hot_path.view_insert(view)
-    return view
+    return hot_path.view_insert(view)
 
 
 def _view(share: ShareLink, user_agent: str, now: datetime, kind: str) -> ShareView:

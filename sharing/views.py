@@ -304,6 +304,18 @@ def share_rename(request: SignedInRequest, share_id: int) -> HttpResponse:
     return redirect("shares:detail", share_id=share.pk)
 
 
+@login_required
+@require_POST
+def share_preview(request: SignedInRequest, share_id: int) -> HttpResponse:
+    share = selectors.access_share(owner=request.user, share_id=share_id)
+    on = request.POST.get("link_preview") == "on"
+    services.share_set_preview(owner=request.user, share_id=share.pk, link_preview=on)
+    messages.success(
+        request, "Previews are on for this link." if on else "Previews are off for this link."
+    )
+    return redirect("shares:detail", share_id=share.pk)
+
+
 # --- from a credential's page ---------------------------------------------------------------
 
 
@@ -314,7 +326,7 @@ def credential_share(request: SignedInRequest, credential_id: int) -> HttpRespon
     credential = record.access_credential(owner=request.user, credential_id=credential_id)
     share, _token = services.share_create(
         owner=request.user,
-        audience=_audience(credential.title or "One credential"),
+        audience=_audience(credential.display_title),
         credential_ids=(credential.pk,),
         expires_in=timedelta(days=QUICK_SHARE_DAYS),
         display_name=request.user.display_name,
@@ -331,7 +343,7 @@ def credential_linkedin(request: SignedInRequest, credential_id: int) -> HttpRes
     if not offers_linkedin(credential):
         messages.error(request, "Only a credential that verifies can be added to LinkedIn.")
         return redirect("wallet:credential", credential_id=credential.pk)
-    audience = _audience(f"{LINKEDIN_AUDIENCE}: {credential.title or 'credential'}")
+    audience = _audience(f"{LINKEDIN_AUDIENCE}: {credential.display_title}")
     share = _lasting_share_of(request.user, credential, audience)
     if share is None:
         share, _token = services.share_create(
@@ -350,7 +362,7 @@ def credential_pdf(request: SignedInRequest, credential_id: int) -> HttpResponse
     """A PDF of one credential: its QR code needs a link, so a lasting one is made for it (or
     the one made before is used again), then the PDF of that link is downloaded."""
     credential = record.access_credential(owner=request.user, credential_id=credential_id)
-    audience = _audience(f"{PDF_AUDIENCE}: {credential.title or 'credential'}")
+    audience = _audience(f"{PDF_AUDIENCE}: {credential.display_title}")
     share = _lasting_share_of(request.user, credential, audience)
     if share is None:
         share, _token = services.share_create(

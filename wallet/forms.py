@@ -48,8 +48,7 @@ class FilterForm(forms.Form):
     ) -> None:
         super().__init__(data)
         form_field(self, "issuer", forms.ChoiceField).choices = [("", "Any issuer")] + [
-            (row["issuer_id"], f"{row['issuer_name'] or row['issuer_id']} ({row['count']})")
-            for row in issuers
+            (row["issuer_id"], f"{_issuer_label(row)} ({row['count']})") for row in issuers
         ]
         form_field(self, "type", forms.ChoiceField).choices = [("", "Any type")] + [
             (t, humanise_type(t)) for t in types
@@ -144,3 +143,8 @@ class ConfirmForm(forms.Form):
     confirm = forms.BooleanField(
         label="Yes, remove everything in the trash for good", required=True
     )
+
+
+def _issuer_label(row: dict[str, Any]) -> str:
+    name = row["issuer_name"] or row["issuer_id"]
+    return f"{name} · {row['issuer_hint']}" if row.get("issuer_hint") else name

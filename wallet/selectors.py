@@ -448,26 +448,59 @@ def _record_facets(owner: User) -> RecordFacets:
         if row["issuer_id"]:
             key = (row["issuer_id"], row["issuer_name"])
             issuer_counts[key] = issuer_counts.get(key, 0) + row["count"]
-    issuer_rows = [
-        {"issuer_id": issuer_id, "issuer_name": name, "count": count}
-        for (issuer_id, name), count in sorted(
-            issuer_counts.items(), key=lambda item: (item[0][1].lower(), item[0][0])
-        )
-    ]
+    issuer_rows = _issuer_rows(issuer_counts)
     return RecordFacets(issuer_rows, _type_options(types), _skills_from_texts(dict(texts)))
 
 
+def _issuer_rows(counts: dict[tuple[str, str], int]) -> list[dict[str, Any]]:
+    """One row per issuer identity (what the filter matches on), counted once: an issuer that
+    renamed itself is one issuer under the name most of its credentials use; two identities
+    with one name each say which is which (`issuer_hint`)."""
+    by_id: dict[str, dict[str, int]] = {}
+    for (issuer_id, name), count in counts.items():
+        by_id.setdefault(issuer_id, {})[name] = by_id.get(issuer_id, {}).get(name, 0) + count
+    rows = [
+        {
+            "issuer_id": issuer_id,
+            "issuer_name": max(names.items(), key=lambda item: (item[1], item[0]))[0],
+            "count": sum(names.values()),
+        }
+        for issuer_id, names in by_id.items()
+    ]
+    rows.sort(key=lambda row: (row["issuer_name"].lower(), row["issuer_id"]))
+    named = [row["issuer_name"].lower() for row in rows]
+    for row in rows:
+        shared = row["issuer_name"] and named.count(row["issuer_name"].lower()) > 1
+        row["issuer_hint"] = short_identifier(row["issuer_id"]) if shared else ""
+    return rows
+
+
+def short_identifier(value: str, keep: int = 6) -> str:
+    """A DID or address cut to what tells two apart at a glance: the start of the
+    identifier-specific part and its end ("did:key:z6MkhaXg…2doK", "a.example/…/issuer")."""
+    if value.lower().startswith(("https://", "http://")):
+        rest = value.split("://", 1)[1].rstrip("/")
+        host, _, path = rest.partition("/")
+        tail = path.rsplit("/", 1)[-1]
+        return f"{host}/…/{tail}" if path.count("/") else rest
+    method, _, specific = value.rpartition(":")
+    if len(specific) <= 2 * keep + 1:
+        return value
+    return f"{method}:{specific[:keep]}…{specific[-keep:]}" if method else value
+
+
 def issuers(*, owner: User) -> list[dict[str, Any]]:
-    """The issuers in the record (for the issuer filter): id, name and how many credentials."""
+    """The issuers in the record (for the issuer filter): one row per identity, with its
+    name and how many credentials."""
     rows = (
         _live(owner)
         .filter(parent__isnull=True)
         .exclude(issuer_id="")
         .values("issuer_id", "issuer_name")
         .annotate(count=Count("pk"))
-        .order_by(Lower("issuer_name"), "issuer_id")
+        .order_by()
     )
-    return list(rows)
+    return _issuer_rows({(r["issuer_id"], r["issuer_name"]): r["count"] for r in rows})
 
 
 def tags(*, owner: User) -> QuerySet[Tag]:
@@ -555,6 +588,14 @@ def collection_named(*, owner: User, name: str) -> Collection | None:
 def live_credentials(*, owner: User) -> QuerySet[Credential]:
     """The owner's credentials in the record: not in the trash, not inside another."""
     return Credential.objects.filter(owner=owner, parent__isnull=True, deleted_at__isnull=True)
+
+
+def live_credentials_and_contents(*, owner: User) -> QuerySet[Credential]:
+    """The owner's live credentials, and the live ones inside them (a CLR's), each parent
+    live too: what a learner can pick one by one."""
+    return Credential.objects.filter(owner=owner, deleted_at__isnull=True).filter(
+        Q(parent__isnull=True) | Q(parent__deleted_at__isnull=True)
+    )
 
 
 def access_tag(*, owner: User, tag_id: Any) -> Tag:

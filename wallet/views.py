@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import SignedInRequest
+from accounts.selectors import holder_dids
 from config.celery import enqueue_on_commit
 from wallet import disclosable, registries, responses, selectors
 from wallet.forms import (
@@ -29,6 +30,7 @@ from wallet.forms import (
     NameForm,
     TagAssignForm,
 )
+from wallet.lookalikes import lookalike_notes
 from wallet.models import Credential, RecipientMatch
 from wallet.services import organise, reverify, trash
 from wallet.templatetags.wallet_record import verdict_label
@@ -60,6 +62,9 @@ def record(request: SignedInRequest) -> HttpResponse:
     keys = credentials.prefetch_related(None).values_list("pk", flat=True)
     page: Page[Any] = Paginator(keys, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = selectors.credentials_in_order(owner=owner, pks=list(page.object_list))
+    notes = lookalike_notes(page.object_list)
+    for credential in page.object_list:
+        credential.lookalike_note = notes.get(credential.pk, "")
     return render(
         request,
         "wallet/record.html",
@@ -149,11 +154,22 @@ def credential_detail(request: SignedInRequest, credential_id: int) -> HttpRespo
         ),
         "tag_form": TagAssignForm(),
         "recipient_mismatch": credential.recipient_match == RecipientMatch.NO_MATCH,
+        "holder_did": _current_did(owner),
         "sd_jwt": disclosable.sd_jwt_claims(credential),
+        # The verifier notes a refresh service it did not use; the learner may ask for it.
+        "refreshable": any(
+            isinstance(check, dict) and check.get("code") == "refresh.not_attempted"
+            for check in (latest or {}).get("checks", [])
+        ),
         "standing": registries.issuer_standing(credential.issuer_id),
         "alignments": _alignments(credential),
     }
     return render(request, "wallet/credential.html", context)
+
+
+def _current_did(owner: Any) -> str:
+    dids = holder_dids(user=owner)
+    return dids[0] if dids else ""
 
 
 def _alignments(credential: Credential) -> list[dict[str, Any]]:
@@ -213,8 +229,7 @@ def credential_delete(request: SignedInRequest, credential_id: int) -> HttpRespo
     trash.credential_delete(credential=credential)
     messages.success(
         request,
-        f"“{credential.title or 'The credential'}” is in the trash for 30 days; "
-        "you can restore it from there.",
+        f"“{credential.display_title}” is in the trash for 30 days; you can restore it from there.",
     )
     return redirect("wallet:record")
 
@@ -312,9 +327,13 @@ def tag_rename(request: SignedInRequest, tag_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def tag_delete(request: SignedInRequest, tag_id: int) -> HttpResponse:
+    """GET asks first (it works without scripts); POST deletes."""
     tag = selectors.access_tag(owner=request.user, tag_id=tag_id)
+    if request.method == "GET":
+        count = selectors.tags(owner=request.user).get(pk=tag.pk).credential_count
+        return render(request, "wallet/tag_delete.html", {"tag": tag, "count": count})
     name = tag.name
     organise.tag_delete(tag=tag)
     messages.success(request, f"Deleted the tag “{name}”; its credentials stay in your record.")
@@ -391,7 +410,7 @@ def credential_restore(request: SignedInRequest, credential_id: int) -> HttpResp
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("wallet:trash")
-    messages.success(request, f"Restored “{credential.title or 'the credential'}”.")
+    messages.success(request, f"Restored “{credential.display_title}”.")
     return redirect("wallet:credential", credential_id=credential.pk)
 
 

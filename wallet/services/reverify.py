@@ -135,7 +135,7 @@ def _take_derived(credential: Credential, derived: DerivedFields, now: datetime)
 
 
 def _notify(credential: Credential, verdict: Verdict, now: datetime) -> None:
-    title = credential.title or "A credential"
+    title = credential.display_title
     issuer = f" from {credential.issuer_name}" if credential.issuer_name else ""
     message = f"“{title}”{issuer} is now: {verdict.label.lower()}."
     Notice.objects.create(

@@ -21,6 +21,7 @@ from accounts.models import User
 from wallet.bulk import insert_rows
 from wallet.images import ImageMemo, SafeImage, find_image, image_row
 from wallet.models import (
+    UNTITLED,
     AuditEvent,
     Credential,
     CredentialImage,
@@ -364,7 +365,7 @@ def _imported_message(credential: Credential) -> str:
 
 def _imported_text(title: str, children: int = 0) -> str:
     extra = f" with {children} credential{'s' if children != 1 else ''} inside" if children else ""
-    return f"Imported “{title or 'credential'}”{extra}."
+    return f"Imported “{title or UNTITLED}”{extra}."
 
 
 def _may_replace(incoming: Verdict, current: str) -> bool:
