@@ -213,3 +213,14 @@ def test_a_link_not_shared_as_a_resume_has_no_resume(client, owner, chosen, froz
     response = client.get(f"/s/{token}/resume.json", REMOTE_ADDR="198.51.100.7")
 
     assert response.status_code == 404
+
+
+def test_the_export_page_offers_the_resume_once_in_its_content(client, owner, chosen):  # noqa: F811
+    client.force_login(owner)
+
+    page = client.get(reverse("portability:export")).content.decode()
+
+    head, body = page.split("</head>", 1)
+    assert 'id="resume-heading"' not in head
+    assert body.count('id="resume-heading"') == 1
+    assert 'value="share"' in body
