@@ -127,8 +127,8 @@ class Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]  # pyld has no ty
         self, active_ctx: Any, element: dict[str, Any], options: dict[str, Any]
     ) -> Any:
         named, keyword = element.get("type"), element.get("@type")
-        if (named.__class__ is list and len(named) > MAX_TYPES_PER_NODE) or (
-            keyword.__class__ is list and len(keyword) > MAX_TYPES_PER_NODE
+        if (type(named) is list and len(named) > MAX_TYPES_PER_NODE) or (
+            type(keyword) is list and len(keyword) > MAX_TYPES_PER_NODE
         ):
             raise MalformedInput(
                 f"A part of the credential lists more than {MAX_TYPES_PER_NODE} types.",
