@@ -69,7 +69,17 @@ def test_every_path_the_architecture_names_exists() -> None:
         if not token.startswith("var/")  # made by `make secrets`, not kept in the repo
     }
     # The "where things live" table names files of an app relative to the app.
-    apps = ("", "config", "accounts", "wallet", "intake", "sharing", "portability", "devtools")
+    apps = (
+        "",
+        "config",
+        "accounts",
+        "wallet",
+        "intake",
+        "sharing",
+        "portability",
+        "obapi",
+        "devtools",
+    )
     missing = sorted(
         path for path in paths if not any((ROOT / app / path).exists() for app in apps)
     )

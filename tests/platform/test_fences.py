@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("config", "accounts", "wallet", "intake", "sharing", "portability", "devtools")
+APPS = ("config", "accounts", "wallet", "intake", "sharing", "portability", "obapi", "devtools")
 
 
 def _production_modules() -> list[Path]:

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = ROOT / "config" / "settings.py"
 # Python that may read the environment: the apps, the scripts and the tests. The browser
 # journeys' stand-in OpenID provider is a project of its own, configured by its harness.
-SOURCES = ("config", "accounts", "wallet", "intake", "sharing", "portability", "devtools")
+SOURCES = ("config", "accounts", "wallet", "intake", "sharing", "portability", "obapi", "devtools")
 ELSEWHERE = ("scripts", "tests", "manage.py")
 LEFT_OUT = (ROOT / "tests" / "e2e" / "oidc_provider",)
 TABLE_HEADER = "| variable | meaning | default |"
