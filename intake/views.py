@@ -12,17 +12,15 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from intake.archives import ArchiveRefused, max_archive_bytes
+from intake.archives import ArchiveRefused
 from intake.forms import PasteForm, UploadForm, UrlForm
 from intake.models import ImportBatch
 from intake.selectors import access_import_batch
-from intake.services import arrival, zips
+from intake.services import arrival, uploads
 from wallet.models import Source
 from wallet.services import store
-from wallet.templatetags.wallet_record import verdict_label
 from wallet.verification import Verdict
-
-_ZIP_MAGIC = b"PK\x03\x04"
+from wallet.verification.wording import verdict_label
 
 
 @login_required
@@ -54,67 +52,35 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     return render(request, "intake/import_results.html", {"results": results})
 
 
-def _read_upload(upload: Any, cap: int) -> bytes:
-    # An oversized file is refused by its declared size, without reading it into memory.
-    return b"\0" * (cap + 1) if upload.size > cap else upload.read(cap + 1)
-
-
-def _is_zip(upload: Any) -> bool:
-    upload.seek(0)
-    head = upload.read(4)
-    upload.seek(0)
-    return head == _ZIP_MAGIC
-
-
-def _start_batch(request: HttpRequest, upload: Any) -> ImportBatch:
-    if upload.size > max_archive_bytes():
-        raise ArchiveRefused("The archive is larger than the wallet accepts.")
-    return zips.zip_batch_create(owner=request.user, data=upload.read(), filename=upload.name or "")
-
-
 def _import_one_upload(request: HttpRequest, upload: Any) -> HttpResponse:
-    if _is_zip(upload):
-        try:
-            batch = _start_batch(request, upload)
-        except ArchiveRefused as exc:
-            messages.error(request, str(exc))
-            return redirect("wallet:import")
-        return redirect("wallet:import_batch", batch_id=batch.pk)
-    outcome = arrival.credential_import(
-        owner=request.user,
-        data=_read_upload(upload, settings.SATCHEL_MAX_UPLOAD_BYTES),
-        source=Source.UPLOAD,
-        filename=upload.name or "",
-        media_type=upload.content_type or None,
-    )
-    return _after_import(request, outcome)
+    try:
+        result = uploads.upload_import(owner=request.user, upload=upload)
+    except ArchiveRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("wallet:import")
+    if isinstance(result, ImportBatch):
+        return redirect("wallet:import_batch", batch_id=result.pk)
+    return _after_import(request, result)
 
 
 def _upload_result(request: HttpRequest, upload: Any) -> dict[str, Any]:
     name = upload.name or "file"
-    if _is_zip(upload):
-        try:
-            batch = _start_batch(request, upload)
-        except ArchiveRefused as exc:
-            return {"name": name, "status": store.FAILED, "message": str(exc)}
+    try:
+        result = uploads.upload_import(owner=request.user, upload=upload)
+    except ArchiveRefused as exc:
+        return {"name": name, "status": store.FAILED, "message": str(exc)}
+    if isinstance(result, ImportBatch):
         return {
             "name": name,
             "status": "batch",
-            "message": f"An archive of {batch.total} files: importing in the background.",
-            "batch": batch,
+            "message": f"An archive of {result.total} files: importing in the background.",
+            "batch": result,
         }
-    outcome = arrival.credential_import(
-        owner=request.user,
-        data=_read_upload(upload, settings.SATCHEL_MAX_UPLOAD_BYTES),
-        source=Source.UPLOAD,
-        filename=name,
-        media_type=upload.content_type or None,
-    )
     return {
         "name": name,
-        "status": outcome.status,
-        "message": outcome.message,
-        "credential": outcome.credential,
+        "status": result.status,
+        "message": result.message,
+        "credential": result.credential,
     }
 
 

@@ -64,7 +64,7 @@ from wallet import responses
 from wallet.models import VerificationRun
 from wallet.selectors import credential_image_of, credential_warnings
 from wallet.services.reverify import credential_reverify
-from wallet.verification import Verdict
+from wallet.verification import Verdict, wording
 
 logger = logging.getLogger(__name__)
 
@@ -76,23 +76,7 @@ PAGE_CACHE_SECONDS = 60
 PAGE_CACHE_SIZE = 64
 MAX_CHALLENGE_LENGTH = 256
 _JSON_TYPES = ("application/vp+ld+json", "application/ld+json", "application/json")
-_EXTENSIONS = {"json": "json", "jwt": "jwt", "png": "png", "svg": "svg"}
 
-EMPLOYER_EXPLANATIONS: dict[str, str] = {
-    Verdict.VERIFIED: "The issuer's signature checks out, it has not been withdrawn, and it is "
-    "within its dates.",
-    Verdict.VERIFIED_WITH_WARNINGS: "The issuer's signature checks out, but a check raised "
-    "a warning worth reading.",
-    Verdict.REVOKED: "The issuer has withdrawn this credential.",
-    Verdict.SUSPENDED: "The issuer has put this credential on hold.",
-    Verdict.EXPIRED: "It was genuine, but its validity period has ended.",
-    Verdict.NOT_YET_VALID: "The issuer dated it to start counting later than today.",
-    Verdict.INVALID_SIGNATURE: "The signature does not match: do not rely on this credential.",
-    Verdict.ISSUER_UNREACHABLE: "The issuer's key or status list could not be fetched just now; "
-    "this says nothing bad about the credential.",
-    Verdict.MALFORMED: "The credential is damaged or incomplete and cannot be checked.",
-    Verdict.UNSUPPORTED: "It uses a kind of signature this service cannot check yet.",
-}
 NOTHING_SHOWN = "The person who shared this link no longer shows anything here."
 NOTHING_TO_PRESENT = (
     "None of the credentials on this link can go in a signed presentation: they are Open "
@@ -324,14 +308,12 @@ def _card(credential: Any, warnings: list[str]) -> dict[str, Any]:
     return {
         "credential": credential,
         "handle": selectors.credential_handle(credential),
-        "explanation": EMPLOYER_EXPLANATIONS.get(
-            credential.verdict, "This credential has not been checked yet."
-        ),
+        "explanation": wording.employer_explanation(credential.verdict),
         # Each in the sentence its check wrote, the one the earner reads too.
         "warnings": warnings,
         "skills": [a.get("name") or a.get("code") for a in credential.alignments or []][:30],
         "legacy": credential.format.startswith("ob2"),
-        "extension": _EXTENSIONS.get(credential.container, "bin"),
+        "extension": responses.original_extension(credential.container),
     }
 
 
@@ -495,9 +477,10 @@ def share_original(
         return _not_found(request)
     if _admit(request, share, now, ShareView.Kind.ORIGINAL).refused:
         return _gone(request)
-    extension = _EXTENSIONS.get(credential.container, "bin")
-    return responses.download_response(
-        content=bytes(credential.original), filename=f"credential-{handle}.{extension}"
+    return responses.original_response(
+        content=bytes(credential.original),
+        container=credential.container,
+        stem=f"credential-{handle}",
     )
 
 

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,13 +20,8 @@ from rest_framework.views import APIView
 from wallet import responses, selectors
 from wallet.models import Credential
 from wallet.services import organise, reverify, trash
-from wallet.templatetags.wallet_record import verdict_label
 from wallet.verification import Verdict
-
-
-def _django_errors(exc: DjangoValidationError) -> ValidationError:
-    return ValidationError({"detail": exc.messages})
-
+from wallet.verification.wording import verdict_label
 
 # --- output shapes -----------------------------------------------------------------------
 
@@ -205,10 +198,7 @@ class CredentialRestoreApi(APIView):
         credential = selectors.access_credential(
             owner=request.user, credential_id=credential_id, include_trashed=True
         )
-        try:
-            trash.credential_restore(credential=credential)
-        except DjangoValidationError as exc:
-            raise _django_errors(exc) from exc
+        trash.credential_restore(credential=credential)
         return Response(CredentialDetailOutput(credential).data)
 
 
@@ -231,11 +221,10 @@ class CredentialOriginalApi(APIView):
     )
     def get(self, request: Request, credential_id: int) -> HttpResponse:
         credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
-        extension = {"json": "json", "jwt": "jwt", "png": "png", "svg": "svg"}.get(
-            credential.container, "bin"
-        )
-        return responses.download_response(
-            content=bytes(credential.original), filename=f"credential-{credential.pk}.{extension}"
+        return responses.original_response(
+            content=bytes(credential.original),
+            container=credential.container,
+            stem=f"credential-{credential.pk}",
         )
 
 
@@ -285,10 +274,7 @@ class TagListApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            tag = organise.tag_create(owner=request.user, name=data.validated_data["name"])
-        except DjangoValidationError as exc:
-            raise _django_errors(exc) from exc
+        tag = organise.tag_create(owner=request.user, name=data.validated_data["name"])
         return Response(TagOutput(tag).data, status=status.HTTP_201_CREATED)
 
 
@@ -304,10 +290,7 @@ class TagDetailApi(APIView):
         tag = selectors.access_tag(owner=request.user, tag_id=tag_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            organise.tag_rename(tag=tag, name=data.validated_data["name"])
-        except DjangoValidationError as exc:
-            raise _django_errors(exc) from exc
+        organise.tag_rename(tag=tag, name=data.validated_data["name"])
         return Response(TagOutput(tag).data)
 
     @extend_schema(responses={204: None}, summary="Delete a tag (its credentials stay)")
@@ -351,10 +334,7 @@ class CollectionListApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            collection = organise.collection_create(owner=request.user, **data.validated_data)
-        except DjangoValidationError as exc:
-            raise _django_errors(exc) from exc
+        collection = organise.collection_create(owner=request.user, **data.validated_data)
         return Response(CollectionOutput(collection).data, status=status.HTTP_201_CREATED)
 
 
@@ -373,10 +353,7 @@ class CollectionDetailApi(APIView):
         collection = selectors.access_collection(owner=request.user, collection_id=collection_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            organise.collection_update(collection=collection, **data.validated_data)
-        except DjangoValidationError as exc:
-            raise _django_errors(exc) from exc
+        organise.collection_update(collection=collection, **data.validated_data)
         return Response(CollectionOutput(collection).data)
 
     @extend_schema(responses={204: None}, summary="Delete a collection (its credentials stay)")

@@ -1,5 +1,6 @@
 """Responses that carry bytes for a browser to show or save, never to run: badge images,
-credential originals, QR codes, exports and bundles. Every such response is built here.
+credential originals, QR codes, exports and bundles. Every such response is built here, and
+`INERT_CSP` is the one policy they carry.
 
 Each one gets the same Content-Security-Policy (nothing may load or run, and the document
 is sandboxed: no scripts, no forms, an opaque origin), `X-Content-Type-Options: nosniff`, and
@@ -34,6 +35,8 @@ INERT_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandb
 OCTET_STREAM = "application/octet-stream"
 NO_STORE = "private, no-store"
 _EXTENSIONS = {PNG_MEDIA_TYPE: "png", SVG_MEDIA_TYPE: "svg"}
+# A credential's original keeps the extension of its container; any other is plain bytes.
+_ORIGINAL_EXTENSIONS = {"json": "json", "jwt": "jwt", "png": "png", "svg": "svg"}
 _SVG_START = re.compile(rb"\s*<(\?xml\s|svg[\s>])")
 # What this wallet offers as a download; any other type is sent as plain bytes.
 _DOWNLOAD_TYPES = frozenset({OCTET_STREAM, "application/zip", "application/json", PNG_MEDIA_TYPE})
@@ -67,6 +70,17 @@ def download_response(
     response = HttpResponse(content, content_type=media_type)
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return _inert(response, cache=cache)
+
+
+def original_response(*, content: bytes, container: str, stem: str) -> HttpResponse:
+    """A credential's original exactly as received, to save as `stem` with the extension of
+    the container it arrived in (the record page, the API and the employer's page alike)."""
+    filename = f"{stem}.{original_extension(container)}"
+    return download_response(content=content, filename=filename)
+
+
+def original_extension(container: str) -> str:
+    return _ORIGINAL_EXTENSIONS.get(container, "bin")
 
 
 def is_safe_image(content: bytes, media_type: str) -> bool:
