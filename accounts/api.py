@@ -12,7 +12,6 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.parsers import JSONParser
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -22,6 +21,7 @@ from accounts.flows import (
     account_delete_confirmed,
     deletion_needs_second_factor,
 )
+from accounts.http import SignedInApiRequest
 
 _EXPORT_FIRST = (
     "Deleting cannot be undone: it removes every credential, collection, share link (and its "
@@ -49,7 +49,7 @@ class AccountApi(APIView):
         summary="Your account, and where to export before deleting it",
         description=_EXPORT_FIRST,
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInApiRequest) -> Response:
         user = request.user
         body = {
             "email": user.email,
@@ -91,7 +91,7 @@ class AccountDeleteApi(APIView):
         summary="Delete your account and everything in it (export first: /api/exports/)",
         description=_EXPORT_FIRST,
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInApiRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:

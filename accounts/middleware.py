@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.urls import ResolverMatch
 
 from accounts import sso
 from config.middleware import content_security_policy
@@ -22,11 +23,11 @@ LOGIN_VIEW = "openid_connect_login"
 SCHOOL_VIEWS = {LOGIN_VIEW, "openid_connect_callback"}
 
 
-def _school_view(request: HttpRequest) -> str | None:
+def _school_view(request: HttpRequest) -> ResolverMatch | None:
     match = request.resolver_match
     if match is None or match.url_name not in SCHOOL_VIEWS:
         return None
-    return match.url_name
+    return match
 
 
 class SchoolSignInMiddleware:
@@ -35,12 +36,14 @@ class SchoolSignInMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
+        match = _school_view(request)
         if (
-            _school_view(request) == LOGIN_VIEW
+            match is not None
+            and match.url_name == LOGIN_VIEW
             and request.method == "GET"
             and response.status_code == 200
         ):
-            provider_id = request.resolver_match.kwargs["provider_id"]
+            provider_id = match.kwargs["provider_id"]
             try:
                 origin = sso.authorization_origin(request=request, provider_id=provider_id)
             except sso.PROVIDER_FAILURES as exc:
@@ -54,11 +57,12 @@ class SchoolSignInMiddleware:
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if _school_view(request) is None or not isinstance(exception, sso.PROVIDER_FAILURES):
+        match = _school_view(request)
+        if match is None or not isinstance(exception, sso.PROVIDER_FAILURES):
             return None
         logger.warning("school sign-in: the provider failed", exc_info=exception)
         return sso.provider_unreachable_response(
             request=request,
-            provider_id=request.resolver_match.kwargs["provider_id"],
+            provider_id=match.kwargs["provider_id"],
             exception=exception,
         )

@@ -9,6 +9,7 @@ from datetime import datetime
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts import crypto
@@ -129,6 +130,23 @@ def holder_signing_key(*, user: User) -> HolderSigningKey:
         verification_method=verification_method_id(key.did),
         private_key=Ed25519PrivateKey.from_private_bytes(raw),
     )
+
+
+def holder_signing_keys(*, user: User) -> list[HolderSigningKey]:
+    """Every key the user has held, current first: a credential issued before a rotation
+    stays bound to the key it was issued to, and only that key can present it."""
+    holder_key_current(user=user)
+    keys = HolderKey.objects.filter(user=user).order_by(F("retired_at").desc(nulls_first=True))
+    return [
+        HolderSigningKey(
+            did=key.did,
+            verification_method=verification_method_id(key.did),
+            private_key=Ed25519PrivateKey.from_private_bytes(
+                crypto.decrypt(key.private_key_encrypted)
+            ),
+        )
+        for key in keys
+    ]
 
 
 @transaction.atomic

@@ -3,8 +3,9 @@
 A presentation gets a Data Integrity proof with purpose `authentication` (a share, an answer
 to a verifier, a DIDAuthentication, an OpenID4VCI `di_vp` key proof); a JWT gets an EdDSA
 signature whose `kid` is the holder's DID URL (a JWT presentation, an OpenID4VCI `jwt` key
-proof). Callers say what to sign and for whom (challenge, domain, audience); the key never
-leaves this module.
+proof); an SD-JWT presented gets a Key Binding JWT signed by the key its issuer bound it to.
+Callers say what to sign and for whom (challenge, domain, audience); the key never leaves
+this module.
 """
 
 from __future__ import annotations
@@ -14,9 +15,18 @@ from datetime import datetime
 from typing import Any
 
 from accounts.models import User
-from accounts.services import holder_key_current, holder_signing_key
+from accounts.services import (
+    HolderSigningKey,
+    holder_key_current,
+    holder_signing_key,
+    holder_signing_keys,
+)
+from wallet.verification.errors import VerificationInputError
+from wallet.verification.keys import key_from_jwk, same_key
 from wallet.verification.proofs.dataintegrity import sign
 from wallet.verification.proofs.jose import sign_jwt
+from wallet.verification.sdjwt import bind
+from wallet.verification.sdjwt.holder import processed_claims
 
 EDDSA_RDFC_2022 = "eddsa-rdfc-2022"
 ED25519_SIGNATURE_2020 = "Ed25519Signature2020"
@@ -87,3 +97,37 @@ def sign_holder_jwt(*, user: User, payload: dict[str, Any], typ: str) -> str:
     """A compact JWS over `payload`, EdDSA, `kid` the holder's DID URL, `typ` as given."""
     key = holder_signing_key(user=user)
     return sign_jwt(payload, private_key=key.private_key, kid=key.verification_method, typ=typ)
+
+
+def sign_key_binding(
+    *, user: User, presentation: str, audience: str, nonce: str, issued_at: datetime
+) -> str:
+    """RFC 9901 §4.3: `presentation` (an SD-JWT with the Disclosures the learner chose, ending
+    in '~') with a Key Binding JWT for `audience` and `nonce`, signed by whichever of the
+    learner's keys, current or retired, the issuer bound the credential to in `cnf`.
+
+    Raises ValueError when the credential is bound to no key of the learner's (or to none).
+    """
+    cnf = processed_claims(presentation).get("cnf")
+    for key in holder_signing_keys(user=user):
+        if _bound_to(cnf, key):
+            return bind(
+                presentation,
+                private_key=key.private_key,
+                audience=audience,
+                nonce=nonce,
+                issued_at=issued_at,
+            )
+    raise ValueError("The credential is not bound to a key this wallet holds for you.")
+
+
+def _bound_to(cnf: Any, key: HolderSigningKey) -> bool:
+    if not isinstance(cnf, dict):
+        return False
+    if isinstance(cnf.get("jwk"), dict):
+        try:
+            return same_key(key_from_jwk(cnf["jwk"]), key.private_key.public_key())
+        except VerificationInputError:
+            return False
+    kid = cnf.get("kid")
+    return isinstance(kid, str) and kid.split("#", 1)[0] == key.did

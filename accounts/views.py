@@ -1,18 +1,19 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.dids import verification_method_id
 from accounts.flows import DeletionRefused, DeletionThrottled, account_delete_confirmed
 from accounts.forms import AccountDeleteForm
+from accounts.http import SignedInRequest
 from accounts.selectors import holder_keys_retired
 from accounts.services import holder_key_current, holder_key_rotate
 
 
 @login_required
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: SignedInRequest) -> HttpResponse:
     key = holder_key_current(user=request.user)
     return render(
         request,
@@ -27,7 +28,7 @@ def account(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def key_rotate(request: HttpRequest) -> HttpResponse:
+def key_rotate(request: SignedInRequest) -> HttpResponse:
     if request.method == "POST":
         key = holder_key_rotate(user=request.user)
         messages.success(request, f"Your new holder DID is {key.did}.")
@@ -39,7 +40,7 @@ def key_rotate(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def delete(request: HttpRequest) -> HttpResponse:
+def delete(request: SignedInRequest) -> HttpResponse:
     form = AccountDeleteForm(request.POST or None, user=request.user)
     status = 200
     if request.method == "POST" and request.user.has_usable_password() and form.is_valid():

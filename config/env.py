@@ -152,3 +152,20 @@ def normalise_origin(text: str) -> str | None:
     if ":" in host:
         host = f"[{host}]"
     return f"{scheme}://{host}:{port or (443 if scheme == 'https' else 80)}"
+
+
+def named_urls(name: str, default: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """`Name=https://url;Other name=https://other`: an ordered list of named https URLs."""
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return list(default)
+    found: list[tuple[str, str]] = []
+    for item in value.split(";"):
+        if not item.strip():
+            continue
+        label, sep, address = item.partition("=")
+        address = address.strip()
+        if not sep or not label.strip() or not address.startswith(("https://", "http://")):
+            raise _fail(name, f"expected 'Name=https://url' items separated by ';', got {item!r}")
+        found.append((label.strip(), address))
+    return found

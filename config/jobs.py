@@ -90,13 +90,13 @@ def job_claim(kind: JobKind, *, job_id: int, run_id: str, now: datetime | None =
     free = Q(status=PENDING) | Q(heartbeat_at__lt=now - stall_after()) | Q(heartbeat_at=None)
     model = kind.model
     claimed = (
-        model.objects.filter(pk=job_id, status__in=(PENDING, RUNNING))
+        model._default_manager.filter(pk=job_id, status__in=(PENDING, RUNNING))
         .filter(free)
         .update(status=RUNNING, claimed_by=run_id, heartbeat_at=now, attempts=F("attempts") + 1)
     )
     if not claimed:
         raise JobTaken(f"{model.__name__} {job_id} is finished or held by another run")
-    return model.objects.select_related("owner").get(pk=job_id)
+    return model._default_manager.select_related("owner").get(pk=job_id)
 
 
 def job_gave_up(kind: JobKind, job: Any) -> bool:
@@ -119,13 +119,13 @@ def job_finish(kind: JobKind, *, job_id: int, run_id: str, **fields: Any) -> boo
 
 
 def _held(kind: JobKind, job_id: int, run_id: str) -> Any:
-    return kind.model.objects.filter(pk=job_id, status=RUNNING, claimed_by=run_id)
+    return kind.model._default_manager.filter(pk=job_id, status=RUNNING, claimed_by=run_id)
 
 
 def job_not_started(kind: JobKind, *, job_id: int) -> None:
     """The broker would not take the job's task: fail it with a message, at once."""
     now = timezone.now()
-    kind.model.objects.filter(pk=job_id, status=PENDING).update(
+    kind.model._default_manager.filter(pk=job_id, status=PENDING).update(
         status=FAILED, message=kind.not_started, finished_at=now, heartbeat_at=now
     )
     _after_failure(kind, job_id)
@@ -138,9 +138,10 @@ def jobs_sweep(kind: JobKind, *, now: datetime | None = None) -> int:
     model = kind.model
     cutoff = now - stall_after()
     touched = 0
-    stalled = model.objects.filter(status__in=(PENDING, RUNNING)).filter(
-        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at=None, created_at__lt=cutoff)
-    )
+    # Rows of the app's own model: the columns JobKind's docstring names, which Model lacks.
+    stalled: models.QuerySet[Any] = model._default_manager.filter(
+        status__in=(PENDING, RUNNING)
+    ).filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at=None, created_at__lt=cutoff))
     for job in stalled.only("pk", "status", "attempts", "created_at"):
         touched += 1
         if _give_up(job, now):
@@ -150,7 +151,7 @@ def jobs_sweep(kind: JobKind, *, now: datetime | None = None) -> int:
         logger.warning("resuming stalled %s %s (%s)", model.__name__, job.pk, job.status)
         # Waiting again: whichever message arrives first claims it; the run that stalled,
         # should it wake up, finds it handed on at its next beat and stops.
-        model.objects.filter(pk=job.pk, status=job.status).update(
+        model._default_manager.filter(pk=job.pk, status=job.status).update(
             status=PENDING, claimed_by="", heartbeat_at=now
         )
         enqueue(kind.task, job.pk)
@@ -164,7 +165,7 @@ def _give_up(job: Any, now: datetime) -> bool:
 
 
 def _fail(kind: JobKind, job_id: int, message: str, now: datetime) -> None:
-    kind.model.objects.filter(pk=job_id, status__in=(PENDING, RUNNING)).update(
+    kind.model._default_manager.filter(pk=job_id, status__in=(PENDING, RUNNING)).update(
         status=FAILED, message=message, finished_at=now, heartbeat_at=now, claimed_by=""
     )
     _after_failure(kind, job_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from django.conf import settings
@@ -19,6 +20,23 @@ def content_security_policy(*, form_action: tuple[str, ...] = ()) -> str:
     )
 
 
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=()"
+# Pages that offer to read a QR code with the camera (BarcodeDetector, static/js/qr-scan.js).
+CAMERA_PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=()"
+
+
+def camera_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Let this page, and no other origin, ask for the camera."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response["Permissions-Policy"] = CAMERA_PERMISSIONS_POLICY
+        return response
+
+    return wrapped
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -26,6 +44,6 @@ class SecurityHeadersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
-        response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         return response

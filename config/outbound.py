@@ -228,21 +228,22 @@ class GuardedFetcher:
     ) -> _Response:
         remaining = deadline.remaining()
         timeout = urllib3.Timeout(connect=min(self.connect_timeout, remaining), read=remaining)
-        pool_class = _HTTPSPool if target.scheme == "https" else _HTTPPool
-        tls = (
-            {"server_hostname": target.host, "assert_hostname": target.host}
-            if target.scheme == "https"
-            else {}
-        )
         # Connect to the address we checked; the Host header and TLS name stay the hostname.
-        pool = pool_class(
-            target.address,
-            port=target.port,
-            timeout=timeout,
-            retries=False,
-            deadline=deadline,
-            **tls,
-        )
+        pool: urllib3.HTTPConnectionPool
+        if target.scheme == "https":
+            pool = _HTTPSPool(
+                target.address,
+                port=target.port,
+                timeout=timeout,
+                retries=False,
+                deadline=deadline,
+                server_hostname=target.host,
+                assert_hostname=target.host,
+            )
+        else:
+            pool = _HTTPPool(
+                target.address, port=target.port, timeout=timeout, retries=False, deadline=deadline
+            )
         default_port = 443 if target.scheme == "https" else 80
         host_header = target.host if target.port == default_port else f"{target.host}:{target.port}"
         try:

@@ -25,7 +25,9 @@ def converters(alias: str, fields: Sequence[Field]) -> Converters:
     found = []
     for index, field in enumerate(fields):
         column = field.get_col(field.model._meta.db_table)
-        functions = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+        # As Django's compiler asks: the backend's converters, then the expression's (a column
+        # of `field` itself converts as the field does).
+        functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
         if functions:
             found.append((index, column, functions))
     return found

@@ -187,6 +187,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portability.tasks.purge_expired_exports",
         "schedule": timedelta(hours=1),
     },
+    "wallet-refresh-issuer-registries": {
+        "task": "wallet.tasks.refresh_issuer_registries",
+        "schedule": timedelta(hours=24),
+    },
+    "wallet-refresh-case-items": {
+        "task": "wallet.tasks.refresh_case_items",
+        "schedule": timedelta(days=7),
+    },
     "sharing-prune-view-log": {
         "task": "sharing.tasks.prune_view_log",
         "schedule": timedelta(hours=24),
@@ -379,9 +387,34 @@ SATCHEL_FETCH_CACHE_SECONDS = env.integer("SATCHEL_FETCH_CACHE_SECONDS", 3600)
 # (development issuers, intranet verifiers): `http://127.0.0.1:9441,https://issuer.intranet`.
 # Empty by default: only public HTTPS servers are contacted.
 SATCHEL_OUTBOUND_ALLOW = env.origins("SATCHEL_OUTBOUND_ALLOW")
+# The OAuth client_id the wallet gives an OpenID4VCI issuer that signs the learner in
+# (authorization code flow). Empty: the address of the wallet's published client metadata
+# (/receive/client-metadata.json), for issuers that take any public client.
+SATCHEL_OID4VCI_CLIENT_ID = env.string("SATCHEL_OID4VCI_CLIENT_ID", "")
 # The dotted path of the callable that builds the app's outbound fetcher (config.outbound).
 # Development names the demo issuers' one in var/dev.env; production keeps the default.
 SATCHEL_FETCHER = env.string("SATCHEL_FETCHER", "config.outbound.guarded_fetcher")
+# Known issuer registries (issue 16), most authoritative first, in the DCC registry format
+# (`{"meta": ..., "registry": {DID: {name, url, location}}}`): `Name=https://...;Name=...`.
+# Refreshed daily through the outbound door; wallet/registry_snapshot.json answers until then.
+SATCHEL_ISSUER_REGISTRIES = env.named_urls(
+    "SATCHEL_ISSUER_REGISTRIES",
+    [
+        (
+            "DCC Pilot Registry",
+            "https://digitalcredentials.github.io/issuer-registry/registry.json",
+        ),
+        (
+            "DCC Sandbox Registry",
+            "https://digitalcredentials.github.io/sandbox-registry/registry.json",
+        ),
+        (
+            "DCC Community Registry",
+            "https://digitalcredentials.github.io/community-registry/registry.json",
+        ),
+        ("DCC Registry", "https://digitalcredentials.github.io/dcc-registry/registry.json"),
+    ],
+)
 # CPU seconds one verification may use, nested credentials included; past them it stops and
 # the verdict is "malformed". A CLR carrying 500 credentials takes about 5 s.
 SATCHEL_VERIFY_CPU_SECONDS = env.integer("SATCHEL_VERIFY_CPU_SECONDS", 10, minimum=1)
@@ -448,6 +481,11 @@ CELERY_REDIS_SOCKET_TIMEOUT = 5
 SATCHEL_JOB_STALL_SECONDS = env.integer("SATCHEL_JOB_STALL_SECONDS", 600, minimum=60)
 CELERY_BEAT_SCHEDULE["intake-sweep-stalled-imports"] = {
     "task": "intake.tasks.sweep_stalled_imports",
+    "schedule": timedelta(minutes=1),
+}
+# Deferred credentials (OpenID4VCI section 9): each waiting attempt is polled with backoff.
+CELERY_BEAT_SCHEDULE["intake-receive-poll-due"] = {
+    "task": "intake.tasks.receive_poll_due",
     "schedule": timedelta(minutes=1),
 }
 CELERY_BEAT_SCHEDULE["portability-sweep-stalled-exports"] = {

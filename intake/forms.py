@@ -21,18 +21,24 @@ class MultipleFileField(forms.FileField):
 
     def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
         single = super().clean
+        if isinstance(data, list | tuple) and len(data) > 1:
+            # Several files: each is judged on its own by the import, so one empty or odd file
+            # is reported by name beside the others instead of refusing the whole choice.
+            return [item for item in data if item]
         if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data]
+            data = data[0] if data else None
         return [single(data, initial)]
 
 
 class UploadForm(forms.Form):
     files = MultipleFileField(
         label="Credential files",
-        help_text="JSON, a JWT in a text file, a baked PNG or SVG badge, or a ZIP of many.",
+        help_text="JSON, a JWT or SD-JWT in a text file, a baked PNG or SVG badge, "
+        "or a ZIP of many.",
         widget=MultipleFileInput(
             attrs={
-                "accept": ".json,.jsonld,.jwt,.jws,.txt,.png,.svg,.zip,application/json,"
+                "accept": ".json,.jsonld,.jwt,.jws,.sd-jwt,.sdjwt,.txt,.png,.svg,.zip,"
+                "application/json,application/dc+sd-jwt,application/vc+sd-jwt,"
                 "image/png,image/svg+xml,application/zip",
                 "data-drop-input": "",
             }
@@ -43,7 +49,7 @@ class UploadForm(forms.Form):
 class PasteForm(forms.Form):
     text = forms.CharField(
         label="Paste a credential",
-        help_text="Credential JSON, a JWT (eyJ…), or a link to a credential.",
+        help_text="Credential JSON, a JWT or SD-JWT (eyJ…), or a link to a credential.",
         strip=False,
         widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false", "class": "mono"}),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 
@@ -57,3 +59,74 @@ class ImportArchive(models.Model):
 
     def __str__(self) -> str:
         return f"Archive of import {self.batch_id}"
+
+
+class ReceiveAttempt(models.Model):
+    """One attempt to receive credentials straight from an issuer (OpenID4VCI, a VC-API
+    exchange, the DCC's credential request): a row the learner sees from the moment the
+    offer is read until they dismiss it. What the issuer sent that works as a key (codes,
+    tokens, the PKCE verifier, the link itself) is kept encrypted in `secrets` and dropped
+    when the attempt ends."""
+
+    class Protocol(models.TextChoices):
+        OID4VCI = "oid4vci", "OpenID for Verifiable Credential Issuance"
+        VCAPI = "vcapi", "VC-API exchange"
+        DCC = "dcc", "DCC credential request"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for you"
+        SIGNING_IN = "signing_in", "Waiting for you to sign in at the issuer"
+        WAITING = "waiting", "Waiting for the issuer"
+        RECEIVED = "received", "Received"
+        DECLINED = "declined", "Declined"
+        FAILED = "failed", "Failed"
+
+    ENDED = (State.RECEIVED, State.DECLINED, State.FAILED)
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="receive_attempts"
+    )
+    protocol = models.CharField(max_length=20, choices=Protocol.choices)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
+    # Who is asking: the issuer as it names itself, where it answers from, and the origin a
+    # CHAPI-style request says it came from.
+    issuer_name = models.CharField(max_length=200, blank=True)
+    issuer_origin = models.CharField(max_length=300, blank=True)
+    issuer_logo = models.URLField(max_length=2000, blank=True)
+    request_origin = models.CharField(max_length=300, blank=True)
+    # What is offered ([{id, name, description, format, supported}]) and what is asked of the
+    # learner (a transaction code's shape; what a presentation request wants).
+    offered = models.JSONField(default=list, blank=True)
+    asks = models.JSONField(default=dict, blank=True)
+    # How to go on, nothing secret in it (issuer metadata, the exchange's request).
+    context = models.JSONField(default=dict, blank=True)
+    secrets = models.TextField(blank=True)
+    # SHA-256 of the OAuth `state` sent with the learner to the issuer's sign-in.
+    state_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    stored = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    error_kind = models.CharField(max_length=30, blank=True)
+    redirect_url = models.CharField(max_length=2000, blank=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    next_poll_at = models.DateTimeField(null=True, blank=True)
+    polls = models.PositiveSmallIntegerField(default=0)
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="receive_attempt_recent"),
+            models.Index(fields=["state", "next_poll_at"], name="receive_attempt_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.protocol} from {self.issuer_name or self.issuer_origin} ({self.state})"
+
+    def is_open(self, now: datetime) -> bool:
+        return self.state == self.State.PENDING and now < self.expires_at
+
+    @property
+    def ended(self) -> bool:
+        return self.state in self.ENDED

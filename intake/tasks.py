@@ -4,9 +4,10 @@ job's task is safe to run again and what its time limits are)."""
 from __future__ import annotations
 
 from celery import Task, shared_task
+from django.utils import timezone
 
 from config.jobs import JOB_LIMITS, RETRY_ON_DATABASE_ERRORS
-from intake.services import zips
+from intake.services import receiving, zips
 
 
 def _import_zip(task: Task, batch_id: int) -> str:
@@ -15,6 +16,15 @@ def _import_zip(task: Task, batch_id: int) -> str:
 
 def _sweep_stalled_imports() -> int:
     return zips.import_batches_sweep()
+
+
+def _receive_poll(attempt_id: int) -> str:
+    attempt = receiving.receive_poll(attempt_id=attempt_id, now=timezone.now())
+    return attempt.state if attempt is not None else "gone"
+
+
+def _receive_poll_due() -> int:
+    return receiving.receive_poll_due(now=timezone.now())
 
 
 import_zip = shared_task(
@@ -27,6 +37,11 @@ import_zip = shared_task(
 sweep_stalled_imports = shared_task(
     _sweep_stalled_imports, name="intake.tasks.sweep_stalled_imports"
 )
+
+receive_poll = shared_task(
+    _receive_poll, name="intake.tasks.receive_poll", **RETRY_ON_DATABASE_ERRORS
+)
+receive_poll_due = shared_task(_receive_poll_due, name="intake.tasks.receive_poll_due")
 
 # Before issue 11 this task lived in `wallet.tasks`: a message queued under that name before
 # an upgrade still runs, as the same task under its old name.

@@ -8,6 +8,7 @@ from intake import views
 urlpatterns = [
     path("import/", views.import_page, name="import"),
     path("import/upload/", views.import_upload, name="import_upload"),
+    path("import/results/", views.import_results, name="import_results"),
     path("import/paste/", views.import_paste, name="import_paste"),
     path("import/url/", views.import_url, name="import_url"),
     path("import/batches/<int:batch_id>/", views.import_batch, name="import_batch"),

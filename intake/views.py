@@ -18,9 +18,12 @@ from intake.models import ImportBatch
 from intake.selectors import access_import_batch
 from intake.services import arrival, uploads
 from wallet.models import Source
+from wallet.selectors import record_credentials
 from wallet.services import store
 from wallet.verification import Verdict
 from wallet.verification.wording import verdict_label
+
+_RESULTS_KEY = "intake.upload_results"
 
 
 @login_required
@@ -45,11 +48,29 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _import_page(request, upload_form=form, status=400)
-    uploads = form.cleaned_data["files"]
-    if len(uploads) == 1:
-        return _import_one_upload(request, uploads[0])
-    results = [_upload_result(request, upload) for upload in uploads]
-    return render(request, "intake/import_results.html", {"results": results})
+    files = form.cleaned_data["files"]
+    if len(files) == 1:
+        return _import_one_upload(request, files[0])
+    # Post, then redirect: reloading the results page must not import the files again.
+    request.session[_RESULTS_KEY] = [_upload_result(request, upload) for upload in files]
+    return redirect("wallet:import_results")
+
+
+@login_required
+@require_GET
+def import_results(request: HttpRequest) -> HttpResponse:
+    rows = request.session.get(_RESULTS_KEY)
+    if not isinstance(rows, list):
+        return redirect("wallet:import")
+    return render(request, "intake/import_results.html", {"results": _with_verdicts(request, rows)})
+
+
+def _with_verdicts(request: HttpRequest, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each row with the verdict its credential has now (a row's credential may have been
+    trashed or checked again since; the owner's own record is the only one looked at)."""
+    ids = [row["credential_id"] for row in rows if isinstance(row.get("credential_id"), int)]
+    verdicts = dict(record_credentials(owner=request.user, pks=ids).values_list("pk", "verdict"))
+    return [{**row, "verdict": verdicts.get(row.get("credential_id"), "")} for row in rows]
 
 
 def _import_one_upload(request: HttpRequest, upload: Any) -> HttpResponse:
@@ -65,6 +86,8 @@ def _import_one_upload(request: HttpRequest, upload: Any) -> HttpResponse:
 
 def _upload_result(request: HttpRequest, upload: Any) -> dict[str, Any]:
     name = upload.name or "file"
+    if not upload.size:
+        return {"name": name, "status": store.FAILED, "message": "The file is empty."}
     try:
         result = uploads.upload_import(owner=request.user, upload=upload)
     except ArchiveRefused as exc:
@@ -74,13 +97,13 @@ def _upload_result(request: HttpRequest, upload: Any) -> dict[str, Any]:
             "name": name,
             "status": "batch",
             "message": f"An archive of {result.total} files: importing in the background.",
-            "batch": result,
+            "batch_id": result.pk,
         }
     return {
         "name": name,
         "status": result.status,
         "message": result.message,
-        "credential": result.credential,
+        "credential_id": result.credential.pk if result.credential else None,
     }
 
 
@@ -142,7 +165,9 @@ def _known(verdict: str) -> bool:
 @require_GET
 def import_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = access_import_batch(owner=request.user, batch_id=batch_id)
-    return render(request, "intake/import_batch.html", {"batch": batch, **_batch_counts(batch)})
+    context = _batch_counts(batch)
+    context["summary"] = _with_verdicts(request, context["summary"])
+    return render(request, "intake/import_batch.html", {"batch": batch, **context})
 
 
 @login_required

@@ -7,9 +7,7 @@ signature, which says only "I present these", is `accounts.signing`'s.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Iterator, MutableMapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +22,7 @@ from wallet.presentable import (
     read_entry,
     unsigned_presentation,
 )
+from wallet.verification.caching import BoundedCache
 
 __all__ = [
     "CANON_CACHE",
@@ -43,45 +42,10 @@ VP_JWT_MEDIA_TYPE = "application/vp+jwt"
 VP_MEDIA_TYPE = "application/vp+ld+json"
 
 
-class _BoundedCache(MutableMapping[str, str]):
-    """Canonical N-Quads by document hash, least recently used out first, thread-safe.
-
-    A presentation's unsecured document is the same for every challenge, so a fresh
-    challenge only costs the canonical form of the small proof configuration.
-    """
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._data: OrderedDict[str, str] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __getitem__(self, key: str) -> str:
-        with self._lock:
-            value = self._data[key]
-            self._data.move_to_end(key)
-            return value
-
-    def __setitem__(self, key: str, value: str) -> None:
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self._size:
-                self._data.popitem(last=False)
-
-    def __delitem__(self, key: str) -> None:
-        with self._lock:
-            del self._data[key]
-
-    def __iter__(self) -> Iterator[str]:
-        with self._lock:
-            return iter(list(self._data))
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._data)
-
-
-CANON_CACHE = _BoundedCache(64)
+# Canonical N-Quads by document hash. A presentation's unsecured document is the same for
+# every challenge, so a fresh challenge only costs the canonical form of the small proof
+# configuration.
+CANON_CACHE: BoundedCache[str, str] = BoundedCache(64)
 
 
 # --- presentations ---------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,11 +23,18 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.signing import holder_did, presentation_context, sign_holder_jwt, sign_presentation
+from accounts.signing import (
+    holder_did,
+    presentation_context,
+    sign_holder_jwt,
+    sign_key_binding,
+    sign_presentation,
+)
 from config.outbound import GuardedFetcher, make_fetcher
 from intake.protocols import links
 from sharing.models import AnsweredNonce, VerifierRequest
 from sharing.protocols import dcql, openid4vp, vcapi
+from wallet import disclosable
 from wallet import selectors as record
 from wallet.models import Credential, Disclosure
 from wallet.presentable import read_entry, unsigned_presentation
@@ -35,6 +42,8 @@ from wallet.services.disclosures import disclosure_record
 from wallet.verification.keys import resolve_verification_method
 from wallet.verification.parse import credential_from_jwt_payload
 from wallet.verification.proofs.jose import decode_compact, verify_compact_jws
+from wallet.verification.sdjwt import ClaimPath, present
+from wallet.verification.sdjwt.holder import processed_claims
 
 logger = logging.getLogger(__name__)
 
@@ -180,6 +189,9 @@ class Asked:
     multiple: bool
     credentials: list[Credential]
     claims: list[str]
+    # For an SD-JWT VC: credential id -> the claims asked for, each saying whether the
+    # learner may keep it back (a Disclosure reveals it) or it is always shown.
+    disclosures: dict[int, list[disclosable.ClaimRow]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -194,6 +206,15 @@ def _candidates(owner: User) -> tuple[list[dcql.Candidate], dict[int, Credential
     found: list[dcql.Candidate] = []
     by_pk: dict[int, Credential] = {}
     for credential in record.live_credentials(owner=owner).order_by("-issued_at", "-pk"):
+        sd_jwt = disclosable.stored_sd_jwt(credential)
+        if sd_jwt is not None:
+            claims = _sd_jwt_claims(sd_jwt)
+            # A W3C credential secured as an SD-JWT has no `vct`: it is no SD-JWT VC.
+            if claims is None or not isinstance(claims.get("vct"), str):
+                continue
+            found.append(dcql.candidate(key=credential.pk, format_=dcql.SD_JWT_VC, document=claims))
+            by_pk[credential.pk] = credential
+            continue
         entry = read_entry(credential)
         if entry.token is not None:
             try:
@@ -216,7 +237,38 @@ def _candidates(owner: User) -> tuple[list[dcql.Candidate], dict[int, Credential
     return found, by_pk
 
 
+def _sd_jwt_claims(sd_jwt: str) -> dict[str, Any] | None:
+    try:
+        return processed_claims(sd_jwt)
+    except ValueError:
+        return None
+
+
+def _requested_paths(claims: dict[str, Any], query: dcql.CredentialQuery) -> list[ClaimPath]:
+    """Where the query's claims point in this credential (section 6.4.1: without `claims`,
+    no selectively disclosable claim is asked for)."""
+    found: list[ClaimPath] = []
+    for claim in query.claims:
+        found.extend(dcql.select_paths(claims, claim.path))
+    return list(dict.fromkeys(found))
+
+
+def _disclosure_rows(
+    query: dcql.CredentialQuery, credentials: list[Credential]
+) -> dict[int, list[disclosable.ClaimRow]]:
+    rows = {}
+    for credential in credentials:
+        sd_jwt = disclosable.stored_sd_jwt(credential)
+        claims = _sd_jwt_claims(sd_jwt) if sd_jwt is not None else None
+        if sd_jwt is not None and claims is not None:
+            paths = _requested_paths(claims, query)
+            rows[credential.pk] = disclosable.requested_rows(sd_jwt, paths)
+    return rows
+
+
 def _type_label(query: dcql.CredentialQuery) -> str:
+    if query.vct_values:
+        return ", ".join(v.rstrip("/").rsplit("/", 1)[-1] for v in query.vct_values)
     names = sorted({t.rsplit("#", 1)[-1].rsplit("/", 1)[-1] for g in query.type_values for t in g})
     names = [n for n in names if n != "VerifiableCredential"] or names
     return ", ".join(names) or query.id
@@ -229,18 +281,21 @@ def consent_for(*, owner: User, verifier_request: VerifierRequest) -> Consent:
     query = request.dcql
     candidates, by_pk = _candidates(owner)
     evaluation = dcql.evaluate(query, candidates)
-    asked = [
-        Asked(
-            id=q.id,
-            label=_type_label(q),
-            format=q.format,
-            supported=q.supported,
-            multiple=q.multiple,
-            credentials=[by_pk[k] for k in evaluation.matches[q.id]],
-            claims=[".".join(str(p) for p in c.path) for c in q.claims],
+    asked = []
+    for q in query.credentials:
+        credentials = [by_pk[k] for k in evaluation.matches[q.id]]
+        asked.append(
+            Asked(
+                id=q.id,
+                label=_type_label(q),
+                format=q.format,
+                supported=q.supported,
+                multiple=q.multiple,
+                credentials=credentials,
+                claims=[".".join(str(p) for p in c.path) for c in q.claims],
+                disclosures=_disclosure_rows(q, credentials) if q.format == dcql.SD_JWT_VC else {},
+            )
         )
-        for q in query.credentials
-    ]
     reason = ""
     if not evaluation.satisfiable():
         missing = evaluation.unanswerable()
@@ -301,14 +356,18 @@ def verifier_request_answer(
     verifier_request: VerifierRequest,
     picks: Mapping[str, Sequence[Any]],
     now: datetime,
+    disclosures: Mapping[str, Mapping[int, Sequence[ClaimPath]]] | None = None,
 ) -> Answered:
     """Send what the learner picked (Credential Query id or query index -> credential ids),
-    nothing else. Raises PresentingError; a failure to deliver leaves the request FAILED."""
+    nothing else. For an SD-JWT VC, `disclosures` (query id -> credential id -> claim paths)
+    says which of the claims asked for the learner reveals; a credential it does not name
+    reveals what the query asks for. Raises PresentingError; a failure to deliver leaves the
+    request FAILED."""
     _pending(verifier_request, now)
     chosen = {k: [int(v) for v in vs if str(v).isdigit()] for k, vs in picks.items()}
     if verifier_request.protocol == VerifierRequest.Protocol.VCAPI:
         return _answer_vcapi(owner, verifier_request, chosen, now)
-    return _answer_openid4vp(owner, verifier_request, chosen, now)
+    return _answer_openid4vp(owner, verifier_request, chosen, now, disclosures or {})
 
 
 def _owned(owner: User, keys: Sequence[int]) -> dict[int, Credential]:
@@ -316,7 +375,11 @@ def _owned(owner: User, keys: Sequence[int]) -> dict[int, Credential]:
 
 
 def _answer_openid4vp(
-    owner: User, verifier_request: VerifierRequest, chosen: dict[str, list[int]], now: datetime
+    owner: User,
+    verifier_request: VerifierRequest,
+    chosen: dict[str, list[int]],
+    now: datetime,
+    disclosures: Mapping[str, Mapping[int, Sequence[ClaimPath]]],
 ) -> Answered:
     request = openid4vp.AuthorizationRequest.from_json(verifier_request.request)
     candidates, _by_pk = _candidates(owner)
@@ -326,7 +389,14 @@ def _answer_openid4vp(
         credentials = _owned(owner, [k for keys in picked.values() for k in keys])
         vp_token = {
             query_id: [
-                _presentation(owner, request, request.dcql.query(query_id), credentials[k], now)
+                _presentation(
+                    owner,
+                    request,
+                    request.dcql.query(query_id),
+                    credentials[k],
+                    now,
+                    disclosures.get(query_id, {}).get(k),
+                )
                 for k in keys
             ]
             for query_id, keys in picked.items()
@@ -385,9 +455,12 @@ def _presentation(
     query: dcql.CredentialQuery,
     credential: Credential,
     now: datetime,
+    disclose: Sequence[ClaimPath] | None = None,
 ) -> Any:
     """Appendix B.1.3: one presentation of one credential, bound to the nonce and the Client
     Identifier; the credential alone where the query does not ask for holder binding."""
+    if query.format == dcql.SD_JWT_VC:
+        return _sd_jwt_presentation(owner, request, query, credential, now, disclose)
     entry = read_entry(credential)
     if query.format == dcql.JWT_VC_JSON:
         if entry.token is None:
@@ -417,6 +490,52 @@ def _presentation(
         domain=request.client_id,
         cryptosuite=suite,
     )
+
+
+def _sd_jwt_presentation(
+    owner: User,
+    request: openid4vp.AuthorizationRequest,
+    query: dcql.CredentialQuery,
+    credential: Credential,
+    now: datetime,
+    disclose: Sequence[ClaimPath] | None,
+) -> str:
+    """Appendix B.3.6: the SD-JWT with the Disclosures of the claims the learner reveals
+    (section 6.4: never a selectively disclosable claim the query did not ask for) and,
+    when the query asks for holder binding, a Key Binding JWT whose `aud` is the Client
+    Identifier and whose `nonce` is the request's (section 14.1)."""
+    stored = disclosable.stored_sd_jwt(credential)
+    claims = _sd_jwt_claims(stored) if stored is not None else None
+    if stored is None or claims is None:
+        raise openid4vp.RequestError(_("An SD-JWT credential was expected."))
+    requested = _requested_paths(claims, query)
+    chosen = requested if disclose is None else [tuple(path) for path in disclose]
+    if not set(chosen) <= set(requested):
+        raise openid4vp.RequestError(_("Only claims the verifier asks for can be revealed."))
+    try:
+        presented = present(stored, disclose=chosen)
+    except ValueError as exc:
+        raise openid4vp.RequestError(str(exc)) from exc
+    if not dcql.claims_satisfied(processed_claims(presented), query):
+        raise openid4vp.RequestError(
+            _("The verifier needs claims you chose to keep back from “%(title)s”.")
+            % {"title": credential.title or _("Untitled credential")}
+        )
+    if not query.require_cryptographic_holder_binding:
+        return presented
+    try:
+        return sign_key_binding(
+            user=owner,
+            presentation=presented,
+            audience=request.client_id,
+            nonce=request.nonce,
+            issued_at=now,
+        )
+    except ValueError as exc:
+        raise openid4vp.RequestError(
+            _("“%(title)s” is not bound to a key of yours, so it cannot be proven yours.")
+            % {"title": credential.title or _("Untitled credential")}
+        ) from exc
 
 
 def _answer_vcapi(

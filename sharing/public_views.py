@@ -31,9 +31,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import secrets
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -60,11 +58,12 @@ from sharing.services import (
     share_log_access,
     share_take_view,
 )
-from wallet import responses
+from wallet import registries, responses
 from wallet.models import VerificationRun
 from wallet.selectors import credential_image_of, credential_warnings
 from wallet.services.reverify import credential_reverify
 from wallet.verification import Verdict, wording
+from wallet.verification.caching import BoundedCache
 
 logger = logging.getLogger(__name__)
 
@@ -304,16 +303,17 @@ def _refresh_verdicts(share: ShareLink, stale: set[int], now: datetime) -> None:
             logger.exception("re-check of shared credential %s failed", credential.pk)
 
 
-def _card(credential: Any, warnings: list[str]) -> dict[str, Any]:
+def _card(credential: Any, warnings: list[str], standing: Any) -> dict[str, Any]:
     return {
         "credential": credential,
+        "standing": standing,
         "handle": selectors.credential_handle(credential),
         "explanation": wording.employer_explanation(credential.verdict),
         # Each in the sentence its check wrote, the one the earner reads too.
         "warnings": warnings,
         "skills": [a.get("name") or a.get("code") for a in credential.alignments or []][:30],
         "legacy": credential.format.startswith("ob2"),
-        "extension": responses.original_extension(credential.container),
+        "extension": credential.file_extension,
     }
 
 
@@ -330,51 +330,20 @@ def _page_key(share: ShareLink, versions: list[tuple[Any, ...]]) -> tuple[Any, .
     )
 
 
-class _RenderedPages:
-    """Rendered share pages kept in this process, at most `size`, each for `seconds`.
-
-    In front of nothing: a shared cache would unpickle the ~30 KB page on every view, which
-    cost more than a rendering saved per request. Each server process renders a page once
-    per version of its content and keeps it as the bytes the response sends.
-    """
-
-    def __init__(
-        self, size: int, seconds: float, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.size, self.seconds, self.clock = size, seconds, clock
-        self._pages: OrderedDict[tuple[Any, ...], tuple[float, bytes]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[Any, ...]) -> bytes | None:
-        with self._lock:
-            found = self._pages.get(key)
-            if found is None:
-                return None
-            if found[0] <= self.clock():
-                del self._pages[key]
-                return None
-            self._pages.move_to_end(key)
-            return found[1]
-
-    def put(self, key: tuple[Any, ...], body: bytes) -> None:
-        with self._lock:
-            self._pages[key] = (self.clock() + self.seconds, body)
-            self._pages.move_to_end(key)
-            while len(self._pages) > self.size:
-                self._pages.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._pages.clear()
-
-
-rendered_pages = _RenderedPages(size=PAGE_CACHE_SIZE, seconds=PAGE_CACHE_SECONDS)
+# Rendered share pages kept in this process, each for PAGE_CACHE_SECONDS. In front of
+# nothing: a shared cache would unpickle the ~30 KB page on every view, which cost more than
+# a rendering saved per request. Each server process renders a page once per version of its
+# content and keeps it as the bytes the response sends.
+rendered_pages: BoundedCache[tuple[Any, ...], bytes] = BoundedCache(
+    PAGE_CACHE_SIZE, seconds=PAGE_CACHE_SECONDS, clock=time.monotonic
+)
 
 
 def _render_page(share: ShareLink, token: str) -> str:
     credentials = selectors.share_credentials(share=share)
     warnings = credential_warnings(credentials=credentials)
-    cards = [_card(c, warnings.get(c.pk, [])) for c in credentials]
+    standings = registries.issuer_standings(c.issuer_id for c in credentials)
+    cards = [_card(c, warnings.get(c.pk, []), standings.get(c.issuer_id)) for c in credentials]
     context = {
         "share": share,
         "cards": [c for c in cards if not c["legacy"]],
@@ -417,7 +386,7 @@ def share_page(request: HttpRequest, share: ShareLink, now: datetime) -> HttpRes
     if body is None:
         token = request.resolver_match.kwargs["token"] if request.resolver_match else ""
         body = _render_page(share, token).encode(settings.DEFAULT_CHARSET)
-        rendered_pages.put(key, body)
+        rendered_pages[key] = body
     if admission.view is not None:
         body = body.replace(_GRANT_MARK.encode(), _grant_for(admission.view).encode())
     response = HttpResponse(body)
@@ -477,11 +446,7 @@ def share_original(
         return _not_found(request)
     if _admit(request, share, now, ShareView.Kind.ORIGINAL).refused:
         return _gone(request)
-    return responses.original_response(
-        content=bytes(credential.original),
-        container=credential.container,
-        stem=f"credential-{handle}",
-    )
+    return responses.original_response(credential=credential, stem=f"credential-{handle}")
 
 
 @public_share(opening=False)

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sharing import qr, selectors, services
+from sharing import pdf, qr, selectors, services
 from sharing.forms import ShareCreateForm, ShareExtendForm, ShareRenameForm
 from sharing.linkedin import linkedin_add_url, offers_linkedin
 from sharing.models import ShareLink, ShareState
@@ -33,6 +33,7 @@ from wallet.images import PNG_MEDIA_TYPE, SVG_MEDIA_TYPE
 
 QUICK_SHARE_DAYS = 30
 LINKEDIN_AUDIENCE = "LinkedIn profile"
+PDF_AUDIENCE = "Printed PDF"
 # Audit actions already shown as the access log.
 _LOGGED_ELSEWHERE = {"share.viewed"}
 
@@ -218,6 +219,35 @@ def _file_stem(share: ShareLink) -> str:
     return f"share-{share.pk}" + (f"-{stem}" if stem else "")
 
 
+@never_cache
+@login_required
+@require_GET
+def share_pdf(request: HttpRequest, share_id: int) -> HttpResponse:
+    """The link's credentials as a printable PDF whose QR code opens the link."""
+    share = selectors.access_share(owner=request.user, share_id=share_id)
+    now = timezone.now()
+    if share.state(now) != ShareState.ACTIVE:
+        messages.error(
+            request, "This link no longer opens, so a PDF of it would carry a QR code that fails."
+        )
+        return redirect("shares:detail", share_id=share.pk)
+    credentials = selectors.share_credentials(share=share, with_originals=True)
+    if not credentials:
+        messages.error(request, "This link shows no credentials now, so there is nothing to print.")
+        return redirect("shares:detail", share_id=share.pk)
+    title = credentials[0].title if len(credentials) == 1 else ""
+    content = pdf.credentials_pdf(
+        credentials=credentials,
+        learner=share.display_name,
+        url=services.share_url(share),
+        title=title or f"{len(credentials)} credentials",
+        now=now,
+    )
+    return responses.download_response(
+        content=content, filename=f"{_file_stem(share)}.pdf", media_type=pdf.PDF_MEDIA_TYPE
+    )
+
+
 # --- changes --------------------------------------------------------------------------------
 
 
@@ -311,10 +341,28 @@ def credential_linkedin(request: HttpRequest, credential_id: int) -> HttpRespons
     return redirect(linkedin_add_url(credential=credential, share_url=services.share_url(share)))
 
 
-def _lasting_share_of(owner: Any, credential: Any, audience: str) -> ShareLink | None:
-    """The working, non-expiring LinkedIn link made for this credential before, if any.
+@login_required
+@require_POST
+def credential_pdf(request: HttpRequest, credential_id: int) -> HttpResponse:
+    """A PDF of one credential: its QR code needs a link, so a lasting one is made for it (or
+    the one made before is used again), then the PDF of that link is downloaded."""
+    credential = record.access_credential(owner=request.user, credential_id=credential_id)
+    audience = _audience(f"{PDF_AUDIENCE}: {credential.title or 'credential'}")
+    share = _lasting_share_of(request.user, credential, audience)
+    if share is None:
+        share, _token = services.share_create(
+            owner=request.user,
+            audience=audience,
+            credential_ids=(credential.pk,),
+            no_expiry=True,
+            display_name=request.user.display_name,
+        )
+    return redirect("shares:pdf", share_id=share.pk)
 
-    Pressing the button again must not leave one more link that never expires.
+
+def _lasting_share_of(owner: Any, credential: Any, audience: str) -> ShareLink | None:
+    """The working, non-expiring link made for this credential before (for LinkedIn, for a
+    PDF), if any. Pressing the button again must not leave one more link that never expires.
     """
     candidates = selectors.share_list(owner=owner).filter(
         audience=audience,

@@ -222,9 +222,7 @@ class CredentialOriginalApi(APIView):
     def get(self, request: Request, credential_id: int) -> HttpResponse:
         credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
         return responses.original_response(
-            content=bytes(credential.original),
-            container=credential.container,
-            stem=f"credential-{credential.pk}",
+            credential=credential, stem=f"credential-{credential.pk}"
         )
 
 

@@ -19,6 +19,8 @@ class Source(models.TextChoices):
     BULK = "bulk", "Bulk import"
     DEMO = "demo", "Demo data"
     BUNDLE = "bundle", "Inside a CLR"
+    OID4VCI = "oid4vci", "Received over OpenID4VCI"
+    VCAPI = "vcapi", "Received over a VC-API exchange"
 
 
 class RecipientMatch(models.TextChoices):
@@ -26,6 +28,10 @@ class RecipientMatch(models.TextChoices):
     NO_MATCH = "no_match", "Issued to an identity you have not verified"
     ABSENT = "absent", "The credential does not name its recipient"
     NOT_CHECKED = "not_checked", "Recipient not checked"
+
+
+# SD-JWT VCs have no registered extension; `.sd-jwt` is the one wallets and issuers use.
+_EXTENSIONS = {"json": "json", "jwt": "jwt", "sd-jwt": "sd-jwt", "png": "png", "svg": "svg"}
 
 
 class Credential(models.Model):
@@ -51,7 +57,8 @@ class Credential(models.Model):
     original = models.BinaryField()
     media_type = models.CharField(max_length=100, blank=True)
     sha256 = models.CharField(max_length=64)
-    container = models.CharField(max_length=10, blank=True)  # json | jwt | png | svg | url
+    # json | jwt | sd-jwt | png | svg | url
+    container = models.CharField(max_length=10, blank=True)
     source = models.CharField(max_length=20, choices=Source.choices)
     source_url = models.URLField(max_length=2000, blank=True)
     filename = models.CharField(max_length=255, blank=True)
@@ -140,6 +147,11 @@ class Credential(models.Model):
 
     def __str__(self) -> str:
         return self.title or f"Credential {self.pk}"
+
+    @property
+    def file_extension(self) -> str:
+        """The extension of a file holding the original: what its container is."""
+        return _EXTENSIONS.get(self.container, "bin")
 
     @property
     def is_trashed(self) -> bool:
@@ -312,3 +324,70 @@ class Disclosure(models.Model):
 
     def __str__(self) -> str:
         return f"{len(self.titles)} sent to {self.recipient_name or self.recipient_origin}"
+
+
+class IssuerRegistry(models.Model):
+    """What Satchel last read of one known issuer registry the operator configured
+    (SATCHEL_ISSUER_REGISTRIES), keyed by its URL. Not anyone's data: shared by all."""
+
+    url = models.URLField(max_length=2000, unique=True)
+    name = models.CharField(max_length=200)
+    # When the listings below were read from the registry itself; null: never (yet).
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    # The registry's own `meta.updated`, as it wrote it.
+    updated = models.CharField(max_length=64, blank=True)
+    attempted_at = models.DateTimeField(null=True, blank=True)
+    # Why the last attempt failed ("" when it did not): for the operator and the page's note.
+    error = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RegistryListing(models.Model):
+    """One issuer DID a registry lists, with the name and address the registry gives it."""
+
+    registry = models.ForeignKey(IssuerRegistry, on_delete=models.CASCADE, related_name="listings")
+    issuer_id = models.CharField(max_length=2000)
+    name = models.CharField(max_length=300, blank=True)
+    url = models.URLField(max_length=2000, blank=True)
+    location = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registry", "issuer_id"], name="registry_listing_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["issuer_id"], name="registry_listing_issuer")]
+
+    def __str__(self) -> str:
+        return f"{self.issuer_id} in {self.registry}"
+
+
+class CaseItem(models.Model):
+    """What a CASE provider said of one competency an alignment points at (by the alignment's
+    `targetUrl`): public framework data, shared by every learner whose credentials align to it.
+    Looked up only when a learner asks; refreshed rarely."""
+
+    uri = models.URLField(max_length=2000, unique=True)
+    identifier = models.CharField(max_length=100, blank=True)
+    full_statement = models.TextField(blank=True)
+    human_coding_scheme = models.CharField(max_length=200, blank=True)
+    abbreviated_statement = models.CharField(max_length=500, blank=True)
+    item_type = models.CharField(max_length=200, blank=True)
+    framework_title = models.CharField(max_length=500, blank=True)
+    framework_uri = models.URLField(max_length=2000, blank=True)
+    framework_creator = models.CharField(max_length=500, blank=True)
+    framework_version = models.CharField(max_length=100, blank=True)
+    # When the provider last answered with the item; null: never.
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    attempted_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return self.human_coding_scheme or self.uri
+
+    @property
+    def resolved(self) -> bool:
+        return self.fetched_at is not None

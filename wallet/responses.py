@@ -26,6 +26,7 @@ from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 
 from wallet.images import PNG_MEDIA_TYPE, PNG_SIGNATURE, SVG_MEDIA_TYPE
+from wallet.models import Credential
 
 logger = logging.getLogger(__name__)
 
@@ -35,11 +36,11 @@ INERT_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandb
 OCTET_STREAM = "application/octet-stream"
 NO_STORE = "private, no-store"
 _EXTENSIONS = {PNG_MEDIA_TYPE: "png", SVG_MEDIA_TYPE: "svg"}
-# A credential's original keeps the extension of its container; any other is plain bytes.
-_ORIGINAL_EXTENSIONS = {"json": "json", "jwt": "jwt", "png": "png", "svg": "svg"}
 _SVG_START = re.compile(rb"\s*<(\?xml\s|svg[\s>])")
 # What this wallet offers as a download; any other type is sent as plain bytes.
-_DOWNLOAD_TYPES = frozenset({OCTET_STREAM, "application/zip", "application/json", PNG_MEDIA_TYPE})
+_DOWNLOAD_TYPES = frozenset(
+    {OCTET_STREAM, "application/zip", "application/json", "application/pdf", PNG_MEDIA_TYPE}
+)
 
 
 def image_response(
@@ -72,15 +73,12 @@ def download_response(
     return _inert(response, cache=cache)
 
 
-def original_response(*, content: bytes, container: str, stem: str) -> HttpResponse:
+def original_response(*, credential: Credential, stem: str) -> HttpResponse:
     """A credential's original exactly as received, to save as `stem` with the extension of
     the container it arrived in (the record page, the API and the employer's page alike)."""
-    filename = f"{stem}.{original_extension(container)}"
-    return download_response(content=content, filename=filename)
-
-
-def original_extension(container: str) -> str:
-    return _ORIGINAL_EXTENSIONS.get(container, "bin")
+    return download_response(
+        content=bytes(credential.original), filename=f"{stem}.{credential.file_extension}"
+    )
 
 
 def is_safe_image(content: bytes, media_type: str) -> bool:

@@ -25,8 +25,10 @@ from django.db.models.functions import Cast, Coalesce, Lower
 from django.http import Http404
 
 from config import rawsql
+from wallet import case
 from wallet.models import (
     AuditEvent,
+    CaseItem,
     Collection,
     Credential,
     CredentialImage,
@@ -268,6 +270,57 @@ class SkillSummary:
     type: str
     count: int = 0
     credential_ids: list[int] = field(default_factory=list)
+    # What the CASE provider says of it, once looked up (None: not a CASE item, or not yet).
+    case_item: CaseItem | None = None
+
+    @property
+    def is_case(self) -> bool:
+        return case.is_case_alignment({"type": self.type, "url": self.url})
+
+
+@dataclass
+class SkillGroup:
+    """The skills of one framework: as its CASE provider names it, else as the credentials do."""
+
+    framework: str
+    creator: str = ""
+    skills: list[SkillSummary] = field(default_factory=list)
+
+
+def skills_by_framework(*, owner: Any) -> list[SkillGroup]:
+    """The owner's skills grouped by framework (the largest groups first; unnamed last), each
+    CASE item with what its provider said, when it was looked up."""
+    skills = skills_summary(owner=owner)
+    items = case_items(urls=[s.url for s in skills if s.is_case])
+    groups: dict[str, SkillGroup] = {}
+    for skill in skills:
+        skill.case_item = items.get(skill.url)
+        title = skill.framework
+        creator = ""
+        if skill.case_item is not None and skill.case_item.framework_title:
+            title = skill.case_item.framework_title
+            creator = skill.case_item.framework_creator
+        group = groups.setdefault(title, SkillGroup(framework=title, creator=creator))
+        group.skills.append(skill)
+    return sorted(
+        groups.values(),
+        key=lambda g: (not g.framework, -sum(s.count for s in g.skills), g.framework.lower()),
+    )
+
+
+def case_items(*, urls: Iterable[str]) -> dict[str, CaseItem]:
+    """The CASE items already looked up, by alignment URL (public data: no owner)."""
+    wanted = [u for u in set(urls) if u]
+    if not wanted:
+        return {}
+    return {
+        row.uri: row for row in CaseItem.objects.filter(uri__in=wanted, fetched_at__isnull=False)
+    }
+
+
+def case_alignment_urls(*, owner: Any) -> list[str]:
+    """The distinct CASE item URLs the owner's live credentials align to."""
+    return sorted(s.url for s in skills_summary(owner=owner) if s.is_case)
 
 
 def skills_summary(*, owner: Any) -> list[SkillSummary]:

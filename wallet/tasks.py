@@ -11,9 +11,11 @@ failed with a message, never left "running".
 from __future__ import annotations
 
 from celery import shared_task
+from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from config.jobs import JOB_LIMITS
-from wallet.services import reverify, trash
+from wallet.services import case, registries, reverify, trash
 
 
 @shared_task(**JOB_LIMITS)
@@ -24,3 +26,24 @@ def reverify_due() -> int:
 @shared_task
 def purge_expired_trash() -> int:
     return trash.purge_expired_trash()
+
+
+@shared_task
+def refresh_issuer_registries() -> int:
+    """Read the known issuer registries again; how many could be read."""
+    return sum(r.read for r in registries.registries_refresh(now=timezone.now()))
+
+
+@shared_task(**JOB_LIMITS)
+def lookup_case_items(user_id: int) -> int:
+    """Look up the CASE items one learner's credentials align to (they asked); how many."""
+    owner = get_user_model().objects.filter(pk=user_id).first()
+    if owner is None:
+        return 0
+    return case.case_items_lookup(owner=owner, now=timezone.now()).resolved
+
+
+@shared_task(**JOB_LIMITS)
+def refresh_case_items() -> int:
+    """The rare refresh of CASE items already looked up."""
+    return case.case_items_refresh(now=timezone.now())

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.record, name="record"),
     path("timeline/", views.timeline, name="timeline"),
     path("skills/", views.skills, name="skills"),
+    path("skills/look-up/", views.skills_lookup, name="skills_lookup"),
     path("notices/<int:notice_id>/dismiss/", views.notice_dismiss, name="notice_dismiss"),
     path("credentials/<int:credential_id>/", views.credential_detail, name="credential"),
     path(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,7 +18,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from wallet import responses, selectors
+from config.celery import enqueue_on_commit
+from wallet import disclosable, registries, responses, selectors
 from wallet.forms import (
     CollectionAssignForm,
     CollectionForm,
@@ -80,8 +82,32 @@ def timeline(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def skills(request: HttpRequest) -> HttpResponse:
-    rows = selectors.skills_summary(owner=request.user)
-    return render(request, "wallet/skills.html", {"skills": rows})
+    groups = selectors.skills_by_framework(owner=request.user)
+    unresolved = [s for g in groups for s in g.skills if s.is_case and s.case_item is None]
+    hosts = sorted({urlsplit(s.url).netloc for s in unresolved})
+    return render(
+        request,
+        "wallet/skills.html",
+        {
+            "groups": groups,
+            "skills": [s for g in groups for s in g.skills],
+            "unresolved": unresolved,
+            "case_hosts": hosts,
+        },
+    )
+
+
+@login_required
+@require_POST
+def skills_lookup(request: HttpRequest) -> HttpResponse:
+    """The learner agrees to Satchel asking the frameworks' publishers about their skills."""
+    enqueue_on_commit("wallet.tasks.lookup_case_items", request.user.pk)
+    messages.success(
+        request,
+        "Satchel is asking the frameworks' publishers about your skills. Their descriptions "
+        "appear here as they answer.",
+    )
+    return redirect("wallet:skills")
 
 
 @login_required
@@ -122,8 +148,18 @@ def credential_detail(request: HttpRequest, credential_id: int) -> HttpResponse:
         ),
         "tag_form": TagAssignForm(),
         "recipient_mismatch": credential.recipient_match == RecipientMatch.NO_MATCH,
+        "sd_jwt": disclosable.sd_jwt_claims(credential),
+        "standing": registries.issuer_standing(credential.issuer_id),
+        "alignments": _alignments(credential),
     }
     return render(request, "wallet/credential.html", context)
+
+
+def _alignments(credential: Credential) -> list[dict[str, Any]]:
+    """The credential's alignments, each with its CASE item when one was looked up."""
+    rows = [a for a in credential.alignments or [] if isinstance(a, dict)]
+    items = selectors.case_items(urls=[a.get("url", "") for a in rows])
+    return [{**a, "case_item": items.get(a.get("url", ""))} for a in rows]
 
 
 def _problems(report: dict[str, Any] | None) -> list[dict[str, Any]]:
@@ -149,11 +185,7 @@ def credential_image(request: HttpRequest, credential_id: int) -> HttpResponse:
 @require_GET
 def credential_original(request: HttpRequest, credential_id: int) -> HttpResponse:
     credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
-    return responses.original_response(
-        content=bytes(credential.original),
-        container=credential.container,
-        stem=download_stem(credential),
-    )
+    return responses.original_response(credential=credential, stem=download_stem(credential))
 
 
 def download_stem(credential: Credential) -> str:

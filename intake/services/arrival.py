@@ -34,6 +34,7 @@ from wallet.services.store import (
     Verified,
     credential_store,
     embedded_original,
+    sd_jwt_media_type,
 )
 from wallet.verification import Report, VerifyOptions, verify_bytes, verify_document
 from wallet.verification.errors import VerificationInputError
@@ -44,7 +45,10 @@ from wallet.verification.parse import parse_input
 # ("<url>: HTTP 404" for a baked link, "GET <url> -> HTTP 404" for a bare one).
 _NOTHING_HOSTED_CODES = ("ob2.not_found", "fetch.http_error")
 _HTTP_DETAIL = re.compile(r"(?:GET )?(?P<url>https?://\S+?)(?::| ->) HTTP (?P<status>\d{3})")
-_URL_ACCEPT = "application/ld+json, application/json, application/vc+jwt, image/png, image/svg+xml"
+_URL_ACCEPT = (
+    "application/ld+json, application/json, application/vc+jwt, application/dc+sd-jwt, "
+    "application/vc+sd-jwt, image/png, image/svg+xml"
+)
 
 
 # --- one credential ----------------------------------------------------------------------
@@ -118,7 +122,7 @@ def arrive(
     if report.format == "vp":
         return _import_presentation(owner, report, arrival)
     # The declared media type is the sender's claim; what the bytes turned out to be is kept.
-    return Verified(report, data, _media_for(report.container), arrival)
+    return Verified(report, data, _media_for(report), arrival)
 
 
 def credential_import_url(*, owner: Any, url: str, now: datetime | None = None) -> ImportOutcome:
@@ -204,13 +208,15 @@ def _not_a_credential(report: Report, data: bytes) -> str:
     return f"This file is not a credential the wallet recognises. {reason}".strip()
 
 
-def _media_for(container: str) -> str:
+def _media_for(report: Report) -> str:
+    if report.container == "sd-jwt":
+        return sd_jwt_media_type(report)
     return {
         "json": JSON_MEDIA_TYPE,
         "jwt": JWT_MEDIA_TYPE,
         "png": "image/png",
         "svg": "image/svg+xml",
-    }.get(container, "application/octet-stream")
+    }.get(report.container, "application/octet-stream")
 
 
 def _import_presentation(owner: Any, report: Report, arrival: Arrival) -> ImportOutcome:

@@ -3,7 +3,8 @@ credentials each Credential Query matches, and check that what the learner picke
 the query before anything is sent.
 
 Specification: OpenID for Verifiable Presentations 1.0, section 6 (DCQL), section 7 (Claims
-Path Pointer) and Appendix B.1 (W3C Verifiable Credentials: `meta.type_values`).
+Path Pointer), Appendix B.1 (W3C Verifiable Credentials: `meta.type_values`) and B.3 (IETF
+SD-JWT VC: `meta.vct_values`, claims paths over the credential's claims once disclosed).
 
 Pure: no Django, no network. Types are expanded with pyld over the vendored contexts only;
 a credential whose context is not vendored is matched on the types it writes as they are,
@@ -24,7 +25,7 @@ from wallet.verification.contexts import document_loader
 LDP_VC = "ldp_vc"
 JWT_VC_JSON = "jwt_vc_json"
 SD_JWT_VC = "dc+sd-jwt"
-SUPPORTED_FORMATS = (LDP_VC, JWT_VC_JSON)
+SUPPORTED_FORMATS = (LDP_VC, JWT_VC_JSON, SD_JWT_VC)
 _ID = re.compile(r"^[A-Za-z0-9_-]+$")
 MAX_CREDENTIAL_QUERIES = 20
 MAX_CLAIMS = 50
@@ -55,6 +56,7 @@ class CredentialQuery:
     format: str
     multiple: bool = False
     type_values: tuple[frozenset[str], ...] = ()
+    vct_values: tuple[str, ...] = ()
     claims: tuple[ClaimsQuery, ...] = ()
     claim_sets: tuple[tuple[str, ...], ...] = ()
     require_cryptographic_holder_binding: bool = True
@@ -145,10 +147,14 @@ def _claim_sets(value: Any, claims: tuple[ClaimsQuery, ...]) -> tuple[tuple[str,
     return tuple(sets)
 
 
-def _type_values(meta: Any, format_: str) -> tuple[frozenset[str], ...]:
+def _meta(meta: Any) -> dict[str, Any]:
     if not isinstance(meta, dict):
         raise DcqlError("Each Credential Query needs a `meta` object.")
-    if format_ not in SUPPORTED_FORMATS:
+    return meta
+
+
+def _type_values(meta: dict[str, Any], format_: str) -> tuple[frozenset[str], ...]:
+    if format_ not in (LDP_VC, JWT_VC_JSON):
         return ()
     value = meta.get("type_values")
     if (
@@ -161,6 +167,16 @@ def _type_values(meta: Any, format_: str) -> tuple[frozenset[str], ...]:
     ):
         raise DcqlError("`meta.type_values` must be a non-empty array of non-empty string arrays.")
     return tuple(frozenset(group) for group in value)
+
+
+def _vct_values(meta: dict[str, Any], format_: str) -> tuple[str, ...]:
+    """Appendix B.3.5: the types (`vct`) an SD-JWT VC may have, a non-empty string array."""
+    if format_ != SD_JWT_VC:
+        return ()
+    value = meta.get("vct_values")
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise DcqlError("`meta.vct_values` must be a non-empty array of strings.")
+    return tuple(value)
 
 
 def _boolean(entry: Mapping[str, Any], name: str, default: bool) -> bool:
@@ -177,11 +193,13 @@ def _credential_query(entry: Any) -> CredentialQuery:
     if not isinstance(format_, str) or not format_:
         raise DcqlError("Each Credential Query needs a `format`.")
     claims = _claims(entry.get("claims"))
+    meta = _meta(entry.get("meta"))
     return CredentialQuery(
         id=_identifier(entry.get("id"), "A Credential Query's id"),
         format=format_,
         multiple=_boolean(entry, "multiple", False),
-        type_values=_type_values(entry.get("meta"), format_),
+        type_values=_type_values(meta, format_),
+        vct_values=_vct_values(meta, format_),
         claims=claims,
         claim_sets=_claim_sets(entry.get("claim_sets"), claims),
         require_cryptographic_holder_binding=_boolean(
@@ -272,6 +290,27 @@ def _select(document: Any, path: Sequence[str | int | None]) -> list[Any]:
     return selected
 
 
+def select_paths(document: Any, path: Sequence[str | int | None]) -> list[tuple[str | int, ...]]:
+    """Section 7.1.1 again, giving where each selected element sits (`null` made into each
+    index it stands for) rather than the element: what a selective disclosure must reveal."""
+    selected: list[tuple[tuple[str | int, ...], Any]] = [((), document)]
+    for component in path:
+        following: list[tuple[tuple[str | int, ...], Any]] = []
+        for where, element in selected:
+            if isinstance(component, str) and isinstance(element, dict):
+                if component in element:
+                    following.append(((*where, component), element[component]))
+            elif component is None and isinstance(element, list):
+                following.extend(((*where, i), item) for i, item in enumerate(element))
+            elif isinstance(component, int) and isinstance(element, list):
+                if component < len(element):
+                    following.append(((*where, component), element[component]))
+            else:
+                return []
+        selected = following
+    return [where for where, _ in selected]
+
+
 def _value_matches(selected: list[Any], values: tuple[Any, ...]) -> bool:
     # Type and value both: 1 is not true, "1" is not 1.
     return any(
@@ -358,6 +397,8 @@ def matches(query: CredentialQuery, found: Candidate) -> bool:
     if not query.supported or found.format != query.format:
         return False
     if query.type_values and not any(group <= found.types for group in query.type_values):
+        return False
+    if query.vct_values and found.document.get("vct") not in query.vct_values:
         return False
     return claims_satisfied(found.document, query)
 

@@ -59,6 +59,11 @@ WALLET_METADATA: dict[str, Any] = {
             "cryptosuite_values": ["eddsa-rdfc-2022"],
         },
         "jwt_vc_json": {"alg_values": ["EdDSA"]},
+        # Appendix B.3.4: what SD-JWT VCs the wallet presents, and how it binds them.
+        "dc+sd-jwt": {
+            "sd-jwt_alg_values": ["ES256", "ES384", "EdDSA", "RS256"],
+            "kb-jwt_alg_values": ["EdDSA"],
+        },
     },
     "client_id_prefixes_supported": list(SUPPORTED_PREFIXES),
     "request_object_signing_alg_values_supported": ["EdDSA", "ES256", "ES384", "RS256"],

@@ -31,6 +31,12 @@ def _upload(*files: tuple[str, bytes, str]) -> dict:
     }
 
 
+def _row(page: str, name: str) -> str:
+    """The list item of the results that names `name`."""
+    at = page.index(f">{name}<")
+    return page[page.rindex("<li", 0, at) : page.index("</li>", at)]
+
+
 def _zip(members: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -103,14 +109,66 @@ def test_several_files_get_a_line_each(signed_in: Client, owner, issuer) -> None
             ("badge.png", issuer.baked_png(issuer.ob3()), "image/png"),
             ("junk.txt", b"nothing", "text/plain"),
         ),
+        follow=True,
     )
     page = response.content.decode()
-    assert response.status_code == 200
+    assert response.redirect_chain == [(reverse("wallet:import_results"), 302)]
     assert Credential.objects.filter(owner=owner).count() == 2
     for name in ("one.json", "again.json", "badge.png", "junk.txt"):
         assert name in page
     assert page.count(">Imported<") == 2
     assert "Already there" in page and "Not imported" in page
+
+
+def test_an_empty_file_among_several_is_named_and_the_others_are_imported(
+    signed_in: Client, owner, issuer
+) -> None:
+    response = signed_in.post(
+        reverse("wallet:import_upload"),
+        _upload(
+            ("good.json", as_bytes(issuer.ob3()), "application/json"),
+            ("empty.json", b"", "application/json"),
+            ("forged.json", as_bytes(issuer.ob3("tampered")), "application/json"),
+        ),
+        follow=True,
+    )
+    page = response.content.decode()
+    assert Credential.objects.filter(owner=owner).count() == 2
+    empty_row = _row(page, "empty.json")
+    assert "Not imported" in empty_row and "The file is empty." in empty_row
+    forged_row = _row(page, "forged.json")
+    assert "Signature does not verify" in forged_row and "outcome-item--danger" in forged_row
+
+
+def test_reloading_the_results_of_several_files_imports_nothing_again(
+    signed_in: Client, owner, issuer
+) -> None:
+    signed_in.post(
+        reverse("wallet:import_upload"),
+        _upload(
+            ("one.json", as_bytes(issuer.ob3()), "application/json"),
+            ("two.json", as_bytes(issuer.ob3()), "application/json"),
+        ),
+    )
+    for _ in range(2):
+        again = signed_in.get(reverse("wallet:import_results")).content.decode()
+        assert "one.json" in again and "two.json" in again
+    assert Credential.objects.filter(owner=owner).count() == 2
+
+
+def test_the_results_page_without_an_upload_goes_back_to_the_import_page(
+    signed_in: Client,
+) -> None:
+    response = signed_in.get(reverse("wallet:import_results"))
+    assert response["Location"] == reverse("wallet:import")
+
+
+def test_one_empty_file_on_its_own_is_refused_by_the_form(signed_in: Client, owner) -> None:
+    response = signed_in.post(
+        reverse("wallet:import_upload"), _upload(("empty.json", b"", "application/json"))
+    )
+    assert response.status_code == 400
+    assert "The submitted file is empty." in response.content.decode()
 
 
 def test_a_pasted_jwt_is_imported(signed_in: Client, owner, issuer) -> None:
@@ -190,7 +248,10 @@ def test_a_zip_runs_in_the_background_with_a_progress_page_and_a_summary(
         "message": status["message"],
     }
     done = signed_in.get(response["Location"]).content.decode()
+    assert "<h1>Imported <span" in done and "Importing" not in done
     assert "badges/good.json" in done and "badges/forged.json" in done and "readme.txt" in done
+    assert "Signature does not verify" in _row(done, "badges/forged.json")
+    assert "verdict--ok" in _row(done, "badges/good.json")
     assert "2 imported, 0 updated, 0 already in your record, 1 could not be imported." in done
     assert "Not imported" in done
     assert "data-batch-status" not in done  # nothing left to poll

@@ -86,14 +86,15 @@ def test_linkedin_is_refused_for_a_credential_that_does_not_verify(
     assert ShareLink.objects.count() == 0
 
 
-def test_the_one_line_include_offers_sharing_and_linkedin_for_a_verified_credential(
+def test_the_one_line_include_offers_sharing_a_pdf_and_linkedin_for_a_verified_credential(
     credential: Credential,
 ) -> None:
     html = render_actions(credential)
     assert reverse("shares:credential_share", kwargs={"credential_id": credential.pk}) in html
+    assert reverse("shares:credential_pdf", kwargs={"credential_id": credential.pk}) in html
     assert reverse("shares:credential_linkedin", kwargs={"credential_id": credential.pk}) in html
     assert f"{reverse('shares:create')}?credential={credential.pk}" in html
-    assert html.count('name="csrfmiddlewaretoken" value="tok"') == 2
+    assert html.count('name="csrfmiddlewaretoken" value="tok"') == 3
 
 
 @pytest.mark.parametrize("verdict", ["expired", "revoked", "invalid_signature", ""])

@@ -93,3 +93,41 @@ def test_the_history_lists_and_exports_what_was_presented(
     assert rows[0][:3] == ["sent_at", "protocol", "to"] and len(rows) == 3
     client.force_login(stranger)
     assert json.loads(client.get("/shares/history/export.json").content)["presentations"] == []
+
+
+def _qr_png(text: str) -> bytes:
+    import qrcode
+
+    out = io.BytesIO()
+    qrcode.make(text).save(out)
+    return out.getvalue()
+
+
+def test_a_picture_of_the_verifiers_qr_code_opens_its_request(client, owner, add, issuer, stub):
+    add(issuer.ob3())
+    client.force_login(owner)
+    picture = io.BytesIO(_qr_png(stub.serve(stub.request())))
+    picture.name = "screenshot.png"
+    opened = client.post("/present", {"link": "", "qr_image": picture})
+    assert opened.status_code == 302
+    request = VerifierRequest.objects.get(owner=owner)
+    assert opened["Location"] == f"/present/{request.pk}"
+    assert "Acme Hiring" in client.get(opened["Location"]).content.decode()
+
+
+def test_a_picture_without_a_code_is_a_sentence_and_opens_nothing(client, owner):
+    client.force_login(owner)
+    picture = io.BytesIO(b"GIF89a not really")
+    picture.name = "cat.gif"
+    response = client.post("/present", {"qr_image": picture})
+    assert response.status_code == 400
+    assert "not a picture Satchel can read" in response.content.decode()
+    assert not VerifierRequest.objects.filter(owner=owner).exists()
+
+
+def test_only_the_scanning_page_may_ask_for_the_camera(client, owner):
+    client.force_login(owner)
+    page = client.get("/present")
+    assert page["Permissions-Policy"].startswith("camera=(self)")
+    assert "data-qr-scan" in page.content.decode()
+    assert client.get("/record/")["Permissions-Policy"].startswith("camera=()")

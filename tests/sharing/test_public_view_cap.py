@@ -231,7 +231,7 @@ def test_the_cached_rendering_holds_no_viewers_grant(client, owner, add, issuer)
     links = _download_links(_get(client, f"/s/{token}").content.decode(), token)
     grants = {link.split("grant=", 1)[1] for link in links}
 
-    cached = b"".join(body for _, body in rendered_pages._pages.values())
+    cached = b"".join(rendered_pages.values())
 
     assert cached
     assert not any(grant.encode() in cached for grant in grants)

@@ -16,7 +16,6 @@ from tests.support.issuer import NOW
 from tests.wallet.helpers import as_bytes
 from wallet import responses
 from wallet.models import Credential, CredentialImage, VerificationRun
-from wallet.responses import original_extension
 from wallet.services import organise, trash
 from wallet.views import download_stem
 
@@ -195,7 +194,7 @@ def test_the_original_downloads_as_the_exact_bytes_it_arrived_as(
 
 def test_a_download_name_is_safe_and_says_what_it_is(owner, make_credential) -> None:
     credential = make_credential(owner, title='Évaluation "finale" / 2024\r\n', container="svg")
-    name = f"{download_stem(credential)}.{original_extension(credential.container)}"
+    name = f"{download_stem(credential)}.{credential.file_extension}"
     assert name == f"valuation-finale-2024-{credential.pk}.svg"
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
@@ -92,6 +92,8 @@ def derive_fields(report: Report) -> DerivedFields:
         _ob2(derived, credential, report.extras)
     elif report.format == "vp":
         derived.title = "Presentation"
+    elif report.format == "sd-jwt-vc":
+        _sd_jwt_vc(derived, credential)
     else:
         _vc(derived, credential)
         if report.jwt:
@@ -111,6 +113,36 @@ def _jwt_claims(derived: DerivedFields, token: str) -> None:
         return
     derived.credential_id = derived.credential_id or _text(payload.get("jti"), 2000)
     derived.issuer_id = derived.issuer_id or _text(payload.get("iss"), 2000)
+
+
+# --- SD-JWT VC ------------------------------------------------------------------------
+
+
+def _sd_jwt_vc(derived: DerivedFields, claims: dict[str, Any]) -> None:
+    """An SD-JWT VC names itself only by its JWT claims (SD-JWT VC §3.2.2) and whatever
+    claims its type defines: a `name` or `title` when the issuer revealed one, else the last
+    part of its type (`vct`)."""
+    derived.credential_id = _text(claims.get("jti"), 2000)
+    derived.issuer_id = _text(claims.get("iss"), 2000)
+    vct = _text(claims.get("vct"), 2000)
+    derived.title = _text(claims.get("name") or claims.get("title")) or _vct_name(vct)
+    derived.description = _text(claims.get("description"), 20000)
+    derived.issued_at = _epoch(claims.get("iat")) or _epoch(claims.get("nbf"))
+    derived.valid_until = _epoch(claims.get("exp"))
+
+
+def _vct_name(vct: str) -> str:
+    last = vct.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+    return unquote(last).replace("_", " ").replace("-", " ").strip()[:_TEXT_CAP]
+
+
+def _epoch(value: Any) -> datetime | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return datetime.fromtimestamp(value, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 # --- VC, OB 3.0, CLR 2.0 ---------------------------------------------------------------

@@ -37,6 +37,9 @@ _INTEGRITY_FAILURES = (Verdict.MALFORMED, Verdict.UNSUPPORTED, Verdict.INVALID_S
 _VERIFIED = frozenset(str(v) for v in Verdict if v.is_ok)
 JSON_MEDIA_TYPE = "application/json"
 JWT_MEDIA_TYPE = "application/vc+jwt"
+SD_JWT_MEDIA_TYPE = "application/dc+sd-jwt"
+# The older media type some OpenID4VCI issuers (eduBadges among them) still send.
+LEGACY_SD_JWT_MEDIA_TYPE = "application/vc+sd-jwt"
 
 
 @dataclass(frozen=True)
@@ -89,11 +92,23 @@ def embedded_original(report: Report) -> tuple[bytes, str] | None:
     (key order preserved, no whitespace change that matters to its Data Integrity proof,
     which signs the canonical form, not the text).
     """
+    if report.jwt and report.container == "sd-jwt":
+        return report.jwt.encode(), sd_jwt_media_type(report)
     if report.jwt:
         return report.jwt.encode(), JWT_MEDIA_TYPE
     if isinstance(report.credential, dict):
         return json.dumps(report.credential, ensure_ascii=False).encode(), JSON_MEDIA_TYPE
     return None
+
+
+def sd_jwt_media_type(report: Report) -> str:
+    """An SD-JWT's media type is its issuer JWT's `typ` (SD-JWT VC §3.1): the older
+    `vc+sd-jwt` is kept as what the issuer said, anything else is `dc+sd-jwt`."""
+    extras = report.extras.get("sd_jwt") if isinstance(report.extras, dict) else None
+    typ = extras.get("typ") if isinstance(extras, dict) else None
+    if isinstance(typ, str) and typ.lower().removeprefix("application/") == "vc+sd-jwt":
+        return LEGACY_SD_JWT_MEDIA_TYPE
+    return SD_JWT_MEDIA_TYPE
 
 
 def credential_store(

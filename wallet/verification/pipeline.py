@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import replace
+from functools import partial
 from typing import Any
 from urllib.parse import unquote
 
@@ -404,7 +405,7 @@ def _check_jsonld(
     unknown = False
     for entry in structure.context_list(document):
         if isinstance(entry, str):
-            if not _step(report, "context", lambda url=entry: _known_context(url)):
+            if not _step(report, "context", partial(_known_context, entry)):
                 unknown = True
     if unknown:
         return
@@ -510,9 +511,9 @@ def _verify_endorsements(
             )
             continue
         if container == "jwt" and isinstance(value, str):
-            _contained(child, lambda v=value, c=child: _verify_token(v, options, c, depth + 1))
+            _contained(child, partial(_verify_token, value, options, child, depth + 1))
         else:
-            _contained(child, lambda v=value, c=child: _verify_document(v, options, c, depth + 1))
+            _contained(child, partial(_verify_document, value, options, child, depth + 1))
         report.endorsements.append(child)
         verdict = child.verdict
         if verdict.is_ok:

@@ -7,6 +7,7 @@ become a finding that names the field it came from.
 
 from __future__ import annotations
 
+from typing import TypeGuard
 from urllib.parse import SplitResult, urlsplit
 
 from .errors import MalformedInput
@@ -25,7 +26,7 @@ def split(url: str) -> SplitResult | None:
     return parts
 
 
-def is_web_url(value: object) -> bool:
+def is_web_url(value: object) -> TypeGuard[str]:
     """An absolute http(s) URL with a host that urlsplit can read."""
     if not isinstance(value, str):
         return False

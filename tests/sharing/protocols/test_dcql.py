@@ -12,6 +12,7 @@ from sharing.protocols.dcql import (
     evaluate,
     parse_dcql_query,
     select_claims,
+    select_paths,
 )
 
 V1 = "https://www.w3.org/2018/credentials/v1"
@@ -289,8 +290,8 @@ def test_formats_the_wallet_cannot_present_match_nothing():
             "credentials": [
                 {
                     "id": "pid",
-                    "format": "dc+sd-jwt",
-                    "meta": {"vct_values": ["https://x.example/pid"]},
+                    "format": "mso_mdoc",
+                    "meta": {"doctype_value": "org.iso.18013.5.1.mDL"},
                 },
             ]
         }
@@ -320,3 +321,44 @@ def test_formats_the_wallet_cannot_present_match_nothing():
 def test_an_invalid_query_is_refused(value):
     with pytest.raises(DcqlError):
         parse_dcql_query(value)
+
+
+# --- Appendix B.3: IETF SD-JWT VC ---------------------------------------------------------
+
+PID = "https://credentials.example.com/identity_credential"
+
+
+def _sd(query_id, vct_values=(PID,), **extra):
+    return {
+        "id": query_id,
+        "format": "dc+sd-jwt",
+        "meta": {"vct_values": list(vct_values)},
+        **extra,
+    }
+
+
+def test_an_sd_jwt_vc_matches_by_its_vct_and_the_claims_it_discloses():
+    query = _query([_sd("pid", claims=[{"path": ["address", "locality"]}])])
+    held = candidate(key=1, format_="dc+sd-jwt", document={"vct": PID, **ARTHUR})
+    other_type = candidate(key=2, format_="dc+sd-jwt", document={"vct": PID + "/v2", **ARTHUR})
+    no_address = candidate(key=3, format_="dc+sd-jwt", document={"vct": PID, "name": "A"})
+    as_ldp = candidate(key=4, format_="ldp_vc", document={"vct": PID, **ARTHUR})
+
+    assert evaluate(query, [held, other_type, no_address, as_ldp]).matches == {"pid": (1,)}
+
+
+@pytest.mark.parametrize("meta", [{}, {"vct_values": []}, {"vct_values": [1]}])
+def test_an_sd_jwt_vc_query_needs_its_vct_values(meta):
+    with pytest.raises(DcqlError, match="vct_values"):
+        parse_dcql_query({"credentials": [{"id": "a", "format": "dc+sd-jwt", "meta": meta}]})
+
+
+def test_select_paths_gives_where_each_selected_claim_sits():
+    assert select_paths(ARTHUR, ["address", "locality"]) == [("address", "locality")]
+    assert select_paths(ARTHUR, ["degrees", None, "type"]) == [
+        ("degrees", 0, "type"),
+        ("degrees", 1, "type"),
+    ]
+    assert select_paths(ARTHUR, ["nationalities", 1]) == [("nationalities", 1)]
+    assert select_paths(ARTHUR, ["name", "first"]) == []
+    assert select_paths(ARTHUR, ["missing"]) == []

@@ -31,7 +31,8 @@ KNOWN_CONTEXT_URLS: frozenset[str] = frozenset(_FILES)
 
 @cache
 def _parsed(file: str) -> dict[str, Any]:
-    return json.loads((_HERE / file).read_text(encoding="utf-8"))
+    document: dict[str, Any] = json.loads((_HERE / file).read_text(encoding="utf-8"))
+    return document
 
 
 def load_context(url: str) -> dict[str, Any]:

@@ -198,12 +198,12 @@ def jwk_from_key(key: PublicKey) -> dict[str, str]:
         if key.curve.name not in names:
             raise ValueError(f"no JWK for curve {key.curve.name}")
         crv, size = names[key.curve.name]
-        numbers = key.public_numbers()
+        point = key.public_numbers()
         return {
             "crv": crv,
             "kty": "EC",
-            "x": _b64url(numbers.x.to_bytes(size, "big")),
-            "y": _b64url(numbers.y.to_bytes(size, "big")),
+            "x": _b64url(point.x.to_bytes(size, "big")),
+            "y": _b64url(point.y.to_bytes(size, "big")),
         }
     if isinstance(key, rsa.RSAPublicKey):
         numbers = key.public_numbers()

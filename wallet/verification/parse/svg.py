@@ -104,7 +104,9 @@ class _Collector:
         return None
 
 
-def _refuse_internal_subset(name: str, sysid: str, pubid: str, has_internal_subset: int) -> None:
+def _refuse_internal_subset(
+    name: str, sysid: str | None, pubid: str | None, has_internal_subset: bool
+) -> None:
     if has_internal_subset:
         raise MalformedInput(
             "The SVG declares its own DTD (entities or defaults); such SVGs are refused.",

@@ -37,6 +37,7 @@ def _number(value: float) -> str:
     if value == 0:
         return "0"
     sign, digit_tuple, exponent = Decimal(repr(value)).as_tuple()
+    assert isinstance(exponent, int)  # a finite value: not 'n', 'N' or 'F'
     digits = "".join(map(str, digit_tuple)).rstrip("0")
     exponent += len("".join(map(str, digit_tuple))) - len(digits)
     k, n = len(digits), len(digits) + int(exponent)

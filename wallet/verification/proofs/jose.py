@@ -32,6 +32,7 @@ from joserfc.jwk import ECKey, OKPKey, RSAKey
 from joserfc.util import urlsafe_b64decode
 
 from .. import urls
+from ..caching import BoundedCache
 from ..errors import MalformedInput, UnsupportedInput, UnsupportedKeyType, VerificationInputError
 from ..keys import (
     InvalidKey,
@@ -176,8 +177,7 @@ def verify_compact_jws(jws: CompactJws, key: Any) -> bool:
 # did:jwk material is cached by keys.resolve), and a joserfc key computes its JWK form on
 # first use; `cryptography` keys are not hashable, so entries are found by identity and
 # hold the key itself, which keeps its id from being reused while the entry lives.
-_JOSE_KEYS: dict[int, tuple[Any, JoseKey]] = {}
-_JOSE_KEYS_MAX = 256
+_JOSE_KEYS: BoundedCache[int, tuple[Any, JoseKey]] = BoundedCache(256)
 
 
 def _public_jose_key(key: Any) -> JoseKey:
@@ -185,8 +185,6 @@ def _public_jose_key(key: Any) -> JoseKey:
     if cached is not None and cached[0] is key:
         return cached[1]
     converted = jose_key(key)
-    if len(_JOSE_KEYS) >= _JOSE_KEYS_MAX:
-        _JOSE_KEYS.clear()
     _JOSE_KEYS[id(key)] = (key, converted)
     return converted
 

@@ -10,8 +10,9 @@ issuer Profile, embedded or by URL, and check the validity window and the recipi
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
@@ -87,7 +88,7 @@ class _Run:
     def add(self, *checks: Check) -> None:
         self.result.checks.extend(checks)
 
-    def stop(self, check: Check) -> None:
+    def stop(self, check: Check) -> NoReturn:
         self.add(check)
         raise _Stop
 
@@ -321,8 +322,7 @@ class _Run:
     def signing_key(self, assertion: dict[str, Any], issuer: dict[str, Any]) -> tuple[str, str]:
         verification = assertion.get("verification")
         creator = verification.get("creator") if isinstance(verification, dict) else None
-        listed = [_node_id(k) for k in as_list(issuer.get("publicKey"))]
-        listed = [k for k in listed if k]
+        listed = [k for k in map(_node_id, as_list(issuer.get("publicKey"))) if k]
         candidates = [creator] if isinstance(creator, str) else listed
         if not candidates:
             self.stop(
@@ -398,7 +398,7 @@ class _Run:
             document = self.fetch_node(list_url, "status")
         ids = {assertion.get("id"), assertion.get("uid")} - {None}
         for entry in as_list(document.get("revokedAssertions")):
-            entry_ids = {entry} if isinstance(entry, str) else set()
+            entry_ids: set[Any] = {entry} if isinstance(entry, str) else set()
             if isinstance(entry, dict):
                 entry_ids = {entry.get("id"), entry.get("uid")} - {None}
             if entry_ids & ids:
@@ -613,7 +613,7 @@ def _instant(value: Any) -> Any:
         return value
 
 
-_COMPARED = {
+_COMPARED: dict[str, Callable[[dict[str, Any]], Any]] = {
     "id": lambda a: a.get("id"),
     "badge": _badge_ref,
     "recipient": _recipient,
@@ -641,9 +641,8 @@ def _missing(node: dict[str, Any], names: tuple[str, ...]) -> list[str]:
 def _node_id(value: Any) -> str | None:
     if isinstance(value, str):
         return value
-    if isinstance(value, dict) and isinstance(value.get("id"), str):
-        return value["id"]
-    return None
+    identifier = value.get("id") if isinstance(value, dict) else None
+    return identifier if isinstance(identifier, str) else None
 
 
 def _json_object(body: bytes, code: str, what: str) -> dict[str, Any]:

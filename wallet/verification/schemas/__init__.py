@@ -18,7 +18,7 @@ import json
 from collections.abc import Iterator, MutableMapping
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from jsonschema import exceptions as schema_errors
 from jsonschema import validators
@@ -116,7 +116,7 @@ def _compiled(digest: str, text: str) -> Validator:
     except schema_errors.SchemaError as exc:
         raise SchemaUnavailable(f"the schema is invalid: {exc.message[:200]}") from exc
     # Formats are not asserted: 1EdTech's validator does not fail a credential on them.
-    return cast(Validator, cls(schema))
+    return cls(schema)
 
 
 def validator(text: str) -> Validator:

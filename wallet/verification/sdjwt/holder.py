@@ -51,6 +51,12 @@ def disclosable_claims(sd_jwt: str) -> list[DisclosableClaim]:
     ]
 
 
+def processed_claims(sd_jwt: str) -> dict[str, Any]:
+    """The claims the SD-JWT shows as it stands: what the issuer signed in the open and what
+    its Disclosures reveal (the Processed SD-JWT Payload, RFC 9901 §7.1), without `_sd`."""
+    return _read(sd_jwt)[1].claims
+
+
 def present(sd_jwt: str, *, disclose: Collection[ClaimPath]) -> str:
     """The SD-JWT with only the Disclosures that reveal the chosen claims, ending in '~'."""
     parsed, processed, _ = _read(sd_jwt)

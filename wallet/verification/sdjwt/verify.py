@@ -20,7 +20,7 @@ from typing import Any
 from ..checks import check_validity
 from ..errors import VerificationInputError
 from ..options import VerifyOptions
-from ..parse import classify
+from ..parse.classify import classify
 from ..proofs import jose
 from ..report import Check, Verdict, failed
 from .compact import DEFAULT_HASH, HASHES, SdJwt, split

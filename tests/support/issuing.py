@@ -1,0 +1,507 @@
+"""Stub issuers on loopback: an OpenID4VCI 1.0 credential issuer (with its authorization
+server) and a VC-API exchange (with the DCC's legacy request), shaped after the
+specifications' own examples and what real services do (see
+/work/shared/reference/protocols.md): offers by reference served once, pre-authorized codes
+used once and dropped after three wrong transaction codes, nonces used once, key proofs
+checked for `typ`, `kid`, `aud`, `iat` and `nonce` and their signature, the deferred and
+notification endpoints, the authorization code flow with PKCE S256 and pushed requests, and
+exchanges that answer a completed exchange with 400.
+
+The credentials issued come from the TestIssuer, bound to the earner's holder DID.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
+
+from cryptography.exceptions import InvalidSignature
+
+from tests.support.issuer import EARNER_DID_LABEL, TestIssuer
+from tests.support.keys import ed25519_key
+
+PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+
+
+def _b64decode(part: str) -> bytes:
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
+class StubIssuer:
+    def __init__(self, issuer: TestIssuer) -> None:
+        self.issuer = issuer
+        self.origin = ""
+        self.holder_key = ed25519_key(EARNER_DID_LABEL).public_key()
+        # OpenID4VCI
+        self.offers: dict[str, dict[str, Any]] = {}
+        self.offer_fetches: dict[str, int] = {}
+        self.codes: dict[str, dict[str, Any]] = {}  # pre-authorized code -> {tx_code, used, wrong}
+        self.tokens: dict[str, str] = {}  # access token -> configuration id
+        self.nonces: set[str] = set()
+        self.stale_nonces = 0  # answer invalid_nonce this many more times
+        self.proofs: list[dict[str, Any]] = []
+        self.credential_requests: list[dict[str, Any]] = []
+        self.token_requests: list[dict[str, list[str]]] = []
+        self.notifications: list[dict[str, Any]] = []
+        self.deferred: dict[str, int] = {}  # transaction id -> polls before it is ready
+        self.defer_next = False
+        self.format = "ldp_vc"
+        self.proof_types: dict[str, Any] = {
+            "jwt": {"proof_signing_alg_values_supported": ["EdDSA", "ES256"]}
+        }
+        self.require_par = False
+        self.auth_codes: dict[str, dict[str, Any]] = {}
+        self.par_requests: dict[str, dict[str, str]] = {}
+        self.metadata_overrides: dict[str, Any] = {}
+        self.refuse_proof = False
+        self.issue_garbage = False
+        # VC-API
+        self.exchanges: dict[str, dict[str, Any]] = {}
+        self.exchange_posts: list[Any] = []
+        self.legacy_posts: list[tuple[dict[str, Any], str]] = []
+        self.vpr_domain: str | None = None
+        self.redirect = ""
+
+    # --- OpenID4VCI ------------------------------------------------------------------
+
+    @property
+    def credential_issuer(self) -> str:
+        return self.origin
+
+    def metadata(self) -> dict[str, Any]:
+        config: dict[str, Any] = {
+            "format": self.format,
+            "scope": "OpenBadgeCredential",
+            "cryptographic_binding_methods_supported": ["did:key"],
+            "proof_types_supported": self.proof_types,
+            "credential_metadata": {
+                "display": [
+                    {
+                        "name": "Test Achievement",
+                        "locale": "en-US",
+                        "description": "Awarded for passing the test.",
+                        "logo": {"uri": "https://issuer.example/logo.png", "alt_text": "logo"},
+                    }
+                ]
+            },
+        }
+        if self.format == "ldp_vc":
+            config["credential_definition"] = {
+                "@context": ["https://www.w3.org/ns/credentials/v2"],
+                "type": ["VerifiableCredential", "OpenBadgeCredential"],
+            }
+        else:
+            config["credential_definition"] = {
+                "type": ["VerifiableCredential", "OpenBadgeCredential"]
+            }
+        data = {
+            "credential_issuer": self.credential_issuer,
+            "credential_endpoint": f"{self.origin}/credential",
+            "nonce_endpoint": f"{self.origin}/nonce",
+            "deferred_credential_endpoint": f"{self.origin}/deferred",
+            "notification_endpoint": f"{self.origin}/notification",
+            "display": [{"name": "Riverside Test College", "locale": "en-US"}],
+            "credential_configurations_supported": {"OpenBadge": config},
+        }
+        data.update(self.metadata_overrides)
+        return data
+
+    def server_metadata(self) -> dict[str, Any]:
+        data = {
+            "issuer": self.origin,
+            "token_endpoint": f"{self.origin}/token",
+            "authorization_endpoint": f"{self.origin}/authorize",
+            "pushed_authorization_request_endpoint": f"{self.origin}/par",
+            "require_pushed_authorization_requests": self.require_par,
+            "code_challenge_methods_supported": ["S256"],
+            "pre-authorized_grant_anonymous_access_supported": True,
+        }
+        return data
+
+    def offer(self, *, tx_code: str | None = None, grant: str = "pre") -> dict[str, Any]:
+        """An offer shaped like the specification's example (credential_offer_by_reference)."""
+        grants: dict[str, Any] = {}
+        if grant == "pre":
+            code = secrets.token_urlsafe(12)
+            self.codes[code] = {"tx_code": tx_code, "used": False, "wrong": 0}
+            detail: dict[str, Any] = {"pre-authorized_code": code}
+            if tx_code is not None:
+                detail["tx_code"] = {
+                    "length": len(tx_code),
+                    "input_mode": "numeric",
+                    "description": "Please provide the one-time code that was sent via e-mail",
+                }
+            grants[PRE_AUTH] = detail
+        else:
+            grants["authorization_code"] = {"issuer_state": "eyJhbGciOiJSU0Et"}
+        return {
+            "credential_issuer": self.credential_issuer,
+            "credential_configuration_ids": ["OpenBadge"],
+            "grants": grants,
+        }
+
+    def offer_link(self, offer: dict[str, Any] | None = None, **kwargs: Any) -> str:
+        offer = offer or self.offer(**kwargs)
+        return "openid-credential-offer://?credential_offer=" + quote(json.dumps(offer))
+
+    def offer_by_reference(self, **kwargs: Any) -> str:
+        offer_id = secrets.token_urlsafe(8)
+        self.offers[offer_id] = self.offer(**kwargs)
+        uri = f"{self.origin}/offers/{offer_id}"
+        return "openid-credential-offer://?credential_offer_uri=" + quote(uri, safe="")
+
+    def _check_proof(self, jwt: str) -> str:
+        """Appendix F.1 checks; returns the error code, or ""."""
+        try:
+            header_b64, payload_b64, signature_b64 = jwt.split(".")
+            header = json.loads(_b64decode(header_b64))
+            payload = json.loads(_b64decode(payload_b64))
+        except ValueError:
+            return "invalid_proof"
+        self.proofs.append({"header": header, "payload": payload})
+        if header.get("typ") != "openid4vci-proof+jwt" or header.get("alg") not in (
+            "EdDSA",
+            "Ed25519",
+        ):
+            return "invalid_proof"
+        kid = header.get("kid", "")
+        if not kid.startswith(self.issuer.earner_did + "#"):
+            return "invalid_proof"
+        try:
+            self.holder_key.verify(
+                _b64decode(signature_b64), f"{header_b64}.{payload_b64}".encode()
+            )
+        except InvalidSignature:
+            return "invalid_proof"
+        if payload.get("aud") != self.credential_issuer or not isinstance(payload.get("iat"), int):
+            return "invalid_proof"
+        if "iss" in payload:
+            return "invalid_proof"  # anonymous pre-authorized access carries no iss
+        nonce = payload.get("nonce")
+        if self.stale_nonces:
+            self.stale_nonces -= 1
+            return "invalid_nonce"
+        if nonce not in self.nonces:
+            return "invalid_nonce"
+        self.nonces.discard(nonce)
+        return ""
+
+    def _check_di_vp(self, vp: dict[str, Any]) -> str:
+        proof = vp.get("proof", {})
+        self.proofs.append({"di_vp": vp})
+        if (
+            proof.get("proofPurpose") != "authentication"
+            or proof.get("domain") != self.credential_issuer
+        ):
+            return "invalid_proof"
+        if proof.get("challenge") not in self.nonces:
+            return "invalid_nonce"
+        self.nonces.discard(proof.get("challenge"))
+        return ""
+
+    def issued_credential(self) -> Any:
+        if self.issue_garbage:
+            return {"not": "a credential"}
+        return self.issuer.ob3() if self.format == "ldp_vc" else self.issuer.ob3_jwt()
+
+    # --- VC-API ---------------------------------------------------------------------
+
+    def exchange_link(self, *, interaction: bool = True) -> str:
+        exchange_id = secrets.token_urlsafe(8)
+        self.exchanges[exchange_id] = {"challenge": secrets.token_urlsafe(8), "done": False}
+        if interaction:
+            return f"{self.origin}/interactions/{exchange_id}?iuv=1"
+        request = {
+            "credentialRequestOrigin": "https://college.example",
+            "protocols": {"vcapi": f"{self.origin}/exchanges/{exchange_id}"},
+        }
+        return "https://lcw.app/request?request=" + quote(json.dumps(request))
+
+    def legacy_link(self, *, auth_type: str = "") -> str:
+        params = {
+            "issuer": "Riverside Test College",
+            "vc_request_url": f"{self.origin}/legacy",
+            "challenge": "c-2b8f",
+        }
+        if auth_type:
+            params["auth_type"] = auth_type
+        return "dccrequest://request?" + urlencode(params)
+
+
+def _handler(stub: StubIssuer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def _answer(
+            self, status: int, body: Any = None, headers: dict[str, str] | None = None
+        ) -> None:
+            data = b"" if body is None else json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Cache-Control", "no-store")
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _body(self) -> bytes:
+            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+        def _form(self) -> dict[str, list[str]]:
+            return parse_qs(self._body().decode())
+
+        def _token(self) -> str:
+            value = self.headers.get("Authorization", "")
+            token = value.removeprefix("Bearer ")
+            return token if token in stub.tokens else ""
+
+        def do_GET(self) -> None:
+            path = urlsplit(self.path).path
+            if path == "/.well-known/openid-credential-issuer":
+                self._answer(200, stub.metadata())
+            elif path == "/.well-known/oauth-authorization-server":
+                self._answer(200, stub.server_metadata())
+            elif path.startswith("/offers/"):
+                offer_id = path.rsplit("/", 1)[1]
+                stub.offer_fetches[offer_id] = stub.offer_fetches.get(offer_id, 0) + 1
+                if offer_id not in stub.offers or stub.offer_fetches[offer_id] > 1:
+                    self._answer(410, {"error": "offer_gone"})
+                else:
+                    self._answer(200, stub.offers[offer_id])
+            elif path == "/authorize":
+                self._authorize()
+            elif path.startswith("/interactions/"):
+                exchange_id = path.rsplit("/", 1)[1]
+                if self.headers.get("Accept", "") != "application/json":
+                    self._answer(406, {})
+                    return
+                self._answer(
+                    200, {"protocols": {"vcapi": f"{stub.origin}/exchanges/{exchange_id}"}}
+                )
+            else:
+                self._answer(404, {})
+
+        def _authorize(self) -> None:
+            params = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
+            if stub.require_par:
+                if params.get("request_uri") not in stub.par_requests:
+                    self._answer(400, {"error": "invalid_request"})
+                    return
+                params = stub.par_requests.pop(params["request_uri"])
+            if params.get("code_challenge_method") != "S256" or not params.get("code_challenge"):
+                self._answer(400, {"error": "invalid_request"})
+                return
+            code = secrets.token_urlsafe(12)
+            stub.auth_codes[code] = params
+            location = (
+                params["redirect_uri"] + "?" + urlencode({"code": code, "state": params["state"]})
+            )
+            self.send_response(302)
+            self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def do_POST(self) -> None:
+            path = urlsplit(self.path).path
+            routes = {
+                "/token": self._token_endpoint,
+                "/par": self._par,
+                "/nonce": self._nonce,
+                "/credential": self._credential,
+                "/deferred": self._deferred,
+                "/notification": self._notification,
+                "/legacy": self._legacy,
+            }
+            if path in routes:
+                routes[path]()
+            elif path.startswith("/exchanges/"):
+                self._exchange(path.rsplit("/", 1)[1])
+            else:
+                self._answer(404, {})
+
+        def _par(self) -> None:
+            form = {k: v[0] for k, v in self._form().items()}
+            request_uri = "urn:ietf:params:oauth:request_uri:" + secrets.token_urlsafe(8)
+            stub.par_requests[request_uri] = form
+            self._answer(201, {"request_uri": request_uri, "expires_in": 60})
+
+        def _token_endpoint(self) -> None:
+            form = self._form()
+            stub.token_requests.append(form)
+            grant = form.get("grant_type", [""])[0]
+            if grant == PRE_AUTH:
+                code = form.get("pre-authorized_code", [""])[0]
+                entry = stub.codes.get(code)
+                if entry is None or entry["used"] or entry["wrong"] >= 3:
+                    self._answer(400, {"error": "invalid_grant"})
+                    return
+                sent = form.get("tx_code", [None])[0]
+                if entry["tx_code"] is None and sent is not None:
+                    self._answer(400, {"error": "invalid_request"})
+                    return
+                if entry["tx_code"] is not None and sent != entry["tx_code"]:
+                    entry["wrong"] += 1
+                    self._answer(400, {"error": "invalid_grant"})
+                    return
+                entry["used"] = True
+            elif grant == "authorization_code":
+                code = form.get("code", [""])[0]
+                params = stub.auth_codes.pop(code, None)
+                verifier = form.get("code_verifier", [""])[0]
+                digest = (
+                    base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+                    .rstrip(b"=")
+                    .decode()
+                )
+                if (
+                    params is None
+                    or digest != params["code_challenge"]
+                    or form.get("redirect_uri", [""])[0] != params["redirect_uri"]
+                    or form.get("client_id", [""])[0] != params["client_id"]
+                ):
+                    self._answer(400, {"error": "invalid_grant"})
+                    return
+            else:
+                self._answer(400, {"error": "unsupported_grant_type"})
+                return
+            token = secrets.token_urlsafe(16)
+            stub.tokens[token] = "OpenBadge"
+            self._answer(200, {"access_token": token, "token_type": "Bearer", "expires_in": 86400})
+
+        def _nonce(self) -> None:
+            nonce = secrets.token_urlsafe(12)
+            stub.nonces.add(nonce)
+            self._answer(200, {"c_nonce": nonce})
+
+        def _credential(self) -> None:
+            if not self._token():
+                self._answer(401, {"error": "invalid_token"})
+                return
+            request = json.loads(self._body() or b"{}")
+            stub.credential_requests.append(request)
+            if "proof" in request or "format" in request:
+                self._answer(400, {"error": "invalid_credential_request"})
+                return
+            if request.get("credential_configuration_id") != "OpenBadge":
+                self._answer(400, {"error": "unknown_credential_configuration"})
+                return
+            proofs = request.get("proofs", {})
+            if "jwt" in proofs:
+                error = stub._check_proof(proofs["jwt"][0])
+            elif "di_vp" in proofs:
+                error = stub._check_di_vp(proofs["di_vp"][0])
+            else:
+                error = "invalid_proof"
+            if stub.refuse_proof:
+                error = "invalid_proof"
+            if error:
+                self._answer(400, {"error": error})
+                return
+            if stub.defer_next:
+                transaction_id = secrets.token_urlsafe(8)
+                stub.deferred[transaction_id] = 1
+                self._answer(202, {"transaction_id": transaction_id, "interval": 60})
+                return
+            self._answer(
+                200,
+                {
+                    "credentials": [{"credential": stub.issued_credential()}],
+                    "notification_id": "n-3fwe98js",
+                },
+            )
+
+        def _deferred(self) -> None:
+            if not self._token():
+                self._answer(401, {"error": "invalid_token"})
+                return
+            transaction_id = json.loads(self._body() or b"{}").get("transaction_id")
+            if transaction_id not in stub.deferred:
+                self._answer(400, {"error": "invalid_transaction_id"})
+                return
+            if stub.deferred[transaction_id] > 0:
+                stub.deferred[transaction_id] -= 1
+                self._answer(202, {"transaction_id": transaction_id, "interval": 60})
+                return
+            del stub.deferred[transaction_id]
+            self._answer(200, {"credentials": [{"credential": stub.issued_credential()}]})
+
+        def _notification(self) -> None:
+            if not self._token():
+                self._answer(401, {"error": "invalid_token"})
+                return
+            stub.notifications.append(json.loads(self._body() or b"{}"))
+            self._answer(204)
+
+        # --- VC-API --------------------------------------------------------------------
+
+        def _exchange(self, exchange_id: str) -> None:
+            exchange = stub.exchanges.get(exchange_id)
+            if self.headers.get("Content-Type") != "application/json":
+                self._answer(415, {})
+                return
+            sent = json.loads(self._body() or b"{}")
+            stub.exchange_posts.append(sent)
+            if exchange is None or exchange["done"]:
+                self._answer(400, {"message": "exchange not found or complete"})
+                return
+            host = urlsplit(stub.origin).hostname
+            if not sent:
+                request = {
+                    "query": {"type": "DIDAuthentication", "acceptedMethods": [{"method": "key"}]},
+                    "challenge": exchange["challenge"],
+                    "domain": stub.vpr_domain if stub.vpr_domain is not None else host,
+                }
+                self._answer(200, {"verifiablePresentationRequest": request})
+                return
+            vp = sent.get("verifiablePresentation", {})
+            proof = vp.get("proof", {})
+            if (
+                proof.get("challenge") != exchange["challenge"]
+                or proof.get("proofPurpose") != "authentication"
+            ):
+                self._answer(400, {"message": "bad presentation"})  # a refused attempt stays open
+                return
+            exchange["done"] = True
+            credential = stub.issued_credential()
+            answer: dict[str, Any] = {
+                "verifiablePresentation": {
+                    "@context": ["https://www.w3.org/ns/credentials/v2"],
+                    "type": ["VerifiablePresentation"],
+                    "verifiableCredential": [credential],
+                },
+                "verifiableCredential": [credential],
+            }
+            if stub.redirect:
+                answer["redirectUrl"] = stub.redirect
+            self._answer(200, answer)
+
+        def _legacy(self) -> None:
+            vp = json.loads(self._body() or b"{}")
+            stub.legacy_posts.append((vp, self.headers.get("Authorization", "")))
+            if vp.get("proof", {}).get("challenge") != "c-2b8f":
+                self._answer(400, {"message": "bad challenge"})
+                return
+            self._answer(200, stub.issued_credential())
+
+    return Handler
+
+
+def run_stub_issuer(issuer: TestIssuer) -> Iterator[StubIssuer]:
+    stub = StubIssuer(issuer)
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(stub))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    stub.origin = f"http://127.0.0.1:{httpd.server_address[1]}"
+    try:
+        yield stub
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
