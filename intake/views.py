@@ -20,7 +20,6 @@ from intake.services import arrival, uploads
 from wallet.models import Source
 from wallet.selectors import record_credentials
 from wallet.services import store
-from wallet.verification import Verdict
 from wallet.verification.wording import verdict_label
 
 _RESULTS_KEY = "intake.upload_results"
@@ -146,7 +145,7 @@ def _after_import(request: HttpRequest, outcome: store.ImportOutcome) -> HttpRes
         return redirect("wallet:record")
     if outcome.status == store.DUPLICATE:
         messages.info(request, outcome.message)
-    elif _known(credential.verdict) and Verdict(credential.verdict).is_ok:
+    elif credential.verifies:
         messages.success(request, f"{outcome.message} {verdict_label(credential.verdict)}.")
     else:
         messages.warning(
@@ -155,10 +154,6 @@ def _after_import(request: HttpRequest, outcome: store.ImportOutcome) -> HttpRes
             f"{verdict_label(credential.verdict).lower()}. The checks below explain why.",
         )
     return redirect("wallet:credential", credential_id=credential.pk)
-
-
-def _known(verdict: str) -> bool:
-    return verdict in Verdict.__members__.values()
 
 
 @login_required
@@ -174,14 +169,13 @@ def import_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
 @require_GET
 def import_batch_status(request: HttpRequest, batch_id: int) -> JsonResponse:
     batch = access_import_batch(owner=request.user, batch_id=batch_id)
-    finished = batch.status in (ImportBatch.Status.DONE, ImportBatch.Status.FAILED)
     return JsonResponse(
         {
             "status": batch.status,
             "status_label": batch.get_status_display(),
             "done": batch.done,
             "total": batch.total,
-            "finished": finished,
+            "finished": batch.is_finished,
             "message": batch.message,
         }
     )
@@ -193,5 +187,4 @@ def _batch_counts(batch: ImportBatch) -> dict[str, Any]:
         status: sum(1 for row in summary if row.get("status") == status)
         for status in (store.IMPORTED, store.UPDATED, store.DUPLICATE, store.FAILED)
     }
-    finished = batch.status in (ImportBatch.Status.DONE, ImportBatch.Status.FAILED)
-    return {"summary": summary, "counts": counts, "finished": finished}
+    return {"summary": summary, "counts": counts, "finished": batch.is_finished}

@@ -111,7 +111,7 @@ class ExportJobOutput(serializers.Serializer):
     download_url = serializers.SerializerMethodField()
 
     def get_download_url(self, job: ExportJob) -> str | None:
-        if job.status != ExportJob.Status.DONE or timezone.now() >= job.expires_at:
+        if not job.download_ready(timezone.now()):
             return None
         token = services.export_job_token(job)
         return reverse("portability-api:export-download", kwargs={"token": token})

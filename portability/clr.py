@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw
 
 from accounts.services import holder_signing_key
 from sharing.presentations import CANON_CACHE, VC_V2, Entry, read_entries
-from wallet.models import Credential
+from wallet.models import Credential, Format
 from wallet.selectors import live_credentials
 from wallet.verification.errors import VerificationInputError
 from wallet.verification.parse.png import bake_png
@@ -52,7 +52,7 @@ def _clr_exclusion(entry: Entry) -> str:
             "It is signed as a JWT, and a CLR can only carry credentials signed inside "
             "the JSON (Data Integrity)."
         )
-    if credential.format == "clr2":
+    if credential.is_clr:
         return "A CLR cannot hold another CLR; add the credentials inside it instead."
     if credential.format != "ob3":
         return "Only Open Badges 3.0 achievement credentials can go in a CLR."
@@ -168,7 +168,7 @@ MAX_BUNDLE_CREDENTIALS = 200
 
 
 def too_many_for_a_bundle(credentials: Sequence[Credential]) -> bool:
-    return sum(c.format == "ob3" for c in credentials) > MAX_BUNDLE_CREDENTIALS
+    return sum(c.format == Format.OB3 for c in credentials) > MAX_BUNDLE_CREDENTIALS
 
 
 def clr_bundle_for(

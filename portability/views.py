@@ -18,7 +18,6 @@ from intake.archives import max_archive_bytes
 from portability import clr, selectors, services
 from portability.crypto import MIN_PASSPHRASE
 from portability.forms import ClrBundleForm, ExportForm, RestoreForm
-from portability.models import ExportJob
 from wallet import responses
 from wallet.selectors import live_credentials
 
@@ -122,16 +121,15 @@ def export_create(request: HttpRequest) -> HttpResponse:
 def export_job(request: HttpRequest, job_id: int) -> HttpResponse:
     job = selectors.access_export_job(owner=request.user, job_id=job_id)
     now = timezone.now()
-    finished = job.status in (ExportJob.Status.DONE, ExportJob.Status.FAILED)
-    ready = job.status == ExportJob.Status.DONE and now < job.expires_at
+    ready = job.download_ready(now)
     return render(
         request,
         "portability/export_job.html",
         {
             "job": job,
-            "finished": finished,
+            "finished": job.is_finished,
             "ready": ready,
-            "expired": job.status == ExportJob.Status.DONE and not ready,
+            "expired": job.download_expired(now),
             "token": services.export_job_token(job) if ready else "",
         },
     )

@@ -10,15 +10,14 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from wallet.verification import Verdict
+from wallet.models import VERIFYING
 
 ADD_TO_PROFILE = "https://www.linkedin.com/profile/add"
-_VERIFYING = frozenset({Verdict.VERIFIED.value, Verdict.VERIFIED_WITH_WARNINGS.value})
 
 
 def offers_linkedin(credential: Any) -> bool:
     """Whether the credential verifies well enough to be put on a LinkedIn profile."""
-    return str(getattr(credential, "verdict", "") or "") in _VERIFYING
+    return str(getattr(credential, "verdict", "") or "") in VERIFYING
 
 
 def linkedin_add_url(*, credential: Any, share_url: str) -> str:

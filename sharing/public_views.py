@@ -312,7 +312,7 @@ def _card(credential: Any, warnings: list[str], standing: Any) -> dict[str, Any]
         # Each in the sentence its check wrote, the one the earner reads too.
         "warnings": warnings,
         "skills": [a.get("name") or a.get("code") for a in credential.alignments or []][:30],
-        "legacy": credential.format.startswith("ob2"),
+        "legacy": credential.is_open_badge_2,
         "extension": credential.file_extension,
     }
 

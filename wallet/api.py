@@ -18,9 +18,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from wallet import responses, selectors
-from wallet.models import Credential
+from wallet.models import Credential, Verdicts
 from wallet.services import organise, reverify, trash
-from wallet.verification import Verdict
 from wallet.verification.wording import verdict_label
 
 # --- output shapes -----------------------------------------------------------------------
@@ -148,9 +147,7 @@ class CredentialListApi(APIView):
         issuer = serializers.CharField(required=False, default="")
         type = serializers.CharField(required=False, default="")
         skill = serializers.CharField(required=False, default="")
-        verdict = serializers.ChoiceField(
-            choices=[v.value for v in Verdict], required=False, default=""
-        )
+        verdict = serializers.ChoiceField(choices=Verdicts.values, required=False, default="")
         tag = serializers.IntegerField(required=False, allow_null=True, default=None)
         collection = serializers.IntegerField(required=False, allow_null=True, default=None)
         q = serializers.CharField(required=False, default="", max_length=200)

@@ -6,9 +6,9 @@ from typing import Any
 
 from django import forms
 
+from wallet.models import Verdicts
 from wallet.selectors import SORTS, CredentialFilters
 from wallet.templatetags.wallet_record import humanise_type
-from wallet.verification import Verdict
 
 SORT_LABELS = {
     "newest": "Newest first",
@@ -54,9 +54,7 @@ class FilterForm(forms.Form):
         self.fields["skill"].choices = [("", "Any skill")] + [
             (skill_key(s), s.name or s.code or s.url) for s in skills
         ]
-        self.fields["verdict"].choices = [("", "Any result")] + [
-            (v.value, v.label) for v in Verdict
-        ]
+        self.fields["verdict"].choices = [("", "Any result"), *Verdicts.choices]
         self.fields["tag"].choices = [("", "Any tag")] + [(t.pk, t.name) for t in tags]
         self.fields["collection"].choices = [("", "Any collection")] + [
             (c.pk, c.name) for c in collections

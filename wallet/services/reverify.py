@@ -51,7 +51,7 @@ def credential_reverify(
     report = verify_original(credential=credential, options=options)
     with transaction.atomic():
         run = _record(credential, report, now, trigger)
-        if credential.format == "clr2":
+        if credential.is_clr:
             _record_children(credential, report, now, trigger, options)
         if trigger == VerificationRun.Trigger.RECHECK:
             audit_record(
