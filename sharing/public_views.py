@@ -24,6 +24,12 @@ follows) answers 404 with a sentence saying so, takes no view and signs nothing.
 the earner can restore a credential or add one, so nothing says it is permanent, and
 RFC 9110 (15.5.11) asks for 404 when the server cannot tell. Link-preview bots get a bare
 page that shows nothing and uses no view.
+
+Quiet: a GET writes only its view and fetches nothing. The page shows the verdicts as stored;
+one checked too long ago is re-checked by a worker, queued once the view is recorded
+(`wallet.services.reverify.credentials_recheck_later`). The holder's DID is read, never made
+here (docs/decisions/0002-quiet-public-gets.md); only a presentation, which is signed, makes
+the key of an earner who has none yet.
 """
 
 from __future__ import annotations
@@ -48,7 +54,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.views.decorators.http import require_GET
 
-from accounts.services import holder_key_current
+from accounts.selectors import holder_key_current
 from config.clients import client_address
 from sharing import presentations, selectors
 from sharing.models import ShareLink, ShareState, ShareView
@@ -59,9 +65,8 @@ from sharing.services import (
     share_take_view,
 )
 from wallet import registries, responses
-from wallet.models import VerificationRun
 from wallet.selectors import credential_image_of, credential_warnings
-from wallet.services.reverify import credential_reverify
+from wallet.services.reverify import credentials_recheck_later
 from wallet.verification import Verdict, wording
 from wallet.verification.caching import BoundedCache
 
@@ -288,21 +293,6 @@ def _stale(versions: list[tuple[Any, ...]], now: datetime) -> set[int]:
     }
 
 
-def _refresh_verdicts(share: ShareLink, stale: set[int], now: datetime) -> None:
-    """Re-check what was last checked too long ago, one request at a time per credential."""
-    for credential in selectors.share_credentials(share=share, with_originals=True):
-        if credential.pk not in stale:
-            continue
-        if not cache.add(f"sharing:recheck:{credential.pk}", 1, timeout=120):
-            continue
-        try:
-            credential_reverify(
-                credential=credential, now=now, trigger=VerificationRun.Trigger.SCHEDULED
-            )
-        except Exception:  # a failed re-check must not take the employer's page down
-            logger.exception("re-check of shared credential %s failed", credential.pk)
-
-
 def _card(credential: Any, warnings: list[str], standing: Any) -> dict[str, Any]:
     return {
         "credential": credential,
@@ -339,6 +329,12 @@ rendered_pages: BoundedCache[tuple[Any, ...], bytes] = BoundedCache(
 )
 
 
+def _holder_did(share: ShareLink) -> str:
+    """The DID the link's presentations are signed with; read, never made, by this page."""
+    key = holder_key_current(user=share.owner)
+    return key.did if key is not None else ""
+
+
 def _render_page(share: ShareLink, token: str) -> str:
     credentials = selectors.share_credentials(share=share)
     warnings = credential_warnings(credentials=credentials)
@@ -350,7 +346,7 @@ def _render_page(share: ShareLink, token: str) -> str:
         "legacy_cards": [c for c in cards if c["legacy"]],
         "origin": settings.SATCHEL_PUBLIC_ORIGIN,
         "token": token,
-        "holder_did": holder_key_current(user=share.owner).did,
+        "holder_did": _holder_did(share),
         "grant": _GRANT_MARK if share.max_views is not None else "",
         "grant_minutes": _grant_minutes(),
     }
@@ -375,10 +371,10 @@ def share_page(request: HttpRequest, share: ShareLink, now: datetime) -> HttpRes
     if admission.refused:
         return _gone(request)
     versions = share.shown_versions
-    stale = _stale(versions, now)
-    if stale:
-        _refresh_verdicts(share, stale, now)
-        versions = selectors.share_versions(share=share)
+    # The page shows the verdicts as stored; what was checked too long ago is checked again
+    # by a worker once this view is recorded, and the next view shows the new verdict. No
+    # visitor waits on an issuer, and no visitor's request fetches anything.
+    credentials_recheck_later(credential_ids=sorted(_stale(versions, now)))
     # The state of the link was checked above on this very request, and its view counted;
     # only the rendering of unchanged content is reused, for a short while.
     key = _page_key(share, versions)
