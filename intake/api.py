@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.http import SignedInApiRequest
 from intake.archives import ArchiveRefused
 from intake.models import ImportBatch
 from intake.selectors import access_import_batch
@@ -91,7 +92,7 @@ class CredentialImportApi(APIView):
         responses={201: OutcomeOutput, 200: OutcomeOutput, 202: OutcomeOutput, 400: OutcomeOutput},
         summary="Import a credential",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInApiRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -135,7 +136,7 @@ class ZipImportApi(APIView):
         responses={202: OutputSerializer},
         summary="Import a ZIP archive of credentials (runs in the background)",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInApiRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:

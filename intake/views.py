@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.http import SignedInRequest
 from intake.archives import ArchiveRefused
 from intake.forms import PasteForm, UploadForm, UrlForm
 from intake.models import ImportBatch
@@ -43,7 +44,7 @@ def _import_page(request: HttpRequest, **forms: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def import_upload(request: HttpRequest) -> HttpResponse:
+def import_upload(request: SignedInRequest) -> HttpResponse:
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _import_page(request, upload_form=form, status=400)
@@ -72,7 +73,7 @@ def _with_verdicts(request: HttpRequest, rows: list[dict[str, Any]]) -> list[dic
     return [{**row, "verdict": verdicts.get(row.get("credential_id"), "")} for row in rows]
 
 
-def _import_one_upload(request: HttpRequest, upload: Any) -> HttpResponse:
+def _import_one_upload(request: SignedInRequest, upload: Any) -> HttpResponse:
     try:
         result = uploads.upload_import(owner=request.user, upload=upload)
     except ArchiveRefused as exc:
@@ -83,7 +84,7 @@ def _import_one_upload(request: HttpRequest, upload: Any) -> HttpResponse:
     return _after_import(request, result)
 
 
-def _upload_result(request: HttpRequest, upload: Any) -> dict[str, Any]:
+def _upload_result(request: SignedInRequest, upload: Any) -> dict[str, Any]:
     name = upload.name or "file"
     if not upload.size:
         return {"name": name, "status": store.FAILED, "message": "The file is empty."}

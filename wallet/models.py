@@ -80,7 +80,7 @@ class Container(models.TextChoices):
 
 # A file holding an original is named for its container. SD-JWT VCs have no registered
 # extension; `.sd-jwt` is the one wallets and issuers use.
-_EXTENSIONS = {
+_EXTENSIONS: dict[str, str] = {
     Container.JSON: "json",
     Container.JWT: "jwt",
     Container.SD_JWT: "sd-jwt",
