@@ -4,8 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install secrets migrate bench interop fuzz worker clean e2e \
-	crosscheck crosscheck-fixtures crosscheck-present
+.PHONY: run test lint types format install secrets migrate bench interop fuzz worker clean e2e \
+	crosscheck crosscheck-fixtures crosscheck-present crosscheck-lerrs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# mypy over the production code ([tool.mypy] in pyproject.toml; README, "Types").
+types: install
+	$(BIN)/mypy
+
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
@@ -62,6 +66,11 @@ crosscheck-present: install secrets
 	cd devtools/bench/node && npm ci --no-audit --no-fund
 	$(BIN)/python scripts/crosscheck_present.py
 
+# The learner-signed LER-RS résumé checked by @digitalbazaar/vc.
+crosscheck-lerrs: install secrets
+	cd devtools/bench/node && npm ci --no-audit --no-fund
+	$(BIN)/python scripts/crosscheck_lerrs.py
+
 crosscheck-fixtures:
 	cd crosscheck && npm ci --no-audit --no-fund
 	node crosscheck/make_fixtures.mjs
@@ -81,4 +90,4 @@ worker: install secrets
 	done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

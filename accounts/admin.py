@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import models
 from django.http import HttpRequest
 
-from accounts.models import HolderKey, User
+from accounts.models import HolderKey, LtiPlatform, User
 
 
 class HolderKeyInline(admin.TabularInline):
@@ -36,3 +37,12 @@ class UserAdmin(DjangoUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
     inlines = (HolderKeyInline,)
+
+
+@admin.register(LtiPlatform)
+class LtiPlatformAdmin(admin.ModelAdmin):
+    """Where the operator registers an LMS (the values it gave for Satchel as a tool)."""
+
+    list_display = ("name", "issuer", "client_id", "created_at")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    search_fields = ("name", "issuer", "client_id")

@@ -79,3 +79,71 @@ class HolderKey(models.Model):
     @property
     def is_current(self) -> bool:
         return self.retired_at is None
+
+
+class LtiPlatform(models.Model):
+    """An LMS registered (by the operator) to launch Satchel as an LTI 1.3 tool: the values
+    the platform gave for this tool. A launch from anything not registered here is refused."""
+
+    name = models.CharField(max_length=200)
+    issuer = models.URLField(max_length=500)
+    client_id = models.CharField(max_length=200)
+    auth_login_url = models.URLField(max_length=2000)
+    jwks_url = models.URLField(max_length=2000)
+    deployment_ids = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "client_id"], name="lti_platform_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LtiLogin(models.Model):
+    """One OIDC login this tool started for a platform: its state and nonce, bound to the
+    browser that started it (a hash of a cookie), used at most once."""
+
+    platform = models.ForeignKey(LtiPlatform, on_delete=models.CASCADE)
+    state = models.CharField(max_length=64, unique=True)
+    nonce = models.CharField(max_length=64)
+    browser = models.CharField(max_length=64)
+    created_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.state
+
+
+class LtiAccount(models.Model):
+    """A learner's account on a platform (its `sub`), linked to their Satchel account with
+    their consent on their first launch."""
+
+    platform = models.ForeignKey(LtiPlatform, on_delete=models.CASCADE, related_name="accounts")
+    sub = models.CharField(max_length=255)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="lti_accounts")
+    name = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "sub"], name="lti_account_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sub} at {self.platform}"
+
+
+class LtiToolKey(models.Model):
+    """The RSA key this tool signs deep-linking responses with (its public half at the tool's
+    JWKS address). Fernet ciphertext of the PEM private key (accounts.crypto); never raw."""
+
+    kid = models.CharField(max_length=64, unique=True)
+    private_key_encrypted = models.TextField()
+    public_jwk = models.JSONField()
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.kid

@@ -165,7 +165,8 @@ def named_urls(name: str, default: list[tuple[str, str]]) -> list[tuple[str, str
             continue
         label, sep, address = item.partition("=")
         address = address.strip()
-        if not sep or not label.strip() or not address.startswith(("https://", "http://")):
+        plain = address.removeprefix("oidf:")
+        if not sep or not label.strip() or not plain.startswith(("https://", "http://")):
             raise _fail(name, f"expected 'Name=https://url' items separated by ';', got {item!r}")
         found.append((label.strip(), address))
     return found

@@ -1,4 +1,4 @@
-"""The app's one outbound door (ARCHITECTURE invariant 6): the guarded fetcher, and
+"""The app's one outbound door (docs/architecture.md, invariant 6): the guarded fetcher, and
 `make_fetcher`, which builds the fetcher the SATCHEL_FETCHER setting names.
 
 Every URL the verifier needs (hosted assertions, DID documents, status lists, keys) and every

@@ -12,11 +12,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connections
-from django.db.models import Field
+from django.db.models import Field, Model
 
 # (position in the row, the column's expression, the functions that convert its value)
 Converters = list[tuple[int, Any, list[Callable[..., Any]]]]
+
+
+def concrete_field(model: type[Model], name: str) -> Field[Any, Any]:
+    """The field `name` of `model`, which must be one of the model's own (not the other side
+    of a relation, which has no column in its table)."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field):
+        raise FieldDoesNotExist(f"{model.__name__}.{name} is not a field of its own table")
+    return field
 
 
 def converters(alias: str, fields: Sequence[Field]) -> Converters:

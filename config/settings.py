@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     "intake",
     "sharing",
     "portability",
+    "oauth2_provider",
+    "obapi",
     "devtools",
 ]
 
@@ -197,6 +199,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sharing-prune-view-log": {
         "task": "sharing.tasks.prune_view_log",
+        "schedule": timedelta(hours=24),
+    },
+    "obapi-sync-badge-hosts": {
+        "task": "obapi.tasks.sync_badge_hosts",
         "schedule": timedelta(hours=24),
     },
 }
@@ -492,3 +498,64 @@ CELERY_BEAT_SCHEDULE["portability-sweep-stalled-exports"] = {
     "task": "portability.tasks.sweep_stalled_exports",
     "schedule": timedelta(minutes=1),
 }
+
+
+# --- The 1EdTech Open Badges 3.0 / CLR 2.0 API (obapi) --------------------------------------
+# Satchel as a host: django-oauth-toolkit is the authorization server (OB 3.0 section 7; the
+# IMS Security Framework 1.1 section 4): the authorization code grant with PKCE S256 only,
+# refresh tokens, revocation; tokens kept hashed at rest; scopes as the specifications name them.
+_OB_SCOPES = "https://purl.imsglobal.org/spec/ob/v3p0/scope"
+_CLR_SCOPES = "https://purl.imsglobal.org/spec/clr/v2p0/scope"
+OAUTH2_PROVIDER = {
+    "SCOPES": {
+        **{
+            f"{_OB_SCOPES}/{name}": words
+            for name, words in (
+                ("credential.readonly", "Read your badges"),
+                ("credential.upsert", "Add badges to your record"),
+                ("profile.readonly", "Read your profile"),
+                ("profile.update", "Change your profile"),
+            )
+        },
+        **{
+            f"{_CLR_SCOPES}/{name}": words
+            for name, words in (
+                ("credential.readonly", "Read your learner records"),
+                ("credential.upsert", "Add learner records to your record"),
+                ("profile.readonly", "Read your profile"),
+                ("profile.update", "Change your profile"),
+            )
+        },
+        "offline_access": "Keep access while you are away",
+    },
+    # A tool names what it wants; nothing is granted by default.
+    "DEFAULT_SCOPES": [],
+    "OAUTH2_VALIDATOR_CLASS": "obapi.validator.RegisteredScopesValidator",
+    "PKCE_REQUIRED": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "REQUEST_APPROVAL_PROMPT": "force",
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 180 * 24 * 3600,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    # HTTPS redirects only (RFC 9700 section 2.1); a deployment that adds "http" allows it for
+    # tools on the loopback address only (obapi.registration, RFC 8252 section 7.3).
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+}
+# DOT's models are swappable; naming them lets migrations depend on the setting.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"  # noqa: S105 -- a model name
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"  # noqa: S105 -- a model name
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"  # noqa: S105 -- a model name
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
+# Where the discovery document sends a tool's developer to read the operator's terms.
+SATCHEL_TERMS_URL = env.string("SATCHEL_TERMS_URL", SATCHEL_PUBLIC_ORIGIN + "/")
+SATCHEL_PRIVACY_URL = env.string("SATCHEL_PRIVACY_URL", SATCHEL_PUBLIC_ORIGIN + "/")
+# Satchel as a consumer: how many pages of one badge platform's credentials one sync reads.
+SATCHEL_BADGE_HOST_MAX_PAGES = env.integer("SATCHEL_BADGE_HOST_MAX_PAGES", 50, minimum=1)

@@ -8,7 +8,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -165,6 +164,6 @@ class ImportBatchApi(APIView):
         finished_at = serializers.DateTimeField(allow_null=True)
 
     @extend_schema(responses=OutputSerializer, summary="Progress of a ZIP import")
-    def get(self, request: Request, batch_id: int) -> Response:
+    def get(self, request: SignedInApiRequest, batch_id: int) -> Response:
         batch = access_import_batch(owner=request.user, batch_id=batch_id)
         return Response(self.OutputSerializer(batch).data)

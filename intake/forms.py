@@ -31,7 +31,9 @@ class MultipleFileField(forms.FileField):
 
 
 class UploadForm(forms.Form):
-    files = MultipleFileField(
+    # A declared field, which the form's metaclass takes off the class: the stubs see
+    # BaseForm.files (the uploads), which it leaves untouched.
+    files = MultipleFileField(  # type: ignore[assignment]
         label="Credential files",
         help_text="JSON, a JWT or SD-JWT in a text file, a baked PNG or SVG badge, "
         "or a ZIP of many.",

@@ -41,7 +41,10 @@ def decode_qr(data: bytes) -> str:
         raise QrCodeError(_("The picture is larger than 15 MB. Crop it to the QR code."))
     image = _open(data)
     texts: list[str] = []
-    for result in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode):
+    # One format where the stub asks for a set of them: the binding converts it (as zxing-cpp 2
+    # and 3 both do), and BarcodeFormats itself is not in every version pyproject.toml allows.
+    qr_only = zxingcpp.BarcodeFormat.QRCode
+    for result in zxingcpp.read_barcodes(image, formats=qr_only):  # type: ignore[arg-type]
         if result.valid and result.text and result.text not in texts:
             texts.append(result.text)
     if not texts:

@@ -6,10 +6,11 @@ from typing import Any
 
 from django.http import Http404
 
+from accounts.models import User
 from intake.models import ImportBatch
 
 
-def access_import_batch(*, owner: Any, batch_id: Any) -> ImportBatch:
+def access_import_batch(*, owner: User, batch_id: Any) -> ImportBatch:
     """The owner's import batch, or Http404 (also for anyone else's)."""
     try:
         pk = int(batch_id)

@@ -28,27 +28,25 @@ def _receive_poll_due() -> int:
 
 
 import_zip = shared_task(
-    _import_zip,
     name="intake.tasks.import_zip",
     bind=True,
     **JOB_LIMITS,
     **RETRY_ON_DATABASE_ERRORS,
-)
+)(_import_zip)
 sweep_stalled_imports = shared_task(
-    _sweep_stalled_imports, name="intake.tasks.sweep_stalled_imports"
-)
+    name="intake.tasks.sweep_stalled_imports",
+)(_sweep_stalled_imports)
 
-receive_poll = shared_task(
-    _receive_poll, name="intake.tasks.receive_poll", **RETRY_ON_DATABASE_ERRORS
+receive_poll = shared_task(name="intake.tasks.receive_poll", **RETRY_ON_DATABASE_ERRORS)(
+    _receive_poll
 )
-receive_poll_due = shared_task(_receive_poll_due, name="intake.tasks.receive_poll_due")
+receive_poll_due = shared_task(name="intake.tasks.receive_poll_due")(_receive_poll_due)
 
 # Before issue 11 this task lived in `wallet.tasks`: a message queued under that name before
 # an upgrade still runs, as the same task under its old name.
 shared_task(
-    _import_zip,
     name="wallet.tasks.import_zip",
     bind=True,
     **JOB_LIMITS,
     **RETRY_ON_DATABASE_ERRORS,
-)
+)(_import_zip)

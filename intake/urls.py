@@ -17,4 +17,9 @@ urlpatterns = [
         views.import_batch_status,
         name="import_batch_status",
     ),
+    path(
+        "credentials/<int:credential_id>/refresh/",
+        views.credential_refresh,
+        name="credential_refresh",
+    ),
 ]

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -17,9 +17,9 @@ from intake.archives import ArchiveRefused
 from intake.forms import PasteForm, UploadForm, UrlForm
 from intake.models import ImportBatch
 from intake.selectors import access_import_batch
-from intake.services import arrival, uploads
+from intake.services import arrival, refresh, uploads
 from wallet.models import Source
-from wallet.selectors import record_credentials
+from wallet.selectors import access_credential, record_credentials
 from wallet.services import store
 from wallet.verification.wording import verdict_label
 
@@ -28,11 +28,11 @@ _RESULTS_KEY = "intake.upload_results"
 
 @login_required
 @require_GET
-def import_page(request: HttpRequest) -> HttpResponse:
+def import_page(request: SignedInRequest) -> HttpResponse:
     return _import_page(request)
 
 
-def _import_page(request: HttpRequest, **forms: Any) -> HttpResponse:
+def _import_page(request: SignedInRequest, **forms: Any) -> HttpResponse:
     context = {
         "upload_form": forms.get("upload_form") or UploadForm(),
         "paste_form": forms.get("paste_form") or PasteForm(),
@@ -58,18 +58,20 @@ def import_upload(request: SignedInRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def import_results(request: HttpRequest) -> HttpResponse:
+def import_results(request: SignedInRequest) -> HttpResponse:
     rows = request.session.get(_RESULTS_KEY)
     if not isinstance(rows, list):
         return redirect("wallet:import")
     return render(request, "intake/import_results.html", {"results": _with_verdicts(request, rows)})
 
 
-def _with_verdicts(request: HttpRequest, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _with_verdicts(request: SignedInRequest, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each row with the verdict its credential has now (a row's credential may have been
     trashed or checked again since; the owner's own record is the only one looked at)."""
     ids = [row["credential_id"] for row in rows if isinstance(row.get("credential_id"), int)]
-    verdicts = dict(record_credentials(owner=request.user, pks=ids).values_list("pk", "verdict"))
+    verdicts: dict[Any, str] = dict(
+        record_credentials(owner=request.user, pks=ids).values_list("pk", "verdict")
+    )
     return [{**row, "verdict": verdicts.get(row.get("credential_id"), "")} for row in rows]
 
 
@@ -109,7 +111,7 @@ def _upload_result(request: SignedInRequest, upload: Any) -> dict[str, Any]:
 
 @login_required
 @require_POST
-def import_paste(request: HttpRequest) -> HttpResponse:
+def import_paste(request: SignedInRequest) -> HttpResponse:
     form = PasteForm(request.POST)
     if not form.is_valid():
         return _import_page(request, paste_form=form, status=400)
@@ -124,7 +126,7 @@ def import_paste(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def import_url(request: HttpRequest) -> HttpResponse:
+def import_url(request: SignedInRequest) -> HttpResponse:
     form = UrlForm(request.POST)
     if not form.is_valid():
         return _import_page(request, url_form=form, status=400)
@@ -135,7 +137,7 @@ def import_url(request: HttpRequest) -> HttpResponse:
     return _after_import(request, outcome)
 
 
-def _after_import(request: HttpRequest, outcome: store.ImportOutcome) -> HttpResponse:
+def _after_import(request: SignedInRequest, outcome: store.ImportOutcome) -> HttpResponse:
     """Say what happened, and whether what was stored verifies, then show the credential."""
     credential = outcome.credential
     if outcome.status == store.FAILED or credential is None:
@@ -159,7 +161,7 @@ def _after_import(request: HttpRequest, outcome: store.ImportOutcome) -> HttpRes
 
 @login_required
 @require_GET
-def import_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
+def import_batch(request: SignedInRequest, batch_id: int) -> HttpResponse:
     batch = access_import_batch(owner=request.user, batch_id=batch_id)
     context = _batch_counts(batch)
     context["summary"] = _with_verdicts(request, context["summary"])
@@ -168,7 +170,7 @@ def import_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def import_batch_status(request: HttpRequest, batch_id: int) -> JsonResponse:
+def import_batch_status(request: SignedInRequest, batch_id: int) -> JsonResponse:
     batch = access_import_batch(owner=request.user, batch_id=batch_id)
     return JsonResponse(
         {
@@ -189,3 +191,17 @@ def _batch_counts(batch: ImportBatch) -> dict[str, Any]:
         for status in (store.IMPORTED, store.UPDATED, store.DUPLICATE, store.FAILED)
     }
     return {"summary": summary, "counts": counts, "finished": batch.is_finished}
+
+
+@login_required
+@require_POST
+def credential_refresh(request: SignedInRequest, credential_id: int) -> HttpResponse:
+    """The learner asks the issuer for a newer copy (the button on the credential's page)."""
+    credential = access_credential(owner=request.user, credential_id=credential_id)
+    try:
+        outcome = refresh.credential_refresh(owner=request.user, credential=credential)
+    except refresh.RefreshError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, outcome.message)
+    return redirect("wallet:credential", credential_id=credential.pk)

@@ -12,10 +12,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser, MultiPartParser
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.http import SignedInApiRequest
 from intake.archives import max_archive_bytes
 from portability import clr, selectors, services
 from portability.models import ExportJob
@@ -60,7 +60,7 @@ class ClrBundleApi(APIView):
         responses={200: OutputSerializer, (200, "image/png"): OpenApiTypes.BINARY},
         summary="Assemble a learner-signed CLR 2.0 bundle (JSON, or baked into a PNG)",
     )
-    def post(self, request: Request) -> Response | HttpResponse:
+    def post(self, request: SignedInApiRequest) -> Response | HttpResponse:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -133,7 +133,7 @@ class ExportListApi(APIView):
         include_holder_key = serializers.BooleanField(required=False, default=False)
 
     @extend_schema(responses=ExportJobOutput(many=True), summary="Your latest exports")
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInApiRequest) -> Response:
         jobs = selectors.export_jobs(owner=request.user)
         return Response(ExportJobOutput(jobs, many=True).data)
 
@@ -142,7 +142,7 @@ class ExportListApi(APIView):
         responses={202: ExportJobOutput},
         summary="Start a full export (built in the background; poll it for the link)",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInApiRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -158,7 +158,7 @@ class ExportListApi(APIView):
 
 class ExportDetailApi(APIView):
     @extend_schema(responses=ExportJobOutput, summary="An export's progress and download link")
-    def get(self, request: Request, job_id: int) -> Response:
+    def get(self, request: SignedInApiRequest, job_id: int) -> Response:
         job = selectors.access_export_job(owner=request.user, job_id=job_id)
         return Response(ExportJobOutput(job).data)
 
@@ -168,7 +168,7 @@ class ExportDownloadApi(APIView):
         responses={(200, "application/zip"): OpenApiTypes.BINARY, 410: None},
         summary="Download a finished export while its link lasts",
     )
-    def get(self, request: Request, token: str) -> HttpResponse | Response:
+    def get(self, request: SignedInApiRequest, token: str) -> HttpResponse | Response:
         try:
             job = selectors.export_download(owner=request.user, token=token, now=timezone.now())
         except selectors.ExportExpired:
@@ -206,7 +206,7 @@ class RestoreApi(APIView):
         responses={200: OutputSerializer},
         summary="Restore a Satchel export into your record (all or nothing; idempotent)",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInApiRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]

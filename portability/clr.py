@@ -15,10 +15,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import F
 from PIL import Image, ImageDraw
 
+from accounts.models import User
 from accounts.services import holder_signing_key
 from sharing.presentations import CANON_CACHE, VC_V2, Entry, read_entries
 from wallet.models import Credential, Format
-from wallet.selectors import live_credentials
+from wallet.selectors import live_credentials, live_credentials_and_contents
+from wallet.verification import Verdict
 from wallet.verification.errors import VerificationInputError
 from wallet.verification.parse.png import bake_png
 from wallet.verification.proofs.dataintegrity import format_datetime, proofs_of, sign
@@ -33,6 +35,11 @@ CLR_SCHEMA = (
 OB_EXTENSIONS_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
 # Only Data Integrity suites keep a credential verifiable when it is embedded as JSON.
 _DI_PROOF_TYPES = frozenset({"DataIntegrityProof", "Ed25519Signature2020"})
+# Verdicts an outside verifier of the bundle would reject the credential for: the learner's
+# signature must not wrap them.
+_REJECTED = frozenset(
+    {Verdict.INVALID_SIGNATURE, Verdict.MALFORMED, Verdict.REVOKED, Verdict.SUSPENDED}
+)
 
 
 @dataclass
@@ -53,7 +60,15 @@ def _clr_exclusion(entry: Entry) -> str:
             "the JSON (Data Integrity)."
         )
     if credential.is_clr:
-        return "A CLR cannot hold another CLR; add the credentials inside it instead."
+        return (
+            "A CLR cannot hold another CLR; choose “Only the ones I tick” to pick the "
+            "credentials inside it."
+        )
+    if credential.verdict in _REJECTED:
+        return (
+            f"Its check says “{Verdict(credential.verdict).label.lower()}”, so anyone "
+            "checking your bundle would reject it."
+        )
     if credential.format != "ob3":
         return "Only Open Badges 3.0 achievement credentials can go in a CLR."
     contexts = (entry.document or {}).get("@context")
@@ -85,13 +100,13 @@ def _achievements(documents: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return found
 
 
-def _holder_name(owner: Any) -> str:
+def _holder_name(owner: User) -> str:
     return (getattr(owner, "display_name", "") or "").strip() or "The learner"
 
 
 def clr_bundle_build(
     *,
-    owner: Any,
+    owner: User,
     credentials: Sequence[Credential],
     now: datetime,
     name: str | None = None,
@@ -172,15 +187,16 @@ def too_many_for_a_bundle(credentials: Sequence[Credential]) -> bool:
 
 
 def clr_bundle_for(
-    *, owner: Any, credential_ids: list[int] | None, now: datetime, name: str | None = None
+    *, owner: User, credential_ids: list[int] | None, now: datetime, name: str | None = None
 ) -> ClrBundle:
     """The learner-assembled CLR of the chosen live credentials (all when None).
 
     Raises ValidationError when a chosen credential is not the owner's, or there is none.
     """
-    live = live_credentials(owner=owner)
-    if credential_ids is not None:
-        live = live.filter(pk__in=credential_ids)
+    if credential_ids is None:
+        live = live_credentials(owner=owner)
+    else:
+        live = live_credentials_and_contents(owner=owner).filter(pk__in=credential_ids)
     chosen = list(live.order_by(F("issued_at").desc(nulls_last=True), "-pk"))
     if credential_ids is not None and len(chosen) != len(set(credential_ids)):
         raise ValidationError("Some of the chosen credentials are not in your record.")

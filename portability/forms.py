@@ -6,14 +6,17 @@ from typing import Any
 
 from django import forms
 
+from config.forms import form_field
 from portability.crypto import MIN_PASSPHRASE
+from portability.lerrs import Person
 from wallet.models import Credential
 
 
 class CredentialChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Credential) -> str:
         issuer = f" — {obj.issuer_name}" if obj.issuer_name else ""
-        return f"{obj.title or 'Untitled credential'}{issuer}"
+        inside = f" (inside {obj.parent.title or 'a CLR'})" if obj.parent_id else ""
+        return f"{obj.display_title}{issuer}{inside}"
 
 
 class _Chooser(forms.Form):
@@ -33,10 +36,11 @@ class _Chooser(forms.Form):
     def __init__(self, *args: Any, credentials: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only the owner's live credentials can be chosen: anything else is "not a valid choice".
-        self.fields["credentials"].queryset = credentials
+        form_field(self, "credentials", forms.ModelMultipleChoiceField).queryset = credentials
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("scope") == "chosen" and not cleaned.get("credentials"):
             self.add_error("credentials", "Tick at least one credential, or choose all.")
         return cleaned
@@ -54,6 +58,43 @@ class ClrBundleForm(_Chooser):
         max_length=200,
         help_text="For example “Transcript for my application to Acme”.",
     )
+
+
+class ResumeForm(_Chooser):
+    """The résumé's personal details: typed by the learner, used once, never stored."""
+
+    given = forms.CharField(label="Given name", max_length=100)
+    family = forms.CharField(label="Family name", max_length=100)
+    email = forms.EmailField(label="Email (optional)", required=False)
+    phone = forms.CharField(label="Phone (optional)", required=False, max_length=40)
+    web = forms.URLField(
+        label="Web page (optional)", required=False, assume_scheme="https", max_length=500
+    )
+    objective = forms.CharField(
+        label="Objective (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    skills = forms.CharField(
+        label="Skills (optional)",
+        required=False,
+        max_length=2000,
+        help_text="Separated by commas. Skills your credentials align to are added.",
+    )
+
+    def person(self) -> Person:
+        data = self.cleaned_data
+        skills = tuple(s.strip() for s in data["skills"].split(",") if s.strip())
+        return Person(
+            given=data["given"].strip(),
+            family=data["family"].strip(),
+            email=data["email"],
+            phone=data["phone"].strip(),
+            web=data["web"],
+            objective=data["objective"].strip(),
+            skills=skills,
+        )
 
 
 class ExportForm(_Chooser):

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 
+from accounts.models import User
 from portability.models import ExportJob
 from portability.services.jobs import export_token_hash
 
@@ -23,12 +24,12 @@ def _as_pk(value: Any) -> int:
         raise Http404("No such export.") from None
 
 
-def export_jobs(*, owner: Any, limit: int = 10) -> QuerySet[ExportJob]:
+def export_jobs(*, owner: User, limit: int = 10) -> QuerySet[ExportJob]:
     """The owner's latest exports, newest first, without their files."""
     return ExportJob.objects.filter(owner=owner).defer("data")[:limit]
 
 
-def access_export_job(*, owner: Any, job_id: Any) -> ExportJob:
+def access_export_job(*, owner: User, job_id: Any) -> ExportJob:
     """The owner's export job (without its file), or Http404, also for anyone else's."""
     job = ExportJob.objects.filter(owner=owner, pk=_as_pk(job_id)).defer("data").first()
     if job is None:
@@ -36,7 +37,7 @@ def access_export_job(*, owner: Any, job_id: Any) -> ExportJob:
     return job
 
 
-def export_download(*, owner: Any, token: str, now: datetime) -> ExportJob:
+def export_download(*, owner: User, token: str, now: datetime) -> ExportJob:
     """The finished export a download link opens for its owner.
 
     Http404 for an unknown token, anyone else's, or one not built; ExportExpired once the

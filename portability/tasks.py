@@ -32,23 +32,25 @@ def _sweep_stalled_jobs() -> int:
     return zips.import_batches_sweep() + services.export_jobs_sweep()
 
 
-_BUILD = {"bind": True, **JOB_LIMITS, **RETRY_ON_DATABASE_ERRORS}
+_BUILD = {**JOB_LIMITS, **RETRY_ON_DATABASE_ERRORS}
 _RECHECK = {**JOB_LIMITS, **RETRY_ON_DATABASE_ERRORS}
 
-export_build = shared_task(_export_build, name="portability.tasks.export_build", **_BUILD)
-purge_expired_exports = shared_task(
-    _purge_expired_exports, name="portability.tasks.purge_expired_exports"
+export_build = shared_task(name="portability.tasks.export_build", bind=True, **_BUILD)(
+    _export_build
 )
-recheck_restored = shared_task(
-    _recheck_restored, name="portability.tasks.recheck_restored", **_RECHECK
+purge_expired_exports = shared_task(name="portability.tasks.purge_expired_exports")(
+    _purge_expired_exports
 )
-sweep_stalled_exports = shared_task(
-    _sweep_stalled_exports, name="portability.tasks.sweep_stalled_exports"
+recheck_restored = shared_task(name="portability.tasks.recheck_restored", **_RECHECK)(
+    _recheck_restored
+)
+sweep_stalled_exports = shared_task(name="portability.tasks.sweep_stalled_exports")(
+    _sweep_stalled_exports
 )
 
 # Before issue 11 these tasks lived in `wallet.tasks`: a message queued under those names
 # before an upgrade still runs, as the same task under its old name.
-shared_task(_export_build, name="wallet.tasks.export_build", **_BUILD)
-shared_task(_purge_expired_exports, name="wallet.tasks.purge_expired_exports")
-shared_task(_recheck_restored, name="wallet.tasks.recheck_restored", **_RECHECK)
-shared_task(_sweep_stalled_jobs, name="wallet.tasks.sweep_stalled_jobs")
+shared_task(name="wallet.tasks.export_build", bind=True, **_BUILD)(_export_build)
+shared_task(name="wallet.tasks.purge_expired_exports")(_purge_expired_exports)
+shared_task(name="wallet.tasks.recheck_restored", **_RECHECK)(_recheck_restored)
+shared_task(name="wallet.tasks.sweep_stalled_jobs")(_sweep_stalled_jobs)

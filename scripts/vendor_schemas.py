@@ -23,7 +23,11 @@ OB2_EXT = "1edtech-ob-spec/ob_v2p0/extensions"
 # (URLs, path under shared/interop/schemas, vendored file name). OB 2.0 extension schemas only:
 # the corpus has no copy of the published OB 3.0 / CLR 2.0 schemas (2019-09), only draft-04
 # ports of their VC 1.1-era versions, which require `issuanceDate` and so fail every VC 2.0
-# credential, 1EdTech's own valid ones included. Those URLs are left to the caller's fetcher.
+# credential, 1EdTech's own valid ones included. Those URLs are left to the caller's fetcher:
+# the app fetches them through the outbound door and keeps them in the shared cache
+# (wallet.verifier.SchemaCache). Searched again for issue 15: the public code index holds the
+# published 2019-09 texts in no repository (only a TypeScript transcription of the OB one),
+# so no exact copy could be vendored, and none is written by hand.
 SCHEMAS: list[tuple[tuple[str, ...], str, str]] = []
 _OB2_EXTENSIONS = {
     "accessibilityExtension": (),

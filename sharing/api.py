@@ -16,10 +16,11 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import BaseRenderer, JSONRenderer
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.http import SignedInApiRequest
+from config.serializers import many_data
 from sharing import qr, selectors, services
 from sharing.models import ShareLink
 from wallet import responses
@@ -80,7 +81,7 @@ class ShareDetailOutput(ShareOutput):
     @extend_schema_field(SharedCredentialOutput(many=True))
     def get_credentials(self, share: ShareLink) -> list[dict[str, Any]]:
         shown = selectors.share_credentials(share=share)
-        return SharedCredentialOutput(shown, many=True).data
+        return many_data(SharedCredentialOutput(shown, many=True))
 
 
 class ShareViewOutput(serializers.Serializer):
@@ -135,7 +136,7 @@ class ShareListApi(APIView):
         )
 
     @extend_schema(responses=ShareOutput(many=True), summary="List your share links")
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInApiRequest) -> Response:
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(
             selectors.share_list(owner=request.user), request, view=self
@@ -147,7 +148,7 @@ class ShareListApi(APIView):
         responses={201: ShareDetailOutput},
         summary="Share credentials (or a collection) with a link",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInApiRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -177,12 +178,12 @@ class ShareDetailApi(APIView):
         )
 
     @extend_schema(responses=ShareDetailOutput, summary="One share link")
-    def get(self, request: Request, share_id: int) -> Response:
+    def get(self, request: SignedInApiRequest, share_id: int) -> Response:
         share = selectors.access_share(owner=request.user, share_id=share_id)
         return Response(ShareDetailOutput(share).data)
 
     @extend_schema(request=RenameInput, responses=ShareDetailOutput, summary="Rename a share link")
-    def patch(self, request: Request, share_id: int) -> Response:
+    def patch(self, request: SignedInApiRequest, share_id: int) -> Response:
         selectors.access_share(owner=request.user, share_id=share_id)
         data = self.RenameInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -197,7 +198,7 @@ class ShareDetailApi(APIView):
 
 class ShareRevokeApi(APIView):
     @extend_schema(request=None, responses=ShareDetailOutput, summary="End a link now")
-    def post(self, request: Request, share_id: int) -> Response:
+    def post(self, request: SignedInApiRequest, share_id: int) -> Response:
         share = services.share_revoke(owner=request.user, share_id=share_id)
         return Response(ShareDetailOutput(share).data)
 
@@ -217,7 +218,7 @@ class ShareExtendApi(APIView):
         responses=ShareDetailOutput,
         summary="Set a new expiry, counted from now",
     )
-    def post(self, request: Request, share_id: int) -> Response:
+    def post(self, request: SignedInApiRequest, share_id: int) -> Response:
         selectors.access_share(owner=request.user, share_id=share_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -230,7 +231,7 @@ class ShareExtendApi(APIView):
 
 class ShareViewsApi(APIView):
     @extend_schema(responses=ShareViewOutput(many=True), summary="Who opened the link, when")
-    def get(self, request: Request, share_id: int) -> Response:
+    def get(self, request: SignedInApiRequest, share_id: int) -> Response:
         share = selectors.access_share(owner=request.user, share_id=share_id)
         return Response(ShareViewOutput(selectors.share_views(share=share), many=True).data)
 
@@ -257,7 +258,7 @@ class ShareQrSvgApi(APIView):
     renderer_classes = [JSONRenderer, _SvgRenderer]
 
     @extend_schema(responses={(200, "image/svg+xml"): OpenApiTypes.BINARY}, summary="QR code (SVG)")
-    def get(self, request: Request, share_id: int) -> HttpResponse:
+    def get(self, request: SignedInApiRequest, share_id: int) -> HttpResponse:
         share = selectors.access_share(owner=request.user, share_id=share_id)
         return responses.image_response(
             content=qr.qr_svg(services.share_url(share)),
@@ -270,7 +271,7 @@ class ShareQrPngApi(APIView):
     renderer_classes = [JSONRenderer, _PngRenderer]
 
     @extend_schema(responses={(200, "image/png"): OpenApiTypes.BINARY}, summary="QR code (PNG)")
-    def get(self, request: Request, share_id: int) -> HttpResponse:
+    def get(self, request: SignedInApiRequest, share_id: int) -> HttpResponse:
         share = selectors.access_share(owner=request.user, share_id=share_id)
         return responses.image_response(
             content=qr.qr_png(services.share_url(share)),

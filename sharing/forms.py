@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config.forms import form_field
 from sharing import services
 
 NO_EXPIRY_LABEL = "No expiry (until you revoke it)"
@@ -77,6 +78,15 @@ class ShareCreateForm(forms.Form):
         help_text="Leave it empty to show no name.",
     )
 
+    link_preview = forms.BooleanField(
+        required=False,
+        label="Show a preview when the link is pasted in a chat or social app",
+        help_text=(
+            "The app shows the title, the issuer and the badge image to everyone in the "
+            "conversation, before anyone opens the link. Off unless you tick it."
+        ),
+    )
+
     def __init__(
         self,
         *args: Any,
@@ -87,13 +97,16 @@ class ShareCreateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.credential_rows = list(credentials)
         self.collection_rows = list(collections)
-        self.fields["credentials"].choices = [(str(c.pk), c.title) for c in self.credential_rows]
-        self.fields["collection"].choices = [("", "Choose a collection")] + [
-            (str(c.pk), c.name) for c in self.collection_rows
+        form_field(self, "credentials", forms.ChoiceField).choices = [
+            (str(c.pk), c.title) for c in self.credential_rows
         ]
+        form_field(self, "collection", forms.ChoiceField).choices = [
+            ("", "Choose a collection")
+        ] + [(str(c.pk), c.name) for c in self.collection_rows]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("what") == SHARE_COLLECTION:
             if not data.get("collection"):
                 self.add_error("collection", "Choose the collection to share.")
@@ -108,6 +121,7 @@ class ShareCreateForm(forms.Form):
             "audience": data["audience"].strip(),
             "max_views": data.get("max_views"),
             "display_name": data.get("display_name", "").strip(),
+            "link_preview": bool(data.get("link_preview")),
             **expiry_kwargs(data["expiry"]),
         }
         if data["what"] == SHARE_COLLECTION:
@@ -213,7 +227,9 @@ class EmployerRequestAnswerForm(forms.Form):
 
     def __init__(self, *args: Any, credentials: Iterable[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["credentials"].choices = [(str(c.pk), str(c)) for c in credentials]
+        form_field(self, "credentials", forms.ChoiceField).choices = [
+            (str(c.pk), str(c)) for c in credentials
+        ]
 
     def clean_credentials(self) -> list[str]:
         chosen = self.cleaned_data.get("credentials") or []

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from accounts.models import User
 from sharing.models import ShareView
 from wallet import selectors as record
 
@@ -37,7 +38,7 @@ class Sent:
         }
 
 
-def presentation_history(*, owner: Any, origin: str, limit: int = 1000) -> list[Sent]:
+def presentation_history(*, owner: User, origin: str, limit: int = 1000) -> list[Sent]:
     """Newest first: the owner's disclosures and the views of their share links."""
     rows = [
         Sent(

@@ -8,18 +8,19 @@ import json
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.http import SignedInRequest
 from sharing.history import presentation_history
 
 
 @never_cache
 @login_required
 @require_GET
-def history(request: HttpRequest) -> HttpResponse:
+def history(request: SignedInRequest) -> HttpResponse:
     rows = presentation_history(owner=request.user, origin=settings.SATCHEL_PUBLIC_ORIGIN)
     return render(request, "sharing/history.html", {"rows": rows})
 
@@ -27,7 +28,7 @@ def history(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_GET
-def history_export(request: HttpRequest, kind: str) -> HttpResponse:
+def history_export(request: SignedInRequest, kind: str) -> HttpResponse:
     rows = [
         row.as_row()
         for row in presentation_history(owner=request.user, origin=settings.SATCHEL_PUBLIC_ORIGIN)

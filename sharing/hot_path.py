@@ -126,8 +126,9 @@ def share_by_hash(digest: str) -> ShareLink | None:
     return share
 
 
-def view_insert(view: ShareView) -> None:
-    """Insert `view` (a new ShareView) and set its pk, as `view.save(force_insert=True)`."""
+def view_insert(view: ShareView) -> ShareView:
+    """Insert `view` (a new ShareView) as `view.save(force_insert=True)` would, and return
+    the row as the ORM knows a saved one (through `Model.from_db`: its pk, its database)."""
     alias = router.db_for_write(ShareView)
     connection = connections[alias]
     statements = _statements_for(alias)
@@ -136,6 +137,9 @@ def view_insert(view: ShareView) -> None:
     with connection.cursor() as cursor:
         cursor.execute(statements.view_insert, values)
         view.pk = cursor.fetchone()[0]
-    # The ORM's own bookkeeping of a saved row; ShareView is this app's model.
-    view._state.adding = False
-    view._state.db = alias
+    concrete = ShareView._meta.concrete_fields
+    saved = ShareView.from_db(
+        alias, [f.attname for f in concrete], [getattr(view, f.attname) for f in concrete]
+    )
+    saved.share = view.share  # the link already in hand, not read again
+    return saved

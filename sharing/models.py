@@ -7,9 +7,13 @@ The token in a link is never stored as is: `token_hash` (SHA-256) finds the link
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
+
+if TYPE_CHECKING:
+    from wallet.models import Credential
 
 # Names of the annotations `sharing.selectors` adds for an unlimited link's views.
 PAGE_VIEWS = "page_views"
@@ -44,7 +48,9 @@ class ShareLink(models.Model):
     )
     # True: the link shows the collection as it is now; False: as it was when shared.
     follow_collection = models.BooleanField(default=False)
-    credentials = models.ManyToManyField(
+    # Annotated: django-stubs cannot yet type a many-to-many field named by a string
+    # (typeddjango/django-stubs#1802).
+    credentials: models.ManyToManyField[Credential, ShareItem] = models.ManyToManyField(
         "wallet.Credential", through="ShareItem", related_name="share_links", blank=True
     )
     expires_at = models.DateTimeField(null=True, blank=True)
@@ -58,6 +64,12 @@ class ShareLink(models.Model):
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The learner's choice to let chat and social apps show a preview (title, issuer, image)
+    # of the link; off by default, since a preview tells whoever sees the message.
+    link_preview = models.BooleanField(default=False)
+    # Set only on a link the employer's page looks up (`sharing.selectors.share_by_token`):
+    # (pk, verdict, checked_at, updated_at) of each live credential it shows, in pk order.
+    shown_versions: list[tuple[Any, ...]]
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -37,6 +37,7 @@ from reportlab.platypus import (
 )
 
 from sharing.qr import qr_png
+from wallet.models import Credential
 from wallet.verification.wording import verdict_label
 
 PDF_MEDIA_TYPE = "application/pdf"
@@ -45,7 +46,6 @@ PDF_MEDIA_TYPE = "application/pdf"
 _FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu")
 _FONT_CANDIDATES = tuple((f"{d}/DejaVuSans.ttf", f"{d}/DejaVuSans-Bold.ttf") for d in _FONT_DIRS)
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
-_EXTENSIONS = {"json": ".json", "jwt": ".jwt", "png": ".png", "svg": ".svg"}
 
 
 def _fonts() -> tuple[str, str]:
@@ -90,7 +90,7 @@ def _date(value: datetime | None) -> str:
     return value.strftime("%-d %B %Y") if value else ""
 
 
-def _details(credential: Any, learner: str, styles: dict[str, ParagraphStyle]) -> list[Any]:
+def _details(credential: Credential, learner: str, styles: dict[str, ParagraphStyle]) -> list[Any]:
     rows = [
         ("Issued by", credential.issuer_name or credential.issuer_id or "Unknown issuer"),
         ("Awarded to", learner),
@@ -124,10 +124,10 @@ def _details(credential: Any, learner: str, styles: dict[str, ParagraphStyle]) -
 
 
 def _credential_block(
-    credential: Any, learner: str, styles: dict[str, ParagraphStyle]
+    credential: Credential, learner: str, styles: dict[str, ParagraphStyle]
 ) -> list[Any]:
     block: list[Any] = [
-        Paragraph(_text(credential.title or "Untitled credential", 300), styles["heading"]),
+        Paragraph(_text(credential.display_title, 300), styles["heading"]),
         Spacer(1, 2 * mm),
         *_details(credential, learner, styles),
     ]
@@ -167,14 +167,14 @@ def _qr_block(url: str, styles: dict[str, ParagraphStyle]) -> list[Any]:
     return [table, Spacer(1, 8 * mm)]
 
 
-def attachment_name(credential: Any) -> str:
+def attachment_name(credential: Credential) -> str:
     """The attached original's file name: the one it arrived with, made safe, else its id."""
     stem, dot, ext = (credential.filename or "").rpartition(".")
     stem = _SAFE_NAME.sub("-", stem).strip("-")[:60]
     ext = _SAFE_NAME.sub("", ext)[:8]
     if stem and dot and ext:
         return f"{credential.pk}-{stem}.{ext}"
-    return f"credential-{credential.pk}{_EXTENSIONS.get(credential.container, '.json')}"
+    return f"credential-{credential.pk}.{credential.file_extension}"
 
 
 def credentials_pdf(

@@ -8,13 +8,14 @@ import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from accounts.http import SignedInRequest
 from config.middleware import camera_allowed
 from intake import qrcodes
 from sharing import presenting
@@ -30,7 +31,7 @@ _CHOICE = re.compile(r"^choose-(?P<query>[A-Za-z0-9_-]+)-(?P<credential>\d+)$")
 @login_required
 @camera_allowed
 @require_http_methods(["GET", "POST"])
-def present_start(request: HttpRequest) -> HttpResponse:
+def present_start(request: SignedInRequest) -> HttpResponse:
     """GET with a request's parameters (opened, or forwarded from /receive) opens it; POST
     opens a pasted link, or the link in an uploaded picture of a QR code (the camera button
     reads one in the browser and fills in the link)."""
@@ -70,7 +71,7 @@ def present_start(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
-def present_consent(request: HttpRequest, request_id: int) -> HttpResponse:
+def present_consent(request: SignedInRequest, request_id: int) -> HttpResponse:
     owner = request.user
     verifier_request = presenting.access_verifier_request(owner=owner, request_id=request_id)
     now = timezone.now()
@@ -118,7 +119,7 @@ def present_consent(request: HttpRequest, request_id: int) -> HttpResponse:
     return render(request, "sharing/present/consent.html", context, status=400 if error else 200)
 
 
-def _disclosures(request: HttpRequest) -> dict[str, dict[int, list[ClaimPath]]]:
+def _disclosures(request: SignedInRequest) -> dict[str, dict[int, list[ClaimPath]]]:
     """The claims the learner left ticked, per Credential Query and credential; a credential
     whose choices were shown but all unticked reveals none of them."""
     chosen: dict[str, dict[int, list[ClaimPath]]] = {}

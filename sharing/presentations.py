@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from accounts.models import User
 from accounts.signing import holder_did, sign_holder_jwt, sign_presentation
 from wallet.models import Credential
 from wallet.presentable import (
@@ -53,7 +54,7 @@ CANON_CACHE: BoundedCache[str, str] = BoundedCache(64)
 
 def presentation_build(
     *,
-    owner: Any,
+    owner: User,
     credentials: Sequence[Credential],
     challenge: str,
     domain: str,
@@ -80,7 +81,7 @@ def presentation_build(
 
 def presentation_jwt(
     *,
-    owner: Any,
+    owner: User,
     credentials: Sequence[Credential],
     challenge: str,
     domain: str,

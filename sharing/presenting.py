@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -37,7 +37,7 @@ from sharing.protocols import dcql, openid4vp, vcapi
 from wallet import disclosable
 from wallet import selectors as record
 from wallet.models import Credential, Disclosure
-from wallet.presentable import read_entry, unsigned_presentation
+from wallet.presentable import Entry, read_entry, unsigned_presentation
 from wallet.services.disclosures import disclosure_record
 from wallet.verification.keys import resolve_verification_method
 from wallet.verification.parse import credential_from_jwt_payload
@@ -256,13 +256,31 @@ def _requested_paths(claims: dict[str, Any], query: dcql.CredentialQuery) -> lis
 def _disclosure_rows(
     query: dcql.CredentialQuery, credentials: list[Credential]
 ) -> dict[int, list[disclosable.ClaimRow]]:
+    """What each selectively disclosable credential would reveal of the claims asked for."""
     rows = {}
     for credential in credentials:
-        sd_jwt = disclosable.stored_sd_jwt(credential)
-        claims = _sd_jwt_claims(sd_jwt) if sd_jwt is not None else None
-        if sd_jwt is not None and claims is not None:
-            paths = _requested_paths(claims, query)
-            rows[credential.pk] = disclosable.requested_rows(sd_jwt, paths)
+        if query.format == dcql.SD_JWT_VC:
+            sd_jwt = disclosable.stored_sd_jwt(credential)
+            claims = _sd_jwt_claims(sd_jwt) if sd_jwt is not None else None
+            if sd_jwt is not None and claims is not None:
+                paths = _requested_paths(claims, query)
+                rows[credential.pk] = disclosable.requested_rows(sd_jwt, paths)
+        elif query.format == dcql.LDP_VC:
+            document = disclosable.base_proof_document(credential)
+            if document is not None:
+                paths = _requested_paths(document, query)
+                rows[credential.pk] = disclosable.ecdsa_sd_rows(document, paths)
+    return rows
+
+
+def _base_proof_rows(credentials: list[Credential]) -> dict[int, list[disclosable.ClaimRow]]:
+    """A query by example asks for whole credentials: of one with a base proof, every claim
+    is the learner's to reveal or keep back, bar the issuer's mandatory ones."""
+    rows = {}
+    for credential in credentials:
+        document = disclosable.base_proof_document(credential)
+        if document is not None:
+            rows[credential.pk] = disclosable.ecdsa_sd_rows(document)
     return rows
 
 
@@ -293,7 +311,7 @@ def consent_for(*, owner: User, verifier_request: VerifierRequest) -> Consent:
                 multiple=q.multiple,
                 credentials=credentials,
                 claims=[".".join(str(p) for p in c.path) for c in q.claims],
-                disclosures=_disclosure_rows(q, credentials) if q.format == dcql.SD_JWT_VC else {},
+                disclosures=_disclosure_rows(q, credentials),
             )
         )
     reason = ""
@@ -309,8 +327,11 @@ def consent_for(*, owner: User, verifier_request: VerifierRequest) -> Consent:
 def _vcapi_consent(owner: User, exchange: vcapi.Exchange) -> Consent:
     candidates, by_pk = _candidates(owner)
     asked = []
+    # A VC-API exchange carries W3C presentations: an SD-JWT VC has no place in one.
+    candidates = [c for c in candidates if c.format != dcql.SD_JWT_VC]
     for index, wanted in enumerate(exchange.queries):
         keys = [c.key for c in candidates if vcapi.matches_example(wanted, c)]
+        credentials = [by_pk[k] for k in keys]
         asked.append(
             Asked(
                 id=str(index),
@@ -318,8 +339,9 @@ def _vcapi_consent(owner: User, exchange: vcapi.Exchange) -> Consent:
                 format="vc",
                 supported=True,
                 multiple=True,
-                credentials=[by_pk[k] for k in keys],
+                credentials=credentials,
                 claims=[wanted.reason] if wanted.reason else [],
+                disclosures=_base_proof_rows(credentials),
             )
         )
     return Consent(asked=asked, satisfiable=True, did_authentication=exchange.did_authentication)
@@ -366,7 +388,7 @@ def verifier_request_answer(
     _pending(verifier_request, now)
     chosen = {k: [int(v) for v in vs if str(v).isdigit()] for k, vs in picks.items()}
     if verifier_request.protocol == VerifierRequest.Protocol.VCAPI:
-        return _answer_vcapi(owner, verifier_request, chosen, now)
+        return _answer_vcapi(owner, verifier_request, chosen, now, disclosures or {})
     return _answer_openid4vp(owner, verifier_request, chosen, now, disclosures or {})
 
 
@@ -476,6 +498,9 @@ def _presentation(
         return sign_holder_jwt(user=owner, payload=payload, typ="JWT")
     if entry.document is None:
         raise openid4vp.RequestError("A Data Integrity credential was expected.")
+    base = disclosable.base_proof_document(credential)
+    if base is not None:
+        entry = replace(entry, document=_derived_for_query(base, query, credential, disclose))
     if not query.require_cryptographic_holder_binding:
         return entry.document
     suite = openid4vp.presentation_suite(request)
@@ -490,6 +515,31 @@ def _presentation(
         domain=request.client_id,
         cryptosuite=suite,
     )
+
+
+def _derived_for_query(
+    base: dict[str, Any],
+    query: dcql.CredentialQuery,
+    credential: Credential,
+    disclose: Sequence[ClaimPath] | None,
+) -> dict[str, Any]:
+    """An ecdsa-sd-2023 base proof is the holder's, never a verifier's: what is sent is a copy
+    derived to reveal the issuer's mandatory claims and the claims asked for that the learner
+    left ticked (section 6.4: none the query did not ask for)."""
+    requested = _requested_paths(base, query)
+    chosen = requested if disclose is None else [tuple(path) for path in disclose]
+    if not set(chosen) <= set(requested):
+        raise openid4vp.RequestError(_("Only claims the verifier asks for can be revealed."))
+    try:
+        derived = disclosable.ecdsa_sd_derive(base, chosen)
+    except ValueError as exc:
+        raise openid4vp.RequestError(str(exc)) from exc
+    if not dcql.claims_satisfied(derived, query):
+        raise openid4vp.RequestError(
+            _("The verifier needs claims you chose to keep back from “%(title)s”.")
+            % {"title": credential.title or _("Untitled credential")}
+        )
+    return derived
 
 
 def _sd_jwt_presentation(
@@ -539,7 +589,11 @@ def _sd_jwt_presentation(
 
 
 def _answer_vcapi(
-    owner: User, verifier_request: VerifierRequest, chosen: dict[str, list[int]], now: datetime
+    owner: User,
+    verifier_request: VerifierRequest,
+    chosen: dict[str, list[int]],
+    now: datetime,
+    disclosures: Mapping[str, Mapping[int, Sequence[ClaimPath]]],
 ) -> Answered:
     exchange = vcapi.Exchange.from_json(verifier_request.request)
     keys = list(dict.fromkeys(k for ks in chosen.values() for k in ks))
@@ -552,7 +606,7 @@ def _answer_vcapi(
     suite = vcapi.presentation_suite(exchange)
     presentation = unsigned_presentation(
         holder=holder_did(user=owner),
-        entries=[read_entry(c) for c in sent],
+        entries=[_vcapi_entry(c, disclosures) for c in sent],
         context=presentation_context(suite),
     )
     signed = sign_presentation(
@@ -569,6 +623,26 @@ def _answer_vcapi(
         _finish(verifier_request, VerifierRequest.State.FAILED, now, error=str(exc))
         raise PresentingError(str(exc)) from exc
     return _record_sent(owner, verifier_request, sent, result.redirect_url, now)
+
+
+def _vcapi_entry(
+    credential: Credential, disclosures: Mapping[str, Mapping[int, Sequence[ClaimPath]]]
+) -> Entry:
+    """The credential as issued, or, from a base proof, the copy derived to reveal what the
+    learner left ticked under any query it answers (everything, when they were not asked)."""
+    entry = read_entry(credential)
+    base = disclosable.base_proof_document(credential)
+    if base is None:
+        return entry
+    picked = [by_pk[credential.pk] for by_pk in disclosures.values() if credential.pk in by_pk]
+    if picked:
+        paths = list(dict.fromkeys(tuple(p) for paths in picked for p in paths))
+    else:
+        paths = [row.path for row in disclosable.ecdsa_sd_rows(base) if row.selective]
+    try:
+        return replace(entry, document=disclosable.ecdsa_sd_derive(base, paths))
+    except ValueError as exc:
+        raise PresentingError(str(exc)) from exc
 
 
 def verifier_request_decline(

@@ -24,7 +24,7 @@ from sharing import presentations, selectors, services
 from sharing.models import ShareState, ShareView
 from wallet.verification import Report, VerifyOptions, verify_bytes
 from wallet.verification.fetch import FetchError
-from wallet.verifier import make_budget, make_limits
+from wallet.verifier import SchemaCache, make_budget, make_limits
 
 MAX_NONCE_LENGTH = 256
 USER_AGENT = "Satchel public verifier"
@@ -64,6 +64,7 @@ def _options(now: datetime, challenge: str | None, domain: str | None) -> Verify
         challenge=challenge,
         domain=domain,
         canon_cache={},
+        schema_cache=SchemaCache(),
         budget=make_budget(),
     )
 

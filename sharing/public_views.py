@@ -194,9 +194,7 @@ def _granted(request: HttpRequest, share: ShareLink) -> bool | None:
     if grant is None:
         return None
     try:
-        share_id, _view_id = signing.loads(
-            grant, salt=_GRANT_SALT, max_age=GRANT_LIFETIME.total_seconds()
-        )
+        share_id, _view_id = signing.loads(grant, salt=_GRANT_SALT, max_age=GRANT_LIFETIME)
     except (signing.BadSignature, TypeError, ValueError):
         return False
     return share_id == share.pk
@@ -335,6 +333,35 @@ def _holder_did(share: ShareLink) -> str:
     return key.did if key is not None else ""
 
 
+def link_preview(share: ShareLink, token: str) -> dict[str, str]:
+    """The OpenGraph tags of a link whose learner chose previews: a title, the issuers, and
+    the first badge image (served sanitised from this link; none for a link with a view
+    limit, whose views a preview fetcher must not spend)."""
+    credentials = selectors.share_credentials(share=share)
+    name = share.display_name
+    if len(credentials) == 1:
+        title = credentials[0].display_title
+    else:
+        title = f"{len(credentials)} credentials"
+    if name:
+        title = f"{title}, shared by {name}"
+    issuers = list(dict.fromkeys(c.issuer_name for c in credentials if c.issuer_name))
+    description = "Issued by " + ", ".join(issuers[:3]) if issuers else ""
+    if len(issuers) > 3:
+        description += f" and {len(issuers) - 3} more"
+    image = ""
+    pictured = next((c for c in credentials if c.has_image), None)
+    if pictured is not None and share.max_views is None:
+        handle = selectors.credential_handle(pictured)
+        image = f"{settings.SATCHEL_PUBLIC_ORIGIN}/s/{token}/credentials/{handle}/image"
+    return {
+        "title": title,
+        "description": description,
+        "image": image,
+        "url": f"{settings.SATCHEL_PUBLIC_ORIGIN}/s/{token}",
+    }
+
+
 def _render_page(share: ShareLink, token: str) -> str:
     credentials = selectors.share_credentials(share=share)
     warnings = credential_warnings(credentials=credentials)
@@ -349,6 +376,7 @@ def _render_page(share: ShareLink, token: str) -> str:
         "holder_did": _holder_did(share),
         "grant": _GRANT_MARK if share.max_views is not None else "",
         "grant_minutes": _grant_minutes(),
+        "preview": link_preview(share, token) if share.link_preview else None,
     }
     # Rendered without the request: nothing of the visitor's (a signed-in earner's messages,
     # their name, their grant) can end up in a page that is cached and shown to others.
@@ -359,7 +387,9 @@ def _render_page(share: ShareLink, token: str) -> str:
 def share_page(request: HttpRequest, share: ShareLink, now: datetime) -> HttpResponse:
     wants = _wants(request)
     if wants == "html" and _is_preview_bot(request):
-        return render(request, "sharing/public/preview.html", {})
+        token = request.resolver_match.kwargs["token"] if request.resolver_match else ""
+        context = {"preview": link_preview(share, token)} if share.link_preview else {}
+        return render(request, "sharing/public/preview.html", context)
     if wants != "html":
         credentials = selectors.share_credentials(share=share, with_originals=True)
         if not any(map(presentations.is_presentable, credentials)):
@@ -400,7 +430,7 @@ def _agent(request: HttpRequest) -> str:
 def _presentation_response(
     share: ShareLink, now: datetime, challenge: str, wants: str, credentials: list[Any]
 ) -> HttpResponse:
-    arguments = {
+    arguments: dict[str, Any] = {
         "owner": share.owner,
         "credentials": credentials,
         "challenge": challenge,

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.http import SignedInRequest
 from sharing import employer_requests, limits, public_views
 from sharing.forms import (
     EmployerRequestAnswerForm,
@@ -101,11 +102,12 @@ def _open_request(token: str) -> EmployerRequest:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def request_page(request: HttpRequest, token: str) -> HttpResponse:
+def request_page(request: SignedInRequest, token: str) -> HttpResponse:
     made = _open_request(token)
     owner = request.user
     now = timezone.now()
     state = made.state(now)
+    context: dict[str, Any]
     if state != EmployerRequest.State.OPEN:
         context = {"made": made, "state": state, "mine": made.learner_id == owner.pk}
         return _private(render(request, "sharing/requests/closed.html", context))
@@ -144,7 +146,7 @@ def _ordered(credentials: list[Any], matched: set[int]) -> list[Any]:
 
 
 def _answer_or_decline(
-    request: HttpRequest,
+    request: SignedInRequest,
     made: EmployerRequest,
     answer_form: EmployerRequestAnswerForm,
     decline_form: EmployerRequestDeclineForm,

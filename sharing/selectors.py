@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
+from accounts.models import User
 from sharing import hot_path
-from sharing.models import LAST_PAGE_VIEW, PAGE_VIEWS, ShareLink, ShareView
+from sharing.models import LAST_PAGE_VIEW, PAGE_VIEWS, ShareLink, ShareState, ShareView
 from wallet.models import Credential
 from wallet.selectors import VERSION_FIELDS
 
@@ -36,7 +38,7 @@ def _with_view_log(shares: QuerySet[ShareLink]) -> QuerySet[ShareLink]:
     )
 
 
-def access_share(*, owner: Any, share_id: Any) -> ShareLink:
+def access_share(*, owner: User, share_id: Any) -> ShareLink:
     """The owner's link, or Http404 (also for anyone else's: no existence leak)."""
     share = _with_view_log(
         ShareLink.objects.filter(owner=owner, pk=_as_pk(share_id)).select_related("collection")
@@ -46,13 +48,24 @@ def access_share(*, owner: Any, share_id: Any) -> ShareLink:
     return share
 
 
-def share_list(*, owner: Any) -> QuerySet[ShareLink]:
+def share_list(*, owner: User) -> QuerySet[ShareLink]:
     """The owner's links, newest first (revoked and expired ones too: they are history)."""
     return _with_view_log(
         ShareLink.objects.filter(owner=owner)
         .select_related("collection")
         .order_by("-created_at", "-pk")
     )
+
+
+def live_shares_showing(*, credential: Credential, now: datetime) -> list[ShareLink]:
+    """The owner's working links that show this credential now (chosen for the link, or in
+    the collection a link follows): what trashing it takes away from employers."""
+    shares = ShareLink.objects.filter(owner_id=credential.owner_id, revoked_at__isnull=True)
+    shares = shares.filter(
+        Q(follow_collection=False, items__credential=credential)
+        | Q(follow_collection=True, collection__credentials=credential)
+    ).distinct()
+    return [share for share in shares if share.state(now) == ShareState.ACTIVE]
 
 
 def share_views(*, share: ShareLink, limit: int = 500) -> list[ShareView]:

@@ -1,6 +1,6 @@
 """Writes for share links: create, revoke, extend, rename, and record who looked.
 
-Every change by the earner leaves an audit row in the same transaction (STYLE convention 5);
+Every change by the earner leaves an audit row in the same transaction (docs/conventions.md, 5);
 a view by an employer is recorded by its ShareView row (see share_take_view). A link's token
 is 256 bits from `secrets`; only its SHA-256 (for lookup) and an encrypted copy (so the earner
 can copy the link again) are stored.
@@ -24,9 +24,10 @@ from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
 from accounts import crypto
+from accounts.models import User
 from sharing import hot_path
 from sharing.models import ShareItem, ShareLink, ShareView
-from wallet.models import Credential
+from wallet.models import Collection, Credential
 from wallet.selectors import access_collection
 from wallet.services.audit import audit_record
 
@@ -107,7 +108,7 @@ def _max_views(value: int | None) -> int | None:
     return value
 
 
-def _chosen_credentials(owner: Any, credential_ids: Iterable[Any]) -> list[Credential]:
+def _chosen_credentials(owner: User, credential_ids: Iterable[Any]) -> list[Credential]:
     wanted: list[int] = []
     for value in credential_ids:
         try:
@@ -124,7 +125,7 @@ def _chosen_credentials(owner: Any, credential_ids: Iterable[Any]) -> list[Crede
     return [by_pk[pk] for pk in wanted]
 
 
-def _collection_credentials(collection: Any) -> list[Credential]:
+def _collection_credentials(collection: Collection) -> list[Credential]:
     return list(
         collection.credentials.filter(deleted_at__isnull=True, owner=collection.owner)
         .defer("original")
@@ -137,7 +138,7 @@ def _collection_credentials(collection: Any) -> list[Credential]:
 
 def share_create(
     *,
-    owner: Any,
+    owner: User,
     audience: str,
     credential_ids: Iterable[Any] = (),
     collection_id: Any = None,
@@ -148,6 +149,7 @@ def share_create(
     display_name: str = "",
     challenge: str | None = None,
     token: str | None = None,
+    link_preview: bool = False,
     now: datetime | None = None,
 ) -> tuple[ShareLink, str]:
     """Make a link to chosen credentials, or to a collection (frozen now, or followed).
@@ -193,6 +195,7 @@ def share_create(
             follow_collection=bool(collection is not None and follow_collection),
             expires_at=expires_at,
             max_views=max_views,
+            link_preview=link_preview,
             created_at=now,
             updated_at=now,
         )
@@ -211,13 +214,14 @@ def share_create(
                 "follow_collection": share.follow_collection,
                 "expires_at": expires_at.isoformat() if expires_at else None,
                 "max_views": max_views,
+                "link_preview": link_preview,
             },
             now=now,
         )
     return share, token
 
 
-def _owned(owner: Any, share_id: Any, *, lock: bool = False) -> ShareLink:
+def _owned(owner: User, share_id: Any, *, lock: bool = False) -> ShareLink:
     from sharing.selectors import access_share
 
     share = access_share(owner=owner, share_id=share_id)
@@ -226,7 +230,7 @@ def _owned(owner: Any, share_id: Any, *, lock: bool = False) -> ShareLink:
     return share
 
 
-def share_revoke(*, owner: Any, share_id: Any, now: datetime | None = None) -> ShareLink:
+def share_revoke(*, owner: User, share_id: Any, now: datetime | None = None) -> ShareLink:
     """End the link at once (idempotent): the next request to it, of any kind, gets 410."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -242,7 +246,7 @@ def share_revoke(*, owner: Any, share_id: Any, now: datetime | None = None) -> S
 
 def share_extend(
     *,
-    owner: Any,
+    owner: User,
     share_id: Any,
     expires_in: timedelta | None = None,
     no_expiry: bool = False,
@@ -276,7 +280,7 @@ def share_extend(
 
 def share_rename(
     *,
-    owner: Any,
+    owner: User,
     share_id: Any,
     audience: str,
     display_name: str | None = None,
@@ -307,6 +311,26 @@ def share_rename(
     return share
 
 
+def share_set_preview(
+    *, owner: Any, share_id: Any, link_preview: bool, now: datetime | None = None
+) -> ShareLink:
+    """Turn the link's previews in chat and social apps on or off."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        share = _owned(owner, share_id, lock=True)
+        share.link_preview = link_preview
+        share.updated_at = now
+        share.save(update_fields=["link_preview", "updated_at"])
+        audit_record(
+            user=owner,
+            action="share.preview_changed",
+            target=share,
+            detail={"link_preview": link_preview},
+            now=now,
+        )
+    return share
+
+
 def share_take_view(
     *,
     share: ShareLink,
@@ -322,7 +346,7 @@ def share_take_view(
     last view. Every view taken is logged, however often one client comes back: each one
     used up a view, and the earner must see them all.
 
-    The ShareView row is the audit record of a view (STYLE convention 5): it names the link,
+    The ShareView row is the audit record of a view (docs/conventions.md, 5): it names the link,
     and through it the earner, and the earner reads it as the link's access log. A second,
     AuditEvent row per view would double every write on the public hot path and bury the
     earner's own actions (created, extended, revoked) under employers' visits.
@@ -340,7 +364,7 @@ def share_take_view(
         )
         if not counted:
             return None
-        hot_path.view_insert(view)
+        view = hot_path.view_insert(view)
     share.counted_views += 1
     share.last_counted_at = now
     return view
@@ -370,8 +394,7 @@ def share_log_access(
     if not _first_in_window(f"sharing:seen:{share.pk}:{kind}:{client}:{span}", window):
         return None
     view = _view(share, user_agent, now, kind)
-    hot_path.view_insert(view)
-    return view
+    return hot_path.view_insert(view)
 
 
 def _view(share: ShareLink, user_agent: str, now: datetime, kind: str) -> ShareView:

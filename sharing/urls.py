@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:share_id>/revoke/", views.share_revoke, name="revoke"),
     path("<int:share_id>/extend/", views.share_extend, name="extend"),
     path("<int:share_id>/rename/", views.share_rename, name="rename"),
+    path("<int:share_id>/preview/", views.share_preview, name="preview"),
     path(
         "credentials/<int:credential_id>/share/",
         views.credential_share,

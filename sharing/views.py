@@ -17,12 +17,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import SignedInRequest
+from accounts.models import User
 from sharing import pdf, qr, selectors, services
 from sharing.forms import ShareCreateForm, ShareExtendForm, ShareRenameForm
 from sharing.linkedin import linkedin_add_url, offers_linkedin
@@ -30,6 +32,7 @@ from sharing.models import ShareLink, ShareState
 from wallet import responses
 from wallet import selectors as record
 from wallet.images import PNG_MEDIA_TYPE, SVG_MEDIA_TYPE
+from wallet.models import Credential
 
 QUICK_SHARE_DAYS = 30
 LINKEDIN_AUDIENCE = "LinkedIn profile"
@@ -77,7 +80,7 @@ def _with_counts(shares: QuerySet[ShareLink]) -> QuerySet[ShareLink]:
 @never_cache
 @login_required
 @require_GET
-def share_list(request: HttpRequest) -> HttpResponse:
+def share_list(request: SignedInRequest) -> HttpResponse:
     now = timezone.now()
     shares = _with_counts(selectors.share_list(owner=request.user))
     rows = [_row(share, now) for share in shares]
@@ -92,7 +95,7 @@ def share_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def share_create(request: HttpRequest) -> HttpResponse:
+def share_create(request: SignedInRequest) -> HttpResponse:
     owner = request.user
     form = ShareCreateForm(
         request.POST or None,
@@ -111,7 +114,7 @@ def share_create(request: HttpRequest) -> HttpResponse:
     return render(request, "sharing/new.html", {"form": form})
 
 
-def _create_initial(request: HttpRequest) -> dict[str, Any]:
+def _create_initial(request: SignedInRequest) -> dict[str, Any]:
     picked = [value for value in request.GET.getlist("credential") if value.isdigit()]
     initial: dict[str, Any] = {"display_name": getattr(request.user, "display_name", "")}
     if picked:
@@ -122,7 +125,7 @@ def _create_initial(request: HttpRequest) -> dict[str, Any]:
     return initial
 
 
-def _shareable(owner: Any, preselected: list[str]) -> list[Any]:
+def _shareable(owner: User, preselected: list[str]) -> list[Any]:
     """The record's credentials, plus any credential inside a CLR that the earner came from."""
     credentials = list(record.credential_list(owner=owner))
     listed = {str(credential.pk) for credential in credentials}
@@ -142,7 +145,7 @@ def _shareable(owner: Any, preselected: list[str]) -> list[Any]:
 @never_cache
 @login_required
 @require_GET
-def share_detail(request: HttpRequest, share_id: int) -> HttpResponse:
+def share_detail(request: SignedInRequest, share_id: int) -> HttpResponse:
     share = selectors.access_share(owner=request.user, share_id=share_id)
     now = timezone.now()
     return render(
@@ -165,7 +168,7 @@ def share_detail(request: HttpRequest, share_id: int) -> HttpResponse:
     )
 
 
-def _history(owner: Any, share: ShareLink) -> list[Any]:
+def _history(owner: User, share: ShareLink) -> list[Any]:
     events = record.audit_events(owner=owner, limit=500)
     return [
         event
@@ -179,7 +182,7 @@ def _history(owner: Any, share: ShareLink) -> list[Any]:
 @never_cache
 @login_required
 @require_GET
-def share_card(request: HttpRequest, share_id: int) -> HttpResponse:
+def share_card(request: SignedInRequest, share_id: int) -> HttpResponse:
     share = selectors.access_share(owner=request.user, share_id=share_id)
     return render(
         request,
@@ -190,20 +193,20 @@ def share_card(request: HttpRequest, share_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def share_qr_svg(request: HttpRequest, share_id: int) -> HttpResponse:
+def share_qr_svg(request: SignedInRequest, share_id: int) -> HttpResponse:
     share = selectors.access_share(owner=request.user, share_id=share_id)
     return _qr_response(qr.qr_svg(services.share_url(share)), SVG_MEDIA_TYPE, request, share)
 
 
 @login_required
 @require_GET
-def share_qr_png(request: HttpRequest, share_id: int) -> HttpResponse:
+def share_qr_png(request: SignedInRequest, share_id: int) -> HttpResponse:
     share = selectors.access_share(owner=request.user, share_id=share_id)
     return _qr_response(qr.qr_png(services.share_url(share)), PNG_MEDIA_TYPE, request, share)
 
 
 def _qr_response(
-    content: bytes, media_type: str, request: HttpRequest, share: ShareLink
+    content: bytes, media_type: str, request: SignedInRequest, share: ShareLink
 ) -> HttpResponse:
     # The code holds the link's token: a shared cache must never keep it (the default).
     return responses.image_response(
@@ -222,7 +225,7 @@ def _file_stem(share: ShareLink) -> str:
 @never_cache
 @login_required
 @require_GET
-def share_pdf(request: HttpRequest, share_id: int) -> HttpResponse:
+def share_pdf(request: SignedInRequest, share_id: int) -> HttpResponse:
     """The link's credentials as a printable PDF whose QR code opens the link."""
     share = selectors.access_share(owner=request.user, share_id=share_id)
     now = timezone.now()
@@ -253,7 +256,7 @@ def share_pdf(request: HttpRequest, share_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def share_revoke(request: HttpRequest, share_id: int) -> HttpResponse:
+def share_revoke(request: SignedInRequest, share_id: int) -> HttpResponse:
     """GET asks for confirmation (works without scripts); POST revokes at once."""
     share = selectors.access_share(owner=request.user, share_id=share_id)
     if request.method == "POST":
@@ -269,7 +272,7 @@ def share_revoke(request: HttpRequest, share_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def share_extend(request: HttpRequest, share_id: int) -> HttpResponse:
+def share_extend(request: SignedInRequest, share_id: int) -> HttpResponse:
     share = selectors.access_share(owner=request.user, share_id=share_id)
     form = ShareExtendForm(request.POST)
     if not form.is_valid():
@@ -286,7 +289,7 @@ def share_extend(request: HttpRequest, share_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def share_rename(request: HttpRequest, share_id: int) -> HttpResponse:
+def share_rename(request: SignedInRequest, share_id: int) -> HttpResponse:
     share = selectors.access_share(owner=request.user, share_id=share_id)
     form = ShareRenameForm(request.POST)
     if not form.is_valid():
@@ -301,17 +304,29 @@ def share_rename(request: HttpRequest, share_id: int) -> HttpResponse:
     return redirect("shares:detail", share_id=share.pk)
 
 
+@login_required
+@require_POST
+def share_preview(request: SignedInRequest, share_id: int) -> HttpResponse:
+    share = selectors.access_share(owner=request.user, share_id=share_id)
+    on = request.POST.get("link_preview") == "on"
+    services.share_set_preview(owner=request.user, share_id=share.pk, link_preview=on)
+    messages.success(
+        request, "Previews are on for this link." if on else "Previews are off for this link."
+    )
+    return redirect("shares:detail", share_id=share.pk)
+
+
 # --- from a credential's page ---------------------------------------------------------------
 
 
 @login_required
 @require_POST
-def credential_share(request: HttpRequest, credential_id: int) -> HttpResponse:
+def credential_share(request: SignedInRequest, credential_id: int) -> HttpResponse:
     """One click: a 30-day link to this credential alone."""
     credential = record.access_credential(owner=request.user, credential_id=credential_id)
     share, _token = services.share_create(
         owner=request.user,
-        audience=_audience(credential.title or "One credential"),
+        audience=_audience(credential.display_title),
         credential_ids=(credential.pk,),
         expires_in=timedelta(days=QUICK_SHARE_DAYS),
         display_name=request.user.display_name,
@@ -322,13 +337,13 @@ def credential_share(request: HttpRequest, credential_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def credential_linkedin(request: HttpRequest, credential_id: int) -> HttpResponse:
+def credential_linkedin(request: SignedInRequest, credential_id: int) -> HttpResponse:
     """A link with no expiry for the profile entry, then LinkedIn's form, filled in."""
     credential = record.access_credential(owner=request.user, credential_id=credential_id)
     if not offers_linkedin(credential):
         messages.error(request, "Only a credential that verifies can be added to LinkedIn.")
         return redirect("wallet:credential", credential_id=credential.pk)
-    audience = _audience(f"{LINKEDIN_AUDIENCE}: {credential.title or 'credential'}")
+    audience = _audience(f"{LINKEDIN_AUDIENCE}: {credential.display_title}")
     share = _lasting_share_of(request.user, credential, audience)
     if share is None:
         share, _token = services.share_create(
@@ -343,11 +358,11 @@ def credential_linkedin(request: HttpRequest, credential_id: int) -> HttpRespons
 
 @login_required
 @require_POST
-def credential_pdf(request: HttpRequest, credential_id: int) -> HttpResponse:
+def credential_pdf(request: SignedInRequest, credential_id: int) -> HttpResponse:
     """A PDF of one credential: its QR code needs a link, so a lasting one is made for it (or
     the one made before is used again), then the PDF of that link is downloaded."""
     credential = record.access_credential(owner=request.user, credential_id=credential_id)
-    audience = _audience(f"{PDF_AUDIENCE}: {credential.title or 'credential'}")
+    audience = _audience(f"{PDF_AUDIENCE}: {credential.display_title}")
     share = _lasting_share_of(request.user, credential, audience)
     if share is None:
         share, _token = services.share_create(
@@ -360,7 +375,7 @@ def credential_pdf(request: HttpRequest, credential_id: int) -> HttpResponse:
     return redirect("shares:pdf", share_id=share.pk)
 
 
-def _lasting_share_of(owner: Any, credential: Any, audience: str) -> ShareLink | None:
+def _lasting_share_of(owner: User, credential: Credential, audience: str) -> ShareLink | None:
     """The working, non-expiring link made for this credential before (for LinkedIn, for a
     PDF), if any. Pressing the button again must not leave one more link that never expires.
     """

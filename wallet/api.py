@@ -17,6 +17,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.http import SignedInApiRequest
+from config.serializers import many_data
 from wallet import responses, selectors
 from wallet.models import Credential, Verdicts
 from wallet.services import organise, reverify, trash
@@ -62,11 +64,11 @@ class CredentialOutput(serializers.Serializer):
 
     @extend_schema_field(TagOutput(many=True))
     def get_tags(self, credential: Credential) -> list[dict[str, Any]]:
-        return TagOutput(credential.tags.all(), many=True).data
+        return many_data(TagOutput(credential.tags.all(), many=True))
 
     @extend_schema_field(CollectionOutput(many=True))
     def get_collections(self, credential: Credential) -> list[dict[str, Any]]:
-        return CollectionOutput(credential.collections.all(), many=True).data
+        return many_data(CollectionOutput(credential.collections.all(), many=True))
 
 
 class RunOutput(serializers.Serializer):
@@ -100,7 +102,9 @@ class CredentialDetailOutput(CredentialOutput):
     container = serializers.CharField()
     media_type = serializers.CharField()
     sha256 = serializers.CharField()
-    source = serializers.CharField()
+    # A declared field, which the serializer's metaclass takes off the class: Field.source,
+    # the attribute the stubs see, is untouched.
+    source = serializers.CharField()  # type: ignore[assignment]
     source_url = serializers.CharField()
     filename = serializers.CharField()
     created_at = serializers.DateTimeField()
@@ -116,18 +120,22 @@ class CredentialDetailOutput(CredentialOutput):
 
     @extend_schema_field(RunOutput(many=True))
     def get_runs(self, credential: Credential) -> list[dict[str, Any]]:
-        return RunOutput(selectors.credential_runs(credential=credential)[:50], many=True).data
+        return many_data(
+            RunOutput(selectors.credential_runs(credential=credential)[:50], many=True)
+        )
 
     @extend_schema_field(VersionOutput(many=True))
     def get_versions(self, credential: Credential) -> list[dict[str, Any]]:
-        return VersionOutput(selectors.credential_versions(credential=credential), many=True).data
+        return many_data(
+            VersionOutput(selectors.credential_versions(credential=credential), many=True)
+        )
 
     @extend_schema_field(CredentialOutput(many=True))
     def get_children(self, credential: Credential) -> list[dict[str, Any]]:
         children = selectors.credential_children(credential=credential).prefetch_related(
             "tags", "collections"
         )
-        return CredentialOutput(children, many=True).data
+        return many_data(CredentialOutput(children, many=True))
 
 
 def _paginated(request: Request, view: APIView, queryset: Any, serializer: Any) -> Response:
@@ -159,7 +167,7 @@ class CredentialListApi(APIView):
         responses=CredentialOutput(many=True),
         summary="List the record's credentials",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInApiRequest) -> Response:
         filters = self.FilterInput(data=request.query_params)
         filters.is_valid(raise_exception=True)
         queryset = selectors.credential_list(
@@ -170,12 +178,12 @@ class CredentialListApi(APIView):
 
 class CredentialDetailApi(APIView):
     @extend_schema(responses=CredentialDetailOutput, summary="One credential, with its report")
-    def get(self, request: Request, credential_id: int) -> Response:
+    def get(self, request: SignedInApiRequest, credential_id: int) -> Response:
         credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
         return Response(CredentialDetailOutput(credential).data)
 
     @extend_schema(responses={204: None}, summary="Move a credential to the trash")
-    def delete(self, request: Request, credential_id: int) -> Response:
+    def delete(self, request: SignedInApiRequest, credential_id: int) -> Response:
         credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
         trash.credential_delete(credential=credential)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -183,7 +191,7 @@ class CredentialDetailApi(APIView):
 
 class CredentialRecheckApi(APIView):
     @extend_schema(request=None, responses=CredentialDetailOutput, summary="Verify again now")
-    def post(self, request: Request, credential_id: int) -> Response:
+    def post(self, request: SignedInApiRequest, credential_id: int) -> Response:
         credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
         reverify.credential_reverify(credential=credential)
         return Response(CredentialDetailOutput(credential).data)
@@ -191,7 +199,7 @@ class CredentialRecheckApi(APIView):
 
 class CredentialRestoreApi(APIView):
     @extend_schema(request=None, responses=CredentialDetailOutput, summary="Restore from trash")
-    def post(self, request: Request, credential_id: int) -> Response:
+    def post(self, request: SignedInApiRequest, credential_id: int) -> Response:
         credential = selectors.access_credential(
             owner=request.user, credential_id=credential_id, include_trashed=True
         )
@@ -201,7 +209,7 @@ class CredentialRestoreApi(APIView):
 
 class CredentialImageApi(APIView):
     @extend_schema(responses={(200, "image/png"): OpenApiTypes.BINARY}, summary="Badge image")
-    def get(self, request: Request, credential_id: int) -> HttpResponse:
+    def get(self, request: SignedInApiRequest, credential_id: int) -> HttpResponse:
         image = selectors.credential_image(owner=request.user, credential_id=credential_id)
         return responses.image_response(
             content=bytes(image.content),
@@ -216,7 +224,7 @@ class CredentialOriginalApi(APIView):
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
         summary="Download the original exactly as received",
     )
-    def get(self, request: Request, credential_id: int) -> HttpResponse:
+    def get(self, request: SignedInApiRequest, credential_id: int) -> HttpResponse:
         credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
         return responses.original_response(
             credential=credential, stem=f"credential-{credential.pk}"
@@ -228,7 +236,7 @@ class CredentialOriginalApi(APIView):
 
 class TrashListApi(APIView):
     @extend_schema(responses=CredentialOutput(many=True), summary="Credentials in the trash")
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInApiRequest) -> Response:
         queryset = selectors.trash_list(owner=request.user).prefetch_related("tags", "collections")
         return _paginated(request, self, queryset, CredentialOutput)
 
@@ -239,7 +247,7 @@ class TrashEmptyApi(APIView):
         responses=inline_serializer("TrashEmptied", {"removed": serializers.IntegerField()}),
         summary="Empty the trash for good",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInApiRequest) -> Response:
         return Response({"removed": trash.trash_empty(owner=request.user)})
 
 
@@ -262,11 +270,11 @@ class TagListApi(APIView):
         name = serializers.CharField(max_length=60)
 
     @extend_schema(responses=CountedTagOutput(many=True), summary="Your tags")
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInApiRequest) -> Response:
         return Response(CountedTagOutput(selectors.tags(owner=request.user), many=True).data)
 
     @extend_schema(request=InputSerializer, responses={201: TagOutput}, summary="Create a tag")
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInApiRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         tag = organise.tag_create(owner=request.user, name=data.validated_data["name"])
@@ -281,7 +289,7 @@ class TagDetailApi(APIView):
         name = serializers.CharField(max_length=60)
 
     @extend_schema(request=InputSerializer, responses=TagOutput, summary="Rename a tag")
-    def patch(self, request: Request, tag_id: int) -> Response:
+    def patch(self, request: SignedInApiRequest, tag_id: int) -> Response:
         tag = selectors.access_tag(owner=request.user, tag_id=tag_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -289,21 +297,21 @@ class TagDetailApi(APIView):
         return Response(TagOutput(tag).data)
 
     @extend_schema(responses={204: None}, summary="Delete a tag (its credentials stay)")
-    def delete(self, request: Request, tag_id: int) -> Response:
+    def delete(self, request: SignedInApiRequest, tag_id: int) -> Response:
         organise.tag_delete(tag=selectors.access_tag(owner=request.user, tag_id=tag_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class CredentialTagApi(APIView):
     @extend_schema(request=None, responses={204: None}, summary="Tag a credential")
-    def put(self, request: Request, credential_id: int, tag_id: int) -> Response:
+    def put(self, request: SignedInApiRequest, credential_id: int, tag_id: int) -> Response:
         credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
         tag = selectors.access_tag(owner=request.user, tag_id=tag_id)
         organise.credential_tag(credential=credential, tag=tag)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses={204: None}, summary="Untag a credential")
-    def delete(self, request: Request, credential_id: int, tag_id: int) -> Response:
+    def delete(self, request: SignedInApiRequest, credential_id: int, tag_id: int) -> Response:
         credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
         tag = selectors.access_tag(owner=request.user, tag_id=tag_id)
         organise.credential_untag(credential=credential, tag=tag)
@@ -319,14 +327,14 @@ class CollectionListApi(APIView):
         description = serializers.CharField(required=False, default="", allow_blank=True)
 
     @extend_schema(responses=CountedCollectionOutput(many=True), summary="Your collections")
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInApiRequest) -> Response:
         rows = selectors.collections(owner=request.user)
         return Response(CountedCollectionOutput(rows, many=True).data)
 
     @extend_schema(
         request=InputSerializer, responses={201: CollectionOutput}, summary="Create a collection"
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInApiRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         collection = organise.collection_create(owner=request.user, **data.validated_data)
@@ -344,7 +352,7 @@ class CollectionDetailApi(APIView):
     @extend_schema(
         request=InputSerializer, responses=CollectionOutput, summary="Rename or describe"
     )
-    def patch(self, request: Request, collection_id: int) -> Response:
+    def patch(self, request: SignedInApiRequest, collection_id: int) -> Response:
         collection = selectors.access_collection(owner=request.user, collection_id=collection_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -352,7 +360,7 @@ class CollectionDetailApi(APIView):
         return Response(CollectionOutput(collection).data)
 
     @extend_schema(responses={204: None}, summary="Delete a collection (its credentials stay)")
-    def delete(self, request: Request, collection_id: int) -> Response:
+    def delete(self, request: SignedInApiRequest, collection_id: int) -> Response:
         collection = selectors.access_collection(owner=request.user, collection_id=collection_id)
         organise.collection_delete(collection=collection)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -360,14 +368,16 @@ class CollectionDetailApi(APIView):
 
 class CollectionCredentialApi(APIView):
     @extend_schema(request=None, responses={204: None}, summary="Add to a collection")
-    def put(self, request: Request, collection_id: int, credential_id: int) -> Response:
+    def put(self, request: SignedInApiRequest, collection_id: int, credential_id: int) -> Response:
         collection = selectors.access_collection(owner=request.user, collection_id=collection_id)
         credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
         organise.collection_add(collection=collection, credential=credential)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses={204: None}, summary="Remove from a collection")
-    def delete(self, request: Request, collection_id: int, credential_id: int) -> Response:
+    def delete(
+        self, request: SignedInApiRequest, collection_id: int, credential_id: int
+    ) -> Response:
         collection = selectors.access_collection(owner=request.user, collection_id=collection_id)
         credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
         organise.collection_remove(collection=collection, credential=credential)
@@ -391,6 +401,6 @@ class SkillsApi(APIView):
         responses=OutputSerializer(many=True),
         summary="Skills across the record",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInApiRequest) -> Response:
         rows = selectors.skills_summary(owner=request.user)
         return Response(self.OutputSerializer(rows, many=True).data)

@@ -20,6 +20,8 @@ from typing import Any
 
 from django.db import connections, models
 
+from config import rawsql
+
 # Rows per statement, at most: a repeated statement is parsed once by the driver (psycopg
 # caches the conversion of a query it has seen), a longer one each time.
 _MAX_ROWS = 100
@@ -49,7 +51,7 @@ def insert_rows(
         return []
     connection = connections[using]
     names = list(rows[0])
-    fields = [model._meta.get_field(name) for name in names]
+    fields = [rawsql.concrete_field(model, name) for name in names]
     values_of = operator.itemgetter(*names)
     conversions = [
         (n, adapt) for n, field in enumerate(fields) if (adapt := _adapter(field, connection))
@@ -63,7 +65,7 @@ def insert_rows(
     tail = ""
     if returning:
         tail = " RETURNING " + ", ".join(
-            quote(model._meta.get_field(name).column) for name in returning
+            quote(rawsql.concrete_field(model, name).column) for name in returning
         )
     placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
     size = max(1, min(_MAX_ROWS, connection.ops.bulk_batch_size(fields, rows)))

@@ -78,7 +78,9 @@ def parse_item(data: Any) -> Item:
         data = data["CFItem"]  # some providers wrap it
     if not isinstance(data, dict) or not _text(data.get("fullStatement")):
         raise ValueError("not a CASE item: no fullStatement")
-    document = data.get("CFDocumentURI") if isinstance(data.get("CFDocumentURI"), dict) else {}
+    document = data.get("CFDocumentURI")
+    if not isinstance(document, dict):
+        document = {}
     return Item(
         identifier=_text(data.get("identifier") or data.get("sourcedId"), 100),
         full_statement=_text(data.get("fullStatement")),

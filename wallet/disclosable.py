@@ -1,10 +1,12 @@
-"""What a stored SD-JWT VC says, and which of its claims the learner may keep back.
+"""What a selectively disclosable credential says, and which claims the learner may keep back.
 
-An SD-JWT VC is kept as it arrived (its compact form, RFC 9901 §4). Its claims are read
-from those bytes here, never from anything remote: what the issuer signed in the open plus
-what its Disclosures reveal. Each claim becomes text (a template escapes it; nothing is a
-link or an image), and each says whether a Disclosure reveals it, that is, whether the
-learner may leave it out when presenting (`wallet.verification.sdjwt.present`).
+Two kinds: an SD-JWT VC, kept as it arrived (its compact form, RFC 9901 §4), whose claims
+are what the issuer signed in the open plus what its Disclosures reveal; and a credential
+with an ecdsa-sd-2023 base proof (VC DI ECDSA §3.5), whose claims are all there, the
+issuer's mandatory ones always revealed and every other one the learner's to reveal or not
+when a disclosed copy is derived (`ecdsa_sd_derive`). Claims are read from the stored bytes,
+never from anything remote; each becomes text (a template escapes it; nothing is a link or
+an image) and says whether the learner may leave it out.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from wallet.models import Credential
 from wallet.verification.errors import VerificationInputError
 from wallet.verification.limits import Limits
 from wallet.verification.parse import parse_input
+from wallet.verification.proofs import ecdsa_sd
 from wallet.verification.sdjwt import ClaimPath, disclosable_claims
 from wallet.verification.sdjwt.holder import processed_claims
 
@@ -163,3 +166,92 @@ def _scalar(value: Any) -> str:
 
 def _depth(path: ClaimPath, selective: set[ClaimPath]) -> int:
     return sum(1 for n in range(1, len(path)) if path[:n] in selective)
+
+
+# --- ecdsa-sd-2023 ------------------------------------------------------------------------
+
+
+def base_proof_document(credential: Credential) -> dict[str, Any] | None:
+    """The stored credential when it carries an ecdsa-sd-2023 base proof, else None."""
+    if credential.container not in ("json", "png", "svg"):
+        return None
+    data = bytes(credential.original)
+    cap = len(data) + 1
+    try:
+        parsed = parse_input(data, limits=Limits(max_input_bytes=cap, max_svg_bytes=cap))
+    except VerificationInputError:
+        return None
+    document = parsed.document
+    if not isinstance(document, dict) or not ecdsa_sd.is_base_proof(document):
+        return None
+    return document
+
+
+# What a disclosed copy keeps whatever the learner picks, when the credential has it: what
+# makes an Open Badges credential well formed (who issued it, from when, to whom, for which
+# achievement and what it took; OB 3.0 §8.1, the validator's required properties). Objects
+# on the way to a revealed claim keep their `id` and `type` anyway (selectJsonLd).
+_ALWAYS_REVEALED: tuple[ClaimPath, ...] = (
+    ("issuer", "id"),
+    ("validFrom",),
+    ("issuanceDate",),
+    ("credentialSubject", "id"),
+    ("credentialSubject", "achievement", "name"),
+    ("credentialSubject", "achievement", "criteria"),
+)
+
+
+def ecdsa_sd_rows(document: dict[str, Any], paths: list[ClaimPath] | None = None) -> list[ClaimRow]:
+    """The claims at `paths` (every claim the learner could reveal when None), each saying
+    whether it is always revealed (the issuer made it mandatory, or the format needs it) or
+    the learner may keep it back."""
+    try:
+        mandatory = [_path_of(p) for p in ecdsa_sd.mandatory_pointers(document)]
+    except VerificationInputError:
+        return []
+    mandatory += _ALWAYS_REVEALED
+    if paths is None:
+        paths = [_path_of(p) for p in ecdsa_sd.disclosable_pointers(document)]
+    rows = []
+    for path in dict.fromkeys(paths):
+        value = _value_at(document, path)
+        if value is _MISSING:
+            continue
+        kept = any(path[: len(m)] == m for m in mandatory)
+        rows.append(ClaimRow(path, _label(path), _scalar(value), not kept, 0))
+    return rows[:MAX_ROWS]
+
+
+def ecdsa_sd_derive(document: dict[str, Any], paths: list[ClaimPath]) -> dict[str, Any]:
+    """The disclosed copy revealing the issuer's mandatory claims and those at `paths`, with
+    a derived proof (no key needed: the base proof carries what it takes). Raises ValueError
+    when a path is not in the credential or the base proof cannot be used."""
+    kept = [p for p in _ALWAYS_REVEALED if _value_at(document, p) is not _MISSING]
+    reveal = [_pointer(path) for path in dict.fromkeys([*kept, *paths])]
+    try:
+        return ecdsa_sd.derive(document, reveal=reveal)
+    except VerificationInputError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+_MISSING = object()
+
+
+def _value_at(document: Any, path: ClaimPath) -> Any:
+    value = document
+    for step in path:
+        if isinstance(value, dict) and isinstance(step, str) and step in value:
+            value = value[step]
+        elif isinstance(value, list) and isinstance(step, int) and 0 <= step < len(value):
+            value = value[step]
+        else:
+            return _MISSING
+    return value
+
+
+def _pointer(path: ClaimPath) -> str:
+    return "".join("/" + str(step).replace("~", "~0").replace("/", "~1") for step in path)
+
+
+def _path_of(pointer: str) -> ClaimPath:
+    return tuple(int(t) if t.isdigit() else t for t in ecdsa_sd.parse_pointer(pointer))

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from config.forms import form_field
 from wallet.models import Verdicts
 from wallet.selectors import SORTS, CredentialFilters
 from wallet.templatetags.wallet_record import humanise_type
@@ -46,17 +47,23 @@ class FilterForm(forms.Form):
         collections: list[Any],
     ) -> None:
         super().__init__(data)
-        self.fields["issuer"].choices = [("", "Any issuer")] + [
-            (row["issuer_id"], f"{row['issuer_name'] or row['issuer_id']} ({row['count']})")
-            for row in issuers
+        form_field(self, "issuer", forms.ChoiceField).choices = [("", "Any issuer")] + [
+            (row["issuer_id"], f"{_issuer_label(row)} ({row['count']})") for row in issuers
         ]
-        self.fields["type"].choices = [("", "Any type")] + [(t, humanise_type(t)) for t in types]
-        self.fields["skill"].choices = [("", "Any skill")] + [
+        form_field(self, "type", forms.ChoiceField).choices = [("", "Any type")] + [
+            (t, humanise_type(t)) for t in types
+        ]
+        form_field(self, "skill", forms.ChoiceField).choices = [("", "Any skill")] + [
             (skill_key(s), s.name or s.code or s.url) for s in skills
         ]
-        self.fields["verdict"].choices = [("", "Any result"), *Verdicts.choices]
-        self.fields["tag"].choices = [("", "Any tag")] + [(t.pk, t.name) for t in tags]
-        self.fields["collection"].choices = [("", "Any collection")] + [
+        form_field(self, "verdict", forms.ChoiceField).choices = [
+            ("", "Any result"),
+            *Verdicts.choices,
+        ]
+        form_field(self, "tag", forms.ChoiceField).choices = [("", "Any tag")] + [
+            (t.pk, t.name) for t in tags
+        ]
+        form_field(self, "collection", forms.ChoiceField).choices = [("", "Any collection")] + [
             (c.pk, c.name) for c in collections
         ]
 
@@ -128,10 +135,17 @@ class CollectionAssignForm(forms.Form):
 
     def __init__(self, data: Any = None, *, collections: list[Any]) -> None:
         super().__init__(data)
-        self.fields["collection"].choices = [(c.pk, c.name) for c in collections]
+        form_field(self, "collection", forms.ChoiceField).choices = [
+            (c.pk, c.name) for c in collections
+        ]
 
 
 class ConfirmForm(forms.Form):
     confirm = forms.BooleanField(
         label="Yes, remove everything in the trash for good", required=True
     )
+
+
+def _issuer_label(row: dict[str, Any]) -> str:
+    name = row["issuer_name"] or row["issuer_id"]
+    return f"{name} · {row['issuer_hint']}" if row.get("issuer_hint") else name

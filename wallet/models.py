@@ -1,10 +1,13 @@
 """The lifelong record: credentials as received, what was derived from them, and their history.
 
-The original bytes are the source of truth (ARCHITECTURE invariant 1). Every other column of
-`Credential` is derived from them by `wallet.services.derive` and can be rebuilt at any time.
+The original bytes are the source of truth (docs/architecture.md, invariant 1). Every other
+column of `Credential` is derived from them by `wallet.services.derive` and can be rebuilt at
+any time.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -12,6 +15,9 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 
 from wallet.verification import Verdict
+
+if TYPE_CHECKING:
+    from django.db.models.fields.related_descriptors import ManyRelatedManager
 
 
 class Source(models.TextChoices):
@@ -23,6 +29,8 @@ class Source(models.TextChoices):
     BUNDLE = "bundle", "Inside a CLR"
     OID4VCI = "oid4vci", "Received over OpenID4VCI"
     VCAPI = "vcapi", "Received over a VC-API exchange"
+    TOOL = "tool", "Sent by a connected tool"
+    BADGE_HOST = "badge_host", "From a connected badge platform"
 
 
 class RecipientMatch(models.TextChoices):
@@ -87,6 +95,9 @@ _EXTENSIONS: dict[str, str] = {
     Container.PNG: "png",
     Container.SVG: "svg",
 }
+
+# What every page and message calls a credential that states no title.
+UNTITLED = "Untitled credential"
 
 
 class Credential(models.Model):
@@ -153,8 +164,14 @@ class Credential(models.Model):
     verified_at = models.DateTimeField(null=True, blank=True)
 
     has_image = models.BooleanField(default=False)
-    tags = models.ManyToManyField("Tag", blank=True, related_name="credentials")
-    collections = models.ManyToManyField("Collection", blank=True, related_name="credentials")
+    # Annotated: django-stubs cannot yet type a many-to-many field named by a string
+    # (typeddjango/django-stubs#1802), and Tag and Collection are defined below.
+    tags: models.ManyToManyField[Tag, Any] = models.ManyToManyField(
+        "Tag", blank=True, related_name="credentials"
+    )
+    collections: models.ManyToManyField[Collection, Any] = models.ManyToManyField(
+        "Collection", blank=True, related_name="credentials"
+    )
 
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
@@ -202,6 +219,27 @@ class Credential(models.Model):
 
     def __str__(self) -> str:
         return self.title or f"Credential {self.pk}"
+
+    @property
+    def display_title(self) -> str:
+        """The title, or the one name every page gives a credential without one."""
+        return self.title or UNTITLED
+
+    @property
+    def recipient_kind(self) -> str:
+        """What kind of identity the credential names: "email", "did", "url", "urn" (such as
+        urn:uuid, which names no one the learner can prove to be), or "" when it states none
+        in plain text. The record's advice about a recipient it cannot match depends on it."""
+        hint = self.recipient_hint.strip().lower()
+        if not hint:
+            return ""
+        if hint.startswith("did:"):
+            return "did"
+        if hint.startswith(("https://", "http://")):
+            return "url"
+        if "@" in hint and ":" not in hint.split("@", 1)[0]:
+            return "email"
+        return "urn"
 
     @property
     def file_extension(self) -> str:
@@ -318,6 +356,8 @@ class Tag(models.Model):
     )
     name = models.CharField(max_length=60)
     created_at = models.DateTimeField()
+    # Credential.tags' other side, which django-stubs does not derive (see there).
+    credentials: ManyRelatedManager[Credential, Any]
 
     class Meta:
         ordering = ["name"]
@@ -334,6 +374,8 @@ class Collection(models.Model):
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
     created_at = models.DateTimeField()
+    # Credential.collections' other side, which django-stubs does not derive (see there).
+    credentials: ManyRelatedManager[Credential, Any]
 
     class Meta:
         ordering = ["name"]
@@ -460,3 +502,24 @@ class CaseItem(models.Model):
     @property
     def resolved(self) -> bool:
         return self.fetched_at is not None
+
+
+class RegistryLookup(models.Model):
+    """What an OpenID Federation registry answered about one issuer: listed (its subordinate
+    statement, checked) or not (404). Absent: never asked, so "not checked"."""
+
+    registry = models.ForeignKey(IssuerRegistry, on_delete=models.CASCADE, related_name="lookups")
+    issuer_id = models.CharField(max_length=2000)
+    listed = models.BooleanField()
+    name = models.CharField(max_length=300, blank=True)
+    url = models.URLField(max_length=2000, blank=True)
+    checked_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["registry", "issuer_id"], name="registry_lookup_unique")
+        ]
+        indexes = [models.Index(fields=["issuer_id"], name="registry_lookup_issuer")]
+
+    def __str__(self) -> str:
+        return f"{self.issuer_id} in {self.registry}: {'listed' if self.listed else 'not listed'}"

@@ -3,7 +3,8 @@
 The operator names the registries (SATCHEL_ISSUER_REGISTRIES, most authoritative first), in
 the DCC registry format: a JSON object whose `registry` maps each issuer DID to the `name`,
 `url` and `location` the registry knows it by (digitalcredentials/issuer-registry-client,
-"dcc-legacy"). What was last read of each is stored (`IssuerRegistry`, `RegistryListing`) by
+"dcc-legacy"), or OpenID Federation trust anchors (`wallet.federation`), asked about each
+issuer one by one. What was last read of each is stored (`IssuerRegistry`, `RegistryListing`) by
 `wallet.services.registries`, daily through the outbound door; until a registry was read
 once, the snapshot bundled with Satchel (`registry_snapshot.json`) answers for it.
 
@@ -30,7 +31,7 @@ from typing import Any
 
 from django.conf import settings
 
-from wallet.models import IssuerRegistry, RegistryListing
+from wallet.models import IssuerRegistry, RegistryListing, RegistryLookup
 
 SNAPSHOT = Path(__file__).with_name("registry_snapshot.json")
 LISTED = "listed"
@@ -84,7 +85,9 @@ def parse_registry(data: Any) -> tuple[str, dict[str, Entry]]:
     document is not one (a registry that answers something else was not read)."""
     if not isinstance(data, dict) or not isinstance(data.get("registry"), dict):
         raise ValueError("not a registry: no 'registry' object of issuer DIDs")
-    meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
+    meta = data.get("meta")
+    if not isinstance(meta, dict):
+        meta = {}
     entries: dict[str, Entry] = {}
     for did, raw in data["registry"].items():
         if not isinstance(did, str) or not did.strip() or not isinstance(raw, dict):
@@ -112,13 +115,22 @@ def _snapshot() -> dict[str, tuple[str, dict[str, Entry]]]:
     return found
 
 
+OIDF_PREFIX = "oidf:"
+
+
 def configured() -> list[tuple[str, str]]:
-    """(name, url) of each registry the operator configured, most authoritative first."""
+    """(name, url) of each registry the operator configured, most authoritative first. An
+    OpenID Federation trust anchor is named by its entity configuration's URL with the prefix
+    `oidf:`; every other URL is a registry in the DCC format."""
     return list(settings.SATCHEL_ISSUER_REGISTRIES)
 
 
+def is_federation(url: str) -> bool:
+    return url.startswith(OIDF_PREFIX)
+
+
 def issuer_standings(issuer_ids: Iterable[str]) -> dict[str, Standing]:
-    """Each issuer's standing, in two queries however many issuers are asked about."""
+    """Each issuer's standing, in three queries however many issuers are asked about."""
     wanted = sorted({i for i in issuer_ids if i})
     if not wanted:
         return {}
@@ -131,6 +143,15 @@ def issuer_standings(issuer_ids: Iterable[str]) -> dict[str, Standing]:
             registry_id__in=read_from_db, issuer_id__in=wanted
         )
     }
+    # OpenID Federation: per issuer, what the anchor answered (None: checked, not listed).
+    federated = [stored[u].pk for _, u in registries if is_federation(u) and u in stored]
+    lookups: dict[tuple[int, str], tuple[Entry | None, datetime]] = {
+        (row.registry_id, row.issuer_id): (
+            Entry(row.name, row.url) if row.listed else None,
+            row.checked_at,
+        )
+        for row in RegistryLookup.objects.filter(registry_id__in=federated, issuer_id__in=wanted)
+    }
     answers = {}
     for issuer_id in wanted:
         listed: list[tuple[str, Entry]] = []
@@ -138,7 +159,13 @@ def issuer_standings(issuer_ids: Iterable[str]) -> dict[str, Standing]:
         dates: list[str] = []
         for name, url in registries:
             row = stored.get(url)
-            if row is not None and row.fetched_at is not None:
+            if is_federation(url):
+                if row is None or (row.pk, issuer_id) not in lookups:
+                    unchecked.append(name)
+                    continue
+                entry, checked_at = lookups[(row.pk, issuer_id)]
+                dates.append(_date(checked_at))
+            elif row is not None and row.fetched_at is not None:
                 dates.append(_date(row.fetched_at))
                 entry = listings.get((row.pk, issuer_id))
             elif url in _snapshot():

@@ -58,7 +58,7 @@ def image_response(
     response = HttpResponse(content, content_type=media_type)
     inline = media_type == PNG_MEDIA_TYPE and not download
     filename = f"{name}.{_EXTENSIONS[media_type]}"
-    response["Content-Disposition"] = content_disposition_header(not inline, filename)
+    response["Content-Disposition"] = _disposition(attachment=not inline, filename=filename)
     return _inert(response, cache=cache)
 
 
@@ -69,7 +69,7 @@ def download_response(
     if media_type not in _DOWNLOAD_TYPES:
         media_type = OCTET_STREAM
     response = HttpResponse(content, content_type=media_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Content-Disposition"] = _disposition(attachment=True, filename=filename)
     return _inert(response, cache=cache)
 
 
@@ -79,6 +79,12 @@ def original_response(*, credential: Credential, stem: str) -> HttpResponse:
     return download_response(
         content=bytes(credential.original), filename=f"{stem}.{credential.file_extension}"
     )
+
+
+def _disposition(*, attachment: bool, filename: str) -> str:
+    # Django gives None only for an inline response with no filename: never one of ours, and
+    # were it so, a download is the safe answer.
+    return content_disposition_header(attachment, filename) or "attachment"
 
 
 def is_safe_image(content: bytes, media_type: str) -> bool:

@@ -24,6 +24,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Lower
 from django.http import Http404
 
+from accounts.models import User
 from config import rawsql
 from wallet import case
 from wallet.models import (
@@ -65,12 +66,12 @@ def _as_pk(value: Any) -> int:
         raise Http404("No such item.") from None
 
 
-def _live(owner: Any) -> QuerySet[Credential]:
+def _live(owner: User) -> QuerySet[Credential]:
     return Credential.objects.filter(owner=owner, deleted_at__isnull=True)
 
 
 def access_credential(
-    *, owner: Any, credential_id: Any, include_trashed: bool = False
+    *, owner: User, credential_id: Any, include_trashed: bool = False
 ) -> Credential:
     """The owner's credential, or Http404 (also for anyone else's: no existence leak)."""
     queryset = Credential.objects.filter(owner=owner)
@@ -83,7 +84,7 @@ def access_credential(
 
 
 def credential_list(
-    *, owner: Any, filters: CredentialFilters | None = None
+    *, owner: User, filters: CredentialFilters | None = None
 ) -> QuerySet[Credential]:
     """The owner's live credentials, filtered and sorted, in a constant number of queries."""
     filters = filters or CredentialFilters()
@@ -109,7 +110,7 @@ def credential_list(
     return _sorted(queryset, filters.sort).defer("original").prefetch_related("tags", "collections")
 
 
-def credentials_in_order(*, owner: Any, pks: list[int]) -> list[Credential]:
+def credentials_in_order(*, owner: User, pks: list[int]) -> list[Credential]:
     """The owner's live credentials with these pks, in that order (a page of a list)."""
     rows = _live(owner).filter(pk__in=pks).defer("original").prefetch_related("tags", "collections")
     by_pk = {c.pk: c for c in rows}
@@ -160,7 +161,7 @@ def _sorted(queryset: QuerySet[Credential], sort: str) -> QuerySet[Credential]:
     return queryset.order_by(when.desc(), "-pk")
 
 
-def trash_list(*, owner: Any) -> QuerySet[Credential]:
+def trash_list(*, owner: User) -> QuerySet[Credential]:
     """Trashed credentials (top level), most recently deleted first."""
     return (
         Credential.objects.filter(owner=owner, deleted_at__isnull=False, parent__isnull=True)
@@ -230,7 +231,7 @@ def credential_versions(*, credential: Credential) -> QuerySet[CredentialVersion
     return credential.versions.defer("original").order_by(F("issued_at").desc(nulls_last=True))
 
 
-def credential_image(*, owner: Any, credential_id: Any) -> CredentialImage:
+def credential_image(*, owner: User, credential_id: Any) -> CredentialImage:
     """The sanitised image of the owner's credential, or Http404."""
     image = CredentialImage.objects.filter(
         credential__owner=owner,
@@ -248,7 +249,7 @@ def credential_image_of(*, credential: Credential) -> CredentialImage | None:
     return CredentialImage.objects.filter(credential=credential).first()
 
 
-def timeline(*, owner: Any) -> QuerySet[Credential]:
+def timeline(*, owner: User) -> QuerySet[Credential]:
     """Every live credential (those inside CLRs too) by when it was earned, newest first.
 
     Each row carries `earned_at`: the award date, else the issue date, else the import date.
@@ -287,7 +288,7 @@ class SkillGroup:
     skills: list[SkillSummary] = field(default_factory=list)
 
 
-def skills_by_framework(*, owner: Any) -> list[SkillGroup]:
+def skills_by_framework(*, owner: User) -> list[SkillGroup]:
     """The owner's skills grouped by framework (the largest groups first; unnamed last), each
     CASE item with what its provider said, when it was looked up."""
     skills = skills_summary(owner=owner)
@@ -318,12 +319,12 @@ def case_items(*, urls: Iterable[str]) -> dict[str, CaseItem]:
     }
 
 
-def case_alignment_urls(*, owner: Any) -> list[str]:
+def case_alignment_urls(*, owner: User) -> list[str]:
     """The distinct CASE item URLs the owner's live credentials align to."""
     return sorted(s.url for s in skills_summary(owner=owner) if s.is_case)
 
 
-def skills_summary(*, owner: Any) -> list[SkillSummary]:
+def skills_summary(*, owner: User) -> list[SkillSummary]:
     """Alignments (skills, competencies, CASE items) across the record, most evidenced first.
 
     A skill is identified by its URL, else its code, else its name (case-insensitive).
@@ -400,7 +401,7 @@ class RecordFacets:
     skills: list[SkillSummary]
 
 
-def record_facets(*, owner: Any) -> RecordFacets:
+def record_facets(*, owner: User) -> RecordFacets:
     """The record's issuers, achievement types and skills, cached per version of the record.
 
     The version (how many live credentials, which ones, and their latest change) is read from
@@ -421,7 +422,7 @@ def record_facets(*, owner: Any) -> RecordFacets:
 FACETS_CACHE_SECONDS = 600
 
 
-def _record_facets(owner: Any) -> RecordFacets:
+def _record_facets(owner: User) -> RecordFacets:
     """One grouped query, so the filters cost the same however many credentials share them."""
     rows = (
         _live(owner)
@@ -447,41 +448,74 @@ def _record_facets(owner: Any) -> RecordFacets:
         if row["issuer_id"]:
             key = (row["issuer_id"], row["issuer_name"])
             issuer_counts[key] = issuer_counts.get(key, 0) + row["count"]
-    issuer_rows = [
-        {"issuer_id": issuer_id, "issuer_name": name, "count": count}
-        for (issuer_id, name), count in sorted(
-            issuer_counts.items(), key=lambda item: (item[0][1].lower(), item[0][0])
-        )
-    ]
+    issuer_rows = _issuer_rows(issuer_counts)
     return RecordFacets(issuer_rows, _type_options(types), _skills_from_texts(dict(texts)))
 
 
-def issuers(*, owner: Any) -> list[dict[str, Any]]:
-    """The issuers in the record (for the issuer filter): id, name and how many credentials."""
+def _issuer_rows(counts: dict[tuple[str, str], int]) -> list[dict[str, Any]]:
+    """One row per issuer identity (what the filter matches on), counted once: an issuer that
+    renamed itself is one issuer under the name most of its credentials use; two identities
+    with one name each say which is which (`issuer_hint`)."""
+    by_id: dict[str, dict[str, int]] = {}
+    for (issuer_id, name), count in counts.items():
+        by_id.setdefault(issuer_id, {})[name] = by_id.get(issuer_id, {}).get(name, 0) + count
+    rows = [
+        {
+            "issuer_id": issuer_id,
+            "issuer_name": max(names.items(), key=lambda item: (item[1], item[0]))[0],
+            "count": sum(names.values()),
+        }
+        for issuer_id, names in by_id.items()
+    ]
+    rows.sort(key=lambda row: (row["issuer_name"].lower(), row["issuer_id"]))
+    named = [row["issuer_name"].lower() for row in rows]
+    for row in rows:
+        shared = row["issuer_name"] and named.count(row["issuer_name"].lower()) > 1
+        row["issuer_hint"] = short_identifier(row["issuer_id"]) if shared else ""
+    return rows
+
+
+def short_identifier(value: str, keep: int = 6) -> str:
+    """A DID or address cut to what tells two apart at a glance: the start of the
+    identifier-specific part and its end ("did:key:z6MkhaXg…2doK", "a.example/…/issuer")."""
+    if value.lower().startswith(("https://", "http://")):
+        rest = value.split("://", 1)[1].rstrip("/")
+        host, _, path = rest.partition("/")
+        tail = path.rsplit("/", 1)[-1]
+        return f"{host}/…/{tail}" if path.count("/") else rest
+    method, _, specific = value.rpartition(":")
+    if len(specific) <= 2 * keep + 1:
+        return value
+    return f"{method}:{specific[:keep]}…{specific[-keep:]}" if method else value
+
+
+def issuers(*, owner: User) -> list[dict[str, Any]]:
+    """The issuers in the record (for the issuer filter): one row per identity, with its
+    name and how many credentials."""
     rows = (
         _live(owner)
         .filter(parent__isnull=True)
         .exclude(issuer_id="")
         .values("issuer_id", "issuer_name")
         .annotate(count=Count("pk"))
-        .order_by(Lower("issuer_name"), "issuer_id")
+        .order_by()
     )
-    return list(rows)
+    return _issuer_rows({(r["issuer_id"], r["issuer_name"]): r["count"] for r in rows})
 
 
-def tags(*, owner: Any) -> QuerySet[Tag]:
+def tags(*, owner: User) -> QuerySet[Tag]:
     """The owner's tags by name (ignoring case), each with `credential_count` (live ones)."""
     counted = Tag.objects.filter(owner=owner).annotate(credential_count=_live_count(owner))
     return _by_name(counted)
 
 
-def collections(*, owner: Any) -> QuerySet[Collection]:
+def collections(*, owner: User) -> QuerySet[Collection]:
     """The owner's collections by name (ignoring case), each with `credential_count`."""
     counted = Collection.objects.filter(owner=owner).annotate(credential_count=_live_count(owner))
     return _by_name(counted)
 
 
-def _live_count(owner: Any) -> Count:
+def _live_count(owner: User) -> Count:
     # Live-ness is read from the (owner, deleted_at) index through a subquery: joining each
     # credential's row to read its deleted_at is many times slower on a large record.
     return Count("credentials", filter=Q(credentials__in=_live(owner).values("pk")))
@@ -492,7 +526,7 @@ def _by_name(rows: QuerySet[Any]) -> QuerySet[Any]:
     return rows.order_by(Lower("name"), "pk")
 
 
-def achievement_types(*, owner: Any) -> list[str]:
+def achievement_types(*, owner: User) -> list[str]:
     """The achievement types of the owner's live top-level credentials, for the type filter:
     by name ignoring case, one entry per type however it is capitalised (the filter matches
     without case)."""
@@ -515,18 +549,18 @@ def _type_options(types: Iterable[str]) -> list[str]:
     return sorted(chosen.values(), key=lambda name: (name.casefold(), name))
 
 
-def credential_by_identity(*, owner: Any, dedupe_key: str) -> Credential | None:
+def credential_by_identity(*, owner: User, dedupe_key: str) -> Credential | None:
     """The owner's record of a credential (in the trash too), found by its identity."""
     return Credential.objects.filter(owner=owner, parent=None, dedupe_key=dedupe_key).first()
 
 
-def record_credentials(*, owner: Any, pks: Iterable[int]) -> QuerySet[Credential]:
+def record_credentials(*, owner: User, pks: Iterable[int]) -> QuerySet[Credential]:
     """Those of `pks` that are the owner's credentials in the record, in the trash too (not
     those inside another)."""
     return Credential.objects.filter(owner=owner, parent__isnull=True, pk__in=list(pks))
 
 
-def record_with_contents(*, owner: Any, pks: list[int] | None = None) -> QuerySet[Credential]:
+def record_with_contents(*, owner: User, pks: list[int] | None = None) -> QuerySet[Credential]:
     """Every credential of the owner's record (or the chosen ones of `pks`) with what is
     inside them, trashed ones too, each parent before what it contains."""
     queryset = Credential.objects.filter(owner=owner)
@@ -536,51 +570,59 @@ def record_with_contents(*, owner: Any, pks: list[int] | None = None) -> QuerySe
     return queryset.order_by(F("parent_id").asc(nulls_first=True), "pk")
 
 
-def tags_by_name(*, owner: Any) -> QuerySet[Tag]:
+def tags_by_name(*, owner: User) -> QuerySet[Tag]:
     """The owner's tags, as the model orders them, without counts."""
     return Tag.objects.filter(owner=owner).order_by("name")
 
 
-def collections_by_name(*, owner: Any) -> QuerySet[Collection]:
+def collections_by_name(*, owner: User) -> QuerySet[Collection]:
     """The owner's collections, as the model orders them, without counts."""
     return Collection.objects.filter(owner=owner).order_by("name")
 
 
-def collection_named(*, owner: Any, name: str) -> Collection | None:
+def collection_named(*, owner: User, name: str) -> Collection | None:
     """The owner's collection of that name, ignoring case."""
     return Collection.objects.filter(owner=owner, name__iexact=name).first()
 
 
-def live_credentials(*, owner: Any) -> QuerySet[Credential]:
+def live_credentials(*, owner: User) -> QuerySet[Credential]:
     """The owner's credentials in the record: not in the trash, not inside another."""
     return Credential.objects.filter(owner=owner, parent__isnull=True, deleted_at__isnull=True)
 
 
-def access_tag(*, owner: Any, tag_id: Any) -> Tag:
+def live_credentials_and_contents(*, owner: User) -> QuerySet[Credential]:
+    """The owner's live credentials, and the live ones inside them (a CLR's), each parent
+    live too: what a learner can pick one by one."""
+    return Credential.objects.filter(owner=owner, deleted_at__isnull=True).filter(
+        Q(parent__isnull=True) | Q(parent__deleted_at__isnull=True)
+    )
+
+
+def access_tag(*, owner: User, tag_id: Any) -> Tag:
     tag = Tag.objects.filter(owner=owner, pk=_as_pk(tag_id)).first()
     if tag is None:
         raise Http404("No such tag.")
     return tag
 
 
-def access_collection(*, owner: Any, collection_id: Any) -> Collection:
+def access_collection(*, owner: User, collection_id: Any) -> Collection:
     collection = Collection.objects.filter(owner=owner, pk=_as_pk(collection_id)).first()
     if collection is None:
         raise Http404("No such collection.")
     return collection
 
 
-def disclosures(*, owner: Any) -> QuerySet[Disclosure]:
+def disclosures(*, owner: User) -> QuerySet[Disclosure]:
     """What the owner sent, newest first."""
     return Disclosure.objects.filter(owner=owner).prefetch_related("credentials")
 
 
-def notices(*, owner: Any, unread_only: bool = False) -> QuerySet[Notice]:
+def notices(*, owner: User, unread_only: bool = False) -> QuerySet[Notice]:
     queryset = Notice.objects.filter(owner=owner).select_related("credential")
     return queryset.filter(read_at__isnull=True) if unread_only else queryset
 
 
-def audit_events(*, owner: Any, limit: int = 100) -> list[AuditEvent]:
+def audit_events(*, owner: User, limit: int = 100) -> list[AuditEvent]:
     return list(AuditEvent.objects.filter(user=owner).order_by("-created_at", "-pk")[:limit])
 
 
@@ -604,7 +646,7 @@ def shown_versions_join(
     membership = credential.get_field("collections")
 
     def column(name: str) -> str:
-        return f"c.{quote(credential.get_field(name).column)}"
+        return f"c.{quote(rawsql.concrete_field(Credential, name).column)}"
 
     joins = (
         f"LEFT JOIN {quote(membership.m2m_db_table())} m "
@@ -635,4 +677,4 @@ def _converted_versions(
 
 @lru_cache(maxsize=8)
 def _version_converters(alias: str) -> rawsql.Converters:
-    return rawsql.converters(alias, [Credential._meta.get_field(n) for n in VERSION_FIELDS])
+    return rawsql.converters(alias, [rawsql.concrete_field(Credential, n) for n in VERSION_FIELDS])

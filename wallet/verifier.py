@@ -3,15 +3,17 @@ the verification of a stored original."""
 
 from __future__ import annotations
 
+import hashlib
 import time
-from collections.abc import MutableMapping
+from collections.abc import Iterator, MutableMapping
 from datetime import datetime
-from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.selectors import holder_dids
 from config.outbound import make_fetcher
 from wallet.models import Credential
@@ -30,7 +32,44 @@ def make_budget() -> Budget:
     return Budget(seconds=settings.SATCHEL_VERIFY_CPU_SECONDS, clock=time.thread_time)
 
 
-def recipient_identifiers(*, owner: Any) -> tuple[str, ...]:
+# A credential's schemas (`credentialSchema`) that are not vendored are fetched through the
+# outbound door the first time a credential names them and kept this long in the shared
+# cache; schemas are published once and seldom change.
+SCHEMA_CACHE_SECONDS = 24 * 3600
+
+
+class SchemaCache(MutableMapping[str, str]):
+    """The JSON Schemas fetched for credentials, by URL, in the shared cache.
+
+    Passing one to the verifier is what lets it fetch a schema it does not keep a copy of
+    (`wallet.verification.schemas.schema_text`); without one such schemas are not checked.
+    It only remembers: iterating lists nothing, and a lost entry is fetched again.
+    """
+
+    @staticmethod
+    def _key(url: str) -> str:
+        return "schema:" + hashlib.sha256(url.encode()).hexdigest()
+
+    def __getitem__(self, url: str) -> str:
+        value = cache.get(self._key(url))
+        if not isinstance(value, str):
+            raise KeyError(url)
+        return value
+
+    def __setitem__(self, url: str, text: str) -> None:
+        cache.set(self._key(url), text, SCHEMA_CACHE_SECONDS)
+
+    def __delitem__(self, url: str) -> None:
+        cache.delete(self._key(url))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+def recipient_identifiers(*, owner: User) -> tuple[str, ...]:
     """The owner's verified emails and every DID they have held."""
     emails = EmailAddress.objects.filter(user=owner, verified=True).values_list("email", flat=True)
     return (*sorted(emails), *holder_dids(user=owner))
@@ -38,7 +77,7 @@ def recipient_identifiers(*, owner: Any) -> tuple[str, ...]:
 
 def make_verify_options(
     *,
-    owner: Any,
+    owner: User,
     now: datetime | None = None,
     fetcher: Fetcher | None = None,
     canon_cache: MutableMapping[str, str] | None = None,
@@ -54,6 +93,7 @@ def make_verify_options(
         recipient_identifiers=recipient_identifiers(owner=owner),
         limits=make_limits(),
         canon_cache=canon_cache if canon_cache is not None else {},
+        schema_cache=SchemaCache(),
         budget=make_budget(),
     )
 

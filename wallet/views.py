@@ -13,11 +13,13 @@ from urllib.parse import urlsplit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Page, Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import SignedInRequest
+from accounts.selectors import holder_dids
 from config.celery import enqueue_on_commit
 from wallet import disclosable, registries, responses, selectors
 from wallet.forms import (
@@ -28,6 +30,7 @@ from wallet.forms import (
     NameForm,
     TagAssignForm,
 )
+from wallet.lookalikes import lookalike_notes
 from wallet.models import Credential, RecipientMatch
 from wallet.services import organise, reverify, trash
 from wallet.verification.wording import verdict_label
@@ -40,7 +43,7 @@ PAGE_SIZE = 24
 
 @login_required
 @require_GET
-def record(request: HttpRequest) -> HttpResponse:
+def record(request: SignedInRequest) -> HttpResponse:
     owner = request.user
     tags = list(selectors.tags(owner=owner))
     collections = list(selectors.collections(owner=owner))
@@ -57,8 +60,11 @@ def record(request: HttpRequest) -> HttpResponse:
     # Sorting and paging on the key alone keeps the sort's rows narrow on a large record;
     # only the page's own credentials are then read in full.
     keys = credentials.prefetch_related(None).values_list("pk", flat=True)
-    page = Paginator(keys, PAGE_SIZE).get_page(request.GET.get("page"))
+    page: Page[Any] = Paginator(keys, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = selectors.credentials_in_order(owner=owner, pks=list(page.object_list))
+    notes = lookalike_notes(page.object_list)
+    for credential in page.object_list:
+        credential.lookalike_note = notes.get(credential.pk, "")
     return render(
         request,
         "wallet/record.html",
@@ -73,7 +79,7 @@ def record(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def timeline(request: HttpRequest) -> HttpResponse:
+def timeline(request: SignedInRequest) -> HttpResponse:
     return render(
         request, "wallet/timeline.html", {"credentials": selectors.timeline(owner=request.user)}
     )
@@ -81,7 +87,7 @@ def timeline(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def skills(request: HttpRequest) -> HttpResponse:
+def skills(request: SignedInRequest) -> HttpResponse:
     groups = selectors.skills_by_framework(owner=request.user)
     unresolved = [s for g in groups for s in g.skills if s.is_case and s.case_item is None]
     hosts = sorted({urlsplit(s.url).netloc for s in unresolved})
@@ -99,7 +105,7 @@ def skills(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def skills_lookup(request: HttpRequest) -> HttpResponse:
+def skills_lookup(request: SignedInRequest) -> HttpResponse:
     """The learner agrees to Satchel asking the frameworks' publishers about their skills."""
     enqueue_on_commit("wallet.tasks.lookup_case_items", request.user.pk)
     messages.success(
@@ -112,7 +118,7 @@ def skills_lookup(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def notice_dismiss(request: HttpRequest, notice_id: int) -> HttpResponse:
+def notice_dismiss(request: SignedInRequest, notice_id: int) -> HttpResponse:
     reverify.notices_mark_read(owner=request.user, notice_ids=[notice_id])
     return redirect("wallet:record")
 
@@ -122,7 +128,7 @@ def notice_dismiss(request: HttpRequest, notice_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def credential_detail(request: HttpRequest, credential_id: int) -> HttpResponse:
+def credential_detail(request: SignedInRequest, credential_id: int) -> HttpResponse:
     owner = request.user
     credential = selectors.access_credential(owner=owner, credential_id=credential_id)
     runs = list(selectors.credential_runs(credential=credential)[:20])
@@ -148,11 +154,22 @@ def credential_detail(request: HttpRequest, credential_id: int) -> HttpResponse:
         ),
         "tag_form": TagAssignForm(),
         "recipient_mismatch": credential.recipient_match == RecipientMatch.NO_MATCH,
+        "holder_did": _current_did(owner),
         "sd_jwt": disclosable.sd_jwt_claims(credential),
+        # The verifier notes a refresh service it did not use; the learner may ask for it.
+        "refreshable": any(
+            isinstance(check, dict) and check.get("code") == "refresh.not_attempted"
+            for check in (latest or {}).get("checks", [])
+        ),
         "standing": registries.issuer_standing(credential.issuer_id),
         "alignments": _alignments(credential),
     }
     return render(request, "wallet/credential.html", context)
+
+
+def _current_did(owner: Any) -> str:
+    dids = holder_dids(user=owner)
+    return dids[0] if dids else ""
 
 
 def _alignments(credential: Credential) -> list[dict[str, Any]]:
@@ -171,7 +188,7 @@ def _problems(report: dict[str, Any] | None) -> list[dict[str, Any]]:
 
 @login_required
 @require_GET
-def credential_image(request: HttpRequest, credential_id: int) -> HttpResponse:
+def credential_image(request: SignedInRequest, credential_id: int) -> HttpResponse:
     image = selectors.credential_image(owner=request.user, credential_id=credential_id)
     return responses.image_response(
         content=bytes(image.content),
@@ -183,7 +200,7 @@ def credential_image(request: HttpRequest, credential_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def credential_original(request: HttpRequest, credential_id: int) -> HttpResponse:
+def credential_original(request: SignedInRequest, credential_id: int) -> HttpResponse:
     credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
     return responses.original_response(credential=credential, stem=download_stem(credential))
 
@@ -196,7 +213,7 @@ def download_stem(credential: Credential) -> str:
 
 @login_required
 @require_POST
-def credential_check(request: HttpRequest, credential_id: int) -> HttpResponse:
+def credential_check(request: SignedInRequest, credential_id: int) -> HttpResponse:
     credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
     run = reverify.credential_reverify(credential=credential)
     messages.info(request, f"Checked again just now: {verdict_label(run.verdict).lower()}.")
@@ -205,13 +222,12 @@ def credential_check(request: HttpRequest, credential_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def credential_delete(request: HttpRequest, credential_id: int) -> HttpResponse:
+def credential_delete(request: SignedInRequest, credential_id: int) -> HttpResponse:
     credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
     trash.credential_delete(credential=credential)
     messages.success(
         request,
-        f"“{credential.title or 'The credential'}” is in the trash for 30 days; "
-        "you can restore it from there.",
+        f"“{credential.display_title}” is in the trash for 30 days; you can restore it from there.",
     )
     return redirect("wallet:record")
 
@@ -221,7 +237,7 @@ def credential_delete(request: HttpRequest, credential_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def credential_tag_add(request: HttpRequest, credential_id: int) -> HttpResponse:
+def credential_tag_add(request: SignedInRequest, credential_id: int) -> HttpResponse:
     credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
     form = TagAssignForm(request.POST)
     if form.is_valid():
@@ -238,7 +254,9 @@ def credential_tag_add(request: HttpRequest, credential_id: int) -> HttpResponse
 
 @login_required
 @require_POST
-def credential_tag_remove(request: HttpRequest, credential_id: int, tag_id: int) -> HttpResponse:
+def credential_tag_remove(
+    request: SignedInRequest, credential_id: int, tag_id: int
+) -> HttpResponse:
     credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
     tag = selectors.access_tag(owner=request.user, tag_id=tag_id)
     organise.credential_untag(credential=credential, tag=tag)
@@ -247,7 +265,7 @@ def credential_tag_remove(request: HttpRequest, credential_id: int, tag_id: int)
 
 @login_required
 @require_POST
-def credential_collection_add(request: HttpRequest, credential_id: int) -> HttpResponse:
+def credential_collection_add(request: SignedInRequest, credential_id: int) -> HttpResponse:
     credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
     collection = selectors.access_collection(
         owner=request.user, collection_id=request.POST.get("collection")
@@ -259,7 +277,7 @@ def credential_collection_add(request: HttpRequest, credential_id: int) -> HttpR
 @login_required
 @require_POST
 def credential_collection_remove(
-    request: HttpRequest, credential_id: int, collection_id: int
+    request: SignedInRequest, credential_id: int, collection_id: int
 ) -> HttpResponse:
     credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
     collection = selectors.access_collection(owner=request.user, collection_id=collection_id)
@@ -272,7 +290,7 @@ def credential_collection_remove(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def tag_list(request: HttpRequest) -> HttpResponse:
+def tag_list(request: SignedInRequest) -> HttpResponse:
     form = NameForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -292,7 +310,7 @@ def tag_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def tag_rename(request: HttpRequest, tag_id: int) -> HttpResponse:
+def tag_rename(request: SignedInRequest, tag_id: int) -> HttpResponse:
     tag = selectors.access_tag(owner=request.user, tag_id=tag_id)
     form = NameForm(request.POST)
     try:
@@ -307,9 +325,13 @@ def tag_rename(request: HttpRequest, tag_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
-def tag_delete(request: HttpRequest, tag_id: int) -> HttpResponse:
+@require_http_methods(["GET", "POST"])
+def tag_delete(request: SignedInRequest, tag_id: int) -> HttpResponse:
+    """GET asks first (it works without scripts); POST deletes."""
     tag = selectors.access_tag(owner=request.user, tag_id=tag_id)
+    if request.method == "GET":
+        count = selectors.tags(owner=request.user).get(pk=tag.pk).credential_count
+        return render(request, "wallet/tag_delete.html", {"tag": tag, "count": count})
     name = tag.name
     organise.tag_delete(tag=tag)
     messages.success(request, f"Deleted the tag “{name}”; its credentials stay in your record.")
@@ -318,7 +340,7 @@ def tag_delete(request: HttpRequest, tag_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def collection_list(request: HttpRequest) -> HttpResponse:
+def collection_list(request: SignedInRequest) -> HttpResponse:
     form = CollectionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -338,7 +360,7 @@ def collection_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def collection_update(request: HttpRequest, collection_id: int) -> HttpResponse:
+def collection_update(request: SignedInRequest, collection_id: int) -> HttpResponse:
     collection = selectors.access_collection(owner=request.user, collection_id=collection_id)
     form = CollectionForm(request.POST)
     try:
@@ -354,7 +376,7 @@ def collection_update(request: HttpRequest, collection_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def collection_delete(request: HttpRequest, collection_id: int) -> HttpResponse:
+def collection_delete(request: SignedInRequest, collection_id: int) -> HttpResponse:
     collection = selectors.access_collection(owner=request.user, collection_id=collection_id)
     name = collection.name
     organise.collection_delete(collection=collection)
@@ -369,7 +391,7 @@ def collection_delete(request: HttpRequest, collection_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def trash_page(request: HttpRequest) -> HttpResponse:
+def trash_page(request: SignedInRequest) -> HttpResponse:
     rows = selectors.trash_list(owner=request.user)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "wallet/trash.html", {"page": page, "trash_days": trash.TRASH_DAYS})
@@ -377,7 +399,7 @@ def trash_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def credential_restore(request: HttpRequest, credential_id: int) -> HttpResponse:
+def credential_restore(request: SignedInRequest, credential_id: int) -> HttpResponse:
     credential = selectors.access_credential(
         owner=request.user, credential_id=credential_id, include_trashed=True
     )
@@ -386,13 +408,13 @@ def credential_restore(request: HttpRequest, credential_id: int) -> HttpResponse
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("wallet:trash")
-    messages.success(request, f"Restored “{credential.title or 'the credential'}”.")
+    messages.success(request, f"Restored “{credential.display_title}”.")
     return redirect("wallet:credential", credential_id=credential.pk)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def trash_empty(request: HttpRequest) -> HttpResponse:
+def trash_empty(request: SignedInRequest) -> HttpResponse:
     form = ConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         trash.trash_empty(owner=request.user)

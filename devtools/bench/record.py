@@ -42,6 +42,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from accounts.models import User
+
 TARGET_IMPORT_RATIO = 1.3
 TARGET_RECORD_MEDIAN_MS = 100.0
 _ISSUED = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
@@ -255,7 +257,7 @@ def _verification_timed() -> Iterator[list[float]]:
         yield spent
 
 
-def _time_raw_verification(owner: Any, files: list[BenchFile]) -> float:
+def _time_raw_verification(owner: User, files: list[BenchFile]) -> float:
     from intake.services.zips import archive_verify_options
     from wallet.verification import verify_bytes
 
@@ -269,7 +271,7 @@ def _time_raw_verification(owner: Any, files: list[BenchFile]) -> float:
     return time.perf_counter() - start
 
 
-def _warm(owner: Any, files: list[BenchFile]) -> None:
+def _warm(owner: User, files: list[BenchFile]) -> None:
     """Processed contexts and decoded keys, as a long-running worker has them (both sides)."""
     from wallet import verifier
     from wallet.verification import verify_bytes
@@ -391,13 +393,13 @@ def bench_record(*, count: int = 5000, requests: int = 30) -> RecordResult:
     return RecordResult(total, timings, {len(templates): small, total: timings[0].queries})
 
 
-def _templates(owner: Any) -> list[Any]:
+def _templates(owner: User) -> list[Any]:
     from wallet.models import Credential
 
     return list(Credential.objects.filter(owner=owner, parent=None).prefetch_related("tags"))
 
 
-def _bulk_copies(owner: Any, templates: list[Any], count: int) -> None:
+def _bulk_copies(owner: User, templates: list[Any], count: int) -> None:
     """`count` more top-level credentials, each a renamed copy of one of `templates` with its
     tags, dated over the last years so sorting and paging have real work to do."""
     from wallet.models import Credential
@@ -429,14 +431,14 @@ def _bulk_copies(owner: Any, templates: list[Any], count: int) -> None:
     through.objects.bulk_create(links, batch_size=500)
 
 
-def _a_skill(owner: Any) -> str:
+def _a_skill(owner: User) -> str:
     from wallet import selectors
 
     summary = selectors.skills_summary(owner=owner)
     return summary[0].url or summary[0].code or summary[0].name
 
 
-def _live_count(owner: Any) -> int:
+def _live_count(owner: User) -> int:
     from wallet.models import Credential
 
     return Credential.objects.filter(owner=owner, parent=None, deleted_at=None).count()
@@ -457,7 +459,7 @@ def _query_count(client: Any, url: str) -> int:
     return len(captured.captured_queries)
 
 
-def _time_url(client: Any, owner: Any, name: str, url: str, requests: int) -> Timing:
+def _time_url(client: Any, owner: User, name: str, url: str, requests: int) -> Timing:
     from wallet import selectors
 
     queries = _query_count(client, url)  # also warms templates and caches
@@ -474,7 +476,7 @@ def _time_url(client: Any, owner: Any, name: str, url: str, requests: int) -> Ti
     )
 
 
-def _matching(owner: Any, url: str, selectors: Any) -> int:
+def _matching(owner: User, url: str, selectors: Any) -> int:
     from urllib.parse import parse_qs, urlsplit
 
     query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}

@@ -137,20 +137,12 @@ def read_credential_offer(offer: Mapping[str, Any]) -> Offer:
     code_grant = grants.get(AUTHORIZATION_CODE_GRANT)
     pre_code, tx_code, server, issuer_state = "", None, "", ""
     if isinstance(pre, dict):
-        pre_code = (
-            pre.get("pre-authorized_code")
-            if isinstance(pre.get("pre-authorized_code"), str)
-            else ""
-        )
+        pre_code = _text(pre.get("pre-authorized_code"))
         if not pre_code:
             raise IssuanceError("The offer's pre-authorized code is missing.")
         if "tx_code" in pre:
             tx_code = _tx_code(pre["tx_code"])
-        server = (
-            pre.get("authorization_server")
-            if isinstance(pre.get("authorization_server"), str)
-            else ""
-        )
+        server = _text(pre.get("authorization_server"))
     if isinstance(code_grant, dict):
         state = code_grant.get("issuer_state")
         issuer_state = state if isinstance(state, str) else ""
@@ -168,6 +160,10 @@ def read_credential_offer(offer: Mapping[str, Any]) -> Offer:
         # 4.1.1: with no grants the wallet finds the grant types in the metadata.
         authorization_code=isinstance(code_grant, dict) or not grants,
     )
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _tx_code(value: Any) -> TxCode:
@@ -215,6 +211,8 @@ class IssuerMetadata:
     name: str = ""
     logo: str = ""
     configurations: dict[str, Configuration] = field(default_factory=dict)
+    # Drafts before 1.0 put the token endpoint in the issuer's own metadata.
+    token_endpoint: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -250,7 +248,7 @@ def _display(entries: Any) -> tuple[str, str, str]:
     return (
         name[:200] if isinstance(name, str) else "",
         description[:500] if isinstance(description, str) else "",
-        uri if isinstance(uri, str) and uri.startswith("https://") else "",
+        uri if isinstance(uri, str) and uri.startswith(("https://", "http://")) else "",
     )
 
 
@@ -321,6 +319,7 @@ def fetch_issuer_metadata(credential_issuer: str, *, client: ProtocolClient) -> 
         name=name,
         logo=logo,
         configurations=configurations,
+        token_endpoint=_optional_url(data.get("token_endpoint")),
     )
 
 
@@ -365,8 +364,12 @@ def choose_authorization_server(offer: Offer, metadata: IssuerMetadata) -> str:
     return metadata.credential_issuer
 
 
-def fetch_authorization_server_metadata(issuer: str, *, client: ProtocolClient) -> ServerMetadata:
-    """RFC 8414 section 3, then OpenID Connect Discovery's location; `issuer` must match."""
+def fetch_authorization_server_metadata(
+    issuer: str, *, client: ProtocolClient, fallback_token_endpoint: str = ""
+) -> ServerMetadata:
+    """RFC 8414 section 3, then OpenID Connect Discovery's location; `issuer` must match. An
+    issuer that is its own server and publishes neither, but names a token endpoint in its
+    credential issuer metadata (as drafts before 1.0 had it), is taken at its word."""
     data: dict[str, Any] | None = None
     for url in (
         well_known_url(issuer, "oauth-authorization-server"),
@@ -376,6 +379,8 @@ def fetch_authorization_server_metadata(issuer: str, *, client: ProtocolClient) 
         if answer.ok and isinstance(answer.data, dict):
             data = answer.data
             break
+    if data is None and fallback_token_endpoint:
+        return ServerMetadata(issuer=issuer, token_endpoint=fallback_token_endpoint)
     if data is None:
         raise IssuanceError("The issuer's authorization server publishes no metadata.")
     if data.get("issuer") != issuer:
@@ -484,6 +489,8 @@ class Token:
     access_token: str
     token_type: str = "Bearer"  # noqa: S105 (a scheme name, not a secret)
     credential_identifiers: dict[str, list[str]] = field(default_factory=dict)
+    # Drafts before 1.0 handed the first nonce out with the token; 1.0 has the nonce endpoint.
+    c_nonce: str = ""
 
     @property
     def authorization(self) -> str:
@@ -531,7 +538,7 @@ def _read_token(answer: Answer, *, tx_code_sent: bool) -> Token:
     access_token = data.get("access_token")
     if not isinstance(access_token, str) or not access_token:
         raise IssuanceError("The issuer's token response carries no access token.")
-    token_type = data.get("token_type") if isinstance(data.get("token_type"), str) else "Bearer"
+    token_type = _text(data.get("token_type")) or "Bearer"
     identifiers: dict[str, list[str]] = {}
     for detail in data.get("authorization_details") or []:
         if not isinstance(detail, dict):
@@ -540,7 +547,7 @@ def _read_token(answer: Answer, *, tx_code_sent: bool) -> Token:
         ids = detail.get("credential_identifiers")
         if isinstance(config_id, str) and isinstance(ids, list):
             identifiers[config_id] = [i for i in ids if isinstance(i, str)]
-    return Token(access_token, token_type, identifiers)
+    return Token(access_token, token_type, identifiers, _text(data.get("c_nonce")))
 
 
 def _token_error(answer: Answer, *, tx_code_sent: bool) -> IssuanceError:
@@ -693,6 +700,8 @@ def _read_issued(answer: Answer) -> Issued:
     if isinstance(transaction_id, str) and transaction_id and "credentials" not in data:
         return Issued(transaction_id=transaction_id, interval=interval)
     found = data.get("credentials")
+    if found is None and isinstance(data.get("credential"), dict | str):
+        found = [{"credential": data["credential"]}]  # drafts before 1.0: one, unwrapped
     if not isinstance(found, list) or not found:
         raise IssuanceError("The issuer's answer carries no credential.")
     credentials = []
@@ -759,6 +768,11 @@ def _call(method: Callable[..., Answer], url: str, *args: Any, **kwargs: Any) ->
     try:
         return method(url, *args, **kwargs)
     except RemoteError as exc:
+        if exc.refused and "cap" in str(exc):
+            raise IssuanceError(
+                f"The issuer's answer ({_host(url)}) is larger than Satchel accepts.",
+                kind=INVALID,
+            ) from exc
         if exc.refused:
             raise IssuanceError(
                 "Satchel will not contact an address the offer names: "

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from config.outbound import make_fetcher
 from intake.archives import megabytes
 from wallet import verifier
@@ -56,7 +57,7 @@ _URL_ACCEPT = (
 
 def credential_import(
     *,
-    owner: Any,
+    owner: User,
     data: bytes,
     source: str,
     filename: str = "",
@@ -87,7 +88,7 @@ def credential_import(
 
 def arrive(
     *,
-    owner: Any,
+    owner: User,
     data: bytes,
     source: str,
     filename: str,
@@ -125,7 +126,7 @@ def arrive(
     return Verified(report, data, _media_for(report), arrival)
 
 
-def credential_import_url(*, owner: Any, url: str, now: datetime | None = None) -> ImportOutcome:
+def credential_import_url(*, owner: User, url: str, now: datetime | None = None) -> ImportOutcome:
     """Fetch `url` through the guarded fetcher and import what it serves."""
     url = url.strip()
     if not url.startswith(("https://", "http://")) or len(url) > 2000:
@@ -157,7 +158,7 @@ def credential_import_url(*, owner: Any, url: str, now: datetime | None = None) 
     )
 
 
-def _refuse(owner: Any, message: str, name: str = "") -> ImportOutcome:
+def _refuse(owner: User, message: str, name: str = "") -> ImportOutcome:
     with transaction.atomic():
         audit_record(
             user=owner, action="credential.import_refused", detail={"name": name, "reason": message}
@@ -219,7 +220,7 @@ def _media_for(report: Report) -> str:
     }.get(report.container, "application/octet-stream")
 
 
-def _import_presentation(owner: Any, report: Report, arrival: Arrival) -> ImportOutcome:
+def _import_presentation(owner: User, report: Report, arrival: Arrival) -> ImportOutcome:
     outcomes = []
     for child in report.children:
         original = embedded_original(child)
@@ -242,7 +243,7 @@ def _listed_documents(data: bytes, options: VerifyOptions) -> tuple[dict[str, An
 
 
 def _import_listed(
-    owner: Any,
+    owner: User,
     documents: tuple[dict[str, Any] | str, ...],
     options: VerifyOptions,
     arrival: Arrival,
@@ -265,7 +266,7 @@ def _import_listed(
     return _summarise(owner, outcomes, "the file")
 
 
-def _summarise(owner: Any, outcomes: list[ImportOutcome], where: str) -> ImportOutcome:
+def _summarise(owner: User, outcomes: list[ImportOutcome], where: str) -> ImportOutcome:
     stored = tuple(c for o in outcomes for c in o.credentials)
     if not stored:
         return _refuse(owner, f"{where.capitalize()} holds no credential the wallet recognises.")

@@ -13,7 +13,9 @@ are encrypted while the attempt runs and dropped when it ends.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import io
 import json
 import logging
 import secrets as random
@@ -27,6 +29,7 @@ from django.conf import settings
 from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
+from PIL import Image
 
 from accounts import crypto
 from accounts.models import User
@@ -43,8 +46,10 @@ from intake.models import ReceiveAttempt
 from intake.protocols import links, openid4vci, vcapi
 from wallet import selectors as record
 from wallet import verifier
+from wallet.images import ImageRefused, sanitise_raster
 from wallet.models import Source
 from wallet.presentable import read_entry, unsigned_presentation
+from wallet.services.notices import notices_of_arrival
 from wallet.services.store import (
     JSON_MEDIA_TYPE,
     JWT_MEDIA_TYPE,
@@ -53,6 +58,7 @@ from wallet.services.store import (
     credentials_store,
 )
 from wallet.verification import verify_bytes
+from wallet.verification.fetch import FetchError
 
 logger = logging.getLogger(__name__)
 
@@ -191,6 +197,7 @@ def _open_offer(attempt: ReceiveAttempt, target: links.CredentialOffer) -> Recei
         return _failed(attempt, str(exc), exc.kind, now)
     attempt.issuer_name = (metadata.name or urlsplit(offer.credential_issuer).netloc)[:200]
     attempt.issuer_logo = metadata.logo
+    logo = _logo(metadata.logo)
     configurations = openid4vci.offered_configurations(offer, metadata)
     attempt.offered = [
         {
@@ -214,6 +221,7 @@ def _open_offer(attempt: ReceiveAttempt, target: links.CredentialOffer) -> Recei
             else None
         ),
         "sign_in": not offer.pre_authorized,
+        "logo": logo,
     }
     attempt.context = {
         "credential_issuer": offer.credential_issuer,
@@ -232,6 +240,32 @@ def _open_offer(attempt: ReceiveAttempt, target: links.CredentialOffer) -> Recei
         )
     attempt.save()
     return attempt
+
+
+LOGO_BYTES = 512 * 1024
+LOGO_SIDE = 128
+
+
+def _logo(url: str) -> str:
+    """The issuer's logo (its metadata's `display.logo.uri`) fetched through the door,
+    re-encoded as a small metadata-free PNG and kept as a data: URI, so the consent page
+    shows nothing remote and nothing unsanitised. No logo when anything goes wrong."""
+    if not url:
+        return ""
+    try:
+        fetched = GuardedFetcher(cache_seconds=0, max_bytes=LOGO_BYTES).fetch(
+            url, accept="image/png, image/jpeg, image/webp, image/gif"
+        )
+        if not fetched.ok:
+            return ""
+        content, _width, _height = sanitise_raster(fetched.body)
+        with Image.open(io.BytesIO(content)) as image:
+            image.thumbnail((LOGO_SIDE, LOGO_SIDE))
+            out = io.BytesIO()
+            image.save(out, format="PNG")
+    except (FetchError, ImageRefused, OSError):
+        return ""
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
 
 
 def _open_exchange(
@@ -421,7 +455,13 @@ def _server(attempt: ReceiveAttempt, client: ProtocolClient) -> openid4vci.Serve
     metadata = openid4vci.IssuerMetadata.from_json(attempt.context["metadata"])
     offer = _offer_of(attempt)
     issuer = openid4vci.choose_authorization_server(offer, metadata)
-    server = openid4vci.fetch_authorization_server_metadata(issuer, client=client)
+    server = openid4vci.fetch_authorization_server_metadata(
+        issuer,
+        client=client,
+        fallback_token_endpoint=metadata.token_endpoint
+        if issuer == metadata.credential_issuer
+        else "",
+    )
     attempt.context = {**attempt.context, "server": server.to_json()}
     return server
 
@@ -611,11 +651,10 @@ def _request_one(
 ) -> openid4vci.Issued:
     """8.2, with one retry over a fresh nonce when the issuer says the nonce went stale."""
     for attempt_number in range(2):
-        nonce = (
-            openid4vci.request_nonce(metadata.nonce_endpoint, client=client)
-            if metadata.nonce_endpoint
-            else ""
-        )
+        if metadata.nonce_endpoint:
+            nonce = openid4vci.request_nonce(metadata.nonce_endpoint, client=client)
+        else:
+            nonce = token.c_nonce if not attempt_number else ""
         proofs = _proofs(owner, configuration, metadata, nonce, now)
         try:
             return openid4vci.request_credential(
@@ -681,8 +720,17 @@ def _arrived(
         _notify(attempt, kept, "credential_failure")
         _failed(attempt, str(exc), openid4vci.UNSUPPORTED, now)
         return Progress(attempt)
+    was_waiting = attempt.state == ReceiveAttempt.State.WAITING
     with transaction.atomic():
         outcomes = credentials_store(owner=owner, verified=verified) if verified else []
+        if was_waiting and outcomes:
+            # Deferred issuance: the learner is no longer on the page; the record tells them.
+            notices_of_arrival(
+                owner=owner,
+                credential_ids=[o.credential_id for o in outcomes if o.credential_id],
+                sender=attempt.issuer_name or attempt.issuer_origin,
+                now=now,
+            )
         by_id = {
             c.pk: c
             for c in record.live_credentials(owner=owner).filter(

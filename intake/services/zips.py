@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from config import jobs
 from config.celery import enqueue_on_commit
 from intake import archives
@@ -85,7 +86,7 @@ def _batch_files(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
 
 def credential_import_zip(
     *,
-    owner: Any,
+    owner: User,
     data: bytes,
     progress: Callable[[int, int, list[FileOutcome]], None] | None = None,
     now: datetime | None = None,
@@ -128,7 +129,7 @@ def credential_import_zip(
 _CANON_ENTRIES = 128
 
 
-def archive_verify_options(*, owner: Any, now: datetime | None = None) -> VerifyOptions:
+def archive_verify_options(*, owner: User, now: datetime | None = None) -> VerifyOptions:
     """How every member of one archive is verified: one fetcher and canon cache for the whole
     archive (its badges share issuers), the cache keeping its most recent entries only, so
     memory does not grow with the archive."""
@@ -171,7 +172,7 @@ _PROGRESS_SECONDS = 1.0
 
 
 def _store_members(
-    owner: Any, pending: list[tuple[str, FileOutcome | Verified]], images: ImageMemo
+    owner: User, pending: list[tuple[str, FileOutcome | Verified]], images: ImageMemo
 ) -> list[FileOutcome]:
     """Each member's outcome, in order: those already settled as they are, the verified
     ones once stored (together if they can be, else one by one)."""
@@ -193,7 +194,7 @@ def _store_members(
     return [item if isinstance(item, FileOutcome) else next(results) for _name, item in pending]
 
 
-def _store_member(owner: Any, name: str, ready: Verified) -> FileOutcome:
+def _store_member(owner: User, name: str, ready: Verified) -> FileOutcome:
     try:
         result = credential_store(owner=owner, verified=ready)
     except SoftTimeLimitExceeded:
@@ -214,7 +215,7 @@ def _file_outcome(name: str, result: ImportOutcome) -> FileOutcome:
 
 
 def _import_member(
-    owner: Any,
+    owner: User,
     archive: zipfile.ZipFile,
     info: zipfile.ZipInfo,
     cap: int,
@@ -279,7 +280,7 @@ def import_batches_sweep(*, now: datetime | None = None) -> int:
 
 
 def zip_batch_create(
-    *, owner: Any, data: bytes, filename: str = "", now: datetime | None = None
+    *, owner: User, data: bytes, filename: str = "", now: datetime | None = None
 ) -> ImportBatch:
     """Check the archive, store it as a batch and enqueue its import once committed.
 

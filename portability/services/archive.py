@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from accounts import crypto
-from accounts.models import HolderKey
+from accounts.models import HolderKey, User
 from portability import crypto as export_crypto
 from portability.clr import (
     MAX_BUNDLE_CREDENTIALS,
@@ -90,7 +90,7 @@ class ExportFile:
 
 def export_archive(
     *,
-    owner: Any,
+    owner: User,
     now: datetime,
     credential_ids: list[int] | None = None,
     sealing_key: SealingKey | None = None,
@@ -136,7 +136,7 @@ def export_archive(
     )
 
 
-def _exported_credentials(owner: Any, credential_ids: list[int] | None) -> QuerySet[Credential]:
+def _exported_credentials(owner: User, credential_ids: list[int] | None) -> QuerySet[Credential]:
     """Parents before what they contain, trashed ones too (they are part of the record)."""
     return record_with_contents(owner=owner, pks=credential_ids)
 
@@ -259,7 +259,7 @@ def _write_image(
     }
 
 
-def _clr_bundle(owner: Any, credentials: list[Credential], now: datetime) -> ClrBundle | str:
+def _clr_bundle(owner: User, credentials: list[Credential], now: datetime) -> ClrBundle | str:
     """The bundle of every live credential, or why there is none."""
     chosen = [c for c in credentials if c.parent_id is None and c.deleted_at is None]
     if not chosen:
@@ -301,7 +301,7 @@ def _write_bundle(
     return clr
 
 
-def _holder_keys(owner: Any) -> dict[str, Any]:
+def _holder_keys(owner: User) -> dict[str, Any]:
     keys = []
     for key in HolderKey.objects.filter(user=owner).order_by("created_at", "pk"):
         raw = crypto.decrypt(key.private_key_encrypted)
@@ -322,7 +322,7 @@ def _holder_keys(owner: Any) -> dict[str, Any]:
 
 
 def _manifest(
-    owner: Any,
+    owner: User,
     now: datetime,
     entries: list[dict[str, Any]],
     names: dict[int, str],
@@ -353,7 +353,7 @@ def _manifest(
     }
 
 
-def _earner(owner: Any) -> dict[str, Any]:
+def _earner(owner: User) -> dict[str, Any]:
     from allauth.account.models import EmailAddress
 
     from accounts.selectors import holder_dids
@@ -368,7 +368,7 @@ def _earner(owner: Any) -> dict[str, Any]:
     }
 
 
-def _shares(owner: Any, names: dict[int, str], now: datetime) -> list[dict[str, Any]]:
+def _shares(owner: User, names: dict[int, str], now: datetime) -> list[dict[str, Any]]:
     """Each link's settings and what it shows, never its token (the link is not portable)."""
     from sharing.selectors import share_credentials, share_list
 

@@ -16,6 +16,7 @@ from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from accounts import crypto
+from accounts.models import User
 from config import jobs
 from config.celery import enqueue_on_commit
 from portability import crypto as export_crypto
@@ -61,7 +62,7 @@ EXPORT_JOB_RETENTION = timedelta(days=30)
 
 def export_job_create(
     *,
-    owner: Any,
+    owner: User,
     passphrase: str = "",
     include_holder_key: bool = False,
     credential_ids: list[int] | None = None,
@@ -114,7 +115,7 @@ def export_job_create(
     return job
 
 
-def _check_chosen(owner: Any, credential_ids: list[int]) -> None:
+def _check_chosen(owner: User, credential_ids: list[int]) -> None:
     owned = record_credentials(owner=owner, pks=credential_ids)
     if not credential_ids or owned.count() != len(set(credential_ids)):
         raise ValidationError("Some of the chosen credentials are not in your record.")

@@ -24,6 +24,7 @@ from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 
 from accounts.dids import did_key_from_public_key
+from accounts.models import User
 from accounts.selectors import holder_dids
 from accounts.services import HolderKeyTaken, holder_key_import
 from config.celery import enqueue
@@ -116,7 +117,7 @@ class _Archive:
 
 
 def export_restore(
-    *, owner: Any, data: bytes, passphrase: str = "", now: datetime | None = None
+    *, owner: User, data: bytes, passphrase: str = "", now: datetime | None = None
 ) -> RestoreOutcome:
     """Restore an export into `owner`'s record; raises RestoreRefused with a clear message.
 
@@ -151,7 +152,7 @@ def export_restore(
     return dataclasses.replace(outcome, notes=(*outcome.notes, _PENDING_NOTE))
 
 
-def _audit_restore(owner: Any, archive: _Archive, outcome: RestoreOutcome, now: datetime) -> None:
+def _audit_restore(owner: User, archive: _Archive, outcome: RestoreOutcome, now: datetime) -> None:
     audit_record(
         user=owner,
         action="record.restored",
@@ -369,15 +370,20 @@ def _record_dates(
         yield f"tag {item['name']}", item.get("created_at")
     for item in manifest["collections"]:
         yield f"collection {item['name']}", item.get("created_at")
-    for key in holder_keys:
-        yield "holder key", key.get("created_at")
-        yield "holder key", key.get("retired_at")
+    for holder_key in holder_keys:
+        yield "holder key", holder_key.get("created_at")
+        yield "holder key", holder_key.get("retired_at")
 
 
 def _past(value: Any, now: datetime) -> datetime | None:
     """A record date from the file, never after `now` (see CLOCK_SKEW)."""
     moment = _date(value)
     return None if moment is None else min(moment, now)
+
+
+def _past_required(value: Any, now: datetime) -> datetime:
+    """A date the file must give (checked when it was read), never after `now`."""
+    return min(_required_date(value), now)
 
 
 def _sanitise_images(archive: _Archive) -> None:
@@ -412,7 +418,7 @@ class _Names:
     collections: dict[str, Collection] = field(default_factory=dict)
 
 
-def _restore(owner: Any, archive: _Archive, now: datetime) -> RestoreOutcome:
+def _restore(owner: User, archive: _Archive, now: datetime) -> RestoreOutcome:
     manifest = archive.manifest
     names, tags_added, collections_added = _restore_names(owner, manifest, now)
     created: dict[str, Credential] = {}
@@ -450,7 +456,7 @@ def _restore(owner: Any, archive: _Archive, now: datetime) -> RestoreOutcome:
     )
 
 
-def _restore_names(owner: Any, manifest: dict[str, Any], now: datetime) -> tuple[_Names, int, int]:
+def _restore_names(owner: User, manifest: dict[str, Any], now: datetime) -> tuple[_Names, int, int]:
     names = _Names()
     tags_before = tags_by_name(owner=owner).count()
     collections_added = 0
@@ -488,12 +494,12 @@ def _identity(entry: dict[str, Any]) -> str:
     )
 
 
-def _existing(owner: Any, entry: dict[str, Any]) -> Credential | None:
+def _existing(owner: User, entry: dict[str, Any]) -> Credential | None:
     return credential_by_identity(owner=owner, dedupe_key=_identity(entry))
 
 
 def _create(
-    owner: Any,
+    owner: User,
     entry: dict[str, Any],
     archive: _Archive,
     parent: Credential | None,
@@ -528,7 +534,7 @@ def _create(
             PastRun(
                 verdict=str(run["verdict"]),
                 report=run.get("report") or {},
-                checked_at=_past(run["checked_at"], now),
+                checked_at=_past_required(run["checked_at"], now),
             )
             for run in entry["history"]
         ],
@@ -540,7 +546,7 @@ def _create(
                 container=str(version.get("container") or ""),
                 source=_choice(version.get("source"), Source, Source.UPLOAD),
                 issued_at=_date(version.get("issued_at")),
-                received_at=_past(version["received_at"], now),
+                received_at=_past_required(version["received_at"], now),
                 reason=_choice(version.get("reason"), CredentialVersion.Reason, "older"),
             )
             for version in entry["versions"]
@@ -569,7 +575,7 @@ def _organise(credential: Credential, entry: dict[str, Any], names: _Names) -> N
 
 
 def _restore_holder_keys(
-    owner: Any, keys: list[dict[str, Any]], now: datetime
+    owner: User, keys: list[dict[str, Any]], now: datetime
 ) -> tuple[int, tuple[str, ...]]:
     """Bring back the exported holder keys; the one current at export becomes current again.
 

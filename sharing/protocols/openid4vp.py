@@ -21,7 +21,7 @@ import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from joserfc import jwe
@@ -81,7 +81,7 @@ class RequestError(ValueError):
         self.code = code
 
 
-class Sender:
+class Sender(Protocol):
     """The outbound door as this protocol needs it (`config.outbound.GuardedFetcher`)."""
 
     def send(
@@ -427,7 +427,7 @@ def presentation_suite(request: AuthorizationRequest) -> str:
     """Appendix B.1.3.2.2: the Data Integrity suite the verifier accepts for `ldp_vp`,
     eddsa-rdfc-2022 unless it lists only Ed25519Signature2020."""
     formats = request.client_metadata.get("vp_formats_supported")
-    wanted = {}
+    wanted: Any = {}
     if isinstance(formats, dict):
         wanted = formats.get("ldp_vp") or formats.get("ldp_vc") or {}
     if not isinstance(wanted, dict):

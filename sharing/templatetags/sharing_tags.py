@@ -10,9 +10,11 @@ from datetime import datetime
 from typing import Any
 
 from django import template
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from sharing import selectors
 from sharing.linkedin import offers_linkedin
 from sharing.models import ShareState
 
@@ -41,6 +43,12 @@ def share_state(state: str) -> SafeString:
         icon,
         current.label,
     )
+
+
+@register.simple_tag
+def live_shares_showing(credential: Any) -> list[Any]:
+    """The working links that show this credential: said before it is trashed."""
+    return selectors.live_shares_showing(credential=credential, now=timezone.now())
 
 
 @register.inclusion_tag("sharing/_credential_share_actions.html", takes_context=True)

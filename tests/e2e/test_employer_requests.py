@@ -5,36 +5,17 @@ checked with axe-core (tests/e2e/axe, installed by `make e2e`): no violations.""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 from playwright.sync_api import Browser, Page, expect
 
 from accounts.models import User
 from accounts.services import holder_key_create
 from intake.services.arrival import credential_import
+from tests.e2e.checks import WIDTHS, assert_accessible, assert_fits, signed_in
 from tests.support.issuer import TestIssuer
 from wallet import verifier
-
-AXE = Path(__file__).resolve().parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
-WIDTHS = {"phone": 390, "desk": 1280}
-
-
-def axe_violations(page: Page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
-    found = page.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-    )
-    return [{"id": v["id"], "nodes": [n["target"] for n in v["nodes"]]} for v in found]
-
-
-def assert_accessible(page: Page) -> None:
-    violations = axe_violations(page)
-    assert violations == [], json.dumps(violations, indent=1)
 
 
 @pytest.fixture(params=sorted(WIDTHS))
@@ -49,17 +30,6 @@ def sized(browser: Browser, width: int, request):
     page = context.new_page()
     yield context, page
     context.close()
-
-
-def assert_fits(page: Page, width: int) -> None:
-    """Nothing on the page is wider than the window (no sideways scrolling on a phone)."""
-    wide = page.evaluate(
-        "(w) => [...document.querySelectorAll('body *')]"
-        ".filter(e => e.getBoundingClientRect().right > w + 1)"
-        ".map(e => e.tagName + '.' + e.className + ': ' + (e.textContent || '').slice(0, 40))",
-        width,
-    )
-    assert wide == [], wide[:5]
 
 
 def keyboard_fill(page: Page, label: str, text: str) -> None:
@@ -93,17 +63,6 @@ def make_employer_request(page: Page, satchel: str) -> tuple[str, str]:
     return (
         page.locator("#request-url").input_value(),
         page.locator("#results-url").input_value(),
-    )
-
-
-def signed_in(context, satchel: str, user: User) -> None:
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.save()
-    context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": satchel}]
     )
 
 

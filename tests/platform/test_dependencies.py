@@ -23,7 +23,16 @@ from django.conf import settings
 from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[2]
-PRODUCTION = ("config", "accounts", "wallet", "intake", "sharing", "portability", "devtools")
+PRODUCTION = (
+    "config",
+    "accounts",
+    "wallet",
+    "intake",
+    "sharing",
+    "portability",
+    "obapi",
+    "devtools",
+)
 
 # Declared, used, and never imported by a module of ours.
 NOT_IMPORTED = {

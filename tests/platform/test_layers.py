@@ -1,6 +1,6 @@
 """The house's layers: imports only point down, and no two apps import each other.
 
-    devtools > portability > sharing > intake > wallet > accounts > config
+    devtools > obapi > portability > sharing > intake > wallet > accounts > config
 
 `wallet.verification` is a library apart: pure Python, importing nothing from the apps (nor
 Django), and any layer may import it. Every import counts, also one inside a function. The
@@ -16,7 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-LAYERS = ("config", "accounts", "wallet", "intake", "sharing", "portability", "devtools")
+LAYERS = (
+    "config",
+    "accounts",
+    "wallet",
+    "intake",
+    "sharing",
+    "portability",
+    "obapi",
+    "devtools",
+)
 LIBRARY = "wallet.verification"
 COMPOSITION_ROOTS = frozenset({"config.urls"})
 

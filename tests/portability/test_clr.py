@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from intake.services.arrival import credential_import
-from portability.clr import clr_bundle_build, clr_bundle_png
+from portability.clr import clr_bundle_build, clr_bundle_for, clr_bundle_png
 from tests.sharing.conftest import give_holder_key, make_user
 from tests.support.issuer import EARNER_DID_LABEL, EARNER_EMAIL, NOW
 from wallet import verifier
@@ -157,3 +158,38 @@ def test_the_baked_png_verifies_as_the_bundle(owner, issuer, chosen):
     report = verify_bytes(png, options=issuer.options())
     assert report.verdict == "verified", report.to_dict()
     assert len(report.children) == 2
+
+
+def test_a_credential_that_fails_its_check_is_left_out_with_its_verdict(owner, add, issuer):
+    good = add(issuer.ob3())
+    forged = add(issuer.ob3("tampered"))
+    assert forged.verdict == "invalid_signature"
+
+    bundle = clr_bundle_build(owner=owner, credentials=[good, forged], now=NOW)
+
+    assert bundle.included == [good]
+    [(left_out, reason)] = bundle.excluded
+    assert left_out == forged
+    assert "signature does not verify" in reason and "would reject it" in reason
+    report = verify_bytes(json.dumps(bundle.document).encode(), options=issuer.options())
+    assert report.verdict == "verified"
+
+
+def test_credentials_inside_a_clr_can_be_picked_for_the_bundle(owner, add, issuer):
+    clr = add(issuer.clr())
+    inside = list(clr.children.order_by("pk"))
+
+    bundle = clr_bundle_for(owner=owner, credential_ids=[inside[0].pk], now=NOW)
+
+    assert bundle.included == [inside[0]] and bundle.excluded == []
+    report = verify_bytes(json.dumps(bundle.document).encode(), options=issuer.options())
+    assert report.verdict == "verified" and len(report.children) == 1
+
+
+def test_a_stranger_cannot_pick_the_credentials_inside_someone_elses_clr(owner, add, issuer):
+    inside = add(issuer.clr()).children.first()
+    stranger = make_user("stranger@example.org")
+    give_holder_key(stranger, "stranger")
+
+    with pytest.raises(ValidationError):
+        clr_bundle_for(owner=stranger, credential_ids=[inside.pk], now=NOW)

@@ -294,3 +294,11 @@ def test_an_export_that_cannot_be_built_fails_visibly_and_keeps_no_key(
     assert job.sealing_key_encrypted == ""
     page = owner_client.get(_url("export_job", job_id=job.pk)).content.decode()
     assert "could not be built" in page
+
+
+def test_the_clr_chooser_offers_the_credentials_inside_a_clr(owner_client, record):
+    clr = record["clr"]
+    page = owner_client.get(_url("export")).content.decode()
+    clr_form = page[page.index('id="clr-heading"') :]
+    for child in clr.children.all():
+        assert f"{child.title} — {child.issuer_name} (inside {clr.title})" in clr_form

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from accounts.models import User
 from sharing.models import ShareLink
 from wallet.models import Credential
 
@@ -110,21 +111,21 @@ def test_the_preselected_credential_of_a_stranger_is_not_offered(
 
 
 @pytest.mark.parametrize("name", POST_ONLY)
-def test_changes_refuse_get(client: Client, owner: Any, cast: dict[str, Any], name: str) -> None:
+def test_changes_refuse_get(client: Client, owner: User, cast: dict[str, Any], name: str) -> None:
     client.force_login(owner)
     assert client.get(_share(name)(cast)).status_code == 405
 
 
 @pytest.mark.parametrize("name", ["credential_share", "credential_linkedin"])
 def test_credential_actions_refuse_get(
-    client: Client, owner: Any, cast: dict[str, Any], name: str
+    client: Client, owner: User, cast: dict[str, Any], name: str
 ) -> None:
     client.force_login(owner)
     assert client.get(_credential(name)(cast)).status_code == 405
     assert ShareLink.objects.count() == 1
 
 
-def test_changes_need_the_csrf_token(owner: Any, cast: dict[str, Any]) -> None:
+def test_changes_need_the_csrf_token(owner: User, cast: dict[str, Any]) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(owner)
     response = client.post(_share("revoke")(cast))

@@ -11,6 +11,7 @@ from django.template import Context, Template
 from django.test import Client
 from django.urls import reverse
 
+from accounts.models import User
 from sharing import selectors, services
 from sharing.models import ShareLink
 from tests.sharing.conftest import SOON
@@ -29,7 +30,7 @@ def credential(shared: Any) -> Credential:
 
 
 @pytest.fixture
-def signed_in(client: Client, owner: Any) -> Client:
+def signed_in(client: Client, owner: User) -> Client:
     client.force_login(owner)
     return client
 
@@ -39,7 +40,7 @@ def render_actions(credential: Credential) -> str:
 
 
 def test_one_click_shares_the_credential_alone_for_thirty_days(
-    signed_in: Client, owner: Any, credential: Credential, frozen: Any
+    signed_in: Client, owner: User, credential: Credential, frozen: Any
 ) -> None:
     response = signed_in.post(
         reverse("shares:credential_share", kwargs={"credential_id": credential.pk})
@@ -109,7 +110,7 @@ def test_the_one_line_include_hides_linkedin_for_a_credential_that_does_not_veri
 
 
 def test_pressing_linkedin_again_reuses_the_same_lasting_link(
-    signed_in: Client, owner: Any, credential: Credential, frozen: Any
+    signed_in: Client, owner: User, credential: Credential, frozen: Any
 ) -> None:
     url = reverse("shares:credential_linkedin", kwargs={"credential_id": credential.pk})
     first = signed_in.post(url)["Location"]

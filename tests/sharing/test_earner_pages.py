@@ -14,6 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import User
 from sharing import selectors, services
 from sharing.models import ShareLink
 from tests.sharing.conftest import SOON
@@ -31,7 +32,7 @@ def row(db: None) -> Callable[..., Credential]:
     """A stored credential row with chosen derived fields (no bytes verified)."""
     serial = iter(range(1, 1_000))
 
-    def make(owner: Any, **fields: Any) -> Credential:
+    def make(owner: User, **fields: Any) -> Credential:
         number = next(serial)
         original = f'{{"id": "urn:test:{number}"}}'.encode()
         values: dict[str, Any] = {
@@ -59,7 +60,7 @@ def row(db: None) -> Callable[..., Credential]:
 
 
 @pytest.fixture
-def signed_in(client: Client, owner: Any) -> Client:
+def signed_in(client: Client, owner: User) -> Client:
     client.force_login(owner)
     return client
 
@@ -77,7 +78,7 @@ def detail_url(share: ShareLink) -> str:
 
 
 def test_the_form_lists_live_credentials_with_issuer_and_verdict(
-    signed_in: Client, owner: Any, row: Callable[..., Credential]
+    signed_in: Client, owner: User, row: Callable[..., Credential]
 ) -> None:
     row(owner, title="Statistics 101", issuer_name="Open College", verdict="revoked")
     row(owner, title="Binned", deleted_at=NOW)
@@ -89,7 +90,7 @@ def test_the_form_lists_live_credentials_with_issuer_and_verdict(
 
 
 def test_the_form_preselects_credentials_named_in_the_address(
-    signed_in: Client, owner: Any, row: Callable[..., Credential]
+    signed_in: Client, owner: User, row: Callable[..., Credential]
 ) -> None:
     first, second, third = row(owner), row(owner), row(owner)
     response = signed_in.get(reverse("shares:create"), {"credential": [first.pk, third.pk, "junk"]})
@@ -100,7 +101,7 @@ def test_the_form_preselects_credentials_named_in_the_address(
 
 
 def test_the_form_offers_a_credential_inside_a_transcript_when_it_is_preselected(
-    signed_in: Client, owner: Any, row: Callable[..., Credential]
+    signed_in: Client, owner: User, row: Callable[..., Credential]
 ) -> None:
     transcript = row(owner, title="Transcript")
     course = row(owner, title="Course inside", parent=transcript)
@@ -122,7 +123,7 @@ def test_thirty_days_is_the_default_expiry(signed_in: Client) -> None:
 
 
 def test_it_creates_a_link_to_the_chosen_credentials_for_thirty_days(
-    signed_in: Client, owner: Any, row: Callable[..., Credential], frozen: Any
+    signed_in: Client, owner: User, row: Callable[..., Credential], frozen: Any
 ) -> None:
     chosen = [row(owner), row(owner)]
     row(owner, title="Not chosen")
@@ -140,7 +141,7 @@ def test_it_creates_a_link_to_the_chosen_credentials_for_thirty_days(
 
 
 def test_no_expiry_is_an_explicit_choice(
-    signed_in: Client, owner: Any, row: Callable[..., Credential], frozen: Any
+    signed_in: Client, owner: User, row: Callable[..., Credential], frozen: Any
 ) -> None:
     post_create(signed_in, credentials=[str(row(owner).pk)], expiry="never", max_views="3")
     share = ShareLink.objects.get()
@@ -152,14 +153,14 @@ def test_no_expiry_is_an_explicit_choice(
     ("preset", "days"), [("1d", 1), ("7d", 7), ("90d", 90), ("180d", 180), ("365d", 365)]
 )
 def test_each_expiry_preset_sets_its_lifetime(
-    signed_in: Client, owner: Any, row: Callable[..., Credential], frozen: Any, preset, days
+    signed_in: Client, owner: User, row: Callable[..., Credential], frozen: Any, preset, days
 ) -> None:
     post_create(signed_in, credentials=[str(row(owner).pk)], expiry=preset)
     assert ShareLink.objects.get().expires_at == SOON + timedelta(days=days)
 
 
 def test_a_collection_can_be_shared_as_it_is_now(
-    signed_in: Client, owner: Any, row: Callable[..., Credential], frozen: Any
+    signed_in: Client, owner: User, row: Callable[..., Credential], frozen: Any
 ) -> None:
     collection = organise.collection_create(owner=owner, name="Job hunt")
     inside = row(owner)
@@ -174,7 +175,7 @@ def test_a_collection_can_be_shared_as_it_is_now(
 
 
 def test_a_collection_can_be_followed(
-    signed_in: Client, owner: Any, row: Callable[..., Credential], frozen: Any
+    signed_in: Client, owner: User, row: Callable[..., Credential], frozen: Any
 ) -> None:
     collection = organise.collection_create(owner=owner, name="Job hunt")
     organise.collection_add(collection=collection, credential=row(owner))
@@ -199,7 +200,7 @@ def test_the_form_explains_what_is_missing(signed_in: Client) -> None:
     assert ShareLink.objects.count() == 0
 
 
-def test_a_collection_share_needs_a_collection(signed_in: Client, owner: Any) -> None:
+def test_a_collection_share_needs_a_collection(signed_in: Client, owner: User) -> None:
     organise.collection_create(owner=owner, name="Job hunt")
     response = post_create(signed_in, what="collection", collection="")
     assert "collection" in response.context["form"].errors
@@ -207,7 +208,7 @@ def test_a_collection_share_needs_a_collection(signed_in: Client, owner: Any) ->
 
 
 def test_a_refusal_from_the_service_is_shown_on_the_form(
-    signed_in: Client, owner: Any, row: Callable[..., Credential]
+    signed_in: Client, owner: User, row: Callable[..., Credential]
 ) -> None:
     # The only chosen credential goes to the trash between showing the form and sending it.
     credential = row(owner)
@@ -221,7 +222,7 @@ def test_a_refusal_from_the_service_is_shown_on_the_form(
 
 
 def test_the_list_says_each_links_state_in_words(
-    signed_in: Client, owner: Any, row: Callable[..., Credential], frozen: Any
+    signed_in: Client, owner: User, row: Callable[..., Credential], frozen: Any
 ) -> None:
     ids = (row(owner).pk,)
     long_ago = SOON - timedelta(days=60)
@@ -247,7 +248,7 @@ def test_the_list_says_each_links_state_in_words(
 
 
 def test_the_list_offers_the_link_again_with_a_copy_button(
-    signed_in: Client, owner: Any, row: Callable[..., Credential], frozen: Any
+    signed_in: Client, owner: User, row: Callable[..., Credential], frozen: Any
 ) -> None:
     share, token = services.share_create(
         owner=owner, audience="Acme", credential_ids=(row(owner).pk,)
@@ -259,7 +260,7 @@ def test_the_list_offers_the_link_again_with_a_copy_button(
 
 
 def test_the_list_counts_the_credentials_and_shows_the_last_view(
-    signed_in: Client, owner: Any, row: Callable[..., Credential], frozen: Any
+    signed_in: Client, owner: User, row: Callable[..., Credential], frozen: Any
 ) -> None:
     share, _ = services.share_create(
         owner=owner, audience="Acme", credential_ids=[row(owner).pk for _ in range(3)]
@@ -274,7 +275,7 @@ def test_the_list_counts_the_credentials_and_shows_the_last_view(
 
 
 @pytest.fixture
-def share(owner: Any, row: Callable[..., Credential], frozen: Any) -> ShareLink:
+def share(owner: User, row: Callable[..., Credential], frozen: Any) -> ShareLink:
     link, _token = services.share_create(
         owner=owner,
         audience="Acme Corp",
@@ -308,7 +309,9 @@ def test_an_unknown_preset_changes_nothing(signed_in: Client, share: ShareLink) 
     assert share.expires_at == before
 
 
-def test_a_revoked_link_cannot_be_extended(signed_in: Client, owner: Any, share: ShareLink) -> None:
+def test_a_revoked_link_cannot_be_extended(
+    signed_in: Client, owner: User, share: ShareLink
+) -> None:
     services.share_revoke(owner=owner, share_id=share.pk)
     response = signed_in.post(
         reverse("shares:extend", kwargs={"share_id": share.pk}), {"expiry": "30d"}, follow=True
@@ -371,7 +374,7 @@ def test_the_card_shows_the_audience_expiry_qr_and_address(
 
 
 def test_hostile_titles_and_names_are_escaped_on_every_page(
-    signed_in: Client, owner: Any, row: Callable[..., Credential], frozen: Any
+    signed_in: Client, owner: User, row: Callable[..., Credential], frozen: Any
 ) -> None:
     credential = row(owner, title=HOSTILE, issuer_name=HOSTILE)
     share, _ = services.share_create(
@@ -393,7 +396,7 @@ def test_hostile_titles_and_names_are_escaped_on_every_page(
 
 
 def test_the_list_counts_only_live_credentials_and_followed_collections_as_they_are_now(
-    signed_in: Client, owner: Any, row: Callable[..., Credential], frozen: Any
+    signed_in: Client, owner: User, row: Callable[..., Credential], frozen: Any
 ) -> None:
     kept, binned = row(owner), row(owner)
     services.share_create(owner=owner, audience="Chosen", credential_ids=(kept.pk, binned.pk))
@@ -410,7 +413,7 @@ def test_the_list_counts_only_live_credentials_and_followed_collections_as_they_
 
 
 def test_the_list_takes_the_same_number_of_queries_for_one_link_or_many(
-    signed_in: Client, owner: Any, row: Callable[..., Credential], frozen: Any
+    signed_in: Client, owner: User, row: Callable[..., Credential], frozen: Any
 ) -> None:
     ids = (row(owner).pk, row(owner).pk)
 

@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from accounts.models import User
 from sharing import services
 from sharing.models import ShareLink, ShareView
 from tests.support.issuer import TestIssuer
@@ -33,7 +34,7 @@ def five(add: Callable[..., Credential], issuer: TestIssuer) -> list[Credential]
 
 
 @pytest.fixture
-def signed_in(client: Client, owner: Any) -> Client:
+def signed_in(client: Client, owner: User) -> Client:
     client.force_login(owner)
     return client
 

@@ -186,6 +186,9 @@ def test_a_view_is_written_as_the_orm_would_write_it(shared):
 
     stored = ShareView.objects.get()
     assert view.pk == stored.pk
+    assert (view.share, view.viewed_at, view.kind) == (share, SOON, "page")
+    # Known to the ORM as a saved row of this database, as after view.save().
+    assert (view._state.adding, view._state.db) == (False, "default")
     assert (stored.viewed_at, stored.kind, stored.browser, stored.os) == (
         SOON,
         "page",

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
 from sharing.linkedin import ADD_TO_PROFILE, linkedin_add_url, offers_linkedin
+from wallet.models import Credential
 
 SHARE_URL = "https://satchel.example/s/AbC-123_xyz"
 
 
-def credential(**fields: Any) -> SimpleNamespace:
+def credential(issuer: dict[str, Any] | None = None, **fields: Any) -> Credential:
+    """An unsaved credential: what the link is built from, no database needed."""
+    document = {"type": ["VerifiableCredential"], "issuer": issuer or {"id": "did:web:u.example"}}
     values: dict[str, Any] = {
+        "format": "ob3",
+        "original": json.dumps(document).encode(),
         "title": "Data Analysis with Python",
         "issuer_name": "Example University",
         "issued_at": datetime(2024, 3, 15, 12, 0, tzinfo=UTC),
@@ -25,7 +30,7 @@ def credential(**fields: Any) -> SimpleNamespace:
         "verdict": "verified",
     }
     values.update(fields)
-    return SimpleNamespace(**values)
+    return Credential(**values)
 
 
 def params(url: str) -> dict[str, str]:
@@ -46,6 +51,42 @@ def test_it_opens_linkedins_add_certification_form() -> None:
         "certUrl": SHARE_URL,
         "certId": "urn:uuid:8f0c3e52-8a4f-4a53-9f57-2f4d2f3b8c11",
     }
+
+
+@pytest.mark.parametrize(
+    "issuer",
+    [
+        {"id": "did:web:u.example", "url": "https://www.linkedin.com/company/1337/"},
+        {
+            "id": "did:web:u.example",
+            "sameAs": ["https://u.example", "https://linkedin.com/company/1337"],
+        },
+        {
+            "id": "did:web:u.example",
+            "otherIdentifier": [{"identifier": "https://www.linkedin.com/company/1337"}],
+        },
+    ],
+)
+def test_it_names_the_organisation_when_the_issuer_profile_gives_its_linkedin_page(
+    issuer: dict[str, Any],
+) -> None:
+    url = linkedin_add_url(credential=credential(issuer), share_url=SHARE_URL)
+    assert params(url)["organizationId"] == "1337"
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "https://www.linkedin.com/company/example-university",
+        "https://evil.example/linkedin.com/company/1337",
+        "javascript:alert(1)//linkedin.com/company/1337",
+    ],
+)
+def test_it_gives_no_organisation_for_anything_but_a_numbered_company_page(page: str) -> None:
+    url = linkedin_add_url(
+        credential=credential({"id": "did:web:u.example", "url": page}), share_url=SHARE_URL
+    )
+    assert "organizationId" not in params(url)
 
 
 def test_it_adds_the_expiry_month_when_the_credential_has_an_end_date() -> None:
@@ -89,10 +130,10 @@ def test_it_percent_encodes_every_value() -> None:
     assert decoded["certUrl"] == SHARE_URL + "?x=1&y=2"
 
 
-def test_an_untitled_credential_is_named_generically() -> None:
+def test_an_untitled_credential_is_named_as_everywhere_else() -> None:
     assert (
         params(linkedin_add_url(credential=credential(title=""), share_url=SHARE_URL))["name"]
-        == "Credential"
+        == "Untitled credential"
     )
 
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from PIL import Image
 from pypdf import PdfReader
 
+from accounts.models import User
 from sharing import services
 from sharing.models import ShareLink
 from sharing.pdf import attachment_name, credentials_pdf
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def signed_in(client: Client, owner: Any) -> Client:
+def signed_in(client: Client, owner: User) -> Client:
     client.force_login(owner)
     return client
 
@@ -66,7 +67,7 @@ def test_a_share_prints_each_credential_with_its_verdict_and_the_originals_attac
 
 
 def test_one_credential_gets_a_lasting_link_made_once_and_its_pdf(
-    signed_in: Client, owner: Any, shared: Any, frozen: Any
+    signed_in: Client, owner: User, shared: Any, frozen: Any
 ) -> None:
     _share, _token, credentials = shared
     ShareLink.objects.all().delete()
@@ -86,7 +87,7 @@ def test_one_credential_gets_a_lasting_link_made_once_and_its_pdf(
 
 
 def test_a_revoked_link_prints_nothing_and_says_why(
-    signed_in: Client, owner: Any, shared: Any, frozen: Any
+    signed_in: Client, owner: User, shared: Any, frozen: Any
 ) -> None:
     share, _token, _credentials = shared
     services.share_revoke(owner=owner, share_id=share.pk)

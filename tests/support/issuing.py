@@ -1,11 +1,12 @@
 """Stub issuers on loopback: an OpenID4VCI 1.0 credential issuer (with its authorization
 server) and a VC-API exchange (with the DCC's legacy request), shaped after the
-specifications' own examples and what real services do (see
-/work/shared/reference/protocols.md): offers by reference served once, pre-authorized codes
-used once and dropped after three wrong transaction codes, nonces used once, key proofs
-checked for `typ`, `kid`, `aud`, `iat` and `nonce` and their signature, the deferred and
-notification endpoints, the authorization code flow with PKCE S256 and pushed requests, and
-exchanges that answer a completed exchange with 400.
+specifications' own examples (OpenID4VCI 1.0,
+https://openid.net/specs/openid-4-verifiable-credential-issuance-1_0.html; W3C VCALM,
+https://www.w3.org/TR/vcalm-1.0/) and what real services do: offers by reference served
+once, pre-authorized codes used once and dropped after three wrong transaction codes, nonces
+used once, key proofs checked for `typ`, `kid`, `aud`, `iat` and `nonce` and their
+signature, the deferred and notification endpoints, the authorization code flow with PKCE
+S256 and pushed requests, and exchanges that answer a completed exchange with 400.
 
 The credentials issued come from the TestIssuer, bound to the earner's holder DID.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import secrets
 import threading
@@ -23,6 +25,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from cryptography.exceptions import InvalidSignature
+from PIL import Image
 
 from tests.support.issuer import EARNER_DID_LABEL, TestIssuer
 from tests.support.keys import ed25519_key
@@ -61,6 +64,14 @@ class StubIssuer:
         self.par_requests: dict[str, dict[str, str]] = {}
         self.metadata_overrides: dict[str, Any] = {}
         self.refuse_proof = False
+        self.metadata_redirect = ""
+        self.huge_metadata = False
+        # An issuer of the drafts before 1.0: no nonce endpoint (the nonce comes with the
+        # token), the token endpoint in its own metadata, no server metadata, and one
+        # credential unwrapped in the response.
+        self.draft = False
+        self.also_ask: dict[str, Any] | None = None  # a QueryByExample beside DIDAuthentication
+        self.interaction_vcapi = ""  # what an interaction URL names instead of the exchange
         self.issue_garbage = False
         # VC-API
         self.exchanges: dict[str, dict[str, Any]] = {}
@@ -107,9 +118,18 @@ class StubIssuer:
             "nonce_endpoint": f"{self.origin}/nonce",
             "deferred_credential_endpoint": f"{self.origin}/deferred",
             "notification_endpoint": f"{self.origin}/notification",
-            "display": [{"name": "Riverside Test College", "locale": "en-US"}],
+            "display": [
+                {
+                    "name": "Riverside Test College",
+                    "locale": "en-US",
+                    "logo": {"uri": f"{self.origin}/logo.png", "alt_text": "college logo"},
+                }
+            ],
             "credential_configurations_supported": {"OpenBadge": config},
         }
+        if self.draft:
+            del data["nonce_endpoint"]
+            data["token_endpoint"] = f"{self.origin}/token"
         data.update(self.metadata_overrides)
         return data
 
@@ -266,10 +286,28 @@ def _handler(stub: StubIssuer) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             path = urlsplit(self.path).path
-            if path == "/.well-known/openid-credential-issuer":
+            if path == "/.well-known/openid-credential-issuer" and stub.metadata_redirect:
+                self.send_response(302)
+                self.send_header("Location", stub.metadata_redirect)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            elif path == "/.well-known/openid-credential-issuer" and stub.huge_metadata:
+                self._answer(200, {**stub.metadata(), "padding": "x" * (3 * 1024 * 1024)})
+            elif path == "/.well-known/openid-credential-issuer":
                 self._answer(200, stub.metadata())
+            elif path == "/.well-known/oauth-authorization-server" and stub.draft:
+                self._answer(404, {})
             elif path == "/.well-known/oauth-authorization-server":
                 self._answer(200, stub.server_metadata())
+            elif path == "/logo.png":
+                picture = io.BytesIO()
+                Image.new("RGB", (400, 300), (200, 30, 30)).save(picture, format="PNG")
+                data = picture.getvalue()
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
             elif path.startswith("/offers/"):
                 offer_id = path.rsplit("/", 1)[1]
                 stub.offer_fetches[offer_id] = stub.offer_fetches.get(offer_id, 0) + 1
@@ -284,9 +322,8 @@ def _handler(stub: StubIssuer) -> type[BaseHTTPRequestHandler]:
                 if self.headers.get("Accept", "") != "application/json":
                     self._answer(406, {})
                     return
-                self._answer(
-                    200, {"protocols": {"vcapi": f"{stub.origin}/exchanges/{exchange_id}"}}
-                )
+                named = stub.interaction_vcapi or f"{stub.origin}/exchanges/{exchange_id}"
+                self._answer(200, {"protocols": {"vcapi": named}})
             else:
                 self._answer(404, {})
 
@@ -375,7 +412,11 @@ def _handler(stub: StubIssuer) -> type[BaseHTTPRequestHandler]:
                 return
             token = secrets.token_urlsafe(16)
             stub.tokens[token] = "OpenBadge"
-            self._answer(200, {"access_token": token, "token_type": "Bearer", "expires_in": 86400})
+            answer = {"access_token": token, "token_type": "Bearer", "expires_in": 86400}
+            if stub.draft:
+                answer["c_nonce"] = secrets.token_urlsafe(12)
+                stub.nonces.add(answer["c_nonce"])
+            self._answer(200, answer)
 
         def _nonce(self) -> None:
             nonce = secrets.token_urlsafe(12)
@@ -410,6 +451,9 @@ def _handler(stub: StubIssuer) -> type[BaseHTTPRequestHandler]:
                 transaction_id = secrets.token_urlsafe(8)
                 stub.deferred[transaction_id] = 1
                 self._answer(202, {"transaction_id": transaction_id, "interval": 60})
+                return
+            if stub.draft:
+                self._answer(200, {"credential": stub.issued_credential(), "format": stub.format})
                 return
             self._answer(
                 200,
@@ -455,8 +499,9 @@ def _handler(stub: StubIssuer) -> type[BaseHTTPRequestHandler]:
                 return
             host = urlsplit(stub.origin).hostname
             if not sent:
+                did_auth = {"type": "DIDAuthentication", "acceptedMethods": [{"method": "key"}]}
                 request = {
-                    "query": {"type": "DIDAuthentication", "acceptedMethods": [{"method": "key"}]},
+                    "query": [did_auth, stub.also_ask] if stub.also_ask else did_auth,
                     "challenge": exchange["challenge"],
                     "domain": stub.vpr_domain if stub.vpr_domain is not None else host,
                 }

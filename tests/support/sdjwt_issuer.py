@@ -102,3 +102,28 @@ class SdJwtIssuer:
             forged = dict(payload, vct=VCT + "/forged")
             token = ".".join((head, _b64url(json.dumps(forged).encode()), signature))
         return "~".join([token, *disclosures, ""])
+
+
+def ecdsa_sd_badge(issuer: Any, *, mandatory: tuple[str, ...] = ("/issuer", "/validFrom")) -> Any:
+    """An OB 3.0 credential with an ecdsa-sd-2023 base proof by the test issuer's P-256
+    did:key: what an issuer hands the holder, who derives a disclosed copy from it.
+
+    The evidence below is what a learner may want to keep back from an employer."""
+    from wallet.verification.proofs import ecdsa_sd
+
+    credential = issuer.achievement_credential(issuer.p256.did, status=False)
+    credential["credentialSubject"]["result"] = [
+        {"type": ["Result"], "value": "B+", "resultDescription": "urn:test:grade"}
+    ]
+    return ecdsa_sd.sign_base(
+        credential,
+        private_key=issuer.p256.private,
+        proof={
+            "type": "DataIntegrityProof",
+            "cryptosuite": "ecdsa-sd-2023",
+            "created": "2025-09-01T09:00:00Z",
+            "verificationMethod": issuer.p256.vm,
+            "proofPurpose": "assertionMethod",
+        },
+        mandatory_pointers=list(mandatory),
+    )

@@ -142,3 +142,15 @@ def test_threads_sharing_one_cache_never_push_it_past_its_size() -> None:
 
     assert failures == []
     assert max(seen_sizes) <= 16
+
+
+def test_peek_reads_without_counting_a_use() -> None:
+    cache: BoundedCache[str, int] = BoundedCache(2)
+    cache["a"] = 1
+    cache["b"] = 2
+    assert cache.peek("a", None) == 1
+    assert cache.peek("absent", "default") == "default"
+
+    cache["c"] = 3
+
+    assert "a" not in cache and "b" in cache

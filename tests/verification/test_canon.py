@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from wallet.verification import Budget, budget, canon
+from wallet.verification import Budget, budget, canon, pyld_adapter
 from wallet.verification.budget import running
 from wallet.verification.canon import canonicalize_nquads, canonize, check_no_dropped_terms
 from wallet.verification.errors import MalformedInput
@@ -158,10 +158,10 @@ def test_contexts_processed_for_one_document_serve_the_next_unchanged() -> None:
         _json(OB / "obv3p0" / "unsigned-credential.json"),
     ]
     warm = [canonize(document) for document in documents + documents]
-    canon._PROCESSED.clear()
+    pyld_adapter.PROCESSED_CONTEXTS.clear()
     fresh = [canonize(document) for document in reversed(documents)][::-1]
     assert warm == fresh + fresh
-    assert len(canon._PROCESSED) > 0
+    assert len(pyld_adapter.PROCESSED_CONTEXTS) > 0
 
 
 # --- cache --------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wallet.verification import canon
+from wallet.verification import canon, pyld_adapter
 from wallet.verification.canon import CanonCache, canonize, canonize_without_proof
 from wallet.verification.errors import MalformedInput
 from wallet.verification.limits import Limits
@@ -309,5 +309,5 @@ def test_forgetting_remembered_expansions_changes_no_output() -> None:
         return [_outcome(lambda d=d: canonize(_without_proof(d))) for d in documents]
 
     warm = outcomes()
-    canon._IRIS.clear()
+    pyld_adapter.EXPANDED_IRIS.clear()
     assert outcomes() == warm

@@ -331,3 +331,14 @@ def test_any_recipient_shape_gives_one_check(credential: dict[str, Any], known: 
 
     assert check.name == "recipient"
     recipient_hint(credential)
+
+
+def test_an_endorsement_names_no_recipient_to_compare() -> None:
+    endorsement = {
+        "type": ["VerifiableCredential", "EndorsementCredential"],
+        "credentialSubject": {"id": "https://college.example/issuer", "type": "EndorsementSubject"},
+    }
+
+    check = check_recipient(endorsement, identifiers=["learner@example.org"])
+
+    assert (check.code, check.status) == ("recipient.endorsement", Status.SKIPPED)

@@ -10,7 +10,7 @@ from tests.support.migrations import latest, migrate
 from wallet.models import Container, Credential, Format, Notice, Verdicts, VerificationRun
 from wallet.verification import Verdict, wording
 
-BEFORE_CHOICES = [("wallet", "0017_merge_receive_and_ecosystem")]
+BEFORE_CHOICES = [("wallet", "0019_merge_obapi_and_ecosystem")]
 
 
 def test_the_verdict_choices_are_the_verifiers_verdicts_in_the_one_wording():

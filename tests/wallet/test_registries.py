@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from joserfc import jwt
+from joserfc.jwk import ECKey
 
 from config.env import normalise_origin
 from tests.support.issuer import NOW
@@ -187,3 +190,128 @@ def test_the_credential_page_says_not_checked_when_no_registry_could_be_read(
 
     assert 'data-registry="not_checked"' in page
     assert "could not read the Never Read" in page
+
+
+# --- OpenID Federation trust anchors ------------------------------------------------------
+
+
+class Anchor:
+    """A trust anchor on loopback, shaped after the DCC's: an entity configuration and a fetch
+    endpoint answering subordinate statements (ES256, typ entity-statement+jwt)."""
+
+    def __init__(self, stub: StubServer) -> None:
+        self.stub = stub
+        self.key = ECKey.generate_key("P-256", parameters={"kid": "issuerregistry-key1"})
+        self.entity = stub.origin
+        now = int(NOW.timestamp())
+        configuration = {
+            "iss": self.entity,
+            "sub": self.entity,
+            "iat": now,
+            "exp": now + 86400,
+            "jwks": {"keys": [self.key.as_dict(private=False)]},
+            "metadata": {
+                "federation_entity": {"federation_fetch_endpoint": f"{self.entity}/fetch"}
+            },
+        }
+        stub.text(
+            "/.well-known/openid-federation",
+            self.sign(configuration),
+            "application/entity-statement+jwt",
+        )
+
+    @property
+    def url(self) -> str:
+        return f"oidf:{self.entity}/.well-known/openid-federation"
+
+    def sign(self, claims: dict, key: ECKey | None = None) -> str:
+        header = {"alg": "ES256", "typ": "entity-statement+jwt", "kid": "issuerregistry-key1"}
+        return jwt.encode(header, claims, key or self.key)
+
+    def lists(self, did: str, *, key: ECKey | None = None, **changes) -> None:
+        now = int(NOW.timestamp())
+        claims = {
+            "iss": self.entity,
+            "sub": did,
+            "iat": now,
+            "exp": now + 86400,
+            "metadata": {
+                "federation_entity": {
+                    "organization_name": "TwoTraining Nursing School",
+                    "homepage_uri": "https://twotraining.example",
+                }
+            },
+            **changes,
+        }
+        self.stub.text(
+            "/fetch?" + urlencode({"sub": did}),
+            self.sign(claims, key),
+            "application/entity-statement+jwt",
+        )
+
+
+@pytest.fixture
+def anchor(settings) -> Iterator[Anchor]:
+    with running_stub() as running:
+        settings.SATCHEL_OUTBOUND_ALLOW = (normalise_origin(running.origin),)
+        found = Anchor(running)
+        settings.SATCHEL_ISSUER_REGISTRIES = [("DCC Member Registry", found.url)]
+        yield found
+
+
+def test_a_federation_lists_an_issuer_by_its_signed_subordinate_statement(
+    anchor, owner, make_credential
+):
+    make_credential(owner, issuer_id=SCHOOL)
+    make_credential(owner, issuer_id="did:web:unknown.example")
+    make_credential(owner, issuer_id="https://not-a-did.example/issuer")
+    anchor.lists(SCHOOL)
+
+    results = registries_refresh(now=NOW)
+
+    assert results[0].read is True and results[0].listings == 1
+    listed = registries.issuer_standing(SCHOOL)
+    assert listed.state == registries.LISTED
+    assert listed.entry.name == "TwoTraining Nursing School"
+    assert listed.entry.url == "https://twotraining.example"
+    assert registries.issuer_standing("did:web:unknown.example").state == registries.NOT_LISTED
+    # Only DIDs are asked about; an issuer never asked is not checked.
+    assert not any("not-a-did" in hit for hit in anchor.stub.hits)
+    never_asked = registries.issuer_standing("did:web:new.example")
+    assert never_asked.state == registries.NOT_CHECKED
+
+
+def test_a_statement_not_signed_by_the_anchor_lists_nobody(anchor, owner, make_credential):
+    make_credential(owner, issuer_id=SCHOOL)
+    anchor.lists(SCHOOL, key=ECKey.generate_key("P-256", parameters={"kid": "issuerregistry-key1"}))
+
+    registries_refresh(now=NOW)
+
+    assert registries.issuer_standing(SCHOOL).state == registries.NOT_CHECKED
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"sub": "did:web:someone-else.example"}, {"iss": "https://other-anchor.example"}, {"exp": 1}],
+)
+def test_a_statement_about_another_party_or_expired_lists_nobody(
+    anchor, owner, make_credential, changes
+):
+    make_credential(owner, issuer_id=SCHOOL)
+    anchor.lists(SCHOOL, **changes)
+
+    registries_refresh(now=NOW)
+
+    assert registries.issuer_standing(SCHOOL).state == registries.NOT_CHECKED
+
+
+def test_an_unreachable_trust_anchor_leaves_issuers_not_checked(settings, owner, make_credential):
+    settings.SATCHEL_ISSUER_REGISTRIES = [
+        ("DCC Member Registry", "oidf:https://127.0.0.1:9/.well-known/openid-federation")
+    ]
+    make_credential(owner, issuer_id=SCHOOL)
+
+    results = registries_refresh(now=NOW)
+
+    assert results[0].read is False
+    assert registries.issuer_standing(SCHOOL).state == registries.NOT_CHECKED

@@ -215,9 +215,38 @@ def test_the_issuers_list_counts_credentials_per_issuer(owner, make_credential):
     make_credential(owner, issuer_id="did:web:b.example", issuer_name="B")
 
     assert selectors.issuers(owner=owner) == [
-        {"issuer_id": "did:web:a.example", "issuer_name": "A", "count": 2},
-        {"issuer_id": "did:web:b.example", "issuer_name": "B", "count": 1},
+        {"issuer_id": "did:web:a.example", "issuer_name": "A", "count": 2, "issuer_hint": ""},
+        {"issuer_id": "did:web:b.example", "issuer_name": "B", "count": 1, "issuer_hint": ""},
     ]
+
+
+def test_an_issuer_that_renamed_itself_is_one_option_counted_once(owner, make_credential):
+    make_credential(owner, issuer_id="did:web:a.example", issuer_name="Acme Academy")
+    make_credential(owner, issuer_id="did:web:a.example", issuer_name="Acme Academy")
+    make_credential(owner, issuer_id="did:web:a.example", issuer_name="ACME (old name)")
+
+    rows = selectors.record_facets(owner=owner).issuers
+
+    assert [(r["issuer_id"], r["issuer_name"], r["count"]) for r in rows] == [
+        ("did:web:a.example", "Acme Academy", 3)
+    ]
+    assert selectors.issuers(owner=owner) == rows
+
+
+def test_issuers_of_one_name_are_told_apart_by_their_identity(owner, make_credential):
+    first = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
+    second = "did:key:z6MkpTHR8VNsBxYAAWHut2Geadd9jSwuBV8xRoAnwWsdvktH"
+    for issuer_id in (first, second, "https://corp.example/issuers/7"):
+        make_credential(owner, issuer_id=issuer_id, issuer_name="Example Corp")
+
+    rows = selectors.record_facets(owner=owner).issuers
+
+    assert sorted(r["issuer_hint"] for r in rows) == [
+        "corp.example/…/7",
+        "did:key:z6Mkha…ta2doK",
+        "did:key:z6MkpT…sdvktH",
+    ]
+    assert all(r["count"] == 1 for r in rows)
 
 
 def test_tags_come_by_name_ignoring_case_with_their_counts(owner, make_credential):

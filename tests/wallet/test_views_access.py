@@ -82,6 +82,7 @@ OWNED: list[tuple[str, Callable[[dict], str], dict]] = [
     ),
     ("post", lambda c: _url("tag_rename", tag_id=c["tag"].pk), {"name": "job"}),
     ("post", lambda c: _url("tag_delete", tag_id=c["tag"].pk), {}),
+    ("get", lambda c: _url("tag_delete", tag_id=c["tag"].pk), {}),
     (
         "post",
         lambda c: _url("collection_update", collection_id=c["collection"].pk),

@@ -11,7 +11,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
+from accounts.selectors import holder_dids
 from intake.services import arrival
+from sharing.services import share_create, share_revoke
 from tests.support.issuer import NOW
 from tests.wallet.helpers import as_bytes
 from wallet import responses
@@ -107,6 +109,32 @@ def test_a_recipient_mismatch_says_how_to_fix_it(signed_in: Client, owner, make_
     assert "old@school.example" in page
     assert f'href="{reverse("account_email")}"' in page
     assert "Check again" in page
+
+
+def test_a_different_did_is_named_beside_the_learners_own_and_no_email_advice(
+    signed_in: Client, owner, make_credential
+) -> None:
+    own = holder_dids(user=owner)[0]
+    credential = make_credential(
+        owner, recipient_match="no_match", recipient_hint="did:key:z6MkSomeoneElse"
+    )
+    page = _page(signed_in, credential)
+    assert "This credential was issued to a different DID." in page
+    assert "did:key:z6MkSomeoneElse" in page and own in page
+    assert reverse("account_email") not in page.split('role="note"', 1)[1].split("</div>")[0]
+
+
+@pytest.mark.parametrize(
+    "hint", ["https://school.example/people/42", "urn:uuid:8c7e2d3a-1f4b-4d2e-9a77-3c2b1d0e9f11"]
+)
+def test_a_url_or_uuid_recipient_says_it_names_someone_else(
+    signed_in: Client, owner, make_credential, hint: str
+) -> None:
+    credential = make_credential(owner, recipient_match="no_match", recipient_hint=hint)
+    page = _page(signed_in, credential)
+    note = page.split('role="note"', 1)[1].split("</div>")[0]
+    assert "This credential names someone else." in note and hint in note
+    assert reverse("account_email") not in note
 
 
 def test_a_transcript_links_the_credentials_inside_it(signed_in: Client, owner, issuer) -> None:
@@ -310,6 +338,37 @@ def test_the_tags_page_creates_renames_and_deletes(signed_in: Client, owner) -> 
     assert "Career" in signed_in.get(reverse("wallet:tags")).content.decode()
     signed_in.post(reverse("wallet:tag_delete", args=[tag.pk]))
     assert not owner.tags.exists()
+
+
+def test_deleting_a_tag_asks_first_saying_how_many_credentials_have_it(
+    signed_in: Client, owner, make_credential
+) -> None:
+    tag = organise.tag_create(owner=owner, name="Work")
+    organise.credential_tag(credential=make_credential(owner), tag=tag)
+    tags_page = signed_in.get(reverse("wallet:tags")).content.decode()
+    delete_url = reverse("wallet:tag_delete", args=[tag.pk])
+    assert f'action="{delete_url}"' not in tags_page and f'href="{delete_url}"' in tags_page
+
+    question = signed_in.get(delete_url).content.decode()
+
+    assert "Delete the tag “<span" in question
+    assert "It is on 1 credential. They stay in your record" in question
+    assert owner.tags.exists()
+
+
+def test_trashing_a_credential_on_a_working_link_says_so_first(
+    signed_in: Client, owner, make_credential
+) -> None:
+    credential = make_credential(owner)
+    quiet = make_credential(owner)
+    share_create(owner=owner, audience="Acme Corp", credential_ids=[credential.pk])
+    ended, _token = share_create(owner=owner, audience="Old Co", credential_ids=[quiet.pk])
+    share_revoke(owner=owner, share_id=ended.pk)
+
+    page = _page(signed_in, credential)
+    assert "It is on 1 working share link (" in page and ">Acme Corp</a>" in page
+    assert "whoever opens it will no longer see it" in page
+    assert "working share link" not in _page(signed_in, quiet)
 
 
 def test_the_collections_page_creates_updates_and_deletes(signed_in: Client, owner) -> None:

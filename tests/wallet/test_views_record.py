@@ -115,6 +115,24 @@ def test_the_filters_offer_types_tags_and_collections_by_name_ignoring_case(
     assert page.index(">Bootcamp<") < page.index(">cv<")
 
 
+def test_the_issuer_filter_lists_each_issuer_once_with_the_count_it_shows(
+    signed_in: Client, owner, make_credential
+) -> None:
+    for name in ("Example Corp", "Example Corp", "Example Corp (2019)"):
+        make_credential(owner, issuer_id="did:web:corp.example", issuer_name=name)
+    make_credential(owner, issuer_id="did:web:other.example", issuer_name="Example Corp")
+
+    page = signed_in.get("/").content.decode()
+
+    options = re.findall(r'<option value="(did:web:[^"]*)"[^>]*>([^<]*)<', page)
+    assert options == [
+        ("did:web:corp.example", "Example Corp · did:web:corp.example (3)"),
+        ("did:web:other.example", "Example Corp · did:web:other.example (1)"),
+    ]
+    filtered = signed_in.get("/", {"issuer": "did:web:corp.example"}).content.decode()
+    assert "3 credentials match" in filtered
+
+
 def test_tag_and_collection_filters_narrow_the_record(
     signed_in: Client, owner, make_credential
 ) -> None:

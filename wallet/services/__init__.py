@@ -1,1 +1,1 @@
-"""Writes to the record: typed, keyword-only, transactional services (see STYLE.md)."""
+"""Writes to the record: typed, keyword-only, transactional services (docs/conventions.md, 2)."""

@@ -8,12 +8,13 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
+from accounts.models import User
 from wallet.models import AuditEvent
 
 
 def audit_record(
     *,
-    user: Any,
+    user: User,
     action: str,
     target: models.Model | None = None,
     detail: dict[str, Any] | None = None,

@@ -13,11 +13,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
 
+from accounts.models import User
 from config.protocol_client import ProtocolClient, RemoteError
 from wallet import case
 from wallet.models import CaseItem
@@ -56,7 +56,7 @@ def case_lookup_due(*, urls: list[str], now: datetime) -> list[str]:
     return due
 
 
-def case_items_lookup(*, owner: Any, now: datetime) -> LookupResult:
+def case_items_lookup(*, owner: User, now: datetime) -> LookupResult:
     """Look up the CASE items the owner's credentials align to (the learner asked to)."""
     due = case_lookup_due(urls=case_alignment_urls(owner=owner), now=now)[:MAX_ITEMS_PER_RUN]
     resolved = case_items_fetch(urls=due, now=now)

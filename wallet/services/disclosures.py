@@ -34,7 +34,7 @@ def disclosure_record(
         protocol=protocol,
         recipient_name=recipient_name[:200],
         recipient_origin=recipient_origin[:2000],
-        titles=[credential.title or "Untitled credential" for credential in credentials],
+        titles=[credential.display_title for credential in credentials],
         purpose=purpose,
     )
     disclosure.credentials.set(credentials)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.models import User
 from wallet.models import Collection, Credential, Tag
 from wallet.services.audit import audit_record
 
@@ -22,7 +22,7 @@ def _clean_name(name: str, limit: int) -> str:
     return cleaned
 
 
-def tag_create(*, owner: Any, name: str, now: datetime | None = None) -> Tag:
+def tag_create(*, owner: User, name: str, now: datetime | None = None) -> Tag:
     """Create a tag, or return the owner's tag of that name."""
     name = _clean_name(name, 60)
     existing = Tag.objects.filter(owner=owner, name__iexact=name).first()
@@ -49,7 +49,7 @@ def tag_delete(*, tag: Tag) -> None:
 
 
 def collection_create(
-    *, owner: Any, name: str, description: str = "", now: datetime | None = None
+    *, owner: User, name: str, description: str = "", now: datetime | None = None
 ) -> Collection:
     name = _clean_name(name, 120)
     if Collection.objects.filter(owner=owner, name__iexact=name).exists():

@@ -11,7 +11,6 @@ import hashlib
 import logging
 from collections.abc import MutableMapping
 from datetime import datetime, timedelta
-from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -21,6 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import User
 from config.celery import enqueue_on_commit
 from config.outbound import make_fetcher
 from wallet import verifier
@@ -70,10 +70,10 @@ def _record_children(
 ) -> None:
     """Each embedded credential's new report goes to the child row holding the same bytes."""
     reports = {}
-    for child_report in report.children:
-        original = embedded_original(child_report)
+    for embedded in report.children:
+        original = embedded_original(embedded)
         if original is not None:
-            reports[hashlib.sha256(original[0]).hexdigest()] = child_report
+            reports[hashlib.sha256(original[0]).hexdigest()] = embedded
     for child in parent.children.all():
         child_report = reports.get(child.sha256)
         if child_report is None and child.checked_at is None:
@@ -136,7 +136,7 @@ def _take_derived(credential: Credential, derived: DerivedFields, now: datetime)
 
 
 def _notify(credential: Credential, verdict: Verdict, now: datetime) -> None:
-    title = credential.title or "A credential"
+    title = credential.display_title
     issuer = f" from {credential.issuer_name}" if credential.issuer_name else ""
     message = f"“{title}”{issuer} is now: {verdict.label.lower()}."
     Notice.objects.create(
@@ -179,7 +179,8 @@ def reverify_due(*, now: datetime | None = None, batch_size: int = 200) -> int:
         batch = list(due.filter(pk__gt=last_pk)[:batch_size])
         if not batch:
             return count
-        fetcher, cache = make_fetcher(), {}
+        fetcher = make_fetcher()
+        cache: dict[str, str] = {}
         per_owner: dict[int, VerifyOptions] = {}
         for credential in batch:
             last_pk = credential.pk
@@ -202,7 +203,7 @@ def reverify_due(*, now: datetime | None = None, batch_size: int = 200) -> int:
 
 
 def _options(
-    owner: Any, now: datetime, fetcher: Fetcher, cache: MutableMapping[str, str]
+    owner: User, now: datetime, fetcher: Fetcher, cache: MutableMapping[str, str]
 ) -> VerifyOptions:
     return verifier.make_verify_options(owner=owner, now=now, fetcher=fetcher, canon_cache=cache)
 
@@ -219,7 +220,8 @@ def reverify_never_checked(*, credential_ids: list[int], now: datetime | None = 
     unchecked = Credential.objects.filter(
         pk__in=credential_ids, parent=None, deleted_at=None, checked_at=None
     )
-    fetcher, cache = make_fetcher(), {}
+    fetcher = make_fetcher()
+    cache: dict[str, str] = {}
     per_owner: dict[int, VerifyOptions] = {}
     count = 0
     for credential in unchecked.select_related("owner").order_by("pk"):
@@ -243,7 +245,7 @@ def reverify_never_checked(*, credential_ids: list[int], now: datetime | None = 
 
 
 def notices_mark_read(
-    *, owner: Any, notice_ids: list[int] | None = None, now: datetime | None = None
+    *, owner: User, notice_ids: list[int] | None = None, now: datetime | None = None
 ) -> int:
     """Mark the owner's notices read (all unread ones, or those listed); return how many."""
     unread = Notice.objects.filter(owner=owner, read_at__isnull=True)

@@ -17,9 +17,11 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from accounts.models import User
 from wallet.bulk import insert_rows
 from wallet.images import ImageMemo, SafeImage, find_image, image_row
 from wallet.models import (
+    UNTITLED,
     VERIFYING,
     AuditEvent,
     Credential,
@@ -112,7 +114,7 @@ def sd_jwt_media_type(report: Report) -> str:
 
 
 def credential_store(
-    *, owner: Any, verified: Verified, images: ImageMemo | None = None
+    *, owner: User, verified: Verified, images: ImageMemo | None = None
 ) -> ImportOutcome:
     """Store one verified credential (see the module's docstring for what that means)."""
     incoming = _incoming(
@@ -122,7 +124,7 @@ def credential_store(
 
 
 def credentials_store(
-    *, owner: Any, verified: list[Verified], images: ImageMemo | None = None
+    *, owner: User, verified: list[Verified], images: ImageMemo | None = None
 ) -> list[Stored]:
     """Store several verified credentials as `credential_store` would one by one, in one
     transaction: those new to the record in a few multi-row inserts, anything else (a copy
@@ -166,7 +168,7 @@ def _incoming(
     return _Incoming(report, original, media_type, sha, key, derived, image)
 
 
-def _store_incoming(owner: Any, incoming: _Incoming, arrival: Arrival) -> ImportOutcome:
+def _store_incoming(owner: User, incoming: _Incoming, arrival: Arrival) -> ImportOutcome:
     try:
         with transaction.atomic():
             return _store_locked(owner, incoming, arrival)
@@ -181,7 +183,7 @@ def _store_incoming(owner: Any, incoming: _Incoming, arrival: Arrival) -> Import
 
 
 def _store_locked_many(
-    owner: Any, incomings: list[_Incoming], verified: list[Verified]
+    owner: User, incomings: list[_Incoming], verified: list[Verified]
 ) -> list[Stored]:
     keys = {incoming.key for incoming in incomings}
     taken = set(
@@ -205,7 +207,7 @@ def _store_locked_many(
     ]
 
 
-def _create_many(owner: Any, items: list[tuple[_Incoming, Arrival]]) -> list[int]:
+def _create_many(owner: User, items: list[tuple[_Incoming, Arrival]]) -> list[int]:
     """What `_create` then `_audit` write for top-level credentials without contents, as a
     few multi-row inserts (`insert_rows`); the new credentials' ids, in `items`' order."""
     rows = [_credential_row(owner, incoming, arrival) for incoming, arrival in items]
@@ -244,7 +246,7 @@ def _create_many(owner: Any, items: list[tuple[_Incoming, Arrival]]) -> list[int
 
 
 def _credential_row(
-    owner: Any, incoming: _Incoming, arrival: Arrival, parent: Credential | None = None
+    owner: User, incoming: _Incoming, arrival: Arrival, parent: Credential | None = None
 ) -> dict[str, Any]:
     """Every column of a new credential (a CLR's child when `parent` is given)."""
     return {
@@ -300,7 +302,7 @@ def _one(credential: Credential | None) -> tuple[Credential, ...]:
     return (credential,) if credential is not None else ()
 
 
-def _store_locked(owner: Any, incoming: _Incoming, arrival: Arrival) -> ImportOutcome:
+def _store_locked(owner: User, incoming: _Incoming, arrival: Arrival) -> ImportOutcome:
     existing = (
         Credential.objects.select_for_update()
         .filter(owner=owner, parent=None, dedupe_key=incoming.key)
@@ -363,7 +365,7 @@ def _imported_message(credential: Credential) -> str:
 
 def _imported_text(title: str, children: int = 0) -> str:
     extra = f" with {children} credential{'s' if children != 1 else ''} inside" if children else ""
-    return f"Imported “{title or 'credential'}”{extra}."
+    return f"Imported “{title or UNTITLED}”{extra}."
 
 
 def _may_replace(incoming: Verdict, current: str) -> bool:
@@ -382,7 +384,7 @@ def _is_newer(incoming: datetime | None, current: datetime | None) -> bool:
     return incoming is not None and (current is None or incoming > current)
 
 
-def _audit(owner: Any, action: str, credential: Credential, arrival: Arrival) -> None:
+def _audit(owner: User, action: str, credential: Credential, arrival: Arrival) -> None:
     audit_record(
         user=owner, action=action, target=credential, detail=_audit_detail(arrival), now=arrival.now
     )
@@ -393,7 +395,7 @@ def _audit_detail(arrival: Arrival) -> dict[str, str]:
 
 
 def _create(
-    owner: Any, incoming: _Incoming, arrival: Arrival, *, parent: Credential | None
+    owner: User, incoming: _Incoming, arrival: Arrival, *, parent: Credential | None
 ) -> Credential:
     credential = Credential(**_credential_row(owner, incoming, arrival, parent))
     credential.save()
@@ -511,7 +513,7 @@ class PastVersion:
 
 def credential_put_back(
     *,
-    owner: Any,
+    owner: User,
     parent: Credential | None,
     values: dict[str, Any],
     runs: list[PastRun],

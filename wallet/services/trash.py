@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from wallet.models import Credential
 from wallet.services.audit import audit_record
 
@@ -43,7 +43,7 @@ def credential_restore(*, credential: Credential, now: datetime | None = None) -
     return credential
 
 
-def trash_empty(*, owner: Any, now: datetime | None = None) -> int:
+def trash_empty(*, owner: User, now: datetime | None = None) -> int:
     """Remove every trashed credential of `owner` for good; return how many records went."""
     with transaction.atomic():
         trashed = Credential.objects.filter(owner=owner, deleted_at__isnull=False)

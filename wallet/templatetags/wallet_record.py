@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import markdown as markdown_lib
 import nh3
@@ -112,6 +113,15 @@ def safe_url(value: Any) -> str:
 
 
 @register.filter
+def received_origin(value: Any) -> str:
+    """The origin (scheme and host) of the issuer a credential was received from."""
+    url = safe_url(value)
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def verdict_label(value: str) -> str:
     return wording.verdict_label(value)
 

@@ -1,6 +1,7 @@
 """JSON-LD -> canonical N-Quads (RDFC-1.0), and the check that no data is silently dropped.
 
-pyld turns the document into an RDF dataset using only the vendored contexts; pyoxigraph gives
+pyld turns the document into an RDF dataset using only the vendored contexts (through
+pyld_adapter, which holds every use of pyld's internals); pyoxigraph gives
 the blank nodes their RDFC-1.0 canonical labels; the canonical N-Quads text is written here, so
 its escaping follows the canonical form RDFC-1.0 prescribes (ECHAR for \\b \\t \\n \\f \\r \\" \\\\,
 a \\u escape with four uppercase hex digits, such as \\u000B, for the other control
@@ -14,21 +15,14 @@ import itertools
 import json
 import math
 import re
-import sys
-import threading
-from collections import Counter, OrderedDict, defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from functools import lru_cache
 from typing import Any
 
 import pyoxigraph as ox
-from frozendict import frozendict
-from pyld import jsonld
-from pyld.canon import URDNA2015
-from pyld.identifier_issuer import IdentifierIssuer
-from pyld.nquads import parse_nquads
 
-from . import budget
+from . import budget, pyld_adapter
 from .contexts import document_loader
 from .errors import MalformedInput
 from .limits import Limits
@@ -36,7 +30,7 @@ from .limits import Limits
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-SEC_PROOF = "https://w3id.org/security#proof"
+SEC_PROOF = pyld_adapter.SEC_PROOF
 
 _ALGORITHMS = {
     "SHA256": ox.CanonicalizationAlgorithm.RDFC_1_0,
@@ -137,10 +131,11 @@ def canonize(
     it as `key`. Raises UnknownContext for a context outside the vendored set, MalformedInput
     for anything JSON-LD or RDF cannot process.
     """
-    if cache is not None and key is None:
-        key = content_key(document, cache)
-    if cache is not None and key in cache:
-        return cache[key]
+    if cache is not None:
+        if key is None:
+            key = content_key(document, cache)
+        if key in cache:
+            return cache[key]
     result = _canonical_form(_expand(document, on_drop=None), limits or Limits())
     if cache is not None and key is not None:
         cache[key] = result
@@ -209,12 +204,12 @@ def check_no_dropped_terms(
     key = content_key(document, cache) if cache is not None and isinstance(document, dict) else ""
     if cache is not None and f"terms-defined:{key}" in cache:
         return
-    dropped: list[tuple[str, str]] = []
-    processor = _processor(dropped)
+    dropped: list[pyld_adapter.Dropped] = []
+    processor = pyld_adapter.tracking_processor(dropped)
     expanded = _expand(document, on_drop=dropped, processor=processor)
     if dropped:
-        term, path = dropped[0]
-        raise _undefined(term, path, "is not defined by the credential's contexts")
+        term, names = dropped[0]
+        raise _undefined(term, _join(names), "is not defined by the credential's contexts")
     _check_expanded_iris(expanded, (), budget.tick if budget.fine_grained() else None)
     if cache is None:
         return
@@ -255,10 +250,9 @@ def canonical_labels(quads: set[Quad], *, limits: Limits | None = None) -> dict[
     text = "".join(_line(quad, str) for quad in quads)
     _check_complexity(list(ox.parse(text, format=ox.RdfFormat.N_QUADS)), limits)
     budget.checkpoint()
-    normalizer = URDNA2015()
-    normalizer.main(parse_nquads(text), {})
+    issued = pyld_adapter.urdna2015_labels(text)
     budget.checkpoint()
-    return {old: new[2:] for old, new in normalizer.canonical_issuer.existing.items()}
+    return {old: new[2:] for old, new in issued.items()}
 
 
 def quad_line(quad: Quad, rename: Callable[[str], str]) -> str:
@@ -270,227 +264,22 @@ def quad_line(quad: Quad, rename: Callable[[str], str]) -> str:
 # JSON-LD expansion
 
 
-class _Processor(jsonld.JsonLdProcessor):
-    """pyld's processor, with processed contexts shared across documents.
-
-    pyld caches a processed context per (context, active context), but it clones the active
-    context under a new id before every type- or property-scoped context, so for OB 3.0 and
-    CLR (scoped contexts on almost every object) that cache never hits and context processing
-    was two thirds of canonicalization time. pyld freezes what it processes, so one result can
-    serve every document; only frozen results are kept.
-    """
-
-    def _process_context(  # type: ignore[override]
-        self,
-        active_ctx,
-        local_ctx,
-        options,
-        override_protected=False,
-        propagate=True,
-        validate_scoped=True,
-        cycles=None,
-    ):
-        key = None
-        if cycles is None:
-            key = _processed_key(active_ctx, local_ctx, override_protected, propagate)
-        if key is not None:
-            with _PROCESSED_LOCK:
-                hit = _PROCESSED.get(key)
-                if hit is not None:
-                    _PROCESSED.move_to_end(key)
-                    return hit[0]
-        budget.tick()  # a long list of types can bring its scoped context once per entry
-        result = super()._process_context(
-            active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
-        )
-        if key is not None and isinstance(result, frozendict):
-            with _PROCESSED_LOCK:
-                # The local context is kept alive with the result so that its id() in the key
-                # cannot be reused by another object.
-                _PROCESSED[key] = (result, local_ctx)
-                if len(_PROCESSED) > _PROCESSED_MAX:
-                    _PROCESSED.popitem(last=False)
-        return result
-
-    def _prepare_nested_context(self, active_ctx, element, options):  # type: ignore[override]
-        # Each type value brings its type-scoped context, applied on a new context every time:
-        # 50,000 repeats of one type took 14 s. Real nodes have a handful of types.
-        named, keyword = element.get("type"), element.get("@type")
-        if (named.__class__ is list and len(named) > MAX_TYPES_PER_NODE) or (
-            keyword.__class__ is list and len(keyword) > MAX_TYPES_PER_NODE
-        ):
-            raise MalformedInput(
-                f"A part of the credential lists more than {MAX_TYPES_PER_NODE} types.",
-                code="jsonld.too_many_types",
-            )
-        return _prepare_nested_context(self, active_ctx, element, options)
-
-    def _create_node_map(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        budget.tick()
-        return super()._create_node_map(*args, **kwargs)
-
-    def _expand_iri(  # type: ignore[override]
-        self, active_ctx, value, base=None, vocab=False, local_ctx=None, defined=None
-    ):
-        # Property and type names are expanded several times per object, each time through
-        # pyld's regexes. Within one frozen (so unchanging) active context, a vocabulary
-        # string always expands the same way; ids (vocab False) are document data, not kept.
-        if not vocab or local_ctx is not None or not isinstance(active_ctx, frozendict):
-            return super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
-        key = (active_ctx.get("_uuid"), value, base, vocab)
-        try:
-            return _IRIS[key]
-        except KeyError:
-            pass  # not seen yet: expand below and remember it
-        except TypeError:  # an unhashable value: let pyld deal with it
-            return super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
-        result = super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
-        if len(_IRIS) >= _IRIS_MAX:
-            _IRIS.clear()
-        _IRIS[key] = result
-        return result
-
-
-MAX_TYPES_PER_NODE = 64
-# Called once per node: without super()'s lookup.
-_prepare_nested_context = jsonld.JsonLdProcessor._prepare_nested_context
-
-# Expanded vocabulary strings by (frozen context id, string, base, vocab). pyld gives every
-# frozen context a fresh uuid, so an id never stands for two different contexts.
-_IRIS: dict[tuple[Any, ...], Any] = {}
-_IRIS_MAX = 50_000
-
-_PROCESSED: OrderedDict[tuple[Any, ...], tuple[Any, Any]] = OrderedDict()
-_PROCESSED_LOCK = threading.Lock()
-_PROCESSED_MAX = 1024
-
-
-def _processed_key(
-    active_ctx: Any, local_ctx: Any, override_protected: bool, propagate: bool
-) -> tuple[Any, ...] | None:
-    active = active_ctx.get("_uuid") if isinstance(active_ctx, frozendict) else None
-    if active is None:
-        return None
-    if isinstance(local_ctx, str):
-        return (active, local_ctx, override_protected, propagate)
-    if isinstance(local_ctx, list) and all(isinstance(item, str) for item in local_ctx):
-        return (active, tuple(local_ctx), override_protected, propagate)
-    if override_protected or not propagate:
-        # A type- or property-scoped context: an object inside a term definition of a cached
-        # processed context, so the same object every time.
-        return (active, ("object", id(local_ctx)), override_protected, propagate)
-    # A context object written in the document itself is new with every document.
-    return None
-
-
-class _TrackingProcessor(_Processor):
-    """pyld's processor, remembering which property it is inside, for findings and their paths."""
-
-    def __init__(self, dropped: list[tuple[str, str]]) -> None:
-        super().__init__(on_property_dropped=self._dropped)
-        self._findings = dropped
-        self._path: list[tuple[str, str]] = []
-        self._proof_separable: bool | None = None
-
-    def _expand_object(  # type: ignore[override]
-        self, active_ctx, active_property, expanded_active_property, element, *args, **kwargs
-    ):
-        if not self._path and self._proof_separable is None:
-            self._proof_separable = self._separable(active_ctx, element)
-        self._path.append((active_property or "", expanded_active_property or ""))
-        try:
-            return super()._expand_object(
-                active_ctx, active_property, expanded_active_property, element, *args, **kwargs
-            )
-        finally:
-            self._path.pop()
-
-    def _separable(self, active_ctx: Any, element: dict[str, Any]) -> bool:
-        """Whether the top-level `proof` contributes exactly the top node's sec:proof values.
-
-        JSON-LD expands each key of a node on its own and merges the results by expanded
-        property, so removing the key removes just its entry, unless another key (or @nest
-        content) also expands to sec:proof, or `proof` is a reverse property.
-        """
-        expanded = {key: self._expand_iri(active_ctx, key, vocab=True) for key in element}
-        if "proof" in element:
-            mapping = active_ctx["mappings"].get("proof") or {}
-            if expanded["proof"] != SEC_PROOF or mapping.get("reverse"):
-                return False
-        others = (iri for key, iri in expanded.items() if key != "proof")
-        return not any(iri in (SEC_PROOF, "@nest") for iri in others)
-
-    def without_proof(self, expanded: list[Any]) -> list[Any] | None:
-        """The expansion of the same document less its top-level `proof`, when derivable."""
-        if not self._proof_separable or len(expanded) != 1 or not isinstance(expanded[0], dict):
-            return None
-        top = {key: value for key, value in expanded[0].items() if key != SEC_PROOF}
-        # pyld drops or unwraps a top-level object left with only @id or @graph; such a
-        # document is expanded again on its own rather than mimicking that here.
-        if "@type" not in top and all(key.startswith("@") for key in top):
-            return None
-        return [top]
-
-    def _dropped(self, expanded_property: str | None) -> None:
-        # A proof is checked by its own cryptosuite, never shown; terms it alone uses (an
-        # unknown proof type's) are not credential data left unprotected.
-        if any(expanded == SEC_PROOF for _, expanded in self._path):
-            return
-        # pyld reports only the expanded form (None for a term mapped to null); the compact key
-        # is the loop variable of the _expand_object frame that called us.
-        key = str(sys._getframe(1).f_locals.get("key", expanded_property))
-        self._findings.append((key, _join([*(compact for compact, _ in self._path), key])))
-
-
-class _FineProcessor(_Processor):
-    """_Processor that checks the budget at every JSON value, for large inputs only: an extra
-    call per value is a few percent of a small credential's verification."""
-
-    def _expand(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        budget.tick()
-        return super()._expand(*args, **kwargs)
-
-    def _object_to_rdf(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        budget.tick()
-        return super()._object_to_rdf(*args, **kwargs)
-
-
-class _FineTrackingProcessor(_TrackingProcessor, _FineProcessor):
-    pass
-
-
-def _processor(on_drop: list[tuple[str, str]] | None) -> _Processor:
-    fine = budget.fine_grained()
-    if on_drop is None:
-        return _FineProcessor() if fine else _Processor()
-    return _FineTrackingProcessor(on_drop) if fine else _TrackingProcessor(on_drop)
-
-
-class _Uncopied(dict):  # type: ignore[type-arg]
-    """The document as pyld's expand() receives it: that method starts with a deep copy of its
-    input (a third of a typical term check's time, and an uninterruptible second for a large
-    document), which expansion never needs, since it builds new objects and only reads the
-    input. The tests check that the caller's document is left as it was."""
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> _Uncopied:
-        return self
-
-
 def _expand(
     document: dict[str, Any],
     *,
-    on_drop: list[tuple[str, str]] | None,
-    processor: _Processor | None = None,
+    on_drop: list[pyld_adapter.Dropped] | None,
+    processor: pyld_adapter.Processor | None = None,
 ) -> list[Any]:
     if not isinstance(document, dict):
         raise MalformedInput("A JSON-LD document must be a JSON object.", code="jsonld.invalid")
     if processor is None:
-        processor = _processor(on_drop)
-    # base None keeps relative IRIs relative (dropped from RDF, as in other processors); pyld
-    # resolves them against http://example.org/base/ when base is "".
-    options = {"documentLoader": document_loader, "base": None}
+        processor = (
+            pyld_adapter.processor()
+            if on_drop is None
+            else pyld_adapter.tracking_processor(on_drop)
+        )
     try:
-        return processor.expand(_Uncopied(document), options)
+        return pyld_adapter.expand(document, with_processor=processor, loader=document_loader)
     except RecursionError as exc:
         raise MalformedInput("The document is nested too deeply.", code="jsonld.invalid") from exc
     except Exception as exc:
@@ -499,7 +288,7 @@ def _expand(
 
 
 def _translate(exc: BaseException) -> MalformedInput:
-    # pyld wraps our own findings (the loader's UnknownContext, a refusal from _Processor) in
+    # pyld wraps our own findings (the loader's UnknownContext, a refusal from the adapter) in
     # its own errors, sometimes several deep.
     seen: BaseException | None = exc
     visited: set[int] = set()
@@ -545,7 +334,7 @@ def _check_expanded_iris(
 
 
 def _is_absolute_or_blank(iri: str) -> bool:
-    return iri.startswith("_:") or jsonld._is_absolute_iri(iri)
+    return iri.startswith("_:") or pyld_adapter.is_absolute_iri(iri)
 
 
 def _short(iri: str) -> str:
@@ -613,12 +402,6 @@ _RDF_NIL = f"<{RDF}nil>"
 _DATATYPES_LEFT_TO_PYLD = frozenset(
     {XSD_DOUBLE, "@json", f"{RDF}langString", f"{RDF}dirLangString", f"{RDF}JSON"}
 )
-_RDF_OPTIONS = {
-    "produceGeneralizedRdf": False,
-    "rdfDirection": None,
-    "processingMode": "json-ld-1.1",
-}
-
 # A quad as its N-Quads terms (subject, predicate, object, graph; "" is the default graph);
 # blank nodes are "_:" + a label, IRIs "<...>", literals '"..."'.
 Quad = tuple[str, str, str, str]
@@ -662,7 +445,6 @@ class _DirectRdf:
         self._quads: set[Quad] = set()
         self._labels: dict[str, str] = {}
         self._count = 0
-        self._processor: jsonld.JsonLdProcessor | None = None
 
     def dataset(self, expanded: list[Any]) -> set[Quad]:
         self._nodes(expanded, "")
@@ -678,7 +460,9 @@ class _DirectRdf:
         if self._fine:
             node = _ticking_lists(node)
         subject = self._subject(node.get("@id"))
+        # Quads are written only for a subject and graph that RDF keeps.
         emit = subject is not None and graph is not None
+        at, into = (subject, graph) if subject is not None and graph is not None else ("", "")
         add = self._quads.add
         for key, values in node.items():
             if key == "@id":
@@ -689,7 +473,7 @@ class _DirectRdf:
                         raise _NotDirect
                     type_iri = _iri(type_)
                     if emit and type_iri is not None:
-                        add((subject, _RDF_TYPE, type_iri, graph))
+                        add((at, _RDF_TYPE, type_iri, into))
                 continue
             if key == "@graph":
                 self._nodes(values, subject)
@@ -706,7 +490,7 @@ class _DirectRdf:
                     continue
                 term = self._object(value, graph)
                 if emit and term is not None:
-                    add((subject, predicate, term, graph))
+                    add((at, predicate, term, into))
         return subject
 
     def _subject(self, node_id: Any) -> str | None:
@@ -770,7 +554,7 @@ class _DirectRdf:
             raise _NotDirect
         if not isinstance(value, str):
             # Booleans and numbers take their XSD canonical lexical form as pyld writes it.
-            converted = self._pyld()._object_to_rdf(item, IdentifierIssuer("_:x"), [], _RDF_OPTIONS)
+            converted = pyld_adapter.literal_to_rdf(item)
             value, datatype = converted["value"], converted["datatype"]
             if not isinstance(value, str):
                 raise _NotDirect
@@ -785,11 +569,6 @@ class _DirectRdf:
         if datatype_iri is None:
             raise _NotDirect
         return f"{text}^^{datatype_iri}"
-
-    def _pyld(self) -> jsonld.JsonLdProcessor:
-        if self._processor is None:
-            self._processor = jsonld.JsonLdProcessor()
-        return self._processor
 
 
 def _quad_strings(quad: ox.Quad) -> Quad:
@@ -833,14 +612,17 @@ def _unique_hash_labels(
     name = hash_algorithm.lower()
     for label, found in mentions.items():
         budget.tick()
-        lines = sorted(
-            _line(quad, lambda node, me=label: "_:a" if node == me else "_:z") for quad in found
-        )
+        lines = sorted(_line(quad, _masked_but(label)) for quad in found)
         digest = hashlib.new(name, "".join(lines).encode("utf-8")).hexdigest()
         if digest in by_hash:
             return None
         by_hash[digest] = label
     return {by_hash[digest]: f"c14n{n}" for n, digest in enumerate(sorted(by_hash))}
+
+
+def _masked_but(label: str) -> Callable[[str], str]:
+    """First-degree hashing's renaming: `label` is _:a, every other blank node _:z."""
+    return lambda node: "_:a" if node == label else "_:z"
 
 
 def _line(quad: Quad, rename: Callable[[str], str]) -> str:
@@ -860,30 +642,16 @@ def _expanded_to_quads(expanded: list[Any]) -> list[ox.Quad]:
     # Same steps as pyld's to_rdf, without expanding a second time.
     budget.checkpoint()
     _check_value_counts(expanded)
-    processor = _processor(None)
-    issuer = IdentifierIssuer("_:b")
-    node_map: dict[str, Any] = {"@default": {}}
-    options = {
-        "produceGeneralizedRdf": False,
-        "rdfDirection": None,
-        "processingMode": "json-ld-1.1",
-    }
     try:
-        processor._create_node_map(expanded, node_map, "@default", issuer)
-        quads = []
-        for graph_name, graph in node_map.items():
-            if graph_name != "@default" and not _is_absolute_or_blank(graph_name):
-                continue
-            graph_term = _graph_term(graph_name)
-            for triple in processor._graph_to_rdf(graph, issuer, options):
-                quads.append(
-                    ox.Quad(
-                        _term(triple["subject"]),
-                        _term(triple["predicate"]),
-                        _term(triple["object"]),
-                        graph_term,
-                    )
-                )
+        quads = [
+            ox.Quad(
+                _node_term(triple["subject"]),
+                ox.NamedNode(triple["predicate"]["value"]),  # no generalized RDF: an IRI
+                _term(triple["object"]),
+                _graph_term(graph_name),
+            )
+            for graph_name, triple in pyld_adapter.node_map_triples(expanded, _is_absolute_or_blank)
+        ]
     except ValueError as exc:
         raise MalformedInput(
             "The credential contains an IRI or language tag RDF does not accept.",
@@ -924,12 +692,15 @@ def _graph_term(name: str) -> ox.DefaultGraph | ox.NamedNode | ox.BlankNode:
     return ox.BlankNode(name[2:]) if name.startswith("_:") else ox.NamedNode(name)
 
 
-def _term(term: dict[str, str]) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    kind = term["type"]
-    if kind == "IRI":
-        return ox.NamedNode(term["value"])
-    if kind == "blank node":
+def _node_term(term: dict[str, str]) -> ox.NamedNode | ox.BlankNode:
+    if term["type"] == "blank node":
         return ox.BlankNode(term["value"][2:])
+    return ox.NamedNode(term["value"])
+
+
+def _term(term: dict[str, str]) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    if term["type"] in ("IRI", "blank node"):
+        return _node_term(term)
     if term.get("language"):
         return ox.Literal(term["value"], language=term["language"])
     return ox.Literal(term["value"], datatype=ox.NamedNode(term.get("datatype") or XSD_STRING))

@@ -3,7 +3,7 @@
 `check_validity` covers VC 2.0 (`validFrom`/`validUntil`), VC 1.1 (`issuanceDate`/
 `expirationDate`) and Open Badges 2.0 (`issuedOn`/`expires`). `check_recipient` compares the
 earner's verified identifiers with OB 3.0 `credentialSubject.id`/`identifier[]` and the
-OB 2.0 `recipient` IdentityObject (standards.md §1.1, §1.3 step 10, §3.1).
+OB 2.0 `recipient` IdentityObject (docs/standards-notes.md §2).
 """
 
 from __future__ import annotations
@@ -221,6 +221,15 @@ class _Claim:
 
 def check_recipient(credential: dict[str, Any], *, identifiers: Sequence[str]) -> Check:
     """Does the credential name one of the earner's verified identifiers?"""
+    if "EndorsementCredential" in as_list(credential.get("type")):
+        # An endorsement's subject is the organisation or achievement it vouches for
+        # (OB 3.0, EndorsementSubject): it names no learner to compare.
+        return skipped(
+            "recipient",
+            "recipient.endorsement",
+            "An endorsement is about an organisation or an achievement, not about a person: "
+            "it names no recipient.",
+        )
     known = [i.strip() for i in identifiers if isinstance(i, str) and i.strip()]
     if not known:
         return skipped(

@@ -1,6 +1,6 @@
 """The verification pipeline: bytes, a URL or a document in, one Report out.
 
-It ties the modules together in the order of standards.md §1.3: parse -> structure and
+It ties the modules together in the order of docs/standards-notes.md §1: parse -> structure and
 contexts -> proof and issuer binding -> refresh -> status -> validity window -> recipient ->
 endorsements, then the credentials a CLR or a presentation carries, each with its own report.
 Nothing escapes: bad input becomes a failed check, and so does any surprise inside a module.
@@ -24,7 +24,7 @@ from .parse.detect import unwrap
 from .proofs import dataintegrity, jose, ob2
 from .report import Check, Report, Status, Verdict, failed, passed, skipped, warning
 from .sdjwt.verify import verify_sd_jwt
-from .structure import as_list, iter_endorsements, types_of
+from .structure import as_list, iter_endorsements, node_id, types_of
 
 # Endorsements can endorse endorsements; past this depth the rest are reported, not verified.
 MAX_DEPTH = 4
@@ -369,7 +369,7 @@ def _verify_credential(
         ),
     )
     _check_jsonld(document, report, options.canon_cache)
-    issuer_id = _issuer_id(document)
+    issuer_id = node_id(document.get("issuer"))
     if not via_jwt or document.get("proof") is not None:
         _check_embedded_proofs(document, options, report, issuer_id, "assertionMethod")
     _check_refresh(document, report)
@@ -389,13 +389,6 @@ def _verify_credential(
                 entries += as_list(subject.get("verifiableCredential"))
         _verify_children(entries, options, report, depth, "CLR")
     return report
-
-
-def _issuer_id(document: dict[str, Any]) -> str | None:
-    issuer = document.get("issuer")
-    if isinstance(issuer, dict):
-        issuer = issuer.get("id")
-    return issuer if isinstance(issuer, str) else None
 
 
 def _check_jsonld(
@@ -636,7 +629,7 @@ def _verify_presentation(
 ) -> Report:
     report.add(*structure.check_presentation(document))
     _check_jsonld(document, report, options.canon_cache)
-    holder = _holder_id(document)
+    holder = node_id(document.get("holder"))
     if not as_list(document.get("proof")):
         _unproven_presentation(report, options)
     else:
@@ -661,13 +654,6 @@ def _verify_presentation(
         as_list(document.get("verifiableCredential")), options, report, depth, "presentation"
     )
     return report
-
-
-def _holder_id(document: dict[str, Any]) -> str | None:
-    holder = document.get("holder")
-    if isinstance(holder, dict):
-        holder = holder.get("id")
-    return holder if isinstance(holder, str) else None
 
 
 def _unproven_presentation(report: Report, options: VerifyOptions) -> None:

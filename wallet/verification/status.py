@@ -1,4 +1,4 @@
-"""Has the issuer revoked or suspended the credential? (standards.md §5)
+"""Has the issuer revoked or suspended the credential? (docs/standards-notes.md §4)
 
 Supported `credentialStatus` entries: W3C `BitstringStatusListEntry`, its predecessors
 `StatusList2021Entry` and `RevocationList2020Status`, and `1EdTechRevocationList`.
@@ -394,7 +394,7 @@ def decode_status_list(encoded: Any, *, max_bytes: int) -> bytes:
     """`encodedList` -> the raw bitstring.
 
     Reads the multibase `u` form (BSL) and plain base64url or base64 (StatusList2021), as
-    standards.md §5.2 asks of one decoder. Decompression stops past `max_bytes`.
+    docs/standards-notes.md §4 says of one decoder. Decompression stops past `max_bytes`.
     """
     if not isinstance(encoded, str) or not encoded:
         raise MalformedInput("The status list has no encodedList.", code="status.list_malformed")

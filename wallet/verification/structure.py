@@ -1,8 +1,9 @@
 """Structure, @context and type checks: what a credential must look like before any crypto.
 
-These mirror the cheap structural probes of 1EdTech's validator (standards.md §1.3 steps 3-5,
-§2): the base VC context first, the Open Badges (and CLR) context in its place, the right
-types, the required properties, and the `type` of the objects an OB 3.0 credential nests.
+These mirror the cheap structural probes of 1EdTech's validator (docs/standards-notes.md §1,
+steps 3-5): the base VC context first, the Open Badges (and CLR) context in its place, the
+right types, the required properties, and the `type` of the objects an OB 3.0 credential
+nests.
 """
 
 from __future__ import annotations
@@ -55,6 +56,14 @@ def claimed_kind(document: dict[str, Any], kind: str) -> str:
         if _OB_CONTEXT.match(contexts[1]):
             return "ob3"
     return kind
+
+
+def node_id(value: Any) -> str | None:
+    """The id of a node written either as its IRI or as an object with an `id` (an issuer,
+    a holder); None when it has no string id."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) else None
 
 
 def types_of(value: Any) -> list[str]:

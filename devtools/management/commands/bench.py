@@ -30,6 +30,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -183,9 +184,7 @@ class Command(BaseCommand):
             report = verify_bytes(data, options=options)
             if not report.verdict.is_ok:
                 raise CommandError(f"bench credential {name!r} does not verify: {report.verdict}")
-            results[name] = median_ms(
-                lambda d=data, o=options: verify_bytes(d, options=o), iterations
-            )
+            results[name] = median_ms(partial(verify_bytes, data, options=options), iterations)
         return results
 
     # --- import ------------------------------------------------------------------------------

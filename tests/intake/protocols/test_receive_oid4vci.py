@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 import urllib3
 
+from accounts import crypto
 from intake.models import ReceiveAttempt
 from intake.services.receiving import (
     ReceiveError,
@@ -24,7 +25,7 @@ from intake.services.receiving import (
     receive_poll_due,
     receive_retry,
 )
-from wallet.models import Credential, RecipientMatch, Source
+from wallet.models import Credential, Notice, RecipientMatch, Source
 
 CALLBACK = "https://wallet.example/receive/callback"
 
@@ -72,6 +73,7 @@ def test_it_receives_an_offer_by_value_with_a_pre_authorized_code(owner, stub, n
     assert proof["payload"]["iat"] == int(now.timestamp())
     assert stub.credential_requests[-1]["credential_configuration_id"] == "OpenBadge"
     assert stub.notifications == [{"notification_id": "n-3fwe98js", "event": "credential_accepted"}]
+    assert not Notice.objects.exists(), "the learner is on the page: no notice"
 
 
 def test_it_receives_a_jwt_vc_json_credential(owner, stub, now):
@@ -161,7 +163,8 @@ def test_a_refused_proof_reads_as_a_sentence(owner, stub, now):
         owner=owner, attempt=_open(owner, stub.offer_link(), now), now=now
     ).attempt
     assert attempt.error == "The issuer refused the proof that the credential is bound to your key."
-    assert attempt.secrets != "" and "access_token" not in attempt.secrets
+    kept = json.loads(crypto.decrypt(attempt.secrets))
+    assert list(kept) == ["link"], "a failed attempt keeps only the link, for a retry"
 
 
 def test_a_di_vp_proof_is_sent_when_the_issuer_takes_only_that(owner, stub, now):
@@ -266,7 +269,11 @@ def test_a_deferred_credential_is_collected_later_with_backoff(owner, stub, now)
     assert receive_poll_due(now=last) == 1  # one poll enqueued for the worker
     attempt = receive_poll(attempt_id=attempt.pk, now=last)
     assert attempt.state == ReceiveAttempt.State.RECEIVED and attempt.secrets == ""
-    assert Credential.objects.get().source == Source.OID4VCI
+    credential = Credential.objects.get()
+    assert credential.source == Source.OID4VCI
+    notice = Notice.objects.get(owner=owner)
+    assert notice.credential == credential
+    assert notice.message == "“Test Achievement” has arrived from Riverside Test College."
 
 
 def test_a_deferred_credential_that_never_comes_fails_in_the_end(owner, stub, now):
@@ -366,3 +373,15 @@ def test_an_offer_uri_pointing_inside_is_refused(owner, db, now, uri):
     )
     assert attempt.state == ReceiveAttempt.State.FAILED
     assert attempt.error_kind == "refused_address"
+
+
+def test_an_issuer_of_the_drafts_before_1_0_is_still_understood(owner, stub, now):
+    """No nonce endpoint (the token carries c_nonce), the token endpoint in the issuer's own
+    metadata with no server metadata, one credential unwrapped in the answer."""
+    stub.draft = True
+    attempt = receive_accept(
+        owner=owner, attempt=_open(owner, stub.offer_link(), now), now=now
+    ).attempt
+    assert attempt.state == ReceiveAttempt.State.RECEIVED, attempt.error
+    assert stub.proofs[-1]["payload"]["nonce"]
+    assert Credential.objects.get().verdict == "verified"

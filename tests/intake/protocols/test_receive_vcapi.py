@@ -116,3 +116,43 @@ def test_exchange_links_pointing_inside_are_refused(owner, db, now, link):
     assert attempt.state == ReceiveAttempt.State.FAILED
     assert attempt.error_kind == "refused_address"
     assert not Credential.objects.exists()
+
+
+def test_a_query_by_example_sends_only_what_the_learner_picked(owner, stub, now, issuer):
+    from intake.services.arrival import credential_import
+    from wallet import verifier
+
+    options = verifier.make_verify_options(owner=owner, now=now, fetcher=issuer.fetcher)
+    held = [
+        credential_import(
+            owner=owner, data=json.dumps(issuer.ob3()).encode(), source="upload", options=options
+        ).credential
+        for _ in range(2)
+    ]
+    stub.also_ask = {
+        "type": "QueryByExample",
+        "credentialQuery": {
+            "reason": "Show the badge you already hold.",
+            "example": {"type": ["VerifiableCredential", "OpenBadgeCredential"]},
+        },
+    }
+    attempt = _open(owner, stub.exchange_link(), now)
+    consent = consent_for(owner=owner, attempt=attempt)
+    assert consent.queries[0]["reason"] == "Show the badge you already hold."
+    assert {c.pk for c in consent.queries[0]["credentials"]} == {c.pk for c in held}
+
+    receive_accept(owner=owner, attempt=attempt, now=now, picks=[held[1].pk])
+
+    sent = stub.exchange_posts[-1]["verifiablePresentation"]["verifiableCredential"]
+    assert [c["id"] for c in sent] == [held[1].credential_id]
+
+
+def test_an_issuer_that_cannot_be_reached_reads_as_a_sentence(owner, db, now, settings):
+    from tests.conftest import closed_loopback_url
+
+    closed = closed_loopback_url("http").rsplit("/", 1)[0]
+    settings.SATCHEL_OUTBOUND_ALLOW = (closed,)
+    attempt = _open(owner, f"{closed}/interactions/x?iuv=1", now)
+    assert attempt.state == ReceiveAttempt.State.FAILED
+    assert attempt.error_kind == "unreachable"
+    assert attempt.error == "The issuer could not be reached."

@@ -13,6 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from wallet.verification import VerifyOptions, verify_bytes, verify_url
+from wallet.verification.fetch import Fetcher
 from wallet.verification.report import Report
 from wallet.verifier import make_budget
 
@@ -35,6 +36,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         now = parse_time(opts["at"])
         notice = ""
+        fetcher: Fetcher
         if opts["url_map"]:
             fetcher = map_fetcher(opts["url_map"])
         else:

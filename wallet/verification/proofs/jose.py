@@ -48,6 +48,7 @@ from ..keys.documents import fetch_document
 from ..limits import Limits
 from ..options import VerifyOptions
 from ..report import Check, Verdict, failed, passed
+from ..structure import node_id
 
 # Never "none", never HMAC: a shared secret proves nothing about an issuer.
 ALLOWED_ALGS = frozenset({"EdDSA", "Ed25519", "ES256", "ES384", "RS256", "PS256"})
@@ -296,13 +297,6 @@ def header_problem(jws: CompactJws) -> Check | None:
     return None
 
 
-def _issuer_of(document: dict[str, Any]) -> str | None:
-    issuer = document.get("issuer")
-    if isinstance(issuer, dict):
-        issuer = issuer.get("id")
-    return issuer if isinstance(issuer, str) else None
-
-
 def _epoch_to_xsd(value: Any) -> str | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
@@ -327,7 +321,7 @@ def _decode_credential(payload: dict[str, Any]) -> tuple[dict[str, Any], str | N
         return presentation, _text(payload.get("iss")) or _text(holder_id), checks
     wrapped = isinstance(payload.get("vc"), dict)
     credential = dict(payload["vc"]) if wrapped else dict(payload)
-    issuer_id = _issuer_of(credential)
+    issuer_id = node_id(credential.get("issuer"))
     checks = _claim_agrees("iss", payload.get("iss"), "issuer", issuer_id)
     checks += _claim_agrees("jti", payload.get("jti"), "id", credential.get("id"))
     subject = credential.get("credentialSubject")

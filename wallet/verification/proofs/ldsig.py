@@ -29,7 +29,8 @@ from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, OKPKey, RSAKey
 
 from .. import canon
-from ..errors import MalformedInput
+from ..errors import MalformedInput, UnsupportedInput
+from .jose import jose_key
 
 RSA_SIGNATURE_2018 = "RsaSignature2018"
 JSON_WEB_SIGNATURE_2020 = "JsonWebSignature2020"
@@ -123,13 +124,10 @@ def _sha256(text: str) -> bytes:
 
 def _jose_key(key: Any) -> OKPKey | ECKey | RSAKey:
     """joserfc's key for a cryptography key (public or private)."""
-    if isinstance(key, ed25519.Ed25519PublicKey | ed25519.Ed25519PrivateKey):
-        return OKPKey.import_key(key)
-    if isinstance(key, ec.EllipticCurvePublicKey | ec.EllipticCurvePrivateKey):
-        return ECKey.import_key(key)
-    if isinstance(key, rsa.RSAPublicKey | rsa.RSAPrivateKey):
-        return RSAKey.import_key(key)
-    raise JwsProofError(f"A {type(key).__name__} cannot check a JWS.")
+    try:
+        return jose_key(key)
+    except UnsupportedInput as exc:
+        raise JwsProofError(f"A {type(key).__name__} cannot check a JWS.") from exc
 
 
 def verify(

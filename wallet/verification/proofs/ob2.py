@@ -1,4 +1,4 @@
-"""Open Badges 2.0: hosted and signed assertions (standards.md §3.1).
+"""Open Badges 2.0: hosted and signed assertions (docs/standards-notes.md §3).
 
 Hosted: the issuer vouches for an assertion by serving it at its `id`, inside the
 verification scope its Profile declares; 410 Gone or `revoked: true` means revoked. Signed:
@@ -190,17 +190,7 @@ class _Run:
             )
         document = _json_object(response.body, "ob2.hosted_malformed", "The hosted badge")
         if document.get("revoked") is True:
-            reason = document.get("revocationReason")
-            self.stop(
-                failed(
-                    "status",
-                    "status.revoked",
-                    "The issuer has revoked this badge"
-                    + (f": {reason}" if isinstance(reason, str) and reason else "."),
-                    Verdict.REVOKED,
-                    url,
-                )
-            )
+            self.stop(_revoked(document.get("revocationReason"), url))
         return document
 
     def compare(self, given: dict[str, Any], fetched: dict[str, Any]) -> None:
@@ -403,16 +393,8 @@ class _Run:
                 entry_ids = {entry.get("id"), entry.get("uid")} - {None}
             if entry_ids & ids:
                 reason = entry.get("revocationReason") if isinstance(entry, dict) else None
-                self.stop(
-                    failed(
-                        "status",
-                        "status.revoked",
-                        "The issuer has revoked this badge"
-                        + (f": {reason}" if isinstance(reason, str) and reason else "."),
-                        Verdict.REVOKED,
-                        str(reference if isinstance(reference, str) else "revocationList"),
-                    )
-                )
+                where = reference if isinstance(reference, str) else "revocationList"
+                self.stop(_revoked(reason, where))
         self.add(passed("status", "status.clear", "The issuer has not revoked this badge."))
 
     # --- shared ---
@@ -668,3 +650,10 @@ def _unreachable(check_name: str, url: str, reason: str) -> Check:
         Verdict.ISSUER_UNREACHABLE,
         f"{url}: {reason}",
     )
+
+
+def _revoked(reason: Any, where: str) -> Check:
+    """The issuer revoked the badge (hosted `revoked: true`, or listed in its revocationList)."""
+    said = f": {reason}" if isinstance(reason, str) and reason else "."
+    message = "The issuer has revoked this badge" + said
+    return failed("status", "status.revoked", message, Verdict.REVOKED, where)

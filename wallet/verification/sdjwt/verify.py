@@ -23,6 +23,7 @@ from ..options import VerifyOptions
 from ..parse.classify import classify
 from ..proofs import jose
 from ..report import Check, Verdict, failed
+from ..structure import node_id
 from .compact import DEFAULT_HASH, HASHES, SdJwt, split
 from .disclosures import ClaimPath, DisclosedClaim, process
 from .issuer import verify_issuer_signature
@@ -111,7 +112,7 @@ def _verify(text: str, options: VerifyOptions, result: SdJwtVerification) -> Non
         )
     if media == "vc+sd-jwt":
         result.checks.append(ok("structure", "sdjwt.legacy_type"))
-    issuer = payload.get("iss", _issuer_of(payload))
+    issuer = payload.get("iss", node_id(payload.get("issuer")))
     result.checks.extend(verify_issuer_signature(jws, issuer, options=options))
     processed = process(payload, sd_jwt.disclosures, hash_name=hash_name, limits=options.limits)
     result.disclosed, result.undisclosed = processed.disclosed, processed.undisclosed
@@ -140,7 +141,7 @@ def _w3c_credential(claims: dict[str, Any], result: SdJwtVerification) -> None:
     credential = {k: v for k, v in claims.items() if k not in JWT_CLAIMS}
     result.claims = credential
     result.format = classify(credential)
-    stated, named = claims.get("iss"), _issuer_of(credential)
+    stated, named = claims.get("iss"), node_id(credential.get("issuer"))
     if stated is not None and named is not None and stated != named:
         result.checks.append(
             fail(
@@ -182,10 +183,3 @@ def _epoch(value: Any) -> str | None:
         return datetime.fromtimestamp(value, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     except (OverflowError, OSError, ValueError):
         return None
-
-
-def _issuer_of(document: dict[str, Any]) -> str | None:
-    issuer = document.get("issuer")
-    if isinstance(issuer, dict):
-        issuer = issuer.get("id")
-    return issuer if isinstance(issuer, str) else None

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("wallet", "0017_merge_receive_and_ecosystem"),
+        ("wallet", "0019_merge_obapi_and_ecosystem"),
     ]
 
     operations = [

@@ -1,0 +1,307 @@
+"""The badge platforms a learner connects Satchel to (Satchel as an OB 3.0 / CLR 2.0
+consumer): connecting (discovery, registration, then the learner allows Satchel on the
+platform's own page), bringing credentials in (each through intake, as an upload is), and
+disconnecting, which drops the tokens. Every attempt is kept, with what it brought and, when
+it failed, why; the client secret and the tokens are encrypted at rest."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404
+from django.urls import reverse
+
+from accounts.crypto import decrypt, encrypt
+from config.celery import enqueue_on_commit
+from config.protocol_client import ProtocolClient
+from intake.services.arrival import credential_import
+from obapi import consumer
+from obapi.apis import api_spec
+from obapi.models import Api, BadgeHost, SyncAttempt
+from wallet.models import Source
+from wallet.services.audit import audit_record
+from wallet.services.store import DUPLICATE, FAILED, IMPORTED, UPDATED
+
+logger = logging.getLogger(__name__)
+PAGE_SIZE = 50
+# Refresh a little before the host says the token ends: the clocks need not agree.
+EARLY_REFRESH = timedelta(seconds=60)
+
+
+class BadgeHostError(Exception):
+    """Something the learner reads: nothing was connected, or the answer did not match."""
+
+
+def _client() -> ProtocolClient:
+    return ProtocolClient(party="badge platform")
+
+
+def callback_url() -> str:
+    return settings.SATCHEL_PUBLIC_ORIGIN + reverse("obapi:host_callback")
+
+
+# --- reads ------------------------------------------------------------------------------
+
+
+def badge_hosts(*, owner: Any) -> QuerySet[BadgeHost]:
+    return BadgeHost.objects.filter(owner=owner).prefetch_related("attempts")
+
+
+def access_badge_host(*, owner: Any, host_id: Any) -> BadgeHost:
+    """The owner's connection, or Http404 (also for anyone else's)."""
+    try:
+        pk = int(host_id)
+    except (TypeError, ValueError):
+        raise Http404("No such connection.") from None
+    host = BadgeHost.objects.filter(owner=owner, pk=pk).first()
+    if host is None:
+        raise Http404("No such connection.")
+    return host
+
+
+# --- connecting ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Started:
+    host: BadgeHost
+    authorization_url: str  # where the learner's browser goes next
+
+
+def badge_host_connect(*, owner: Any, base_url: str, api: str, now: datetime) -> Started:
+    """Discover the platform and register Satchel with it; the learner then allows access on
+    the platform's page. A failure is kept (the learner sees it) and raised as
+    BadgeHostError."""
+    base_url = base_url.strip()
+    if api not in Api.values:
+        raise BadgeHostError("Choose Open Badges 3.0 or CLR 2.0.")
+    # Plain http gets as far as the outbound door, which refuses it unless the operator lists
+    # the origin (SATCHEL_OUTBOUND_ALLOW: a development host).
+    if not base_url.startswith(("https://", "http://")) or len(base_url) > 2000:
+        raise BadgeHostError("Enter the platform's address, starting with https://.")
+    spec = api_spec(api)
+    host = BadgeHost(owner=owner, api=api, base_url=base_url, created_at=now)
+    client = _client()
+    try:
+        service = consumer.discover(client, base_url=base_url, api=spec)
+        scope = consumer.wanted_scopes(service, spec)
+        client_id, client_secret = consumer.register(
+            client,
+            service,
+            redirect_uri=callback_url(),
+            scope=scope,
+            client_uri=settings.SATCHEL_PUBLIC_ORIGIN,
+        )
+    except consumer.ConsumerError as exc:
+        host.state, host.problem = BadgeHost.State.FAILED, str(exc)
+        with transaction.atomic():
+            host.save()
+            audit_record(user=owner, action="badge_host.failed", target=host, now=now)
+        raise BadgeHostError(str(exc)) from exc
+    verifier, challenge = consumer.pkce_pair()
+    host.name = service.name
+    host.authorization_url = service.authorization_url
+    host.token_url = service.token_url
+    host.credentials_url = service.credentials_url
+    host.client_id = client_id
+    host.client_secret_encrypted = encrypt(client_secret.encode())
+    host.scope = scope
+    host.auth_state = secrets.token_urlsafe(32)
+    host.code_verifier_encrypted = encrypt(verifier.encode())
+    with transaction.atomic():
+        host.save()
+        audit_record(
+            user=owner, action="badge_host.started", target=host, detail={"host": base_url}, now=now
+        )
+    url = consumer.authorization_request_url(
+        service,
+        client_id=client_id,
+        redirect_uri=callback_url(),
+        scope=scope,
+        state=host.auth_state,
+        code_challenge=challenge,
+    )
+    return Started(host, url)
+
+
+def badge_host_authorized(
+    *, owner: Any, state: str, code: str, error: str, now: datetime
+) -> BadgeHost:
+    """The platform sent the learner back (7.1.2.2): exchange the code for tokens, then bring
+    the credentials in. An answer that matches no pending connection of this learner is
+    refused and changes nothing."""
+    host = (
+        BadgeHost.objects.filter(owner=owner, state=BadgeHost.State.PENDING, auth_state=state)
+        .exclude(auth_state="")
+        .first()
+        if state
+        else None
+    )
+    if host is None:
+        raise BadgeHostError("This answer does not match a connection you started.")
+    verifier = decrypt(host.code_verifier_encrypted).decode()
+    host.auth_state, host.code_verifier_encrypted = "", ""
+    if error or not code:
+        reason = "you or the platform declined" if error == "access_denied" else "no code came back"
+        _failed(host, f"Not connected: {reason}.", now)
+        raise BadgeHostError(host.problem)
+    try:
+        tokens = consumer.exchange_code(
+            _client(),
+            token_url=host.token_url,
+            client_id=host.client_id,
+            client_secret=decrypt(host.client_secret_encrypted).decode(),
+            code=code,
+            code_verifier=verifier,
+            redirect_uri=callback_url(),
+            now=now,
+        )
+    except consumer.ConsumerError as exc:
+        _failed(host, str(exc), now)
+        raise BadgeHostError(str(exc)) from exc
+    _keep_tokens(host, tokens)
+    host.state, host.problem, host.connected_at = BadgeHost.State.CONNECTED, "", now
+    with transaction.atomic():
+        host.save()
+        audit_record(user=owner, action="badge_host.connected", target=host, now=now)
+        enqueue_on_commit("obapi.tasks.sync_badge_host", host.pk)
+    return host
+
+
+def _failed(host: BadgeHost, problem: str, now: datetime) -> None:
+    host.state, host.problem = BadgeHost.State.FAILED, problem
+    with transaction.atomic():
+        host.save()
+        audit_record(user=host.owner, action="badge_host.failed", target=host, now=now)
+
+
+def _keep_tokens(host: BadgeHost, tokens: consumer.Tokens) -> None:
+    host.access_token_encrypted = encrypt(tokens.access_token.encode())
+    host.refresh_token_encrypted = (
+        encrypt(tokens.refresh_token.encode()) if tokens.refresh_token else ""
+    )
+    host.token_expires_at = tokens.expires_at
+
+
+def badge_host_disconnect(*, owner: Any, host: BadgeHost, now: datetime) -> None:
+    """Drop the tokens and the registration; the credentials already brought in stay."""
+    host.access_token_encrypted = host.refresh_token_encrypted = ""
+    host.client_secret_encrypted = host.code_verifier_encrypted = host.auth_state = ""
+    host.token_expires_at = None
+    host.state = BadgeHost.State.DISCONNECTED
+    with transaction.atomic():
+        host.save()
+        audit_record(user=owner, action="badge_host.disconnected", target=host, now=now)
+
+
+# --- bringing credentials in ------------------------------------------------------------
+
+
+def badge_host_sync(*, host_id: int, now: datetime) -> SyncAttempt | None:
+    """Page through the platform's getCredentials and import each credential. The attempt is
+    kept with its counts, or with why it stopped."""
+    host = BadgeHost.objects.filter(pk=host_id, state=BadgeHost.State.CONNECTED).first()
+    if host is None:
+        return None
+    attempt = SyncAttempt.objects.create(host=host, started_at=now)
+    try:
+        _sync_pages(host, attempt, now)
+    except consumer.TokenRejected as exc:
+        attempt.outcome, attempt.message = SyncAttempt.Outcome.FAILED, str(exc)
+        host.state, host.problem = BadgeHost.State.FAILED, str(exc)
+    except consumer.ConsumerError as exc:
+        attempt.outcome, attempt.message = SyncAttempt.Outcome.FAILED, str(exc)
+    else:
+        attempt.outcome = SyncAttempt.Outcome.SUCCEEDED
+        attempt.message = (
+            f"{attempt.received} received: {attempt.imported} new, {attempt.updated} updated, "
+            f"{attempt.duplicate} already in your record, {attempt.refused} not imported."
+        )
+        host.last_synced_at = now
+    attempt.finished_at = now
+    with transaction.atomic():
+        attempt.save()
+        host.save()
+    return attempt
+
+
+def _sync_pages(host: BadgeHost, attempt: SyncAttempt, now: datetime) -> None:
+    client = _client()
+    first = f"{host.credentials_url}?limit={PAGE_SIZE}&offset=0"
+    url: str | None = first
+    pages = 0
+    while url is not None and pages < settings.SATCHEL_BADGE_HOST_MAX_PAGES:
+        page = _page(client, host, url, first, now)
+        pages += 1
+        for item in page.items:
+            _import(host, attempt, item, now)
+        url = page.next_url
+
+
+def _page(
+    client: ProtocolClient, host: BadgeHost, url: str, first: str, now: datetime
+) -> consumer.Page:
+    if host.token_expires_at is not None and host.token_expires_at - EARLY_REFRESH <= now:
+        _refresh(client, host, now)
+    try:
+        return consumer.credentials_page(
+            client, url=url, access_token=decrypt(host.access_token_encrypted).decode(), first=first
+        )
+    except consumer.TokenRejected:
+        _refresh(client, host, now)  # once: a second refusal ends the attempt
+        return consumer.credentials_page(
+            client, url=url, access_token=decrypt(host.access_token_encrypted).decode(), first=first
+        )
+
+
+def _refresh(client: ProtocolClient, host: BadgeHost, now: datetime) -> None:
+    if not host.refresh_token_encrypted:
+        raise consumer.TokenRejected("Satchel's access to the platform ended: reconnect it.")
+    tokens = consumer.refresh(
+        client,
+        token_url=host.token_url,
+        client_id=host.client_id,
+        client_secret=decrypt(host.client_secret_encrypted).decode(),
+        refresh_token=decrypt(host.refresh_token_encrypted).decode(),
+        now=now,
+    )
+    _keep_tokens(host, tokens)
+    host.save(
+        update_fields=["access_token_encrypted", "refresh_token_encrypted", "token_expires_at"]
+    )
+
+
+def _import(host: BadgeHost, attempt: SyncAttempt, item: consumer.Item, now: datetime) -> None:
+    attempt.received += 1
+    outcome = credential_import(
+        owner=host.owner,
+        data=item.data,
+        source=Source.BADGE_HOST,
+        media_type=item.media_type,
+        source_url=host.base_url,
+        filename=host.name[:255],
+        now=now,
+    )
+    counter = {IMPORTED: "imported", UPDATED: "updated", DUPLICATE: "duplicate", FAILED: "refused"}
+    field = counter.get(outcome.status, "refused")
+    setattr(attempt, field, getattr(attempt, field) + 1)
+
+
+def badge_host_sync_soon(*, owner: Any, host: BadgeHost) -> None:
+    if not host.is_connected:
+        raise BadgeHostError("Connect the platform again first.")
+    enqueue_on_commit("obapi.tasks.sync_badge_host", host.pk)
+
+
+def badge_hosts_due(*, now: datetime) -> list[int]:
+    """The connections the daily sync visits: every connected one."""
+    return list(
+        BadgeHost.objects.filter(state=BadgeHost.State.CONNECTED).values_list("pk", flat=True)
+    )

@@ -1,0 +1,164 @@
+"""The learner's and the employer's pages in Chromium, at a phone's width and a desk's, over
+the demo record (every verdict, a CLR, DID recipients): each page fits the window (nothing
+scrolls sideways at 390 px), axe-core finds nothing, and a screenshot is kept under
+var/e2e/pages/ to look at. Then the journeys the fixes of issue 14 are about: an upload with
+a failed file in it, and the PDF with its QR code."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+from pypdf import PdfReader
+
+from accounts.models import User
+from devtools.demo import DemoFetcher, seed_demo
+from sharing.services import share_create, share_url
+from tests.e2e.checks import WIDTHS, page_problems, signed_in
+from wallet.models import Credential
+
+
+@pytest.fixture(params=sorted(WIDTHS))
+def width(request: pytest.FixtureRequest) -> int:
+    return WIDTHS[request.param]
+
+
+@pytest.fixture
+def sized(browser: Browser, width: int) -> Iterator[tuple[BrowserContext, Page]]:
+    # axe is injected as an inline script, which the pages' CSP rightly refuses.
+    context = browser.new_context(
+        viewport={"width": width, "height": 900}, bypass_csp=True, accept_downloads=True
+    )
+    yield context, context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def demo(app_fetcher, settings, satchel: str) -> User:
+    settings.SATCHEL_PUBLIC_ORIGIN = satchel
+    app_fetcher(lambda: DemoFetcher())
+    return seed_demo().user
+
+
+def _credential(user: User, **where: str) -> Credential:
+    return Credential.objects.filter(owner=user, deleted_at__isnull=True, **where).first()
+
+
+def _with_a_did_recipient(credential: Credential) -> Credential:
+    """A copy of `credential` issued to someone else's (long) DID."""
+    credential.pk = None
+    credential.dedupe_key = "e2e:did-recipient"
+    credential.recipient_match = "no_match"
+    credential.recipient_hint = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK" * 2
+    credential.save()
+    return credential
+
+
+def test_every_page_fits_and_passes_axe(sized, satchel: str, demo: User, width: int) -> None:
+    context, page = sized
+    signed_in(context, satchel, demo)
+    clr = _credential(demo, format="clr2", parent=None)
+    did_recipient = _with_a_did_recipient(_credential(demo, title="JavaScript Fundamentals"))
+    share, _token = share_create(
+        owner=demo,
+        audience="Acme Corp",
+        credential_ids=[c.pk for c in Credential.objects.filter(owner=demo, parent=None)],
+        display_name="Dana Learner",
+    )
+    pages = {
+        "record": reverse("wallet:record"),
+        "timeline": reverse("wallet:timeline"),
+        "skills": reverse("wallet:skills"),
+        "clr": reverse("wallet:credential", args=[clr.pk]),
+        "did-recipient": reverse("wallet:credential", args=[did_recipient.pk]),
+        "import": reverse("wallet:import"),
+        "shares": reverse("shares:list"),
+        "share": reverse("shares:detail", args=[share.pk]),
+        "export": reverse("portability:export"),
+        "account": reverse("accounts:account"),
+        "tags": reverse("wallet:tags"),
+        "trash": reverse("wallet:trash"),
+    }
+    problems = []
+    for name, path in pages.items():
+        page.goto(f"{satchel}{path}")
+        problems += page_problems(page, width, name)
+
+    page.goto(f"{satchel}{reverse('portability:export')}")
+    page.get_by_role("button", name="Assemble the bundle").click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    problems += page_problems(page, width, "clr-bundle")
+
+    context.clear_cookies()
+    page.goto(share_url(share))
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    problems += page_problems(page, width, "employer")
+    assert problems == [], "\n".join(problems)
+
+
+def test_an_upload_with_a_failed_file_imports_the_others_and_names_it(
+    sized, satchel: str, demo: User, width: int
+) -> None:
+    context, page = sized
+    signed_in(context, satchel, demo)
+    good = _credential(demo, title="Accessibility Champion")
+    forged = _credential(demo, title="Patient Data Privacy Officer")
+    Credential.objects.filter(pk__in=[good.pk, forged.pk]).delete()
+    page.goto(f"{satchel}{reverse('wallet:import')}")
+    page.get_by_label("Credential files").set_input_files(
+        [
+            {"name": "good.json", "mimeType": "application/json", "buffer": bytes(good.original)},
+            {"name": "empty.json", "mimeType": "application/json", "buffer": b""},
+            {
+                "name": "forged.json",
+                "mimeType": "application/json",
+                "buffer": bytes(forged.original),
+            },
+        ]
+    )
+    page.get_by_role("button", name="Import", exact=True).first.click()
+
+    expect(page.get_by_role("heading", name="Import results")).to_be_visible()
+    rows = page.get_by_role("list", name="What happened to each file").get_by_role("listitem")
+    expect(rows).to_have_count(3)
+    expect(rows.filter(has_text="empty.json")).to_contain_text("The file is empty.")
+    expect(rows.filter(has_text="forged.json")).to_contain_text("Signature does not verify")
+    expect(rows.filter(has_text="good.json")).to_contain_text("Verified")
+    problems = page_problems(page, width, "import-results")
+
+    page.reload()  # reloading shows the results again and imports nothing again
+    expect(rows).to_have_count(3)
+    assert Credential.objects.filter(owner=demo, title="Accessibility Champion").count() == 1
+
+    page.goto(f"{satchel}{reverse('wallet:import')}")
+    page.get_by_label("Credential files").set_input_files(
+        [{"name": "again.json", "mimeType": "application/json", "buffer": bytes(good.original)}]
+    )
+    page.get_by_role("button", name="Import", exact=True).first.click()
+    expect(page.get_by_role("status")).to_contain_text("already")
+    problems += page_problems(page, width, "flash-message")
+    assert problems == [], "\n".join(problems)
+
+
+def test_a_credential_downloads_as_a_pdf_with_its_qr_code(
+    sized, satchel: str, demo: User, width: int
+) -> None:
+    context, page = sized
+    signed_in(context, satchel, demo)
+    credential = _credential(demo, title="Full-Stack Web Developer")
+    page.goto(f"{satchel}{reverse('wallet:credential', args=[credential.pk])}")
+
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download a PDF with a QR code").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".pdf")
+    reader = PdfReader(download.path())
+    assert "Full-Stack Web Developer" in reader.pages[0].extract_text()
+    [(_name, [original])] = reader.attachments.items()
+    assert original == bytes(credential.original)
+
+    page.goto(f"{satchel}{reverse('shares:list')}")
+    link = page.get_by_role("link", name="Printed PDF: Full-Stack Web Developer", exact=True)
+    expect(link).to_be_visible()
