@@ -53,7 +53,7 @@ def _outcome_response(outcome: store.ImportOutcome) -> Response:
 
 
 def _batch_response(batch: ImportBatch) -> Response:
-    data = {
+    data: dict[str, Any] = {
         "status": BATCH,
         "message": f"An archive of {batch.total} files: importing in the background.",
         "credential_id": None,
