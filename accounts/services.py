@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts import crypto
 from accounts.dids import did_key_from_public_key, ed25519_public_multibase, verification_method_id
 from accounts.models import HolderKey, User
+from accounts.selectors import holder_key_current
 
 logger = logging.getLogger(__name__)
 
@@ -31,10 +32,6 @@ class HolderSigningKey:
     private_key: Ed25519PrivateKey
 
 
-def _current_key(user: User) -> HolderKey | None:
-    return HolderKey.objects.filter(user=user, retired_at__isnull=True).first()
-
-
 def _new_key(*, user: User, now: datetime) -> HolderKey:
     private_key = Ed25519PrivateKey.generate()
     raw = private_key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
@@ -48,8 +45,15 @@ def _new_key(*, user: User, now: datetime) -> HolderKey:
 
 
 def holder_key_create(*, user: User, now: datetime | None = None) -> HolderKey:
-    """Give the user a holder key unless they already have a current one (idempotent)."""
-    existing = _current_key(user)
+    """Give the user a holder key unless they already have a current one (idempotent).
+
+    Called when an account is made (sign-up, school sign-in) and by whatever is about to sign
+    (`accounts.signing`, the services below), so that a user made another way (an admin, a
+    command) gets a key when one is first needed. Nothing else creates keys: reading the
+    current one (`accounts.selectors.holder_key_current`) never does, so a public page that
+    shows the DID writes nothing.
+    """
+    existing = holder_key_current(user=user)
     if existing is not None:
         return existing
     try:
@@ -58,11 +62,6 @@ def holder_key_create(*, user: User, now: datetime | None = None) -> HolderKey:
     except IntegrityError:
         # Another request created it between our read and our insert.
         return HolderKey.objects.get(user=user, retired_at__isnull=True)
-
-
-def holder_key_current(*, user: User) -> HolderKey:
-    """The user's current key, created on first use for users made outside sign-up."""
-    return holder_key_create(user=user)
 
 
 @transaction.atomic
@@ -124,7 +123,7 @@ def holder_private_key(*, user: User) -> Ed25519PrivateKey:
 
 def holder_signing_key(*, user: User) -> HolderSigningKey:
     """The current private key together with the DID and verification method that name it."""
-    key = holder_key_current(user=user)
+    key = holder_key_create(user=user)
     raw = crypto.decrypt(key.private_key_encrypted)
     return HolderSigningKey(
         did=key.did,
@@ -136,7 +135,7 @@ def holder_signing_key(*, user: User) -> HolderSigningKey:
 def holder_signing_keys(*, user: User) -> list[HolderSigningKey]:
     """Every key the user has held, current first: a credential issued before a rotation
     stays bound to the key it was issued to, and only that key can present it."""
-    holder_key_current(user=user)
+    holder_key_create(user=user)
     keys = HolderKey.objects.filter(user=user).order_by(F("retired_at").desc(nulls_first=True))
     return [
         HolderSigningKey(

@@ -17,7 +17,7 @@ from typing import Any
 from accounts.models import User
 from accounts.services import (
     HolderSigningKey,
-    holder_key_current,
+    holder_key_create,
     holder_signing_key,
     holder_signing_keys,
 )
@@ -39,8 +39,9 @@ ED25519_2020_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
 
 
 def holder_did(*, user: User) -> str:
-    """The DID credentials issued to the learner now are bound to."""
-    return holder_key_current(user=user).did
+    """The DID credentials issued to the learner now are bound to (what asks for it is about
+    to sign, or to have something bound to the key: the key is made if there is none)."""
+    return holder_key_create(user=user).did
 
 
 def holder_verification_method(*, user: User) -> str:

@@ -10,13 +10,15 @@ from accounts.dids import verification_method_id
 from accounts.flows import DeletionRefused, DeletionThrottled, account_delete_confirmed
 from accounts.forms import AccountDeleteForm, LanguageForm
 from accounts.http import SignedInRequest
-from accounts.selectors import holder_keys_retired
-from accounts.services import holder_key_current, holder_key_rotate, user_language_set
+from accounts.selectors import holder_key_current, holder_keys_retired
+from accounts.services import holder_key_create, holder_key_rotate, user_language_set
 
 
 @login_required
 def account(request: SignedInRequest) -> HttpResponse:
-    key = holder_key_current(user=request.user)
+    # The earner's own page names the key they sign with: one made outside sign-up gets it
+    # here, as it would on first signing.
+    key = holder_key_create(user=request.user)
     return render(
         request,
         "accounts/account.html",

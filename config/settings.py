@@ -368,6 +368,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_RATES": {"anon": "120/min", "user": "600/min", "share": "60/min"},
     "NUM_PROXIES": SATCHEL_TRUSTED_PROXY_COUNT,
+    # A service's Django ValidationError answers 400, as DRF's own does.
+    "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Satchel API",

@@ -30,7 +30,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
 from accounts.models import User
-from accounts.services import holder_key_current
+from accounts.services import holder_key_create
 from intake.services.arrival import credential_import
 from wallet import verifier
 from wallet.models import Credential, Source
@@ -707,7 +707,7 @@ def _demo_user() -> tuple[User, bool]:
         elif not address.verified:
             address.verified = True
             address.save(update_fields=["verified"])
-    holder_key_current(user=user)
+    holder_key_create(user=user)
     return user, created
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -13,12 +12,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.http import SignedInApiRequest
-from intake.archives import ArchiveRefused, max_archive_bytes
+from intake.archives import ArchiveRefused
+from intake.models import ImportBatch
 from intake.selectors import access_import_batch
-from intake.services import arrival, zips
+from intake.services import arrival, uploads
 from wallet.models import Source
 from wallet.services import store
 
+# A ZIP archive's outcome: accepted, its files imported by a task.
+BATCH = "batch"
 _STATUS_CODES = {
     store.IMPORTED: status.HTTP_201_CREATED,
     store.UPDATED: status.HTTP_200_OK,
@@ -32,6 +34,11 @@ class OutcomeOutput(serializers.Serializer):
     message = serializers.CharField()
     credential_id = serializers.IntegerField(allow_null=True)
     credential_ids = serializers.ListField(child=serializers.IntegerField())
+    batch_id = serializers.IntegerField(
+        allow_null=True,
+        help_text="A ZIP archive is imported in the background: follow its progress at "
+        "/api/imports/{batch_id}/.",
+    )
 
 
 def _outcome_response(outcome: store.ImportOutcome) -> Response:
@@ -40,12 +47,25 @@ def _outcome_response(outcome: store.ImportOutcome) -> Response:
         "message": outcome.message,
         "credential_id": outcome.credential.pk if outcome.credential else None,
         "credential_ids": [c.pk for c in outcome.credentials],
+        "batch_id": None,
     }
     return Response(OutcomeOutput(data).data, status=_STATUS_CODES[outcome.status])
 
 
+def _batch_response(batch: ImportBatch) -> Response:
+    data: dict[str, Any] = {
+        "status": BATCH,
+        "message": f"An archive of {batch.total} files: importing in the background.",
+        "credential_id": None,
+        "credential_ids": [],
+        "batch_id": batch.pk,
+    }
+    return Response(OutcomeOutput(data).data, status=status.HTTP_202_ACCEPTED)
+
+
 class CredentialImportApi(APIView):
-    """Import one credential: a file (multipart `file`), pasted `text` (JSON, JWT or a link),
+    """Import what the import page takes: a file (multipart `file`; a ZIP archive of many is
+    accepted with 202 and imported in the background), pasted `text` (JSON, JWT or a link),
     or a `url`."""
 
     parser_classes = [MultiPartParser, FormParser, JSONParser]
@@ -68,7 +88,7 @@ class CredentialImportApi(APIView):
             "multipart/form-data": InputSerializer,
             "application/json": InputSerializer,
         },
-        responses={201: OutcomeOutput, 200: OutcomeOutput, 400: OutcomeOutput},
+        responses={201: OutcomeOutput, 200: OutcomeOutput, 202: OutcomeOutput, 400: OutcomeOutput},
         summary="Import a credential",
     )
     def post(self, request: SignedInApiRequest) -> Response:
@@ -85,16 +105,13 @@ class CredentialImportApi(APIView):
             )
             return _outcome_response(outcome)
         upload = values["file"]
-        # Never more than one byte past the cap is read: the service refuses what is larger.
-        content = upload.read(settings.SATCHEL_MAX_UPLOAD_BYTES + 1)
-        outcome = arrival.credential_import(
-            owner=request.user,
-            data=content,
-            source=Source.UPLOAD,
-            filename=upload.name or "",
-            media_type=upload.content_type or None,
-        )
-        return _outcome_response(outcome)
+        try:
+            result = uploads.upload_import(owner=request.user, upload=upload)
+        except ArchiveRefused as exc:
+            return _outcome_response(store.ImportOutcome(store.FAILED, None, str(exc)))
+        if isinstance(result, ImportBatch):
+            return _batch_response(result)
+        return _outcome_response(result)
 
 
 class ZipImportApi(APIView):
@@ -121,12 +138,9 @@ class ZipImportApi(APIView):
     def post(self, request: SignedInApiRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        upload = data.validated_data["file"]
-        if upload.size > max_archive_bytes():
-            raise ValidationError({"detail": ["The archive is larger than the wallet accepts."]})
         try:
-            batch = zips.zip_batch_create(
-                owner=request.user, data=upload.read(), filename=upload.name or ""
+            batch = uploads.archive_upload_import(
+                owner=request.user, upload=data.validated_data["file"]
             )
         except ArchiveRefused as exc:
             raise ValidationError({"detail": [str(exc)]}) from exc

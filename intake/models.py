@@ -43,6 +43,11 @@ class ImportBatch(models.Model):
     def __str__(self) -> str:
         return f"Import {self.pk} ({self.status})"
 
+    @property
+    def is_finished(self) -> bool:
+        """Done or failed: nothing more will happen to it, and the page stops polling."""
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
 
 class ImportArchive(models.Model):
     """The archive of a batch, waiting for the worker (web processes keep no files); deleted

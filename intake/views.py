@@ -13,18 +13,16 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import SignedInRequest
-from intake.archives import ArchiveRefused, max_archive_bytes
+from intake.archives import ArchiveRefused
 from intake.forms import PasteForm, UploadForm, UrlForm
 from intake.models import ImportBatch
 from intake.selectors import access_import_batch
-from intake.services import arrival, refresh, zips
+from intake.services import arrival, refresh, uploads
 from wallet.models import Source
 from wallet.selectors import access_credential, record_credentials
 from wallet.services import store
-from wallet.templatetags.wallet_record import verdict_label
-from wallet.verification import Verdict
+from wallet.verification.wording import verdict_label
 
-_ZIP_MAGIC = b"PK\x03\x04"
 _RESULTS_KEY = "intake.upload_results"
 
 
@@ -50,11 +48,11 @@ def import_upload(request: SignedInRequest) -> HttpResponse:
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _import_page(request, upload_form=form, status=400)
-    uploads = form.cleaned_data["files"]
-    if len(uploads) == 1:
-        return _import_one_upload(request, uploads[0])
+    files = form.cleaned_data["files"]
+    if len(files) == 1:
+        return _import_one_upload(request, files[0])
     # Post, then redirect: reloading the results page must not import the files again.
-    request.session[_RESULTS_KEY] = [_upload_result(request, upload) for upload in uploads]
+    request.session[_RESULTS_KEY] = [_upload_result(request, upload) for upload in files]
     return redirect("wallet:import_results")
 
 
@@ -77,69 +75,37 @@ def _with_verdicts(request: SignedInRequest, rows: list[dict[str, Any]]) -> list
     return [{**row, "verdict": verdicts.get(row.get("credential_id"), "")} for row in rows]
 
 
-def _read_upload(upload: Any, cap: int) -> bytes:
-    # An oversized file is refused by its declared size, without reading it into memory.
-    return b"\0" * (cap + 1) if upload.size > cap else upload.read(cap + 1)
-
-
-def _is_zip(upload: Any) -> bool:
-    upload.seek(0)
-    head = upload.read(4)
-    upload.seek(0)
-    return head == _ZIP_MAGIC
-
-
-def _start_batch(request: SignedInRequest, upload: Any) -> ImportBatch:
-    if upload.size > max_archive_bytes():
-        raise ArchiveRefused("The archive is larger than the wallet accepts.")
-    return zips.zip_batch_create(owner=request.user, data=upload.read(), filename=upload.name or "")
-
-
 def _import_one_upload(request: SignedInRequest, upload: Any) -> HttpResponse:
-    if _is_zip(upload):
-        try:
-            batch = _start_batch(request, upload)
-        except ArchiveRefused as exc:
-            messages.error(request, str(exc))
-            return redirect("wallet:import")
-        return redirect("wallet:import_batch", batch_id=batch.pk)
-    outcome = arrival.credential_import(
-        owner=request.user,
-        data=_read_upload(upload, settings.SATCHEL_MAX_UPLOAD_BYTES),
-        source=Source.UPLOAD,
-        filename=upload.name or "",
-        media_type=upload.content_type or None,
-    )
-    return _after_import(request, outcome)
+    try:
+        result = uploads.upload_import(owner=request.user, upload=upload)
+    except ArchiveRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("wallet:import")
+    if isinstance(result, ImportBatch):
+        return redirect("wallet:import_batch", batch_id=result.pk)
+    return _after_import(request, result)
 
 
 def _upload_result(request: SignedInRequest, upload: Any) -> dict[str, Any]:
     name = upload.name or "file"
-    if _is_zip(upload):
-        try:
-            batch = _start_batch(request, upload)
-        except ArchiveRefused as exc:
-            return {"name": name, "status": store.FAILED, "message": str(exc)}
+    if not upload.size:
+        return {"name": name, "status": store.FAILED, "message": "The file is empty."}
+    try:
+        result = uploads.upload_import(owner=request.user, upload=upload)
+    except ArchiveRefused as exc:
+        return {"name": name, "status": store.FAILED, "message": str(exc)}
+    if isinstance(result, ImportBatch):
         return {
             "name": name,
             "status": "batch",
-            "message": f"An archive of {batch.total} files: importing in the background.",
-            "batch_id": batch.pk,
+            "message": f"An archive of {result.total} files: importing in the background.",
+            "batch_id": result.pk,
         }
-    if not upload.size:
-        return {"name": name, "status": store.FAILED, "message": "The file is empty."}
-    outcome = arrival.credential_import(
-        owner=request.user,
-        data=_read_upload(upload, settings.SATCHEL_MAX_UPLOAD_BYTES),
-        source=Source.UPLOAD,
-        filename=name,
-        media_type=upload.content_type or None,
-    )
     return {
         "name": name,
-        "status": outcome.status,
-        "message": outcome.message,
-        "credential_id": outcome.credential.pk if outcome.credential else None,
+        "status": result.status,
+        "message": result.message,
+        "credential_id": result.credential.pk if result.credential else None,
     }
 
 
@@ -182,7 +148,7 @@ def _after_import(request: SignedInRequest, outcome: store.ImportOutcome) -> Htt
         return redirect("wallet:record")
     if outcome.status == store.DUPLICATE:
         messages.info(request, outcome.message)
-    elif _known(credential.verdict) and Verdict(credential.verdict).is_ok:
+    elif credential.verifies:
         messages.success(request, f"{outcome.message} {verdict_label(credential.verdict)}.")
     else:
         messages.warning(
@@ -191,10 +157,6 @@ def _after_import(request: SignedInRequest, outcome: store.ImportOutcome) -> Htt
             f"{verdict_label(credential.verdict).lower()}. The checks below explain why.",
         )
     return redirect("wallet:credential", credential_id=credential.pk)
-
-
-def _known(verdict: str) -> bool:
-    return verdict in Verdict.__members__.values()
 
 
 @login_required
@@ -210,14 +172,13 @@ def import_batch(request: SignedInRequest, batch_id: int) -> HttpResponse:
 @require_GET
 def import_batch_status(request: SignedInRequest, batch_id: int) -> JsonResponse:
     batch = access_import_batch(owner=request.user, batch_id=batch_id)
-    finished = batch.status in (ImportBatch.Status.DONE, ImportBatch.Status.FAILED)
     return JsonResponse(
         {
             "status": batch.status,
             "status_label": batch.get_status_display(),
             "done": batch.done,
             "total": batch.total,
-            "finished": finished,
+            "finished": batch.is_finished,
             "message": batch.message,
         }
     )
@@ -229,8 +190,7 @@ def _batch_counts(batch: ImportBatch) -> dict[str, Any]:
         status: sum(1 for row in summary if row.get("status") == status)
         for status in (store.IMPORTED, store.UPDATED, store.DUPLICATE, store.FAILED)
     }
-    finished = batch.status in (ImportBatch.Status.DONE, ImportBatch.Status.FAILED)
-    return {"summary": summary, "counts": counts, "finished": finished}
+    return {"summary": summary, "counts": counts, "finished": batch.is_finished}
 
 
 @login_required

@@ -20,7 +20,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 
-from accounts.services import holder_key_current
+from accounts.signing import holder_did
 from intake.services.arrival import arrive
 from obapi.apis import ApiSpec
 from obapi.models import LearnerProfile, ToolAccess
@@ -204,7 +204,8 @@ def profile_of(*, owner: Any) -> dict[str, Any]:
     saved = LearnerProfile.objects.filter(owner=owner).first()
     profile: dict[str, Any] = {
         "@context": [OB_CONTEXT],
-        "id": holder_key_current(user=owner).did,
+        # The DID credentials issued to the learner are bound to (made if they have none).
+        "id": holder_did(user=owner),
         "type": "Profile",
         "name": (saved.name if saved and saved.name else owner.display_name) or owner.email,
         "email": owner.email,

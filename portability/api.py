@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -21,10 +20,6 @@ from intake.archives import max_archive_bytes
 from portability import clr, selectors, services
 from portability.models import ExportJob
 from wallet import responses
-
-
-def _django_errors(exc: DjangoValidationError) -> ValidationError:
-    return ValidationError({"detail": exc.messages})
 
 
 def _download(body: bytes, media_type: str, filename: str) -> HttpResponse:
@@ -70,15 +65,12 @@ class ClrBundleApi(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         now = timezone.now()
-        try:
-            bundle = clr.clr_bundle_for(
-                owner=request.user,
-                credential_ids=values.get("credential_ids"),
-                now=now,
-                name=values.get("name"),
-            )
-        except DjangoValidationError as exc:
-            raise _django_errors(exc) from exc
+        bundle = clr.clr_bundle_for(
+            owner=request.user,
+            credential_ids=values.get("credential_ids"),
+            now=now,
+            name=values.get("name"),
+        )
         excluded = [{"id": c.pk, "title": c.title, "reason": r} for c, r in bundle.excluded]
         if not bundle.included:
             return Response(
@@ -119,7 +111,7 @@ class ExportJobOutput(serializers.Serializer):
     download_url = serializers.SerializerMethodField()
 
     def get_download_url(self, job: ExportJob) -> str | None:
-        if job.status != ExportJob.Status.DONE or timezone.now() >= job.expires_at:
+        if not job.download_ready(timezone.now()):
             return None
         token = services.export_job_token(job)
         return reverse("portability-api:export-download", kwargs={"token": token})
@@ -154,15 +146,12 @@ class ExportListApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        try:
-            job = services.export_job_create(
-                owner=request.user,
-                passphrase=values["passphrase"],
-                include_holder_key=values["include_holder_key"],
-                credential_ids=values.get("credential_ids"),
-            )
-        except DjangoValidationError as exc:
-            raise _django_errors(exc) from exc
+        job = services.export_job_create(
+            owner=request.user,
+            passphrase=values["passphrase"],
+            include_holder_key=values["include_holder_key"],
+            credential_ids=values.get("credential_ids"),
+        )
         job = selectors.access_export_job(owner=request.user, job_id=job.pk)
         return Response(ExportJobOutput(job).data, status=status.HTTP_202_ACCEPTED)
 

@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw
 from accounts.models import User
 from accounts.services import holder_signing_key
 from sharing.presentations import CANON_CACHE, VC_V2, Entry, read_entries
-from wallet.models import Credential
+from wallet.models import Credential, Format
 from wallet.selectors import live_credentials, live_credentials_and_contents
 from wallet.verification import Verdict
 from wallet.verification.errors import VerificationInputError
@@ -59,7 +59,7 @@ def _clr_exclusion(entry: Entry) -> str:
             "It is signed as a JWT, and a CLR can only carry credentials signed inside "
             "the JSON (Data Integrity)."
         )
-    if credential.format == "clr2":
+    if credential.is_clr:
         return (
             "A CLR cannot hold another CLR; choose “Only the ones I tick” to pick the "
             "credentials inside it."
@@ -183,7 +183,7 @@ MAX_BUNDLE_CREDENTIALS = 200
 
 
 def too_many_for_a_bundle(credentials: Sequence[Credential]) -> bool:
-    return sum(c.format == "ob3" for c in credentials) > MAX_BUNDLE_CREDENTIALS
+    return sum(c.format == Format.OB3 for c in credentials) > MAX_BUNDLE_CREDENTIALS
 
 
 def clr_bundle_for(

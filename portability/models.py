@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 
@@ -59,3 +61,15 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"Export {self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    def download_ready(self, now: datetime) -> bool:
+        """Built, and its download link has not expired yet."""
+        return self.status == self.Status.DONE and now < self.expires_at
+
+    def download_expired(self, now: datetime) -> bool:
+        """Built, but its download link's time is up."""
+        return self.status == self.Status.DONE and now >= self.expires_at

@@ -48,6 +48,6 @@ def export_download(*, owner: User, token: str, now: datetime) -> ExportJob:
     job = ExportJob.objects.filter(owner=owner, token_hash=export_token_hash(token)).first()
     if job is None or job.status != ExportJob.Status.DONE:
         raise Http404("No such export.")
-    if now >= job.expires_at or not job.data:
+    if job.download_expired(now) or not job.data:
         raise ExportExpired
     return job

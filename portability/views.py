@@ -22,7 +22,6 @@ from intake.archives import max_archive_bytes
 from portability import clr, selectors, services
 from portability.crypto import MIN_PASSPHRASE
 from portability.forms import ClrBundleForm, ExportForm, RestoreForm, ResumeForm
-from portability.models import ExportJob
 from sharing import lerrs
 from sharing.services import resume_share_create
 from wallet import responses
@@ -196,16 +195,15 @@ def export_create(request: SignedInRequest) -> HttpResponse:
 def export_job(request: SignedInRequest, job_id: int) -> HttpResponse:
     job = selectors.access_export_job(owner=request.user, job_id=job_id)
     now = timezone.now()
-    finished = job.status in (ExportJob.Status.DONE, ExportJob.Status.FAILED)
-    ready = job.status == ExportJob.Status.DONE and now < job.expires_at
+    ready = job.download_ready(now)
     return render(
         request,
         "portability/export_job.html",
         {
             "job": job,
-            "finished": finished,
+            "finished": job.is_finished,
             "ready": ready,
-            "expired": job.status == ExportJob.Status.DONE and not ready,
+            "expired": job.download_expired(now),
             "token": services.export_job_token(job) if ready else "",
         },
     )

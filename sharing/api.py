@@ -9,7 +9,6 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -31,10 +30,6 @@ from wallet.images import PNG_MEDIA_TYPE, SVG_MEDIA_TYPE
 _EXPIRY_CHOICES = [key for key, _label, _lifetime in services.EXPIRY_PRESETS] + [
     services.NO_EXPIRY_PRESET
 ]
-
-
-def _django_errors(exc: DjangoValidationError) -> ValidationError:
-    return ValidationError({"detail": exc.messages})
 
 
 # --- output shapes -----------------------------------------------------------------------
@@ -107,10 +102,7 @@ def _expiry(values: dict[str, Any]) -> tuple[timedelta | None, bool]:
         raise ValidationError({"detail": ["Send either expiry or expires_in_days, not both."]})
     if days is not None:
         return timedelta(days=days), False
-    try:
-        return services.expiry_preset(preset or "30d")
-    except DjangoValidationError as exc:
-        raise _django_errors(exc) from exc
+    return services.expiry_preset(preset or "30d")
 
 
 class ExpiryFields(serializers.Serializer):
@@ -183,21 +175,18 @@ class ShareListApi(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         expires_in, no_expiry = _expiry(values)
-        try:
-            share, _token = services.share_create(
-                owner=request.user,
-                audience=values["audience"],
-                credential_ids=values["credential_ids"],
-                collection_id=values["collection_id"],
-                follow_collection=values["follow_collection"],
-                expires_in=expires_in,
-                no_expiry=no_expiry,
-                max_views=values["max_views"],
-                display_name=values["display_name"],
-                disclosures={d["credential_id"]: d["claims"] for d in values["disclosures"]},
-            )
-        except DjangoValidationError as exc:
-            raise _django_errors(exc) from exc
+        share, _token = services.share_create(
+            owner=request.user,
+            audience=values["audience"],
+            credential_ids=values["credential_ids"],
+            collection_id=values["collection_id"],
+            follow_collection=values["follow_collection"],
+            expires_in=expires_in,
+            no_expiry=no_expiry,
+            max_views=values["max_views"],
+            display_name=values["display_name"],
+            disclosures={d["credential_id"]: d["claims"] for d in values["disclosures"]},
+        )
         return Response(ShareDetailOutput(share).data, status=status.HTTP_201_CREATED)
 
 
@@ -221,15 +210,12 @@ class ShareDetailApi(APIView):
         selectors.access_share(owner=request.user, share_id=share_id)
         data = self.RenameInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            share = services.share_rename(
-                owner=request.user,
-                share_id=share_id,
-                audience=data.validated_data["audience"],
-                display_name=data.validated_data.get("display_name"),
-            )
-        except DjangoValidationError as exc:
-            raise _django_errors(exc) from exc
+        share = services.share_rename(
+            owner=request.user,
+            share_id=share_id,
+            audience=data.validated_data["audience"],
+            display_name=data.validated_data.get("display_name"),
+        )
         return Response(ShareDetailOutput(share).data)
 
 
@@ -260,12 +246,9 @@ class ShareExtendApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         expires_in, no_expiry = _expiry(data.validated_data)
-        try:
-            share = services.share_extend(
-                owner=request.user, share_id=share_id, expires_in=expires_in, no_expiry=no_expiry
-            )
-        except DjangoValidationError as exc:
-            raise _django_errors(exc) from exc
+        share = services.share_extend(
+            owner=request.user, share_id=share_id, expires_in=expires_in, no_expiry=no_expiry
+        )
         return Response(ShareDetailOutput(share).data)
 
 

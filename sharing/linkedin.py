@@ -11,19 +11,17 @@ import re
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from wallet.models import UNTITLED, Credential
+from wallet.models import UNTITLED, VERIFYING, Credential
 from wallet.presentable import read_entry
-from wallet.verification import Verdict
 
 ADD_TO_PROFILE = "https://www.linkedin.com/profile/add"
 # A LinkedIn company page by its number, the only form of it LinkedIn's organizationId takes.
 _COMPANY_PAGE = re.compile(r"^https://(?:[a-z]{2,3}\.)?linkedin\.com/company/(\d{1,12})/?$")
-_VERIFYING = frozenset({Verdict.VERIFIED.value, Verdict.VERIFIED_WITH_WARNINGS.value})
 
 
 def offers_linkedin(credential: Credential) -> bool:
     """Whether the credential verifies well enough to be put on a LinkedIn profile."""
-    return str(getattr(credential, "verdict", "") or "") in _VERIFYING
+    return str(getattr(credential, "verdict", "") or "") in VERIFYING
 
 
 def organization_id(credential: Credential) -> str:

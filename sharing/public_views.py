@@ -24,6 +24,12 @@ follows) answers 404 with a sentence saying so, takes no view and signs nothing.
 the earner can restore a credential or add one, so nothing says it is permanent, and
 RFC 9110 (15.5.11) asks for 404 when the server cannot tell. Link-preview bots get a bare
 page that shows nothing and uses no view.
+
+Quiet: a GET writes only its view and fetches nothing. The page shows the verdicts as stored;
+one checked too long ago is re-checked by a worker, queued once the view is recorded
+(`wallet.services.reverify.credentials_recheck_later`). The holder's DID is read, never made
+here (docs/decisions/0021-quiet-public-gets.md); only a presentation, which is signed, makes
+the key of an earner who has none yet.
 """
 
 from __future__ import annotations
@@ -50,7 +56,7 @@ from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.views.decorators.http import require_GET
 
-from accounts.services import holder_key_current
+from accounts.selectors import holder_key_current
 from config.clients import client_address
 from sharing import lerrs, presentations, selectors
 from sharing.models import ShareLink, ShareState, ShareView
@@ -61,10 +67,9 @@ from sharing.services import (
     share_take_view,
 )
 from wallet import registries, responses
-from wallet.models import VerificationRun
 from wallet.selectors import credential_image_of, credential_warnings
-from wallet.services.reverify import credential_reverify
-from wallet.verification import Verdict
+from wallet.services.reverify import credentials_recheck_later
+from wallet.verification import Verdict, wording
 from wallet.verification.caching import BoundedCache
 
 logger = logging.getLogger(__name__)
@@ -78,21 +83,6 @@ PAGE_CACHE_SIZE = 64
 MAX_CHALLENGE_LENGTH = 256
 _JSON_TYPES = ("application/vp+ld+json", "application/ld+json", "application/json")
 
-EMPLOYER_EXPLANATIONS: dict[str, str] = {
-    Verdict.VERIFIED: "The issuer's signature checks out, it has not been withdrawn, and it is "
-    "within its dates.",
-    Verdict.VERIFIED_WITH_WARNINGS: "The issuer's signature checks out, but a check raised "
-    "a warning worth reading.",
-    Verdict.REVOKED: "The issuer has withdrawn this credential.",
-    Verdict.SUSPENDED: "The issuer has put this credential on hold.",
-    Verdict.EXPIRED: "It was genuine, but its validity period has ended.",
-    Verdict.NOT_YET_VALID: "The issuer dated it to start counting later than today.",
-    Verdict.INVALID_SIGNATURE: "The signature does not match: do not rely on this credential.",
-    Verdict.ISSUER_UNREACHABLE: "The issuer's key or status list could not be fetched just now; "
-    "this says nothing bad about the credential.",
-    Verdict.MALFORMED: "The credential is damaged or incomplete and cannot be checked.",
-    Verdict.UNSUPPORTED: "It uses a kind of signature this service cannot check yet.",
-}
 NOTHING_SHOWN = "The person who shared this link no longer shows anything here."
 NOTHING_TO_PRESENT = (
     "None of the credentials on this link can go in a signed presentation: they are Open "
@@ -327,33 +317,16 @@ def _stale(versions: list[tuple[Any, ...]], now: datetime) -> set[int]:
     }
 
 
-def _refresh_verdicts(share: ShareLink, stale: set[int], now: datetime) -> None:
-    """Re-check what was last checked too long ago, one request at a time per credential."""
-    for credential in selectors.share_credentials(share=share, with_originals=True):
-        if credential.pk not in stale:
-            continue
-        if not cache.add(f"sharing:recheck:{credential.pk}", 1, timeout=120):
-            continue
-        try:
-            credential_reverify(
-                credential=credential, now=now, trigger=VerificationRun.Trigger.SCHEDULED
-            )
-        except Exception:  # a failed re-check must not take the employer's page down
-            logger.exception("re-check of shared credential %s failed", credential.pk)
-
-
 def _card(credential: Any, warnings: list[str], standing: Any) -> dict[str, Any]:
     return {
         "credential": credential,
         "standing": standing,
         "handle": selectors.credential_handle(credential),
-        "explanation": EMPLOYER_EXPLANATIONS.get(
-            credential.verdict, "This credential has not been checked yet."
-        ),
+        "explanation": wording.employer_explanation(credential.verdict),
         # Each in the sentence its check wrote, the one the earner reads too.
         "warnings": warnings,
         "skills": [a.get("name") or a.get("code") for a in credential.alignments or []][:30],
-        "legacy": credential.format.startswith("ob2"),
+        "legacy": credential.is_open_badge_2,
         "extension": credential.file_extension,
     }
 
@@ -380,6 +353,12 @@ def _page_key(share: ShareLink, versions: list[tuple[Any, ...]]) -> tuple[Any, .
 rendered_pages: BoundedCache[tuple[Any, ...], bytes] = BoundedCache(
     PAGE_CACHE_SIZE, seconds=PAGE_CACHE_SECONDS, clock=time.monotonic
 )
+
+
+def _holder_did(share: ShareLink) -> str:
+    """The DID the link's presentations are signed with; read, never made, by this page."""
+    key = holder_key_current(user=share.owner)
+    return key.did if key is not None else ""
 
 
 def link_preview(share: ShareLink, token: str) -> dict[str, str]:
@@ -422,7 +401,7 @@ def _render_page(share: ShareLink, token: str) -> str:
         "legacy_cards": [c for c in cards if c["legacy"]],
         "origin": settings.SATCHEL_PUBLIC_ORIGIN,
         "token": token,
-        "holder_did": holder_key_current(user=share.owner).did,
+        "holder_did": _holder_did(share),
         "grant": _GRANT_MARK if share.max_views is not None else "",
         "grant_minutes": _grant_minutes(),
         "preview": link_preview(share, token) if share.link_preview else None,
@@ -455,10 +434,10 @@ def share_page(request: HttpRequest, share: ShareLink, now: datetime) -> HttpRes
     if admission.refused:
         return _gone(request)
     versions = share.shown_versions
-    stale = _stale(versions, now)
-    if stale:
-        _refresh_verdicts(share, stale, now)
-        versions = selectors.share_versions(share=share)
+    # The page shows the verdicts as stored; what was checked too long ago is checked again
+    # by a worker once this view is recorded, and the next view shows the new verdict. No
+    # visitor waits on an issuer, and no visitor's request fetches anything.
+    credentials_recheck_later(credential_ids=sorted(_stale(versions, now)))
     # The state of the link was checked above on this very request, and its view counted;
     # only the rendering of unchanged content is reused, for a short while.
     key = _page_key(share, versions)
@@ -560,10 +539,7 @@ def share_original(
         return _not_found(request)
     if _admit(request, share, now, ShareView.Kind.ORIGINAL).refused:
         return _gone(request)
-    return responses.download_response(
-        content=bytes(credential.original),
-        filename=f"credential-{handle}.{credential.file_extension}",
-    )
+    return responses.original_response(credential=credential, stem=f"credential-{handle}")
 
 
 @public_share(opening=False)

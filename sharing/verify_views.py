@@ -30,7 +30,7 @@ from rest_framework.views import APIView
 
 from sharing import limits
 from sharing.public_verifier import Checked, VerifyRefused, public_verify
-from sharing.public_views import EMPLOYER_EXPLANATIONS
+from wallet.verification import wording
 
 # Room for the form's other fields and the multipart framing around the file.
 _FORM_OVERHEAD = 64 * 1024
@@ -62,7 +62,7 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 
 def _explanation(checked: Checked) -> str:
-    return EMPLOYER_EXPLANATIONS.get(checked.report.verdict, "")
+    return wording.employer_explanation(checked.report.verdict)
 
 
 # --- the page ----------------------------------------------------------------------------------

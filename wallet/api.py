@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,15 +20,9 @@ from rest_framework.views import APIView
 from accounts.http import SignedInApiRequest
 from config.serializers import many_data
 from wallet import responses, selectors
-from wallet.models import Credential
+from wallet.models import Credential, Verdicts
 from wallet.services import organise, reverify, trash
-from wallet.templatetags.wallet_record import verdict_label
-from wallet.verification import Verdict
-
-
-def _django_errors(exc: DjangoValidationError) -> ValidationError:
-    return ValidationError({"detail": exc.messages})
-
+from wallet.verification.wording import verdict_label
 
 # --- output shapes -----------------------------------------------------------------------
 
@@ -163,9 +155,7 @@ class CredentialListApi(APIView):
         issuer = serializers.CharField(required=False, default="")
         type = serializers.CharField(required=False, default="")
         skill = serializers.CharField(required=False, default="")
-        verdict = serializers.ChoiceField(
-            choices=[v.value for v in Verdict], required=False, default=""
-        )
+        verdict = serializers.ChoiceField(choices=Verdicts.values, required=False, default="")
         tag = serializers.IntegerField(required=False, allow_null=True, default=None)
         collection = serializers.IntegerField(required=False, allow_null=True, default=None)
         q = serializers.CharField(required=False, default="", max_length=200)
@@ -213,10 +203,7 @@ class CredentialRestoreApi(APIView):
         credential = selectors.access_credential(
             owner=request.user, credential_id=credential_id, include_trashed=True
         )
-        try:
-            trash.credential_restore(credential=credential)
-        except DjangoValidationError as exc:
-            raise _django_errors(exc) from exc
+        trash.credential_restore(credential=credential)
         return Response(CredentialDetailOutput(credential).data)
 
 
@@ -239,9 +226,8 @@ class CredentialOriginalApi(APIView):
     )
     def get(self, request: SignedInApiRequest, credential_id: int) -> HttpResponse:
         credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
-        return responses.download_response(
-            content=bytes(credential.original),
-            filename=f"credential-{credential.pk}.{credential.file_extension}",
+        return responses.original_response(
+            credential=credential, stem=f"credential-{credential.pk}"
         )
 
 
@@ -291,10 +277,7 @@ class TagListApi(APIView):
     def post(self, request: SignedInApiRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            tag = organise.tag_create(owner=request.user, name=data.validated_data["name"])
-        except DjangoValidationError as exc:
-            raise _django_errors(exc) from exc
+        tag = organise.tag_create(owner=request.user, name=data.validated_data["name"])
         return Response(TagOutput(tag).data, status=status.HTTP_201_CREATED)
 
 
@@ -310,10 +293,7 @@ class TagDetailApi(APIView):
         tag = selectors.access_tag(owner=request.user, tag_id=tag_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            organise.tag_rename(tag=tag, name=data.validated_data["name"])
-        except DjangoValidationError as exc:
-            raise _django_errors(exc) from exc
+        organise.tag_rename(tag=tag, name=data.validated_data["name"])
         return Response(TagOutput(tag).data)
 
     @extend_schema(responses={204: None}, summary="Delete a tag (its credentials stay)")
@@ -357,10 +337,7 @@ class CollectionListApi(APIView):
     def post(self, request: SignedInApiRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            collection = organise.collection_create(owner=request.user, **data.validated_data)
-        except DjangoValidationError as exc:
-            raise _django_errors(exc) from exc
+        collection = organise.collection_create(owner=request.user, **data.validated_data)
         return Response(CollectionOutput(collection).data, status=status.HTTP_201_CREATED)
 
 
@@ -379,10 +356,7 @@ class CollectionDetailApi(APIView):
         collection = selectors.access_collection(owner=request.user, collection_id=collection_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            organise.collection_update(collection=collection, **data.validated_data)
-        except DjangoValidationError as exc:
-            raise _django_errors(exc) from exc
+        organise.collection_update(collection=collection, **data.validated_data)
         return Response(CollectionOutput(collection).data)
 
     @extend_schema(responses={204: None}, summary="Delete a collection (its credentials stay)")

@@ -7,9 +7,9 @@ from typing import Any
 from django import forms
 
 from config.forms import form_field
+from wallet.models import Verdicts
 from wallet.selectors import SORTS, CredentialFilters
 from wallet.templatetags.wallet_record import humanise_type
-from wallet.verification import Verdict
 
 SORT_LABELS = {
     "newest": "Newest first",
@@ -56,8 +56,9 @@ class FilterForm(forms.Form):
         form_field(self, "skill", forms.ChoiceField).choices = [("", "Any skill")] + [
             (skill_key(s), s.name or s.code or s.url) for s in skills
         ]
-        form_field(self, "verdict", forms.ChoiceField).choices = [("", "Any result")] + [
-            (v.value, v.label) for v in Verdict
+        form_field(self, "verdict", forms.ChoiceField).choices = [
+            ("", "Any result"),
+            *Verdicts.choices,
         ]
         form_field(self, "tag", forms.ChoiceField).choices = [("", "Any tag")] + [
             (t.pk, t.name) for t in tags

@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 
+from wallet.verification import Verdict
+
 if TYPE_CHECKING:
     from django.db.models.fields.related_descriptors import ManyRelatedManager
 
@@ -38,10 +40,64 @@ class RecipientMatch(models.TextChoices):
     NOT_CHECKED = "not_checked", "Recipient not checked"
 
 
-# SD-JWT VCs have no registered extension; `.sd-jwt` is the one wallets and issuers use.
+class Verdicts(models.TextChoices):
+    """The verifier's verdicts (`wallet.verification.Verdict`), labelled in the words of
+    `wallet.verification.wording`."""
+
+    VERIFIED = Verdict.VERIFIED.value, Verdict.VERIFIED.label
+    VERIFIED_WITH_WARNINGS = (
+        Verdict.VERIFIED_WITH_WARNINGS.value,
+        Verdict.VERIFIED_WITH_WARNINGS.label,
+    )
+    REVOKED = Verdict.REVOKED.value, Verdict.REVOKED.label
+    SUSPENDED = Verdict.SUSPENDED.value, Verdict.SUSPENDED.label
+    EXPIRED = Verdict.EXPIRED.value, Verdict.EXPIRED.label
+    NOT_YET_VALID = Verdict.NOT_YET_VALID.value, Verdict.NOT_YET_VALID.label
+    INVALID_SIGNATURE = Verdict.INVALID_SIGNATURE.value, Verdict.INVALID_SIGNATURE.label
+    ISSUER_UNREACHABLE = Verdict.ISSUER_UNREACHABLE.value, Verdict.ISSUER_UNREACHABLE.label
+    MALFORMED = Verdict.MALFORMED.value, Verdict.MALFORMED.label
+    UNSUPPORTED = Verdict.UNSUPPORTED.value, Verdict.UNSUPPORTED.label
+
+
+# The verdicts under which a credential counts: it verifies, perhaps with a warning.
+VERIFYING = frozenset({Verdicts.VERIFIED.value, Verdicts.VERIFIED_WITH_WARNINGS.value})
+
+
+class Format(models.TextChoices):
+    """What a stored credential was recognised as (`Report.format`)."""
+
+    OB2_HOSTED = "ob2-hosted", "Open Badges 2.0, hosted"
+    OB2_SIGNED = "ob2-signed", "Open Badges 2.0, signed"
+    OB3 = "ob3", "Open Badges 3.0"
+    CLR2 = "clr2", "CLR 2.0"
+    VC = "vc", "Verifiable credential"
+    ENDORSEMENT = "endorsement", "Endorsement"
+    SD_JWT_VC = "sd-jwt-vc", "SD-JWT VC"
+
+
+class Container(models.TextChoices):
+    """How a stored credential arrived (`Report.container`)."""
+
+    JSON = "json", "JSON"
+    JWT = "jwt", "JWT"
+    SD_JWT = "sd-jwt", "SD-JWT"
+    PNG = "png", "Baked PNG image"
+    SVG = "svg", "Baked SVG image"
+    URL = "url", "Link"
+
+
+# A file holding an original is named for its container. SD-JWT VCs have no registered
+# extension; `.sd-jwt` is the one wallets and issuers use.
+_EXTENSIONS: dict[str, str] = {
+    Container.JSON: "json",
+    Container.JWT: "jwt",
+    Container.SD_JWT: "sd-jwt",
+    Container.PNG: "png",
+    Container.SVG: "svg",
+}
+
 # What every page and message calls a credential that states no title.
 UNTITLED = "Untitled credential"
-_EXTENSIONS = {"json": "json", "jwt": "jwt", "sd-jwt": "sd-jwt", "png": "png", "svg": "svg"}
 
 
 class Credential(models.Model):
@@ -68,13 +124,13 @@ class Credential(models.Model):
     media_type = models.CharField(max_length=100, blank=True)
     sha256 = models.CharField(max_length=64)
     # json | jwt | sd-jwt | png | svg | url
-    container = models.CharField(max_length=10, blank=True)
+    container = models.CharField(max_length=10, blank=True, choices=Container.choices)
     source = models.CharField(max_length=20, choices=Source.choices)
     source_url = models.URLField(max_length=2000, blank=True)
     filename = models.CharField(max_length=255, blank=True)
 
     # --- identity (OB 3.0 equality: normalised issuer id + credential id) ----------------
-    format = models.CharField(max_length=20, blank=True)
+    format = models.CharField(max_length=20, blank=True, choices=Format.choices)
     credential_id = models.CharField(max_length=2000, blank=True)
     issuer_id = models.CharField(max_length=2000, blank=True)
     # SHA-256 of the normalised (issuer id, credential id), else of the original bytes.
@@ -102,7 +158,7 @@ class Credential(models.Model):
     recipient_hint = models.CharField(max_length=500, blank=True)
 
     # --- current verification state ------------------------------------------------
-    verdict = models.CharField(max_length=30, blank=True)
+    verdict = models.CharField(max_length=30, blank=True, choices=Verdicts.choices)
     checked_at = models.DateTimeField(null=True, blank=True)
     # The last time a check said "verified": an expired credential was once valid.
     verified_at = models.DateTimeField(null=True, blank=True)
@@ -194,6 +250,20 @@ class Credential(models.Model):
     def is_trashed(self) -> bool:
         return self.deleted_at is not None
 
+    @property
+    def verifies(self) -> bool:
+        """Whether the last check says it counts (verified, perhaps with a warning)."""
+        return self.verdict in VERIFYING
+
+    @property
+    def is_open_badge_2(self) -> bool:
+        """An Open Badges 2.0 assertion: not a verifiable credential, so never presented."""
+        return self.format in (Format.OB2_HOSTED, Format.OB2_SIGNED)
+
+    @property
+    def is_clr(self) -> bool:
+        return self.format == Format.CLR2
+
 
 class CredentialVersion(models.Model):
     """An original this record held before, or received after, the current one."""
@@ -207,7 +277,7 @@ class CredentialVersion(models.Model):
     original = models.BinaryField()
     media_type = models.CharField(max_length=100, blank=True)
     sha256 = models.CharField(max_length=64)
-    container = models.CharField(max_length=10, blank=True)
+    container = models.CharField(max_length=10, blank=True, choices=Container.choices)
     source = models.CharField(max_length=20, choices=Source.choices)
     issued_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField()
@@ -232,7 +302,7 @@ class VerificationRun(models.Model):
         RESTORED = "restored", "Checked by the wallet it was exported from"
 
     credential = models.ForeignKey(Credential, on_delete=models.CASCADE, related_name="runs")
-    verdict = models.CharField(max_length=30)
+    verdict = models.CharField(max_length=30, choices=Verdicts.choices)
     report = models.JSONField()
     trigger = models.CharField(max_length=20, choices=Trigger.choices)
     checked_at = models.DateTimeField()
@@ -267,7 +337,7 @@ class Notice(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices"
     )
     credential = models.ForeignKey(Credential, on_delete=models.CASCADE, related_name="notices")
-    kind = models.CharField(max_length=30)  # the new verdict
+    kind = models.CharField(max_length=30, choices=Verdicts.choices)  # the new verdict
     message = models.TextField()
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)

@@ -44,7 +44,7 @@ class Entry:
 
 def is_presentable(credential: Credential) -> bool:
     """Whether the credential can go in a presentation at all (an OB 2.0 badge cannot)."""
-    return not credential.format.startswith("ob2")
+    return not credential.is_open_badge_2
 
 
 def read_entry(credential: Credential) -> Entry:

@@ -1,5 +1,6 @@
 """Responses that carry bytes for a browser to show or save, never to run: badge images,
-credential originals, QR codes, exports and bundles. Every such response is built here.
+credential originals, QR codes, exports and bundles. Every such response is built here, and
+`INERT_CSP` is the one policy they carry.
 
 Each one gets the same Content-Security-Policy (nothing may load or run, and the document
 is sandboxed: no scripts, no forms, an opaque origin), `X-Content-Type-Options: nosniff`, and
@@ -25,6 +26,7 @@ from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 
 from wallet.images import PNG_MEDIA_TYPE, PNG_SIGNATURE, SVG_MEDIA_TYPE
+from wallet.models import Credential
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +71,14 @@ def download_response(
     response = HttpResponse(content, content_type=media_type)
     response["Content-Disposition"] = _disposition(attachment=True, filename=filename)
     return _inert(response, cache=cache)
+
+
+def original_response(*, credential: Credential, stem: str) -> HttpResponse:
+    """A credential's original exactly as received, to save as `stem` with the extension of
+    the container it arrived in (the record page, the API and the employer's page alike)."""
+    return download_response(
+        content=bytes(credential.original), filename=f"{stem}.{credential.file_extension}"
+    )
 
 
 def _disposition(*, attachment: bool, filename: str) -> str:

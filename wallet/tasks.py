@@ -47,3 +47,10 @@ def lookup_case_items(user_id: int) -> int:
 def refresh_case_items() -> int:
     """The rare refresh of CASE items already looked up."""
     return case.case_items_refresh(now=timezone.now())
+
+
+@shared_task
+def recheck_credential(credential_id: int) -> str:
+    """One credential checked again (a share's viewer saw a stale verdict); the new verdict."""
+    run = reverify.credential_recheck(credential_id=credential_id)
+    return run.verdict if run is not None else ""

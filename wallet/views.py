@@ -33,7 +33,7 @@ from wallet.forms import (
 from wallet.lookalikes import lookalike_notes
 from wallet.models import Credential, RecipientMatch
 from wallet.services import organise, reverify, trash
-from wallet.templatetags.wallet_record import verdict_label
+from wallet.verification.wording import verdict_label
 
 PAGE_SIZE = 24
 
@@ -206,15 +206,13 @@ def credential_image(request: SignedInRequest, credential_id: int) -> HttpRespon
 @require_GET
 def credential_original(request: SignedInRequest, credential_id: int) -> HttpResponse:
     credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
-    return responses.download_response(
-        content=bytes(credential.original), filename=download_name(credential)
-    )
+    return responses.original_response(credential=credential, stem=download_stem(credential))
 
 
-def download_name(credential: Credential) -> str:
-    """A filename that says what the file is: its title and the extension of its container."""
+def download_stem(credential: Credential) -> str:
+    """A filename (less its extension) that says what the file is: its title and its id."""
     stem = re.sub(r"[^A-Za-z0-9]+", "-", credential.title).strip("-").lower()[:60]
-    return f"{stem or 'credential'}-{credential.pk}.{credential.file_extension}"
+    return f"{stem or 'credential'}-{credential.pk}"
 
 
 @login_required

@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import HolderKey
-from accounts.services import holder_key_current
+from accounts.selectors import holder_key_current
+from accounts.services import holder_key_create
 from tests.accounts.conftest import sign_in
 
 
@@ -35,7 +36,7 @@ def test_the_account_page_shows_the_current_did_and_the_settings_links(owner_cli
 
 @pytest.mark.django_db
 def test_a_stranger_sees_only_their_own_did(client, owner, stranger):
-    owners_did = holder_key_current(user=owner).did
+    owners_did = holder_key_create(user=owner).did
     sign_in(client, stranger.email)
 
     response = client.get("/account/")
@@ -46,7 +47,7 @@ def test_a_stranger_sees_only_their_own_did(client, owner, stranger):
 
 @pytest.mark.django_db
 def test_rotating_asks_first_and_then_lists_the_old_did(owner_client, owner):
-    old = holder_key_current(user=owner)
+    old = holder_key_create(user=owner)
 
     confirm = owner_client.get("/account/holder-key/rotate/")
     assert confirm.status_code == 200

@@ -3,14 +3,14 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import User
-from accounts.services import holder_key_current
+from accounts.services import holder_key_create
 
 
 @pytest.mark.django_db
 def test_staff_see_an_earners_dids_but_never_their_private_key(client, owner):
     admin = User.objects.create_superuser(email="root@example.org", password="x" * 12)
     client.force_login(admin)
-    key = holder_key_current(user=owner)
+    key = holder_key_create(user=owner)
 
     response = client.get(f"/admin/accounts/user/{owner.pk}/change/")
 

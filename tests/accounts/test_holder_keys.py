@@ -12,11 +12,10 @@ from django.db import connection
 from accounts import crypto
 from accounts.dids import did_key_from_public_key, verification_method_id
 from accounts.models import HolderKey, User
-from accounts.selectors import holder_dids, holder_keys_retired
+from accounts.selectors import holder_dids, holder_key_current, holder_keys_retired
 from accounts.services import (
     HolderKeyTaken,
     holder_key_create,
-    holder_key_current,
     holder_key_import,
     holder_key_rotate,
     holder_private_key,
@@ -63,13 +62,23 @@ def test_creating_twice_keeps_the_one_current_key(owner):
 
 
 @pytest.mark.django_db
-def test_users_made_outside_sign_up_get_a_key_on_first_use():
+def test_users_made_outside_sign_up_get_a_key_when_it_is_first_needed_to_sign():
     admin = User.objects.create_superuser(email="root@example.org", password="x" * 12)
     assert not HolderKey.objects.filter(user=admin).exists()
 
-    key = holder_key_current(user=admin)
+    signing = holder_signing_key(user=admin)
 
-    assert key.user == admin and key.is_current
+    key = holder_key_current(user=admin)
+    assert key is not None and key.user == admin and key.is_current
+    assert signing.did == key.did
+
+
+@pytest.mark.django_db
+def test_reading_the_current_key_never_makes_one():
+    admin = User.objects.create_superuser(email="root@example.org", password="x" * 12)
+
+    assert holder_key_current(user=admin) is None
+    assert not HolderKey.objects.filter(user=admin).exists()
 
 
 @pytest.mark.django_db

@@ -10,6 +10,7 @@ from django.test import override_settings
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from intake.models import ImportBatch
 from tests.support.issuer import NOW
 from tests.wallet.helpers import as_bytes
 from wallet.models import Credential
@@ -121,3 +122,46 @@ def test_a_refused_zip_is_a_400_with_the_reason(client, owner):
 
     assert response.status_code == 400
     assert "not a ZIP archive" in str(response.json())
+
+
+def test_a_zip_sent_to_the_import_endpoint_is_imported_as_the_page_does(client, owner, issuer):
+    client.force_authenticate(owner)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("a.jwt", issuer.ob3_jwt())
+        archive.writestr("b.json", as_bytes(issuer.ob3()))
+    buffer.seek(0)
+    buffer.name = "export.zip"
+
+    response = client.post(_url("credential-import"), {"file": buffer}, format="multipart")
+
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert body["status"] == "batch"
+    assert body["credential_id"] is None
+    status = client.get(_url("import-batch", batch_id=body["batch_id"])).json()
+    assert status["total"] == 2
+    assert status["filename"] == "export.zip"
+
+
+def test_a_refused_zip_sent_to_the_import_endpoint_is_a_400_with_the_reason(client, owner):
+    client.force_authenticate(owner)
+    upload = io.BytesIO(b"PK\x03\x04 not really a zip")
+    upload.name = "broken.zip"
+
+    response = client.post(_url("credential-import"), {"file": upload}, format="multipart")
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["status"] == "failed"
+    assert "not a ZIP archive" in body["message"]
+    assert not Credential.objects.exists()
+    assert not ImportBatch.objects.exists()
+
+
+def test_an_imported_file_names_no_batch(client, owner, issuer):
+    client.force_authenticate(owner)
+
+    response = client.post(_url("credential-import"), {"text": issuer.ob3_jwt()}, format="json")
+
+    assert response.json()["batch_id"] is None

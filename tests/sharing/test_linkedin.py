@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
 from sharing.linkedin import ADD_TO_PROFILE, linkedin_add_url, offers_linkedin
+from wallet.models import Credential
 
 SHARE_URL = "https://satchel.example/s/AbC-123_xyz"
 
 
-def credential(issuer: dict[str, Any] | None = None, **fields: Any) -> SimpleNamespace:
+def credential(issuer: dict[str, Any] | None = None, **fields: Any) -> Credential:
+    """An unsaved credential: what the link is built from, no database needed."""
     document = {"type": ["VerifiableCredential"], "issuer": issuer or {"id": "did:web:u.example"}}
     values: dict[str, Any] = {
         "format": "ob3",
@@ -29,7 +30,7 @@ def credential(issuer: dict[str, Any] | None = None, **fields: Any) -> SimpleNam
         "verdict": "verified",
     }
     values.update(fields)
-    return SimpleNamespace(**values)
+    return Credential(**values)
 
 
 def params(url: str) -> dict[str, str]:

@@ -204,12 +204,16 @@ def test_a_trashed_credential_disappears_from_every_link_at_once(client, shared,
     assert len(vp["verifiableCredential"]) == 3
 
 
-def test_a_stale_verdict_is_checked_again_when_the_page_is_viewed(client, shared):
+def test_a_stale_verdict_is_checked_again_by_a_worker_once_the_view_is_recorded(
+    client, shared, django_capture_on_commit_callbacks
+):
     _, token, credentials = shared
     Credential.objects.filter(pk=credentials[0].pk).update(checked_at=NOW - timedelta(days=2))
 
-    _get(client, f"/s/{token}")
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        _get(client, f"/s/{token}")
 
+    assert len(queued) == 1
     credentials[0].refresh_from_db()
     assert credentials[0].checked_at == SOON
     assert credentials[0].verdict == "verified"

@@ -280,3 +280,33 @@ def test_there_is_one_inert_policy_and_it_forbids_scripts_and_sandboxes():
     assert policy.startswith("default-src 'none'")
     assert "sandbox" in policy.split("; ")
     assert "script" not in policy and "allow-" not in policy
+
+
+def test_the_record_page_the_api_and_the_employers_page_build_an_original_in_one_place(
+    owner, make_credential, issuer, monkeypatch
+):
+    credential = make_credential(owner, container="jwt")
+    _share, token = share_create(
+        owner=owner, audience="Acme", credential_ids=[credential.pk], now=NOW
+    )
+    client = Client()
+    client.force_login(owner)
+    built = []
+    one_place = responses.original_response
+
+    def spy(**arguments):
+        built.append(arguments["stem"])
+        return one_place(**arguments)
+
+    monkeypatch.setattr(responses, "original_response", spy)
+    with time_machine.travel(LATER, tick=False):
+        names = [
+            client.get(f"/credentials/{credential.pk}/original/")["Content-Disposition"],
+            client.get(f"/api/credentials/{credential.pk}/original/")["Content-Disposition"],
+            Client().get(f"/s/{token}/credentials/{credential_handle(credential)}")[
+                "Content-Disposition"
+            ],
+        ]
+
+    assert len(built) == 3
+    assert all(name.endswith('.jwt"') for name in names)

@@ -19,7 +19,7 @@ from tests.wallet.helpers import as_bytes
 from wallet import responses, selectors
 from wallet.models import Credential, CredentialImage, VerificationRun
 from wallet.services import organise, trash
-from wallet.views import download_name
+from wallet.views import download_stem
 
 pytestmark = pytest.mark.django_db
 
@@ -214,7 +214,7 @@ def test_the_original_downloads_as_the_exact_bytes_it_arrived_as(
     # Whatever its media type, an original is a file to save, never a document to render.
     assert response["Content-Type"] == "application/octet-stream"
     disposition = response["Content-Disposition"]
-    assert disposition == f'attachment; filename="{download_name(credential)}"'
+    assert disposition == f'attachment; filename="{download_stem(credential)}.{extension}"'
     assert disposition.endswith(f'.{extension}"')
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "sandbox" in response["Content-Security-Policy"]
@@ -222,7 +222,7 @@ def test_the_original_downloads_as_the_exact_bytes_it_arrived_as(
 
 def test_a_download_name_is_safe_and_says_what_it_is(owner, make_credential) -> None:
     credential = make_credential(owner, title='Évaluation "finale" / 2024\r\n', container="svg")
-    name = download_name(credential)
+    name = f"{download_stem(credential)}.{credential.file_extension}"
     assert name == f"valuation-finale-2024-{credential.pk}.svg"
 
 

@@ -14,15 +14,17 @@ from datetime import datetime, timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
+from config.celery import enqueue_on_commit
 from config.outbound import make_fetcher
 from wallet import verifier
-from wallet.models import Credential, Notice, VerificationRun
+from wallet.models import VERIFYING, Credential, Notice, VerificationRun
 from wallet.services.audit import audit_record
 from wallet.services.derive import DerivedFields, apply_derived, dedupe_key, derive_fields
 from wallet.services.store import embedded_original
@@ -34,7 +36,6 @@ logger = logging.getLogger(__name__)
 
 RECHECK_AFTER = timedelta(hours=24)
 _NOTIFY = (Verdict.REVOKED, Verdict.SUSPENDED, Verdict.EXPIRED)
-_OK = {str(Verdict.VERIFIED), str(Verdict.VERIFIED_WITH_WARNINGS)}
 
 
 def credential_reverify(
@@ -51,7 +52,7 @@ def credential_reverify(
     report = verify_original(credential=credential, options=options)
     with transaction.atomic():
         run = _record(credential, report, now, trigger)
-        if credential.format == "clr2":
+        if credential.is_clr:
             _record_children(credential, report, now, trigger, options)
         if trigger == VerificationRun.Trigger.RECHECK:
             audit_record(
@@ -109,7 +110,7 @@ def _record(credential: Credential, report: Report, now: datetime, trigger: str)
         if first_here
         else ["verdict", "checked_at", "verified_at", "recipient_match", "recipient_hint"]
     )
-    if previous in _OK and verdict in _NOTIFY:
+    if previous in VERIFYING and verdict in _NOTIFY:
         _notify(credential, verdict, now)
     return run
 
@@ -251,3 +252,48 @@ def notices_mark_read(
     if notice_ids is not None:
         unread = unread.filter(pk__in=notice_ids)
     return unread.update(read_at=now or timezone.now())
+
+
+# --- a re-check asked for by a view ------------------------------------------------------
+
+RECHECK_TASK = "wallet.tasks.recheck_credential"
+# A credential queued for a re-check is not queued again for this long (seconds): views of a
+# page in quick succession ask for one check, not one each.
+RECHECK_QUEUED_FOR = 120
+
+
+def credentials_recheck_later(*, credential_ids: list[int]) -> int:
+    """Queue a re-check of each credential, sent once the current transaction commits (a
+    worker runs it; see `credential_recheck`); return how many were queued.
+
+    For requests that must not fetch (an employer's view of a share): they show the stored
+    verdict and leave the checking to a worker.
+    """
+    queued = 0
+    for credential_id in credential_ids:
+        if cache.add(f"wallet:recheck:{credential_id}", 1, timeout=RECHECK_QUEUED_FOR):
+            enqueue_on_commit(RECHECK_TASK, credential_id)
+            queued += 1
+    return queued
+
+
+def credential_recheck(
+    *, credential_id: int, now: datetime | None = None
+) -> VerificationRun | None:
+    """The queued re-check of one credential, as the hourly run would make it; None when it
+    is gone, in the trash, or the check failed (logged: its stored verdict stands, and the
+    next view or the hourly run asks again)."""
+    credential = (
+        Credential.objects.filter(pk=credential_id, deleted_at=None).select_related("owner").first()
+    )
+    if credential is None:
+        return None
+    try:
+        return credential_reverify(
+            credential=credential, now=now, trigger=VerificationRun.Trigger.SCHEDULED
+        )
+    except SoftTimeLimitExceeded:
+        raise
+    except Exception:  # run eagerly (no worker), a failure must not fail the page's request
+        logger.exception("re-check of credential %s failed", credential_id)
+        return None

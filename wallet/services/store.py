@@ -22,6 +22,7 @@ from wallet.bulk import insert_rows
 from wallet.images import ImageMemo, SafeImage, find_image, image_row
 from wallet.models import (
     UNTITLED,
+    VERIFYING,
     AuditEvent,
     Credential,
     CredentialImage,
@@ -36,7 +37,6 @@ from wallet.verification.fetch import Fetcher
 
 IMPORTED, UPDATED, DUPLICATE, FAILED = "imported", "updated", "duplicate", "failed"
 _INTEGRITY_FAILURES = (Verdict.MALFORMED, Verdict.UNSUPPORTED, Verdict.INVALID_SIGNATURE)
-_VERIFIED = frozenset(str(v) for v in Verdict if v.is_ok)
 JSON_MEDIA_TYPE = "application/json"
 JWT_MEDIA_TYPE = "application/vc+jwt"
 SD_JWT_MEDIA_TYPE = "application/dc+sd-jwt"
@@ -271,7 +271,7 @@ def _original_values(incoming: _Incoming, now: datetime) -> dict[str, Any]:
         "dedupe_key": incoming.key,
         **incoming.derived.model_values(),
         "checked_at": now,
-        "verified_at": now if incoming.derived.verdict in _VERIFIED else None,
+        "verified_at": now if incoming.derived.verdict in VERIFYING else None,
         "has_image": incoming.image is not None,
         "updated_at": now,
     }
@@ -377,7 +377,7 @@ def _may_replace(incoming: Verdict, current: str) -> bool:
         return True
     if incoming in _INTEGRITY_FAILURES:
         return False
-    return current not in (Verdict.VERIFIED, Verdict.VERIFIED_WITH_WARNINGS)
+    return current not in VERIFYING
 
 
 def _is_newer(incoming: datetime | None, current: datetime | None) -> bool:

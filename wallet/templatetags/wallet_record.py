@@ -17,7 +17,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from wallet.verification import Verdict
+from wallet.verification import Verdict, wording
 
 register = template.Library()
 
@@ -123,15 +123,7 @@ def received_origin(value: Any) -> str:
 
 
 def verdict_label(value: str) -> str:
-    try:
-        return Verdict(value).label
-    except ValueError:
-        return "Not checked yet"
-
-
-@register.filter(name="verdict_label")
-def verdict_label_filter(value: str) -> str:
-    return verdict_label(value)
+    return wording.verdict_label(value)
 
 
 @register.simple_tag
@@ -183,47 +175,6 @@ def first_text(entry: Any, keys: str) -> str:
     return ""
 
 
-_EXPLANATIONS: dict[str, str] = {
-    Verdict.VERIFIED: (
-        "The issuer's signature checks out, nothing says it was withdrawn, and today is within "
-        "its dates."
-    ),
-    Verdict.VERIFIED_WITH_WARNINGS: (
-        "The issuer's signature checks out, but something deserves a look: see the warnings "
-        "in the checks."
-    ),
-    Verdict.REVOKED: (
-        "The issuer has withdrawn this credential. It stays in your record as part of your "
-        "history, but it no longer counts as valid."
-    ),
-    Verdict.SUSPENDED: (
-        "The issuer has put this credential on hold. It may become valid again; check again "
-        "later or ask the issuer."
-    ),
-    Verdict.EXPIRED: (
-        "Its validity period has ended. It was genuine; it simply no longer counts as current."
-    ),
-    Verdict.NOT_YET_VALID: "The issuer dated it to start counting later than today.",
-    Verdict.INVALID_SIGNATURE: (
-        "The signature does not match: the credential was changed after the issuer signed it, "
-        "or it was signed with a key the issuer does not control. Do not rely on it."
-    ),
-    Verdict.ISSUER_UNREACHABLE: (
-        "Something the check needs from the issuer (its key, its status list or its copy of "
-        "the credential) could not be fetched. That says nothing bad about the credential: "
-        "check again later."
-    ),
-    Verdict.MALFORMED: (
-        "The credential is damaged or incomplete, so it cannot be checked. The original is "
-        "kept as it arrived."
-    ),
-    Verdict.UNSUPPORTED: (
-        "It uses a kind of signature or identifier Satchel cannot check yet. The original is "
-        "kept, and a later check may verify it."
-    ),
-}
-
-
 @register.filter
 def verdict_explanation(value: str) -> str:
-    return _EXPLANATIONS.get(value, "This credential has not been checked yet.")
+    return wording.earner_explanation(value)

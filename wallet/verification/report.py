@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from .wording import VERDICT_LABELS
+
 
 class Status(StrEnum):
     PASS = "pass"  # noqa: S105 (a check status, not a password)
@@ -34,19 +36,6 @@ class Verdict(StrEnum):
     def is_ok(self) -> bool:
         return self in (Verdict.VERIFIED, Verdict.VERIFIED_WITH_WARNINGS)
 
-
-VERDICT_LABELS: dict[Verdict, str] = {
-    Verdict.VERIFIED: "Verified",
-    Verdict.VERIFIED_WITH_WARNINGS: "Verified, with warnings",
-    Verdict.REVOKED: "Revoked by the issuer",
-    Verdict.SUSPENDED: "Suspended by the issuer",
-    Verdict.EXPIRED: "Expired",
-    Verdict.NOT_YET_VALID: "Not yet valid",
-    Verdict.INVALID_SIGNATURE: "Signature does not verify",
-    Verdict.ISSUER_UNREACHABLE: "Issuer could not be reached",
-    Verdict.MALFORMED: "Malformed",
-    Verdict.UNSUPPORTED: "Unsupported",
-}
 
 # When several checks fail, the most fundamental problem names the verdict: a document we
 # cannot read says nothing about its signature, and a forged one says nothing about status.
