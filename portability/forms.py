@@ -15,7 +15,7 @@ from wallet.models import Credential
 class CredentialChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Credential) -> str:
         issuer = f" — {obj.issuer_name}" if obj.issuer_name else ""
-        inside = f" (inside {obj.parent.title or 'a CLR'})" if obj.parent_id else ""
+        inside = f" (inside {obj.parent.title or 'a CLR'})" if obj.parent is not None else ""
         return f"{obj.display_title}{issuer}{inside}"
 
 

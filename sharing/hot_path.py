@@ -83,7 +83,9 @@ def _build(alias: str) -> _Statements:
     quote = connections[alias].ops.quote_name
     share_fields = list(ShareLink._meta.concrete_fields)
     view = ShareView._meta
-    view_columns = ", ".join(quote(view.get_field(name).column) for name in _VIEW_FIELDS)
+    view_columns = ", ".join(
+        quote(rawsql.concrete_field(ShareView, name).column) for name in _VIEW_FIELDS
+    )
     placeholders = ", ".join(["%s"] * len(_VIEW_FIELDS))
     return _Statements(
         share_by_hash=_share_by_hash(alias, share_fields),
@@ -132,7 +134,7 @@ def view_insert(view: ShareView) -> ShareView:
     alias = router.db_for_write(ShareView)
     connection = connections[alias]
     statements = _statements_for(alias)
-    fields = [ShareView._meta.get_field(name) for name in _VIEW_FIELDS]
+    fields = [rawsql.concrete_field(ShareView, name) for name in _VIEW_FIELDS]
     values = [f.get_db_prep_save(getattr(view, f.attname), connection) for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(statements.view_insert, values)

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.core.cache import cache
 from django.db import connection, connections
@@ -26,6 +26,11 @@ from django.http import Http404
 
 from accounts.models import User
 from config import rawsql
+
+if TYPE_CHECKING:
+    # Types only (django-stubs' companion, a dev dependency): never imported at run time.
+    from django_stubs_ext import WithAnnotations
+
 from wallet import case
 from wallet.models import (
     AuditEvent,
@@ -459,7 +464,7 @@ def _issuer_rows(counts: dict[tuple[str, str], int]) -> list[dict[str, Any]]:
     by_id: dict[str, dict[str, int]] = {}
     for (issuer_id, name), count in counts.items():
         by_id.setdefault(issuer_id, {})[name] = by_id.get(issuer_id, {}).get(name, 0) + count
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "issuer_id": issuer_id,
             "issuer_name": max(names.items(), key=lambda item: (item[1], item[0]))[0],
@@ -503,13 +508,17 @@ def issuers(*, owner: User) -> list[dict[str, Any]]:
     return _issuer_rows({(r["issuer_id"], r["issuer_name"]): r["count"] for r in rows})
 
 
-def tags(*, owner: User) -> QuerySet[Tag]:
+class Counted(TypedDict):
+    credential_count: int
+
+
+def tags(*, owner: User) -> QuerySet[WithAnnotations[Tag, Counted]]:
     """The owner's tags by name (ignoring case), each with `credential_count` (live ones)."""
     counted = Tag.objects.filter(owner=owner).annotate(credential_count=_live_count(owner))
     return _by_name(counted)
 
 
-def collections(*, owner: User) -> QuerySet[Collection]:
+def collections(*, owner: User) -> QuerySet[WithAnnotations[Collection, Counted]]:
     """The owner's collections by name (ignoring case), each with `credential_count`."""
     counted = Collection.objects.filter(owner=owner).annotate(credential_count=_live_count(owner))
     return _by_name(counted)

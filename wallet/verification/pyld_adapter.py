@@ -124,7 +124,9 @@ class Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]  # pyld has no ty
     def _prepare_nested_context(
         self, active_ctx: Any, element: dict[str, Any], options: dict[str, Any]
     ) -> Any:
-        named, keyword = element.get("type"), element.get("@type")
+        # Any: compared by exact class below (pyld's own test, and the fastest).
+        named: Any = element.get("type")
+        keyword: Any = element.get("@type")
         if (named.__class__ is list and len(named) > MAX_TYPES_PER_NODE) or (
             keyword.__class__ is list and len(keyword) > MAX_TYPES_PER_NODE
         ):
