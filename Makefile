@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint types format install secrets migrate bench interop fuzz worker clean e2e \
+.PHONY: run test lint types format install secrets migrate bench interop fuzz worker clean e2e messages \
 	crosscheck crosscheck-fixtures crosscheck-present crosscheck-lerrs
 
 $(STAMP): pyproject.toml
@@ -33,6 +33,13 @@ test: install secrets
 
 # Browser journeys in the system's Chromium (apt-get install chromium); not part of `make test`.
 # Screenshots and console logs of failures land in var/e2e/.
+# Translation catalogues: collect the marked strings into locale/{es,ar}, then (after
+# translating the new entries) compile them. Both files are committed.
+messages: install secrets
+	$(BIN)/python manage.py makemessages -l es -l ar --no-location --ignore=.venv --ignore=tests \
+		--ignore='*/node_modules/*' --ignore=staticfiles --ignore=var --ignore=devtools --ignore=scripts
+	$(BIN)/python manage.py compilemessages --ignore=.venv
+
 e2e: install secrets
 	cd tests/e2e/axe && npm install --no-audit --no-fund --silent
 	$(BIN)/pytest -m e2e tests/e2e

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from accounts.flows import deletion_needs_second_factor
 from accounts.models import User
@@ -14,22 +16,32 @@ class AccountDeleteForm(forms.Form):
     """Parses the confirmation; accounts.flows.account_delete_confirmed judges it."""
 
     password = forms.CharField(
-        label="Your password",
+        label=_("Your password"),
         required=False,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        help_text="Deleting cannot be undone. Enter your password to confirm it is you.",
+        help_text=_("Deleting cannot be undone. Enter your password to confirm it is you."),
     )
     code = forms.CharField(
-        label="Code from your authenticator app",
+        label=_("Code from your authenticator app"),
         required=False,
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "text", "spellcheck": "false"}
         ),
-        help_text="Or one of your recovery codes.",
+        help_text=_("Or one of your recovery codes."),
     )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not deletion_needs_second_factor(user=user):
             del self.fields["code"]
+
+
+class LanguageForm(forms.Form):
+    """The language the learner reads Satchel in; empty follows the browser."""
+
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        choices=[("", _("The language of my browser")), *settings.LANGUAGES],
+    )

@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import ResolverMatch
+from django.utils import translation
 
 from accounts import sso
 from config.middleware import content_security_policy
@@ -66,3 +68,20 @@ class SchoolSignInMiddleware:
             provider_id=match.kwargs["provider_id"],
             exception=exception,
         )
+
+
+class UserLanguageMiddleware:
+    """A signed-in learner reads Satchel in the language kept on their account; with none
+    chosen, LocaleMiddleware's pick from the browser (or the language cookie) stands. Runs
+    after AuthenticationMiddleware; LocaleMiddleware sets Content-Language and Vary."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        chosen = getattr(user, "language", "") if user is not None else ""
+        if chosen and chosen in dict(settings.LANGUAGES):
+            translation.activate(chosen)
+            request.LANGUAGE_CODE = chosen
+        return self.get_response(request)

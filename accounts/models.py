@@ -37,6 +37,8 @@ class User(AbstractUser):
     display_name = models.CharField(
         max_length=120, blank=True, help_text="How you are named on pages you share."
     )
+    # Empty: follow the browser. Otherwise one of settings.LANGUAGES.
+    language = models.CharField(max_length=8, blank=True, default="", db_default="")
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -155,3 +156,11 @@ def account_delete(*, user: User) -> None:
     user_id = user.pk
     user.delete()
     logger.info("account %s deleted with all its data", user_id)
+
+
+def user_language_set(*, user: User, language: str) -> None:
+    """Keep the learner's language ("" follows the browser); one of settings.LANGUAGES."""
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValueError(f"Satchel is not translated into {language!r}.")
+    user.language = language
+    user.save(update_fields=["language"])

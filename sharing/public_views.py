@@ -44,7 +44,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.views.decorators.http import require_GET
 
@@ -333,8 +333,10 @@ def _card(credential: Any, warnings: list[str], standing: Any) -> dict[str, Any]
 
 
 def _page_key(share: ShareLink, versions: list[tuple[Any, ...]]) -> tuple[Any, ...]:
-    """Everything the rendered page depends on; any change makes a new key."""
+    """Everything the rendered page depends on; any change makes a new key. The language is
+    the employer's browser's (LocaleMiddleware), so it is part of the page."""
     return (
+        translation.get_language(),
         share.pk,
         share.updated_at,
         share.display_name,

@@ -11,8 +11,10 @@ from typing import Any
 
 from django import template
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from sharing import selectors
 from sharing.linkedin import offers_linkedin
@@ -66,14 +68,16 @@ def share_event(event: Any) -> str:
     """An audit row about a link, in a sentence."""
     detail = event.detail if isinstance(event.detail, dict) else {}
     if event.action == "share.created":
-        return "Created"
+        return _("Created")
     if event.action == "share.revoked":
-        return "Revoked"
+        return _("Revoked")
     if event.action == "share.renamed":
-        return f"Renamed from “{detail.get('from', '')}”"
+        return _("Renamed from “%(name)s”") % {"name": detail.get("from", "")}
     if event.action == "share.extended":
         until = _date(detail.get("to"))
-        return f"Expiry set to {until}" if until else "Expiry removed: no expiry"
+        if until:
+            return _("Expiry set to %(date)s") % {"date": until}
+        return _("Expiry removed: no expiry")
     return event.action
 
 
@@ -81,6 +85,6 @@ def _date(value: Any) -> str:
     if not isinstance(value, str):
         return ""
     try:
-        return datetime.fromisoformat(value).strftime("%-d %b %Y")
+        return date_format(datetime.fromisoformat(value), "SHORT_DATE_FORMAT")
     except ValueError:
         return ""
