@@ -43,6 +43,7 @@ from jsonschema import Draft4Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
+from accounts.models import User
 from accounts.services import holder_signing_key
 from sharing.presentations import CANON_CACHE, VC_V2, Entry, read_entries
 from wallet.models import Credential
@@ -176,7 +177,7 @@ def lerrs_document(
     return document, included, excluded
 
 
-def lerrs_wrap(*, owner: Any, document: dict[str, Any], now: datetime) -> dict[str, Any]:
+def lerrs_wrap(*, owner: User, document: dict[str, Any], now: datetime) -> dict[str, Any]:
     """The LER-RS document as the subject of a credential the learner issues and signs."""
     key = holder_signing_key(user=owner)
     credential = {
@@ -199,7 +200,7 @@ def lerrs_wrap(*, owner: Any, document: dict[str, Any], now: datetime) -> dict[s
 
 
 def resume_for(
-    *, owner: Any, person: Person, credential_ids: list[int] | None, now: datetime
+    *, owner: User, person: Person, credential_ids: list[int] | None, now: datetime
 ) -> Resume:
     """The résumé of the chosen live credentials (all when None); ValidationError when a
     chosen one is not the owner's, there are too many, or the result breaks the schemas."""

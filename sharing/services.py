@@ -312,7 +312,7 @@ def share_rename(
 
 
 def share_set_preview(
-    *, owner: Any, share_id: Any, link_preview: bool, now: datetime | None = None
+    *, owner: User, share_id: Any, link_preview: bool, now: datetime | None = None
 ) -> ShareLink:
     """Turn the link's previews in chat and social apps on or off."""
     now = now or timezone.now()
