@@ -8,7 +8,7 @@ from django import forms
 
 from config.forms import form_field
 from portability.crypto import MIN_PASSPHRASE
-from portability.lerrs import Person
+from sharing.lerrs import Person
 from wallet.models import Credential
 
 
