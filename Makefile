@@ -28,6 +28,7 @@ run: migrate
 test: install secrets
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 # Browser journeys in the system's Chromium (apt-get install chromium); not part of `make test`.

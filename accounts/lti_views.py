@@ -24,6 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import lti
+from accounts.http import SignedInRequest
 from config.middleware import content_security_policy
 
 COOKIE = "satchel_lti"
@@ -122,7 +123,7 @@ def _deep_linking(request: HttpRequest, launch: lti.Launch) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def lti_link(request: HttpRequest) -> HttpResponse:
+def lti_link(request: SignedInRequest) -> HttpResponse:
     """The learner's consent: link the course account to the Satchel account signed in."""
     pending: dict[str, Any] | None = request.session.get(PENDING)
     if not pending:

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.http import SignedInApiRequest
+from accounts.models import User
 from intake.models import ReceiveAttempt
 from intake.services import receiving
 
@@ -38,7 +39,7 @@ class AttemptOutput(serializers.Serializer):
     go_to = serializers.CharField(allow_blank=True)
 
 
-def attempt_data(owner: Any, attempt: ReceiveAttempt, go_to: str = "") -> dict[str, Any]:
+def attempt_data(owner: User, attempt: ReceiveAttempt, go_to: str = "") -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": attempt.pk,
         "protocol": attempt.protocol,
@@ -78,7 +79,7 @@ def attempt_data(owner: Any, attempt: ReceiveAttempt, go_to: str = "") -> dict[s
     return data
 
 
-def _answer(owner: Any, attempt: ReceiveAttempt, go_to: str = "", code: int = 200) -> Response:
+def _answer(owner: User, attempt: ReceiveAttempt, go_to: str = "", code: int = 200) -> Response:
     if attempt.state == ReceiveAttempt.State.FAILED and code < 400:
         code = status.HTTP_400_BAD_REQUEST
     return Response(AttemptOutput(attempt_data(owner, attempt, go_to)).data, status=code)

@@ -19,6 +19,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from accounts.crypto import decrypt, encrypt
+from accounts.models import User
 from config.celery import enqueue_on_commit
 from config.protocol_client import ProtocolClient
 from intake.services.arrival import credential_import
@@ -50,11 +51,11 @@ def callback_url() -> str:
 # --- reads ------------------------------------------------------------------------------
 
 
-def badge_hosts(*, owner: Any) -> QuerySet[BadgeHost]:
+def badge_hosts(*, owner: User) -> QuerySet[BadgeHost]:
     return BadgeHost.objects.filter(owner=owner).prefetch_related("attempts")
 
 
-def access_badge_host(*, owner: Any, host_id: Any) -> BadgeHost:
+def access_badge_host(*, owner: User, host_id: Any) -> BadgeHost:
     """The owner's connection, or Http404 (also for anyone else's)."""
     try:
         pk = int(host_id)
@@ -75,7 +76,7 @@ class Started:
     authorization_url: str  # where the learner's browser goes next
 
 
-def badge_host_connect(*, owner: Any, base_url: str, api: str, now: datetime) -> Started:
+def badge_host_connect(*, owner: User, base_url: str, api: str, now: datetime) -> Started:
     """Discover the platform and register Satchel with it; the learner then allows access on
     the platform's page. A failure is kept (the learner sees it) and raised as
     BadgeHostError."""
@@ -132,7 +133,7 @@ def badge_host_connect(*, owner: Any, base_url: str, api: str, now: datetime) ->
 
 
 def badge_host_authorized(
-    *, owner: Any, state: str, code: str, error: str, now: datetime
+    *, owner: User, state: str, code: str, error: str, now: datetime
 ) -> BadgeHost:
     """The platform sent the learner back (7.1.2.2): exchange the code for tokens, then bring
     the credentials in. An answer that matches no pending connection of this learner is
@@ -190,7 +191,7 @@ def _keep_tokens(host: BadgeHost, tokens: consumer.Tokens) -> None:
     host.token_expires_at = tokens.expires_at
 
 
-def badge_host_disconnect(*, owner: Any, host: BadgeHost, now: datetime) -> None:
+def badge_host_disconnect(*, owner: User, host: BadgeHost, now: datetime) -> None:
     """Drop the tokens and the registration; the credentials already brought in stay."""
     host.access_token_encrypted = host.refresh_token_encrypted = ""
     host.client_secret_encrypted = host.code_verifier_encrypted = host.auth_state = ""
@@ -294,7 +295,7 @@ def _import(host: BadgeHost, attempt: SyncAttempt, item: consumer.Item, now: dat
     setattr(attempt, field, getattr(attempt, field) + 1)
 
 
-def badge_host_sync_soon(*, owner: Any, host: BadgeHost) -> None:
+def badge_host_sync_soon(*, owner: User, host: BadgeHost) -> None:
     if not host.is_connected:
         raise BadgeHostError("Connect the platform again first.")
     enqueue_on_commit("obapi.tasks.sync_badge_host", host.pk)

@@ -11,12 +11,13 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 
+from accounts.models import User
 from obapi.status_info import error_response
 
 
 @dataclass(frozen=True)
 class Caller:
-    owner: Any
+    owner: User
     application: Any
     scopes: frozenset[str]
 

@@ -20,6 +20,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 
+from accounts.models import User
 from accounts.signing import holder_did
 from intake.services.arrival import arrive
 from obapi.apis import ApiSpec
@@ -59,7 +60,7 @@ class Upserted:
     message: str
 
 
-def access_log(*, owner: Any, application: Any, action: str, now: datetime, **detail: Any) -> None:
+def access_log(*, owner: User, application: Any, action: str, now: datetime, **detail: Any) -> None:
     ToolAccess.objects.create(
         owner=owner, application=application, action=action, detail=detail, at=now
     )
@@ -68,7 +69,7 @@ def access_log(*, owner: Any, application: Any, action: str, now: datetime, **de
 # --- getCredentials ---------------------------------------------------------------------
 
 
-def credentials_of(*, owner: Any, api: ApiSpec, since: datetime | None) -> QuerySet[Credential]:
+def credentials_of(*, owner: User, api: ApiSpec, since: datetime | None) -> QuerySet[Credential]:
     """The owner's credentials this API carries, oldest first (a stable order to page by)."""
     queryset = record.live_credentials(owner=owner).filter(format__in=api.formats)
     if since is not None:
@@ -113,7 +114,7 @@ def _unwrapped(credential: Credential) -> tuple[dict[str, Any] | None, str | Non
 
 
 def credential_upsert(
-    *, owner: Any, application: Any, api: ApiSpec, data: bytes, media_type: str, now: datetime
+    *, owner: User, application: Any, api: ApiSpec, data: bytes, media_type: str, now: datetime
 ) -> Upserted:
     """Verify and keep a credential a tool sends, or raise UpsertRefused (nothing stored)."""
     _check_shape(data, media_type)
@@ -186,7 +187,7 @@ def _types(document: dict[str, Any]) -> list[str]:
     return [value] if isinstance(value, str) else [t for t in value or [] if isinstance(t, str)]
 
 
-def _refused(owner: Any, application: Any, now: datetime, message: str) -> None:
+def _refused(owner: User, application: Any, now: datetime, message: str) -> None:
     access_log(
         owner=owner,
         application=application,
@@ -199,7 +200,7 @@ def _refused(owner: Any, application: Any, now: datetime, message: str) -> None:
 # --- getProfile / putProfile --------------------------------------------------------------
 
 
-def profile_of(*, owner: Any) -> dict[str, Any]:
+def profile_of(*, owner: User) -> dict[str, Any]:
     """The OB 3.0 Profile (B.1.x Profile) of the learner: identified by their holder DID."""
     saved = LearnerProfile.objects.filter(owner=owner).first()
     profile: dict[str, Any] = {
@@ -217,7 +218,7 @@ def profile_of(*, owner: Any) -> dict[str, Any]:
     return profile
 
 
-def profile_update(*, owner: Any, application: Any, data: Any, now: datetime) -> dict[str, Any]:
+def profile_update(*, owner: User, application: Any, data: Any, now: datetime) -> dict[str, Any]:
     """putProfile: the fields a tool may set (name, phone, description, url); the id, email and
     type are Satchel's and may only be repeated as they are. Raises ProfileRefused."""
     if not isinstance(data, dict):

@@ -16,6 +16,7 @@ from oauth2_provider.models import (
     get_refresh_token_model,
 )
 
+from accounts.models import User
 from obapi.models import RegisteredTool, ToolAccess
 from wallet.services.audit import audit_record
 
@@ -35,7 +36,7 @@ class ConnectedTool:
         return self.application.name or self.application.client_id
 
 
-def connected_tools(*, owner: Any, now: datetime) -> list[ConnectedTool]:
+def connected_tools(*, owner: User, now: datetime) -> list[ConnectedTool]:
     """Every tool that holds, or once held, access to the owner's Satchel, most recent first."""
     granted = _granted_scopes(owner, now)
     seen = list(
@@ -63,7 +64,7 @@ def connected_tools(*, owner: Any, now: datetime) -> list[ConnectedTool]:
     )
 
 
-def _granted_scopes(owner: Any, now: datetime) -> dict[int, set[str]]:
+def _granted_scopes(owner: User, now: datetime) -> dict[int, set[str]]:
     granted: dict[int, set[str]] = {}
     live_access = get_access_token_model().objects.filter(user=owner, expires__gt=now)
     live_refresh = get_refresh_token_model().objects.filter(user=owner, revoked__isnull=True)
@@ -76,7 +77,7 @@ def _granted_scopes(owner: Any, now: datetime) -> dict[int, set[str]]:
     return granted
 
 
-def access_connected_tool(*, owner: Any, application_id: Any) -> Any:
+def access_connected_tool(*, owner: User, application_id: Any) -> Any:
     """A tool the owner connected (or once did), or Http404: no leak of other tools."""
     try:
         pk = int(application_id)
@@ -92,7 +93,7 @@ def access_connected_tool(*, owner: Any, application_id: Any) -> Any:
     return get_application_model().objects.get(pk=pk)
 
 
-def tool_connected(*, owner: Any, application: Any, scopes: list[str], now: datetime) -> None:
+def tool_connected(*, owner: User, application: Any, scopes: list[str], now: datetime) -> None:
     """The learner allowed a tool on the consent page."""
     with transaction.atomic():
         ToolAccess.objects.create(
@@ -110,7 +111,7 @@ def tool_connected(*, owner: Any, application: Any, scopes: list[str], now: date
         )
 
 
-def tool_disconnect(*, owner: Any, application: Any, now: datetime) -> int:
+def tool_disconnect(*, owner: User, application: Any, now: datetime) -> int:
     """End the tool's access for this learner: every token and pending code, at once."""
     with transaction.atomic():
         ended = 0

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from accounts.models import User
 from wallet import disclosable
 from wallet import selectors as record
 from wallet.verification.sdjwt import ClaimPath
@@ -25,7 +26,7 @@ _CHOOSE = re.compile(r"^choose-(?P<credential>\d+)$")
 
 
 def offer(
-    *, owner: Any, credentials: list[Any], request: HttpRequest, wanted: Iterable[Any]
+    *, owner: User, credentials: list[Any], request: HttpRequest, wanted: Iterable[Any]
 ) -> None:
     """Give each wanted credential (and each whose choices the form showed) that lets the
     learner choose its claims the list to choose from, as `claim_choices`."""

@@ -43,6 +43,7 @@ from jsonschema import Draft4Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
+from accounts.models import User
 from accounts.services import holder_signing_key
 from sharing.presentations import CANON_CACHE, VC_V2, Entry, read_entries
 from wallet.models import Credential
@@ -189,7 +190,7 @@ def lerrs_document(
     return document, included, excluded
 
 
-def lerrs_wrap(*, owner: Any, document: dict[str, Any], now: datetime) -> dict[str, Any]:
+def lerrs_wrap(*, owner: User, document: dict[str, Any], now: datetime) -> dict[str, Any]:
     """The LER-RS document as the subject of a credential the learner issues and signs."""
     key = holder_signing_key(user=owner)
     credential = {
@@ -220,7 +221,7 @@ def resume_of_share(*, share: Any, credentials: Sequence[Credential], now: datet
 
 
 def resume_for(
-    *, owner: Any, person: Person, credential_ids: list[int] | None, now: datetime
+    *, owner: User, person: Person, credential_ids: list[int] | None, now: datetime
 ) -> Resume:
     """The résumé of the chosen live credentials (all when None); ValidationError when a
     chosen one is not the owner's, there are too many, or the result breaks the schemas."""
@@ -264,7 +265,8 @@ def _not_vendored(uri: str) -> Resource[Any]:
 @cache
 def _validator() -> Draft4Validator:
     schemas = _vendored()
-    registry: Registry[Any] = Registry(retrieve=_not_vendored).with_resources(
+    # `retrieve` is referencing's documented keyword: an attrs alias mypy's attrs plugin misses.
+    registry: Registry[Any] = Registry(retrieve=_not_vendored).with_resources(  # type: ignore[call-arg]
         (url, Resource.from_contents(schema, default_specification=DRAFT4))
         for url, schema in schemas.items()
     )

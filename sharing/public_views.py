@@ -546,8 +546,9 @@ def share_original(
 def share_image(request: HttpRequest, share: ShareLink, now: datetime, handle: str) -> HttpResponse:
     credential = selectors.shared_credential(share=share, handle=handle)
     # A disclosed copy has no image: the badge image is a claim the learner may keep back.
-    shown = credential is not None and not getattr(credential, "is_disclosed", False)
-    image = credential_image_of(credential=credential) if shown else None
+    image = None
+    if credential is not None and not getattr(credential, "is_disclosed", False):
+        image = credential_image_of(credential=credential)
     if image is None:
         return _not_found(request)
     if _admit(request, share, now, ShareView.Kind.IMAGE, logged=False).refused:

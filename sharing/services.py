@@ -344,7 +344,7 @@ def share_rename(
 
 
 def share_set_preview(
-    *, owner: Any, share_id: Any, link_preview: bool, now: datetime | None = None
+    *, owner: User, share_id: Any, link_preview: bool, now: datetime | None = None
 ) -> ShareLink:
     """Turn the link's previews in chat and social apps on or off."""
     now = now or timezone.now()
@@ -519,7 +519,7 @@ def coarse_user_agent(user_agent: str) -> tuple[str, str]:
 
 
 def resume_share_create(
-    *, owner: Any, person: Person, credential_ids: list[int], now: datetime
+    *, owner: User, person: Person, credential_ids: list[int], now: datetime
 ) -> tuple[ShareLink, str]:
     """A link to the résumé's credentials whose employer page also offers the résumé itself
     (HR Open LER-RS, signed by the holder), with the details the learner typed for it."""

@@ -50,7 +50,7 @@ class Listing:
 
 def _decode(token: str, keys: dict[str, Any]) -> dict[str, Any]:
     try:
-        key_set = KeySet.import_key_set(keys)
+        key_set = KeySet.import_key_set({"keys": keys["keys"]})
         decoded = jwt.decode(token.strip(), key_set, algorithms=_ALGORITHMS)
     except (JoseError, ValueError, TypeError, LookupError) as exc:
         raise FederationError("the statement is not signed by the trust anchor's keys") from exc
@@ -83,7 +83,9 @@ def read_entity_configuration(token: str, *, url: str, now: int) -> Anchor:
     if not url.startswith(entity.rstrip("/") + "/.well-known/openid-federation"):
         raise FederationError("the entity configuration names another entity")
     _unexpired(claims, now)
-    metadata = claims.get("metadata") if isinstance(claims.get("metadata"), dict) else {}
+    metadata = claims.get("metadata")
+    if not isinstance(metadata, dict):
+        metadata = {}
     federation = metadata.get("federation_entity")
     endpoint = federation.get("federation_fetch_endpoint") if isinstance(federation, dict) else ""
     if not isinstance(endpoint, str) or not endpoint.startswith(("https://", "http://")):
@@ -99,7 +101,9 @@ def read_subordinate_statement(token: str, *, anchor: Anchor, subject: str, now:
     if claims.get("sub") != subject:
         raise FederationError("the statement is about another entity")
     _unexpired(claims, now)
-    metadata = claims.get("metadata") if isinstance(claims.get("metadata"), dict) else {}
+    metadata = claims.get("metadata")
+    if not isinstance(metadata, dict):
+        metadata = {}
     entity = metadata.get("federation_entity")
     entity = entity if isinstance(entity, dict) else {}
     name = entity.get("organization_name")

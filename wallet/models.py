@@ -176,6 +176,9 @@ class Credential(models.Model):
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # Set only on the credentials of a record page (`wallet.lookalikes`): what tells this one
+    # from the others of its title and issuer on the page.
+    lookalike_note: str
 
     class Meta:
         ordering = ["-issued_at", "-id"]

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.core.cache import cache
 from django.db import connection, connections
@@ -27,6 +27,11 @@ from django.http import Http404
 
 from accounts.models import User
 from config import rawsql
+
+if TYPE_CHECKING:
+    # Types only (django-stubs' companion, a dev dependency): never imported at run time.
+    from django_stubs_ext import WithAnnotations
+
 from wallet import case
 from wallet.models import (
     AuditEvent,
@@ -510,13 +515,17 @@ def issuers(*, owner: User) -> list[dict[str, Any]]:
     return _issuer_rows({(r["issuer_id"], r["issuer_name"]): r["count"] for r in rows})
 
 
-def tags(*, owner: User) -> QuerySet[Tag]:
+class Counted(TypedDict):
+    credential_count: int
+
+
+def tags(*, owner: User) -> QuerySet[WithAnnotations[Tag, Counted]]:
     """The owner's tags by name (ignoring case), each with `credential_count` (live ones)."""
     counted = Tag.objects.filter(owner=owner).annotate(credential_count=_live_count(owner))
     return _by_name(counted)
 
 
-def collections(*, owner: User) -> QuerySet[Collection]:
+def collections(*, owner: User) -> QuerySet[WithAnnotations[Collection, Counted]]:
     """The owner's collections by name (ignoring case), each with `credential_count`."""
     counted = Collection.objects.filter(owner=owner).annotate(credential_count=_live_count(owner))
     return _by_name(counted)

@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import SignedInRequest
+from accounts.models import User
 from accounts.selectors import holder_dids
 from config.celery import enqueue_on_commit
 from wallet import disclosable, registries, responses, selectors
@@ -64,7 +65,7 @@ def record(request: SignedInRequest) -> HttpResponse:
     page.object_list = selectors.credentials_in_order(owner=owner, pks=list(page.object_list))
     notes = lookalike_notes(page.object_list)
     for credential in page.object_list:
-        credential.lookalike_note = notes.get(credential.pk, "")  # type: ignore[attr-defined]
+        credential.lookalike_note = notes.get(credential.pk, "")
     return render(
         request,
         "wallet/record.html",
@@ -167,7 +168,7 @@ def credential_detail(request: SignedInRequest, credential_id: int) -> HttpRespo
     return render(request, "wallet/credential.html", context)
 
 
-def _current_did(owner: Any) -> str:
+def _current_did(owner: User) -> str:
     dids = holder_dids(user=owner)
     return dids[0] if dids else ""
 

@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.signing import holder_did, presentation_context, sign_presentation
 from config.outbound import GuardedFetcher, make_fetcher
 from intake.protocols import links, vcapi
@@ -88,7 +89,7 @@ def refresh_service(credential: Credential) -> RefreshService | None:
 
 
 def credential_refresh(
-    *, owner: Any, credential: Credential, now: datetime | None = None
+    *, owner: User, credential: Credential, now: datetime | None = None
 ) -> ImportOutcome:
     """Fetch the issuer's newer copy of `credential` and store it as the record's current one
     (or in its history). Raises RefreshError, with nothing changed, when it cannot."""
@@ -165,7 +166,7 @@ def _fetch(url: str) -> tuple[bytes, str | None]:
 
 
 def _exchange(
-    owner: Any, credential: Credential, url: str, now: datetime
+    owner: User, credential: Credential, url: str, now: datetime
 ) -> tuple[bytes, str | None]:
     """VC Refresh 2021 over a VC-API exchange: start it, answer its request with a holder-
     signed presentation (the credential inside when it is asked for), take what comes back."""
@@ -218,7 +219,7 @@ def _explained(outcome: ImportOutcome) -> ImportOutcome:
 
 
 def _audit(
-    owner: Any,
+    owner: User,
     credential: Credential,
     action: str,
     service: RefreshService,

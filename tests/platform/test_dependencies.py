@@ -23,15 +23,11 @@ from django.conf import settings
 from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[2]
-PRODUCTION = (
-    "config",
-    "accounts",
-    "wallet",
-    "intake",
-    "sharing",
-    "portability",
-    "obapi",
-    "devtools",
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+# The packages the project installs (a new app is added there, and so is walked here).
+PRODUCTION = tuple(
+    pattern.rstrip("*")
+    for pattern in PYPROJECT["tool"]["setuptools"]["packages"]["find"]["include"]
 )
 
 # Declared, used, and never imported by a module of ours.
@@ -95,7 +91,7 @@ def named_in_settings() -> dict[str, list[str]]:
 
 def declared() -> tuple[set[str], set[str]]:
     """(distributions named in [project].dependencies, those plus what their named extras add)."""
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    project = PYPROJECT["project"]
     direct: set[str] = set()
     with_extras: set[str] = set()
     for line in project["dependencies"]:

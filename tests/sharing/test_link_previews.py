@@ -11,6 +11,7 @@ from django.http import Http404
 from django.test import Client
 from django.urls import reverse
 
+from accounts.models import User
 from sharing.models import ShareLink
 from sharing.services import share_create, share_set_preview
 
@@ -32,7 +33,7 @@ def test_a_link_shows_no_preview_unless_the_learner_chose_one(client: Client, sh
 
 
 def test_a_chosen_preview_names_the_credentials_issuer_and_image(
-    client: Client, owner: Any, add: Any, issuer: Any
+    client: Client, owner: User, add: Any, issuer: Any
 ) -> None:
     credential = add(issuer.baked_png(issuer.ob3()))
     share, token = share_create(
@@ -58,7 +59,7 @@ def test_a_chosen_preview_names_the_credentials_issuer_and_image(
 
 
 def test_a_link_with_a_view_limit_offers_no_image_to_spend_its_views(
-    client: Client, owner: Any, add: Any, issuer: Any
+    client: Client, owner: User, add: Any, issuer: Any
 ) -> None:
     credential = add(issuer.baked_png(issuer.ob3()))
     _share, token = share_create(
@@ -69,7 +70,7 @@ def test_a_link_with_a_view_limit_offers_no_image_to_spend_its_views(
 
 
 def test_the_learner_turns_previews_on_and_off_on_the_links_page(
-    client: Client, owner: Any, shared: Any
+    client: Client, owner: User, shared: Any
 ) -> None:
     share, token, _credentials = shared
     client.force_login(owner)
@@ -85,7 +86,7 @@ def test_the_learner_turns_previews_on_and_off_on_the_links_page(
     assert not share.link_preview
 
 
-def test_the_form_offers_previews_unticked(client: Client, owner: Any, shared: Any) -> None:
+def test_the_form_offers_previews_unticked(client: Client, owner: User, shared: Any) -> None:
     _share, _token, credentials = shared
     client.force_login(owner)
     page = client.get(reverse("shares:create")).content.decode()

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
+from accounts.models import User
 from wallet.models import Credential, Notice
 
 
 def notices_of_arrival(
-    *, owner: Any, credential_ids: Sequence[int], sender: str, now: datetime
+    *, owner: User, credential_ids: Sequence[int], sender: str, now: datetime
 ) -> int:
     """One notice per credential that arrived later than the learner asked for it (an
     issuer's deferred issuance): “Title” from Issuer has arrived from <sender>."""
@@ -31,7 +31,7 @@ def notices_of_arrival(
 
 
 def notice_post(
-    *, owner: Any, credential: Credential, kind: str, message: str, now: datetime
+    *, owner: User, credential: Credential, kind: str, message: str, now: datetime
 ) -> Notice:
     """Tell the earner something about one of their credentials (it arrived from a tool)."""
     return Notice.objects.create(
