@@ -29,6 +29,7 @@ from wallet.verification.caching import BoundedCache
 
 pytestmark = pytest.mark.usefixtures("frozen")
 
+
 class Server:
     """One app server's in-process state: its own store of rendered pages."""
 
@@ -76,7 +77,7 @@ def test_a_link_revoked_through_one_server_is_refused_by_the_other_at_once(
 
 
 def test_a_link_used_up_through_one_server_is_refused_by_the_other(owner, add, issuer, servers):
-    share, token = share_create(
+    _share, token = share_create(
         owner=owner,
         audience="Acme Corp",
         credential_ids=[add(issuer.ob3()).pk],
