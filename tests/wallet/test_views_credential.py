@@ -352,7 +352,7 @@ def test_deleting_a_tag_asks_first_saying_how_many_credentials_have_it(
     question = signed_in.get(delete_url).content.decode()
 
     assert "Delete the tag “<span" in question
-    assert "It is on 1 credential. They stay in your record" in question
+    assert "It is on 1 credential. It stays in your record" in question
     assert owner.tags.exists()
 
 
@@ -366,7 +366,7 @@ def test_trashing_a_credential_on_a_working_link_says_so_first(
     share_revoke(owner=owner, share_id=ended.pk)
 
     page = _page(signed_in, credential)
-    assert "It is on 1 working share link (" in page and ">Acme Corp</a>" in page
+    assert "It is on 1 working share link:" in page and ">Acme Corp</a>" in page
     assert "whoever opens it will no longer see it" in page
     assert "working share link" not in _page(signed_in, quiet)
 
