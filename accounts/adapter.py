@@ -10,6 +10,7 @@ from allauth.core import context
 from allauth.core.internal.ratelimit import get_ip
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialLogin
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -37,6 +38,11 @@ class AccountAdapter(DefaultAccountAdapter):
             "“Send me a sign-in code” to get a code by email instead."
         ),
     }
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        # Every email signs off with the address learners know (not the request's host).
+        context = {**context, "satchel_origin": settings.SATCHEL_PUBLIC_ORIGIN}
+        super().send_mail(template_prefix, email, context)
 
     def save_user(self, request: HttpRequest, user: User, form: Any, commit: bool = True) -> User:
         user = super().save_user(request, user, form, commit=commit)

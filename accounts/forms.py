@@ -4,12 +4,38 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
+from allauth.mfa.totp.forms import ActivateTOTPForm
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.flows import deletion_needs_second_factor
 from accounts.models import User
+
+# Authenticator codes and allauth's recovery codes are digits only: phones show the number
+# pad, and the browser offers a code it received.
+CODE_ATTRS = {"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
+
+
+class _NumericCode:
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs.update(CODE_ATTRS)
+
+
+class CodeAuthenticateForm(_NumericCode, AuthenticateForm):
+    pass
+
+
+class CodeReauthenticateForm(_NumericCode, ReauthenticateForm):
+    pass
+
+
+class CodeActivateTOTPForm(_NumericCode, ActivateTOTPForm):
+    pass
 
 
 class AccountDeleteForm(forms.Form):
@@ -25,9 +51,7 @@ class AccountDeleteForm(forms.Form):
     code = forms.CharField(
         label=_("Code from your authenticator app"),
         required=False,
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "text", "spellcheck": "false"}
-        ),
+        widget=forms.TextInput(attrs=CODE_ATTRS),
         help_text=_("Or one of your recovery codes."),
     )
 

@@ -208,6 +208,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "obapi.tasks.sync_badge_hosts",
         "schedule": timedelta(hours=24),
     },
+    # Credentials close to expiry whose issuer offers a refresh (a plain GET) are renewed.
+    "intake-refresh-expiring": {
+        "task": "intake.tasks.refresh_expiring",
+        "schedule": timedelta(hours=24),
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -320,6 +325,11 @@ ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 USERSESSIONS_TRACK_ACTIVITY = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Satchel"
+MFA_FORMS = {
+    "authenticate": "accounts.forms.CodeAuthenticateForm",
+    "reauthenticate": "accounts.forms.CodeReauthenticateForm",
+    "activate_totp": "accounts.forms.CodeActivateTOTPForm",
+}
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "/accounts/login/"
 

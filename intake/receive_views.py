@@ -96,7 +96,9 @@ def receive_attempt(request: SignedInRequest, attempt_id: int) -> HttpResponse:
     attempt = receiving.access_receive_attempt(owner=owner, attempt_id=attempt_id)
     now = timezone.now()
     if not attempt.is_open(now):
-        return render(request, "intake/receive/attempt.html", {"attempt": attempt})
+        lapsed = not attempt.ended and now >= attempt.expires_at
+        context = {"attempt": attempt, "lapsed": lapsed}
+        return render(request, "intake/receive/attempt.html", context)
     error = ""
     if request.method == "POST":
         if request.POST.get("action") == "decline":

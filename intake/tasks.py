@@ -7,7 +7,7 @@ from celery import Task, shared_task
 from django.utils import timezone
 
 from config.jobs import JOB_LIMITS, RETRY_ON_DATABASE_ERRORS
-from intake.services import receiving, zips
+from intake.services import receiving, refresh, zips
 
 
 def _import_zip(task: Task, batch_id: int) -> str:
@@ -27,6 +27,10 @@ def _receive_poll_due() -> int:
     return receiving.receive_poll_due(now=timezone.now())
 
 
+def _refresh_expiring() -> int:
+    return refresh.refresh_expiring(now=timezone.now())
+
+
 import_zip = shared_task(
     name="intake.tasks.import_zip",
     bind=True,
@@ -41,6 +45,7 @@ receive_poll = shared_task(name="intake.tasks.receive_poll", **RETRY_ON_DATABASE
     _receive_poll
 )
 receive_poll_due = shared_task(name="intake.tasks.receive_poll_due")(_receive_poll_due)
+refresh_expiring = shared_task(name="intake.tasks.refresh_expiring")(_refresh_expiring)
 
 # Before issue 11 this task lived in `wallet.tasks`: a message queued under that name before
 # an upgrade still runs, as the same task under its old name.

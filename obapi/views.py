@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import SignedInRequest
 from obapi import badge_hosts, tools
 from obapi.models import Api
 
@@ -18,14 +19,14 @@ from obapi.models import Api
 @never_cache
 @login_required
 @require_GET
-def tool_list(request: HttpRequest) -> HttpResponse:
+def tool_list(request: SignedInRequest) -> HttpResponse:
     connected = tools.connected_tools(owner=request.user, now=timezone.now())
     return render(request, "obapi/tools.html", {"tools": connected})
 
 
 @login_required
 @require_POST
-def tool_disconnect(request: HttpRequest, application_id: int) -> HttpResponse:
+def tool_disconnect(request: SignedInRequest, application_id: int) -> HttpResponse:
     application = tools.access_connected_tool(owner=request.user, application_id=application_id)
     tools.tool_disconnect(owner=request.user, application=application, now=timezone.now())
     messages.success(request, f"{application.name or 'The tool'} can no longer reach your Satchel.")
@@ -38,7 +39,7 @@ def tool_disconnect(request: HttpRequest, application_id: int) -> HttpResponse:
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
-def host_list(request: HttpRequest) -> HttpResponse:
+def host_list(request: SignedInRequest) -> HttpResponse:
     """The learner's badge platforms; POST connects another (then off to its consent page)."""
     error = ""
     base_url = request.POST.get("base_url", "") if request.method == "POST" else ""
@@ -65,7 +66,7 @@ def host_list(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_GET
-def host_callback(request: HttpRequest) -> HttpResponse:
+def host_callback(request: SignedInRequest) -> HttpResponse:
     """Where a platform sends the learner back with a code (or an error)."""
     try:
         host = badge_hosts.badge_host_authorized(
@@ -84,7 +85,7 @@ def host_callback(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def host_sync(request: HttpRequest, host_id: int) -> HttpResponse:
+def host_sync(request: SignedInRequest, host_id: int) -> HttpResponse:
     host = badge_hosts.access_badge_host(owner=request.user, host_id=host_id)
     try:
         badge_hosts.badge_host_sync_soon(owner=request.user, host=host)
@@ -97,7 +98,7 @@ def host_sync(request: HttpRequest, host_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def host_disconnect(request: HttpRequest, host_id: int) -> HttpResponse:
+def host_disconnect(request: SignedInRequest, host_id: int) -> HttpResponse:
     host = badge_hosts.access_badge_host(owner=request.user, host_id=host_id)
     badge_hosts.badge_host_disconnect(owner=request.user, host=host, now=timezone.now())
     messages.success(request, f"Disconnected from {host}. What it brought stays in your record.")

@@ -8,14 +8,14 @@ from django import forms
 
 from config.forms import form_field
 from portability.crypto import MIN_PASSPHRASE
-from portability.lerrs import Person
+from sharing.lerrs import Person
 from wallet.models import Credential
 
 
 class CredentialChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Credential) -> str:
         issuer = f" — {obj.issuer_name}" if obj.issuer_name else ""
-        inside = f" (inside {obj.parent.title or 'a CLR'})" if obj.parent_id else ""
+        inside = f" (inside {obj.parent.title or 'a CLR'})" if obj.parent is not None else ""
         return f"{obj.display_title}{issuer}{inside}"
 
 

@@ -19,10 +19,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.http import SignedInRequest
 from accounts.models import User
 from intake.archives import max_archive_bytes
-from portability import clr, lerrs, selectors, services
+from portability import clr, selectors, services
 from portability.crypto import MIN_PASSPHRASE
 from portability.forms import ClrBundleForm, ExportForm, RestoreForm, ResumeForm
 from portability.models import ExportJob
+from sharing import lerrs
+from sharing.services import resume_share_create
 from wallet import responses
 from wallet.models import Credential
 from wallet.selectors import live_credentials, live_credentials_and_contents
@@ -143,6 +145,19 @@ def resume(request: SignedInRequest) -> HttpResponse:
         form.add_error(None, exc)
         return _export_page(request, resume_form=form, status=400)
     download = request.POST.get("download")
+    if download == "share":
+        try:
+            share, _token = resume_share_create(
+                owner=request.user,
+                person=form.person(),
+                credential_ids=[c.pk for c in built.included],
+                now=now,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            return _export_page(request, resume_form=form, status=400)
+        messages.success(request, "Your résumé is shared: send this link to the employer.")
+        return redirect("shares:detail", share.pk)
     if download == "signed":
         document = lerrs.lerrs_wrap(owner=request.user, document=built.document, now=now)
         filename = f"resume-ler-rs-signed-{now:%Y-%m-%d}.json"

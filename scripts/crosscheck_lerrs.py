@@ -69,7 +69,7 @@ def _signed_resume() -> dict:
     from accounts.models import User
     from accounts.services import holder_key_create
     from intake.services.arrival import credential_import
-    from portability import lerrs
+    from sharing import lerrs
     from tests.support.issuer import TestIssuer
     from wallet import verifier
 

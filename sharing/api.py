@@ -5,6 +5,7 @@ Every link is read through `access_share` with the signed-in owner: anyone else'
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -24,7 +25,7 @@ from accounts.http import SignedInApiRequest
 from config.serializers import many_data
 from sharing import qr, selectors, services
 from sharing.models import ShareLink
-from wallet import responses
+from wallet import disclosable, responses
 from wallet.images import PNG_MEDIA_TYPE, SVG_MEDIA_TYPE
 
 _EXPIRY_CHOICES = [key for key, _label, _lifetime in services.EXPIRY_PRESETS] + [
@@ -122,6 +123,26 @@ class ExpiryFields(serializers.Serializer):
 # --- views ---------------------------------------------------------------------------------
 
 
+class DisclosureInput(serializers.Serializer):
+    """For an SD-JWT VC or an ecdsa-sd-2023 base proof: the claims the link reveals, each a
+    claim path (member names and array indices), as the credential's page lists them."""
+
+    class Meta:
+        ref_name = "ShareDisclosureInput"
+
+    credential_id = serializers.IntegerField()
+    claims = serializers.ListField(
+        child=serializers.ListField(child=serializers.JSONField(), min_length=1, max_length=16),
+        max_length=200,
+    )
+
+    def validate_claims(self, value: list[list[Any]]) -> list[tuple[str | int, ...]]:
+        paths = [disclosable.parse_choice(json.dumps(path)) for path in value]
+        if any(path is None for path in paths):
+            raise serializers.ValidationError("Each claim is a path of names and indices.")
+        return [path for path in paths if path is not None]
+
+
 class ShareListApi(APIView):
     class InputSerializer(ExpiryFields):
         class Meta:
@@ -142,6 +163,7 @@ class ShareListApi(APIView):
         display_name = serializers.CharField(
             required=False, default="", allow_blank=True, max_length=services.DISPLAY_NAME_MAX
         )
+        disclosures = DisclosureInput(many=True, required=False, default=list)
 
     @extend_schema(responses=ShareOutput(many=True), summary="List your share links")
     def get(self, request: SignedInApiRequest) -> Response:
@@ -172,6 +194,7 @@ class ShareListApi(APIView):
                 no_expiry=no_expiry,
                 max_views=values["max_views"],
                 display_name=values["display_name"],
+                disclosures={d["credential_id"]: d["claims"] for d in values["disclosures"]},
             )
         except DjangoValidationError as exc:
             raise _django_errors(exc) from exc

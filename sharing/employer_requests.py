@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,6 +35,7 @@ from sharing.models import EmployerRequest
 from wallet.models import Credential, Disclosure
 from wallet.services.audit import audit_record
 from wallet.services.disclosures import disclosure_record
+from wallet.verification.sdjwt import ClaimPath
 
 DEFAULT_LIFETIME = timedelta(days=30)
 MAX_LIFETIME = timedelta(days=90)
@@ -290,9 +291,11 @@ def employer_request_answer(
     display_name: str = "",
     expires_in: timedelta | None = None,
     now: datetime | None = None,
+    disclosures: Mapping[int, Sequence[ClaimPath]] | None = None,
 ) -> EmployerRequest:
     """Answer with the credentials the learner picked: a share link opened by the employer's
-    results token, bound to the request's challenge. Closes the request."""
+    results token, bound to the request's challenge. Closes the request. `disclosures` are
+    the claims revealed of selectively disclosable credentials (see `share_create`)."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = _open_for_answer(request.pk, now)
@@ -306,6 +309,7 @@ def employer_request_answer(
             challenge=locked.challenge,
             token=results_token,
             now=now,
+            disclosures=disclosures,
         )
         locked.learner = owner
         locked.answered_at = now

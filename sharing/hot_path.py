@@ -16,6 +16,7 @@ Only these statements are written this way; everything else stays on the ORM.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import connections, router
@@ -25,7 +26,10 @@ from config import rawsql
 from sharing.models import ShareItem, ShareLink, ShareView
 from wallet.selectors import VERSION_FIELDS, shown_versions, shown_versions_join
 
-_VIEW_FIELDS = ("share", "viewed_at", "kind", "browser", "os")
+
+def _view_fields() -> list[Field]:
+    """The columns a view inserts: all but its pk, in the model's order."""
+    return [f for f in ShareView._meta.concrete_fields if not f.primary_key]
 
 
 @dataclass(frozen=True)
@@ -83,8 +87,9 @@ def _build(alias: str) -> _Statements:
     quote = connections[alias].ops.quote_name
     share_fields = list(ShareLink._meta.concrete_fields)
     view = ShareView._meta
-    view_columns = ", ".join(quote(view.get_field(name).column) for name in _VIEW_FIELDS)
-    placeholders = ", ".join(["%s"] * len(_VIEW_FIELDS))
+    view_fields = _view_fields()
+    view_columns = ", ".join(quote(f.column) for f in view_fields)
+    placeholders = ", ".join(["%s"] * len(view_fields))
     return _Statements(
         share_by_hash=_share_by_hash(alias, share_fields),
         share_attnames=[f.attname for f in share_fields],
@@ -126,20 +131,24 @@ def share_by_hash(digest: str) -> ShareLink | None:
     return share
 
 
-def view_insert(view: ShareView) -> ShareView:
-    """Insert `view` (a new ShareView) as `view.save(force_insert=True)` would, and return
-    the row as the ORM knows a saved one (through `Model.from_db`: its pk, its database)."""
+def view_insert(
+    *, share: ShareLink, viewed_at: datetime, kind: str, browser: str, os: str
+) -> ShareView:
+    """Insert a ShareView as `ShareView.objects.create(...)` would, and return it as the ORM
+    knows a saved row (built by `Model.from_db`: its pk, its database, its link)."""
     alias = router.db_for_write(ShareView)
     connection = connections[alias]
     statements = _statements_for(alias)
-    fields = [ShareView._meta.get_field(name) for name in _VIEW_FIELDS]
-    values = [f.get_db_prep_save(getattr(view, f.attname), connection) for f in fields]
+    given = {"share": share.pk, "viewed_at": viewed_at, "kind": kind, "browser": browser, "os": os}
+    fields = _view_fields()
+    values = [f.get_db_prep_save(given[f.name], connection) for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(statements.view_insert, values)
-        view.pk = cursor.fetchone()[0]
+        pk = cursor.fetchone()[0]
+    by_attname = {f.attname: given[f.name] for f in fields} | {ShareView._meta.pk.attname: pk}
     concrete = ShareView._meta.concrete_fields
-    saved = ShareView.from_db(
-        alias, [f.attname for f in concrete], [getattr(view, f.attname) for f in concrete]
+    view = ShareView.from_db(
+        alias, [f.attname for f in concrete], [by_attname[f.attname] for f in concrete]
     )
-    saved.share = view.share  # the link already in hand, not read again
-    return saved
+    view.share = share  # the link in hand, not read again
+    return view

@@ -70,6 +70,9 @@ class ShareLink(models.Model):
     # Set only on a link the employer's page looks up (`sharing.selectors.share_by_token`):
     # (pk, verdict, checked_at, updated_at) of each live credential it shows, in pk order.
     shown_versions: list[tuple[Any, ...]]
+    # A link shared as a résumé: the details the learner typed for it (sharing.lerrs.Person);
+    # its employer page then offers the signed LER-RS résumé of the link's credentials.
+    resume = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -129,6 +132,10 @@ class ShareItem(models.Model):
         "wallet.Credential", on_delete=models.CASCADE, related_name="share_items"
     )
     position = models.PositiveIntegerField(default=0)
+    # What the link shows instead of the original, when the learner chose which claims go:
+    # an SD-JWT with only the Disclosures they kept, or the copy derived from an
+    # ecdsa-sd-2023 base proof (JSON). Empty: the original as issued.
+    disclosed = models.TextField(blank=True, default="")
 
     class Meta:
         ordering = ["position", "id"]

@@ -29,6 +29,7 @@ page that shows nothing and uses no view.
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import secrets
 import time
@@ -36,6 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import wraps
+from http import HTTPStatus
 from typing import Any
 
 from django.conf import settings
@@ -50,7 +52,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.services import holder_key_current
 from config.clients import client_address
-from sharing import presentations, selectors
+from sharing import lerrs, presentations, selectors
 from sharing.models import ShareLink, ShareState, ShareView
 from sharing.services import (
     GRANT_LIFETIME,
@@ -155,6 +157,23 @@ def _text(message: str, status: int) -> HttpResponse:
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 
+def _machine(request: HttpRequest) -> bool:
+    """A client that asked for JSON or a token, not a page: it gets its errors as JSON."""
+    return _wants(request) != "html" and "text/html" not in request.headers.get("Accept", "")
+
+
+def _problem(message: str, status: int) -> HttpResponse:
+    """An error a program can read: RFC 9457 problem details."""
+    body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status}
+    return JsonResponse(
+        {**body, "detail": message}, status=status, content_type="application/problem+json"
+    )
+
+
+def _refusal(request: HttpRequest, message: str, status: int) -> HttpResponse:
+    return _problem(message, status) if _machine(request) else _text(message, status)
+
+
 def _miss(request: HttpRequest) -> HttpResponse:
     """An unknown token: counted against the client, and 429 once it has missed too often."""
     client = _client(request)
@@ -165,16 +184,23 @@ def _miss(request: HttpRequest) -> HttpResponse:
 
 
 def _not_found(request: HttpRequest) -> HttpResponse:
+    if _machine(request):
+        return _private(_problem("No link or credential at this address.", 404))
     return _page(request, "sharing/public/not_found.html", {}, status=404)
 
 
 def _gone(request: HttpRequest, *, grant_ended: bool = False) -> HttpResponse:
+    if _machine(request):
+        return _private(_problem("This link no longer works: it was ended or ran its course.", 410))
     context = {"grant_ended": grant_ended, "grant_minutes": _grant_minutes()}
     return _page(request, "sharing/public/gone.html", context, status=410)
 
 
 def _too_many(request: HttpRequest) -> HttpResponse:
-    response = _page(request, "sharing/public/too_many.html", {}, status=429)
+    if _machine(request):
+        response = _private(_problem("Too many addresses that lead nowhere: wait a while.", 429))
+    else:
+        response = _page(request, "sharing/public/too_many.html", {}, status=429)
     response["Retry-After"] = str(_setting("SATCHEL_SHARE_MISS_WINDOW_SECONDS", 600))
     return response
 
@@ -183,7 +209,7 @@ def _nothing_shown(request: HttpRequest, *, page: bool) -> HttpResponse:
     if page:
         context = {"message": NOTHING_SHOWN}
         return _page(request, "sharing/public/nothing_shown.html", context, status=404)
-    return _private(_text(NOTHING_SHOWN, 404))
+    return _private(_refusal(request, NOTHING_SHOWN, 404))
 
 
 # --- grants and views --------------------------------------------------------------------------
@@ -416,10 +442,15 @@ def share_page(request: HttpRequest, share: ShareLink, now: datetime) -> HttpRes
     if wants != "html":
         credentials = selectors.share_credentials(share=share, with_originals=True)
         if not any(map(presentations.is_presentable, credentials)):
-            return _text(NOTHING_TO_PRESENT, 404)
-        if _admit(request, share, now, ShareView.Kind.PAGE, opening=True).refused:
+            return _refusal(request, NOTHING_TO_PRESENT, 404)
+        # A program fetching the presentation at the link's address downloaded it: the log
+        # says so (the page was not opened), and a limited link still spends a view on it.
+        kind = ShareView.Kind.PRESENTATION
+        if _admit(request, share, now, kind, opening=True).refused:
             return _gone(request)
-        return _presentation_response(share, now, share.challenge, wants, credentials)
+        return _presentation_response(
+            share, now, share.challenge, wants, credentials, _json_type(request)
+        )
     admission = _admit(request, share, now, ShareView.Kind.PAGE, opening=True)
     if admission.refused:
         return _gone(request)
@@ -450,8 +481,21 @@ def _agent(request: HttpRequest) -> str:
 # --- presentations and downloads -----------------------------------------------------------
 
 
+def _json_type(request: HttpRequest) -> str:
+    """The JSON type the client named (`application/ld+json` answered as such); a client that
+    named none gets the presentation's own type."""
+    accept = request.headers.get("Accept", "").lower()
+    named = [kind for kind in _JSON_TYPES if kind in accept]
+    return named[0] if named else presentations.VP_MEDIA_TYPE
+
+
 def _presentation_response(
-    share: ShareLink, now: datetime, challenge: str, wants: str, credentials: list[Any]
+    share: ShareLink,
+    now: datetime,
+    challenge: str,
+    wants: str,
+    credentials: list[Any],
+    media_type: str = presentations.VP_MEDIA_TYPE,
 ) -> HttpResponse:
     arguments: dict[str, Any] = {
         "owner": share.owner,
@@ -467,7 +511,7 @@ def _presentation_response(
         response["Content-Disposition"] = 'attachment; filename="presentation.jwt"'
         return response
     document = presentations.presentation_build(**arguments)
-    response = JsonResponse(document, content_type=presentations.VP_MEDIA_TYPE)
+    response = JsonResponse(document, content_type=media_type)
     response["Content-Disposition"] = 'attachment; filename="presentation.json"'
     return response
 
@@ -476,14 +520,35 @@ def _presentation_response(
 def share_presentation(request: HttpRequest, share: ShareLink, now: datetime) -> HttpResponse:
     challenge = request.GET.get("challenge", "") or share.challenge
     if len(challenge) > MAX_CHALLENGE_LENGTH or not challenge.isprintable():
-        return _text(f"A challenge is at most {MAX_CHALLENGE_LENGTH} printable characters.", 400)
+        message = f"A challenge is at most {MAX_CHALLENGE_LENGTH} printable characters."
+        return _refusal(request, message, 400)
     credentials = selectors.share_credentials(share=share, with_originals=True)
     if not any(map(presentations.is_presentable, credentials)):
-        return _text(NOTHING_TO_PRESENT, 404)
+        return _refusal(request, NOTHING_TO_PRESENT, 404)
     if _admit(request, share, now, ShareView.Kind.PRESENTATION).refused:
         return _gone(request)
     as_jwt = request.GET.get("format") == "jwt" or _wants(request) == "jwt"
-    return _presentation_response(share, now, challenge, "jwt" if as_jwt else "json", credentials)
+    return _presentation_response(
+        share, now, challenge, "jwt" if as_jwt else "json", credentials, _json_type(request)
+    )
+
+
+@public_share(opening=False)
+def share_resume(request: HttpRequest, share: ShareLink, now: datetime) -> HttpResponse:
+    """A link shared as a résumé: the HR Open LER-RS résumé of its credentials as they stand,
+    signed by the holder (sharing.lerrs). Counted as a view, like a presentation."""
+    if not share.resume:
+        return _not_found(request)
+    credentials = selectors.share_credentials(share=share, with_originals=True)
+    if not credentials:
+        return _nothing_shown(request, page=False)
+    if _admit(request, share, now, ShareView.Kind.PRESENTATION).refused:
+        return _gone(request)
+    document = lerrs.resume_of_share(share=share, credentials=credentials, now=now)
+    body = json.dumps(document, indent=2, ensure_ascii=False).encode()
+    return responses.download_response(
+        content=body, filename="resume-ler-rs.json", media_type="application/json"
+    )
 
 
 @public_share(opening=False)
@@ -504,7 +569,9 @@ def share_original(
 @public_share(opening=False)
 def share_image(request: HttpRequest, share: ShareLink, now: datetime, handle: str) -> HttpResponse:
     credential = selectors.shared_credential(share=share, handle=handle)
-    image = credential_image_of(credential=credential) if credential is not None else None
+    # A disclosed copy has no image: the badge image is a claim the learner may keep back.
+    shown = credential is not None and not getattr(credential, "is_disclosed", False)
+    image = credential_image_of(credential=credential) if shown else None
     if image is None:
         return _not_found(request)
     if _admit(request, share, now, ShareView.Kind.IMAGE, logged=False).refused:

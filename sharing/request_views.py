@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.http import SignedInRequest
-from sharing import employer_requests, limits, public_views
+from sharing import claim_choices, employer_requests, limits, public_views
 from sharing.forms import (
     EmployerRequestAnswerForm,
     EmployerRequestDeclineForm,
@@ -112,6 +112,10 @@ def request_page(request: SignedInRequest, token: str) -> HttpResponse:
         context = {"made": made, "state": state, "mine": made.learner_id == owner.pk}
         return _private(render(request, "sharing/requests/closed.html", context))
     credentials = list(record.credential_list(owner=owner))
+    matching = employer_requests.employer_request_matching(request=made, credentials=credentials)
+    # Claims can be chosen for what matches the request (and what the form showed them for).
+    wanted = sorted(matching.matched_ids)
+    claim_choices.offer(owner=owner, credentials=credentials, request=request, wanted=wanted)
     answer_form = EmployerRequestAnswerForm(
         request.POST if request.POST.get("action") == "answer" else None,
         credentials=credentials,
@@ -124,7 +128,6 @@ def request_page(request: SignedInRequest, token: str) -> HttpResponse:
         done = _answer_or_decline(request, made, answer_form, decline_form)
         if done is not None:
             return done
-    matching = employer_requests.employer_request_matching(request=made, credentials=credentials)
     context = {
         "made": made,
         "matching": matching,
@@ -161,6 +164,7 @@ def _answer_or_decline(
                 credential_ids=data["credentials"],
                 display_name=data["display_name"],
                 expires_in=expiry_kwargs(data["expiry"])["expires_in"],
+                disclosures=claim_choices.picked(request, among=data["credentials"]),
             )
             messages.success(
                 request,

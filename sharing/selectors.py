@@ -11,7 +11,8 @@ from django.http import Http404
 
 from accounts.models import User
 from sharing import hot_path
-from sharing.models import LAST_PAGE_VIEW, PAGE_VIEWS, ShareLink, ShareState, ShareView
+from sharing.models import LAST_PAGE_VIEW, PAGE_VIEWS, ShareItem, ShareLink, ShareState, ShareView
+from wallet.disclosable import disclosed_view
 from wallet.models import Credential
 from wallet.selectors import VERSION_FIELDS
 
@@ -107,7 +108,20 @@ def share_credentials(*, share: ShareLink, with_originals: bool = False) -> list
     from the collection) when the link was made, in that order.
     """
     queryset = _shared(share)
-    return list(queryset if with_originals else queryset.defer("original"))
+    return _as_shown(share, list(queryset if with_originals else queryset.defer("original")))
+
+
+def _as_shown(share: ShareLink, credentials: list[Credential]) -> list[Credential]:
+    """Each credential as the link shows it: where the learner chose which of its claims go,
+    its disclosed form (`wallet.disclosable.disclosed_view`), never the original."""
+    if share.follow_collection or not credentials:
+        return credentials
+    disclosed = dict(
+        ShareItem.objects.filter(share=share, credential__in=[c.pk for c in credentials])
+        .exclude(disclosed="")
+        .values_list("credential_id", "disclosed")
+    )
+    return [disclosed_view(c, disclosed[c.pk]) if c.pk in disclosed else c for c in credentials]
 
 
 def share_versions(*, share: ShareLink) -> list[tuple[Any, ...]]:
@@ -126,4 +140,5 @@ def shared_credential(*, share: ShareLink, handle: str) -> Credential | None:
     """One of the credentials the link shows now, by its public handle."""
     if len(handle) != HANDLE_LENGTH or not all(c in "0123456789abcdef" for c in handle):
         return None
-    return _shared(share).filter(sha256__startswith=handle).first()
+    found = _shared(share).filter(sha256__startswith=handle).first()
+    return _as_shown(share, [found])[0] if found is not None else None

@@ -12,7 +12,7 @@ import hashlib
 import logging
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,10 +26,13 @@ from django.utils import timezone
 from accounts import crypto
 from accounts.models import User
 from sharing import hot_path
+from sharing.lerrs import Person
 from sharing.models import ShareItem, ShareLink, ShareView
+from wallet.disclosable import disclosed_form
 from wallet.models import Collection, Credential
 from wallet.selectors import access_collection
 from wallet.services.audit import audit_record
+from wallet.verification.sdjwt import ClaimPath
 
 DEFAULT_EXPIRY = timedelta(days=30)
 MAX_EXPIRY = timedelta(days=366)
@@ -133,6 +136,29 @@ def _collection_credentials(collection: Collection) -> list[Credential]:
     )
 
 
+def _disclosed_forms(
+    chosen: list[Credential], disclosures: Mapping[int, Sequence[ClaimPath]], collection: bool
+) -> dict[int, str]:
+    """Credential id -> what the link shows of it, for each one whose claims were chosen."""
+    if not disclosures:
+        return {}
+    if collection:
+        raise ValidationError("Claims can be chosen for credentials picked one by one.")
+    by_pk = {c.pk: c for c in chosen}
+    forms: dict[int, str] = {}
+    for pk, paths in disclosures.items():
+        credential = by_pk.get(pk)
+        if credential is None:
+            raise ValidationError("Claims were chosen for a credential the link does not hold.")
+        # Read again with its original: the chosen rows were loaded without it.
+        full = Credential.objects.get(pk=credential.pk)
+        try:
+            forms[pk] = disclosed_form(full, [tuple(p) for p in paths])
+        except ValueError as exc:
+            raise ValidationError(f"“{credential.title}”: {exc}") from exc
+    return forms
+
+
 # --- writes --------------------------------------------------------------------------------
 
 
@@ -151,6 +177,7 @@ def share_create(
     token: str | None = None,
     link_preview: bool = False,
     now: datetime | None = None,
+    disclosures: Mapping[int, Sequence[ClaimPath]] | None = None,
 ) -> tuple[ShareLink, str]:
     """Make a link to chosen credentials, or to a collection (frozen now, or followed).
 
@@ -158,6 +185,9 @@ def share_create(
     Returns the link and its token (shown to the earner; stored only hashed and encrypted).
     `token` and `challenge` are given when the link answers an employer's request: its
     results token opens the link, and the presentation is bound to its challenge.
+    `disclosures` (credential id -> claim paths) names, for an SD-JWT VC or a credential
+    with an ecdsa-sd-2023 base proof, the claims the link reveals; the link then shows
+    and serves only that disclosed form (`wallet.disclosable`), never the original.
     Raises ValidationError for anything the earner must fix.
     """
     now = now or timezone.now()
@@ -182,6 +212,7 @@ def share_create(
         raise ValidationError("Choose at least one credential to share.")
     if len(chosen) > MAX_SHARED_CREDENTIALS:
         raise ValidationError(f"A link can hold at most {MAX_SHARED_CREDENTIALS} credentials.")
+    disclosed = _disclosed_forms(chosen, disclosures or {}, bool(collection is not None))
     token = token or secrets.token_urlsafe(32)
     with transaction.atomic():
         share = ShareLink.objects.create(
@@ -201,7 +232,8 @@ def share_create(
         )
         if not share.follow_collection:
             ShareItem.objects.bulk_create(
-                ShareItem(share=share, credential=c, position=i) for i, c in enumerate(chosen)
+                ShareItem(share=share, credential=c, position=i, disclosed=disclosed.get(c.pk, ""))
+                for i, c in enumerate(chosen)
             )
         audit_record(
             user=owner,
@@ -354,7 +386,7 @@ def share_take_view(
     if share.max_views is None:
         raise ValueError("Only a link with a view limit has views to take.")
     now = now or timezone.now()
-    view = _view(share, user_agent, now, kind)
+    browser, system = coarse_user_agent(user_agent)
     with transaction.atomic():
         counted = (
             ShareLink.objects.filter(pk=share.pk, revoked_at__isnull=True)
@@ -364,7 +396,9 @@ def share_take_view(
         )
         if not counted:
             return None
-        view = hot_path.view_insert(view)
+        view = hot_path.view_insert(
+            share=share, viewed_at=now, kind=kind, browser=browser, os=system
+        )
     share.counted_views += 1
     share.last_counted_at = now
     return view
@@ -393,13 +427,8 @@ def share_log_access(
     span = int(now.timestamp()) // window
     if not _first_in_window(f"sharing:seen:{share.pk}:{kind}:{client}:{span}", window):
         return None
-    view = _view(share, user_agent, now, kind)
-    return hot_path.view_insert(view)
-
-
-def _view(share: ShareLink, user_agent: str, now: datetime, kind: str) -> ShareView:
     browser, system = coarse_user_agent(user_agent)
-    return ShareView(share=share, viewed_at=now, kind=kind, browser=browser, os=system)
+    return hot_path.view_insert(share=share, viewed_at=now, kind=kind, browser=browser, os=system)
 
 
 def _first_in_window(key: str, window: int) -> bool:
@@ -487,3 +516,22 @@ def coarse_user_agent(user_agent: str) -> tuple[str, str]:
         browser = next((name for marker, name in _BROWSERS if marker in text), "Other")
     system = next((name for marker, name in _SYSTEMS if marker in text), "Other")
     return browser, system
+
+
+def resume_share_create(
+    *, owner: Any, person: Person, credential_ids: list[int], now: datetime
+) -> tuple[ShareLink, str]:
+    """A link to the résumé's credentials whose employer page also offers the résumé itself
+    (HR Open LER-RS, signed by the holder), with the details the learner typed for it."""
+    name = person.formatted_name
+    with transaction.atomic():
+        share, token = share_create(
+            owner=owner,
+            audience=f"Résumé of {name}"[:AUDIENCE_MAX],
+            credential_ids=credential_ids,
+            display_name=name[:DISPLAY_NAME_MAX],
+            now=now,
+        )
+        share.resume = person.as_dict()
+        share.save(update_fields=["resume"])
+    return share, token

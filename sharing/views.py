@@ -19,17 +19,18 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import SignedInRequest
 from accounts.models import User
-from sharing import pdf, qr, selectors, services
+from sharing import claim_choices, pdf, qr, selectors, services
 from sharing.forms import ShareCreateForm, ShareExtendForm, ShareRenameForm
 from sharing.linkedin import linkedin_add_url, offers_linkedin
 from sharing.models import ShareLink, ShareState
-from wallet import responses
+from wallet import disclosable, responses
 from wallet import selectors as record
 from wallet.images import PNG_MEDIA_TYPE, SVG_MEDIA_TYPE
 from wallet.models import Credential
@@ -97,15 +98,25 @@ def share_list(request: SignedInRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def share_create(request: SignedInRequest) -> HttpResponse:
     owner = request.user
+    credentials = _shareable(owner, request.GET.getlist("credential"))
+    claim_choices.offer(
+        owner=owner,
+        credentials=credentials,
+        request=request,
+        wanted=request.GET.getlist("credential"),
+    )
     form = ShareCreateForm(
         request.POST or None,
         initial=_create_initial(request),
-        credentials=_shareable(owner, request.GET.getlist("credential")),
+        credentials=credentials,
         collections=record.collections(owner=owner),
     )
     if request.method == "POST" and form.is_valid():
         try:
-            share, _token = services.share_create(owner=owner, **form.service_kwargs())
+            kwargs = form.service_kwargs()
+            picked = {str(pk) for pk in kwargs.get("credential_ids", ())}
+            disclosures = claim_choices.picked(request, among=picked)
+            share, _token = services.share_create(owner=owner, **kwargs, disclosures=disclosures)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -322,8 +333,12 @@ def share_preview(request: SignedInRequest, share_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def credential_share(request: SignedInRequest, credential_id: int) -> HttpResponse:
-    """One click: a 30-day link to this credential alone."""
+    """One click: a 30-day link to this credential alone (for one whose claims the learner
+    may choose, the form first: a link never shows such a credential whole by default)."""
     credential = record.access_credential(owner=request.user, credential_id=credential_id)
+    choose = _choose_first(request, credential)
+    if choose is not None:
+        return choose
     share, _token = services.share_create(
         owner=request.user,
         audience=_audience(credential.display_title),
@@ -343,6 +358,9 @@ def credential_linkedin(request: SignedInRequest, credential_id: int) -> HttpRes
     if not offers_linkedin(credential):
         messages.error(request, "Only a credential that verifies can be added to LinkedIn.")
         return redirect("wallet:credential", credential_id=credential.pk)
+    choose = _choose_first(request, credential)
+    if choose is not None:
+        return choose
     audience = _audience(f"{LINKEDIN_AUDIENCE}: {credential.display_title}")
     share = _lasting_share_of(request.user, credential, audience)
     if share is None:
@@ -362,6 +380,9 @@ def credential_pdf(request: SignedInRequest, credential_id: int) -> HttpResponse
     """A PDF of one credential: its QR code needs a link, so a lasting one is made for it (or
     the one made before is used again), then the PDF of that link is downloaded."""
     credential = record.access_credential(owner=request.user, credential_id=credential_id)
+    choose = _choose_first(request, credential)
+    if choose is not None:
+        return choose
     audience = _audience(f"{PDF_AUDIENCE}: {credential.display_title}")
     share = _lasting_share_of(request.user, credential, audience)
     if share is None:
@@ -373,6 +394,15 @@ def credential_pdf(request: SignedInRequest, credential_id: int) -> HttpResponse
             display_name=request.user.display_name,
         )
     return redirect("shares:pdf", share_id=share.pk)
+
+
+def _choose_first(request: SignedInRequest, credential: Credential) -> HttpResponse | None:
+    """A credential whose claims the learner may choose is never linked whole in one click:
+    the share form comes first (its link's page then offers the PDF and the QR code)."""
+    if not disclosable.choices_for(credential):
+        return None
+    messages.info(request, "Choose what the link reveals of this credential first.")
+    return redirect(f"{reverse('shares:create')}?credential={credential.pk}")
 
 
 def _lasting_share_of(owner: User, credential: Credential, audience: str) -> ShareLink | None:

@@ -11,16 +11,19 @@ an image) and says whether the learner may leave it out.
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass
 from typing import Any
 
 from wallet.models import Credential
+from wallet.services.derive import derive_fields
+from wallet.verification import Report
 from wallet.verification.errors import VerificationInputError
 from wallet.verification.limits import Limits
 from wallet.verification.parse import parse_input
 from wallet.verification.proofs import ecdsa_sd
-from wallet.verification.sdjwt import ClaimPath, disclosable_claims
+from wallet.verification.sdjwt import ClaimPath, disclosable_claims, present
 from wallet.verification.sdjwt.holder import processed_claims
 
 # The JWT's own claims: shown elsewhere on the page (issuer, dates), or plumbing (the
@@ -255,3 +258,75 @@ def _pointer(path: ClaimPath) -> str:
 
 def _path_of(pointer: str) -> ClaimPath:
     return tuple(int(t) if t.isdigit() else t for t in ecdsa_sd.parse_pointer(pointer))
+
+
+# --- a disclosed copy, for sharing ----------------------------------------------------------
+
+# What the record shows of a credential that is read from its original: a disclosed copy
+# shows these as its own disclosed form says them (a claim kept back is not shown).
+_SHOWN_FIELDS = (
+    "title",
+    "description",
+    "issuer_name",
+    "issuer_url",
+    "issuer_image_url",
+    "achievement_type",
+    "awarded_at",
+    "criteria_narrative",
+    "criteria_url",
+    "evidence",
+    "results",
+    "alignments",
+    "recipient_hint",
+)
+
+
+def choices_for(credential: Credential) -> list[ClaimRow] | None:
+    """The claims the learner may keep back when sharing `credential` (SD-JWT VC, or an
+    ecdsa-sd-2023 base proof), with those always revealed; None for any other credential."""
+    found = sd_jwt_claims(credential)
+    if found is not None:
+        return found.choices
+    document = base_proof_document(credential)
+    if document is not None:
+        return ecdsa_sd_rows(document)
+    return None
+
+
+def disclosed_form(credential: Credential, paths: list[ClaimPath]) -> str:
+    """What a share shows of `credential` revealing only `paths` (and what is always
+    revealed): the SD-JWT with those Disclosures, or the derived copy's JSON. Raises
+    ValueError when it is neither kind, or a path is not one of its claims."""
+    sd_jwt = stored_sd_jwt(credential)
+    if sd_jwt is not None:
+        return present(sd_jwt, disclose=paths)
+    document = base_proof_document(credential)
+    if document is None:
+        raise ValueError("This credential does not let you choose which claims to share.")
+    return json.dumps(ecdsa_sd_derive(document, paths), ensure_ascii=False)
+
+
+def disclosed_view(credential: Credential, disclosed: str) -> Credential:
+    """An unsaved copy of `credential` that is its disclosed form: the bytes a share serves
+    and what it shows are read from `disclosed`; the verdict and identity stay the
+    credential's (the issuer's signature covers what is revealed). It carries no image: a
+    badge image is a claim like any other."""
+    view = copy.copy(credential)
+    if stored_sd_jwt(credential) is not None:
+        report = Report(format="sd-jwt-vc", container="sd-jwt")
+        try:
+            report.credential = processed_claims(disclosed)
+        except ValueError:
+            report.credential = {}
+    else:
+        report = Report(format=credential.format, container="json")
+        loaded = json.loads(disclosed)
+        report.credential = loaded if isinstance(loaded, dict) else {}
+        view.container, view.media_type = "json", "application/json"
+    derived = derive_fields(report)
+    for name in _SHOWN_FIELDS:
+        setattr(view, name, getattr(derived, name))
+    view.original = disclosed.encode()
+    view.has_image = False
+    view.is_disclosed = True  # type: ignore[attr-defined]
+    return view

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -222,7 +223,8 @@ def credential_warnings(*, credentials: Iterable[Credential]) -> dict[int, list[
             if isinstance(c, dict) and c.get("status") == "warning" and c.get("message")
         ]
         if sentences:
-            found[pk] = [str(s) for s in sentences]
+            # Two checks can find the same thing (a subject with no recipient, say): once.
+            found[pk] = list(dict.fromkeys(str(s) for s in sentences))
     return found
 
 
@@ -459,19 +461,24 @@ def _issuer_rows(counts: dict[tuple[str, str], int]) -> list[dict[str, Any]]:
     by_id: dict[str, dict[str, int]] = {}
     for (issuer_id, name), count in counts.items():
         by_id.setdefault(issuer_id, {})[name] = by_id.get(issuer_id, {}).get(name, 0) + count
-    rows = [
-        {
-            "issuer_id": issuer_id,
-            "issuer_name": max(names.items(), key=lambda item: (item[1], item[0]))[0],
-            "count": sum(names.values()),
-        }
+    usual = {
+        issuer_id: max(names.items(), key=lambda item: (item[1], item[0]))[0]
         for issuer_id, names in by_id.items()
-    ]
-    rows.sort(key=lambda row: (row["issuer_name"].lower(), row["issuer_id"]))
-    named = [row["issuer_name"].lower() for row in rows]
-    for row in rows:
-        shared = row["issuer_name"] and named.count(row["issuer_name"].lower()) > 1
-        row["issuer_hint"] = short_identifier(row["issuer_id"]) if shared else ""
+    }
+    order = sorted(by_id, key=lambda issuer_id: (usual[issuer_id].lower(), issuer_id))
+    named = [usual[issuer_id].lower() for issuer_id in order]
+    rows: list[dict[str, Any]] = []
+    for issuer_id in order:
+        name = usual[issuer_id]
+        shared = bool(name) and named.count(name.lower()) > 1
+        rows.append(
+            {
+                "issuer_id": issuer_id,
+                "issuer_name": name,
+                "count": sum(by_id[issuer_id].values()),
+                "issuer_hint": short_identifier(issuer_id) if shared else "",
+            }
+        )
     return rows
 
 
@@ -588,6 +595,18 @@ def collection_named(*, owner: User, name: str) -> Collection | None:
 def live_credentials(*, owner: User) -> QuerySet[Credential]:
     """The owner's credentials in the record: not in the trash, not inside another."""
     return Credential.objects.filter(owner=owner, parent__isnull=True, deleted_at__isnull=True)
+
+
+def expiring_credentials(*, start: datetime, end: datetime) -> QuerySet[Credential]:
+    """Every learner's live, top-level credentials whose validity ends in [start, end) and
+    that verify now: what the daily refresh asks the issuers about (`intake.services.refresh`)."""
+    return Credential.objects.filter(
+        parent__isnull=True,
+        deleted_at__isnull=True,
+        valid_until__gte=start,
+        valid_until__lt=end,
+        verdict__in=("verified", "verified_with_warnings"),
+    ).select_related("owner")
 
 
 def live_credentials_and_contents(*, owner: User) -> QuerySet[Credential]:

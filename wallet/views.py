@@ -64,7 +64,7 @@ def record(request: SignedInRequest) -> HttpResponse:
     page.object_list = selectors.credentials_in_order(owner=owner, pks=list(page.object_list))
     notes = lookalike_notes(page.object_list)
     for credential in page.object_list:
-        credential.lookalike_note = notes.get(credential.pk, "")
+        credential.lookalike_note = notes.get(credential.pk, "")  # type: ignore[attr-defined]
     return render(
         request,
         "wallet/record.html",
@@ -183,7 +183,11 @@ def _problems(report: dict[str, Any] | None) -> list[dict[str, Any]]:
     """Failed checks first, then warnings: what the earner should read before anything else."""
     checks = report.get("checks", []) if isinstance(report, dict) else []
     rows = [c for c in checks if isinstance(c, dict) and c.get("status") in ("fail", "warning")]
-    return sorted(rows, key=lambda c: c.get("status") != "fail")
+    # Two checks can find the same thing in the same words: the learner reads it once.
+    unique: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        unique.setdefault(str(row.get("message")), row)
+    return sorted(unique.values(), key=lambda c: c.get("status") != "fail")
 
 
 @login_required
@@ -332,7 +336,8 @@ def tag_delete(request: SignedInRequest, tag_id: int) -> HttpResponse:
     """GET asks first (it works without scripts); POST deletes."""
     tag = selectors.access_tag(owner=request.user, tag_id=tag_id)
     if request.method == "GET":
-        count = selectors.tags(owner=request.user).get(pk=tag.pk).credential_count
+        counted = selectors.tags(owner=request.user).get(pk=tag.pk)
+        count = getattr(counted, "credential_count", 0)  # annotated by the selector
         return render(request, "wallet/tag_delete.html", {"tag": tag, "count": count})
     name = tag.name
     organise.tag_delete(tag=tag)

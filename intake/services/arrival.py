@@ -119,7 +119,7 @@ def arrive(
     if missing is not None:
         return _refuse(owner, missing, filename)
     if report.format == "unknown":
-        return _refuse(owner, _not_a_credential(report, data), filename)
+        return _refuse(owner, _not_a_credential(report, data, source), filename)
     if report.format == "vp":
         return _import_presentation(owner, report, arrival)
     # The declared media type is the sender's claim; what the bytes turned out to be is kept.
@@ -202,11 +202,40 @@ def _unhosted_message(url: str, status: int) -> str:
     return f"The address {url} answered with HTTP {status}; nothing was imported."
 
 
-def _not_a_credential(report: Report, data: bytes) -> str:
+# Files people pick by mistake, told by their first bytes.
+_KNOWN_FILES = (
+    (b"\xff\xd8\xff", "a JPEG photo"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF-", "a PDF document"),
+    (b"RIFF", "a WebP image or other media file"),
+    (b"\xd0\xcf\x11\xe0", "an Office document"),
+)
+_WHAT_SATCHEL_READS = (
+    "Satchel reads credential JSON, a signed token (JWT), a PNG or SVG badge with a "
+    "credential baked in, or a link to one."
+)
+# The verifier's catch-all sentences, which say no more than the first sentence does.
+_GENERIC_REASONS = ("This is not a credential this wallet", "The file is not valid UTF-8")
+
+
+def _not_a_credential(report: Report, data: bytes, source: str) -> str:
+    """Why what arrived was refused, in one message written for the learner."""
     if data.startswith(b"PK\x03\x04"):
         return "This is a ZIP archive: use the bulk import for archives."
+    subject = "This text" if source == Source.PASTE else "This file"
+    for magic, kind in _KNOWN_FILES:
+        if data.startswith(magic):
+            return f"{subject} is {kind}, not a credential. {_WHAT_SATCHEL_READS}"
+    if data.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html")):
+        return (
+            f"{subject} is a web page, not a credential. If the issuer shows your badge on a "
+            "page, download the badge from there, or import the page's link."
+        )
+    head = f"{subject} is not a credential the wallet recognises."
     reason = next((c.message for c in report.failures), "")
-    return f"This file is not a credential the wallet recognises. {reason}".strip()
+    if not reason or reason.startswith(_GENERIC_REASONS):
+        return f"{head} {_WHAT_SATCHEL_READS}"
+    return f"{head} {reason}"
 
 
 def _media_for(report: Report) -> str:

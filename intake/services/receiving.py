@@ -19,13 +19,15 @@ import io
 import json
 import logging
 import secrets as random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -405,7 +407,11 @@ def receive_decline(*, owner: User, attempt: ReceiveAttempt, now: datetime) -> R
 
 
 def receive_dismiss(*, owner: User, attempt: ReceiveAttempt, now: datetime) -> ReceiveAttempt:
-    """Hide an ended attempt from the list; whatever it still kept is dropped."""
+    """Hide an ended attempt from the list; whatever it still kept is dropped. One left
+    waiting past its time ends here, as expired."""
+    lapsed = attempt.state in (ReceiveAttempt.State.PENDING, ReceiveAttempt.State.SIGNING_IN)
+    if lapsed and now >= attempt.expires_at:
+        _failed(attempt, _("You did not answer the offer in time."), openid4vci.OFFER_USED, now)
     if not attempt.ended:
         raise ReceiveError(_("Decline the offer first."))
     attempt.dismissed_at = now
@@ -439,11 +445,28 @@ def receive_accept(
         raise ReceiveError(
             _("This offer is no longer waiting for you: open the issuer's link again.")
         )
-    if attempt.protocol == ReceiveAttempt.Protocol.OID4VCI:
-        return _accept_offer(owner, attempt, now, tx_code.strip(), redirect_uri)
-    if "vc_request_url" in attempt.context:
-        return _accept_legacy(owner, attempt, now)
-    return _accept_exchange(owner, attempt, now, picks)
+    with _held(attempt):
+        attempt.refresh_from_db()
+        if not attempt.is_open(now):
+            raise ReceiveError(_("This offer was answered already."))
+        if attempt.protocol == ReceiveAttempt.Protocol.OID4VCI:
+            return _accept_offer(owner, attempt, now, tx_code.strip(), redirect_uri)
+        if "vc_request_url" in attempt.context:
+            return _accept_legacy(owner, attempt, now)
+        return _accept_exchange(owner, attempt, now, picks)
+
+
+@contextmanager
+def _held(attempt: ReceiveAttempt) -> Iterator[None]:
+    """One accept at a time per attempt (a double click must not spend a single-use code
+    twice and let the second failure overwrite the first success)."""
+    key = f"receive:attempt:{attempt.pk}"
+    if not cache.add(key, 1, timeout=120):
+        raise ReceiveError(_("This offer is being received already: wait a moment."))
+    try:
+        yield
+    finally:
+        cache.delete(key)
 
 
 # --- OpenID4VCI ---------------------------------------------------------------------------
@@ -896,6 +919,8 @@ def _accept_exchange(
         entries=[read_entry(chosen[k]) for k in keys],
         context=presentation_context(suite),
     )
+    if not presentation["verifiableCredential"]:
+        del presentation["verifiableCredential"]  # a DID authentication alone carries none
     signed = sign_presentation(
         user=owner,
         presentation=presentation,

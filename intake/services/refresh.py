@@ -11,15 +11,21 @@ for it, and the issuer answers with the refreshed credential.
 The refreshed credential goes through intake like any other arrival (verified, then stored
 by `wallet.services.store`): it must be the same credential (the same issuer and id), and it
 replaces the current one only when it is a newer issue that verifies; the earlier copy stays
-in the credential's history. Nothing is fetched or sent unless the learner asks, and only
-through the one outbound door.
+in the credential's history. Everything goes through the one outbound door.
+
+Who asks: the learner (a button on the credential's page), or, for a credential whose
+validity ends within `REFRESH_BEFORE_EXPIRY`, the daily `refresh_expiring` — and that only
+for a `1EdTechCredentialRefresh` service, a GET that sends the issuer nothing of the
+learner's; a VC Refresh 2021 exchange, which sends a signed presentation, waits for the
+learner.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -33,6 +39,7 @@ from intake.services.arrival import arrive
 from wallet import verifier
 from wallet.models import Credential, Source
 from wallet.presentable import read_entry, unsigned_presentation
+from wallet.selectors import expiring_credentials
 from wallet.services.audit import audit_record
 from wallet.services.derive import dedupe_key, derive_fields
 from wallet.services.store import DUPLICATE, UPDATED, ImportOutcome, Verified, credential_store
@@ -42,7 +49,11 @@ from wallet.verification.limits import Limits
 from wallet.verification.parse import credential_from_jwt_payload, parse_input
 from wallet.verification.proofs.jose import decode_compact
 
+logger = logging.getLogger(__name__)
+
 ONE_EDTECH_REFRESH = "1EdTechCredentialRefresh"
+REFRESH_BEFORE_EXPIRY = timedelta(days=14)
+MAX_DAILY_REFRESHES = 500
 VC_REFRESH_2021 = "VerifiableCredentialRefreshService2021"
 _ACCEPT = "application/ld+json, application/json, application/vc+jwt"
 
@@ -117,6 +128,25 @@ def credential_refresh(
     outcome = credential_store(owner=owner, verified=result)
     _audit(owner, credential, "credential.refreshed", service, now, status=outcome.status)
     return _explained(outcome)
+
+
+def refresh_expiring(*, now: datetime | None = None) -> int:
+    """The daily refresh: each credential close to the end of its validity whose issuer
+    offers a `1EdTechCredentialRefresh` service is asked for a newer copy. Returns how many
+    were asked; a failure is logged and the credential left as it is."""
+    now = now or timezone.now()
+    asked = 0
+    due = expiring_credentials(start=now, end=now + REFRESH_BEFORE_EXPIRY)
+    for credential in due.order_by("valid_until", "pk")[:MAX_DAILY_REFRESHES]:
+        service = refresh_service(credential)
+        if service is None or service.type != ONE_EDTECH_REFRESH:
+            continue
+        asked += 1
+        try:
+            credential_refresh(owner=credential.owner, credential=credential, now=now)
+        except RefreshError as exc:
+            logger.info("credential %s not refreshed: %s", credential.pk, exc)
+    return asked
 
 
 def _fetch(url: str) -> tuple[bytes, str | None]:

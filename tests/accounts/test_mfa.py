@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -107,3 +108,16 @@ def test_a_recovery_code_signs_in_once(client, owner_with_totp):
 
     assert reused.status_code == 200
     assert b"Incorrect code" in reused.content
+
+
+@pytest.mark.django_db
+def test_code_fields_ask_phones_for_digits_and_browsers_for_the_code(client, owner_with_totp):
+    with time_machine.travel(T0, tick=False):
+        sign_in(client, owner_with_totp.email)
+        page = client.get("/accounts/2fa/authenticate/").content.decode()
+        field = re.search(r'<input[^>]*name="code"[^>]*>', page).group(0)
+        assert 'inputmode="numeric"' in field and 'autocomplete="one-time-code"' in field
+        client.post("/accounts/2fa/authenticate/", {"code": totp_code(SECRET, T0)})
+        page = client.get("/account/delete/").content.decode()
+        field = re.search(r'<input[^>]*name="code"[^>]*>', page).group(0)
+        assert 'inputmode="numeric"' in field and 'autocomplete="one-time-code"' in field

@@ -66,3 +66,18 @@ def test_signing_up_with_a_taken_email_looks_the_same_and_warns_the_owner(client
     assert mail.outbox[0].to == [owner.email]
     assert "Account Already Exists" in mail.outbox[0].subject
     assert "/accounts/password/reset/" in mail.outbox[0].body
+
+
+@pytest.mark.django_db
+def test_the_confirmation_email_speaks_as_satchel_not_as_a_host_name(client, settings):
+    settings.SATCHEL_PUBLIC_ORIGIN = "https://satchel.example"
+
+    client.post("/accounts/signup/", SIGNUP)
+
+    message = mail.outbox[0]
+    assert message.subject == "[Satchel] Confirm your email address"
+    assert message.body.startswith("Hello from Satchel, your learning wallet.")
+    assert "Hello from 127.0.0.1" not in message.body
+    assert "Hello from testserver" not in message.body
+    assert message.body.rstrip().endswith("Satchel\nhttps://satchel.example")
+    assert "/accounts/confirm-email/" in message.body

@@ -31,10 +31,12 @@ def assert_accessible(page: Page) -> None:
 
 
 def overflowing(page: Page, width: int) -> list[str]:
-    """What sticks out past the window's right edge (sideways scrolling on a phone)."""
+    """What sticks out past the window's edges (sideways scrolling on a phone): the right
+    one, or the left one on a page laid out right to left."""
     return page.evaluate(
         "(w) => [...document.querySelectorAll('body *')]"
-        ".filter(e => e.getBoundingClientRect().right > w + 1)"
+        ".filter(e => { const r = e.getBoundingClientRect();"
+        " return r.right > w + 1 || r.left < -1; })"
         ".map(e => e.tagName + '.' + e.className + ': ' + (e.textContent || '').slice(0, 40))",
         width,
     )

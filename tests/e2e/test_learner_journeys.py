@@ -79,6 +79,8 @@ def test_every_page_fits_and_passes_axe(sized, satchel: str, demo: User, width: 
         "export": reverse("portability:export"),
         "account": reverse("accounts:account"),
         "tags": reverse("wallet:tags"),
+        "tag-delete": reverse("wallet:tag_delete", args=[demo.tags.first().pk]),
+        "share-new": reverse("shares:create"),
         "trash": reverse("wallet:trash"),
     }
     problems = []

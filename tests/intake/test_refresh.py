@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from intake.services import arrival
-from intake.services.refresh import RefreshError, credential_refresh
+from intake.services.refresh import RefreshError, credential_refresh, refresh_expiring
 from tests.support.issuer import ISSUED, NOW, TestIssuer
 from wallet.models import AuditEvent, Credential, CredentialVersion
 
@@ -139,3 +139,41 @@ def test_refreshing_needs_a_post(client: Client, owner, held):
     response = client.get(reverse("wallet:credential_refresh", args=[held.pk]))
 
     assert response.status_code == 405
+
+
+# --- the daily refresh of credentials close to expiry ------------------------------------
+
+
+def _expiring(issuer: TestIssuer, *, name: str, days: int, until: timedelta) -> bytes:
+    badge = _badge(issuer, name=name, days=days)
+    del badge["proof"]
+    badge["validUntil"] = (NOW + until).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return json.dumps(issuer._di_sign(badge, issuer.ed)).encode()
+
+
+def test_the_daily_refresh_renews_a_credential_close_to_expiry(owner, issuer):
+    data = _expiring(issuer, name="Test Achievement", days=0, until=timedelta(days=5))
+    held = arrival.credential_import(owner=owner, data=data, source="upload", now=NOW).credential
+    issuer.fetcher.add(
+        REFRESH_URL, _expiring(issuer, name="Renewed", days=90, until=timedelta(days=365))
+    )
+
+    asked = refresh_expiring(now=NOW)
+
+    assert asked == 1
+    held.refresh_from_db()
+    assert held.title == "Renewed" and held.valid_until == NOW + timedelta(days=365)
+    assert CredentialVersion.objects.filter(credential=held).count() == 1
+
+
+def test_the_daily_refresh_leaves_a_credential_far_from_expiry_alone(owner, issuer):
+    data = _expiring(issuer, name="Test Achievement", days=0, until=timedelta(days=60))
+    arrival.credential_import(owner=owner, data=data, source="upload", now=NOW)
+
+    assert refresh_expiring(now=NOW) == 0
+    assert REFRESH_URL not in issuer.fetcher.requests
+
+
+def test_the_daily_refresh_is_on_the_beat_schedule(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["intake-refresh-expiring"]
+    assert entry["task"] == "intake.tasks.refresh_expiring"

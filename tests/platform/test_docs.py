@@ -6,6 +6,8 @@ import re
 import subprocess
 from pathlib import Path
 
+from tests.platform.test_layers import LAYERS
+
 ROOT = Path(__file__).resolve().parents[2]
 ARCHITECTURE = ROOT / "docs" / "architecture.md"
 # Team documents outside the repository, which a reader of the code does not have.
@@ -69,7 +71,7 @@ def test_every_path_the_architecture_names_exists() -> None:
         if not token.startswith("var/")  # made by `make secrets`, not kept in the repo
     }
     # The "where things live" table names files of an app relative to the app.
-    apps = ("", "config", "accounts", "wallet", "intake", "sharing", "portability", "devtools")
+    apps = ("", *LAYERS)
     missing = sorted(
         path for path in paths if not any((ROOT / app / path).exists() for app in apps)
     )

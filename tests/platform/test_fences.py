@@ -6,8 +6,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from tests.platform.test_layers import LAYERS
+
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("config", "accounts", "wallet", "intake", "sharing", "portability", "devtools")
+APPS = LAYERS
 
 
 def _production_modules() -> list[Path]:
@@ -69,3 +71,32 @@ def test_an_app_reads_no_other_apps_model_metadata() -> None:
             ):
                 offenders.append(f"{_where(path, node)} {node.value.id}._meta")
     assert offenders == []
+
+
+def test_every_in_process_cache_is_the_one_bounded_cache() -> None:
+    from sharing.presentations import CANON_CACHE
+    from sharing.public_views import rendered_pages
+    from wallet.verification import pyld_adapter
+    from wallet.verification.caching import BoundedCache
+    from wallet.verification.proofs import jose
+
+    caches = [
+        rendered_pages,
+        CANON_CACHE,
+        jose._JOSE_KEYS,
+        pyld_adapter.PROCESSED_CONTEXTS,
+        pyld_adapter.EXPANDED_IRIS,
+    ]
+    assert all(isinstance(cache, BoundedCache) for cache in caches)
+
+    # And nobody writes another: the tell-tale calls of a hand-made LRU or size cap.
+    made_by_hand = []
+    for path in _production_modules():
+        if path == ROOT / "wallet" / "verification" / "caching.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in ("popitem", "move_to_end"):
+                made_by_hand.append(f"{_where(path, node)} .{node.attr}")
+            if isinstance(node, ast.Name) and node.id == "OrderedDict":
+                made_by_hand.append(f"{_where(path, node)} OrderedDict")
+    assert made_by_hand == []

@@ -7,11 +7,13 @@ import re
 from functools import cache
 from pathlib import Path
 
+from tests.platform.test_layers import LAYERS
+
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = ROOT / "config" / "settings.py"
 # Python that may read the environment: the apps, the scripts and the tests. The browser
 # journeys' stand-in OpenID provider is a project of its own, configured by its harness.
-SOURCES = ("config", "accounts", "wallet", "intake", "sharing", "portability", "devtools")
+SOURCES = LAYERS
 ELSEWHERE = ("scripts", "tests", "manage.py")
 LEFT_OUT = (ROOT / "tests" / "e2e" / "oidc_provider",)
 TABLE_HEADER = "| variable | meaning | default |"
@@ -97,7 +99,12 @@ def read_by_the_code() -> dict[str, str]:
 
 def documented() -> set[str]:
     """The variables named in the first column of the README's variable tables."""
-    names: set[str] = set()
+    return set(documented_rows())
+
+
+def documented_rows() -> list[str]:
+    """Each variable named in a first column, as often as it is named."""
+    names: list[str] = []
     in_table = False
     for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines():
         if line.strip() == TABLE_HEADER:
@@ -108,7 +115,7 @@ def documented() -> set[str]:
             continue
         if in_table:
             first_cell = line.split("|")[1]
-            names.update(re.findall(r"`([A-Z][A-Z0-9_]*)`", first_cell))
+            names += re.findall(r"`([A-Z][A-Z0-9_]*)`", first_cell)
     return names
 
 
@@ -126,6 +133,11 @@ def test_the_readme_documents_no_variable_the_code_does_not_read() -> None:
     stale = documented() - set(read_by_the_code())
 
     assert stale == set(), f"The README documents variables nothing reads: {sorted(stale)}"
+
+
+def test_no_variable_has_two_rows() -> None:
+    rows = documented_rows()
+    assert sorted({name for name in rows if rows.count(name) > 1}) == []
 
 
 def test_the_scan_finds_reads_in_settings_and_in_code() -> None:

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from portability import lerrs
+from sharing import lerrs
+from sharing.models import ShareLink
+from sharing.services import share_create, share_token
 from tests.portability.test_clr import add, owner  # noqa: F401  (fixtures)
 from tests.support.issuer import NOW
 from wallet.models import Credential
@@ -148,3 +152,75 @@ def test_the_page_refuses_a_resume_without_a_name_and_changes_nothing(client, ow
 
     assert response.status_code == 400
     assert "This field is required" in response.content.decode()
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(NOW + timedelta(minutes=5), tick=False) as traveller:
+        yield traveller
+
+
+def test_a_resume_shared_as_a_link_offers_the_signed_resume_to_the_employer(
+    client,
+    owner,  # noqa: F811
+    chosen,
+    issuer,
+    frozen,
+):
+    client.force_login(owner)
+    form = {
+        "resume-given": "Robin",
+        "resume-family": "Learner",
+        "resume-objective": "A data analyst role.",
+        "resume-scope": "chosen",
+        "resume-credentials": [chosen["ob3"].pk, chosen["ob2"].pk],
+        "download": "share",
+    }
+
+    response = client.post(reverse("portability:resume"), form)
+
+    share = ShareLink.objects.get(owner=owner)
+    assert response.status_code == 302 and response["Location"] == f"/shares/{share.pk}/"
+    assert share.resume["given"] == "Robin" and share.display_name == "Robin Learner"
+    # Only what went into the résumé is shared (the OB 2.0 badge could not).
+    assert list(share.credentials.all()) == [chosen["ob3"]]
+    token = share_token(share)
+    client.logout()
+    page = client.get(f"/s/{token}", REMOTE_ADDR="198.51.100.7").content.decode()
+    assert f"/s/{token}/resume.json" in page
+    download = client.get(f"/s/{token}/resume.json", REMOTE_ADDR="198.51.100.7")
+    wrapper = json.loads(
+        b"".join(download.streaming_content) if download.streaming else download.content
+    )
+    assert wrapper["credentialSubject"]["narratives"][0]["texts"][0]["lines"] == [
+        "A data analyst role."
+    ]
+    assert (
+        lerrs.lerrs_problems({k: v for k, v in wrapper["credentialSubject"].items() if k != "id"})
+        == []
+    )
+    report = verify_bytes(
+        json.dumps(wrapper).encode(), options=issuer.options(now=NOW + timedelta(minutes=6))
+    )
+    assert report.verdict == "verified", [c.to_dict() for c in report.checks if c.status != "pass"]
+
+
+def test_a_link_not_shared_as_a_resume_has_no_resume(client, owner, chosen, frozen):  # noqa: F811
+    _share, token = share_create(
+        owner=owner, audience="Acme", credential_ids=[chosen["ob3"].pk], now=NOW
+    )
+
+    response = client.get(f"/s/{token}/resume.json", REMOTE_ADDR="198.51.100.7")
+
+    assert response.status_code == 404
+
+
+def test_the_export_page_offers_the_resume_once_in_its_content(client, owner, chosen):  # noqa: F811
+    client.force_login(owner)
+
+    page = client.get(reverse("portability:export")).content.decode()
+
+    head, body = page.split("</head>", 1)
+    assert 'id="resume-heading"' not in head
+    assert body.count('id="resume-heading"') == 1
+    assert 'value="share"' in body

@@ -60,7 +60,9 @@ def test_no_empty_presentation_is_signed(client, emptied, path, accept):
     response = _get(client, f"/s/{token}{path}", HTTP_ACCEPT=accept)
 
     assert response.status_code == 404
-    assert response["Content-Type"].startswith("text/plain")
+    # A program that asked for JSON or a token reads the reason as problem details.
+    kind = "application/problem+json" if accept else "text/plain"
+    assert response["Content-Type"].startswith(kind)
     assert NOTHING in response.content.decode()
 
 

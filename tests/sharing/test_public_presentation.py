@@ -8,6 +8,8 @@ import json
 import pytest
 from django.conf import settings
 
+from sharing.models import ShareView
+from sharing.services import share_revoke
 from tests.support.issuer import NOW
 from wallet.verification import verify_bytes
 from wallet.verification.proofs import jose
@@ -61,17 +63,46 @@ def test_the_presentation_carries_the_links_expiry(client, shared):
     assert vp["proof"]["expires"] == share.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@pytest.mark.parametrize("accept", ["application/vp+ld+json", "application/json"])
-def test_the_link_itself_answers_a_json_presentation_when_asked(client, shared, issuer, accept):
+@pytest.mark.parametrize(
+    ("accept", "answered"),
+    [
+        ("application/vp+ld+json", "application/vp+ld+json"),
+        ("application/ld+json", "application/ld+json"),
+        ("application/json", "application/json"),
+        ("application/ld+json, application/json;q=0.5", "application/ld+json"),
+    ],
+)
+def test_the_link_itself_answers_a_json_presentation_in_the_type_asked_for(
+    client, shared, issuer, accept, answered
+):
     share, token, _ = shared
 
     response = client.get(f"/s/{token}", HTTP_ACCEPT=accept)
 
     assert response.status_code == 200
-    assert response["Content-Type"] == "application/vp+ld+json"
+    assert response["Content-Type"] == answered
     assert _verify(issuer, response.content, share.challenge).verdict == "verified"
+    # Logged as the download it was, not as an opening of the page.
+    assert [v.kind for v in ShareView.objects.filter(share=share)] == ["presentation"]
     share.refresh_from_db()
-    assert share.view_count == 1
+    assert share.view_count == 0
+
+
+def test_a_program_gets_its_errors_as_json(client, shared, owner):
+    share, token, _ = shared
+    unknown = client.get("/s/no-such-token", HTTP_ACCEPT="application/ld+json")
+    assert unknown.status_code == 404
+    assert unknown["Content-Type"] == "application/problem+json"
+    assert unknown.json()["status"] == 404
+
+    bad = client.get(f"/s/{token}/presentation?challenge=%01", HTTP_ACCEPT="application/json")
+    assert bad.status_code == 400 and bad.json()["detail"].startswith("A challenge is at most")
+
+    share_revoke(owner=owner, share_id=share.pk)
+    ended = client.get(f"/s/{token}/presentation", HTTP_ACCEPT="application/vp+ld+json")
+    assert ended.status_code == 410 and ended["Content-Type"] == "application/problem+json"
+    page = client.get(f"/s/{token}", HTTP_ACCEPT="text/html")
+    assert page.status_code == 410 and page["Content-Type"].startswith("text/html")
 
 
 def test_a_browser_gets_the_page_even_though_it_accepts_anything(client, shared):

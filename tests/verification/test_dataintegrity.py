@@ -328,7 +328,8 @@ def test_it_checks_every_proof_of_a_set_and_shows_the_bad_one():
         "key.resolved",
         "proof.signature_invalid",
     ]
-    assert "proof 2 of 2" in checks[3].message
+    assert checks[1].message == "The first proof's signature is valid."
+    assert checks[3].message.startswith("The second proof's signature does not match")
     assert verdict(checks) is Verdict.INVALID_SIGNATURE
 
 

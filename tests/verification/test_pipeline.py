@@ -379,6 +379,8 @@ def test_a_clr_carrying_a_revoked_credential_stands_with_a_warning(issuer: TestI
     assert report.children[1].verdict is Verdict.REVOKED
     assert report.verdict is Verdict.VERIFIED_WITH_WARNINGS
     assert "nested.credential_not_current" in _codes(report, Status.WARNING)
+    [warned] = [c for c in report.checks if c.code == "nested.credential_not_current"]
+    assert warned.message == "Credential 2 in this CLR (“Test Achievement”): revoked by the issuer."
 
 
 # --- presentations --------------------------------------------------------------------------

@@ -68,6 +68,11 @@ def test_the_dropped_property_is_still_reported_from_inside_a_loop_over_key() ->
     assert "on_property_dropped" in code.co_names, _HOW_TO_MOVE_ON
 
 
+def test_expand_still_deep_copies_its_input_through_copy_deepcopy() -> None:
+    # The adapter hands expand() a document whose deep copy is itself (_Uncopied).
+    assert "deepcopy" in jsonld.JsonLdProcessor.expand.__code__.co_names, _HOW_TO_MOVE_ON
+
+
 def test_a_dropped_property_is_named_as_the_document_wrote_it() -> None:
     document = {
         "@context": {"@version": 1.1, "name": "https://schema.org/name"},

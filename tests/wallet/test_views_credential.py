@@ -16,7 +16,7 @@ from intake.services import arrival
 from sharing.services import share_create, share_revoke
 from tests.support.issuer import NOW
 from tests.wallet.helpers import as_bytes
-from wallet import responses
+from wallet import responses, selectors
 from wallet.models import Credential, CredentialImage, VerificationRun
 from wallet.services import organise, trash
 from wallet.views import download_name
@@ -366,7 +366,7 @@ def test_trashing_a_credential_on_a_working_link_says_so_first(
     share_revoke(owner=owner, share_id=ended.pk)
 
     page = _page(signed_in, credential)
-    assert "It is on 1 working share link:" in page and ">Acme Corp</a>" in page
+    assert "It is on 1 working share link: <a" in page and ">Acme Corp</a>" in page
     assert "whoever opens it will no longer see it" in page
     assert "working share link" not in _page(signed_in, quiet)
 
@@ -395,3 +395,25 @@ def test_the_json_of_the_original_is_never_rendered_into_the_page(
     document["credentialSubject"]["achievement"]["name"] = HOSTILE
     credential = _imported(owner, json.dumps(document).encode())
     assert "<script>alert" not in _page(signed_in, credential)
+
+
+def test_a_warning_two_checks_found_is_read_once(signed_in: Client, owner, make_credential):
+    credential = make_credential(owner, verdict="verified_with_warnings")
+    said = "The credential does not say who it was issued to."
+    checks = [
+        {"name": "structure", "code": "s.no_subject_id", "status": "warning", "message": said},
+        {"name": "recipient", "code": "recipient.absent", "status": "warning", "message": said},
+    ]
+    VerificationRun.objects.create(
+        credential=credential,
+        checked_at=credential.checked_at,
+        verdict="verified_with_warnings",
+        report={"verdict": "verified_with_warnings", "checks": checks},
+        trigger="import",
+    )
+
+    page = _page(signed_in, credential)
+    box = page.split('class="problem-list"', 1)[1].split("</ul>")[0]
+
+    assert box.count(said) == 1
+    assert selectors.credential_warnings(credentials=[credential]) == {credential.pk: [said]}

@@ -590,22 +590,28 @@ def _enveloped_token(entry: dict[str, Any]) -> str:
     return unquote(body)
 
 
+def _child_name(child: Report, index: int, what: str) -> str:
+    """'Credential 2 in this CLR ("Databases")': where it sits, and what it is called."""
+    subject = child.credential.get("credentialSubject") if child.credential else None
+    achievement = subject.get("achievement") if isinstance(subject, dict) else None
+    name = achievement.get("name") if isinstance(achievement, dict) else None
+    if not isinstance(name, str) and child.credential:
+        name = child.credential.get("name")
+    named = f" (“{name.strip()[:120]}”)" if isinstance(name, str) and name.strip() else ""
+    return f"Credential {index + 1} in this {what}{named}"
+
+
 def _judge_child(report: Report, child: Report, index: int, what: str) -> None:
     verdict = child.verdict
+    who = _child_name(child, index, what)
     if verdict.is_ok:
-        report.add(
-            passed(
-                "nested",
-                "nested.credential_verified",
-                f"Credential {index + 1} in this {what} verifies.",
-            )
-        )
+        report.add(passed("nested", "nested.credential_verified", f"{who} verifies."))
     elif verdict in _CHILD_INTEGRITY:
         report.add(
             failed(
                 "nested",
                 "nested.credential_failed",
-                f"Credential {index + 1} in this {what} does not verify: {verdict.label.lower()}.",
+                f"{who} does not verify: {verdict.label.lower()}.",
                 verdict,
                 f"verifiableCredential[{index}] verdict: {verdict}",
             )
@@ -615,7 +621,7 @@ def _judge_child(report: Report, child: Report, index: int, what: str) -> None:
             warning(
                 "nested",
                 "nested.credential_not_current",
-                f"Credential {index + 1} in this {what} is {verdict.label.lower()}.",
+                f"{who}: {verdict.label[:1].lower()}{verdict.label[1:]}.",
                 f"verifiableCredential[{index}] verdict: {verdict}",
             )
         )

@@ -54,6 +54,8 @@ RELIED_ON: dict[str, tuple[str, ...]] = {
 DROPPED_KEY_LOCAL = "key"
 # Frozen active contexts carry a unique id under this key (pyld's own cache key).
 CONTEXT_ID = "_uuid"
+# And `JsonLdProcessor.expand` starts with `copy.deepcopy` of its input, which `expand`
+# below makes a no-op (_Uncopied).
 
 SEC_PROOF = "https://w3id.org/security#proof"
 # Each type value brings its type-scoped context, applied on a new context every time:
@@ -125,8 +127,8 @@ class Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]  # pyld has no ty
         self, active_ctx: Any, element: dict[str, Any], options: dict[str, Any]
     ) -> Any:
         named, keyword = element.get("type"), element.get("@type")
-        if (named.__class__ is list and len(named) > MAX_TYPES_PER_NODE) or (
-            keyword.__class__ is list and len(keyword) > MAX_TYPES_PER_NODE
+        if (type(named) is list and len(named) > MAX_TYPES_PER_NODE) or (
+            type(keyword) is list and len(keyword) > MAX_TYPES_PER_NODE
         ):
             raise MalformedInput(
                 f"A part of the credential lists more than {MAX_TYPES_PER_NODE} types.",

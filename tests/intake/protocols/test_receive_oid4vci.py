@@ -385,3 +385,43 @@ def test_an_issuer_of_the_drafts_before_1_0_is_still_understood(owner, stub, now
     assert attempt.state == ReceiveAttempt.State.RECEIVED, attempt.error
     assert stub.proofs[-1]["payload"]["nonce"]
     assert Credential.objects.get().verdict == "verified"
+
+
+def test_an_accept_already_running_is_not_run_twice(owner, stub, now):
+    from django.core.cache import cache
+
+    attempt = _open(owner, stub.offer_link(), now)
+    cache.add(f"receive:attempt:{attempt.pk}", 1)
+    with pytest.raises(ReceiveError, match="being received already"):
+        receive_accept(owner=owner, attempt=attempt, now=now)
+    assert not stub.token_requests
+
+
+def test_an_attempt_answered_meanwhile_is_not_answered_again(owner, stub, now):
+    attempt = _open(owner, stub.offer_link(), now)
+    stale = ReceiveAttempt.objects.get(pk=attempt.pk)
+    receive_accept(owner=owner, attempt=attempt, now=now)
+    with pytest.raises(ReceiveError, match="answered already"):
+        receive_accept(owner=owner, attempt=stale, now=now)
+    assert len(stub.token_requests) == 1
+
+
+def test_the_beat_task_polls_a_due_attempt_through_its_task(
+    owner, stub, now, django_capture_on_commit_callbacks
+):
+    import time_machine
+
+    from intake import tasks
+
+    stub.defer_next = True
+    attempt = receive_accept(
+        owner=owner, attempt=_open(owner, stub.offer_link(), now), now=now
+    ).attempt
+    for transaction_id in stub.deferred:
+        stub.deferred[transaction_id] = 0  # ready at the next ask
+    with time_machine.travel(attempt.next_poll_at, tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert tasks.receive_poll_due.delay().get() == 1
+    attempt.refresh_from_db()
+    assert attempt.state == ReceiveAttempt.State.RECEIVED
+    assert Credential.objects.get().source == Source.OID4VCI

@@ -169,3 +169,17 @@ def test_the_receive_page_may_use_the_camera_and_offers_the_qr_fields(client, ow
     assert "camera=(self)" in response["Permissions-Policy"]
     html = response.content.decode()
     assert "data-qr-scan" in html and 'name="qr_image"' in html
+
+
+def test_an_offer_left_waiting_past_its_time_can_be_dismissed(client, owner, stub):
+    client.force_login(owner)
+    opened = client.post("/receive", {"link": stub.offer_link()})
+    attempt = ReceiveAttempt.objects.get()
+    ReceiveAttempt.objects.filter(pk=attempt.pk).update(expires_at=attempt.created_at)
+    page = client.get(opened["Location"]).content.decode()
+    assert "no longer waiting" in page and "Dismiss" in page
+    client.post(opened["Location"] + "/dismiss")
+    attempt.refresh_from_db()
+    assert attempt.dismissed_at is not None and attempt.secrets == ""
+    assert attempt.state == ReceiveAttempt.State.FAILED
+    assert not stub.token_requests

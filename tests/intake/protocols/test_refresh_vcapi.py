@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from intake.services import arrival
-from intake.services.refresh import RefreshError, credential_refresh
+from intake.services.refresh import RefreshError, credential_refresh, refresh_expiring
 from tests.support.issuer import ISSUED, NOW, TestIssuer
 from tests.support.issuing import StubIssuer
 from wallet.models import Credential, CredentialVersion
@@ -76,3 +76,14 @@ def test_an_exchange_that_refuses_changes_nothing(owner, stub, exchange_url, hel
 
     assert Credential.objects.get().sha256 == held.sha256
     assert not CredentialVersion.objects.exists()
+
+
+def test_the_daily_refresh_never_answers_an_exchange_on_its_own(owner, issuer, stub, exchange_url):
+    badge = _badge(issuer, exchange_url, name="Test Achievement")
+    del badge["proof"]
+    badge["validUntil"] = (NOW + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    data = json.dumps(issuer._di_sign(badge, issuer.ed)).encode()
+    arrival.credential_import(owner=owner, data=data, source="upload", now=NOW)
+
+    assert refresh_expiring(now=NOW) == 0
+    assert stub.exchange_posts == []

@@ -316,6 +316,16 @@ def _signature(suite: Suite, private_key: Any, data: bytes) -> bytes:
 # ---------------------------------------------------------------------------------- verifying
 
 
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
+
+
+def _proof_label(index: int, total: int) -> str:
+    """How the checks name a proof: "proof" when it is the only one, else "second proof"."""
+    if total == 1:
+        return "proof"
+    return f"{_ORDINALS[index]} proof" if index < len(_ORDINALS) else f"proof {index + 1}"
+
+
 def verify_proofs(
     document: dict[str, Any],
     *,
@@ -354,7 +364,7 @@ def verify_proofs(
     checks: list[Check] = []
     for index, proof in enumerate(proofs):
         budget.checkpoint()
-        label = f"proof {index + 1} of {len(proofs)}" if len(proofs) > 1 else "proof"
+        label = _proof_label(index, len(proofs))
         checks += _verify_one(
             document,
             proof,

@@ -31,7 +31,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -93,6 +93,19 @@ class Person:
     @property
     def formatted_name(self) -> str:
         return " ".join(p for p in (self.given, self.family) if p)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "skills": list(self.skills)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Person:
+        text = {k: str(data.get(k) or "") for k in ("given", "family", "email", "phone", "web")}
+        skills = data.get("skills")
+        return cls(
+            **text,
+            objective=str(data.get("objective") or ""),
+            skills=tuple(str(s) for s in skills) if isinstance(skills, list) else (),
+        )
 
 
 @dataclass
@@ -196,6 +209,14 @@ def lerrs_wrap(*, owner: Any, document: dict[str, Any], now: datetime) -> dict[s
         created=now,
         cache=CANON_CACHE,
     )
+
+
+def resume_of_share(*, share: Any, credentials: Sequence[Credential], now: datetime) -> dict:
+    """The signed résumé a link shared as one offers: its credentials as they stand now."""
+    document, _, _ = lerrs_document(
+        person=Person.from_dict(share.resume), entries=read_entries(credentials), now=now
+    )
+    return lerrs_wrap(owner=share.owner, document=document, now=now)
 
 
 def resume_for(
