@@ -60,7 +60,7 @@ interop: install secrets
 	$(BIN)/python manage.py interop
 
 bench: install secrets
-	$(BIN)/python manage.py bench
+	$(BIN)/python manage.py bench $(BENCH_ARGS)
 
 # Satchel's selective disclosures verified by Digital Bazaar's ecdsa-sd-2023 cryptosuite
 # (Node and npm; not part of `make test`). crosscheck-fixtures issues the credentials of

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from accounts.models import User
 
@@ -75,6 +76,18 @@ def throwaway_database() -> Iterator[None]:
             test_settings.pop("NAME", None)
         teardown_test_environment()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def database_url(settings_dict: dict[str, Any]) -> str:
+    """The URL of the database `settings_dict` names (for a child process to use; a server
+    database only: a SQLite file has no URL worth handing on)."""
+    user = quote(str(settings_dict.get("USER") or ""), safe="")
+    password = quote(str(settings_dict.get("PASSWORD") or ""), safe="")
+    login = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    host = settings_dict.get("HOST") or "localhost"
+    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
+    name = quote(str(settings_dict["NAME"]), safe="")
+    return f"postgres://{login}{host}{port}/{name}"
 
 
 def _earner(email: str) -> Any:

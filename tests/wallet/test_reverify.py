@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.core import mail
+from django.core.cache import cache
 from django.core.management import call_command
 
+from config.outbound import GuardedFetcher
 from intake.services import arrival
-from tests.support.issuer import EARNER_EMAIL, EXPIRED_AT, GOOD_INDEX, NOW
+from tests.support.issuer import EARNER_EMAIL, EXPIRED_AT, GOOD_INDEX, NOW, STATUS_LIST_URL
 from tests.wallet.helpers import as_bytes, serve_status_list
 from wallet.models import Credential, Notice, VerificationRun
 from wallet.services import reverify
+from wallet.verification.fetch import FetchResult
 
 pytestmark = pytest.mark.django_db
 
@@ -142,3 +146,43 @@ def test_notices_are_marked_read_for_their_owner_only(owner, stranger, make_cred
     assert marked == 1
     assert list(selectors.notices(owner=owner, unread_only=True)) == []
     assert list(selectors.notices(owner=stranger, unread_only=True)) == [theirs]
+
+
+class _CountingDoor(GuardedFetcher):
+    """The app's outbound door with its own cache in front; only the network leg behind it is
+    the issuer's map, and every request that leg receives is counted by URL."""
+
+    def __init__(self, issuer, sent: list[str]) -> None:
+        super().__init__()  # the production cache lifetime (SATCHEL_FETCH_CACHE_SECONDS)
+        self._issuer, self._sent = issuer, sent
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+        max_bytes: int | None = None,
+    ) -> FetchResult:
+        self._sent.append(url)
+        return self._issuer.fetcher.fetch(url, accept=(headers or {})["Accept"])
+
+
+def test_a_sweep_fetches_a_status_list_shared_by_many_credentials_once(
+    owner, stranger, issuer, app_fetcher
+):
+    """The daily sweep's cost grows with distinct status lists, not with credentials: batches
+    build fetchers of their own, and the door's shared cache keeps the list between them."""
+    for _ in range(4):
+        _import(owner, as_bytes(issuer.ob3()))
+    for _ in range(3):
+        _import(stranger, as_bytes(issuer.ob3()))
+    sent: list[str] = []
+    app_fetcher(lambda: _CountingDoor(issuer, sent))
+    cache.clear()  # what the imports fetched a day and a half ago has long lapsed
+
+    count = reverify.reverify_due(now=NOW + timedelta(hours=36), batch_size=2)
+
+    assert count == 7  # in four batches, each with a fetcher of its own, for two earners
+    assert sent.count(STATUS_LIST_URL) == 1

@@ -16,8 +16,13 @@ the credential itself does: each call gets a fresh per-verification canon cache.
 
 Sections (`--only`): verify (the above), import (bulk ZIP import against raw verification,
 with peak memory), record (the record page and API list with 5,000 credentials), share (the
-employer's page under wrk, see `devtools.bench.share_page`). The import and record sections run in a
-throwaway database (`devtools.bench.record.throwaway_database`), never the developer's own.
+employer's page under wrk, see `devtools.bench.share_page`). The import, record and share
+sections run in a throwaway database (`devtools.bench.record.throwaway_database`), never the
+developer's own, of the kind DATABASE_URL names: with PostgreSQL configured, a fresh database
+on that server; otherwise a SQLite file. The header says which.
+
+`--json` also writes each section's figures to var/bench/<section>-<timestamp>.json, so runs
+(on either database, before and after a change) can be compared.
 """
 
 from __future__ import annotations
@@ -29,12 +34,16 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import asdict, is_dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+from django.utils import timezone
 
 from devtools import demo
 from devtools.bench import record as benchmarks
@@ -114,6 +123,32 @@ def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
+def write_figures(section: str, figures: Any, *, folder: Path, now: datetime) -> Path:
+    """Write one section's figures to `folder`/<section>-<UTC timestamp>.json; return the path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = folder / f"{section}-{stamp}.json"
+    body = {
+        "section": section,
+        "at": now.astimezone(UTC).isoformat(),
+        "database": connection.vendor,
+        "figures": asdict(figures)
+        if is_dataclass(figures) and not isinstance(figures, type)
+        else figures,
+    }
+    path.write_text(json.dumps(body, indent=2, sort_keys=True, default=str) + "\n")
+    return path
+
+
+def _database_line() -> str:
+    if connection.vendor == "sqlite":
+        return "database: SQLite (a throwaway file per section)"
+    return (
+        f"database: {connection.vendor} on {connection.settings_dict.get('HOST') or 'localhost'}"
+        " (a throwaway database per section)"
+    )
+
+
 class Command(BaseCommand):
     help = (
         "Benchmarks: verification (side by side with @digitalbazaar/vc), bulk import, the "
@@ -130,6 +165,9 @@ class Command(BaseCommand):
         parser.add_argument("--record-credentials", type=int, default=5000)
         parser.add_argument("--requests", type=int, default=30, help="per record/API case")
         parser.add_argument("--share-seconds", type=int, default=8, help="per wrk phase")
+        parser.add_argument(
+            "--json", action="store_true", help="also write var/bench/<section>-<time>.json"
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if opts["iterations"] < 1 or opts["cached_iterations"] < 1:
@@ -138,14 +176,20 @@ class Command(BaseCommand):
         if min(*sizes, opts["requests"]) < 1:
             raise CommandError("sizes and request counts must be positive", returncode=2)
         chosen = (opts["only"],) if opts["only"] else SECTIONS
+        self.stdout.write(_database_line())
         for section in chosen:
             self.stdout.write(self.style.MIGRATE_HEADING(f"== {section} =="))
-            getattr(self, f"_section_{section}")(opts)
+            figures = getattr(self, f"_section_{section}")(opts)
+            if opts["json"] and figures is not None:
+                path = write_figures(
+                    section, figures, folder=settings.VAR_DIR / "bench", now=timezone.now()
+                )
+                self.stdout.write(f"figures written to {path}")
             self.stdout.write("")
 
     # --- verify ------------------------------------------------------------------------------
 
-    def _section_verify(self, opts: dict[str, Any]) -> None:
+    def _section_verify(self, opts: dict[str, Any]) -> dict[str, Any]:
         now = datetime.now(UTC)
         fetcher = MapFetcher({})
         typical = _sized_credential(2500)
@@ -174,6 +218,12 @@ class Command(BaseCommand):
             )
         )
         self._print(cases, ours, cached, theirs, why)
+        return {
+            "ours_ms": ours,
+            "cached_ms": cached,
+            "node_ms": {name: row.get("median_ms") for name, row in theirs.items()},
+            "node_not_run": why,
+        }
 
     def _ours(
         self, cases: dict[str, bytes], fetcher: MapFetcher, now: datetime, iterations: int
@@ -189,7 +239,7 @@ class Command(BaseCommand):
 
     # --- import ------------------------------------------------------------------------------
 
-    def _section_import(self, opts: dict[str, Any]) -> None:
+    def _section_import(self, opts: dict[str, Any]) -> Any:
         count = opts["import_files"]
         sizes = (max(1, count // 5), count)
         with benchmarks.throwaway_database():
@@ -231,10 +281,11 @@ class Command(BaseCommand):
             f"import peak memory (tracemalloc): {peaks}; {per_file:.1f} KiB per extra file  "
             f"{verdict}"
         )
+        return result
 
     # --- record --------------------------------------------------------------------------
 
-    def _section_record(self, opts: dict[str, Any]) -> None:
+    def _section_record(self, opts: dict[str, Any]) -> Any:
         with benchmarks.throwaway_database():
             result = benchmarks.bench_record(
                 count=opts["record_credentials"], requests=opts["requests"]
@@ -262,23 +313,31 @@ class Command(BaseCommand):
             "(median/p95: wall clock through the test client; cpu ms: this process's CPU time "
             "per request, less affected by other load on the machine)"
         )
+        return result
 
     # --- share ---------------------------------------------------------------------------
 
-    def _section_share(self, opts: dict[str, Any]) -> None:
+    def _section_share(self, opts: dict[str, Any]) -> dict[str, Any] | None:
         if shutil.which("wrk") is None:
             self.stdout.write(
                 "share section skipped: wrk is not installed "
                 "(install it with `apt-get install -y wrk`, then run `make bench` again)"
             )
-            return
+            return None
         from devtools.bench.share_page import bench_share_page
 
         try:
-            result = bench_share_page(seconds=opts["share_seconds"])
+            if connection.vendor == "sqlite":
+                result = bench_share_page(seconds=opts["share_seconds"])
+            else:
+                with benchmarks.throwaway_database():
+                    result = bench_share_page(
+                        seconds=opts["share_seconds"],
+                        database_url=benchmarks.database_url(connection.settings_dict),
+                    )
         except RuntimeError as exc:
             self.stdout.write(f"share section failed: {exc}")
-            return
+            return None
         self.stdout.write(
             f"{result['shared_credentials']} shared credentials, gunicorn -w {result['workers']}, "
             f"wrk {result['connections']} connections x {result['seconds']} s, "
@@ -306,6 +365,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"signed presentations per second: {result['presentations_per_second']:.0f}"
         )
+        return result
 
     def _theirs(
         self, credentials: dict[str, dict[str, Any]], iterations: int

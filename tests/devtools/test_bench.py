@@ -1,0 +1,85 @@
+"""`manage.py bench` plumbing, never its timings: where the figures go, which database it names."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import environ
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db import connection
+
+from devtools.bench.record import database_url
+from devtools.management.commands import bench
+from devtools.management.commands.bench import write_figures
+
+MOMENT = datetime(2026, 12, 4, 23, 40, 5, tzinfo=UTC)
+
+
+@dataclass
+class _Figures:
+    median_ms: float
+    counts: dict[str, int]
+
+
+def test_figures_are_written_as_json_named_by_section_and_time(tmp_path) -> None:
+    path = write_figures(
+        "record", _Figures(12.5, {"5000": 17}), folder=tmp_path / "bench", now=MOMENT
+    )
+
+    assert path == tmp_path / "bench" / "record-20261204T234005Z.json"
+    written = json.loads(path.read_text())
+    assert written["section"] == "record"
+    assert written["at"] == "2026-12-04T23:40:05+00:00"
+    assert written["database"] == connection.vendor  # the suite runs on either
+    assert written["figures"] == {"median_ms": 12.5, "counts": {"5000": 17}}
+
+
+def test_the_json_option_writes_each_sections_figures_under_var_bench(
+    settings, tmp_path, monkeypatch
+) -> None:
+    settings.VAR_DIR = tmp_path
+    monkeypatch.setattr(bench.Command, "_section_verify", lambda self, opts: {"cached_ms": 0.2})
+    out = io.StringIO()
+
+    with time_machine.travel(MOMENT, tick=False):
+        call_command("bench", "--only", "verify", "--json", stdout=out)
+
+    written = json.loads((tmp_path / "bench" / "verify-20261204T234005Z.json").read_text())
+    assert written["figures"] == {"cached_ms": 0.2}
+    named = "SQLite" if connection.vendor == "sqlite" else connection.vendor
+    assert out.getvalue().startswith(f"database: {named}")
+
+
+def test_without_the_json_option_nothing_is_written(settings, tmp_path, monkeypatch) -> None:
+    settings.VAR_DIR = tmp_path
+    monkeypatch.setattr(bench.Command, "_section_verify", lambda self, opts: {"cached_ms": 0.2})
+
+    call_command("bench", "--only", "verify", stdout=io.StringIO())
+
+    assert not (tmp_path / "bench").exists()
+
+
+@pytest.mark.parametrize("password", ["", "s3cret", "p@ss:w/rd%"])
+def test_the_throwaway_databases_url_names_the_same_database(password) -> None:
+    named = {
+        "USER": "postgres",
+        "PASSWORD": password,
+        "HOST": "127.0.0.1",
+        "PORT": 5432,
+        "NAME": "test_h_perf",
+    }
+
+    config = environ.Env.db_url_config(database_url(named))
+
+    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert (config["USER"], config["PASSWORD"] or "", config["HOST"]) == (
+        "postgres",
+        password,
+        "127.0.0.1",
+    )
+    assert (int(config["PORT"]), config["NAME"]) == (5432, "test_h_perf")
