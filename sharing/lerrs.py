@@ -17,7 +17,7 @@ common types that LER-RSType refers to are not vendored (not available where Sat
 them offline): they stand in as schemas that accept anything, so those parts are not checked.
 The credentials inside are checked by Satchel's verifier, not by 1EdTech's draft-04 schemas of
 HR Open's catalog, which are the pre-final, VC 1.1 ones that OB 3.0 credentials no longer meet
-(docs/decisions/0002-ecosystem.md).
+(docs/decisions/0012-ecosystem.md).
 
 The wrapper is a VC 2.0 credential issued and signed (eddsa-rdfc-2022) by the learner's
 holder DID, the LER-RS document its subject. HR Open's wrapper schema asks for a VC 1.1

@@ -28,7 +28,7 @@ page that shows nothing and uses no view.
 Quiet: a GET writes only its view and fetches nothing. The page shows the verdicts as stored;
 one checked too long ago is re-checked by a worker, queued once the view is recorded
 (`wallet.services.reverify.credentials_recheck_later`). The holder's DID is read, never made
-here (docs/decisions/0021-quiet-public-gets.md); only a presentation, which is signed, makes
+here (docs/decisions/0015-quiet-public-gets.md); only a presentation, which is signed, makes
 the key of an earner who has none yet.
 """
 
