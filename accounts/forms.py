@@ -27,15 +27,15 @@ class _NumericCode:
 
 
 class CodeAuthenticateForm(_NumericCode, AuthenticateForm):
-    pass
+    """allauth's second-factor sign-in, its code field asking for digits."""
 
 
 class CodeReauthenticateForm(_NumericCode, ReauthenticateForm):
-    pass
+    """allauth's confirm-it-is-you step, its code field asking for digits."""
 
 
 class CodeActivateTOTPForm(_NumericCode, ActivateTOTPForm):
-    pass
+    """allauth's authenticator set-up, its code field asking for digits."""
 
 
 class AccountDeleteForm(forms.Form):

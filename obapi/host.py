@@ -50,7 +50,7 @@ class UpsertRefused(Exception):
 
 
 class ProfileRefused(ValueError):
-    pass
+    """A profile update a tool may not make; the message says which field and why."""
 
 
 @dataclass(frozen=True)

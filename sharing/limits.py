@@ -7,6 +7,7 @@ by its /64, which one host usually holds whole); the address itself is never kep
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 
@@ -22,10 +23,10 @@ logger = logging.getLogger(__name__)
 def client_key(request: HttpRequest) -> str:
     address = client_address(request) or "unknown"
     if ":" in address:
-        try:
+        # An IPv6 client is limited by its /64 (one subscriber's prefix); an address that
+        # does not parse is keyed as it came.
+        with contextlib.suppress(ValueError):
             address = str(ipaddress.ip_network(f"{address}/64", strict=False))
-        except ValueError:
-            pass
     return salted_hmac("sharing.limits.client", address).hexdigest()[:32]
 
 

@@ -96,6 +96,12 @@ _EXTENSIONS: dict[str, str] = {
     Container.SVG: "svg",
 }
 
+
+def file_extension(container: str) -> str:
+    """The extension of a file holding an original in this container (`bin` if unknown)."""
+    return _EXTENSIONS.get(container, "bin")
+
+
 # What every page and message calls a credential that states no title.
 UNTITLED = "Untitled credential"
 
@@ -247,7 +253,7 @@ class Credential(models.Model):
     @property
     def file_extension(self) -> str:
         """The extension of a file holding the original: what its container is."""
-        return _EXTENSIONS.get(self.container, "bin")
+        return file_extension(self.container)
 
     @property
     def is_trashed(self) -> bool:

@@ -27,7 +27,7 @@ from portability.clr import (
     too_many_for_a_bundle,
 )
 from portability.crypto import SealingKey
-from wallet.models import Credential
+from wallet.models import Credential, file_extension
 from wallet.selectors import collections_by_name, record_with_contents, tags_by_name
 from wallet.verification.errors import VerificationInputError
 
@@ -40,7 +40,6 @@ README = "README.txt"
 HOLDER_KEYS = "keys/holder-key.json"
 CLR_JSON = "clr/bundle.json"
 CLR_PNG = "clr/bundle.png"
-EXTENSIONS = {"json": "json", "jwt": "jwt", "png": "png", "svg": "svg"}
 # Copied to and from the manifest as they are: every one can be rebuilt from the original.
 RECORD_FIELDS = (
     "format",
@@ -152,7 +151,7 @@ def _slug(text: str) -> str:
 def _file_names(credentials: list[Credential]) -> dict[int, str]:
     names = {}
     for number, credential in enumerate(credentials, start=1):
-        extension = EXTENSIONS.get(credential.container, "bin")
+        extension = credential.file_extension
         names[credential.pk] = f"credentials/{number:04d}-{_slug(credential.title)}.{extension}"
     return names
 
@@ -222,7 +221,7 @@ def _write_versions(
     stem = name.rsplit(".", 1)[0].replace("credentials/", "versions/", 1)
     for number, version in enumerate(sorted(credential.versions.all(), key=lambda v: v.pk), 1):
         original = bytes(version.original)
-        file = f"{stem}-v{number}.{EXTENSIONS.get(version.container, 'bin')}"
+        file = f"{stem}-v{number}.{file_extension(version.container)}"
         archive.writestr(file, original, compress_type=zipfile.ZIP_STORED)
         versions.append(
             {

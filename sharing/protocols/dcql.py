@@ -253,7 +253,7 @@ def parse_dcql_query(value: Any) -> DcqlQuery:
 
 
 class _NoClaim(Exception):
-    pass
+    """A claims path pointer that selects nothing in the credential (section 7.1)."""
 
 
 def select_claims(document: Any, path: Sequence[str | int | None]) -> list[Any]:

@@ -92,8 +92,7 @@ class Sender(Protocol):
         headers: Mapping[str, str] | None = None,
         body: bytes | None = None,
         max_bytes: int | None = None,
-    ) -> FetchResult:  # pragma: no cover - a protocol, not code
-        raise NotImplementedError
+    ) -> FetchResult: ...
 
 
 # Resolves a verification method (a DID URL) to a public key, or raises.

@@ -12,12 +12,13 @@ import base64
 import hashlib
 import json
 import secrets
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from tests.support.stub_server import QuietHandler, serving
 
 OB_PATH, OB_READ = (
     "/ims/ob/v3p0",
@@ -107,10 +108,7 @@ class StubHost:
 
 
 def _handler(stub: StubHost) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
+    class Handler(QuietHandler):
         def _answer(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
             data = json.dumps(body).encode()
             self.send_response(status)
@@ -213,11 +211,6 @@ def _handler(stub: StubHost) -> type[BaseHTTPRequestHandler]:
 
 def run_stub_host() -> Iterator[StubHost]:
     stub = StubHost()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(stub))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    stub.origin = f"http://127.0.0.1:{httpd.server_address[1]}"
-    try:
+    with serving(_handler(stub)) as origin:
+        stub.origin = origin
         yield stub
-    finally:
-        httpd.shutdown()
-        httpd.server_close()

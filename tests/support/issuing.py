@@ -18,9 +18,8 @@ import hashlib
 import io
 import json
 import secrets
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
@@ -29,6 +28,7 @@ from PIL import Image
 
 from tests.support.issuer import EARNER_DID_LABEL, TestIssuer
 from tests.support.keys import ed25519_key
+from tests.support.stub_server import QuietHandler, serving
 
 PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 
@@ -256,10 +256,7 @@ class StubIssuer:
 
 
 def _handler(stub: StubIssuer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
+    class Handler(QuietHandler):
         def _answer(
             self, status: int, body: Any = None, headers: dict[str, str] | None = None
         ) -> None:
@@ -542,11 +539,6 @@ def _handler(stub: StubIssuer) -> type[BaseHTTPRequestHandler]:
 
 def run_stub_issuer(issuer: TestIssuer) -> Iterator[StubIssuer]:
     stub = StubIssuer(issuer)
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(stub))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    stub.origin = f"http://127.0.0.1:{httpd.server_address[1]}"
-    try:
+    with serving(_handler(stub)) as origin:
+        stub.origin = origin
         yield stub
-    finally:
-        httpd.shutdown()
-        httpd.server_close()

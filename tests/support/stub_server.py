@@ -31,8 +31,27 @@ class StubServer:
         return self.hits.count(path)
 
 
+class QuietHandler(BaseHTTPRequestHandler):
+    """A stub's request handler: tests read what the stub recorded, not its access log."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return None
+
+
+@contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve `handler` on a free loopback port for the block; yields the origin."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
 def _handler(stub: StubServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             stub.hits.append(self.path)
             status, content_type, body = stub.answers.get(
@@ -44,20 +63,12 @@ def _handler(stub: StubServer) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
     return Handler
 
 
 @contextmanager
 def running_stub() -> Iterator[StubServer]:
     stub = StubServer()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(stub))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    stub.origin = f"http://127.0.0.1:{httpd.server_address[1]}"
-    try:
+    with serving(_handler(stub)) as origin:
+        stub.origin = origin
         yield stub
-    finally:
-        httpd.shutdown()
-        httpd.server_close()

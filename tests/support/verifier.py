@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
+from tests.support.stub_server import QuietHandler, serving
 from wallet.verification.keys import did_key_from_public_key
 
 
@@ -99,10 +99,7 @@ class StubVerifier:
 
 
 def _handler(stub: StubVerifier) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
+    class Handler(QuietHandler):
         def _answer(self, status: int, body: str, media: str = "application/json") -> None:
             data = body.encode()
             self.send_response(status)
@@ -150,11 +147,6 @@ def _handler(stub: StubVerifier) -> type[BaseHTTPRequestHandler]:
 
 def run_stub() -> Iterator[StubVerifier]:
     stub = StubVerifier()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(stub))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    stub.origin = f"http://127.0.0.1:{httpd.server_address[1]}"
-    try:
+    with serving(_handler(stub)) as origin:
+        stub.origin = origin
         yield stub
-    finally:
-        httpd.shutdown()
-        httpd.server_close()

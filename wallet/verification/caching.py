@@ -10,6 +10,7 @@ take the cache's lock; plain reads are single atomic steps of the underlying Ord
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, MutableMapping
@@ -67,10 +68,9 @@ class BoundedCache(MutableMapping[K, V], Generic[K, V]):
             return default
         if self.clock is not None:
             return self._get_lapsing(key, default)
-        try:
+        # A writer may have dropped the entry since the lookup: the value read still stands.
+        with contextlib.suppress(KeyError):
             entries.move_to_end(key)
-        except KeyError:
-            pass
         return value
 
     def _get_lapsing(self, key: K, default: object) -> object:

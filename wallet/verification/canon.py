@@ -769,7 +769,7 @@ MAX_CANON_DEPTH = 200
 
 
 class _TooComplex(Exception):
-    pass
+    """The dataset needs more canonicalization work than MAX_CANON_WORK allows."""
 
 
 class _NDegreeWork:

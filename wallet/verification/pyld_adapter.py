@@ -268,7 +268,7 @@ class _FineProcessor(Processor):
 
 
 class _FineTrackingProcessor(TrackingProcessor, _FineProcessor):
-    pass
+    """Tracks dropped properties and checks the budget at every value (large inputs)."""
 
 
 def processor() -> Processor:
