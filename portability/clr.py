@@ -54,7 +54,7 @@ def _clr_exclusion(entry: Entry) -> str:
     credential = entry.credential
     if entry.reason:
         return entry.reason
-    if entry.token is not None:
+    if entry.token is not None or entry.sd_jwt is not None:
         return (
             "It is signed as a JWT, and a CLR can only carry credentials signed inside "
             "the JSON (Data Integrity)."

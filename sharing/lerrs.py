@@ -39,6 +39,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import F
+from django.utils.translation import gettext as _
 from jsonschema import Draft4Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
@@ -122,6 +123,12 @@ def _exclusion(entry: Entry) -> str:
         return entry.reason
     if entry.token is not None:
         return ""  # carried as an EnvelopedVerifiableCredential, the JWT exactly as issued
+    if entry.sd_jwt is not None:
+        # The résumé would carry every claim its Disclosures reveal, with no choice made.
+        return _(
+            "It lets you choose which of its claims to reveal: share it by a link, where you "
+            "choose, rather than in a résumé."
+        )
     contexts = (entry.document or {}).get("@context")
     first = contexts[0] if isinstance(contexts, list) and contexts else contexts
     if first != VC_V2:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
@@ -19,7 +20,7 @@ from tests.support.sdjwt_issuer import SdJwtIssuer, ecdsa_sd_badge
 from wallet.models import Credential
 from wallet.verification import VerifyOptions, verify_document
 from wallet.verification.keys import jwk_from_key
-from wallet.verification.proofs import ecdsa_sd
+from wallet.verification.proofs import ecdsa_sd, jose
 from wallet.verification.sdjwt import verify_sd_jwt
 
 pytestmark = pytest.mark.usefixtures("frozen")
@@ -206,3 +207,79 @@ def test_an_answer_to_an_employer_request_reveals_only_the_claims_left_ticked(
     (sent,) = vp["verifiableCredential"]
     assert ecdsa_sd.proof_kind(sent["proof"]["proofValue"]) == "derived"
     assert "result" not in sent["credentialSubject"]
+
+
+def _enveloped_sd_jwt(vp: dict) -> str:
+    (sent,) = vp["verifiableCredential"]
+    assert sent["type"] == "EnvelopedVerifiableCredential"
+    assert sent["@context"] == "https://www.w3.org/ns/credentials/v2"
+    media, _, token = sent["id"].removeprefix("data:").partition(",")
+    assert media == "application/dc+sd-jwt"
+    return token
+
+
+def test_the_links_presentation_envelopes_the_sd_jwt_with_only_the_chosen_disclosures(
+    client, owner, sd_badge, issuer
+):
+    share_token = _share(owner, sd_badge, [("given_name",)])
+
+    response = client.get(f"/s/{share_token}/presentation?challenge=employer-7")
+
+    vp = json.loads(response.content)
+    sd_jwt = _enveloped_sd_jwt(vp)
+    issuer_jwt, *disclosures, kb_jwt = sd_jwt.split("~")
+    assert issuer_jwt == bytes(sd_badge.original).decode().split("~")[0]
+    assert len(disclosures) == 1 and kb_jwt  # one Disclosure, then the holder's KB-JWT
+    options = issuer.options(
+        now=SOON, challenge="employer-7", domain=settings.SATCHEL_PUBLIC_ORIGIN
+    )
+    report = verify_document(vp, options=options)
+    assert report.verdict == "verified", report.to_dict()
+    (child,) = report.children
+    assert (child.format, child.verdict) == ("sd-jwt-vc", "verified")
+    assert child.credential is not None and child.credential["given_name"] == "Ada"
+    assert not {"family_name", "name", "address"} & set(child.credential)
+    assert "kb.valid" in {c.code for c in child.checks}
+
+
+def test_the_enveloped_sd_jwt_is_bound_to_the_presentations_own_challenge(
+    client, owner, sd_badge, issuer
+):
+    share_token = _share(owner, sd_badge, [("given_name",)])
+
+    vp = json.loads(client.get(f"/s/{share_token}/presentation?challenge=one").content)
+
+    sd_jwt = _enveloped_sd_jwt(vp)
+    domain = settings.SATCHEL_PUBLIC_ORIGIN
+    for challenge, fails in (("one", False), ("two", True)):
+        options = VerifyOptions(
+            now=SOON, fetcher=issuer.fetcher, challenge=challenge, domain=domain
+        )
+        result = verify_sd_jwt(sd_jwt, options=options)
+        assert any(c.status == "fail" for c in result.checks) is fails
+
+
+def test_the_jwt_presentation_envelopes_the_disclosed_sd_jwt_too(client, owner, sd_badge, issuer):
+    share_token = _share(owner, sd_badge, [("address", "locality")])
+
+    token = client.get(f"/s/{share_token}/presentation?format=jwt&challenge=c-9").content.decode()
+
+    payload = jose.decode_compact(token).payload_json()
+    sd_jwt = _enveloped_sd_jwt(payload)
+    options = VerifyOptions(
+        now=SOON, fetcher=issuer.fetcher, challenge="c-9", domain=settings.SATCHEL_PUBLIC_ORIGIN
+    )
+    result = verify_sd_jwt(sd_jwt, options=options)
+    assert all(c.status != "fail" for c in result.checks), [c.code for c in result.checks]
+    assert result.claims is not None and result.claims["address"] == {"locality": "Utrecht"}
+
+
+def test_the_public_verifier_shows_the_links_sd_jwt_verified(client, owner, sd_badge, frozen):
+    share_token = _share(owner, sd_badge, [("given_name",)])
+
+    page = client.post("/verify", {"link": f"http://127.0.0.1:8000/s/{share_token}"})
+
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "verdict-box--ok" in body
+    assert "Lovelace" not in body
