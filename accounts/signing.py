@@ -10,6 +10,7 @@ this module.
 
 from __future__ import annotations
 
+import json
 from collections.abc import MutableMapping
 from datetime import datetime
 from typing import Any
@@ -22,9 +23,9 @@ from accounts.services import (
     holder_signing_keys,
 )
 from wallet.verification.errors import VerificationInputError
-from wallet.verification.keys import key_from_jwk, same_key
+from wallet.verification.keys import jwk_from_key, key_from_jwk, same_key
 from wallet.verification.proofs.dataintegrity import sign
-from wallet.verification.proofs.jose import sign_jwt
+from wallet.verification.proofs.jose import alg_for, sign_compact, sign_jwt
 from wallet.verification.sdjwt import bind
 from wallet.verification.sdjwt.holder import processed_claims
 
@@ -94,10 +95,33 @@ def sign_presentation(
     )
 
 
-def sign_holder_jwt(*, user: User, payload: dict[str, Any], typ: str) -> str:
-    """A compact JWS over `payload`, EdDSA, `kid` the holder's DID URL, `typ` as given."""
+def sign_holder_jwt(
+    *, user: User, payload: dict[str, Any], typ: str, with_jwk: bool = False
+) -> str:
+    """A compact JWS over `payload`, EdDSA, `typ` as given, naming the holder key by `kid`
+    (the holder's DID URL), or, `with_jwk`, carrying the public key itself in `jwk` (what an
+    issuer binds an SD-JWT VC to, RFC 7800 `cnf.jwk`; OpenID4VCI 1.0 Appendix F.1 allows
+    exactly one of the two)."""
     key = holder_signing_key(user=user)
-    return sign_jwt(payload, private_key=key.private_key, kid=key.verification_method, typ=typ)
+    if not with_jwk:
+        return sign_jwt(payload, private_key=key.private_key, kid=key.verification_method, typ=typ)
+    header = {
+        "alg": alg_for(key.private_key),
+        "typ": typ,
+        "jwk": jwk_from_key(key.private_key.public_key()),
+    }
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    return sign_compact(header, body, private_key=key.private_key)
+
+
+def bound_to_holder(*, user: User, sd_jwt: str) -> bool:
+    """Whether the issuer bound the SD-JWT (`cnf`) to one of the learner's keys, current or
+    retired: only then can the learner present it with a Key Binding JWT."""
+    try:
+        cnf = processed_claims(sd_jwt).get("cnf")
+    except ValueError:
+        return False
+    return any(_bound_to(cnf, key) for key in holder_signing_keys(user=user))
 
 
 def sign_key_binding(

@@ -631,6 +631,9 @@ def _vcapi_entry(
     """The credential as issued, or, from a base proof, the copy derived to reveal what the
     learner left ticked under any query it answers (everything, when they were not asked)."""
     entry = read_entry(credential)
+    if entry.sd_jwt is not None:
+        # Never offered for an exchange (see _vcapi_consent): whole, it would reveal every claim.
+        raise PresentingError(_("An SD-JWT VC cannot be sent in this exchange."))
     base = disclosable.base_proof_document(credential)
     if base is None:
         return entry

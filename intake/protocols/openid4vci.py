@@ -9,10 +9,18 @@ reference through `credential_offer_uri`, fetched once), 12.2 "Credential Issuer
 requests per RFC 9126 when the server requires them), 6 "Token Endpoint" (the
 pre-authorized code grant with its `tx_code`; 6.3 the errors), 7 "Nonce Endpoint", 8
 "Credential Endpoint" (a `credential_configuration_id` or `credential_identifier` with
-`proofs`; 8.3.1.2 the errors, `invalid_nonce` answered by one retry with a fresh nonce), 9
+`proofs`; 8.3.1.2 the errors, `invalid_nonce` answered by one retry with a fresh nonce, and
+the drafts' `invalid_proof` carrying a `c_nonce` by one retry over that nonce), 9
 "Deferred Credential Endpoint", 11 "Notification Endpoint", and Appendix F.1 (the `jwt` key
 proof: `typ` `openid4vci-proof+jwt`, `kid`, `aud`, `iat`, `nonce`) and F.2 (`di_vp`: a
 presentation with purpose authentication, `challenge` the nonce, `domain` the issuer).
+
+Formats (Appendix A): `ldp_vc`, `jwt_vc_json`, and SD-JWT VCs, `dc+sd-jwt` (A.3, with the
+configuration's `vct`) and the older `vc+sd-jwt` that issuers of the drafts still name. An
+SD-JWT VC is bound to the key the proof carries: the `jwt` proof then names the holder key
+by `jwk` (what `cnf.jwk` will hold) unless the issuer binds to DIDs
+(`cryptographic_binding_methods_supported`), and the receiving service checks that the
+issued `cnf` is the learner's key before anything is stored.
 
 Every call goes through `config.protocol_client` (the one outbound door). Signing is the
 caller's: it passes functions that sign with the holder key, so no key reaches this module.
@@ -31,6 +39,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from django.utils.translation import gettext as _
+
 from config.protocol_client import Answer, ProtocolClient, RemoteError
 
 PRE_AUTHORIZED_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
@@ -38,7 +48,10 @@ AUTHORIZATION_CODE_GRANT = "authorization_code"
 PROOF_TYP = "openid4vci-proof+jwt"
 LDP_VC = "ldp_vc"
 JWT_VC_JSON = "jwt_vc_json"
-FORMATS = (LDP_VC, JWT_VC_JSON)
+DC_SD_JWT = "dc+sd-jwt"
+VC_SD_JWT = "vc+sd-jwt"  # the drafts' name for the same format
+SD_JWT_FORMATS = (DC_SD_JWT, VC_SD_JWT)
+FORMATS = (LDP_VC, JWT_VC_JSON, *SD_JWT_FORMATS)
 # The holder key is Ed25519: the JWS names it EdDSA (RFC 8037) or Ed25519 (RFC 9864).
 HOLDER_JWS_ALGS = ("EdDSA", "Ed25519")
 HOLDER_DI_SUITES = ("eddsa-rdfc-2022", "Ed25519Signature2020")
@@ -194,10 +207,28 @@ class Configuration:
     types: list[str] = field(default_factory=list)
     scope: str = ""
     proof_types: dict[str, list[str]] = field(default_factory=dict)
+    # A.3.2: the SD-JWT VC type the issuer will put in `vct`.
+    vct: str = ""
+    # 12.2.4 `cryptographic_binding_methods_supported`: "jwk", "did:key", ...
+    binding_methods: list[str] = field(default_factory=list)
 
     @property
     def supported(self) -> bool:
         return self.format in FORMATS
+
+    @property
+    def is_sd_jwt(self) -> bool:
+        return self.format in SD_JWT_FORMATS
+
+    @property
+    def binds_to_jwk(self) -> bool:
+        """Whether the key proof carries the holder key as a `jwk` (F.1) rather than naming
+        it by its DID URL: when the issuer binds to JWKs and not to DIDs, and for an SD-JWT VC
+        whose issuer does not say (its `cnf` is a JWK, RFC 7800)."""
+        methods = self.binding_methods
+        if any(m.startswith("did:") for m in methods):
+            return False
+        return "jwk" in methods or (self.is_sd_jwt and not methods)
 
 
 @dataclass(frozen=True)
@@ -270,7 +301,8 @@ def _configuration(config_id: str, entry: Any) -> Configuration:
                 else None
             )
             proof_types[str(proof_type)] = [str(a) for a in algs] if isinstance(algs, list) else []
-    fmt, scope = entry.get("format"), entry.get("scope")
+    fmt, scope, vct = entry.get("format"), entry.get("scope"), entry.get("vct")
+    methods = entry.get("cryptographic_binding_methods_supported")
     return Configuration(
         id=config_id,
         format=fmt if isinstance(fmt, str) else "",
@@ -280,6 +312,10 @@ def _configuration(config_id: str, entry: Any) -> Configuration:
         types=[t for t in types if isinstance(t, str)] if isinstance(types, list) else [],
         scope=scope if isinstance(scope, str) else "",
         proof_types=proof_types,
+        vct=vct[:500] if isinstance(vct, str) else "",
+        binding_methods=[m for m in methods if isinstance(m, str)][:20]
+        if isinstance(methods, list)
+        else [],
     )
 
 
@@ -638,7 +674,12 @@ class Issued:
 
 
 class StaleNonce(IssuanceError):
-    """8.3.1.2 `invalid_nonce`: the proof must be made again over a fresh nonce."""
+    """8.3.1.2 `invalid_nonce`: the proof must be made again over a fresh nonce. The drafts
+    before 1.0 answered `invalid_proof` with the nonce to use (`c_nonce`) instead."""
+
+    def __init__(self, message: str, *, kind: str = PROOF_REFUSED, c_nonce: str = "") -> None:
+        super().__init__(message, kind=kind)
+        self.c_nonce = c_nonce
 
 
 def request_credential(
@@ -718,6 +759,14 @@ def _credential_error(answer: Answer) -> IssuanceError:
     error = answer.error
     if error == "invalid_nonce":
         return StaleNonce("The issuer's nonce went stale.", kind=PROOF_REFUSED)
+    data = answer.data if isinstance(answer.data, dict) else {}
+    c_nonce = data.get("c_nonce")
+    if error == "invalid_proof" and isinstance(c_nonce, str) and c_nonce:
+        return StaleNonce(
+            _("The issuer refused the proof that the credential is bound to your key."),
+            kind=PROOF_REFUSED,
+            c_nonce=c_nonce[:500],
+        )
     if error == "invalid_proof":
         return IssuanceError(
             "The issuer refused the proof that the credential is bound to your key.",

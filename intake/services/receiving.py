@@ -36,6 +36,7 @@ from PIL import Image
 from accounts import crypto
 from accounts.models import User
 from accounts.signing import (
+    bound_to_holder,
     holder_did,
     presentation_context,
     sign_holder_jwt,
@@ -55,9 +56,11 @@ from wallet.services.notices import notices_of_arrival
 from wallet.services.store import (
     JSON_MEDIA_TYPE,
     JWT_MEDIA_TYPE,
+    SD_JWT_MEDIA_TYPE,
     Arrival,
     Verified,
     credentials_store,
+    sd_jwt_media_type,
 )
 from wallet.verification import verify_bytes
 from wallet.verification.fetch import FetchError
@@ -74,7 +77,12 @@ LONGEST_POLL = timedelta(hours=6)
 
 
 class ReceiveError(ValueError):
-    """The link cannot start anything, or the attempt cannot go on; for the learner."""
+    """The link cannot start anything, or the attempt cannot go on; for the learner. `kind`
+    is the attempt's `error_kind` when the attempt fails for it."""
+
+    def __init__(self, message: str, *, kind: str = openid4vci.UNSUPPORTED) -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 @dataclass(frozen=True)
@@ -207,6 +215,7 @@ def _open_offer(attempt: ReceiveAttempt, target: links.CredentialOffer) -> Recei
             "name": c.name or c.id,
             "description": c.description,
             "format": c.format,
+            "vct": c.vct,
             "supported": c.supported,
         }
         for c in configurations
@@ -234,9 +243,15 @@ def _open_offer(attempt: ReceiveAttempt, target: links.CredentialOffer) -> Recei
     }
     _keep(attempt, {**_secrets(attempt), "pre_authorized_code": offer.pre_authorized_code})
     if not any(c.supported for c in configurations):
+        formats = ", ".join(sorted({c.format or "?" for c in configurations}))
         return _failed(
             attempt,
-            _("The issuer offers the credential only in a format Satchel does not take yet."),
+            _(
+                "The issuer offers the credential only in a format Satchel does not take yet "
+                "(%(formats)s). Satchel takes W3C credentials (ldp_vc, jwt_vc_json) and SD-JWT "
+                "VCs (dc+sd-jwt)."
+            )
+            % {"formats": formats[:200]},
             openid4vci.UNSUPPORTED,
             now,
         )
@@ -388,7 +403,10 @@ def _has_types(credential: Any, types: Sequence[str]) -> bool:
     document = entry.document or {}
     written = document.get("type", [])
     written = written if isinstance(written, list) else [written]
-    return entry.vp_entry() is not None and all(t in written for t in types)
+    # An SD-JWT would go whole, every claim revealed: it is not offered to an issuer.
+    return (
+        entry.sd_jwt is None and entry.vp_entry() is not None and all(t in written for t in types)
+    )
 
 
 # --- accepting -----------------------------------------------------------------------------
@@ -659,9 +677,10 @@ def _proofs(
     payload = openid4vci.proof_jwt_payload(
         credential_issuer=metadata.credential_issuer, nonce=nonce, issued_at=int(now.timestamp())
     )
-    return {
-        openid4vci.JWT: [sign_holder_jwt(user=owner, payload=payload, typ=openid4vci.PROOF_TYP)]
-    }
+    proof = sign_holder_jwt(
+        user=owner, payload=payload, typ=openid4vci.PROOF_TYP, with_jwk=configuration.binds_to_jwk
+    )
+    return {openid4vci.JWT: [proof]}
 
 
 def _request_one(
@@ -672,9 +691,13 @@ def _request_one(
     now: datetime,
     client: ProtocolClient,
 ) -> openid4vci.Issued:
-    """8.2, with one retry over a fresh nonce when the issuer says the nonce went stale."""
+    """8.2, with one retry over a fresh nonce when the issuer says the nonce went stale (the
+    one its refusal names, from an issuer of the drafts, else one from the nonce endpoint)."""
+    named = ""
     for attempt_number in range(2):
-        if metadata.nonce_endpoint:
+        if named:
+            nonce = named
+        elif metadata.nonce_endpoint:
             nonce = openid4vci.request_nonce(metadata.nonce_endpoint, client=client)
         else:
             nonce = token.c_nonce if not attempt_number else ""
@@ -687,7 +710,8 @@ def _request_one(
                 proofs=proofs,
                 client=client,
             )
-        except openid4vci.StaleNonce:
+        except openid4vci.StaleNonce as stale:
+            named = stale.c_nonce
             if attempt_number:
                 raise openid4vci.IssuanceError(
                     _("The issuer refused the key proof twice, each time over a fresh nonce."),
@@ -741,7 +765,7 @@ def _arrived(
         verified = _verify_all(owner, attempt, credentials, source, now)
     except ReceiveError as exc:
         _notify(attempt, kept, "credential_failure")
-        _failed(attempt, str(exc), openid4vci.UNSUPPORTED, now)
+        _failed(attempt, str(exc), exc.kind, now)
         return Progress(attempt)
     was_waiting = attempt.state == ReceiveAttempt.State.WAITING
     with transaction.atomic():
@@ -804,7 +828,8 @@ def _verify_all(
     verified = []
     for credential in credentials:
         if isinstance(credential, str):
-            data, media = credential.encode(), JWT_MEDIA_TYPE
+            data = credential.encode()
+            media = SD_JWT_MEDIA_TYPE if "~" in credential else JWT_MEDIA_TYPE
         else:
             data, media = json.dumps(credential, ensure_ascii=False).encode(), JSON_MEDIA_TYPE
         report = verify_bytes(data, options=options, media_type=media)
@@ -815,6 +840,18 @@ def _verify_all(
                     "nothing was stored."
                 )
             )
+        if report.container == "sd-jwt" and report.jwt:
+            media = sd_jwt_media_type(report)
+            if source == Source.OID4VCI and not bound_to_holder(user=owner, sd_jwt=report.jwt):
+                # Asked for with a proof of the learner's key, it must be bound to that key
+                # (`cnf`), or the learner could never present it with a Key Binding JWT.
+                raise ReceiveError(
+                    _(
+                        "The issuer bound the credential to a key that is not yours, so you "
+                        "could not present it as yours; nothing was stored."
+                    ),
+                    kind=openid4vci.INVALID,
+                )
         verified.append(Verified(report, data, media, arrival))
     return verified
 
@@ -913,10 +950,13 @@ def _accept_exchange(
     chosen = {c.pk: c for c in record.live_credentials(owner=owner).filter(pk__in=keys)}
     if len(chosen) != len(keys):
         raise ReceiveError(_("Some of the chosen credentials are not in your record."))
+    entries = [read_entry(chosen[k]) for k in keys]
+    if any(e.sd_jwt is not None for e in entries):
+        raise ReceiveError(_("An SD-JWT VC cannot be sent in this exchange."))
     suite = vcapi.presentation_suite(exchange)
     presentation = unsigned_presentation(
         holder=holder_did(user=owner),
-        entries=[read_entry(chosen[k]) for k in keys],
+        entries=entries,
         context=presentation_context(suite),
     )
     if not presentation["verifiableCredential"]:

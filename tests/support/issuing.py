@@ -8,7 +8,9 @@ used once, key proofs checked for `typ`, `kid`, `aud`, `iat` and `nonce` and the
 signature, the deferred and notification endpoints, the authorization code flow with PKCE
 S256 and pushed requests, and exchanges that answer a completed exchange with 400.
 
-The credentials issued come from the TestIssuer, bound to the earner's holder DID.
+The credentials issued come from the TestIssuer, bound to the earner's holder DID; an SD-JWT
+VC (`dc+sd-jwt`, or the drafts' `vc+sd-jwt`) comes from the SdJwtIssuer, bound (`cnf.jwk`)
+to the key the proof carried, as the specification's Appendix A.3 example configures it.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ from PIL import Image
 
 from tests.support.issuer import EARNER_DID_LABEL, TestIssuer
 from tests.support.keys import ed25519_key
+from tests.support.sdjwt_issuer import VCT, SdJwtIssuer
 from tests.support.stub_server import QuietHandler, serving
+from wallet.verification.keys import jwk_from_key
 
 PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 
@@ -73,6 +77,12 @@ class StubIssuer:
         self.also_ask: dict[str, Any] | None = None  # a QueryByExample beside DIDAuthentication
         self.interaction_vcapi = ""  # what an interaction URL names instead of the exchange
         self.issue_garbage = False
+        # SD-JWT VCs: the key the last proof carried, and whether to bind another one instead.
+        self.proof_jwk: dict[str, Any] | None = None
+        self.bind_other_key = False
+        self.metadata_binding = ["jwk"]
+        self.invalid_proof_nonces = 0  # answer invalid_proof with a c_nonce (the drafts) this often
+        self._sd_issuer: SdJwtIssuer | None = None
         # VC-API
         self.exchanges: dict[str, dict[str, Any]] = {}
         self.exchange_posts: list[Any] = []
@@ -103,7 +113,12 @@ class StubIssuer:
                 ]
             },
         }
-        if self.format == "ldp_vc":
+        if self.format in ("dc+sd-jwt", "vc+sd-jwt"):
+            # OpenID4VCI 1.0 Appendix A.3.4's example configuration, with this issuer's vct.
+            config["vct"] = VCT
+            config["cryptographic_binding_methods_supported"] = self.metadata_binding
+            config["credential_signing_alg_values_supported"] = ["ES256"]
+        elif self.format == "ldp_vc":
             config["credential_definition"] = {
                 "@context": ["https://www.w3.org/ns/credentials/v2"],
                 "type": ["VerifiableCredential", "OpenBadgeCredential"],
@@ -191,8 +206,16 @@ class StubIssuer:
             "Ed25519",
         ):
             return "invalid_proof"
-        kid = header.get("kid", "")
-        if not kid.startswith(self.issuer.earner_did + "#"):
+        kid, jwk = header.get("kid", ""), header.get("jwk")
+        if "kid" in header and "jwk" in header:
+            return "invalid_proof"  # F.1: one or the other
+        if jwk is not None:
+            if jwk != jwk_from_key(self.holder_key):
+                return "invalid_proof"
+            self.proof_jwk = jwk
+        elif kid.startswith(self.issuer.earner_did + "#"):
+            self.proof_jwk = jwk_from_key(self.holder_key)  # the did:key's key
+        else:
             return "invalid_proof"
         try:
             self.holder_key.verify(
@@ -205,6 +228,9 @@ class StubIssuer:
         if "iss" in payload:
             return "invalid_proof"  # anonymous pre-authorized access carries no iss
         nonce = payload.get("nonce")
+        if self.invalid_proof_nonces:
+            self.invalid_proof_nonces -= 1
+            return "invalid_proof+c_nonce"
         if self.stale_nonces:
             self.stale_nonces -= 1
             return "invalid_nonce"
@@ -229,6 +255,13 @@ class StubIssuer:
     def issued_credential(self) -> Any:
         if self.issue_garbage:
             return {"not": "a credential"}
+        if self.format in ("dc+sd-jwt", "vc+sd-jwt"):
+            if self._sd_issuer is None:
+                self._sd_issuer = SdJwtIssuer(self.issuer.fetcher)
+            holder = self.proof_jwk
+            if self.bind_other_key:
+                holder = jwk_from_key(ed25519_key("someone-else").public_key())
+            return self._sd_issuer.issue(holder_jwk=holder, typ=self.format)
         return self.issuer.ob3() if self.format == "ldp_vc" else self.issuer.ob3_jwt()
 
     # --- VC-API ---------------------------------------------------------------------
@@ -441,6 +474,13 @@ def _handler(stub: StubIssuer) -> type[BaseHTTPRequestHandler]:
                 error = "invalid_proof"
             if stub.refuse_proof:
                 error = "invalid_proof"
+            if error == "invalid_proof+c_nonce":
+                # The drafts before 1.0: the refusal carries the nonce to prove over next.
+                nonce = secrets.token_urlsafe(12)
+                stub.nonces.add(nonce)
+                answer = {"error": "invalid_proof", "c_nonce": nonce, "c_nonce_expires_in": 86400}
+                self._answer(400, answer)
+                return
             if error:
                 self._answer(400, {"error": error})
                 return
