@@ -193,3 +193,16 @@ def test_a_stranger_cannot_pick_the_credentials_inside_someone_elses_clr(owner, 
 
     with pytest.raises(ValidationError):
         clr_bundle_for(owner=stranger, credential_ids=[inside.pk], now=NOW)
+
+
+def test_an_sd_jwt_vc_stays_out_of_the_bundle_saying_why(owner, add, issuer):
+    from tests.support.sdjwt_issuer import SdJwtIssuer
+
+    sd_jwt = add(SdJwtIssuer(issuer.fetcher).issue(holder_jwk=None))
+    badge = add(issuer.ob3())
+
+    bundle = clr_bundle_build(owner=owner, credentials=[badge, sd_jwt], now=NOW)
+
+    assert bundle.included == [badge]
+    [(left_out, reason)] = bundle.excluded
+    assert left_out == sd_jwt and "JWT" in reason

@@ -224,3 +224,15 @@ def test_the_export_page_offers_the_resume_once_in_its_content(client, owner, ch
     assert 'id="resume-heading"' not in head
     assert body.count('id="resume-heading"') == 1
     assert 'value="share"' in body
+
+
+def test_an_sd_jwt_vc_stays_out_of_the_resume_saying_why(owner, add, issuer):  # noqa: F811
+    from tests.support.sdjwt_issuer import SdJwtIssuer
+
+    sd_jwt = add(SdJwtIssuer(issuer.fetcher).issue(holder_jwk=None))
+
+    resume = lerrs.resume_for(owner=owner, person=PERSON, credential_ids=[sd_jwt.pk], now=NOW)
+
+    [(left_out, reason)] = resume.excluded
+    assert left_out == sd_jwt and "choose which of its claims" in reason
+    assert "~" not in json.dumps(resume.document)

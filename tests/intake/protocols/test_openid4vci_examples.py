@@ -1,6 +1,8 @@
 """The OpenID4VCI 1.0 steps read the specification's own examples (openid/OpenID4VCI
 `1.0/examples/`: credential_offer_by_reference.json, credential_offer_multiple_credentials.json,
-credential_metadata_ldp_vc.json, credential_response_ldp_vc.txt), and the metadata location
+credential_metadata_ldp_vc.json, credential_response_ldp_vc.txt, the SD-JWT VC configuration of
+credential_issuer_metadata_sd_jwt_long.json and credential_response_sd_jwt_vc.txt), and the
+metadata location
 of section 12.2.2 with and without a path."""
 
 from __future__ import annotations
@@ -203,3 +205,122 @@ def test_the_proof_jwt_claims_carry_no_iss_for_anonymous_access():
         credential_issuer="https://i.example", nonce="n", issued_at=5
     )
     assert payload == {"aud": "https://i.example", "iat": 5, "nonce": "n"}
+
+
+# 1.0/examples/credential_issuer_metadata_sd_jwt_long.json (the configuration, its claims left
+# out)
+SD_JWT_CONFIGURATION = {
+    "format": "dc+sd-jwt",
+    "scope": "SD_JWT_VC_example_in_OpenID4VCI",
+    "credential_signing_alg_values_supported": ["ES256"],
+    "cryptographic_binding_methods_supported": ["jwk"],
+    "proof_types_supported": {
+        "jwt": {
+            "proof_signing_alg_values_supported": ["ES256"],
+            "key_attestations_required": {
+                "key_storage": ["iso_18045_moderate"],
+                "user_authentication": ["iso_18045_moderate"],
+            },
+        }
+    },
+    "vct": "SD_JWT_VC_example_in_OpenID4VCI",
+    "credential_metadata": {
+        "display": [
+            {
+                "name": "IdentityCredential",
+                "locale": "en-US",
+                "logo": {
+                    "uri": "https://university.example.edu/public/logo_credential.png",
+                    "alt_text": "a square logo of a university credential",
+                },
+                "description": "A credential that signals the membership of a university",
+                "background_color": "#12107c",
+                "text_color": "#FFFFFF",
+            }
+        ]
+    },
+}
+
+# 1.0/examples/credential_response_sd_jwt_vc.txt (the body; the SD-JWT unfolded)
+SD_JWT_CREDENTIAL = (
+    "eyJhbGciOiAiRVMyNTYiLCAidHlwIjogImRjK3NkLWp3d"
+    "CIsICJraWQiOiAiZG9jLXNpZ25lci0wNS0yNS0yMDIyIn0.eyJfc2QiOiBbI"
+    "jA5dktySk1PbHlUV00wc2pwdV9wZE9CVkJRMk0xeTNLaHBINTE1blhrcFkiL"
+    "CAiMnJzakdiYUMwa3k4bVQwcEpyUGlvV1RxMF9kYXcxc1g3NnBvVWxnQ3diS"
+    "SIsICJFa084ZGhXMGRIRUpidlVIbEVfVkNldUM5dVJFTE9pZUxaaGg3WGJVV"
+    "HRBIiwgIklsRHpJS2VpWmREd3BxcEs2WmZieXBoRnZ6NUZnbldhLXNONndxU"
+    "VhDaXciLCAiSnpZakg0c3ZsaUgwUjNQeUVNZmVadTZKdDY5dTVxZWhabzdGN"
+    "0VQWWxTRSIsICJQb3JGYnBLdVZ1Nnh5bUphZ3ZrRnNGWEFiUm9jMkpHbEFVQ"
+    "TJCQTRvN2NJIiwgIlRHZjRvTGJnd2Q1SlFhSHlLVlFaVTlVZEdFMHc1cnREc"
+    "3JaemZVYW9tTG8iLCAiamRyVEU4WWNiWTRFaWZ1Z2loaUFlX0JQZWt4SlFaS"
+    "UNlaVVRd1k5UXF4SSIsICJqc3U5eVZ1bHdRUWxoRmxNXzNKbHpNYVNGemdsa"
+    "FFHMERwZmF5UXdMVUs0Il0sICJpc3MiOiAiaHR0cHM6Ly9leGFtcGxlLmNvb"
+    "S9pc3N1ZXIiLCAiaWF0IjogMTY4MzAwMDAwMCwgImV4cCI6IDE4ODMwMDAwM"
+    "DAsICJ2Y3QiOiAiaHR0cHM6Ly9jcmVkZW50aWFscy5leGFtcGxlLmNvbS9pZ"
+    "GVudGl0eV9jcmVkZW50aWFsIiwgIl9zZF9hbGciOiAic2hhLTI1NiIsICJjb"
+    "mYiOiB7Imp3ayI6IHsia3R5IjogIkVDIiwgImNydiI6ICJQLTI1NiIsICJ4I"
+    "jogIlRDQUVSMTladnUzT0hGNGo0VzR2ZlNWb0hJUDFJTGlsRGxzN3ZDZUdlb"
+    "WMiLCAieSI6ICJaeGppV1diWk1RR0hWV0tWUTRoYlNJaXJzVmZ1ZWNDRTZ0N"
+    "GpUOUYySFpRIn19fQ.dVjA0sh4xGD32uPqc9h4WHiEL3A08kiKNE08IIrtn3"
+    "PJvljLU7n19LBTtuzPFZoc_GoPuS97SIDbz96K8pkZew~WyIyR0xDNDJzS1F"
+    "2ZUNmR2ZyeU5STjl3IiwgImdpdmVuX25hbWUiLCAiSm9obiJd~WyJlbHVWNU"
+    "9nM2dTTklJOEVZbnN4QV9BIiwgImZhbWlseV9uYW1lIiwgIkRvZSJd~WyI2S"
+    "Wo3dE0tYTVpVlBHYm9TNXRtdlZBIiwgImVtYWlsIiwgImpvaG5kb2VAZXhhb"
+    "XBsZS5jb20iXQ~WyJlSThaV205UW5LUHBOUGVOZW5IZGhRIiwgInBob25lX2"
+    "51bWJlciIsICIrMS0yMDItNTU1LTAxMDEiXQ~WyJRZ19PNjR6cUF4ZTQxMmE"
+    "xMDhpcm9BIiwgImFkZHJlc3MiLCB7InN0cmVldF9hZGRyZXNzIjogIjEyMyB"
+    "NYWluIFN0IiwgImxvY2FsaXR5IjogIkFueXRvd24iLCAicmVnaW9uIjogIkF"
+    "ueXN0YXRlIiwgImNvdW50cnkiOiAiVVMifV0~WyJBSngtMDk1VlBycFR0TjR"
+    "RTU9xUk9BIiwgImJpcnRoZGF0ZSIsICIxOTQwLTAxLTAxIl0~WyJQYzMzSk0"
+    "yTGNoY1VfbEhnZ3ZfdWZRIiwgImlzX292ZXJfMTgiLCB0cnVlXQ~WyJHMDJO"
+    "U3JRZmpGWFE3SW8wOXN5YWpBIiwgImlzX292ZXJfMjEiLCB0cnVlXQ~WyJsa"
+    "2x4RjVqTVlsR1RQVW92TU5JdkNBIiwgImlzX292ZXJfNjUiLCB0cnVlXQ~"
+)
+RESPONSE_SD_JWT_VC = {"credentials": [{"credential": SD_JWT_CREDENTIAL}]}
+
+
+def test_the_sd_jwt_configuration_of_the_example_reads_with_its_vct_and_jwk_binding():
+    configuration = openid4vci._configuration(
+        "SD_JWT_VC_example_in_OpenID4VCI", SD_JWT_CONFIGURATION
+    )
+    assert configuration.supported and configuration.is_sd_jwt
+    assert configuration.vct == "SD_JWT_VC_example_in_OpenID4VCI"
+    assert configuration.name == "IdentityCredential"
+    assert configuration.binding_methods == ["jwk"] and configuration.binds_to_jwk
+
+
+def test_the_example_asks_for_es256_proofs_which_the_ed25519_holder_key_cannot_make():
+    configuration = openid4vci._configuration(
+        "SD_JWT_VC_example_in_OpenID4VCI", SD_JWT_CONFIGURATION
+    )
+    with pytest.raises(IssuanceError) as raised:
+        openid4vci.proof_type_for(configuration)
+    assert raised.value.kind == "unsupported"
+
+
+@pytest.mark.parametrize(
+    "methods, by_jwk",
+    [([], True), (["jwk"], True), (["did:key"], False), (["jwk", "did:key"], False)],
+)
+def test_an_sd_jwt_vc_is_bound_by_jwk_unless_the_issuer_binds_to_dids(methods, by_jwk):
+    entry = {**SD_JWT_CONFIGURATION, "cryptographic_binding_methods_supported": methods}
+    assert openid4vci._configuration("x", entry).binds_to_jwk is by_jwk
+
+
+def test_a_w3c_configuration_names_the_key_by_its_did_url_as_before():
+    configuration = openid4vci._configuration("UniversityDegree_LDP_VC", LDP_VC_CONFIGURATION)
+    assert not configuration.binds_to_jwk
+
+
+def test_the_example_sd_jwt_credential_response_carries_the_sd_jwt_string():
+    issued = openid4vci._read_issued(Answer(url="https://x", status=200, data=RESPONSE_SD_JWT_VC))
+    (credential,) = issued.credentials
+    assert credential == SD_JWT_CREDENTIAL
+    assert credential.count("~") == 10 and credential.endswith("~")
+
+
+def test_an_invalid_proof_of_the_drafts_names_the_nonce_to_retry_with():
+    data = {"error": "invalid_proof", "c_nonce": "8YE9hCnyV2", "c_nonce_expires_in": 86400}
+    with pytest.raises(openid4vci.StaleNonce) as raised:
+        openid4vci._read_issued(Answer(url="https://x", status=400, data=data))
+    assert raised.value.c_nonce == "8YE9hCnyV2" and raised.value.kind == "proof_refused"

@@ -284,3 +284,27 @@ def test_a_vcapi_request_for_a_foreign_domain_is_refused(owner, stub):
     stub.vpr = {"query": {"type": "DIDAuthentication"}, "challenge": "c", "domain": "evil.example"}
     with pytest.raises(PresentingError, match="another site"):
         _open(owner, stub.origin + "/interaction?iuv=1")
+
+
+def test_a_vcapi_exchange_never_sends_an_sd_jwt_vc_whole(owner, add, issuer, stub):
+    from tests.support.issuer import EARNER_DID_LABEL
+    from tests.support.keys import ed25519_key
+    from tests.support.sdjwt_issuer import SdJwtIssuer
+    from wallet.verification.keys import jwk_from_key
+
+    holder = jwk_from_key(ed25519_key(EARNER_DID_LABEL).public_key())
+    sd_jwt = add(SdJwtIssuer(issuer.fetcher).issue(holder_jwk=holder))
+    stub.vpr = {
+        "query": {"type": "QueryByExample", "credentialQuery": {"example": {}}},
+        "challenge": "vc-api-challenge",
+        "domain": "127.0.0.1",
+    }
+    opened = _open(owner, stub.origin + "/interaction?iuv=1")
+    assert sd_jwt not in consent_for(owner=owner, verifier_request=opened).asked[0].credentials
+
+    with pytest.raises(PresentingError, match="SD-JWT VC cannot be sent"):
+        verifier_request_answer(
+            owner=owner, verifier_request=opened, picks={"0": [sd_jwt.pk]}, now=SOON
+        )
+
+    assert not stub.exchange_posts or "verifiablePresentation" not in stub.exchange_posts[-1]
