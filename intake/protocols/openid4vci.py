@@ -649,6 +649,16 @@ def proof_type_for(configuration: Configuration) -> str:
     )
 
 
+def provable(configuration: Configuration) -> bool:
+    """Whether the holder key can make a key proof the issuer takes for `configuration`
+    (known when the offer is opened, before any single-use code is spent)."""
+    try:
+        proof_type_for(configuration)
+    except IssuanceError:
+        return False
+    return True
+
+
 def di_vp_suite(configuration: Configuration) -> str:
     offered = configuration.proof_types.get(DI_VP) or []
     return next((s for s in offered if s in HOLDER_DI_SUITES), HOLDER_DI_SUITES[0])

@@ -209,6 +209,8 @@ def _open_offer(attempt: ReceiveAttempt, target: links.CredentialOffer) -> Recei
     attempt.issuer_logo = metadata.logo
     logo = _logo(metadata.logo)
     configurations = openid4vci.offered_configurations(offer, metadata)
+    # What Satchel can take: a format it reads, with a key proof its holder key can make.
+    takes = {c.id for c in configurations if c.supported and openid4vci.provable(c)}
     attempt.offered = [
         {
             "id": c.id,
@@ -216,7 +218,7 @@ def _open_offer(attempt: ReceiveAttempt, target: links.CredentialOffer) -> Recei
             "description": c.description,
             "format": c.format,
             "vct": c.vct,
-            "supported": c.supported,
+            "supported": c.id in takes,
         }
         for c in configurations
     ]
@@ -236,13 +238,24 @@ def _open_offer(attempt: ReceiveAttempt, target: links.CredentialOffer) -> Recei
     }
     attempt.context = {
         "credential_issuer": offer.credential_issuer,
-        "configuration_ids": [c.id for c in configurations if c.supported],
+        "configuration_ids": [c.id for c in configurations if c.id in takes],
         "metadata": metadata.to_json(),
         "authorization_server": offer.authorization_server,
         "issuer_state": offer.issuer_state,
     }
     _keep(attempt, {**_secrets(attempt), "pre_authorized_code": offer.pre_authorized_code})
-    if not any(c.supported for c in configurations):
+    if not takes and any(c.supported for c in configurations):
+        return _failed(
+            attempt,
+            _(
+                "The issuer wants a proof that the credential is bound to your key made with "
+                "a kind of key Satchel does not hold (it asks for %(algs)s)."
+            )
+            % {"algs": ", ".join(_proof_algs(configurations))[:200] or "?"},
+            openid4vci.UNSUPPORTED,
+            now,
+        )
+    if not takes:
         formats = ", ".join(sorted({c.format or "?" for c in configurations}))
         return _failed(
             attempt,
@@ -257,6 +270,10 @@ def _open_offer(attempt: ReceiveAttempt, target: links.CredentialOffer) -> Recei
         )
     attempt.save()
     return attempt
+
+
+def _proof_algs(configurations: Sequence[openid4vci.Configuration]) -> list[str]:
+    return sorted({a for c in configurations for algs in c.proof_types.values() for a in algs})
 
 
 LOGO_BYTES = 512 * 1024

@@ -6,6 +6,7 @@ ecdsa-sd-2023 base proof), never the original."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
@@ -283,3 +284,32 @@ def test_the_public_verifier_shows_the_links_sd_jwt_verified(client, owner, sd_b
     assert page.status_code == 200
     assert "verdict-box--ok" in body
     assert "Lovelace" not in body
+
+
+def test_a_downloaded_presentation_still_verifies_hours_later(client, owner, sd_badge, issuer):
+    share_token = _share(owner, sd_badge, [("given_name",)])
+    vp = json.loads(client.get(f"/s/{share_token}/presentation?challenge=c-3").content)
+
+    later = SOON + timedelta(hours=3)
+    options = issuer.options(now=later, challenge="c-3", domain=settings.SATCHEL_PUBLIC_ORIGIN)
+    report = verify_document(vp, options=options)
+
+    assert report.verdict == "verified", report.to_dict()
+    assert report.children[0].verdict == "verified", report.children[0].to_dict()
+
+
+def test_an_sd_jwt_bound_to_no_key_goes_in_without_key_binding_and_verifies(
+    client, owner, add, issuer
+):
+    unbound = add(SdJwtIssuer(issuer.fetcher).issue(holder_jwk=None))
+    share_token = _share(owner, unbound, [("given_name",)])
+
+    vp = json.loads(client.get(f"/s/{share_token}/presentation?challenge=c-4").content)
+
+    assert _enveloped_sd_jwt(vp).endswith("~"), "no KB-JWT: there is no key to bind it to"
+    options = issuer.options(now=SOON, challenge="c-4", domain=settings.SATCHEL_PUBLIC_ORIGIN)
+    report = verify_document(vp, options=options)
+    assert report.verdict == "verified", report.to_dict()
+    assert report.children[0].verdict == "verified_with_warnings"
+    codes = {c.code for c in report.children[0].checks if c.status == "warning"}
+    assert "kb.unbound_in_presentation" in codes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
@@ -12,7 +13,7 @@ from wallet.verification.errors import MalformedInput
 from wallet.verification.limits import Limits
 from wallet.verification.parse import parse_input
 
-from .sdjwt_helpers import base_payload, disclosure, options, sd_jwt
+from .sdjwt_helpers import NOW, base_payload, disclosure, kb_jwt, options, sd_jwt
 
 NAME, NAME_DIGEST = disclosure("s1", "given_name", "Ada")
 TOKEN = sd_jwt(base_payload(_sd=[NAME_DIGEST]), [NAME])
@@ -104,3 +105,60 @@ def test_an_enveloped_sd_jwt_vc_in_a_presentation_is_verified():
     report = verify_document(presentation, options=options())
     assert report.children[0].format == "sd-jwt-vc"
     assert report.children[0].verdict is Verdict.VERIFIED
+
+
+# Inside a presentation, the presentation's own proof answers the request (challenge, domain).
+
+REQUEST = {"challenge": "n-123", "domain": "https://verifier.example"}
+
+
+def _in_presentation(token: str):
+    """The child report of `token` enveloped in a presentation checked against REQUEST (the
+    presentation itself is unsigned here: only the child's checks are looked at)."""
+    presentation = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "verifiableCredential": [
+            {
+                "@context": ["https://www.w3.org/ns/credentials/v2"],
+                "type": ["EnvelopedVerifiableCredential"],
+                "id": f"data:application/dc+sd-jwt,{token}",
+            }
+        ],
+    }
+    return verify_document(presentation, options=options(**REQUEST)).children[0]
+
+
+def _codes(report, status: str) -> list[str]:
+    return [c.code for c in report.checks if c.status == status]
+
+
+def test_inside_a_presentation_an_sd_jwt_bound_to_no_key_is_accepted_with_a_warning():
+    payload = base_payload(_sd=[NAME_DIGEST])
+    del payload["cnf"]
+    unbound = sd_jwt(payload, [NAME])
+
+    child = _in_presentation(unbound)
+    alone = verify_bytes(unbound.encode(), options=options(**REQUEST))
+
+    assert child.verdict.is_ok and "kb.unbound_in_presentation" in _codes(child, "warning")
+    assert "kb.missing" in _codes(alone, "fail")
+
+
+def test_inside_a_presentation_an_sd_jwt_bound_to_a_key_still_needs_its_kb_jwt():
+    child = _in_presentation(TOKEN)
+
+    assert child.verdict is Verdict.INVALID_SIGNATURE
+    assert "kb.missing" in _codes(child, "fail")
+
+
+def test_inside_a_presentation_the_kb_jwt_is_as_old_as_the_presentation_but_same_request():
+    old = int((NOW - timedelta(hours=3)).timestamp())
+
+    fits = _in_presentation(TOKEN + kb_jwt(TOKEN, iat=old))
+    replayed = _in_presentation(TOKEN + kb_jwt(TOKEN, iat=old, nonce="another"))
+    alone = verify_bytes((TOKEN + kb_jwt(TOKEN, iat=old)).encode(), options=options(**REQUEST))
+
+    assert fits.verdict is Verdict.VERIFIED and "kb.valid" in _codes(fits, "pass")
+    assert "kb.nonce_mismatch" in _codes(replayed, "fail")
+    assert "kb.stale" in _codes(alone, "fail")

@@ -24,6 +24,11 @@ class VerifyOptions:
     domain: str | None = None
     # How old a holder's signature over a requested presentation (an SD-JWT's KB-JWT) may be.
     key_binding_max_age: timedelta = timedelta(minutes=5)
+    # Set by the pipeline for the credentials inside a presentation: the presentation's own
+    # proof (checked against `challenge` and `domain`, dated by itself) answers the request,
+    # so an SD-JWT in it needs a KB-JWT only when its issuer bound it to a key (`cnf`), bound
+    # to the same challenge and domain, and not younger than `key_binding_max_age`.
+    inside_presentation: bool = False
     # Canonical N-Quads and term-check verdicts by content hash, shared across verifications
     # (see canon.CanonCache).
     canon_cache: MutableMapping[str, str] | None = None

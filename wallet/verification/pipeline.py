@@ -657,7 +657,11 @@ def _verify_presentation(
             domain=options.domain,
         )
     _verify_children(
-        as_list(document.get("verifiableCredential")), options, report, depth, "presentation"
+        as_list(document.get("verifiableCredential")),
+        replace(options, inside_presentation=True),
+        report,
+        depth,
+        "presentation",
     )
     return report
 
@@ -727,7 +731,11 @@ def _verify_jwt_presentation(
         )
     report.add(*structure.check_presentation(presentation))
     _verify_children(
-        as_list(presentation.get("verifiableCredential")), options, report, depth, "presentation"
+        as_list(presentation.get("verifiableCredential")),
+        replace(options, inside_presentation=True),
+        report,
+        depth,
+        "presentation",
     )
     return report
 

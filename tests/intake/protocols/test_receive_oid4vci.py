@@ -181,10 +181,10 @@ def test_a_di_vp_proof_is_sent_when_the_issuer_takes_only_that(owner, stub, now)
 
 def test_a_proof_the_holder_key_cannot_make_is_refused_before_anything_is_asked(owner, stub, now):
     stub.proof_types = {"jwt": {"proof_signing_alg_values_supported": ["ES256"]}}
-    attempt = receive_accept(
-        owner=owner, attempt=_open(owner, stub.offer_link(), now), now=now
-    ).attempt
+    attempt = _open(owner, stub.offer_link(), now)
     assert attempt.state == ReceiveAttempt.State.FAILED and attempt.error_kind == "unsupported"
+    assert "ES256" in attempt.error and not attempt.offered[0]["supported"]
+    assert not stub.token_requests, "the single-use code is not spent"
     assert not stub.credential_requests
 
 

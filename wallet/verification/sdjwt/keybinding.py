@@ -10,6 +10,11 @@ Whether Key Binding is required is the verifier's policy, never whether one was 
 when `VerifyOptions.challenge` (the nonce) or `domain` (the audience) is set; then `iat`
 must also be recent (`VerifyOptions.key_binding_max_age`). A KB-JWT sent without such a
 request is still checked (signature, `sd_hash`, a date not in the future).
+
+Inside a holder-signed presentation (`VerifyOptions.inside_presentation`, an enveloped
+SD-JWT in a W3C VP) the presentation's proof answers the request: a KB-JWT is required only
+of an SD-JWT bound to a key (one with no `cnf` cannot have one, which is said as a warning),
+must carry the same nonce and audience, and is as old as the presentation it sits in.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from ..options import VerifyOptions
 from ..proofs import jose
 from ..report import Check, Verdict
 from .compact import SdJwt, b64url_digest
-from .wording import SdJwtError, fail, ok, skip
+from .wording import SdJwtError, fail, ok, skip, warn
 
 KB_TYP = "kb+jwt"
 # Clocks differ: a KB-JWT dated this far ahead of the verifier's clock is still accepted.
@@ -37,6 +42,8 @@ def check_key_binding(
     """The `proof` checks of the holder's KB-JWT (none when neither sent nor required)."""
     required = options.challenge is not None or options.domain is not None
     if sd_jwt.kb_jwt is None:
+        if required and options.inside_presentation and not isinstance(claims.get("cnf"), dict):
+            return [warn("proof", "kb.unbound_in_presentation")]
         if required:
             return [fail("proof", "kb.missing", Verdict.INVALID_SIGNATURE)]
         return []
@@ -81,7 +88,8 @@ def _check(
         raise SdJwtError(
             "kb.iat_future", Verdict.INVALID_SIGNATURE, f"iat {issued} > {now}", name="proof"
         )
-    if required and now - issued > options.key_binding_max_age.total_seconds():
+    stale = now - issued > options.key_binding_max_age.total_seconds()
+    if required and stale and not options.inside_presentation:
         raise SdJwtError(
             "kb.stale",
             Verdict.EXPIRED,

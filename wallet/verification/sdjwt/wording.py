@@ -88,6 +88,10 @@ SENTENCES: dict[str, str] = {
     ),
     "kb.iat_future": "The holder's signature is dated in the future.",
     "kb.stale": "This presentation was made too long ago; ask the holder for a fresh one.",
+    "kb.unbound_in_presentation": (
+        "The issuer did not bind this credential to its holder's key, so the holder's "
+        "signature on the presentation around it is the only sign it is theirs."
+    ),
     "kb.nonce_mismatch": "The presentation was not made for this request.",
     "kb.aud_mismatch": "The presentation was made for another verifier.",
     "kb.unexpected_at_import": (
