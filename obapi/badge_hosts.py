@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accounts.crypto import decrypt, encrypt
 from accounts.models import User
@@ -191,15 +192,72 @@ def _keep_tokens(host: BadgeHost, tokens: consumer.Tokens) -> None:
     host.token_expires_at = tokens.expires_at
 
 
-def badge_host_disconnect(*, owner: User, host: BadgeHost, now: datetime) -> None:
-    """Drop the tokens and the registration; the credentials already brought in stay."""
+@dataclass(frozen=True)
+class Disconnected:
+    """How a disconnect went at the host: `revoked` says whether the host confirmed that the
+    tokens are ended; `problem` (for the learner) why not, when they were not."""
+
+    host: BadgeHost
+    revoked: bool
+    problem: str = ""
+
+
+def badge_host_disconnect(*, owner: User, host: BadgeHost, now: datetime) -> Disconnected:
+    """Ask the host to revoke Satchel's tokens (RFC 7009), then drop the tokens and the
+    registration here whatever it answered; the credentials already brought in stay. A host
+    that cannot be reached, names no revocation endpoint or refuses does not keep the learner
+    connected: they are told, so they can remove Satchel on the platform itself."""
+    revoked, problem = _revoke_at_host(host)
     host.access_token_encrypted = host.refresh_token_encrypted = ""
     host.client_secret_encrypted = host.code_verifier_encrypted = host.auth_state = ""
     host.token_expires_at = None
     host.state = BadgeHost.State.DISCONNECTED
     with transaction.atomic():
         host.save()
-        audit_record(user=owner, action="badge_host.disconnected", target=host, now=now)
+        audit_record(
+            user=owner,
+            action="badge_host.disconnected",
+            target=host,
+            detail={"revoked_at_host": revoked},
+            now=now,
+        )
+    return Disconnected(host, revoked, problem)
+
+
+def _revoke_at_host(host: BadgeHost) -> tuple[bool, str]:
+    tokens = [
+        (decrypt(encrypted).decode(), hint)
+        for encrypted, hint in (
+            (host.refresh_token_encrypted, "refresh_token"),
+            (host.access_token_encrypted, "access_token"),
+        )
+        if encrypted
+    ]
+    if not tokens:
+        return True, ""  # nothing was ever granted, or it was already dropped
+    client = _client()
+    try:
+        service = consumer.discover(client, base_url=host.base_url, api=api_spec(host.api))
+        if not service.revocation_url:
+            raise consumer.ConsumerError(
+                _("%(host)s does not say where to revoke Satchel's access.") % {"host": host}
+            )
+        secret = (
+            decrypt(host.client_secret_encrypted).decode() if host.client_secret_encrypted else ""
+        )
+        for token, hint in tokens:
+            consumer.revoke(
+                client,
+                revocation_url=service.revocation_url,
+                client_id=host.client_id,
+                client_secret=secret,
+                token=token,
+                token_type_hint=hint,
+            )
+    except consumer.ConsumerError as exc:
+        logger.info("badge platform %s: tokens not revoked at the host: %s", host.pk, exc)
+        return False, str(exc)
+    return True, ""
 
 
 # --- bringing credentials in ------------------------------------------------------------

@@ -19,7 +19,7 @@ from obapi.models import BadgeHost, SyncAttempt
 from obapi.tasks import sync_badge_hosts
 from tests.support.badge_host import CLR_PATH, StubHost, run_stub_host
 from tests.support.issuer import NOW
-from wallet.models import Credential
+from wallet.models import AuditEvent, Credential
 
 
 @pytest.fixture
@@ -206,7 +206,9 @@ def test_a_declined_authorization_is_kept_as_failed(owner, held) -> None:
 
 def test_disconnecting_drops_the_tokens_and_keeps_the_credentials(connect, owner, held) -> None:
     connected = connect(owner, held)
-    badge_hosts.badge_host_disconnect(owner=owner, host=connected, now=NOW)
+    done = badge_hosts.badge_host_disconnect(owner=owner, host=connected, now=NOW)
+
+    assert done.revoked
 
     connected.refresh_from_db()
     assert connected.state == BadgeHost.State.DISCONNECTED
@@ -289,3 +291,83 @@ def test_a_single_credential_object_instead_of_an_array_is_read(
     connect(owner, held)
 
     assert json.loads(bytes(Credential.objects.get(owner=owner).original))["type"]
+
+
+# --- disconnecting revokes at the host (RFC 7009) --------------------------------------------
+
+
+def test_disconnecting_revokes_both_tokens_at_the_host_first(connect, owner, held) -> None:
+    connected = connect(owner, held)
+    (access,) = held.access_tokens
+    (refresh,) = held.refresh_tokens
+    (client_id,) = held.clients
+
+    done = badge_hosts.badge_host_disconnect(owner=owner, host=connected, now=NOW)
+
+    assert done.revoked and done.problem == ""
+    assert held.revoked == [(refresh, "refresh_token"), (access, "access_token")]
+    assert not held.access_tokens and not held.refresh_tokens
+    assert ("POST", "/revoke") in held.requests
+    event = AuditEvent.objects.get(user=owner, action="badge_host.disconnected")
+    assert event.detail["revoked_at_host"] is True
+    assert client_id == connected.client_id
+
+
+@pytest.mark.parametrize(
+    ("breakage", "reason"),
+    [
+        ({"revocation_status": 503}, "did not confirm the revocation"),
+        ({"names_revocation_url": False}, "does not say where to revoke"),
+        ({"discovery_status": 500}, "does not offer the Open Badges 3.0 API"),
+    ],
+)
+def test_a_host_that_does_not_revoke_does_not_block_the_disconnect(
+    connect, owner, held, breakage, reason
+) -> None:
+    connected = connect(owner, held)
+    for name, value in breakage.items():
+        setattr(held, name, value)
+
+    done = badge_hosts.badge_host_disconnect(owner=owner, host=connected, now=NOW)
+
+    assert not done.revoked
+    assert reason in done.problem
+    connected.refresh_from_db()
+    assert connected.state == BadgeHost.State.DISCONNECTED
+    assert connected.access_token_encrypted == connected.refresh_token_encrypted == ""
+    event = AuditEvent.objects.get(user=owner, action="badge_host.disconnected")
+    assert event.detail["revoked_at_host"] is False
+
+
+def test_an_unreachable_host_does_not_block_the_disconnect(connect, owner, held, settings) -> None:
+    connected = connect(owner, held)
+    settings.SATCHEL_OUTBOUND_ALLOW = ()
+
+    done = badge_hosts.badge_host_disconnect(owner=owner, host=connected, now=NOW)
+
+    assert not done.revoked and "does not contact" in done.problem
+    connected.refresh_from_db()
+    assert connected.state == BadgeHost.State.DISCONNECTED
+
+
+def test_the_page_says_whether_the_host_confirmed(connect, owner, held) -> None:
+    connected = connect(owner, held)
+    browser = signed_in(owner)
+
+    page = browser.post(f"/account/badge-platforms/{connected.pk}/disconnect/", follow=True)
+
+    assert "confirmed that Satchel&#x27;s access has ended" in page.content.decode()
+
+
+def test_the_page_tells_the_learner_when_the_host_did_not_revoke(connect, owner, held) -> None:
+    connected = connect(owner, held)
+    held.revocation_status = 500
+    browser = signed_in(owner)
+
+    page = browser.post(f"/account/badge-platforms/{connected.pk}/disconnect/", follow=True)
+
+    html = page.content.decode()
+    assert "did not confirm that it ended Satchel&#x27;s access" in html
+    assert "remove Satchel in the platform&#x27;s own settings" in html
+    connected.refresh_from_db()
+    assert connected.state == BadgeHost.State.DISCONNECTED

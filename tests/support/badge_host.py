@@ -2,9 +2,10 @@
 sections 6.2.2, 6.3.1, 7.1): a discovery document, RFC 7591 registration, an authorization
 step that records the PKCE challenge (what the learner's browser would do there is
 `approve`), a token endpoint that checks HTTP Basic client authentication and the S256
-verifier and refreshes, and getCredentials paged with `Link` and `X-Total-Count`, holding
-credentials as objects and as VC-JWTs (under `compactJwsStrings`, as the example spells it,
-when `plural_jws` is set)."""
+verifier and refreshes, an RFC 7009 revocation endpoint (named in discovery by the
+`x-imssf-revocationUrl` extension), and getCredentials paged with `Link` and `X-Total-Count`,
+holding credentials as objects and as VC-JWTs (under `compactJwsStrings`, as the example
+spells it, when `plural_jws` is set)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,9 @@ class StubHost:
     page_size: int = 2
     api_path: str = OB_PATH  # CLR_PATH makes it a CLR 2.0 host
     bare_object: bool = False  # `credential` as one object, not an array
+    revoked: list[tuple[str, str]] = field(default_factory=list)  # (token, token_type_hint)
+    revocation_status: int = 200
+    names_revocation_url: bool = True
 
     def discovery(self) -> dict[str, Any]:
         return {
@@ -63,6 +67,11 @@ class StubHost:
                         "description": "OAuth 2.0 Authorization Code Grant authorization",
                         "x-imssf-name": "Example University",
                         "x-imssf-registrationUrl": f"{self.origin}/connect/register",
+                        **(
+                            {"x-imssf-revocationUrl": f"{self.origin}/revoke"}
+                            if self.names_revocation_url
+                            else {}
+                        ),
                         "flows": {
                             "authorizationCode": {
                                 "tokenUrl": f"{self.origin}/token",
@@ -172,15 +181,36 @@ def _handler(stub: StubHost) -> type[BaseHTTPRequestHandler]:
                 self._answer(201, {**metadata, "client_id": client_id, "client_secret": secret})
             elif path == "/token":
                 self._token({k: v[0] for k, v in parse_qs(body.decode()).items()})
+            elif path == "/revoke":
+                self._revoke({k: v[0] for k, v in parse_qs(body.decode()).items()})
             else:
                 self._answer(404, {})
 
-        def _token(self, form: dict[str, str]) -> None:
+        def _client_id(self) -> str | None:
+            """The client authenticated by HTTP Basic, or None (answered 401)."""
             basic = self.headers.get("Authorization", "").removeprefix("Basic ")
             client_id, _, secret = base64.b64decode(basic or "Og==").decode().partition(":")
             client = stub.clients.get(client_id)
             if client is None or client["client_secret"] != secret:
                 self._answer(401, {"error": "invalid_client"})
+                return None
+            return client_id
+
+        def _revoke(self, form: dict[str, str]) -> None:
+            if self._client_id() is None:
+                return
+            if stub.revocation_status != 200:
+                self._answer(stub.revocation_status, {"error": "temporarily_unavailable"})
+                return
+            token = form.get("token", "")
+            stub.revoked.append((token, form.get("token_type_hint", "")))
+            stub.access_tokens.discard(token)
+            stub.refresh_tokens.discard(token)
+            self._answer(200, {})
+
+        def _token(self, form: dict[str, str]) -> None:
+            client_id = self._client_id()
+            if client_id is None:
                 return
             if form.get("grant_type") == "refresh_token":
                 if stub.refuse_refresh or form.get("refresh_token") not in stub.refresh_tokens:
