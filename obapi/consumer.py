@@ -372,6 +372,13 @@ def _next_link(header: str, current: str, first: str) -> str | None:
     return None
 
 
+def same_origin(url: str, other: str) -> bool:
+    try:
+        return _origin(url) == _origin(other)
+    except ValueError:
+        return False
+
+
 def _origin(url: str) -> tuple[str, str, int | None]:
     parts = urlsplit(url)
     return parts.scheme, parts.hostname or "", parts.port

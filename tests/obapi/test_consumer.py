@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import timedelta
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import pytest
 from django.db import connection
@@ -113,22 +113,83 @@ def test_the_secret_and_tokens_are_encrypted_at_rest(connect, owner, held) -> No
     assert metadata["client_secret"] not in row
 
 
-def test_a_second_sync_brings_only_whats_new(connect, owner, held, issuer) -> None:
+def test_a_second_sync_asks_only_for_what_changed_since_the_first(
+    connect, owner, held, issuer
+) -> None:
     connected = connect(owner, held)
-    held.credentials.append(issuer.ob3())
+    held.add(issuer.ob3(), at=NOW + timedelta(hours=12))
     attempt = badge_hosts.badge_host_sync(host_id=connected.pk, now=NOW + timedelta(days=1))
 
-    assert (attempt.imported, attempt.duplicate) == (1, 3)
+    # The first walk began at NOW: the second asks from then, an hour early for the clocks.
+    assert held.since_asked == ["2026-03-01T11:00:00Z"]
+    assert (attempt.received, attempt.imported, attempt.duplicate) == (1, 1, 0)
     assert Credential.objects.filter(owner=owner).count() == 4
 
 
-def test_an_expired_access_token_is_refreshed(connect, owner, held) -> None:
+def test_a_host_that_ignores_since_costs_duplicates_only(connect, owner, held, issuer) -> None:
+    connected = connect(owner, held)
+    held.credentials.append(issuer.ob3())  # never stamped: the stub sends it only without since
+    held.changed_at = {i: NOW + timedelta(hours=1) for i in range(len(held.credentials))}
+    attempt = badge_hosts.badge_host_sync(host_id=connected.pk, now=NOW + timedelta(days=1))
+
+    assert (attempt.imported, attempt.duplicate) == (1, 3)
+
+
+def test_a_sync_that_reaches_the_cap_continues_next_time(
+    connect, owner, held, issuer, settings
+) -> None:
+    settings.SATCHEL_BADGE_HOST_MAX_PAGES = 1
+    held.credentials = [issuer.ob3() for _ in range(5)]  # three pages of two
+    connected = connect(owner, held)  # the first sync reads the first page only
+
+    first = SyncAttempt.objects.get(host=connected)
+    assert first.outcome == SyncAttempt.Outcome.PARTIAL
+    assert first.imported == 2
+    assert "continues where this one stopped" in first.message
+    second = badge_hosts.badge_host_sync(host_id=connected.pk, now=NOW + timedelta(days=1))
+    third = badge_hosts.badge_host_sync(host_id=connected.pk, now=NOW + timedelta(days=2))
+
+    assert (second.outcome, second.imported, second.duplicate) == ("partial", 2, 0)
+    assert (third.outcome, third.imported, third.duplicate) == ("succeeded", 1, 0)
+    assert Credential.objects.filter(owner=owner).count() == 5
+    offsets = [q for m, q in held.queries if "offset=" in q]
+    assert [dict(parse_qsl(q))["offset"] for q in offsets] == ["0", "2", "4"]
+    connected.refresh_from_db()
+    # The walk began at NOW, so the next one asks from then, not from the third day.
+    assert connected.sync_cursor == ""
+    assert NOW <= connected.sync_since < NOW + timedelta(minutes=1)
+
+    held.add(issuer.ob3(), at=NOW + timedelta(days=2, hours=1))
+    fourth = badge_hosts.badge_host_sync(host_id=connected.pk, now=NOW + timedelta(days=3))
+    assert held.since_asked[-1] == "2026-03-01T11:00:00Z"
+    assert (fourth.outcome, fourth.imported) == ("succeeded", 1)
+
+
+def test_a_page_that_fails_is_asked_again_next_time(connect, owner, held, issuer) -> None:
+    held.credentials = [issuer.ob3() for _ in range(4)]
+    held.fail_offsets = {2}
+    connected = connect(owner, held)
+
+    first = SyncAttempt.objects.get(host=connected)
+    assert first.outcome == SyncAttempt.Outcome.FAILED
+    assert first.imported == 2
+    assert "continues from the page that failed" in first.message
+    held.fail_offsets = set()
+    again = badge_hosts.badge_host_sync(host_id=connected.pk, now=NOW + timedelta(hours=1))
+
+    assert (again.outcome, again.imported, again.duplicate) == ("succeeded", 2, 0)
+    assert Credential.objects.filter(owner=owner).count() == 4
+
+
+def test_an_expired_access_token_is_refreshed(connect, owner, held, issuer) -> None:
     connected = connect(owner, held)
     held.expire_access_tokens()
+    held.add(issuer.ob3(), at=NOW + timedelta(minutes=1))
     attempt = badge_hosts.badge_host_sync(host_id=connected.pk, now=NOW)
 
     assert attempt.outcome == SyncAttempt.Outcome.SUCCEEDED
-    assert attempt.duplicate == 3
+    assert attempt.imported == 1
+    assert held.requests.count(("POST", "/token")) == 2  # the code, then the refresh
 
 
 def test_a_refused_refresh_asks_the_learner_to_reconnect(connect, owner, held) -> None:
@@ -220,7 +281,7 @@ def test_disconnecting_drops_the_tokens_and_keeps_the_credentials(connect, owner
 
 def test_the_daily_beat_syncs_every_connected_host(connect, owner, held, issuer) -> None:
     connected = connect(owner, held)
-    held.credentials.append(issuer.ob3())
+    held.add(issuer.ob3(), at=NOW + timedelta(minutes=1))
     sync_badge_hosts.delay()
 
     assert SyncAttempt.objects.filter(host=connected).count() == 2

@@ -61,6 +61,12 @@ def test_one_satchel_brings_in_what_another_holds(
     log = ToolAccess.objects.filter(owner=owner).values_list("action", flat=True)
     assert set(log) == {ToolAccess.Action.CONNECTED, ToolAccess.Action.READ_CREDENTIALS}
 
+    # The next sync asks only for what changed since (an hour's overlap brings both again).
+    again = badge_hosts.badge_host_sync(host_id=connected.pk, now=NOW)
+    assert again is not None and again.outcome == SyncAttempt.Outcome.SUCCEEDED, again
+    assert (again.received, again.duplicate) == (2, 2)
+    connected.refresh_from_db()
+
     # The stranger disconnects: their Satchel revokes its tokens at the owner's (RFC 7009).
     assert AccessToken.objects.filter(user=owner).exists()
     done = badge_hosts.badge_host_disconnect(owner=stranger, host=connected, now=NOW)

@@ -15,6 +15,7 @@ import json
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -29,6 +30,8 @@ CLR_PATH, CLR_READ = (
     "/ims/clr/v2p0",
     "https://purl.imsglobal.org/spec/clr/v2p0/scope/credential.readonly",
 )
+
+LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -48,6 +51,12 @@ class StubHost:
     api_path: str = OB_PATH  # CLR_PATH makes it a CLR 2.0 host
     bare_object: bool = False  # `credential` as one object, not an array
     revoked: list[tuple[str, str]] = field(default_factory=list)  # (token, token_type_hint)
+    # getCredentials' `since` (6.2.2): when each credential last changed (by its index in
+    # `credentials`; one never stamped changed long ago), and every `since` asked for.
+    changed_at: dict[int, datetime] = field(default_factory=dict)
+    since_asked: list[str] = field(default_factory=list)
+    queries: list[tuple[str, str]] = field(default_factory=list)  # (path, query) of each GET
+    fail_offsets: set[int] = field(default_factory=set)  # getCredentials pages answered 500
     revocation_status: int = 200
     names_revocation_url: bool = True
 
@@ -100,6 +109,10 @@ class StubHost:
         self.codes[code] = query
         return {"code": code, "state": query["state"], "scope": query["scope"]}
 
+    def add(self, credential: Any, *, at: datetime) -> None:
+        self.changed_at[len(self.credentials)] = at
+        self.credentials.append(credential)
+
     def expire_access_tokens(self) -> None:
         self.access_tokens.clear()
 
@@ -134,6 +147,7 @@ def _handler(stub: StubHost) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             path, _, query = self.path.partition("?")
             stub.requests.append(("GET", path))
+            stub.queries.append((path, query))
             if path == stub.api_path + "/discovery":
                 if stub.discovery_status != 200:
                     self._answer(stub.discovery_status, {})
@@ -151,7 +165,20 @@ def _handler(stub: StubHost) -> type[BaseHTTPRequestHandler]:
                 return
             limit = min(int(query.get("limit", ["2"])[0]), stub.page_size)
             offset = int(query.get("offset", ["0"])[0])
-            page = stub.credentials[offset : offset + limit]
+            if offset in stub.fail_offsets:
+                self._answer(500, {"imsx_codeMajor": "failure", "imsx_severity": "error"})
+                return
+            since_raw = query.get("since", [""])[0]
+            held = stub.credentials
+            if since_raw:
+                stub.since_asked.append(since_raw)
+                since = datetime.fromisoformat(since_raw)
+                held = [
+                    c
+                    for i, c in enumerate(stub.credentials)
+                    if stub.changed_at.get(i, LONG_AGO) >= since
+                ]
+            page = held[offset : offset + limit]
             body: dict[str, Any] = {}
             objects = [c for c in page if isinstance(c, dict)]
             tokens = [c for c in page if isinstance(c, str)]
@@ -159,15 +186,15 @@ def _handler(stub: StubHost) -> type[BaseHTTPRequestHandler]:
                 body["credential"] = objects[0] if stub.bare_object else objects
             if tokens:
                 body["compactJwsStrings" if stub.plural_jws else "compactJwsString"] = tokens
-            total = len(stub.credentials)
+            total = len(held)
             base = (stub.next_link_origin or stub.origin) + stub.api_path + "/credentials"
+            kept = {"since": since_raw} if since_raw else {}
             links = [
                 f'<{stub.origin}{stub.api_path}/credentials?limit={limit}&offset=0>; rel="first"'
             ]
             if offset + limit < total:
-                links.append(
-                    f'<{base}?{urlencode({"limit": limit, "offset": offset + limit})}>; rel="next"'
-                )
+                after = urlencode({"limit": limit, "offset": offset + limit, **kept})
+                links.append(f'<{base}?{after}>; rel="next"')
             self._answer(200, body, {"X-Total-Count": str(total), "Link": ", ".join(links)})
 
         def do_POST(self) -> None:
