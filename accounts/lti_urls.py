@@ -10,4 +10,5 @@ urlpatterns = [
     path("launch/", lti_views.lti_launch, name="launch"),
     path("link/", lti_views.lti_link, name="link"),
     path("jwks/", lti_views.lti_jwks, name="jwks"),
+    path("register/", lti_views.lti_register, name="register"),
 ]

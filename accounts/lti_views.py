@@ -1,5 +1,6 @@
 """The LTI 1.3 tool's doors (accounts.lti does the protocol): login initiation, the launch,
-the learner's consent to link their course account, and the tool's public keys.
+the learner's consent to link their course account, the tool's public keys, and Dynamic
+Registration (accounts.lti_registration), which the operator confirms.
 
 The login and the launch come from the platform, not from a page of ours, so they carry no
 CSRF token: the state (bound to the browser by a cookie that must travel on the platform's
@@ -20,15 +21,17 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts import lti
+from accounts import lti, lti_registration
 from accounts.http import SignedInRequest
 from config.middleware import content_security_policy
 
 COOKIE = "satchel_lti"
 PENDING = "lti_pending_link"
+REGISTRATION = "lti_pending_registration"
 _TARGET_URLS = {"record": "wallet:record", "import": "wallet:import"}
 _BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -155,3 +158,61 @@ def lti_link(request: SignedInRequest) -> HttpResponse:
 def lti_jwks(request: HttpRequest) -> JsonResponse:
     lti.tool_key()
     return JsonResponse(lti.tool_jwks())
+
+
+# --- Dynamic Registration --------------------------------------------------------------------
+
+
+def _registration_refused(
+    request: HttpRequest, error: lti.LtiError, status: int = 400
+) -> HttpResponse:
+    return render(
+        request, "accounts/lti_register_refused.html", {"reason": str(error)}, status=status
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lti_register(request: SignedInRequest) -> HttpResponse:
+    """The registration initiation URL: the platform opens it with `openid_configuration` and
+    `registration_token`; a staff account reads what would be registered and confirms."""
+    if not request.user.is_staff:
+        return _registration_refused(
+            request,
+            lti.LtiError(_("Only Satchel's operator can register a course platform.")),
+            status=403,
+        )
+    if request.method == "POST":
+        return _register_confirmed(request)
+    request.session.pop(REGISTRATION, None)
+    token = request.GET.get("registration_token", "")
+    try:
+        configuration = lti_registration.platform_configuration(
+            configuration_url=request.GET.get("openid_configuration", ""),
+            registration_token=token,
+        )
+    except lti.LtiError as exc:
+        return _registration_refused(request, exc)
+    request.session[REGISTRATION] = {"platform": configuration.as_session(), "token": token}
+    return render(request, "accounts/lti_register.html", {"platform": configuration})
+
+
+def _register_confirmed(request: SignedInRequest) -> HttpResponse:
+    pending = request.session.pop(REGISTRATION, None)
+    try:
+        configuration = lti_registration.PlatformConfiguration.from_session(
+            pending.get("platform") if isinstance(pending, dict) else None
+        )
+    except lti.LtiError as exc:
+        return _registration_refused(request, exc)
+    if request.POST.get("decision") != "register":
+        return _registration_refused(
+            request, lti.LtiError(_("You cancelled: the platform was not registered."))
+        )
+    try:
+        platform = lti_registration.register_tool(
+            configuration=configuration, registration_token=str(pending.get("token") or "")
+        )
+    except lti.LtiError as exc:
+        return _registration_refused(request, exc, status=502)
+    return render(request, "accounts/lti_registered.html", {"platform": platform})

@@ -84,13 +84,17 @@ class HolderKey(models.Model):
 
 
 class LtiPlatform(models.Model):
-    """An LMS registered (by the operator) to launch Satchel as an LTI 1.3 tool: the values
-    the platform gave for this tool. A launch from anything not registered here is refused."""
+    """An LMS registered to launch Satchel as an LTI 1.3 tool: the values the platform gave
+    for this tool, typed in the admin or brought by LTI Dynamic Registration (confirmed by
+    the operator). A launch from anything not registered here is refused."""
 
     name = models.CharField(max_length=200)
     issuer = models.URLField(max_length=500)
     client_id = models.CharField(max_length=200)
     auth_login_url = models.URLField(max_length=2000)
+    # The platform's OAuth 2.0 token endpoint (LTI Advantage services): kept when the platform
+    # registered Satchel by Dynamic Registration; launches do not need it.
+    auth_token_url = models.URLField(max_length=2000, blank=True)
     jwks_url = models.URLField(max_length=2000)
     deployment_ids = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -204,6 +204,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sharing.tasks.prune_view_log",
         "schedule": timedelta(hours=24),
     },
+    "obapi-prune-tool-access": {
+        "task": "obapi.tasks.prune_tool_access",
+        "schedule": timedelta(hours=24),
+    },
     "obapi-sync-badge-hosts": {
         "task": "obapi.tasks.sync_badge_hosts",
         "schedule": timedelta(hours=24),
@@ -579,3 +583,7 @@ SATCHEL_TERMS_URL = env.string("SATCHEL_TERMS_URL", SATCHEL_PUBLIC_ORIGIN + "/")
 SATCHEL_PRIVACY_URL = env.string("SATCHEL_PRIVACY_URL", SATCHEL_PUBLIC_ORIGIN + "/")
 # Satchel as a consumer: how many pages of one badge platform's credentials one sync reads.
 SATCHEL_BADGE_HOST_MAX_PAGES = env.integer("SATCHEL_BADGE_HOST_MAX_PAGES", 50, minimum=1)
+# Satchel as a host: how long the learner's access log of connected tools is kept.
+SATCHEL_TOOL_ACCESS_RETENTION_DAYS = env.integer(
+    "SATCHEL_TOOL_ACCESS_RETENTION_DAYS", 180, minimum=1
+)

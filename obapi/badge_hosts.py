@@ -9,14 +9,16 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accounts.crypto import decrypt, encrypt
 from accounts.models import User
@@ -32,6 +34,10 @@ from wallet.services.store import DUPLICATE, FAILED, IMPORTED, UPDATED
 
 logger = logging.getLogger(__name__)
 PAGE_SIZE = 50
+# A finished walk's start, less this, is the next walk's `since`: the host's clock and ours
+# need not agree, and what comes twice is only a duplicate.
+SINCE_OVERLAP = timedelta(hours=1)
+MAX_CURSOR_CHARS = 2000  # BadgeHost.sync_cursor's length
 # Refresh a little before the host says the token ends: the clocks need not agree.
 EARLY_REFRESH = timedelta(seconds=60)
 
@@ -191,40 +197,123 @@ def _keep_tokens(host: BadgeHost, tokens: consumer.Tokens) -> None:
     host.token_expires_at = tokens.expires_at
 
 
-def badge_host_disconnect(*, owner: User, host: BadgeHost, now: datetime) -> None:
-    """Drop the tokens and the registration; the credentials already brought in stay."""
+@dataclass(frozen=True)
+class Disconnected:
+    """How a disconnect went at the host: `revoked` says whether the host confirmed that the
+    tokens are ended; `problem` (for the learner) why not, when they were not."""
+
+    host: BadgeHost
+    revoked: bool
+    problem: str = ""
+
+
+def badge_host_disconnect(*, owner: User, host: BadgeHost, now: datetime) -> Disconnected:
+    """Ask the host to revoke Satchel's tokens (RFC 7009), then drop the tokens and the
+    registration here whatever it answered; the credentials already brought in stay. A host
+    that cannot be reached, names no revocation endpoint or refuses does not keep the learner
+    connected: they are told, so they can remove Satchel on the platform itself."""
+    revoked, problem = _revoke_at_host(host)
     host.access_token_encrypted = host.refresh_token_encrypted = ""
     host.client_secret_encrypted = host.code_verifier_encrypted = host.auth_state = ""
     host.token_expires_at = None
     host.state = BadgeHost.State.DISCONNECTED
     with transaction.atomic():
         host.save()
-        audit_record(user=owner, action="badge_host.disconnected", target=host, now=now)
+        audit_record(
+            user=owner,
+            action="badge_host.disconnected",
+            target=host,
+            detail={"revoked_at_host": revoked},
+            now=now,
+        )
+    return Disconnected(host, revoked, problem)
+
+
+def _revoke_at_host(host: BadgeHost) -> tuple[bool, str]:
+    tokens = [
+        (decrypt(encrypted).decode(), hint)
+        for encrypted, hint in (
+            (host.refresh_token_encrypted, "refresh_token"),
+            (host.access_token_encrypted, "access_token"),
+        )
+        if encrypted
+    ]
+    if not tokens:
+        return True, ""  # nothing was ever granted, or it was already dropped
+    client = _client()
+    try:
+        service = consumer.discover(client, base_url=host.base_url, api=api_spec(host.api))
+        if not service.revocation_url:
+            raise consumer.ConsumerError(
+                _("%(host)s does not say where to revoke Satchel's access.") % {"host": host}
+            )
+        secret = (
+            decrypt(host.client_secret_encrypted).decode() if host.client_secret_encrypted else ""
+        )
+        for token, hint in tokens:
+            consumer.revoke(
+                client,
+                revocation_url=service.revocation_url,
+                client_id=host.client_id,
+                client_secret=secret,
+                token=token,
+                token_type_hint=hint,
+            )
+    except consumer.ConsumerError as exc:
+        logger.info("badge platform %s: tokens not revoked at the host: %s", host.pk, exc)
+        return False, str(exc)
+    return True, ""
 
 
 # --- bringing credentials in ------------------------------------------------------------
 
 
 def badge_host_sync(*, host_id: int, now: datetime) -> SyncAttempt | None:
-    """Page through the platform's getCredentials and import each credential. The attempt is
-    kept with its counts, or with why it stopped."""
+    """Read the platform's getCredentials and import each credential. The attempt is kept
+    with its counts, or with why it stopped.
+
+    Incremental: a walk through the pages asks only for what changed since the last finished
+    walk began (`since`, OB 3.0 6.2.2), less SINCE_OVERLAP for clocks that disagree (what
+    comes twice is a duplicate, counted as such). One sync reads at most
+    SATCHEL_BADGE_HOST_MAX_PAGES pages; a walk that reaches the cap, or stops at a page that
+    fails, keeps the next page's address and the next sync continues there."""
     host = BadgeHost.objects.filter(pk=host_id, state=BadgeHost.State.CONNECTED).first()
     if host is None:
         return None
     attempt = SyncAttempt.objects.create(host=host, started_at=now)
     try:
-        _sync_pages(host, attempt, now)
+        finished = _sync_pages(host, attempt, now)
     except consumer.TokenRejected as exc:
         attempt.outcome, attempt.message = SyncAttempt.Outcome.FAILED, str(exc)
         host.state, host.problem = BadgeHost.State.FAILED, str(exc)
     except consumer.ConsumerError as exc:
         attempt.outcome, attempt.message = SyncAttempt.Outcome.FAILED, str(exc)
+        if host.sync_cursor:
+            attempt.message += " " + _("The next sync continues from the page that failed.")
     else:
-        attempt.outcome = SyncAttempt.Outcome.SUCCEEDED
-        attempt.message = (
-            f"{attempt.received} received: {attempt.imported} new, {attempt.updated} updated, "
-            f"{attempt.duplicate} already in your record, {attempt.refused} not imported."
-        )
+        counts = _(
+            "%(received)s received: %(imported)s new, %(updated)s updated, "
+            "%(duplicate)s already in your record, %(refused)s not imported."
+        ) % {
+            "received": attempt.received,
+            "imported": attempt.imported,
+            "updated": attempt.updated,
+            "duplicate": attempt.duplicate,
+            "refused": attempt.refused,
+        }
+        if finished:
+            attempt.outcome, attempt.message = SyncAttempt.Outcome.SUCCEEDED, counts
+        else:
+            attempt.outcome = SyncAttempt.Outcome.PARTIAL
+            attempt.message = (
+                counts
+                + " "
+                + _(
+                    "The platform holds more than one sync reads (%(pages)s pages): the next "
+                    "sync continues where this one stopped."
+                )
+                % {"pages": settings.SATCHEL_BADGE_HOST_MAX_PAGES}
+            )
         host.last_synced_at = now
     attempt.finished_at = now
     with transaction.atomic():
@@ -233,17 +322,42 @@ def badge_host_sync(*, host_id: int, now: datetime) -> SyncAttempt | None:
     return attempt
 
 
-def _sync_pages(host: BadgeHost, attempt: SyncAttempt, now: datetime) -> None:
+def _first_page(host: BadgeHost) -> str:
+    query: dict[str, str | int] = {"limit": PAGE_SIZE, "offset": 0}
+    if host.sync_since is not None:
+        since = (host.sync_since - SINCE_OVERLAP).astimezone(UTC)
+        query["since"] = since.isoformat(timespec="seconds").replace("+00:00", "Z")
+    return f"{host.credentials_url}?{urlencode(query)}"
+
+
+def _sync_pages(host: BadgeHost, attempt: SyncAttempt, now: datetime) -> bool:
+    """Walk the pages from where the last walk stopped (or from the first page); True when
+    the walk reached the last page, False when it stopped at the cap."""
     client = _client()
-    first = f"{host.credentials_url}?limit={PAGE_SIZE}&offset=0"
-    url: str | None = first
+    origin_of = host.credentials_url  # a next page elsewhere is never followed
+    if host.sync_cursor and consumer.same_origin(host.sync_cursor, origin_of):
+        url: str | None = host.sync_cursor
+    else:
+        url = _first_page(host)
+        host.sync_walk_started_at = now
+    host.sync_cursor = url or ""
     pages = 0
-    while url is not None and pages < settings.SATCHEL_BADGE_HOST_MAX_PAGES:
-        page = _page(client, host, url, first, now)
+    while url is not None:
+        if pages >= settings.SATCHEL_BADGE_HOST_MAX_PAGES:
+            return False
+        page = _page(client, host, url, origin_of, now)
         pages += 1
         for item in page.items:
             _import(host, attempt, item, now)
         url = page.next_url
+        if url is not None and len(url) > MAX_CURSOR_CHARS:
+            raise consumer.ConsumerError(
+                _("The platform's next page has an address too long to keep; Satchel stopped.")
+            )
+        host.sync_cursor = url or ""
+    host.sync_since = host.sync_walk_started_at or now
+    host.sync_walk_started_at = None
+    return True
 
 
 def _page(

@@ -12,6 +12,11 @@ describes it, every request through the one outbound door (`config.protocol_clie
 5. getCredentials (6.2.2), page after page by the `Link` header's `next` (6.4); credentials
    come as objects in `credential` and as VC-JWTs in `compactJwsString` (B.2.1; the example
    in 6.2.2 spells it `compactJwsStrings`, so both are read).
+6. Revocation (RFC 7009) when the learner disconnects: the refresh token, then the access
+   token, each posted with the client's HTTP Basic authentication. OB 3.0's discovery document
+   has no field for the revocation endpoint, so the security scheme's `x-imssf-revocationUrl`
+   extension is read (and `x-imssf-tokenRevocationUrl`, after OB 2.1's manifest field
+   `tokenRevocationUrl`); a host that names none cannot be asked.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ from obapi.apis import OFFLINE_ACCESS, ApiSpec
 
 JWT_MEDIA_TYPE = "application/vc+jwt"
 JSON_MEDIA_TYPE = "application/json"
+# Where a discovery document names its RFC 7009 endpoint (an extension: see step 6 above).
+REVOCATION_URL_KEY = "x-imssf-revocationUrl"
 _LINK = re.compile(r'<([^>]*)>\s*;\s*rel="?([^";]+)"?')
 
 
@@ -50,6 +57,7 @@ class HostService:
     token_url: str
     credentials_url: str
     scopes: frozenset[str]
+    revocation_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -127,6 +135,18 @@ def discover(client: ProtocolClient, *, base_url: str, api: ApiSpec) -> HostServ
     server = _object(servers[0]).get("url") if isinstance(servers, list) and servers else None
     root = server if isinstance(server, str) and _absolute(server) else ""
     root = root or base_url.rstrip("/") + api.base_path
+    revocation: str = next(
+        (
+            str(value)
+            for value in (
+                scheme.get(REVOCATION_URL_KEY),
+                scheme.get("x-imssf-tokenRevocationUrl"),
+                flow.get(REVOCATION_URL_KEY),
+            )
+            if _absolute(value)
+        ),
+        "",
+    )
     return HostService(
         name=str(name)[:200],
         registration_url=urls["registration"],
@@ -134,6 +154,7 @@ def discover(client: ProtocolClient, *, base_url: str, api: ApiSpec) -> HostServ
         token_url=urls["token"],
         credentials_url=root.rstrip("/") + "/credentials",
         scopes=scopes,
+        revocation_url=revocation,
     )
 
 
@@ -351,6 +372,39 @@ def _next_link(header: str, current: str, first: str) -> str | None:
     return None
 
 
+def same_origin(url: str, other: str) -> bool:
+    try:
+        return _origin(url) == _origin(other)
+    except ValueError:
+        return False
+
+
 def _origin(url: str) -> tuple[str, str, int | None]:
     parts = urlsplit(url)
     return parts.scheme, parts.hostname or "", parts.port
+
+
+# --- 6. revocation --------------------------------------------------------------------------
+
+
+def revoke(
+    client: ProtocolClient,
+    *,
+    revocation_url: str,
+    client_id: str,
+    client_secret: str,
+    token: str,
+    token_type_hint: str,
+) -> None:
+    """RFC 7009 section 2.1: ask the host to end `token`. Done is HTTP 200 (2.2: also for a
+    token it no longer knows); anything else raises ConsumerError."""
+    fields = {"token": token, "token_type_hint": token_type_hint}
+    url = revocation_url
+    answer = _call(
+        "revocation",
+        url,
+        lambda: client.post_form(url, fields, headers=_basic(client_id, client_secret)),
+    )
+    if answer.status != 200:
+        reason = answer.error or f"HTTP {answer.status}"
+        raise ConsumerError(f"{_host(url)} did not confirm the revocation ({reason}).")

@@ -4,7 +4,9 @@ An OpenAPI 3.0 document, served unprotected at `<base>/discovery`, profiled to w
 implements: the credentials and profile endpoints, and in `components.securitySchemes.OAuth2ACG`
 the registration URL (`x-imssf-registrationUrl`) and the authorization code flow's
 authorization, token and refresh URLs with the API's scopes. `info` carries the resource
-server's name, terms of service and privacy policy (B.4.3).
+server's name, terms of service and privacy policy (B.4.3). The scheme also names the RFC 7009
+revocation endpoint in `x-imssf-revocationUrl`: OB 3.0 defines no field for it, and Satchel's
+own consumer (obapi.consumer) reads the same extension.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ def service_description(api: ApiSpec) -> dict[str, Any]:
                     "x-imssf-privacyPolicyUrl": settings.SATCHEL_PRIVACY_URL,
                     "x-imssf-registrationUrl": absolute(reverse("obapi:register")),
                     "x-imssf-termsOfServiceUrl": settings.SATCHEL_TERMS_URL,
+                    "x-imssf-revocationUrl": absolute(reverse("oauth2_provider:revoke-token")),
                     "flows": {
                         "authorizationCode": {
                             "authorizationUrl": absolute(reverse("obapi:authorize")),

@@ -121,6 +121,13 @@ class BadgeHost(models.Model):
     created_at = models.DateTimeField()
     connected_at = models.DateTimeField(null=True, blank=True)
     last_synced_at = models.DateTimeField(null=True, blank=True)
+    # Incremental sync. A walk through getCredentials may take several syncs (each reads at
+    # most SATCHEL_BADGE_HOST_MAX_PAGES pages): `sync_cursor` is the next page's URL where the
+    # last one stopped, `sync_walk_started_at` when the walk began. A finished walk's start
+    # becomes `sync_since`, the `since` the next walk asks for.
+    sync_cursor = models.URLField(max_length=2000, blank=True)
+    sync_walk_started_at = models.DateTimeField(null=True, blank=True)
+    sync_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -139,6 +146,7 @@ class SyncAttempt(models.Model):
     class Outcome(models.TextChoices):
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Done"
+        PARTIAL = "partial", "Done so far: continues with the next sync"
         FAILED = "failed", "Failed"
 
     host = models.ForeignKey(BadgeHost, on_delete=models.CASCADE, related_name="attempts")

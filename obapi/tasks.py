@@ -1,4 +1,5 @@
-"""Tasks: ids in, a service called. The beat visits every connected badge platform daily."""
+"""Tasks: ids in, a service called. The beat visits every connected badge platform daily and
+prunes the connected tools' access log."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from django.utils import timezone
 
 from config.celery import enqueue
 from obapi.badge_hosts import badge_host_sync, badge_hosts_due
+from obapi.tools import tool_access_prune
 
 
 @shared_task(name="obapi.tasks.sync_badge_host")
@@ -18,3 +20,8 @@ def sync_badge_host(host_id: int) -> None:
 def sync_badge_hosts() -> None:
     for host_id in badge_hosts_due(now=timezone.now()):
         enqueue("obapi.tasks.sync_badge_host", host_id)
+
+
+@shared_task(name="obapi.tasks.prune_tool_access", acks_late=True)
+def prune_tool_access() -> int:
+    return tool_access_prune(now=timezone.now())

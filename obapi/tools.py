@@ -4,9 +4,10 @@ log), and disconnecting one, which ends every token and code it holds for that l
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.http import Http404
 from oauth2_provider.models import (
@@ -129,3 +130,13 @@ def tool_disconnect(*, owner: User, application: Any, now: datetime) -> int:
             user=owner, action="tool.disconnected", detail={"tool": application.name}, now=now
         )
     return ended
+
+
+def tool_access_prune(*, now: datetime) -> int:
+    """Delete access-log rows older than SATCHEL_TOOL_ACCESS_RETENTION_DAYS; return how many.
+
+    The log is what the learner reads of each tool, not what grants access: a tool's tokens
+    (and so whether it is connected) live in django-oauth-toolkit's tables, untouched here."""
+    cutoff = now - timedelta(days=int(settings.SATCHEL_TOOL_ACCESS_RETENTION_DAYS))
+    deleted, _ = ToolAccess.objects.filter(at__lt=cutoff).delete()
+    return deleted

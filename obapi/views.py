@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -100,6 +101,25 @@ def host_sync(request: SignedInRequest, host_id: int) -> HttpResponse:
 @require_POST
 def host_disconnect(request: SignedInRequest, host_id: int) -> HttpResponse:
     host = badge_hosts.access_badge_host(owner=request.user, host_id=host_id)
-    badge_hosts.badge_host_disconnect(owner=request.user, host=host, now=timezone.now())
-    messages.success(request, f"Disconnected from {host}. What it brought stays in your record.")
+    done = badge_hosts.badge_host_disconnect(owner=request.user, host=host, now=timezone.now())
+    if done.revoked:
+        messages.success(
+            request,
+            _(
+                "Disconnected from %(host)s: it confirmed that Satchel's access has ended. "
+                "What it brought stays in your record."
+            )
+            % {"host": host},
+        )
+    else:
+        messages.warning(
+            request,
+            _(
+                "Disconnected from %(host)s, and Satchel deleted its keys, but the platform "
+                "did not confirm that it ended Satchel's access (%(problem)s). To be sure, "
+                "remove Satchel in the platform's own settings. What it brought stays in your "
+                "record."
+            )
+            % {"host": host, "problem": done.problem.rstrip(".")},
+        )
     return redirect("obapi:hosts")

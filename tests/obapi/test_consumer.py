@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import timedelta
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import pytest
 from django.db import connection
@@ -19,7 +19,7 @@ from obapi.models import BadgeHost, SyncAttempt
 from obapi.tasks import sync_badge_hosts
 from tests.support.badge_host import CLR_PATH, StubHost, run_stub_host
 from tests.support.issuer import NOW
-from wallet.models import Credential
+from wallet.models import AuditEvent, Credential
 
 
 @pytest.fixture
@@ -113,22 +113,83 @@ def test_the_secret_and_tokens_are_encrypted_at_rest(connect, owner, held) -> No
     assert metadata["client_secret"] not in row
 
 
-def test_a_second_sync_brings_only_whats_new(connect, owner, held, issuer) -> None:
+def test_a_second_sync_asks_only_for_what_changed_since_the_first(
+    connect, owner, held, issuer
+) -> None:
     connected = connect(owner, held)
-    held.credentials.append(issuer.ob3())
+    held.add(issuer.ob3(), at=NOW + timedelta(hours=12))
     attempt = badge_hosts.badge_host_sync(host_id=connected.pk, now=NOW + timedelta(days=1))
 
-    assert (attempt.imported, attempt.duplicate) == (1, 3)
+    # The first walk began at NOW: the second asks from then, an hour early for the clocks.
+    assert held.since_asked == ["2026-03-01T11:00:00Z"]
+    assert (attempt.received, attempt.imported, attempt.duplicate) == (1, 1, 0)
     assert Credential.objects.filter(owner=owner).count() == 4
 
 
-def test_an_expired_access_token_is_refreshed(connect, owner, held) -> None:
+def test_a_host_that_ignores_since_costs_duplicates_only(connect, owner, held, issuer) -> None:
+    connected = connect(owner, held)
+    held.credentials.append(issuer.ob3())  # never stamped: the stub sends it only without since
+    held.changed_at = {i: NOW + timedelta(hours=1) for i in range(len(held.credentials))}
+    attempt = badge_hosts.badge_host_sync(host_id=connected.pk, now=NOW + timedelta(days=1))
+
+    assert (attempt.imported, attempt.duplicate) == (1, 3)
+
+
+def test_a_sync_that_reaches_the_cap_continues_next_time(
+    connect, owner, held, issuer, settings
+) -> None:
+    settings.SATCHEL_BADGE_HOST_MAX_PAGES = 1
+    held.credentials = [issuer.ob3() for _ in range(5)]  # three pages of two
+    connected = connect(owner, held)  # the first sync reads the first page only
+
+    first = SyncAttempt.objects.get(host=connected)
+    assert first.outcome == SyncAttempt.Outcome.PARTIAL
+    assert first.imported == 2
+    assert "continues where this one stopped" in first.message
+    second = badge_hosts.badge_host_sync(host_id=connected.pk, now=NOW + timedelta(days=1))
+    third = badge_hosts.badge_host_sync(host_id=connected.pk, now=NOW + timedelta(days=2))
+
+    assert (second.outcome, second.imported, second.duplicate) == ("partial", 2, 0)
+    assert (third.outcome, third.imported, third.duplicate) == ("succeeded", 1, 0)
+    assert Credential.objects.filter(owner=owner).count() == 5
+    offsets = [q for m, q in held.queries if "offset=" in q]
+    assert [dict(parse_qsl(q))["offset"] for q in offsets] == ["0", "2", "4"]
+    connected.refresh_from_db()
+    # The walk began at NOW, so the next one asks from then, not from the third day.
+    assert connected.sync_cursor == ""
+    assert NOW <= connected.sync_since < NOW + timedelta(minutes=1)
+
+    held.add(issuer.ob3(), at=NOW + timedelta(days=2, hours=1))
+    fourth = badge_hosts.badge_host_sync(host_id=connected.pk, now=NOW + timedelta(days=3))
+    assert held.since_asked[-1] == "2026-03-01T11:00:00Z"
+    assert (fourth.outcome, fourth.imported) == ("succeeded", 1)
+
+
+def test_a_page_that_fails_is_asked_again_next_time(connect, owner, held, issuer) -> None:
+    held.credentials = [issuer.ob3() for _ in range(4)]
+    held.fail_offsets = {2}
+    connected = connect(owner, held)
+
+    first = SyncAttempt.objects.get(host=connected)
+    assert first.outcome == SyncAttempt.Outcome.FAILED
+    assert first.imported == 2
+    assert "continues from the page that failed" in first.message
+    held.fail_offsets = set()
+    again = badge_hosts.badge_host_sync(host_id=connected.pk, now=NOW + timedelta(hours=1))
+
+    assert (again.outcome, again.imported, again.duplicate) == ("succeeded", 2, 0)
+    assert Credential.objects.filter(owner=owner).count() == 4
+
+
+def test_an_expired_access_token_is_refreshed(connect, owner, held, issuer) -> None:
     connected = connect(owner, held)
     held.expire_access_tokens()
+    held.add(issuer.ob3(), at=NOW + timedelta(minutes=1))
     attempt = badge_hosts.badge_host_sync(host_id=connected.pk, now=NOW)
 
     assert attempt.outcome == SyncAttempt.Outcome.SUCCEEDED
-    assert attempt.duplicate == 3
+    assert attempt.imported == 1
+    assert held.requests.count(("POST", "/token")) == 2  # the code, then the refresh
 
 
 def test_a_refused_refresh_asks_the_learner_to_reconnect(connect, owner, held) -> None:
@@ -206,7 +267,9 @@ def test_a_declined_authorization_is_kept_as_failed(owner, held) -> None:
 
 def test_disconnecting_drops_the_tokens_and_keeps_the_credentials(connect, owner, held) -> None:
     connected = connect(owner, held)
-    badge_hosts.badge_host_disconnect(owner=owner, host=connected, now=NOW)
+    done = badge_hosts.badge_host_disconnect(owner=owner, host=connected, now=NOW)
+
+    assert done.revoked
 
     connected.refresh_from_db()
     assert connected.state == BadgeHost.State.DISCONNECTED
@@ -218,7 +281,7 @@ def test_disconnecting_drops_the_tokens_and_keeps_the_credentials(connect, owner
 
 def test_the_daily_beat_syncs_every_connected_host(connect, owner, held, issuer) -> None:
     connected = connect(owner, held)
-    held.credentials.append(issuer.ob3())
+    held.add(issuer.ob3(), at=NOW + timedelta(minutes=1))
     sync_badge_hosts.delay()
 
     assert SyncAttempt.objects.filter(host=connected).count() == 2
@@ -289,3 +352,83 @@ def test_a_single_credential_object_instead_of_an_array_is_read(
     connect(owner, held)
 
     assert json.loads(bytes(Credential.objects.get(owner=owner).original))["type"]
+
+
+# --- disconnecting revokes at the host (RFC 7009) --------------------------------------------
+
+
+def test_disconnecting_revokes_both_tokens_at_the_host_first(connect, owner, held) -> None:
+    connected = connect(owner, held)
+    (access,) = held.access_tokens
+    (refresh,) = held.refresh_tokens
+    (client_id,) = held.clients
+
+    done = badge_hosts.badge_host_disconnect(owner=owner, host=connected, now=NOW)
+
+    assert done.revoked and done.problem == ""
+    assert held.revoked == [(refresh, "refresh_token"), (access, "access_token")]
+    assert not held.access_tokens and not held.refresh_tokens
+    assert ("POST", "/revoke") in held.requests
+    event = AuditEvent.objects.get(user=owner, action="badge_host.disconnected")
+    assert event.detail["revoked_at_host"] is True
+    assert client_id == connected.client_id
+
+
+@pytest.mark.parametrize(
+    ("breakage", "reason"),
+    [
+        ({"revocation_status": 503}, "did not confirm the revocation"),
+        ({"names_revocation_url": False}, "does not say where to revoke"),
+        ({"discovery_status": 500}, "does not offer the Open Badges 3.0 API"),
+    ],
+)
+def test_a_host_that_does_not_revoke_does_not_block_the_disconnect(
+    connect, owner, held, breakage, reason
+) -> None:
+    connected = connect(owner, held)
+    for name, value in breakage.items():
+        setattr(held, name, value)
+
+    done = badge_hosts.badge_host_disconnect(owner=owner, host=connected, now=NOW)
+
+    assert not done.revoked
+    assert reason in done.problem
+    connected.refresh_from_db()
+    assert connected.state == BadgeHost.State.DISCONNECTED
+    assert connected.access_token_encrypted == connected.refresh_token_encrypted == ""
+    event = AuditEvent.objects.get(user=owner, action="badge_host.disconnected")
+    assert event.detail["revoked_at_host"] is False
+
+
+def test_an_unreachable_host_does_not_block_the_disconnect(connect, owner, held, settings) -> None:
+    connected = connect(owner, held)
+    settings.SATCHEL_OUTBOUND_ALLOW = ()
+
+    done = badge_hosts.badge_host_disconnect(owner=owner, host=connected, now=NOW)
+
+    assert not done.revoked and "does not contact" in done.problem
+    connected.refresh_from_db()
+    assert connected.state == BadgeHost.State.DISCONNECTED
+
+
+def test_the_page_says_whether_the_host_confirmed(connect, owner, held) -> None:
+    connected = connect(owner, held)
+    browser = signed_in(owner)
+
+    page = browser.post(f"/account/badge-platforms/{connected.pk}/disconnect/", follow=True)
+
+    assert "confirmed that Satchel&#x27;s access has ended" in page.content.decode()
+
+
+def test_the_page_tells_the_learner_when_the_host_did_not_revoke(connect, owner, held) -> None:
+    connected = connect(owner, held)
+    held.revocation_status = 500
+    browser = signed_in(owner)
+
+    page = browser.post(f"/account/badge-platforms/{connected.pk}/disconnect/", follow=True)
+
+    html = page.content.decode()
+    assert "did not confirm that it ended Satchel&#x27;s access" in html
+    assert "remove Satchel in the platform&#x27;s own settings" in html
+    connected.refresh_from_db()
+    assert connected.state == BadgeHost.State.DISCONNECTED

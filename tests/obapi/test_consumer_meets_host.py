@@ -1,6 +1,7 @@
 """Satchel's consumer against Satchel's own host, over real HTTP on loopback: one learner's
 Satchel connects to another's (discovery, registration, the other learner consents on the
-host's page, tokens), and brings that learner's credentials in through getCredentials."""
+host's page, tokens), and brings that learner's credentials in through getCredentials;
+disconnecting revokes the tokens at the host (RFC 7009)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.test import Client
+from oauth2_provider.models import AccessToken, RefreshToken
 
 from intake.services.arrival import credential_import
 from obapi import badge_hosts
@@ -58,3 +60,17 @@ def test_one_satchel_brings_in_what_another_holds(
     assert brought.count() == 2
     log = ToolAccess.objects.filter(owner=owner).values_list("action", flat=True)
     assert set(log) == {ToolAccess.Action.CONNECTED, ToolAccess.Action.READ_CREDENTIALS}
+
+    # The next sync asks only for what changed since (an hour's overlap brings both again).
+    again = badge_hosts.badge_host_sync(host_id=connected.pk, now=NOW)
+    assert again is not None and again.outcome == SyncAttempt.Outcome.SUCCEEDED, again
+    assert (again.received, again.duplicate) == (2, 2)
+    connected.refresh_from_db()
+
+    # The stranger disconnects: their Satchel revokes its tokens at the owner's (RFC 7009).
+    assert AccessToken.objects.filter(user=owner).exists()
+    done = badge_hosts.badge_host_disconnect(owner=stranger, host=connected, now=NOW)
+
+    assert done.revoked, done.problem
+    assert not AccessToken.objects.filter(user=owner).exists()
+    assert not RefreshToken.objects.filter(user=owner, revoked__isnull=True).exists()

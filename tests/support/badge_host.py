@@ -2,9 +2,10 @@
 sections 6.2.2, 6.3.1, 7.1): a discovery document, RFC 7591 registration, an authorization
 step that records the PKCE challenge (what the learner's browser would do there is
 `approve`), a token endpoint that checks HTTP Basic client authentication and the S256
-verifier and refreshes, and getCredentials paged with `Link` and `X-Total-Count`, holding
-credentials as objects and as VC-JWTs (under `compactJwsStrings`, as the example spells it,
-when `plural_jws` is set)."""
+verifier and refreshes, an RFC 7009 revocation endpoint (named in discovery by the
+`x-imssf-revocationUrl` extension), and getCredentials paged with `Link` and `X-Total-Count`,
+holding credentials as objects and as VC-JWTs (under `compactJwsStrings`, as the example
+spells it, when `plural_jws` is set)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import json
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -28,6 +30,8 @@ CLR_PATH, CLR_READ = (
     "/ims/clr/v2p0",
     "https://purl.imsglobal.org/spec/clr/v2p0/scope/credential.readonly",
 )
+
+LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -46,6 +50,15 @@ class StubHost:
     page_size: int = 2
     api_path: str = OB_PATH  # CLR_PATH makes it a CLR 2.0 host
     bare_object: bool = False  # `credential` as one object, not an array
+    revoked: list[tuple[str, str]] = field(default_factory=list)  # (token, token_type_hint)
+    # getCredentials' `since` (6.2.2): when each credential last changed (by its index in
+    # `credentials`; one never stamped changed long ago), and every `since` asked for.
+    changed_at: dict[int, datetime] = field(default_factory=dict)
+    since_asked: list[str] = field(default_factory=list)
+    queries: list[tuple[str, str]] = field(default_factory=list)  # (path, query) of each GET
+    fail_offsets: set[int] = field(default_factory=set)  # getCredentials pages answered 500
+    revocation_status: int = 200
+    names_revocation_url: bool = True
 
     def discovery(self) -> dict[str, Any]:
         return {
@@ -63,6 +76,11 @@ class StubHost:
                         "description": "OAuth 2.0 Authorization Code Grant authorization",
                         "x-imssf-name": "Example University",
                         "x-imssf-registrationUrl": f"{self.origin}/connect/register",
+                        **(
+                            {"x-imssf-revocationUrl": f"{self.origin}/revoke"}
+                            if self.names_revocation_url
+                            else {}
+                        ),
                         "flows": {
                             "authorizationCode": {
                                 "tokenUrl": f"{self.origin}/token",
@@ -90,6 +108,10 @@ class StubHost:
         code = secrets.token_urlsafe(16)
         self.codes[code] = query
         return {"code": code, "state": query["state"], "scope": query["scope"]}
+
+    def add(self, credential: Any, *, at: datetime) -> None:
+        self.changed_at[len(self.credentials)] = at
+        self.credentials.append(credential)
 
     def expire_access_tokens(self) -> None:
         self.access_tokens.clear()
@@ -125,6 +147,7 @@ def _handler(stub: StubHost) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             path, _, query = self.path.partition("?")
             stub.requests.append(("GET", path))
+            stub.queries.append((path, query))
             if path == stub.api_path + "/discovery":
                 if stub.discovery_status != 200:
                     self._answer(stub.discovery_status, {})
@@ -142,7 +165,20 @@ def _handler(stub: StubHost) -> type[BaseHTTPRequestHandler]:
                 return
             limit = min(int(query.get("limit", ["2"])[0]), stub.page_size)
             offset = int(query.get("offset", ["0"])[0])
-            page = stub.credentials[offset : offset + limit]
+            if offset in stub.fail_offsets:
+                self._answer(500, {"imsx_codeMajor": "failure", "imsx_severity": "error"})
+                return
+            since_raw = query.get("since", [""])[0]
+            held = stub.credentials
+            if since_raw:
+                stub.since_asked.append(since_raw)
+                since = datetime.fromisoformat(since_raw)
+                held = [
+                    c
+                    for i, c in enumerate(stub.credentials)
+                    if stub.changed_at.get(i, LONG_AGO) >= since
+                ]
+            page = held[offset : offset + limit]
             body: dict[str, Any] = {}
             objects = [c for c in page if isinstance(c, dict)]
             tokens = [c for c in page if isinstance(c, str)]
@@ -150,15 +186,15 @@ def _handler(stub: StubHost) -> type[BaseHTTPRequestHandler]:
                 body["credential"] = objects[0] if stub.bare_object else objects
             if tokens:
                 body["compactJwsStrings" if stub.plural_jws else "compactJwsString"] = tokens
-            total = len(stub.credentials)
+            total = len(held)
             base = (stub.next_link_origin or stub.origin) + stub.api_path + "/credentials"
+            kept = {"since": since_raw} if since_raw else {}
             links = [
                 f'<{stub.origin}{stub.api_path}/credentials?limit={limit}&offset=0>; rel="first"'
             ]
             if offset + limit < total:
-                links.append(
-                    f'<{base}?{urlencode({"limit": limit, "offset": offset + limit})}>; rel="next"'
-                )
+                after = urlencode({"limit": limit, "offset": offset + limit, **kept})
+                links.append(f'<{base}?{after}>; rel="next"')
             self._answer(200, body, {"X-Total-Count": str(total), "Link": ", ".join(links)})
 
         def do_POST(self) -> None:
@@ -172,15 +208,36 @@ def _handler(stub: StubHost) -> type[BaseHTTPRequestHandler]:
                 self._answer(201, {**metadata, "client_id": client_id, "client_secret": secret})
             elif path == "/token":
                 self._token({k: v[0] for k, v in parse_qs(body.decode()).items()})
+            elif path == "/revoke":
+                self._revoke({k: v[0] for k, v in parse_qs(body.decode()).items()})
             else:
                 self._answer(404, {})
 
-        def _token(self, form: dict[str, str]) -> None:
+        def _client_id(self) -> str | None:
+            """The client authenticated by HTTP Basic, or None (answered 401)."""
             basic = self.headers.get("Authorization", "").removeprefix("Basic ")
             client_id, _, secret = base64.b64decode(basic or "Og==").decode().partition(":")
             client = stub.clients.get(client_id)
             if client is None or client["client_secret"] != secret:
                 self._answer(401, {"error": "invalid_client"})
+                return None
+            return client_id
+
+        def _revoke(self, form: dict[str, str]) -> None:
+            if self._client_id() is None:
+                return
+            if stub.revocation_status != 200:
+                self._answer(stub.revocation_status, {"error": "temporarily_unavailable"})
+                return
+            token = form.get("token", "")
+            stub.revoked.append((token, form.get("token_type_hint", "")))
+            stub.access_tokens.discard(token)
+            stub.refresh_tokens.discard(token)
+            self._answer(200, {})
+
+        def _token(self, form: dict[str, str]) -> None:
+            client_id = self._client_id()
+            if client_id is None:
                 return
             if form.get("grant_type") == "refresh_token":
                 if stub.refuse_refresh or form.get("refresh_token") not in stub.refresh_tokens:
