@@ -89,6 +89,22 @@ def next_code(clock: time_machine.Coordinates, secret: str) -> str:
     return totp_code(secret)
 
 
+# Names that keep their capitals in a sentence.
+PROPER = {"Satchel", "DID", "CLR", "PDF", "QR", "ZIP", "JSON", "SHA-256", "I"}
+
+
+def title_cased(page: Page) -> list[str]:
+    """Headings, labels, buttons and links whose later words start with capitals ("Sign In",
+    "Two-Factor Authentication"): Satchel writes them in sentence case."""
+    texts = page.locator("main :is(h1, h2, h3, label, button, a, th, legend)").all_inner_texts()
+    found = []
+    for text in texts:
+        words = [w for w in re.findall(r"[A-Za-z][\w-]*", text)[1:] if w not in PROPER]
+        if any(w[0].isupper() and not w.isupper() for w in words):
+            found.append(text.strip())
+    return found
+
+
 def submit(page: Page, form: str) -> None:
     """Press the submit button of the main content's form matching `form` (a CSS selector)."""
     page.locator(f"main {form}").locator("button[type=submit]").first.click()
@@ -104,12 +120,18 @@ class Journey:
     def goto(self, path: str) -> None:
         self.page.goto(f"{self.satchel}{path}")
 
-    def check(self, name: str) -> None:
+    def check(self, name: str, *, sentence_case: bool = True) -> None:
+        """What tests/e2e/checks.py checks, the page's language and direction, and (in
+        English, on pages without the learner's own titles) sentence case."""
         expect(self.page.locator("html")).to_have_attribute("lang", self.language)
         expect(self.page.locator("html")).to_have_attribute(
             "dir", "rtl" if self.language == "ar" else "ltr"
         )
         self.problems += page_problems(self.page, self.width, f"account-{self.language}-{name}")
+        if sentence_case and self.language == "en":
+            self.problems += [
+                f"{name}: not in sentence case: {t!r}" for t in title_cased(self.page)
+            ]
 
     def at(self, path: str) -> None:
         expect(self.page).to_have_url(re.compile(re.escape(f"{self.satchel}{path}") + r"(\?|$)"))
@@ -206,11 +228,11 @@ def test_an_account_from_sign_up_to_deletion_and_its_export_restored(
     code_field.fill(next_code(clock, secret))
     submit(page, "form:has(input[name=code])")
     journey.at("/")
-    journey.check("record")
+    journey.check("record", sentence_case=False)
 
     # Export everything.
     journey.goto("/export/")
-    journey.check("export")
+    journey.check("export", sentence_case=False)
     submit(page, "form[action='/export/full/']")
     expect(page.locator("main a[download]")).to_be_visible()
     journey.check("export-ready")
@@ -250,7 +272,7 @@ def test_an_account_from_sign_up_to_deletion_and_its_export_restored(
     )
     submit(page, "form:has(input[type=file])")
     expect(page.locator("main .messages")).to_be_visible()
-    journey.check("restored")
+    journey.check("restored", sentence_case=False)
     restored = Credential.objects.get(owner=newcomer, parent=None)
     assert restored.sha256 == credential.sha256
     assert [t.name for t in restored.tags.all()] == ["x"]
