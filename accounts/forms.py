@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.forms import LoginForm
 from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
 from allauth.mfa.totp.forms import ActivateTOTPForm
 from django import forms
@@ -36,6 +37,15 @@ class CodeReauthenticateForm(_NumericCode, ReauthenticateForm):
 
 class CodeActivateTOTPForm(_NumericCode, ActivateTOTPForm):
     """allauth's authenticator set-up, its code field asking for digits."""
+
+
+class SignInForm(LoginForm):
+    """allauth's sign-in form, its labels in sentence case like the rest of Satchel."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "remember" in self.fields:
+            self.fields["remember"].label = _("Keep me signed in")
 
 
 class AccountDeleteForm(forms.Form):

@@ -329,6 +329,7 @@ ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 USERSESSIONS_TRACK_ACTIVITY = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Satchel"
+ACCOUNT_FORMS = {"login": "accounts.forms.SignInForm"}
 MFA_FORMS = {
     "authenticate": "accounts.forms.CodeAuthenticateForm",
     "reauthenticate": "accounts.forms.CodeReauthenticateForm",
