@@ -1,10 +1,17 @@
-"""Many new rows in one INSERT, for bulk import: `bulk_create` without model instances.
+"""Many new rows at once, for bulk import: `bulk_create` without model instances.
 
 A ZIP of a thousand credentials writes four thousand rows (credential, run, image, audit).
 Building a model instance for each and preparing every field value through the ORM cost more
 than verifying the credential did; here each row is a plain dict of column values and only
-the fields that need it (dates, JSON) are converted. The SQL is the same multi-row INSERT
-that `bulk_create` sends, batched to the backend's parameter limit.
+the fields that need it (dates, JSON) are converted.
+
+On PostgreSQL the rows go in through `COPY ... FROM STDIN` (psycopg 3's copy): one stream per
+table, no SQL text that grows with the rows (psycopg re-parses any statement of more than 50
+parameters, and a multi-row INSERT of a hundred credentials has thousands), and the server's
+fastest way in. COPY returns nothing, so when the caller wants the new ids they are taken from
+the table's identity sequence first (one round trip) and written with the rows. Elsewhere
+(SQLite) it is the multi-row INSERT that `bulk_create` sends, batched to the backend's
+parameter limit.
 
 Values are not validated: pass what `Model(**values).save()` would have stored (ids for
 foreign keys, aware datetimes, JSON-serialisable data). Database defaults are not applied,
@@ -22,8 +29,8 @@ from django.db import connections, models
 
 from config import rawsql
 
-# Rows per statement, at most: a repeated statement is parsed once by the driver (psycopg
-# caches the conversion of a query it has seen), a longer one each time.
+# Rows per INSERT statement, at most (SQLite): a repeated statement is parsed once by the
+# driver, a longer one each time.
 _MAX_ROWS = 100
 _AS_IS = (
     models.CharField,
@@ -45,17 +52,25 @@ def insert_rows(
     """INSERT `rows` (field name -> value; every row the same names) into `model`'s table.
 
     Returns the `returning` columns of each inserted row (in no promised order: match them
-    on a unique value), or nothing when `returning` is empty.
+    on a unique value), or nothing when `returning` is empty. `returning` names the primary
+    key or columns the rows themselves give.
     """
     if not rows:
         return []
     connection = connections[using]
+    if connection.vendor == "postgresql":
+        return _copy_rows(connection, model, rows, returning)
+    return _insert_rows(connection, model, rows, returning)
+
+
+def _insert_rows(
+    connection: Any,
+    model: type[models.Model],
+    rows: Sequence[Mapping[str, Any]],
+    returning: Sequence[str],
+) -> list[tuple[Any, ...]]:
     names = list(rows[0])
     fields = [rawsql.concrete_field(model, name) for name in names]
-    values_of = operator.itemgetter(*names)
-    conversions = [
-        (n, adapt) for n, field in enumerate(fields) if (adapt := _adapter(field, connection))
-    ]
     quote = connection.ops.quote_name
     # Only the model's own table and column names, quoted, go into the SQL; values are params.
     head = (
@@ -70,19 +85,109 @@ def insert_rows(
     placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
     size = max(1, min(_MAX_ROWS, connection.ops.bulk_batch_size(fields, rows)))
     returned: list[tuple[Any, ...]] = []
-    with _cursor(connection) as cursor:
+    values_of = _values_of(connection, names, fields)
+    with connection.cursor() as cursor:
         for start in range(0, len(rows), size):
             batch = rows[start : start + size]
             params: list[Any] = []
             for row in batch:
-                values = list(values_of(row)) if len(names) > 1 else [values_of(row)]
-                for n, adapt in conversions:
-                    values[n] = adapt(values[n])
-                params.extend(values)
+                params.extend(values_of(row))
             cursor.execute(head + ", ".join([placeholder] * len(batch)) + tail, params)
             if returning:
                 returned.extend(tuple(r) for r in cursor.fetchall())
     return returned
+
+
+def _copy_rows(
+    connection: Any,
+    model: type[models.Model],
+    rows: Sequence[Mapping[str, Any]],
+    returning: Sequence[str],
+) -> list[tuple[Any, ...]]:
+    import psycopg
+
+    names = list(rows[0])
+    pk = model._meta.pk
+    assert pk is not None  # every concrete model has one
+    given_ids = pk.attname in names or pk.name in names
+    wants_ids = not given_ids and any(
+        rawsql.concrete_field(model, name).primary_key for name in returning
+    )
+    fields = [rawsql.concrete_field(model, name) for name in names]
+    values_of = _values_of(connection, names, fields)
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = [quote(field.column) for field in fields]
+    connection.ensure_connection()
+    # A plain psycopg cursor on Django's connection (its transaction, its session).
+    with psycopg.Cursor(connection.connection) as cursor:
+        ids: list[Any] = []
+        if wants_ids:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [model._meta.db_table, pk.column, len(rows)],
+            )
+            ids = [found for (found,) in cursor.fetchall()]
+            columns.insert(0, quote(pk.column))
+        # Only the model's own table and column names, quoted, go into the statement.
+        statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
+        types = _column_types(cursor, model._meta.db_table)
+        with cursor.copy(statement) as copy:
+            copy.set_types(
+                [types[pk.column]] * wants_ids + [types[field.column] for field in fields]
+            )
+            if wants_ids:
+                for new_id, row in zip(ids, rows, strict=True):
+                    copy.write_row([new_id, *values_of(row)])
+            else:
+                for row in rows:
+                    copy.write_row(values_of(row))
+    if not returning:
+        return []
+    return [
+        tuple(
+            new_id if rawsql.concrete_field(model, name).primary_key and wants_ids else row[name]
+            for name in returning
+        )
+        for new_id, row in zip(ids or [None] * len(rows), rows, strict=True)
+    ]
+
+
+_COLUMN_TYPES: dict[str, dict[str, int]] = {}
+
+
+def _column_types(cursor: Any, table: str) -> dict[str, int]:
+    """The type (oid) of each column of `table`, read from the catalogue once per process:
+    binary COPY sends each value in its column's own binary form (no hex-encoded bytes, no
+    dates as text), so it must name the types."""
+    found = _COLUMN_TYPES.get(table)
+    if found is None:
+        cursor.execute(
+            "SELECT attname, atttypid FROM pg_attribute"
+            " WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+            [table],
+        )
+        found = _COLUMN_TYPES[table] = {name: int(oid) for name, oid in cursor.fetchall()}
+    return found
+
+
+def _values_of(
+    connection: Any, names: list[str], fields: list[models.Field[Any, Any]]
+) -> Callable[[Mapping[str, Any]], list[Any]]:
+    """A row's values in `names`' order, each as a query parameter."""
+    getter = operator.itemgetter(*names)
+    conversions = [
+        (n, adapt) for n, field in enumerate(fields) if (adapt := _adapter(field, connection))
+    ]
+    single = len(names) == 1
+
+    def values(row: Mapping[str, Any]) -> list[Any]:
+        found = [getter(row)] if single else list(getter(row))
+        for n, adapt in conversions:
+            found[n] = adapt(found[n])
+        return found
+
+    return values
 
 
 def _adapter(field: Any, connection: Any) -> Callable[[Any], Any] | None:
@@ -93,15 +198,3 @@ def _adapter(field: Any, connection: Any) -> Callable[[Any], Any] | None:
     if isinstance(field, _AS_IS) and not isinstance(field, models.JSONField):
         return None
     return lambda value: field.get_db_prep_save(value, connection)
-
-
-def _cursor(connection: Any) -> Any:
-    """A cursor for the inserts. On PostgreSQL, one that sends the values apart from the SQL
-    (server-side binding): Django's default cursor quotes every value into the query text,
-    hex-encoding each original's bytes, which cost bulk import more than the inserts did."""
-    if connection.vendor == "postgresql":
-        import psycopg
-
-        connection.ensure_connection()
-        return psycopg.Cursor(connection.connection)
-    return connection.cursor()

@@ -29,6 +29,7 @@ from intake.archives import ArchiveRefused, megabytes
 from intake.models import ImportArchive, ImportBatch
 from intake.services import arrival
 from wallet import verifier
+from wallet.bulk import insert_rows
 from wallet.images import ImageMemo
 from wallet.models import Source
 from wallet.services.audit import audit_record
@@ -296,7 +297,10 @@ def zip_batch_create(
             created_at=now,
             heartbeat_at=now,
         )
-        ImportArchive.objects.create(batch=batch, data=data)
+        # As the bulk import writes its rows: on PostgreSQL the bytes go as they are, not
+        # hex-quoted into the SQL text by Django's default cursor (about 0.1 s for the
+        # 3 MB archive of a thousand credentials, against 1 s to verify them).
+        insert_rows(ImportArchive, [{"batch_id": batch.pk, "data": data}])
         audit_record(
             user=owner,
             action="import.batch_created",
