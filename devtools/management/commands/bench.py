@@ -324,47 +324,24 @@ class Command(BaseCommand):
                 "(install it with `apt-get install -y wrk`, then run `make bench` again)"
             )
             return None
-        from devtools.bench.share_page import bench_share_page
+        from devtools.bench.share_page import bench_share_page, report
 
+        redis_url = settings.REDIS_URL or None
         try:
             if connection.vendor == "sqlite":
-                result = bench_share_page(seconds=opts["share_seconds"])
+                result = bench_share_page(seconds=opts["share_seconds"], redis_url=redis_url)
             else:
                 with benchmarks.throwaway_database():
                     result = bench_share_page(
                         seconds=opts["share_seconds"],
                         database_url=benchmarks.database_url(connection.settings_dict),
+                        redis_url=redis_url,
                     )
         except RuntimeError as exc:
             self.stdout.write(f"share section failed: {exc}")
             return None
-        self.stdout.write(
-            f"{result['shared_credentials']} shared credentials, gunicorn -w {result['workers']}, "
-            f"wrk {result['connections']} connections x {result['seconds']} s, "
-            f"{result['database']}"
-        )
-        self.stdout.write(
-            f"{'endpoint':<32} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
-        )
-        for name, key in (
-            ("trivial view (/healthz)", "trivial"),
-            ("share page (/s/<token>)", "share_page"),
-            ("signed presentation", "presentations"),
-        ):
-            row = result[key]
-            errors = row["non_2xx"] + row["socket_errors"]
-            self.stdout.write(
-                f"{name:<32} {row['requests_per_second']:>8.0f} {_ms(row['p50_ms']):>8} "
-                f"{_ms(row['p99_ms']):>8} {errors:>7}"
-            )
-        verdict = "ok" if result["meets_target"] and not result["errors"] else "MISSED"
-        self.stdout.write(
-            f"share page / trivial view: {result['ratio']:.2f} (target >= "
-            f"{result['target_ratio']}, no errors; errors: {result['errors']}): {verdict}"
-        )
-        self.stdout.write(
-            f"signed presentations per second: {result['presentations_per_second']:.0f}"
-        )
+        for line in report(result):
+            self.stdout.write(line)
         return result
 
     def _theirs(
