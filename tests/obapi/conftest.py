@@ -17,6 +17,7 @@ import time_machine
 from django.test import Client
 
 from obapi.apis import CLR, OB, OFFLINE_ACCESS
+from tests.support.api_schemas import SchemaCheckedApi
 from tests.support.issuer import NOW
 from tests.wallet.conftest import issuer, make_credential, owner, stranger
 
@@ -24,6 +25,15 @@ __all__ = ["issuer", "make_credential", "owner", "stranger"]
 
 REDIRECT_URI = "https://tool.example/callback"
 ALL_SCOPES = " ".join([*OB.scopes, *CLR.scopes, OFFLINE_ACCESS])
+
+
+@pytest.fixture(autouse=True)
+def _schema_checked(settings) -> Iterator[list[tuple[str, str, int, str]]]:
+    """Every answer of the host API in these tests is validated against 1EdTech's JSON
+    Schemas (tests/support/api_schemas.py); one that breaks them fails the test."""
+    settings.MIDDLEWARE = ["tests.support.api_schemas.SchemaCheckedApi", *settings.MIDDLEWARE]
+    SchemaCheckedApi.checked = []
+    yield SchemaCheckedApi.checked
 
 
 @pytest.fixture(autouse=True)
