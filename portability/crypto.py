@@ -96,7 +96,28 @@ def is_sealed(data: bytes) -> bool:
 
 def unseal(blob: bytes, passphrase: str) -> bytes:
     """The plaintext, or ExportDecryptionError with a message for the earner."""
+    return unseal_with_key(blob, sealing_key_for(blob, passphrase))
+
+
+def sealing_key_for(blob: bytes, passphrase: str) -> SealingKey:
+    """The key `passphrase` derives for this sealed file (its salt and parameters), whether
+    or not it is the right one: `unseal_with_key` tells."""
+    header, _prefix = _read_header(blob)
+    salt, _nonce, n, r, p = _parameters(header)
+    return SealingKey(key=_scrypt(passphrase, salt, n, r, p), salt=salt, n=n, r=r, p=p)
+
+
+def unseal_with_key(blob: bytes, sealing_key: SealingKey) -> bytes:
+    """The plaintext of a sealed file under a key derived before (`sealing_key_for`)."""
     header, prefix = _read_header(blob)
+    _salt, nonce, _n, _r, _p = _parameters(header)
+    try:
+        return AESGCM(sealing_key.key).decrypt(nonce, blob[len(prefix) :], prefix)
+    except InvalidTag as exc:
+        raise ExportDecryptionError(_WRONG) from exc
+
+
+def _parameters(header: dict[str, Any]) -> tuple[bytes, bytes, int, int, int]:
     try:
         salt = bytes.fromhex(header["salt"])
         nonce = bytes.fromhex(header["nonce"])
@@ -107,11 +128,7 @@ def unseal(blob: bytes, passphrase: str) -> bytes:
         raise ExportDecryptionError("This export was encrypted in a way this wallet cannot read.")
     if n not in _ACCEPTED_N or r != SCRYPT_R or p not in (1, 2) or len(nonce) != 12:
         raise ExportDecryptionError(_DAMAGED)
-    key = _scrypt(passphrase, salt, n, r, p)
-    try:
-        return AESGCM(key).decrypt(nonce, blob[len(prefix) :], prefix)
-    except InvalidTag as exc:
-        raise ExportDecryptionError(_WRONG) from exc
+    return salt, nonce, n, r, p
 
 
 _DAMAGED = "This encrypted export is damaged: it cannot be read."

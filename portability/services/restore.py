@@ -30,7 +30,7 @@ from accounts.services import HolderKeyTaken, holder_key_import
 from config.celery import enqueue
 from intake import archives
 from portability import crypto as export_crypto
-from portability.crypto import ExportDecryptionError
+from portability.crypto import ExportDecryptionError, SealingKey
 from portability.services.archive import (
     FORMAT,
     FORMAT_VERSION,
@@ -38,6 +38,8 @@ from portability.services.archive import (
     MANIFEST,
     RECORD_DATES,
     RECORD_FIELDS,
+    ExportContents,
+    export_contents,
 )
 from wallet import images
 from wallet.images import SafeImage
@@ -90,6 +92,9 @@ class RestoreOutcome:
     notes: tuple[str, ...] = ()
     # The credentials this restore added (not those inside them), to be checked again here.
     credential_ids: tuple[int, ...] = ()
+    # What the file holds and what of it was added, counted as the export counted it.
+    in_file: ExportContents = field(default_factory=ExportContents)
+    added: ExportContents = field(default_factory=ExportContents)
 
     @property
     def message(self) -> str:
@@ -117,7 +122,12 @@ class _Archive:
 
 
 def export_restore(
-    *, owner: User, data: bytes, passphrase: str = "", now: datetime | None = None
+    *,
+    owner: User,
+    data: bytes,
+    passphrase: str = "",
+    sealing_key: SealingKey | None = None,
+    now: datetime | None = None,
 ) -> RestoreOutcome:
     """Restore an export into `owner`'s record; raises RestoreRefused with a clear message.
 
@@ -127,7 +137,7 @@ def export_restore(
     is "not checked yet".
     """
     now = now or timezone.now()
-    archive = read_export(data, passphrase=passphrase)
+    archive = read_export(data, passphrase=passphrase, sealing_key=sealing_key)
     _check_dates(archive.manifest, archive.holder_keys, now)
     _sanitise_images(archive)
     try:
@@ -190,16 +200,22 @@ def _enqueue_recheck(credential_ids: list[int]) -> None:
         logger.exception("re-check of %d restored credentials failed", len(credential_ids))
 
 
-def read_export(data: bytes, *, passphrase: str = "") -> _Archive:
-    """Open, unseal and check an export; raises RestoreRefused."""
+def read_export(
+    data: bytes, *, passphrase: str = "", sealing_key: SealingKey | None = None
+) -> _Archive:
+    """Open, unseal (with the passphrase, or a key it derived before) and check an export;
+    raises RestoreRefused."""
     if len(data) > archives.max_archive_bytes():
         raise RestoreRefused("The file is larger than this wallet accepts for a restore.")
     sealed = export_crypto.is_sealed(data)
     if sealed:
-        if not passphrase:
+        if not passphrase and sealing_key is None:
             raise RestoreRefused("This export is encrypted: enter the passphrase it was made with.")
         try:
-            data = export_crypto.unseal(data, passphrase)
+            if sealing_key is not None:
+                data = export_crypto.unseal_with_key(data, sealing_key)
+            else:
+                data = export_crypto.unseal(data, passphrase)
         except ExportDecryptionError as exc:
             raise RestoreRefused(str(exc)) from exc
     try:
@@ -452,7 +468,26 @@ def _restore(owner: User, archive: _Archive, now: datetime) -> RestoreOutcome:
         )
     added = tuple(c.pk for c in created.values() if c.parent_id is None)
     return RestoreOutcome(
-        len(added), already, tags_added, collections_added, keys, notes, credential_ids=added
+        len(added),
+        already,
+        tags_added,
+        collections_added,
+        keys,
+        notes,
+        credential_ids=added,
+        in_file=export_contents(manifest, holder_keys=len(archive.holder_keys)),
+        added=ExportContents(
+            credentials=len(added),
+            inside=len(created) - len(added),
+            versions=sum(
+                len(entry["versions"])
+                for entry in manifest["credentials"]
+                if entry["file"] in created
+            ),
+            tags=tags_added,
+            collections=collections_added,
+            holder_keys=keys,
+        ),
     )
 
 
