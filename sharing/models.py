@@ -291,3 +291,15 @@ class AnsweredNonce(models.Model):
 
     def __str__(self) -> str:
         return self.digest[:12]
+
+
+class EndedLink(models.Model):
+    """What is left of a share link once its account was deleted: the hash of its token and
+    when it ended, so an employer who follows it reads that the link has ended, not that there
+    never was one. Nothing else is kept: not who shared it, with whom, or what it showed."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    ended_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.token_hash[:12]

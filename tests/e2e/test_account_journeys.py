@@ -190,7 +190,7 @@ def test_an_account_from_sign_up_to_deletion_and_its_export_restored(
     journey.check("record-empty")
 
     credential = _with_a_credential(user, app_fetcher)
-    share_create(
+    _share, token = share_create(
         owner=user, audience="Acme", credential_ids=[credential.pk], display_name="Sam Learner"
     )
 
@@ -266,6 +266,11 @@ def test_an_account_from_sign_up_to_deletion_and_its_export_restored(
     expect(page.locator("main .messages")).to_be_visible()
     journey.check("deleted")
     assert not User.objects.filter(email=email).exists()
+
+    # The employer who follows the learner's link reads that it has ended (not "not found").
+    response = page.goto(f"{satchel}/s/{token}")
+    assert response is not None and response.status == 410
+    journey.check("employer-link-ended")
 
     # Restore the export into a new account.
     newcomer = User.objects.create_user(email=f"new.{email}", password=PASSWORD)
