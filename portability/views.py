@@ -156,7 +156,7 @@ def resume(request: SignedInRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
             return _export_page(request, resume_form=form, status=400)
-        messages.success(request, "Your résumé is shared: send this link to the employer.")
+        messages.success(request, _("Your résumé is shared: send this link to the employer."))
         return redirect("shares:detail", share.pk)
     if download == "signed":
         document = lerrs.lerrs_wrap(owner=request.user, document=built.document, now=now)
