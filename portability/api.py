@@ -102,6 +102,8 @@ class ExportJobOutput(serializers.Serializer):
     total = serializers.IntegerField()
     done = serializers.IntegerField()
     message = serializers.CharField()
+    # What the file holds, as the restore counts it (`ExportContents`).
+    contents = serializers.DictField(child=serializers.IntegerField())
     filename = serializers.CharField()
     size = serializers.IntegerField()
     sha256 = serializers.CharField()
@@ -200,6 +202,9 @@ class RestoreApi(APIView):
         collections = serializers.IntegerField()
         holder_keys = serializers.IntegerField()
         message = serializers.CharField()
+        # What the file held and what of it was added, counted as its export counted it.
+        in_file = serializers.DictField(child=serializers.IntegerField())
+        added = serializers.DictField(child=serializers.IntegerField())
 
     @extend_schema(
         request={"multipart/form-data": InputSerializer},
@@ -229,4 +234,6 @@ def _outcome(outcome: services.RestoreOutcome) -> dict[str, Any]:
         "collections": outcome.collections,
         "holder_keys": outcome.holder_keys,
         "message": outcome.message,
+        "in_file": outcome.in_file.as_dict(),
+        "added": outcome.added.as_dict(),
     }

@@ -20,6 +20,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+from django.utils.translation import gettext, gettext_noop
 
 MAGIC = b"SATCHEL-EXPORT-1\n"
 # About 0.1 s and 32 MB per derivation on a server core; recorded in every file, so it can grow.
@@ -96,26 +97,45 @@ def is_sealed(data: bytes) -> bool:
 
 def unseal(blob: bytes, passphrase: str) -> bytes:
     """The plaintext, or ExportDecryptionError with a message for the earner."""
+    return unseal_with_key(blob, sealing_key_for(blob, passphrase))
+
+
+def sealing_key_for(blob: bytes, passphrase: str) -> SealingKey:
+    """The key `passphrase` derives for this sealed file (its salt and parameters), whether
+    or not it is the right one: `unseal_with_key` tells."""
+    header, _prefix = _read_header(blob)
+    salt, _nonce, n, r, p = _parameters(header)
+    return SealingKey(key=_scrypt(passphrase, salt, n, r, p), salt=salt, n=n, r=r, p=p)
+
+
+def unseal_with_key(blob: bytes, sealing_key: SealingKey) -> bytes:
+    """The plaintext of a sealed file under a key derived before (`sealing_key_for`)."""
     header, prefix = _read_header(blob)
+    _salt, nonce, _n, _r, _p = _parameters(header)
+    try:
+        return AESGCM(sealing_key.key).decrypt(nonce, blob[len(prefix) :], prefix)
+    except InvalidTag as exc:
+        raise ExportDecryptionError(gettext(_WRONG)) from exc
+
+
+def _parameters(header: dict[str, Any]) -> tuple[bytes, bytes, int, int, int]:
     try:
         salt = bytes.fromhex(header["salt"])
         nonce = bytes.fromhex(header["nonce"])
         n, r, p = int(header["n"]), int(header["r"]), int(header["p"])
     except (KeyError, TypeError, ValueError) as exc:
-        raise ExportDecryptionError(_DAMAGED) from exc
+        raise ExportDecryptionError(gettext(_DAMAGED)) from exc
     if (header.get("kdf"), header.get("cipher")) != ("scrypt", "AES-256-GCM"):
-        raise ExportDecryptionError("This export was encrypted in a way this wallet cannot read.")
+        raise ExportDecryptionError(
+            gettext("This export was encrypted in a way this wallet cannot read.")
+        )
     if n not in _ACCEPTED_N or r != SCRYPT_R or p not in (1, 2) or len(nonce) != 12:
-        raise ExportDecryptionError(_DAMAGED)
-    key = _scrypt(passphrase, salt, n, r, p)
-    try:
-        return AESGCM(key).decrypt(nonce, blob[len(prefix) :], prefix)
-    except InvalidTag as exc:
-        raise ExportDecryptionError(_WRONG) from exc
+        raise ExportDecryptionError(gettext(_DAMAGED))
+    return salt, nonce, n, r, p
 
 
-_DAMAGED = "This encrypted export is damaged: it cannot be read."
-_WRONG = (
+_DAMAGED = gettext_noop("This encrypted export is damaged: it cannot be read.")
+_WRONG = gettext_noop(
     "The passphrase is wrong, or the file was changed or damaged after it was exported. "
     "Nothing was restored."
 )
@@ -123,15 +143,15 @@ _WRONG = (
 
 def _read_header(blob: bytes) -> tuple[dict[str, Any], bytes]:
     if not is_sealed(blob) or len(blob) < len(MAGIC) + 4:
-        raise ExportDecryptionError(_DAMAGED)
+        raise ExportDecryptionError(gettext(_DAMAGED))
     (length,) = struct.unpack(">I", blob[len(MAGIC) : len(MAGIC) + 4])
     if length > _MAX_HEADER:
-        raise ExportDecryptionError(_DAMAGED)
+        raise ExportDecryptionError(gettext(_DAMAGED))
     end = len(MAGIC) + 4 + length
     try:
         header = json.loads(blob[len(MAGIC) + 4 : end])
     except (UnicodeDecodeError, ValueError) as exc:
-        raise ExportDecryptionError(_DAMAGED) from exc
+        raise ExportDecryptionError(gettext(_DAMAGED)) from exc
     if not isinstance(header, dict):
-        raise ExportDecryptionError(_DAMAGED)
+        raise ExportDecryptionError(gettext(_DAMAGED))
     return header, blob[:end]

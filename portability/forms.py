@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from config.forms import form_field
 from portability.crypto import MIN_PASSPHRASE
@@ -15,14 +17,16 @@ from wallet.models import Credential
 class CredentialChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Credential) -> str:
         issuer = f" — {obj.issuer_name}" if obj.issuer_name else ""
-        inside = f" (inside {obj.parent.title or 'a CLR'})" if obj.parent is not None else ""
+        inside = ""
+        if obj.parent is not None:
+            inside = " " + _("(inside %(clr)s)") % {"clr": obj.parent.title or _("a CLR")}
         return f"{obj.display_title}{issuer}{inside}"
 
 
 class _Chooser(forms.Form):
     scope = forms.ChoiceField(
-        label="Which credentials",
-        choices=[("all", "All of my credentials"), ("chosen", "Only the ones I tick below")],
+        label=_("Which credentials"),
+        choices=[("all", _("All of my credentials")), ("chosen", _("Only the ones I tick below"))],
         initial="all",
         widget=forms.RadioSelect,
     )
@@ -30,7 +34,7 @@ class _Chooser(forms.Form):
         queryset=Credential.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Credentials",
+        label=_("Credentials"),
     )
 
     def __init__(self, *args: Any, credentials: Any, **kwargs: Any) -> None:
@@ -42,7 +46,7 @@ class _Chooser(forms.Form):
         super().clean()
         cleaned = self.cleaned_data
         if cleaned.get("scope") == "chosen" and not cleaned.get("credentials"):
-            self.add_error("credentials", "Tick at least one credential, or choose all.")
+            self.add_error("credentials", _("Tick at least one credential, or choose all."))
         return cleaned
 
     def credential_ids(self) -> list[int] | None:
@@ -53,34 +57,34 @@ class _Chooser(forms.Form):
 
 class ClrBundleForm(_Chooser):
     name = forms.CharField(
-        label="Name of the bundle (optional)",
+        label=_("Name of the bundle (optional)"),
         required=False,
         max_length=200,
-        help_text="For example “Transcript for my application to Acme”.",
+        help_text=_("For example “Transcript for my application to Acme”."),
     )
 
 
 class ResumeForm(_Chooser):
     """The résumé's personal details: typed by the learner, used once, never stored."""
 
-    given = forms.CharField(label="Given name", max_length=100)
-    family = forms.CharField(label="Family name", max_length=100)
-    email = forms.EmailField(label="Email (optional)", required=False)
-    phone = forms.CharField(label="Phone (optional)", required=False, max_length=40)
+    given = forms.CharField(label=_("Given name"), max_length=100)
+    family = forms.CharField(label=_("Family name"), max_length=100)
+    email = forms.EmailField(label=_("Email (optional)"), required=False)
+    phone = forms.CharField(label=_("Phone (optional)"), required=False, max_length=40)
     web = forms.URLField(
-        label="Web page (optional)", required=False, assume_scheme="https", max_length=500
+        label=_("Web page (optional)"), required=False, assume_scheme="https", max_length=500
     )
     objective = forms.CharField(
-        label="Objective (optional)",
+        label=_("Objective (optional)"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     skills = forms.CharField(
-        label="Skills (optional)",
+        label=_("Skills (optional)"),
         required=False,
         max_length=2000,
-        help_text="Separated by commas. Skills your credentials align to are added.",
+        help_text=_("Separated by commas. Skills your credentials align to are added."),
     )
 
     def person(self) -> Person:
@@ -99,25 +103,28 @@ class ResumeForm(_Chooser):
 
 class ExportForm(_Chooser):
     passphrase = forms.CharField(
-        label="Passphrase (optional)",
+        label=_("Passphrase (optional)"),
         required=False,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=(
-            f"Encrypts the whole export. At least {MIN_PASSPHRASE} characters. Without it "
-            "nobody, including Satchel, can open the file: keep it safe."
+        help_text=format_lazy(
+            _(
+                "Encrypts the whole export. At least {n} characters. Without it nobody, "
+                "including Satchel, can open the file: keep it safe."
+            ),
+            n=MIN_PASSPHRASE,
         ),
     )
     passphrase_again = forms.CharField(
-        label="Passphrase again",
+        label=_("Passphrase again"),
         required=False,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     include_holder_key = forms.BooleanField(
-        label="Include my holder private key",
+        label=_("Include my holder private key"),
         required=False,
-        help_text=(
+        help_text=_(
             "Only in an encrypted export. Restoring it keeps your holder DID, so presentations "
             "you signed and credentials issued to that DID stay yours."
         ),
@@ -127,28 +134,29 @@ class ExportForm(_Chooser):
         cleaned = super().clean()
         passphrase = cleaned.get("passphrase") or ""
         if passphrase != (cleaned.get("passphrase_again") or ""):
-            self.add_error("passphrase_again", "The two passphrases differ.")
+            self.add_error("passphrase_again", _("The two passphrases differ."))
         elif passphrase and len(passphrase) < MIN_PASSPHRASE:
             self.add_error(
-                "passphrase", f"Choose a passphrase of at least {MIN_PASSPHRASE} characters."
+                "passphrase",
+                _("Choose a passphrase of at least %(n)d characters.") % {"n": MIN_PASSPHRASE},
             )
         if cleaned.get("include_holder_key") and not passphrase:
             self.add_error(
-                "include_holder_key", "Your private key is only exported with a passphrase."
+                "include_holder_key", _("Your private key is only exported with a passphrase.")
             )
         return cleaned
 
 
 class RestoreForm(forms.Form):
     file = forms.FileField(
-        label="Your Satchel export",
-        help_text="The .zip (or encrypted .zip.enc) file you exported.",
+        label=_("Your Satchel export"),
+        help_text=_("The .zip (or encrypted .zip.enc) file you exported."),
         widget=forms.ClearableFileInput(attrs={"accept": ".zip,.enc,application/zip"}),
     )
     passphrase = forms.CharField(
-        label="Passphrase",
+        label=_("Passphrase"),
         required=False,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        help_text="Only for an encrypted export: the passphrase you chose when exporting.",
+        help_text=_("Only for an encrypted export: the passphrase you chose when exporting."),
     )

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ExportJob(models.Model):
@@ -18,10 +19,10 @@ class ExportJob(models.Model):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting"
-        RUNNING = "running", "Building"
-        DONE = "done", "Ready"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Building")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs"
@@ -35,6 +36,8 @@ class ExportJob(models.Model):
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)
+    # What the built file holds (`portability.services.archive.ExportContents`).
+    contents = models.JSONField(default=dict, blank=True)
     data = models.BinaryField(blank=True, default=b"")
     filename = models.CharField(max_length=100, blank=True)
     size = models.PositiveBigIntegerField(default=0)
@@ -73,3 +76,49 @@ class ExportJob(models.Model):
     def download_expired(self, now: datetime) -> bool:
         """Built, but its download link's time is up."""
         return self.status == self.Status.DONE and now >= self.expires_at
+
+
+class RestoreJob(models.Model):
+    """An export being restored into the owner's record by a task (see `config.jobs`).
+
+    The file was checked when it was uploaded; it waits in the row as it came (sealed, if it
+    was) until the job ends, with the key its passphrase derived encrypted at rest (never the
+    passphrase). Both are emptied when the job finishes or fails.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Restoring")
+        DONE = "done", _("Restored")
+        FAILED = "failed", _("Failed")
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="restore_jobs"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    data = models.BinaryField(blank=True, default=b"")
+    sealing_key_encrypted = models.TextField(blank=True)
+    # The language the learner asked in: the job's notes are written in it.
+    language = models.CharField(max_length=16, blank=True)
+    # What the file holds, and what the restore added (`ExportContents`); `already` counts the
+    # credentials the record held before.
+    contents = models.JSONField(default=dict, blank=True)
+    added = models.JSONField(default=dict, blank=True)
+    already = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=64, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="restore_liveness")]
+
+    def __str__(self) -> str:
+        return f"Restore {self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

@@ -1,4 +1,5 @@
-"""Reads for export and restore: an earner's export jobs, and the download a link opens."""
+"""Reads for export and restore: an earner's export and restore jobs, and the download a
+link opens."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import User
-from portability.models import ExportJob
+from portability.models import ExportJob, RestoreJob
 from portability.services.jobs import export_token_hash
 
 
@@ -34,6 +35,18 @@ def access_export_job(*, owner: User, job_id: Any) -> ExportJob:
     job = ExportJob.objects.filter(owner=owner, pk=_as_pk(job_id)).defer("data").first()
     if job is None:
         raise Http404("No such export.")
+    return job
+
+
+def access_restore_job(*, owner: User, job_id: Any) -> RestoreJob:
+    """The owner's restore job (without its file), or Http404, also for anyone else's."""
+    try:
+        pk = int(job_id)
+    except (TypeError, ValueError):
+        raise Http404("No such restore.") from None
+    job = RestoreJob.objects.filter(owner=owner, pk=pk).defer("data").first()
+    if job is None:
+        raise Http404("No such restore.")
     return job
 
 

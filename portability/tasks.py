@@ -15,6 +15,10 @@ def _export_build(task: Task, job_id: int) -> str:
     return services.export_job_run(job_id=job_id, run_id=task.request.id or "").status
 
 
+def _restore_run(task: Task, job_id: int) -> str:
+    return services.restore_job_run(job_id=job_id, run_id=task.request.id or "").status
+
+
 def _purge_expired_exports() -> int:
     return services.export_jobs_purge()
 
@@ -24,12 +28,13 @@ def _recheck_restored(credential_ids: list[int]) -> int:
 
 
 def _sweep_stalled_exports() -> int:
-    return services.export_jobs_sweep()
+    """Every stalled export and restore job (the beat entry kept its first name)."""
+    return services.export_jobs_sweep() + services.restore_jobs_sweep()
 
 
 def _sweep_stalled_jobs() -> int:
     """What `wallet.tasks.sweep_stalled_jobs` did before issue 11: every stalled job."""
-    return zips.import_batches_sweep() + services.export_jobs_sweep()
+    return zips.import_batches_sweep() + _sweep_stalled_exports()
 
 
 _BUILD = {**JOB_LIMITS, **RETRY_ON_DATABASE_ERRORS}
@@ -38,6 +43,7 @@ _RECHECK = {**JOB_LIMITS, **RETRY_ON_DATABASE_ERRORS}
 export_build = shared_task(name="portability.tasks.export_build", bind=True, **_BUILD)(
     _export_build
 )
+restore_run = shared_task(name="portability.tasks.restore_run", bind=True, **_BUILD)(_restore_run)
 purge_expired_exports = shared_task(name="portability.tasks.purge_expired_exports")(
     _purge_expired_exports
 )

@@ -11,6 +11,9 @@ urlpatterns = [
     path("export/resume/", views.resume, name="resume"),
     path("export/full/", views.export_create, name="export_create"),
     path("export/jobs/<int:job_id>/", views.export_job, name="export_job"),
+    path("export/jobs/<int:job_id>/status/", views.export_job_status, name="export_job_status"),
     path("export/download/<str:token>/", views.export_download, name="export_download"),
     path("restore/", views.restore, name="restore"),
+    path("restore/jobs/<int:job_id>/", views.restore_job, name="restore_job"),
+    path("restore/jobs/<int:job_id>/status/", views.restore_job_status, name="restore_job_status"),
 ]

@@ -11,9 +11,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import F, QuerySet
 from django.db.models.functions import Coalesce
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import SignedInRequest
@@ -155,7 +156,7 @@ def resume(request: SignedInRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
             return _export_page(request, resume_form=form, status=400)
-        messages.success(request, "Your résumé is shared: send this link to the employer.")
+        messages.success(request, _("Your résumé is shared: send this link to the employer."))
         return redirect("shares:detail", share.pk)
     if download == "signed":
         document = lerrs.lerrs_wrap(owner=request.user, document=built.document, now=now)
@@ -205,8 +206,17 @@ def export_job(request: SignedInRequest, job_id: int) -> HttpResponse:
             "ready": ready,
             "expired": job.download_expired(now),
             "token": services.export_job_token(job) if ready else "",
+            "contents": services.ExportContents.from_dict(job.contents) if ready else None,
         },
     )
+
+
+@login_required
+@require_GET
+def export_job_status(request: SignedInRequest, job_id: int) -> JsonResponse:
+    """For the page's poller (static/js/satchel.js): is it done yet?"""
+    job = selectors.access_export_job(owner=request.user, job_id=job_id)
+    return JsonResponse({"status": job.status, "finished": job.is_finished})
 
 
 @login_required
@@ -228,11 +238,12 @@ def export_download(request: SignedInRequest, token: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def restore(request: SignedInRequest) -> HttpResponse:
+    """The file is checked at once; it is written into the record by a background job."""
     form = RestoreForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            outcome = services.export_restore(
+            job = services.restore_job_create(
                 owner=request.user,
                 data=upload.read(max_archive_bytes() + 1),
                 passphrase=form.cleaned_data["passphrase"],
@@ -240,7 +251,56 @@ def restore(request: SignedInRequest) -> HttpResponse:
         except services.RestoreRefused as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, outcome.message)
-            return redirect("wallet:record")
+            return redirect("portability:restore_job", job_id=job.pk)
     status = 400 if form.errors else 200
     return render(request, "portability/restore.html", {"form": form}, status=status)
+
+
+@login_required
+@require_GET
+def restore_job(request: SignedInRequest, job_id: int) -> HttpResponse:
+    job = selectors.access_restore_job(owner=request.user, job_id=job_id)
+    in_file = services.ExportContents.from_dict(job.contents)
+    added = services.ExportContents.from_dict(job.added)
+    return render(
+        request,
+        "portability/restore_job.html",
+        {
+            "job": job,
+            "finished": job.is_finished,
+            "rows": _contents_rows(in_file, added, job.already) if job.is_finished else [],
+        },
+    )
+
+
+@login_required
+@require_GET
+def restore_job_status(request: SignedInRequest, job_id: int) -> JsonResponse:
+    """For the page's poller (static/js/satchel.js): is it done yet?"""
+    job = selectors.access_restore_job(owner=request.user, job_id=job_id)
+    return JsonResponse({"status": job.status, "finished": job.is_finished})
+
+
+def _contents_rows(
+    in_file: services.ExportContents, added: services.ExportContents, already: int
+) -> list[dict[str, Any]]:
+    """One row per kind of thing the file held: how many, how many were added, how many the
+    record had already (credentials found by identity; tags and collections by name)."""
+    rows = []
+    for kind, label in CONTENT_KINDS:
+        held, new = getattr(in_file, kind), getattr(added, kind)
+        if not held:
+            continue
+        had = already if kind == "credentials" else max(held - new, 0)
+        rows.append({"kind": kind, "label": label, "in_file": held, "added": new, "had": had})
+    return rows
+
+
+CONTENT_KINDS = (
+    ("credentials", _("Credentials")),
+    ("inside", _("Credentials inside them (the achievements in a CLR)")),
+    ("versions", _("Earlier versions")),
+    ("tags", _("Tags")),
+    ("collections", _("Collections")),
+    ("holder_keys", _("Holder keys")),
+)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from wallet.models import Credential
@@ -151,10 +152,10 @@ class ShareView(models.Model):
     """One access to a link: when, what, and a coarse browser and system. Never an address."""
 
     class Kind(models.TextChoices):
-        PAGE = "page", "Opened the page"
-        PRESENTATION = "presentation", "Downloaded the presentation"
-        ORIGINAL = "original", "Downloaded a credential"
-        IMAGE = "image", "Loaded a badge image"
+        PAGE = "page", _("Opened the page")
+        PRESENTATION = "presentation", _("Downloaded the presentation")
+        ORIGINAL = "original", _("Downloaded a credential")
+        IMAGE = "image", _("Loaded a badge image")
 
     share = models.ForeignKey(ShareLink, on_delete=models.CASCADE, related_name="views")
     viewed_at = models.DateTimeField()
@@ -291,3 +292,15 @@ class AnsweredNonce(models.Model):
 
     def __str__(self) -> str:
         return self.digest[:12]
+
+
+class EndedLink(models.Model):
+    """What is left of a share link once its account was deleted: the hash of its token and
+    when it ended, so an employer who follows it reads that the link has ended, not that there
+    never was one. Nothing else is kept: not who shared it, with whom, or what it showed."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    ended_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.token_hash[:12]

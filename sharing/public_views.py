@@ -257,7 +257,8 @@ def _admit(
 
 
 def public_share(*, opening: bool) -> Callable[..., Callable[..., HttpResponse]]:
-    """Resolve the token (404 unknown, 429 too many misses, 410 ended, 404 nothing shown)
+    """Resolve the token (404 unknown, 429 too many misses, 410 ended, also with its account,
+    404 nothing shown)
     and pass the link on. `opening`: the address of the link itself, where grants play no
     part; elsewhere a live grant also opens a link whose last view was taken.
     """
@@ -267,6 +268,9 @@ def public_share(*, opening: bool) -> Callable[..., Callable[..., HttpResponse]]
         def wrapper(request: HttpRequest, token: str, *args: Any, **kwargs: Any) -> HttpResponse:
             share = selectors.share_by_token(token=token)
             if share is None:
+                # A link whose account was deleted has ended; it was not guessed.
+                if selectors.share_link_ended(token=token):
+                    return _gone(request)
                 return _miss(request)
             now = timezone.now()
             state = share.state(now)

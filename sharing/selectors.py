@@ -11,7 +11,15 @@ from django.http import Http404
 
 from accounts.models import User
 from sharing import hot_path
-from sharing.models import LAST_PAGE_VIEW, PAGE_VIEWS, ShareItem, ShareLink, ShareState, ShareView
+from sharing.models import (
+    LAST_PAGE_VIEW,
+    PAGE_VIEWS,
+    EndedLink,
+    ShareItem,
+    ShareLink,
+    ShareState,
+    ShareView,
+)
 from wallet.disclosable import disclosed_view
 from wallet.models import Credential
 from wallet.selectors import VERSION_FIELDS
@@ -85,6 +93,14 @@ def share_by_token(*, token: str) -> ShareLink | None:
     digest = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
     # The owner is loaded only by the paths that need them (rendering, signing).
     return hot_path.share_by_hash(digest)
+
+
+def share_link_ended(*, token: str) -> bool:
+    """Whether `token` opened a link whose account has since been deleted (`EndedLink`)."""
+    if not token or len(token) > 100:
+        return False
+    digest = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+    return EndedLink.objects.filter(token_hash=digest).exists()
 
 
 def _shared(share: ShareLink) -> QuerySet[Credential]:

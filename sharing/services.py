@@ -27,7 +27,7 @@ from accounts import crypto
 from accounts.models import User
 from sharing import hot_path
 from sharing.lerrs import Person
-from sharing.models import ShareItem, ShareLink, ShareView
+from sharing.models import EndedLink, ShareItem, ShareLink, ShareView
 from wallet.disclosable import disclosed_form
 from wallet.models import Collection, Credential
 from wallet.selectors import access_collection
@@ -535,3 +535,13 @@ def resume_share_create(
         share.resume = person.as_dict()
         share.save(update_fields=["resume"])
     return share, token
+
+
+def share_links_end_with_account(*, owner: User, now: datetime | None = None) -> int:
+    """Before an account goes (with its links, by CASCADE), keep each link's token hash as
+    an `EndedLink`, so the employer's page says the link has ended. Returns how many."""
+    now = now or timezone.now()
+    hashes = ShareLink.objects.filter(owner=owner).values_list("token_hash", flat=True)
+    ended = [EndedLink(token_hash=digest, ended_at=now) for digest in hashes]
+    EndedLink.objects.bulk_create(ended, ignore_conflicts=True)
+    return len(ended)

@@ -8,10 +8,16 @@ checksum, the manifest's shape) and then writes in one transaction, matching cre
 their identity, so a second restore of the same file changes nothing. The file's verdicts
 come back as history only (anyone can edit a file): a restored credential is "not checked
 yet" until this wallet has verified it, at once for a small restore, else by tasks queued on
-commit (and the hourly re-check takes any whose task was lost).
+commit (and the hourly re-check takes any whose task was lost). The restore page does the
+writing in a background job (`restore_jobs.py`); the API restores while it answers.
 """
 
-from portability.services.archive import ExportFile, export_archive
+from portability.services.archive import (
+    ExportContents,
+    ExportFile,
+    export_archive,
+    export_contents,
+)
 from portability.services.jobs import (
     EXPORT_JOB_RETENTION,
     EXPORT_LINK_LIFETIME,
@@ -28,14 +34,23 @@ from portability.services.restore import (
     export_restore,
     read_export,
 )
+from portability.services.restore_jobs import (
+    RESTORE_JOBS,
+    restore_job_create,
+    restore_job_run,
+    restore_jobs_sweep,
+)
 
 __all__ = [
     "EXPORT_JOB_RETENTION",
     "EXPORT_LINK_LIFETIME",
+    "RESTORE_JOBS",
+    "ExportContents",
     "ExportFile",
     "RestoreOutcome",
     "RestoreRefused",
     "export_archive",
+    "export_contents",
     "export_job_create",
     "export_job_run",
     "export_job_token",
@@ -44,4 +59,7 @@ __all__ = [
     "export_restore",
     "export_token_hash",
     "read_export",
+    "restore_job_create",
+    "restore_job_run",
+    "restore_jobs_sweep",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -74,6 +75,40 @@ RECORD_DATES = (
 
 
 @dataclass(frozen=True)
+class ExportContents:
+    """What an export holds, counted from its manifest: the export's page says it, and the
+    restore counts what it added in the same terms, so the two agree."""
+
+    credentials: int = 0  # in the record itself (the trash included)
+    inside: int = 0  # inside those (a CLR's achievements)
+    versions: int = 0  # earlier versions kept beside them
+    tags: int = 0
+    collections: int = 0
+    holder_keys: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: Any) -> ExportContents:
+        values = values if isinstance(values, dict) else {}
+        return cls(**{f.name: int(values.get(f.name) or 0) for f in dataclasses.fields(cls)})
+
+
+def export_contents(manifest: dict[str, Any], *, holder_keys: int = 0) -> ExportContents:
+    """Count what a (checked) manifest lists."""
+    entries = manifest["credentials"]
+    return ExportContents(
+        credentials=sum(1 for entry in entries if entry["parent"] is None),
+        inside=sum(1 for entry in entries if entry["parent"] is not None),
+        versions=sum(len(entry["versions"]) for entry in entries),
+        tags=len(manifest["tags"]),
+        collections=len(manifest["collections"]),
+        holder_keys=holder_keys,
+    )
+
+
+@dataclass(frozen=True)
 class ExportFile:
     data: bytes
     filename: str
@@ -82,6 +117,7 @@ class ExportFile:
     clr_included: int
     clr_excluded: tuple[dict[str, str], ...]
     clr_note: str = ""
+    contents: ExportContents = ExportContents()
 
 
 # --- export --------------------------------------------------------------------------------
@@ -111,8 +147,9 @@ def export_archive(
         with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             entries = _write_credentials(archive, queryset, len(credentials), names, progress)
             clr = _write_bundle(archive, bundle, names)
-            if include_holder_key:
-                archive.writestr(HOLDER_KEYS, json.dumps(_holder_keys(owner), indent=2))
+            keys = _holder_keys(owner) if include_holder_key else None
+            if keys is not None:
+                archive.writestr(HOLDER_KEYS, json.dumps(keys, indent=2))
             manifest = _manifest(
                 owner, now, entries, names, clr, credential_ids, sealing_key, include_holder_key
             )
@@ -132,6 +169,7 @@ def export_archive(
         clr_included=len(clr.get("included", [])),
         clr_excluded=tuple(clr.get("excluded", [])),
         clr_note=str(clr.get("note", "")),
+        contents=export_contents(manifest, holder_keys=len(keys["keys"]) if keys else 0),
     )
 
 

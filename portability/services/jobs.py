@@ -202,6 +202,7 @@ def _finish_job(
             "sha256": hashlib.sha256(export.data).hexdigest(),
             "total": export.credentials,
             "done": export.credentials,
+            "contents": export.contents.as_dict(),
             "message": _job_message(export),
         }
     with transaction.atomic():
@@ -218,15 +219,16 @@ def _finish_job(
 
 
 def _job_message(export: ExportFile) -> str:
-    text = f"{export.credentials} credential{'s' if export.credentials != 1 else ''} exported."
+    """What the export's page says besides its contents (`contents`): the CLR bundle's notes."""
+    text = ""
     if export.clr_excluded:
         text += (
-            f" {len(export.clr_excluded)} could not go into the CLR bundle "
+            f"{len(export.clr_excluded)} could not go into the CLR bundle "
             "and travel in the export's credentials/ folder instead."
         )
     if export.clr_note:
         text += f" {export.clr_note}"
-    return text
+    return text.strip()
 
 
 def export_jobs_purge(*, now: datetime | None = None) -> int:

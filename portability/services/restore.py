@@ -22,6 +22,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
 from accounts.dids import did_key_from_public_key
 from accounts.models import User
@@ -30,7 +32,7 @@ from accounts.services import HolderKeyTaken, holder_key_import
 from config.celery import enqueue
 from intake import archives
 from portability import crypto as export_crypto
-from portability.crypto import ExportDecryptionError
+from portability.crypto import ExportDecryptionError, SealingKey
 from portability.services.archive import (
     FORMAT,
     FORMAT_VERSION,
@@ -38,6 +40,8 @@ from portability.services.archive import (
     MANIFEST,
     RECORD_DATES,
     RECORD_FIELDS,
+    ExportContents,
+    export_contents,
 )
 from wallet import images
 from wallet.images import SafeImage
@@ -70,7 +74,7 @@ CLOCK_SKEW = timedelta(hours=1)
 # Restored credentials checked by one task; a task that dies leaves the others' checks alone.
 RECHECK_CHUNK = 100
 RECHECK_TASK = "portability.tasks.recheck_restored"
-_PENDING_NOTE = (
+_PENDING_NOTE = gettext_noop(
     "This wallet is checking each restored credential itself; until it has, they show as "
     "not checked yet."
 )
@@ -90,15 +94,26 @@ class RestoreOutcome:
     notes: tuple[str, ...] = ()
     # The credentials this restore added (not those inside them), to be checked again here.
     credential_ids: tuple[int, ...] = ()
+    # What the file holds and what of it was added, counted as the export counted it.
+    in_file: ExportContents = field(default_factory=ExportContents)
+    added: ExportContents = field(default_factory=ExportContents)
 
     @property
     def message(self) -> str:
-        text = (
-            f"Restored {self.restored} credential{'s' if self.restored != 1 else ''}; "
-            f"{self.already} {'was' if self.already == 1 else 'were'} already in your record."
+        text = " ".join(
+            (
+                ngettext("Restored %(n)d credential.", "Restored %(n)d credentials.", self.restored)
+                % {"n": self.restored},
+                ngettext(
+                    "%(n)d was already in your record.",
+                    "%(n)d were already in your record.",
+                    self.already,
+                )
+                % {"n": self.already},
+            )
         )
         if self.holder_keys:
-            text += " Your holder key is back: you hold the same DID as before."
+            text += " " + _("Your holder key is back: you hold the same DID as before.")
         return " ".join((text, *self.notes))
 
 
@@ -117,7 +132,12 @@ class _Archive:
 
 
 def export_restore(
-    *, owner: User, data: bytes, passphrase: str = "", now: datetime | None = None
+    *,
+    owner: User,
+    data: bytes,
+    passphrase: str = "",
+    sealing_key: SealingKey | None = None,
+    now: datetime | None = None,
 ) -> RestoreOutcome:
     """Restore an export into `owner`'s record; raises RestoreRefused with a clear message.
 
@@ -127,7 +147,7 @@ def export_restore(
     is "not checked yet".
     """
     now = now or timezone.now()
-    archive = read_export(data, passphrase=passphrase)
+    archive = read_export(data, passphrase=passphrase, sealing_key=sealing_key)
     _check_dates(archive.manifest, archive.holder_keys, now)
     _sanitise_images(archive)
     try:
@@ -142,14 +162,14 @@ def export_restore(
     except (DatabaseError, AttributeError, KeyError, TypeError, ValueError) as exc:
         logger.warning("restore refused for user %s: %r", owner.pk, exc)
         raise RestoreRefused(
-            "The export holds something this wallet cannot store. Nothing was restored."
+            _("The export holds something this wallet cannot store. Nothing was restored.")
         ) from exc
     if not outcome.credential_ids:
         return outcome
     if inline:
         _recheck_now(outcome.credential_ids, now)
         return outcome
-    return dataclasses.replace(outcome, notes=(*outcome.notes, _PENDING_NOTE))
+    return dataclasses.replace(outcome, notes=(*outcome.notes, _(_PENDING_NOTE)))
 
 
 def _audit_restore(owner: User, archive: _Archive, outcome: RestoreOutcome, now: datetime) -> None:
@@ -190,16 +210,24 @@ def _enqueue_recheck(credential_ids: list[int]) -> None:
         logger.exception("re-check of %d restored credentials failed", len(credential_ids))
 
 
-def read_export(data: bytes, *, passphrase: str = "") -> _Archive:
-    """Open, unseal and check an export; raises RestoreRefused."""
+def read_export(
+    data: bytes, *, passphrase: str = "", sealing_key: SealingKey | None = None
+) -> _Archive:
+    """Open, unseal (with the passphrase, or a key it derived before) and check an export;
+    raises RestoreRefused."""
     if len(data) > archives.max_archive_bytes():
-        raise RestoreRefused("The file is larger than this wallet accepts for a restore.")
+        raise RestoreRefused(_("The file is larger than this wallet accepts for a restore."))
     sealed = export_crypto.is_sealed(data)
     if sealed:
-        if not passphrase:
-            raise RestoreRefused("This export is encrypted: enter the passphrase it was made with.")
+        if not passphrase and sealing_key is None:
+            raise RestoreRefused(
+                _("This export is encrypted: enter the passphrase it was made with.")
+            )
         try:
-            data = export_crypto.unseal(data, passphrase)
+            if sealing_key is not None:
+                data = export_crypto.unseal_with_key(data, sealing_key)
+            else:
+                data = export_crypto.unseal(data, passphrase)
         except ExportDecryptionError as exc:
             raise RestoreRefused(str(exc)) from exc
     try:
@@ -207,7 +235,7 @@ def read_export(data: bytes, *, passphrase: str = "") -> _Archive:
             return _read_members(zipped, sealed)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as exc:
         raise RestoreRefused(
-            "This file is not a Satchel export, or it is damaged: it cannot be read."
+            _("This file is not a Satchel export, or it is damaged: it cannot be read.")
         ) from exc
 
 
@@ -218,8 +246,10 @@ def _read_members(zipped: zipfile.ZipFile, sealed: bool) -> _Archive:
         raise RestoreRefused(f"{exc} Nothing was restored.") from exc
     if MANIFEST not in infos:
         raise RestoreRefused(
-            "This archive is not a Satchel export (it has no manifest.json). To add badges "
-            "from a ZIP made elsewhere, use Import instead."
+            _(
+                "This archive is not a Satchel export (it has no manifest.json). To add badges "
+                "from a ZIP made elsewhere, use Import instead."
+            )
         )
     manifest = _load_manifest(zipped.read(infos[MANIFEST]))
     archive = _Archive(manifest=manifest)
@@ -238,8 +268,10 @@ def _read_members(zipped: zipfile.ZipFile, sealed: bool) -> _Archive:
     if HOLDER_KEYS in infos:
         if not sealed:
             raise RestoreRefused(
-                "This unencrypted export holds private keys, which Satchel only ever puts in an "
-                "encrypted export: it was altered. Nothing was restored."
+                _(
+                    "This unencrypted export holds private keys, which Satchel only ever puts in "
+                    "an encrypted export: it was altered. Nothing was restored."
+                )
             )
         archive.holder_keys = _load_holder_keys(zipped.read(infos[HOLDER_KEYS]))
     return archive
@@ -249,13 +281,15 @@ def _load_manifest(raw: bytes) -> dict[str, Any]:
     try:
         manifest = json.loads(raw)
     except (UnicodeDecodeError, ValueError) as exc:
-        raise RestoreRefused("The export's manifest.json is damaged: it cannot be read.") from exc
+        raise RestoreRefused(
+            _("The export's manifest.json is damaged: it cannot be read.")
+        ) from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise RestoreRefused("This archive is not a Satchel export.")
+        raise RestoreRefused(_("This archive is not a Satchel export."))
     version = manifest.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise RestoreRefused(
-            "This export was made by a newer Satchel than this one; update the wallet first."
+            _("This export was made by a newer Satchel than this one; update the wallet first.")
         )
     try:
         _check_manifest_shape(manifest)
@@ -315,7 +349,7 @@ def _load_holder_keys(raw: bytes) -> list[dict[str, Any]]:
         return checked
     except (KeyError, TypeError, ValueError, UnicodeDecodeError) as exc:
         raise RestoreRefused(
-            "The holder key in this export is damaged. Nothing was restored."
+            _("The holder key in this export is damaged. Nothing was restored.")
         ) from exc
 
 
@@ -446,13 +480,36 @@ def _restore(owner: User, archive: _Archive, now: datetime) -> RestoreOutcome:
     )
     if refused:
         notes += (
-            f"{refused} badge image{'s were' if refused != 1 else ' was'} left out: "
-            f"{'they were' if refused != 1 else 'it was'} not a picture this wallet can show "
-            "safely.",
+            ngettext(
+                "%(n)d badge image was left out: it was not a picture this wallet can show safely.",
+                "%(n)d badge images were left out: they were not a picture this wallet can show "
+                "safely.",
+                refused,
+            )
+            % {"n": refused},
         )
     added = tuple(c.pk for c in created.values() if c.parent_id is None)
     return RestoreOutcome(
-        len(added), already, tags_added, collections_added, keys, notes, credential_ids=added
+        len(added),
+        already,
+        tags_added,
+        collections_added,
+        keys,
+        notes,
+        credential_ids=added,
+        in_file=export_contents(manifest, holder_keys=len(archive.holder_keys)),
+        added=ExportContents(
+            credentials=len(added),
+            inside=len(created) - len(added),
+            versions=sum(
+                len(entry["versions"])
+                for entry in manifest["credentials"]
+                if entry["file"] in created
+            ),
+            tags=tags_added,
+            collections=collections_added,
+            holder_keys=keys,
+        ),
     )
 
 
@@ -600,7 +657,7 @@ def _restore_holder_keys(
             )
         except HolderKeyTaken:
             notes.append(
-                "Your holder key was not restored: another account on this wallet holds it."
+                _("Your holder key was not restored: another account on this wallet holds it.")
             )
             continue
         restored += 1

@@ -22,7 +22,37 @@
     }
   }
 
+  // A background job's page (export, restore): ask its status address until the job is
+  // finished, then load the page again, which the server renders finished. Without this
+  // file, the page's Refresh link does the same.
+  function pollJob(element) {
+    var url = element.getAttribute("data-job-status");
+    var delay = 1000;
+    function ask() {
+      fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (response) {
+          if (!response.ok) {
+            throw new Error("status " + response.status);
+          }
+          return response.json();
+        })
+        .then(function (data) {
+          if (data.finished) {
+            window.location.reload();
+            return;
+          }
+          window.setTimeout(ask, delay);
+        })
+        .catch(function () {
+          delay = Math.min(delay * 2, 15000);
+          window.setTimeout(ask, delay);
+        });
+    }
+    window.setTimeout(ask, delay);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-job-status]").forEach(pollJob);
     document.querySelectorAll("[data-copy]").forEach(function (button) {
       button.hidden = false;
       button.addEventListener("click", function () { copyFrom(button); });

@@ -17,7 +17,7 @@ from accounts.models import User
 from accounts.services import account_delete
 from portability import crypto as export_crypto
 from portability import services as portability
-from portability.models import ExportJob
+from portability.models import ExportJob, RestoreJob
 from sharing.models import ShareLink
 from sharing.services import share_create
 from tests.portability.support import build_record, make_earner, snapshot
@@ -104,14 +104,18 @@ def test_an_export_is_not_built_before_its_transaction_commits(
     assert ExportJob.objects.get().status == ExportJob.Status.PENDING
 
 
-def test_an_unfinished_export_page_shows_progress_and_refreshes(owner_client, record, earner):
+def test_an_unfinished_export_page_shows_progress_and_polls(owner_client, record, earner):
     job = portability.export_job_create(owner=earner, now=NOW)
 
     page = owner_client.get(_url("export_job", job_id=job.pk)).content.decode()
 
-    assert 'http-equiv="refresh"' in page
-    assert "<progress" in page
+    # No <meta refresh> (axe's meta-refresh rule): the page's script asks the status address.
+    assert 'http-equiv="refresh"' not in page
+    status_url = _url("export_job_status", job_id=job.pk)
+    assert f'data-job-status="{status_url}"' in page
+    assert 'class="spinner"' in page and "<progress" in page
     assert "export/download/" not in page
+    assert owner_client.get(status_url).json() == {"status": "pending", "finished": False}
 
 
 def test_the_download_link_expires(owner_client, record, django_capture_on_commit_callbacks):
@@ -232,19 +236,25 @@ def test_a_stranger_cannot_bundle_someone_elses_credential(client, record, stran
     assert record["ob3"].title not in response.content.decode()
 
 
-def test_restore_through_the_page_brings_the_record_back(client, earner, record):
+def test_restore_through_the_page_brings_the_record_back(
+    client, earner, record, django_capture_on_commit_callbacks
+):
     before = snapshot(earner)
     data = portability.export_archive(owner=earner, now=NOW).data
     account_delete(user=earner)
     again = make_earner(EARNER_EMAIL)
     client.force_login(again)
 
-    response = client.post(
-        _url("restore"), {"file": io.BytesIO(data), "passphrase": ""}, follow=False
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            _url("restore"), {"file": io.BytesIO(data), "passphrase": ""}, follow=False
+        )
 
+    job = RestoreJob.objects.get(owner=again)
     assert response.status_code == 302
+    assert response["Location"] == _url("restore_job", job_id=job.pk)
     assert snapshot(again) == before
+    assert job.status == RestoreJob.Status.DONE and bytes(job.data) == b""
 
 
 def test_a_wrong_passphrase_on_the_page_says_so_and_restores_nothing(

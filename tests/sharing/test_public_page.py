@@ -13,8 +13,9 @@ from django.contrib.messages.storage.base import Message
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.test import Client, RequestFactory
 
-from sharing.models import ShareView
-from sharing.services import share_create, share_revoke
+from accounts.services import account_delete
+from sharing.models import EndedLink, ShareView
+from sharing.services import share_create, share_revoke, token_hash
 from tests.sharing.conftest import SOON, database_text
 from tests.support.issuer import NOW
 from wallet.models import AuditEvent, Credential, VerificationRun
@@ -131,6 +132,23 @@ def test_a_revoked_link_answers_410_at_once_for_every_kind_of_request(client, sh
     ):
         assert _get(client, path).status_code == 410, path
     assert _get(client, f"/s/{token}", HTTP_ACCEPT="application/vp+ld+json").status_code == 410
+
+
+def test_a_link_of_a_deleted_account_says_it_has_ended_not_that_it_never_was(client, shared, owner):
+    _share, token, _credentials = shared
+    account_delete(user=owner)
+
+    page = _get(client, f"/s/{token}")
+    machine = _get(client, f"/s/{token}/presentation", HTTP_ACCEPT="application/ld+json")
+
+    assert page.status_code == 410
+    assert "This link no longer works" in page.content.decode()
+    assert machine.status_code == 410 and machine["Content-Type"].startswith("application/")
+    assert "ended" in machine.json()["detail"]
+    # What is kept says nothing of who shared what: the token's hash and when it ended.
+    [ended] = EndedLink.objects.all()
+    assert ended.token_hash == token_hash(token) and ended.ended_at is not None
+    assert _get(client, "/s/" + "x" * 43).status_code == 404  # a token never given: not found
 
 
 def test_a_link_answers_410_once_its_views_are_used_up(client, owner, add, issuer):
