@@ -9,7 +9,7 @@ from datetime import datetime
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -17,8 +17,17 @@ from accounts import crypto
 from accounts.dids import did_key_from_public_key, ed25519_public_multibase, verification_method_id
 from accounts.models import HolderKey, User
 from accounts.selectors import holder_key_current
+from config import rawsql
+from wallet.verification.caching import BoundedCache
 
 logger = logging.getLogger(__name__)
+
+# Private keys already decrypted in this process, by their stored ciphertext: decrypting
+# (Fernet) and loading a key cost more than signing with it. Keyed by the ciphertext, so a
+# rotated or re-encrypted key is a new entry; nothing here outlives what the process could
+# decrypt again at any moment with the key it holds.
+_UNSEALED_KEYS = 256
+_unsealed: BoundedCache[str, Ed25519PrivateKey] = BoundedCache(_UNSEALED_KEYS)
 
 
 class HolderKeyTaken(ValueError):
@@ -124,11 +133,50 @@ def holder_private_key(*, user: User) -> Ed25519PrivateKey:
 def holder_signing_key(*, user: User) -> HolderSigningKey:
     """The current private key together with the DID and verification method that name it."""
     key = holder_key_create(user=user)
-    raw = crypto.decrypt(key.private_key_encrypted)
+    return _signing_key(key.did, key.private_key_encrypted)
+
+
+def holder_signing_key_of(*, user_id: int) -> HolderSigningKey:
+    """holder_signing_key for a user known by id (a share link's owner, on every request for
+    its presentation): one fixed statement when the user has a current key (compiling the
+    ORM's query cost several times running it); the user is read only to make one."""
+    alias = router.db_for_read(HolderKey)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(_current_key_sql(alias), [user_id])
+        row = cursor.fetchone()
+    if row is None:
+        key = holder_key_create(user=User.objects.get(pk=user_id))
+        return _signing_key(key.did, key.private_key_encrypted)
+    return _signing_key(row[0], row[1])
+
+
+_current_key_statements: dict[str, str] = {}
+
+
+def _current_key_sql(alias: str) -> str:
+    """The DID and sealed private key of a user's current holder key, from the model."""
+    if alias not in _current_key_statements:
+        quote = connections[alias].ops.quote_name
+        meta = HolderKey._meta
+
+        def column(name: str) -> str:
+            return quote(rawsql.concrete_field(HolderKey, name).column)
+
+        _current_key_statements[alias] = rawsql.select(
+            f"{column('did')}, {column('private_key_encrypted')}",
+            quote(meta.db_table),
+            f"{column('user')} = %s AND {column('retired_at')} IS NULL",
+        )
+    return _current_key_statements[alias]
+
+
+def _signing_key(did: str, sealed: str) -> HolderSigningKey:
+    private_key = _unsealed.get(sealed)
+    if private_key is None:
+        private_key = Ed25519PrivateKey.from_private_bytes(crypto.decrypt(sealed))
+        _unsealed[sealed] = private_key
     return HolderSigningKey(
-        did=key.did,
-        verification_method=verification_method_id(key.did),
-        private_key=Ed25519PrivateKey.from_private_bytes(raw),
+        did=did, verification_method=verification_method_id(did), private_key=private_key
     )
 
 

@@ -61,7 +61,7 @@ def presentation_context(cryptosuite: str = EDDSA_RDFC_2022) -> list[str]:
 
 def sign_presentation(
     *,
-    user: User,
+    user: User | None = None,
     presentation: dict[str, Any],
     now: datetime,
     challenge: str | None = None,
@@ -69,16 +69,19 @@ def sign_presentation(
     cryptosuite: str = EDDSA_RDFC_2022,
     expires: datetime | None = None,
     cache: MutableMapping[str, str] | None = None,
+    key: HolderSigningKey | None = None,
 ) -> dict[str, Any]:
     """`presentation` with the holder's proof (purpose `authentication`) added.
 
-    The presentation's `holder`, when it names one, must be the holder's DID: a proof by one
-    key for a presentation claiming another holder would not verify, and saying so here
-    beats an issuer's puzzled refusal. Raises ValueError for a suite the key cannot sign.
+    Signed with the `user`'s current key, or with `key` when the caller already holds it
+    (`accounts.services.holder_signing_key_of`). The presentation's `holder`, when it names
+    one, must be the holder's DID: a proof by one key for a presentation claiming another
+    holder would not verify, and saying so here beats an issuer's puzzled refusal. Raises
+    ValueError for a suite the key cannot sign.
     """
     if cryptosuite not in PRESENTATION_SUITES:
         raise ValueError(f"the holder key cannot sign with {cryptosuite}")
-    key = holder_signing_key(user=user)
+    key = _key(user, key)
     if presentation.get("holder", key.did) != key.did:
         raise ValueError("the presentation names another holder")
     return sign(
@@ -95,14 +98,27 @@ def sign_presentation(
     )
 
 
+def _key(user: User | None, key: HolderSigningKey | None) -> HolderSigningKey:
+    if key is not None:
+        return key
+    if user is None:
+        raise TypeError("sign with a user's key or a key in hand")
+    return holder_signing_key(user=user)
+
+
 def sign_holder_jwt(
-    *, user: User, payload: dict[str, Any], typ: str, with_jwk: bool = False
+    *,
+    user: User | None = None,
+    payload: dict[str, Any],
+    typ: str,
+    with_jwk: bool = False,
+    key: HolderSigningKey | None = None,
 ) -> str:
-    """A compact JWS over `payload`, EdDSA, `typ` as given, naming the holder key by `kid`
-    (the holder's DID URL), or, `with_jwk`, carrying the public key itself in `jwk` (what an
-    issuer binds an SD-JWT VC to, RFC 7800 `cnf.jwk`; OpenID4VCI 1.0 Appendix F.1 allows
-    exactly one of the two)."""
-    key = holder_signing_key(user=user)
+    """A compact JWS over `payload`, EdDSA, `typ` as given, by the `user`'s current key or the
+    `key` in hand, naming the key by `kid` (the holder's DID URL), or, `with_jwk`, carrying the
+    public key itself in `jwk` (what an issuer binds an SD-JWT VC to, RFC 7800 `cnf.jwk`;
+    OpenID4VCI 1.0 Appendix F.1 allows exactly one of the two)."""
+    key = _key(user, key)
     if not with_jwk:
         return sign_jwt(payload, private_key=key.private_key, kid=key.verification_method, typ=typ)
     header = {

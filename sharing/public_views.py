@@ -49,6 +49,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -423,8 +424,8 @@ def share_page(request: HttpRequest, share: ShareLink, now: datetime) -> HttpRes
         context = {"preview": link_preview(share, token)} if share.link_preview else {}
         return render(request, "sharing/public/preview.html", context)
     if wants != "html":
-        credentials = selectors.share_credentials(share=share, with_originals=True)
-        if not any(map(presentations.is_presentable, credentials)):
+        prepared, key = _prepared(share)
+        if not prepared.presentable:
             return _refusal(request, NOTHING_TO_PRESENT, 404)
         # A program fetching the presentation at the link's address downloaded it: the log
         # says so (the page was not opened), and a limited link still spends a view on it.
@@ -432,7 +433,7 @@ def share_page(request: HttpRequest, share: ShareLink, now: datetime) -> HttpRes
         if _admit(request, share, now, kind, opening=True).refused:
             return _gone(request)
         return _presentation_response(
-            share, now, share.challenge, wants, credentials, _json_type(request)
+            share, now, share.challenge, wants, (prepared, key), _json_type(request)
         )
     admission = _admit(request, share, now, ShareView.Kind.PAGE, opening=True)
     if admission.refused:
@@ -472,29 +473,55 @@ def _json_type(request: HttpRequest) -> str:
     return named[0] if named else presentations.VP_MEDIA_TYPE
 
 
+def _prepared(share: ShareLink) -> tuple[presentations.Prepared, Any]:
+    """The link's unsigned presentation as it stands (prepared once per version of what the
+    link shows, `sharing.presentations.prepared_for_link`) and the holder's key."""
+    # The token's hash names the link for good: a pk can come back after a deletion (SQLite).
+    version = (
+        share.token_hash,
+        share.updated_at,
+        tuple((pk, updated_at) for pk, _verdict, _checked, updated_at in share.shown_versions),
+    )
+    return presentations.prepared_for_link(
+        version=version,
+        owner_id=share.owner_id,
+        credentials=lambda: selectors.share_credentials(share=share, with_originals=True),
+    )
+
+
 def _presentation_response(
     share: ShareLink,
     now: datetime,
     challenge: str,
     wants: str,
-    credentials: list[Any],
+    prepared: tuple[presentations.Prepared, Any],
     media_type: str = presentations.VP_MEDIA_TYPE,
 ) -> HttpResponse:
     arguments: dict[str, Any] = {
-        "owner": share.owner,
-        "credentials": credentials,
         "challenge": challenge,
         "domain": settings.SATCHEL_PUBLIC_ORIGIN,
         "now": now,
         "expires": share.expires_at,
     }
+    if prepared[0].binds:
+        # An SD-JWT's Key Binding JWT names this challenge: nothing prepared can stand in.
+        arguments |= {
+            "owner": share.owner,
+            "credentials": selectors.share_credentials(share=share, with_originals=True),
+        }
+        if wants == "jwt":
+            token = presentations.presentation_jwt(**arguments)
+        else:
+            body = json.dumps(presentations.presentation_build(**arguments), cls=DjangoJSONEncoder)
+    elif wants == "jwt":
+        token = presentations.signed_jwt(*prepared, **arguments)
+    else:
+        body = presentations.signed_body(*prepared, **arguments)
     if wants == "jwt":
-        token = presentations.presentation_jwt(**arguments)
         response = HttpResponse(token, content_type=presentations.VP_JWT_MEDIA_TYPE)
         response["Content-Disposition"] = 'attachment; filename="presentation.jwt"'
         return response
-    document = presentations.presentation_build(**arguments)
-    response = JsonResponse(document, content_type=media_type)
+    response = HttpResponse(body, content_type=media_type)
     response["Content-Disposition"] = 'attachment; filename="presentation.json"'
     return response
 
@@ -505,14 +532,14 @@ def share_presentation(request: HttpRequest, share: ShareLink, now: datetime) ->
     if len(challenge) > MAX_CHALLENGE_LENGTH or not challenge.isprintable():
         message = f"A challenge is at most {MAX_CHALLENGE_LENGTH} printable characters."
         return _refusal(request, message, 400)
-    credentials = selectors.share_credentials(share=share, with_originals=True)
-    if not any(map(presentations.is_presentable, credentials)):
+    prepared, key = _prepared(share)
+    if not prepared.presentable:
         return _refusal(request, NOTHING_TO_PRESENT, 404)
     if _admit(request, share, now, ShareView.Kind.PRESENTATION).refused:
         return _gone(request)
     as_jwt = request.GET.get("format") == "jwt" or _wants(request) == "jwt"
     return _presentation_response(
-        share, now, challenge, "jwt" if as_jwt else "json", credentials, _json_type(request)
+        share, now, challenge, "jwt" if as_jwt else "json", (prepared, key), _json_type(request)
     )
 
 

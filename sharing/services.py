@@ -428,7 +428,11 @@ def share_log_access(
     if not _first_in_window(f"sharing:seen:{share.pk}:{kind}:{client}:{span}", window):
         return None
     browser, system = coarse_user_agent(user_agent)
-    return hot_path.view_insert(share=share, viewed_at=now, kind=kind, browser=browser, os=system)
+    # An access log row spends nothing: on PostgreSQL it is committed without waiting for the
+    # disk (docs/decisions/0019-share-page-on-postgresql.md).
+    return hot_path.view_insert(
+        share=share, viewed_at=now, kind=kind, browser=browser, os=system, asynchronous=True
+    )
 
 
 def _first_in_window(key: str, window: int) -> bool:

@@ -74,7 +74,8 @@ def test_an_app_reads_no_other_apps_model_metadata() -> None:
 
 
 def test_every_in_process_cache_is_the_one_bounded_cache() -> None:
-    from sharing.presentations import CANON_CACHE
+    from accounts import services as account_services
+    from sharing.presentations import CANON_CACHE, prepared_presentations
     from sharing.public_views import rendered_pages
     from wallet.verification import pyld_adapter
     from wallet.verification.caching import BoundedCache
@@ -83,6 +84,8 @@ def test_every_in_process_cache_is_the_one_bounded_cache() -> None:
     caches = [
         rendered_pages,
         CANON_CACHE,
+        prepared_presentations,
+        account_services._unsealed,
         jose._JOSE_KEYS,
         pyld_adapter.PROCESSED_CONTEXTS,
         pyld_adapter.EXPANDED_IRIS,

@@ -18,6 +18,7 @@ from django.db import connection
 from accounts import crypto
 from accounts.models import HolderKey, User
 from intake.services.arrival import credential_import
+from sharing.presentations import prepared_presentations
 from sharing.public_views import rendered_pages
 from sharing.services import share_create
 from tests.support.issuer import EARNER_DID_LABEL, EARNER_EMAIL, NOW, TestIssuer
@@ -35,10 +36,12 @@ SOON = NOW + timedelta(minutes=5)
 def _fresh_cache() -> Any:
     cache.clear()
     rendered_pages.clear()
+    prepared_presentations.clear()
     _converted_versions.cache_clear()
     yield
     cache.clear()
     rendered_pages.clear()
+    prepared_presentations.clear()
     _converted_versions.cache_clear()
 
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from sharing import hot_path, selectors
 from sharing.models import ShareLink, ShareView
-from sharing.services import share_create, share_log_access
+from sharing.services import share_create, share_log_access, share_take_view
 from tests.sharing.conftest import SOON, make_user
 from tests.support.issuer import NOW
 from wallet.services import organise
@@ -207,3 +209,71 @@ def test_a_page_changed_by_a_new_verdict_is_rendered_again(client, shared):
     page = _open(client, token).content.decode()
 
     assert "The issuer has withdrawn this credential." in page
+
+
+def _statements_run(captured) -> list[str]:
+    return [q["sql"] for q in captured.captured_queries]
+
+
+def test_the_lookup_is_a_statement_prepared_once_per_connection_on_postgresql(client, shared):
+    _, token, _ = shared
+    assert _open(client, token).status_code == 200
+
+    with CaptureQueriesContext(connection) as captured:
+        assert _open(client, token, "192.0.2.6").status_code == 200
+
+    lookup = _statements_run(captured)[0]
+    if connection.vendor == "postgresql":
+        # Planned once when prepared, not again on every opening of every link.
+        assert lookup.startswith("EXECUTE satchel_share_by_hash_")
+        name = lookup.split()[1].split("(")[0]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [name])
+            assert cursor.fetchone() == (1,)
+    else:
+        assert lookup.startswith("SELECT") and "token_hash" in lookup
+
+
+def test_a_connection_made_anew_prepares_the_lookup_again(transactional_db, client, shared):
+    share, token, _ = shared
+    assert _open(client, token).status_code == 200
+    connection.close()  # as when the server ended it, or CONN_MAX_AGE ran out
+
+    found = _by_token(token)
+
+    assert found is not None and found.pk == share.pk
+
+
+def test_an_access_log_row_is_committed_without_waiting_for_the_disk_on_postgresql(
+    transactional_db, shared
+):
+    share, _, _ = shared
+
+    with CaptureQueriesContext(connection) as captured:
+        view = share_log_access(share=share, user_agent="Firefox/126.0", client="a", now=SOON)
+
+    insert = _statements_run(captured)[-1]
+    stored = ShareView.objects.get()
+    assert (view.pk, stored.kind, stored.browser) == (stored.pk, "page", "Firefox")
+    if connection.vendor == "postgresql":
+        assert insert.startswith("SET LOCAL synchronous_commit TO OFF; INSERT")
+        with connection.cursor() as cursor:  # for that statement alone, not the connection
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone() == ("on",)
+    else:
+        assert insert.startswith("INSERT")
+
+
+def test_a_view_that_counts_against_a_limit_is_committed_as_usual(
+    transactional_db, owner, add, issuer
+):
+    credential = add(issuer.ob3())
+    share, _ = share_create(
+        owner=owner, audience="Acme", credential_ids=[credential.pk], max_views=3, now=NOW
+    )
+
+    with CaptureQueriesContext(connection) as captured:
+        assert share_take_view(share=share, user_agent="", now=SOON) is not None
+
+    assert not any("synchronous_commit" in sql for sql in _statements_run(captured))
+    assert ShareView.objects.filter(share=share).count() == 1

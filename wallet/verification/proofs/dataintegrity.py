@@ -292,7 +292,11 @@ def sign(
     if suite.cryptosuite in JCS_SUITES and "@context" in document:
         # The JCS suite signs JSON, not RDF: the proof carries the context it is read with.
         proof["@context"] = document["@context"]
-    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    # A document without a proof is signed as it is (not copied), so a cache that already
+    # knows it by identity (canon.CanonCache.remember) finds its canonical form.
+    unsecured = (
+        document if "proof" not in document else {k: v for k, v in document.items() if k != "proof"}
+    )
     data = hash_data(unsecured, proof, algorithm=_digest(suite, private_key), cache=cache)
     proof["proofValue"] = multibase_encode(_signature(suite, private_key, data), "z")
     signed = dict(document)
