@@ -21,6 +21,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -242,19 +244,24 @@ def share_pdf(request: SignedInRequest, share_id: int) -> HttpResponse:
     now = timezone.now()
     if share.state(now) != ShareState.ACTIVE:
         messages.error(
-            request, "This link no longer opens, so a PDF of it would carry a QR code that fails."
+            request,
+            _("This link no longer opens, so a PDF of it would carry a QR code that fails."),
         )
         return redirect("shares:detail", share_id=share.pk)
     credentials = selectors.share_credentials(share=share, with_originals=True)
     if not credentials:
-        messages.error(request, "This link shows no credentials now, so there is nothing to print.")
+        messages.error(
+            request, _("This link shows no credentials now, so there is nothing to print.")
+        )
         return redirect("shares:detail", share_id=share.pk)
     title = credentials[0].title if len(credentials) == 1 else ""
     content = pdf.credentials_pdf(
         credentials=credentials,
         learner=share.display_name,
         url=services.share_url(share),
-        title=title or f"{len(credentials)} credentials",
+        title=title
+        or ngettext("%(n)d credential", "%(n)d credentials", len(credentials))
+        % {"n": len(credentials)},
         now=now,
     )
     return responses.download_response(

@@ -27,6 +27,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from accounts.models import User
 from intake.services.arrival import credential_import
+from sharing.models import ShareView
 from sharing.services import share_create
 from tests.e2e.checks import WIDTHS, page_problems, signed_in
 from tests.e2e.conftest import ARTIFACTS
@@ -190,9 +191,19 @@ def test_an_account_from_sign_up_to_deletion_and_its_export_restored(
     journey.check("record-empty")
 
     credential = _with_a_credential(user, app_fetcher)
-    _share, token = share_create(
+    share, token = share_create(
         owner=user, audience="Acme", credential_ids=[credential.pk], display_name="Sam Learner"
     )
+    # A program at the link's address gets the presentation in the JSON type it named, logged
+    # as the download it was; an address that opens nothing answers it in JSON too.
+    fetched = context.request.get(f"{satchel}/s/{token}", headers={"Accept": "application/ld+json"})
+    assert fetched.status == 200 and fetched.headers["content-type"] == "application/ld+json"
+    assert "VerifiablePresentation" in fetched.json()["type"]
+    assert [v.kind for v in ShareView.objects.filter(share=share)] == ["presentation"]
+    missing = context.request.get(
+        f"{satchel}/s/no-such-link/presentation", headers={"Accept": "application/json"}
+    )
+    assert missing.status == 404 and missing.headers["content-type"] == "application/problem+json"
 
     # Turn on an authenticator app (allauth may ask for the password again first).
     journey.goto("/accounts/2fa/")

@@ -131,3 +131,51 @@ def test_an_attachment_name_is_made_safe() -> None:
     credential = Credential(pk=7, filename="../../evil name?.json", container="json")
     assert attachment_name(credential) == "7-evil-name.json"
     assert attachment_name(Credential(pk=8, filename="", container="jwt")) == "credential-8.jwt"
+
+
+ARABIC_NAME = "ريم الخطيب"
+FIRST_ARABIC, LAST_ARABIC = 0x0600, 0x06FF
+FIRST_FORM, LAST_FORM = 0xFB50, 0xFEFF  # Arabic presentation forms A and B
+
+
+def test_an_arabic_learners_pdf_joins_the_letters_right_to_left(
+    signed_in: Client, owner: User, shared: Any, frozen: Any
+) -> None:
+    share, _token, _credentials = shared
+    owner.language = "ar"
+    owner.save(update_fields=["language"])
+    ShareLink.objects.filter(pk=share.pk).update(display_name=ARABIC_NAME)
+
+    response = signed_in.get(reverse("shares:pdf", kwargs={"share_id": share.pk}))
+
+    reader = _read(response.content)
+    placed: list[tuple[str, float]] = []
+
+    def visit(text: str, cm: Any, tm: Any, font: Any, size: Any) -> None:
+        if text.strip():
+            placed.append((text, cm[4] + tm[4]))
+
+    text = reader.pages[0].extract_text(visitor_text=visit)
+    shaped = [c for c in text if FIRST_FORM <= ord(c) <= LAST_FORM]
+    assert shaped, "no Arabic letter in its joined (presentation) form"
+    # The name in its joined forms, drawn from the right: pypdf reads glyphs of a
+    # right-to-left script back into reading order, so a name drawn unreordered would come
+    # out backwards.
+    assert "ﺭﻳﻢ ﺍﻟﺨﻄﻴﺐ" in text and "ﺐﻴﻄﺨﻟﺍ ﻢﻳﺭ" not in text
+    assert not any(FIRST_ARABIC <= ord(c) <= LAST_ARABIC for c in text)  # nothing unjoined
+    # Right-aligned: the line holding the name ends near the right margin, not the left.
+    [name_x] = [x for t, x in placed if "ﺭﻳﻢ" in t or "ﻢﻳﺭ" in t][:1] or [None]
+    page_width = float(reader.pages[0].mediabox.width)
+    assert name_x is not None and name_x > page_width / 2
+
+
+def test_an_english_pdf_stays_left_to_right(signed_in: Client, shared: Any, frozen: Any) -> None:
+    share, _token, _credentials = shared
+
+    response = signed_in.get(reverse("shares:pdf", kwargs={"share_id": share.pk}))
+
+    placed: list[float] = []
+    _read(response.content).pages[0].extract_text(
+        visitor_text=lambda t, cm, tm, f, s: placed.append(cm[4] + tm[4]) if t.strip() else None
+    )
+    assert min(placed) < 100  # drawn from the left margin (18 mm is about 51 pt)
