@@ -12,13 +12,14 @@ import logging
 import time
 import zipfile
 from collections.abc import Callable, Iterator, MutableMapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -97,34 +98,115 @@ def credential_import_zip(
     the rest. `skip` resumes an interrupted import after the files it had settled.
 
     Raises ArchiveRefused when the archive itself is refused (see `inspect_zip`).
-    `progress(done, total, outcomes)` is called with each group of files settled: up to
-    `_STORE_BATCH` files, or what `_PROGRESS_SECONDS` brought when files arrive slowly.
+    `progress(done, total, outcomes)` is called with each group of files settled, in order:
+    up to `_STORE_BATCH` files, or what `_PROGRESS_SECONDS` brought when files arrive slowly.
+    A group is stored while the next one is verified when it can be (see `_GroupStorer`).
     """
     cap = settings.SATCHEL_MAX_UPLOAD_BYTES
-    images = ImageMemo()
     outcomes: list[FileOutcome] = []
     pending: list[tuple[str, FileOutcome | Verified]] = []
 
-    def flush() -> None:
-        if not pending:
-            return
-        settled = _store_members(owner, pending, images)
-        pending.clear()
-        outcomes.extend(settled)
-        if progress is not None:
-            progress(skip + len(outcomes), len(members), settled)
-
     with archives.open_archive(data) as archive:
         members = _batch_files(archive)
+
+        def settled(group: list[FileOutcome]) -> None:
+            outcomes.extend(group)
+            if progress is not None:
+                progress(skip + len(outcomes), len(members), group)
+
         options = archive_verify_options(owner=owner, now=now)
-        since = time.monotonic()
-        for info in members[skip:]:
-            pending.append((info.filename, _import_member(owner, archive, info, cap, options)))
-            if len(pending) >= _STORE_BATCH or time.monotonic() - since > _PROGRESS_SECONDS:
-                flush()
-                since = time.monotonic()
-        flush()
+        with _GroupStorer(owner, settled) as storer:
+            since = time.monotonic()
+            for info in members[skip:]:
+                pending.append((info.filename, _import_member(owner, archive, info, cap, options)))
+                storer.poll()
+                if len(pending) >= _STORE_BATCH or time.monotonic() - since > _PROGRESS_SECONDS:
+                    storer.store(pending)
+                    pending = []
+                    since = time.monotonic()
+            if pending:
+                storer.store(pending)
     return outcomes
+
+
+class _GroupStorer:
+    """Stores the groups of an archive in order, and hands each group's outcomes to `settled`.
+
+    Where it can, a group is stored on a thread of its own, with its own database connection,
+    while the caller verifies the next group: the database (a PostgreSQL server process, or
+    SQLite's C code, which runs without Python's lock) works on the machine's other core
+    instead of the import waiting for it. At most one group is in flight, so memory stays
+    bounded; its outcomes are handed on as soon as it is stored (`poll`), always in the
+    archive's order and on the caller's thread (progress is written there). Each group is
+    still one transaction (`credentials_store`), so a credential is never stored without its
+    report, whichever thread stores it.
+
+    The caller's own thread stores the groups when another connection could not see what the
+    caller's open transaction holds (the import running inside one, as in tests), or could not
+    share the database at all (SQLite in memory).
+    """
+
+    def __init__(self, owner: User, settled: Callable[[list[FileOutcome]], None]) -> None:
+        self._owner = owner
+        self._settled = settled
+        self._images = ImageMemo()
+        self._pool: ThreadPoolExecutor | None = None
+        self._inflight: Future[list[FileOutcome]] | None = None
+        if _may_store_aside():
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zip-store")
+
+    def __enter__(self) -> _GroupStorer:
+        return self
+
+    def store(self, group: list[tuple[str, FileOutcome | Verified]]) -> None:
+        if self._pool is None:
+            self._settled(_store_members(self._owner, group, self._images))
+            return
+        self.wait()
+        self._inflight = self._pool.submit(_store_members, self._owner, group, self._images)
+
+    def poll(self) -> None:
+        """Hand on the group in flight if it is stored by now."""
+        if self._inflight is not None and self._inflight.done():
+            self.wait()
+
+    def wait(self) -> None:
+        """Wait for the group in flight, then hand on its outcomes."""
+        inflight, self._inflight = self._inflight, None
+        if inflight is not None:
+            self._settled(inflight.result())
+
+    def __exit__(self, kind: type[BaseException] | None, *_rest: object) -> None:
+        if self._pool is None:
+            return
+        try:
+            if kind is None:
+                self.wait()
+            elif self._inflight is not None:
+                # Stopping (time up, the job handed on): the group in flight still commits
+                # or not as a whole; record it if it did, but the first error is the one
+                # that counts.
+                try:
+                    self.wait()
+                except Exception:  # the error already on its way is the one reported
+                    logger.warning("a ZIP group stored while the import stopped was not recorded")
+        finally:
+            # The storing thread's connection is its own: close it there, then end the thread.
+            self._pool.submit(_close_connection).result()
+            self._pool.shutdown(wait=True)
+
+
+def _close_connection() -> None:
+    connection.close()  # this thread's own (Django's connections are per thread)
+
+
+def _may_store_aside() -> bool:
+    """Whether a second connection may store the groups (see `_GroupStorer`)."""
+    if connection.in_atomic_block:
+        return False
+    name = str(connection.settings_dict["NAME"])
+    in_memory = name == ":memory:" or "mode=memory" in name  # as Django's SQLite backend tells
+    return not (connection.vendor == "sqlite" and in_memory)
 
 
 _CANON_ENTRIES = 128

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import threading
 import zipfile
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.test import override_settings
 
 from intake import archives
@@ -297,3 +299,85 @@ def test_one_picture_baked_for_many_badges_is_sanitised_once(owner, issuer, monk
     stored = Credential.objects.filter(owner=owner).select_related("image")
     assert {c.image.sha256 for c in stored} == {stored[0].image.sha256}
     assert all(c.image.origin == "baked" for c in stored)
+
+
+def _storing_threads(monkeypatch) -> list[int]:
+    """The thread each group is stored on, in the order they are stored."""
+    threads: list[int] = []
+    real = zips._store_members
+
+    def storing(*args, **kwargs):
+        threads.append(threading.get_ident())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(zips, "_store_members", storing)
+    return threads
+
+
+def test_inside_the_caller_s_transaction_groups_are_stored_on_its_own_thread(
+    owner, issuer, monkeypatch
+):
+    monkeypatch.setattr(zips, "_STORE_BATCH", 1)
+    threads = _storing_threads(monkeypatch)
+    archive = _zip({"a.json": as_bytes(issuer.ob3()), "b.json": as_bytes(issuer.ob3())})
+
+    outcomes = zips.credential_import_zip(owner=owner, data=archive, now=NOW)
+
+    assert [o.status for o in outcomes] == ["imported", "imported"]
+    assert threads == [threading.get_ident()] * 2  # another connection could not see `owner`
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_groups_are_stored_aside_in_order_each_with_its_runs(
+    owner, issuer, monkeypatch
+):
+    # The suite's SQLite database lives in memory, where the import stores on its own thread;
+    # the storing thread is what is under test here, on either database.
+    monkeypatch.setattr(zips, "_may_store_aside", lambda: True)
+    monkeypatch.setattr(zips, "_STORE_BATCH", 2)
+    threads = _storing_threads(monkeypatch)
+    names = [f"{n}.json" for n in range(1, 6)]
+    archive = _zip({name: as_bytes(issuer.ob3()) for name in names})
+    groups = []
+
+    outcomes = zips.credential_import_zip(
+        owner=owner,
+        data=archive,
+        now=NOW,
+        progress=lambda done, total, group: groups.append((done, [o.name for o in group])),
+    )
+
+    assert groups == [(2, names[:2]), (4, names[2:4]), (5, names[4:])]
+    assert [o.status for o in outcomes] == ["imported"] * 5
+    assert len(set(threads)) == 1 and threads[0] != threading.get_ident()
+    stored = Credential.objects.filter(owner=owner, source="bulk")
+    assert sorted(c.pk for c in stored) == sorted(o.credential_id for o in outcomes)
+    assert all(c.runs.count() == 1 for c in stored)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_stopped_midway_records_the_group_stored_aside_before_it_stops(
+    owner, issuer, monkeypatch
+):
+    monkeypatch.setattr(zips, "_may_store_aside", lambda: True)
+    monkeypatch.setattr(zips, "_STORE_BATCH", 2)
+    real = arrival.arrive
+
+    def time_up_at_the_fourth(**kwargs):
+        if kwargs["filename"] == "4.json":
+            raise SoftTimeLimitExceeded
+        return real(**kwargs)
+
+    monkeypatch.setattr(arrival, "arrive", time_up_at_the_fourth)
+    archive = _zip({f"{n}.json": as_bytes(issuer.ob3()) for n in range(1, 6)})
+    done = []
+
+    with pytest.raises(SoftTimeLimitExceeded):
+        zips.credential_import_zip(
+            owner=owner, data=archive, now=NOW, progress=lambda d, t, group: done.append(d)
+        )
+
+    # The first group was stored (and recorded); the third file, verified but not yet
+    # stored, is neither: a resumed run imports it.
+    assert done == [2]
+    assert Credential.objects.filter(owner=owner, source="bulk").count() == 2

@@ -248,12 +248,13 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             f"{'round':<6} {'files':>6} {'raw verify s':>13} {'import s':>9} "
-            f"{'of it verifying s':>18} {'import/raw':>11} {'import/own':>11}"
+            f"{'of it verifying s':>18} {'import/raw':>11} {'import/own':>11} {'cpu ratio':>10}"
         )
         for n, r in enumerate(result.rounds, start=1):
             self.stdout.write(
                 f"{n:<6} {result.files:>6} {r.raw_seconds:>13.2f} {r.import_seconds:>9.2f} "
-                f"{r.verifying_seconds:>18.2f} {r.ratio:>10.2f}x {r.own_ratio:>10.2f}x"
+                f"{r.verifying_seconds:>18.2f} {r.ratio:>10.2f}x {r.own_ratio:>10.2f}x "
+                f"{r.cpu_ratio:>9.2f}x"
             )
         best = min(result.rounds, key=lambda r: r.import_seconds)
         self.stdout.write(
@@ -268,6 +269,11 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"import time / raw verification around it (median round): {result.ratio:.2f}x"
+        )
+        self.stdout.write(
+            f"import CPU / raw verification CPU, this process (median round): "
+            f"{result.cpu_ratio:.2f}x (not slowed by other load; without the database "
+            "server's own CPU)"
         )
         self.stdout.write(f"outcomes: {result.outcomes}")
         peaks = ", ".join(f"{n} files {b / 2**20:.1f} MiB" for n, b in result.peaks.items())
