@@ -71,10 +71,7 @@ def test_the_restore_reports_what_the_export_said_it_held(
     page = client.get(response["Location"]).content.decode()
     for kind in ("credentials", "inside", "tags", "collections"):
         count = getattr(exported, kind)
-        assert (
-            f'<tr data-kind="{kind}"><th scope="row">' in page
-            and f"<td data-in-file>{count}</td><td data-added>{count}</td>" in page
-        )
+        assert f'data-kind="{kind}" data-in-file="{count}" data-added="{count}"' in page
 
     # The same file again: nothing is added, and the page says it was all there already.
     with django_capture_on_commit_callbacks(execute=True):
