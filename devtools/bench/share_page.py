@@ -517,12 +517,45 @@ def _seed() -> None:
         _link, presentations[size] = share_create(
             owner=user, audience=f"Presentations of {size}", credential_ids=presentable[:size]
         )
-    print(json.dumps({"token": token, "credentials": len(chosen), "presentations": presentations}))
+    # For the horizontal section: a link to revoke through one server and open through the
+    # other, and an API token of the earner's to revoke it with.
+    from rest_framework.authtoken.models import Token
+
+    revocable, revocable_token = share_create(
+        owner=user, audience="Revoked through one server", credential_ids=chosen[:3]
+    )
+    api_token = Token.objects.create(user=user).key
+    print(
+        json.dumps(
+            {
+                "token": token,
+                "credentials": len(chosen),
+                "presentations": presentations,
+                "revocable": {"id": revocable.pk, "token": revocable_token},
+                "api_token": api_token,
+            }
+        )
+    )
+
+
+def _count_views(token: str) -> None:
+    """In the child process: how many page openings the link's access log holds."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    from sharing.models import ShareView
+    from sharing.selectors import share_by_token
+
+    share = share_by_token(token=token)
+    print(ShareView.objects.filter(share=share, kind=ShareView.Kind.PAGE).count())
 
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["--seed"]:
         _seed()
+    elif sys.argv[1:2] == ["--count-views"]:
+        _count_views(sys.argv[2])
     else:
         arguments = sys.argv[1:]
         url = None
