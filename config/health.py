@@ -8,6 +8,8 @@ web process because Redis is down would turn a degraded site into no site.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, JsonResponse
@@ -25,16 +27,26 @@ def _database() -> str:
     return "ok"
 
 
+_clients: dict[str, Any] = {}
+
+
+def _client(url: str) -> Any:
+    """One client (and its connection pool) per process: a probe reuses the connection the
+    last one opened instead of opening a new one every time."""
+    import redis
+
+    if url not in _clients:
+        _clients[url] = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    return _clients[url]
+
+
 def _redis() -> str:
     if not settings.REDIS_URL:
         return "not configured"
     import redis
 
     try:
-        client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
-        )
-        client.ping()
+        _client(settings.REDIS_URL).ping()
     except redis.RedisError as exc:
         return f"error: {exc.__class__.__name__}"
     return "ok"

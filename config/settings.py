@@ -398,6 +398,9 @@ SATCHEL_SHARE_VIEW_WINDOW_SECONDS = env.integer(
     "SATCHEL_SHARE_VIEW_WINDOW_SECONDS", 1800, minimum=1
 )
 SATCHEL_SHARE_VIEW_RETENTION_DAYS = env.integer("SATCHEL_SHARE_VIEW_RETENTION_DAYS", 180, minimum=1)
+# Rows of that log for links without a view limit are written in batches, at most this long
+# after the first one queued (sharing/access_log.py); 0 writes each at once.
+SATCHEL_SHARE_LOG_BATCH_MS = env.integer("SATCHEL_SHARE_LOG_BATCH_MS", 1000, minimum=0)
 
 # Public doors that work for strangers (issue 13): the employer request form and the public
 # verifier, each limited per client per window (config.clients says who the client is).

@@ -12,7 +12,7 @@ The part of the lookup that reads the record's tables is the wallet's
 (`wallet.selectors.shown_versions_join`); this module joins it to the link's own tables.
 Only these statements are written this way; everything else stays on the ORM.
 
-On PostgreSQL two more things (docs/decisions/0019-share-page-on-postgresql.md):
+On PostgreSQL two more things (docs/decisions/0019-share-page-access-log.md):
 - the lookup is a prepared statement, made once per connection: planning the joins cost the
   server several times what running them does (about 0.22 ms against 0.06 ms);
 - an access-log row of a link without a view limit is committed asynchronously

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from accounts import crypto
 from accounts.models import User
-from sharing import hot_path
+from sharing import access_log, hot_path
 from sharing.lerrs import Person
 from sharing.models import EndedLink, ShareItem, ShareLink, ShareView
 from wallet.disclosable import disclosed_form
@@ -416,7 +416,8 @@ def share_log_access(
     download. One row per link, kind and client per window of the clock
     (`SATCHEL_SHARE_VIEW_WINDOW_SECONDS`), so one client reloading a link cannot fill the
     log (and the earner's count is of visits, not of requests). Returns the row, or None
-    when this client's earlier row in the same window stands for it.
+    when this client's earlier row in the same window stands for it. The row is written
+    with the next batch (`sharing.access_log`): until then it has no pk.
 
     `client` is an opaque key for the client (a keyed hash of its address, never the
     address); it lives only in the cache, for the window.
@@ -428,11 +429,10 @@ def share_log_access(
     if not _first_in_window(f"sharing:seen:{share.pk}:{kind}:{client}:{span}", window):
         return None
     browser, system = coarse_user_agent(user_agent)
-    # An access log row spends nothing: on PostgreSQL it is committed without waiting for the
-    # disk (docs/decisions/0019-share-page-on-postgresql.md).
-    return hot_path.view_insert(
-        share=share, viewed_at=now, kind=kind, browser=browser, os=system, asynchronous=True
-    )
+    # Written in a batch with others, soon after (sharing/access_log.py and
+    # docs/decisions/0019-share-page-access-log.md); at once when batching is off.
+    view = ShareView(share=share, viewed_at=now, kind=kind, browser=browser, os=system)
+    return access_log.log(view)
 
 
 def _first_in_window(key: str, window: int) -> bool:

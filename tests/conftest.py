@@ -36,6 +36,13 @@ def _tasks_run_in_process(settings) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _access_log_written_at_once(settings) -> None:
+    """Access-log rows are written as each view happens, so a test reads them at once; the
+    batching itself is tested in tests/sharing/test_access_log.py."""
+    settings.SATCHEL_SHARE_LOG_BATCH_MS = 0
+
+
+@pytest.fixture(autouse=True)
 def _production_fetcher(settings) -> None:
     """The app fetches through the production fetcher unless a test chooses another: the
     development environment file names the demo one, which the suite must not depend on."""

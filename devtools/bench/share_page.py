@@ -193,16 +193,72 @@ def parse_wrk(output: str) -> dict[str, Any]:
     }
 
 
-def _wrk(url: str, seconds: int, connections: int, script: Path | None = None) -> dict[str, Any]:
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used, from /proc; 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+class ServerCPU:
+    """The CPU the servers use: the gunicorn workers, and on PostgreSQL the database server's
+    processes serving them. What a request costs the machine, apart from the load generator;
+    a figure the rest of the machine's load disturbs far less than requests per second."""
+
+    def __init__(self, masters: list[int], database_url: str | None = None) -> None:
+        self.masters = masters
+        self.database_url = database_url
+
+    def _database_pids(self) -> list[int]:
+        if not self.database_url:
+            return []
+        import psycopg
+
+        with psycopg.connect(self.database_url, autocommit=True) as admin:
+            rows = admin.execute(
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchall()
+        return [row[0] for row in rows]
+
+    def seconds(self) -> float:
+        pids = [child for master in self.masters for child in _children(master)]
+        return sum(_process_cpu(pid) for pid in pids + self._database_pids())
+
+
+def _wrk(
+    url: str,
+    seconds: int,
+    connections: int,
+    script: Path | None = None,
+    cpu: ServerCPU | None = None,
+) -> dict[str, Any]:
     args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency"]
     if script is not None:
         args += ["-s", str(script)]
+    before = cpu.seconds() if cpu is not None else 0.0
     done = subprocess.run(  # noqa: S603 - wrk from PATH against loopback
         [*args, url], capture_output=True, text=True, timeout=seconds + 60, check=False
     )
+    used = cpu.seconds() - before if cpu is not None else 0.0
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed: {done.stderr[-1000:]}")
-    return parse_wrk(done.stdout)
+    result = parse_wrk(done.stdout)
+    if cpu is not None and result["requests"]:
+        result["server_cpu_ms"] = round(used * 1000 / result["requests"], 4)
+    return result
 
 
 def _combined(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -216,7 +272,9 @@ def _combined(runs: list[dict[str, Any]]) -> dict[str, Any]:
         k: max((r[k] for r in runs if r[k] is not None), default=None) for k in ("p50_ms", "p99_ms")
     }
     rates = [r["requests_per_second"] for r in runs]
+    cpu = [r["server_cpu_ms"] for r in runs if "server_cpu_ms" in r]
     return {
+        "server_cpu_ms_per_request": round(statistics.median(cpu), 4) if cpu else None,
         "requests_per_second": round(requests / seconds, 2) if seconds else 0.0,
         "requests": requests,
         **worst,
@@ -229,7 +287,11 @@ def _combined(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _alternating(
-    urls: list[tuple[str, Path | None]], seconds: int, connections: int, rounds: int = ROUNDS
+    urls: list[tuple[str, Path | None]],
+    seconds: int,
+    connections: int,
+    rounds: int = ROUNDS,
+    cpu: ServerCPU | None = None,
 ) -> list[list[dict[str, Any]]]:
     """Each URL (with its wrk script) for `seconds` in all, in alternating windows (A B A B
     ...), so that a change in the machine's background load during the run weighs on all
@@ -238,7 +300,7 @@ def _alternating(
     runs: list[list[dict[str, Any]]] = [[] for _ in urls]
     for _ in range(rounds):
         for n, (url, script) in enumerate(urls):
-            runs[n].append(_wrk(url, window, connections, script))
+            runs[n].append(_wrk(url, window, connections, script, cpu))
     return runs
 
 
@@ -315,8 +377,9 @@ def bench_share_page(
         visitors = folder / "distinct_clients.lua"
         visitors.write_text(_DISTINCT_CLIENTS_SCRIPT)
         load["before_page"] = _load()
+        cpu = ServerCPU([server.pid], database_url)
         trivial_runs, page_runs = _alternating(
-            [(f"{base}/healthz", None), (page, visitors)], seconds, connections, rounds
+            [(f"{base}/healthz", None), (page, visitors)], seconds, connections, rounds, cpu
         )
         load["after_page"] = _load()
         urls: list[tuple[str, Path | None]] = []
@@ -324,7 +387,7 @@ def bench_share_page(
             script = folder / f"fresh_challenge_{size}.lua"
             script.write_text(_PRESENTATION_SCRIPT % f"/s/{link}/presentation")
             urls.append((f"{base}/s/{link}/presentation", script))
-        signed_runs = _alternating(urls, seconds * len(urls), connections, rounds)
+        signed_runs = _alternating(urls, seconds * len(urls), connections, rounds, cpu)
         load["after_presentations"] = _load()
     finally:
         _stop_server(server)
@@ -332,6 +395,11 @@ def bench_share_page(
     trivial, share_page = _combined(trivial_runs), _combined(page_runs)
     ratios = _ratios(page_runs, trivial_runs)
     ratio = statistics.median(ratios) if ratios else 0.0
+    trivial_cpu, page_cpu = (
+        trivial["server_cpu_ms_per_request"],
+        share_page["server_cpu_ms_per_request"],
+    )
+    cpu_ratio = round(trivial_cpu / page_cpu, 3) if trivial_cpu and page_cpu else None
     by_size = {size: _combined(runs) for size, runs in zip(presenting, signed_runs, strict=True)}
     three = by_size.get(3, {}).get("median_requests_per_second", 0.0)
     everything = [trivial, share_page, *by_size.values()]
@@ -348,6 +416,7 @@ def bench_share_page(
         "ratio": round(ratio, 3),
         "ratio_windows": ratios,
         "ratio_spread": [min(ratios), max(ratios)] if ratios else [0.0, 0.0],
+        "cpu_ratio": cpu_ratio,
         "target_ratio": TARGET_RATIO,
         "meets_target": ratio >= TARGET_RATIO,
         "presentations_by_size": by_size,
@@ -364,6 +433,10 @@ def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
+def _cpu(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
 def report(result: dict[str, Any]) -> list[str]:
     """The lines `manage.py bench` prints for `bench_share_page`'s result."""
     load = result["load"]
@@ -374,7 +447,7 @@ def report(result: dict[str, Any]) -> list[str]:
         f"{result['cache']}",
         "load average (1 min): " + ", ".join(f"{k} {v:.2f}" for k, v in load.items()),
         f"{'endpoint':<34} {'req/s':>7} {'median':>7} {'spread':>13} {'p50 ms':>7} "
-        f"{'p99 ms':>7} {'errors':>6}",
+        f"{'p99 ms':>7} {'errors':>6} {'cpu ms':>7}",
     ]
     rows = [
         ("trivial view (/healthz)", result["trivial"]),
@@ -389,7 +462,8 @@ def report(result: dict[str, Any]) -> list[str]:
             f"{name:<34} {row['requests_per_second']:>7.0f} "
             f"{row['median_requests_per_second']:>7.0f} {f'{low:.0f}-{high:.0f}':>13} "
             f"{_ms(row['p50_ms']):>7} {_ms(row['p99_ms']):>7} "
-            f"{row['non_2xx'] + row['socket_errors']:>6}"
+            f"{row['non_2xx'] + row['socket_errors']:>6} "
+            f"{_cpu(row.get('server_cpu_ms_per_request')):>7}"
         )
     low, high = result["ratio_spread"]
     verdict = "ok" if result["meets_target"] and not result["errors"] else "MISSED"
@@ -398,6 +472,12 @@ def report(result: dict[str, Any]) -> list[str]:
         f"(spread {low:.2f}-{high:.2f}; target >= {result['target_ratio']}, no errors; "
         f"errors: {result['errors']}): {verdict}"
     )
+    if result.get("cpu_ratio"):
+        lines.append(
+            f"server CPU per request, trivial view / share page: {result['cpu_ratio']:.2f} "
+            "(cpu ms: the gunicorn workers' and the database server's CPU time per request, "
+            "median of the windows; less disturbed by other load than req/s)"
+        )
     verdict = "ok" if result["presentations_meet_target"] else "MISSED"
     lines.append(
         f"signed presentations per second, 3 credentials: median "
@@ -437,12 +517,45 @@ def _seed() -> None:
         _link, presentations[size] = share_create(
             owner=user, audience=f"Presentations of {size}", credential_ids=presentable[:size]
         )
-    print(json.dumps({"token": token, "credentials": len(chosen), "presentations": presentations}))
+    # For the horizontal section: a link to revoke through one server and open through the
+    # other, and an API token of the earner's to revoke it with.
+    from rest_framework.authtoken.models import Token
+
+    revocable, revocable_token = share_create(
+        owner=user, audience="Revoked through one server", credential_ids=chosen[:3]
+    )
+    api_token = Token.objects.create(user=user).key
+    print(
+        json.dumps(
+            {
+                "token": token,
+                "credentials": len(chosen),
+                "presentations": presentations,
+                "revocable": {"id": revocable.pk, "token": revocable_token},
+                "api_token": api_token,
+            }
+        )
+    )
+
+
+def _count_views(token: str) -> None:
+    """In the child process: how many page openings the link's access log holds."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    from sharing.models import ShareView
+    from sharing.selectors import share_by_token
+
+    share = share_by_token(token=token)
+    print(ShareView.objects.filter(share=share, kind=ShareView.Kind.PAGE).count())
 
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["--seed"]:
         _seed()
+    elif sys.argv[1:2] == ["--count-views"]:
+        _count_views(sys.argv[2])
     else:
         arguments = sys.argv[1:]
         url = None

@@ -31,3 +31,16 @@ def test_it_reports_a_broken_database_as_unhealthy(client: Client) -> None:
         response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["database"] == "error: OperationalError"
+
+
+@pytest.mark.django_db
+@override_settings(REDIS_URL="redis://127.0.0.1:1/0")
+def test_probes_share_one_redis_client_per_process(client: Client) -> None:
+    from config import health
+
+    with mock.patch("redis.Redis.from_url", wraps=__import__("redis").Redis.from_url) as made:
+        health._clients.clear()
+        client.get("/healthz")
+        client.get("/healthz")
+
+    assert made.call_count == 1  # not a new client and connection pool for every probe

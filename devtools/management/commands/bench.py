@@ -16,7 +16,8 @@ the credential itself does: each call gets a fresh per-verification canon cache.
 
 Sections (`--only`): verify (the above), import (bulk ZIP import against raw verification,
 with peak memory), record (the record page and API list with 5,000 credentials), share (the
-employer's page under wrk, see `devtools.bench.share_page`). The import, record and share
+employer's page under wrk, see `devtools.bench.share_page`), horizontal (two app servers over
+one PostgreSQL and one Redis, see `devtools.bench.horizontal`). The import, record and share
 sections run in a throwaway database (`devtools.bench.record.throwaway_database`), never the
 developer's own, of the kind DATABASE_URL names: with PostgreSQL configured, a fresh database
 on that server; otherwise a SQLite file. The header says which.
@@ -116,7 +117,7 @@ def _baked_png(credential: dict[str, Any]) -> bytes:
     return bake_png(picture, json.dumps(credential), keyword="openbadgecredential")
 
 
-SECTIONS = ("verify", "import", "record", "share")
+SECTIONS = ("verify", "import", "record", "share", "horizontal")
 
 
 def _ms(value: float | None) -> str:
@@ -345,6 +346,30 @@ class Command(BaseCommand):
                     )
         except RuntimeError as exc:
             self.stdout.write(f"share section failed: {exc}")
+            return None
+        for line in report(result):
+            self.stdout.write(line)
+        return result
+
+    # --- horizontal ----------------------------------------------------------------------
+
+    def _section_horizontal(self, opts: dict[str, Any]) -> dict[str, Any] | None:
+        if connection.vendor != "postgresql" or not settings.REDIS_URL or not shutil.which("wrk"):
+            self.stdout.write(
+                "horizontal section skipped: it needs DATABASE_URL (PostgreSQL), REDIS_URL and wrk"
+            )
+            return None
+        from devtools.bench.horizontal import bench_horizontal, report
+
+        try:
+            with benchmarks.throwaway_database():
+                result = bench_horizontal(
+                    database_url=benchmarks.database_url(connection.settings_dict),
+                    redis_url=settings.REDIS_URL,
+                    seconds=opts["share_seconds"],
+                )
+        except RuntimeError as exc:
+            self.stdout.write(f"horizontal section failed: {exc}")
             return None
         for line in report(result):
             self.stdout.write(line)
