@@ -53,9 +53,20 @@ _ISSUED = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 # --- a database of our own ---------------------------------------------------------------
 
 
+def bench_folder() -> Path:
+    """Where benchmark files are kept (var/bench)."""
+    from django.conf import settings
+
+    folder: Path = settings.VAR_DIR / "bench"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 @contextmanager
 def throwaway_database() -> Iterator[None]:
-    """A freshly migrated database for the default alias, destroyed on exit."""
+    """A freshly migrated database for the default alias, destroyed on exit. On a server, it
+    is named after the configured database (`<name>_bench`), never `test_<name>`, which the
+    test suite uses."""
     from django.db import connection
     from django.test.utils import setup_test_environment, teardown_test_environment
 
@@ -65,6 +76,8 @@ def throwaway_database() -> Iterator[None]:
     had_name, old_test_name = "NAME" in test_settings, test_settings.get("NAME")
     if connection.vendor == "sqlite":
         test_settings["NAME"] = str(folder / "bench.sqlite3")
+    else:
+        test_settings["NAME"] = f"{connection.settings_dict['NAME']}_bench"
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
         yield

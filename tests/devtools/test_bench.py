@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 from dataclasses import dataclass
@@ -83,3 +84,47 @@ def test_the_throwaway_databases_url_names_the_same_database(password) -> None:
         "127.0.0.1",
     )
     assert (int(config["PORT"]), config["NAME"]) == (5432, "test_h_perf")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_scale_section_runs_at_a_tiny_size_and_prints_each_figure_beside_its_target(
+    settings, tmp_path, monkeypatch
+) -> None:
+    # Its timings are not judged here, only that the section still runs end to end: the
+    # credentials made through the import's store, the pages, the re-check and both points.
+    # The memory figures start a web server and an import process, so they are left out.
+    from devtools.bench import scale
+
+    settings.VAR_DIR = tmp_path
+    monkeypatch.setattr(scale, "FOCUS_CREDENTIALS", 6)
+    # The test's own database stands in for the section's (which Django's test-database
+    # machinery makes, and a test already runs inside it).
+    monkeypatch.setattr(
+        scale, "scale_database", lambda count, keep: contextlib.nullcontext(connection.alias)
+    )
+    out = io.StringIO()
+
+    call_command(
+        "bench",
+        "--only",
+        "scale",
+        "--scale-credentials",
+        "20",
+        "--requests",
+        "2",
+        "--scale-rss-requests",
+        "0",
+        "--scale-rss-imports",
+        "0",
+        stdout=out,
+    )
+
+    text = out.getvalue()
+    assert "2 cred." in text and "20 cred." in text  # the tenth, then all
+    for figure in ("record page p95", "API list, search p95", "daily re-check s"):
+        line = next(line for line in text.splitlines() if line.startswith(figure))
+        assert "<" in line  # its target beside it
+    fetches = next(line for line in text.splitlines() if line.startswith("status list fetches"))
+    assert fetches.endswith("ok")  # each list fetched once per sweep
+    queries = next(line for line in text.splitlines() if line.startswith("record page queries"))
+    assert queries.endswith("ok")  # the same for the focus learner and a small one

@@ -117,7 +117,7 @@ def _baked_png(credential: dict[str, Any]) -> bytes:
     return bake_png(picture, json.dumps(credential), keyword="openbadgecredential")
 
 
-SECTIONS = ("verify", "import", "record", "share", "horizontal")
+SECTIONS = ("verify", "import", "record", "share", "horizontal", "scale")
 
 
 def _ms(value: float | None) -> str:
@@ -166,6 +166,22 @@ class Command(BaseCommand):
         parser.add_argument("--record-credentials", type=int, default=5000)
         parser.add_argument("--requests", type=int, default=30, help="per record/API case")
         parser.add_argument("--share-seconds", type=int, default=8, help="per wrk phase")
+        parser.add_argument(
+            "--scale-credentials",
+            type=int,
+            default=100_000,
+            help="scale: credentials in all (about ten per learner; figures also at a tenth)",
+        )
+        parser.add_argument(
+            "--scale-keep",
+            action="store_true",
+            help="scale: keep the generated database (named after its size) and reuse it",
+        )
+        parser.add_argument("--scale-rss-requests", type=int, default=10_000)
+        parser.add_argument("--scale-rss-imports", type=int, default=10_000)
+        parser.add_argument(
+            "--scale-no-sweep", action="store_true", help="scale: skip the daily re-check"
+        )
         parser.add_argument(
             "--json", action="store_true", help="also write var/bench/<section>-<time>.json"
         )
@@ -321,6 +337,115 @@ class Command(BaseCommand):
             "per request, less affected by other load on the machine)"
         )
         return result
+
+    # --- scale ---------------------------------------------------------------------------
+
+    def _section_scale(self, opts: dict[str, Any]) -> Any:
+        from django.test import override_settings
+
+        from devtools.bench import scale
+
+        count = opts["scale_credentials"]
+        if count < 2:
+            raise CommandError("--scale-credentials must be at least 2", returncode=2)
+        started = time.monotonic()
+        with (
+            scale.scale_database(count, keep=opts["scale_keep"]) as name,
+            override_settings(SATCHEL_FETCHER="devtools.bench.scale.scale_fetcher"),
+        ):
+            result = scale.bench_scale(
+                credentials=count,
+                requests=opts["requests"],
+                sweep_credentials=not opts["scale_no_sweep"],
+                rss_requests=opts["scale_rss_requests"],
+                rss_imports=opts["scale_rss_imports"],
+                log=self.stdout.write,
+            )
+        if opts["scale_keep"]:
+            result.kept_database = name
+            self.stdout.write(f"database kept for the next run: {name}")
+        self.stdout.write(
+            f"generated through the import's store in {result.generated_seconds:.0f} s "
+            f"(this run; section {time.monotonic() - started:.0f} s)"
+        )
+        self._print_scale(result, scale)
+        return result
+
+    def _print_scale(self, result: Any, scale: Any) -> None:
+        points = result.points
+        small, full = points[0], points[-1]
+        head = f"{'figure':<34} {'target':>14}"
+        for point in points:
+            head += f" {f'{point.credentials} cred.':>16}"
+        self.stdout.write(head)
+        self.stdout.write(
+            f"{'learners (focus learner holds)':<34} {'':>14}"
+            + "".join(f" {f'{p.learners} ({p.focus_credentials})':>16}" for p in points)
+        )
+
+        def row(name: str, target: str, values: list[str], ok: bool | None) -> None:
+            verdict = "" if ok is None else ("  ok" if ok else "  MISSED")
+            line = f"{name:<34} {target:>14}" + "".join(f" {v:>16}" for v in values)
+            self.stdout.write(line + verdict)
+
+        for name, target in (
+            ("record page", scale.TARGET_RECORD_P95_MS),
+            ("record page, search", scale.TARGET_RECORD_P95_MS),
+            ("API list", scale.TARGET_API_P95_MS),
+            ("API list, search", scale.TARGET_API_P95_MS),
+        ):
+            row(
+                f"{name} p95 ms (median)",
+                f"< {target:.0f}",
+                [f"{p.page(name).p95_ms:.1f} ({p.page(name).median_ms:.1f})" for p in points],
+                full.page(name).p95_ms < target,
+            )
+        row(
+            "record page queries (focus/small)",
+            "constant",
+            [f"{p.focus_queries}/{p.small_queries}" for p in points],
+            len({q for p in points for q in (p.focus_queries, p.small_queries)}) == 1,
+        )
+        if full.sweep is not None:
+            row(
+                "daily re-check s (cred./s)",
+                f"< {scale.TARGET_SWEEP_SECONDS}",
+                [f"{p.sweep.seconds:.0f} ({p.sweep.per_second:.0f}/s)" for p in points if p.sweep],
+                full.sweep.seconds < scale.TARGET_SWEEP_SECONDS,
+            )
+            row(
+                "status list fetches per list",
+                "1 per sweep",
+                [
+                    "max "
+                    + str(max(p.sweep.fetches.values(), default=0))
+                    + f" of {len(p.sweep.fetches)}"
+                    for p in points
+                    if p.sweep
+                ],
+                max(full.sweep.fetches.values(), default=0) <= 1,
+            )
+        if result.web_rss_mb is not None:
+            first, last = result.web_rss_mb
+            row(
+                f"web worker RSS MB ({result.rss_requests} req.)",
+                f"< {scale.TARGET_RSS_MB:.0f}",
+                [f"{first:.0f} -> {last:.0f}"],
+                last < scale.TARGET_RSS_MB,
+            )
+        if result.worker_rss_mb is not None:
+            first, last = result.worker_rss_mb
+            row(
+                f"import process RSS MB ({result.rss_imports} files)",
+                f"< {scale.TARGET_RSS_MB:.0f}",
+                [f"{first:.0f} -> {last:.0f}"],
+                last < scale.TARGET_RSS_MB,
+            )
+        self.stdout.write(
+            f"(small point: {small.credentials} credentials; memory measured once, at full "
+            "size: a gunicorn worker process, and a process running the import task in "
+            "process on archives of 1,000 files)"
+        )
 
     # --- share ---------------------------------------------------------------------------
 
