@@ -126,6 +126,7 @@ def derive(response_text: str, root: str, url: str, order: list[str] | None = No
     }
     return jackson(document)
 
+
 # (URLs, path under shared/interop/schemas, vendored file name): the OB 2.0 extension schemas.
 # (The corpus's draft-04 ports of the VC 1.1-era OB 3.0 schemas are not used: they require
 # `issuanceDate`. The 1EdTech OB 3.0 / CLR 2.0 schemas are the COPIED and DERIVED files above;

@@ -1,7 +1,8 @@
 """The host API's answers against 1EdTech's own JSON Schemas for OB 3.0 and CLR 2.0 (vendored
-in wallet/verification/schemas/1edtech/, pinned by SHA-256). Every test in tests/obapi runs with the validating
-middleware (conftest `_schema_checked`); these tests prove the schemas are the pinned files,
-that they catch what they should, and that each kind of answer was in fact checked."""
+in wallet/verification/schemas/1edtech/, pinned by SHA-256). Every test in tests/obapi runs
+with the validating middleware (conftest `_schema_checked`); these tests prove the schemas
+are the pinned files, that they catch what they should, and that each kind of answer was in
+fact checked."""
 
 from __future__ import annotations
 

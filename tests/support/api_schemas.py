@@ -1,6 +1,6 @@
 """1EdTech's JSON Schemas for the OB 3.0 and CLR 2.0 APIs (vendored with the verifier's in
-wallet/verification/schemas/1edtech/, pinned by SHA-256 in that package's manifest), and a test middleware that validates every answer of
-Satchel's host API against them.
+wallet/verification/schemas/1edtech/, pinned by SHA-256 in that package's manifest), and a
+test middleware that validates every answer of Satchel's host API against them.
 
 Which schema answers for which response (OB 3.0 section 6 and appendix B; CLR 2.0 the same):
 - getCredentials (200): GetOpenBadgeCredentialsResponse / GetClrCredentialsResponse;
