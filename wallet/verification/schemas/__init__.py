@@ -5,9 +5,9 @@ OB 3.0 and CLR 2.0 credentials name their schemas in `credentialSchema`
 (`obi:validation`). A schema comes from the vendored set (`files/` for the OB 2.0 extensions,
 `1edtech/` for 1EdTech's OB 3.0 / CLR 2.0 schemas, each under the purl.imsglobal.org `$id` it
 answers to; all pinned by SHA-256 in `manifest.json`, written by `scripts/vendor_schemas.py`;
-docs/decisions/0020-1edtech-credential-schemas.md), never fetched, or else through the caller's Fetcher
-into the cache the caller passes (`VerifyOptions.schema_cache`); nothing else is read. Each
-schema is compiled once per process (a bounded cache keyed by its bytes).
+docs/decisions/0020-1edtech-credential-schemas.md), never fetched, or else through the
+caller's Fetcher into the cache the caller passes (`VerifyOptions.schema_cache`); nothing else
+is read. Each schema is compiled once per process (a bounded cache keyed by its bytes).
 
 A violation is `malformed`, and the sentence names the JSON path and the rule broken. A schema
 that cannot be had is a warning: the credential may still be sound.
