@@ -15,8 +15,10 @@ GetOpenBadgeCredentialsResponse schema (its definition of the class becomes the 
 definitions it reaches stay its `$defs`, serialised as 1EdTech's generator does). The same
 extraction applied to the CLR response schema gives 1EdTech's published
 clr_v2p0_clrcredential_schema.json byte for byte, and its EndorsementCredential definition the
-published clr_v2p0_endorsementcredential_schema.json but for the order of `$defs`
-(tests/verification/test_schemas_1edtech.py checks both).
+published clr_v2p0_endorsementcredential_schema.json but for the order of `$defs`; the OB
+response's AchievementCredential definition gives the published
+clr_v2p0_achievementcredential_schema.json but for that order and the order of the two
+branches of `Context` (tests/verification/test_schemas_1edtech.py checks all three).
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ COPIED: list[tuple[str, str]] = [
             "clr_v2p0_getclrcredentialsresponse_schema.json",
             "clr_v2p0_imsx_statusinfo_schema.json",
             "clr_v2p0_clrcredential_schema.json",
+            "clr_v2p0_achievementcredential_schema.json",
             "clr_v2p0_endorsementcredential_schema.json",
         )
     ),

@@ -119,6 +119,21 @@ def test_the_extraction_reproduces_1edtechs_published_clr_files() -> None:
     assert script.derive(response, "EndorsementCredential", url, order) == endorsement
 
 
+def test_the_ob_response_definition_is_1edtechs_published_achievement_credential_schema():
+    """1EdTech publishes AchievementCredential under CLR 2.0 too: it is the OB 3.0 response
+    schema's definition, but for the order of the definitions and of Context's two branches
+    (as CLR writes it). That is what the derived OB 3.0 file is made of."""
+    script = vendor_script()
+    ob = json.loads((FOLDER / "ob_v3p0_getopenbadgecredentialsresponse_schema.json").read_text())
+    clr = json.loads((FOLDER / "clr_v2p0_getclrcredentialsresponse_schema.json").read_text())
+    published = (FOLDER / "clr_v2p0_achievementcredential_schema.json").read_text("utf-8")
+    ob["$defs"]["Context"] = clr["$defs"]["Context"]
+    order = list(json.loads(published)["$defs"])
+    url = CLR + "clr_v2p0_achievementcredential_schema.json"
+
+    assert script.derive(json.dumps(ob), "AchievementCredential", url, order) == published
+
+
 @pytest.mark.parametrize("name", ["AchievementCredential", "EndorsementCredential"])
 def test_the_derived_ob_files_are_what_the_script_derives(name: str) -> None:
     script = vendor_script()
