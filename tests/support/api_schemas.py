@@ -1,6 +1,6 @@
-"""1EdTech's JSON Schemas for the OB 3.0 and CLR 2.0 APIs (vendored in obapi/api_schemas/,
-pinned by SHA-256 in its manifest), and a test middleware that validates every answer of
-Satchel's host API against them.
+"""1EdTech's JSON Schemas for the OB 3.0 and CLR 2.0 APIs (vendored with the verifier's in
+wallet/verification/schemas/1edtech/, pinned by SHA-256 in that package's manifest), and a
+test middleware that validates every answer of Satchel's host API against them.
 
 Which schema answers for which response (OB 3.0 section 6 and appendix B; CLR 2.0 the same):
 - getCredentials (200): GetOpenBadgeCredentialsResponse / GetClrCredentialsResponse;
@@ -25,7 +25,8 @@ from jsonschema import Draft201909Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT201909
 
-FOLDER = Path(__file__).resolve().parents[2] / "obapi" / "api_schemas"
+SCHEMAS_PACKAGE = Path(__file__).resolve().parents[2] / "wallet" / "verification" / "schemas"
+FOLDER = SCHEMAS_PACKAGE / "1edtech"
 DRAFT = "https://json-schema.org/draft/2019-09/schema"
 SCHEMAS = {
     "ob": {
@@ -43,8 +44,16 @@ PREFIXES = {"/ims/ob/v3p0/": "ob", "/ims/clr/v2p0/": "clr"}
 
 
 def manifest() -> list[dict[str, str]]:
-    entries: list[dict[str, str]] = json.loads((FOLDER / "manifest.json").read_text("utf-8"))
-    return entries
+    """The 1EdTech entries of the verifier's schema manifest, `file` relative to FOLDER."""
+    entries: list[dict[str, str]] = json.loads(
+        (SCHEMAS_PACKAGE / "manifest.json").read_text("utf-8")
+    )
+    prefix = FOLDER.name + "/"
+    return [
+        {**entry, "file": entry["file"].removeprefix(prefix)}
+        for entry in entries
+        if entry["file"].startswith(prefix)
+    ]
 
 
 @cache

@@ -2,10 +2,12 @@
 
 OB 3.0 and CLR 2.0 credentials name their schemas in `credentialSchema`
 (`1EdTechJsonSchemaValidator2019`); OB 2.0 extensions name theirs in their JSON-LD context
-(`obi:validation`). A schema comes from the vendored set (`files/`, pinned by SHA-256 in
-`manifest.json`, written by `scripts/vendor_schemas.py`), or else through the caller's Fetcher
-into the cache the caller passes (`VerifyOptions.schema_cache`); nothing else is read. Each
-schema is compiled once per process (a bounded cache keyed by its bytes).
+(`obi:validation`). A schema comes from the vendored set (`files/` for the OB 2.0 extensions,
+`1edtech/` for 1EdTech's OB 3.0 / CLR 2.0 schemas, each under the purl.imsglobal.org `$id` it
+answers to; all pinned by SHA-256 in `manifest.json`, written by `scripts/vendor_schemas.py`;
+docs/decisions/0020-1edtech-credential-schemas.md), never fetched, or else through the
+caller's Fetcher into the cache the caller passes (`VerifyOptions.schema_cache`); nothing else
+is read. Each schema is compiled once per process (a bounded cache keyed by its bytes).
 
 A violation is `malformed`, and the sentence names the JSON path and the rule broken. A schema
 that cannot be had is a warning: the credential may still be sound.
@@ -130,8 +132,27 @@ def _path(error: schema_errors.ValidationError, root: str) -> str:
     return path
 
 
+def _deepest(error: schema_errors.ValidationError) -> schema_errors.ValidationError:
+    """Where an alternative (oneOf, anyOf) failed, the failure deepest in the instance among
+    its branches: that is where the credential went wrong ("@context[0] is not one of ..."),
+    rather than "not valid under any of the given schemas" at the top."""
+    best, stack = error, list(error.context or ())
+    while stack:
+        budget.tick()
+        candidate = stack.pop(0)
+        if candidate.context:
+            stack.extend(candidate.context)
+        elif len(candidate.absolute_path) > len(best.absolute_path):
+            best = candidate
+    return best if best is not error else schema_errors.best_match([error])
+
+
 def _rule(error: schema_errors.ValidationError) -> str:
     message = error.message
+    shown = repr(error.instance)
+    if len(shown) > 80 and shown in message:
+        # The offending value itself can be a whole object: name its kind instead.
+        message = message.replace(shown, f"the {type(error.instance).__name__} value")
     if len(message) > 200:
         message = message[:200] + "…"
     return f"{message} (rule '{error.validator}')"
@@ -143,8 +164,7 @@ def violations(instance: Any, text: str, *, root: str = "credential") -> list[st
     errors: Iterator[schema_errors.ValidationError] = validator(text).iter_errors(instance)
     for error in errors:
         budget.tick()
-        leaves = list(error.context) if error.context else []
-        best = schema_errors.best_match(leaves) if leaves else error
+        best = _deepest(error)
         found.append(f"at {_path(best, root)}: {_rule(best)}")
         if len(found) >= 50:
             break
