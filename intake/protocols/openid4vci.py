@@ -668,8 +668,7 @@ def proof_kind(configuration: Configuration) -> tuple[str, str]:
     if jwt_algs is not None:
         if not jwt_algs:
             return JWT, HOLDER_JWS_ALGS[0]
-        eddsa = next((a for a in HOLDER_JWS_ALGS if a in jwt_algs), "")
-        if eddsa:
+        if set(jwt_algs) & set(HOLDER_JWS_ALGS):
             return JWT, HOLDER_JWS_ALGS[0]
         if configuration.is_sd_jwt and ES256 in jwt_algs:
             return JWT, ES256
