@@ -12,7 +12,7 @@ from accounts.models import HolderKey, LtiPlatform, User
 
 class HolderKeyInline(admin.TabularInline):
     model = HolderKey
-    fields = ("did", "created_at", "retired_at")
+    fields = ("did", "p256_did", "created_at", "retired_at")
     readonly_fields = fields
     extra = 0
     can_delete = False

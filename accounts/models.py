@@ -51,10 +51,12 @@ class User(AbstractUser):
 
 
 class HolderKey(models.Model):
-    """An Ed25519 key pair the earner signs presentations with, named by its did:key.
+    """An Ed25519 key pair the earner signs presentations with, named by its did:key, and its
+    P-256 companion, which binds and presents SD-JWT VCs for issuers and verifiers that take
+    only ES256 (docs/decisions/0016).
 
-    Rotation retires a key instead of deleting it, so the DIDs of presentations signed before
-    stay listed on the account page.
+    Rotation retires a key (both halves) instead of deleting it, so the DIDs of presentations
+    signed before stay listed on the account page.
     """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="holder_keys")
@@ -62,6 +64,11 @@ class HolderKey(models.Model):
     public_key_multibase = models.CharField(max_length=60)
     # Fernet ciphertext of the 32-byte private key (see accounts.crypto); never the raw key.
     private_key_encrypted = models.TextField()
+    # The P-256 key's did:key (`zDn…`) and the Fernet ciphertext of its 32-byte private
+    # scalar. Empty for a key made before P-256 keys existed until one is first needed
+    # (`accounts.services.holder_p256_key`); a retired key made before stays without one.
+    p256_did = models.CharField(max_length=100, blank=True, default="")
+    p256_private_key_encrypted = models.TextField(blank=True, default="")
     created_at = models.DateTimeField()
     retired_at = models.DateTimeField(null=True, blank=True)
 

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from django.conf import settings
@@ -14,7 +15,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts import crypto
-from accounts.dids import did_key_from_public_key, ed25519_public_multibase, verification_method_id
+from accounts.dids import (
+    did_jwk_from_public_key,
+    did_key_from_public_key,
+    ed25519_public_multibase,
+    verification_method_id,
+)
 from accounts.models import HolderKey, User
 from accounts.selectors import holder_key_current
 from config import rawsql
@@ -41,6 +47,46 @@ class HolderSigningKey:
     private_key: Ed25519PrivateKey
 
 
+@dataclass(frozen=True)
+class HolderBindingKey:
+    """A key a credential can be bound to (`cnf`) and presented with (a JWS): the Ed25519
+    key (EdDSA) or its P-256 companion (ES256), named by its did:key."""
+
+    did: str
+    verification_method: str
+    private_key: Ed25519PrivateKey | ec.EllipticCurvePrivateKey
+
+    @property
+    def did_jwk(self) -> str:
+        """The same key as a did:jwk, for an issuer that binds to those."""
+        return did_jwk_from_public_key(self.private_key.public_key())
+
+
+P256_SCALAR_BYTES = 32
+
+
+def p256_private_bytes(private_key: ec.EllipticCurvePrivateKey) -> bytes:
+    """The private scalar, big-endian in 32 bytes (how it is encrypted and exported)."""
+    return private_key.private_numbers().private_value.to_bytes(P256_SCALAR_BYTES, "big")
+
+
+def p256_from_private_bytes(raw: bytes) -> ec.EllipticCurvePrivateKey:
+    """A P-256 private key from its 32-byte scalar; ValueError for anything else."""
+    if len(raw) != P256_SCALAR_BYTES:
+        raise ValueError("a P-256 private key is 32 bytes")
+    return ec.derive_private_key(int.from_bytes(raw, "big"), ec.SECP256R1())
+
+
+def _p256_fields(private_key: ec.EllipticCurvePrivateKey | None = None) -> dict[str, str]:
+    """The model fields of a P-256 key (a new one unless given): its did:key and the private
+    scalar, encrypted at rest exactly as the Ed25519 key is."""
+    private_key = private_key or ec.generate_private_key(ec.SECP256R1())
+    return {
+        "p256_did": did_key_from_public_key(private_key.public_key()),
+        "p256_private_key_encrypted": crypto.encrypt(p256_private_bytes(private_key)),
+    }
+
+
 def _new_key(*, user: User, now: datetime) -> HolderKey:
     private_key = Ed25519PrivateKey.generate()
     raw = private_key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
@@ -49,6 +95,7 @@ def _new_key(*, user: User, now: datetime) -> HolderKey:
         did=did_key_from_public_key(private_key.public_key()),
         public_key_multibase=ed25519_public_multibase(private_key.public_key()),
         private_key_encrypted=crypto.encrypt(raw),
+        **_p256_fields(),
         created_at=now,
     )
 
@@ -93,16 +140,24 @@ def holder_key_import(
     created_at: datetime | None = None,
     retired_at: datetime | None = None,
     now: datetime | None = None,
+    p256_private_key_bytes: bytes | None = None,
 ) -> HolderKey:
-    """Bring back a key the user held elsewhere (a restored export), under the DID it names.
+    """Bring back a key the user held elsewhere (a restored export), under the DID it names,
+    with its P-256 companion when the export carries one (an export made before P-256 keys
+    existed does not: the current key is then given a new one when one is first needed).
 
     Without `retired_at` it becomes the current key and the current one is retired, as a
     rotation would; with it, it comes back retired, so the DIDs of presentations signed with
     it stay listed. A key the user already holds is returned unchanged (restoring twice
     changes nothing). Raises HolderKeyTaken if another account holds it, ValueError if the
-    bytes are not a raw 32-byte Ed25519 private key.
+    bytes are not a raw 32-byte Ed25519 private key (or a 32-byte P-256 scalar).
     """
     private_key = Ed25519PrivateKey.from_private_bytes(private_key_bytes)
+    p256 = (
+        _p256_fields(p256_from_private_bytes(p256_private_key_bytes))
+        if p256_private_key_bytes is not None
+        else {}
+    )
     did = did_key_from_public_key(private_key.public_key())
     now = now or timezone.now()
     # Lock the user's row so an import and a rotation cannot both leave a current key.
@@ -119,6 +174,7 @@ def holder_key_import(
         did=did,
         public_key_multibase=ed25519_public_multibase(private_key.public_key()),
         private_key_encrypted=crypto.encrypt(bytes(private_key_bytes)),
+        **p256,
         created_at=created_at or now,
         retired_at=retired_at,
     )
@@ -195,6 +251,38 @@ def holder_signing_keys(*, user: User) -> list[HolderSigningKey]:
         )
         for key in keys
     ]
+
+
+def holder_p256_key(*, user: User) -> HolderBindingKey:
+    """The current key's P-256 companion (ES256), made now if the current key has none yet
+    (a key made or restored before P-256 keys existed)."""
+    key = holder_key_create(user=user)
+    if not key.p256_did:
+        # Only fills an empty slot: a concurrent request that filled it first wins.
+        HolderKey.objects.filter(pk=key.pk, p256_did="").update(**_p256_fields())
+        key.refresh_from_db(fields=["p256_did", "p256_private_key_encrypted"])
+        logger.info("P-256 holder key made for user %s: %s", user.pk, key.p256_did)
+    return _p256_binding_key(key)
+
+
+def _p256_binding_key(key: HolderKey) -> HolderBindingKey:
+    return HolderBindingKey(
+        did=key.p256_did,
+        verification_method=verification_method_id(key.p256_did),
+        private_key=p256_from_private_bytes(crypto.decrypt(key.p256_private_key_encrypted)),
+    )
+
+
+def holder_binding_keys(*, user: User) -> list[HolderBindingKey]:
+    """Every key, Ed25519 and P-256, current and retired (current first), that a credential
+    may have been bound to: only that key can present it with a Key Binding JWT."""
+    binding: list[HolderBindingKey] = []
+    for signing in holder_signing_keys(user=user):
+        binding.append(HolderBindingKey(**vars(signing)))
+    keys = HolderKey.objects.filter(user=user).exclude(p256_did="")
+    for key in keys.order_by(F("retired_at").desc(nulls_first=True)):
+        binding.append(_p256_binding_key(key))
+    return binding
 
 
 @transaction.atomic

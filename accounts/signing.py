@@ -3,7 +3,9 @@
 A presentation gets a Data Integrity proof with purpose `authentication` (a share, an answer
 to a verifier, a DIDAuthentication, an OpenID4VCI `di_vp` key proof); a JWT gets an EdDSA
 signature whose `kid` is the holder's DID URL (a JWT presentation, an OpenID4VCI `jwt` key
-proof); an SD-JWT presented gets a Key Binding JWT signed by the key its issuer bound it to.
+proof), or, for an issuer of SD-JWT VCs that takes only ES256, an ES256 signature by the
+P-256 companion key; an SD-JWT presented gets a Key Binding JWT signed by the key (Ed25519
+or P-256) its issuer bound it to.
 Callers say what to sign and for whom (challenge, domain, audience); the key never leaves
 this module.
 """
@@ -17,15 +19,16 @@ from typing import Any
 
 from accounts.models import User
 from accounts.services import (
-    HolderSigningKey,
+    HolderBindingKey,
+    holder_binding_keys,
     holder_key_create,
+    holder_p256_key,
     holder_signing_key,
-    holder_signing_keys,
 )
 from wallet.verification.errors import VerificationInputError
 from wallet.verification.keys import jwk_from_key, key_from_jwk, same_key
 from wallet.verification.proofs.dataintegrity import sign
-from wallet.verification.proofs.jose import alg_for, sign_compact, sign_jwt
+from wallet.verification.proofs.jose import alg_for, sign_compact
 from wallet.verification.sdjwt import bind
 from wallet.verification.sdjwt.holder import processed_claims
 
@@ -37,6 +40,10 @@ PRESENTATION_SUITES = (EDDSA_RDFC_2022, ED25519_SIGNATURE_2020)
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 ED25519_2020_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
+
+# The JWS algorithms the holder keys sign with: the Ed25519 key, and its P-256 companion.
+EDDSA, ES256 = "EdDSA", "ES256"
+DID_KEY, DID_JWK = "did:key", "did:jwk"
 
 
 def holder_did(*, user: User) -> str:
@@ -112,22 +119,46 @@ def sign_holder_jwt(
     payload: dict[str, Any],
     typ: str,
     with_jwk: bool = False,
+    alg: str = EDDSA,
+    did_method: str = DID_KEY,
     key: HolderSigningKey | None = None,
 ) -> str:
-    """A compact JWS over `payload`, EdDSA, `typ` as given, by the `user`'s current key or the
-    `key` in hand, naming the key by `kid` (the holder's DID URL), or, `with_jwk`, carrying the
-    public key itself in `jwk` (what an issuer binds an SD-JWT VC to, RFC 7800 `cnf.jwk`;
-    OpenID4VCI 1.0 Appendix F.1 allows exactly one of the two)."""
-    key = _key(user, key)
-    if not with_jwk:
-        return sign_jwt(payload, private_key=key.private_key, kid=key.verification_method, typ=typ)
-    header = {
-        "alg": alg_for(key.private_key),
-        "typ": typ,
-        "jwk": jwk_from_key(key.private_key.public_key()),
-    }
+    """A compact JWS over `payload`, `typ` as given, signed EdDSA by the Ed25519 holder key
+    (the `user`'s current one, or the `key` in hand) or, `alg` ES256, by its P-256 companion.
+    It names the key by `kid` (its DID URL, did:key unless `did_method` is did:jwk), or,
+    `with_jwk`, carries the public key itself in `jwk` (what an issuer binds an SD-JWT VC to,
+    RFC 7800 `cnf.jwk`; OpenID4VCI 1.0 Appendix F.1 allows exactly one of the two). Raises
+    ValueError for an algorithm no holder key signs with."""
+    if key is not None:
+        signer = HolderBindingKey(**vars(key))
+    elif user is not None:
+        signer = _jws_key(user=user, alg=alg)
+    else:
+        raise TypeError("sign with a user's key or a key in hand")
+    if with_jwk:
+        header: dict[str, Any] = {"jwk": jwk_from_key(signer.private_key.public_key())}
+    elif did_method == DID_JWK:
+        header = {"kid": f"{signer.did_jwk}#0"}
+    else:
+        header = {"kid": signer.verification_method}
+    header = {"alg": alg_for(signer.private_key), "typ": typ, **header}
     body = json.dumps(payload, separators=(",", ":")).encode()
-    return sign_compact(header, body, private_key=key.private_key)
+    return sign_compact(header, body, private_key=signer.private_key)
+
+
+def holder_jws_did(*, user: User, alg: str = EDDSA, did_method: str = DID_KEY) -> str:
+    """The DID of the key `sign_holder_jwt` signs with for `alg` (what an issuer that binds
+    to DIDs will bind the credential to)."""
+    key = _jws_key(user=user, alg=alg)
+    return key.did_jwk if did_method == DID_JWK else key.did
+
+
+def _jws_key(*, user: User, alg: str) -> HolderBindingKey:
+    if alg == ES256:
+        return holder_p256_key(user=user)
+    if alg == EDDSA:
+        return HolderBindingKey(**vars(holder_signing_key(user=user)))
+    raise ValueError(f"no holder key signs with {alg}")
 
 
 def bound_to_holder(*, user: User, sd_jwt: str) -> bool:
@@ -137,7 +168,7 @@ def bound_to_holder(*, user: User, sd_jwt: str) -> bool:
         cnf = processed_claims(sd_jwt).get("cnf")
     except ValueError:
         return False
-    return any(_bound_to(cnf, key) for key in holder_signing_keys(user=user))
+    return any(_bound_to(cnf, key) for key in holder_binding_keys(user=user))
 
 
 def sign_key_binding(
@@ -145,12 +176,13 @@ def sign_key_binding(
 ) -> str:
     """RFC 9901 §4.3: `presentation` (an SD-JWT with the Disclosures the learner chose, ending
     in '~') with a Key Binding JWT for `audience` and `nonce`, signed by whichever of the
-    learner's keys, current or retired, the issuer bound the credential to in `cnf`.
+    learner's keys, Ed25519 (EdDSA) or P-256 (ES256), current or retired, the issuer bound
+    the credential to in `cnf`.
 
     Raises ValueError when the credential is bound to no key of the learner's (or to none).
     """
     cnf = processed_claims(presentation).get("cnf")
-    for key in holder_signing_keys(user=user):
+    for key in holder_binding_keys(user=user):
         if _bound_to(cnf, key):
             return bind(
                 presentation,
@@ -162,7 +194,7 @@ def sign_key_binding(
     raise ValueError("The credential is not bound to a key this wallet holds for you.")
 
 
-def _bound_to(cnf: Any, key: HolderSigningKey) -> bool:
+def _bound_to(cnf: Any, key: HolderBindingKey) -> bool:
     if not isinstance(cnf, dict):
         return False
     if isinstance(cnf.get("jwk"), dict):
@@ -171,4 +203,4 @@ def _bound_to(cnf: Any, key: HolderSigningKey) -> bool:
         except VerificationInputError:
             return False
     kid = cnf.get("kid")
-    return isinstance(kid, str) and kid.split("#", 1)[0] == key.did
+    return isinstance(kid, str) and kid.split("#", 1)[0] in (key.did, key.did_jwk)

@@ -19,8 +19,10 @@ Formats (Appendix A): `ldp_vc`, `jwt_vc_json`, and SD-JWT VCs, `dc+sd-jwt` (A.3,
 configuration's `vct`) and the older `vc+sd-jwt` that issuers of the drafts still name. An
 SD-JWT VC is bound to the key the proof carries: the `jwt` proof then names the holder key
 by `jwk` (what `cnf.jwk` will hold) unless the issuer binds to DIDs
-(`cryptographic_binding_methods_supported`), and the receiving service checks that the
-issued `cnf` is the learner's key before anything is stored.
+(`cryptographic_binding_methods_supported`: did:key, or did:jwk when it names that and not
+did:key), and the receiving service checks that the issued `cnf` is the learner's key before
+anything is stored. The proof is EdDSA (the Ed25519 holder key) when the issuer takes it;
+for an SD-JWT VC whose issuer takes only ES256, it is ES256 by the learner's P-256 key.
 
 Every call goes through `config.protocol_client` (the one outbound door). Signing is the
 caller's: it passes functions that sign with the holder key, so no key reaches this module.
@@ -54,6 +56,9 @@ SD_JWT_FORMATS = (DC_SD_JWT, VC_SD_JWT)
 FORMATS = (LDP_VC, JWT_VC_JSON, *SD_JWT_FORMATS)
 # The holder key is Ed25519: the JWS names it EdDSA (RFC 8037) or Ed25519 (RFC 9864).
 HOLDER_JWS_ALGS = ("EdDSA", "Ed25519")
+# Its P-256 companion signs ES256; only an SD-JWT VC is bound to it (`cnf`), since a W3C
+# credential names its subject by the DID the learner's presentations are signed with.
+ES256 = "ES256"
 HOLDER_DI_SUITES = ("eddsa-rdfc-2022", "Ed25519Signature2020")
 MAX_CONFIGURATIONS = 20
 
@@ -229,6 +234,15 @@ class Configuration:
         if any(m.startswith("did:") for m in methods):
             return False
         return "jwk" in methods or (self.is_sd_jwt and not methods)
+
+    @property
+    def binding_did_method(self) -> str:
+        """The DID method a `kid` names the key with: did:key, or did:jwk for an SD-JWT VC
+        whose issuer binds to did:jwk and not to did:key."""
+        methods = self.binding_methods
+        if self.is_sd_jwt and "did:jwk" in methods and "did:key" not in methods:
+            return "did:jwk"
+        return "did:key"
 
 
 @dataclass(frozen=True)
@@ -633,18 +647,36 @@ JWT, DI_VP = "jwt", "di_vp"
 
 def proof_type_for(configuration: Configuration) -> str:
     """Appendix F: a `jwt` proof unless the issuer takes only `di_vp`; refused when the
-    issuer takes neither with an Ed25519 key."""
+    issuer takes neither with a key the learner holds (see `proof_alg`)."""
+    return proof_kind(configuration)[0]
+
+
+def proof_alg(configuration: Configuration) -> str:
+    """The JWS algorithm of the `jwt` proof: EdDSA (the Ed25519 holder key) when the issuer
+    takes it or says nothing; ES256 (the P-256 key) for an SD-JWT VC whose issuer takes that
+    and not EdDSA."""
+    return proof_kind(configuration)[1]
+
+
+def proof_kind(configuration: Configuration) -> tuple[str, str]:
+    """(proof type, JWS algorithm): `jwt` EdDSA, then `jwt` ES256 for an SD-JWT VC, then
+    `di_vp` (its algorithm empty); IssuanceError when the holder keys can make none."""
     offered = configuration.proof_types
     if not offered:
-        return JWT
+        return JWT, HOLDER_JWS_ALGS[0]
     jwt_algs = offered.get(JWT)
-    if jwt_algs is not None and (not jwt_algs or set(jwt_algs) & set(HOLDER_JWS_ALGS)):
-        return JWT
+    if jwt_algs is not None:
+        if not jwt_algs:
+            return JWT, HOLDER_JWS_ALGS[0]
+        if set(jwt_algs) & set(HOLDER_JWS_ALGS):
+            return JWT, HOLDER_JWS_ALGS[0]
+        if configuration.is_sd_jwt and ES256 in jwt_algs:
+            return JWT, ES256
     di_suites = offered.get(DI_VP)
     if di_suites is not None and (not di_suites or set(di_suites) & set(HOLDER_DI_SUITES)):
-        return DI_VP
+        return DI_VP, ""
     raise IssuanceError(
-        "The issuer wants a key proof of a kind Satchel's holder key cannot make.",
+        _("The issuer wants a key proof of a kind Satchel's holder key cannot make."),
         kind=UNSUPPORTED,
     )
 
@@ -653,7 +685,7 @@ def provable(configuration: Configuration) -> bool:
     """Whether the holder key can make a key proof the issuer takes for `configuration`
     (known when the offer is opened, before any single-use code is spent)."""
     try:
-        proof_type_for(configuration)
+        proof_kind(configuration)
     except IssuanceError:
         return False
     return True

@@ -38,6 +38,7 @@ from accounts.models import User
 from accounts.signing import (
     bound_to_holder,
     holder_did,
+    holder_jws_did,
     presentation_context,
     sign_holder_jwt,
     sign_presentation,
@@ -407,12 +408,29 @@ def consent_for(*, owner: User, attempt: ReceiveAttempt) -> Consent:
                 }
             )
     return Consent(
-        holder=holder_did(user=owner),
+        holder=_bound_identifier(owner, attempt),
         tx_code=asks.get("tx_code"),
         sign_in=bool(asks.get("sign_in")),
         did_authentication=bool(asks.get("did_authentication")),
         queries=queries,
     )
+
+
+def _bound_identifier(owner: User, attempt: ReceiveAttempt) -> str:
+    """The DID what is offered will be bound to: the holder's DID, or, for an SD-JWT VC whose
+    issuer takes only ES256 proofs or binds to did:jwk, the DID of the key the proof will
+    carry (the first offered configuration's, as `_issue` asks for them in order)."""
+    context = attempt.context or {}
+    if attempt.protocol == ReceiveAttempt.Protocol.OID4VCI and context.get("configuration_ids"):
+        metadata = openid4vci.IssuerMetadata.from_json(context["metadata"])
+        configuration = metadata.configurations.get(context["configuration_ids"][0])
+        if configuration is not None:
+            kind, alg = openid4vci.proof_kind(configuration)
+            if kind == openid4vci.JWT:
+                return holder_jws_did(
+                    user=owner, alg=alg, did_method=configuration.binding_did_method
+                )
+    return holder_did(user=owner)
 
 
 def _has_types(credential: Any, types: Sequence[str]) -> bool:
@@ -674,7 +692,7 @@ def _proofs(
     now: datetime,
 ) -> dict[str, list[Any]]:
     """Appendix F: the proof that the credential is to be bound to the holder key."""
-    kind = openid4vci.proof_type_for(configuration)
+    kind, alg = openid4vci.proof_kind(configuration)
     if kind == openid4vci.DI_VP:
         suite = openid4vci.di_vp_suite(configuration)
         presentation = {
@@ -695,7 +713,12 @@ def _proofs(
         credential_issuer=metadata.credential_issuer, nonce=nonce, issued_at=int(now.timestamp())
     )
     proof = sign_holder_jwt(
-        user=owner, payload=payload, typ=openid4vci.PROOF_TYP, with_jwk=configuration.binds_to_jwk
+        user=owner,
+        payload=payload,
+        typ=openid4vci.PROOF_TYP,
+        with_jwk=configuration.binds_to_jwk,
+        alg=alg,
+        did_method=configuration.binding_did_method,
     )
     return {openid4vci.JWT: [proof]}
 

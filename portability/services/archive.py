@@ -342,15 +342,22 @@ def _holder_keys(owner: User) -> dict[str, Any]:
     keys = []
     for key in HolderKey.objects.filter(user=owner).order_by("created_at", "pk"):
         raw = crypto.decrypt(key.private_key_encrypted)
-        keys.append(
-            {
-                "did": key.did,
-                "public_key_multibase": key.public_key_multibase,
-                "private_key_hex": raw.hex(),
-                "created_at": _iso(key.created_at),
-                "retired_at": _iso(key.retired_at),
+        entry: dict[str, Any] = {
+            "did": key.did,
+            "public_key_multibase": key.public_key_multibase,
+            "private_key_hex": raw.hex(),
+            "created_at": _iso(key.created_at),
+            "retired_at": _iso(key.retired_at),
+        }
+        if key.p256_did:
+            # The P-256 companion (ES256), which SD-JWT VCs may be bound to: its 32-byte
+            # private scalar, big-endian.
+            entry["p256"] = {
+                "type": "P-256",
+                "did": key.p256_did,
+                "private_key_hex": crypto.decrypt(key.p256_private_key_encrypted).hex(),
             }
-        )
+        keys.append(entry)
     return {
         "warning": "These are private keys. Anyone holding them can sign as you.",
         "type": "Ed25519",

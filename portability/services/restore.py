@@ -28,7 +28,7 @@ from django.utils.translation import gettext_noop, ngettext
 from accounts.dids import did_key_from_public_key
 from accounts.models import User
 from accounts.selectors import holder_dids
-from accounts.services import HolderKeyTaken, holder_key_import
+from accounts.services import HolderKeyTaken, holder_key_import, p256_from_private_bytes
 from config.celery import enqueue
 from intake import archives
 from portability import crypto as export_crypto
@@ -345,7 +345,14 @@ def _load_holder_keys(raw: bytes) -> list[dict[str, Any]]:
             private = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(key["private_key_hex"]))
             if did_key_from_public_key(private.public_key()) != key["did"]:
                 raise ValueError("a key does not match its DID")
-            checked.append(key | {"private": private})
+            p256: bytes | None = None
+            if key.get("p256") is not None:
+                # The P-256 companion; an export made before P-256 keys existed has none.
+                p256 = bytes.fromhex(key["p256"]["private_key_hex"])
+                public = p256_from_private_bytes(p256).public_key()
+                if did_key_from_public_key(public) != key["p256"]["did"]:
+                    raise ValueError("a P-256 key does not match its DID")
+            checked.append(key | {"private": private, "p256_private": p256})
         return checked
     except (KeyError, TypeError, ValueError, UnicodeDecodeError) as exc:
         raise RestoreRefused(
@@ -654,6 +661,7 @@ def _restore_holder_keys(
                 created_at=_past(key["created_at"], now) or now,
                 retired_at=retired_at,
                 now=now,
+                p256_private_key_bytes=key["p256_private"],
             )
         except HolderKeyTaken:
             notes.append(

@@ -62,7 +62,7 @@ WALLET_METADATA: dict[str, Any] = {
         # Appendix B.3.4: what SD-JWT VCs the wallet presents, and how it binds them.
         "dc+sd-jwt": {
             "sd-jwt_alg_values": ["ES256", "ES384", "EdDSA", "RS256"],
-            "kb-jwt_alg_values": ["EdDSA"],
+            "kb-jwt_alg_values": ["EdDSA", "ES256"],
         },
     },
     "client_id_prefixes_supported": list(SUPPORTED_PREFIXES),

@@ -5,8 +5,14 @@ from datetime import UTC, datetime
 
 import base58
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
 from django.db import connection
 
 from accounts import crypto
@@ -15,13 +21,19 @@ from accounts.models import HolderKey, User
 from accounts.selectors import holder_dids, holder_key_current, holder_keys_retired
 from accounts.services import (
     HolderKeyTaken,
+    account_delete,
+    holder_binding_keys,
     holder_key_create,
     holder_key_import,
     holder_key_rotate,
+    holder_p256_key,
     holder_private_key,
     holder_signing_key,
+    p256_private_bytes,
 )
 from tests.accounts.conftest import KEY_B
+from tests.sharing.conftest import give_holder_key
+from wallet.verification.keys import resolve_verification_method, same_key
 
 # W3C vc-di-eddsa test vector key pair (privateKeyMultibase / publicKeyMultibase).
 VECTOR_SEED = bytes.fromhex("c96ef9ea10c5e414c471723aff9de72c35fa5b70fae97e8832ecac7d2e2b8ed6")
@@ -204,3 +216,101 @@ def test_it_refuses_bytes_that_are_not_an_ed25519_private_key(owner):
         holder_key_import(user=owner, private_key_bytes=b"short", now=JAN)
 
     assert not HolderKey.objects.filter(user=owner).exists()
+
+
+# --- the P-256 companion key (ES256), for SD-JWT VC issuers and verifiers without EdDSA -------
+
+
+def _stored_p256(pk: int) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT p256_private_key_encrypted FROM accounts_holderkey WHERE id = %s", [pk]
+        )
+        (stored,) = cursor.fetchone()
+    return stored
+
+
+@pytest.mark.django_db
+def test_a_new_key_comes_with_a_p256_key_named_by_its_compressed_did_key(owner):
+    key = holder_key_create(user=owner)
+    p256 = holder_p256_key(user=owner)
+
+    assert key.p256_did == p256.did
+    decoded = base58.b58decode(p256.did.removeprefix("did:key:z"))
+    point = p256.private_key.public_key().public_bytes(Encoding.X962, PublicFormat.CompressedPoint)
+    assert decoded == b"\x80\x24" + point and len(point) == 33  # p256-pub, 0x1200
+    assert p256.did.startswith("did:key:zDn")
+    assert p256.verification_method == verification_method_id(p256.did)
+    # The verifier resolves it to the same key.
+    method = resolve_verification_method(
+        p256.verification_method, fetcher=None, purpose="authentication"
+    )
+    assert same_key(method.public_key, p256.private_key.public_key())
+
+
+@pytest.mark.django_db
+def test_the_p256_private_key_is_never_stored_in_plaintext(owner):
+    key = holder_key_create(user=owner)
+    scalar = p256_private_bytes(holder_p256_key(user=owner).private_key)
+
+    stored = _stored_p256(key.pk)
+    stored_bytes = stored.encode() if isinstance(stored, str) else bytes(stored)
+    for encoding in (
+        scalar,
+        scalar.hex().encode(),
+        base64.b64encode(scalar),
+        base64.urlsafe_b64encode(scalar).rstrip(b"="),  # a JWK's `d`
+        base58.b58encode(scalar),
+    ):
+        assert encoding not in stored_bytes
+    assert crypto.decrypt(stored) == scalar
+
+
+@pytest.mark.django_db
+def test_a_key_made_before_p256_keys_gets_one_when_first_needed_and_keeps_it(owner):
+    key = give_holder_key(owner, "made-before")
+    assert key.p256_did == "" and key.p256_private_key_encrypted == ""
+
+    first = holder_p256_key(user=owner)
+
+    key.refresh_from_db()
+    assert key.p256_did == first.did
+    assert holder_p256_key(user=owner).did == first.did
+    assert HolderKey.objects.filter(user=owner).count() == 1
+
+
+@pytest.mark.django_db
+def test_rotation_gives_a_new_p256_key_and_keeps_the_old_one_for_what_is_bound_to_it(owner):
+    holder_key_create(user=owner, now=JAN)
+    old = holder_p256_key(user=owner)
+
+    holder_key_rotate(user=owner, now=MAR)
+
+    new = holder_p256_key(user=owner)
+    assert new.did != old.did
+    dids = [k.did for k in holder_binding_keys(user=owner)]
+    assert dids[-2:] == [new.did, old.did]
+
+
+@pytest.mark.django_db
+def test_an_imported_key_keeps_the_p256_key_it_came_with(owner):
+    p256 = ec.generate_private_key(ec.SECP256R1())
+
+    holder_key_import(
+        user=owner, private_key_bytes=VECTOR_SEED, p256_private_key_bytes=p256_private_bytes(p256)
+    )
+
+    assert holder_p256_key(user=owner).did == did_key_from_public_key(p256.public_key())
+    with pytest.raises(ValueError):
+        holder_key_import(
+            user=owner, private_key_bytes=b"\x01" * 32, p256_private_key_bytes=b"short"
+        )
+
+
+@pytest.mark.django_db
+def test_deleting_the_account_deletes_both_keys(owner):
+    holder_p256_key(user=owner)
+
+    account_delete(user=owner)
+
+    assert not HolderKey.objects.exists()

@@ -10,8 +10,15 @@ import zipfile
 import pytest
 from cryptography.fernet import Fernet
 
+from accounts import crypto
 from accounts.models import HolderKey, User
-from accounts.services import account_delete, holder_signing_key
+from accounts.services import (
+    account_delete,
+    holder_binding_keys,
+    holder_p256_key,
+    holder_signing_key,
+    p256_private_bytes,
+)
 from portability import crypto as export_crypto
 from portability import services as portability
 from portability.services import RestoreRefused, restore
@@ -424,3 +431,59 @@ def test_a_second_restore_checks_nothing_again(earner, record, django_capture_on
         portability.export_restore(owner=again, data=export.data, now=LATER)
 
     assert callbacks == []
+
+
+def test_the_p256_holder_key_travels_with_the_ed25519_key_and_comes_back_with_it(
+    earner, record, sealing_key
+):
+    p256 = holder_p256_key(user=earner)
+    scalar = p256_private_bytes(p256.private_key)
+    export = _export(earner, sealing_key=sealing_key, include_holder_key=True)
+    members = _members(export_crypto.unseal(export.data, PASSPHRASE))
+    (entry,) = json.loads(members["keys/holder-key.json"])["keys"]
+    assert entry["p256"] == {"type": "P-256", "did": p256.did, "private_key_hex": scalar.hex()}
+    account_delete(user=earner)
+    assert not HolderKey.objects.exists()
+    again = User.objects.create_user(email=EARNER_EMAIL)
+    fresh = holder_p256_key(user=again).did
+
+    portability.export_restore(owner=again, data=export.data, passphrase=PASSPHRASE, now=LATER)
+
+    restored = holder_p256_key(user=again)
+    assert restored.did == p256.did and p256_private_bytes(restored.private_key) == scalar
+    assert [k.did for k in holder_binding_keys(user=again)][2:] == [p256.did, fresh]
+    stored = HolderKey.objects.get(user=again, retired_at__isnull=True)
+    assert scalar.hex() not in stored.p256_private_key_encrypted
+    assert crypto.decrypt(stored.p256_private_key_encrypted) == scalar
+
+
+def test_an_export_made_before_p256_keys_restores_and_the_key_gets_a_new_one(
+    earner, record, sealing_key
+):
+    did = holder_signing_key(user=earner).did
+    export = _export(earner, sealing_key=sealing_key, include_holder_key=True)
+    members = _members(export_crypto.unseal(export.data, PASSPHRASE))
+    assert "p256" not in json.loads(members["keys/holder-key.json"])["keys"][0]
+    account_delete(user=earner)
+    again = User.objects.create_user(email=EARNER_EMAIL)
+
+    portability.export_restore(owner=again, data=export.data, passphrase=PASSPHRASE, now=LATER)
+
+    assert holder_signing_key(user=again).did == did
+    assert HolderKey.objects.get(did=did).p256_did == ""
+    assert holder_p256_key(user=again).did == HolderKey.objects.get(did=did).p256_did != ""
+
+
+def test_a_p256_key_that_does_not_match_its_did_is_refused(earner, record, sealing_key):
+    holder_p256_key(user=earner)
+    export = _export(earner, sealing_key=sealing_key, include_holder_key=True)
+    members = _members(export_crypto.unseal(export.data, PASSPHRASE))
+    keys = json.loads(members["keys/holder-key.json"])
+    keys["keys"][0]["p256"]["private_key_hex"] = "11" * 32
+    members["keys/holder-key.json"] = json.dumps(keys).encode()
+    resealed = export_crypto.seal(_rezip(members), export_crypto.derive_key(PASSPHRASE))
+    account_delete(user=earner)
+    again = User.objects.create_user(email=EARNER_EMAIL)
+
+    with pytest.raises(RestoreRefused, match="holder key in this export is damaged"):
+        portability.export_restore(owner=again, data=resealed, passphrase=PASSPHRASE)

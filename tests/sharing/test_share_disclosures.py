@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
+from accounts.services import holder_p256_key
 from sharing.services import share_create
 from tests.sharing.conftest import SOON
 from tests.support.issuer import EARNER_DID_LABEL, NOW
@@ -313,3 +314,34 @@ def test_an_sd_jwt_bound_to_no_key_goes_in_without_key_binding_and_verifies(
     assert report.children[0].verdict == "verified_with_warnings"
     codes = {c.code for c in report.children[0].checks if c.status == "warning"}
     assert "kb.unbound_in_presentation" in codes
+
+
+@pytest.mark.parametrize("fmt", ["json", "jwt"])
+def test_an_sd_jwt_bound_to_the_p256_key_goes_in_with_an_es256_key_binding_jwt(
+    client, owner, add, issuer, fmt
+):
+    # Received from an issuer that takes only ES256 key proofs, it is bound to the P-256 key.
+    p256 = holder_p256_key(user=owner)
+    holder = jwk_from_key(p256.private_key.public_key())
+    badge = add(SdJwtIssuer(issuer.fetcher).issue(holder_jwk=holder))
+    share_token = _share(owner, badge, [("given_name",)])
+
+    served = client.get(f"/s/{share_token}/presentation?format={fmt}&challenge=c-5").content
+
+    if fmt == "jwt":
+        vp = jose.decode_compact(served.decode()).payload_json()
+    else:
+        vp = json.loads(served)
+    kb_jwt = _enveloped_sd_jwt(vp).rsplit("~", 1)[1]
+    assert jose.decode_compact(kb_jwt).header["alg"] == "ES256"
+    options = issuer.options(now=SOON, challenge="c-5", domain=settings.SATCHEL_PUBLIC_ORIGIN)
+    if fmt == "json":
+        report = verify_document(vp, options=options)
+        assert report.verdict == "verified", report.to_dict()
+        (child,) = report.children
+        assert child.verdict == "verified", child.to_dict()
+        assert "kb.valid" in {c.code for c in child.checks}
+    else:
+        result = verify_sd_jwt(_enveloped_sd_jwt(vp), options=options)
+        assert all(c.status != "fail" for c in result.checks), [c.code for c in result.checks]
+        assert "kb.valid" in {c.code for c in result.checks}

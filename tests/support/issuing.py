@@ -26,13 +26,22 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from PIL import Image
 
 from tests.support.issuer import EARNER_DID_LABEL, TestIssuer
 from tests.support.keys import ed25519_key
 from tests.support.sdjwt_issuer import VCT, SdJwtIssuer
 from tests.support.stub_server import QuietHandler, serving
-from wallet.verification.keys import jwk_from_key
+from wallet.verification.errors import VerificationInputError
+from wallet.verification.keys import (
+    KeyResolutionError,
+    jwk_from_key,
+    key_from_jwk,
+    resolve_verification_method,
+)
 
 PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 
@@ -79,6 +88,7 @@ class StubIssuer:
         self.issue_garbage = False
         # SD-JWT VCs: the key the last proof carried, and whether to bind another one instead.
         self.proof_jwk: dict[str, Any] | None = None
+        self.proof_kid = ""  # the DID URL an ES256 proof named its key by, if it did
         self.bind_other_key = False
         self.metadata_binding = ["jwk"]
         self.invalid_proof_nonces = 0  # answer invalid_proof with a c_nonce (the drafts) this often
@@ -201,11 +211,13 @@ class StubIssuer:
         except ValueError:
             return "invalid_proof"
         self.proofs.append({"header": header, "payload": payload})
-        if header.get("typ") != "openid4vci-proof+jwt" or header.get("alg") not in (
-            "EdDSA",
-            "Ed25519",
-        ):
+        if header.get("typ") != "openid4vci-proof+jwt":
             return "invalid_proof"
+        alg = header.get("alg")
+        if alg not in self._proof_algs():
+            return "invalid_proof"
+        if alg == "ES256":
+            return self._check_es256(header, payload, f"{header_b64}.{payload_b64}", signature_b64)
         kid, jwk = header.get("kid", ""), header.get("jwk")
         if "kid" in header and "jwk" in header:
             return "invalid_proof"  # F.1: one or the other
@@ -223,6 +235,43 @@ class StubIssuer:
             )
         except InvalidSignature:
             return "invalid_proof"
+        return self._check_claims(payload)
+
+    def _proof_algs(self) -> list[str]:
+        listed = self.proof_types.get("jwt", {}).get("proof_signing_alg_values_supported")
+        return list(listed) if listed else ["EdDSA", "Ed25519"]
+
+    def _check_es256(
+        self, header: dict[str, Any], payload: dict[str, Any], signed: str, signature_b64: str
+    ) -> str:
+        """An ES256 proof: the key is whichever the proof carries (`jwk`, or a did:key or
+        did:jwk DID URL in `kid`), as any issuer takes it: possession is what is proven."""
+        if ("kid" in header) == ("jwk" in header):
+            return "invalid_proof"  # F.1: one or the other
+        try:
+            if "jwk" in header:
+                key = key_from_jwk(header["jwk"])
+            else:
+                key = resolve_verification_method(
+                    header["kid"], fetcher=self.issuer.fetcher, purpose="authentication"
+                ).public_key
+        except (KeyResolutionError, VerificationInputError):
+            return "invalid_proof"
+        if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
+            return "invalid_proof"
+        raw = _b64decode(signature_b64)
+        if len(raw) != 64:
+            return "invalid_proof"
+        der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
+        try:
+            key.verify(der, signed.encode(), ec.ECDSA(hashes.SHA256()))
+        except InvalidSignature:
+            return "invalid_proof"
+        self.proof_jwk = jwk_from_key(key)
+        self.proof_kid = header.get("kid", "")
+        return self._check_claims(payload)
+
+    def _check_claims(self, payload: dict[str, Any]) -> str:
         if payload.get("aud") != self.credential_issuer or not isinstance(payload.get("iat"), int):
             return "invalid_proof"
         if "iss" in payload:
@@ -261,7 +310,9 @@ class StubIssuer:
             holder = self.proof_jwk
             if self.bind_other_key:
                 holder = jwk_from_key(ed25519_key("someone-else").public_key())
-            return self._sd_issuer.issue(holder_jwk=holder, typ=self.format)
+            return self._sd_issuer.issue(
+                holder_jwk=holder, typ=self.format, holder_kid=self.proof_kid
+            )
         return self.issuer.ob3() if self.format == "ldp_vc" else self.issuer.ob3_jwt()
 
     # --- VC-API ---------------------------------------------------------------------

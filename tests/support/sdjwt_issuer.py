@@ -61,8 +61,10 @@ class SdJwtIssuer:
         typ: str = "dc+sd-jwt",
         claims: dict[str, Any] | None = None,
         tamper: bool = False,
+        holder_kid: str = "",
     ) -> str:
-        """An SD-JWT VC (ending in '~', no key binding) with `claims` selectively disclosable."""
+        """An SD-JWT VC (ending in '~', no key binding) with `claims` selectively disclosable,
+        bound to `holder_jwk` (`cnf.jwk`) or, given, to the DID URL `holder_kid` (`cnf.kid`)."""
         claims = claims or {
             "name": "Data Analysis Fundamentals",
             "given_name": "Ada",
@@ -89,7 +91,9 @@ class SdJwtIssuer:
             "_sd": sorted(top_digests),
             "_sd_alg": "sha-256",
         }
-        if holder_jwk is not None:
+        if holder_kid:
+            payload["cnf"] = {"kid": holder_kid}
+        elif holder_jwk is not None:
             payload["cnf"] = {"jwk": holder_jwk}
         header = {"alg": "ES256", "typ": typ, "kid": "badge-key"}
         with warnings.catch_warnings():

@@ -289,13 +289,45 @@ def test_the_sd_jwt_configuration_of_the_example_reads_with_its_vct_and_jwk_bind
     assert configuration.binding_methods == ["jwk"] and configuration.binds_to_jwk
 
 
-def test_the_example_asks_for_es256_proofs_which_the_ed25519_holder_key_cannot_make():
+def test_the_example_asks_for_es256_proofs_which_the_p256_holder_key_makes():
     configuration = openid4vci._configuration(
         "SD_JWT_VC_example_in_OpenID4VCI", SD_JWT_CONFIGURATION
     )
+    assert openid4vci.provable(configuration)
+    assert openid4vci.proof_kind(configuration) == ("jwt", "ES256")
+
+
+def test_eddsa_is_preferred_when_the_issuer_takes_both():
+    entry = {
+        **SD_JWT_CONFIGURATION,
+        "proof_types_supported": {
+            "jwt": {"proof_signing_alg_values_supported": ["ES256", "EdDSA"]}
+        },
+    }
+    assert openid4vci.proof_kind(openid4vci._configuration("x", entry)) == ("jwt", "EdDSA")
+
+
+def test_a_w3c_credential_is_not_bound_to_the_p256_key():
+    # Its subject would be the P-256 DID, not the DID the learner's presentations are signed
+    # with: an ES256-only issuer of W3C credentials is still refused.
+    entry = {
+        **LDP_VC_CONFIGURATION,
+        "proof_types_supported": {"jwt": {"proof_signing_alg_values_supported": ["ES256"]}},
+    }
+    configuration = openid4vci._configuration("x", entry)
+    assert not openid4vci.provable(configuration)
     with pytest.raises(IssuanceError) as raised:
         openid4vci.proof_type_for(configuration)
     assert raised.value.kind == "unsupported"
+
+
+@pytest.mark.parametrize(
+    "methods, did_method",
+    [(["did:jwk"], "did:jwk"), (["did:key", "did:jwk"], "did:key"), (["did:key"], "did:key")],
+)
+def test_an_sd_jwt_vc_issuer_binding_to_did_jwk_alone_gets_a_did_jwk(methods, did_method):
+    entry = {**SD_JWT_CONFIGURATION, "cryptographic_binding_methods_supported": methods}
+    assert openid4vci._configuration("x", entry).binding_did_method == did_method
 
 
 @pytest.mark.parametrize(

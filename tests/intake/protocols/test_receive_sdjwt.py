@@ -8,8 +8,12 @@ it with a Key Binding JWT."""
 
 from __future__ import annotations
 
+import base64
+import json
+
 import pytest
 
+from accounts.services import holder_key_rotate, holder_p256_key
 from accounts.signing import sign_key_binding
 from intake.models import ReceiveAttempt
 from intake.services.receiving import consent_for, receive_accept, receive_open
@@ -17,6 +21,7 @@ from tests.support.sdjwt_issuer import SD_ISSUER, VCT
 from wallet.models import Credential, Source
 from wallet.verification.keys import jwk_from_key
 from wallet.verification.sdjwt import verify_sd_jwt
+from wallet.verification.sdjwt.holder import processed_claims
 
 
 def _receive(owner, stub, now) -> ReceiveAttempt:
@@ -158,3 +163,103 @@ def test_an_issuer_binding_to_dids_gets_the_holder_did_url(owner, stub, now, iss
     assert done.state == ReceiveAttempt.State.RECEIVED, done.error
     assert stub.proofs[-1]["header"]["kid"].startswith(issuer.earner_did + "#")
     assert "jwk" not in stub.proofs[-1]["header"]
+
+
+# --- an issuer that takes key proofs only in ES256 (the specification's own SD-JWT example) ---
+
+
+def _es256_only(stub, binding: list[str]) -> None:
+    stub.format = "dc+sd-jwt"
+    stub.proof_types = {"jwt": {"proof_signing_alg_values_supported": ["ES256"]}}
+    stub.metadata_binding = binding
+
+
+def _presented_with_es256(owner, credential, now, issuer) -> list:
+    presented = sign_key_binding(
+        user=owner,
+        presentation=bytes(credential.original).decode(),
+        audience="https://verifier.example",
+        nonce="n-256",
+        issued_at=now,
+    )
+    kb_header = json.loads(_b64decode(presented.rsplit("~", 1)[1].split(".")[0]))
+    assert kb_header["alg"] == "ES256" and kb_header["typ"] == "kb+jwt"
+    options = issuer.options(challenge="n-256", domain="https://verifier.example")
+    return verify_sd_jwt(presented, options=options).checks
+
+
+def _b64decode(part: str) -> bytes:
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
+def test_an_es256_only_issuer_gets_a_proof_by_the_p256_key_and_the_credential_is_kept(
+    owner, stub, now, issuer
+):
+    _es256_only(stub, ["jwk"])
+    opened = receive_open(owner=owner, link=stub.offer_link(), now=now)
+    assert opened.state == ReceiveAttempt.State.PENDING, opened.error
+    assert opened.offered[0]["supported"]
+    p256 = holder_p256_key(user=owner)
+    assert consent_for(owner=owner, attempt=opened).holder == p256.did
+    assert p256.did.startswith("did:key:zDn")
+
+    attempt = receive_accept(owner=owner, attempt=opened, now=now).attempt
+
+    assert attempt.state == ReceiveAttempt.State.RECEIVED, attempt.error
+    proof = stub.proofs[-1]
+    assert proof["header"]["alg"] == "ES256"
+    assert proof["header"]["jwk"] == jwk_from_key(p256.private_key.public_key())
+    assert "kid" not in proof["header"]
+    credential = Credential.objects.get(owner=owner)
+    assert credential.verdict == "verified"
+    assert processed_claims(bytes(credential.original).decode())["cnf"] == {
+        "jwk": proof["header"]["jwk"]
+    }
+    checks = _presented_with_es256(owner, credential, now, issuer)
+    assert all(c.status != "fail" for c in checks), [c.code for c in checks]
+    assert "kb.valid" in [c.code for c in checks]
+
+
+@pytest.mark.parametrize("method", ["did:key", "did:jwk"])
+def test_an_es256_only_issuer_binding_to_dids_gets_the_p256_did_url(
+    owner, stub, now, issuer, method
+):
+    _es256_only(stub, [method])
+
+    attempt = _receive(owner, stub, now)
+
+    assert attempt.state == ReceiveAttempt.State.RECEIVED, attempt.error
+    p256 = holder_p256_key(user=owner)
+    kid = stub.proofs[-1]["header"]["kid"]
+    expected = p256.verification_method if method == "did:key" else p256.did_jwk + "#0"
+    assert kid == expected and "jwk" not in stub.proofs[-1]["header"]
+    credential = Credential.objects.get(owner=owner)
+    assert processed_claims(bytes(credential.original).decode())["cnf"] == {"kid": kid}
+    checks = _presented_with_es256(owner, credential, now, issuer)
+    assert all(c.status != "fail" for c in checks), [c.code for c in checks]
+
+
+def test_a_credential_bound_to_a_p256_key_is_still_presented_after_a_rotation(
+    owner, stub, now, issuer
+):
+    _es256_only(stub, ["jwk"])
+    assert _receive(owner, stub, now).state == ReceiveAttempt.State.RECEIVED
+    before = holder_p256_key(user=owner).did
+
+    holder_key_rotate(user=owner, now=now)
+
+    assert holder_p256_key(user=owner).did != before
+    credential = Credential.objects.get(owner=owner)
+    checks = _presented_with_es256(owner, credential, now, issuer)
+    assert all(c.status != "fail" for c in checks), [c.code for c in checks]
+
+
+def test_an_es256_credential_bound_to_another_p256_key_is_refused(owner, stub, now):
+    _es256_only(stub, ["jwk"])
+    stub.bind_other_key = True
+
+    attempt = _receive(owner, stub, now)
+
+    assert attempt.state == ReceiveAttempt.State.FAILED
+    assert "bound the credential to a key that is not yours" in attempt.error
+    assert not Credential.objects.exists()

@@ -4,11 +4,14 @@ Binding JWT signed by the learner's holder key binds it to the request."""
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from accounts.services import holder_p256_key
 from config.env import normalise_origin
 from sharing.models import VerifierRequest
 from sharing.presenting import (
@@ -17,6 +20,7 @@ from sharing.presenting import (
     verifier_request_answer,
     verifier_request_open,
 )
+from sharing.protocols import openid4vp
 from tests.sharing.conftest import SOON
 from tests.support.issuer import EARNER_DID_LABEL
 from tests.support.keys import ed25519_key
@@ -189,3 +193,39 @@ def test_the_consent_page_lists_the_claims_asked_for_and_sends_those_left_ticked
     assert response.status_code == 400
     assert "keep back" in response.content.decode()
     assert stub.received == []
+
+
+@pytest.mark.parametrize("binding", ["jwk", "kid"])
+def test_a_credential_bound_to_the_p256_key_gets_an_es256_key_binding_jwt(
+    owner, add, sd_issuer, issuer, stub, binding
+):
+    # As an ES256-only issuer binds it (tests/intake/protocols/test_receive_sdjwt.py).
+    p256 = holder_p256_key(user=owner)
+    if binding == "jwk":
+        sd_jwt = sd_issuer.issue(holder_jwk=jwk_from_key(p256.private_key.public_key()))
+    else:
+        sd_jwt = sd_issuer.issue(holder_jwk=None, holder_kid=p256.verification_method)
+    badge = add(sd_jwt)
+    opened = _open(owner, stub)
+
+    verifier_request_answer(
+        owner=owner, verifier_request=opened, picks={"pid": [badge.pk]}, now=SOON
+    )
+
+    token = stub.sent_vp_token()["pid"][0]
+    kb_jwt = token.rsplit("~", 1)[1]
+    assert _header(kb_jwt)["alg"] == "ES256"
+    client_id = f"redirect_uri:{stub.response_uri}"
+    result = _check(token, issuer, stub, challenge=NONCE, domain=client_id)
+    assert all(c.status != "fail" for c in result.checks), [c.to_dict() for c in result.checks]
+    assert any(c.code == "kb.valid" for c in result.checks)
+
+
+def test_the_wallet_tells_verifiers_it_signs_key_binding_jwts_with_es256_too():
+    formats = openid4vp.WALLET_METADATA["vp_formats_supported"]["dc+sd-jwt"]
+    assert formats["kb-jwt_alg_values"] == ["EdDSA", "ES256"]
+
+
+def _header(jwt: str) -> dict[str, Any]:
+    part = jwt.split(".")[0]
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
