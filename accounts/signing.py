@@ -20,6 +20,7 @@ from typing import Any
 from accounts.models import User
 from accounts.services import (
     HolderBindingKey,
+    HolderSigningKey,
     holder_binding_keys,
     holder_key_create,
     holder_p256_key,
