@@ -12,9 +12,13 @@ each verified item is `{"verifications": [credential]}`. Open Badges 3.0 achieve
 every CLR) or `certifications` (the rest).
 
 The document is checked against the vendored schema (`lerrs_schemas/manifest.json`): HR
-Open's LER-RSType (4.4, the top-level type as HR Open's 4.5 release ships it). HR Open's
-common types that LER-RSType refers to are not vendored (not available where Satchel can read
-them offline): they stand in as schemas that accept anything, so those parts are not checked.
+Open's LER-RSType (4.4, the top-level type as HR Open's 4.5 release ships it). The 19 HR Open
+4.4 files LER-RSType refers to (`NOT_VENDORED`: the ler-rs person, narrative, skill and
+Verifiable* types, the common Noun, Communication, Attachment and profile types, and the
+recruiting preference, position and JDX types) are not vendored: no public copy of the 4.4
+files was found (only HR Open's 2016 4.1 candidate common types, a different version, which
+are not substituted for them). They stand in as schemas that accept anything, so only the top
+level of the document is checked; any other reference is refused, and nothing is fetched.
 The credentials inside are checked by Satchel's verifier, not by 1EdTech's draft-04 schemas of
 HR Open's catalog, which are the pre-final, VC 1.1 ones that OB 3.0 credentials no longer meet
 (docs/decisions/0012-ecosystem.md).
@@ -36,6 +40,7 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urldefrag, urljoin
 
 from django.core.exceptions import ValidationError
 from django.db.models import F
@@ -132,13 +137,13 @@ def _exclusion(entry: Entry) -> str:
     contexts = (entry.document or {}).get("@context")
     first = contexts[0] if isinstance(contexts, list) and contexts else contexts
     if first != VC_V2:
-        return (
+        return _(
             "It uses the older VC 1.1 data model, which cannot sit inside the signed VC 2.0 "
             "résumé; share it in a presentation instead."
         )
     proofs = [p for p in proofs_of(entry.document or {}) if isinstance(p, dict)]
     if not any(p.get("type") in _DI_PROOF_TYPES for p in proofs):
-        return "It carries no Data Integrity signature, so it would not verify inside a résumé."
+        return _("It carries no Data Integrity signature, so it would not verify inside a résumé.")
     return ""
 
 
@@ -237,15 +242,19 @@ def resume_for(
         live = live.filter(pk__in=credential_ids)
     chosen = list(live.order_by(F("issued_at").desc(nulls_last=True), "-pk"))
     if credential_ids is not None and len(chosen) != len(set(credential_ids)):
-        raise ValidationError("Some of the chosen credentials are not in your record.")
+        raise ValidationError(_("Some of the chosen credentials are not in your record."))
     if len(chosen) > MAX_CREDENTIALS:
-        raise ValidationError(f"A résumé holds at most {MAX_CREDENTIALS} credentials.")
+        raise ValidationError(
+            _("A résumé holds at most %(count)d credentials.") % {"count": MAX_CREDENTIALS}
+        )
     document, included, excluded = lerrs_document(
         person=person, entries=read_entries(chosen), now=now
     )
     problems = lerrs_problems(document)
     if problems:
-        raise ValidationError(f"The résumé would not be valid LER-RS: {problems[0]}")
+        raise ValidationError(
+            _("The résumé would not be valid LER-RS: %(problem)s") % {"problem": problems[0]}
+        )
     return Resume(document=document, included=included, excluded=excluded)
 
 
@@ -264,9 +273,62 @@ def _vendored() -> dict[str, dict[str, Any]]:
     return found
 
 
+# What LER-RSType refers to that is not vendored (see the module's text): each stands in as a
+# schema that accepts anything. tests/portability/test_lerrs.py keeps this list exact.
+_HR_OPEN = "http://schema.hropenstandards.org/4.4/"
+NOT_VENDORED = frozenset(
+    _HR_OPEN + path
+    for path in (
+        "common/json/base/AttachmentType.json",
+        "common/json/base/NounType.json",
+        "common/json/communication/CommunicationType.json",
+        "common/json/profile/CertificationType.json",
+        "common/json/profile/EducationAttendanceType.json",
+        "common/json/profile/EmployerHistoryType.json",
+        "common/json/profile/LicenseType.json",
+        "recruiting/json/PositionOpeningType.json",
+        "recruiting/json/common/EmployerPreferenceType.json",
+        "recruiting/json/common/PositionPreferenceType.json",
+        "recruiting/json/jdx/JobDescriptionType.json",
+        "recruiting/json/ler-rs/NarrativeType.json",
+        "recruiting/json/ler-rs/ResumePersonBaseType.json",
+        "recruiting/json/ler-rs/SkillType.json",
+        "recruiting/json/ler-rs/VerifiableCertificationType.json",
+        "recruiting/json/ler-rs/VerifiableEducationAttendanceType.json",
+        "recruiting/json/ler-rs/VerifiableEmploymentHistoryType.json",
+        "recruiting/json/ler-rs/VerifiableLicenseType.json",
+        "recruiting/json/ler-rs/VerifiableSkillType.json",
+    )
+)
+
+
 def _not_vendored(uri: str) -> Resource[Any]:
-    # HR Open's common types: not available offline, so not checked (see the module's text).
+    """A known missing HR Open type accepts anything; any other address is refused (never
+    fetched)."""
+    if uri not in NOT_VENDORED:
+        raise LookupError(f"no vendored schema for {uri}")
     return Resource.from_contents({}, default_specification=DRAFT4)
+
+
+def unvendored_refs() -> set[str]:
+    """The schema addresses the vendored schemas refer to that are not vendored themselves."""
+    schemas = _vendored()
+    found: set[str] = set()
+    for url, schema in schemas.items():
+        found |= _external_refs(schema, url)
+    return found - set(schemas)
+
+
+def _external_refs(node: Any, base: str) -> set[str]:
+    if isinstance(node, list):
+        return set().union(*(_external_refs(item, base) for item in node))
+    if not isinstance(node, dict):
+        return set()
+    found = set().union(*(_external_refs(v, base) for v in node.values()))
+    ref = node.get("$ref")
+    if isinstance(ref, str) and not ref.startswith("#"):
+        found.add(urldefrag(urljoin(base, ref)).url)
+    return found
 
 
 @cache

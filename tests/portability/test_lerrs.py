@@ -4,6 +4,7 @@ the vendored HR Open and 1EdTech schemas, and a learner-signed wrapper that veri
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from datetime import timedelta
 
@@ -236,3 +237,29 @@ def test_an_sd_jwt_vc_stays_out_of_the_resume_saying_why(owner, add, issuer):  #
     [(left_out, reason)] = resume.excluded
     assert left_out == sd_jwt and "choose which of its claims" in reason
     assert "~" not in json.dumps(resume.document)
+
+
+def test_each_vendored_lerrs_schema_matches_its_pinned_sha256():
+    manifest = json.loads((lerrs._SCHEMAS / "manifest.json").read_text(encoding="utf-8"))
+
+    assert manifest
+    for entry in manifest:
+        raw = (lerrs._SCHEMAS / entry["file"]).read_bytes()
+        assert hashlib.sha256(raw).hexdigest() == entry["sha256"], entry["file"]
+        assert entry["url"].startswith("http://schema.hropenstandards.org/4.4/")
+
+
+def test_the_types_left_unchecked_are_exactly_the_ones_named_as_not_vendored():
+    # Vendoring one of them (with its manifest entry) makes this fail until NOT_VENDORED
+    # drops it, so the list of what is not checked stays true.
+    assert lerrs.unvendored_refs() == set(lerrs.NOT_VENDORED)
+    assert len(lerrs.NOT_VENDORED) == 19
+
+
+def test_a_reference_to_anything_else_is_refused_not_fetched():
+    with pytest.raises(LookupError):
+        lerrs._not_vendored("http://schema.hropenstandards.org/4.4/common/json/Other.json")
+    stand_in = lerrs._not_vendored(
+        "http://schema.hropenstandards.org/4.4/recruiting/json/ler-rs/SkillType.json"
+    )
+    assert stand_in.contents == {}
