@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import SignedInRequest
@@ -21,7 +22,7 @@ from intake.services import arrival, refresh, uploads
 from wallet.models import Source
 from wallet.selectors import access_credential, record_credentials
 from wallet.services import store
-from wallet.verification.wording import verdict_label
+from wallet.wording import verdict_label, verdict_phrase
 
 _RESULTS_KEY = "intake.upload_results"
 
@@ -149,12 +150,19 @@ def _after_import(request: SignedInRequest, outcome: store.ImportOutcome) -> Htt
     if outcome.status == store.DUPLICATE:
         messages.info(request, outcome.message)
     elif credential.verifies:
-        messages.success(request, f"{outcome.message} {verdict_label(credential.verdict)}.")
+        messages.success(
+            request,
+            _("%(outcome)s %(verdict)s.")
+            % {"outcome": outcome.message, "verdict": verdict_label(credential.verdict)},
+        )
     else:
         messages.warning(
             request,
-            f"{outcome.message} It is kept in your record, but the check says: "
-            f"{verdict_label(credential.verdict).lower()}. The checks below explain why.",
+            _(
+                "%(outcome)s It is kept in your record, but the check says: %(verdict)s. "
+                "The checks below explain why."
+            )
+            % {"outcome": outcome.message, "verdict": verdict_phrase(credential.verdict)},
         )
     return redirect("wallet:credential", credential_id=credential.pk)
 

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import SignedInRequest
@@ -34,7 +35,7 @@ from wallet.forms import (
 from wallet.lookalikes import lookalike_notes
 from wallet.models import Credential, RecipientMatch
 from wallet.services import organise, reverify, trash
-from wallet.verification.wording import verdict_label
+from wallet.wording import verdict_phrase
 
 PAGE_SIZE = 24
 
@@ -221,7 +222,10 @@ def download_stem(credential: Credential) -> str:
 def credential_check(request: SignedInRequest, credential_id: int) -> HttpResponse:
     credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
     run = reverify.credential_reverify(credential=credential)
-    messages.info(request, f"Checked again just now: {verdict_label(run.verdict).lower()}.")
+    messages.info(
+        request,
+        _("Checked again just now: %(verdict)s.") % {"verdict": verdict_phrase(run.verdict)},
+    )
     return redirect("wallet:credential", credential_id=credential.pk)
 
 
