@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -36,8 +37,10 @@ class OutcomeOutput(serializers.Serializer):
     credential_ids = serializers.ListField(child=serializers.IntegerField())
     batch_id = serializers.IntegerField(
         allow_null=True,
-        help_text="A ZIP archive is imported in the background: follow its progress at "
-        "/api/imports/{batch_id}/.",
+        help_text=gettext_lazy(
+            "A ZIP archive is imported in the background: follow its progress at "
+            "/api/imports/{batch_id}/."
+        ),
     )
 
 
@@ -80,7 +83,7 @@ class CredentialImportApi(APIView):
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             if len([k for k in ("file", "text", "url") if attrs.get(k)]) != 1:
-                raise serializers.ValidationError("Send exactly one of file, text or url.")
+                raise serializers.ValidationError(gettext("Send exactly one of file, text or url."))
             return attrs
 
     @extend_schema(

@@ -20,6 +20,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+from django.utils.translation import gettext
 
 MAGIC = b"SATCHEL-EXPORT-1\n"
 # About 0.1 s and 32 MB per derivation on a server core; recorded in every file, so it can grow.
@@ -104,7 +105,9 @@ def unseal(blob: bytes, passphrase: str) -> bytes:
     except (KeyError, TypeError, ValueError) as exc:
         raise ExportDecryptionError(_DAMAGED) from exc
     if (header.get("kdf"), header.get("cipher")) != ("scrypt", "AES-256-GCM"):
-        raise ExportDecryptionError("This export was encrypted in a way this wallet cannot read.")
+        raise ExportDecryptionError(
+            gettext("This export was encrypted in a way this wallet cannot read.")
+        )
     if n not in _ACCEPTED_N or r != SCRYPT_R or p not in (1, 2) or len(nonce) != 12:
         raise ExportDecryptionError(_DAMAGED)
     key = _scrypt(passphrase, salt, n, r, p)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from config.forms import form_field
 from portability.crypto import MIN_PASSPHRASE
@@ -21,8 +23,11 @@ class CredentialChoiceField(forms.ModelMultipleChoiceField):
 
 class _Chooser(forms.Form):
     scope = forms.ChoiceField(
-        label="Which credentials",
-        choices=[("all", "All of my credentials"), ("chosen", "Only the ones I tick below")],
+        label=gettext_lazy("Which credentials"),
+        choices=[
+            ("all", gettext_lazy("All of my credentials")),
+            ("chosen", gettext_lazy("Only the ones I tick below")),
+        ],
         initial="all",
         widget=forms.RadioSelect,
     )
@@ -30,7 +35,7 @@ class _Chooser(forms.Form):
         queryset=Credential.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Credentials",
+        label=gettext_lazy("Credentials"),
     )
 
     def __init__(self, *args: Any, credentials: Any, **kwargs: Any) -> None:
@@ -42,7 +47,7 @@ class _Chooser(forms.Form):
         super().clean()
         cleaned = self.cleaned_data
         if cleaned.get("scope") == "chosen" and not cleaned.get("credentials"):
-            self.add_error("credentials", "Tick at least one credential, or choose all.")
+            self.add_error("credentials", gettext("Tick at least one credential, or choose all."))
         return cleaned
 
     def credential_ids(self) -> list[int] | None:
@@ -53,34 +58,37 @@ class _Chooser(forms.Form):
 
 class ClrBundleForm(_Chooser):
     name = forms.CharField(
-        label="Name of the bundle (optional)",
+        label=gettext_lazy("Name of the bundle (optional)"),
         required=False,
         max_length=200,
-        help_text="For example “Transcript for my application to Acme”.",
+        help_text=gettext_lazy("For example “Transcript for my application to Acme”."),
     )
 
 
 class ResumeForm(_Chooser):
     """The résumé's personal details: typed by the learner, used once, never stored."""
 
-    given = forms.CharField(label="Given name", max_length=100)
-    family = forms.CharField(label="Family name", max_length=100)
-    email = forms.EmailField(label="Email (optional)", required=False)
-    phone = forms.CharField(label="Phone (optional)", required=False, max_length=40)
+    given = forms.CharField(label=gettext_lazy("Given name"), max_length=100)
+    family = forms.CharField(label=gettext_lazy("Family name"), max_length=100)
+    email = forms.EmailField(label=gettext_lazy("Email (optional)"), required=False)
+    phone = forms.CharField(label=gettext_lazy("Phone (optional)"), required=False, max_length=40)
     web = forms.URLField(
-        label="Web page (optional)", required=False, assume_scheme="https", max_length=500
+        label=gettext_lazy("Web page (optional)"),
+        required=False,
+        assume_scheme="https",
+        max_length=500,
     )
     objective = forms.CharField(
-        label="Objective (optional)",
+        label=gettext_lazy("Objective (optional)"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     skills = forms.CharField(
-        label="Skills (optional)",
+        label=gettext_lazy("Skills (optional)"),
         required=False,
         max_length=2000,
-        help_text="Separated by commas. Skills your credentials align to are added.",
+        help_text=gettext_lazy("Separated by commas. Skills your credentials align to are added."),
     )
 
     def person(self) -> Person:
@@ -99,27 +107,32 @@ class ResumeForm(_Chooser):
 
 class ExportForm(_Chooser):
     passphrase = forms.CharField(
-        label="Passphrase (optional)",
+        label=gettext_lazy("Passphrase (optional)"),
         required=False,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=(
-            f"Encrypts the whole export. At least {MIN_PASSPHRASE} characters. Without it "
-            "nobody, including Satchel, can open the file: keep it safe."
+        help_text=format_lazy(
+            gettext_lazy(
+                "Encrypts the whole export. At least {min} characters. Without it "
+                "nobody, including Satchel, can open the file: keep it safe."
+            ),
+            min=MIN_PASSPHRASE,
         ),
     )
     passphrase_again = forms.CharField(
-        label="Passphrase again",
+        label=gettext_lazy("Passphrase again"),
         required=False,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     include_holder_key = forms.BooleanField(
-        label="Include my holder private key",
+        label=gettext_lazy("Include my holder private key"),
         required=False,
         help_text=(
-            "Only in an encrypted export. Restoring it keeps your holder DID, so presentations "
-            "you signed and credentials issued to that DID stay yours."
+            gettext_lazy(
+                "Only in an encrypted export. Restoring it keeps your holder DID, so presentations "
+                "you signed and credentials issued to that DID stay yours."
+            )
         ),
     )
 
@@ -127,28 +140,33 @@ class ExportForm(_Chooser):
         cleaned = super().clean()
         passphrase = cleaned.get("passphrase") or ""
         if passphrase != (cleaned.get("passphrase_again") or ""):
-            self.add_error("passphrase_again", "The two passphrases differ.")
+            self.add_error("passphrase_again", gettext("The two passphrases differ."))
         elif passphrase and len(passphrase) < MIN_PASSPHRASE:
             self.add_error(
-                "passphrase", f"Choose a passphrase of at least {MIN_PASSPHRASE} characters."
+                "passphrase",
+                gettext("Choose a passphrase of at least %(min_passphrase)s characters.")
+                % {"min_passphrase": MIN_PASSPHRASE},
             )
         if cleaned.get("include_holder_key") and not passphrase:
             self.add_error(
-                "include_holder_key", "Your private key is only exported with a passphrase."
+                "include_holder_key",
+                gettext("Your private key is only exported with a passphrase."),
             )
         return cleaned
 
 
 class RestoreForm(forms.Form):
     file = forms.FileField(
-        label="Your Satchel export",
-        help_text="The .zip (or encrypted .zip.enc) file you exported.",
+        label=gettext_lazy("Your Satchel export"),
+        help_text=gettext_lazy("The .zip (or encrypted .zip.enc) file you exported."),
         widget=forms.ClearableFileInput(attrs={"accept": ".zip,.enc,application/zip"}),
     )
     passphrase = forms.CharField(
-        label="Passphrase",
+        label=gettext_lazy("Passphrase"),
         required=False,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        help_text="Only for an encrypted export: the passphrase you chose when exporting.",
+        help_text=gettext_lazy(
+            "Only for an encrypted export: the passphrase you chose when exporting."
+        ),
     )

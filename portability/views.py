@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import SignedInRequest
@@ -155,7 +156,7 @@ def resume(request: SignedInRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
             return _export_page(request, resume_form=form, status=400)
-        messages.success(request, "Your résumé is shared: send this link to the employer.")
+        messages.success(request, gettext("Your résumé is shared: send this link to the employer."))
         return redirect("shares:detail", share.pk)
     if download == "signed":
         document = lerrs.lerrs_wrap(owner=request.user, document=built.document, now=now)

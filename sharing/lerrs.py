@@ -39,6 +39,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import F
+from django.utils.translation import gettext
 from jsonschema import Draft4Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
@@ -230,15 +231,21 @@ def resume_for(
         live = live.filter(pk__in=credential_ids)
     chosen = list(live.order_by(F("issued_at").desc(nulls_last=True), "-pk"))
     if credential_ids is not None and len(chosen) != len(set(credential_ids)):
-        raise ValidationError("Some of the chosen credentials are not in your record.")
+        raise ValidationError(gettext("Some of the chosen credentials are not in your record."))
     if len(chosen) > MAX_CREDENTIALS:
-        raise ValidationError(f"A résumé holds at most {MAX_CREDENTIALS} credentials.")
+        raise ValidationError(
+            gettext("A résumé holds at most %(max_credentials)s credentials.")
+            % {"max_credentials": MAX_CREDENTIALS}
+        )
     document, included, excluded = lerrs_document(
         person=person, entries=read_entries(chosen), now=now
     )
     problems = lerrs_problems(document)
     if problems:
-        raise ValidationError(f"The résumé would not be valid LER-RS: {problems[0]}")
+        raise ValidationError(
+            gettext("The résumé would not be valid LER-RS: %(problems)s")
+            % {"problems": problems[0]}
+        )
     return Resume(document=document, included=included, excluded=excluded)
 
 

@@ -21,6 +21,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -120,7 +121,7 @@ def share_create(request: SignedInRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Your link is ready. Copy it or show its QR code.")
+            messages.success(request, gettext("Your link is ready. Copy it or show its QR code."))
             return redirect("shares:detail", share_id=share.pk)
     return render(request, "sharing/new.html", {"form": form})
 
@@ -242,12 +243,15 @@ def share_pdf(request: SignedInRequest, share_id: int) -> HttpResponse:
     now = timezone.now()
     if share.state(now) != ShareState.ACTIVE:
         messages.error(
-            request, "This link no longer opens, so a PDF of it would carry a QR code that fails."
+            request,
+            gettext("This link no longer opens, so a PDF of it would carry a QR code that fails."),
         )
         return redirect("shares:detail", share_id=share.pk)
     credentials = selectors.share_credentials(share=share, with_originals=True)
     if not credentials:
-        messages.error(request, "This link shows no credentials now, so there is nothing to print.")
+        messages.error(
+            request, gettext("This link shows no credentials now, so there is nothing to print.")
+        )
         return redirect("shares:detail", share_id=share.pk)
     title = credentials[0].title if len(credentials) == 1 else ""
     content = pdf.credentials_pdf(
@@ -272,7 +276,10 @@ def share_revoke(request: SignedInRequest, share_id: int) -> HttpResponse:
     share = selectors.access_share(owner=request.user, share_id=share_id)
     if request.method == "POST":
         services.share_revoke(owner=request.user, share_id=share.pk)
-        messages.success(request, f"The link for {share.audience} no longer opens.")
+        messages.success(
+            request,
+            gettext("The link for %(audience)s no longer opens.") % {"audience": share.audience},
+        )
         return redirect("shares:detail", share_id=share.pk)
     return render(
         request,
@@ -287,14 +294,14 @@ def share_extend(request: SignedInRequest, share_id: int) -> HttpResponse:
     share = selectors.access_share(owner=request.user, share_id=share_id)
     form = ShareExtendForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose how long the link should work from now.")
+        messages.error(request, gettext("Choose how long the link should work from now."))
         return redirect("shares:detail", share_id=share.pk)
     try:
         services.share_extend(owner=request.user, share_id=share.pk, **form.service_kwargs())
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, "The link's expiry is changed.")
+        messages.success(request, gettext("The link's expiry is changed."))
     return redirect("shares:detail", share_id=share.pk)
 
 
@@ -304,14 +311,14 @@ def share_rename(request: SignedInRequest, share_id: int) -> HttpResponse:
     share = selectors.access_share(owner=request.user, share_id=share_id)
     form = ShareRenameForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Say who the link is for, in at most 200 characters.")
+        messages.error(request, gettext("Say who the link is for, in at most 200 characters."))
         return redirect("shares:detail", share_id=share.pk)
     try:
         services.share_rename(owner=request.user, share_id=share.pk, **form.cleaned_data)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, "Saved.")
+        messages.success(request, gettext("Saved."))
     return redirect("shares:detail", share_id=share.pk)
 
 
@@ -346,7 +353,7 @@ def credential_share(request: SignedInRequest, credential_id: int) -> HttpRespon
         expires_in=timedelta(days=QUICK_SHARE_DAYS),
         display_name=request.user.display_name,
     )
-    messages.success(request, "Your link is ready. It works for 30 days.")
+    messages.success(request, gettext("Your link is ready. It works for 30 days."))
     return redirect("shares:detail", share_id=share.pk)
 
 
@@ -356,7 +363,9 @@ def credential_linkedin(request: SignedInRequest, credential_id: int) -> HttpRes
     """A link with no expiry for the profile entry, then LinkedIn's form, filled in."""
     credential = record.access_credential(owner=request.user, credential_id=credential_id)
     if not offers_linkedin(credential):
-        messages.error(request, "Only a credential that verifies can be added to LinkedIn.")
+        messages.error(
+            request, gettext("Only a credential that verifies can be added to LinkedIn.")
+        )
         return redirect("wallet:credential", credential_id=credential.pk)
     choose = _choose_first(request, credential)
     if choose is not None:
@@ -401,7 +410,7 @@ def _choose_first(request: SignedInRequest, credential: Credential) -> HttpRespo
     the share form comes first (its link's page then offers the PDF and the QR code)."""
     if not disclosable.choices_for(credential):
         return None
-    messages.info(request, "Choose what the link reveals of this credential first.")
+    messages.info(request, gettext("Choose what the link reveals of this credential first."))
     return redirect(f"{reverse('shares:create')}?credential={credential.pk}")
 
 

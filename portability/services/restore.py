@@ -22,6 +22,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, models, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from accounts.dids import did_key_from_public_key
 from accounts.models import User
@@ -142,7 +144,7 @@ def export_restore(
     except (DatabaseError, AttributeError, KeyError, TypeError, ValueError) as exc:
         logger.warning("restore refused for user %s: %r", owner.pk, exc)
         raise RestoreRefused(
-            "The export holds something this wallet cannot store. Nothing was restored."
+            gettext("The export holds something this wallet cannot store. Nothing was restored.")
         ) from exc
     if not outcome.credential_ids:
         return outcome
@@ -193,11 +195,13 @@ def _enqueue_recheck(credential_ids: list[int]) -> None:
 def read_export(data: bytes, *, passphrase: str = "") -> _Archive:
     """Open, unseal and check an export; raises RestoreRefused."""
     if len(data) > archives.max_archive_bytes():
-        raise RestoreRefused("The file is larger than this wallet accepts for a restore.")
+        raise RestoreRefused(gettext("The file is larger than this wallet accepts for a restore."))
     sealed = export_crypto.is_sealed(data)
     if sealed:
         if not passphrase:
-            raise RestoreRefused("This export is encrypted: enter the passphrase it was made with.")
+            raise RestoreRefused(
+                gettext("This export is encrypted: enter the passphrase it was made with.")
+            )
         try:
             data = export_crypto.unseal(data, passphrase)
         except ExportDecryptionError as exc:
@@ -207,7 +211,7 @@ def read_export(data: bytes, *, passphrase: str = "") -> _Archive:
             return _read_members(zipped, sealed)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as exc:
         raise RestoreRefused(
-            "This file is not a Satchel export, or it is damaged: it cannot be read."
+            gettext("This file is not a Satchel export, or it is damaged: it cannot be read.")
         ) from exc
 
 
@@ -215,18 +219,21 @@ def _read_members(zipped: zipfile.ZipFile, sealed: bool) -> _Archive:
     try:
         infos = {info.filename: info for info in archives.checked_members(archives.files(zipped))}
     except archives.ArchiveRefused as exc:
-        raise RestoreRefused(f"{exc} Nothing was restored.") from exc
+        raise RestoreRefused(gettext("%(exc)s Nothing was restored.") % {"exc": exc}) from exc
     if MANIFEST not in infos:
         raise RestoreRefused(
-            "This archive is not a Satchel export (it has no manifest.json). To add badges "
-            "from a ZIP made elsewhere, use Import instead."
+            gettext(
+                "This archive is not a Satchel export (it has no manifest.json). To add badges "
+                "from a ZIP made elsewhere, use Import instead."
+            )
         )
     manifest = _load_manifest(zipped.read(infos[MANIFEST]))
     archive = _Archive(manifest=manifest)
     for name, digest in _listed_files(manifest):
         if name not in infos:
             raise RestoreRefused(
-                f"The export is incomplete: {name} is missing. Nothing was restored."
+                gettext("The export is incomplete: %(name)s is missing. Nothing was restored.")
+                % {"name": name}
             )
         content = zipped.read(infos[name])
         if hashlib.sha256(content).hexdigest() != digest:
@@ -238,8 +245,10 @@ def _read_members(zipped: zipfile.ZipFile, sealed: bool) -> _Archive:
     if HOLDER_KEYS in infos:
         if not sealed:
             raise RestoreRefused(
-                "This unencrypted export holds private keys, which Satchel only ever puts in an "
-                "encrypted export: it was altered. Nothing was restored."
+                gettext(
+                    "This unencrypted export holds private keys, which Satchel only ever puts in "
+                    "an encrypted export: it was altered. Nothing was restored."
+                )
             )
         archive.holder_keys = _load_holder_keys(zipped.read(infos[HOLDER_KEYS]))
     return archive
@@ -249,20 +258,27 @@ def _load_manifest(raw: bytes) -> dict[str, Any]:
     try:
         manifest = json.loads(raw)
     except (UnicodeDecodeError, ValueError) as exc:
-        raise RestoreRefused("The export's manifest.json is damaged: it cannot be read.") from exc
+        raise RestoreRefused(
+            gettext("The export's manifest.json is damaged: it cannot be read.")
+        ) from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise RestoreRefused("This archive is not a Satchel export.")
+        raise RestoreRefused(gettext("This archive is not a Satchel export."))
     version = manifest.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise RestoreRefused(
-            "This export was made by a newer Satchel than this one; update the wallet first."
+            gettext(
+                "This export was made by a newer Satchel than this one; update the wallet first."
+            )
         )
     try:
         _check_manifest_shape(manifest)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise RestoreRefused(
-            f"The export's manifest.json is not in the expected shape ({exc!s:.80}). "
-            "Nothing was restored."
+            gettext(
+                "The export's manifest.json is not in the expected shape (%(exc)s). "
+                "Nothing was restored."
+            )
+            % {"exc": str(exc)[:80]}
         ) from exc
     return manifest
 
@@ -315,7 +331,7 @@ def _load_holder_keys(raw: bytes) -> list[dict[str, Any]]:
         return checked
     except (KeyError, TypeError, ValueError, UnicodeDecodeError) as exc:
         raise RestoreRefused(
-            "The holder key in this export is damaged. Nothing was restored."
+            gettext("The holder key in this export is damaged. Nothing was restored.")
         ) from exc
 
 
@@ -344,13 +360,17 @@ def _check_dates(
             moment = _date(value)
         except (TypeError, ValueError) as exc:
             raise RestoreRefused(
-                f"The export's {where} is not a date ({exc!s:.80}). Nothing was restored."
+                gettext("The export's %(where)s is not a date (%(exc)s). Nothing was restored.")
+                % {"where": where, "exc": str(exc)[:80]}
             ) from exc
         if moment is not None and moment > now + CLOCK_SKEW:
             raise RestoreRefused(
-                f"The export's {where} is dated in the future ({moment:%d %B %Y}), which no "
-                "wallet writes: the file was altered, or made on a computer whose clock was "
-                "wrong. Nothing was restored."
+                gettext(
+                    "The export's %(where)s is dated in the future (%(moment)s), which no "
+                    "wallet writes: the file was altered, or made on a computer whose clock "
+                    "was wrong. Nothing was restored."
+                )
+                % {"where": where, "moment": date_format(moment, "DATE_FORMAT")}
             )
 
 
@@ -479,7 +499,8 @@ def _restore_names(owner: User, manifest: dict[str, Any], now: datetime) -> tupl
             names.collections[item["name"]] = collection
     except ValidationError as exc:
         raise RestoreRefused(
-            f"A tag or collection in the export is not valid: {exc.messages[0]}"
+            gettext("A tag or collection in the export is not valid: %(messages)s")
+            % {"messages": exc.messages[0]}
         ) from exc
     tags_added = tags_by_name(owner=owner).count() - tags_before
     return names, tags_added, collections_added
