@@ -38,6 +38,14 @@ def employer_explanation(verdict: str) -> str:
     return gettext(wording.employer_explanation(verdict))
 
 
+def notice_sentence(title: str, issuer_name: str, verdict: str) -> str:
+    """What a notice says when a re-check changed a credential's verdict."""
+    values = {"title": title, "issuer": issuer_name, "verdict": verdict_phrase(verdict)}
+    if issuer_name:
+        return gettext("“%(title)s” from %(issuer)s is now: %(verdict)s.") % values
+    return gettext("“%(title)s” is now: %(verdict)s.") % values
+
+
 def check_message(check: Check | Mapping[str, Any]) -> str:
     """A check's sentence in the active language.
 

@@ -183,6 +183,15 @@ def verdict_explanation(value: str) -> str:
 
 
 @register.filter
+def notice_text(notice: Any) -> str:
+    """A notice in the reader's language, said again from what it is about."""
+    credential = getattr(notice, "credential", None)
+    if credential is None:
+        return str(getattr(notice, "message", ""))
+    return wording.notice_sentence(credential.display_title, credential.issuer_name, notice.kind)
+
+
+@register.filter
 def check_message(check: Any) -> str:
     """A check's sentence (a stored report's check dict) in the reader's language."""
     return wording.check_message(check) if isinstance(check, dict) else ""
