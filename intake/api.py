@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -58,7 +58,12 @@ def _outcome_response(outcome: store.ImportOutcome) -> Response:
 def _batch_response(batch: ImportBatch) -> Response:
     data: dict[str, Any] = {
         "status": BATCH,
-        "message": f"An archive of {batch.total} files: importing in the background.",
+        "message": ngettext(
+            "An archive of %(count)s file: importing in the background.",
+            "An archive of %(count)s files: importing in the background.",
+            batch.total,
+        )
+        % {"count": batch.total},
         "credential_id": None,
         "credential_ids": [],
         "batch_id": batch.pk,

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import SignedInRequest
@@ -90,7 +91,7 @@ def _import_one_upload(request: SignedInRequest, upload: Any) -> HttpResponse:
 def _upload_result(request: SignedInRequest, upload: Any) -> dict[str, Any]:
     name = upload.name or "file"
     if not upload.size:
-        return {"name": name, "status": store.FAILED, "message": "The file is empty."}
+        return {"name": name, "status": store.FAILED, "message": _("The file is empty.")}
     try:
         result = uploads.upload_import(owner=request.user, upload=upload)
     except ArchiveRefused as exc:
@@ -99,7 +100,12 @@ def _upload_result(request: SignedInRequest, upload: Any) -> dict[str, Any]:
         return {
             "name": name,
             "status": "batch",
-            "message": f"An archive of {result.total} files: importing in the background.",
+            "message": ngettext(
+                "An archive of %(count)s file: importing in the background.",
+                "An archive of %(count)s files: importing in the background.",
+                result.total,
+            )
+            % {"count": result.total},
             "batch_id": result.pk,
         }
     return {

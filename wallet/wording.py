@@ -16,7 +16,7 @@ from typing import Any
 from django.utils.translation import gettext
 
 from wallet.verification import wording
-from wallet.verification.messages import Message
+from wallet.verification.messages import Message, Phrase
 from wallet.verification.report import Check
 
 
@@ -26,8 +26,9 @@ def verdict_label(verdict: str) -> str:
 
 
 def verdict_phrase(verdict: str) -> str:
-    """The label in lower case, to sit inside a sentence ("…: revoked by the issuer.")."""
-    return gettext(wording.verdict_phrase(verdict))
+    """The label with its first letter in lower case, to sit inside a sentence ("…: revoked by
+    the issuer.")."""
+    return _lower_first(verdict_label(verdict))
 
 
 def earner_explanation(verdict: str) -> str:
@@ -64,6 +65,8 @@ def check_message(check: Check | Mapping[str, Any]) -> str:
 def translate(message: str | Mapping[str, Any], *, fallback: str = "") -> str:
     """A verifier sentence (plain, a Message, or a Message's stored dict) in the active
     language. A translation that does not fit its values falls back to the English."""
+    if isinstance(message, Phrase):
+        return _lower_first(gettext(message.template))
     if isinstance(message, Message):
         return _fill(message.template, message.params, str(message))
     if isinstance(message, Mapping):
@@ -71,8 +74,14 @@ def translate(message: str | Mapping[str, Any], *, fallback: str = "") -> str:
         params = message.get("params")
         if not isinstance(template, str) or not isinstance(params, Mapping):
             return fallback
+        if message.get("lower") is True:
+            return _lower_first(gettext(template)) if template else fallback
         return _fill(template, params, fallback)
     return gettext(message) if message else message
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 def _fill(template: str, params: Mapping[str, Any], english: str) -> str:

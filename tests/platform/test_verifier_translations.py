@@ -21,7 +21,7 @@ from django.utils import translation
 
 from wallet import wording
 from wallet.verification import Verdict
-from wallet.verification.messages import N_, Message
+from wallet.verification.messages import N_, Message, Phrase
 from wallet.verification.report import failed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -137,14 +137,15 @@ def test_verdict_wording_is_given_in_the_readers_language(language, verdict):
 
 
 def test_a_sentence_is_translated_first_and_filled_in_after():
-    nested = Message(N_("%(who)s: %(verdict)s."), who="Credential 2", verdict=Message("expired"))
+    nested = Message(N_("%(who)s: %(verdict)s."), who="Credential 2", verdict=Phrase("Expired"))
     check = failed("validity", "validity.expired", nested, Verdict.EXPIRED)
     stored = check.to_dict()
 
     assert stored["message"] == "Credential 2: expired."  # reports stay English
     with translation.override("es"):
-        assert wording.check_message(check) == "Credential 2: caducada."
-        assert wording.check_message(stored) == "Credential 2: caducada."
+        # The label, translated, then its first letter lowered to sit in the sentence.
+        assert wording.check_message(check) == "Credential 2: caducado."
+        assert wording.check_message(stored) == "Credential 2: caducado."
         # A value is data, never looked up in the catalogue.
         assert wording.translate(Message("Valid until %(time)s.", time="Expired")) == (
             "Válida hasta el Expired."
@@ -175,3 +176,5 @@ def test_a_message_survives_pickling_with_its_template():
     copy = pickle.loads(pickle.dumps(message))  # noqa: S301 (our own bytes)
     assert copy == message and copy.template == message.template
     assert copy.params == {"time": "2030-01-01"}
+    phrase = pickle.loads(pickle.dumps(Phrase("Revoked by the issuer")))  # noqa: S301
+    assert isinstance(phrase, Phrase) and phrase == "revoked by the issuer"

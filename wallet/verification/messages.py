@@ -48,6 +48,23 @@ class Message(str):
         }
 
 
+class Phrase(Message):
+    """A label inside a sentence ("…: revoked by the issuer."): the label's words with the
+    first letter in lower case, in English here and in the reader's language when shown."""
+
+    def __new__(cls, template: str, /, **params: object) -> Phrase:
+        self = str.__new__(cls, template[:1].lower() + template[1:])
+        self.template = template
+        self.params = {}
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Phrase, (self.template,))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"template": self.template, "params": {}, "lower": True}
+
+
 def _rebuild(template: str, params: dict[str, str]) -> Message:
     return Message(template, **params)
 

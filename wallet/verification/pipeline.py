@@ -18,7 +18,7 @@ from . import budget, canon, checks, schemas, status, structure, urls
 from .contexts import load_context
 from .errors import MalformedInput, UnsupportedInput, VerificationInputError
 from .fetch import FetchError
-from .messages import N_, Message, message_of
+from .messages import N_, Message, Phrase, message_of
 from .options import VerifyOptions
 from .parse import classify, credential_from_jwt_payload, parse_input
 from .parse.detect import unwrap
@@ -26,7 +26,7 @@ from .proofs import dataintegrity, jose, ob2
 from .report import Check, Report, Status, Verdict, failed, passed, skipped, warning
 from .sdjwt.verify import verify_sd_jwt
 from .structure import as_list, iter_endorsements, node_id, types_of
-from .wording import verdict_phrase
+from .wording import verdict_label
 
 # Endorsements can endorse endorsements; past this depth the rest are reported, not verified.
 MAX_DEPTH = 4
@@ -635,7 +635,7 @@ def _child_name(child: Report, index: int, what: str) -> Message:
 def _judge_child(report: Report, child: Report, index: int, what: str) -> None:
     verdict = child.verdict
     who = _child_name(child, index, what)
-    phrase = Message(verdict_phrase(verdict))
+    phrase = Phrase(verdict_label(verdict))
     if verdict.is_ok:
         report.add(
             passed(

@@ -92,30 +92,15 @@ EMPLOYER_EXPLANATIONS: dict[str, str] = {
 }
 
 
-# The label inside a sentence ("Credential 2 in this CLR: revoked by the issuer.").
-VERDICT_PHRASES: dict[str, str] = {
-    "verified": N_("verified"),
-    "verified_with_warnings": N_("verified, with warnings"),
-    "revoked": N_("revoked by the issuer"),
-    "suspended": N_("suspended by the issuer"),
-    "expired": N_("expired"),
-    "not_yet_valid": N_("not yet valid"),
-    "invalid_signature": N_("signature does not verify"),
-    "issuer_unreachable": N_("issuer could not be reached"),
-    "malformed": N_("malformed"),
-    "unsupported": N_("unsupported"),
-}
-NOT_CHECKED_PHRASE = N_("not checked yet")
-
-
 def verdict_label(verdict: str) -> str:
     """The verdict in a few words; a credential with none is not checked yet."""
     return VERDICT_LABELS.get(verdict, NOT_CHECKED_LABEL)
 
 
 def verdict_phrase(verdict: str) -> str:
-    """The label in lower case, to sit inside a sentence."""
-    return VERDICT_PHRASES.get(verdict, NOT_CHECKED_PHRASE)
+    """The label with its first letter in lower case, to sit inside a sentence."""
+    label = verdict_label(verdict)
+    return label[:1].lower() + label[1:]
 
 
 def earner_explanation(verdict: str) -> str:
