@@ -34,7 +34,9 @@ test: install secrets
 # Browser journeys in the system's Chromium (apt-get install chromium); not part of `make test`.
 # Screenshots and console logs of failures land in var/e2e/.
 # Translation catalogues: collect the marked strings into locale/{es,ar}, then (after
-# translating the new entries) compile them. Both files are committed.
+# translating the new entries) compile them. Both files are committed. makemessages is
+# wallet's (wallet/management/commands/makemessages.py): it also collects the verifier's
+# N_(...) and Message(...) sentences.
 messages: install secrets
 	$(BIN)/python manage.py makemessages -l es -l ar --no-location --ignore=.venv --ignore=tests \
 		--ignore='*/node_modules/*' --ignore=staticfiles --ignore=var --ignore=devtools --ignore=scripts

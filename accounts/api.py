@@ -8,6 +8,7 @@ can be recovered afterwards.
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import Throttled, ValidationError
@@ -37,9 +38,13 @@ class AccountOutput(serializers.Serializer):
     email = serializers.EmailField()
     has_password = serializers.BooleanField()
     second_factor_required = serializers.BooleanField(
-        help_text="Deleting the account also needs a code (authenticator app or recovery code)."
+        help_text=gettext_lazy(
+            "Deleting the account also needs a code (authenticator app or recovery code)."
+        )
     )
-    export_url = serializers.CharField(help_text="Call this first to keep a copy of the record.")
+    export_url = serializers.CharField(
+        help_text=gettext_lazy("Call this first to keep a copy of the record.")
+    )
     notice = serializers.CharField()
 
 
@@ -77,8 +82,9 @@ class AccountDeleteApi(APIView):
             write_only=True,
             required=False,
             allow_blank=True,
-            help_text="With two-factor sign-in on: a code from the authenticator app, or a "
-            "recovery code.",
+            help_text=gettext_lazy(
+                "With two-factor sign-in on: a code from the authenticator app, or a recovery code."
+            ),
         )
 
     @extend_schema(

@@ -39,6 +39,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, RSAKey
@@ -90,11 +91,13 @@ def login_initiation(*, params: dict[str, str], redirect_uri: str, now: datetime
     login_hint = params.get("login_hint", "")
     target = params.get("target_link_uri", "")
     if not issuer or not login_hint or not target:
-        raise LtiError("The platform's login request lacks iss, login_hint or target_link_uri.")
+        raise LtiError(
+            gettext("The platform's login request lacks iss, login_hint or target_link_uri.")
+        )
     platform = _registered(issuer, params.get("client_id", ""))
     deployment = params.get("lti_deployment_id", "")
     if deployment and deployment not in platform.deployment_ids:
-        raise LtiError("This deployment of Satchel is not registered.")
+        raise LtiError(gettext("This deployment of Satchel is not registered."))
     _target_of(target)
     # Logins never finished (the learner closed the tab) are of no use past their lifetime.
     LtiLogin.objects.filter(created_at__lt=now - 10 * LOGIN_LIFETIME).delete()
@@ -129,7 +132,7 @@ def _registered(issuer: str, client_id: str) -> LtiPlatform:
         platforms = platforms.filter(client_id=client_id)
     found = list(platforms[:2])
     if len(found) != 1:
-        raise LtiError("This platform is not registered with Satchel.")
+        raise LtiError(gettext("This platform is not registered with Satchel."))
     return found[0]
 
 
@@ -147,11 +150,11 @@ def authentication_response(
             .first()
         )
         if login is None or login.used_at is not None or not browser_secret:
-            raise LtiError("This launch does not match a sign-in started here.")
+            raise LtiError(gettext("This launch does not match a sign-in started here."))
         if not secrets.compare_digest(login.browser, _hash(browser_secret)):
-            raise LtiError("This launch does not match a sign-in started here.")
+            raise LtiError(gettext("This launch does not match a sign-in started here."))
         if now - login.created_at > LOGIN_LIFETIME:
-            raise LtiError("This launch took too long: start it again from the course.")
+            raise LtiError(gettext("This launch took too long: start it again from the course."))
         login.used_at = now
         login.save(update_fields=["used_at"])
     platform = login.platform
@@ -170,53 +173,53 @@ def _validated_claims(
         try:
             decoded = jwt.decode(token, _platform_keys(platform), algorithms=["RS256"])
         except (JoseError, LookupError, ValueError) as exc:
-            raise LtiError("The launch is not signed by the platform's key.") from exc
+            raise LtiError(gettext("The launch is not signed by the platform's key.")) from exc
     except (JoseError, ValueError) as exc:
-        raise LtiError("The launch is not signed by the platform's key.") from exc
+        raise LtiError(gettext("The launch is not signed by the platform's key.")) from exc
     claims = decoded.claims
     audience = claims.get("aud")
     audiences = audience if isinstance(audience, list) else [audience]
     stamp = int(now.timestamp())
     if claims.get("iss") != platform.issuer:
-        raise LtiError("The launch names another issuer than its platform.")
+        raise LtiError(gettext("The launch names another issuer than its platform."))
     if platform.client_id not in audiences:
-        raise LtiError("The launch is meant for another tool (aud).")
+        raise LtiError(gettext("The launch is meant for another tool (aud)."))
     if len(audiences) > 1 and claims.get("azp") != platform.client_id:
-        raise LtiError("The launch is meant for another tool (azp).")
+        raise LtiError(gettext("The launch is meant for another tool (azp)."))
     if not isinstance(claims.get("exp"), int) or claims["exp"] <= stamp:
-        raise LtiError("The launch has expired.")
+        raise LtiError(gettext("The launch has expired."))
     if not isinstance(claims.get("iat"), int) or claims["iat"] > stamp + CLOCK_SKEW:
-        raise LtiError("The launch is dated in the future.")
+        raise LtiError(gettext("The launch is dated in the future."))
     if not isinstance(claims.get("nonce"), str) or not secrets.compare_digest(
         claims["nonce"], nonce
     ):
-        raise LtiError("The launch does not carry the nonce this sign-in was given.")
+        raise LtiError(gettext("The launch does not carry the nonce this sign-in was given."))
     return claims
 
 
 def _launch_of(claims: dict[str, Any], platform: LtiPlatform) -> Launch:
     if claims.get(LTI + "version") != "1.3.0":
-        raise LtiError("Only LTI 1.3 launches are accepted.")
+        raise LtiError(gettext("Only LTI 1.3 launches are accepted."))
     message_type = claims.get(LTI + "message_type")
     if message_type not in (RESOURCE_LINK, DEEP_LINKING):
-        raise LtiError("Satchel answers resource link and deep linking launches only.")
+        raise LtiError(gettext("Satchel answers resource link and deep linking launches only."))
     deployment = claims.get(LTI + "deployment_id")
     if not isinstance(deployment, str) or deployment not in platform.deployment_ids:
-        raise LtiError("This deployment of Satchel is not registered.")
+        raise LtiError(gettext("This deployment of Satchel is not registered."))
     sub = claims.get("sub")
     if message_type == RESOURCE_LINK:
         link = claims.get(LTI + "resource_link")
         if not isinstance(link, dict) or not link.get("id"):
-            raise LtiError("The launch names no resource link.")
+            raise LtiError(gettext("The launch names no resource link."))
         if not isinstance(sub, str) or not sub:
-            raise LtiError("An anonymous launch cannot open anyone's Satchel.")
+            raise LtiError(gettext("An anonymous launch cannot open anyone's Satchel."))
     settings_claim = claims.get(DL + "deep_linking_settings")
     if message_type == DEEP_LINKING and not (
         isinstance(settings_claim, dict)
         and isinstance(settings_claim.get("deep_link_return_url"), str)
         and settings_claim["deep_link_return_url"].startswith("https://")
     ):
-        raise LtiError("The deep linking request has no https return address.")
+        raise LtiError(gettext("The deep linking request has no https return address."))
     return Launch(
         platform=platform,
         message_type=message_type,
@@ -234,7 +237,7 @@ def _target_of(url: str) -> str:
     parts = urlsplit(url)
     origin = urlsplit(settings.SATCHEL_PUBLIC_ORIGIN)
     if (parts.scheme, parts.netloc) != (origin.scheme, origin.netloc):
-        raise LtiError("The launch points outside Satchel.")
+        raise LtiError(gettext("The launch points outside Satchel."))
     return TARGETS.get(parts.path or "/", "record")
 
 
@@ -250,17 +253,17 @@ def _platform_keys(platform: LtiPlatform) -> KeySet:
         try:
             answer = ProtocolClient(party="LTI platform").get_json(platform.jwks_url)
         except RemoteError as exc:
-            raise LtiError("The platform's keys could not be fetched.") from exc
+            raise LtiError(gettext("The platform's keys could not be fetched.")) from exc
         data = answer.data if answer.ok else None
         if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
-            raise LtiError("The platform's keys could not be read.")
+            raise LtiError(gettext("The platform's keys could not be read."))
         cache.set(key, data, JWKS_CACHE_SECONDS)
     try:
         return KeySet.import_key_set(
             {"keys": [k for k in data["keys"] if isinstance(k, dict) and k.get("kty") == "RSA"]}
         )
     except (JoseError, ValueError, TypeError) as exc:
-        raise LtiError("The platform's keys could not be read.") from exc
+        raise LtiError(gettext("The platform's keys could not be read.")) from exc
 
 
 def _hash(value: str) -> str:
@@ -288,7 +291,9 @@ def lti_account_link(
     existing = LtiAccount.objects.filter(platform=platform, sub=sub).first()
     if existing is not None:
         if existing.user_id != user.pk:
-            raise LtiError("That course account is already linked to another Satchel account.")
+            raise LtiError(
+                gettext("That course account is already linked to another Satchel account.")
+            )
         return existing
     try:
         with transaction.atomic():
@@ -296,7 +301,9 @@ def lti_account_link(
                 platform=platform, sub=sub, user=user, name=name, created_at=now
             )
     except IntegrityError as exc:
-        raise LtiError("That course account is already linked to another Satchel account.") from exc
+        raise LtiError(
+            gettext("That course account is already linked to another Satchel account.")
+        ) from exc
 
 
 # --- 3. deep linking response -------------------------------------------------------------
@@ -352,7 +359,7 @@ def deep_linking_response(*, launch: Launch, items: list[dict[str, str]], now: d
 def content_items(*, accept_types: Any) -> list[dict[str, str]]:
     """What an instructor can add to a course: the record and the import page."""
     if isinstance(accept_types, list) and "ltiResourceLink" not in accept_types:
-        raise LtiError("The platform does not accept LTI resource links here.")
+        raise LtiError(gettext("The platform does not accept LTI resource links here."))
     origin = settings.SATCHEL_PUBLIC_ORIGIN
     return [
         {"type": "ltiResourceLink", "title": "My credentials", "url": f"{origin}/"},

@@ -21,6 +21,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
@@ -86,7 +87,9 @@ def lti_launch(request: HttpRequest) -> HttpResponse:
         target = reverse(_TARGET_URLS[launch.target])
         if is_mfa_enabled(user):
             # The course vouches for the course account, not for Satchel's second factor.
-            messages.info(request, "Your Satchel account asks for its second factor: sign in.")
+            messages.info(
+                request, gettext("Your Satchel account asks for its second factor: sign in.")
+            )
             return redirect(f"{reverse('account_login')}?{urlencode({'next': target})}")
         login(request, user, backend=_BACKEND)
         return redirect(target)
@@ -130,11 +133,13 @@ def lti_link(request: SignedInRequest) -> HttpResponse:
     """The learner's consent: link the course account to the Satchel account signed in."""
     pending: dict[str, Any] | None = request.session.get(PENDING)
     if not pending:
-        return _refused(request, lti.LtiError("There is no course launch waiting to be linked."))
+        return _refused(
+            request, lti.LtiError(gettext("There is no course launch waiting to be linked."))
+        )
     if request.method == "POST":
         if request.POST.get("decision") != "link":
             request.session.pop(PENDING, None)
-            messages.info(request, "Your course account was not linked.")
+            messages.info(request, gettext("Your course account was not linked."))
             return redirect("wallet:record")
         try:
             lti.lti_account_link(
@@ -148,7 +153,9 @@ def lti_link(request: SignedInRequest) -> HttpResponse:
             return _refused(request, exc, status=409)
         request.session.pop(PENDING, None)
         messages.success(
-            request, f"Linked: {pending['platform_name']} now opens your Satchel directly."
+            request,
+            gettext("Linked: %(platform_name)s now opens your Satchel directly.")
+            % {"platform_name": pending["platform_name"]},
         )
         return redirect(_TARGET_URLS[pending["target"]])
     return render(request, "accounts/lti_link.html", {"pending": pending})

@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 
 class UserManager(BaseUserManager["User"]):
@@ -35,7 +36,7 @@ class User(AbstractUser):
     username = None  # type: ignore[assignment]
     email = models.EmailField("email address", unique=True)
     display_name = models.CharField(
-        max_length=120, blank=True, help_text="How you are named on pages you share."
+        max_length=120, blank=True, help_text=gettext_lazy("How you are named on pages you share.")
     )
     # Empty: follow the browser. Otherwise one of settings.LANGUAGES.
     language = models.CharField(max_length=8, blank=True, default="", db_default="")

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, connections, router, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts import crypto
 from accounts.dids import (
@@ -164,7 +165,7 @@ def holder_key_import(
     User.objects.select_for_update().filter(pk=user.pk).first()
     held = HolderKey.objects.filter(did=did).first()
     if held is not None and held.user_id != user.pk:
-        raise HolderKeyTaken("Another account on this wallet holds this key.")
+        raise HolderKeyTaken(gettext("Another account on this wallet holds this key."))
     if held is not None:
         return held
     if retired_at is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -36,8 +37,10 @@ class OutcomeOutput(serializers.Serializer):
     credential_ids = serializers.ListField(child=serializers.IntegerField())
     batch_id = serializers.IntegerField(
         allow_null=True,
-        help_text="A ZIP archive is imported in the background: follow its progress at "
-        "/api/imports/{batch_id}/.",
+        help_text=gettext_lazy(
+            "A ZIP archive is imported in the background: follow its progress at "
+            "/api/imports/{batch_id}/."
+        ),
     )
 
 
@@ -55,7 +58,12 @@ def _outcome_response(outcome: store.ImportOutcome) -> Response:
 def _batch_response(batch: ImportBatch) -> Response:
     data: dict[str, Any] = {
         "status": BATCH,
-        "message": f"An archive of {batch.total} files: importing in the background.",
+        "message": ngettext(
+            "An archive of %(count)s file: importing in the background.",
+            "An archive of %(count)s files: importing in the background.",
+            batch.total,
+        )
+        % {"count": batch.total},
         "credential_id": None,
         "credential_ids": [],
         "batch_id": batch.pk,
@@ -80,7 +88,7 @@ class CredentialImportApi(APIView):
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             if len([k for k in ("file", "text", "url") if attrs.get(k)]) != 1:
-                raise serializers.ValidationError("Send exactly one of file, text or url.")
+                raise serializers.ValidationError(gettext("Send exactly one of file, text or url."))
             return attrs
 
     @extend_schema(

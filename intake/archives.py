@@ -27,6 +27,7 @@ import io
 import zipfile
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 MAX_MEMBERS = 100_000
 MAX_RATIO = 200
@@ -52,11 +53,16 @@ def open_archive(data: bytes) -> zipfile.ZipFile:
     """The archive, opened after its size is checked; raises ArchiveRefused."""
     cap = max_archive_bytes()
     if len(data) > cap:
-        raise ArchiveRefused(f"The archive is larger than the {megabytes(cap)} limit.")
+        raise ArchiveRefused(
+            gettext("The archive is larger than the %(megabytes)s limit.")
+            % {"megabytes": megabytes(cap)}
+        )
     try:
         return zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
-        raise ArchiveRefused("This file is not a ZIP archive the wallet can read.") from exc
+        raise ArchiveRefused(
+            gettext("This file is not a ZIP archive the wallet can read.")
+        ) from exc
 
 
 def checked_members(members: list[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:
@@ -64,11 +70,17 @@ def checked_members(members: list[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:
     ArchiveRefused."""
     uncompressed_cap = int(settings.SATCHEL_MAX_ZIP_UNCOMPRESSED_BYTES)
     if len(members) > MAX_MEMBERS:
-        raise ArchiveRefused(f"The archive holds more than {MAX_MEMBERS:,} files.")
+        raise ArchiveRefused(
+            gettext("The archive holds more than %(max_members)s files.")
+            % {"max_members": format(MAX_MEMBERS, ",")}
+        )
     if sum(i.file_size for i in members) > uncompressed_cap:
         raise ArchiveRefused(
-            "The archive unpacks to more than "
-            f"{megabytes(uncompressed_cap)}; it looks like a ZIP bomb and was refused."
+            gettext(
+                "The archive unpacks to more than %(megabytes)s; it looks like a ZIP "
+                "bomb and was refused."
+            )
+            % {"megabytes": megabytes(uncompressed_cap)}
         )
     for info in members:
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext, gettext_lazy
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -34,9 +35,10 @@ class UploadForm(forms.Form):
     # A declared field, which the form's metaclass takes off the class: the stubs see
     # BaseForm.files (the uploads), which it leaves untouched.
     files = MultipleFileField(  # type: ignore[assignment]
-        label="Credential files",
-        help_text="JSON, a JWT or SD-JWT in a text file, a baked PNG or SVG badge, "
-        "or a ZIP of many.",
+        label=gettext_lazy("Credential files"),
+        help_text=gettext_lazy(
+            "JSON, a JWT or SD-JWT in a text file, a baked PNG or SVG badge, or a ZIP of many."
+        ),
         widget=MultipleFileInput(
             attrs={
                 "accept": ".json,.jsonld,.jwt,.jws,.sd-jwt,.sdjwt,.txt,.png,.svg,.zip,"
@@ -50,8 +52,10 @@ class UploadForm(forms.Form):
 
 class PasteForm(forms.Form):
     text = forms.CharField(
-        label="Paste a credential",
-        help_text="Credential JSON, a JWT or SD-JWT (eyJ…), or a link to a credential.",
+        label=gettext_lazy("Paste a credential"),
+        help_text=gettext_lazy(
+            "Credential JSON, a JWT or SD-JWT (eyJ…), or a link to a credential."
+        ),
         strip=False,
         widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false", "class": "mono"}),
     )
@@ -59,15 +63,15 @@ class PasteForm(forms.Form):
     def clean_text(self) -> str:
         text = self.cleaned_data["text"]
         if not text.strip():
-            raise forms.ValidationError("Paste something to import.")
+            raise forms.ValidationError(gettext("Paste something to import."))
         return text
 
 
 class UrlForm(forms.Form):
     url = forms.URLField(
-        label="Web address of a credential",
+        label=gettext_lazy("Web address of a credential"),
         max_length=2000,
         assume_scheme="https",
-        help_text="The page or file where the issuer publishes your credential.",
+        help_text=gettext_lazy("The page or file where the issuer publishes your credential."),
         widget=forms.URLInput(attrs={"placeholder": "https://", "inputmode": "url"}),
     )

@@ -10,6 +10,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import SignedInRequest
@@ -21,7 +23,7 @@ from intake.services import arrival, refresh, uploads
 from wallet.models import Source
 from wallet.selectors import access_credential, record_credentials
 from wallet.services import store
-from wallet.verification.wording import verdict_label
+from wallet.wording import verdict_label, verdict_phrase
 
 _RESULTS_KEY = "intake.upload_results"
 
@@ -89,7 +91,7 @@ def _import_one_upload(request: SignedInRequest, upload: Any) -> HttpResponse:
 def _upload_result(request: SignedInRequest, upload: Any) -> dict[str, Any]:
     name = upload.name or "file"
     if not upload.size:
-        return {"name": name, "status": store.FAILED, "message": "The file is empty."}
+        return {"name": name, "status": store.FAILED, "message": _("The file is empty.")}
     try:
         result = uploads.upload_import(owner=request.user, upload=upload)
     except ArchiveRefused as exc:
@@ -98,7 +100,12 @@ def _upload_result(request: SignedInRequest, upload: Any) -> dict[str, Any]:
         return {
             "name": name,
             "status": "batch",
-            "message": f"An archive of {result.total} files: importing in the background.",
+            "message": ngettext(
+                "An archive of %(count)s file: importing in the background.",
+                "An archive of %(count)s files: importing in the background.",
+                result.total,
+            )
+            % {"count": result.total},
             "batch_id": result.pk,
         }
     return {
@@ -149,12 +156,19 @@ def _after_import(request: SignedInRequest, outcome: store.ImportOutcome) -> Htt
     if outcome.status == store.DUPLICATE:
         messages.info(request, outcome.message)
     elif credential.verifies:
-        messages.success(request, f"{outcome.message} {verdict_label(credential.verdict)}.")
+        messages.success(
+            request,
+            _("%(outcome)s %(verdict)s.")
+            % {"outcome": outcome.message, "verdict": verdict_label(credential.verdict)},
+        )
     else:
         messages.warning(
             request,
-            f"{outcome.message} It is kept in your record, but the check says: "
-            f"{verdict_label(credential.verdict).lower()}. The checks below explain why.",
+            _(
+                "%(outcome)s It is kept in your record, but the check says: %(verdict)s. "
+                "The checks below explain why."
+            )
+            % {"outcome": outcome.message, "verdict": verdict_phrase(credential.verdict)},
         )
     return redirect("wallet:credential", credential_id=credential.pk)
 

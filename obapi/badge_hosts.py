@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from accounts.crypto import decrypt, encrypt
@@ -88,11 +89,11 @@ def badge_host_connect(*, owner: User, base_url: str, api: str, now: datetime) -
     BadgeHostError."""
     base_url = base_url.strip()
     if api not in Api.values:
-        raise BadgeHostError("Choose Open Badges 3.0 or CLR 2.0.")
+        raise BadgeHostError(gettext("Choose Open Badges 3.0 or CLR 2.0."))
     # Plain http gets as far as the outbound door, which refuses it unless the operator lists
     # the origin (SATCHEL_OUTBOUND_ALLOW: a development host).
     if not base_url.startswith(("https://", "http://")) or len(base_url) > 2000:
-        raise BadgeHostError("Enter the platform's address, starting with https://.")
+        raise BadgeHostError(gettext("Enter the platform's address, starting with https://."))
     spec = api_spec(api)
     host = BadgeHost(owner=owner, api=api, base_url=base_url, created_at=now)
     client = _client()
@@ -152,7 +153,7 @@ def badge_host_authorized(
         else None
     )
     if host is None:
-        raise BadgeHostError("This answer does not match a connection you started.")
+        raise BadgeHostError(gettext("This answer does not match a connection you started."))
     verifier = decrypt(host.code_verifier_encrypted).decode()
     host.auth_state, host.code_verifier_encrypted = "", ""
     if error or not code:
@@ -411,7 +412,7 @@ def _import(host: BadgeHost, attempt: SyncAttempt, item: consumer.Item, now: dat
 
 def badge_host_sync_soon(*, owner: User, host: BadgeHost) -> None:
     if not host.is_connected:
-        raise BadgeHostError("Connect the platform again first.")
+        raise BadgeHostError(gettext("Connect the platform again first."))
     enqueue_on_commit("obapi.tasks.sync_badge_host", host.pk)
 
 

@@ -31,6 +31,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
+from django.utils.translation import gettext
+
 from config.protocol_client import Answer, ProtocolClient, RemoteError
 from obapi.apis import OFFLINE_ACCESS, ApiSpec
 
@@ -93,7 +95,9 @@ def _call(step: str, url: str, send: Any) -> Answer:
         return send()
     except RemoteError as exc:
         if exc.refused:
-            raise ConsumerError(f"Satchel does not contact that address ({exc}).") from exc
+            raise ConsumerError(
+                gettext("Satchel does not contact that address (%(exc)s).") % {"exc": exc}
+            ) from exc
         raise ConsumerError(f"{_host(url)} could not be reached for {step}.") from exc
 
 
@@ -123,8 +127,11 @@ def discover(client: ProtocolClient, *, base_url: str, api: ApiSpec) -> HostServ
     missing = [name for name, value in urls.items() if not _absolute(value)]
     if missing:
         raise ConsumerError(
-            f"{_host(url)}'s discovery document does not give its {', '.join(missing)} "
-            "address, so Satchel cannot connect to it."
+            gettext(
+                "%(host)s's discovery document does not give its %(join)s address, so "
+                "Satchel cannot connect to it."
+            )
+            % {"host": _host(url), "join": ", ".join(missing)}
         )
     scopes = frozenset(k for k in _object(flow.get("scopes")) if isinstance(k, str))
     if api.credential_readonly not in scopes:
@@ -328,7 +335,9 @@ def credentials_page(client: ProtocolClient, *, url: str, access_token: str, fir
     if answer.status == 401:
         raise TokenRejected("The platform did not accept Satchel's access token.")
     if answer.status == 403:
-        raise ConsumerError("The platform refused to share credentials with Satchel (403).")
+        raise ConsumerError(
+            gettext("The platform refused to share credentials with Satchel (403).")
+        )
     if not answer.ok or not isinstance(answer.data, dict):
         raise ConsumerError(
             f"{_host(url)} answered HTTP {answer.status} when asked for credentials."

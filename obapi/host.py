@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from accounts.models import User
 from accounts.signing import holder_did
@@ -170,16 +171,16 @@ def _check_shape(data: bytes, media_type: str) -> None:
     """One credential, as 6.2.3.1 allows: a compact JWS as text/plain, or a JSON object."""
     if media_type == "text/plain":
         if not COMPACT_JWS.match(data.decode("ascii", "replace").strip()):
-            raise UpsertRefused(400, "A text/plain body must be one compact JWS.")
+            raise UpsertRefused(400, gettext("A text/plain body must be one compact JWS."))
         return
     try:
         document = json.loads(data)
     except (ValueError, UnicodeDecodeError, RecursionError):
-        raise UpsertRefused(400, "The body is not JSON.") from None
+        raise UpsertRefused(400, gettext("The body is not JSON.")) from None
     if not isinstance(document, dict):
-        raise UpsertRefused(400, "The body must be one credential (a JSON object).")
+        raise UpsertRefused(400, gettext("The body must be one credential (a JSON object)."))
     if "VerifiablePresentation" in _types(document):
-        raise UpsertRefused(400, "Send one credential, not a presentation.")
+        raise UpsertRefused(400, gettext("Send one credential, not a presentation."))
 
 
 def _types(document: dict[str, Any]) -> list[str]:
@@ -222,7 +223,7 @@ def profile_update(*, owner: User, application: Any, data: Any, now: datetime) -
     """putProfile: the fields a tool may set (name, phone, description, url); the id, email and
     type are Satchel's and may only be repeated as they are. Raises ProfileRefused."""
     if not isinstance(data, dict):
-        raise ProfileRefused("The body must be a Profile (a JSON object).")
+        raise ProfileRefused(gettext("The body must be a Profile (a JSON object)."))
     current = profile_of(owner=owner)
     for fixed in ("id", "email"):
         if fixed in data and data[fixed] != current[fixed]:

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.db import transaction
+from django.utils.translation import gettext
 from oauth2_provider.models import get_application_model
 from oauth2_provider.settings import oauth2_settings
 
@@ -54,7 +55,9 @@ class Registered:
 def tool_register(*, metadata: Any, now: datetime) -> Registered:
     """Register a tool from its RFC 7591 metadata, or raise RegistrationError."""
     if not isinstance(metadata, dict):
-        raise RegistrationError("invalid_client_metadata", "The body must be a JSON object.")
+        raise RegistrationError(
+            "invalid_client_metadata", gettext("The body must be a JSON object.")
+        )
     redirect_uris = _redirect_uris(metadata.get("redirect_uris"))
     _check_grants(metadata)
     auth_method = metadata.get("token_endpoint_auth_method", "client_secret_basic")
@@ -125,14 +128,19 @@ def _redirect_uris(value: Any) -> list[str]:
         raise RegistrationError("invalid_redirect_uri", "redirect_uris must be a non-empty array.")
     if len(value) > MAX_REDIRECT_URIS:
         raise RegistrationError(
-            "invalid_redirect_uri", f"At most {MAX_REDIRECT_URIS} redirect URIs can be registered."
+            "invalid_redirect_uri",
+            gettext("At most %(max_redirect_uris)s redirect URIs can be registered.")
+            % {"max_redirect_uris": MAX_REDIRECT_URIS},
         )
     for uri in value:
         if not isinstance(uri, str) or not _acceptable_redirect(uri):
             raise RegistrationError(
                 "invalid_redirect_uri",
-                f"Not an acceptable redirect URI: {str(uri)[:200]!r} (HTTPS, or HTTP to the "
-                "loopback address; absolute; no fragment).",
+                gettext(
+                    "Not an acceptable redirect URI: %(uri)s (HTTPS, or HTTP to the loopback "
+                    "address; absolute; no fragment)."
+                )
+                % {"uri": repr(str(uri)[:200])},
             )
     return list(dict.fromkeys(value))
 

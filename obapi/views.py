@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -30,7 +31,11 @@ def tool_list(request: SignedInRequest) -> HttpResponse:
 def tool_disconnect(request: SignedInRequest, application_id: int) -> HttpResponse:
     application = tools.access_connected_tool(owner=request.user, application_id=application_id)
     tools.tool_disconnect(owner=request.user, application=application, now=timezone.now())
-    messages.success(request, f"{application.name or 'The tool'} can no longer reach your Satchel.")
+    messages.success(
+        request,
+        gettext("%(value)s can no longer reach your Satchel.")
+        % {"value": application.name or "The tool"},
+    )
     return redirect("obapi:tools")
 
 
@@ -80,7 +85,10 @@ def host_callback(request: SignedInRequest) -> HttpResponse:
     except badge_hosts.BadgeHostError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Connected to {host}. Its credentials are on their way in.")
+        messages.success(
+            request,
+            gettext("Connected to %(host)s. Its credentials are on their way in.") % {"host": host},
+        )
     return redirect("obapi:hosts")
 
 
@@ -93,7 +101,9 @@ def host_sync(request: SignedInRequest, host_id: int) -> HttpResponse:
     except badge_hosts.BadgeHostError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Bringing in what {host} holds for you.")
+        messages.success(
+            request, gettext("Bringing in what %(host)s holds for you.") % {"host": host}
+        )
     return redirect("obapi:hosts")
 
 

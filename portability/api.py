@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -75,7 +76,9 @@ class ClrBundleApi(APIView):
         if not bundle.included:
             return Response(
                 {
-                    "detail": "None of the chosen credentials can go inside a CLR 2.0 bundle.",
+                    "detail": gettext(
+                        "None of the chosen credentials can go inside a CLR 2.0 bundle."
+                    ),
                     "excluded": excluded,
                 },
                 status=status.HTTP_400_BAD_REQUEST,
@@ -175,7 +178,7 @@ class ExportDownloadApi(APIView):
             job = selectors.export_download(owner=request.user, token=token, now=timezone.now())
         except selectors.ExportExpired:
             return Response(
-                {"detail": "This export link has expired; start a new export."},
+                {"detail": gettext("This export link has expired; start a new export.")},
                 status=status.HTTP_410_GONE,
             )
         media_type = "application/octet-stream" if job.encrypted else "application/zip"

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import F
+from django.utils.translation import gettext
 from PIL import Image, ImageDraw
 
 from accounts.models import User
@@ -24,6 +25,7 @@ from wallet.verification import Verdict
 from wallet.verification.errors import VerificationInputError
 from wallet.verification.parse.png import bake_png
 from wallet.verification.proofs.dataintegrity import format_datetime, proofs_of, sign
+from wallet.wording import verdict_phrase
 
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 CLR_CONTEXT = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json"
@@ -55,33 +57,34 @@ def _clr_exclusion(entry: Entry) -> str:
     if entry.reason:
         return entry.reason
     if entry.token is not None or entry.sd_jwt is not None:
-        return (
+        return gettext(
             "It is signed as a JWT, and a CLR can only carry credentials signed inside "
             "the JSON (Data Integrity)."
         )
     if credential.is_clr:
-        return (
+        return gettext(
             "A CLR cannot hold another CLR; choose “Only the ones I tick” to pick the "
             "credentials inside it."
         )
     if credential.verdict in _REJECTED:
-        return (
-            f"Its check says “{Verdict(credential.verdict).label.lower()}”, so anyone "
-            "checking your bundle would reject it."
-        )
+        return gettext(
+            "Its check says “%(verdict)s”, so anyone checking your bundle would reject it."
+        ) % {"verdict": verdict_phrase(credential.verdict)}
     if credential.format != "ob3":
-        return "Only Open Badges 3.0 achievement credentials can go in a CLR."
+        return gettext("Only Open Badges 3.0 achievement credentials can go in a CLR.")
     contexts = (entry.document or {}).get("@context")
     first = contexts[0] if isinstance(contexts, list) and contexts else contexts
     if first != VC_V2:
         # JSON-LD refuses a VC 1.1 credential inside a VC 2.0 CLR (protected terms clash).
-        return (
+        return gettext(
             "It uses the older VC 1.1 data model, which cannot be embedded in a CLR 2.0 "
             "bundle; share it in a presentation instead."
         )
     proofs = [p for p in proofs_of(entry.document or {}) if isinstance(p, dict)]
     if not any(p.get("type") in _DI_PROOF_TYPES for p in proofs):
-        return "It carries no Data Integrity signature, so it would not verify inside a CLR."
+        return gettext(
+            "It carries no Data Integrity signature, so it would not verify inside a CLR."
+        )
     return ""
 
 
@@ -199,18 +202,21 @@ def clr_bundle_for(
         live = live_credentials_and_contents(owner=owner).filter(pk__in=credential_ids)
     chosen = list(live.order_by(F("issued_at").desc(nulls_last=True), "-pk"))
     if credential_ids is not None and len(chosen) != len(set(credential_ids)):
-        raise ValidationError("Some of the chosen credentials are not in your record.")
+        raise ValidationError(gettext("Some of the chosen credentials are not in your record."))
     if not chosen:
-        raise ValidationError("Your record holds no credential to put in a bundle.")
+        raise ValidationError(gettext("Your record holds no credential to put in a bundle."))
     if too_many_for_a_bundle(chosen):
         raise ValidationError(
-            f"A CLR bundle holds at most {MAX_BUNDLE_CREDENTIALS} credentials: choose fewer."
+            gettext(
+                "A CLR bundle holds at most %(max_bundle_credentials)s credentials: choose fewer."
+            )
+            % {"max_bundle_credentials": MAX_BUNDLE_CREDENTIALS}
         )
     try:
         return clr_bundle_build(owner=owner, credentials=chosen, now=now, name=name or None)
     except VerificationInputError as exc:
         raise ValidationError(
-            "These credentials are too many for one CLR bundle: choose fewer."
+            gettext("These credentials are too many for one CLR bundle: choose fewer.")
         ) from exc
 
 

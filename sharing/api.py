@@ -11,6 +11,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -107,7 +108,9 @@ def _expiry(values: dict[str, Any]) -> tuple[timedelta | None, bool]:
 
 class ExpiryFields(serializers.Serializer):
     expiry = serializers.ChoiceField(
-        choices=_EXPIRY_CHOICES, required=False, help_text='A preset, or "never" (no expiry).'
+        choices=_EXPIRY_CHOICES,
+        required=False,
+        help_text=gettext_lazy('A preset, or "never" (no expiry).'),
     )
     expires_in_days = serializers.IntegerField(required=False, min_value=1, max_value=366)
 
@@ -131,7 +134,7 @@ class DisclosureInput(serializers.Serializer):
     def validate_claims(self, value: list[list[Any]]) -> list[tuple[str | int, ...]]:
         paths = [disclosable.parse_choice(json.dumps(path)) for path in value]
         if any(path is None for path in paths):
-            raise serializers.ValidationError("Each claim is a path of names and indices.")
+            raise serializers.ValidationError(gettext("Each claim is a path of names and indices."))
         return [path for path in paths if path is not None]
 
 
@@ -233,7 +236,7 @@ class ShareExtendApi(APIView):
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             if not attrs.get("expiry") and attrs.get("expires_in_days") is None:
-                raise serializers.ValidationError("Send expiry or expires_in_days.")
+                raise serializers.ValidationError(gettext("Send expiry or expires_in_days."))
             return attrs
 
     @extend_schema(

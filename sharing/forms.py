@@ -7,13 +7,15 @@ from datetime import UTC, datetime, time
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from config.forms import form_field
 from sharing import services
 
-NO_EXPIRY_LABEL = "No expiry (until you revoke it)"
-EXPIRY_CHOICES = [(key, label) for key, label, _ in services.EXPIRY_PRESETS] + [
+NO_EXPIRY_LABEL = gettext_lazy("No expiry (until you revoke it)")
+EXPIRY_CHOICES = [(key, gettext_lazy(label)) for key, label, _ in services.EXPIRY_PRESETS] + [
     (services.NO_EXPIRY_PRESET, NO_EXPIRY_LABEL)
 ]
 DEFAULT_EXPIRY = "30d"
@@ -32,20 +34,20 @@ def expiry_kwargs(key: str) -> dict[str, Any]:
 class ShareCreateForm(forms.Form):
     what = forms.ChoiceField(
         choices=[
-            (SHARE_CREDENTIALS, "Credentials I pick"),
-            (SHARE_COLLECTION, "A collection"),
+            (SHARE_CREDENTIALS, gettext_lazy("Credentials I pick")),
+            (SHARE_COLLECTION, gettext_lazy("A collection")),
         ],
         initial=SHARE_CREDENTIALS,
         widget=forms.RadioSelect,
     )
     credentials = forms.MultipleChoiceField(
-        required=False, widget=forms.CheckboxSelectMultiple, label="Credentials"
+        required=False, widget=forms.CheckboxSelectMultiple, label=gettext_lazy("Credentials")
     )
-    collection = forms.ChoiceField(required=False, label="Collection")
+    collection = forms.ChoiceField(required=False, label=gettext_lazy("Collection"))
     collection_mode = forms.ChoiceField(
         choices=[
-            (FROZEN, "Only what is in it now"),
-            (FOLLOW, "Keep it up to date"),
+            (FROZEN, gettext_lazy("Only what is in it now")),
+            (FOLLOW, gettext_lazy("Keep it up to date")),
         ],
         initial=FROZEN,
         required=False,
@@ -53,8 +55,10 @@ class ShareCreateForm(forms.Form):
     )
     audience = forms.CharField(
         max_length=services.AUDIENCE_MAX,
-        label="Name of this link",
-        help_text="Only you see it. For example: Acme Corp, data analyst application.",
+        label=gettext_lazy("Name of this link"),
+        help_text=gettext_lazy(
+            "Only you see it. For example: Acme Corp, data analyst application."
+        ),
     )
     expiry = forms.ChoiceField(
         choices=EXPIRY_CHOICES, initial=DEFAULT_EXPIRY, widget=forms.RadioSelect
@@ -63,27 +67,31 @@ class ShareCreateForm(forms.Form):
         required=False,
         min_value=1,
         max_value=services.MAX_VIEWS_LIMIT,
-        label="Maximum number of views (optional)",
-        help_text=(
-            "Every opening of the page counts, also when the same person opens it again, and "
-            "so does a verifier fetching the presentation directly. Downloads from the page "
-            f"work for {services.GRANT_LIFETIME.seconds // 60} minutes after it was opened and "
-            "use no more views."
+        label=gettext_lazy("Maximum number of views (optional)"),
+        help_text=format_lazy(
+            gettext_lazy(
+                "Every opening of the page counts, also when the same person opens it again, "
+                "and so does a verifier fetching the presentation directly. Downloads from the "
+                "page work for {minutes} minutes after it was opened and use no more views."
+            ),
+            minutes=services.GRANT_LIFETIME.seconds // 60,
         ),
     )
     display_name = forms.CharField(
         max_length=services.DISPLAY_NAME_MAX,
         required=False,
-        label="Your name as the employer sees it",
-        help_text="Leave it empty to show no name.",
+        label=gettext_lazy("Your name as the employer sees it"),
+        help_text=gettext_lazy("Leave it empty to show no name."),
     )
 
     link_preview = forms.BooleanField(
         required=False,
-        label="Show a preview when the link is pasted in a chat or social app",
+        label=gettext_lazy("Show a preview when the link is pasted in a chat or social app"),
         help_text=(
-            "The app shows the title, the issuer and the badge image to everyone in the "
-            "conversation, before anyone opens the link. Off unless you tick it."
+            gettext_lazy(
+                "The app shows the title, the issuer and the badge image to everyone in the "
+                "conversation, before anyone opens the link. Off unless you tick it."
+            )
         ),
     )
 
@@ -109,9 +117,9 @@ class ShareCreateForm(forms.Form):
         data = self.cleaned_data
         if data.get("what") == SHARE_COLLECTION:
             if not data.get("collection"):
-                self.add_error("collection", "Choose the collection to share.")
+                self.add_error("collection", gettext("Choose the collection to share."))
         elif not data.get("credentials"):
-            self.add_error("credentials", "Choose at least one credential to share.")
+            self.add_error("credentials", gettext("Choose at least one credential to share."))
         return data
 
     def service_kwargs(self) -> dict[str, Any]:
@@ -134,7 +142,9 @@ class ShareCreateForm(forms.Form):
 
 class ShareExtendForm(forms.Form):
     expiry = forms.ChoiceField(
-        choices=EXPIRY_CHOICES, initial=DEFAULT_EXPIRY, label="New expiry, counted from now"
+        choices=EXPIRY_CHOICES,
+        initial=DEFAULT_EXPIRY,
+        label=gettext_lazy("New expiry, counted from now"),
     )
 
     def service_kwargs(self) -> dict[str, Any]:
@@ -142,11 +152,13 @@ class ShareExtendForm(forms.Form):
 
 
 class ShareRenameForm(forms.Form):
-    audience = forms.CharField(max_length=services.AUDIENCE_MAX, label="Who is it for?")
+    audience = forms.CharField(
+        max_length=services.AUDIENCE_MAX, label=gettext_lazy("Who is it for?")
+    )
     display_name = forms.CharField(
         max_length=services.DISPLAY_NAME_MAX,
         required=False,
-        label="Your name as the employer sees it",
+        label=gettext_lazy("Your name as the employer sees it"),
     )
 
 

@@ -44,7 +44,7 @@ from reportlab.platypus import (
 
 from sharing.qr import qr_png
 from wallet.models import Credential
-from wallet.verification.wording import verdict_label
+from wallet.wording import verdict_label
 
 PDF_MEDIA_TYPE = "application/pdf"
 # Fonts with Latin, Greek, Cyrillic and Arabic letters (Debian's fonts-dejavu-core, which

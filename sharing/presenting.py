@@ -20,6 +20,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import Http404
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -486,7 +487,7 @@ def _presentation(
     entry = read_entry(credential)
     if query.format == dcql.JWT_VC_JSON:
         if entry.token is None:
-            raise openid4vp.RequestError("A JWT credential was expected.")
+            raise openid4vp.RequestError(gettext("A JWT credential was expected."))
         if not query.require_cryptographic_holder_binding:
             return entry.token
         payload = openid4vp.jwt_presentation_payload(
@@ -497,7 +498,7 @@ def _presentation(
         )
         return sign_holder_jwt(user=owner, payload=payload, typ="JWT")
     if entry.document is None:
-        raise openid4vp.RequestError("A Data Integrity credential was expected.")
+        raise openid4vp.RequestError(gettext("A Data Integrity credential was expected."))
     base = disclosable.base_proof_document(credential)
     if base is not None:
         entry = replace(entry, document=_derived_for_query(base, query, credential, disclose))

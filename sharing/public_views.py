@@ -67,10 +67,10 @@ from sharing.services import (
     share_log_access,
     share_take_view,
 )
-from wallet import registries, responses
+from wallet import registries, responses, wording
 from wallet.selectors import credential_image_of, credential_warnings
 from wallet.services.reverify import credentials_recheck_later
-from wallet.verification import Verdict, wording
+from wallet.verification import Verdict
 from wallet.verification.caching import BoundedCache
 
 logger = logging.getLogger(__name__)

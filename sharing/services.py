@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, F, Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from accounts import crypto
 from accounts.models import User
@@ -38,12 +39,12 @@ DEFAULT_EXPIRY = timedelta(days=30)
 MAX_EXPIRY = timedelta(days=366)
 # (form value, label, lifetime) for the earner's choice; "never" is the explicit no-expiry.
 EXPIRY_PRESETS: tuple[tuple[str, str, timedelta], ...] = (
-    ("1d", "1 day", timedelta(days=1)),
-    ("7d", "1 week", timedelta(days=7)),
-    ("30d", "30 days", timedelta(days=30)),
-    ("90d", "3 months", timedelta(days=90)),
-    ("180d", "6 months", timedelta(days=180)),
-    ("365d", "1 year", timedelta(days=365)),
+    ("1d", gettext_noop("1 day"), timedelta(days=1)),
+    ("7d", gettext_noop("1 week"), timedelta(days=7)),
+    ("30d", gettext_noop("30 days"), timedelta(days=30)),
+    ("90d", gettext_noop("3 months"), timedelta(days=90)),
+    ("180d", gettext_noop("6 months"), timedelta(days=180)),
+    ("365d", gettext_noop("1 year"), timedelta(days=365)),
 )
 NO_EXPIRY_PRESET = "never"
 MAX_VIEWS_LIMIT = 10_000
@@ -77,7 +78,7 @@ def expiry_preset(value: str) -> tuple[timedelta | None, bool]:
     for key, _label, lifetime in EXPIRY_PRESETS:
         if key == value:
             return lifetime, False
-    raise ValidationError("Choose how long the link works.")
+    raise ValidationError(gettext("Choose how long the link works."))
 
 
 # --- validation ----------------------------------------------------------------------------
@@ -86,20 +87,22 @@ def expiry_preset(value: str) -> tuple[timedelta | None, bool]:
 def _clean_text(value: str, *, limit: int, what: str, required: bool) -> str:
     text = re.sub(r"\s+", " ", value or "").strip()
     if required and not text:
-        raise ValidationError(f"Say {what}.")
+        raise ValidationError(gettext("Say %(what)s.") % {"what": what})
     if len(text) > limit:
-        raise ValidationError(f"Keep {what} under {limit} characters.")
+        raise ValidationError(
+            gettext("Keep %(what)s under %(limit)s characters.") % {"what": what, "limit": limit}
+        )
     return text
 
 
 def _expires_at(now: datetime, expires_in: timedelta | None, no_expiry: bool) -> datetime | None:
     if no_expiry:
         if expires_in is not None:
-            raise ValidationError("Choose either an expiry or no expiry, not both.")
+            raise ValidationError(gettext("Choose either an expiry or no expiry, not both."))
         return None
     lifetime = DEFAULT_EXPIRY if expires_in is None else expires_in
     if lifetime <= timedelta(0) or lifetime > MAX_EXPIRY:
-        raise ValidationError("A link can work for at most a year (or choose no expiry).")
+        raise ValidationError(gettext("A link can work for at most a year (or choose no expiry)."))
     return now + lifetime
 
 
@@ -107,7 +110,10 @@ def _max_views(value: int | None) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_VIEWS_LIMIT:
-        raise ValidationError(f"The number of views must be between 1 and {MAX_VIEWS_LIMIT}.")
+        raise ValidationError(
+            gettext("The number of views must be between 1 and %(max_views_limit)s.")
+            % {"max_views_limit": MAX_VIEWS_LIMIT}
+        )
     return value
 
 
@@ -117,14 +123,14 @@ def _chosen_credentials(owner: User, credential_ids: Iterable[Any]) -> list[Cred
         try:
             pk = int(value)
         except (TypeError, ValueError):
-            raise ValidationError("Choose credentials from your record.") from None
+            raise ValidationError(gettext("Choose credentials from your record.")) from None
         if pk not in wanted:
             wanted.append(pk)
     found = Credential.objects.filter(owner=owner, deleted_at__isnull=True, pk__in=wanted)
     by_pk = {c.pk: c for c in found.defer("original")}
     if len(by_pk) != len(wanted):
         # Someone else's id and a missing one get the same answer: no existence leak.
-        raise ValidationError("Some of the chosen credentials are not in your record.")
+        raise ValidationError(gettext("Some of the chosen credentials are not in your record."))
     return [by_pk[pk] for pk in wanted]
 
 
@@ -143,19 +149,23 @@ def _disclosed_forms(
     if not disclosures:
         return {}
     if collection:
-        raise ValidationError("Claims can be chosen for credentials picked one by one.")
+        raise ValidationError(gettext("Claims can be chosen for credentials picked one by one."))
     by_pk = {c.pk: c for c in chosen}
     forms: dict[int, str] = {}
     for pk, paths in disclosures.items():
         credential = by_pk.get(pk)
         if credential is None:
-            raise ValidationError("Claims were chosen for a credential the link does not hold.")
+            raise ValidationError(
+                gettext("Claims were chosen for a credential the link does not hold.")
+            )
         # Read again with its original: the chosen rows were loaded without it.
         full = Credential.objects.get(pk=credential.pk)
         try:
             forms[pk] = disclosed_form(full, [tuple(p) for p in paths])
         except ValueError as exc:
-            raise ValidationError(f"“{credential.title}”: {exc}") from exc
+            raise ValidationError(
+                gettext("“%(title)s”: %(exc)s") % {"title": credential.title, "exc": exc}
+            ) from exc
     return forms
 
 
@@ -191,9 +201,11 @@ def share_create(
     Raises ValidationError for anything the earner must fix.
     """
     now = now or timezone.now()
-    audience = _clean_text(audience, limit=AUDIENCE_MAX, what="who the link is for", required=True)
+    audience = _clean_text(
+        audience, limit=AUDIENCE_MAX, what=gettext("who the link is for"), required=True
+    )
     display_name = _clean_text(
-        display_name, limit=DISPLAY_NAME_MAX, what="your name", required=False
+        display_name, limit=DISPLAY_NAME_MAX, what=gettext("your name"), required=False
     )
     expires_at = _expires_at(now, expires_in, no_expiry)
     max_views = _max_views(max_views)
@@ -201,17 +213,22 @@ def share_create(
     collection = None
     if collection_id not in (None, ""):
         if credential_ids:
-            raise ValidationError("Share either chosen credentials or a collection, not both.")
+            raise ValidationError(
+                gettext("Share either chosen credentials or a collection, not both.")
+            )
         collection = access_collection(owner=owner, collection_id=collection_id)
         chosen = _collection_credentials(collection)
     else:
         if follow_collection:
-            raise ValidationError("Only a collection can be followed.")
+            raise ValidationError(gettext("Only a collection can be followed."))
         chosen = _chosen_credentials(owner, credential_ids)
     if not chosen:
-        raise ValidationError("Choose at least one credential to share.")
+        raise ValidationError(gettext("Choose at least one credential to share."))
     if len(chosen) > MAX_SHARED_CREDENTIALS:
-        raise ValidationError(f"A link can hold at most {MAX_SHARED_CREDENTIALS} credentials.")
+        raise ValidationError(
+            gettext("A link can hold at most %(max_shared_credentials)s credentials.")
+            % {"max_shared_credentials": MAX_SHARED_CREDENTIALS}
+        )
     disclosed = _disclosed_forms(chosen, disclosures or {}, bool(collection is not None))
     token = token or secrets.token_urlsafe(32)
     with transaction.atomic():
@@ -287,12 +304,12 @@ def share_extend(
     """Set a new expiry, counted from now (an expired link works again); not for revoked ones."""
     now = now or timezone.now()
     if expires_in is None and not no_expiry:
-        raise ValidationError("Choose a new expiry, or no expiry.")
+        raise ValidationError(gettext("Choose a new expiry, or no expiry."))
     expires_at = _expires_at(now, expires_in, no_expiry)
     with transaction.atomic():
         share = _owned(owner, share_id, lock=True)
         if share.revoked_at is not None:
-            raise ValidationError("A revoked link cannot be reopened: create a new one.")
+            raise ValidationError(gettext("A revoked link cannot be reopened: create a new one."))
         previous = share.expires_at
         share.expires_at = expires_at
         share.updated_at = now
@@ -320,7 +337,9 @@ def share_rename(
 ) -> ShareLink:
     """Change the earner's label for the link (and, when given, the name shown on it)."""
     now = now or timezone.now()
-    audience = _clean_text(audience, limit=AUDIENCE_MAX, what="who the link is for", required=True)
+    audience = _clean_text(
+        audience, limit=AUDIENCE_MAX, what=gettext("who the link is for"), required=True
+    )
     fields = ["audience", "updated_at"]
     with transaction.atomic():
         share = _owned(owner, share_id, lock=True)
@@ -328,7 +347,7 @@ def share_rename(
         share.audience = audience
         if display_name is not None:
             share.display_name = _clean_text(
-                display_name, limit=DISPLAY_NAME_MAX, what="your name", required=False
+                display_name, limit=DISPLAY_NAME_MAX, what=gettext("your name"), required=False
             )
             fields.append("display_name")
         share.updated_at = now

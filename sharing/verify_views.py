@@ -30,7 +30,7 @@ from rest_framework.views import APIView
 
 from sharing import limits
 from sharing.public_verifier import Checked, VerifyRefused, public_verify
-from wallet.verification import wording
+from wallet import wording
 
 # Room for the form's other fields and the multipart framing around the file.
 _FORM_OVERHEAD = 64 * 1024

@@ -21,8 +21,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -122,7 +122,7 @@ def share_create(request: SignedInRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Your link is ready. Copy it or show its QR code.")
+            messages.success(request, gettext("Your link is ready. Copy it or show its QR code."))
             return redirect("shares:detail", share_id=share.pk)
     return render(request, "sharing/new.html", {"form": form})
 
@@ -279,7 +279,10 @@ def share_revoke(request: SignedInRequest, share_id: int) -> HttpResponse:
     share = selectors.access_share(owner=request.user, share_id=share_id)
     if request.method == "POST":
         services.share_revoke(owner=request.user, share_id=share.pk)
-        messages.success(request, f"The link for {share.audience} no longer opens.")
+        messages.success(
+            request,
+            gettext("The link for %(audience)s no longer opens.") % {"audience": share.audience},
+        )
         return redirect("shares:detail", share_id=share.pk)
     return render(
         request,
@@ -294,14 +297,14 @@ def share_extend(request: SignedInRequest, share_id: int) -> HttpResponse:
     share = selectors.access_share(owner=request.user, share_id=share_id)
     form = ShareExtendForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose how long the link should work from now.")
+        messages.error(request, gettext("Choose how long the link should work from now."))
         return redirect("shares:detail", share_id=share.pk)
     try:
         services.share_extend(owner=request.user, share_id=share.pk, **form.service_kwargs())
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, "The link's expiry is changed.")
+        messages.success(request, gettext("The link's expiry is changed."))
     return redirect("shares:detail", share_id=share.pk)
 
 
@@ -311,14 +314,14 @@ def share_rename(request: SignedInRequest, share_id: int) -> HttpResponse:
     share = selectors.access_share(owner=request.user, share_id=share_id)
     form = ShareRenameForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Say who the link is for, in at most 200 characters.")
+        messages.error(request, gettext("Say who the link is for, in at most 200 characters."))
         return redirect("shares:detail", share_id=share.pk)
     try:
         services.share_rename(owner=request.user, share_id=share.pk, **form.cleaned_data)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, "Saved.")
+        messages.success(request, gettext("Saved."))
     return redirect("shares:detail", share_id=share.pk)
 
 
@@ -353,7 +356,7 @@ def credential_share(request: SignedInRequest, credential_id: int) -> HttpRespon
         expires_in=timedelta(days=QUICK_SHARE_DAYS),
         display_name=request.user.display_name,
     )
-    messages.success(request, "Your link is ready. It works for 30 days.")
+    messages.success(request, gettext("Your link is ready. It works for 30 days."))
     return redirect("shares:detail", share_id=share.pk)
 
 
@@ -363,7 +366,9 @@ def credential_linkedin(request: SignedInRequest, credential_id: int) -> HttpRes
     """A link with no expiry for the profile entry, then LinkedIn's form, filled in."""
     credential = record.access_credential(owner=request.user, credential_id=credential_id)
     if not offers_linkedin(credential):
-        messages.error(request, "Only a credential that verifies can be added to LinkedIn.")
+        messages.error(
+            request, gettext("Only a credential that verifies can be added to LinkedIn.")
+        )
         return redirect("wallet:credential", credential_id=credential.pk)
     choose = _choose_first(request, credential)
     if choose is not None:
@@ -408,7 +413,7 @@ def _choose_first(request: SignedInRequest, credential: Credential) -> HttpRespo
     the share form comes first (its link's page then offers the PDF and the QR code)."""
     if not disclosable.choices_for(credential):
         return None
-    messages.info(request, "Choose what the link reveals of this credential first.")
+    messages.info(request, gettext("Choose what the link reveals of this credential first."))
     return redirect(f"{reverse('shares:create')}?credential={credential.pk}")
 
 

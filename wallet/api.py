@@ -22,7 +22,7 @@ from config.serializers import many_data
 from wallet import responses, selectors
 from wallet.models import Credential, Verdicts
 from wallet.services import organise, reverify, trash
-from wallet.verification.wording import verdict_label
+from wallet.wording import verdict_label
 
 # --- output shapes -----------------------------------------------------------------------
 

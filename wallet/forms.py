@@ -5,36 +5,42 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext, gettext_lazy
 
 from config.forms import form_field
 from wallet.models import Verdicts
 from wallet.selectors import SORTS, CredentialFilters
 from wallet.templatetags.wallet_record import humanise_type
+from wallet.wording import verdict_label
 
 SORT_LABELS = {
-    "newest": "Newest first",
-    "oldest": "Oldest first",
-    "title": "Title (A to Z)",
-    "issuer": "Issuer (A to Z)",
+    "newest": gettext_lazy("Newest first"),
+    "oldest": gettext_lazy("Oldest first"),
+    "title": gettext_lazy("Title (A to Z)"),
+    "issuer": gettext_lazy("Issuer (A to Z)"),
 }
 
 
 class FilterForm(forms.Form):
     """The record's GET filters. Choices come from the owner's own record."""
 
-    q = forms.CharField(label="Search", required=False, max_length=200)
-    issuer = forms.ChoiceField(label="Issuer", required=False)
-    type = forms.ChoiceField(label="Type", required=False)
-    skill = forms.ChoiceField(label="Skill", required=False)
-    verdict = forms.ChoiceField(label="Check result", required=False)
-    tag = forms.TypedChoiceField(label="Tag", required=False, coerce=int, empty_value=None)
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=200)
+    issuer = forms.ChoiceField(label=gettext_lazy("Issuer"), required=False)
+    type = forms.ChoiceField(label=gettext_lazy("Type"), required=False)
+    skill = forms.ChoiceField(label=gettext_lazy("Skill"), required=False)
+    verdict = forms.ChoiceField(label=gettext_lazy("Check result"), required=False)
+    tag = forms.TypedChoiceField(
+        label=gettext_lazy("Tag"), required=False, coerce=int, empty_value=None
+    )
     collection = forms.TypedChoiceField(
-        label="Collection", required=False, coerce=int, empty_value=None
+        label=gettext_lazy("Collection"), required=False, coerce=int, empty_value=None
     )
     sort = forms.ChoiceField(
-        label="Sort", required=False, choices=[(s, SORT_LABELS[s]) for s in SORTS]
+        label=gettext_lazy("Sort"), required=False, choices=[(s, SORT_LABELS[s]) for s in SORTS]
     )
-    children = forms.BooleanField(label="Include credentials inside transcripts", required=False)
+    children = forms.BooleanField(
+        label=gettext_lazy("Include credentials inside transcripts"), required=False
+    )
 
     def __init__(
         self,
@@ -47,25 +53,25 @@ class FilterForm(forms.Form):
         collections: list[Any],
     ) -> None:
         super().__init__(data)
-        form_field(self, "issuer", forms.ChoiceField).choices = [("", "Any issuer")] + [
+        form_field(self, "issuer", forms.ChoiceField).choices = [("", gettext("Any issuer"))] + [
             (row["issuer_id"], f"{_issuer_label(row)} ({row['count']})") for row in issuers
         ]
-        form_field(self, "type", forms.ChoiceField).choices = [("", "Any type")] + [
+        form_field(self, "type", forms.ChoiceField).choices = [("", gettext("Any type"))] + [
             (t, humanise_type(t)) for t in types
         ]
-        form_field(self, "skill", forms.ChoiceField).choices = [("", "Any skill")] + [
+        form_field(self, "skill", forms.ChoiceField).choices = [("", gettext("Any skill"))] + [
             (skill_key(s), s.name or s.code or s.url) for s in skills
         ]
         form_field(self, "verdict", forms.ChoiceField).choices = [
-            ("", "Any result"),
-            *Verdicts.choices,
+            ("", gettext("Any result")),
+            *((value, verdict_label(value)) for value in Verdicts.values),
         ]
-        form_field(self, "tag", forms.ChoiceField).choices = [("", "Any tag")] + [
+        form_field(self, "tag", forms.ChoiceField).choices = [("", gettext("Any tag"))] + [
             (t.pk, t.name) for t in tags
         ]
-        form_field(self, "collection", forms.ChoiceField).choices = [("", "Any collection")] + [
-            (c.pk, c.name) for c in collections
-        ]
+        form_field(self, "collection", forms.ChoiceField).choices = [
+            ("", gettext("Any collection"))
+        ] + [(c.pk, c.name) for c in collections]
 
     def filters(self) -> CredentialFilters:
         """The filters to apply; an invalid value filters nothing rather than failing the page."""
@@ -108,13 +114,13 @@ def skill_key(skill: Any) -> str:
 
 
 class NameForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=60)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=60)
 
 
 class CollectionForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=120)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=120)
     description = forms.CharField(
-        label="Description",
+        label=gettext_lazy("Description"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -123,15 +129,15 @@ class CollectionForm(forms.Form):
 
 class TagAssignForm(forms.Form):
     name = forms.CharField(
-        label="Add a tag",
+        label=gettext_lazy("Add a tag"),
         max_length=60,
-        help_text="An existing tag, or a new one.",
+        help_text=gettext_lazy("An existing tag, or a new one."),
         widget=forms.TextInput(attrs={"list": "tag-names", "autocomplete": "off"}),
     )
 
 
 class CollectionAssignForm(forms.Form):
-    collection = forms.TypedChoiceField(label="Add to collection", coerce=int)
+    collection = forms.TypedChoiceField(label=gettext_lazy("Add to collection"), coerce=int)
 
     def __init__(self, data: Any = None, *, collections: list[Any]) -> None:
         super().__init__(data)
@@ -142,7 +148,7 @@ class CollectionAssignForm(forms.Form):
 
 class ConfirmForm(forms.Form):
     confirm = forms.BooleanField(
-        label="Yes, remove everything in the trash for good", required=True
+        label=gettext_lazy("Yes, remove everything in the trash for good"), required=True
     )
 
 

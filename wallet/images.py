@@ -22,6 +22,7 @@ from urllib.parse import unquote_to_bytes
 from xml.etree import ElementTree as ET
 
 from defusedxml import ElementTree as SafeET
+from django.utils.translation import gettext
 from PIL import Image, UnidentifiedImageError
 
 from wallet.verification.errors import MalformedInput
@@ -87,7 +88,7 @@ class SafeImage:
 def sanitise_raster(data: bytes) -> tuple[bytes, int, int]:
     """Decode a raster image under caps and re-encode it as a metadata-free PNG."""
     if len(data) > MAX_SOURCE_BYTES:
-        raise ImageRefused("The image is larger than the wallet keeps.")
+        raise ImageRefused(gettext("The image is larger than the wallet keeps."))
     try:
         with warnings.catch_warnings():
             # Pillow only warns between MAX_IMAGE_PIXELS and twice that; refuse there too.
@@ -95,13 +96,13 @@ def sanitise_raster(data: bytes) -> tuple[bytes, int, int]:
             with Image.open(io.BytesIO(data)) as image:
                 width, height = image.size
                 if width * height > min(MAX_SOURCE_PIXELS, Image.MAX_IMAGE_PIXELS or 1 << 62):
-                    raise ImageRefused("The image has more pixels than the wallet keeps.")
+                    raise ImageRefused(gettext("The image has more pixels than the wallet keeps."))
                 image.seek(0)
                 frame = image.convert("RGBA")
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageRefused("The image looks like a decompression bomb.") from exc
+        raise ImageRefused(gettext("The image looks like a decompression bomb.")) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ImageRefused("The file is not an image the wallet can read.") from exc
+        raise ImageRefused(gettext("The file is not an image the wallet can read.")) from exc
     frame.thumbnail((MAX_OUTPUT_SIDE, MAX_OUTPUT_SIDE))
     out = io.BytesIO()
     # No `optimize`: it costs about five times the encoding for roughly 15% fewer bytes.
@@ -128,22 +129,22 @@ def png_pixels_key(data: bytes) -> str | None:
 def sanitise_svg(data: bytes) -> bytes:
     """Rebuild an SVG from allow-listed elements and attributes only."""
     if len(data) > MAX_SOURCE_BYTES:
-        raise ImageRefused("The image is larger than the wallet keeps.")
+        raise ImageRefused(gettext("The image is larger than the wallet keeps."))
     try:
         root = SafeET.fromstring(data, forbid_dtd=True)
     except Exception as exc:  # defusedxml raises several unrelated types on hostile XML
-        raise ImageRefused("The SVG could not be read safely.") from exc
+        raise ImageRefused(gettext("The SVG could not be read safely.")) from exc
     if _local_name(root.tag) != "svg" or _namespace(root.tag) not in ("", _SVG_NS):
-        raise ImageRefused("The file is not an SVG image.")
+        raise ImageRefused(gettext("The file is not an SVG image."))
     clean = _clean_element(root, depth=0)
     if clean is None:
-        raise ImageRefused("The SVG could not be read safely.")
+        raise ImageRefused(gettext("The SVG could not be read safely."))
     return ET.tostring(clean, encoding="utf-8", xml_declaration=True)
 
 
 def _clean_element(element: ET.Element, *, depth: int) -> ET.Element | None:
     if depth > MAX_SVG_DEPTH:
-        raise ImageRefused("The SVG is nested too deeply to be read safely.")
+        raise ImageRefused(gettext("The SVG is nested too deeply to be read safely."))
     name = _local_name(element.tag)
     if _namespace(element.tag) not in ("", _SVG_NS) or name not in _SVG_ELEMENTS:
         return None
@@ -209,14 +210,14 @@ def decode_data_uri(uri: str) -> tuple[bytes, str]:
     """data:[<media type>][;base64],<data> -> (bytes, media type)."""
     header, sep, payload = uri[len("data:") :].partition(",")
     if not sep:
-        raise ImageRefused("The embedded image is not a valid data: URI.")
+        raise ImageRefused(gettext("The embedded image is not a valid data: URI."))
     media_type = header.split(";")[0]
     if len(payload) > MAX_SOURCE_BYTES * 2:
-        raise ImageRefused("The image is larger than the wallet keeps.")
+        raise ImageRefused(gettext("The image is larger than the wallet keeps."))
     try:
         data = base64.b64decode(payload, validate=False) if ";base64" in header else None
     except ValueError as exc:
-        raise ImageRefused("The embedded image is not valid base64.") from exc
+        raise ImageRefused(gettext("The embedded image is not valid base64.")) from exc
     return (data if data is not None else unquote_to_bytes(payload)), media_type
 
 

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext, gettext_noop
 
 from wallet.verification import Verdict
 
@@ -103,7 +104,7 @@ def file_extension(container: str) -> str:
 
 
 # What every page and message calls a credential that states no title.
-UNTITLED = "Untitled credential"
+UNTITLED = gettext_noop("Untitled credential")
 
 
 class Credential(models.Model):
@@ -232,7 +233,7 @@ class Credential(models.Model):
     @property
     def display_title(self) -> str:
         """The title, or the one name every page gives a credential without one."""
-        return self.title or UNTITLED
+        return self.title or gettext(UNTITLED)
 
     @property
     def recipient_kind(self) -> str:

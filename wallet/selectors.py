@@ -45,6 +45,7 @@ from wallet.models import (
     Tag,
     VerificationRun,
 )
+from wallet.wording import check_message
 
 SORTS = ("newest", "oldest", "title", "issuer")
 
@@ -200,7 +201,7 @@ def credential_latest_run(*, credential: Credential) -> VerificationRun | None:
 
 def credential_warnings(*, credentials: Iterable[Credential]) -> dict[int, list[str]]:
     """The warnings behind each (already accessed) credential's current verdict, as the
-    sentences its checks wrote; credentials with none are left out.
+    sentences its checks wrote (in the active language); credentials with none are left out.
 
     Read from the run that set the verdict: the newest at the credential's `checked_at`.
     An older run, or one that came with a restored export, never speaks for it.
@@ -223,7 +224,7 @@ def credential_warnings(*, credentials: Iterable[Credential]) -> dict[int, list[
         seen.add(pk)
         checks = report.get("checks", []) if isinstance(report, dict) else []
         sentences = [
-            c["message"]
+            check_message(c)
             for c in checks
             if isinstance(c, dict) and c.get("status") == "warning" and c.get("message")
         ]

@@ -16,6 +16,8 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import SignedInRequest
@@ -34,7 +36,7 @@ from wallet.forms import (
 from wallet.lookalikes import lookalike_notes
 from wallet.models import Credential, RecipientMatch
 from wallet.services import organise, reverify, trash
-from wallet.verification.wording import verdict_label
+from wallet.wording import verdict_phrase
 
 PAGE_SIZE = 24
 
@@ -111,8 +113,10 @@ def skills_lookup(request: SignedInRequest) -> HttpResponse:
     enqueue_on_commit("wallet.tasks.lookup_case_items", request.user.pk)
     messages.success(
         request,
-        "Satchel is asking the frameworks' publishers about your skills. Their descriptions "
-        "appear here as they answer.",
+        gettext(
+            "Satchel is asking the frameworks' publishers about your skills. Their descriptions "
+            "appear here as they answer."
+        ),
     )
     return redirect("wallet:skills")
 
@@ -221,7 +225,10 @@ def download_stem(credential: Credential) -> str:
 def credential_check(request: SignedInRequest, credential_id: int) -> HttpResponse:
     credential = selectors.access_credential(owner=request.user, credential_id=credential_id)
     run = reverify.credential_reverify(credential=credential)
-    messages.info(request, f"Checked again just now: {verdict_label(run.verdict).lower()}.")
+    messages.info(
+        request,
+        _("Checked again just now: %(verdict)s.") % {"verdict": verdict_phrase(run.verdict)},
+    )
     return redirect("wallet:credential", credential_id=credential.pk)
 
 
@@ -232,7 +239,8 @@ def credential_delete(request: SignedInRequest, credential_id: int) -> HttpRespo
     trash.credential_delete(credential=credential)
     messages.success(
         request,
-        f"“{credential.display_title}” is in the trash for 30 days; you can restore it from there.",
+        gettext("“%(display_title)s” is in the trash for 30 days; you can restore it from there.")
+        % {"display_title": credential.display_title},
     )
     return redirect("wallet:record")
 
@@ -253,7 +261,7 @@ def credential_tag_add(request: SignedInRequest, credential_id: int) -> HttpResp
         else:
             organise.credential_tag(credential=credential, tag=tag)
     else:
-        messages.error(request, "Give the tag a name of at most 60 characters.")
+        messages.error(request, gettext("Give the tag a name of at most 60 characters."))
     return redirect("wallet:credential", credential_id=credential.pk)
 
 
@@ -320,12 +328,12 @@ def tag_rename(request: SignedInRequest, tag_id: int) -> HttpResponse:
     form = NameForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError("A tag name has 1 to 60 characters.")
+            raise ValidationError(gettext("A tag name has 1 to 60 characters."))
         organise.tag_rename(tag=tag, name=form.cleaned_data["name"])
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"Renamed to “{tag.name}”.")
+        messages.success(request, gettext("Renamed to “%(name)s”.") % {"name": tag.name})
     return redirect("wallet:tags")
 
 
@@ -340,7 +348,11 @@ def tag_delete(request: SignedInRequest, tag_id: int) -> HttpResponse:
         return render(request, "wallet/tag_delete.html", {"tag": tag, "count": count})
     name = tag.name
     organise.tag_delete(tag=tag)
-    messages.success(request, f"Deleted the tag “{name}”; its credentials stay in your record.")
+    messages.success(
+        request,
+        gettext("Deleted the tag “%(name)s”; its credentials stay in your record.")
+        % {"name": name},
+    )
     return redirect("wallet:tags")
 
 
@@ -371,12 +383,12 @@ def collection_update(request: SignedInRequest, collection_id: int) -> HttpRespo
     form = CollectionForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError("A collection name has 1 to 120 characters.")
+            raise ValidationError(gettext("A collection name has 1 to 120 characters."))
         organise.collection_update(collection=collection, **form.cleaned_data)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"Saved “{collection.name}”.")
+        messages.success(request, gettext("Saved “%(name)s”.") % {"name": collection.name})
     return redirect("wallet:collections")
 
 
@@ -387,7 +399,9 @@ def collection_delete(request: SignedInRequest, collection_id: int) -> HttpRespo
     name = collection.name
     organise.collection_delete(collection=collection)
     messages.success(
-        request, f"Deleted the collection “{name}”; its credentials stay in your record."
+        request,
+        gettext("Deleted the collection “%(name)s”; its credentials stay in your record.")
+        % {"name": name},
     )
     return redirect("wallet:collections")
 
@@ -414,7 +428,10 @@ def credential_restore(request: SignedInRequest, credential_id: int) -> HttpResp
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("wallet:trash")
-    messages.success(request, f"Restored “{credential.display_title}”.")
+    messages.success(
+        request,
+        gettext("Restored “%(display_title)s”.") % {"display_title": credential.display_title},
+    )
     return redirect("wallet:credential", credential_id=credential.pk)
 
 
@@ -424,7 +441,7 @@ def trash_empty(request: SignedInRequest) -> HttpResponse:
     form = ConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         trash.trash_empty(owner=request.user)
-        messages.success(request, "The trash is empty; what was in it is gone for good.")
+        messages.success(request, gettext("The trash is empty; what was in it is gone for good."))
         return redirect("wallet:trash")
     count = selectors.trash_list(owner=request.user).count()
     return render(

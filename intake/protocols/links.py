@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from django.utils.translation import gettext
+
 # A QR code holds at most 4,296 characters; an offer by value pasted as a link can be longer,
 # but nothing an issuer sends needs more than this.
 MAX_LINK_CHARS = 8192
@@ -104,17 +106,17 @@ def classify(text: str) -> Link:
     """Say what `text` is, or raise LinkError with a sentence for the learner."""
     text = (text or "").strip()
     if not text:
-        raise LinkError("Paste or scan a link from an issuer.")
+        raise LinkError(gettext("Paste or scan a link from an issuer."))
     if len(text) > MAX_LINK_CHARS:
-        raise LinkError("That link is too long to be an offer from an issuer.")
+        raise LinkError(gettext("That link is too long to be an offer from an issuer."))
     if any(c.isspace() for c in text):
-        raise LinkError("That is not a link: it contains spaces or line breaks.")
+        raise LinkError(gettext("That is not a link: it contains spaces or line breaks."))
     if text.lower().startswith(INTERACTION_PREFIX):
         return Link(INTERACTION, Interaction(url=_web_url(text[len(INTERACTION_PREFIX) :])), text)
     try:
         parts = urlsplit(text)
     except ValueError:
-        raise LinkError("That link does not parse.") from None
+        raise LinkError(gettext("That link does not parse.")) from None
     scheme = parts.scheme.lower()
     params = _parameters(parts.query)
     if scheme == OFFER_SCHEME:
@@ -124,7 +126,7 @@ def classify(text: str) -> Link:
     if scheme in DCC_SCHEMES:
         return _dcc(params, text)
     if scheme not in ("https", "http") or not parts.netloc:
-        raise LinkError("That is not a link Satchel knows how to receive from.")
+        raise LinkError(gettext("That is not a link Satchel knows how to receive from."))
     return _web(text, params)
 
 
@@ -147,25 +149,29 @@ def _web(text: str, params: dict[str, str], *, own_page: bool = False) -> Link:
     if not own_page and params.get("iuv") == "1":
         return Link(INTERACTION, Interaction(url=_web_url(text)), text)
     raise LinkError(
-        "That link is not an offer or exchange Satchel knows. If it is the address of a "
-        "credential itself, import it from the Import page."
+        gettext(
+            "That link is not an offer or exchange Satchel knows. If it is the address of a "
+            "credential itself, import it from the Import page."
+        )
     )
 
 
 def _offer(params: dict[str, str]) -> CredentialOffer:
     by_value, by_reference = params.get("credential_offer"), params.get("credential_offer_uri")
     if by_value and by_reference:
-        raise LinkError("The offer is both by value and by reference; issuers send one or other.")
+        raise LinkError(
+            gettext("The offer is both by value and by reference; issuers send one or other.")
+        )
     if by_reference:
         return CredentialOffer(offer_uri=_web_url(by_reference))
     if not by_value:
-        raise LinkError("The offer link carries no offer.")
+        raise LinkError(gettext("The offer link carries no offer."))
     try:
         offer = json.loads(by_value)
     except (ValueError, RecursionError):
-        raise LinkError("The offer in the link is not valid JSON.") from None
+        raise LinkError(gettext("The offer in the link is not valid JSON.")) from None
     if not isinstance(offer, dict):
-        raise LinkError("The offer in the link is not a JSON object.")
+        raise LinkError(gettext("The offer in the link is not a JSON object."))
     return CredentialOffer(offer=offer)
 
 
@@ -174,7 +180,9 @@ def _dcc(params: dict[str, str], text: str) -> Link:
         return _chapi_request(params["request"], text)
     url = params.get("vc_request_url", "")
     if not url:
-        raise LinkError("The request link names no address to receive the credential from.")
+        raise LinkError(
+            gettext("The request link names no address to receive the credential from.")
+        )
     request = LegacyRequest(
         vc_request_url=_web_url(url),
         issuer=params.get("issuer", ""),
@@ -188,10 +196,10 @@ def _chapi_request(raw: str, text: str) -> Link:
     try:
         request = json.loads(raw)
     except (ValueError, RecursionError):
-        raise LinkError("The request in the link is not valid JSON.") from None
+        raise LinkError(gettext("The request in the link is not valid JSON.")) from None
     protocols = request.get("protocols") if isinstance(request, dict) else None
     if not isinstance(protocols, dict):
-        raise LinkError("The request in the link names no protocol to receive with.")
+        raise LinkError(gettext("The request in the link names no protocol to receive with."))
     origin = request.get("credentialRequestOrigin")
     origin = origin if isinstance(origin, str) else ""
     vcapi = protocols.get("vcapi")
@@ -205,18 +213,18 @@ def _chapi_request(raw: str, text: str) -> Link:
                 offer=inner.target.offer, offer_uri=inner.target.offer_uri, request_origin=origin
             )
             return Link(OFFER, target, text)
-    raise LinkError("The request in the link names no protocol Satchel speaks.")
+    raise LinkError(gettext("The request in the link names no protocol Satchel speaks."))
 
 
 def _parameters(query: str) -> dict[str, str]:
     try:
         pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=False, max_num_fields=50)
     except ValueError:
-        raise LinkError("That link has too many parameters.") from None
+        raise LinkError(gettext("That link has too many parameters.")) from None
     params: dict[str, str] = {}
     for key, value in pairs:
         if key in params:
-            raise LinkError(f"The link repeats its “{key}” parameter.")
+            raise LinkError(gettext("The link repeats its “%(key)s” parameter.") % {"key": key})
         params[key] = value
     return params
 
@@ -232,7 +240,7 @@ def _web_url(url: str) -> str:
     try:
         parts = urlsplit(url)
     except ValueError:
-        raise LinkError("An address in the link does not parse.") from None
+        raise LinkError(gettext("An address in the link does not parse.")) from None
     if parts.scheme.lower() not in ("https", "http") or not parts.hostname:
-        raise LinkError("An address in the link is not a web address.")
+        raise LinkError(gettext("An address in the link is not a web address."))
     return url

@@ -41,6 +41,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from config.protocol_client import Answer, ProtocolClient, RemoteError
@@ -110,15 +111,21 @@ class Offer:
 
 def _https_url(value: Any, what: str) -> str:
     if not isinstance(value, str) or not value:
-        raise IssuanceError(f"The offer names no {what}.")
+        raise IssuanceError(gettext("The offer names no %(what)s.") % {"what": what})
     try:
         parts = urlsplit(value)
     except ValueError:
-        raise IssuanceError(f"The {what} in the offer is not a web address.") from None
+        raise IssuanceError(
+            gettext("The %(what)s in the offer is not a web address.") % {"what": what}
+        ) from None
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise IssuanceError(f"The {what} in the offer is not a web address.")
+        raise IssuanceError(
+            gettext("The %(what)s in the offer is not a web address.") % {"what": what}
+        )
     if parts.query or parts.fragment:
-        raise IssuanceError(f"The {what} in the offer carries a query or fragment.")
+        raise IssuanceError(
+            gettext("The %(what)s in the offer carries a query or fragment.") % {"what": what}
+        )
     return value
 
 
@@ -127,12 +134,13 @@ def fetch_credential_offer(offer_uri: str, *, client: ProtocolClient) -> dict[st
     answer = _call(client.get_json, offer_uri)
     if answer.status in (404, 410):
         raise IssuanceError(
-            "The offer has expired or was already used: ask the issuer for a new one.",
+            gettext("The offer has expired or was already used: ask the issuer for a new one."),
             kind=OFFER_USED,
         )
     if not answer.ok:
         raise IssuanceError(
-            f"The issuer did not hand over the offer (it answered {answer.status})."
+            gettext("The issuer did not hand over the offer (it answered %(status)s).")
+            % {"status": answer.status}
         )
     return _object(answer, "offer")
 
@@ -147,17 +155,17 @@ def read_credential_offer(offer: Mapping[str, Any]) -> Offer:
         or len(ids) > MAX_CONFIGURATIONS
         or not all(isinstance(i, str) and i for i in ids)
     ):
-        raise IssuanceError("The offer does not say which credentials it offers.")
+        raise IssuanceError(gettext("The offer does not say which credentials it offers."))
     grants = offer.get("grants", {})
     if not isinstance(grants, dict):
-        raise IssuanceError("The offer's grants are not readable.")
+        raise IssuanceError(gettext("The offer's grants are not readable."))
     pre = grants.get(PRE_AUTHORIZED_GRANT)
     code_grant = grants.get(AUTHORIZATION_CODE_GRANT)
     pre_code, tx_code, server, issuer_state = "", None, "", ""
     if isinstance(pre, dict):
         pre_code = _text(pre.get("pre-authorized_code"))
         if not pre_code:
-            raise IssuanceError("The offer's pre-authorized code is missing.")
+            raise IssuanceError(gettext("The offer's pre-authorized code is missing."))
         if "tx_code" in pre:
             tx_code = _tx_code(pre["tx_code"])
         server = _text(pre.get("authorization_server"))
@@ -167,7 +175,7 @@ def read_credential_offer(offer: Mapping[str, Any]) -> Offer:
         named = code_grant.get("authorization_server")
         server = server or (named if isinstance(named, str) else "")
     if not pre_code and not isinstance(code_grant, dict) and grants:
-        raise IssuanceError("The offer names no grant Satchel can use.", kind=UNSUPPORTED)
+        raise IssuanceError(gettext("The offer names no grant Satchel can use."), kind=UNSUPPORTED)
     return Offer(
         credential_issuer=issuer,
         configuration_ids=list(dict.fromkeys(ids)),
@@ -186,7 +194,7 @@ def _text(value: Any) -> str:
 
 def _tx_code(value: Any) -> TxCode:
     if not isinstance(value, dict):
-        raise IssuanceError("The offer's transaction code description is not readable.")
+        raise IssuanceError(gettext("The offer's transaction code description is not readable."))
     mode = value.get("input_mode", "numeric")
     length = value.get("length")
     description = value.get("description", "")
@@ -338,17 +346,20 @@ def fetch_issuer_metadata(credential_issuer: str, *, client: ProtocolClient) -> 
     answer = _call(client.get_json, well_known_url(credential_issuer, "openid-credential-issuer"))
     if not answer.ok:
         raise IssuanceError(
-            f"The issuer does not publish its OpenID4VCI metadata (it answered {answer.status})."
+            gettext("The issuer does not publish its OpenID4VCI metadata (it answered %(status)s).")
+            % {"status": answer.status}
         )
     data = _object(answer, "metadata")
     if data.get("credential_issuer") != credential_issuer:
         raise IssuanceError(
-            "The issuer's metadata names another issuer than the offer: it may be an "
-            "impostor. Nothing was sent."
+            gettext(
+                "The issuer's metadata names another issuer than the offer: it may be an "
+                "impostor. Nothing was sent."
+            )
         )
     endpoint = data.get("credential_endpoint")
     if not isinstance(endpoint, str) or urlsplit(endpoint).scheme not in ("https", "http"):
-        raise IssuanceError("The issuer's metadata names no credential endpoint.")
+        raise IssuanceError(gettext("The issuer's metadata names no credential endpoint."))
     name, _description, logo = _display(data.get("display"))
     servers = data.get("authorization_servers")
     supported = data.get("credential_configurations_supported")
@@ -407,7 +418,9 @@ def choose_authorization_server(offer: Offer, metadata: IssuerMetadata) -> str:
     metadata's first, else the credential issuer itself."""
     if offer.authorization_server:
         if offer.authorization_server not in metadata.authorization_servers:
-            raise IssuanceError("The offer names an authorization server its issuer does not list.")
+            raise IssuanceError(
+                gettext("The offer names an authorization server its issuer does not list.")
+            )
         return offer.authorization_server
     if metadata.authorization_servers:
         return metadata.authorization_servers[0]
@@ -432,14 +445,14 @@ def fetch_authorization_server_metadata(
     if data is None and fallback_token_endpoint:
         return ServerMetadata(issuer=issuer, token_endpoint=fallback_token_endpoint)
     if data is None:
-        raise IssuanceError("The issuer's authorization server publishes no metadata.")
+        raise IssuanceError(gettext("The issuer's authorization server publishes no metadata."))
     if data.get("issuer") != issuer:
         raise IssuanceError(
-            "The authorization server's metadata names another server: nothing was sent."
+            gettext("The authorization server's metadata names another server: nothing was sent.")
         )
     token = data.get("token_endpoint")
     if not isinstance(token, str) or urlsplit(token).scheme not in ("https", "http"):
-        raise IssuanceError("The issuer's authorization server names no token endpoint.")
+        raise IssuanceError(gettext("The issuer's authorization server names no token endpoint."))
     return ServerMetadata(
         issuer=issuer,
         token_endpoint=token,
@@ -497,7 +510,8 @@ def authorization_request_url(
     (RFC 9126) when the server requires one, otherwise the parameters in the query."""
     if not server.authorization_endpoint:
         raise IssuanceError(
-            "The issuer wants you to sign in but names no place to do so.", kind=UNSUPPORTED
+            gettext("The issuer wants you to sign in but names no place to do so."),
+            kind=UNSUPPORTED,
         )
     params = {
         "response_type": "code",
@@ -515,7 +529,9 @@ def authorization_request_url(
         and len(urlencode(params)) > 1500  # long requests travel better pushed
     ):
         if not server.pushed_authorization_request_endpoint:
-            raise IssuanceError("The issuer requires pushed requests but names no endpoint.")
+            raise IssuanceError(
+                gettext("The issuer requires pushed requests but names no endpoint.")
+            )
         answer = _call(client.post_form, server.pushed_authorization_request_endpoint, params)
         data = answer.data if isinstance(answer.data, dict) else {}
         request_uri = data.get("request_uri")
@@ -587,7 +603,7 @@ def _read_token(answer: Answer, *, tx_code_sent: bool) -> Token:
     data = _object(answer, "token response")
     access_token = data.get("access_token")
     if not isinstance(access_token, str) or not access_token:
-        raise IssuanceError("The issuer's token response carries no access token.")
+        raise IssuanceError(gettext("The issuer's token response carries no access token."))
     token_type = _text(data.get("token_type")) or "Bearer"
     identifiers: dict[str, list[str]] = {}
     for detail in data.get("authorization_details") or []:
@@ -605,25 +621,33 @@ def _token_error(answer: Answer, *, tx_code_sent: bool) -> IssuanceError:
     if answer.error == "invalid_grant":
         if tx_code_sent:
             return IssuanceError(
-                "The issuer did not accept the transaction code (PIN). Check it and try again; "
-                "if it keeps failing, the offer may have expired or been used already.",
+                gettext(
+                    "The issuer did not accept the transaction code (PIN). Check it and try again; "
+                    "if it keeps failing, the offer may have expired or been used already."
+                ),
                 kind=WRONG_CODE,
             )
         return IssuanceError(
-            "The offer has expired or was already used: ask the issuer for a new one.",
+            gettext("The offer has expired or was already used: ask the issuer for a new one."),
             kind=OFFER_USED,
         )
     if answer.error == "invalid_request" and tx_code_sent:
-        return IssuanceError("The issuer did not expect a transaction code.", kind=WRONG_CODE)
+        return IssuanceError(
+            gettext("The issuer did not expect a transaction code."), kind=WRONG_CODE
+        )
     if answer.error == "invalid_request":
         return IssuanceError(
-            "The issuer needs a transaction code (PIN) for this offer.", kind=WRONG_CODE
+            gettext("The issuer needs a transaction code (PIN) for this offer."), kind=WRONG_CODE
         )
     if answer.error in ("invalid_client", "unauthorized_client"):
         return IssuanceError(
-            "The issuer does not let this wallet collect the credential.", kind=DENIED
+            gettext("The issuer does not let this wallet collect the credential."), kind=DENIED
         )
-    return IssuanceError(f"The issuer refused to go on (it answered {answer.status}).", kind=DENIED)
+    return IssuanceError(
+        gettext("The issuer refused to go on (it answered %(status)s).")
+        % {"status": answer.status},
+        kind=DENIED,
+    )
 
 
 # --- 7 Nonce Endpoint ---------------------------------------------------------------------------
@@ -635,7 +659,7 @@ def request_nonce(nonce_endpoint: str, *, client: ProtocolClient) -> str:
     data = answer.data if isinstance(answer.data, dict) else {}
     nonce = data.get("c_nonce")
     if not answer.ok or not isinstance(nonce, str) or not nonce:
-        raise IssuanceError("The issuer did not hand out a nonce for the key proof.")
+        raise IssuanceError(gettext("The issuer did not hand out a nonce for the key proof."))
     return nonce
 
 
@@ -753,7 +777,9 @@ def request_deferred_credential(
 ) -> Issued:
     """9.1: ask again for a credential the issuer is still preparing."""
     if not metadata.deferred_credential_endpoint:
-        raise IssuanceError("The issuer deferred the credential but names no place to collect it.")
+        raise IssuanceError(
+            gettext("The issuer deferred the credential but names no place to collect it.")
+        )
     answer = _call(
         client.post_json,
         metadata.deferred_credential_endpoint,
@@ -762,7 +788,8 @@ def request_deferred_credential(
     )
     if answer.error == "invalid_transaction_id":
         raise IssuanceError(
-            "The issuer no longer knows this credential: ask for a new offer.", kind=OFFER_USED
+            gettext("The issuer no longer knows this credential: ask for a new offer."),
+            kind=OFFER_USED,
         )
     issued = _read_issued(answer)
     if issued.transaction_id or answer.status == 202:
@@ -786,12 +813,14 @@ def _read_issued(answer: Answer) -> Issued:
     if found is None and isinstance(data.get("credential"), dict | str):
         found = [{"credential": data["credential"]}]  # drafts before 1.0: one, unwrapped
     if not isinstance(found, list) or not found:
-        raise IssuanceError("The issuer's answer carries no credential.")
+        raise IssuanceError(gettext("The issuer's answer carries no credential."))
     credentials = []
     for entry in found[:50]:
         credential = entry.get("credential") if isinstance(entry, dict) else None
         if not isinstance(credential, dict | str) or not credential:
-            raise IssuanceError("The issuer's answer carries a credential Satchel cannot read.")
+            raise IssuanceError(
+                gettext("The issuer's answer carries a credential Satchel cannot read.")
+            )
         credentials.append(credential)
     return Issued(credentials=credentials, notification_id=notification_id)
 
@@ -811,21 +840,28 @@ def _credential_error(answer: Answer) -> IssuanceError:
         )
     if error == "invalid_proof":
         return IssuanceError(
-            "The issuer refused the proof that the credential is bound to your key.",
+            gettext("The issuer refused the proof that the credential is bound to your key."),
             kind=PROOF_REFUSED,
         )
     if error in ("unknown_credential_configuration", "unknown_credential_identifier"):
         return IssuanceError(
-            "The issuer does not issue the credential it offered in a format Satchel takes.",
+            gettext(
+                "The issuer does not issue the credential it offered in a format Satchel takes."
+            ),
             kind=UNSUPPORTED,
         )
     if error == "credential_request_denied" or answer.status in (401, 403):
         return IssuanceError(
-            "The issuer refused to issue the credential (the offer may have expired or been used).",
+            gettext(
+                "The issuer refused to issue the credential (the offer may have expired or "
+                "been used)."
+            ),
             kind=DENIED,
         )
     return IssuanceError(
-        f"The issuer could not issue the credential (it answered {answer.status}).", kind=DENIED
+        gettext("The issuer could not issue the credential (it answered %(status)s).")
+        % {"status": answer.status},
+        kind=DENIED,
     )
 
 
@@ -861,23 +897,29 @@ def _call(method: Callable[..., Answer], url: str, *args: Any, **kwargs: Any) ->
     except RemoteError as exc:
         if exc.refused and "cap" in str(exc):
             raise IssuanceError(
-                f"The issuer's answer ({_host(url)}) is larger than Satchel accepts.",
+                gettext("The issuer's answer (%(host)s) is larger than Satchel accepts.")
+                % {"host": _host(url)},
                 kind=INVALID,
             ) from exc
         if exc.refused:
             raise IssuanceError(
-                "Satchel will not contact an address the offer names: "
-                f"{_host(url)} is not on the public internet or not served over HTTPS.",
+                gettext(
+                    "Satchel will not contact an address the offer names: %(host)s is not on "
+                    "the public internet or not served over HTTPS."
+                )
+                % {"host": _host(url)},
                 kind=REFUSED_ADDRESS,
             ) from exc
         raise IssuanceError(
-            f"The issuer could not be reached ({_host(url)}). Try again later.", kind=UNREACHABLE
+            gettext("The issuer could not be reached (%(host)s). Try again later.")
+            % {"host": _host(url)},
+            kind=UNREACHABLE,
         ) from exc
 
 
 def _object(answer: Answer, what: str) -> dict[str, Any]:
     if not isinstance(answer.data, dict):
-        raise IssuanceError(f"The issuer's {what} is not a JSON object.")
+        raise IssuanceError(gettext("The issuer's %(what)s is not a JSON object.") % {"what": what})
     return answer.data
 
 

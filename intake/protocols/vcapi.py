@@ -27,6 +27,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.utils.translation import gettext
+
 from wallet.verification.fetch import FetchError, FetchRefused
 
 EDDSA_RDFC_2022 = "eddsa-rdfc-2022"
@@ -122,17 +124,25 @@ def _send(
     try:
         result = door.send(method, url, headers=sent, body=body)
     except FetchRefused as exc:
-        raise ExchangeError(f"Satchel will not contact that address: {exc}", refused=True) from exc
+        raise ExchangeError(
+            gettext("Satchel will not contact that address: %(exc)s") % {"exc": exc}, refused=True
+        ) from exc
     except FetchError as exc:
-        raise ExchangeError(f"The {party} could not be reached.", unreachable=True) from exc
+        raise ExchangeError(
+            gettext("The %(party)s could not be reached.") % {"party": party}, unreachable=True
+        ) from exc
     if not result.ok:
         raise ExchangeError(
-            f"The {party} refused (it answered {result.status}).", status=result.status
+            gettext("The %(party)s refused (it answered %(status)s).")
+            % {"party": party, "status": result.status},
+            status=result.status,
         )
     try:
         return json.loads(result.body) if result.body.strip() else {}
     except (ValueError, UnicodeDecodeError, RecursionError):
-        raise ExchangeError(f"The {party}'s answer is not JSON.") from None
+        raise ExchangeError(
+            gettext("The %(party)s's answer is not JSON.") % {"party": party}
+        ) from None
 
 
 # --- Initiating Interactions ------------------------------------------------------------
@@ -144,7 +154,7 @@ def resolve_interaction_url(url: str, *, door: Any, party: str = "verifier") -> 
     protocols = answer.get("protocols") if isinstance(answer, dict) else None
     vcapi = protocols.get("vcapi") if isinstance(protocols, dict) else None
     if not isinstance(vcapi, str) or urlsplit(vcapi).scheme not in ("https", "http"):
-        raise ExchangeError("The link does not offer a VC-API exchange.")
+        raise ExchangeError(gettext("The link does not offer a VC-API exchange."))
     return vcapi
 
 
@@ -200,10 +210,14 @@ def read_presentation_request(
     another site than the exchange's is refused: the request may have been passed on."""
     request = answer.get("verifiablePresentationRequest") if isinstance(answer, dict) else None
     if not isinstance(request, dict):
-        raise ExchangeError(f"The {party} did not ask for a presentation.")
+        raise ExchangeError(
+            gettext("The %(party)s did not ask for a presentation.") % {"party": party}
+        )
     queries = _as_list(request.get("query"))
     if not queries or len(queries) > MAX_QUERIES:
-        raise ExchangeError(f"The {party}'s request asks for nothing Satchel can read.")
+        raise ExchangeError(
+            gettext("The %(party)s's request asks for nothing Satchel can read.") % {"party": party}
+        )
     wanted: list[Wanted] = []
     did_auth = False
     suites: list[str] = []
@@ -220,14 +234,19 @@ def read_presentation_request(
                     wanted.append(_wanted(credential_query))
                     suites += _suites(credential_query)
     if not wanted and not did_auth:
-        raise ExchangeError(f"The {party}'s request asks for nothing Satchel can answer.")
+        raise ExchangeError(
+            gettext("The %(party)s's request asks for nothing Satchel can answer.")
+            % {"party": party}
+        )
     challenge = request.get("challenge")
     domain = request.get("domain")
     domain = domain if isinstance(domain, str) else ""
     if domain and not _domain_is_the_exchange(domain, url):
         raise ExchangeError(
-            "The request says it is for another site than the one asking: it may have been "
-            "passed on. Nothing was sent."
+            gettext(
+                "The request says it is for another site than the one asking: it may have been "
+                "passed on. Nothing was sent."
+            )
         )
     return Exchange(
         url=url,
@@ -291,7 +310,9 @@ def credentials_in(answer: Any) -> list[Any]:
         if isinstance(credential, dict | str) and credential not in unique:
             unique.append(credential)
     if len(unique) > MAX_CREDENTIALS:
-        raise ExchangeError("The answer carries more credentials than Satchel takes at once.")
+        raise ExchangeError(
+            gettext("The answer carries more credentials than Satchel takes at once.")
+        )
     return unique
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from accounts.models import User
 from config.outbound import make_fetcher
@@ -41,6 +42,7 @@ from wallet.verification import Report, VerifyOptions, verify_bytes, verify_docu
 from wallet.verification.errors import VerificationInputError
 from wallet.verification.fetch import FetchError, FetchRefused
 from wallet.verification.parse import parse_input
+from wallet.wording import check_message
 
 # The verifier's "nothing at this address" checks; their detail names the address and status
 # ("<url>: HTTP 404" for a baked link, "GET <url> -> HTTP 404" for a bare one).
@@ -103,9 +105,13 @@ def arrive(
     now = now or timezone.now()
     cap = settings.SATCHEL_MAX_UPLOAD_BYTES
     if len(data) > cap:
-        return _refuse(owner, f"The file is larger than the {megabytes(cap)} limit.", filename)
+        return _refuse(
+            owner,
+            gettext("The file is larger than the %(limit)s limit.") % {"limit": megabytes(cap)},
+            filename,
+        )
     if not data.strip():
-        return _refuse(owner, "The file is empty.", filename)
+        return _refuse(owner, gettext("The file is empty."), filename)
     url = _pasted_url(data)
     if url is not None:
         return credential_import_url(owner=owner, url=url, now=now)
@@ -130,21 +136,27 @@ def credential_import_url(*, owner: User, url: str, now: datetime | None = None)
     """Fetch `url` through the guarded fetcher and import what it serves."""
     url = url.strip()
     if not url.startswith(("https://", "http://")) or len(url) > 2000:
-        return _refuse(owner, "Only a web address (https://...) can be imported.", url)
+        return _refuse(owner, gettext("Only a web address (https://...) can be imported."), url)
     fetcher = make_fetcher()
     try:
         result = fetcher.fetch(url, accept=_URL_ACCEPT)
     except FetchRefused as exc:
-        return _refuse(owner, f"The wallet does not fetch from that address ({exc}).", url)
+        return _refuse(
+            owner,
+            gettext("The wallet does not fetch from that address (%(reason)s).") % {"reason": exc},
+            url,
+        )
     except FetchError:
-        return _refuse(owner, "That address could not be reached. Try again later.", url)
+        return _refuse(owner, gettext("That address could not be reached. Try again later."), url)
     if result.status == 410:
-        return _refuse(owner, "The issuer has withdrawn the credential at that address.", url)
+        return _refuse(
+            owner, gettext("The issuer has withdrawn the credential at that address."), url
+        )
     if not result.ok:
         return _refuse(owner, _unhosted_message(url, result.status), url)
     if _pasted_url(result.body) is not None:
         # Following it would let one address send the wallet on from link to link.
-        return _refuse(owner, "That address serves another link, not a credential.", url)
+        return _refuse(owner, gettext("That address serves another link, not a credential."), url)
     media = result.content_type.split(";")[0].strip().lower() or None
     options = verifier.make_verify_options(owner=owner, now=now, fetcher=fetcher)
     return credential_import(
@@ -192,25 +204,54 @@ def _nothing_hosted(report: Report) -> str | None:
 
 
 def _unhosted_message(url: str, status: int) -> str:
+    values = {"url": url, "status": status}
     if status in (404, 410):
-        return f"The issuer no longer hosts this badge at {url}; nothing was imported."
+        return gettext(
+            "The issuer no longer hosts this badge at %(url)s; nothing was imported."
+        ) % (values)
     if status >= 500:
         return (
-            f"The issuer's server could not serve this badge at {url} (HTTP {status}); "
-            "nothing was imported. Try again later."
+            gettext(
+                "The issuer's server could not serve this badge at %(url)s (HTTP %(status)s); "
+                "nothing was imported. Try again later."
+            )
+            % values
         )
-    return f"The address {url} answered with HTTP {status}; nothing was imported."
+    return gettext("The address %(url)s answered with HTTP %(status)s; nothing was imported.") % (
+        values
+    )
 
 
 # Files people pick by mistake, told by their first bytes.
+# Each says what was picked, as pasted text and as a file.
 _KNOWN_FILES = (
-    (b"\xff\xd8\xff", "a JPEG photo"),
-    (b"GIF8", "a GIF image"),
-    (b"%PDF-", "a PDF document"),
-    (b"RIFF", "a WebP image or other media file"),
-    (b"\xd0\xcf\x11\xe0", "an Office document"),
+    (
+        b"\xff\xd8\xff",
+        gettext_noop("This text is a JPEG photo, not a credential."),
+        gettext_noop("This file is a JPEG photo, not a credential."),
+    ),
+    (
+        b"GIF8",
+        gettext_noop("This text is a GIF image, not a credential."),
+        gettext_noop("This file is a GIF image, not a credential."),
+    ),
+    (
+        b"%PDF-",
+        gettext_noop("This text is a PDF document, not a credential."),
+        gettext_noop("This file is a PDF document, not a credential."),
+    ),
+    (
+        b"RIFF",
+        gettext_noop("This text is a WebP image or other media file, not a credential."),
+        gettext_noop("This file is a WebP image or other media file, not a credential."),
+    ),
+    (
+        b"\xd0\xcf\x11\xe0",
+        gettext_noop("This text is an Office document, not a credential."),
+        gettext_noop("This file is an Office document, not a credential."),
+    ),
 )
-_WHAT_SATCHEL_READS = (
+_WHAT_SATCHEL_READS = gettext_noop(
     "Satchel reads credential JSON, a signed token (JWT), a PNG or SVG badge with a "
     "credential baked in, or a link to one."
 )
@@ -221,21 +262,31 @@ _GENERIC_REASONS = ("This is not a credential this wallet", "The file is not val
 def _not_a_credential(report: Report, data: bytes, source: str) -> str:
     """Why what arrived was refused, in one message written for the learner."""
     if data.startswith(b"PK\x03\x04"):
-        return "This is a ZIP archive: use the bulk import for archives."
-    subject = "This text" if source == Source.PASTE else "This file"
-    for magic, kind in _KNOWN_FILES:
+        return gettext("This is a ZIP archive: use the bulk import for archives.")
+    pasted = source == Source.PASTE
+    reads = gettext(_WHAT_SATCHEL_READS)
+    for magic, as_text, as_file in _KNOWN_FILES:
         if data.startswith(magic):
-            return f"{subject} is {kind}, not a credential. {_WHAT_SATCHEL_READS}"
+            return f"{gettext(as_text if pasted else as_file)} {reads}"
     if data.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html")):
-        return (
-            f"{subject} is a web page, not a credential. If the issuer shows your badge on a "
+        if pasted:
+            return gettext(
+                "This text is a web page, not a credential. If the issuer shows your badge on "
+                "a page, download the badge from there, or import the page's link."
+            )
+        return gettext(
+            "This file is a web page, not a credential. If the issuer shows your badge on a "
             "page, download the badge from there, or import the page's link."
         )
-    head = f"{subject} is not a credential the wallet recognises."
-    reason = next((c.message for c in report.failures), "")
-    if not reason or reason.startswith(_GENERIC_REASONS):
-        return f"{head} {_WHAT_SATCHEL_READS}"
-    return f"{head} {reason}"
+    head = (
+        gettext("This text is not a credential the wallet recognises.")
+        if pasted
+        else gettext("This file is not a credential the wallet recognises.")
+    )
+    failure = next(iter(report.failures), None)
+    if failure is None or failure.message.startswith(_GENERIC_REASONS):
+        return f"{head} {reads}"
+    return f"{head} {check_message(failure)}"
 
 
 def _media_for(report: Report) -> str:
@@ -257,7 +308,7 @@ def _import_presentation(owner: User, report: Report, arrival: Arrival) -> Impor
             continue
         verified = Verified(child, original[0], original[1], arrival)
         outcomes.append(credential_store(owner=owner, verified=verified))
-    return _summarise(owner, outcomes, "the presentation")
+    return _summarise(owner, outcomes, pasted_in_a_presentation=True)
 
 
 def _listed_documents(data: bytes, options: VerifyOptions) -> tuple[dict[str, Any] | str, ...]:
@@ -292,17 +343,36 @@ def _import_listed(
         if original is not None:
             verified = Verified(report, original[0], original[1], arrival)
             outcomes.append(credential_store(owner=owner, verified=verified))
-    return _summarise(owner, outcomes, "the file")
+    return _summarise(owner, outcomes, pasted_in_a_presentation=False)
 
 
-def _summarise(owner: User, outcomes: list[ImportOutcome], where: str) -> ImportOutcome:
+def _summarise(
+    owner: User, outcomes: list[ImportOutcome], *, pasted_in_a_presentation: bool
+) -> ImportOutcome:
     stored = tuple(c for o in outcomes for c in o.credentials)
     if not stored:
-        return _refuse(owner, f"{where.capitalize()} holds no credential the wallet recognises.")
+        nothing = (
+            gettext("The presentation holds no credential the wallet recognises.")
+            if pasted_in_a_presentation
+            else gettext("The file holds no credential the wallet recognises.")
+        )
+        return _refuse(owner, nothing)
     counts = {s: sum(o.status == s for o in outcomes) for s in (IMPORTED, UPDATED, DUPLICATE)}
     status = next((s for s in (IMPORTED, UPDATED) if counts[s]), DUPLICATE)
+    values = {
+        "imported": counts[IMPORTED],
+        "updated": counts[UPDATED],
+        "duplicate": counts[DUPLICATE],
+    }
     message = (
-        f"From {where}: {counts[IMPORTED]} imported, {counts[UPDATED]} updated, "
-        f"{counts[DUPLICATE]} already in your record."
-    )
+        gettext(
+            "From the presentation: %(imported)s imported, %(updated)s updated, "
+            "%(duplicate)s already in your record."
+        )
+        if pasted_in_a_presentation
+        else gettext(
+            "From the file: %(imported)s imported, %(updated)s updated, "
+            "%(duplicate)s already in your record."
+        )
+    ) % values
     return ImportOutcome(status, stored[0], message, stored)

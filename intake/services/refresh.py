@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from accounts.signing import holder_did, presentation_context, sign_presentation
@@ -95,10 +96,10 @@ def credential_refresh(
     (or in its history). Raises RefreshError, with nothing changed, when it cannot."""
     now = now or timezone.now()
     if credential.owner_id != owner.pk or credential.parent_id is not None:
-        raise RefreshError("Only a credential of your own record can be refreshed.")
+        raise RefreshError(gettext("Only a credential of your own record can be refreshed."))
     service = refresh_service(credential)
     if service is None:
-        raise RefreshError("This credential names no refresh service Satchel can use.")
+        raise RefreshError(gettext("This credential names no refresh service Satchel can use."))
     if service.type == VC_REFRESH_2021:
         data, media_type = _exchange(owner, credential, service.url, now)
     else:
@@ -123,8 +124,10 @@ def credential_refresh(
     if not _same_credential(result, credential):
         _audit(owner, credential, "credential.refresh_refused", service, now)
         raise RefreshError(
-            "The issuer's refresh service sent a different credential, not a newer issue of "
-            "this one; nothing was changed."
+            gettext(
+                "The issuer's refresh service sent a different credential, not a newer issue of "
+                "this one; nothing was changed."
+            )
         )
     outcome = credential_store(owner=owner, verified=result)
     _audit(owner, credential, "credential.refreshed", service, now, status=outcome.status)
@@ -155,12 +158,16 @@ def _fetch(url: str) -> tuple[bytes, str | None]:
         result = make_fetcher().fetch(url, accept=_ACCEPT)
     except FetchRefused as exc:
         raise RefreshError(
-            f"Satchel does not fetch from the refresh service's address ({exc})."
+            gettext("Satchel does not fetch from the refresh service's address (%(exc)s).")
+            % {"exc": exc}
         ) from exc
     except FetchError as exc:
-        raise RefreshError("The issuer's refresh service could not be reached.") from exc
+        raise RefreshError(gettext("The issuer's refresh service could not be reached.")) from exc
     if not result.ok:
-        raise RefreshError(f"The issuer's refresh service answered with HTTP {result.status}.")
+        raise RefreshError(
+            gettext("The issuer's refresh service answered with HTTP %(status)s.")
+            % {"status": result.status}
+        )
     media = result.content_type.split(";")[0].strip().lower() or None
     return result.body, media
 
@@ -189,9 +196,9 @@ def _exchange(
         )
         result = vcapi.send_presentation(exchange, presentation, door=door)
     except vcapi.ExchangeError as exc:
-        raise RefreshError(f"The issuer's refresh service: {exc}") from exc
+        raise RefreshError(gettext("The issuer's refresh service: %(exc)s") % {"exc": exc}) from exc
     if not result.credentials:
-        raise RefreshError("The issuer's refresh service sent no credential back.")
+        raise RefreshError(gettext("The issuer's refresh service sent no credential back."))
     first = result.credentials[0]
     if isinstance(first, str):
         return first.encode(), None

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext
 
 from accounts.models import User
 from intake.archives import ArchiveRefused, max_archive_bytes
@@ -46,7 +47,7 @@ def archive_upload_import(
     """Start importing an uploaded ZIP archive; raises ArchiveRefused (an archive over the
     cap is refused by its declared size, before it is read)."""
     if (upload.size or 0) > max_archive_bytes():
-        raise ArchiveRefused("The archive is larger than the wallet accepts.")
+        raise ArchiveRefused(gettext("The archive is larger than the wallet accepts."))
     return zips.zip_batch_create(
         owner=owner, data=upload.read(), filename=upload.name or "", now=now
     )

@@ -21,6 +21,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from config import jobs
@@ -82,7 +83,10 @@ def inspect_zip(data: bytes) -> list[zipfile.ZipInfo]:
 def _batch_files(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
     members = archives.checked_members(archives.credential_files(archive))
     if len(members) > MAX_BATCH_FILES:
-        raise ArchiveRefused(f"The archive holds more than {MAX_BATCH_FILES} files.")
+        raise ArchiveRefused(
+            gettext("The archive holds more than %(max_batch_files)s files.")
+            % {"max_batch_files": MAX_BATCH_FILES}
+        )
     return members
 
 

@@ -14,6 +14,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts import crypto
 from accounts.models import User
@@ -77,10 +78,13 @@ def export_job_create(
     if credential_ids is not None:
         _check_chosen(owner, credential_ids)
     if include_holder_key and not passphrase:
-        raise ValidationError("Your holder key is only exported inside an encrypted export.")
+        raise ValidationError(
+            gettext("Your holder key is only exported inside an encrypted export.")
+        )
     if passphrase and len(passphrase) < export_crypto.MIN_PASSPHRASE:
         raise ValidationError(
-            f"Choose a passphrase of at least {export_crypto.MIN_PASSPHRASE} characters."
+            gettext("Choose a passphrase of at least %(min_passphrase)s characters.")
+            % {"min_passphrase": export_crypto.MIN_PASSPHRASE}
         )
     sealing = ""
     if passphrase:
@@ -118,7 +122,7 @@ def export_job_create(
 def _check_chosen(owner: User, credential_ids: list[int]) -> None:
     owned = record_credentials(owner=owner, pks=credential_ids)
     if not credential_ids or owned.count() != len(set(credential_ids)):
-        raise ValidationError("Some of the chosen credentials are not in your record.")
+        raise ValidationError(gettext("Some of the chosen credentials are not in your record."))
 
 
 def export_token_hash(token: str) -> str:

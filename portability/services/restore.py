@@ -22,8 +22,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, models, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, ngettext
 
 from accounts.dids import did_key_from_public_key
 from accounts.models import User
@@ -243,7 +244,7 @@ def _read_members(zipped: zipfile.ZipFile, sealed: bool) -> _Archive:
     try:
         infos = {info.filename: info for info in archives.checked_members(archives.files(zipped))}
     except archives.ArchiveRefused as exc:
-        raise RestoreRefused(f"{exc} Nothing was restored.") from exc
+        raise RestoreRefused(gettext("%(exc)s Nothing was restored.") % {"exc": exc}) from exc
     if MANIFEST not in infos:
         raise RestoreRefused(
             _(
@@ -256,7 +257,8 @@ def _read_members(zipped: zipfile.ZipFile, sealed: bool) -> _Archive:
     for name, digest in _listed_files(manifest):
         if name not in infos:
             raise RestoreRefused(
-                f"The export is incomplete: {name} is missing. Nothing was restored."
+                gettext("The export is incomplete: %(name)s is missing. Nothing was restored.")
+                % {"name": name}
             )
         content = zipped.read(infos[name])
         if hashlib.sha256(content).hexdigest() != digest:
@@ -295,8 +297,11 @@ def _load_manifest(raw: bytes) -> dict[str, Any]:
         _check_manifest_shape(manifest)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise RestoreRefused(
-            f"The export's manifest.json is not in the expected shape ({exc!s:.80}). "
-            "Nothing was restored."
+            gettext(
+                "The export's manifest.json is not in the expected shape (%(exc)s). "
+                "Nothing was restored."
+            )
+            % {"exc": str(exc)[:80]}
         ) from exc
     return manifest
 
@@ -385,13 +390,17 @@ def _check_dates(
             moment = _date(value)
         except (TypeError, ValueError) as exc:
             raise RestoreRefused(
-                f"The export's {where} is not a date ({exc!s:.80}). Nothing was restored."
+                gettext("The export's %(where)s is not a date (%(exc)s). Nothing was restored.")
+                % {"where": where, "exc": str(exc)[:80]}
             ) from exc
         if moment is not None and moment > now + CLOCK_SKEW:
             raise RestoreRefused(
-                f"The export's {where} is dated in the future ({moment:%d %B %Y}), which no "
-                "wallet writes: the file was altered, or made on a computer whose clock was "
-                "wrong. Nothing was restored."
+                gettext(
+                    "The export's %(where)s is dated in the future (%(moment)s), which no "
+                    "wallet writes: the file was altered, or made on a computer whose clock "
+                    "was wrong. Nothing was restored."
+                )
+                % {"where": where, "moment": date_format(moment, "DATE_FORMAT")}
             )
 
 
@@ -543,7 +552,8 @@ def _restore_names(owner: User, manifest: dict[str, Any], now: datetime) -> tupl
             names.collections[item["name"]] = collection
     except ValidationError as exc:
         raise RestoreRefused(
-            f"A tag or collection in the export is not valid: {exc.messages[0]}"
+            gettext("A tag or collection in the export is not valid: %(messages)s")
+            % {"messages": exc.messages[0]}
         ) from exc
     tags_added = tags_by_name(owner=owner).count() - tags_before
     return names, tags_added, collections_added

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext
 from pyld import jsonld
 
 from wallet.verification.contexts import document_loader
@@ -89,13 +90,15 @@ def _identifier(value: Any, what: str) -> str:
 
 def _path(value: Any) -> tuple[str | int | None, ...]:
     if not isinstance(value, list) or not value or len(value) > MAX_PATH:
-        raise DcqlError("A claims path must be a non-empty array.")
+        raise DcqlError(gettext("A claims path must be a non-empty array."))
     for component in value:
         if component is None or isinstance(component, str):
             continue
         if isinstance(component, int) and not isinstance(component, bool) and component >= 0:
             continue
-        raise DcqlError("A claims path holds only strings, nulls and non-negative integers.")
+        raise DcqlError(
+            gettext("A claims path holds only strings, nulls and non-negative integers.")
+        )
     return tuple(value)
 
 
@@ -107,7 +110,7 @@ def _claims(value: Any) -> tuple[ClaimsQuery, ...]:
     found: list[ClaimsQuery] = []
     for entry in value:
         if not isinstance(entry, dict):
-            raise DcqlError("Each claims query must be an object.")
+            raise DcqlError(gettext("Each claims query must be an object."))
         values = entry.get("values")
         if values is not None and (
             not isinstance(values, list)
@@ -125,7 +128,7 @@ def _claims(value: Any) -> tuple[ClaimsQuery, ...]:
         )
     ids = [c.id for c in found if c.id]
     if len(ids) != len(set(ids)):
-        raise DcqlError("A claim id appears twice in one Credential Query.")
+        raise DcqlError(gettext("A claim id appears twice in one Credential Query."))
     return tuple(found)
 
 
@@ -136,20 +139,20 @@ def _claim_sets(value: Any, claims: tuple[ClaimsQuery, ...]) -> tuple[tuple[str,
         raise DcqlError("`claim_sets` needs `claims`.")
     known = {c.id for c in claims}
     if "" in known:
-        raise DcqlError("With `claim_sets`, every claims query needs an id.")
+        raise DcqlError(gettext("With `claim_sets`, every claims query needs an id."))
     if not isinstance(value, list) or not value:
         raise DcqlError("`claim_sets` must be a non-empty array.")
     sets: list[tuple[str, ...]] = []
     for option in value:
         if not isinstance(option, list) or not option or not set(option) <= known:
-            raise DcqlError("Each claim set must list ids of the query's claims.")
+            raise DcqlError(gettext("Each claim set must list ids of the query's claims."))
         sets.append(tuple(option))
     return tuple(sets)
 
 
 def _meta(meta: Any) -> dict[str, Any]:
     if not isinstance(meta, dict):
-        raise DcqlError("Each Credential Query needs a `meta` object.")
+        raise DcqlError(gettext("Each Credential Query needs a `meta` object."))
     return meta
 
 
@@ -188,10 +191,10 @@ def _boolean(entry: Mapping[str, Any], name: str, default: bool) -> bool:
 
 def _credential_query(entry: Any) -> CredentialQuery:
     if not isinstance(entry, dict):
-        raise DcqlError("Each Credential Query must be an object.")
+        raise DcqlError(gettext("Each Credential Query must be an object."))
     format_ = entry.get("format")
     if not isinstance(format_, str) or not format_:
-        raise DcqlError("Each Credential Query needs a `format`.")
+        raise DcqlError(gettext("Each Credential Query needs a `format`."))
     claims = _claims(entry.get("claims"))
     meta = _meta(entry.get("meta"))
     return CredentialQuery(
@@ -217,10 +220,12 @@ def _credential_sets(value: Any, ids: set[str]) -> tuple[CredentialSetQuery, ...
     for entry in value:
         options = entry.get("options") if isinstance(entry, dict) else None
         if not isinstance(options, list) or not options:
-            raise DcqlError("Each Credential Set Query needs non-empty `options`.")
+            raise DcqlError(gettext("Each Credential Set Query needs non-empty `options`."))
         for option in options:
             if not isinstance(option, list) or not option or not set(option) <= ids:
-                raise DcqlError("Each option must list ids of the query's Credential Queries.")
+                raise DcqlError(
+                    gettext("Each option must list ids of the query's Credential Queries.")
+                )
         sets.append(
             CredentialSetQuery(
                 options=tuple(tuple(o) for o in options),
@@ -233,16 +238,16 @@ def _credential_sets(value: Any, ids: set[str]) -> tuple[CredentialSetQuery, ...
 def parse_dcql_query(value: Any) -> DcqlQuery:
     """Read a DCQL query (section 6); raises DcqlError for one that is not valid."""
     if not isinstance(value, dict):
-        raise DcqlError("The DCQL query must be a JSON object.")
+        raise DcqlError(gettext("The DCQL query must be a JSON object."))
     entries = value.get("credentials")
     if not isinstance(entries, list) or not entries:
-        raise DcqlError("The DCQL query must list at least one Credential Query.")
+        raise DcqlError(gettext("The DCQL query must list at least one Credential Query."))
     if len(entries) > MAX_CREDENTIAL_QUERIES:
-        raise DcqlError("The DCQL query asks for too many credentials.")
+        raise DcqlError(gettext("The DCQL query asks for too many credentials."))
     credentials = tuple(_credential_query(entry) for entry in entries)
     ids = [q.id for q in credentials]
     if len(ids) != len(set(ids)):
-        raise DcqlError("A Credential Query id appears twice.")
+        raise DcqlError(gettext("A Credential Query id appears twice."))
     return DcqlQuery(
         credentials=credentials,
         credential_sets=_credential_sets(value.get("credential_sets"), set(ids)),
@@ -444,20 +449,29 @@ def choose(evaluation: Evaluation, picked: Mapping[str, Sequence[int]]) -> dict[
     ids = {q.id for q in evaluation.query.credentials}
     for query_id, keys in picked.items():
         if query_id not in ids:
-            raise NotSatisfied(f"The request has no Credential Query {query_id!r}.")
+            raise NotSatisfied(
+                gettext("The request has no Credential Query %(query_id)s.")
+                % {"query_id": repr(query_id)}
+            )
         keys = list(dict.fromkeys(keys))
         if not keys:
             continue
         allowed = set(evaluation.matches.get(query_id, ()))
         if not set(keys) <= allowed:
-            raise NotSatisfied(f"A credential picked for {query_id!r} does not match it.")
+            raise NotSatisfied(
+                gettext("A credential picked for %(query_id)s does not match it.")
+                % {"query_id": repr(query_id)}
+            )
         if len(keys) > 1 and not evaluation.query.query(query_id).multiple:
-            raise NotSatisfied(f"Only one credential may be sent for {query_id!r}.")
+            raise NotSatisfied(
+                gettext("Only one credential may be sent for %(query_id)s.")
+                % {"query_id": repr(query_id)}
+            )
         chosen[query_id] = keys
     for credential_set in evaluation.required_sets():
         if not any(all(i in chosen for i in option) for option in credential_set.options):
             wanted = " or ".join("+".join(option) for option in credential_set.options)
-            raise NotSatisfied(f"The request needs {wanted}.")
+            raise NotSatisfied(gettext("The request needs %(wanted)s.") % {"wanted": wanted})
     # Optional queries answered outside any option of a set are not asked for: dropped.
     if evaluation.query.credential_sets:
         used = {

@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from django.utils.translation import gettext
 from joserfc import jwe
 from joserfc.errors import JoseError
 from joserfc.jwk import import_key
@@ -151,7 +152,7 @@ def parse_qsl_safe(query: str) -> list[tuple[str, str]]:
     try:
         return parse_qsl(query, keep_blank_values=True, max_num_fields=50)
     except ValueError:
-        raise RequestError("The request link has too many parameters.") from None
+        raise RequestError(gettext("The request link has too many parameters.")) from None
 
 
 def read_authorization_request(query: str) -> dict[str, str]:
@@ -159,10 +160,12 @@ def read_authorization_request(query: str) -> dict[str, str]:
     params: dict[str, str] = {}
     for key, value in parse_qsl_safe(query):
         if key in params:
-            raise RequestError(f"The request link repeats its “{key}” parameter.")
+            raise RequestError(
+                gettext("The request link repeats its “%(key)s” parameter.") % {"key": key}
+            )
         params[key] = value
     if not params.get("client_id"):
-        raise RequestError("The request names no verifier (no client_id).")
+        raise RequestError(gettext("The request names no verifier (no client_id)."))
     return params
 
 
@@ -171,15 +174,20 @@ def client_identifier_prefix(client_id: str) -> str:
     prefix = client_id.split(":", 1)[0] if ":" in client_id else ""
     if prefix not in KNOWN_PREFIXES:
         raise RequestError(
-            "The verifier identifies itself in a way Satchel cannot check (a pre-registered "
-            "verifier, or an unknown Client Identifier Prefix).",
+            gettext(
+                "The verifier identifies itself in a way Satchel cannot check (a pre-registered "
+                "verifier, or an unknown Client Identifier Prefix)."
+            ),
             code="invalid_client",
         )
     if prefix not in SUPPORTED_PREFIXES:
         raise RequestError(
-            f"Satchel cannot check verifiers identified by {prefix}; it accepts those that "
-            "give their answer address (redirect_uri:) or sign with a DID "
-            "(decentralized_identifier:).",
+            gettext(
+                "Satchel cannot check verifiers identified by %(prefix)s; it accepts "
+                "those that give their answer address (redirect_uri:) or sign with a DID "
+                "(decentralized_identifier:)."
+            )
+            % {"prefix": prefix},
             code="invalid_request",
         )
     return prefix
@@ -193,7 +201,7 @@ def obtain_request_object(
     the wallet's metadata and a `wallet_nonce`). Returns (claims or parameters, the JWT when
     there was one)."""
     if "request" in params and "request_uri" in params:
-        raise RequestError("The request is both by value and by reference.")
+        raise RequestError(gettext("The request is both by value and by reference."))
     if "request" in params:
         return _read_request_object(params["request"]), params["request"]
     if "request_uri" not in params:
@@ -203,7 +211,7 @@ def obtain_request_object(
     method = params.get("request_uri_method", "get")
     if method not in ("get", "post"):
         raise RequestError(
-            "The request asks to be fetched in a way OpenID4VP does not define.",
+            gettext("The request asks to be fetched in a way OpenID4VP does not define."),
             code="invalid_request_uri_method",
         )
     body = _fetch_request_uri(params["request_uri"], method, door, wallet_nonce)
@@ -214,9 +222,9 @@ def obtain_request_object(
         try:
             claims = json.loads(text)
         except (ValueError, RecursionError):
-            raise RequestError("The verifier's request is not valid JSON.") from None
+            raise RequestError(gettext("The verifier's request is not valid JSON.")) from None
         if not isinstance(claims, dict):
-            raise RequestError("The verifier's request is not a JSON object.")
+            raise RequestError(gettext("The verifier's request is not a JSON object."))
         return claims, None
     return _read_request_object(text), text
 
@@ -233,14 +241,19 @@ def _fetch_request_uri(url: str, method: str, door: Sender, wallet_nonce: str | 
     try:
         result = door.send(method.upper(), url, headers=headers, body=body)
     except FetchRefused as exc:
-        raise RequestError(f"Satchel will not fetch the verifier's request: {exc}") from exc
+        raise RequestError(
+            gettext("Satchel will not fetch the verifier's request: %(exc)s") % {"exc": exc}
+        ) from exc
     except FetchError as exc:
-        raise RequestError("The verifier's request could not be fetched.") from exc
+        raise RequestError(gettext("The verifier's request could not be fetched.")) from exc
     if not result.ok:
         # Section 5.10.2: any error response ends the process.
         raise RequestError(
-            f"The verifier did not give its request (it answered {result.status}); it may "
-            "already have been used or have expired."
+            gettext(
+                "The verifier did not give its request (it answered %(status)s); it may "
+                "already have been used or have expired."
+            )
+            % {"status": result.status}
         )
     return result.body
 
@@ -250,9 +263,11 @@ def _read_request_object(text: str) -> dict[str, Any]:
         jws = _decode_jwt(text)
         claims = jws.payload_json()
     except VerificationInputError:
-        raise RequestError("The verifier's request object is not a readable JWT.") from None
+        raise RequestError(
+            gettext("The verifier's request object is not a readable JWT.")
+        ) from None
     if not isinstance(claims, dict):
-        raise RequestError("The verifier's request object is not a JSON object.")
+        raise RequestError(gettext("The verifier's request object is not a JSON object."))
     return claims
 
 
@@ -262,7 +277,9 @@ def _decode_jwt(text: str) -> CompactJws:
     try:
         return decode_compact(text)
     except VerificationInputError:
-        raise RequestError("The verifier's request object is not a readable JWT.") from None
+        raise RequestError(
+            gettext("The verifier's request object is not a readable JWT.")
+        ) from None
 
 
 def verify_client(
@@ -284,7 +301,8 @@ def verify_client(
     client_id = claims.get("client_id")
     if not isinstance(client_id, str) or client_id != link_client_id:
         raise RequestError(
-            "The request object names another verifier than the link does.", code="invalid_client"
+            gettext("The request object names another verifier than the link does."),
+            code="invalid_client",
         )
     prefix = client_identifier_prefix(client_id)
     header: dict[str, Any] = {}
@@ -292,26 +310,28 @@ def verify_client(
         jws = _decode_jwt(jwt)
         header = jws.header
         if header.get("typ") != REQUEST_OBJECT_TYP:
-            raise RequestError("The verifier's request object is not typed as one.")
+            raise RequestError(gettext("The verifier's request object is not typed as one."))
         alg = header.get("alg")
         if prefix == REDIRECT_URI and alg != "none":
             raise RequestError(
-                "The verifier signed a request it identifies by its answer address, which "
-                "cannot be checked against any key.",
+                gettext(
+                    "The verifier signed a request it identifies by its answer address, which "
+                    "cannot be checked against any key."
+                ),
                 code="invalid_request",
             )
         if prefix == DECENTRALIZED_IDENTIFIER:
             _check_did_signature(client_id, jws, resolve_key, check_signature)
         expires = claims.get("exp")
         if isinstance(expires, int | float) and expires <= now_timestamp:
-            raise RequestError("The verifier's request has expired.")
+            raise RequestError(gettext("The verifier's request has expired."))
     elif prefix == DECENTRALIZED_IDENTIFIER:
         raise RequestError(
-            "The verifier names a DID but did not sign its request with it.",
+            gettext("The verifier names a DID but did not sign its request with it."),
             code="invalid_request",
         )
     if wallet_nonce is not None and claims.get("wallet_nonce") != wallet_nonce:
-        raise RequestError("The verifier's request does not answer the wallet's nonce.")
+        raise RequestError(gettext("The verifier's request does not answer the wallet's nonce."))
     return prefix
 
 
@@ -321,10 +341,10 @@ def _check_did_signature(
     did = client_id.split(":", 1)[1]
     kid = jws.header.get("kid")
     if jws.alg in ("", "none"):
-        raise RequestError("The verifier names a DID but its request is unsigned.")
+        raise RequestError(gettext("The verifier names a DID but its request is unsigned."))
     if not isinstance(kid, str) or kid.split("#", 1)[0] != did:
         raise RequestError(
-            "The request is signed with a key that is not the verifier's DID's.",
+            gettext("The request is signed with a key that is not the verifier's DID's."),
             code="invalid_client",
         )
     try:
@@ -332,12 +352,12 @@ def _check_did_signature(
         valid = check_signature(jws, key)
     except Exception as exc:  # resolution and algorithm errors read the same to the learner
         raise RequestError(
-            "The verifier's signature on its request could not be checked.",
+            gettext("The verifier's signature on its request could not be checked."),
             code="invalid_client",
         ) from exc
     if not valid:
         raise RequestError(
-            "The verifier's signature on its request does not match its DID.",
+            gettext("The verifier's signature on its request does not match its DID."),
             code="invalid_client",
         )
 
@@ -347,7 +367,9 @@ def _json_parameter(value: Any, name: str) -> Any:
         try:
             return json.loads(value)
         except (ValueError, RecursionError):
-            raise RequestError(f"The request's {name} is not valid JSON.") from None
+            raise RequestError(
+                gettext("The request's %(name)s is not valid JSON.") % {"name": name}
+            ) from None
     return value
 
 
@@ -356,52 +378,60 @@ def validate_authorization_request(
 ) -> AuthorizationRequest:
     """Sections 5.1, 5.2, 5.9.3 and 8.2: the parameters this wallet needs, each checked."""
     if claims.get("response_type") != "vp_token":
-        raise RequestError("The request does not ask for a presentation (response_type).")
+        raise RequestError(gettext("The request does not ask for a presentation (response_type)."))
     if "transaction_data" in claims:
         raise RequestError(
-            "The request asks to authorise a transaction, which Satchel does not do.",
+            gettext("The request asks to authorise a transaction, which Satchel does not do."),
             code="invalid_transaction_data",
         )
     mode = claims.get("response_mode")
     if mode not in (DIRECT_POST, DIRECT_POST_JWT):
         raise RequestError(
-            "The verifier wants the answer sent back through the browser; Satchel sends it "
-            "to the verifier directly (direct_post).",
+            gettext(
+                "The verifier wants the answer sent back through the browser; Satchel sends it "
+                "to the verifier directly (direct_post)."
+            ),
             code="invalid_request",
         )
     if "redirect_uri" in claims:
-        raise RequestError("A direct_post request must not name a redirect_uri.")
+        raise RequestError(gettext("A direct_post request must not name a redirect_uri."))
     response_uri = claims.get("response_uri")
     if not isinstance(response_uri, str) or urlsplit(response_uri).scheme not in ("https", "http"):
-        raise RequestError("The request names no web address to send the answer to.")
+        raise RequestError(gettext("The request names no web address to send the answer to."))
     client_id = str(claims["client_id"])
     if prefix == REDIRECT_URI and client_id.split(":", 1)[1] != response_uri:
         raise RequestError(
-            "The verifier's identity (its answer address) is not where it asks for the answer.",
+            gettext(
+                "The verifier's identity (its answer address) is not where it asks for the answer."
+            ),
             code="invalid_client",
         )
     nonce = claims.get("nonce")
     if not isinstance(nonce, str) or not _URL_SAFE.match(nonce) or len(nonce) > MAX_NONCE:
-        raise RequestError("The request carries no usable nonce.")
+        raise RequestError(gettext("The request carries no usable nonce."))
     state = claims.get("state", "")
     if state and (not isinstance(state, str) or not _URL_SAFE.match(state) or len(state) > 2048):
-        raise RequestError("The request's state is not valid.")
+        raise RequestError(gettext("The request's state is not valid."))
     has_dcql, has_scope = "dcql_query" in claims, bool(claims.get("scope"))
     if has_dcql and has_scope:
-        raise RequestError("The request asks with both a DCQL query and a scope.")
+        raise RequestError(gettext("The request asks with both a DCQL query and a scope."))
     if not has_dcql:
         raise RequestError(
-            "The request does not say what it asks for in a way Satchel reads (a DCQL query).",
+            gettext(
+                "The request does not say what it asks for in a way Satchel reads (a DCQL query)."
+            ),
             code="invalid_scope" if has_scope else "invalid_request",
         )
     dcql_query = _json_parameter(claims["dcql_query"], "DCQL query")
     try:
         parse_dcql_query(dcql_query)
     except DcqlError as exc:
-        raise RequestError(f"The request's DCQL query is not valid: {exc}") from exc
+        raise RequestError(
+            gettext("The request's DCQL query is not valid: %(exc)s") % {"exc": exc}
+        ) from exc
     metadata = _json_parameter(claims.get("client_metadata") or {}, "client metadata")
     if not isinstance(metadata, dict):
-        raise RequestError("The request's client metadata is not a JSON object.")
+        raise RequestError(gettext("The request's client metadata is not a JSON object."))
     return AuthorizationRequest(
         client_id=client_id,
         prefix=prefix,
@@ -437,14 +467,14 @@ def presentation_suite(request: AuthorizationRequest) -> str:
         if isinstance(types, list) and "Ed25519Signature2020" in types:
             return "Ed25519Signature2020"
         raise RequestError(
-            "The verifier accepts no signature Satchel's holder key makes.",
+            gettext("The verifier accepts no signature Satchel's holder key makes."),
             code="vp_formats_not_supported",
         )
     if isinstance(types, list) and types and "DataIntegrityProof" not in types:
         if "Ed25519Signature2020" in types:
             return "Ed25519Signature2020"
         raise RequestError(
-            "The verifier accepts no signature Satchel's holder key makes.",
+            gettext("The verifier accepts no signature Satchel's holder key makes."),
             code="vp_formats_not_supported",
         )
     return "eddsa-rdfc-2022"
@@ -480,7 +510,7 @@ def encrypt_response(payload: Mapping[str, Any], request: AuthorizationRequest) 
     encs = request.client_metadata.get("encrypted_response_enc_values_supported") or [DEFAULT_ENC]
     if not isinstance(keys, list) or not keys:
         raise RequestError(
-            "The verifier asks for an encrypted answer but gives no key to encrypt it to.",
+            gettext("The verifier asks for an encrypted answer but gives no key to encrypt it to."),
             code="invalid_request",
         )
     plaintext = json.dumps(payload, separators=(",", ":")).encode()
@@ -496,7 +526,7 @@ def encrypt_response(payload: Mapping[str, Any], request: AuthorizationRequest) 
             except (JoseError, ValueError, TypeError, KeyError):
                 continue
     raise RequestError(
-        "The verifier's encryption keys are none Satchel can encrypt to.",
+        gettext("The verifier's encryption keys are none Satchel can encrypt to."),
         code="vp_formats_not_supported",
     )
 
@@ -549,11 +579,18 @@ def send_authorization_response(
             body=urlencode(dict(fields)).encode(),
         )
     except FetchRefused as exc:
-        raise RequestError(f"Satchel will not send to the verifier's address: {exc}") from exc
+        raise RequestError(
+            gettext("Satchel will not send to the verifier's address: %(exc)s") % {"exc": exc}
+        ) from exc
     except FetchError as exc:
-        raise RequestError("The verifier could not be reached to send the answer.") from exc
+        raise RequestError(
+            gettext("The verifier could not be reached to send the answer.")
+        ) from exc
     if not result.ok:
-        raise RequestError(f"The verifier did not accept the answer (it answered {result.status}).")
+        raise RequestError(
+            gettext("The verifier did not accept the answer (it answered %(status)s).")
+            % {"status": result.status}
+        )
     try:
         answer = json.loads(result.body) if result.body.strip() else {}
     except (ValueError, UnicodeDecodeError, RecursionError):

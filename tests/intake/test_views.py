@@ -11,6 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from intake.models import ImportBatch
 from tests.wallet.helpers import as_bytes
@@ -255,6 +256,11 @@ def test_a_zip_runs_in_the_background_with_a_progress_page_and_a_summary(
     assert "2 imported, 0 updated, 0 already in your record, 1 could not be imported." in done
     assert "Not imported" in done
     assert "data-batch-status" not in done  # nothing left to poll
+    # The finished batch is summed up in the reader's language, its verdicts too.
+    spanish = signed_in.get(response["Location"], HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "2 importadas, 0 actualizadas, 0 ya estaban en tu expediente" in spanish
+    assert "La firma no se verifica" in _row(spanish, "badges/forged.json")
+    translation.activate("en")  # the language a request activates outlives it in this thread
 
 
 def test_a_refused_archive_is_reported_at_once(signed_in: Client, owner) -> None:

@@ -7,6 +7,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from wallet.models import Collection, Credential, Tag
@@ -16,9 +17,11 @@ from wallet.services.audit import audit_record
 def _clean_name(name: str, limit: int) -> str:
     cleaned = " ".join(name.split())
     if not cleaned:
-        raise ValidationError("A name is required.")
+        raise ValidationError(gettext("A name is required."))
     if len(cleaned) > limit:
-        raise ValidationError(f"A name has at most {limit} characters.")
+        raise ValidationError(
+            gettext("A name has at most %(limit)s characters.") % {"limit": limit}
+        )
     return cleaned
 
 
@@ -38,7 +41,7 @@ def tag_create(*, owner: User, name: str, now: datetime | None = None) -> Tag:
 def tag_rename(*, tag: Tag, name: str) -> Tag:
     name = _clean_name(name, 60)
     if Tag.objects.filter(owner=tag.owner, name__iexact=name).exclude(pk=tag.pk).exists():
-        raise ValidationError("You already have a tag with that name.")
+        raise ValidationError(gettext("You already have a tag with that name."))
     tag.name = name
     tag.save(update_fields=["name"])
     return tag
@@ -53,7 +56,7 @@ def collection_create(
 ) -> Collection:
     name = _clean_name(name, 120)
     if Collection.objects.filter(owner=owner, name__iexact=name).exists():
-        raise ValidationError("You already have a collection with that name.")
+        raise ValidationError(gettext("You already have a collection with that name."))
     with transaction.atomic():
         collection = Collection.objects.create(
             owner=owner,
@@ -72,7 +75,7 @@ def collection_update(
         name = _clean_name(name, 120)
         clash = Collection.objects.filter(owner=collection.owner, name__iexact=name)
         if clash.exclude(pk=collection.pk).exists():
-            raise ValidationError("You already have a collection with that name.")
+            raise ValidationError(gettext("You already have a collection with that name."))
         collection.name = name
     if description is not None:
         collection.description = description.strip()
@@ -95,7 +98,7 @@ def collection_delete(*, collection: Collection, now: datetime | None = None) ->
 def _same_owner(credential: Credential, other: Tag | Collection) -> None:
     # Callers fetch both through owner-scoped selectors; this guards against a mix-up.
     if credential.owner_id != other.owner_id:
-        raise ValidationError("That belongs to someone else.")
+        raise ValidationError(gettext("That belongs to someone else."))
 
 
 def credential_tag(*, credential: Credential, tag: Tag) -> None:

@@ -18,7 +18,8 @@ from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from accounts.models import User
 from config.celery import enqueue_on_commit
@@ -31,6 +32,7 @@ from wallet.services.store import embedded_original
 from wallet.verification import Report, Verdict, VerifyOptions
 from wallet.verification.fetch import Fetcher
 from wallet.verifier import verify_original
+from wallet.wording import notice_sentence, verdict_phrase
 
 logger = logging.getLogger(__name__)
 
@@ -136,9 +138,9 @@ def _take_derived(credential: Credential, derived: DerivedFields, now: datetime)
 
 
 def _notify(credential: Credential, verdict: Verdict, now: datetime) -> None:
-    title = credential.display_title
-    issuer = f" from {credential.issuer_name}" if credential.issuer_name else ""
-    message = f"“{title}”{issuer} is now: {verdict.label.lower()}."
+    # Stored in English; the record page says it again in the reader's language.
+    with translation.override(settings.LANGUAGE_CODE):
+        message = notice_sentence(credential.display_title, credential.issuer_name, verdict)
     Notice.objects.create(
         owner=credential.owner,
         credential=credential,
@@ -149,15 +151,19 @@ def _notify(credential: Credential, verdict: Verdict, now: datetime) -> None:
     email = credential.owner.email
     if not email:
         return
-    body = (
-        f"{message}\n\nIt stays in your Satchel record with the result of the check: "
-        f"{settings.SATCHEL_PUBLIC_ORIGIN}/\n"
-    )
-    transaction.on_commit(
-        lambda: send_mail(
-            f"[Satchel] {title}: {verdict.label.lower()}", body, None, [email], fail_silently=True
-        )
-    )
+    # The email speaks the language the learner chose for Satchel.
+    with translation.override(credential.owner.language or settings.LANGUAGE_CODE):
+        title = credential.display_title
+        said = notice_sentence(title, credential.issuer_name, verdict)
+        body = gettext(
+            "%(notice)s\n\nIt stays in your Satchel record with the result of the check: "
+            "%(origin)s/\n"
+        ) % {"notice": said, "origin": settings.SATCHEL_PUBLIC_ORIGIN}
+        subject = gettext("[Satchel] %(title)s: %(verdict)s") % {
+            "title": title,
+            "verdict": verdict_phrase(verdict),
+        }
+    transaction.on_commit(lambda: send_mail(subject, body, None, [email], fail_silently=True))
 
 
 def reverify_due(*, now: datetime | None = None, batch_size: int = 200) -> int:

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext, ngettext
 
 from accounts.models import User
 from wallet.bulk import insert_rows
@@ -34,6 +35,7 @@ from wallet.services.audit import audit_record
 from wallet.services.derive import DerivedFields, dedupe_key, derive_fields
 from wallet.verification import Report, Verdict
 from wallet.verification.fetch import Fetcher
+from wallet.wording import verdict_phrase
 
 IMPORTED, UPDATED, DUPLICATE, FAILED = "imported", "updated", "duplicate", "failed"
 _INTEGRITY_FAILURES = (Verdict.MALFORMED, Verdict.UNSUPPORTED, Verdict.INVALID_SIGNATURE)
@@ -178,7 +180,10 @@ def _store_incoming(owner: User, incoming: _Incoming, arrival: Arrival) -> Impor
             owner=owner, parent=None, dedupe_key=incoming.key
         ).first()
         return ImportOutcome(
-            DUPLICATE, existing, "This credential is already in your record.", _one(existing)
+            DUPLICATE,
+            existing,
+            gettext("This credential is already in your record."),
+            _one(existing),
         )
 
 
@@ -320,11 +325,14 @@ def _store_locked(owner: User, incoming: _Incoming, arrival: Arrival) -> ImportO
         if restored:
             _audit(owner, "credential.restored", existing, arrival)
             return ImportOutcome(
-                IMPORTED, existing, "This credential was in your trash: it is back.", (existing,)
+                IMPORTED,
+                existing,
+                gettext("This credential was in your trash: it is back."),
+                (existing,),
             )
         _audit(owner, "credential.duplicate", existing, arrival)
         return ImportOutcome(
-            DUPLICATE, existing, "This credential is already in your record.", (existing,)
+            DUPLICATE, existing, gettext("This credential is already in your record."), (existing,)
         )
     newer = _is_newer(incoming.derived.issued_at, existing.issued_at)
     if newer and not _may_replace(incoming.report.verdict, existing.verdict):
@@ -333,9 +341,11 @@ def _store_locked(owner: User, incoming: _Incoming, arrival: Arrival) -> ImportO
         return ImportOutcome(
             DUPLICATE,
             existing,
-            "A newer copy of this credential does not verify "
-            f"({incoming.report.verdict.label.lower()}); it is kept in the credential's "
-            "history and the one in your record stays current.",
+            gettext(
+                "A newer copy of this credential does not verify (%(verdict)s); it is kept "
+                "in the credential's history and the one in your record stays current."
+            )
+            % {"verdict": verdict_phrase(incoming.report.verdict)},
             (existing,),
         )
     if newer:
@@ -344,8 +354,10 @@ def _store_locked(owner: User, incoming: _Incoming, arrival: Arrival) -> ImportO
         return ImportOutcome(
             UPDATED,
             existing,
-            "A newer issue of this credential replaced the one in your record; "
-            "the earlier one is kept in its history.",
+            gettext(
+                "A newer issue of this credential replaced the one in your record; "
+                "the earlier one is kept in its history."
+            ),
             (existing,),
         )
     _keep_as_version(existing, incoming, arrival, CredentialVersion.Reason.OLDER)
@@ -353,8 +365,10 @@ def _store_locked(owner: User, incoming: _Incoming, arrival: Arrival) -> ImportO
     return ImportOutcome(
         DUPLICATE,
         existing,
-        "Your record already holds this credential (the same or a newer issue); "
-        "this copy is kept in its history.",
+        gettext(
+            "Your record already holds this credential (the same or a newer issue); "
+            "this copy is kept in its history."
+        ),
         (existing,),
     )
 
@@ -364,8 +378,14 @@ def _imported_message(credential: Credential) -> str:
 
 
 def _imported_text(title: str, children: int = 0) -> str:
-    extra = f" with {children} credential{'s' if children != 1 else ''} inside" if children else ""
-    return f"Imported “{title or UNTITLED}”{extra}."
+    shown = title or gettext(UNTITLED)
+    if not children:
+        return gettext("Imported “%(title)s”.") % {"title": shown}
+    return ngettext(
+        "Imported “%(title)s” with %(count)s credential inside.",
+        "Imported “%(title)s” with %(count)s credentials inside.",
+        children,
+    ) % {"title": shown, "count": children}
 
 
 def _may_replace(incoming: Verdict, current: str) -> bool:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from wallet.models import Credential
@@ -32,7 +33,7 @@ def credential_restore(*, credential: Credential, now: datetime | None = None) -
     if credential.deleted_at is None:
         return credential
     if credential.deleted_at < now - timedelta(days=TRASH_DAYS):
-        raise ValidationError("This credential was deleted over 30 days ago and is gone.")
+        raise ValidationError(gettext("This credential was deleted over 30 days ago and is gone."))
     with transaction.atomic():
         credential.deleted_at = None
         credential.save(update_fields=["deleted_at"])

@@ -16,8 +16,10 @@ import nh3
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
 
-from wallet.verification import Verdict, wording
+from wallet import wording
+from wallet.verification import Verdict
 
 register = template.Library()
 
@@ -65,10 +67,10 @@ _VERDICT_STYLE: dict[str, tuple[str, str]] = {
     Verdict.UNSUPPORTED: ("neutral", _DASH),
 }
 _CHECK_STYLE = {
-    "pass": ("ok", "✓", "Passed"),
-    "warning": ("warn", "!", "Warning"),
-    "fail": ("danger", "✕", "Failed"),
-    "skipped": ("neutral", _DASH, "Not checked"),
+    "pass": ("ok", "✓", _("Passed")),
+    "warning": ("warn", "!", _("Warning")),
+    "fail": ("danger", "✕", _("Failed")),
+    "skipped": ("neutral", _DASH, _("Not checked")),
 }
 
 
@@ -178,3 +180,18 @@ def first_text(entry: Any, keys: str) -> str:
 @register.filter
 def verdict_explanation(value: str) -> str:
     return wording.earner_explanation(value)
+
+
+@register.filter
+def notice_text(notice: Any) -> str:
+    """A notice in the reader's language, said again from what it is about."""
+    credential = getattr(notice, "credential", None)
+    if credential is None:
+        return str(getattr(notice, "message", ""))
+    return wording.notice_sentence(credential.display_title, credential.issuer_name, notice.kind)
+
+
+@register.filter
+def check_message(check: Any) -> str:
+    """A check's sentence (a stored report's check dict) in the reader's language."""
+    return wording.check_message(check) if isinstance(check, dict) else ""

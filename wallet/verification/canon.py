@@ -26,6 +26,7 @@ from . import budget, pyld_adapter
 from .contexts import document_loader
 from .errors import MalformedInput
 from .limits import Limits
+from .messages import N_, Message
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"
@@ -154,7 +155,7 @@ def canonize_without_proof(
     for the term check; the term check may also have left the expansion to start from.
     """
     if not isinstance(document, dict):
-        raise MalformedInput("A JSON-LD document must be a JSON object.", code="jsonld.invalid")
+        raise MalformedInput(N_("A JSON-LD document must be a JSON object."), code="jsonld.invalid")
     key = f"without-proof:{content_key(document, cache)}" if cache is not None else ""
     if cache is not None and key in cache:
         return cache[key]
@@ -175,9 +176,12 @@ def canonicalize_nquads(
     try:
         quads = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
     except SyntaxError as exc:
-        raise MalformedInput("The N-Quads input cannot be parsed.", code="rdf.syntax") from exc
+        raise MalformedInput(N_("The N-Quads input cannot be parsed."), code="rdf.syntax") from exc
     if hash_algorithm not in _ALGORITHMS:
-        raise MalformedInput(f"Unknown RDFC-1.0 hash {hash_algorithm}", code="rdf.hash")
+        raise MalformedInput(
+            Message("Unknown RDFC-1.0 hash %(hash_algorithm)s", hash_algorithm=hash_algorithm),
+            code="rdf.hash",
+        )
     limits = limits or Limits()
     try:
         lines = {_quad_strings(quad) for quad in quads}
@@ -209,7 +213,7 @@ def check_no_dropped_terms(
     expanded = _expand(document, on_drop=dropped, processor=processor)
     if dropped:
         term, names = dropped[0]
-        raise _undefined(term, _join(names), "is not defined by the credential's contexts")
+        raise _undefined(term, _join(names), Message("is not defined by the credential's contexts"))
     _check_expanded_iris(expanded, (), budget.tick if budget.fine_grained() else None)
     if cache is None:
         return
@@ -271,7 +275,7 @@ def _expand(
     processor: pyld_adapter.Processor | None = None,
 ) -> list[Any]:
     if not isinstance(document, dict):
-        raise MalformedInput("A JSON-LD document must be a JSON object.", code="jsonld.invalid")
+        raise MalformedInput(N_("A JSON-LD document must be a JSON object."), code="jsonld.invalid")
     if processor is None:
         processor = (
             pyld_adapter.processor()
@@ -281,7 +285,9 @@ def _expand(
     try:
         return pyld_adapter.expand(document, with_processor=processor, loader=document_loader)
     except RecursionError as exc:
-        raise MalformedInput("The document is nested too deeply.", code="jsonld.invalid") from exc
+        raise MalformedInput(
+            N_("The document is nested too deeply."), code="jsonld.invalid"
+        ) from exc
     except Exception as exc:
         # pyld reports most bad input as JsonLdError, but some as KeyError, TypeError, ...
         raise _translate(exc) from exc
@@ -299,7 +305,7 @@ def _translate(exc: BaseException) -> MalformedInput:
         seen = seen.__cause__ or seen.__context__
     message = getattr(exc, "message", None) or str(exc).splitlines()[0]
     return MalformedInput(
-        "The credential is not valid JSON-LD.", code="jsonld.invalid", detail=str(message)
+        N_("The credential is not valid JSON-LD."), code="jsonld.invalid", detail=str(message)
     )
 
 
@@ -321,11 +327,11 @@ def _check_expanded_iris(
         return
     node_id = expanded.get("@id")
     if isinstance(node_id, str) and not _is_absolute_or_blank(node_id):
-        raise _undefined(node_id, _join(path), "is a relative IRI used as an id")
+        raise _undefined(node_id, _join(path), Message("is a relative IRI used as an id"))
     for type_ in expanded.get("@type", ()):
         if not _is_absolute_or_blank(type_):
             raise _undefined(
-                type_, _join(path), "is a type the credential's contexts do not define"
+                type_, _join(path), Message("is a type the credential's contexts do not define")
             )
     for key, value in expanded.items():
         if key in ("@id", "@type", SEC_PROOF):
@@ -347,7 +353,11 @@ def _join(parts: Iterable[str]) -> str:
 
 def _undefined(term: str, path: str, why: str) -> MalformedInput:
     return MalformedInput(
-        f"'{term}' {why}: JSON-LD would drop it, so the proof does not protect it.",
+        Message(
+            "'%(term)s' %(why)s: JSON-LD would drop it, so the proof does not protect it.",
+            term=term,
+            why=why,
+        ),
         code="jsonld.undefined_term",
         detail=f"term {term!r} at {path}",
     )
@@ -654,7 +664,7 @@ def _expanded_to_quads(expanded: list[Any]) -> list[ox.Quad]:
         ]
     except ValueError as exc:
         raise MalformedInput(
-            "The credential contains an IRI or language tag RDF does not accept.",
+            N_("The credential contains an IRI or language tag RDF does not accept."),
             code="rdf.invalid_term",
             detail=str(exc),
         ) from exc
@@ -679,8 +689,12 @@ def _check_value_counts(expanded: Any) -> None:
         elif isinstance(value, list):
             if len(value) > MAX_VALUES_OF_ONE_PROPERTY:
                 raise MalformedInput(
-                    f"A property of the credential has {len(value)} values; at most "
-                    f"{MAX_VALUES_OF_ONE_PROPERTY} can be put in canonical form here.",
+                    Message(
+                        "A property of the credential has %(count)s values; at most "
+                        "%(max_values_of_one_property)s can be put in canonical form here.",
+                        count=len(value),
+                        max_values_of_one_property=MAX_VALUES_OF_ONE_PROPERTY,
+                    ),
                     code="rdf.too_many_values",
                 )
             pending.extend(value)
@@ -753,7 +767,7 @@ def _check_complexity(quads: list[ox.Quad], limits: Limits) -> None:
         _NDegreeWork(related).count(sorted(shared))
     except _TooComplex as exc:
         raise MalformedInput(
-            "The credential's anonymous parts are too alike to put in canonical order safely.",
+            N_("The credential's anonymous parts are too alike to put in canonical order safely."),
             code="rdf.too_complex",
             detail=f"Hash N-Degree Quads over {len(shared)} look-alike blank nodes: {exc}",
         ) from None
@@ -825,7 +839,11 @@ class _NDegreeWork:
 
 def _too_many_blank_nodes(count: int, limits: Limits) -> MalformedInput:
     return MalformedInput(
-        f"The credential has {count} blank nodes (limit {limits.max_blank_nodes}).",
+        Message(
+            "The credential has %(count)s blank nodes (limit %(max_blank_nodes)s).",
+            count=count,
+            max_blank_nodes=limits.max_blank_nodes,
+        ),
         code="rdf.too_many_blank_nodes",
     )
 
@@ -869,14 +887,14 @@ def _serialize(term: Any) -> str:
         if term.datatype.value != XSD_STRING:
             return f"{text}^^<{term.datatype.value}>"
         return text
-    raise MalformedInput("RDF-star terms are not supported.", code="rdf.unsupported_term")
+    raise MalformedInput(N_("RDF-star terms are not supported."), code="rdf.unsupported_term")
 
 
 def _cache_key(document: dict[str, Any]) -> str:
     try:
         encoded = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     except (TypeError, ValueError) as exc:
-        raise MalformedInput("The document is not plain JSON.", code="jsonld.invalid") from exc
+        raise MalformedInput(N_("The document is not plain JSON."), code="jsonld.invalid") from exc
     budget.refine(len(encoded))
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from .errors import MalformedInput
+from .messages import N_, Message
 from .report import Check, Status, Verdict, failed, passed, skipped, warning
 
 # Start and end of the window, per data model: (field, allows a bare date / epoch number).
@@ -54,18 +55,25 @@ def parse_datetime(value: Any, *, allow_date_only: bool = False) -> ParsedTime:
     if allow_date_only and isinstance(value, int | float) and not isinstance(value, bool):
         return _from_epoch(value)
     if not isinstance(value, str):
-        raise MalformedInput(f"A date is not text: {value!r}.", code="validity.unparseable")
+        raise MalformedInput(
+            Message("A date is not text: %(value)s.", value=repr(value)),
+            code="validity.unparseable",
+        )
     text = value.strip()
     if allow_date_only and text.isdigit():
         return _from_epoch(int(text))
     match = _DATETIME.match(text)
     if not match or (match["hour"] is None and not allow_date_only):
-        raise MalformedInput(f"'{value}' is not a date and time.", code="validity.unparseable")
+        raise MalformedInput(
+            Message("'%(value)s' is not a date and time.", value=value), code="validity.unparseable"
+        )
     try:
         return _build(match)
     except (ValueError, OverflowError) as exc:
         raise MalformedInput(
-            f"'{value}' is not a real date and time.", code="validity.unparseable", detail=str(exc)
+            Message("'%(value)s' is not a real date and time.", value=value),
+            code="validity.unparseable",
+            detail=str(exc),
         ) from exc
 
 
@@ -74,7 +82,8 @@ def _from_epoch(seconds: float) -> ParsedTime:
         return ParsedTime(datetime.fromtimestamp(seconds, tz=UTC))
     except (ValueError, OverflowError, OSError) as exc:
         raise MalformedInput(
-            f"'{seconds}' is not a usable timestamp.", code="validity.unparseable"
+            Message("'%(seconds)s' is not a usable timestamp.", seconds=seconds),
+            code="validity.unparseable",
         ) from exc
 
 
@@ -118,7 +127,7 @@ def _zone(text: str | None) -> tuple[timezone, bool]:
 def check_validity(credential: dict[str, Any], *, now: datetime) -> list[Check]:
     """Is `now` inside the credential's validity window? One Check per finding."""
     if not isinstance(credential, dict):
-        return [_unparseable("The credential is not a JSON object.")]
+        return [_unparseable(N_("The credential is not a JSON object."))]
     starts, ends, notes, problems = _read_window(credential)
     if problems:
         return problems
@@ -129,7 +138,9 @@ def check_validity(credential: dict[str, Any], *, now: datetime) -> list[Check]:
                 failed(
                     "validity",
                     "validity.not_yet_valid",
-                    f"This credential is not valid until {_show(start.value)}.",
+                    Message(
+                        "This credential is not valid until %(time)s.", time=_show(start.value)
+                    ),
                     Verdict.NOT_YET_VALID,
                     f"{name} = {_show(start.value)} is after now ({_show(now)})",
                 )
@@ -140,7 +151,7 @@ def check_validity(credential: dict[str, Any], *, now: datetime) -> list[Check]:
                 failed(
                     "validity",
                     "validity.expired",
-                    f"This credential expired on {_show(end.value)}.",
+                    Message("This credential expired on %(time)s.", time=_show(end.value)),
                     Verdict.EXPIRED,
                     f"{name} = {_show(end.value)} is before now ({_show(now)})",
                 )
@@ -150,7 +161,7 @@ def check_validity(credential: dict[str, Any], *, now: datetime) -> list[Check]:
             warning(
                 "validity",
                 "validity.inconsistent",
-                "The credential's end date comes before its start date.",
+                N_("The credential's end date comes before its start date."),
                 ", ".join(f"{n} = {_show(t.value)}" for n, t in starts + ends),
             )
         )
@@ -173,7 +184,13 @@ def _read_window(
             try:
                 parsed = parse_datetime(credential[name], allow_date_only=lenient)
             except MalformedInput as exc:
-                problems.append(_unparseable(f"The date in '{name}' cannot be read: {exc}"))
+                problems.append(
+                    _unparseable(
+                        Message(
+                            "The date in '%(name)s' cannot be read: %(exc)s", name=name, exc=exc
+                        )
+                    )
+                )
                 continue
             if parsed.date_only and bucket is ends:
                 # A bare expiry date means the badge is good through that whole day.
@@ -190,9 +207,11 @@ def _in_window(
     window = [f"{n} = {_show(t.value)}" for n, t in starts + ends]
     detail = "; ".join(window + notes)
     if not ends:
-        return passed("validity", "validity.ok", "This credential has no expiry date.", detail)
+        return passed("validity", "validity.ok", N_("This credential has no expiry date."), detail)
     latest = min(t.value for _, t in ends)
-    return passed("validity", "validity.ok", f"Valid until {_show(latest)}.", detail)
+    return passed(
+        "validity", "validity.ok", Message("Valid until %(time)s.", time=_show(latest)), detail
+    )
 
 
 def _unparseable(message: str) -> Check:
@@ -227,22 +246,24 @@ def check_recipient(credential: dict[str, Any], *, identifiers: Sequence[str]) -
         return skipped(
             "recipient",
             "recipient.endorsement",
-            "An endorsement is about an organisation or an achievement, not about a person: "
-            "it names no recipient.",
+            N_(
+                "An endorsement is about an organisation or an achievement, not about a person: "
+                "it names no recipient."
+            ),
         )
     known = [i.strip() for i in identifiers if isinstance(i, str) and i.strip()]
     if not known:
         return skipped(
             "recipient",
             "recipient.not_checked",
-            "The recipient was not checked: no verified email or DID to compare with.",
+            N_("The recipient was not checked: no verified email or DID to compare with."),
         )
     claims = _claims(credential)
     if not claims:
         return warning(
             "recipient",
             "recipient.absent",
-            "The credential does not say who it was issued to.",
+            N_("The credential does not say who it was issued to."),
         )
     for claim in claims:
         for candidate in known:
@@ -250,7 +271,7 @@ def check_recipient(credential: dict[str, Any], *, identifiers: Sequence[str]) -
                 return passed(
                     "recipient",
                     "recipient.match",
-                    "Issued to you: it names one of your verified identities.",
+                    N_("Issued to you: it names one of your verified identities."),
                     f"{claim.kind} matched {'by hash' if claim.hashed else 'in plain text'}",
                 )
     hint = recipient_hint(credential)
@@ -260,8 +281,11 @@ def check_recipient(credential: dict[str, Any], *, identifiers: Sequence[str]) -
     return warning(
         "recipient",
         "recipient.no_match",
-        f"This credential was issued to an identity{named} that is not one of the verified "
-        "email addresses or DIDs of the person holding it.",
+        Message(
+            "This credential was issued to an identity%(named)s that is not one of "
+            "the verified email addresses or DIDs of the person holding it.",
+            named=named,
+        ),
         f"compared {len(known)} identifier(s) with {len(claims)} recipient claim(s)",
     )
 

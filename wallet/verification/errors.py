@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .messages import Message
+
 
 class VerificationInputError(Exception):
     """Input the verifier cannot accept. `code` is stable; the message is for a person."""
@@ -42,7 +44,9 @@ class UnknownContext(MalformedInput):
 
     def __init__(self, url: str) -> None:
         super().__init__(
-            f"The credential uses a JSON-LD context this wallet does not know: {url}",
+            Message(
+                "The credential uses a JSON-LD context this wallet does not know: %(url)s", url=url
+            ),
             detail=f"context {url} is not vendored; contexts are never fetched at verify time",
         )
         self.url = url

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import base58
 
 from .errors import MalformedInput, UnsupportedInput, UnsupportedKeyType
+from .messages import N_, Message
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,9 @@ def decode_varint(data: bytes) -> tuple[int, int]:
         value |= (byte & 0x7F) << (7 * index)
         if not byte & 0x80:
             return value, index + 1
-    raise MalformedInput("The key's multicodec header is truncated.", code="key.invalid_multicodec")
+    raise MalformedInput(
+        N_("The key's multicodec header is truncated."), code="key.invalid_multicodec"
+    )
 
 
 def b58_encode(data: bytes) -> str:
@@ -87,7 +90,10 @@ MAX_BASE58_CHARS = 1024
 def b58_decode(text: str) -> bytes:
     if isinstance(text, str) and len(text) > MAX_BASE58_CHARS:
         raise MalformedInput(
-            f"The value is too long for a key or a signature ({len(text)} characters).",
+            Message(
+                "The value is too long for a key or a signature (%(count)s characters).",
+                count=len(text),
+            ),
             code="multibase.too_long",
         )
     # The base58 package turns the number into bytes one divmod at a time, a third of a
@@ -104,7 +110,7 @@ def b58_decode(text: str) -> bytes:
         return base58.b58decode(text, alphabet=base58.BITCOIN_ALPHABET)
     except ValueError as exc:
         raise MalformedInput(
-            "The value is not valid base58.", code="multibase.invalid", detail=str(exc)
+            N_("The value is not valid base58."), code="multibase.invalid", detail=str(exc)
         ) from exc
 
 
@@ -113,29 +119,33 @@ def multibase_encode(data: bytes, base: str = "z") -> str:
         return "z" + b58_encode(data)
     if base == "u":
         return "u" + base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-    raise UnsupportedInput(f"Multibase '{base}' is not supported.", code="multibase.unsupported")
+    raise UnsupportedInput(
+        Message("Multibase '%(base)s' is not supported.", base=base), code="multibase.unsupported"
+    )
 
 
 def multibase_decode(text: str) -> bytes:
     """Decode a multibase string; only `z` (base58-btc) and `u` (base64url) are accepted."""
     if not isinstance(text, str) or len(text) < 2:
-        raise MalformedInput("The value is not a multibase string.", code="multibase.invalid")
+        raise MalformedInput(N_("The value is not a multibase string."), code="multibase.invalid")
     prefix, body = text[0], text[1:]
     if prefix == "z":
         return b58_decode(body)
     if prefix == "u":
         if "=" in body:
             raise MalformedInput(
-                "Multibase base64url must not be padded.", code="multibase.invalid"
+                N_("Multibase base64url must not be padded."), code="multibase.invalid"
             )
         try:
             return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
         except (binascii.Error, ValueError) as exc:
             raise MalformedInput(
-                "The value is not valid base64url.", code="multibase.invalid", detail=str(exc)
+                N_("The value is not valid base64url."), code="multibase.invalid", detail=str(exc)
             ) from exc
     raise MalformedInput(
-        f"Multibase prefix '{prefix}' is not supported (expected 'z' or 'u').",
+        Message(
+            "Multibase prefix '%(prefix)s' is not supported (expected 'z' or 'u').", prefix=prefix
+        ),
         code="multibase.invalid",
     )
 
@@ -151,14 +161,19 @@ def multicodec_unwrap(data: bytes, allowed: tuple[Codec, ...]) -> tuple[Codec, b
     if codec is None:
         name = _KNOWN_UNSUPPORTED.get(code, f"unknown (multicodec {hex(code)})")
         raise UnsupportedKeyType(
-            f"The key type {name} is not supported.",
+            Message("The key type %(name)s is not supported.", name=name),
             key_type=name,
             detail=f"multicodec {hex(code)}",
         )
     raw = data[used:]
     if len(raw) != codec.key_length:
         raise MalformedInput(
-            f"The {codec.name} key has {len(raw)} bytes; {codec.key_length} were expected.",
+            Message(
+                "The %(name)s key has %(count)s bytes; %(key_length)s were expected.",
+                name=codec.name,
+                count=len(raw),
+                key_length=codec.key_length,
+            ),
             code="key.invalid_length",
         )
     return codec, raw
@@ -168,7 +183,7 @@ def decode_multikey(text: str) -> tuple[Codec, bytes]:
     """`publicKeyMultibase` / did:key identifier -> (codec, raw public key bytes)."""
     if not isinstance(text, str) or not text.startswith("z"):
         raise MalformedInput(
-            "A Multikey public key must be multibase base58-btc (starting with 'z').",
+            N_("A Multikey public key must be multibase base58-btc (starting with 'z')."),
             code="key.invalid_multibase",
         )
     return multicodec_unwrap(multibase_decode(text), PUBLIC_KEY_CODECS)

@@ -18,6 +18,7 @@ from . import budget, canon, checks, schemas, status, structure, urls
 from .contexts import load_context
 from .errors import MalformedInput, UnsupportedInput, VerificationInputError
 from .fetch import FetchError
+from .messages import N_, Message, Phrase, message_of
 from .options import VerifyOptions
 from .parse import classify, credential_from_jwt_payload, parse_input
 from .parse.detect import unwrap
@@ -25,6 +26,7 @@ from .proofs import dataintegrity, jose, ob2
 from .report import Check, Report, Status, Verdict, failed, passed, skipped, warning
 from .sdjwt.verify import verify_sd_jwt
 from .structure import as_list, iter_endorsements, node_id, types_of
+from .wording import verdict_label
 
 # Endorsements can endorse endorsements; past this depth the rest are reported, not verified.
 MAX_DEPTH = 4
@@ -83,8 +85,10 @@ def _budgeted(
             failed(
                 "budget",
                 "verify.too_costly",
-                "Checking this credential took more computing time than the wallet allows "
-                "for one credential, so it was stopped.",
+                N_(
+                    "Checking this credential took more computing time than the wallet allows "
+                    "for one credential, so it was stopped."
+                ),
                 Verdict.MALFORMED,
                 str(exc),
             )
@@ -106,14 +110,14 @@ def _contained(report: Report, run: Callable[[], Report]) -> Report:
 
 def _input_failure(name: str, exc: VerificationInputError) -> Check:
     implies = Verdict.UNSUPPORTED if isinstance(exc, UnsupportedInput) else Verdict.MALFORMED
-    return failed(name, exc.code, str(exc), implies, exc.detail)
+    return failed(name, exc.code, message_of(exc), implies, exc.detail)
 
 
 def _internal_failure(name: str, exc: BaseException) -> Check:
     return failed(
         name,
         "internal.error",
-        "The wallet could not finish checking this credential.",
+        N_("The wallet could not finish checking this credential."),
         Verdict.MALFORMED,
         f"{type(exc).__name__} during the {name} step",
     )
@@ -134,7 +138,7 @@ def _step(report: Report, name: str, run: Callable[[], Iterable[Check] | Check |
             failed(
                 name,
                 f"{name}.unreachable",
-                "Something the issuer publishes could not be fetched right now.",
+                N_("Something the issuer publishes could not be fetched right now."),
                 Verdict.ISSUER_UNREACHABLE,
                 str(exc),
             )
@@ -144,7 +148,7 @@ def _step(report: Report, name: str, run: Callable[[], Iterable[Check] | Check |
         implies = getattr(exc, "implies", None)
         if isinstance(implies, Verdict):
             code = getattr(exc, "code", f"{name}.failed")
-            report.add(failed(name, str(code), str(exc), implies, type(exc).__name__))
+            report.add(failed(name, str(code), message_of(exc), implies, type(exc).__name__))
         else:
             report.add(_internal_failure(name, exc))
         return False
@@ -188,7 +192,7 @@ def _verify_bytes(
         failed(
             "parse",
             "parse.empty",
-            "No credential was found in this file.",
+            N_("No credential was found in this file."),
             Verdict.MALFORMED,
         )
     )
@@ -209,7 +213,7 @@ def _verify_url(
             failed(
                 "parse",
                 "fetch.unreachable",
-                "The credential's address could not be reached right now.",
+                N_("The credential's address could not be reached right now."),
                 Verdict.ISSUER_UNREACHABLE,
                 str(exc),
             )
@@ -222,7 +226,7 @@ def _verify_url(
             failed(
                 "status",
                 "status.revoked",
-                "The issuer has withdrawn this badge (the address answers 410 Gone).",
+                N_("The issuer has withdrawn this badge (the address answers 410 Gone)."),
                 Verdict.REVOKED,
                 f"GET {url} -> 410",
             )
@@ -234,7 +238,7 @@ def _verify_url(
             failed(
                 "parse",
                 "fetch.http_error",
-                "Nothing usable was found at the credential's address.",
+                N_("Nothing usable was found at the credential's address."),
                 implies,
                 f"GET {url} -> HTTP {result.status}",
             )
@@ -251,7 +255,7 @@ def _verify_url(
             failed(
                 "parse",
                 "parse.empty",
-                "No credential was found at this address.",
+                N_("No credential was found at this address."),
                 Verdict.MALFORMED,
             )
         )
@@ -267,7 +271,7 @@ def _verify_document(document: Any, options: VerifyOptions, report: Report, dept
             failed(
                 "parse",
                 "parse.not_object",
-                "The credential is not a JSON object.",
+                N_("The credential is not a JSON object."),
                 Verdict.MALFORMED,
                 f"got {type(document).__name__}",
             )
@@ -299,7 +303,7 @@ def _verify_document(document: Any, options: VerifyOptions, report: Report, dept
         failed(
             "structure",
             "structure.unrecognised",
-            "This is not a credential this wallet recognises.",
+            N_("This is not a credential this wallet recognises."),
             Verdict.MALFORMED,
             f"type: {document.get('type')!r}, @context: {str(document.get('@context'))[:200]}",
         )
@@ -313,7 +317,7 @@ def _verify_token(token: str, options: VerifyOptions, report: Report, depth: int
     payload = jws.payload_json()
     if not isinstance(payload, dict):
         raise MalformedInput(
-            "The token's payload is not a JSON object.", code="jwt.payload_invalid"
+            N_("The token's payload is not a JSON object."), code="jwt.payload_invalid"
         )
     if isinstance(payload.get("vp"), dict) or classify(payload) == "vp":
         return _verify_jwt_presentation(token, payload, options, report, depth)
@@ -407,7 +411,7 @@ def _check_jsonld(
             passed(
                 "context",
                 "context.terms_defined",
-                "Every property of the credential is defined by its contexts.",
+                N_("Every property of the credential is defined by its contexts."),
             )
         )
 
@@ -435,7 +439,7 @@ def _check_embedded_proofs(
             failed(
                 "proof",
                 "proof.missing",
-                "The credential carries no signature, so nothing proves who issued it.",
+                N_("The credential carries no signature, so nothing proves who issued it."),
                 Verdict.MALFORMED,
                 "no proof property and not a JWT",
             )
@@ -482,7 +486,7 @@ def _check_refresh(document: dict[str, Any], report: Report) -> None:
         skipped(
             "refresh",
             "refresh.not_attempted",
-            "The issuer offers a newer version of this credential; it was not fetched.",
+            N_("The issuer offers a newer version of this credential; it was not fetched."),
             f"refreshService {where!r}",
         )
     )
@@ -499,7 +503,7 @@ def _verify_endorsements(
                 skipped(
                     "endorsement",
                     "endorsement.too_deep",
-                    "An endorsement nested too deeply was not checked.",
+                    N_("An endorsement nested too deeply was not checked."),
                 )
             )
             continue
@@ -514,7 +518,7 @@ def _verify_endorsements(
                 passed(
                     "endorsement",
                     "endorsement.verified",
-                    "An endorsement of this credential verifies.",
+                    N_("An endorsement of this credential verifies."),
                 )
             )
         else:
@@ -523,7 +527,7 @@ def _verify_endorsements(
                 warning(
                     "endorsement",
                     "endorsement.failed",
-                    "An endorsement attached to this credential does not verify.",
+                    N_("An endorsement attached to this credential does not verify."),
                     f"endorsement verdict: {verdict}",
                 )
             )
@@ -538,7 +542,7 @@ def _verify_children(
             failed(
                 "nested",
                 "nested.too_many",
-                f"This {what} holds more credentials than the wallet will check.",
+                _TOO_MANY_CHILDREN[what],
                 Verdict.MALFORMED,
                 f"{len(entries)} > {limit}",
             )
@@ -578,40 +582,72 @@ def _enveloped_token(entry: dict[str, Any]) -> str:
     value = entry.get("id")
     if not isinstance(value, str) or not value.startswith("data:"):
         raise MalformedInput(
-            "An enveloped credential does not carry its token in a data: URL.",
+            N_("An enveloped credential does not carry its token in a data: URL."),
             code="structure.envelope_invalid",
         )
     media, _, body = value[len("data:") :].partition(",")
     if media.split(";")[0] not in _JWT_MEDIA + _SD_JWT_MEDIA:
         raise UnsupportedInput(
-            f"An enveloped credential of type {media!r} is not supported.",
+            Message(
+                "An enveloped credential of type %(media)s is not supported.", media=repr(media)
+            ),
             code="structure.envelope_unsupported",
         )
     return unquote(body)
 
 
-def _child_name(child: Report, index: int, what: str) -> str:
+# Where a nested credential sits, in a sentence of its own per container (the words around
+# "CLR" and "presentation" agree with them differently in other languages).
+_CHILD_NAMES: dict[str, tuple[str, str]] = {
+    "CLR": (
+        N_("Credential %(number)s in this CLR"),
+        N_("Credential %(number)s in this CLR (“%(name)s”)"),
+    ),
+    "presentation": (
+        N_("Credential %(number)s in this presentation"),
+        N_("Credential %(number)s in this presentation (“%(name)s”)"),
+    ),
+    "file": (
+        N_("Credential %(number)s in this file"),
+        N_("Credential %(number)s in this file (“%(name)s”)"),
+    ),
+}
+_TOO_MANY_CHILDREN: dict[str, str] = {
+    "CLR": N_("This CLR holds more credentials than the wallet will check."),
+    "presentation": N_("This presentation holds more credentials than the wallet will check."),
+    "file": N_("This file holds more credentials than the wallet will check."),
+}
+
+
+def _child_name(child: Report, index: int, what: str) -> Message:
     """'Credential 2 in this CLR ("Databases")': where it sits, and what it is called."""
     subject = child.credential.get("credentialSubject") if child.credential else None
     achievement = subject.get("achievement") if isinstance(subject, dict) else None
     name = achievement.get("name") if isinstance(achievement, dict) else None
     if not isinstance(name, str) and child.credential:
         name = child.credential.get("name")
-    named = f" (“{name.strip()[:120]}”)" if isinstance(name, str) and name.strip() else ""
-    return f"Credential {index + 1} in this {what}{named}"
+    plain, named = _CHILD_NAMES[what]
+    if isinstance(name, str) and name.strip():
+        return Message(named, number=index + 1, name=name.strip()[:120])
+    return Message(plain, number=index + 1)
 
 
 def _judge_child(report: Report, child: Report, index: int, what: str) -> None:
     verdict = child.verdict
     who = _child_name(child, index, what)
+    phrase = Phrase(verdict_label(verdict))
     if verdict.is_ok:
-        report.add(passed("nested", "nested.credential_verified", f"{who} verifies."))
+        report.add(
+            passed(
+                "nested", "nested.credential_verified", Message(N_("%(who)s verifies."), who=who)
+            )
+        )
     elif verdict in _CHILD_INTEGRITY:
         report.add(
             failed(
                 "nested",
                 "nested.credential_failed",
-                f"{who} does not verify: {verdict.label.lower()}.",
+                Message(N_("%(who)s does not verify: %(verdict)s."), who=who, verdict=phrase),
                 verdict,
                 f"verifiableCredential[{index}] verdict: {verdict}",
             )
@@ -621,7 +657,7 @@ def _judge_child(report: Report, child: Report, index: int, what: str) -> None:
             warning(
                 "nested",
                 "nested.credential_not_current",
-                f"{who}: {verdict.label[:1].lower()}{verdict.label[1:]}.",
+                Message(N_("%(who)s: %(verdict)s."), who=who, verdict=phrase),
                 f"verifiableCredential[{index}] verdict: {verdict}",
             )
         )
@@ -644,7 +680,10 @@ def _verify_presentation(
                 warning(
                     "key",
                     "key.holder_missing",
-                    "The presentation does not name its holder, so the signer is not tied to one.",
+                    N_(
+                        "The presentation does not name its holder, so the signer is not tied "
+                        "to one."
+                    ),
                 )
             )
         _check_embedded_proofs(
@@ -672,7 +711,7 @@ def _unproven_presentation(report: Report, options: VerifyOptions) -> None:
             failed(
                 "proof",
                 "proof.missing",
-                "The presentation is not signed by its holder, but a signed one was requested.",
+                N_("The presentation is not signed by its holder, but a signed one was requested."),
                 Verdict.INVALID_SIGNATURE,
             )
         )
@@ -681,7 +720,10 @@ def _unproven_presentation(report: Report, options: VerifyOptions) -> None:
             warning(
                 "proof",
                 "proof.holder_unsigned",
-                "The presentation is not signed by its holder; only its credentials are checked.",
+                N_(
+                    "The presentation is not signed by its holder; only its credentials are "
+                    "checked."
+                ),
             )
         )
 
@@ -713,7 +755,7 @@ def _verify_jwt_presentation(
                 failed(
                     "proof",
                     f"proof.{'challenge' if name == 'nonce' else 'domain'}_mismatch",
-                    "The presentation was not made for this request.",
+                    N_("The presentation was not made for this request."),
                     Verdict.INVALID_SIGNATURE,
                     f"{name} {found!r} != expected {expected!r}",
                 )
@@ -724,7 +766,7 @@ def _verify_jwt_presentation(
             failed(
                 "proof",
                 "proof.presentation_expired",
-                "This presentation has expired; ask the holder for a fresh one.",
+                N_("This presentation has expired; ask the holder for a fresh one."),
                 Verdict.EXPIRED,
                 f"exp {expires} is before {options.now.isoformat()}",
             )

@@ -28,6 +28,7 @@ from pyld.nquads import parse_nquads
 from . import budget
 from .caching import BoundedCache
 from .errors import MalformedInput
+from .messages import Message
 
 # The pyld release (major, minor) this module was read against.
 CHECKED_VERSION = (3, 3)
@@ -131,7 +132,10 @@ class Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]  # pyld has no ty
             type(keyword) is list and len(keyword) > MAX_TYPES_PER_NODE
         ):
             raise MalformedInput(
-                f"A part of the credential lists more than {MAX_TYPES_PER_NODE} types.",
+                Message(
+                    "A part of the credential lists more than %(max_types_per_node)s types.",
+                    max_types_per_node=MAX_TYPES_PER_NODE,
+                ),
                 code="jsonld.too_many_types",
             )
         return _prepare_nested_context(self, active_ctx, element, options)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from .messages import Message
 from .wording import VERDICT_LABELS
 
 
@@ -57,8 +58,10 @@ class Check:
 
     `name` groups checks ("structure", "proof", "key", "status", "validity", "recipient",
     "nested", "endorsement", ...); `code` is stable and machine-readable
-    ("proof.signature_invalid"); `message` is a sentence a non-expert understands;
-    `detail` is the technical explanation. A failing check names the verdict it implies.
+    ("proof.signature_invalid"); `message` is a sentence a non-expert understands, in
+    English (a `Message` when it names values: `to_dict` then keeps its template and values,
+    so that a page can show it in the reader's language); `detail` is the technical
+    explanation, never translated. A failing check names the verdict it implies.
     """
 
     name: str
@@ -69,14 +72,17 @@ class Check:
     implies: Verdict | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "name": self.name,
             "code": self.code,
             "status": str(self.status),
-            "message": self.message,
+            "message": str(self.message),
             "detail": self.detail,
             "implies": str(self.implies) if self.implies else None,
         }
+        if isinstance(self.message, Message):
+            out["message_i18n"] = self.message.to_dict()
+        return out
 
 
 def passed(name: str, code: str, message: str, detail: str = "") -> Check:

@@ -27,6 +27,7 @@ from . import budget, urls
 from .checks import as_list, check_validity
 from .errors import MalformedInput, UnsupportedInput
 from .fetch import FetchError
+from .messages import N_, Message, message_of
 from .options import VerifyOptions
 from .report import Check, Status, Verdict, failed, passed, skipped, warning
 
@@ -85,7 +86,7 @@ def check_status(
             skipped(
                 "status",
                 "status.none",
-                "This credential has no revocation or suspension status to check.",
+                N_("This credential has no revocation or suspension status to check."),
             )
         ]
     checks: list[Check] = []
@@ -94,9 +95,11 @@ def check_status(
         try:
             checks.extend(_check_entry(credential, entry, options, verify_list_proof))
         except MalformedInput as exc:
-            checks.append(_malformed(exc.code, str(exc), exc.detail))
+            checks.append(_malformed(exc.code, message_of(exc), exc.detail))
         except UnsupportedInput as exc:
-            checks.append(failed("status", exc.code, str(exc), Verdict.UNSUPPORTED, exc.detail))
+            checks.append(
+                failed("status", exc.code, message_of(exc), Verdict.UNSUPPORTED, exc.detail)
+            )
     return checks
 
 
@@ -107,10 +110,12 @@ def _check_entry(
     verify_list_proof: ListProofVerifier | None,
 ) -> list[Check]:
     if not isinstance(entry, dict):
-        raise MalformedInput("A credentialStatus entry is not an object.", code="status.malformed")
+        raise MalformedInput(
+            N_("A credentialStatus entry is not an object."), code="status.malformed"
+        )
     types = [t for t in as_list(entry.get("type")) if isinstance(t, str)]
     if not types:
-        raise MalformedInput("A credentialStatus entry has no type.", code="status.malformed")
+        raise MalformedInput(N_("A credentialStatus entry has no type."), code="status.malformed")
     for type_name in types:
         if type_name in _BITSTRING_KINDS:
             return _check_bitstring(entry, _BITSTRING_KINDS[type_name], options, verify_list_proof)
@@ -120,8 +125,10 @@ def _check_entry(
         warning(
             "status",
             "status.type_unknown",
-            "The issuer uses a kind of status check this wallet does not know, so it was not "
-            "checked.",
+            N_(
+                "The issuer uses a kind of status check this wallet does not know, so it was not "
+                "checked."
+            ),
             f"credentialStatus type {types}",
         )
     ]
@@ -142,18 +149,21 @@ class _Entry:
 def _parse_entry(entry: dict[str, Any], kind: _ListKind) -> _Entry:
     purpose = entry.get("statusPurpose", "revocation") if kind.has_purpose else "revocation"
     if not isinstance(purpose, str) or not purpose:
-        raise MalformedInput("The status entry has no statusPurpose.", code="status.malformed")
+        raise MalformedInput(N_("The status entry has no statusPurpose."), code="status.malformed")
     index = _non_negative_int(entry.get(kind.index_key), kind.index_key)
     list_url = entry.get(kind.list_key)
     if not urls.is_web_url(list_url):
         raise MalformedInput(
-            f"The status entry's {kind.list_key} is not a valid web address.",
+            Message(
+                "The status entry's %(list_key)s is not a valid web address.",
+                list_key=kind.list_key,
+            ),
             code="status.malformed",
             detail=repr(list_url)[:300],
         )
     size = _non_negative_int(entry.get("statusSize", 1), "statusSize")
     if size < 1 or size > 64:
-        raise MalformedInput("statusSize must be between 1 and 64.", code="status.malformed")
+        raise MalformedInput(N_("statusSize must be between 1 and 64."), code="status.malformed")
     return _Entry(purpose, index, list_url, size, _status_messages(entry))
 
 
@@ -161,7 +171,7 @@ def _non_negative_int(value: Any, name: str) -> int:
     text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
     if not isinstance(text, str) or not text.isdigit() or len(text) > 18:
         raise MalformedInput(
-            f"The status entry's {name} is not a non-negative number.",
+            Message("The status entry's %(name)s is not a non-negative number.", name=name),
             code="status.malformed",
             detail=repr(value),
         )
@@ -197,7 +207,9 @@ def _check_bitstring(
         return [
             _malformed(
                 "status.purpose_mismatch",
-                f"The issuer's status list does not cover '{entry.purpose}'.",
+                Message(
+                    "The issuer's status list does not cover '%(purpose)s'.", purpose=entry.purpose
+                ),
                 f"entry purpose {entry.purpose!r}, list purposes "
                 f"{as_list(subject.get('statusPurpose'))!r}",
             )
@@ -212,8 +224,10 @@ def _check_bitstring(
             warning(
                 "status",
                 "status.list_too_short",
-                "The issuer's status list is smaller than the standard asks, which makes it "
-                "easier to tell whose status is being checked.",
+                N_(
+                    "The issuer's status list is smaller than the standard asks, which makes it "
+                    "easier to tell whose status is being checked."
+                ),
                 f"{total // entry.size} entries < {MIN_LIST_ENTRIES} ({entry.list_url})",
             )
         )
@@ -221,7 +235,7 @@ def _check_bitstring(
         return [
             _malformed(
                 "status.index_out_of_range",
-                "The credential's place in the issuer's status list does not exist.",
+                N_("The credential's place in the issuer's status list does not exist."),
                 f"index {entry.index} x size {entry.size} beyond {total} bits ({entry.list_url})",
             )
         ]
@@ -242,7 +256,10 @@ def _fetch_list_credential(url: str, options: Any) -> _Fetched:
             False,
             _status_unknown(
                 "status.unreachable",
-                "The issuer's status list could not be reached, so revocation cannot be ruled out.",
+                N_(
+                    "The issuer's status list could not be reached, so revocation cannot be "
+                    "ruled out."
+                ),
                 f"{url}: {exc}",
             ),
         )
@@ -252,7 +269,7 @@ def _fetch_list_credential(url: str, options: Any) -> _Fetched:
             False,
             _status_unknown(
                 "status.unreachable",
-                "The issuer's status list is not available, so revocation cannot be ruled out.",
+                N_("The issuer's status list is not available, so revocation cannot be ruled out."),
                 f"{url}: HTTP {result.status}",
             ),
         )
@@ -265,13 +282,13 @@ def _fetch_list_credential(url: str, options: Any) -> _Fetched:
         return (
             None,
             False,
-            _malformed("status.list_malformed", "The status list is not JSON.", str(exc)),
+            _malformed("status.list_malformed", N_("The status list is not JSON."), str(exc)),
         )
     if not isinstance(document, dict):
         return (
             None,
             False,
-            _malformed("status.list_malformed", "The status list is not a JSON object."),
+            _malformed("status.list_malformed", N_("The status list is not a JSON object.")),
         )
     return document, False, None
 
@@ -288,7 +305,7 @@ def _list_from_jwt(token: str, url: str, options: Any) -> _Fetched:
             failed(
                 "status",
                 "status.list_unsupported",
-                "The issuer's status list is a signed token this wallet cannot check yet.",
+                N_("The issuer's status list is a signed token this wallet cannot check yet."),
                 Verdict.UNSUPPORTED,
                 url,
             ),
@@ -312,7 +329,7 @@ def _trust_list(
     if kind.list_type not in as_list(list_credential.get("type")):
         return _malformed(
             "status.list_type",
-            "The issuer's status list is not the kind of list the credential points to.",
+            N_("The issuer's status list is not the kind of list the credential points to."),
             f"expected type {kind.list_type} at {entry.list_url}",
         )
     if not secured_by_jwt:
@@ -341,12 +358,12 @@ def _verify_list_proof(
             issuer_id=issuer_id if isinstance(issuer_id, str) else None,
         )
     except (MalformedInput, UnsupportedInput) as exc:
-        return _list_untrusted([_malformed(exc.code, str(exc))], url)
+        return _list_untrusted([_malformed(exc.code, message_of(exc))], url)
     except ImportError:
         return failed(
             "status",
             "status.list_unsupported",
-            "This wallet cannot check the signature of the issuer's status list.",
+            N_("This wallet cannot check the signature of the issuer's status list."),
             Verdict.UNSUPPORTED,
             url,
         )
@@ -367,7 +384,11 @@ def _list_window(list_credential: dict[str, Any], url: str, options: Any) -> Che
         if check.status is not Status.FAIL:
             continue
         if check.code == "validity.unparseable":
-            return _malformed("status.list_malformed", f"The status list: {check.message}", url)
+            return _malformed(
+                "status.list_malformed",
+                Message("The status list: %(message)s", message=check.message),
+                url,
+            )
         code = (
             "status.list_expired"
             if check.implies is Verdict.EXPIRED
@@ -375,7 +396,7 @@ def _list_window(list_credential: dict[str, Any], url: str, options: Any) -> Che
         )
         return _status_unknown(
             code,
-            "The issuer's status list is out of date, so the credential's status is unknown.",
+            N_("The issuer's status list is out of date, so the credential's status is unknown."),
             f"{check.detail} ({url})",
         )
     return None
@@ -385,7 +406,7 @@ def _list_subject(list_credential: dict[str, Any]) -> dict[str, Any]:
     subjects = [s for s in as_list(list_credential.get("credentialSubject")) if isinstance(s, dict)]
     if len(subjects) != 1:
         raise MalformedInput(
-            "The status list has no single credentialSubject.", code="status.list_malformed"
+            N_("The status list has no single credentialSubject."), code="status.list_malformed"
         )
     return subjects[0]
 
@@ -397,14 +418,16 @@ def decode_status_list(encoded: Any, *, max_bytes: int) -> bytes:
     docs/standards-notes.md §4 says of one decoder. Decompression stops past `max_bytes`.
     """
     if not isinstance(encoded, str) or not encoded:
-        raise MalformedInput("The status list has no encodedList.", code="status.list_malformed")
+        raise MalformedInput(
+            N_("The status list has no encodedList."), code="status.list_malformed"
+        )
     candidates = [encoded[1:], encoded] if encoded.startswith("u") else [encoded]
     for text in candidates:
         raw = _base64_any(text)
         if raw is not None and raw[:2] == b"\x1f\x8b":
             return _gunzip_capped(raw, max_bytes)
     raise MalformedInput(
-        "The status list's encodedList is not compressed base64 data.",
+        N_("The status list's encodedList is not compressed base64 data."),
         code="status.list_undecodable",
     )
 
@@ -424,16 +447,20 @@ def _gunzip_capped(raw: bytes, max_bytes: int) -> bytes:
         out = inflater.decompress(raw, max_bytes + 1)
     except zlib.error as exc:
         raise MalformedInput(
-            "The status list's data is corrupt.", code="status.list_undecodable", detail=str(exc)
+            N_("The status list's data is corrupt."),
+            code="status.list_undecodable",
+            detail=str(exc),
         ) from exc
     if len(out) > max_bytes:
         raise MalformedInput(
-            "The status list is larger than this wallet accepts.",
+            N_("The status list is larger than this wallet accepts."),
             code="status.list_too_large",
             detail=f"more than {max_bytes} bytes after decompression",
         )
     if not inflater.eof:
-        raise MalformedInput("The status list's data is cut short.", code="status.list_undecodable")
+        raise MalformedInput(
+            N_("The status list's data is cut short."), code="status.list_undecodable"
+        )
     return out
 
 
@@ -453,34 +480,42 @@ def _verdict_for(entry: _Entry, value: int) -> Check:
             return failed(
                 "status",
                 "status.revoked",
-                "The issuer has revoked this credential.",
+                N_("The issuer has revoked this credential."),
                 Verdict.REVOKED,
                 where,
             )
         return passed(
-            "status", "status.clear", "The issuer has not revoked this credential.", where
+            "status", "status.clear", N_("The issuer has not revoked this credential."), where
         )
     if entry.purpose == "suspension":
         if value:
             return failed(
                 "status",
                 "status.suspended",
-                "The issuer has suspended this credential.",
+                N_("The issuer has suspended this credential."),
                 Verdict.SUSPENDED,
                 where,
             )
         return passed(
-            "status", "status.clear", "The issuer has not suspended this credential.", where
+            "status", "status.clear", N_("The issuer has not suspended this credential."), where
         )
     if entry.purpose == "message":
         text = entry.messages.get(value, f"status {value:#x}")
-        return passed("status", "status.message", f"The issuer's status message: {text}.", where)
+        return passed(
+            "status",
+            "status.message",
+            Message("The issuer's status message: %(text)s.", text=text),
+            where,
+        )
     if entry.purpose == "refresh":
-        return passed("status", "status.refresh", "The issuer's refresh flag was read.", where)
+        return passed("status", "status.refresh", N_("The issuer's refresh flag was read."), where)
     return warning(
         "status",
         "status.purpose_unknown",
-        f"The issuer uses a status purpose this wallet does not know ('{entry.purpose}').",
+        Message(
+            "The issuer uses a status purpose this wallet does not know ('%(purpose)s').",
+            purpose=entry.purpose,
+        ),
         where,
     )
 
@@ -493,7 +528,7 @@ def _check_oneedtech(credential: dict[str, Any], entry: dict[str, Any], options:
     credential_id = credential.get("id")
     if not urls.is_web_url(url):
         raise MalformedInput(
-            "The revocation list entry's id is not a valid web address.",
+            N_("The revocation list entry's id is not a valid web address."),
             code="status.malformed",
             detail=repr(url)[:300],
         )
@@ -501,7 +536,7 @@ def _check_oneedtech(credential: dict[str, Any], entry: dict[str, Any], options:
         return warning(
             "status",
             "status.no_credential_id",
-            "The credential has no id, so the issuer's revocation list cannot name it.",
+            N_("The credential has no id, so the issuer's revocation list cannot name it."),
         )
     try:
         result = options.fetcher.fetch(url, accept="application/json")
@@ -522,7 +557,7 @@ def _check_oneedtech(credential: dict[str, Any], entry: dict[str, Any], options:
             if isinstance(reason, str) and reason:
                 message = f"The issuer has revoked this credential: {reason}"
             return failed("status", "status.revoked", message, Verdict.REVOKED, url)
-    return passed("status", "status.clear", "The issuer has not revoked this credential.", url)
+    return passed("status", "status.clear", N_("The issuer has not revoked this credential."), url)
 
 
 def _oneedtech_entries(document: dict[str, Any]) -> list[dict[str, Any]]:
@@ -541,7 +576,7 @@ def _oneedtech_unknown(detail: str) -> Check:
     return warning(
         "status",
         "status.unreachable",
-        "The issuer's revocation list could not be read, so revocation was not checked.",
+        N_("The issuer's revocation list could not be read, so revocation was not checked."),
         detail,
     )
 
@@ -563,8 +598,10 @@ def _list_untrusted(bad: list[Check], url: str) -> Check:
     return failed(
         "status",
         "status.list_untrusted",
-        "The issuer's status list is not properly signed, so the credential's status cannot "
-        "be trusted.",
+        N_(
+            "The issuer's status list is not properly signed, so the credential's status cannot "
+            "be trusted."
+        ),
         implied,
         f"{url}: {reasons}",
     )

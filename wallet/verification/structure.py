@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from .messages import N_, Message
 from .report import Check, Verdict, failed, passed, warning
 
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
@@ -94,7 +95,7 @@ def check_credential(document: dict[str, Any], kind: str) -> list[Check]:
         checks += _check_endorsement_subject(document)
     problems = [c for c in checks if c.status.value == "fail"]
     if not problems:
-        checks.append(passed("structure", "structure.ok", "The credential is well formed."))
+        checks.append(passed("structure", "structure.ok", N_("The credential is well formed.")))
     return checks
 
 
@@ -107,24 +108,24 @@ def check_presentation(document: dict[str, Any]) -> list[Check]:
         checks.append(
             _malformed(
                 "structure.type_missing",
-                "This presentation does not declare the type VerifiablePresentation.",
+                N_("This presentation does not declare the type VerifiablePresentation."),
                 f"type: {document.get('type')!r}",
             )
         )
     holder = document.get("holder")
     if holder is not None and not isinstance(holder, str | dict):
         checks.append(
-            _malformed("structure.holder_invalid", "The presentation's holder is not a URL.")
+            _malformed("structure.holder_invalid", N_("The presentation's holder is not a URL."))
         )
     entries = document.get("verifiableCredential")
     if entries is not None and not isinstance(entries, list | dict | str):
         checks.append(
             _malformed(
-                "structure.vp_entries_invalid", "The presentation's credentials are unreadable."
+                "structure.vp_entries_invalid", N_("The presentation's credentials are unreadable.")
             )
         )
     if not checks:
-        checks.append(passed("structure", "structure.ok", "The presentation is well formed."))
+        checks.append(passed("structure", "structure.ok", N_("The presentation is well formed.")))
     return checks
 
 
@@ -132,7 +133,7 @@ def _base_context_missing(contexts: list[Any]) -> Check:
     first = contexts[0] if contexts else None
     return _malformed(
         "context.base_missing",
-        "The credential does not start with the W3C Verifiable Credentials context.",
+        N_("The credential does not start with the W3C Verifiable Credentials context."),
         f"@context[0] is {first!r}; expected {VC_V2} or {VC_V1}",
     )
 
@@ -150,7 +151,7 @@ def _check_contexts(document: dict[str, Any], kind: str) -> list[Check]:
             checks.append(
                 _malformed(
                     "context.clr_missing",
-                    "This CLR does not use the CLR 2.0 context in second place.",
+                    N_("This CLR does not use the CLR 2.0 context in second place."),
                     f"@context[1] is {second!r}; expected {CLR_CONTEXT_CURRENT}",
                 )
             )
@@ -164,7 +165,7 @@ def _check_ob_context(contexts: list[Any], position: int) -> list[Check]:
         return [
             _malformed(
                 "context.ob_missing",
-                "The credential does not use the Open Badges 3.0 context where it must.",
+                N_("The credential does not use the Open Badges 3.0 context where it must."),
                 f"@context[{position}] is {found!r}; expected {OB_CONTEXT_CURRENT}",
             )
         ]
@@ -173,7 +174,7 @@ def _check_ob_context(contexts: list[Any], position: int) -> list[Check]:
             warning(
                 "context",
                 "context.ob_version",
-                "The credential uses an older version of the Open Badges 3.0 context.",
+                N_("The credential uses an older version of the Open Badges 3.0 context."),
                 f"@context[{position}] is {found}; current is {OB_CONTEXT_CURRENT}",
             )
         ]
@@ -187,7 +188,7 @@ def _check_types(document: dict[str, Any], kind: str) -> list[Check]:
         checks.append(
             _malformed(
                 "structure.type_missing",
-                "The credential does not declare the type VerifiableCredential.",
+                N_("The credential does not declare the type VerifiableCredential."),
                 f"type: {document.get('type')!r}",
             )
         )
@@ -196,7 +197,7 @@ def _check_types(document: dict[str, Any], kind: str) -> list[Check]:
         checks.append(
             _malformed(
                 "structure.type_wrong",
-                f"The credential is not of type {' or '.join(wanted)}.",
+                Message("The credential is not of type %(join)s.", join=" or ".join(wanted)),
                 f"type: {document.get('type')!r}",
             )
         )
@@ -213,7 +214,7 @@ def _check_required(document: dict[str, Any], kind: str) -> list[Check]:
             checks.append(
                 _malformed(
                     "structure.required_missing",
-                    f"The credential has no '{name}', which it must have.",
+                    Message("The credential has no '%(name)s', which it must have.", name=name),
                     f"missing property {name}",
                 )
             )
@@ -222,7 +223,7 @@ def _check_required(document: dict[str, Any], kind: str) -> list[Check]:
         checks.append(
             _malformed(
                 "structure.required_missing",
-                "The credential has no issuance date, which it must have.",
+                N_("The credential has no issuance date, which it must have."),
                 "missing property issuanceDate (VC 1.1)",
             )
         )
@@ -233,13 +234,13 @@ def _check_required(document: dict[str, Any], kind: str) -> list[Check]:
             warning(
                 "structure",
                 "structure.valid_from_missing",
-                "The credential does not say from when it is valid, as Open Badges asks.",
+                N_("The credential does not say from when it is valid, as Open Badges asks."),
                 "missing property validFrom",
             )
         )
     if not isinstance(document.get("credentialSubject", {}), dict | list):
         checks.append(
-            _malformed("structure.subject_invalid", "The credential's subject is unreadable.")
+            _malformed("structure.subject_invalid", N_("The credential's subject is unreadable."))
         )
     return checks
 
@@ -255,7 +256,9 @@ def _require_type(value: Any, wanted: str, where: str) -> list[Check]:
     return [
         _malformed(
             "structure.type_wrong",
-            f"The credential's {where} is not of type {wanted}.",
+            Message(
+                "The credential's %(where)s is not of type %(wanted)s.", where=where, wanted=wanted
+            ),
             f"{where}.type: {found!r}",
         )
     ]
@@ -265,7 +268,7 @@ def _check_issuer(issuer: Any) -> list[Check]:
     if isinstance(issuer, str) or issuer is None:
         return []
     if not isinstance(issuer, dict) or not isinstance(issuer.get("id"), str):
-        return [_malformed("structure.issuer_invalid", "The issuer has no identifier.")]
+        return [_malformed("structure.issuer_invalid", N_("The issuer has no identifier."))]
     return _check_profile(issuer, "issuer")
 
 
@@ -287,7 +290,7 @@ def _missing_subject_identifier(document: dict[str, Any]) -> list[Check]:
         warning(
             "structure",
             "structure.subject_unidentified",
-            "The credential does not say who earned it (no subject id or identifier).",
+            N_("The credential does not say who earned it (no subject id or identifier)."),
             "credentialSubject has neither id nor identifier",
         )
     ]
@@ -296,7 +299,9 @@ def _missing_subject_identifier(document: dict[str, Any]) -> list[Check]:
 def _check_achievement_subject(document: dict[str, Any]) -> list[Check]:
     subjects = _subjects(document)
     if not subjects:
-        return [_malformed("structure.subject_invalid", "The credential has no readable subject.")]
+        return [
+            _malformed("structure.subject_invalid", N_("The credential has no readable subject."))
+        ]
     checks = _missing_subject_identifier(document)
     for subject in subjects:
         checks += _require_type(subject, "AchievementSubject", "credentialSubject")
@@ -306,7 +311,7 @@ def _check_achievement_subject(document: dict[str, Any]) -> list[Check]:
             checks.append(
                 _malformed(
                     "structure.achievement_missing",
-                    "The credential does not say which achievement was earned.",
+                    N_("The credential does not say which achievement was earned."),
                     "credentialSubject.achievement is missing",
                 )
             )
@@ -338,7 +343,7 @@ def _check_identity_object(identifier: Any, where: str) -> list[Check]:
         checks.append(
             _malformed(
                 "structure.identity_type_invalid",
-                "An identifier of the earner has a type Open Badges does not define.",
+                N_("An identifier of the earner has a type Open Badges does not define."),
                 f"{where}.identityType: {kind!r}",
             )
         )
@@ -348,7 +353,7 @@ def _check_identity_object(identifier: Any, where: str) -> list[Check]:
         checks.append(
             _malformed(
                 "structure.identity_invalid",
-                "An identifier of the earner is incomplete.",
+                N_("An identifier of the earner is incomplete."),
                 f"{where} needs a boolean 'hashed' and a string 'identityHash'",
             )
         )
@@ -362,7 +367,7 @@ def _check_achievement(achievement: dict[str, Any], where: str) -> list[Check]:
         checks.append(
             _malformed(
                 "structure.criteria_missing",
-                "The achievement does not say what it took to earn it (no criteria).",
+                N_("The achievement does not say what it took to earn it (no criteria)."),
                 f"{where}.criteria needs an id or a narrative",
             )
         )
@@ -377,7 +382,7 @@ def _check_achievement(achievement: dict[str, Any], where: str) -> list[Check]:
 def _check_clr_subject(document: dict[str, Any]) -> list[Check]:
     subjects = _subjects(document)
     if not subjects:
-        return [_malformed("structure.subject_invalid", "The CLR has no readable subject.")]
+        return [_malformed("structure.subject_invalid", N_("The CLR has no readable subject."))]
     checks = _missing_subject_identifier(document)
     for subject in subjects:
         checks += _require_type(subject, "ClrSubject", "credentialSubject")
@@ -393,7 +398,7 @@ def _check_clr_subject(document: dict[str, Any]) -> list[Check]:
             checks.append(
                 _malformed(
                     "structure.clr_empty",
-                    "The CLR contains no credentials.",
+                    N_("The CLR contains no credentials."),
                     "credentialSubject.verifiableCredential must list at least one credential",
                 )
             )
@@ -408,7 +413,7 @@ def _check_endorsement_subject(document: dict[str, Any]) -> list[Check]:
             checks.append(
                 _malformed(
                     "structure.required_missing",
-                    "The endorsement does not say what it endorses.",
+                    N_("The endorsement does not say what it endorses."),
                     "credentialSubject.id is missing",
                 )
             )

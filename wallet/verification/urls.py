@@ -11,6 +11,7 @@ from typing import TypeGuard
 from urllib.parse import SplitResult, urlsplit
 
 from .errors import MalformedInput
+from .messages import Message
 
 WEB_SCHEMES = ("https", "http")
 
@@ -38,7 +39,9 @@ def require_web_url(value: object, *, field: str, code: str = "url.invalid") -> 
     """`value` when it is a web address; else MalformedInput naming `field`."""
     if not is_web_url(value):
         raise MalformedInput(
-            f"The {field} is not a valid web address.", code=code, detail=repr(value)[:300]
+            Message("The %(field)s is not a valid web address.", field=field),
+            code=code,
+            detail=repr(value)[:300],
         )
     return str(value)
 

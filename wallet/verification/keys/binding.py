@@ -15,6 +15,7 @@ from .. import urls
 from ..errors import MalformedInput
 from ..fetch import did_web_to_url
 from ..limits import Limits
+from ..messages import N_, Message, message_of
 from ..report import Check, Verdict, failed, passed, warning
 from .documents import VerificationMethod, authorised_ids, fetch_document
 from .errors import KeyResolutionError, KeyUnreachable, UnsupportedKey
@@ -39,19 +40,26 @@ def controller_mismatch(vm_id: str, controller: str, issuer_id: str, detail: str
     return failed(
         "key",
         "key.controller_mismatch",
-        f"The signing key belongs to {controller or 'an unknown party'}, "
-        f"not to the issuer {issuer_id}.",
+        Message(
+            "The signing key belongs to %(value)s, not to the issuer %(issuer_id)s.",
+            value=controller or "an unknown party",
+            issuer_id=issuer_id,
+        ),
         Verdict.INVALID_SIGNATURE,
         detail or vm_id,
     )
 
 
-def _unverified(issuer_id: str, detail: str, why: str = "cannot be looked up") -> Check:
+def _unverified(issuer_id: str, detail: str, why: str = "") -> Check:
     return warning(
         "key",
         "key.issuer_unverified",
-        f"The issuer's identifier ({issuer_id}) {why}, "
-        "so the signing key could not be tied to the issuer.",
+        Message(
+            "The issuer's identifier (%(issuer_id)s) %(why)s, so the signing key "
+            "could not be tied to the issuer.",
+            issuer_id=issuer_id,
+            why=why or Message("cannot be looked up"),
+        ),
         detail,
     )
 
@@ -86,24 +94,27 @@ def binding_check(
             return warning(
                 "key",
                 "key.issuer_unverified",
-                "The signing key's owner cannot be looked up.",
+                N_("The signing key's owner cannot be looked up."),
                 method.id,
             )
         return passed(
-            "key", "key.resolved", f"The signing key was found ({method.type}).", method.id
+            "key",
+            "key.resolved",
+            Message("The signing key was found (%(type)s).", type=method.type),
+            method.id,
         )
     if method.binding == "hosted" and same_origin(method.id, issuer_id):
         return passed(
             "key",
             "key.controller_matches",
-            "The signing key is published by the issuer's site.",
+            N_("The signing key is published by the issuer's site."),
             method.id,
         )
     if method.controller == issuer_id:
         if asserted:
             return _unverified(issuer_id, f"key {method.id} is only named by its identifier")
         return passed(
-            "key", "key.controller_matches", "The signing key belongs to the issuer.", method.id
+            "key", "key.controller_matches", N_("The signing key belongs to the issuer."), method.id
         )
     if not bindable(issuer_id):
         return _unverified(issuer_id, f"key {method.id} is controlled by {method.controller}")
@@ -134,7 +145,10 @@ def _confirm_with_issuer(
         return failed(
             "key",
             "key.issuer_unreachable",
-            f"The issuer's document ({url}) could not be fetched to confirm the signing key.",
+            Message(
+                "The issuer's document (%(url)s) could not be fetched to confirm the signing key.",
+                url=url,
+            ),
             Verdict.ISSUER_UNREACHABLE,
             exc.detail,
         )
@@ -142,19 +156,21 @@ def _confirm_with_issuer(
         if issuer_id.startswith("did:"):
             # A DID names its keys in its document; one without a document names none.
             return controller_mismatch(method.id, method.controller, issuer_id, exc.message)
-        return _unverified(issuer_id, f"{url}: {exc.message}", "publishes no list of its keys")
+        return _unverified(
+            issuer_id, f"{url}: {exc.message}", Message("publishes no list of its keys")
+        )
     if document.get("id") != issuer_id or purpose not in document:
         if issuer_id.startswith("did:"):
             detail = f"the DID document at {url} lists no {purpose} keys"
             return controller_mismatch(method.id, method.controller, issuer_id, detail)
         return _unverified(
-            issuer_id, f"{url} lists no {purpose} keys", "publishes no list of its keys"
+            issuer_id, f"{url} lists no {purpose} keys", Message("publishes no list of its keys")
         )
     if method.id in authorised_ids(document, purpose):
         return passed(
             "key",
             "key.authorised_by_issuer",
-            "The issuer's document lists the signing key as its own.",
+            N_("The issuer's document lists the signing key as its own."),
             f"{method.id} in {purpose} of {issuer_id}",
         )
     return controller_mismatch(
@@ -188,20 +204,26 @@ def embedded_key_check(
             detail = f"{issuer_id}: {exc.detail}".rstrip(": ")
             return failed("key", exc.code, exc.message, exc.implies, detail), None
         except MalformedInput as exc:
-            return failed("key", exc.code, str(exc), Verdict.MALFORMED, exc.detail), None
+            return failed("key", exc.code, message_of(exc), Verdict.MALFORMED, exc.detail), None
         if listed is not None:
             match = next((m for m in listed if same_key(key, m.public_key)), None)
             if match is None:
                 return failed(
                     "key",
                     "key.jwk_not_issuers",
-                    f"The token carries its own key, which is not one of the issuer's keys "
-                    f"({issuer_id}): anyone could have signed it.",
+                    Message(
+                        "The token carries its own key, which is not one of the issuer's keys "
+                        "(%(issuer_id)s): anyone could have signed it.",
+                        issuer_id=issuer_id,
+                    ),
                     Verdict.INVALID_SIGNATURE,
                     f"{len(listed)} {purpose} key(s) listed by {issuer_id}",
                 ), None
             return passed(
-                "key", "key.controller_matches", "The signing key belongs to the issuer.", match.id
+                "key",
+                "key.controller_matches",
+                N_("The signing key belongs to the issuer."),
+                match.id,
             ), match
     method = VerificationMethod(
         id=did_jwk_from_key(key),
@@ -213,7 +235,9 @@ def embedded_key_check(
     return warning(
         "key",
         "key.unbound_jwk",
-        "The signature is valid for the key carried in the token, "
-        "but nothing ties that key to the issuer.",
+        N_(
+            "The signature is valid for the key carried in the token, "
+            "but nothing ties that key to the issuer."
+        ),
         f"issuer {issuer_id!r}; embedded key {method.id}",
     ), method

@@ -12,6 +12,7 @@ from .. import urls
 from ..errors import MalformedInput, UnsupportedInput
 from ..fetch import Fetcher, FetchError
 from ..limits import Limits
+from ..messages import N_, Message, message_of
 from .errors import (
     InvalidKey,
     KeyNotFound,
@@ -78,23 +79,41 @@ def fetch_document(url: str, *, fetcher: Fetcher, limits: Limits) -> dict[str, A
         result = fetcher.fetch(url, accept="application/did+json, application/json")
     except FetchError as exc:
         raise KeyUnreachable(
-            f"The key document at {url} could not be fetched.", detail=str(exc)
+            Message("The key document at %(url)s could not be fetched.", url=url), detail=str(exc)
         ) from exc
     if result.status >= 500 or result.status in (408, 429):
-        raise KeyUnreachable(f"The key document at {url} is unavailable (HTTP {result.status}).")
+        raise KeyUnreachable(
+            Message(
+                "The key document at %(url)s is unavailable (HTTP %(status)s).",
+                url=url,
+                status=result.status,
+            )
+        )
     if not result.ok:
-        raise KeyNotFound(f"The key document at {url} does not exist (HTTP {result.status}).")
+        raise KeyNotFound(
+            Message(
+                "The key document at %(url)s does not exist (HTTP %(status)s).",
+                url=url,
+                status=result.status,
+            )
+        )
     if len(result.body) > limits.max_fetch_bytes:
-        raise InvalidKey(f"The key document at {url} is too large.", code="key.document_too_large")
+        raise InvalidKey(
+            Message("The key document at %(url)s is too large.", url=url),
+            code="key.document_too_large",
+        )
     try:
         document = json.loads(result.body)
     except (ValueError, RecursionError) as exc:
         raise InvalidKey(
-            f"The key document at {url} is not JSON.", code="key.invalid_document", detail=str(exc)
+            Message("The key document at %(url)s is not JSON.", url=url),
+            code="key.invalid_document",
+            detail=str(exc),
         ) from exc
     if not isinstance(document, dict):
         raise InvalidKey(
-            f"The key document at {url} is not a JSON object.", code="key.invalid_document"
+            Message("The key document at %(url)s is not a JSON object.", url=url),
+            code="key.invalid_document",
         )
     return document
 
@@ -154,25 +173,45 @@ def select_method(
     method is authorised for the purpose.
     """
     if purpose not in RELATIONSHIPS:
-        raise PurposeNotAllowed(f"'{purpose}' is not a verification relationship.")
+        raise PurposeNotAllowed(
+            Message("'%(purpose)s' is not a verification relationship.", purpose=purpose)
+        )
     base = str(document.get("id", ""))
     allowed = authorised_ids(document, purpose)
     if "#" not in vm_id and vm_id == base:
         if len(allowed) != 1:
-            raise KeyNotFound(f"{vm_id} does not name one key; its document lists {len(allowed)}.")
+            raise KeyNotFound(
+                Message(
+                    "%(vm_id)s does not name one key; its document lists %(count)s.",
+                    vm_id=vm_id,
+                    count=len(allowed),
+                )
+            )
         vm_id = allowed[0]
     method = next((m for m in _all_methods(document) if absolute(m.get("id"), base) == vm_id), None)
     if method is None:
-        raise KeyNotFound(f"The document of {base} has no key {vm_id}.")
+        raise KeyNotFound(
+            Message("The document of %(base)s has no key %(vm_id)s.", base=base, vm_id=vm_id)
+        )
     if vm_id not in allowed:
         raise PurposeNotAllowed(
-            f"The key {vm_id} is not authorised for {purpose} by its controller's document.",
+            Message(
+                "The key %(vm_id)s is not authorised for %(purpose)s by its controller's document.",
+                vm_id=vm_id,
+                purpose=purpose,
+            ),
             detail=f"{purpose}: {allowed}",
         )
     controller = method.get("controller", base)
     if controller != base:
         raise KeyNotFound(
-            f"The key {vm_id} names {controller} as controller, not the document's owner {base}.",
+            Message(
+                "The key %(vm_id)s names %(controller)s as controller, not the "
+                "document's owner %(base)s.",
+                vm_id=vm_id,
+                controller=controller,
+                base=base,
+            ),
             code="key.controller_mismatch",
         )
     return method_from_object(method, vm_id=vm_id, controller=base, binding=binding)
@@ -183,12 +222,15 @@ def method_from_object(
 ) -> VerificationMethod:
     vm_type = obj.get("type")
     if not isinstance(vm_type, str):
-        raise InvalidKey(f"The key {vm_id} does not state its type.", code="key.invalid_material")
+        raise InvalidKey(
+            Message("The key %(vm_id)s does not state its type.", vm_id=vm_id),
+            code="key.invalid_material",
+        )
     try:
         if vm_type in MULTIBASE_TYPES and "publicKeyMultibase" in obj:
             key = key_from_multikey(obj["publicKeyMultibase"])
             if vm_type == "Ed25519VerificationKey2020" and not key_is_ed25519(key):
-                raise InvalidKey("An Ed25519VerificationKey2020 must hold an Ed25519 key.")
+                raise InvalidKey(N_("An Ed25519VerificationKey2020 must hold an Ed25519 key."))
         elif vm_type in JWK_TYPES and "publicKeyJwk" in obj:
             key = key_from_jwk(obj["publicKeyJwk"])
         elif vm_type in BASE58_TYPES and "publicKeyBase58" in obj:
@@ -199,18 +241,27 @@ def method_from_object(
             key = key_from_jwk(obj["publicKeyJwk"])
         elif vm_type in MULTIBASE_TYPES | JWK_TYPES | BASE58_TYPES | PEM_TYPES:
             raise InvalidKey(
-                f"The {vm_type} {vm_id} carries no key material.", code="key.invalid_material"
+                Message(
+                    "The %(vm_type)s %(vm_id)s carries no key material.",
+                    vm_type=vm_type,
+                    vm_id=vm_id,
+                ),
+                code="key.invalid_material",
             )
         else:
             raise UnsupportedKey(
-                f"The key type '{vm_type}' is not supported.", code="key.unsupported_type"
+                Message("The key type '%(vm_type)s' is not supported.", vm_type=vm_type),
+                code="key.unsupported_type",
             )
     except UnsupportedInput as exc:
         raise UnsupportedKey(
-            str(exc), code=exc.code, detail=exc.detail, key_type=getattr(exc, "key_type", None)
+            message_of(exc),
+            code=exc.code,
+            detail=exc.detail,
+            key_type=getattr(exc, "key_type", None),
         ) from exc
     except MalformedInput as exc:
-        raise InvalidKey(str(exc), code=exc.code, detail=exc.detail) from exc
+        raise InvalidKey(message_of(exc), code=exc.code, detail=exc.detail) from exc
     return VerificationMethod(
         id=vm_id, controller=controller, type=str(vm_type), public_key=key, binding=binding
     )

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from ..errors import MalformedInput, UnsupportedKeyType
+from ..messages import N_, Message
 from ..multiformats import (
     ED25519_PUB,
     P256_PUB,
@@ -60,11 +61,12 @@ def _is_ed25519_point(raw: bytes) -> bool:
 def ed25519_from_bytes(raw: bytes) -> ed25519.Ed25519PublicKey:
     if len(raw) != 32:
         raise MalformedInput(
-            f"An Ed25519 public key has 32 bytes, not {len(raw)}.", code="key.invalid_length"
+            Message("An Ed25519 public key has 32 bytes, not %(count)s.", count=len(raw)),
+            code="key.invalid_length",
         )
     if not _is_ed25519_point(raw):
         raise MalformedInput(
-            "The Ed25519 public key is not a point on the curve.", code="key.invalid_point"
+            N_("The Ed25519 public key is not a point on the curve."), code="key.invalid_point"
         )
     return ed25519.Ed25519PublicKey.from_public_bytes(raw)
 
@@ -74,7 +76,7 @@ def ec_from_point(curve: ec.EllipticCurve, point: bytes) -> ec.EllipticCurvePubl
         return ec.EllipticCurvePublicKey.from_encoded_point(curve, point)
     except ValueError as exc:
         raise MalformedInput(
-            f"The {curve.name} public key is not a point on the curve.",
+            Message("The %(name)s public key is not a point on the curve.", name=curve.name),
             code="key.invalid_point",
             detail=str(exc),
         ) from exc
@@ -87,7 +89,9 @@ def key_from_codec(codec: Codec, raw: bytes) -> PublicKey:
         return ec_from_point(ec.SECP256R1(), raw)
     if codec is P384_PUB:
         return ec_from_point(ec.SECP384R1(), raw)
-    raise UnsupportedKeyType(f"The key type {codec.name} is not supported.", key_type=codec.name)
+    raise UnsupportedKeyType(
+        Message("The key type %(name)s is not supported.", name=codec.name), key_type=codec.name
+    )
 
 
 def key_from_multikey(text: str) -> PublicKey:
@@ -98,7 +102,7 @@ def key_from_multikey(text: str) -> PublicKey:
 def key_from_base58(text: str) -> ed25519.Ed25519PublicKey:
     """`publicKeyBase58` of Ed25519VerificationKey2018: the raw 32 bytes, no header."""
     if not isinstance(text, str):
-        raise MalformedInput("publicKeyBase58 must be a string.", code="key.invalid_material")
+        raise MalformedInput(N_("publicKeyBase58 must be a string."), code="key.invalid_material")
     return ed25519_from_bytes(b58_decode(text))
 
 
@@ -116,21 +120,23 @@ def multikey_from_key(key: PublicKey) -> str:
 def key_from_pem(text: Any) -> PublicKey:
     """A PEM public key (RsaVerificationKey2018's `publicKeyPem`): RSA only, 2048 bits up."""
     if not isinstance(text, str) or len(text) > 16_384:
-        raise MalformedInput("The PEM key is missing or too long.", code="key.invalid_pem")
+        raise MalformedInput(N_("The PEM key is missing or too long."), code="key.invalid_pem")
     try:
         key = serialization.load_pem_public_key(text.encode("ascii"))
     except (ValueError, UnicodeEncodeError, TypeError) as exc:
         raise MalformedInput(
-            "The PEM key cannot be read.", code="key.invalid_pem", detail=str(exc)[:200]
+            N_("The PEM key cannot be read."), code="key.invalid_pem", detail=str(exc)[:200]
         ) from exc
     if not isinstance(key, rsa.RSAPublicKey):
         key_type = type(key).__name__.removesuffix("PublicKey").lstrip("_")
         raise UnsupportedKeyType(
-            f"The PEM key is a {key_type} key, not an RSA key.", key_type=key_type
+            Message("The PEM key is a %(key_type)s key, not an RSA key.", key_type=key_type),
+            key_type=key_type,
         )
     if key.key_size < MIN_RSA_BITS:
         raise MalformedInput(
-            f"The RSA key is too weak ({key.key_size} bits).", code="key.invalid_pem"
+            Message("The RSA key is too weak (%(key_size)s bits).", key_size=key.key_size),
+            code="key.invalid_pem",
         )
     return key
 
@@ -139,23 +145,26 @@ def _b64url_field(jwk: dict[str, Any], name: str) -> bytes:
     value = jwk.get(name)
     if not isinstance(value, str) or not value or "=" in value:
         raise MalformedInput(
-            f"The JWK's '{name}' is missing or not base64url.", code="key.invalid_jwk"
+            Message("The JWK's '%(name)s' is missing or not base64url.", name=name),
+            code="key.invalid_jwk",
         )
     try:
         return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
     except (binascii.Error, ValueError) as exc:
         raise MalformedInput(
-            f"The JWK's '{name}' is not base64url.", code="key.invalid_jwk", detail=str(exc)
+            Message("The JWK's '%(name)s' is not base64url.", name=name),
+            code="key.invalid_jwk",
+            detail=str(exc),
         ) from exc
 
 
 def key_from_jwk(jwk: Any) -> PublicKey:
     """A public JWK (OKP Ed25519, EC P-256/P-384, RSA) -> key. A JWK with `d` is refused."""
     if not isinstance(jwk, dict):
-        raise MalformedInput("The JWK is not a JSON object.", code="key.invalid_jwk")
+        raise MalformedInput(N_("The JWK is not a JSON object."), code="key.invalid_jwk")
     if "d" in jwk or any(k in jwk for k in ("p", "q", "dp", "dq", "qi")):
         raise MalformedInput(
-            "The key is published with its private part; it cannot be trusted.",
+            N_("The key is published with its private part; it cannot be trusted."),
             code="key.private_key_exposed",
         )
     kty, crv = jwk.get("kty"), jwk.get("crv")
@@ -166,7 +175,8 @@ def key_from_jwk(jwk: Any) -> PublicKey:
         x, y = _b64url_field(jwk, "x"), _b64url_field(jwk, "y")
         if len(x) != size or len(y) != size:
             raise MalformedInput(
-                f"The {crv} JWK has coordinates of the wrong size.", code="key.invalid_jwk"
+                Message("The %(crv)s JWK has coordinates of the wrong size.", crv=crv),
+                code="key.invalid_jwk",
             )
         return ec_from_point(curve(), b"\x04" + x + y)
     if kty == "RSA":
@@ -174,11 +184,17 @@ def key_from_jwk(jwk: Any) -> PublicKey:
         e = int.from_bytes(_b64url_field(jwk, "e"), "big")
         if n.bit_length() < MIN_RSA_BITS or e < 3 or e % 2 == 0:
             raise MalformedInput(
-                f"The RSA key is too weak ({n.bit_length()} bits).", code="key.invalid_jwk"
+                Message(
+                    "The RSA key is too weak (%(bit_length)s bits).", bit_length=n.bit_length()
+                ),
+                code="key.invalid_jwk",
             )
         return rsa.RSAPublicNumbers(e, n).public_key()
     key_type = f"{kty}/{crv or '-'}"
-    raise UnsupportedKeyType(f"The JWK key type {key_type} is not supported.", key_type=key_type)
+    raise UnsupportedKeyType(
+        Message("The JWK key type %(key_type)s is not supported.", key_type=key_type),
+        key_type=key_type,
+    )
 
 
 def _b64url(data: bytes) -> str:

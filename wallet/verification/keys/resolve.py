@@ -16,6 +16,7 @@ from .. import urls
 from ..errors import MalformedInput, UnsupportedInput
 from ..fetch import Fetcher, did_web_to_url
 from ..limits import Limits
+from ..messages import N_, Message, message_of
 from ..multiformats import decode_multikey, multibase_decode
 from .documents import (
     RELATIONSHIPS,
@@ -57,10 +58,13 @@ def resolve_verification_method(
     limits = limits or Limits()
     if not isinstance(vm_id, str) or ":" not in vm_id:
         raise InvalidKey(
-            f"The verification method '{vm_id}' is not a URL or DID.", code="key.invalid_id"
+            Message("The verification method '%(vm_id)s' is not a URL or DID.", vm_id=vm_id),
+            code="key.invalid_id",
         )
     if purpose not in RELATIONSHIPS:
-        raise PurposeNotAllowed(f"'{purpose}' is not a verification relationship.")
+        raise PurposeNotAllowed(
+            Message("'%(purpose)s' is not a verification relationship.", purpose=purpose)
+        )
     base, fragment = split_fragment(vm_id)
     scheme = base.split(":", 1)[0].lower()
     if base.startswith("did:key:"):
@@ -72,7 +76,8 @@ def resolve_verification_method(
     if scheme == "did":
         method = base.split(":")[1] if base.count(":") >= 2 else ""
         raise UnsupportedKey(
-            f"The DID method 'did:{method}' is not supported.", code="key.unsupported_did_method"
+            Message("The DID method 'did:%(method)s' is not supported.", method=method),
+            code="key.unsupported_did_method",
         )
     if scheme in ("https", "http"):
         urls.require_web_url(base, field="address of the key")
@@ -100,7 +105,7 @@ def issuer_keys(
         try:
             url = did_web_to_url(base)
         except ValueError as exc:
-            raise InvalidKey(str(exc), code="did.invalid_did_web") from exc
+            raise InvalidKey(message_of(exc), code="did.invalid_did_web") from exc
         try:
             document = fetch_document(url, fetcher=fetcher, limits=limits)
         except KeyUnreachable:
@@ -111,7 +116,8 @@ def issuer_keys(
     if scheme == "did":
         method = base.split(":")[1] if base.count(":") >= 2 else ""
         raise UnsupportedKey(
-            f"The DID method 'did:{method}' is not supported.", code="key.unsupported_did_method"
+            Message("The DID method 'did:%(method)s' is not supported.", method=method),
+            code="key.unsupported_did_method",
         )
     if scheme in ("https", "http"):
         urls.require_web_url(base, field="issuer's id")
@@ -133,24 +139,31 @@ def _wrap_decoding(call: Callable[[], T]) -> T:
         return call()
     except UnsupportedInput as exc:
         raise UnsupportedKey(
-            str(exc), code=exc.code, detail=exc.detail, key_type=getattr(exc, "key_type", None)
+            message_of(exc),
+            code=exc.code,
+            detail=exc.detail,
+            key_type=getattr(exc, "key_type", None),
         ) from exc
     except MalformedInput as exc:
-        raise InvalidKey(str(exc), code=exc.code, detail=exc.detail) from exc
+        raise InvalidKey(message_of(exc), code=exc.code, detail=exc.detail) from exc
 
 
 def _check_signing_purpose(did: str, purpose: str) -> None:
     if purpose not in SIGNING_RELATIONSHIPS:
-        raise PurposeNotAllowed(f"The key of {did} may not be used for {purpose}.")
+        raise PurposeNotAllowed(
+            Message("The key of %(did)s may not be used for %(purpose)s.", did=did, purpose=purpose)
+        )
 
 
 def _did_key(did: str, fragment: str, purpose: str) -> VerificationMethod:
     identifier = did[len("did:key:") :]
     if not identifier.startswith("z"):
-        raise InvalidKey(f"{did} is not multibase base58-btc.", code="did.invalid_did_key")
+        raise InvalidKey(
+            Message("%(did)s is not multibase base58-btc.", did=did), code="did.invalid_did_key"
+        )
     key = _did_key_material(identifier)
     if fragment and fragment != identifier:
-        raise KeyNotFound(f"{did} has no key #{fragment}.")
+        raise KeyNotFound(Message("%(did)s has no key #%(fragment)s.", did=did, fragment=fragment))
     _check_signing_purpose(did, purpose)
     return VerificationMethod(
         id=f"{did}#{identifier}", controller=did, type="Multikey", public_key=key, binding="did"
@@ -171,24 +184,32 @@ def _did_jwk_material(did: str) -> tuple[Any, Any]:
         jwk = json.loads(multibase_decode("u" + did[len("did:jwk:") :]))
         if not isinstance(jwk, dict):
             raise MalformedInput(
-                "The did:jwk value is not a JSON object.", code="did.invalid_did_jwk"
+                N_("The did:jwk value is not a JSON object."), code="did.invalid_did_jwk"
             )
         return jwk
 
     try:
         jwk = _wrap_decoding(decode)
     except ValueError as exc:
-        raise InvalidKey(f"{did} does not hold a JSON JWK.", code="did.invalid_did_jwk") from exc
+        raise InvalidKey(
+            Message("%(did)s does not hold a JSON JWK.", did=did), code="did.invalid_did_jwk"
+        ) from exc
     return _wrap_decoding(lambda: key_from_jwk(jwk)), jwk.get("use")
 
 
 def _did_jwk(did: str, fragment: str, purpose: str) -> VerificationMethod:
     key, use = _did_jwk_material(did)
     if fragment not in ("", "0"):
-        raise KeyNotFound(f"{did} has only the key #0, not #{fragment}.")
+        raise KeyNotFound(
+            Message("%(did)s has only the key #0, not #%(fragment)s.", did=did, fragment=fragment)
+        )
     if use == "enc" or purpose == "keyAgreement":
         raise PurposeNotAllowed(
-            f"The key of this did:jwk (use '{use}') may not be used for {purpose}."
+            Message(
+                "The key of this did:jwk (use '%(use)s') may not be used for %(purpose)s.",
+                use=use,
+                purpose=purpose,
+            )
         )
     return VerificationMethod(
         id=f"{did}#0", controller=did, type="JsonWebKey", public_key=key, binding="did"
@@ -201,11 +222,16 @@ def _did_web(
     try:
         url = did_web_to_url(did)
     except ValueError as exc:
-        raise InvalidKey(str(exc), code="did.invalid_did_web") from exc
+        raise InvalidKey(message_of(exc), code="did.invalid_did_web") from exc
     document = fetch_document(url, fetcher=fetcher, limits=limits)
     if document.get("id") != did:
         raise InvalidKey(
-            f"The DID document at {url} belongs to {document.get('id')}, not {did}.",
+            Message(
+                "The DID document at %(url)s belongs to %(get)s, not %(did)s.",
+                url=url,
+                get=document.get("id"),
+                did=did,
+            ),
             code="did.id_mismatch",
         )
     return select_method(document, vm_id=vm_id, purpose=purpose)
@@ -218,7 +244,11 @@ def _controller_url(
     if is_controller_document(document):
         if document.get("id") != url:
             raise InvalidKey(
-                f"The controller document at {url} names itself {document.get('id')}.",
+                Message(
+                    "The controller document at %(url)s names itself %(get)s.",
+                    url=url,
+                    get=document.get("id"),
+                ),
                 code="key.document_id_mismatch",
             )
         return select_method(document, vm_id=vm_id, purpose=purpose)
@@ -236,25 +266,41 @@ def _lone_method(
     """
     if obj.get("id") not in (vm_id, url):
         raise InvalidKey(
-            f"The key document at {url} describes {obj.get('id')}, not {vm_id}.",
+            Message(
+                "The key document at %(url)s describes %(get)s, not %(vm_id)s.",
+                url=url,
+                get=obj.get("id"),
+                vm_id=vm_id,
+            ),
             code="key.document_id_mismatch",
         )
     controller = obj.get("controller")
     if not isinstance(controller, str) or not controller:
         raise InvalidKey(
-            f"The key at {url} does not name its controller.", code="key.no_controller"
+            Message("The key at %(url)s does not name its controller.", url=url),
+            code="key.no_controller",
         )
     if not urls.same_origin(url, controller):
         if not urls.is_web_url(controller):
             raise KeyNotFound(
-                f"The key at {url} claims the controller {controller}, which does not confirm it.",
+                Message(
+                    "The key at %(url)s claims the controller %(controller)s, which does not "
+                    "confirm it.",
+                    url=url,
+                    controller=controller,
+                ),
                 code="key.controller_unconfirmed",
             )
         document = fetch_document(controller, fetcher=fetcher, limits=limits)
         if document.get("id") != controller or vm_id not in authorised_ids(document, purpose):
             raise KeyNotFound(
-                f"The key at {url} claims the controller {controller}, whose document does not "
-                f"list it for {purpose}.",
+                Message(
+                    "The key at %(url)s claims the controller %(controller)s, whose document "
+                    "does not list it for %(purpose)s.",
+                    url=url,
+                    controller=controller,
+                    purpose=purpose,
+                ),
                 code="key.controller_unconfirmed",
             )
     return method_from_object(obj, vm_id=vm_id, controller=controller, binding="document")
@@ -267,7 +313,7 @@ def _asserted_fragment_key(
     if not fragment.startswith("z"):
         scheme = base.split(":", 1)[0]
         raise UnsupportedKey(
-            f"Keys named by '{scheme}:' identifiers cannot be looked up.",
+            Message("Keys named by '%(scheme)s:' identifiers cannot be looked up.", scheme=scheme),
             code="key.unsupported_scheme",
         )
     key = _wrap_decoding(lambda: key_from_codec(*decode_multikey(fragment)))

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..errors import MalformedInput
 from ..limits import Limits
+from ..messages import N_, Message
 from ..sdjwt.compact import from_json_serialization, looks_like_sd_jwt
 from ..sdjwt.wording import SdJwtError
 from .jsonload import UTF8_BOM, decode_utf8, load_json
@@ -25,7 +26,11 @@ def parse_input(data: bytes, *, limits: Limits, media_type: str | None = None) -
     """Find the credential in `data`; raise MalformedInput/UnsupportedInput if there is none."""
     if len(data) > limits.max_input_bytes:
         raise MalformedInput(
-            f"The file is too large ({len(data)} bytes; the limit is {limits.max_input_bytes}).",
+            Message(
+                "The file is too large (%(count)s bytes; the limit is %(max_input_bytes)s).",
+                count=len(data),
+                max_input_bytes=limits.max_input_bytes,
+            ),
             code="parse.too_large",
         )
     if data.startswith(PNG_SIGNATURE[:4]):
@@ -35,7 +40,7 @@ def parse_input(data: bytes, *, limits: Limits, media_type: str | None = None) -
         return parse_svg(data, limits=limits)
     text = decode_utf8(data).strip()
     if not text:
-        raise MalformedInput("The file is empty.", code="parse.empty")
+        raise MalformedInput(N_("The file is empty."), code="parse.empty")
     if text[0] in "{[":
         return _json(data, limits=limits)
     if looks_like_url(text):
@@ -53,8 +58,12 @@ def _json(data: bytes, *, limits: Limits) -> ParsedInput:
         return unwrap(value, limits=limits) or ParsedInput("json", document=value)
     if len(value) > limits.max_nested_credentials:
         raise MalformedInput(
-            f"The file lists {len(value)} credentials; at most "
-            f"{limits.max_nested_credentials} can be imported at once.",
+            Message(
+                "The file lists %(count)s credentials; at most "
+                "%(max_nested_credentials)s can be imported at once.",
+                count=len(value),
+                max_nested_credentials=limits.max_nested_credentials,
+            ),
             code="parse.too_large",
         )
     return ParsedInput(
@@ -83,8 +92,12 @@ def unwrap(document: dict[str, Any], *, limits: Limits) -> ParsedInput | None:
         return None
     if len(issued) > limits.max_nested_credentials:
         raise MalformedInput(
-            f"The response holds {len(issued)} credentials; at most "
-            f"{limits.max_nested_credentials} can be imported at once.",
+            Message(
+                "The response holds %(count)s credentials; at most "
+                "%(max_nested_credentials)s can be imported at once.",
+                count=len(issued),
+                max_nested_credentials=limits.max_nested_credentials,
+            ),
             code="parse.too_large",
         )
     if len(issued) > 1:
@@ -119,7 +132,10 @@ def _listed_item(item: dict[str, Any] | str, index: int) -> dict[str, Any] | str
     # so one bad token fails alone instead of refusing the whole list.
     if isinstance(item, str) and not (looks_like_token(item) or looks_like_sd_jwt(item)):
         raise MalformedInput(
-            f"Item {index + 1} of the list is text but not a signed token (JWT or SD-JWT).",
+            Message(
+                "Item %(value)s of the list is text but not a signed token (JWT or SD-JWT).",
+                value=index + 1,
+            ),
             code="parse.json_top_level",
         )
     return item

@@ -16,6 +16,7 @@ from typing import Any
 from .. import budget
 from ..errors import MalformedInput
 from ..limits import Limits
+from ..messages import N_, Message
 
 UTF8_BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -34,7 +35,7 @@ def decode_utf8(data: bytes) -> str:
     """Bytes to text: UTF-8 only (RFC 8259, OB 3.0 §5), a leading BOM tolerated."""
     if data.startswith(UTF16_BOMS):
         raise MalformedInput(
-            "The file is encoded as UTF-16; credentials must be UTF-8.", code="parse.encoding"
+            N_("The file is encoded as UTF-16; credentials must be UTF-8."), code="parse.encoding"
         )
     if data.startswith(UTF8_BOM):
         data = data[len(UTF8_BOM) :]
@@ -42,7 +43,7 @@ def decode_utf8(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise MalformedInput(
-            "The file is not valid UTF-8 text.",
+            N_("The file is not valid UTF-8 text."),
             code="parse.encoding",
             detail=f"invalid byte at offset {exc.start}",
         ) from exc
@@ -67,7 +68,11 @@ def load_json(data: bytes | str, *, limits: Limits, any_value: bool = False) -> 
     raw = _as_bytes(data)
     if len(raw) > limits.max_input_bytes:
         raise MalformedInput(
-            f"The JSON is too large ({len(raw)} bytes; the limit is {limits.max_input_bytes}).",
+            Message(
+                "The JSON is too large (%(count)s bytes; the limit is %(max_input_bytes)s).",
+                count=len(raw),
+                max_input_bytes=limits.max_input_bytes,
+            ),
             code="parse.too_large",
         )
     text = decode_utf8(raw)
@@ -77,7 +82,10 @@ def load_json(data: bytes | str, *, limits: Limits, any_value: bool = False) -> 
     depth = json_depth(raw) if opening > limits.max_json_depth else opening
     if depth > limits.max_json_depth:
         raise MalformedInput(
-            f"The JSON is nested too deeply (more than {limits.max_json_depth} levels).",
+            Message(
+                "The JSON is nested too deeply (more than %(max_json_depth)s levels).",
+                max_json_depth=limits.max_json_depth,
+            ),
             code="parse.json_depth",
             detail=f"depth {depth}",
         )
@@ -96,7 +104,8 @@ def _as_bytes(data: bytes | str) -> bytes:
         return data.encode("utf-8")
     except UnicodeEncodeError as exc:
         raise MalformedInput(
-            "The text contains characters that cannot be encoded as UTF-8.", code="parse.encoding"
+            N_("The text contains characters that cannot be encoded as UTF-8."),
+            code="parse.encoding",
         ) from exc
 
 
@@ -114,17 +123,22 @@ def _decode(text: str) -> Any:
         )
     except json.JSONDecodeError as exc:
         raise MalformedInput(
-            f"The JSON is not well-formed: {exc.msg} (line {exc.lineno}, column {exc.colno}).",
+            Message(
+                "The JSON is not well-formed: %(msg)s (line %(lineno)s, column %(colno)s).",
+                msg=exc.msg,
+                lineno=exc.lineno,
+                colno=exc.colno,
+            ),
             code="parse.json_invalid",
         ) from exc
     except ValueError as exc:
         # Integers beyond Python's digit limit land here rather than in JSONDecodeError.
         raise MalformedInput(
-            "The JSON contains a number that is too long.", code="parse.json_number"
+            N_("The JSON contains a number that is too long."), code="parse.json_number"
         ) from exc
     except RecursionError as exc:
         # The skeleton check should make this unreachable; kept so no RecursionError escapes.
-        raise MalformedInput("The JSON is nested too deeply.", code="parse.json_depth") from exc
+        raise MalformedInput(N_("The JSON is nested too deeply."), code="parse.json_depth") from exc
 
 
 def _ticking_object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -143,7 +157,7 @@ def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         if key in result:
             # Two parsers may keep different copies: the signed value and the shown one differ.
             raise MalformedInput(
-                f"The JSON repeats the key '{key[:80]}' in one object.",
+                Message("The JSON repeats the key '%(key)s' in one object.", key=key[:80]),
                 code="parse.json_duplicate_key",
             )
         result[key] = value
@@ -152,7 +166,8 @@ def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _refuse_constant(name: str) -> Any:
     raise MalformedInput(
-        f"The JSON contains '{name}', which is not valid JSON.", code="parse.json_number"
+        Message("The JSON contains '%(name)s', which is not valid JSON.", name=name),
+        code="parse.json_number",
     )
 
 
@@ -160,7 +175,7 @@ def _finite_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
         raise MalformedInput(
-            "The JSON contains a number too large to represent.", code="parse.json_number"
+            N_("The JSON contains a number too large to represent."), code="parse.json_number"
         )
     return value
 
@@ -170,7 +185,7 @@ def _refuse_unpaired_surrogates(value: Any) -> None:
         json.dumps(value, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError as exc:
         raise MalformedInput(
-            "The JSON contains an unpaired UTF-16 surrogate escape.", code="parse.encoding"
+            N_("The JSON contains an unpaired UTF-16 surrogate escape."), code="parse.encoding"
         ) from exc
 
 
@@ -180,7 +195,9 @@ def _check_top_level(value: Any) -> None:
     if isinstance(value, list) and value and all(isinstance(item, dict | str) for item in value):
         return
     raise MalformedInput(
-        "The JSON must be an object (one credential) or a list of credentials "
-        "(objects or signed tokens).",
+        N_(
+            "The JSON must be an object (one credential) or a list of credentials "
+            "(objects or signed tokens)."
+        ),
         code="parse.json_top_level",
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from ..errors import MalformedInput
 from ..limits import Limits
+from ..messages import N_, Message
 from .model import ParsedInput
 from .text import parse_text_payload
 
@@ -36,7 +37,7 @@ class Chunk:
 def walk_chunks(data: bytes, *, limits: Limits) -> Iterator[Chunk]:
     """Yield every chunk up to IEND, checking signature, bounds, CRCs, count and image size."""
     if not data.startswith(PNG_SIGNATURE):
-        raise MalformedInput("The file is not a PNG image.", code="parse.png_invalid")
+        raise MalformedInput(N_("The file is not a PNG image."), code="parse.png_invalid")
     view = memoryview(data)
     offset, count = len(PNG_SIGNATURE), 0
     while True:
@@ -44,7 +45,11 @@ def walk_chunks(data: bytes, *, limits: Limits) -> Iterator[Chunk]:
         count += 1
         if count > limits.max_png_chunks:
             raise MalformedInput(
-                f"The PNG has more than {limits.max_png_chunks} chunks.", code="parse.png_too_large"
+                Message(
+                    "The PNG has more than %(max_png_chunks)s chunks.",
+                    max_png_chunks=limits.max_png_chunks,
+                ),
+                code="parse.png_too_large",
             )
         if count == 1:
             _check_header(chunk, limits=limits)
@@ -56,28 +61,33 @@ def walk_chunks(data: bytes, *, limits: Limits) -> Iterator[Chunk]:
 def _read_chunk(view: memoryview, offset: int) -> tuple[Chunk, int]:
     if offset + 8 > len(view):
         raise MalformedInput(
-            "The PNG is truncated: it ends before its last chunk (IEND).",
+            N_("The PNG is truncated: it ends before its last chunk (IEND)."),
             code="parse.png_truncated",
         )
     (length,) = struct.unpack_from(">I", view, offset)
     chunk_type = bytes(view[offset + 4 : offset + 8])
     if length > MAX_CHUNK_LENGTH:
         raise MalformedInput(
-            "The PNG has a chunk with an impossible length.", code="parse.png_invalid"
+            N_("The PNG has a chunk with an impossible length."), code="parse.png_invalid"
         )
     if not chunk_type.isalpha():
-        raise MalformedInput("The PNG has a chunk with an invalid type.", code="parse.png_invalid")
+        raise MalformedInput(
+            N_("The PNG has a chunk with an invalid type."), code="parse.png_invalid"
+        )
     end = offset + 12 + length
     if end > len(view):
         raise MalformedInput(
-            f"The PNG is truncated inside a {chunk_type.decode()} chunk.",
+            Message("The PNG is truncated inside a %(decode)s chunk.", decode=chunk_type.decode()),
             code="parse.png_truncated",
         )
     body = view[offset + 4 : offset + 8 + length]
     (crc,) = struct.unpack_from(">I", view, offset + 8 + length)
     if zlib.crc32(body) != crc:
         raise MalformedInput(
-            f"The PNG is damaged: the checksum of a {chunk_type.decode()} chunk is wrong.",
+            Message(
+                "The PNG is damaged: the checksum of a %(decode)s chunk is wrong.",
+                decode=chunk_type.decode(),
+            ),
             code="parse.png_crc",
         )
     chunk = Chunk(type=chunk_type, data=body[4:], raw=view[offset:end])
@@ -87,15 +97,20 @@ def _read_chunk(view: memoryview, offset: int) -> tuple[Chunk, int]:
 def _check_header(chunk: Chunk, *, limits: Limits) -> None:
     if chunk.type != b"IHDR" or len(chunk.data) != 13:
         raise MalformedInput(
-            "The PNG does not start with a valid header.", code="parse.png_invalid"
+            N_("The PNG does not start with a valid header."), code="parse.png_invalid"
         )
     width, height = struct.unpack_from(">II", chunk.data)
     if not (0 < width <= MAX_CHUNK_LENGTH and 0 < height <= MAX_CHUNK_LENGTH):
-        raise MalformedInput("The PNG header gives an invalid size.", code="parse.png_invalid")
+        raise MalformedInput(N_("The PNG header gives an invalid size."), code="parse.png_invalid")
     if width * height > limits.max_png_pixels:
         raise MalformedInput(
-            f"The PNG is too large ({width}x{height} pixels; the limit is "
-            f"{limits.max_png_pixels} pixels).",
+            Message(
+                "The PNG is too large (%(width)sx%(height)s pixels; the limit is "
+                "%(max_png_pixels)s pixels).",
+                width=width,
+                height=height,
+                max_png_pixels=limits.max_png_pixels,
+            ),
             code="parse.png_too_large",
         )
 
@@ -113,15 +128,21 @@ def parse_png(data: bytes, *, limits: Limits) -> ParsedInput:
         if len(chunks) > 1:
             # Which one counts would be up to the reader: one could be shown, another verified.
             raise MalformedInput(
-                f"The PNG carries {len(chunks)} '{keyword}' chunks; a badge image has one.",
+                Message(
+                    "The PNG carries %(count)s '%(keyword)s' chunks; a badge image has one.",
+                    count=len(chunks),
+                    keyword=keyword,
+                ),
                 code="parse.png_duplicate",
             )
         if chunks:
             text = _chunk_text(chunks[0], baked_as=baked_as, limits=limits)
             return parse_text_payload(text, limits=limits, container="png", baked_as=baked_as)
     raise MalformedInput(
-        "This PNG image does not contain a badge (no openbadgecredential, clrcredential or "
-        "openbadges chunk).",
+        N_(
+            "This PNG image does not contain a badge (no openbadgecredential, clrcredential or "
+            "openbadges chunk)."
+        ),
         code="parse.not_baked",
     )
 
@@ -138,7 +159,10 @@ def _chunk_text(chunk: Chunk, *, baked_as: str, limits: Limits) -> str:
         return _itxt_text(data, baked_as=baked_as, limits=limits)
     if baked_as != "ob2":
         raise MalformedInput(
-            f"An Open Badges 3.0 / CLR image must use an iTXt chunk, not {chunk.type.decode()}.",
+            Message(
+                "An Open Badges 3.0 / CLR image must use an iTXt chunk, not %(decode)s.",
+                decode=chunk.type.decode(),
+            ),
             code="parse.png_invalid",
         )
     _, _, rest = data.partition(b"\0")
@@ -150,16 +174,18 @@ def _chunk_text(chunk: Chunk, *, baked_as: str, limits: Limits) -> str:
 def _itxt_text(data: bytes, *, baked_as: str, limits: Limits) -> str:
     _, _, rest = data.partition(b"\0")
     if len(rest) < 2:
-        raise MalformedInput("The PNG's badge chunk is truncated.", code="parse.png_invalid")
+        raise MalformedInput(N_("The PNG's badge chunk is truncated."), code="parse.png_invalid")
     flag, method, rest = rest[0], rest[1], rest[2:]
     _language, sep1, rest = rest.partition(b"\0")
     _translated, sep2, text = rest.partition(b"\0")
     if not (sep1 and sep2) or flag not in (0, 1):
-        raise MalformedInput("The PNG's badge chunk is not a valid iTXt.", code="parse.png_invalid")
+        raise MalformedInput(
+            N_("The PNG's badge chunk is not a valid iTXt."), code="parse.png_invalid"
+        )
     if flag == 1:
         if baked_as != "ob2":
             raise MalformedInput(
-                "The badge data in this PNG is compressed; Open Badges 3.0 forbids that.",
+                N_("The badge data in this PNG is compressed; Open Badges 3.0 forbids that."),
                 code="parse.png_compressed",
             )
         text = _inflate(text, method=bytes([method]), limits=limits)
@@ -167,26 +193,26 @@ def _itxt_text(data: bytes, *, baked_as: str, limits: Limits) -> str:
         return text.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise MalformedInput(
-            "The PNG's badge text is not valid UTF-8.", code="parse.encoding"
+            N_("The PNG's badge text is not valid UTF-8."), code="parse.encoding"
         ) from exc
 
 
 def _inflate(data: bytes, *, method: bytes, limits: Limits) -> bytes:
     if method != b"\0":
         raise MalformedInput(
-            "The PNG uses an unknown compression method.", code="parse.png_invalid"
+            N_("The PNG uses an unknown compression method."), code="parse.png_invalid"
         )
     inflater = zlib.decompressobj()
     try:
         text = inflater.decompress(data, limits.max_input_bytes)
     except zlib.error as exc:
         raise MalformedInput(
-            "The PNG's compressed badge text is damaged.", code="parse.png_invalid"
+            N_("The PNG's compressed badge text is damaged."), code="parse.png_invalid"
         ) from exc
     if inflater.unconsumed_tail:
         # A zip bomb would otherwise expand without bound.
         raise MalformedInput(
-            "The PNG's compressed badge text expands beyond the size limit.",
+            N_("The PNG's compressed badge text expands beyond the size limit."),
             code="parse.too_large",
         )
     return text

@@ -19,6 +19,7 @@ from defusedxml.ElementTree import DefusedXMLParser
 from .. import budget
 from ..errors import MalformedInput
 from ..limits import Limits
+from ..messages import N_, Message
 from .model import ParsedInput
 from .text import parse_text_payload
 
@@ -109,7 +110,7 @@ def _refuse_internal_subset(
 ) -> None:
     if has_internal_subset:
         raise MalformedInput(
-            "The SVG declares its own DTD (entities or defaults); such SVGs are refused.",
+            N_("The SVG declares its own DTD (entities or defaults); such SVGs are refused."),
             code="parse.svg_dtd",
         )
 
@@ -118,7 +119,11 @@ def _scan_svg(data: bytes, *, limits: Limits) -> _Collector:
     """Parse the whole SVG safely and return where its badge elements are."""
     if len(data) > limits.max_svg_bytes:
         raise MalformedInput(
-            f"The SVG is too large ({len(data)} bytes; the limit is {limits.max_svg_bytes}).",
+            Message(
+                "The SVG is too large (%(count)s bytes; the limit is %(max_svg_bytes)s).",
+                count=len(data),
+                max_svg_bytes=limits.max_svg_bytes,
+            ),
             code="parse.too_large",
         )
     collector = _Collector()
@@ -132,16 +137,16 @@ def _scan_svg(data: bytes, *, limits: Limits) -> _Collector:
         parser.close()
     except DefusedXmlException as exc:
         raise MalformedInput(
-            "The SVG declares entities or external references; such SVGs are refused.",
+            N_("The SVG declares entities or external references; such SVGs are refused."),
             code="parse.svg_dtd",
             detail=type(exc).__name__,
         ) from exc
     except (ParseError, ValueError, LookupError) as exc:
         raise MalformedInput(
-            f"The SVG is not well-formed XML: {exc}", code="parse.svg_invalid"
+            Message("The SVG is not well-formed XML: %(exc)s", exc=exc), code="parse.svg_invalid"
         ) from exc
     if collector.root_tag not in (f"{{{SVG_NAMESPACE}}}svg", "svg"):
-        raise MalformedInput("The XML file is not an SVG image.", code="parse.svg_invalid")
+        raise MalformedInput(N_("The XML file is not an SVG image."), code="parse.svg_invalid")
     return collector
 
 
@@ -152,15 +157,21 @@ def parse_svg(data: bytes, *, limits: Limits) -> ParsedInput:
         items = [item for item in collector.found if item.baking is baking]
         if len(items) > 1:
             raise MalformedInput(
-                f"The SVG carries {len(items)} <{baking.element}> badge elements; "
-                "a badge image has one.",
+                Message(
+                    "The SVG carries %(count)s <%(element)s> badge elements; a badge image "
+                    "has one.",
+                    count=len(items),
+                    element=baking.element,
+                ),
                 code="parse.svg_duplicate",
             )
         if items:
             return _element_payload(items[0], limits=limits)
     raise MalformedInput(
-        "This SVG image does not contain a badge (no openbadges:credential or "
-        "openbadges:assertion element).",
+        N_(
+            "This SVG image does not contain a badge (no openbadges:credential or "
+            "openbadges:assertion element)."
+        ),
         code="parse.not_baked",
     )
 
@@ -178,12 +189,12 @@ def _element_payload(item: _Found, *, limits: Limits) -> ParsedInput:
                 "svg", document=from_body.document, url=from_verify.url, baked_as=kind
             )
         raise MalformedInput(
-            "The SVG badge element carries two different credentials (attribute and body).",
+            N_("The SVG badge element carries two different credentials (attribute and body)."),
             code="parse.svg_ambiguous",
         )
     found = from_verify or from_body
     if found is None:
-        raise MalformedInput("The SVG badge element is empty.", code="parse.baked_empty")
+        raise MalformedInput(N_("The SVG badge element is empty."), code="parse.baked_empty")
     return found
 
 
@@ -265,12 +276,14 @@ def _tag_end(data: bytes, start: int) -> int:
             (q for q in (data.find(b'"', index), data.find(b"'", index)) if q != -1), default=-1
         )
         if gt == -1:
-            raise MalformedInput("The SVG has an unterminated tag.", code="parse.svg_invalid")
+            raise MalformedInput(N_("The SVG has an unterminated tag."), code="parse.svg_invalid")
         if quote == -1 or gt < quote:
             return gt + 1
         index = data.find(data[quote : quote + 1], quote + 1) + 1
         if index == 0:
-            raise MalformedInput("The SVG has an unterminated attribute.", code="parse.svg_invalid")
+            raise MalformedInput(
+                N_("The SVG has an unterminated attribute."), code="parse.svg_invalid"
+            )
 
 
 def _element_end(data: bytes, item: _Found) -> int:

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from ..errors import MalformedInput, UnsupportedInput
 from ..limits import Limits
+from ..messages import N_, Message
 from ..proofs.jose import b64url_decode
 from ..sdjwt.compact import looks_like_sd_jwt
 from .jsonload import load_json
@@ -36,29 +37,36 @@ def parse_token(text: str, *, limits: Limits) -> str:
     parts = token.split(".")
     if len(parts) == 5:
         raise UnsupportedInput(
-            "This is an encrypted token (JWE); only signed tokens (JWS) can be verified.",
+            N_("This is an encrypted token (JWE); only signed tokens (JWS) can be verified."),
             code="parse.jwe",
         )
     if len(parts) != 3:
         raise MalformedInput(
-            f"This looks like a token but has {len(parts)} parts; a signed token (compact JWS) "
-            "has exactly three base64url parts separated by dots.",
+            Message(
+                "This looks like a token but has %(count)s parts; a signed token "
+                "(compact JWS) has exactly three base64url parts separated by dots.",
+                count=len(parts),
+            ),
             code="parse.jwt_invalid",
         )
     if not _COMPACT_JWS.fullmatch(token):
         raise MalformedInput(
-            "The token has an empty part or characters outside base64url (no padding).",
+            N_("The token has an empty part or characters outside base64url (no padding)."),
             code="parse.jwt_invalid",
         )
     # Capped loading first: a hostile header or payload nested 100,000 deep must not reach an
     # uncapped json.loads (RecursionError) and duplicate keys must be refused.
     header = load_json(b64url_decode(parts[0]), limits=limits)
     if not isinstance(header, dict):
-        raise MalformedInput("The token's header is not a JSON object.", code="parse.jwt_invalid")
+        raise MalformedInput(
+            N_("The token's header is not a JSON object."), code="parse.jwt_invalid"
+        )
     if not isinstance(load_json(b64url_decode(parts[1]), limits=limits), dict):
-        raise MalformedInput("The token's payload is not a JSON object.", code="parse.jwt_invalid")
+        raise MalformedInput(
+            N_("The token's payload is not a JSON object."), code="parse.jwt_invalid"
+        )
     if not isinstance(header.get("alg"), str):
-        raise MalformedInput("The token's header names no algorithm.", code="parse.jwt_invalid")
+        raise MalformedInput(N_("The token's header names no algorithm."), code="parse.jwt_invalid")
     return token
 
 
@@ -70,8 +78,10 @@ def parse_sd_jwt(text: str, *, limits: Limits) -> str:
     compact = text.strip()
     if not looks_like_sd_jwt(compact):
         raise MalformedInput(
-            "This looks like a selectively disclosable credential (SD-JWT) but is not one: "
-            "expected a signed token, then '~'-separated parts.",
+            N_(
+                "This looks like a selectively disclosable credential (SD-JWT) but is not one: "
+                "expected a signed token, then '~'-separated parts."
+            ),
             code="parse.sd_jwt_invalid",
         )
     parse_token(compact.partition("~")[0], limits=limits)
@@ -82,10 +92,10 @@ def parse_url(text: str) -> str:
     """Accept a single absolute http(s) link; anything else (file:, javascript:) is refused."""
     url = text.strip()
     if len(url) > MAX_URL_LENGTH:
-        raise MalformedInput("The link is too long.", code="parse.url_invalid")
+        raise MalformedInput(N_("The link is too long."), code="parse.url_invalid")
     if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in url):
         raise MalformedInput(
-            "A link must be one line with no spaces or control characters.",
+            N_("A link must be one line with no spaces or control characters."),
             code="parse.url_invalid",
         )
     try:
@@ -93,15 +103,18 @@ def parse_url(text: str) -> str:
         hostname = parts.hostname
         parts.port  # noqa: B018 - raises ValueError on a malformed port
     except ValueError as exc:
-        raise MalformedInput("The link is not a valid URL.", code="parse.url_invalid") from exc
+        raise MalformedInput(N_("The link is not a valid URL."), code="parse.url_invalid") from exc
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         raise MalformedInput(
-            f"Only http and https links can be imported, not '{scheme[:20]}:' links.",
+            Message(
+                "Only http and https links can be imported, not '%(scheme)s:' links.",
+                scheme=scheme[:20],
+            ),
             code="parse.url_scheme",
         )
     if not hostname:
-        raise MalformedInput("The link names no host.", code="parse.url_invalid")
+        raise MalformedInput(N_("The link names no host."), code="parse.url_invalid")
     return url
 
 
@@ -110,7 +123,7 @@ def parse_text_payload(text: str, *, limits: Limits, container: str, baked_as: s
     payload = text.strip()
     if not payload:
         raise MalformedInput(
-            "The image's badge data is empty.", code="parse.baked_empty", detail=baked_as
+            N_("The image's badge data is empty."), code="parse.baked_empty", detail=baked_as
         )
     if payload.startswith("{"):
         document = load_json(payload, limits=limits)
@@ -120,7 +133,7 @@ def parse_text_payload(text: str, *, limits: Limits, container: str, baked_as: s
     if looks_like_token(payload):
         return ParsedInput(container, token=parse_token(payload, limits=limits), baked_as=baked_as)
     raise MalformedInput(
-        "The image's badge data is neither a JSON credential, a link, nor a signed token.",
+        N_("The image's badge data is neither a JSON credential, a link, nor a signed token."),
         code="parse.baked_unrecognised",
         detail=baked_as,
     )

@@ -30,6 +30,7 @@ from ..errors import VerificationInputError
 from ..keys import KeyResolutionError, UnsupportedKey, VerificationMethod
 from ..keys import resolve_verification_method as _resolve
 from ..keys.binding import binding_check, key_failure
+from ..messages import N_, Message, message_of
 from ..multiformats import multibase_decode, multibase_encode
 from ..options import VerifyOptions
 from ..report import Check, Verdict, failed, passed, warning
@@ -156,7 +157,7 @@ def _previous_proofs(document: dict[str, Any], proof: dict[str, Any]) -> list[di
     found = [p for i in ids for p in others if p.get("id") == i]
     if len(found) != len(ids):
         raise ProofError(
-            "A chained proof names an earlier proof that is not in the document.",
+            N_("A chained proof names an earlier proof that is not in the document."),
             code="proof.previous_proof_missing",
             implies=Verdict.INVALID_SIGNATURE,
         )
@@ -176,7 +177,7 @@ def hash_data(
         return _jcs_hash_data(document, proof, algorithm)
     if "@context" not in document:
         raise ProofError(
-            "The document has no @context, so its proof cannot be checked.",
+            N_("The document has no @context, so its proof cannot be checked."),
             code="proof.no_context",
             implies=Verdict.MALFORMED,
         )
@@ -320,14 +321,25 @@ def _signature(suite: Suite, private_key: Any, data: bytes) -> bytes:
 # ---------------------------------------------------------------------------------- verifying
 
 
-_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
+_ORDINALS = (
+    N_("first proof"),
+    N_("second proof"),
+    N_("third proof"),
+    N_("fourth proof"),
+    N_("fifth proof"),
+    N_("sixth proof"),
+    N_("seventh proof"),
+    N_("eighth proof"),
+)
 
 
 def _proof_label(index: int, total: int) -> str:
     """How the checks name a proof: "proof" when it is the only one, else "second proof"."""
     if total == 1:
-        return "proof"
-    return f"{_ORDINALS[index]} proof" if index < len(_ORDINALS) else f"proof {index + 1}"
+        return Message(N_("proof"))
+    if index < len(_ORDINALS):
+        return Message(_ORDINALS[index])
+    return Message(N_("proof %(number)s"), number=index + 1)
 
 
 def verify_proofs(
@@ -343,7 +355,10 @@ def verify_proofs(
     if not isinstance(document, dict):
         return [
             failed(
-                "proof", "proof.malformed", "The document is not a JSON object.", Verdict.MALFORMED
+                "proof",
+                "proof.malformed",
+                N_("The document is not a JSON object."),
+                Verdict.MALFORMED,
             )
         ]
     proofs = proofs_of(document)
@@ -352,7 +367,7 @@ def verify_proofs(
             failed(
                 "proof",
                 "proof.missing",
-                "The credential carries no proof, so nobody can tell who issued it.",
+                N_("The credential carries no proof, so nobody can tell who issued it."),
                 Verdict.MALFORMED,
             )
         ]
@@ -361,7 +376,11 @@ def verify_proofs(
             failed(
                 "proof",
                 "proof.too_many",
-                f"The credential carries {len(proofs)} proofs; at most {MAX_PROOFS} are checked.",
+                Message(
+                    "The credential carries %(count)s proofs; at most %(max_proofs)s are checked.",
+                    count=len(proofs),
+                    max_proofs=MAX_PROOFS,
+                ),
                 Verdict.MALFORMED,
             )
         ]
@@ -421,13 +440,19 @@ def _verify_one(
     domain: str | None,
 ) -> list[Check]:
     if not isinstance(proof, dict):
-        return [_fail("proof.malformed", f"The {label} is not a JSON object.", Verdict.MALFORMED)]
+        return [
+            _fail(
+                "proof.malformed",
+                Message("The %(label)s is not a JSON object.", label=label),
+                Verdict.MALFORMED,
+            )
+        ]
     missing = [name for name in ("type", "proofPurpose") if not proof.get(name)]
     if missing:
         return [
             _fail(
                 "proof.malformed",
-                f"The {label} lacks {' and '.join(missing)}.",
+                Message("The %(label)s lacks %(join)s.", label=label, join=" and ".join(missing)),
                 Verdict.MALFORMED,
             )
         ]
@@ -437,7 +462,11 @@ def _verify_one(
         return [
             _fail(
                 "proof.unsupported_suite",
-                f"The {label} uses '{kind}', which this wallet cannot verify.",
+                Message(
+                    "The %(label)s uses '%(kind)s', which this wallet cannot verify.",
+                    label=label,
+                    kind=kind,
+                ),
                 Verdict.UNSUPPORTED,
                 detail=f"type={proof.get('type')!r} cryptosuite={proof.get('cryptosuite')!r}",
             )
@@ -474,7 +503,12 @@ def _option_checks(
         found.append(
             _fail(
                 "proof.purpose_mismatch",
-                f"The {label} was made for '{proof.get('proofPurpose')}', not for '{purpose}'.",
+                Message(
+                    "The %(label)s was made for '%(get)s', not for '%(purpose)s'.",
+                    label=label,
+                    get=proof.get("proofPurpose"),
+                    purpose=purpose,
+                ),
                 Verdict.INVALID_SIGNATURE,
             )
         )
@@ -482,7 +516,7 @@ def _option_checks(
         found.append(
             _fail(
                 "proof.invalid_created",
-                f"The {label} has an invalid creation time.",
+                Message("The %(label)s has an invalid creation time.", label=label),
                 Verdict.MALFORMED,
                 detail=repr(proof["created"]),
             )
@@ -493,21 +527,29 @@ def _option_checks(
             found.append(
                 _fail(
                     "proof.invalid_expires",
-                    f"The {label} has an invalid expiry time.",
+                    Message("The %(label)s has an invalid expiry time.", label=label),
                     Verdict.MALFORMED,
                 )
             )
         elif options.now > expires:
             found.append(
                 _fail(
-                    "proof.expired", f"The {label} expired on {proof['expires']}.", Verdict.EXPIRED
+                    "proof.expired",
+                    Message(
+                        "The %(label)s expired on %(expires)s.",
+                        label=label,
+                        expires=proof["expires"],
+                    ),
+                    Verdict.EXPIRED,
                 )
             )
     if challenge is not None and proof.get("challenge") != challenge:
         found.append(
             _fail(
                 "proof.challenge_mismatch",
-                f"The {label} answers a different challenge than the one asked.",
+                Message(
+                    "The %(label)s answers a different challenge than the one asked.", label=label
+                ),
                 Verdict.INVALID_SIGNATURE,
                 detail=f"expected {challenge!r}, got {proof.get('challenge')!r}",
             )
@@ -519,7 +561,7 @@ def _option_checks(
             found.append(
                 _fail(
                     "proof.domain_mismatch",
-                    f"The {label} was made for another site than this one.",
+                    Message("The %(label)s was made for another site than this one.", label=label),
                     Verdict.INVALID_SIGNATURE,
                     detail=f"expected {domain!r}, got {proof.get('domain')!r}",
                 )
@@ -540,7 +582,7 @@ def _key_checks(
         return [
             _fail(
                 "proof.no_verification_method",
-                f"The {label} does not say which key made it.",
+                Message("The %(label)s does not say which key made it.", label=label),
                 Verdict.MALFORMED,
                 name="key",
             )
@@ -549,7 +591,9 @@ def _key_checks(
         return [
             _fail(
                 "url.invalid",
-                f"The {label}'s verificationMethod is not a valid web address.",
+                Message(
+                    "The %(label)s's verificationMethod is not a valid web address.", label=label
+                ),
                 Verdict.MALFORMED,
                 detail=repr(vm_id)[:300],
                 name="key",
@@ -570,8 +614,14 @@ def _key_checks(
 def _key_type_mismatch(suite: Suite, key_type: str, *, label: str, vm_id: str) -> Check:
     return _fail(
         "proof.key_type_mismatch",
-        f"The {label} uses {suite.name}, which only {suite.key_kind} can make; "
-        f"its key is {key_type}.",
+        Message(
+            "The %(label)s uses %(name)s, which only %(key_kind)s can make; its key "
+            "is %(key_type)s.",
+            label=label,
+            name=suite.name,
+            key_kind=suite.key_kind,
+            key_type=key_type,
+        ),
         Verdict.INVALID_SIGNATURE,
         detail=vm_id,
     )
@@ -605,8 +655,14 @@ def _signature_check(
             if alg not in ldsig.algorithms_for(suite.proof_type, key):
                 return _fail(
                     "proof.key_type_mismatch",
-                    f"The {label} is a {alg} signature ({suite.name}), which a key of type "
-                    f"{_key_name(key)} cannot make.",
+                    Message(
+                        "The %(label)s is a %(alg)s signature (%(name)s), which a key of type "
+                        "%(key_name)s cannot make.",
+                        label=label,
+                        alg=alg,
+                        name=suite.name,
+                        key_name=_key_name(key),
+                    ),
                     Verdict.INVALID_SIGNATURE,
                     detail=method.id,
                 )
@@ -616,13 +672,13 @@ def _signature_check(
             signed = _signed_data(document, proof, _digest(suite, key), options.canon_cache)
             valid = any(_signature_valid(suite, key, signature, data) for data in signed)
     except ProofError as exc:
-        return _fail(exc.code, str(exc), exc.implies, detail=exc.detail)
+        return _fail(exc.code, message_of(exc), exc.implies, detail=exc.detail)
     except VerificationInputError as exc:
-        return _fail(exc.code, str(exc), Verdict.MALFORMED, detail=exc.detail)
+        return _fail(exc.code, message_of(exc), Verdict.MALFORMED, detail=exc.detail)
     except Exception as exc:  # pyld raises its own hierarchy on inputs it cannot expand
         return _fail(
             "proof.canonicalization_failed",
-            "The credential could not be converted to canonical form to check its signature.",
+            N_("The credential could not be converted to canonical form to check its signature."),
             Verdict.MALFORMED,
             detail=f"{type(exc).__name__}: {exc}",
         )
@@ -630,13 +686,16 @@ def _signature_check(
         return passed(
             "proof",
             "proof.signature_valid",
-            f"The {label}'s signature is valid.",
+            Message("The %(label)s's signature is valid.", label=label),
             f"{suite.cryptosuite or suite.proof_type} by {method.id}",
         )
     return _fail(
         "proof.signature_invalid",
-        f"The {label}'s signature does not match the credential: "
-        "it was altered, or signed with another key.",
+        Message(
+            "The %(label)s's signature does not match the credential: it was "
+            "altered, or signed with another key.",
+            label=label,
+        ),
         Verdict.INVALID_SIGNATURE,
         detail=method.id,
     )
@@ -647,7 +706,9 @@ def _jws_algorithm(proof: dict[str, Any], suite: Suite) -> str:
         return str(ldsig.jws_header(proof)["alg"])
     except ldsig.JwsProofError as exc:
         raise ProofError(
-            f"The {suite.name} proof's signature cannot be read: {exc}",
+            Message(
+                "The %(name)s proof's signature cannot be read: %(exc)s", name=suite.name, exc=exc
+            ),
             code="proof.invalid_proof_value",
             implies=Verdict.INVALID_SIGNATURE,
         ) from exc
@@ -662,7 +723,7 @@ def _sd_valid(
         )
     except ecdsa_sd.SelectiveDisclosureError as exc:
         raise ProofError(
-            f"The selective disclosure proof cannot be read: {exc}",
+            Message("The selective disclosure proof cannot be read: %(exc)s", exc=exc),
             code="proof.invalid_proof_value",
             implies=Verdict.INVALID_SIGNATURE,
             detail=exc.detail,
@@ -672,7 +733,7 @@ def _sd_valid(
 def _decode_proof_value(value: Any, suite: Suite, key: Any) -> bytes:
     if not isinstance(value, str) or not value.startswith("z"):
         raise ProofError(
-            "The proof value is missing or not multibase base58-btc.",
+            N_("The proof value is missing or not multibase base58-btc."),
             code="proof.invalid_proof_value",
             implies=Verdict.INVALID_SIGNATURE,
         )
@@ -680,14 +741,18 @@ def _decode_proof_value(value: Any, suite: Suite, key: Any) -> bytes:
         signature = multibase_decode(value)
     except VerificationInputError as exc:
         raise ProofError(
-            "The proof value is not valid base58.",
+            N_("The proof value is not valid base58."),
             code="proof.invalid_proof_value",
             implies=Verdict.INVALID_SIGNATURE,
         ) from exc
     expected = 64 if suite.algorithm == "eddsa" else 2 * ((key.curve.key_size + 7) // 8)
     if len(signature) != expected:
         raise ProofError(
-            f"The signature has {len(signature)} bytes; {expected} were expected.",
+            Message(
+                "The signature has %(count)s bytes; %(expected)s were expected.",
+                count=len(signature),
+                expected=expected,
+            ),
             code="proof.invalid_proof_value",
             implies=Verdict.INVALID_SIGNATURE,
         )

@@ -39,6 +39,7 @@ from .. import budget, canon
 from ..contexts import document_loader
 from ..errors import MalformedInput
 from ..limits import Limits
+from ..messages import N_, Message
 from ..multiformats import P256_PUB, P384_PUB, multicodec_unwrap, multicodec_wrap
 
 CRYPTOSUITE = "ecdsa-sd-2023"
@@ -88,17 +89,17 @@ def _b64url(data: bytes) -> str:
 
 def _unb64url(text: str) -> bytes:
     if not re.fullmatch(r"[A-Za-z0-9_-]*", text):
-        raise SelectiveDisclosureError("The proof value is not base64url.")
+        raise SelectiveDisclosureError(N_("The proof value is not base64url."))
     try:
         return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError) as exc:
-        raise SelectiveDisclosureError("The proof value is not base64url.") from exc
+        raise SelectiveDisclosureError(N_("The proof value is not base64url.")) from exc
 
 
 def _proof_bytes(proof_value: Any) -> bytes:
     if not isinstance(proof_value, str) or not proof_value.startswith("u"):
         raise SelectiveDisclosureError(
-            "The selective disclosure proof value is missing or not multibase base64url."
+            N_("The selective disclosure proof value is missing or not multibase base64url.")
         )
     return _unb64url(proof_value[1:])
 
@@ -108,13 +109,15 @@ def _cbor(data: bytes) -> Any:
         return cbor2.loads(data)
     except (cbor2.CBORDecodeError, ValueError, TypeError, OverflowError, MemoryError) as exc:
         raise SelectiveDisclosureError(
-            "The selective disclosure proof value is not valid CBOR.", detail=str(exc)[:200]
+            N_("The selective disclosure proof value is not valid CBOR."), detail=str(exc)[:200]
         ) from exc
 
 
 def _byte_list(value: Any, what: str) -> tuple[bytes, ...]:
     if not isinstance(value, list) or not all(isinstance(v, bytes) for v in value):
-        raise SelectiveDisclosureError(f"The proof's {what} are not a list of byte strings.")
+        raise SelectiveDisclosureError(
+            Message("The proof's %(what)s are not a list of byte strings.", what=what)
+        )
     return tuple(value)
 
 
@@ -130,19 +133,21 @@ def proof_kind(proof_value: Any) -> str | None:
 def parse_base(proof_value: Any) -> BaseProof:
     data = _proof_bytes(proof_value)
     if data[:3] != BASE_HEADER:
-        raise SelectiveDisclosureError("The proof value is not an ecdsa-sd-2023 base proof.")
+        raise SelectiveDisclosureError(N_("The proof value is not an ecdsa-sd-2023 base proof."))
     parts = _cbor(data[3:])
     if not isinstance(parts, list) or len(parts) != 5:
-        raise SelectiveDisclosureError("The base proof value does not have its five parts.")
+        raise SelectiveDisclosureError(N_("The base proof value does not have its five parts."))
     signature, public_key, hmac_key, signatures, pointers = parts
     if not all(isinstance(v, bytes) for v in (signature, public_key, hmac_key)):
-        raise SelectiveDisclosureError("The base proof value's keys or signature are not bytes.")
+        raise SelectiveDisclosureError(
+            N_("The base proof value's keys or signature are not bytes.")
+        )
     if len(hmac_key) != 32:
-        raise SelectiveDisclosureError("The base proof's HMAC key is not 32 bytes.")
+        raise SelectiveDisclosureError(N_("The base proof's HMAC key is not 32 bytes."))
     if not isinstance(pointers, list) or not all(isinstance(p, str) for p in pointers):
-        raise SelectiveDisclosureError("The base proof's mandatory pointers are not text.")
+        raise SelectiveDisclosureError(N_("The base proof's mandatory pointers are not text."))
     if len(pointers) > MAX_POINTERS:
-        raise SelectiveDisclosureError("The base proof names too many mandatory pointers.")
+        raise SelectiveDisclosureError(N_("The base proof names too many mandatory pointers."))
     return BaseProof(
         signature, public_key, hmac_key, _byte_list(signatures, "signatures"), tuple(pointers)
     )
@@ -151,22 +156,22 @@ def parse_base(proof_value: Any) -> BaseProof:
 def parse_derived(proof_value: Any) -> DerivedProof:
     data = _proof_bytes(proof_value)
     if data[:3] != DERIVED_HEADER:
-        raise SelectiveDisclosureError("The proof value is not an ecdsa-sd-2023 derived proof.")
+        raise SelectiveDisclosureError(N_("The proof value is not an ecdsa-sd-2023 derived proof."))
     parts = _cbor(data[3:])
     if not isinstance(parts, list) or len(parts) != 5:
-        raise SelectiveDisclosureError("The derived proof value does not have its five parts.")
+        raise SelectiveDisclosureError(N_("The derived proof value does not have its five parts."))
     signature, public_key, signatures, compressed, indexes = parts
     if not isinstance(signature, bytes) or not isinstance(public_key, bytes):
-        raise SelectiveDisclosureError("The derived proof's key or signature are not bytes.")
+        raise SelectiveDisclosureError(N_("The derived proof's key or signature are not bytes."))
     if not isinstance(compressed, dict) or not all(
         isinstance(k, int) and not isinstance(k, bool) and k >= 0 and isinstance(v, bytes)
         for k, v in compressed.items()
     ):
-        raise SelectiveDisclosureError("The derived proof's label map is malformed.")
+        raise SelectiveDisclosureError(N_("The derived proof's label map is malformed."))
     if not isinstance(indexes, list) or not all(
         isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in indexes
     ):
-        raise SelectiveDisclosureError("The derived proof's mandatory indexes are malformed.")
+        raise SelectiveDisclosureError(N_("The derived proof's mandatory indexes are malformed."))
     label_map = {f"c14n{k}": "u" + _b64url(v) for k, v in compressed.items()}
     return DerivedProof(
         signature,
@@ -243,7 +248,7 @@ def _one_time_key(multikey: bytes) -> EcPublicKey:
         return ec.EllipticCurvePublicKey.from_encoded_point(curve, point)
     except (MalformedInput, ValueError) as exc:
         raise SelectiveDisclosureError(
-            "The proof's one-time public key is not a valid P-256 key."
+            N_("The proof's one-time public key is not a valid P-256 key.")
         ) from exc
 
 
@@ -260,10 +265,12 @@ def _multikey_bytes(key: EcPublicKey) -> bytes:
 def parse_pointer(pointer: str) -> list[str]:
     """RFC 6901 pointer -> its reference tokens."""
     if not isinstance(pointer, str) or not pointer.startswith("/"):
-        raise SelectiveDisclosureError(f"'{pointer}' is not a JSON pointer.")
+        raise SelectiveDisclosureError(
+            Message("'%(pointer)s' is not a JSON pointer.", pointer=pointer)
+        )
     tokens = pointer.split("/")[1:]
     if len(tokens) > MAX_POINTER_DEPTH:
-        raise SelectiveDisclosureError("A JSON pointer is nested too deeply.")
+        raise SelectiveDisclosureError(N_("A JSON pointer is nested too deeply."))
     return [t.replace("~1", "/").replace("~0", "~") for t in tokens]
 
 
@@ -276,7 +283,10 @@ def _step(value: Any, token: str, pointer: str) -> Any:
         if index < len(value):
             return value[index]
     raise SelectiveDisclosureError(
-        f"The JSON pointer {pointer} does not match anything in the credential."
+        Message(
+            "The JSON pointer %(pointer)s does not match anything in the credential.",
+            pointer=pointer,
+        )
     )
 
 
@@ -299,7 +309,9 @@ def _select_path(
 ) -> None:
     tokens = parse_pointer(pointer)
     if not tokens:
-        raise SelectiveDisclosureError("The empty JSON pointer would select the whole credential.")
+        raise SelectiveDisclosureError(
+            N_("The empty JSON pointer would select the whole credential.")
+        )
     value: Any = document
     selected_parent: Any = selection
     selected: Any = selection
@@ -420,7 +432,8 @@ def _compact(expanded: list[Any], context: Any) -> dict[str, Any]:
         return cast(dict[str, Any], jsonld.compact(expanded, {"@context": context}, options))
     except Exception as exc:  # pyld raises its own hierarchy on what it cannot compact
         raise SelectiveDisclosureError(
-            "The credential could not be prepared for selective disclosure.", detail=str(exc)[:200]
+            N_("The credential could not be prepared for selective disclosure."),
+            detail=str(exc)[:200],
         ) from exc
 
 
@@ -448,7 +461,7 @@ def _relabelled(quads: Iterable[Quad], labels: dict[str, str]) -> list[str]:
             return "_:" + labels[label]
         except KeyError:
             raise SelectiveDisclosureError(
-                "A blank node of the credential has no label in the proof."
+                N_("A blank node of the credential has no label in the proof.")
             ) from None
 
     return [canon.quad_line(quad, rename) for quad in budget.ticking(quads)]
@@ -544,7 +557,7 @@ def _sd_proof(credential: dict[str, Any]) -> dict[str, Any]:
     for proof in candidates:
         if isinstance(proof, dict) and proof.get("cryptosuite") == CRYPTOSUITE:
             return proof
-    raise SelectiveDisclosureError("The credential has no ecdsa-sd-2023 proof.")
+    raise SelectiveDisclosureError(N_("The credential has no ecdsa-sd-2023 proof."))
 
 
 def is_base_proof(credential: Any) -> bool:
@@ -578,7 +591,7 @@ def derive(
     base = parse_base(proof.get("proofValue"))
     selective = list(reveal)
     if len(selective) > MAX_POINTERS:
-        raise SelectiveDisclosureError("Too many claims were chosen to disclose.")
+        raise SelectiveDisclosureError(N_("Too many claims were chosen to disclose."))
     document = _unsecured(credential)
     combined = [*base.mandatory_pointers, *selective]
     grouped = _canonicalize_and_group(
@@ -597,7 +610,7 @@ def derive(
     non_mandatory = [i for i in range(len(grouped.lines)) if i not in mandatory]
     if len(non_mandatory) != len(base.signatures):
         raise SelectiveDisclosureError(
-            "The base proof does not hold one signature for each statement of the credential."
+            N_("The base proof does not hold one signature for each statement of the credential.")
         )
     signatures = tuple(
         signature

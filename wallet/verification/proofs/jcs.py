@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import MalformedInput
+from ..messages import N_, Message
 
 _SAFE_INTEGER = 2**53
 
@@ -27,13 +28,15 @@ def canonicalize(value: Any) -> str:
     if isinstance(value, dict):
         keys = sorted(value, key=lambda k: k.encode("utf-16-be"))
         return "{" + ",".join(f"{canonicalize(k)}:{canonicalize(value[k])}" for k in keys) + "}"
-    raise MalformedInput(f"{type(value).__name__} has no JSON form.", code="jcs.invalid_value")
+    raise MalformedInput(
+        Message("%(name)s has no JSON form.", name=type(value).__name__), code="jcs.invalid_value"
+    )
 
 
 def _number(value: float) -> str:
     """ECMAScript Number::toString: Python's repr has the same shortest digits."""
     if not math.isfinite(value):
-        raise MalformedInput("JSON numbers must be finite.", code="jcs.invalid_number")
+        raise MalformedInput(N_("JSON numbers must be finite."), code="jcs.invalid_number")
     if value == 0:
         return "0"
     sign, digit_tuple, exponent = Decimal(repr(value)).as_tuple()

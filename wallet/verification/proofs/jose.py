@@ -46,6 +46,7 @@ from ..keys import (
 from ..keys.binding import binding_check, embedded_key_check, key_failure
 from ..keys.documents import fetch_document
 from ..limits import Limits
+from ..messages import N_, Message, message_of
 from ..options import VerifyOptions
 from ..report import Check, Verdict, failed, passed
 from ..structure import node_id
@@ -65,7 +66,10 @@ class _Registry(joserfc_jws.JWSRegistry):
     def get_alg(self, name: str) -> JWSAlgModel:
         if name not in ALLOWED_ALGS or name not in self.algorithms:
             raise UnsupportedInput(
-                f"The token is signed with '{name or 'none'}', which this wallet does not accept.",
+                Message(
+                    "The token is signed with '%(value)s', which this wallet does not accept.",
+                    value=name or "none",
+                ),
                 code="proof.alg_refused",
             )
         return self.algorithms[name]
@@ -80,7 +84,7 @@ def b64url_decode(text: str) -> bytes:
     try:
         return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (ValueError, TypeError) as exc:
-        raise MalformedInput("The token is not valid base64url.", detail=str(exc)) from exc
+        raise MalformedInput(N_("The token is not valid base64url."), detail=str(exc)) from exc
 
 
 def b64url_encode(data: bytes) -> str:
@@ -102,22 +106,22 @@ class CompactJws:
         try:
             return json.loads(self.payload)
         except ValueError as exc:
-            raise MalformedInput("The token's payload is not JSON.", detail=str(exc)) from exc
+            raise MalformedInput(N_("The token's payload is not JSON."), detail=str(exc)) from exc
 
 
 def decode_compact(token: str) -> CompactJws:
     """Split and decode a compact JWS without verifying it."""
     text = token.strip()
     if text.count(".") != 2:
-        raise MalformedInput("This is not a compact JWS (expected three dot-separated parts).")
+        raise MalformedInput(N_("This is not a compact JWS (expected three dot-separated parts)."))
     try:
         signed = joserfc_jws.extract_compact(text.encode(), registry=_REGISTRY)
     except (JoseError, ValueError, UnicodeError, RecursionError) as exc:
         raise MalformedInput(
-            "The token's header or payload cannot be decoded.", detail=repr(exc)
+            N_("The token's header or payload cannot be decoded."), detail=repr(exc)
         ) from exc
     if not isinstance(signed.protected, dict):
-        raise MalformedInput("The token's header is not a JSON object.")
+        raise MalformedInput(N_("The token's header is not a JSON object."))
     payload = signed.payload
     if "b64" in signed.protected:
         # joserfc read an RFC 7797 unencoded payload; this wallet takes no JWS extension, so
@@ -134,7 +138,10 @@ def jose_key(key: Any) -> JoseKey:
         return ECKey.import_key(key)
     if isinstance(key, rsa.RSAPublicKey | rsa.RSAPrivateKey):
         return RSAKey.import_key(key)
-    raise UnsupportedInput(f"A {type(key).__name__} cannot verify a JWS.", code="key.type_mismatch")
+    raise UnsupportedInput(
+        Message("A %(name)s cannot verify a JWS.", name=type(key).__name__),
+        code="key.type_mismatch",
+    )
 
 
 # The key each accepted algorithm verifies with: (key class, curve name or None).
@@ -159,7 +166,7 @@ def verify_compact_jws(jws: CompactJws, key: Any) -> bool:
     wrong_curve = isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name != curve
     if not isinstance(key, kind) or wrong_curve:
         raise UnsupportedInput(
-            f"The key type does not match {jws.alg}.",
+            Message("The key type does not match %(alg)s.", alg=jws.alg),
             code="key.type_mismatch",
             detail=type(key).__name__,
         )
@@ -239,13 +246,13 @@ def verify_jwt_credential(
         jws = decode_compact(token)
         payload = jws.payload_json()
     except VerificationInputError as exc:
-        return None, [failed("parse", exc.code, str(exc), Verdict.MALFORMED, exc.detail)]
+        return None, [failed("parse", exc.code, message_of(exc), Verdict.MALFORMED, exc.detail)]
     except (AttributeError, RecursionError, TypeError, ValueError) as exc:
         return None, [
             failed(
                 "parse",
                 "jwt.invalid",
-                "This is not a readable token.",
+                N_("This is not a readable token."),
                 Verdict.MALFORMED,
                 repr(exc),
             )
@@ -255,7 +262,7 @@ def verify_jwt_credential(
             failed(
                 "parse",
                 "jwt.payload_invalid",
-                "The token's payload is not a JSON object.",
+                N_("The token's payload is not a JSON object."),
                 Verdict.MALFORMED,
             )
         ]
@@ -282,7 +289,10 @@ def header_problem(jws: CompactJws) -> Check | None:
         return failed(
             "proof",
             "proof.alg_refused",
-            f"The token is signed with '{jws.alg or 'none'}', which this wallet does not accept.",
+            Message(
+                "The token is signed with '%(value)s', which this wallet does not accept.",
+                value=jws.alg or "none",
+            ),
             Verdict.UNSUPPORTED,
             "accepted: " + ", ".join(sorted(ALLOWED_ALGS)),
         )
@@ -290,7 +300,7 @@ def header_problem(jws: CompactJws) -> Check | None:
         return failed(
             "proof",
             "proof.crit_unsupported",
-            "The token requires header extensions this wallet does not understand.",
+            N_("The token requires header extensions this wallet does not understand."),
             Verdict.UNSUPPORTED,
             repr(jws.header["crit"]),
         )
@@ -360,7 +370,12 @@ def _claim_agrees(claim: str, value: Any, field_name: str, expected: Any) -> lis
         failed(
             "proof",
             "proof.claim_mismatch",
-            f"The token's '{claim}' ({value!r}) contradicts the credential's {field_name}.",
+            Message(
+                "The token's '%(claim)s' (%(value)s) contradicts the credential's %(field_name)s.",
+                claim=claim,
+                value=repr(value),
+                field_name=field_name,
+            ),
             Verdict.MALFORMED,
             f"{claim}={value!r}, {field_name}={expected!r}",
         )
@@ -386,7 +401,7 @@ def token_key(
                 failed(
                     "key",
                     "key.missing",
-                    "The token does not say which key signed it.",
+                    N_("The token does not say which key signed it."),
                     Verdict.INVALID_SIGNATURE,
                 )
             ], None
@@ -397,7 +412,7 @@ def token_key(
     except KeyResolutionError as exc:
         return [key_failure(exc, str(kid or issuer_id), issuer_id)], None
     except MalformedInput as exc:  # a kid or issuer address that is not a URL
-        return [failed("key", exc.code, str(exc), Verdict.MALFORMED, exc.detail)], None
+        return [failed("key", exc.code, message_of(exc), Verdict.MALFORMED, exc.detail)], None
     return [binding_check(method, issuer_id, options=options)], method
 
 
@@ -416,8 +431,13 @@ def _key_type_mismatch(alg: str, key_type: str, where: str) -> Check:
     return failed(
         "key",
         "key.type_mismatch",
-        f"The token is signed with {alg}, which only {_ALG_KEYS.get(alg, 'another key')} can "
-        f"make; its key is {key_type}.",
+        Message(
+            "The token is signed with %(alg)s, which only %(get)s can make; its key "
+            "is %(key_type)s.",
+            alg=alg,
+            get=_ALG_KEYS.get(alg, "another key"),
+            key_type=key_type,
+        ),
         Verdict.INVALID_SIGNATURE,
         where,
     )
@@ -452,14 +472,16 @@ def _hosted_jwk(kid: str, options: Any) -> Any:
         if fragment:
             candidates = [k for k in candidates if k.get("kid") == fragment]
         if len(candidates) != 1:
-            raise KeyNotFound(f"The key set at {kid} does not name one key for this token.")
+            raise KeyNotFound(
+                Message("The key set at %(kid)s does not name one key for this token.", kid=kid)
+            )
         document = candidates[0]
     if "kty" not in document:
         return None
     try:
         key = key_from_jwk(document)
     except VerificationInputError as exc:
-        raise InvalidKey(str(exc), code=exc.code) from exc
+        raise InvalidKey(message_of(exc), code=exc.code) from exc
     return VerificationMethod(
         id=kid, controller=_origin(kid), type="JsonWebKey", public_key=key, binding="hosted"
     )
@@ -481,7 +503,7 @@ def _embedded_jwk(
         implies = (
             Verdict.UNSUPPORTED if isinstance(exc, UnsupportedInput) else Verdict.INVALID_SIGNATURE
         )
-        return [failed("key", exc.code, str(exc), implies, exc.detail)], None
+        return [failed("key", exc.code, message_of(exc), implies, exc.detail)], None
     check, method = embedded_key_check(key, issuer_id, options=options)
     return [check], method
 
@@ -491,23 +513,25 @@ def signature_check(jws: CompactJws, method: Any) -> Check:
     try:
         valid = verify_compact_jws(jws, method.public_key)
     except MalformedInput as exc:
-        return failed("proof", exc.code, str(exc), Verdict.MALFORMED, exc.detail)
+        return failed("proof", exc.code, message_of(exc), Verdict.MALFORMED, exc.detail)
     except UnsupportedInput as exc:
         implies = (
             Verdict.UNSUPPORTED if exc.code == "proof.alg_refused" else Verdict.INVALID_SIGNATURE
         )
-        return failed("proof", exc.code, str(exc), implies, f"alg {jws.alg}, key {method.id}")
+        return failed(
+            "proof", exc.code, message_of(exc), implies, f"alg {jws.alg}, key {method.id}"
+        )
     if valid:
         return passed(
             "proof",
             "proof.signature_valid",
-            f"The token's {jws.alg} signature is valid.",
+            Message("The token's %(alg)s signature is valid.", alg=jws.alg),
             method.id,
         )
     return failed(
         "proof",
         "proof.signature_invalid",
-        "The token's signature does not match: it was altered, or signed with another key.",
+        N_("The token's signature does not match: it was altered, or signed with another key."),
         Verdict.INVALID_SIGNATURE,
         method.id,
     )

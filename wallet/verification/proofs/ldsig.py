@@ -30,6 +30,7 @@ from joserfc.jwk import ECKey, OKPKey, RSAKey
 
 from .. import canon
 from ..errors import MalformedInput, UnsupportedInput
+from ..messages import N_, Message
 from .jose import jose_key
 
 RSA_SIGNATURE_2018 = "RsaSignature2018"
@@ -50,9 +51,9 @@ def _b64url_json(segment: str) -> dict[str, Any]:
         raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
         header = json.loads(raw)
     except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise JwsProofError("The proof's JWS header cannot be read.") from exc
+        raise JwsProofError(N_("The proof's JWS header cannot be read.")) from exc
     if not isinstance(header, dict):
-        raise JwsProofError("The proof's JWS header is not a JSON object.")
+        raise JwsProofError(N_("The proof's JWS header is not a JSON object."))
     return header
 
 
@@ -61,15 +62,15 @@ def jws_header(proof: dict[str, Any]) -> dict[str, Any]:
     detached, unencoded-payload JWS."""
     value = proof.get("jws")
     if not isinstance(value, str) or len(value) > MAX_JWS_CHARS or value.count(".") != 2:
-        raise JwsProofError("The proof carries no detached JWS.")
+        raise JwsProofError(N_("The proof carries no detached JWS."))
     header_segment, payload_segment, _ = value.split(".")
     if payload_segment:
-        raise JwsProofError("The proof's JWS is not detached: it carries its own payload.")
+        raise JwsProofError(N_("The proof's JWS is not detached: it carries its own payload."))
     header = _b64url_json(header_segment)
     if header.get("b64") is not False or header.get("crit") != ["b64"]:
-        raise JwsProofError("The proof's JWS does not sign the credential's bytes unencoded.")
+        raise JwsProofError(N_("The proof's JWS does not sign the credential's bytes unencoded."))
     if not isinstance(header.get("alg"), str):
-        raise JwsProofError("The proof's JWS names no algorithm.")
+        raise JwsProofError(N_("The proof's JWS names no algorithm."))
     return header
 
 
@@ -114,7 +115,7 @@ def signed_bytes(
             seen.add(text)
             found.append(_sha256(text) + document_hash)
     if not found:
-        raise JwsProofError("The proof's options could not be put in canonical form.")
+        raise JwsProofError(N_("The proof's options could not be put in canonical form."))
     return found
 
 
@@ -127,7 +128,9 @@ def _jose_key(key: Any) -> OKPKey | ECKey | RSAKey:
     try:
         return jose_key(key)
     except UnsupportedInput as exc:
-        raise JwsProofError(f"A {type(key).__name__} cannot check a JWS.") from exc
+        raise JwsProofError(
+            Message("A %(name)s cannot check a JWS.", name=type(key).__name__)
+        ) from exc
 
 
 def verify(

@@ -20,6 +20,7 @@ from .. import budget, urls
 from ..checks import as_list, check_recipient, check_validity, parse_datetime
 from ..errors import MalformedInput, UnsupportedInput
 from ..fetch import FetchError
+from ..messages import N_, Message, message_of
 from ..options import VerifyOptions
 from ..report import Check, Verdict, failed, passed, skipped, warning
 from .jose import ALLOWED_ALGS, decode_compact, verify_compact_jws
@@ -46,7 +47,11 @@ class Ob2Result:
 
 
 # What fetch_node's check names stand for, for a person.
-_NODE_NAMES = {"key": "signing key", "status": "revocation list", "structure": "badge data"}
+_NODE_NAMES = {
+    "key": N_("signing key"),
+    "status": N_("revocation list"),
+    "structure": N_("badge data"),
+}
 
 
 class _Stop(Exception):
@@ -71,9 +76,11 @@ def verify_ob2(
     except _Stop:
         pass  # a check already recorded why verification cannot go on
     except MalformedInput as exc:
-        result.checks.append(_malformed(exc.code, str(exc), exc.detail))
+        result.checks.append(_malformed(exc.code, message_of(exc), exc.detail))
     except UnsupportedInput as exc:
-        result.checks.append(failed("proof", exc.code, str(exc), Verdict.UNSUPPORTED, exc.detail))
+        result.checks.append(
+            failed("proof", exc.code, message_of(exc), Verdict.UNSUPPORTED, exc.detail)
+        )
     return result
 
 
@@ -96,7 +103,7 @@ class _Run:
 
     def hosted(self, given: dict[str, Any] | None, url: str | None) -> None:
         if given is None and url is None:
-            self.stop(_malformed("ob2.empty", "No Open Badges 2.0 assertion was given."))
+            self.stop(_malformed("ob2.empty", N_("No Open Badges 2.0 assertion was given.")))
         if given is not None:
             self.check_assertion(given, record=False)
             kind = _verification_type(given)
@@ -105,7 +112,7 @@ class _Run:
                     failed(
                         "proof",
                         "ob2.signature_missing",
-                        "This badge says it is signed, but its signature is not included.",
+                        N_("This badge says it is signed, but its signature is not included."),
                         Verdict.INVALID_SIGNATURE,
                     )
                 )
@@ -114,7 +121,7 @@ class _Run:
             self.stop(
                 _malformed(
                     "ob2.hosted_id",
-                    "A hosted badge's id must be the web address where the issuer hosts it.",
+                    N_("A hosted badge's id must be the web address where the issuer hosts it."),
                     repr(hosted_url)[:300],
                 )
             )
@@ -125,7 +132,7 @@ class _Run:
                 warning(
                     "proof",
                     "ob2.hosted_id_mismatch",
-                    "The badge found at this address gives a different address as its own.",
+                    N_("The badge found at this address gives a different address as its own."),
                     f"fetched {hosted_url}, id {fetched.get('id')!r}",
                 )
             )
@@ -139,8 +146,10 @@ class _Run:
                 warning(
                     "proof",
                     "ob2.insecure_http",
-                    "The issuer hosts this badge over plain HTTP, which can be tampered with "
-                    "in transit.",
+                    N_(
+                        "The issuer hosts this badge over plain HTTP, which can be tampered with "
+                        "in transit."
+                    ),
                     hosted_url,
                 )
             )
@@ -154,7 +163,7 @@ class _Run:
                 failed(
                     "proof",
                     "ob2.hosted_unreachable",
-                    "The issuer's copy of this badge could not be reached.",
+                    N_("The issuer's copy of this badge could not be reached."),
                     Verdict.ISSUER_UNREACHABLE,
                     f"{url}: {exc}",
                 )
@@ -164,7 +173,7 @@ class _Run:
                 failed(
                     "status",
                     "status.revoked",
-                    "The issuer has revoked this badge (its page is gone).",
+                    N_("The issuer has revoked this badge (its page is gone)."),
                     Verdict.REVOKED,
                     f"{url}: HTTP 410",
                 )
@@ -174,7 +183,7 @@ class _Run:
             self.stop(
                 _malformed(
                     "ob2.not_found",
-                    "No badge was found at this address.",
+                    N_("No badge was found at this address."),
                     f"{url}: HTTP {response.status}",
                 )
             )
@@ -183,12 +192,12 @@ class _Run:
                 failed(
                     "proof",
                     "ob2.hosted_unavailable",
-                    "The issuer no longer serves this badge at its address.",
+                    N_("The issuer no longer serves this badge at its address."),
                     Verdict.ISSUER_UNREACHABLE,
                     f"{url}: HTTP {response.status}",
                 )
             )
-        document = _json_object(response.body, "ob2.hosted_malformed", "The hosted badge")
+        document = _json_object(response.body, "ob2.hosted_malformed", Message("The hosted badge"))
         if document.get("revoked") is True:
             self.stop(_revoked(document.get("revocationReason"), url))
         return document
@@ -204,7 +213,7 @@ class _Run:
                 failed(
                     "proof",
                     "ob2.hosted_mismatch",
-                    "This copy of the badge differs from the one the issuer hosts.",
+                    N_("This copy of the badge differs from the one the issuer hosts."),
                     Verdict.INVALID_SIGNATURE,
                     "differs in: " + ", ".join(differences),
                 )
@@ -214,7 +223,7 @@ class _Run:
                 passed(
                     "proof",
                     "ob2.hosted_match",
-                    "The issuer hosts this badge at its address.",
+                    N_("The issuer hosts this badge at its address."),
                 )
             )
 
@@ -227,7 +236,7 @@ class _Run:
             self.stop(
                 _malformed(
                     "ob2.issuer_id",
-                    "The issuer's id is not a valid web address.",
+                    N_("The issuer's id is not a valid web address."),
                     repr(issuer_id)[:300],
                 )
             )
@@ -248,7 +257,7 @@ class _Run:
                 failed(
                     "proof",
                     "ob2.outside_issuer_scope",
-                    "The badge is hosted at an address its issuer does not vouch for.",
+                    N_("The badge is hosted at an address its issuer does not vouch for."),
                     Verdict.INVALID_SIGNATURE,
                     problem,
                 )
@@ -257,7 +266,7 @@ class _Run:
             passed(
                 "proof",
                 "ob2.hosted_in_scope",
-                "The badge is hosted where its issuer says its badges are hosted.",
+                N_("The badge is hosted where its issuer says its badges are hosted."),
                 hosted_url,
             )
         )
@@ -269,13 +278,15 @@ class _Run:
         if jws.alg not in ALLOWED_ALGS:
             # Refused before anything is fetched: no key can make such a token trustworthy.
             raise UnsupportedInput(
-                f"The badge is signed with '{jws.alg or 'none'}', which this wallet does not "
-                "accept.",
+                Message(
+                    "The badge is signed with '%(value)s', which this wallet does not accept.",
+                    value=jws.alg or "none",
+                ),
                 code="proof.alg_refused",
             )
         payload = jws.payload_json()
         if not isinstance(payload, dict):
-            self.stop(_malformed("ob2.payload", "The signed badge's content is not an object."))
+            self.stop(_malformed("ob2.payload", N_("The signed badge's content is not an object.")))
         self.result.assertion = payload
         self.check_assertion(payload)
         issuer = self.load_badge_and_issuer(payload)
@@ -287,7 +298,7 @@ class _Run:
                 failed(
                     "key",
                     "key.malformed",
-                    "The issuer's signing key cannot be read.",
+                    N_("The issuer's signing key cannot be read."),
                     Verdict.MALFORMED,
                     f"{key_url}: {exc}",
                 )
@@ -297,14 +308,18 @@ class _Run:
                 failed(
                     "proof",
                     "proof.signature_invalid",
-                    "The badge's signature does not match its content: it may have been "
-                    "altered or forged.",
+                    N_(
+                        "The badge's signature does not match its content: it may have been "
+                        "altered or forged."
+                    ),
                     Verdict.INVALID_SIGNATURE,
                     f"{jws.alg} with {key_url}",
                 )
             )
         self.add(
-            passed("proof", "proof.ok", "The issuer's signature is valid.", f"{jws.alg}, {key_url}")
+            passed(
+                "proof", "proof.ok", N_("The issuer's signature is valid."), f"{jws.alg}, {key_url}"
+            )
         )
         self.check_revocation_list(payload, issuer)
         self.finish(payload)
@@ -319,7 +334,7 @@ class _Run:
                 failed(
                     "key",
                     "key.not_listed",
-                    "The issuer publishes no key that could have signed this badge.",
+                    N_("The issuer publishes no key that could have signed this badge."),
                     Verdict.INVALID_SIGNATURE,
                 )
             )
@@ -329,7 +344,7 @@ class _Run:
                 failed(
                     "key",
                     "key.not_listed",
-                    "The badge was signed with a key its issuer does not list as its own.",
+                    N_("The badge was signed with a key its issuer does not list as its own."),
                     Verdict.INVALID_SIGNATURE,
                     f"{key_url} not in issuer publicKey {listed}",
                 )
@@ -352,7 +367,7 @@ class _Run:
                 failed(
                     "key",
                     "key.controller_mismatch",
-                    "The signing key belongs to someone other than the badge's issuer.",
+                    N_("The signing key belongs to someone other than the badge's issuer."),
                     Verdict.INVALID_SIGNATURE,
                     f"key owner {owner!r}, issuer {issuer.get('id')!r}",
                 )
@@ -363,18 +378,22 @@ class _Run:
                 failed(
                     "key",
                     "key.malformed",
-                    "The issuer's signing key has no public key.",
+                    N_("The issuer's signing key has no public key."),
                     Verdict.MALFORMED,
                     key_url,
                 )
             )
-        self.add(passed("key", "key.listed", "The signing key is listed by the issuer.", key_url))
+        self.add(
+            passed("key", "key.listed", N_("The signing key is listed by the issuer."), key_url)
+        )
         return key_url, pem
 
     def check_revocation_list(self, assertion: dict[str, Any], issuer: dict[str, Any]) -> None:
         reference = issuer.get("revocationList")
         if reference is None:
-            self.add(skipped("status", "status.none", "The issuer publishes no revocation list."))
+            self.add(
+                skipped("status", "status.none", N_("The issuer publishes no revocation list."))
+            )
             return
         document = (
             reference if isinstance(reference, dict) and "revokedAssertions" in reference else None
@@ -383,7 +402,7 @@ class _Run:
             list_url = _node_id(reference)
             if not list_url:
                 self.stop(
-                    _malformed("status.malformed", "The issuer's revocationList is not a URL.")
+                    _malformed("status.malformed", N_("The issuer's revocationList is not a URL."))
                 )
             document = self.fetch_node(list_url, "status")
         ids = {assertion.get("id"), assertion.get("uid")} - {None}
@@ -395,7 +414,7 @@ class _Run:
                 reason = entry.get("revocationReason") if isinstance(entry, dict) else None
                 where = reference if isinstance(reference, str) else "revocationList"
                 self.stop(_revoked(reason, where))
-        self.add(passed("status", "status.clear", "The issuer has not revoked this badge."))
+        self.add(passed("status", "status.clear", N_("The issuer has not revoked this badge.")))
 
     # --- shared ---
 
@@ -405,11 +424,11 @@ class _Run:
 
     def load_badge_and_issuer(self, assertion: dict[str, Any]) -> dict[str, Any]:
         """Load (and check) the BadgeClass, then its issuer; returns the issuer."""
-        badge = self.load_node(assertion.get("badge"), "badge", "badge")
+        badge = self.load_node(assertion.get("badge"), Message("badge"), "badge")
         self.result.badge = badge
         self.check_badge(badge)
         issuer_ref = badge.get("issuer")
-        issuer = self.load_node(issuer_ref, "issuer", "issuer")
+        issuer = self.load_node(issuer_ref, Message("issuer"), "issuer")
         self.issuer_url = issuer_ref if isinstance(issuer_ref, str) else None
         self.result.issuer = issuer
         self.check_issuer(issuer)
@@ -422,12 +441,18 @@ class _Run:
             # A bare {"id": ...} only points at the document; it describes nothing itself.
             reference = reference["id"]
         if not isinstance(reference, str) or not reference.lower().startswith(("http:", "https:")):
-            self.stop(_malformed(f"ob2.{name}_missing", f"The badge's {what} is not given."))
+            self.stop(
+                _malformed(
+                    f"ob2.{name}_missing", Message("The badge's %(what)s is not given.", what=what)
+                )
+            )
         if not urls.is_web_url(reference):
             self.stop(
                 _malformed(
                     f"ob2.{name}_invalid",
-                    f"The address of the badge's {what} is not a valid web address.",
+                    Message(
+                        "The address of the badge's %(what)s is not a valid web address.", what=what
+                    ),
                     repr(reference)[:300],
                 )
             )
@@ -437,7 +462,9 @@ class _Run:
                 warning(
                     "structure",
                     f"ob2.{name}_id_mismatch",
-                    f"The {what} was found at a different address than its own id.",
+                    Message(
+                        "The %(what)s was found at a different address than its own id.", what=what
+                    ),
                     f"fetched {reference}, id {node.get('id')!r}",
                 )
             )
@@ -449,8 +476,10 @@ class _Run:
             self.stop(
                 _malformed(
                     "url.invalid",
-                    f"The address of the issuer's {_NODE_NAMES.get(check_name, check_name)} is "
-                    "not a valid web address.",
+                    Message(
+                        "The address of the issuer's %(what)s is not a valid web address.",
+                        what=Message(_NODE_NAMES.get(check_name, check_name)),
+                    ),
                     url,
                 )
             )
@@ -460,17 +489,21 @@ class _Run:
             self.stop(_unreachable(check_name, url, str(exc)))
         if not response.ok:
             self.stop(_unreachable(check_name, url, f"HTTP {response.status}"))
-        return _json_object(response.body, f"ob2.{check_name}_malformed", f"The document at {url}")
+        return _json_object(
+            response.body,
+            f"ob2.{check_name}_malformed",
+            Message("The document at %(url)s", url=url),
+        )
 
     def check_assertion(self, assertion: dict[str, Any], *, record: bool = True) -> None:
         if not isinstance(assertion, dict):
-            self.stop(_malformed("ob2.structure", "The assertion is not a JSON object."))
+            self.stop(_malformed("ob2.structure", N_("The assertion is not a JSON object.")))
         if "verify" in assertion and "@context" not in assertion:
             self.stop(
                 failed(
                     "structure",
                     "ob2.legacy_version",
-                    "This is an Open Badges 1.x badge, which this wallet does not verify.",
+                    N_("This is an Open Badges 1.x badge, which this wallet does not verify."),
                     Verdict.UNSUPPORTED,
                 )
             )
@@ -480,7 +513,7 @@ class _Run:
                 failed(
                     "context",
                     "ob2.context",
-                    "This is not an Open Badges 2.0 assertion: its @context is wrong.",
+                    N_("This is not an Open Badges 2.0 assertion: its @context is wrong."),
                     Verdict.MALFORMED,
                     f"@context {assertion.get('@context')!r}",
                 )
@@ -489,7 +522,7 @@ class _Run:
             self.stop(
                 _malformed(
                     "ob2.type",
-                    "This is not an Open Badges 2.0 assertion: its type is not Assertion.",
+                    N_("This is not an Open Badges 2.0 assertion: its type is not Assertion."),
                     f"type {assertion.get('type')!r}",
                 )
             )
@@ -515,11 +548,11 @@ class _Run:
             self.stop(
                 _malformed(
                     "ob2.assertion_image",
-                    "The assertion's image must be a web address, not embedded data.",
+                    N_("The assertion's image must be a web address, not embedded data."),
                 )
             )
         if record:
-            self.add(passed("structure", "ob2.assertion_ok", "The assertion is well formed."))
+            self.add(passed("structure", "ob2.assertion_ok", N_("The assertion is well formed.")))
 
     def check_badge(self, badge: dict[str, Any]) -> None:
         problems = _missing(badge, ("name", "description", "image", "criteria", "issuer"))
@@ -553,7 +586,7 @@ class _Run:
                 warning(
                     "structure",
                     "ob2.issuer_url_missing",
-                    "The issuer's profile does not give its web address.",
+                    N_("The issuer's profile does not give its web address."),
                 )
             )
         issuer_id = issuer.get("id")
@@ -563,8 +596,10 @@ class _Run:
                 warning(
                     "structure",
                     "ob2.issuer_id_not_http",
-                    "The issuer's id is not a web address, as Open Badges 2.0 expects, so the "
-                    "issuer's profile cannot be looked up from it.",
+                    N_(
+                        "The issuer's id is not a web address, as Open Badges 2.0 expects, so the "
+                        "issuer's profile cannot be looked up from it."
+                    ),
                     repr(issuer_id)[:300],
                 )
             )
@@ -631,9 +666,11 @@ def _json_object(body: bytes, code: str, what: str) -> dict[str, Any]:
     try:
         document = json.loads(body)
     except ValueError as exc:
-        raise MalformedInput(f"{what} is not JSON.", code=code, detail=str(exc)) from exc
+        raise MalformedInput(
+            Message("%(what)s is not JSON.", what=what), code=code, detail=str(exc)
+        ) from exc
     if not isinstance(document, dict):
-        raise MalformedInput(f"{what} is not a JSON object.", code=code)
+        raise MalformedInput(Message("%(what)s is not a JSON object.", what=what), code=code)
     return document
 
 
@@ -642,11 +679,13 @@ def _malformed(code: str, message: str, detail: str = "") -> Check:
 
 
 def _unreachable(check_name: str, url: str, reason: str) -> Check:
-    what = {"key": "signing key", "status": "revocation list"}.get(check_name, "badge information")
+    what = {"key": N_("signing key"), "status": N_("revocation list")}.get(
+        check_name, N_("badge information")
+    )
     return failed(
         check_name,
         f"{check_name}.unreachable" if check_name != "structure" else "ob2.unreachable",
-        f"The issuer's {what} could not be fetched.",
+        Message("The issuer's %(what)s could not be fetched.", what=Message(what)),
         Verdict.ISSUER_UNREACHABLE,
         f"{url}: {reason}",
     )
@@ -654,6 +693,9 @@ def _unreachable(check_name: str, url: str, reason: str) -> Check:
 
 def _revoked(reason: Any, where: str) -> Check:
     """The issuer revoked the badge (hosted `revoked: true`, or listed in its revocationList)."""
-    said = f": {reason}" if isinstance(reason, str) and reason else "."
-    message = "The issuer has revoked this badge" + said
+    message = (
+        Message("The issuer has revoked this badge: %(reason)s", reason=reason)
+        if isinstance(reason, str) and reason
+        else N_("The issuer has revoked this badge.")
+    )
     return failed("status", "status.revoked", message, Verdict.REVOKED, where)

@@ -31,6 +31,7 @@ from ..contexts import load_context
 from ..errors import UnknownContext
 from ..fetch import Fetcher, FetchError
 from ..limits import Limits
+from ..messages import N_, Message
 from ..report import Check, Verdict, failed, passed, skipped, warning
 
 _HERE = Path(__file__).resolve().parent
@@ -176,15 +177,21 @@ def _unavailable(exc: SchemaUnavailable, what: str) -> Check:
         return skipped(
             "schema",
             "schema.not_checked",
-            f"The {what} was not checked against the schema it names: this wallet does not "
-            "keep a copy of it.",
+            Message(
+                "The %(what)s was not checked against the schema it names: this wallet "
+                "does not keep a copy of it.",
+                what=what,
+            ),
             str(exc),
         )
     return warning(
         "schema",
         "schema.unavailable",
-        f"The schema the {what} says it follows could not be read, so its shape was not "
-        "checked against it.",
+        Message(
+            "The schema the %(what)s says it follows could not be read, so its shape "
+            "was not checked against it.",
+            what=what,
+        ),
         str(exc),
     )
 
@@ -195,7 +202,12 @@ def _violation_check(url: str, problems: list[str], what: str) -> Check:
     return failed(
         "schema",
         "schema.violation",
-        f"The {what} does not follow the schema it must follow: {shown}{more}.",
+        Message(
+            "The %(what)s does not follow the schema it must follow: %(shown)s%(more)s.",
+            what=what,
+            shown=shown,
+            more=more,
+        ),
         Verdict.MALFORMED,
         f"schema {url}: {len(problems)} violation(s)",
     )
@@ -222,7 +234,7 @@ def check_credential_schemas(
                 failed(
                     "schema",
                     "schema.invalid_reference",
-                    "The credential names a schema without saying where it is.",
+                    N_("The credential names a schema without saying where it is."),
                     Verdict.MALFORMED,
                     repr(entry)[:200],
                 )
@@ -233,16 +245,16 @@ def check_credential_schemas(
                 credential, schema_text(url, fetcher=fetcher, cache=cache, limits=limits)
             )
         except SchemaUnavailable as exc:
-            checks.append(_unavailable(exc, "credential"))
+            checks.append(_unavailable(exc, Message("credential")))
             continue
         if problems:
-            checks.append(_violation_check(url, problems, "credential"))
+            checks.append(_violation_check(url, problems, Message("credential")))
         else:
             checks.append(
                 passed(
                     "schema",
                     "schema.valid",
-                    "The credential follows the schema it names.",
+                    N_("The credential follows the schema it names."),
                     url,
                 )
             )
@@ -315,16 +327,16 @@ def check_ob2_extensions(
                     text = schema_text(url, fetcher=fetcher, cache=cache, limits=limits)
                     problems = violations(node, text, root=where)
                 except SchemaUnavailable as exc:
-                    checks.append(_unavailable(exc, "badge's extension"))
+                    checks.append(_unavailable(exc, Message("badge's extension")))
                     continue
                 if problems:
-                    checks.append(_violation_check(url, problems, "badge's extension"))
+                    checks.append(_violation_check(url, problems, Message("badge's extension")))
                 else:
                     checks.append(
                         passed(
                             "schema",
                             "schema.extension_valid",
-                            "An extension of this badge follows its schema.",
+                            N_("An extension of this badge follows its schema."),
                             f"{where}: {url}",
                         )
                     )

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..messages import Message
 from ..report import Verdict
 from .wording import SdJwtError
 
@@ -79,7 +80,7 @@ def split(text: str) -> SdJwt:
             Verdict.MALFORMED,
             "expected <issuer JWT>~<disclosure>~...~ and an optional key binding JWT",
             name="parse",
-            why="it is not an issuer's token followed by '~'-separated parts",
+            why=Message("it is not an issuer's token followed by '~'-separated parts"),
         )
     parts = compact.split("~")
     return SdJwt(parts[0], tuple(parts[1:-1]), parts[-1] or None)
@@ -118,6 +119,8 @@ def from_json_serialization(document: Mapping[str, Any]) -> str | None:
             "sdjwt.malformed",
             Verdict.MALFORMED,
             name="parse",
-            why="its JSON form has disclosures, a key binding or a signature of the wrong type",
+            why=Message(
+                "its JSON form has disclosures, a key binding or a signature of the wrong type"
+            ),
         )
     return serialize(f"{protected}.{document['payload']}.{signature}", disclosures, kb_jwt)

@@ -24,6 +24,7 @@ from typing import Any
 from .. import budget
 from ..errors import MalformedInput
 from ..limits import Limits
+from ..messages import Message, message_of
 from ..parse.jsonload import load_json
 from ..report import Verdict
 from .compact import BASE64URL, b64url_digest
@@ -69,15 +70,15 @@ def decode_disclosure(encoded: str, *, hash_name: str, limits: Limits) -> Disclo
     try:
         contents = load_json(raw, limits=limits, any_value=True)
     except MalformedInput as exc:
-        raise _invalid(str(exc)) from exc
+        raise _invalid(message_of(exc)) from exc
     if not isinstance(contents, list) or len(contents) not in (2, 3):
-        raise _invalid("it is not an array of a salt, an optional name, and a value")
+        raise _invalid(Message("it is not an array of a salt, an optional name, and a value"))
     if not isinstance(contents[0], str):
-        raise _invalid("its salt is not text")
+        raise _invalid(Message("its salt is not text"))
     name = None
     if len(contents) == 3:
         if not isinstance(contents[1], str):
-            raise _invalid("its claim name is not text")
+            raise _invalid(Message("its claim name is not text"))
         name = contents[1]
     return Disclosure(
         encoded=encoded,
@@ -137,9 +138,9 @@ class _Walk:
     ) -> dict[str, Any]:
         self._deeper(depth)
         if "..." in obj:
-            raise _structure("'...' appears outside an array element")
+            raise _structure(Message("'...' appears outside an array element"))
         if depth and "_sd_alg" in obj:
-            raise _structure("'_sd_alg' appears below the top level")
+            raise _structure(Message("'_sd_alg' appears below the top level"))
         out = {
             name: self.value(member, (*path, name), depth + 1, parent)
             for name, member in budget.ticking(obj.items())
@@ -148,7 +149,9 @@ class _Walk:
         for disclosure in self._digests(obj.get("_sd"), path):
             name = disclosure.name
             if name is None:
-                raise _invalid("an array element's disclosure is listed as an object property")
+                raise _invalid(
+                    Message("an array element's disclosure is listed as an object property")
+                )
             if name in RESERVED_NAMES:
                 raise SdJwtError("sdjwt.claim_name_reserved", Verdict.MALFORMED, name=name)
             if name in out:
@@ -166,12 +169,16 @@ class _Walk:
                 out.append(self.value(item, (*path, len(out)), depth + 1, parent))
                 continue
             if len(item) != 1 or not isinstance(item["..."], str):
-                raise _structure("an array element with '...' holds anything but one digest")
+                raise _structure(
+                    Message("an array element with '...' holds anything but one digest")
+                )
             disclosure = self._find(item["..."])
             if disclosure is None:
                 continue
             if disclosure.name is not None:
-                raise _invalid("an object property's disclosure is listed as an array element")
+                raise _invalid(
+                    Message("an object property's disclosure is listed as an array element")
+                )
             claim_path = (*path, len(out))
             self.disclosed.append(DisclosedClaim(claim_path, disclosure, parent))
             out.append(self.value(disclosure.value, claim_path, depth + 1, disclosure.digest))
@@ -181,7 +188,9 @@ class _Walk:
         if value is None:
             return
         if not isinstance(value, list) or not all(isinstance(d, str) for d in value):
-            raise _structure(f"'_sd' at {_show(path)} is not a list of digests")
+            raise _structure(
+                Message("'_sd' at %(path)s is not a list of digests", path=_show(path))
+            )
         for digest in budget.ticking(value):
             disclosure = self._find(digest)
             if disclosure is not None:
@@ -203,11 +212,11 @@ class _Walk:
 
 def _base64url(encoded: str) -> bytes:
     if len(encoded) % 4 == 1 or not BASE64URL.fullmatch(encoded):
-        raise _invalid("it is not base64url text")
+        raise _invalid(Message("it is not base64url text"))
     try:
         return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
     except (binascii.Error, ValueError) as exc:
-        raise _invalid("it is not base64url text") from exc
+        raise _invalid(Message("it is not base64url text")) from exc
 
 
 def _invalid(why: str) -> SdJwtError:

@@ -26,6 +26,7 @@ from .. import urls
 from ..errors import MalformedInput, VerificationInputError
 from ..fetch import FetchError
 from ..keys import VerificationMethod, key_from_jwk
+from ..messages import Message, message_of
 from ..options import VerifyOptions
 from ..proofs import jose
 from ..report import Check, Status, Verdict
@@ -78,7 +79,10 @@ def verify_issuer_signature(
                     "key.issuer_metadata_invalid",
                     Verdict.UNSUPPORTED,
                     str(exc),
-                    why=f"the issuer publishes none at {metadata_url(issuer)}",
+                    why=Message(
+                        "the issuer publishes none at %(metadata_url)s",
+                        metadata_url=metadata_url(issuer),
+                    ),
                 )
             ]
     if has_x5c:
@@ -157,7 +161,7 @@ def _method(jwk: dict[str, Any], index: int, url: str) -> VerificationMethod | N
                     "key.issuer_metadata_invalid",
                     Verdict.INVALID_SIGNATURE,
                     url,
-                    why=str(exc),
+                    why=message_of(exc),
                 )
             ) from exc
         return None
@@ -191,16 +195,18 @@ def _fetch_metadata(issuer: str, options: VerifyOptions) -> _Metadata:
             )
         )
     if ("jwks" in document) == ("jwks_uri" in document):
-        raise _invalid(url, "it must give either its keys (jwks) or their address (jwks_uri)")
+        raise _invalid(
+            url, Message("it must give either its keys (jwks) or their address (jwks_uri)")
+        )
     jwks = document.get("jwks")
     if "jwks_uri" in document:
         jwks_uri = document["jwks_uri"]
         if not isinstance(jwks_uri, str) or metadata_url(jwks_uri) is None:
-            raise _invalid(url, "the address of its keys (jwks_uri) is not an https URL")
+            raise _invalid(url, Message("the address of its keys (jwks_uri) is not an https URL"))
         jwks = _fetch_json(jwks_uri, options, missing_is_unpublished=False)
     keys = jwks.get("keys") if isinstance(jwks, Mapping) else None
     if not isinstance(keys, list):
-        raise _invalid(url, "its key set has no list of keys")
+        raise _invalid(url, Message("its key set has no list of keys"))
     return _Metadata(url, [k for k in keys[:MAX_KEYS] if isinstance(k, dict)])
 
 
@@ -216,15 +222,15 @@ def _fetch_json(
     if not result.ok:
         if missing_is_unpublished:
             raise _Unpublished(f"GET {url} -> HTTP {result.status}")
-        raise _invalid(url, f"its key set answers HTTP {result.status}")
+        raise _invalid(url, Message("its key set answers HTTP %(status)s", status=result.status))
     if len(result.body) > options.limits.max_fetch_bytes:
-        raise _invalid(url, "it is larger than this wallet accepts")
+        raise _invalid(url, Message("it is larger than this wallet accepts"))
     try:
         document = json.loads(result.body)
     except (ValueError, RecursionError) as exc:
-        raise _invalid(url, "it is not JSON") from exc
+        raise _invalid(url, Message("it is not JSON")) from exc
     if not isinstance(document, dict):
-        raise _invalid(url, "it is not a JSON object")
+        raise _invalid(url, Message("it is not a JSON object"))
     return document
 
 

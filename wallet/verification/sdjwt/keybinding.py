@@ -25,6 +25,7 @@ from typing import Any
 
 from ..errors import MalformedInput, UnsupportedInput, VerificationInputError
 from ..keys import KeyResolutionError, VerificationMethod, key_from_jwk, resolve_verification_method
+from ..messages import Message
 from ..options import VerifyOptions
 from ..proofs import jose
 from ..report import Check, Verdict
@@ -65,20 +66,20 @@ def _check(
         jws = jose.decode_compact(token)
         payload = jws.payload_json()
     except VerificationInputError as exc:
-        raise _invalid("it cannot be decoded", str(exc)) from exc
+        raise _invalid(Message("it cannot be decoded"), str(exc)) from exc
     if _media(jws.header.get("typ")) != KB_TYP:
-        raise _invalid("it is not typed 'kb+jwt'", repr(jws.header.get("typ")))
+        raise _invalid(Message("it is not typed 'kb+jwt'"), repr(jws.header.get("typ")))
     problem = jose.header_problem(jws)
     if problem is not None:
         return [problem]
     if not isinstance(payload, dict):
-        raise _invalid("its payload is not a JSON object")
+        raise _invalid(Message("its payload is not a JSON object"))
     issued = payload.get("iat")
     if isinstance(issued, bool) or not isinstance(issued, int | float):
-        raise _invalid("it has no creation time (iat)")
+        raise _invalid(Message("it has no creation time (iat)"))
     for claim in ("aud", "nonce", "sd_hash"):
         if not isinstance(payload.get(claim), str):
-            raise _invalid(f"it has no text '{claim}'")
+            raise _invalid(Message("it has no text '%(claim)s'", claim=claim))
     method = holder_key(claims.get("cnf"), options)
     _signature(jws, method)
     if payload["sd_hash"] != b64url_digest(sd_jwt.without_key_binding, hash_name):
@@ -119,7 +120,9 @@ def holder_key(cnf: Any, options: VerifyOptions) -> VerificationMethod:
         try:
             key = key_from_jwk(cnf["jwk"])
         except VerificationInputError as exc:
-            raise _invalid(f"the holder key in the credential is not usable: {exc}") from exc
+            raise _invalid(
+                Message("the holder key in the credential is not usable: %(exc)s", exc=exc)
+            ) from exc
         return VerificationMethod(
             id="cnf.jwk", controller="", type="JsonWebKey", public_key=key, binding="cnf"
         )

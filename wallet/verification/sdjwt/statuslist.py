@@ -23,6 +23,7 @@ from typing import Any
 from .. import budget
 from ..errors import VerificationInputError
 from ..fetch import FetchError
+from ..messages import Message
 from ..options import VerifyOptions
 from ..proofs import jose
 from ..report import Check, Status, Verdict
@@ -39,17 +40,17 @@ def check_status(status: Any, *, issuer: Any, options: VerifyOptions) -> list[Ch
     if status is None:
         return [skip("status", "status.none")]
     if not isinstance(status, dict):
-        return [_malformed("'status' is not an object")]
+        return [_malformed(Message("'status' is not an object"))]
     reference = status.get("status_list")
     if reference is None:
         return [warn("status", "status.type_unknown", f"status members {sorted(status)[:5]}")]
     if not isinstance(reference, dict):
-        return [_malformed("'status_list' is not an object")]
+        return [_malformed(Message("'status_list' is not an object"))]
     index, uri = reference.get("idx"), reference.get("uri")
     if isinstance(index, bool) or not isinstance(index, int) or index < 0:
-        return [_malformed("its index (idx) is not a non-negative whole number")]
+        return [_malformed(Message("its index (idx) is not a non-negative whole number"))]
     if not is_web_url(uri):
-        return [_malformed("its list address (uri) is not a web address")]
+        return [_malformed(Message("its list address (uri) is not a web address"))]
     return [_check_entry(index, str(uri), issuer, options)]
 
 
@@ -64,11 +65,13 @@ def _check_entry(index: int, uri: str, issuer: Any, options: VerifyOptions) -> C
         jws = jose.decode_compact(result.body.decode("ascii", errors="replace").strip())
         payload = jws.payload_json()
     except VerificationInputError as exc:
-        return _list_malformed(uri, "it is not a signed token", str(exc))
+        return _list_malformed(uri, Message("it is not a signed token"), str(exc))
     if not isinstance(payload, dict):
-        return _list_malformed(uri, "its payload is not a JSON object")
+        return _list_malformed(uri, Message("its payload is not a JSON object"))
     if _media(jws.header.get("typ")) != "statuslist+jwt":
-        return _list_malformed(uri, "it is not typed 'statuslist+jwt'", repr(jws.header.get("typ")))
+        return _list_malformed(
+            uri, Message("it is not typed 'statuslist+jwt'"), repr(jws.header.get("typ"))
+        )
     problem = _untrusted(verify_issuer_signature(jws, issuer, options=options), uri)
     if problem is not None:
         return problem
@@ -88,15 +91,15 @@ def _check_entry(index: int, uri: str, issuer: Any, options: VerifyOptions) -> C
 
 def _read(status_list: Any, index: int, uri: str, options: VerifyOptions) -> Check:
     if not isinstance(status_list, dict):
-        return _list_malformed(uri, "it has no status_list")
+        return _list_malformed(uri, Message("it has no status_list"))
     bits, encoded = status_list.get("bits"), status_list.get("lst")
     if bits not in BITS or isinstance(bits, bool) or not isinstance(encoded, str):
-        return _list_malformed(uri, "its status_list needs bits (1, 2, 4 or 8) and lst")
+        return _list_malformed(uri, Message("its status_list needs bits (1, 2, 4 or 8) and lst"))
     try:
         compressed = jose.b64url_decode(encoded)
         data = _inflate(compressed, options.limits.max_status_list_bytes)
     except (VerificationInputError, binascii.Error, zlib.error) as exc:
-        return _list_malformed(uri, "its lst is not compressed base64url data", str(exc))
+        return _list_malformed(uri, Message("its lst is not compressed base64url data"), str(exc))
     except OverflowError:
         return fail("status", "status.list_too_large", Verdict.MALFORMED, uri)
     position = index * int(bits)

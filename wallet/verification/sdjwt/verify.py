@@ -19,6 +19,7 @@ from typing import Any
 
 from ..checks import check_validity
 from ..errors import VerificationInputError
+from ..messages import Message, message_of
 from ..options import VerifyOptions
 from ..parse.classify import classify
 from ..proofs import jose
@@ -91,11 +92,14 @@ def _verify(text: str, options: VerifyOptions, result: SdJwtVerification) -> Non
         payload = jws.payload_json()
     except VerificationInputError as exc:
         raise SdJwtError(
-            "sdjwt.malformed", Verdict.MALFORMED, str(exc), name="parse", why=str(exc)
+            "sdjwt.malformed", Verdict.MALFORMED, str(exc), name="parse", why=message_of(exc)
         ) from exc
     if not isinstance(payload, dict):
         raise SdJwtError(
-            "sdjwt.malformed", Verdict.MALFORMED, name="parse", why="its payload is not an object"
+            "sdjwt.malformed",
+            Verdict.MALFORMED,
+            name="parse",
+            why=Message("its payload is not an object"),
         )
     result.header = jws.header
     typ = jws.header.get("typ")
@@ -167,7 +171,7 @@ def _validity(claims: dict[str, Any], options: VerifyOptions) -> list[Check]:
                 failed(
                     "validity",
                     "validity.unparseable",
-                    f"The date in '{claim}' cannot be read.",
+                    Message("The date in '%(claim)s' cannot be read.", claim=claim),
                     Verdict.MALFORMED,
                     repr(value)[:100],
                 )
