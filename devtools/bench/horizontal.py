@@ -33,6 +33,27 @@ from typing import Any
 from devtools.bench import share_page as base
 
 ROUNDS = 3
+# As share_page's, for two wrk processes started in the same second (so with the same seed):
+# every client address n = 4 * counter + 2 * process + thread (+ a random multiple of 4), so
+# the two never send the same address, and no opening folds into another's row.
+_CLIENTS_SCRIPT = """
+math.randomseed(os.time())
+local start = math.random(0, 4000000) * 4 + %d * 2
+local threads = 0
+function setup(thread)
+  thread:set("id", start + threads)
+  threads = threads + 1
+end
+counter = 0
+request = function()
+  counter = counter + 1
+  local n = counter * 4 + id
+  local address = string.format(
+    "10.%%d.%%d.%%d", math.floor(n / 65536) %% 256, math.floor(n / 256) %% 256, n %% 256
+  )
+  return wrk.format("GET", nil, {["X-Forwarded-For"] = address})
+end
+"""
 
 
 def _status(url: str, *, method: str = "GET", headers: dict[str, str] | None = None) -> int:
@@ -45,14 +66,16 @@ def _status(url: str, *, method: str = "GET", headers: dict[str, str] | None = N
         return refused.code
 
 
-def _parallel_wrk(urls: list[str], seconds: int, connections: int, script: Path) -> list[dict]:
+def _parallel_wrk(
+    urls: list[str], seconds: int, connections: int, scripts: list[Path]
+) -> list[dict]:
     """wrk against each URL at the same time; each gets `connections` connections."""
-    args = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency"]
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency"]
     runs = [
         subprocess.Popen(  # noqa: S603 - wrk from PATH against loopback
             [*args, "-s", str(script), url], stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
-        for url in urls
+        for url, script in zip(urls, scripts, strict=True)
     ]
     results = []
     for run in runs:
@@ -99,17 +122,18 @@ def bench_horizontal(
 
         page = f"/s/{seeded['token']}"
         base._warm([url + page for url in bases])
-        script = folder / "distinct_clients.lua"
-        script.write_text(base._DISTINCT_CLIENTS_SCRIPT)
+        scripts = [folder / f"distinct_clients_{n}.lua" for n in range(2)]
+        for n, script in enumerate(scripts):
+            script.write_text(_CLIENTS_SCRIPT % n)
         cpu = base.ServerCPU([server.pid for server in servers], database_url)
         window = max(1, seconds // ROUNDS)
         one: list[dict] = []
         two: list[list[dict]] = []
         load["before_throughput"] = base._load()
         for _ in range(ROUNDS):
-            one.append(base._wrk(bases[0] + page, window, connections, script, cpu))
+            one.append(base._wrk(bases[0] + page, window, connections, scripts[0], cpu))
             two.append(
-                _parallel_wrk([url + page for url in bases], window, connections // 2, script)
+                _parallel_wrk([url + page for url in bases], window, connections // 2, scripts)
             )
         load["after_throughput"] = base._load()
     finally:

@@ -92,3 +92,13 @@ def test_redis_is_left_alone_for_a_while_after_failing_then_used_again(
     # What was kept during the outage is gone: it must not resurface at the next one.
     redis_up[0] = False
     assert cache.get("b") is None
+
+
+def test_every_call_through_one_pool_uses_one_redis_client() -> None:
+    cache = _cache(closed_loopback_url())
+    client = cache._cache
+
+    first = client.get_client(write=True)
+
+    assert client.get_client(write=True) is first  # not a new client per cache call
+    assert client.get_client(write=False).connection_pool is first.connection_pool

@@ -21,6 +21,11 @@ from wallet.verification.canon import CanonCache
 pytestmark = pytest.mark.usefixtures("frozen")
 
 
+@pytest.fixture(autouse=True)
+def _nothing_prepared_yet() -> None:
+    prepared_presentations.clear()
+
+
 def _verify(issuer, body: bytes, challenge: str):
     options = issuer.options(challenge=challenge, domain=settings.SATCHEL_PUBLIC_ORIGIN)
     return verify_bytes(body, options=options)

@@ -127,3 +127,21 @@ def test_a_queued_re_check_that_fails_leaves_the_stored_verdict(shared, monkeypa
     assert reverify.credential_recheck(credential_id=credentials[0].pk, now=SOON) is None
     credentials[0].refresh_from_db()
     assert credentials[0].verdict == "verified"
+
+
+def test_a_view_of_a_page_queued_already_asks_the_cache_once_not_once_per_credential(
+    shared, door, monkeypatch
+):
+    _, token, credentials = shared
+    _stale(credentials)
+    assert Client().get(f"/s/{token}").status_code == 200  # queues every re-check
+
+    adds: list[str] = []
+    real_add = reverify.cache.add
+    monkeypatch.setattr(
+        reverify.cache, "add", lambda key, *a, **k: adds.append(key) or real_add(key, *a, **k)
+    )
+    assert Client().get(f"/s/{token}").status_code == 200
+
+    # One get_many found every credential queued: no add per credential.
+    assert [key for key in adds if key.startswith("wallet:recheck:")] == []

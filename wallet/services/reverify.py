@@ -275,9 +275,16 @@ def credentials_recheck_later(*, credential_ids: list[int]) -> int:
     For requests that must not fetch (an employer's view of a share): they show the stored
     verdict and leave the checking to a worker.
     """
+    keys = {f"wallet:recheck:{credential_id}": credential_id for credential_id in credential_ids}
+    if not keys:
+        return 0
+    # One read for all of them first: on a page viewed again within the window every key is
+    # there, and the view costs one round trip to the cache instead of one per credential.
+    # The add stays the gate, so two views at once still queue each check once.
+    already = cache.get_many(list(keys))
     queued = 0
-    for credential_id in credential_ids:
-        if cache.add(f"wallet:recheck:{credential_id}", 1, timeout=RECHECK_QUEUED_FOR):
+    for key, credential_id in keys.items():
+        if key not in already and cache.add(key, 1, timeout=RECHECK_QUEUED_FOR):
             enqueue_on_commit(RECHECK_TASK, credential_id)
             queued += 1
     return queued
