@@ -45,7 +45,18 @@ from urllib.parse import quote
 
 from accounts.models import User
 
+# Import time over its own verification time (issue 17): PostgreSQL, and the embedded SQLite.
 TARGET_IMPORT_RATIO = 1.3
+TARGET_IMPORT_RATIO_SQLITE = 1.2
+
+
+def import_target() -> float:
+    """The import ratio's target on the configured database."""
+    from django.db import connection
+
+    return TARGET_IMPORT_RATIO_SQLITE if connection.vendor == "sqlite" else TARGET_IMPORT_RATIO
+
+
 TARGET_RECORD_MEDIAN_MS = 100.0
 _ISSUED = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -242,7 +253,7 @@ class ImportResult:
 
     @property
     def meets_target(self) -> bool:
-        return self.own_ratio <= TARGET_IMPORT_RATIO
+        return self.own_ratio <= import_target()
 
 
 def bench_import(

@@ -547,17 +547,23 @@ def bench_scale(
         pages, focus_queries, small_queries = time_pages(plan, size, requests)
         learners = len(plan.upto(size))
         done = sweep() if sweep_credentials else None
-        result.points.append(
-            Point(
-                Credential.objects.filter(parent=None).count(),
-                learners,
-                plan.upto(size)[0][1],
-                pages,
-                focus_queries,
-                small_queries,
-                done,
-            )
+        point = Point(
+            Credential.objects.filter(parent=None).count(),
+            learners,
+            plan.upto(size)[0][1],
+            pages,
+            focus_queries,
+            small_queries,
+            done,
         )
+        result.points.append(point)
+        if log is not None:  # as it comes, so a long run that is cut short still says it
+            log(
+                f"  at {point.credentials} credentials: "
+                + ", ".join(f"{p.name} p95 {p.p95_ms:.0f} ms" for p in pages)
+                + f", queries {focus_queries}/{small_queries}"
+                + (f", re-check {done.seconds:.0f} s, fetches {done.fetches}" if done else "")
+            )
     if rss_requests:
         result.rss_requests = rss_requests
         result.web_rss_mb = web_rss(rss_requests)

@@ -381,3 +381,28 @@ def test_an_import_stopped_midway_records_the_group_stored_aside_before_it_stops
     # stored, is neither: a resumed run imports it.
     assert done == [2]
     assert Credential.objects.filter(owner=owner, source="bulk").count() == 2
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
+def test_members_are_read_from_the_archive_s_bytes_exactly_as_zipfile_reads_them(compression):
+    content = {"badges/ünï.json": b'{"a": 1}' * 300, "b.txt": b"", "c.json": bytes(range(256))}
+    data = _zip(content, compression=compression)
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        read = {info.filename: zips._member_bytes(data, info) for info in archive.infolist()}
+
+    assert read == content
+
+
+def test_a_member_whose_bytes_were_altered_is_reported_unreadable_and_the_rest_imported(
+    owner, issuer
+):
+    good, altered = as_bytes(issuer.ob3()), as_bytes(issuer.ob3())
+    data = bytearray(_zip({"a.json": good, "b.json": altered}, compression=zipfile.ZIP_STORED))
+    where = data.index(altered) + 40
+    data[where] ^= 0x01  # the CRC-32 in the directory no longer matches
+
+    outcomes = zips.credential_import_zip(owner=owner, data=bytes(data), now=NOW)
+
+    assert [o.status for o in outcomes] == ["imported", "failed"]
+    assert outcomes[1].message == "The file could not be read from the archive."
