@@ -2,7 +2,9 @@
 the demo record (every verdict, a CLR, DID recipients): each page fits the window (nothing
 scrolls sideways at 390 px), axe-core finds nothing, and a screenshot is kept under
 var/e2e/pages/ to look at. Then the journeys the fixes of issue 14 are about: an upload with
-a failed file in it, and the PDF with its QR code."""
+a failed file in it, and the PDF with its QR code. Each runs in English and in Arabic (the
+learner's language set on the account; the page then says lang="ar" dir="rtl"), finding
+buttons and labels by the words the translation catalogue gives them."""
 
 from __future__ import annotations
 
@@ -10,10 +12,12 @@ from collections.abc import Iterator
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from pypdf import PdfReader
 
 from accounts.models import User
+from accounts.services import user_language_set
 from devtools.demo import DemoFetcher, seed_demo
 from sharing.services import share_create, share_url
 from tests.e2e.checks import WIDTHS, page_problems, signed_in
@@ -25,21 +29,45 @@ def width(request: pytest.FixtureRequest) -> int:
     return WIDTHS[request.param]
 
 
+@pytest.fixture(params=["en", "ar"])
+def language(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+def tr(language: str, text: str) -> str:
+    """`text` as the learner reads it in `language` (the catalogue's translation)."""
+    with translation.override(language):
+        return translation.gettext(text)
+
+
+def problems_of(page: Page, width: int, language: str, name: str) -> list[str]:
+    """What tests/e2e/checks.py finds, and the page's language and direction."""
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    expect(page.locator("html")).to_have_attribute("dir", "rtl" if language == "ar" else "ltr")
+    return page_problems(page, width, f"{language}-{name}")
+
+
 @pytest.fixture
-def sized(browser: Browser, width: int) -> Iterator[tuple[BrowserContext, Page]]:
-    # axe is injected as an inline script, which the pages' CSP rightly refuses.
+def sized(browser: Browser, width: int, language: str) -> Iterator[tuple[BrowserContext, Page]]:
+    # axe is injected as an inline script, which the pages' CSP rightly refuses. The browser
+    # asks for the learner's language too, so the employer's page (signed out) follows it.
     context = browser.new_context(
-        viewport={"width": width, "height": 900}, bypass_csp=True, accept_downloads=True
+        viewport={"width": width, "height": 900},
+        locale=language,
+        bypass_csp=True,
+        accept_downloads=True,
     )
     yield context, context.new_page()
     context.close()
 
 
 @pytest.fixture
-def demo(app_fetcher, settings, satchel: str) -> User:
+def demo(app_fetcher, settings, satchel: str, language: str) -> User:
     settings.SATCHEL_PUBLIC_ORIGIN = satchel
     app_fetcher(lambda: DemoFetcher())
-    return seed_demo().user
+    user = seed_demo().user
+    user_language_set(user=user, language=language)
+    return user
 
 
 def _credential(user: User, **where: str) -> Credential:
@@ -56,7 +84,9 @@ def _with_a_did_recipient(credential: Credential) -> Credential:
     return credential
 
 
-def test_every_page_fits_and_passes_axe(sized, satchel: str, demo: User, width: int) -> None:
+def test_every_page_fits_and_passes_axe(
+    sized, satchel: str, demo: User, width: int, language: str
+) -> None:
     context, page = sized
     signed_in(context, satchel, demo)
     clr = _credential(demo, format="clr2", parent=None)
@@ -86,22 +116,22 @@ def test_every_page_fits_and_passes_axe(sized, satchel: str, demo: User, width: 
     problems = []
     for name, path in pages.items():
         page.goto(f"{satchel}{path}")
-        problems += page_problems(page, width, name)
+        problems += problems_of(page, width, language, name)
 
     page.goto(f"{satchel}{reverse('portability:export')}")
-    page.get_by_role("button", name="Assemble the bundle").click()
+    page.get_by_role("button", name=tr(language, "Assemble the bundle")).click()
     expect(page.get_by_role("heading", level=1)).to_be_visible()
-    problems += page_problems(page, width, "clr-bundle")
+    problems += problems_of(page, width, language, "clr-bundle")
 
     context.clear_cookies()
     page.goto(share_url(share))
     expect(page.get_by_role("heading", level=1)).to_be_visible()
-    problems += page_problems(page, width, "employer")
+    problems += problems_of(page, width, language, "employer")
     assert problems == [], "\n".join(problems)
 
 
 def test_an_upload_with_a_failed_file_imports_the_others_and_names_it(
-    sized, satchel: str, demo: User, width: int
+    sized, satchel: str, demo: User, width: int, language: str
 ) -> None:
     context, page = sized
     signed_in(context, satchel, demo)
@@ -109,7 +139,7 @@ def test_an_upload_with_a_failed_file_imports_the_others_and_names_it(
     forged = _credential(demo, title="Patient Data Privacy Officer")
     Credential.objects.filter(pk__in=[good.pk, forged.pk]).delete()
     page.goto(f"{satchel}{reverse('wallet:import')}")
-    page.get_by_label("Credential files").set_input_files(
+    page.get_by_label(tr(language, "Credential files")).set_input_files(
         [
             {"name": "good.json", "mimeType": "application/json", "buffer": bytes(good.original)},
             {"name": "empty.json", "mimeType": "application/json", "buffer": b""},
@@ -120,32 +150,38 @@ def test_an_upload_with_a_failed_file_imports_the_others_and_names_it(
             },
         ]
     )
-    page.get_by_role("button", name="Import", exact=True).first.click()
+    page.get_by_role("button", name=tr(language, "Import"), exact=True).first.click()
 
-    expect(page.get_by_role("heading", name="Import results")).to_be_visible()
-    rows = page.get_by_role("list", name="What happened to each file").get_by_role("listitem")
+    expect(page.get_by_role("heading", name=tr(language, "Import results"))).to_be_visible()
+    rows = page.get_by_role("list", name=tr(language, "What happened to each file")).get_by_role(
+        "listitem"
+    )
     expect(rows).to_have_count(3)
-    expect(rows.filter(has_text="empty.json")).to_contain_text("The file is empty.")
-    expect(rows.filter(has_text="forged.json")).to_contain_text("Signature does not verify")
-    expect(rows.filter(has_text="good.json")).to_contain_text("Verified")
-    problems = page_problems(page, width, "import-results")
+    expect(rows.filter(has_text="empty.json")).to_contain_text(tr(language, "The file is empty."))
+    expect(rows.filter(has_text="forged.json")).to_contain_text(
+        tr(language, "Signature does not verify")
+    )
+    expect(rows.filter(has_text="good.json")).to_contain_text(tr(language, "Verified"))
+    problems = problems_of(page, width, language, "import-results")
 
     page.reload()  # reloading shows the results again and imports nothing again
     expect(rows).to_have_count(3)
     assert Credential.objects.filter(owner=demo, title="Accessibility Champion").count() == 1
 
     page.goto(f"{satchel}{reverse('wallet:import')}")
-    page.get_by_label("Credential files").set_input_files(
+    page.get_by_label(tr(language, "Credential files")).set_input_files(
         [{"name": "again.json", "mimeType": "application/json", "buffer": bytes(good.original)}]
     )
-    page.get_by_role("button", name="Import", exact=True).first.click()
-    expect(page.get_by_role("status")).to_contain_text("already")
-    problems += page_problems(page, width, "flash-message")
+    page.get_by_role("button", name=tr(language, "Import"), exact=True).first.click()
+    expect(page.get_by_role("status")).to_contain_text(
+        tr(language, "This credential is already in your record.")
+    )
+    problems += problems_of(page, width, language, "flash-message")
     assert problems == [], "\n".join(problems)
 
 
 def test_a_credential_downloads_as_a_pdf_with_its_qr_code(
-    sized, satchel: str, demo: User, width: int
+    sized, satchel: str, demo: User, width: int, language: str
 ) -> None:
     context, page = sized
     signed_in(context, satchel, demo)
@@ -153,7 +189,7 @@ def test_a_credential_downloads_as_a_pdf_with_its_qr_code(
     page.goto(f"{satchel}{reverse('wallet:credential', args=[credential.pk])}")
 
     with page.expect_download() as download_info:
-        page.get_by_role("button", name="Download a PDF with a QR code").click()
+        page.get_by_role("button", name=tr(language, "Download a PDF with a QR code")).click()
     download = download_info.value
     assert download.suggested_filename.endswith(".pdf")
     reader = PdfReader(download.path())
