@@ -2,12 +2,16 @@
 the demo record (every verdict, a CLR, DID recipients): each page fits the window (nothing
 scrolls sideways at 390 px), axe-core finds nothing, and a screenshot is kept under
 var/e2e/pages/ to look at. Then the journeys the fixes of issue 14 are about: an upload with
-a failed file in it, and the PDF with its QR code. Each runs in English and in Arabic (the
+a failed file in it, the PDF with its QR code, and a paste, a ZIP and a link fetched as a
+presentation, revoked and then refused to the employer. Each runs in English and in Arabic (the
 learner's language set on the account; the page then says lang="ar" dir="rtl"), finding
 buttons and labels by the words the translation catalogue gives them."""
 
 from __future__ import annotations
 
+import io
+import re
+import zipfile
 from collections.abc import Iterator
 
 import pytest
@@ -200,3 +204,67 @@ def test_a_credential_downloads_as_a_pdf_with_its_qr_code(
     page.goto(f"{satchel}{reverse('shares:list')}")
     link = page.get_by_role("link", name="Printed PDF: Full-Stack Web Developer", exact=True)
     expect(link).to_be_visible()
+
+
+def test_paste_a_zip_and_a_link_revoked(
+    sized, satchel: str, demo: User, width: int, language: str
+) -> None:
+    context, page = sized
+    signed_in(context, satchel, demo)
+    pasted, zipped = [
+        c
+        for c in Credential.objects.filter(
+            owner=demo, parent=None, format="ob3", verdict="verified"
+        ).order_by("pk")
+        if bytes(c.original).startswith(b"{")
+    ][:2]
+    pasted_bytes, zipped_bytes = bytes(pasted.original), bytes(zipped.original)
+    Credential.objects.filter(pk__in=[pasted.pk, zipped.pk]).delete()
+    import_url = f"{satchel}{reverse('wallet:import')}"
+    problems: list[str] = []
+
+    # Paste.
+    page.goto(import_url)
+    page.get_by_label(tr(language, "Paste a credential")).fill(pasted_bytes.decode())
+    page.get_by_role("button", name=tr(language, "Import"), exact=True).nth(1).click()
+    expect(page).not_to_have_url(import_url)
+    page.wait_for_load_state()
+    problems += problems_of(page, width, language, "pasted")
+    assert _credential(demo, title=pasted.title) is not None
+
+    # A ZIP, imported in the background while its page waits.
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("badge.json", zipped_bytes)
+    page.goto(import_url)
+    page.get_by_label(tr(language, "Credential files")).set_input_files(
+        [{"name": "badges.zip", "mimeType": "application/zip", "buffer": buffer.getvalue()}]
+    )
+    page.get_by_role("button", name=tr(language, "Import"), exact=True).first.click()
+    expect(page).not_to_have_url(import_url)
+    expect(
+        page.get_by_role("list", name=tr(language, "What happened to each file"))
+    ).to_contain_text("badge.json", timeout=30_000)
+    problems += problems_of(page, width, language, "zip-imported")
+    assert _credential(demo, title=zipped.title) is not None
+
+    # Share, fetch the presentation as a program would, revoke, and the employer is told.
+    share, _token = share_create(
+        owner=demo,
+        audience="Acme Corp",
+        credential_ids=[_credential(demo, title=pasted.title).pk],
+        display_name="Dana Learner",
+    )
+    fetched = context.request.get(share_url(share), headers={"Accept": "application/ld+json"})
+    assert fetched.status == 200 and "VerifiablePresentation" in fetched.json()["type"]
+    page.goto(f"{satchel}{reverse('shares:revoke', args=[share.pk])}")
+    problems += problems_of(page, width, language, "revoke")
+    page.get_by_role("button", name=tr(language, "Revoke the link")).click()
+    expect(page).not_to_have_url(re.compile(r"/revoke/?$"))
+    page.wait_for_load_state()
+    problems += problems_of(page, width, language, "revoked")
+    context.clear_cookies()
+    response = page.goto(share_url(share))
+    assert response is not None and response.status == 410
+    problems += problems_of(page, width, language, "employer-revoked")
+    assert problems == [], "\n".join(problems)
