@@ -3,7 +3,8 @@ the demo record (every verdict, a CLR, DID recipients): each page fits the windo
 scrolls sideways at 390 px), axe-core finds nothing, and a screenshot is kept under
 var/e2e/pages/ to look at. Then the journeys the fixes of issue 14 are about: an upload with
 a failed file in it, the PDF with its QR code, and a paste, a ZIP and a link fetched as a
-presentation, revoked and then refused to the employer. Each runs in English and in Arabic (the
+presentation, revoked and then refused to the employer; and a search and filter of the record,
+a link made through the form and opened as the employer. Each runs in English and in Arabic (the
 learner's language set on the account; the page then says lang="ar" dir="rtl"), finding
 buttons and labels by the words the translation catalogue gives them."""
 
@@ -23,6 +24,7 @@ from pypdf import PdfReader
 from accounts.models import User
 from accounts.services import user_language_set
 from devtools.demo import DemoFetcher, seed_demo
+from sharing.models import ShareLink
 from sharing.services import share_create, share_url
 from tests.e2e.checks import WIDTHS, page_problems, signed_in
 from wallet.models import Credential
@@ -267,4 +269,44 @@ def test_paste_a_zip_and_a_link_revoked(
     response = page.goto(share_url(share))
     assert response is not None and response.status == 410
     problems += problems_of(page, width, language, "employer-revoked")
+    assert problems == [], "\n".join(problems)
+
+
+def test_browse_filter_share_and_open_as_the_employer(
+    sized, satchel: str, demo: User, width: int, language: str
+) -> None:
+    context, page = sized
+    signed_in(context, satchel, demo)
+    credential = _credential(demo, title="Full-Stack Web Developer")
+    problems: list[str] = []
+
+    # Browse, search and filter the record.
+    page.goto(f"{satchel}{reverse('wallet:record')}")
+    page.get_by_label(tr(language, "Search your record")).fill("Full-Stack")
+    page.get_by_role("button", name=tr(language, "Search"), exact=True).click()
+    expect(page).to_have_url(re.compile(r"\?.*q=Full-Stack"))
+    expect(page.locator("main .cred-grid > li")).to_have_count(1)
+    expect(page.locator("main .cred-grid")).to_contain_text("Full-Stack Web Developer")
+    problems += problems_of(page, width, language, "record-searched")
+    filters = page.locator("main details.filters__more")
+    if filters.get_attribute("open") is None:
+        filters.get_by_text(tr(language, "Filter and sort"), exact=True).click()
+    page.get_by_role("button", name=tr(language, "Apply"), exact=True).click()
+    expect(page.locator("main .cred-grid > li")).to_have_count(1)
+    problems += problems_of(page, width, language, "record-filtered")
+
+    # Share it through the form, and open the link as the employer.
+    page.goto(f"{satchel}{reverse('shares:create')}")
+    page.locator(f"#pick-{credential.pk}").check()
+    page.get_by_label(tr(language, "Name of this link")).fill("Acme Corp")
+    page.get_by_role("button", name=tr(language, "Create the link")).click()
+    expect(page).not_to_have_url(re.compile(r"/new/?$"))
+    page.wait_for_load_state()
+    problems += problems_of(page, width, language, "shared")
+    share = ShareLink.objects.get(owner=demo, audience="Acme Corp")
+    context.clear_cookies()
+    page.goto(share_url(share))
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Full-Stack Web Developer")
+    problems += problems_of(page, width, language, "employer-shared")
     assert problems == [], "\n".join(problems)
