@@ -204,7 +204,8 @@ def test_a_credential_downloads_as_a_pdf_with_its_qr_code(
     assert original == bytes(credential.original)
 
     page.goto(f"{satchel}{reverse('shares:list')}")
-    link = page.get_by_role("link", name="Printed PDF: Full-Stack Web Developer", exact=True)
+    name = tr(language, "Printed PDF: %(title)s") % {"title": "Full-Stack Web Developer"}
+    link = page.get_by_role("link", name=name, exact=True)
     expect(link).to_be_visible()
 
 
