@@ -22,10 +22,10 @@ LAST_PAGE_VIEW = "last_page_view"
 
 
 class ShareState(models.TextChoices):
-    ACTIVE = "active", "Active"
-    EXPIRED = "expired", "Expired"
-    REVOKED = "revoked", "Revoked"
-    USED_UP = "used_up", "All views used"
+    ACTIVE = "active", _("Active")
+    EXPIRED = "expired", _("Expired")
+    REVOKED = "revoked", _("Revoked")
+    USED_UP = "used_up", _("All views used")
 
 
 class ShareLink(models.Model):
@@ -185,10 +185,10 @@ class EmployerRequest(models.Model):
     """
 
     class State(models.TextChoices):
-        OPEN = "open", "Waiting for an answer"
-        ANSWERED = "answered", "Answered"
-        DECLINED = "declined", "Declined"
-        EXPIRED = "expired", "Expired"
+        OPEN = "open", _("Waiting for an answer")
+        ANSWERED = "answered", _("Answered")
+        DECLINED = "declined", _("Declined")
+        EXPIRED = "expired", _("Expired")
 
     # As the employer stated them; nothing here is checked by Satchel.
     requester_name = models.CharField(max_length=120)
@@ -246,14 +246,14 @@ class VerifierRequest(models.Model):
     request is answered or declined; the row stays as the learner's record of it."""
 
     class Protocol(models.TextChoices):
-        OPENID4VP = "openid4vp", "OpenID for Verifiable Presentations"
-        VCAPI = "vcapi", "VC-API exchange"
+        OPENID4VP = "openid4vp", _("OpenID for Verifiable Presentations")
+        VCAPI = "vcapi", _("VC-API exchange")
 
     class State(models.TextChoices):
-        PENDING = "pending", "Waiting for you"
-        SENT = "sent", "Sent"
-        DECLINED = "declined", "Declined"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Waiting for you")
+        SENT = "sent", _("Sent")
+        DECLINED = "declined", _("Declined")
+        FAILED = "failed", _("Failed")
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="verifier_requests"

@@ -21,7 +21,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -38,8 +38,9 @@ from wallet.images import PNG_MEDIA_TYPE, SVG_MEDIA_TYPE
 from wallet.models import Credential
 
 QUICK_SHARE_DAYS = 30
-LINKEDIN_AUDIENCE = "LinkedIn profile"
-PDF_AUDIENCE = "Printed PDF"
+# The names these links are given, in the learner's language (they can rename them).
+LINKEDIN_AUDIENCE = gettext_lazy("LinkedIn profile: %(title)s")
+PDF_AUDIENCE = gettext_lazy("Printed PDF: %(title)s")
 # Audit actions already shown as the access log.
 _LOGGED_ELSEWHERE = {"share.viewed"}
 
@@ -373,7 +374,7 @@ def credential_linkedin(request: SignedInRequest, credential_id: int) -> HttpRes
     choose = _choose_first(request, credential)
     if choose is not None:
         return choose
-    audience = _audience(f"{LINKEDIN_AUDIENCE}: {credential.display_title}")
+    audience = _audience(LINKEDIN_AUDIENCE % {"title": credential.display_title})
     share = _lasting_share_of(request.user, credential, audience)
     if share is None:
         share, _token = services.share_create(
@@ -395,7 +396,7 @@ def credential_pdf(request: SignedInRequest, credential_id: int) -> HttpResponse
     choose = _choose_first(request, credential)
     if choose is not None:
         return choose
-    audience = _audience(f"{PDF_AUDIENCE}: {credential.display_title}")
+    audience = _audience(PDF_AUDIENCE % {"title": credential.display_title})
     share = _lasting_share_of(request.user, credential, audience)
     if share is None:
         share, _token = services.share_create(

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from wallet.verification import Verdict
 
@@ -22,23 +23,23 @@ if TYPE_CHECKING:
 
 
 class Source(models.TextChoices):
-    UPLOAD = "upload", "Uploaded file"
-    PASTE = "paste", "Pasted text"
-    URL = "url", "Imported from a link"
-    BULK = "bulk", "Bulk import"
-    DEMO = "demo", "Demo data"
-    BUNDLE = "bundle", "Inside a CLR"
-    OID4VCI = "oid4vci", "Received over OpenID4VCI"
-    VCAPI = "vcapi", "Received over a VC-API exchange"
-    TOOL = "tool", "Sent by a connected tool"
-    BADGE_HOST = "badge_host", "From a connected badge platform"
+    UPLOAD = "upload", _("Uploaded file")
+    PASTE = "paste", _("Pasted text")
+    URL = "url", _("Imported from a link")
+    BULK = "bulk", _("Bulk import")
+    DEMO = "demo", _("Demo data")
+    BUNDLE = "bundle", _("Inside a CLR")
+    OID4VCI = "oid4vci", _("Received over OpenID4VCI")
+    VCAPI = "vcapi", _("Received over a VC-API exchange")
+    TOOL = "tool", _("Sent by a connected tool")
+    BADGE_HOST = "badge_host", _("From a connected badge platform")
 
 
 class RecipientMatch(models.TextChoices):
-    MATCH = "match", "Issued to one of your verified identities"
-    NO_MATCH = "no_match", "Issued to an identity you have not verified"
-    ABSENT = "absent", "The credential does not name its recipient"
-    NOT_CHECKED = "not_checked", "Recipient not checked"
+    MATCH = "match", _("Issued to one of your verified identities")
+    NO_MATCH = "no_match", _("Issued to an identity you have not verified")
+    ABSENT = "absent", _("The credential does not name its recipient")
+    NOT_CHECKED = "not_checked", _("Recipient not checked")
 
 
 class Verdicts(models.TextChoices):
@@ -67,13 +68,13 @@ VERIFYING = frozenset({Verdicts.VERIFIED.value, Verdicts.VERIFIED_WITH_WARNINGS.
 class Format(models.TextChoices):
     """What a stored credential was recognised as (`Report.format`)."""
 
-    OB2_HOSTED = "ob2-hosted", "Open Badges 2.0, hosted"
-    OB2_SIGNED = "ob2-signed", "Open Badges 2.0, signed"
-    OB3 = "ob3", "Open Badges 3.0"
-    CLR2 = "clr2", "CLR 2.0"
-    VC = "vc", "Verifiable credential"
-    ENDORSEMENT = "endorsement", "Endorsement"
-    SD_JWT_VC = "sd-jwt-vc", "SD-JWT VC"
+    OB2_HOSTED = "ob2-hosted", _("Open Badges 2.0, hosted")
+    OB2_SIGNED = "ob2-signed", _("Open Badges 2.0, signed")
+    OB3 = "ob3", _("Open Badges 3.0")
+    CLR2 = "clr2", _("CLR 2.0")
+    VC = "vc", _("Verifiable credential")
+    ENDORSEMENT = "endorsement", _("Endorsement")
+    SD_JWT_VC = "sd-jwt-vc", _("SD-JWT VC")
 
 
 class Container(models.TextChoices):
@@ -82,9 +83,9 @@ class Container(models.TextChoices):
     JSON = "json", "JSON"
     JWT = "jwt", "JWT"
     SD_JWT = "sd-jwt", "SD-JWT"
-    PNG = "png", "Baked PNG image"
-    SVG = "svg", "Baked SVG image"
-    URL = "url", "Link"
+    PNG = "png", _("Baked PNG image")
+    SVG = "svg", _("Baked SVG image")
+    URL = "url", _("Link")
 
 
 # A file holding an original is named for its container. SD-JWT VCs have no registered
@@ -279,9 +280,9 @@ class CredentialVersion(models.Model):
     """An original this record held before, or received after, the current one."""
 
     class Reason(models.TextChoices):
-        REPLACED = "replaced", "Replaced by a newer issue"
-        OLDER = "older", "An older issue received later"
-        UNVERIFIED = "unverified", "A newer copy that does not verify"
+        REPLACED = "replaced", _("Replaced by a newer issue")
+        OLDER = "older", _("An older issue received later")
+        UNVERIFIED = "unverified", _("A newer copy that does not verify")
 
     credential = models.ForeignKey(Credential, on_delete=models.CASCADE, related_name="versions")
     original = models.BinaryField()
@@ -304,12 +305,12 @@ class VerificationRun(models.Model):
     """One verification of a credential: the verdict and the full report, kept as history."""
 
     class Trigger(models.TextChoices):
-        IMPORT = "import", "At import"
-        RECHECK = "recheck", "Re-checked on request"
-        SCHEDULED = "scheduled", "Scheduled re-check"
+        IMPORT = "import", _("At import")
+        RECHECK = "recheck", _("Re-checked on request")
+        SCHEDULED = "scheduled", _("Scheduled re-check")
         # Brought back from an export: history of another wallet's checks, never the current
         # verdict (anyone can edit an export file).
-        RESTORED = "restored", "Checked by the wallet it was exported from"
+        RESTORED = "restored", _("Checked by the wallet it was exported from")
 
     credential = models.ForeignKey(Credential, on_delete=models.CASCADE, related_name="runs")
     verdict = models.CharField(max_length=30, choices=Verdicts.choices)
@@ -423,9 +424,9 @@ class Disclosure(models.Model):
     sent is deleted later: the titles sent stay readable."""
 
     class Protocol(models.TextChoices):
-        VCAPI = "vcapi", "VC-API exchange"
-        OID4VP = "oid4vp", "OpenID for Verifiable Presentations"
-        SHARE_LINK = "share_link", "Share link"
+        VCAPI = "vcapi", _("VC-API exchange")
+        OID4VP = "oid4vp", _("OpenID for Verifiable Presentations")
+        SHARE_LINK = "share_link", _("Share link")
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="disclosures"

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from wallet.models import IssuerRegistry, RegistryListing, RegistryLookup
 
@@ -65,19 +66,22 @@ class Standing:
     @property
     def sentence(self) -> str:
         if self.state == LISTED:
-            names = " and ".join(self.registries)
-            who = f" as {self.entry.name}" if self.entry.name else ""
-            return f"Listed{who} in the {names}."
+            names = gettext(" and ").join(self.registries)
+            if self.entry.name:
+                return gettext("Listed as %(name)s in the %(registries)s.") % {
+                    "name": self.entry.name,
+                    "registries": names,
+                }
+            return gettext("Listed in the %(registries)s.") % {"registries": names}
         if self.state == NOT_LISTED:
-            return (
+            return gettext(
                 "Not listed in any known issuer registry Satchel checks. That says nothing "
                 "against the credential: most issuers are in none."
             )
-        names = ", ".join(self.unchecked)
-        return (
-            f"Not checked: Satchel could not read the {names}, and no other registry lists "
-            "this issuer, so it cannot say whether the issuer is listed."
-        )
+        return gettext(
+            "Not checked: Satchel could not read the %(registries)s, and no other registry "
+            "lists this issuer, so it cannot say whether the issuer is listed."
+        ) % {"registries": ", ".join(self.unchecked)}
 
 
 def parse_registry(data: Any) -> tuple[str, dict[str, Entry]]:
