@@ -6,16 +6,17 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ImportBatch(models.Model):
     """A bulk (ZIP) import run by a task; the page polls its progress."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting"
-        RUNNING = "running", "Importing"
-        DONE = "done", "Finished"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Finished")
+        FAILED = "failed", _("Failed")
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_batches"
@@ -26,6 +27,9 @@ class ImportBatch(models.Model):
     done = models.PositiveIntegerField(default=0)
     summary = models.JSONField(default=list, blank=True)
     message = models.TextField(blank=True)
+    # The message's English template and values (wallet.wording.template_of), translated
+    # into the reader's language when shown; None for a message stored before they were kept.
+    message_i18n = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
     # Liveness (see config.jobs): the run holding the batch, its last sign of
@@ -74,17 +78,17 @@ class ReceiveAttempt(models.Model):
     when the attempt ends."""
 
     class Protocol(models.TextChoices):
-        OID4VCI = "oid4vci", "OpenID for Verifiable Credential Issuance"
-        VCAPI = "vcapi", "VC-API exchange"
-        DCC = "dcc", "DCC credential request"
+        OID4VCI = "oid4vci", _("OpenID for Verifiable Credential Issuance")
+        VCAPI = "vcapi", _("VC-API exchange")
+        DCC = "dcc", _("DCC credential request")
 
     class State(models.TextChoices):
-        PENDING = "pending", "Waiting for you"
-        SIGNING_IN = "signing_in", "Waiting for you to sign in at the issuer"
-        WAITING = "waiting", "Waiting for the issuer"
-        RECEIVED = "received", "Received"
-        DECLINED = "declined", "Declined"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Waiting for you")
+        SIGNING_IN = "signing_in", _("Waiting for you to sign in at the issuer")
+        WAITING = "waiting", _("Waiting for the issuer")
+        RECEIVED = "received", _("Received")
+        DECLINED = "declined", _("Declined")
+        FAILED = "failed", _("Failed")
 
     ENDED = (State.RECEIVED, State.DECLINED, State.FAILED)
 

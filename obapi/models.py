@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from oauth2_provider.settings import oauth2_settings
 
 
@@ -44,13 +45,13 @@ class ToolAccess(models.Model):
     """One thing a connected tool did with a learner's data: the learner's access log."""
 
     class Action(models.TextChoices):
-        CONNECTED = "connected", "Connected"
-        READ_CREDENTIALS = "read_credentials", "Read credentials"
-        ADDED_CREDENTIAL = "added_credential", "Added a credential"
-        REFUSED_CREDENTIAL = "refused_credential", "Sent a credential that was refused"
-        READ_PROFILE = "read_profile", "Read the profile"
-        UPDATED_PROFILE = "updated_profile", "Changed the profile"
-        DISCONNECTED = "disconnected", "Disconnected"
+        CONNECTED = "connected", _("Connected")
+        READ_CREDENTIALS = "read_credentials", _("Read credentials")
+        ADDED_CREDENTIAL = "added_credential", _("Added a credential")
+        REFUSED_CREDENTIAL = "refused_credential", _("Sent a credential that was refused")
+        READ_PROFILE = "read_profile", _("Read the profile")
+        UPDATED_PROFILE = "updated_profile", _("Changed the profile")
+        DISCONNECTED = "disconnected", _("Disconnected")
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tool_accesses"
@@ -93,10 +94,10 @@ class BadgeHost(models.Model):
     client secret and tokens are encrypted at rest (accounts.crypto)."""
 
     class State(models.TextChoices):
-        PENDING = "pending", "Waiting for you to allow access"
-        CONNECTED = "connected", "Connected"
-        FAILED = "failed", "Connection failed"
-        DISCONNECTED = "disconnected", "Disconnected"
+        PENDING = "pending", _("Waiting for you to allow access")
+        CONNECTED = "connected", _("Connected")
+        FAILED = "failed", _("Connection failed")
+        DISCONNECTED = "disconnected", _("Disconnected")
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="badge_hosts"
@@ -144,10 +145,10 @@ class SyncAttempt(models.Model):
     """One attempt to bring a badge platform's credentials into the record, and how it went."""
 
     class Outcome(models.TextChoices):
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Done"
-        PARTIAL = "partial", "Done so far: continues with the next sync"
-        FAILED = "failed", "Failed"
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Done")
+        PARTIAL = "partial", _("Done so far: continues with the next sync")
+        FAILED = "failed", _("Failed")
 
     host = models.ForeignKey(BadgeHost, on_delete=models.CASCADE, related_name="attempts")
     started_at = models.DateTimeField()
@@ -159,6 +160,9 @@ class SyncAttempt(models.Model):
     duplicate = models.PositiveIntegerField(default=0)
     refused = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)
+    # The message's English template and values (wallet.wording.template_of), translated
+    # into the reader's language when shown; None for a message stored before they were kept.
+    message_i18n = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]

@@ -36,6 +36,9 @@ class ExportJob(models.Model):
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)
+    # The message's English template and values (wallet.wording.template_of), translated
+    # into the reader's language when shown; None for a message stored before they were kept.
+    message_i18n = models.JSONField(null=True, blank=True)
     # What the built file holds (`portability.services.archive.ExportContents`).
     contents = models.JSONField(default=dict, blank=True)
     data = models.BinaryField(blank=True, default=b"")
@@ -106,6 +109,9 @@ class RestoreJob(models.Model):
     added = models.JSONField(default=dict, blank=True)
     already = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)
+    # The message's English template and values (wallet.wording.template_of), translated
+    # into the reader's language when shown; None for a message stored before they were kept.
+    message_i18n = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
     claimed_by = models.CharField(max_length=64, blank=True)

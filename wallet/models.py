@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from wallet.verification import Verdict
 
@@ -22,42 +22,48 @@ if TYPE_CHECKING:
 
 
 class Source(models.TextChoices):
-    UPLOAD = "upload", "Uploaded file"
-    PASTE = "paste", "Pasted text"
-    URL = "url", "Imported from a link"
-    BULK = "bulk", "Bulk import"
-    DEMO = "demo", "Demo data"
-    BUNDLE = "bundle", "Inside a CLR"
-    OID4VCI = "oid4vci", "Received over OpenID4VCI"
-    VCAPI = "vcapi", "Received over a VC-API exchange"
-    TOOL = "tool", "Sent by a connected tool"
-    BADGE_HOST = "badge_host", "From a connected badge platform"
+    UPLOAD = "upload", gettext_lazy("Uploaded file")
+    PASTE = "paste", gettext_lazy("Pasted text")
+    URL = "url", gettext_lazy("Imported from a link")
+    BULK = "bulk", gettext_lazy("Bulk import")
+    DEMO = "demo", gettext_lazy("Demo data")
+    BUNDLE = "bundle", gettext_lazy("Inside a CLR")
+    OID4VCI = "oid4vci", gettext_lazy("Received over OpenID4VCI")
+    VCAPI = "vcapi", gettext_lazy("Received over a VC-API exchange")
+    TOOL = "tool", gettext_lazy("Sent by a connected tool")
+    BADGE_HOST = "badge_host", gettext_lazy("From a connected badge platform")
 
 
 class RecipientMatch(models.TextChoices):
-    MATCH = "match", "Issued to one of your verified identities"
-    NO_MATCH = "no_match", "Issued to an identity you have not verified"
-    ABSENT = "absent", "The credential does not name its recipient"
-    NOT_CHECKED = "not_checked", "Recipient not checked"
+    MATCH = "match", gettext_lazy("Issued to one of your verified identities")
+    NO_MATCH = "no_match", gettext_lazy("Issued to an identity you have not verified")
+    ABSENT = "absent", gettext_lazy("The credential does not name its recipient")
+    NOT_CHECKED = "not_checked", gettext_lazy("Recipient not checked")
 
 
 class Verdicts(models.TextChoices):
     """The verifier's verdicts (`wallet.verification.Verdict`), labelled in the words of
     `wallet.verification.wording`."""
 
-    VERIFIED = Verdict.VERIFIED.value, Verdict.VERIFIED.label
+    VERIFIED = Verdict.VERIFIED.value, gettext_lazy(Verdict.VERIFIED.label)
     VERIFIED_WITH_WARNINGS = (
         Verdict.VERIFIED_WITH_WARNINGS.value,
-        Verdict.VERIFIED_WITH_WARNINGS.label,
+        gettext_lazy(Verdict.VERIFIED_WITH_WARNINGS.label),
     )
-    REVOKED = Verdict.REVOKED.value, Verdict.REVOKED.label
-    SUSPENDED = Verdict.SUSPENDED.value, Verdict.SUSPENDED.label
-    EXPIRED = Verdict.EXPIRED.value, Verdict.EXPIRED.label
-    NOT_YET_VALID = Verdict.NOT_YET_VALID.value, Verdict.NOT_YET_VALID.label
-    INVALID_SIGNATURE = Verdict.INVALID_SIGNATURE.value, Verdict.INVALID_SIGNATURE.label
-    ISSUER_UNREACHABLE = Verdict.ISSUER_UNREACHABLE.value, Verdict.ISSUER_UNREACHABLE.label
-    MALFORMED = Verdict.MALFORMED.value, Verdict.MALFORMED.label
-    UNSUPPORTED = Verdict.UNSUPPORTED.value, Verdict.UNSUPPORTED.label
+    REVOKED = Verdict.REVOKED.value, gettext_lazy(Verdict.REVOKED.label)
+    SUSPENDED = Verdict.SUSPENDED.value, gettext_lazy(Verdict.SUSPENDED.label)
+    EXPIRED = Verdict.EXPIRED.value, gettext_lazy(Verdict.EXPIRED.label)
+    NOT_YET_VALID = Verdict.NOT_YET_VALID.value, gettext_lazy(Verdict.NOT_YET_VALID.label)
+    INVALID_SIGNATURE = (
+        Verdict.INVALID_SIGNATURE.value,
+        gettext_lazy(Verdict.INVALID_SIGNATURE.label),
+    )
+    ISSUER_UNREACHABLE = (
+        Verdict.ISSUER_UNREACHABLE.value,
+        gettext_lazy(Verdict.ISSUER_UNREACHABLE.label),
+    )
+    MALFORMED = Verdict.MALFORMED.value, gettext_lazy(Verdict.MALFORMED.label)
+    UNSUPPORTED = Verdict.UNSUPPORTED.value, gettext_lazy(Verdict.UNSUPPORTED.label)
 
 
 # The verdicts under which a credential counts: it verifies, perhaps with a warning.
@@ -71,9 +77,9 @@ class Format(models.TextChoices):
     OB2_SIGNED = "ob2-signed", "Open Badges 2.0, signed"
     OB3 = "ob3", "Open Badges 3.0"
     CLR2 = "clr2", "CLR 2.0"
-    VC = "vc", "Verifiable credential"
-    ENDORSEMENT = "endorsement", "Endorsement"
-    SD_JWT_VC = "sd-jwt-vc", "SD-JWT VC"
+    VC = "vc", gettext_lazy("Verifiable credential")
+    ENDORSEMENT = "endorsement", gettext_lazy("Endorsement")
+    SD_JWT_VC = "sd-jwt-vc", gettext_lazy("SD-JWT VC")
 
 
 class Container(models.TextChoices):
@@ -82,9 +88,9 @@ class Container(models.TextChoices):
     JSON = "json", "JSON"
     JWT = "jwt", "JWT"
     SD_JWT = "sd-jwt", "SD-JWT"
-    PNG = "png", "Baked PNG image"
-    SVG = "svg", "Baked SVG image"
-    URL = "url", "Link"
+    PNG = "png", gettext_lazy("Baked PNG image")
+    SVG = "svg", gettext_lazy("Baked SVG image")
+    URL = "url", gettext_lazy("Link")
 
 
 # A file holding an original is named for its container. SD-JWT VCs have no registered
@@ -279,9 +285,9 @@ class CredentialVersion(models.Model):
     """An original this record held before, or received after, the current one."""
 
     class Reason(models.TextChoices):
-        REPLACED = "replaced", "Replaced by a newer issue"
-        OLDER = "older", "An older issue received later"
-        UNVERIFIED = "unverified", "A newer copy that does not verify"
+        REPLACED = "replaced", gettext_lazy("Replaced by a newer issue")
+        OLDER = "older", gettext_lazy("An older issue received later")
+        UNVERIFIED = "unverified", gettext_lazy("A newer copy that does not verify")
 
     credential = models.ForeignKey(Credential, on_delete=models.CASCADE, related_name="versions")
     original = models.BinaryField()
@@ -304,12 +310,12 @@ class VerificationRun(models.Model):
     """One verification of a credential: the verdict and the full report, kept as history."""
 
     class Trigger(models.TextChoices):
-        IMPORT = "import", "At import"
-        RECHECK = "recheck", "Re-checked on request"
-        SCHEDULED = "scheduled", "Scheduled re-check"
+        IMPORT = "import", gettext_lazy("At import")
+        RECHECK = "recheck", gettext_lazy("Re-checked on request")
+        SCHEDULED = "scheduled", gettext_lazy("Scheduled re-check")
         # Brought back from an export: history of another wallet's checks, never the current
         # verdict (anyone can edit an export file).
-        RESTORED = "restored", "Checked by the wallet it was exported from"
+        RESTORED = "restored", gettext_lazy("Checked by the wallet it was exported from")
 
     credential = models.ForeignKey(Credential, on_delete=models.CASCADE, related_name="runs")
     verdict = models.CharField(max_length=30, choices=Verdicts.choices)
@@ -423,9 +429,9 @@ class Disclosure(models.Model):
     sent is deleted later: the titles sent stay readable."""
 
     class Protocol(models.TextChoices):
-        VCAPI = "vcapi", "VC-API exchange"
-        OID4VP = "oid4vp", "OpenID for Verifiable Presentations"
-        SHARE_LINK = "share_link", "Share link"
+        VCAPI = "vcapi", gettext_lazy("VC-API exchange")
+        OID4VP = "oid4vp", gettext_lazy("OpenID for Verifiable Presentations")
+        SHARE_LINK = "share_link", gettext_lazy("Share link")
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="disclosures"
