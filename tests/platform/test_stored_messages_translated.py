@@ -182,3 +182,48 @@ def test_verdict_and_state_labels_are_translated() -> None:
         assert str(BadgeHost.State.CONNECTED.label) == "Conectada"
         assert str(dict(Verdicts.choices)[Verdicts.REVOKED]) == wording.verdict_label("revoked")
         assert str(dict(Verdicts.choices)[Verdicts.REVOKED]) != "Revoked by the issuer"
+
+
+@pytest.mark.parametrize(
+    ("query", "spanish", "arabic"),
+    [
+        (
+            {"credentials": [{"id": "a b", "format": "ldp_vc", "meta": {}}]},
+            "El id de una Credential Query debe ser una cadena no vacía",
+            "يجب أن يكون معرّف Credential Query سلسلة غير فارغة",
+        ),
+        (
+            {"credentials": [{"id": "a", "format": "ldp_vc", "meta": {}, "claims": []}]},
+            "`claims` debe ser un array no vacío.",
+            "يجب أن يكون `claims` مصفوفة غير فارغة.",
+        ),
+        (
+            {"credentials": [{"id": "a", "format": "ldp_vc", "meta": {}, "multiple": "yes"}]},
+            "`multiple` debe ser true o false.",
+            "يجب أن تكون قيمة `multiple` إما true أو false.",
+        ),
+    ],
+)
+def test_dcql_errors_the_learner_sees_are_in_their_language(query, spanish, arabic) -> None:
+    from sharing.protocols.dcql import DcqlError, parse_dcql_query
+
+    for language, expected in (("es", spanish), ("ar", arabic)):
+        with translation.override(language), pytest.raises(DcqlError) as refused:
+            parse_dcql_query(query)
+        assert expected in str(refused.value)
+
+
+def test_an_openid4vp_request_error_is_in_the_learner_s_language() -> None:
+    from sharing.protocols.openid4vp import RequestError, validate_authorization_request
+
+    claims = {
+        "client_id": "redirect_uri:https://verifier.example/answer",
+        "response_type": "vp_token",
+        "response_mode": "direct_post",
+        "response_uri": "https://verifier.example/answer",
+        "nonce": "n-0S6_WzA2Mj",
+        "dcql_query": "{not json",
+    }
+    with translation.override("es"), pytest.raises(RequestError) as refused:
+        validate_authorization_request(claims, prefix="redirect_uri")
+    assert str(refused.value) == "El parámetro dcql_query de la solicitud no es JSON válido."
