@@ -204,3 +204,12 @@ def stored_message(row: Any) -> str:
     Gettext-marked constants a task stored (restore and job failures) are translated too."""
     message = str(getattr(row, "message", "") or "")
     return wording.stored_message(message, getattr(row, "message_i18n", None))
+
+
+@register.filter
+def stored_reason(detail: Any) -> str:
+    """An audit entry's `reason` in the reader's language, from its `reason_i18n`; an entry
+    written before templates were kept shows its reason as stored."""
+    if not isinstance(detail, dict):
+        return ""
+    return wording.stored_message(str(detail.get("reason") or ""), detail.get("reason_i18n"))
