@@ -7,6 +7,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ImportBatch(models.Model):
@@ -16,7 +17,7 @@ class ImportBatch(models.Model):
         PENDING = "pending", _("Waiting")
         RUNNING = "running", _("Importing")
         DONE = "done", _("Finished")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("job", "Failed")
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_batches"
@@ -88,7 +89,7 @@ class ReceiveAttempt(models.Model):
         WAITING = "waiting", _("Waiting for the issuer")
         RECEIVED = "received", _("Received")
         DECLINED = "declined", _("Declined")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("job", "Failed")
 
     ENDED = (State.RECEIVED, State.DECLINED, State.FAILED)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from oauth2_provider.settings import oauth2_settings
 
 
@@ -148,7 +149,7 @@ class SyncAttempt(models.Model):
         RUNNING = "running", _("Running")
         SUCCEEDED = "succeeded", _("Done")
         PARTIAL = "partial", _("Done so far: continues with the next sync")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("job", "Failed")
 
     host = models.ForeignKey(BadgeHost, on_delete=models.CASCADE, related_name="attempts")
     started_at = models.DateTimeField()

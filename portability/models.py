@@ -7,6 +7,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ExportJob(models.Model):
@@ -22,7 +23,7 @@ class ExportJob(models.Model):
         PENDING = "pending", _("Waiting")
         RUNNING = "running", _("Building")
         DONE = "done", _("Ready")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("job", "Failed")
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs"
@@ -93,7 +94,7 @@ class RestoreJob(models.Model):
         PENDING = "pending", _("Waiting")
         RUNNING = "running", _("Restoring")
         DONE = "done", _("Restored")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("job", "Failed")
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="restore_jobs"
