@@ -32,7 +32,7 @@ from obapi.models import Api, BadgeHost, SyncAttempt
 from wallet.models import Source
 from wallet.services.audit import audit_record
 from wallet.services.store import DUPLICATE, FAILED, IMPORTED, UPDATED
-from wallet.wording import Said, template_of
+from wallet.wording import Said, said_of, template_of
 
 logger = logging.getLogger(__name__)
 PAGE_SIZE = 50
@@ -286,14 +286,14 @@ def badge_host_sync(*, host_id: int, now: datetime) -> SyncAttempt | None:
     try:
         finished = _sync_pages(host, attempt, now)
     except consumer.TokenRejected as exc:
-        attempt.outcome, attempt.message = SyncAttempt.Outcome.FAILED, str(exc)
+        attempt.outcome, attempt.message = SyncAttempt.Outcome.FAILED, said_of(exc)
         host.state, host.problem = BadgeHost.State.FAILED, str(exc)
     except consumer.ConsumerError as exc:
-        attempt.outcome, attempt.message = SyncAttempt.Outcome.FAILED, str(exc)
+        attempt.outcome, attempt.message = SyncAttempt.Outcome.FAILED, said_of(exc)
         if host.sync_cursor:
             attempt.message = Said(
                 "%(problem)s %(next)s",
-                problem=str(exc),
+                problem=said_of(exc),
                 next=Said("The next sync continues from the page that failed."),
             )
     else:

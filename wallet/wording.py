@@ -140,6 +140,13 @@ def _said_plural(template: str, plural: str, count: int, params: dict[str, Any])
     return SaidPlural(template, plural, count, **params)
 
 
+def said_of(exc: BaseException) -> str:
+    """An exception's sentence as it was raised: a `Said` keeps its template (str() would
+    give plain text)."""
+    first = exc.args[0] if len(exc.args) == 1 else None
+    return first if isinstance(first, Message) else str(exc)
+
+
 def template_of(message: str) -> dict[str, Any] | None:
     """What a row keeps beside a message so that it can be translated when shown: the
     template and values of a `Said` (or a verifier `Message`), None for plain text."""

@@ -227,3 +227,34 @@ def test_an_openid4vp_request_error_is_in_the_learner_s_language() -> None:
     with translation.override("es"), pytest.raises(RequestError) as refused:
         validate_authorization_request(claims, prefix="redirect_uri")
     assert str(refused.value) == "El parámetro dcql_query de la solicitud no es JSON válido."
+
+
+def test_a_sync_the_platform_refused_says_so_in_the_reader_s_language(
+    client, owner, monkeypatch
+) -> None:
+    from obapi import badge_hosts, consumer
+
+    host = BadgeHost.objects.create(
+        owner=owner,
+        api=Api.OB,
+        base_url="https://badges.example",
+        name="Example badges",
+        state=BadgeHost.State.CONNECTED,
+        created_at=NOW,
+    )
+
+    def refused(*_args: object) -> bool:
+        # What the consumer raises when the platform answers 401 to getCredentials.
+        raise consumer.TokenRejected(
+            wording.Said("The platform did not accept Satchel's access token.")
+        )
+
+    monkeypatch.setattr(badge_hosts, "_sync_pages", refused)
+    attempt = badge_hosts.badge_host_sync(host_id=host.pk, now=NOW)  # a task: English stored
+
+    assert attempt is not None
+    assert attempt.message == "The platform did not accept Satchel's access token."
+    spanish = _page(client, owner, reverse("obapi:hosts"), "es")
+    assert "La plataforma no aceptó el token de acceso de Satchel." in spanish
+    arabic = _page(client, owner, reverse("obapi:hosts"), "ar")
+    assert "لم تقبل المنصة رمز وصول Satchel." in arabic
