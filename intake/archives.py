@@ -27,7 +27,8 @@ import io
 import zipfile
 
 from django.conf import settings
-from django.utils.translation import gettext
+
+from wallet.wording import Said
 
 MAX_MEMBERS = 100_000
 MAX_RATIO = 200
@@ -38,6 +39,12 @@ _JUNK_PREFIXES = ("__MACOSX/", ".")
 
 class ArchiveRefused(ValueError):
     """The ZIP archive as a whole is refused (unreadable, too large, a ZIP bomb)."""
+
+
+def refusal(exc: ArchiveRefused) -> str:
+    """The refusal's sentence as raised (a `Said` keeps its template for a stored batch)."""
+    first = exc.args[0] if exc.args else ""
+    return first if isinstance(first, str) else str(exc)
 
 
 def megabytes(size: int) -> str:
@@ -54,15 +61,12 @@ def open_archive(data: bytes) -> zipfile.ZipFile:
     cap = max_archive_bytes()
     if len(data) > cap:
         raise ArchiveRefused(
-            gettext("The archive is larger than the %(megabytes)s limit.")
-            % {"megabytes": megabytes(cap)}
+            Said("The archive is larger than the %(megabytes)s limit.", megabytes=megabytes(cap))
         )
     try:
         return zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
-        raise ArchiveRefused(
-            gettext("This file is not a ZIP archive the wallet can read.")
-        ) from exc
+        raise ArchiveRefused(Said("This file is not a ZIP archive the wallet can read.")) from exc
 
 
 def checked_members(members: list[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:
@@ -71,22 +75,28 @@ def checked_members(members: list[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:
     uncompressed_cap = int(settings.SATCHEL_MAX_ZIP_UNCOMPRESSED_BYTES)
     if len(members) > MAX_MEMBERS:
         raise ArchiveRefused(
-            gettext("The archive holds more than %(max_members)s files.")
-            % {"max_members": format(MAX_MEMBERS, ",")}
+            Said(
+                "The archive holds more than %(max_members)s files.",
+                max_members=format(MAX_MEMBERS, ","),
+            )
         )
     if sum(i.file_size for i in members) > uncompressed_cap:
         raise ArchiveRefused(
-            gettext(
+            Said(
                 "The archive unpacks to more than %(megabytes)s; it looks like a ZIP "
-                "bomb and was refused."
+                "bomb and was refused.",
+                megabytes=megabytes(uncompressed_cap),
             )
-            % {"megabytes": megabytes(uncompressed_cap)}
         )
     for info in members:
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise ArchiveRefused(
-                f"{info.filename} is compressed more than {MAX_RATIO} times; "
-                "the archive looks like a ZIP bomb and was refused."
+                Said(
+                    "%(name)s is compressed more than %(ratio)s times; "
+                    "the archive looks like a ZIP bomb and was refused.",
+                    name=info.filename,
+                    ratio=MAX_RATIO,
+                )
             )
     return members
 

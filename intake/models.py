@@ -7,6 +7,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ImportBatch(models.Model):
@@ -16,7 +17,7 @@ class ImportBatch(models.Model):
         PENDING = "pending", _("Waiting")
         RUNNING = "running", _("Importing")
         DONE = "done", _("Finished")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("job", "Failed")
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_batches"
@@ -27,6 +28,9 @@ class ImportBatch(models.Model):
     done = models.PositiveIntegerField(default=0)
     summary = models.JSONField(default=list, blank=True)
     message = models.TextField(blank=True)
+    # The message's English template and values (wallet.wording.template_of), translated
+    # into the reader's language when shown; None for a message stored before they were kept.
+    message_i18n = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
     # Liveness (see config.jobs): the run holding the batch, its last sign of
@@ -85,7 +89,7 @@ class ReceiveAttempt(models.Model):
         WAITING = "waiting", _("Waiting for the issuer")
         RECEIVED = "received", _("Received")
         DECLINED = "declined", _("Declined")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("job", "Failed")
 
     ENDED = (State.RECEIVED, State.DECLINED, State.FAILED)
 

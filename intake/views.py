@@ -23,7 +23,7 @@ from intake.services import arrival, refresh, uploads
 from wallet.models import Source
 from wallet.selectors import access_credential, record_credentials
 from wallet.services import store
-from wallet.wording import verdict_label, verdict_phrase
+from wallet.wording import stored_message, verdict_label, verdict_phrase
 
 _RESULTS_KEY = "intake.upload_results"
 
@@ -74,7 +74,15 @@ def _with_verdicts(request: SignedInRequest, rows: list[dict[str, Any]]) -> list
     verdicts: dict[Any, str] = dict(
         record_credentials(owner=request.user, pks=ids).values_list("pk", "verdict")
     )
-    return [{**row, "verdict": verdicts.get(row.get("credential_id"), "")} for row in rows]
+    return [
+        {
+            **row,
+            "verdict": verdicts.get(row.get("credential_id"), ""),
+            # A task wrote the message in English: shown in the reader's language.
+            "message": stored_message(str(row.get("message") or ""), row.get("message_i18n")),
+        }
+        for row in rows
+    ]
 
 
 def _import_one_upload(request: SignedInRequest, upload: Any) -> HttpResponse:
@@ -179,6 +187,7 @@ def import_batch(request: SignedInRequest, batch_id: int) -> HttpResponse:
     batch = access_import_batch(owner=request.user, batch_id=batch_id)
     context = _batch_counts(batch)
     context["summary"] = _with_verdicts(request, context["summary"])
+    context["batch_message"] = stored_message(batch.message, batch.message_i18n)
     return render(request, "intake/import_batch.html", {"batch": batch, **context})
 
 
@@ -193,7 +202,7 @@ def import_batch_status(request: SignedInRequest, batch_id: int) -> JsonResponse
             "done": batch.done,
             "total": batch.total,
             "finished": batch.is_finished,
-            "message": batch.message,
+            "message": stored_message(batch.message, batch.message_i18n),
         }
     )
 

@@ -32,6 +32,7 @@ from obapi.models import Api, BadgeHost, SyncAttempt
 from wallet.models import Source
 from wallet.services.audit import audit_record
 from wallet.services.store import DUPLICATE, FAILED, IMPORTED, UPDATED
+from wallet.wording import Said, said_of, template_of
 
 logger = logging.getLogger(__name__)
 PAGE_SIZE = 50
@@ -285,38 +286,43 @@ def badge_host_sync(*, host_id: int, now: datetime) -> SyncAttempt | None:
     try:
         finished = _sync_pages(host, attempt, now)
     except consumer.TokenRejected as exc:
-        attempt.outcome, attempt.message = SyncAttempt.Outcome.FAILED, str(exc)
+        attempt.outcome, attempt.message = SyncAttempt.Outcome.FAILED, said_of(exc)
         host.state, host.problem = BadgeHost.State.FAILED, str(exc)
     except consumer.ConsumerError as exc:
-        attempt.outcome, attempt.message = SyncAttempt.Outcome.FAILED, str(exc)
+        attempt.outcome, attempt.message = SyncAttempt.Outcome.FAILED, said_of(exc)
         if host.sync_cursor:
-            attempt.message += " " + _("The next sync continues from the page that failed.")
+            attempt.message = Said(
+                "%(problem)s %(next)s",
+                problem=said_of(exc),
+                next=Said("The next sync continues from the page that failed."),
+            )
     else:
-        counts = _(
+        counts = Said(
             "%(received)s received: %(imported)s new, %(updated)s updated, "
-            "%(duplicate)s already in your record, %(refused)s not imported."
-        ) % {
-            "received": attempt.received,
-            "imported": attempt.imported,
-            "updated": attempt.updated,
-            "duplicate": attempt.duplicate,
-            "refused": attempt.refused,
-        }
+            "%(duplicate)s already in your record, %(refused)s not imported.",
+            received=attempt.received,
+            imported=attempt.imported,
+            updated=attempt.updated,
+            duplicate=attempt.duplicate,
+            refused=attempt.refused,
+        )
         if finished:
             attempt.outcome, attempt.message = SyncAttempt.Outcome.SUCCEEDED, counts
         else:
             attempt.outcome = SyncAttempt.Outcome.PARTIAL
-            attempt.message = (
-                counts
-                + " "
-                + _(
+            attempt.message = Said(
+                "%(counts)s %(next)s",
+                counts=counts,
+                next=Said(
                     "The platform holds more than one sync reads (%(pages)s pages): the next "
-                    "sync continues where this one stopped."
-                )
-                % {"pages": settings.SATCHEL_BADGE_HOST_MAX_PAGES}
+                    "sync continues where this one stopped.",
+                    pages=settings.SATCHEL_BADGE_HOST_MAX_PAGES,
+                ),
             )
         host.last_synced_at = now
     attempt.finished_at = now
+    # Kept beside the English message: the platforms page shows it in the reader's language.
+    attempt.message_i18n = template_of(attempt.message)
     with transaction.atomic():
         attempt.save()
         host.save()

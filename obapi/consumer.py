@@ -35,6 +35,7 @@ from django.utils.translation import gettext
 
 from config.protocol_client import Answer, ProtocolClient, RemoteError
 from obapi.apis import OFFLINE_ACCESS, ApiSpec
+from wallet.wording import Said
 
 JWT_MEDIA_TYPE = "application/vc+jwt"
 JSON_MEDIA_TYPE = "application/json"
@@ -304,11 +305,21 @@ def _token_request(
     access = data.get("access_token")
     if not answer.ok or not isinstance(access, str) or not access:
         if answer.error in ("invalid_grant", "invalid_client"):
-            raise TokenRejected("The platform no longer accepts Satchel's access: reconnect it.")
+            raise TokenRejected(
+                Said("The platform no longer accepts Satchel's access: reconnect it.")
+            )
         reason = answer.error or f"HTTP {answer.status}"
-        raise ConsumerError(f"{_host(url)} did not give Satchel an access token ({reason}).")
+        raise ConsumerError(
+            Said(
+                "%(host)s did not give Satchel an access token (%(reason)s).",
+                host=_host(url),
+                reason=reason,
+            )
+        )
     if str(data.get("token_type", "")).lower() != "bearer":
-        raise ConsumerError(f"{_host(url)} gave a token of a kind Satchel cannot use.")
+        raise ConsumerError(
+            Said("%(host)s gave a token of a kind Satchel cannot use.", host=_host(url))
+        )
     expires_in = data.get("expires_in")
     expires_at = (
         now + timedelta(seconds=int(expires_in))
@@ -333,14 +344,16 @@ def credentials_page(client: ProtocolClient, *, url: str, access_token: str, fir
     headers = {"Authorization": f"Bearer {access_token}"}
     answer = _call("credentials", url, lambda: client.get_json(url, headers=headers))
     if answer.status == 401:
-        raise TokenRejected("The platform did not accept Satchel's access token.")
+        raise TokenRejected(Said("The platform did not accept Satchel's access token."))
     if answer.status == 403:
-        raise ConsumerError(
-            gettext("The platform refused to share credentials with Satchel (403).")
-        )
+        raise ConsumerError(Said("The platform refused to share credentials with Satchel (403)."))
     if not answer.ok or not isinstance(answer.data, dict):
         raise ConsumerError(
-            f"{_host(url)} answered HTTP {answer.status} when asked for credentials."
+            Said(
+                "%(host)s answered HTTP %(status)s when asked for credentials.",
+                host=_host(url),
+                status=answer.status,
+            )
         )
     items = [
         Item(_json_bytes(document), JSON_MEDIA_TYPE)
@@ -374,8 +387,11 @@ def _next_link(header: str, current: str, first: str) -> str | None:
             resolved = urljoin(current, target.strip())
             if _origin(resolved) != _origin(first):
                 raise ConsumerError(
-                    f"{_host(first)} sent Satchel to another site for its next page; "
-                    "Satchel stopped there."
+                    Said(
+                        "%(host)s sent Satchel to another site for its next page; "
+                        "Satchel stopped there.",
+                        host=_host(first),
+                    )
                 )
             return resolved
     return None

@@ -33,7 +33,9 @@ from wallet.services.store import FAILED, IMPORTED, JWT_MEDIA_TYPE, Verified, cr
 from wallet.verification import Verdict
 from wallet.verification.errors import VerificationInputError
 from wallet.verification.limits import Limits
+from wallet.verification.messages import Message
 from wallet.verification.parse import parse_input
+from wallet.wording import Said, template_of
 
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
@@ -134,12 +136,19 @@ def credential_upsert(
         raise UpsertRefused(400, result.message)
     report = result.report
     if report.format not in api.formats:
-        message = f"This is not a credential of the {api.title} API ({report.format or 'unknown'})."
+        message = Said(
+            "This is not a credential of the %(api)s API (%(format)s).",
+            api=api.title,
+            format=report.format or "unknown",
+        )
         _refused(owner, application, now, message)
         raise UpsertRefused(400, message)
     if report.verdict in _REFUSED_VERDICTS:
         reason = next((c.message for c in report.failures), report.verdict.label)
-        message = f"The credential does not verify: {reason}"
+        message = Said(
+            "The credential does not verify: %(reason)s",
+            reason=reason if isinstance(reason, Message) else Said(reason),
+        )
         _refused(owner, application, now, message)
         raise UpsertRefused(422, message)
     with transaction.atomic():
@@ -195,6 +204,8 @@ def _refused(owner: User, application: Any, now: datetime, message: str) -> None
         action=ToolAccess.Action.REFUSED_CREDENTIAL,
         now=now,
         reason=message[:500],
+        # Its template and values: the learner's tools page shows it in their language.
+        reason_i18n=template_of(message),
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from oauth2_provider.settings import oauth2_settings
 
 
@@ -148,7 +149,7 @@ class SyncAttempt(models.Model):
         RUNNING = "running", _("Running")
         SUCCEEDED = "succeeded", _("Done")
         PARTIAL = "partial", _("Done so far: continues with the next sync")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("job", "Failed")
 
     host = models.ForeignKey(BadgeHost, on_delete=models.CASCADE, related_name="attempts")
     started_at = models.DateTimeField()
@@ -160,6 +161,9 @@ class SyncAttempt(models.Model):
     duplicate = models.PositiveIntegerField(default=0)
     refused = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)
+    # The message's English template and values (wallet.wording.template_of), translated
+    # into the reader's language when shown; None for a message stored before they were kept.
+    message_i18n = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]

@@ -7,6 +7,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ExportJob(models.Model):
@@ -22,7 +23,7 @@ class ExportJob(models.Model):
         PENDING = "pending", _("Waiting")
         RUNNING = "running", _("Building")
         DONE = "done", _("Ready")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("job", "Failed")
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs"
@@ -36,6 +37,9 @@ class ExportJob(models.Model):
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)
+    # The message's English template and values (wallet.wording.template_of), translated
+    # into the reader's language when shown; None for a message stored before they were kept.
+    message_i18n = models.JSONField(null=True, blank=True)
     # What the built file holds (`portability.services.archive.ExportContents`).
     contents = models.JSONField(default=dict, blank=True)
     data = models.BinaryField(blank=True, default=b"")
@@ -90,7 +94,7 @@ class RestoreJob(models.Model):
         PENDING = "pending", _("Waiting")
         RUNNING = "running", _("Restoring")
         DONE = "done", _("Restored")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("job", "Failed")
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="restore_jobs"
@@ -106,6 +110,9 @@ class RestoreJob(models.Model):
     added = models.JSONField(default=dict, blank=True)
     already = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)
+    # The message's English template and values (wallet.wording.template_of), translated
+    # into the reader's language when shown; None for a message stored before they were kept.
+    message_i18n = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
     claimed_by = models.CharField(max_length=64, blank=True)

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from wallet.verification import Verdict
@@ -46,19 +46,25 @@ class Verdicts(models.TextChoices):
     """The verifier's verdicts (`wallet.verification.Verdict`), labelled in the words of
     `wallet.verification.wording`."""
 
-    VERIFIED = Verdict.VERIFIED.value, Verdict.VERIFIED.label
+    VERIFIED = Verdict.VERIFIED.value, gettext_lazy(Verdict.VERIFIED.label)
     VERIFIED_WITH_WARNINGS = (
         Verdict.VERIFIED_WITH_WARNINGS.value,
-        Verdict.VERIFIED_WITH_WARNINGS.label,
+        gettext_lazy(Verdict.VERIFIED_WITH_WARNINGS.label),
     )
-    REVOKED = Verdict.REVOKED.value, Verdict.REVOKED.label
-    SUSPENDED = Verdict.SUSPENDED.value, Verdict.SUSPENDED.label
-    EXPIRED = Verdict.EXPIRED.value, Verdict.EXPIRED.label
-    NOT_YET_VALID = Verdict.NOT_YET_VALID.value, Verdict.NOT_YET_VALID.label
-    INVALID_SIGNATURE = Verdict.INVALID_SIGNATURE.value, Verdict.INVALID_SIGNATURE.label
-    ISSUER_UNREACHABLE = Verdict.ISSUER_UNREACHABLE.value, Verdict.ISSUER_UNREACHABLE.label
-    MALFORMED = Verdict.MALFORMED.value, Verdict.MALFORMED.label
-    UNSUPPORTED = Verdict.UNSUPPORTED.value, Verdict.UNSUPPORTED.label
+    REVOKED = Verdict.REVOKED.value, gettext_lazy(Verdict.REVOKED.label)
+    SUSPENDED = Verdict.SUSPENDED.value, gettext_lazy(Verdict.SUSPENDED.label)
+    EXPIRED = Verdict.EXPIRED.value, gettext_lazy(Verdict.EXPIRED.label)
+    NOT_YET_VALID = Verdict.NOT_YET_VALID.value, gettext_lazy(Verdict.NOT_YET_VALID.label)
+    INVALID_SIGNATURE = (
+        Verdict.INVALID_SIGNATURE.value,
+        gettext_lazy(Verdict.INVALID_SIGNATURE.label),
+    )
+    ISSUER_UNREACHABLE = (
+        Verdict.ISSUER_UNREACHABLE.value,
+        gettext_lazy(Verdict.ISSUER_UNREACHABLE.label),
+    )
+    MALFORMED = Verdict.MALFORMED.value, gettext_lazy(Verdict.MALFORMED.label)
+    UNSUPPORTED = Verdict.UNSUPPORTED.value, gettext_lazy(Verdict.UNSUPPORTED.label)
 
 
 # The verdicts under which a credential counts: it verifies, perhaps with a warning.

@@ -41,8 +41,9 @@ from wallet.services.store import (
 from wallet.verification import Report, VerifyOptions, verify_bytes, verify_document
 from wallet.verification.errors import VerificationInputError
 from wallet.verification.fetch import FetchError, FetchRefused
+from wallet.verification.messages import Message
 from wallet.verification.parse import parse_input
-from wallet.wording import check_message
+from wallet.wording import Said
 
 # The verifier's "nothing at this address" checks; their detail names the address and status
 # ("<url>: HTTP 404" for a baked link, "GET <url> -> HTTP 404" for a bare one).
@@ -262,31 +263,36 @@ _GENERIC_REASONS = ("This is not a credential this wallet", "The file is not val
 def _not_a_credential(report: Report, data: bytes, source: str) -> str:
     """Why what arrived was refused, in one message written for the learner."""
     if data.startswith(b"PK\x03\x04"):
-        return gettext("This is a ZIP archive: use the bulk import for archives.")
+        return Said("This is a ZIP archive: use the bulk import for archives.")
+    # Said, not gettext: in a ZIP import's task the message is stored, and shown later in
+    # the reader's language (wallet.wording.stored_message).
     pasted = source == Source.PASTE
-    reads = gettext(_WHAT_SATCHEL_READS)
+    reads = Said(_WHAT_SATCHEL_READS)
     for magic, as_text, as_file in _KNOWN_FILES:
         if data.startswith(magic):
-            return f"{gettext(as_text if pasted else as_file)} {reads}"
+            return Said(
+                "%(what)s %(reads)s", what=Said(as_text if pasted else as_file), reads=reads
+            )
     if data.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html")):
         if pasted:
-            return gettext(
+            return Said(
                 "This text is a web page, not a credential. If the issuer shows your badge on "
                 "a page, download the badge from there, or import the page's link."
             )
-        return gettext(
+        return Said(
             "This file is a web page, not a credential. If the issuer shows your badge on a "
             "page, download the badge from there, or import the page's link."
         )
     head = (
-        gettext("This text is not a credential the wallet recognises.")
+        Said("This text is not a credential the wallet recognises.")
         if pasted
-        else gettext("This file is not a credential the wallet recognises.")
+        else Said("This file is not a credential the wallet recognises.")
     )
     failure = next(iter(report.failures), None)
     if failure is None or failure.message.startswith(_GENERIC_REASONS):
-        return f"{head} {reads}"
-    return f"{head} {check_message(failure)}"
+        return Said("%(what)s %(reads)s", what=head, reads=reads)
+    reason = failure.message if isinstance(failure.message, Message) else Said(failure.message)
+    return Said("%(what)s %(reads)s", what=head, reads=reason)
 
 
 def _media_for(report: Report) -> str:

@@ -50,6 +50,7 @@ from wallet.verification.fetch import FetchError, FetchRefused
 from wallet.verification.limits import Limits
 from wallet.verification.parse import credential_from_jwt_payload, parse_input
 from wallet.verification.proofs.jose import decode_compact
+from wallet.wording import Said
 
 logger = logging.getLogger(__name__)
 
@@ -215,12 +216,16 @@ def _same_credential(incoming: Verified, current: Credential) -> bool:
 
 
 def _explained(outcome: ImportOutcome) -> ImportOutcome:
-    if outcome.status == DUPLICATE and "already in your record" in outcome.message:
-        message = "The issuer has nothing newer: your copy is the current one."
+    # The English template, not the text: the text is in the learner's language.
+    english = str(getattr(outcome.message, "template", outcome.message))
+    if outcome.status == DUPLICATE and "already in your record" in english:
+        message = Said("The issuer has nothing newer: your copy is the current one.")
         return ImportOutcome(outcome.status, outcome.credential, message, outcome.credentials)
     if outcome.status == UPDATED:
-        message = "Refreshed: the issuer's newer copy is now the current one; the earlier one "
-        message += "is kept in its history."
+        message = Said(
+            "Refreshed: the issuer's newer copy is now the current one; the earlier one "
+            "is kept in its history."
+        )
         return ImportOutcome(outcome.status, outcome.credential, message, outcome.credentials)
     return outcome
 

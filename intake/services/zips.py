@@ -23,7 +23,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from config import jobs
@@ -49,6 +49,7 @@ from wallet.services.store import (
     credentials_store,
 )
 from wallet.verification import VerifyOptions
+from wallet.wording import Said, template_of
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +72,8 @@ class FileOutcome:
             "name": self.name,
             "status": self.status,
             "message": self.message,
+            # The message's template and values, translated when the batch's page shows it.
+            "message_i18n": template_of(self.message),
             "credential_id": self.credential_id,
         }
 
@@ -86,8 +89,10 @@ def _batch_files(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
     members = archives.checked_members(archives.credential_files(archive))
     if len(members) > MAX_BATCH_FILES:
         raise ArchiveRefused(
-            gettext("The archive holds more than %(max_batch_files)s files.")
-            % {"max_batch_files": MAX_BATCH_FILES}
+            Said(
+                "The archive holds more than %(max_batch_files)s files.",
+                max_batch_files=MAX_BATCH_FILES,
+            )
         )
     return members
 
@@ -291,7 +296,7 @@ def _store_member(owner: User, name: str, ready: Verified) -> FileOutcome:
         raise
     except Exception:  # one bad file must not stop the others
         logger.exception("import of ZIP member %s failed", name)
-        return FileOutcome(name, FAILED, "The wallet could not import this file.")
+        return FileOutcome(name, FAILED, Said("The wallet could not import this file."))
     return _file_outcome(name, result)
 
 
@@ -316,9 +321,11 @@ def _import_member(
     `data` is the archive's bytes, when the caller holds them (see `_member_bytes`)."""
     name = info.filename
     if info.flag_bits & 0x1:
-        return FileOutcome(name, FAILED, "The file is encrypted.")
+        return FileOutcome(name, FAILED, Said("The file is encrypted."))
     if info.file_size > cap:
-        return FileOutcome(name, FAILED, f"The file is larger than the {megabytes(cap)} limit.")
+        return FileOutcome(
+            name, FAILED, Said("The file is larger than the %(limit)s limit.", limit=megabytes(cap))
+        )
     try:
         content = _member_bytes(data, info) if data is not None else None
         if content is None:
@@ -336,12 +343,12 @@ def _import_member(
         )
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         logger.info("unreadable ZIP member %s: %s", name, exc)
-        return FileOutcome(name, FAILED, "The file could not be read from the archive.")
+        return FileOutcome(name, FAILED, Said("The file could not be read from the archive."))
     except SoftTimeLimitExceeded:
         raise
     except Exception:  # one bad file must not stop the others
         logger.exception("import of ZIP member %s failed", name)
-        return FileOutcome(name, FAILED, "The wallet could not import this file.")
+        return FileOutcome(name, FAILED, Said("The wallet could not import this file."))
     return result if isinstance(result, Verified) else _file_outcome(name, result)
 
 
@@ -392,11 +399,11 @@ def _forget_archive(batch_id: int) -> None:
 BATCH_JOBS = jobs.JobKind(
     model=ImportBatch,
     task="intake.tasks.import_zip",
-    not_started=(
+    not_started=gettext_noop(
         "The import could not be started: the wallet's background service is unavailable. "
         "Nothing was imported. Please upload the archive again in a few minutes."
     ),
-    gave_up=(
+    gave_up=gettext_noop(
         "The import stopped unexpectedly several times and was given up. The files it had "
         "finished are in your record; upload the archive again to import the rest (files "
         "already in your record are recognised)."
@@ -461,7 +468,7 @@ def zip_batch_run(*, batch_id: int, run_id: str = "", now: datetime | None = Non
     summary: list[dict[str, Any]] = list(batch.summary or [])
     data = ImportArchive.objects.filter(batch=batch).values_list("data", flat=True).first()
     if data is None:
-        message = "The archive is no longer stored; upload it again."
+        message = Said("The archive is no longer stored; upload it again.")
         return _finish_batch(batch, ImportBatch.Status.FAILED, message, summary, now, run_id)
 
     def progress(done: int, total: int, outcomes: list[FileOutcome]) -> None:
@@ -475,24 +482,32 @@ def zip_batch_run(*, batch_id: int, run_id: str = "", now: datetime | None = Non
             owner=batch.owner, data=bytes(data), progress=progress, now=now, skip=len(summary)
         )
     except ArchiveRefused as exc:
-        return _finish_batch(batch, ImportBatch.Status.FAILED, str(exc), summary, now, run_id)
+        return _finish_batch(
+            batch, ImportBatch.Status.FAILED, archives.refusal(exc), summary, now, run_id
+        )
     except jobs.JobTaken:
         logger.warning("import batch %s was handed to another run; this one stops", batch.pk)
         return ImportBatch.objects.get(pk=batch.pk)
     except SoftTimeLimitExceeded:
-        message = (
-            f"The import took longer than the wallet allows and stopped after {len(summary)} "
-            f"of {batch.total} files. Those are in your record; upload the archive again to "
-            "import the rest (files already in your record are recognised)."
+        message = Said(
+            "The import took longer than the wallet allows and stopped after %(done)s "
+            "of %(total)s files. Those are in your record; upload the archive again to "
+            "import the rest (files already in your record are recognised).",
+            done=len(summary),
+            total=batch.total,
         )
         return _finish_batch(batch, ImportBatch.Status.FAILED, message, summary, now, run_id)
     # The summary holds every file's outcome, those of earlier runs of this batch included.
     statuses = [item["status"] for item in summary]
     counts = {s: statuses.count(s) for s in (IMPORTED, UPDATED, DUPLICATE)}
     failed = statuses.count(FAILED)
-    message = (
-        f"{counts[IMPORTED]} imported, {counts[UPDATED]} updated, "
-        f"{counts[DUPLICATE]} already in your record, {failed} could not be imported."
+    message = Said(
+        "%(imported)s imported, %(updated)s updated, %(duplicate)s already in your record, "
+        "%(failed)s could not be imported.",
+        imported=counts[IMPORTED],
+        updated=counts[UPDATED],
+        duplicate=counts[DUPLICATE],
+        failed=failed,
     )
     return _finish_batch(batch, ImportBatch.Status.DONE, message, summary, now, run_id)
 
@@ -512,6 +527,7 @@ def _finish_batch(
             run_id=run_id,
             status=status,
             message=message,
+            message_i18n=template_of(message),
             summary=summary,
             done=len(summary),
             finished_at=now or timezone.now(),

@@ -14,7 +14,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from accounts import crypto
 from accounts.models import User
@@ -26,6 +26,7 @@ from portability.models import ExportJob
 from portability.services.archive import ExportFile, export_archive
 from wallet.selectors import record_credentials
 from wallet.services.audit import audit_record
+from wallet.wording import Said, SaidPlural, template_of
 
 logger = logging.getLogger(__name__)
 
@@ -39,11 +40,11 @@ def _forget_sealing_key(job_id: int) -> None:
 EXPORT_JOBS = jobs.JobKind(
     model=ExportJob,
     task="portability.tasks.export_build",
-    not_started=(
+    not_started=gettext_noop(
         "The export could not be started: the wallet's background service is unavailable. "
         "Please ask for it again in a few minutes."
     ),
-    gave_up=(
+    gave_up=gettext_noop(
         "The export stopped unexpectedly several times and was given up. Please ask for it "
         "again, and ask for help if it keeps happening."
     ),
@@ -175,8 +176,11 @@ def export_job_run(*, job_id: int, run_id: str = "", now: datetime | None = None
     return _finish_job(job, export, now, run_id)
 
 
-COULD_NOT_BUILD = "The export could not be built. Try again, or ask for help if it persists."
-TOOK_TOO_LONG = (
+# Stored in English, translated when the job's page shows them.
+COULD_NOT_BUILD = gettext_noop(
+    "The export could not be built. Try again, or ask for help if it persists."
+)
+TOOK_TOO_LONG = gettext_noop(
     "The export took longer than the wallet allows and was stopped. Try again, perhaps with "
     "fewer credentials chosen, or ask for help if it persists."
 )
@@ -207,7 +211,8 @@ def _finish_job(
             "total": export.credentials,
             "done": export.credentials,
             "contents": export.contents.as_dict(),
-            "message": _job_message(export),
+            "message": (message := _job_message(export)),
+            "message_i18n": template_of(message),
         }
     with transaction.atomic():
         held = jobs.job_finish(EXPORT_JOBS, job_id=job.pk, run_id=run_id, **fields)
@@ -224,15 +229,22 @@ def _finish_job(
 
 def _job_message(export: ExportFile) -> str:
     """What the export's page says besides its contents (`contents`): the CLR bundle's notes."""
-    text = ""
-    if export.clr_excluded:
-        text += (
-            f"{len(export.clr_excluded)} could not go into the CLR bundle "
-            "and travel in the export's credentials/ folder instead."
+    excluded = len(export.clr_excluded)
+    left_out = (
+        SaidPlural(
+            "%(count)s could not go into the CLR bundle and travels in the export's "
+            "credentials/ folder instead.",
+            "%(count)s could not go into the CLR bundle and travel in the export's "
+            "credentials/ folder instead.",
+            excluded,
+            count=excluded,
         )
-    if export.clr_note:
-        text += f" {export.clr_note}"
-    return text.strip()
+        if excluded
+        else None
+    )
+    if left_out and export.clr_note:
+        return Said("%(left_out)s %(note)s", left_out=left_out, note=export.clr_note)
+    return left_out or export.clr_note
 
 
 def export_jobs_purge(*, now: datetime | None = None) -> int:

@@ -84,7 +84,10 @@ class DcqlQuery:
 
 def _identifier(value: Any, what: str) -> str:
     if not isinstance(value, str) or not _ID.match(value):
-        raise DcqlError(f"{what} must be a non-empty string of letters, digits, _ or -.")
+        raise DcqlError(
+            gettext("%(what)s must be a non-empty string of letters, digits, _ or -.")
+            % {"what": what}
+        )
     return value
 
 
@@ -106,7 +109,7 @@ def _claims(value: Any) -> tuple[ClaimsQuery, ...]:
     if value is None:
         return ()
     if not isinstance(value, list) or not value or len(value) > MAX_CLAIMS:
-        raise DcqlError("`claims` must be a non-empty array.")
+        raise DcqlError(gettext("`claims` must be a non-empty array."))
     found: list[ClaimsQuery] = []
     for entry in value:
         if not isinstance(entry, dict):
@@ -117,12 +120,14 @@ def _claims(value: Any) -> tuple[ClaimsQuery, ...]:
             or not values
             or not all(isinstance(v, str | int | bool) for v in values)
         ):
-            raise DcqlError("`values` must be a non-empty array of strings, integers or booleans.")
+            raise DcqlError(
+                gettext("`values` must be a non-empty array of strings, integers or booleans.")
+            )
         claim_id = entry.get("id")
         found.append(
             ClaimsQuery(
                 path=_path(entry.get("path")),
-                id=_identifier(claim_id, "A claim's id") if claim_id is not None else "",
+                id=_identifier(claim_id, gettext("A claim's id")) if claim_id is not None else "",
                 values=tuple(values or ()),
             )
         )
@@ -136,12 +141,12 @@ def _claim_sets(value: Any, claims: tuple[ClaimsQuery, ...]) -> tuple[tuple[str,
     if value is None:
         return ()
     if not claims:
-        raise DcqlError("`claim_sets` needs `claims`.")
+        raise DcqlError(gettext("`claim_sets` needs `claims`."))
     known = {c.id for c in claims}
     if "" in known:
         raise DcqlError(gettext("With `claim_sets`, every claims query needs an id."))
     if not isinstance(value, list) or not value:
-        raise DcqlError("`claim_sets` must be a non-empty array.")
+        raise DcqlError(gettext("`claim_sets` must be a non-empty array."))
     sets: list[tuple[str, ...]] = []
     for option in value:
         if not isinstance(option, list) or not option or not set(option) <= known:
@@ -168,7 +173,9 @@ def _type_values(meta: dict[str, Any], format_: str) -> tuple[frozenset[str], ..
             for group in value
         )
     ):
-        raise DcqlError("`meta.type_values` must be a non-empty array of non-empty string arrays.")
+        raise DcqlError(
+            gettext("`meta.type_values` must be a non-empty array of non-empty string arrays.")
+        )
     return tuple(frozenset(group) for group in value)
 
 
@@ -178,14 +185,14 @@ def _vct_values(meta: dict[str, Any], format_: str) -> tuple[str, ...]:
         return ()
     value = meta.get("vct_values")
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        raise DcqlError("`meta.vct_values` must be a non-empty array of strings.")
+        raise DcqlError(gettext("`meta.vct_values` must be a non-empty array of strings."))
     return tuple(value)
 
 
 def _boolean(entry: Mapping[str, Any], name: str, default: bool) -> bool:
     value = entry.get(name, default)
     if not isinstance(value, bool):
-        raise DcqlError(f"`{name}` must be true or false.")
+        raise DcqlError(gettext("`%(name)s` must be true or false.") % {"name": name})
     return value
 
 
@@ -198,7 +205,7 @@ def _credential_query(entry: Any) -> CredentialQuery:
     claims = _claims(entry.get("claims"))
     meta = _meta(entry.get("meta"))
     return CredentialQuery(
-        id=_identifier(entry.get("id"), "A Credential Query's id"),
+        id=_identifier(entry.get("id"), gettext("A Credential Query's id")),
         format=format_,
         multiple=_boolean(entry, "multiple", False),
         type_values=_type_values(meta, format_),
@@ -215,7 +222,7 @@ def _credential_sets(value: Any, ids: set[str]) -> tuple[CredentialSetQuery, ...
     if value is None:
         return ()
     if not isinstance(value, list) or not value:
-        raise DcqlError("`credential_sets` must be a non-empty array.")
+        raise DcqlError(gettext("`credential_sets` must be a non-empty array."))
     sets: list[CredentialSetQuery] = []
     for entry in value:
         options = entry.get("options") if isinstance(entry, dict) else None

@@ -206,7 +206,7 @@ def obtain_request_object(
         return _read_request_object(params["request"]), params["request"]
     if "request_uri" not in params:
         if "request_uri_method" in params:
-            raise RequestError("request_uri_method comes only with a request_uri.")
+            raise RequestError(gettext("request_uri_method comes only with a request_uri."))
         return dict(params), None
     method = params.get("request_uri_method", "get")
     if method not in ("get", "post"):
@@ -422,14 +422,14 @@ def validate_authorization_request(
             ),
             code="invalid_scope" if has_scope else "invalid_request",
         )
-    dcql_query = _json_parameter(claims["dcql_query"], "DCQL query")
+    dcql_query = _json_parameter(claims["dcql_query"], gettext("DCQL query"))
     try:
         parse_dcql_query(dcql_query)
     except DcqlError as exc:
         raise RequestError(
             gettext("The request's DCQL query is not valid: %(exc)s") % {"exc": exc}
         ) from exc
-    metadata = _json_parameter(claims.get("client_metadata") or {}, "client metadata")
+    metadata = _json_parameter(claims.get("client_metadata") or {}, gettext("client metadata"))
     if not isinstance(metadata, dict):
         raise RequestError(gettext("The request's client metadata is not a JSON object."))
     return AuthorizationRequest(

@@ -177,3 +177,15 @@ def test_the_daily_refresh_leaves_a_credential_far_from_expiry_alone(owner, issu
 def test_the_daily_refresh_is_on_the_beat_schedule(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["intake-refresh-expiring"]
     assert entry["task"] == "intake.tasks.refresh_expiring"
+
+
+def test_nothing_newer_is_said_in_the_learner_s_language(owner, issuer, held):
+    from django.utils import translation
+
+    issuer.fetcher.add(REFRESH_URL, bytes(held.original))
+
+    with translation.override("es"):
+        outcome = credential_refresh(owner=owner, credential=held, now=LATER)
+
+    assert outcome.status == "duplicate"
+    assert outcome.message == "El emisor no tiene nada más reciente: tu copia es la vigente."

@@ -72,3 +72,27 @@ def test_disconnecting_other_learners_leaves_them_connected(owner, stranger, con
 
 def test_the_page_is_for_signed_in_learners(db) -> None:
     assert Client().get("/account/tools/").status_code == 302
+
+
+def test_a_refusal_in_the_access_log_reads_in_the_learner_s_language(owner, connect, tool) -> None:
+    from django.utils import timezone, translation
+    from oauth2_provider.models import Application
+
+    from obapi.host import _refused
+    from wallet.wording import Said
+
+    connect(owner)
+    # Written while the tool's (English) request was answered, shown later in Spanish.
+    _refused(
+        owner,
+        Application.objects.get(client_id=tool.client_id),
+        timezone.now(),
+        Said("This is not a credential of the %(api)s API (%(format)s).", api="CLR", format="ob3"),
+    )
+
+    html = signed_in(owner).get("/account/tools/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    translation.activate("en")
+
+    assert "Esta no es una credencial de la API CLR (ob3)." in html
+    assert "This is not a credential of the" not in html
+    assert "Envió una credencial que se rechazó" in html  # the action's label

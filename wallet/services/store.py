@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 
 from accounts.models import User
 from wallet.bulk import insert_rows
@@ -34,8 +34,10 @@ from wallet.models import (
 from wallet.services.audit import audit_record
 from wallet.services.derive import DerivedFields, dedupe_key, derive_fields
 from wallet.verification import Report, Verdict
+from wallet.verification import wording as verdict_wording
 from wallet.verification.fetch import Fetcher
-from wallet.wording import verdict_phrase
+from wallet.verification.messages import Phrase
+from wallet.wording import Said, SaidPlural
 
 IMPORTED, UPDATED, DUPLICATE, FAILED = "imported", "updated", "duplicate", "failed"
 _INTEGRITY_FAILURES = (Verdict.MALFORMED, Verdict.UNSUPPORTED, Verdict.INVALID_SIGNATURE)
@@ -182,7 +184,7 @@ def _store_incoming(owner: User, incoming: _Incoming, arrival: Arrival) -> Impor
         return ImportOutcome(
             DUPLICATE,
             existing,
-            gettext("This credential is already in your record."),
+            Said("This credential is already in your record."),
             _one(existing),
         )
 
@@ -327,12 +329,12 @@ def _store_locked(owner: User, incoming: _Incoming, arrival: Arrival) -> ImportO
             return ImportOutcome(
                 IMPORTED,
                 existing,
-                gettext("This credential was in your trash: it is back."),
+                Said("This credential was in your trash: it is back."),
                 (existing,),
             )
         _audit(owner, "credential.duplicate", existing, arrival)
         return ImportOutcome(
-            DUPLICATE, existing, gettext("This credential is already in your record."), (existing,)
+            DUPLICATE, existing, Said("This credential is already in your record."), (existing,)
         )
     newer = _is_newer(incoming.derived.issued_at, existing.issued_at)
     if newer and not _may_replace(incoming.report.verdict, existing.verdict):
@@ -341,11 +343,11 @@ def _store_locked(owner: User, incoming: _Incoming, arrival: Arrival) -> ImportO
         return ImportOutcome(
             DUPLICATE,
             existing,
-            gettext(
+            Said(
                 "A newer copy of this credential does not verify (%(verdict)s); it is kept "
-                "in the credential's history and the one in your record stays current."
-            )
-            % {"verdict": verdict_phrase(incoming.report.verdict)},
+                "in the credential's history and the one in your record stays current.",
+                verdict=Phrase(verdict_wording.verdict_label(incoming.report.verdict)),
+            ),
             (existing,),
         )
     if newer:
@@ -354,7 +356,7 @@ def _store_locked(owner: User, incoming: _Incoming, arrival: Arrival) -> ImportO
         return ImportOutcome(
             UPDATED,
             existing,
-            gettext(
+            Said(
                 "A newer issue of this credential replaced the one in your record; "
                 "the earlier one is kept in its history."
             ),
@@ -365,7 +367,7 @@ def _store_locked(owner: User, incoming: _Incoming, arrival: Arrival) -> ImportO
     return ImportOutcome(
         DUPLICATE,
         existing,
-        gettext(
+        Said(
             "Your record already holds this credential (the same or a newer issue); "
             "this copy is kept in its history."
         ),
@@ -380,12 +382,14 @@ def _imported_message(credential: Credential) -> str:
 def _imported_text(title: str, children: int = 0) -> str:
     shown = title or gettext(UNTITLED)
     if not children:
-        return gettext("Imported “%(title)s”.") % {"title": shown}
-    return ngettext(
+        return Said("Imported “%(title)s”.", title=shown)
+    return SaidPlural(
         "Imported “%(title)s” with %(count)s credential inside.",
         "Imported “%(title)s” with %(count)s credentials inside.",
         children,
-    ) % {"title": shown, "count": children}
+        title=shown,
+        count=children,
+    )
 
 
 def _may_replace(incoming: Verdict, current: str) -> bool:

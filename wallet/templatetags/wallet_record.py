@@ -195,3 +195,21 @@ def notice_text(notice: Any) -> str:
 def check_message(check: Any) -> str:
     """A check's sentence (a stored report's check dict) in the reader's language."""
     return wording.check_message(check) if isinstance(check, dict) else ""
+
+
+@register.filter
+def stored_message(row: Any) -> str:
+    """A job's or attempt's `message` in the reader's language, from its `message_i18n`
+    (`wallet.wording.stored_message`); a row without a template shows its message as stored.
+    Gettext-marked constants a task stored (restore and job failures) are translated too."""
+    message = str(getattr(row, "message", "") or "")
+    return wording.stored_message(message, getattr(row, "message_i18n", None))
+
+
+@register.filter
+def stored_reason(detail: Any) -> str:
+    """An audit entry's `reason` in the reader's language, from its `reason_i18n`; an entry
+    written before templates were kept shows its reason as stored."""
+    if not isinstance(detail, dict):
+        return ""
+    return wording.stored_message(str(detail.get("reason") or ""), detail.get("reason_i18n"))

@@ -15,4 +15,8 @@ class Command(makemessages.Command):
         *makemessages.Command.xgettext_options,
         "--keyword=N_",
         "--keyword=Message",
+        # wallet.wording's Said / SaidPlural: what background tasks say, stored and
+        # translated when shown.
+        "--keyword=Said",
+        "--keyword=SaidPlural:1,2",
     ]
