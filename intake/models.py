@@ -115,6 +115,9 @@ class ReceiveAttempt(models.Model):
     state_digest = models.CharField(max_length=64, blank=True, db_index=True)
     stored = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
+    # The error's English template and values (wallet.wording.template_of): a poll task
+    # writes English, the page shows it in the reader's language.
+    error_i18n = models.JSONField(null=True, blank=True)
     error_kind = models.CharField(max_length=30, blank=True)
     redirect_url = models.CharField(max_length=2000, blank=True)
     created_at = models.DateTimeField()

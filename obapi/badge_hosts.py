@@ -110,6 +110,7 @@ def badge_host_connect(*, owner: User, base_url: str, api: str, now: datetime) -
         )
     except consumer.ConsumerError as exc:
         host.state, host.problem = BadgeHost.State.FAILED, str(exc)
+        host.problem_i18n = template_of(said_of(exc))
         with transaction.atomic():
             host.save()
             audit_record(user=owner, action="badge_host.failed", target=host, now=now)
@@ -158,8 +159,12 @@ def badge_host_authorized(
     verifier = decrypt(host.code_verifier_encrypted).decode()
     host.auth_state, host.code_verifier_encrypted = "", ""
     if error or not code:
-        reason = "you or the platform declined" if error == "access_denied" else "no code came back"
-        _failed(host, f"Not connected: {reason}.", now)
+        reason = (
+            Said("you or the platform declined")
+            if error == "access_denied"
+            else Said("no code came back")
+        )
+        _failed(host, Said("Not connected: %(reason)s.", reason=reason), now)
         raise BadgeHostError(host.problem)
     try:
         tokens = consumer.exchange_code(
@@ -173,10 +178,11 @@ def badge_host_authorized(
             now=now,
         )
     except consumer.ConsumerError as exc:
-        _failed(host, str(exc), now)
+        _failed(host, said_of(exc), now)
         raise BadgeHostError(str(exc)) from exc
     _keep_tokens(host, tokens)
     host.state, host.problem, host.connected_at = BadgeHost.State.CONNECTED, "", now
+    host.problem_i18n = None
     with transaction.atomic():
         host.save()
         audit_record(user=owner, action="badge_host.connected", target=host, now=now)
@@ -186,6 +192,7 @@ def badge_host_authorized(
 
 def _failed(host: BadgeHost, problem: str, now: datetime) -> None:
     host.state, host.problem = BadgeHost.State.FAILED, problem
+    host.problem_i18n = template_of(problem)
     with transaction.atomic():
         host.save()
         audit_record(user=host.owner, action="badge_host.failed", target=host, now=now)
@@ -288,6 +295,7 @@ def badge_host_sync(*, host_id: int, now: datetime) -> SyncAttempt | None:
     except consumer.TokenRejected as exc:
         attempt.outcome, attempt.message = SyncAttempt.Outcome.FAILED, said_of(exc)
         host.state, host.problem = BadgeHost.State.FAILED, str(exc)
+        host.problem_i18n = template_of(said_of(exc))
     except consumer.ConsumerError as exc:
         attempt.outcome, attempt.message = SyncAttempt.Outcome.FAILED, said_of(exc)
         if host.sync_cursor:

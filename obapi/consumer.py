@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from config.protocol_client import Answer, ProtocolClient, RemoteError
 from obapi.apis import OFFLINE_ACCESS, ApiSpec
@@ -99,7 +99,9 @@ def _call(step: str, url: str, send: Any) -> Answer:
             raise ConsumerError(
                 gettext("Satchel does not contact that address (%(exc)s).") % {"exc": exc}
             ) from exc
-        raise ConsumerError(f"{_host(url)} could not be reached for {step}.") from exc
+        raise ConsumerError(
+            Said("%(host)s could not be reached for %(step)s.", host=_host(url), step=Said(step))
+        ) from exc
 
 
 # --- 1. discovery ---------------------------------------------------------------------------
@@ -107,7 +109,7 @@ def _call(step: str, url: str, send: Any) -> Answer:
 
 def discover(client: ProtocolClient, *, base_url: str, api: ApiSpec) -> HostService:
     url = base_url.rstrip("/") + api.base_path + "/discovery"
-    answer = _call("discovery", url, lambda: client.get_json(url))
+    answer = _call(gettext_noop("discovery"), url, lambda: client.get_json(url))
     if not answer.ok or not isinstance(answer.data, dict):
         raise ConsumerError(
             f"{_host(url)} does not offer the {api.title} API here "
@@ -206,7 +208,7 @@ def register(
     if client_uri.startswith("https://"):  # a development Satchel on http has no such page
         metadata["client_uri"] = client_uri
     url = service.registration_url
-    answer = _call("registration", url, lambda: client.post_json(url, metadata))
+    answer = _call(gettext_noop("registration"), url, lambda: client.post_json(url, metadata))
     data = answer.data if isinstance(answer.data, dict) else {}
     client_id, secret = data.get("client_id"), data.get("client_secret")
     if answer.status not in (200, 201) or not isinstance(client_id, str) or not client_id:
@@ -300,7 +302,9 @@ def _token_request(
     headers: dict[str, str],
     now: datetime,
 ) -> Tokens:
-    answer = _call("a token", url, lambda: client.post_form(url, fields, headers=headers))
+    answer = _call(
+        gettext_noop("a token"), url, lambda: client.post_form(url, fields, headers=headers)
+    )
     data = answer.data if isinstance(answer.data, dict) else {}
     access = data.get("access_token")
     if not answer.ok or not isinstance(access, str) or not access:
@@ -342,7 +346,7 @@ def credentials_page(client: ProtocolClient, *, url: str, access_token: str, fir
     """One page of getCredentials. `first` is the first page's URL: a `next` link elsewhere
     than its origin is not followed (the access token would go with it)."""
     headers = {"Authorization": f"Bearer {access_token}"}
-    answer = _call("credentials", url, lambda: client.get_json(url, headers=headers))
+    answer = _call(gettext_noop("credentials"), url, lambda: client.get_json(url, headers=headers))
     if answer.status == 401:
         raise TokenRejected(Said("The platform did not accept Satchel's access token."))
     if answer.status == 403:

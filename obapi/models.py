@@ -120,6 +120,9 @@ class BadgeHost(models.Model):
     code_verifier_encrypted = models.TextField(blank=True)
     state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
     problem = models.TextField(blank=True)
+    # The problem's English template and values (wallet.wording.template_of), to show it in
+    # the reader's language; None for plain text.
+    problem_i18n = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField()
     connected_at = models.DateTimeField(null=True, blank=True)
     last_synced_at = models.DateTimeField(null=True, blank=True)

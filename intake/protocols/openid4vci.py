@@ -45,6 +45,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from config.protocol_client import Answer, ProtocolClient, RemoteError
+from wallet.wording import Said
 
 PRE_AUTHORIZED_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 AUTHORIZATION_CODE_GRANT = "authorization_code"
@@ -911,8 +912,7 @@ def _call(method: Callable[..., Answer], url: str, *args: Any, **kwargs: Any) ->
                 kind=REFUSED_ADDRESS,
             ) from exc
         raise IssuanceError(
-            gettext("The issuer could not be reached (%(host)s). Try again later.")
-            % {"host": _host(url)},
+            Said("The issuer could not be reached (%(host)s). Try again later.", host=_host(url)),
             kind=UNREACHABLE,
         ) from exc
 

@@ -65,6 +65,7 @@ from wallet.services.store import (
 )
 from wallet.verification import verify_bytes
 from wallet.verification.fetch import FetchError
+from wallet.wording import said_of, template_of
 
 logger = logging.getLogger(__name__)
 
@@ -174,6 +175,7 @@ def _open(owner: User, found: links.Link, link: str, now: datetime) -> ReceiveAt
 def _failed(attempt: ReceiveAttempt, message: str, kind: str, now: datetime) -> ReceiveAttempt:
     attempt.state = ReceiveAttempt.State.FAILED
     attempt.error = message
+    attempt.error_i18n = template_of(message)
     attempt.error_kind = kind
     attempt.finished_at = now
     attempt.state_digest = ""
@@ -205,7 +207,7 @@ def _open_offer(attempt: ReceiveAttempt, target: links.CredentialOffer) -> Recei
         attempt.issuer_origin = _origin(offer.credential_issuer)[:300]
         metadata = openid4vci.fetch_issuer_metadata(offer.credential_issuer, client=client)
     except openid4vci.IssuanceError as exc:
-        return _failed(attempt, str(exc), exc.kind, now)
+        return _failed(attempt, said_of(exc), exc.kind, now)
     attempt.issuer_name = (metadata.name or urlsplit(offer.credential_issuer).netloc)[:200]
     attempt.issuer_logo = metadata.logo
     logo = _logo(metadata.logo)
@@ -312,7 +314,7 @@ def _open_exchange(
     try:
         exchange = vcapi.start_exchange(target, door=_door(), party="issuer")
     except vcapi.ExchangeError as exc:
-        return _failed(attempt, str(exc), _exchange_kind(exc), attempt.created_at)
+        return _failed(attempt, said_of(exc), _exchange_kind(exc), attempt.created_at)
     return _await_consent(attempt, exchange)
 
 
@@ -589,10 +591,11 @@ def _accept_offer(
         if exc.kind == openid4vci.WRONG_CODE and shape is not None:
             # The learner may type it again (the issuer limits how often).
             attempt.error = str(exc)
+            attempt.error_i18n = template_of(said_of(exc))
             attempt.error_kind = exc.kind
             attempt.save()
             raise ReceiveError(str(exc)) from exc
-        _failed(attempt, str(exc), exc.kind, now)
+        _failed(attempt, said_of(exc), exc.kind, now)
         return Progress(attempt)
 
 
@@ -681,7 +684,7 @@ def receive_authorized(
         attempt.state_digest = ""
         return _issue(owner, attempt, token, now, client).attempt
     except openid4vci.IssuanceError as exc:
-        return _failed(attempt, str(exc), exc.kind, now)
+        return _failed(attempt, said_of(exc), exc.kind, now)
 
 
 def _proofs(
@@ -805,7 +808,7 @@ def _arrived(
         verified = _verify_all(owner, attempt, credentials, source, now)
     except ReceiveError as exc:
         _notify(attempt, kept, "credential_failure")
-        _failed(attempt, str(exc), exc.kind, now)
+        _failed(attempt, said_of(exc), exc.kind, now)
         return Progress(attempt)
     was_waiting = attempt.state == ReceiveAttempt.State.WAITING
     with transaction.atomic():
@@ -836,7 +839,7 @@ def _arrived(
                 for o in outcomes
             ),
         ]
-        attempt.error, attempt.error_kind = "", ""
+        attempt.error, attempt.error_kind, attempt.error_i18n = "", "", None
         if kept.get("transactions"):
             attempt.state = ReceiveAttempt.State.WAITING
             attempt.polls = 0
@@ -952,7 +955,7 @@ def receive_poll(*, attempt_id: int, now: datetime) -> ReceiveAttempt | None:
     except openid4vci.IssuanceError as exc:
         if exc.kind == openid4vci.UNREACHABLE:
             return _later(attempt, now, interval)
-        return _failed(attempt, str(exc), exc.kind, now)
+        return _failed(attempt, said_of(exc), exc.kind, now)
     if not arrived:
         return _later(attempt, now, interval)
     kept["transactions"] = still
@@ -1012,7 +1015,7 @@ def _accept_exchange(
     try:
         result = vcapi.send_presentation(exchange, signed, door=_door())
     except vcapi.ExchangeError as exc:
-        _failed(attempt, str(exc), _exchange_kind(exc), now)
+        _failed(attempt, said_of(exc), _exchange_kind(exc), now)
         return Progress(attempt)
     if result.credentials:
         progress = _arrived(owner, attempt, result.credentials, {}, now)
@@ -1031,7 +1034,7 @@ def _accept_exchange(
                 party="issuer",
             )
         except vcapi.ExchangeError as exc:
-            _failed(attempt, str(exc), openid4vci.INVALID, now)
+            _failed(attempt, said_of(exc), openid4vci.INVALID, now)
             return Progress(attempt)
         attempt.expires_at = now + PENDING_LIFETIME
         return Progress(_await_consent(attempt, again))
@@ -1059,7 +1062,7 @@ def _accept_legacy(owner: User, attempt: ReceiveAttempt, now: datetime) -> Progr
             bearer=kept.get("challenge", "") if kept.get("bearer") else "",
         )
     except vcapi.ExchangeError as exc:
-        _failed(attempt, str(exc), _exchange_kind(exc), now)
+        _failed(attempt, said_of(exc), _exchange_kind(exc), now)
         return Progress(attempt)
     if not credentials:
         _failed(attempt, _("The issuer sent no credential."), openid4vci.DENIED, now)

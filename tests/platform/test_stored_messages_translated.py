@@ -258,3 +258,104 @@ def test_a_sync_the_platform_refused_says_so_in_the_reader_s_language(
     assert "La plataforma no aceptó el token de acceso de Satchel." in spanish
     arabic = _page(client, owner, reverse("obapi:hosts"), "ar")
     assert "لم تقبل المنصة رمز وصول Satchel." in arabic
+
+
+def test_a_badge_platform_that_could_not_be_reached_says_so_in_the_reader_s_language(
+    client, owner, monkeypatch
+) -> None:
+    from config.protocol_client import ProtocolClient, RemoteError
+    from obapi import badge_hosts
+
+    def unreachable(_self: object, url: str, *_args: object, **_kwargs: object) -> object:
+        raise RemoteError("connection refused", url=url)
+
+    monkeypatch.setattr(ProtocolClient, "get_json", unreachable)
+    with pytest.raises(badge_hosts.BadgeHostError):
+        badge_hosts.badge_host_connect(
+            owner=owner, base_url="https://badges.example", api=Api.OB, now=NOW
+        )
+
+    host = BadgeHost.objects.get(owner=owner)
+    assert host.problem == "badges.example could not be reached for discovery."
+    spanish = _page(client, owner, reverse("obapi:hosts"), "es")
+    assert "No se pudo contactar con badges.example para el descubrimiento." in spanish
+    assert "could not be reached" not in spanish
+    arabic = _page(client, owner, reverse("obapi:hosts"), "ar")
+    assert "تعذّر الوصول إلى badges.example لأجل الاكتشاف." in arabic
+
+
+def test_a_declined_badge_platform_connection_says_so_in_the_reader_s_language(
+    client, owner
+) -> None:
+    from accounts.crypto import encrypt
+    from obapi import badge_hosts
+
+    BadgeHost.objects.create(
+        owner=owner,
+        api=Api.OB,
+        base_url="https://badges.example",
+        state=BadgeHost.State.PENDING,
+        auth_state="s" * 20,
+        code_verifier_encrypted=encrypt(b"verifier"),
+        created_at=NOW,
+    )
+    with pytest.raises(badge_hosts.BadgeHostError):
+        badge_hosts.badge_host_authorized(
+            owner=owner, state="s" * 20, code="", error="access_denied", now=NOW
+        )
+
+    assert BadgeHost.objects.get(owner=owner).problem == (
+        "Not connected: you or the platform declined."
+    )
+    spanish = _page(client, owner, reverse("obapi:hosts"), "es")
+    assert "No conectada: tú o la plataforma lo rechazasteis." in spanish
+    arabic = _page(client, owner, reverse("obapi:hosts"), "ar")
+    assert "لم يتم الاتصال: رفضتَ أنت أو المنصة." in arabic
+
+
+def test_a_receive_attempt_s_error_a_task_stored_is_shown_in_the_reader_s_language(
+    client, owner, monkeypatch
+) -> None:
+    from config.protocol_client import ProtocolClient, RemoteError
+    from intake.models import ReceiveAttempt
+    from intake.protocols import openid4vci
+    from intake.services import receiving
+
+    def unreachable(_self: object, url: str, *_args: object, **_kwargs: object) -> object:
+        raise RemoteError("connection refused", url=url)
+
+    monkeypatch.setattr(ProtocolClient, "get_json", unreachable)
+    with pytest.raises(openid4vci.IssuanceError) as raised:
+        openid4vci._call(ProtocolClient(party="issuer").get_json, "https://issuer.example/x")
+    attempt = ReceiveAttempt.objects.create(owner=owner, created_at=NOW, expires_at=NOW)
+    receiving._failed(attempt, wording.said_of(raised.value), raised.value.kind, NOW)
+    attempt.save()
+
+    assert attempt.error == "The issuer could not be reached (issuer.example). Try again later."
+    url = reverse("receive:attempt", args=[attempt.pk])
+    spanish = _page(client, owner, url, "es")
+    assert "No se pudo contactar con el emisor (issuer.example)." in spanish
+    assert "could not be reached" not in spanish
+    arabic = _page(client, owner, url, "ar")
+    assert "could not be reached" not in arabic
+
+
+def test_an_untitled_credential_imported_by_a_task_is_named_in_the_reader_s_language(
+    client, owner, issuer
+) -> None:
+    document = issuer.ob3()
+    document.pop("name", None)
+    document["credentialSubject"]["achievement"].pop("name", None)
+    batch = ImportBatch.objects.create(owner=owner, filename="a.zip", total=1, created_at=NOW)
+    ImportArchive.objects.create(batch=batch, data=_zip({"a.json": as_bytes(document)}))
+
+    zips.zip_batch_run(batch_id=batch.pk, now=NOW)  # a task: nothing translated is stored
+
+    batch.refresh_from_db()
+    assert batch.summary[0]["message"] == "Imported “Untitled credential”."
+    url = reverse("wallet:import_batch", args=[batch.pk])
+    spanish = _page(client, owner, url, "es")
+    assert "Untitled credential" not in spanish
+    assert "Importada «Credencial sin título»." in spanish
+    arabic = _page(client, owner, url, "ar")
+    assert "Untitled credential" not in arabic

@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext
 
 from accounts.models import User
 from wallet.bulk import insert_rows
@@ -380,7 +379,7 @@ def _imported_message(credential: Credential) -> str:
 
 
 def _imported_text(title: str, children: int = 0) -> str:
-    shown = title or gettext(UNTITLED)
+    shown = title or Said(UNTITLED)
     if not children:
         return Said("Imported “%(title)s”.", title=shown)
     return SaidPlural(

@@ -198,12 +198,13 @@ def check_message(check: Any) -> str:
 
 
 @register.filter
-def stored_message(row: Any) -> str:
-    """A job's or attempt's `message` in the reader's language, from its `message_i18n`
-    (`wallet.wording.stored_message`); a row without a template shows its message as stored.
-    Gettext-marked constants a task stored (restore and job failures) are translated too."""
-    message = str(getattr(row, "message", "") or "")
-    return wording.stored_message(message, getattr(row, "message_i18n", None))
+def stored_message(row: Any, field: str = "message") -> str:
+    """A job's or attempt's `message` (or another `field`, e.g. "problem", "error") in the
+    reader's language, from its `<field>_i18n` (`wallet.wording.stored_message`); a row
+    without a template shows it as stored. Gettext-marked constants a task stored (restore and
+    job failures) are translated too."""
+    message = str(getattr(row, field, "") or "")
+    return wording.stored_message(message, getattr(row, f"{field}_i18n", None))
 
 
 @register.filter
