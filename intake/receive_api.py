@@ -20,6 +20,7 @@ from accounts.http import SignedInApiRequest
 from accounts.models import User
 from intake.models import ReceiveAttempt
 from intake.services import receiving
+from wallet.wording import stored_message
 
 
 class AttemptOutput(serializers.Serializer):
@@ -56,7 +57,7 @@ def attempt_data(owner: User, attempt: ReceiveAttempt, go_to: str = "") -> dict[
         "did_authentication": False,
         "queries": [],
         "stored": attempt.stored,
-        "error": attempt.error,
+        "error": stored_message(attempt.error, attempt.error_i18n),
         "error_kind": attempt.error_kind,
         "go_to": go_to,
     }

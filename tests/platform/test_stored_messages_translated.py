@@ -338,6 +338,10 @@ def test_a_receive_attempt_s_error_a_task_stored_is_shown_in_the_reader_s_langua
     assert "could not be reached" not in spanish
     arabic = _page(client, owner, url, "ar")
     assert "could not be reached" not in arabic
+    api = client.get(
+        reverse("receive-api:attempt", args=[attempt.pk]), HTTP_ACCEPT_LANGUAGE="es"
+    ).json()
+    assert api["error"].startswith("No se pudo contactar con el emisor (issuer.example).")
 
 
 def test_an_untitled_credential_imported_by_a_task_is_named_in_the_reader_s_language(
