@@ -898,17 +898,19 @@ def _call(method: Callable[..., Answer], url: str, *args: Any, **kwargs: Any) ->
     except RemoteError as exc:
         if exc.refused and "cap" in str(exc):
             raise IssuanceError(
-                gettext("The issuer's answer (%(host)s) is larger than Satchel accepts.")
-                % {"host": _host(url)},
+                Said(
+                    "The issuer's answer (%(host)s) is larger than Satchel accepts.",
+                    host=_host(url),
+                ),
                 kind=INVALID,
             ) from exc
         if exc.refused:
             raise IssuanceError(
-                gettext(
+                Said(
                     "Satchel will not contact an address the offer names: %(host)s is not on "
-                    "the public internet or not served over HTTPS."
-                )
-                % {"host": _host(url)},
+                    "the public internet or not served over HTTPS.",
+                    host=_host(url),
+                ),
                 kind=REFUSED_ADDRESS,
             ) from exc
         raise IssuanceError(

@@ -363,3 +363,26 @@ def test_an_untitled_credential_imported_by_a_task_is_named_in_the_reader_s_lang
     assert "Importada «Credencial sin título»." in spanish
     arabic = _page(client, owner, url, "ar")
     assert "Untitled credential" not in arabic
+
+
+def test_a_receive_attempt_refused_for_its_address_is_shown_in_the_reader_s_language(
+    client, owner, monkeypatch
+) -> None:
+    from config.protocol_client import ProtocolClient, RemoteError
+    from intake.models import ReceiveAttempt
+    from intake.protocols import openid4vci
+    from intake.services import receiving
+
+    def refused(_self: object, url: str, *_args: object, **_kwargs: object) -> object:
+        raise RemoteError("private address", url=url, refused=True)
+
+    monkeypatch.setattr(ProtocolClient, "get_json", refused)
+    with pytest.raises(openid4vci.IssuanceError) as raised:
+        openid4vci._call(ProtocolClient(party="issuer").get_json, "https://10.0.0.1/x")
+    attempt = ReceiveAttempt.objects.create(owner=owner, created_at=NOW, expires_at=NOW)
+    receiving._failed(attempt, wording.said_of(raised.value), raised.value.kind, NOW)
+    attempt.save()
+
+    assert attempt.error.startswith("Satchel will not contact an address the offer names")
+    spanish = _page(client, owner, reverse("receive:attempt", args=[attempt.pk]), "es")
+    assert "Satchel no contactará con una dirección que nombra la oferta: 10.0.0.1" in spanish
