@@ -43,40 +43,17 @@
   }
 
   function pollBatch(section) {
-    var url = section.getAttribute("data-batch-status");
     var progress = section.querySelector("[data-batch-progress]");
     var count = section.querySelector("[data-batch-count]");
     var label = section.querySelector("[data-batch-label]");
-    var delay = 1000;
-
-    function update() {
-      fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
-        .then(function (response) {
-          if (!response.ok) {
-            throw new Error("status " + response.status);
-          }
-          return response.json();
-        })
-        .then(function (data) {
-          progress.max = Math.max(data.total, 1);
-          progress.value = data.done;
-          progress.textContent = data.done + " of " + data.total;
-          count.textContent = data.done + " of " + data.total;
-          label.textContent = data.status_label;
-          if (data.finished) {
-            // The finished page lists every file; the server renders it.
-            window.location.reload();
-            return;
-          }
-          window.setTimeout(update, delay);
-        })
-        .catch(function () {
-          // Back off and keep trying; the Refresh link still works.
-          delay = Math.min(delay * 2, 15000);
-          window.setTimeout(update, delay);
-        });
-    }
-    window.setTimeout(update, delay);
+    // The finished page lists every file; the server renders it (satchel.js reloads it).
+    window.Satchel.poll(section.getAttribute("data-batch-status"), function (data) {
+      progress.max = Math.max(data.total, 1);
+      progress.value = data.done;
+      progress.textContent = data.done + " of " + data.total;
+      count.textContent = data.done + " of " + data.total;
+      label.textContent = data.status_label;
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () {

@@ -22,11 +22,11 @@
     }
   }
 
-  // A background job's page (export, restore): ask its status address until the job is
-  // finished, then load the page again, which the server renders finished. Without this
-  // file, the page's Refresh link does the same.
-  function pollJob(element) {
-    var url = element.getAttribute("data-job-status");
+  // Ask a background job's status address (JSON with `finished`) until the job is finished,
+  // handing each answer to `onData`, then load the page again, which the server renders
+  // finished; back off while the address does not answer. Without this file, the page's
+  // Refresh link does the same. Shared with import.js (a ZIP batch's progress).
+  function poll(url, onData) {
     var delay = 1000;
     function ask() {
       fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
@@ -37,6 +37,7 @@
           return response.json();
         })
         .then(function (data) {
+          onData(data);
           if (data.finished) {
             window.location.reload();
             return;
@@ -49,6 +50,12 @@
         });
     }
     window.setTimeout(ask, delay);
+  }
+  window.Satchel = { poll: poll };
+
+  // A background job's page (export, restore).
+  function pollJob(element) {
+    poll(element.getAttribute("data-job-status"), function () {});
   }
 
   document.addEventListener("DOMContentLoaded", function () {
