@@ -6,8 +6,9 @@ The data is made as learners' imports make it: distinct VC-JWTs signed by the de
 issuer), verified as an import verifies them (`intake.services.arrival.arrive`) and stored
 through the bulk import's store (`credentials_store`, a group per transaction), never by
 raw SQL. One learner (the "focus" learner) holds up to 5,000 credentials; the rest are
-spread about ten per learner. The status lists are served by `scale_fetcher` (named in
-SATCHEL_FETCHER for the section), which counts what is fetched.
+spread evenly over the others, one learner per ten credentials (10,000 for 100,000). The
+status lists are served by `scale_fetcher` (named in SATCHEL_FETCHER for the section), which
+counts what is fetched.
 
 The figures are taken twice: once when a tenth of the credentials are stored, then at the
 full size, so the curve shows. Generating 100,000 credentials takes minutes on a small
@@ -18,11 +19,13 @@ generates only what is missing.
   the test client, for the focus learner; the record page's queries for the focus learner
   and for a learner with ten credentials (they must be the same);
 - the daily re-check (`reverify_due`) of every credential, made due by moving each one's
-  last check back a day and a half: wall time, credentials per second, and how many times
-  each status list was fetched;
-- memory: a gunicorn worker (one process) serving `rss_requests` requests, and a process
-  running the import task (`intake.tasks.import_zip`, in process) over `rss_imports` files
-  in archives of 1,000: resident set size (RSS) after, from /proc.
+  last check back a day and a half, run by a worker (`scale_worker`: a Celery worker with
+  REDIS_URL, else a child process): wall time, credentials per second, how many times each
+  status list was fetched, and the employer's page (gunicorn, two workers) measured before
+  and while it runs;
+- memory: a gunicorn worker (one process) serving `rss_requests` requests, and a worker's
+  pool processes importing `rss_imports` files in archives of 1,000 (`scale_worker`):
+  resident set size (RSS) after the first and at the end, from /proc.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -115,6 +118,9 @@ def scale_fetcher() -> Any:
     class Served(GuardedFetcher):
         def send(self, method: str, url: str, **_kwargs: Any) -> FetchResult:
             FETCHED[url] += 1
+            if log := os.environ.get("SATCHEL_SCALE_FETCH_LOG"):  # counted across processes
+                with open(log, "a") as fetched:
+                    fetched.write(url + "\n")
             body = _SERVED.get(url)
             if body is None:
                 raise FetchError(f"the scale bench serves no {url}")
@@ -161,13 +167,21 @@ class Plan:
 
     @classmethod
     def of(cls, credentials: int, per_learner: int = PER_LEARNER) -> Plan:
+        """One learner per `per_learner` credentials (10,000 for 100,000): the focus learner,
+        and the others sharing the rest evenly."""
         focus = min(FOCUS_CREDENTIALS, max(1, credentials // 2))
         spans = [(0, focus)]
-        start = focus
-        while start < credentials:
-            spans.append((start, min(start + per_learner, credentials)))
-            start += per_learner
+        rest = credentials - focus
+        others = min(rest, max(1, credentials // per_learner - 1))
+        spans += [
+            (focus + rest * n // others, focus + rest * (n + 1) // others) for n in range(others)
+        ]
         return cls(credentials, spans)
+
+    @property
+    def name(self) -> str:
+        """What a kept database is named after: the plan's size and learners."""
+        return f"{self.credentials}_{len(self.learners)}"
 
     def upto(self, credentials: int) -> list[tuple[int, int]]:
         """The learners (and their spans, cut short) holding the first `credentials`."""
@@ -284,25 +298,6 @@ class Sweep:
     @property
     def per_second(self) -> float:
         return self.credentials / self.seconds if self.seconds else 0.0
-
-
-def sweep() -> Sweep:
-    """Make every credential due (last checked 36 hours ago) and run the daily re-check."""
-    from django.core.cache import cache
-    from django.utils import timezone
-
-    from wallet.models import Credential
-    from wallet.services.reverify import reverify_due
-
-    now = timezone.now()
-    Credential.objects.update(checked_at=now - timedelta(hours=36))
-    # A day later the fetcher's cache holds none of yesterday's lists (this process's cache
-    # still does: empty it).
-    cache.clear()
-    FETCHED.clear()
-    start = time.perf_counter()
-    count = reverify_due(now=now)
-    return Sweep(count, time.perf_counter() - start, dict(FETCHED))
 
 
 # --- memory -----------------------------------------------------------------------------------
@@ -504,6 +499,7 @@ class Point:
     focus_queries: int
     small_queries: int
     sweep: Sweep | None
+    worked: Any = None  # scale_worker.WorkerSweep: the re-check's runner, the page beside it
 
     def page(self, name: str) -> PageTiming:
         return next(p for p in self.pages if p.name == name)
@@ -516,6 +512,8 @@ class ScaleResult:
     points: list[Point] = field(default_factory=list)
     web_rss_mb: tuple[float, float] | None = None
     worker_rss_mb: tuple[float, float] | None = None
+    worker_runner: str = ""
+    worker_import_seconds: float = 0.0
     rss_requests: int = 0
     rss_imports: int = 0
     kept_database: str = ""
@@ -528,9 +526,15 @@ def bench_scale(
     sweep_credentials: bool = True,
     rss_requests: int = 10_000,
     rss_imports: int = 10_000,
+    sweeper: Callable[..., Any] | None = None,
+    import_memory: Callable[[int], tuple[str, float, float, float]] | None = None,
     log: Any = None,
 ) -> ScaleResult:
-    """Run inside `scale_database()`: the figures at a tenth of `credentials` and at all."""
+    """Run inside `scale_database()`: the figures at a tenth of `credentials` and at all.
+
+    `sweeper(log)` runs the daily re-check on a worker (`scale_worker.sweep_with_page`), and
+    `import_memory(files)` measures a worker importing (`scale_worker.worker_imports_rss`);
+    without them, neither is measured."""
     from django.db import connection
 
     from wallet.models import Credential
@@ -546,7 +550,8 @@ def bench_scale(
             log(f"{size} credentials: {made} generated now ({time.monotonic() - start:.0f} s)")
         pages, focus_queries, small_queries = time_pages(plan, size, requests)
         learners = len(plan.upto(size))
-        done = sweep() if sweep_credentials else None
+        worked = sweeper(log) if sweep_credentials and sweeper else None
+        done = worked.sweep if worked else None
         point = Point(
             Credential.objects.filter(parent=None).count(),
             learners,
@@ -555,6 +560,7 @@ def bench_scale(
             focus_queries,
             small_queries,
             done,
+            worked,
         )
         result.points.append(point)
         if log is not None:  # as it comes, so a long run that is cut short still says it
@@ -567,9 +573,11 @@ def bench_scale(
     if rss_requests:
         result.rss_requests = rss_requests
         result.web_rss_mb = web_rss(rss_requests)
-    if rss_imports:
+    if rss_imports and import_memory:
         result.rss_imports = rss_imports
-        result.worker_rss_mb = worker_rss(rss_imports)
+        runner, first, last, seconds = import_memory(rss_imports)
+        result.worker_runner, result.worker_rss_mb = runner, (first, last)
+        result.worker_import_seconds = seconds
     return result
 
 
@@ -580,15 +588,16 @@ def scale_database(credentials: int, *, keep: bool) -> Iterator[str]:
     from django.db import connection
     from django.test.utils import setup_test_environment, teardown_test_environment
 
+    plan = Plan.of(credentials).name
     folder = Path(tempfile.mkdtemp(prefix="satchel-scale-"))
     setup_test_environment(debug=False)
     test_settings = connection.settings_dict.setdefault("TEST", {})
     had_name, old_test_name = "NAME" in test_settings, test_settings.get("NAME")
     if connection.vendor == "sqlite":
-        where = (record.bench_folder() if keep else folder) / f"scale-{credentials}.sqlite3"
+        where = (record.bench_folder() if keep else folder) / f"scale-{plan}.sqlite3"
         test_settings["NAME"] = str(where)
     else:
-        test_settings["NAME"] = f"{connection.settings_dict['NAME']}_scale_{credentials}"
+        test_settings["NAME"] = f"{connection.settings_dict['NAME']}_scale_{plan}"
     old_name = connection.creation.create_test_db(
         verbosity=0, autoclobber=True, serialize=False, keepdb=keep
     )

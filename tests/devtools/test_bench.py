@@ -92,11 +92,30 @@ def test_the_scale_section_runs_at_a_tiny_size_and_prints_each_figure_beside_its
 ) -> None:
     # Its timings are not judged here, only that the section still runs end to end: the
     # credentials made through the import's store, the pages, the re-check and both points.
-    # The memory figures start a web server and an import process, so they are left out.
-    from devtools.bench import scale
+    # The memory figures and the employer's page start servers and a worker, so they are left
+    # out: the re-check runs in this process instead, as the worker would run it.
+    from devtools.bench import scale, scale_worker
+    from wallet.services.reverify import reverify_due
+
+    def sweep_here(log=None) -> scale_worker.WorkerSweep:
+        from wallet.models import Credential
+
+        Credential.objects.update(checked_at=None)
+        scale.FETCHED.clear()
+        count = reverify_due()
+        page = {
+            "page_median_requests_per_second": 100.0,
+            "ratio": 0.8,
+            "page_p99_ms": 9.0,
+            "errors": 0,
+        }
+        return scale_worker.WorkerSweep(
+            "stand-in", scale.Sweep(count, 1.0, dict(scale.FETCHED)), 90.0, page, page, {}
+        )
 
     settings.VAR_DIR = tmp_path
     monkeypatch.setattr(scale, "FOCUS_CREDENTIALS", 6)
+    monkeypatch.setattr(scale_worker, "sweep_with_page", sweep_here)
     # The test's own database stands in for the section's (which Django's test-database
     # machinery makes, and a test already runs inside it).
     monkeypatch.setattr(
@@ -128,3 +147,6 @@ def test_the_scale_section_runs_at_a_tiny_size_and_prints_each_figure_beside_its
     assert fetches.endswith("ok")  # each list fetched once per sweep
     queries = next(line for line in text.splitlines() if line.startswith("record page queries"))
     assert queries.endswith("ok")  # the same for the focus learner and a small one
+    assert "learners (focus learner holds)" in text and " 2 (6)" in text  # one per ten credentials
+    during = next(line for line in text.splitlines() if line.startswith("employer page req/s d"))
+    assert during.endswith("ok")

@@ -344,7 +344,7 @@ class Command(BaseCommand):
     def _section_scale(self, opts: dict[str, Any]) -> Any:
         from django.test import override_settings
 
-        from devtools.bench import scale
+        from devtools.bench import scale, scale_worker
 
         count = opts["scale_credentials"]
         if count < 2:
@@ -360,6 +360,8 @@ class Command(BaseCommand):
                 sweep_credentials=not opts["scale_no_sweep"],
                 rss_requests=opts["scale_rss_requests"],
                 rss_imports=opts["scale_rss_imports"],
+                sweeper=scale_worker.sweep_with_page,
+                import_memory=scale_worker.worker_imports_rss,
                 log=self.stdout.write,
             )
         if opts["scale_keep"]:
@@ -426,6 +428,48 @@ class Command(BaseCommand):
                 ],
                 max(full.sweep.fetches.values(), default=0) <= 1,
             )
+        worked = [p.worked for p in points if p.worked is not None]
+        if worked:
+            self.stdout.write(f"(the re-check ran on a {worked[-1].runner})")
+            row(
+                "employer page req/s before sweep",
+                "",
+                [f"{w.before['page_median_requests_per_second']:.0f}" for w in worked],
+                None,
+            )
+            during = worked[-1].during
+            row(
+                "employer page req/s during sweep",
+                ">= 0.7x before",
+                [f"{w.during['page_median_requests_per_second']:.0f}" for w in worked],
+                during["page_median_requests_per_second"]
+                >= 0.7 * worked[-1].before["page_median_requests_per_second"],
+            )
+            row(
+                "page/trivial ratio before, during",
+                "",
+                [f"{w.before['ratio']:.2f}, {w.during['ratio']:.2f}" for w in worked],
+                None,
+            )
+            row(
+                "page p99 ms before, during",
+                "",
+                [f"{w.before['page_p99_ms']:.0f}, {w.during['page_p99_ms']:.0f}" for w in worked],
+                None,
+            )
+            row(
+                "page errors before+during",
+                "0",
+                [str(w.before["errors"] + w.during["errors"]) for w in worked],
+                all(w.before["errors"] + w.during["errors"] == 0 for w in worked),
+            )
+            if worked[-1].worker_rss_mb:
+                row(
+                    "sweep worker RSS MB at the end",
+                    f"< {scale.TARGET_RSS_MB:.0f}",
+                    [f"{w.worker_rss_mb:.0f}" for w in worked],
+                    worked[-1].worker_rss_mb < scale.TARGET_RSS_MB,
+                )
         if result.web_rss_mb is not None:
             first, last = result.web_rss_mb
             row(
@@ -437,15 +481,17 @@ class Command(BaseCommand):
         if result.worker_rss_mb is not None:
             first, last = result.worker_rss_mb
             row(
-                f"import process RSS MB ({result.rss_imports} files)",
+                f"import worker RSS MB ({result.rss_imports} files)",
                 f"< {scale.TARGET_RSS_MB:.0f}",
                 [f"{first:.0f} -> {last:.0f}"],
                 last < scale.TARGET_RSS_MB,
             )
         self.stdout.write(
             f"(small point: {small.credentials} credentials; memory measured once, at full "
-            "size: a gunicorn worker process, and a process running the import task in "
-            "process on archives of 1,000 files)"
+            "size: a gunicorn worker process, and the largest pool process of a "
+            f"{result.worker_runner or 'worker'} importing archives of 1,000 files"
+            + (f" in {result.worker_import_seconds:.0f} s" if result.worker_import_seconds else "")
+            + ")"
         )
 
     # --- share ---------------------------------------------------------------------------
