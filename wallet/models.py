@@ -197,9 +197,11 @@ class Credential(models.Model):
     class Meta:
         ordering = ["-issued_at", "-id"]
         indexes = [
-            # Also covers the record's version (count, ids, latest change) read for its filters.
+            # Also covers the record's version (count, ids, latest change) read for its filters,
+            # and the live ids that tags and collections count: read from the index alone.
             models.Index(
-                fields=["owner", "deleted_at", "parent", "updated_at"], name="cred_owner_live"
+                fields=["owner", "deleted_at", "parent", "updated_at", "id"],
+                name="cred_owner_live",
             ),
             # The record's default order (newest first), so a page of 5,000 is read in order
             # from the index. Partial: PostgreSQL orders by an index only after columns the

@@ -1,8 +1,12 @@
-"""The record's newest-first order read from an index on PostgreSQL too (issue 17): the old
-index named the trash and parent columns before the date, and PostgreSQL orders by an index
-only after columns fixed by equality (IS NULL is not), so it sorted every live credential of
-the record for each page. A partial index over the live, top-level credentials is read in
-order."""
+"""The record page's reads served by indexes alone on PostgreSQL too (issue 17).
+
+- The newest-first order: the old index named the trash and parent columns before the date,
+  and PostgreSQL orders by an index only after columns fixed by equality (IS NULL is not one),
+  so each page sorted every live credential of the record. A partial index over the live,
+  top-level credentials is read in order.
+- The live index carries the id: the record's version (count, sum of ids, latest change) and
+  the live ids that tags and collections count are read without visiting the table.
+"""
 
 import django.db.models.functions.comparison
 from django.conf import settings
@@ -19,6 +23,16 @@ class Migration(migrations.Migration):
         migrations.RemoveIndex(
             model_name="credential",
             name="cred_owner_newest",
+        ),
+        migrations.RemoveIndex(
+            model_name="credential",
+            name="cred_owner_live",
+        ),
+        migrations.AddIndex(
+            model_name="credential",
+            index=models.Index(
+                fields=["owner", "deleted_at", "parent", "updated_at", "id"], name="cred_owner_live"
+            ),
         ),
         migrations.AddIndex(
             model_name="credential",
