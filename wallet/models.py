@@ -197,18 +197,21 @@ class Credential(models.Model):
     class Meta:
         ordering = ["-issued_at", "-id"]
         indexes = [
-            # Also covers the record's version (count, ids, latest change) read for its filters.
+            # Also covers the record's version (count, ids, latest change) read for its filters,
+            # and the live ids that tags and collections count: read from the index alone.
             models.Index(
-                fields=["owner", "deleted_at", "parent", "updated_at"], name="cred_owner_live"
+                fields=["owner", "deleted_at", "parent", "updated_at", "id"],
+                name="cred_owner_live",
             ),
-            # The record's default order (newest first), so a page of 5,000 sorts in the index.
+            # The record's default order (newest first), so a page of 5,000 is read in order
+            # from the index. Partial: PostgreSQL orders by an index only after columns the
+            # query fixes by equality, and "deleted_at IS NULL" is not one.
             models.Index(
                 F("owner"),
-                F("deleted_at"),
-                F("parent"),
                 Coalesce("issued_at", "created_at").desc(),
                 F("id").desc(),
-                name="cred_owner_newest",
+                name="cred_record_newest",
+                condition=Q(deleted_at__isnull=True, parent__isnull=True),
             ),
             models.Index(fields=["owner", "issued_at"], name="cred_owner_issued"),
             models.Index(fields=["owner", "issuer_id"], name="cred_owner_issuer"),

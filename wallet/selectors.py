@@ -14,6 +14,7 @@ from django.db import connection, connections
 from django.db.models import (
     BooleanField,
     Count,
+    Expression,
     ExpressionWrapper,
     F,
     Max,
@@ -136,16 +137,10 @@ def _with_skill(queryset: QuerySet[Credential], skill: str) -> QuerySet[Credenti
 
 def _search(queryset: QuerySet[Credential], text: str) -> QuerySet[Credential]:
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchVector
+        from django.contrib.postgres.search import SearchQuery
 
-        vector = (
-            SearchVector("title", weight="A", config="simple")
-            + SearchVector("issuer_name", weight="B", config="simple")
-            + SearchVector("description", weight="C", config="simple")
-            + SearchVector("achievement_type", weight="C", config="simple")
-        )
         query = SearchQuery(text, search_type="websearch", config="simple")
-        return queryset.annotate(search=vector).filter(search=query)
+        return queryset.alias(search=StoredSearch()).filter(search=query)
     matches = Q()
     for word in text.split():
         matches &= (
@@ -155,6 +150,22 @@ def _search(queryset: QuerySet[Credential], text: str) -> QuerySet[Credential]:
             | Q(achievement_type__icontains=word)
         )
     return queryset.filter(matches)
+
+
+class StoredSearch(Expression):
+    """A credential's weighted search words as PostgreSQL stores them (the `search` column
+    migration 0021 adds: title A, issuer name B, description and type C, "simple"
+    configuration). Not a model field, so it is named here, on the query's own credential
+    table (whatever alias that table has in a subquery)."""
+
+    def __init__(self) -> None:
+        from django.contrib.postgres.search import SearchVectorField
+
+        super().__init__(output_field=SearchVectorField())
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        return f"{table}.{connection.ops.quote_name('search')}", []
 
 
 def _sorted(queryset: QuerySet[Credential], sort: str) -> QuerySet[Credential]:
