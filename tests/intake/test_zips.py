@@ -8,7 +8,9 @@ import zipfile
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from intake import archives
 from intake.models import ImportArchive, ImportBatch
@@ -406,3 +408,52 @@ def test_a_member_whose_bytes_were_altered_is_reported_unreadable_and_the_rest_i
 
     assert [o.status for o in outcomes] == ["imported", "failed"]
     assert outcomes[1].message == "The file could not be read from the archive."
+
+
+def _group(owner, issuer, size: int) -> list[store.Verified]:
+    options = zips.archive_verify_options(owner=owner, now=NOW)
+    verified = [
+        arrival.arrive(
+            owner=owner,
+            data=as_bytes(issuer.ob3()),
+            source="bulk",
+            filename=f"{n}.json",
+            media_type=None,
+            source_url="",
+            now=NOW,
+            options=options,
+        )
+        for n in range(size)
+    ]
+    assert all(isinstance(v, store.Verified) for v in verified)
+    return verified
+
+
+def _statements_storing(owner, group, monkeypatch) -> tuple[int, int]:
+    """(queries through Django's cursor, bulk inserts) sent to store `group` together."""
+    inserts = []
+    real = store.insert_rows
+
+    def counting(model, rows, **kwargs):
+        inserts.append(model)
+        return real(model, rows, **kwargs)
+
+    monkeypatch.setattr(store, "insert_rows", counting)
+    with CaptureQueriesContext(connection) as queries:
+        stored = store.credentials_store(owner=owner, verified=group)
+    monkeypatch.setattr(store, "insert_rows", real)
+    assert [s.status for s in stored] == ["imported"] * len(group)
+    return len(queries), len(inserts)
+
+
+def test_storing_a_group_sends_as_many_statements_for_six_files_as_for_two(
+    owner, issuer, monkeypatch
+):
+    small = _statements_storing(owner, _group(owner, issuer, 2), monkeypatch)
+    large = _statements_storing(owner, _group(owner, issuer, 6), monkeypatch)
+
+    assert large == small
+    assert small[1] == 4  # credentials, runs, images, audit rows: one insert each
+    stored = Credential.objects.filter(owner=owner, source="bulk")
+    assert stored.count() == 8
+    assert all(c.runs.count() == 1 for c in stored)
