@@ -249,6 +249,25 @@ def test_progress_comes_in_groups_in_the_archive_s_order(owner, issuer, monkeypa
     assert [o.status for o in outcomes] == ["imported", "failed", "imported", "imported", "failed"]
 
 
+def test_the_archive_s_final_stretch_is_stored_in_smaller_groups(owner, issuer, monkeypatch):
+    # The last group is stored with nothing left to verify beside it: the import waits for
+    # all of it, so it is a quarter of a group (here one file), not a whole one.
+    monkeypatch.setattr(zips, "_STORE_BATCH", 4)
+    names = [f"{n}.json" for n in range(1, 8)]
+    archive = _zip({name: as_bytes(issuer.ob3()) for name in names})
+    groups = []
+
+    outcomes = zips.credential_import_zip(
+        owner=owner,
+        data=archive,
+        now=NOW,
+        progress=lambda done, total, group: groups.append((done, [o.name for o in group])),
+    )
+
+    assert groups == [(4, names[:4]), (5, names[4:5]), (6, names[5:6]), (7, names[6:])]
+    assert [o.status for o in outcomes] == ["imported"] * 7
+
+
 def test_slow_files_still_report_progress_as_they_settle(owner, issuer, monkeypatch):
     monkeypatch.setattr(zips, "_PROGRESS_SECONDS", -1.0)  # every file counts as slow
     archive = _zip({"a.json": as_bytes(issuer.ob3()), "b.json": as_bytes(issuer.ob3())})
