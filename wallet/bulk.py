@@ -9,9 +9,11 @@ On PostgreSQL the rows go in through `COPY ... FROM STDIN` (psycopg 3's copy): o
 table, no SQL text that grows with the rows (psycopg re-parses any statement of more than 50
 parameters, and a multi-row INSERT of a hundred credentials has thousands), and the server's
 fastest way in. COPY returns nothing, so when the caller wants the new ids they are taken from
-the table's identity sequence first (one round trip) and written with the rows. Elsewhere
-(SQLite) it is the multi-row INSERT that `bulk_create` sends, batched to the backend's
-parameter limit.
+the table's identity sequence first (one round trip) and written with the rows. On SQLite the
+rows go through the driver's own cursor with "?" placeholders: one prepared single-row INSERT
+bound and stepped for every row in C (`executemany`), or, when the caller wants columns back,
+multi-row INSERTs with RETURNING. JSON values are written compactly (no spaces after the
+separators): the same values read back, fewer bytes written.
 
 Values are not validated: pass what `Model(**values).save()` would have stored (ids for
 foreign keys, aware datetimes, JSON-serialisable data). Database defaults are not applied,
@@ -23,6 +25,7 @@ from __future__ import annotations
 import functools
 import json
 import operator
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -30,8 +33,8 @@ from django.db import connections, models
 
 from config import rawsql
 
-# Rows per INSERT statement, at most (SQLite): a repeated statement is parsed once by the
-# driver, a longer one each time.
+# Rows per INSERT ... RETURNING statement, at most (SQLite): a repeated statement is parsed
+# once by the driver, a longer one each time.
 _MAX_ROWS = 100
 _AS_IS = (
     models.CharField,
@@ -78,25 +81,37 @@ def _insert_rows(
         f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608
         f"({', '.join(quote(field.column) for field in fields)}) VALUES "
     )
-    tail = ""
-    if returning:
-        tail = " RETURNING " + ", ".join(
-            quote(rawsql.concrete_field(model, name).column) for name in returning
-        )
-    placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    size = max(1, min(_MAX_ROWS, connection.ops.bulk_batch_size(fields, rows)))
-    returned: list[tuple[Any, ...]] = []
+    placeholder = "(" + ", ".join(["?"] * len(fields)) + ")"
     values_of = _values_of(connection, names, fields)
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), size):
-            batch = rows[start : start + size]
-            params: list[Any] = []
-            for row in batch:
-                params.extend(values_of(row))
-            cursor.execute(head + ", ".join([placeholder] * len(batch)) + tail, params)
-            if returning:
-                returned.extend(tuple(r) for r in cursor.fetchall())
-    return returned
+    connection.ensure_connection()
+    # The driver's own cursor on Django's connection (its transaction), as `_copy_rows` does:
+    # Django's cursor rewrites each "%s" of the SQL text into "?" at every execution, a regex
+    # over statements of thousands of parameters. Its errors still become Django's.
+    with connection.wrap_database_errors:
+        cursor = connection.connection.cursor()
+        try:
+            if not returning:
+                # One prepared single-row statement, each row bound and stepped in C.
+                cursor.executemany(head + placeholder, map(values_of, rows))
+                return []
+            # The driver's executemany returns no rows: multi-row INSERTs with RETURNING,
+            # as many rows each as the library's parameter limit allows.
+            tail = " RETURNING " + ", ".join(
+                quote(rawsql.concrete_field(model, name).column) for name in returning
+            )
+            limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+            size = max(1, min(_MAX_ROWS, limit // len(fields)))
+            returned: list[tuple[Any, ...]] = []
+            for start in range(0, len(rows), size):
+                batch = rows[start : start + size]
+                params: list[Any] = []
+                for row in batch:
+                    params.extend(values_of(row))
+                cursor.execute(head + ", ".join([placeholder] * len(batch)) + tail, params)
+                returned.extend(cursor.fetchall())
+            return returned
+        finally:
+            cursor.close()
 
 
 def _copy_rows(
@@ -120,8 +135,9 @@ def _copy_rows(
     table = quote(model._meta.db_table)
     columns = [quote(field.column) for field in fields]
     connection.ensure_connection()
-    # A plain psycopg cursor on Django's connection (its transaction, its session).
-    with psycopg.Cursor(connection.connection) as cursor:
+    # A plain psycopg cursor on Django's connection (its transaction, its session); its errors
+    # become Django's (a duplicate is an IntegrityError to the caller).
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         ids: list[Any] = []
         if wants_ids:
             cursor.execute(
@@ -208,5 +224,8 @@ def _adapter(field: Any, connection: Any) -> Callable[[Any], Any] | None:
     return lambda value: field.get_db_prep_save(value, connection)
 
 
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
+
+
 def _json_text(value: Any) -> str | None:
-    return None if value is None else json.dumps(value)
+    return None if value is None else _COMPACT_JSON.encode(value)

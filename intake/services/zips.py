@@ -110,7 +110,8 @@ def credential_import_zip(
 
     Raises ArchiveRefused when the archive itself is refused (see `inspect_zip`).
     `progress(done, total, outcomes)` is called with each group of files settled, in order:
-    up to `_STORE_BATCH` files, or what `_PROGRESS_SECONDS` brought when files arrive slowly.
+    up to `_STORE_BATCH` files (smaller groups in the archive's final stretch, see
+    `_group_size`), or what `_PROGRESS_SECONDS` brought when files arrive slowly.
     A group is stored while the next one is verified when it can be (see `_GroupStorer`).
     """
     cap = settings.SATCHEL_MAX_UPLOAD_BYTES
@@ -128,11 +129,12 @@ def credential_import_zip(
         options = archive_verify_options(owner=owner, now=now)
         with _GroupStorer(owner, settled) as storer:
             since = time.monotonic()
-            for info in members[skip:]:
+            for position, info in enumerate(members[skip:], start=skip + 1):
                 member = _import_member(owner, archive, info, cap, options, data)
                 pending.append((info.filename, member))
                 storer.poll()
-                if len(pending) >= _STORE_BATCH or time.monotonic() - since > _PROGRESS_SECONDS:
+                full = len(pending) >= _group_size(left=len(members) - position)
+                if full or time.monotonic() - since > _PROGRESS_SECONDS:
                     storer.store(pending)
                     pending = []
                     since = time.monotonic()
@@ -264,6 +266,16 @@ class _RecentEntries(MutableMapping[str, str]):
 # and at least this often (seconds) when members are slow to verify (fetched badges).
 _STORE_BATCH = 200
 _PROGRESS_SECONDS = 1.0
+# The archive's last group is stored with no file left to verify beside it: the import waits
+# for all of it. So the final stretch goes in smaller groups, each stored while the next
+# verifies, and what is left to wait for at the end is a quarter of a group.
+_TAIL_PARTS = 4
+
+
+def _group_size(*, left: int) -> int:
+    """How many members the group being gathered holds, `left` members still to verify
+    after the latest one."""
+    return _STORE_BATCH if left >= _STORE_BATCH else max(1, _STORE_BATCH // _TAIL_PARTS)
 
 
 def _store_members(

@@ -8,7 +8,9 @@ import zipfile
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from intake import archives
 from intake.models import ImportArchive, ImportBatch
@@ -247,6 +249,25 @@ def test_progress_comes_in_groups_in_the_archive_s_order(owner, issuer, monkeypa
     assert [o.status for o in outcomes] == ["imported", "failed", "imported", "imported", "failed"]
 
 
+def test_the_archive_s_final_stretch_is_stored_in_smaller_groups(owner, issuer, monkeypatch):
+    # The last group is stored with nothing left to verify beside it: the import waits for
+    # all of it, so it is a quarter of a group (here one file), not a whole one.
+    monkeypatch.setattr(zips, "_STORE_BATCH", 4)
+    names = [f"{n}.json" for n in range(1, 8)]
+    archive = _zip({name: as_bytes(issuer.ob3()) for name in names})
+    groups = []
+
+    outcomes = zips.credential_import_zip(
+        owner=owner,
+        data=archive,
+        now=NOW,
+        progress=lambda done, total, group: groups.append((done, [o.name for o in group])),
+    )
+
+    assert groups == [(4, names[:4]), (5, names[4:5]), (6, names[5:6]), (7, names[6:])]
+    assert [o.status for o in outcomes] == ["imported"] * 7
+
+
 def test_slow_files_still_report_progress_as_they_settle(owner, issuer, monkeypatch):
     monkeypatch.setattr(zips, "_PROGRESS_SECONDS", -1.0)  # every file counts as slow
     archive = _zip({"a.json": as_bytes(issuer.ob3()), "b.json": as_bytes(issuer.ob3())})
@@ -406,3 +427,52 @@ def test_a_member_whose_bytes_were_altered_is_reported_unreadable_and_the_rest_i
 
     assert [o.status for o in outcomes] == ["imported", "failed"]
     assert outcomes[1].message == "The file could not be read from the archive."
+
+
+def _group(owner, issuer, size: int) -> list[store.Verified]:
+    options = zips.archive_verify_options(owner=owner, now=NOW)
+    verified = [
+        arrival.arrive(
+            owner=owner,
+            data=as_bytes(issuer.ob3()),
+            source="bulk",
+            filename=f"{n}.json",
+            media_type=None,
+            source_url="",
+            now=NOW,
+            options=options,
+        )
+        for n in range(size)
+    ]
+    assert all(isinstance(v, store.Verified) for v in verified)
+    return verified
+
+
+def _statements_storing(owner, group, monkeypatch) -> tuple[int, int]:
+    """(queries through Django's cursor, bulk inserts) sent to store `group` together."""
+    inserts = []
+    real = store.insert_rows
+
+    def counting(model, rows, **kwargs):
+        inserts.append(model)
+        return real(model, rows, **kwargs)
+
+    monkeypatch.setattr(store, "insert_rows", counting)
+    with CaptureQueriesContext(connection) as queries:
+        stored = store.credentials_store(owner=owner, verified=group)
+    monkeypatch.setattr(store, "insert_rows", real)
+    assert [s.status for s in stored] == ["imported"] * len(group)
+    return len(queries), len(inserts)
+
+
+def test_storing_a_group_sends_as_many_statements_for_six_files_as_for_two(
+    owner, issuer, monkeypatch
+):
+    small = _statements_storing(owner, _group(owner, issuer, 2), monkeypatch)
+    large = _statements_storing(owner, _group(owner, issuer, 6), monkeypatch)
+
+    assert large == small
+    assert small[1] == 4  # credentials, runs, images, audit rows: one insert each
+    stored = Credential.objects.filter(owner=owner, source="bulk")
+    assert stored.count() == 8
+    assert all(c.runs.count() == 1 for c in stored)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from intake.services import arrival
 from tests.support.issuer import NOW
@@ -80,3 +81,22 @@ def test_binary_and_nullable_values_are_kept_exactly(credential):
 def test_nothing_to_insert_sends_nothing(django_assert_num_queries):
     with django_assert_num_queries(0):
         assert insert_rows(AuditEvent, [], returning=("id",)) == []
+
+
+def test_a_row_breaking_a_constraint_is_django_s_integrity_error(credential):
+    row = {
+        "credential_id": credential.pk,
+        "content": b"\x89PNG",
+        "media_type": "image/png",
+        "sha256": "0" * 64,
+        "width": 1,
+        "height": 1,
+        "origin": "embedded",
+    }
+    insert_rows(CredentialImage, [row])
+
+    # The caller settles a concurrent duplicate by catching Django's error, whatever the driver.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_rows(CredentialImage, [row])
+
+    assert CredentialImage.objects.filter(credential=credential).count() == 1
