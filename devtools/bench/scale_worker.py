@@ -210,9 +210,12 @@ def _share_link() -> str:
     return token
 
 
-def sweep_with_page(log: Callable[[str], None] | None = None) -> WorkerSweep:
-    """Make every credential due, then measure the employer's page, start the re-check on a
-    worker, measure the page again while it runs, and wait for it to finish."""
+def sweep_with_page(
+    log: Callable[[str], None] | None = None, learners: list[str] | None = None
+) -> WorkerSweep:
+    """Make every credential due (of these `learners`, by email, when given: a kept database
+    holds more than the point measured), then measure the employer's page, start the re-check
+    on a worker, measure the page again while it runs, and wait for it to finish."""
     from wallet.models import Credential
 
     folder = Path(tempfile.mkdtemp(prefix="satchel-scale-sweep-"))
@@ -242,7 +245,10 @@ def sweep_with_page(log: Callable[[str], None] | None = None) -> WorkerSweep:
 
         from django.utils import timezone
 
-        Credential.objects.update(checked_at=timezone.now() - timedelta(hours=36))
+        made_due = Credential.objects.all()
+        if learners is not None:
+            made_due = made_due.filter(owner__email__in=learners)
+        made_due.update(checked_at=timezone.now() - timedelta(hours=36))
         fetched = Path(env["SATCHEL_SCALE_FETCH_LOG"])
         fetched.write_text("")
         with _sweep_runner(env, redis_url) as (runner, process):
@@ -258,7 +264,7 @@ def sweep_with_page(log: Callable[[str], None] | None = None) -> WorkerSweep:
             watch.join()
             rss = _pool_rss(process) if runner.startswith("Celery") else 0.0
         fetches = Counter(line for line in fetched.read_text().splitlines() if line)
-        count = Credential.objects.filter(parent=None, deleted_at=None).count()
+        count = made_due.filter(parent=None, deleted_at=None).count()
         return WorkerSweep(
             runner,
             scale.Sweep(count, watch.seconds or 0.0, dict(fetches)),
@@ -315,7 +321,7 @@ files = record.import_files({size})
 data = record.zip_of(files)
 ids = []
 for n in range({archives}):
-    owner = record._earner(f"scale-worker-{{n}}-{token}@x.example")
+    owner = record._earner(f"{prefix}{{n}}-{token}@x.example")
     ids.append(zip_batch_create(owner=owner, data=data, filename="w.zip").pk)
 print(json.dumps(ids))
 """
@@ -341,7 +347,12 @@ def worker_imports_rss(imports: int) -> tuple[str, float, float, float]:
     try:
         with celery_worker(env) as worker:
             started = time.perf_counter()
-            feed = _FEED.format(size=size, archives=archives, token=secrets.token_hex(4))
+            feed = _FEED.format(
+                size=size,
+                archives=archives,
+                token=secrets.token_hex(4),
+                prefix=scale.WORKER_LEARNERS,
+            )
             ids = json.loads(_python(env, feed, 900).strip().splitlines()[-1])
             first = 0.0
             ended = (ImportBatch.Status.DONE, ImportBatch.Status.FAILED)
