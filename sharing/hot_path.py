@@ -28,11 +28,12 @@ from __future__ import annotations
 
 import hashlib
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import connections, router
+from django.db import connections, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field
 
@@ -52,6 +53,7 @@ class _Statements:
     share_attnames: list[str]
     share_converters: rawsql.Converters
     view_insert: str
+    views_insert: str  # the same without RETURNING, for a batch (executemany)
     # PostgreSQL: the lookup's prepared statement (name, PREPARE, EXECUTE), else empty.
     prepared_name: str = ""
     prepare: str = ""
@@ -129,6 +131,7 @@ def _build(alias: str) -> _Statements:
         view_insert=rawsql.insert(
             quote(view.db_table), view_columns, placeholders, quote(view.pk.column)
         ),
+        views_insert=rawsql.insert(quote(view.db_table), view_columns, placeholders),
         **prepared,
     )
 
@@ -167,6 +170,23 @@ def share_by_hash(digest: str) -> ShareLink | None:
         alias, [row[count : count + len(VERSION_FIELDS)] for row in rows if row[0] is None]
     )
     return share
+
+
+def views_insert(views: Sequence[ShareView]) -> None:
+    """Insert unsaved ShareViews of links without a view limit, in one transaction, as
+    `ShareView.objects.bulk_create` would: one statement run for each row (executemany),
+    without the ORM's compiling of every row's every value, which cost about 35 µs a row
+    against 6 µs for the rest. Their pks are not read back."""
+    if not views:
+        return
+    alias = router.db_for_write(ShareView)
+    connection = connections[alias]
+    statements = _statements_for(alias)
+    prepared = [(f.attname, f.get_db_prep_save) for f in _view_fields()]
+    rows = [[prep(getattr(v, attname), connection) for attname, prep in prepared] for v in views]
+    # One transaction: outside one, SQLite commits each row of an executemany on its own.
+    with transaction.atomic(using=alias, savepoint=False), connection.cursor() as cursor:
+        cursor.executemany(statements.views_insert, rows)
 
 
 def _prepare_lookup(connection: BaseDatabaseWrapper, cursor: Any, statements: _Statements) -> None:
