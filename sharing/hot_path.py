@@ -95,7 +95,7 @@ def _share_by_hash(alias: str, share_fields: list[Field]) -> str:
         f"{column('s', link, 'id')} AND NOT {follows} {shown}"
     )
     by_hash = f"{column('s', link, 'token_hash')} = %s"
-    share_columns = [f"s.{quote(f.column)}" for f in share_fields]
+    share_columns = [rawsql.column(alias, f, f"s.{quote(f.column)}") for f in share_fields]
     link_row = rawsql.select(
         ", ".join(share_columns + ["NULL"] * len(version_columns)),
         f"{quote(link.db_table)} s",
