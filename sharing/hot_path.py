@@ -26,11 +26,13 @@ On PostgreSQL two more things (docs/decisions/0019-share-page-access-log.md):
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from django.db import connections, router, transaction
@@ -164,7 +166,10 @@ def share_by_hash(digest: str) -> ShareLink | None:
     links = [row for row in rows if row[0] is not None]
     if not links:
         return None
-    values = rawsql.convert(alias, links[0][:count], statements.share_converters)
+    values = [
+        copy.deepcopy(v) if isinstance(v, dict | list) else v
+        for v in _converted_link(alias, tuple(links[0][:count]))
+    ]
     share = ShareLink.from_db(alias, statements.share_attnames, values)
     share.shown_versions = shown_versions(
         alias, [row[count : count + len(VERSION_FIELDS)] for row in rows if row[0] is None]
@@ -187,6 +192,14 @@ def views_insert(views: Sequence[ShareView]) -> None:
     # One transaction: outside one, SQLite commits each row of an executemany on its own.
     with transaction.atomic(using=alias, savepoint=False), connection.cursor() as cursor:
         cursor.executemany(statements.views_insert, rows)
+
+
+@lru_cache(maxsize=256)
+def _converted_link(alias: str, row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The link's row as the ORM gives it, converted once per distinct raw row: the same
+    link is opened again and again, unchanged. Keyed by every column read, so any change to
+    the link is a new row; a JSON value is copied out for each caller (see above)."""
+    return tuple(rawsql.convert(alias, row, _statements_for(alias).share_converters))
 
 
 def _prepare_lookup(connection: BaseDatabaseWrapper, cursor: Any, statements: _Statements) -> None:

@@ -131,6 +131,24 @@ def test_the_links_and_its_credentials_times_come_back_to_the_microsecond(shared
     assert (credentials[0].pk, checked) in {(v[0], v[2]) for v in found.shown_versions}
 
 
+def test_a_link_changed_since_the_last_lookup_is_read_as_it_is_now(shared):
+    share, token, _ = shared
+    assert _by_token(token).display_name == share.display_name  # converted and kept
+
+    ShareLink.objects.filter(pk=share.pk).update(display_name="Dana L.", revoked_at=SOON)
+
+    found = _by_token(token)
+    assert (found.display_name, found.revoked_at) == ("Dana L.", SOON)
+
+
+def test_each_lookup_gets_its_own_copy_of_a_json_value(shared):
+    _, token, _ = shared
+    first = _by_token(token)
+    first.resume["name"] = "changed in one request"
+
+    assert "name" not in _by_token(token).resume
+
+
 def test_the_lookup_reads_times_as_numbers_on_postgresql(shared):
     """psycopg's timestamp loader, as Django installs it, parses each one's text in Python:
     the lookup reads whole microseconds since the epoch instead, and turns them back."""
