@@ -96,7 +96,10 @@ def _share_by_hash(alias: str, share_fields: list[Field]) -> str:
         f"LEFT JOIN {quote(item.db_table)} i ON {column('i', item, 'share')} = "
         f"{column('s', link, 'id')} AND NOT {follows} {shown}"
     )
-    by_hash = f"{column('s', link, 'token_hash')} = %s"
+    # A named parameter, given once: Django's SQLite cursor turns each positional `%s` into
+    # `?` with a regular expression over the whole statement (about 13 µs on this one, a
+    # fifth of the lookup), a mapping with one %-format.
+    by_hash = f"{column('s', link, 'token_hash')} = %(digest)s"
     share_columns = [rawsql.column(alias, f, f"s.{quote(f.column)}") for f in share_fields]
     link_row = rawsql.select(
         ", ".join(share_columns + ["NULL"] * len(version_columns)),
@@ -123,7 +126,7 @@ def _build(alias: str) -> _Statements:
         name = "satchel_share_by_hash_" + hashlib.sha256(by_hash.encode()).hexdigest()[:12]
         prepared = {
             "prepared_name": name,
-            "prepare": f"PREPARE {name}(varchar) AS {by_hash.replace('%s', '$1')}",
+            "prepare": f"PREPARE {name}(varchar) AS {by_hash.replace('%(digest)s', '$1')}",
             "execute_prepared": f"EXECUTE {name}(%s)",
         }
     return _Statements(
@@ -159,7 +162,7 @@ def share_by_hash(digest: str) -> ShareLink | None:
             _prepare_lookup(connection, cursor, statements)
             cursor.execute(statements.execute_prepared, [digest])
         else:
-            cursor.execute(statements.share_by_hash, [digest, digest])
+            cursor.execute(statements.share_by_hash, {"digest": digest})
         rows = cursor.fetchall()
     count = len(statements.share_attnames)
     # The link's row is the one whose own columns are set (the pk is never NULL).
