@@ -86,7 +86,6 @@ def select(columns: str, source: str, where: str) -> str:
     return f"SELECT {columns} FROM {source} WHERE {where}"  # noqa: S608
 
 
-def insert(table: str, columns: str, placeholders: str, returning: str = "") -> str:
+def insert(table: str, columns: str, placeholders: str, returning: str) -> str:
     # As in `select`: quoted names, parameters for values.
-    returned = f" RETURNING {returning}" if returning else ""
-    return f"INSERT INTO {table} ({columns}) VALUES ({placeholders}){returned}"  # noqa: S608
+    return f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) RETURNING {returning}"  # noqa: S608
