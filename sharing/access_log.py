@@ -4,12 +4,13 @@ Opening such a link writes one ShareView row per client per window (`share_log_a
 one by one, that row was the dearest part of the employer's page: on SQLite each commit by one
 server process made the others' next reads start over (about 0.45 ms of CPU per view with two
 processes, against 0.8 ms for everything else), on PostgreSQL each commit waited for the disk.
-So each process queues the rows and writes them together, in one multi-row INSERT: when
-`MAX_BATCH` are waiting, or `SATCHEL_SHARE_LOG_BATCH_MS` after the first of them, whichever
-comes first, and whatever is waiting when the process ends cleanly (gunicorn's graceful
-shutdown and worker recycling, `manage.py` commands: `atexit`). The earner sees a view that
-much later; the employer's page waits for nothing. Only a process killed outright (SIGKILL,
-a crash) loses what it had queued: at most one batch window of openings of unlimited links.
+So each process queues the rows and writes them together in one transaction (a COPY on
+PostgreSQL, multi-row INSERTs on SQLite: `hot_path.views_insert`): when `MAX_BATCH` are waiting, or
+`SATCHEL_SHARE_LOG_BATCH_MS` after the first of them, whichever comes first, and whatever is
+waiting when the process ends cleanly (gunicorn's graceful shutdown and worker recycling,
+`manage.py` commands: `atexit`). The earner sees a view that much later; the employer's page
+waits for nothing. Only a process killed outright (SIGKILL, a crash) loses what it had
+queued: at most one batch window of openings of unlimited links.
 Views that count against a limit never come here: they are taken and written at once, in the
 same transaction (`share_take_view`). docs/decisions/0019-share-page-access-log.md says why.
 
@@ -76,15 +77,14 @@ def pending() -> int:
 
 
 def flush() -> int:
-    """Write every queued row now, in one INSERT; return how many."""
+    """Write every queued row now, together; return how many."""
     global _first_at
     with _writing:
         with _lock:
             batch = list(_pending)
             _pending.clear()
             _first_at = None
-        if batch:
-            ShareView.objects.bulk_create(batch, batch_size=MAX_BATCH)
+        hot_path.views_insert(batch)
         return len(batch)
 
 

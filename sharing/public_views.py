@@ -144,13 +144,19 @@ def _page(request: HttpRequest, template: str, context: dict[str, Any], status: 
     return _private(render(request, template, context, status=status))
 
 
+def _header(request: HttpRequest, name: str) -> str:
+    """A request header by its WSGI name (`HTTP_ACCEPT`): read from META, as
+    `request.headers` would, without building that mapping of every header on each view."""
+    return request.META.get(name, "")
+
+
 def _text(message: str, status: int) -> HttpResponse:
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 
 def _machine(request: HttpRequest) -> bool:
     """A client that asked for JSON or a token, not a page: it gets its errors as JSON."""
-    return _wants(request) != "html" and "text/html" not in request.headers.get("Accept", "")
+    return _wants(request) != "html" and "text/html" not in _header(request, "HTTP_ACCEPT")
 
 
 def _problem(message: str, status: int) -> HttpResponse:
@@ -296,7 +302,7 @@ def public_share(*, opening: bool) -> Callable[..., Callable[..., HttpResponse]]
 
 def _wants(request: HttpRequest) -> str:
     """What the client asked for: "json", "jwt" or "html" (a browser always lists text/html)."""
-    accept = request.headers.get("Accept", "").lower()
+    accept = _header(request, "HTTP_ACCEPT").lower()
     if "text/html" in accept:
         return "html"
     if "application/vp+jwt" in accept:
@@ -307,7 +313,7 @@ def _wants(request: HttpRequest) -> str:
 
 
 def _is_preview_bot(request: HttpRequest) -> bool:
-    browser, _ = coarse_user_agent(request.headers.get("User-Agent", ""))
+    browser, _ = coarse_user_agent(_header(request, "HTTP_USER_AGENT"))
     return browser == "Bot or link preview"
 
 
@@ -459,7 +465,7 @@ def share_page(request: HttpRequest, share: ShareLink, now: datetime) -> HttpRes
 
 
 def _agent(request: HttpRequest) -> str:
-    return request.headers.get("User-Agent", "")
+    return _header(request, "HTTP_USER_AGENT")
 
 
 # --- presentations and downloads -----------------------------------------------------------
@@ -468,7 +474,7 @@ def _agent(request: HttpRequest) -> str:
 def _json_type(request: HttpRequest) -> str:
     """The JSON type the client named (`application/ld+json` answered as such); a client that
     named none gets the presentation's own type."""
-    accept = request.headers.get("Accept", "").lower()
+    accept = _header(request, "HTTP_ACCEPT").lower()
     named = [kind for kind in _JSON_TYPES if kind in accept]
     return named[0] if named else presentations.VP_MEDIA_TYPE
 

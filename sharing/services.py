@@ -14,6 +14,7 @@ import re
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -530,7 +531,12 @@ _BOTS = ("bot", "crawler", "spider", "slurp", "preview")
 
 def coarse_user_agent(user_agent: str) -> tuple[str, str]:
     """Browser family and OS family only (never versions or device details)."""
-    text = (user_agent or "")[:512].lower()
+    return _coarse_user_agent((user_agent or "")[:512].lower())
+
+
+# A handful of browsers make most requests, and opening a link reads its user agent twice.
+@lru_cache(maxsize=512)
+def _coarse_user_agent(text: str) -> tuple[str, str]:
     if not text:
         return "Unknown", "Unknown"
     if any(word in text for word in _BOTS):

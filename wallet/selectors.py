@@ -696,7 +696,10 @@ def shown_versions_join(
         f"AND {column('deleted_at')} IS NULL "
         f"AND (NOT {follows} OR {column('owner')} = {owner_id})"
     )
-    return joins, [column(name) for name in VERSION_FIELDS]
+    return joins, [
+        rawsql.column(alias, rawsql.concrete_field(Credential, name), column(name))
+        for name in VERSION_FIELDS
+    ]
 
 
 def shown_versions(alias: str, rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:

@@ -4,6 +4,7 @@ writes exactly what the ORM would."""
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -14,6 +15,7 @@ from sharing.models import ShareLink, ShareView
 from sharing.services import share_create, share_log_access, share_take_view
 from tests.sharing.conftest import SOON, make_user
 from tests.support.issuer import NOW
+from wallet.models import Credential
 from wallet.services import organise
 from wallet.services.trash import credential_delete
 
@@ -113,6 +115,47 @@ def test_the_link_read_by_token_is_the_link_the_orm_reads(shared):
         assert getattr(found, field.attname) == getattr(expected, field.attname), field.name
     assert found.follow_collection is False
     assert found.expires_at.tzinfo is not None
+
+
+def test_the_links_and_its_credentials_times_come_back_to_the_microsecond(shared):
+    share, token, credentials = shared
+    ends = datetime(2031, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
+    checked = datetime(1969, 7, 20, 20, 17, 40, 1, tzinfo=UTC)  # before the epoch, too
+    ShareLink.objects.filter(pk=share.pk).update(expires_at=ends)
+    Credential.objects.filter(pk=credentials[0].pk).update(checked_at=checked)
+
+    found = _by_token(token)
+
+    assert found.expires_at == ends and found.expires_at.utcoffset() == timedelta(0)
+    assert found.shown_versions == selectors.share_versions(share=share)
+    assert (credentials[0].pk, checked) in {(v[0], v[2]) for v in found.shown_versions}
+
+
+def test_a_link_changed_since_the_last_lookup_is_read_as_it_is_now(shared):
+    share, token, _ = shared
+    assert _by_token(token).display_name == share.display_name  # converted and kept
+
+    ShareLink.objects.filter(pk=share.pk).update(display_name="Dana L.", revoked_at=SOON)
+
+    found = _by_token(token)
+    assert (found.display_name, found.revoked_at) == ("Dana L.", SOON)
+
+
+def test_each_lookup_gets_its_own_copy_of_a_json_value(shared):
+    _, token, _ = shared
+    first = _by_token(token)
+    first.resume["name"] = "changed in one request"
+
+    assert "name" not in _by_token(token).resume
+
+
+def test_the_lookup_reads_times_as_numbers_on_postgresql(shared):
+    """psycopg's timestamp loader, as Django installs it, parses each one's text in Python:
+    the lookup reads whole microseconds since the epoch instead, and turns them back."""
+    statement = hot_path._statements_for(connection.alias).share_by_hash
+
+    reads_numbers = "EXTRACT(EPOCH FROM" in statement
+    assert reads_numbers == (connection.vendor == "postgresql")
 
 
 def test_an_unknown_token_reads_no_link(db):
