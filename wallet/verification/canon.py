@@ -80,6 +80,11 @@ class CanonCache(MutableMapping[str, str]):
         self._keys[id(document)] = (document, key)
         return key
 
+    def known_key(self, document: dict[str, Any]) -> str | None:
+        """The document's content key if this verification has computed it, else None."""
+        known = self._keys.get(id(document))
+        return known[1] if known is not None and known[0] is document else None
+
     def remember(self, document: dict[str, Any], source: bytes) -> None:
         """Key `document` by the bytes it was parsed from: parsing is deterministic, so they
         identify its content as well as its sorted JSON does, and hash several times faster.

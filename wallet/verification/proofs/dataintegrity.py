@@ -181,16 +181,25 @@ def hash_data(
             code="proof.no_context",
             implies=Verdict.MALFORMED,
         )
+    config_key = _config_key(document, proof, cache)
+    # The document's content and the proof's position determine both hashes too: a
+    # re-verification with the caller's cache looks them up instead of hashing the N-Quads.
+    hashed = f"hash-data:{algorithm.name}:{config_key}" if config_key is not None else None
+    if cache is not None and hashed is not None and hashed in cache:
+        return bytes.fromhex(cache[hashed])
     previous = _previous_proofs(document, proof)
     config = {k: v for k, v in proof.items() if k != "proofValue"}
     config["@context"] = document["@context"]
-    config_key = _config_key(document, proof, cache)
     proof_hash = _hash(canon.canonize(config, cache=cache, key=config_key), algorithm)
     if previous:
         unsecured = {k: v for k, v in document.items() if k != "proof"}
         unsecured["proof"] = previous
-        return proof_hash + _hash(canon.canonize(unsecured, cache=cache), algorithm)
-    return proof_hash + _hash(canon.canonize_without_proof(document, cache=cache), algorithm)
+        data = proof_hash + _hash(canon.canonize(unsecured, cache=cache), algorithm)
+    else:
+        data = proof_hash + _hash(canon.canonize_without_proof(document, cache=cache), algorithm)
+    if cache is not None and hashed is not None:
+        cache[hashed] = data.hex()
+    return data
 
 
 def _config_key(
