@@ -15,6 +15,7 @@ from wallet.verification import (
     VerifyOptions,
     canon,
     pipeline,
+    structure,
     verify_bytes,
     verify_document,
 )
@@ -173,7 +174,7 @@ def test_the_same_credential_as_other_bytes_reports_the_same(issuer: TestIssuer)
     assert compact.verdict is Verdict.VERIFIED
 
 
-def test_a_cached_reverification_hashes_and_walks_nothing_again(
+def test_a_cached_reverification_decodes_hashes_and_walks_nothing_again(
     issuer: TestIssuer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = json.dumps(issuer.ob3(status=False)).encode()
@@ -185,6 +186,8 @@ def test_a_cached_reverification_hashes_and_walks_nothing_again(
 
     monkeypatch.setattr(dataintegrity, "_hash", refuse)
     monkeypatch.setattr(pipeline, "iter_endorsements", refuse)
+    monkeypatch.setattr(structure, "check_credential", refuse)
+    monkeypatch.setattr(dataintegrity, "multibase_decode", refuse)
     assert verify_bytes(data, options=_options(issuer, cache)).to_dict() == fresh
 
 
@@ -218,3 +221,20 @@ def test_the_signed_hashes_are_remembered_per_proof_and_content(issuer: TestIssu
     assert report.verdict is Verdict.INVALID_SIGNATURE
     new = {k for k in cache if k.startswith("hash-data:")} - set(remembered)
     assert len(new) == 1
+
+
+def test_a_remark_in_a_changed_credential_is_found_after_its_twin_was_cached(
+    issuer: TestIssuer,
+) -> None:
+    document = issuer.ob3(status=False)
+    cache: dict[str, str] = {}
+    verify_bytes(json.dumps(document).encode(), options=_options(issuer, cache))
+    assert any(key.startswith("well-formed:") for key in cache)
+    untyped = copy.deepcopy(document)
+    untyped["type"] = ["VerifiableCredential"]
+    data = json.dumps(untyped).encode()
+
+    cached = verify_bytes(data, options=_options(issuer, cache))
+
+    assert "structure.ok" not in {c.code for c in cached.checks}
+    assert cached.to_dict() == verify_bytes(data, options=_options(issuer, None)).to_dict()

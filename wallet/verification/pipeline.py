@@ -364,7 +364,7 @@ def _verify_credential(
     document: dict[str, Any], options: VerifyOptions, report: Report, depth: int, *, via_jwt: bool
 ) -> Report:
     kind = report.format
-    report.add(*structure.check_credential(document, kind))
+    report.add(*_structure_checks(document, kind, options.canon_cache))
     _step(
         report,
         "schema",
@@ -393,6 +393,23 @@ def _verify_credential(
                 entries += as_list(subject.get("verifiableCredential"))
         _verify_children(entries, options, report, depth, "CLR")
     return report
+
+
+def _structure_checks(
+    document: dict[str, Any], kind: str, cache: MutableMapping[str, str] | None
+) -> list[Check]:
+    """structure.check_credential; that a document is well formed with nothing to remark is
+    remembered by its content key, when the verification has one already (read from bytes)."""
+    key = cache.known_key(document) if isinstance(cache, canon.CanonCache) else None
+    if cache is None or key is None:
+        return structure.check_credential(document, kind)
+    memo = f"well-formed:{kind}:{key}"
+    if memo in cache:
+        return [structure.WELL_FORMED]
+    checks = structure.check_credential(document, kind)
+    if checks == [structure.WELL_FORMED]:
+        cache[memo] = "ok"
+    return checks
 
 
 def _check_jsonld(
