@@ -10,8 +10,17 @@ from typing import Any
 import pytest
 
 from tests.support.issuer import NOW, TestIssuer
-from wallet.verification import Verdict, VerifyOptions, canon, verify_bytes, verify_document
+from wallet.verification import (
+    Verdict,
+    VerifyOptions,
+    canon,
+    pipeline,
+    structure,
+    verify_bytes,
+    verify_document,
+)
 from wallet.verification.keys import resolve
+from wallet.verification.proofs import dataintegrity
 
 
 @pytest.fixture(scope="module")
@@ -163,3 +172,69 @@ def test_the_same_credential_as_other_bytes_reports_the_same(issuer: TestIssuer)
     spaced = verify_bytes(json.dumps(document, indent=2).encode(), options=_options(issuer, cache))
     assert spaced.to_dict() == compact.to_dict()
     assert compact.verdict is Verdict.VERIFIED
+
+
+def test_a_cached_reverification_decodes_hashes_and_walks_nothing_again(
+    issuer: TestIssuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = json.dumps(issuer.ob3(status=False)).encode()
+    cache: dict[str, str] = {}
+    fresh = verify_bytes(data, options=_options(issuer, cache)).to_dict()
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("done again")
+
+    monkeypatch.setattr(dataintegrity, "_hash", refuse)
+    monkeypatch.setattr(pipeline, "iter_endorsements", refuse)
+    monkeypatch.setattr(structure, "check_credential", refuse)
+    monkeypatch.setattr(dataintegrity, "multibase_decode", refuse)
+    assert verify_bytes(data, options=_options(issuer, cache)).to_dict() == fresh
+
+
+def test_an_endorsement_added_after_the_bare_credential_was_cached_is_checked(
+    issuer: TestIssuer,
+) -> None:
+    document = issuer.ob3()
+    cache: dict[str, str] = {}
+    assert verify_bytes(json.dumps(document).encode(), options=_options(issuer, cache)).verdict
+    endorsed = copy.deepcopy(document)
+    endorsed["credentialSubject"]["achievement"]["endorsement"] = [issuer.ob3()]
+    data = json.dumps(endorsed).encode()
+
+    cached = verify_bytes(data, options=_options(issuer, cache))
+
+    assert [c.code for c in cached.checks if c.name == "endorsement"] == ["endorsement.verified"]
+    assert cached.to_dict() == verify_bytes(data, options=_options(issuer, None)).to_dict()
+
+
+def test_the_signed_hashes_are_remembered_per_proof_and_content(issuer: TestIssuer) -> None:
+    good = issuer.ob3(status=False)
+    cache: dict[str, str] = {}
+    verify_document(good, options=_options(issuer, cache))
+    remembered = {key: value for key, value in cache.items() if key.startswith("hash-data:")}
+    edited = copy.deepcopy(good)
+    edited["name"] = "Another name"
+
+    report = verify_document(edited, options=_options(issuer, cache))
+
+    assert len(remembered) == 1
+    assert report.verdict is Verdict.INVALID_SIGNATURE
+    new = {k for k in cache if k.startswith("hash-data:")} - set(remembered)
+    assert len(new) == 1
+
+
+def test_a_remark_in_a_changed_credential_is_found_after_its_twin_was_cached(
+    issuer: TestIssuer,
+) -> None:
+    document = issuer.ob3(status=False)
+    cache: dict[str, str] = {}
+    verify_bytes(json.dumps(document).encode(), options=_options(issuer, cache))
+    assert any(key.startswith("well-formed:") for key in cache)
+    untyped = copy.deepcopy(document)
+    untyped["type"] = ["VerifiableCredential"]
+    data = json.dumps(untyped).encode()
+
+    cached = verify_bytes(data, options=_options(issuer, cache))
+
+    assert "structure.ok" not in {c.code for c in cached.checks}
+    assert cached.to_dict() == verify_bytes(data, options=_options(issuer, None)).to_dict()

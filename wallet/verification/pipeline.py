@@ -364,7 +364,7 @@ def _verify_credential(
     document: dict[str, Any], options: VerifyOptions, report: Report, depth: int, *, via_jwt: bool
 ) -> Report:
     kind = report.format
-    report.add(*structure.check_credential(document, kind))
+    report.add(*_structure_checks(document, kind, options.canon_cache))
     _step(
         report,
         "schema",
@@ -393,6 +393,23 @@ def _verify_credential(
                 entries += as_list(subject.get("verifiableCredential"))
         _verify_children(entries, options, report, depth, "CLR")
     return report
+
+
+def _structure_checks(
+    document: dict[str, Any], kind: str, cache: MutableMapping[str, str] | None
+) -> list[Check]:
+    """structure.check_credential; that a document is well formed with nothing to remark is
+    remembered by its content key, when the verification has one already (read from bytes)."""
+    key = cache.known_key(document) if isinstance(cache, canon.CanonCache) else None
+    if cache is None or key is None:
+        return structure.check_credential(document, kind)
+    memo = f"well-formed:{kind}:{key}"
+    if memo in cache:
+        return [structure.WELL_FORMED]
+    checks = structure.check_credential(document, kind)
+    if checks == [structure.WELL_FORMED]:
+        cache[memo] = "ok"
+    return checks
 
 
 def _check_jsonld(
@@ -495,7 +512,7 @@ def _check_refresh(document: dict[str, Any], report: Report) -> None:
 def _verify_endorsements(
     document: dict[str, Any], options: VerifyOptions, report: Report, depth: int
 ) -> None:
-    for container, value in iter_endorsements(document):
+    for container, value in _endorsements_of(document, options.canon_cache):
         budget.checkpoint()
         child = Report(container=container)
         if depth + 1 > MAX_DEPTH:
@@ -531,6 +548,24 @@ def _verify_endorsements(
                     f"endorsement verdict: {verdict}",
                 )
             )
+
+
+def _endorsements_of(
+    document: dict[str, Any], cache: MutableMapping[str, str] | None
+) -> list[tuple[str, Any]]:
+    """iter_endorsements(document); that a document carries none is remembered by its content
+    key, when the verification has one already (a document read from bytes), so that
+    re-verifying it skips the walk over every value."""
+    key = cache.known_key(document) if isinstance(cache, canon.CanonCache) else None
+    if cache is None or key is None:
+        return list(iter_endorsements(document))
+    memo = f"no-endorsements:{key}"
+    if memo in cache:
+        return []
+    found = list(iter_endorsements(document))
+    if not found:
+        cache[memo] = "none"
+    return found
 
 
 def _verify_children(

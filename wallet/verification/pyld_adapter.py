@@ -45,14 +45,17 @@ RELIED_ON: dict[str, tuple[str, ...]] = {
         "_expand_object",
         "_expand",
         "_object_to_rdf",
+        "_revert_to_previous_context",
     ),
-    "pyld.jsonld": ("_is_absolute_iri",),
+    "pyld.jsonld": ("_is_absolute_iri", "_is_keyword"),
     "pyld.canon.URDNA2015 instance": ("canonical_issuer",),
     "pyld.identifier_issuer.IdentifierIssuer instance": ("existing",),
 }
 # `_expand_object` calls on_property_dropped(expanded_property) inside its loop over the
 # element's items, whose loop variable is named `key`: the dropped property's compact name.
 DROPPED_KEY_LOCAL = "key"
+# A type-scoped active context points back to the one it was applied to under this key.
+PREVIOUS_CONTEXT = "previousContext"
 # Frozen active contexts carry a unique id under this key (pyld's own cache key).
 CONTEXT_ID = "_uuid"
 # And `JsonLdProcessor.expand` starts with `copy.deepcopy` of its input, which `expand`
@@ -127,17 +130,7 @@ class Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]  # pyld has no ty
     def _prepare_nested_context(
         self, active_ctx: Any, element: dict[str, Any], options: dict[str, Any]
     ) -> Any:
-        named, keyword = element.get("type"), element.get("@type")
-        if (type(named) is list and len(named) > MAX_TYPES_PER_NODE) or (
-            type(keyword) is list and len(keyword) > MAX_TYPES_PER_NODE
-        ):
-            raise MalformedInput(
-                Message(
-                    "A part of the credential lists more than %(max_types_per_node)s types.",
-                    max_types_per_node=MAX_TYPES_PER_NODE,
-                ),
-                code="jsonld.too_many_types",
-            )
+        check_type_count(element)
         return _prepare_nested_context(self, active_ctx, element, options)
 
     def _create_node_map(self, *args: Any, **kwargs: Any) -> Any:
@@ -167,6 +160,20 @@ class Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]  # pyld has no ty
             result = super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
             EXPANDED_IRIS[key] = result
         return result
+
+
+def check_type_count(element: dict[str, Any]) -> None:
+    named, keyword = element.get("type"), element.get("@type")
+    if (type(named) is list and len(named) > MAX_TYPES_PER_NODE) or (
+        type(keyword) is list and len(keyword) > MAX_TYPES_PER_NODE
+    ):
+        raise MalformedInput(
+            Message(
+                "A part of the credential lists more than %(max_types_per_node)s types.",
+                max_types_per_node=MAX_TYPES_PER_NODE,
+            ),
+            code="jsonld.too_many_types",
+        )
 
 
 # Called once per node: without super()'s lookup.
@@ -256,6 +263,252 @@ class TrackingProcessor(Processor):
         # key is the loop variable of the _expand_object frame that called us.
         key = str(sys._getframe(1).f_locals.get(DROPPED_KEY_LOCAL, expanded_property))
         self._findings.append((key, (*(compact for compact, _ in self._path), key)))
+
+
+class _Undecided(Exception):
+    """The walk met something only a full expansion can judge."""
+
+
+# What the soundness walk learned, per frozen active context (by its id, as EXPANDED_IRIS):
+# the kind of each key (_kind), the active contexts of a node object (_node), and whether
+# a type or a @vocab word expands to an absolute IRI (_require_vocab_iri).
+WALK_MEMO: BoundedCache[tuple[Any, ...], Any] = BoundedCache(50_000)
+_peek_walk = WALK_MEMO.peek
+_CONTEXT_KEY = "@context"
+_JSON_LITERAL = "@json"
+
+
+class _SoundnessWalk(Processor):
+    """Tells, without expanding, that expanding a document would drop no property, raise
+    nothing, and give only absolute (or blank node) ids and types: what the dropped-term
+    check asks of an expansion.
+
+    It follows pyld's `_expand` and `_expand_object` step by step for the common shape of a
+    credential (node objects whose keys are terms, `@id`, `@type` or `@context`; strings,
+    numbers, booleans, null, objects and arrays of them as values; terms with no container
+    but `@set`), asking pyld itself (the same cached calls) for every active context, scoped
+    context and IRI. Anything else (a value object, `@list`, `@graph`, `@nest`, an index or
+    language map, a reverse property, a repeated keyword, an array of arrays, a proof, an
+    undefined term, a relative IRI) is left undecided, and so is any error: the caller then
+    expands, and reports what expansion finds. What depends only on a frozen context and a
+    key is remembered in WALK_MEMO.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sound = False
+
+    def _expand(
+        self,
+        active_ctx: Any,
+        active_property: Any,
+        element: Any,
+        options: Any,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
+        # expand() calls this once, for the whole document, with its options and initial
+        # context: walk instead of expanding.
+        try:
+            self._node(active_ctx, active_property, element, options)
+        except _Undecided:
+            return
+        self.sound = True
+
+    def _node(self, active_ctx: Any, active_property: Any, element: Any, options: Any) -> None:
+        """pyld's _expand for an object (no type-scoped context passed in, not in an index)."""
+        budget.tick()
+        must_revert = True
+        if active_ctx.get(PREVIOUS_CONTEXT) and len(element) <= 2 and "@context" not in element:
+            for key in sorted(element):
+                expanded = self._expand_iri(active_ctx, key, vocab=True)
+                if expanded == "@value":
+                    raise _Undecided
+                if expanded == "@id" and len(element) == 1:
+                    must_revert = False
+                    break
+        scoping = (_frozen_id(active_ctx), "scoped", active_property, must_revert)
+        scoped = _recall(scoping)
+        if scoped is _MISS:
+            scoped = self._property_scoped(active_ctx, active_property, must_revert, options)
+            self._remember(scoping, scoped)
+        if "@context" in element:
+            active_ctx, _, type_scoped_ctx = self._prepare_nested_context(scoped, element, options)
+        else:
+            check_type_count(element)
+            context_id = _frozen_id(scoped)
+            types = tuple(
+                (key, _type_values(value))
+                for key, value in element.items()
+                if self._kind(scoped, context_id, key, options) == "@type"
+            )
+            typing = (context_id, "typed", types)
+            found: Any = _recall(typing)
+            if found is _MISS:
+                found = self._prepare_nested_context(scoped, element, options)[::2]
+                self._remember(typing, found)
+            active_ctx, type_scoped_ctx = found
+        self._properties(active_ctx, element, type_scoped_ctx, options)
+
+    def _property_scoped(
+        self, active_ctx: Any, active_property: Any, must_revert: bool, options: Any
+    ) -> Any:
+        property_scoped_ctx = self.get_context_value(active_ctx, active_property, "@context")
+        if must_revert:
+            active_ctx = self._revert_to_previous_context(active_ctx)
+        if property_scoped_ctx is not None:
+            active_ctx = self._process_context(
+                active_ctx, property_scoped_ctx, options, override_protected=True
+            )
+        return active_ctx
+
+    def _properties(
+        self, active_ctx: Any, element: dict[str, Any], type_scoped_ctx: Any, options: Any
+    ) -> None:
+        """pyld's _expand_object for the keys the walk knows."""
+        has_id = has_type = False
+        context_id = _frozen_id(active_ctx)
+        for key, value in element.items():
+            kind = self._kind(active_ctx, context_id, key, options)
+            if type(kind) is tuple:
+                term_ctx, coercion = kind
+                self._value(term_ctx, key, coercion, value, options)
+            elif kind == "@id" and not has_id and isinstance(value, str):
+                has_id = True
+                self._require_iri(self._expand_iri(active_ctx, value, base=options["base"]))
+            elif kind == "@type" and not has_type:
+                has_type = True
+                for type_ in value if isinstance(value, list) and value else [value]:
+                    self._require_vocab_iri(type_scoped_ctx, type_, options)
+            elif kind != _CONTEXT_KEY and kind != _JSON_LITERAL:
+                raise _Undecided
+
+    def _value(self, term_ctx: Any, key: str, coercion: Any, value: Any, options: Any) -> None:
+        """pyld's _expand for a property's value (not inside a list or an index map)."""
+        if isinstance(value, str):
+            # _expand_value: only an id made of a string needs checking.
+            if coercion == "@id":
+                self._require_iri(self._expand_iri(term_ctx, value, base=options["base"]))
+            elif coercion == "@vocab":
+                self._require_vocab_iri(term_ctx, value, options)
+        elif isinstance(value, dict):
+            self._node(term_ctx, key, value, options)
+        elif isinstance(value, list):
+            for item in budget.ticking(value) if len(value) >= budget.LONG else value:
+                if isinstance(item, list):
+                    raise _Undecided
+                self._value(term_ctx, key, coercion, item, options)
+
+    def _kind(self, active_ctx: Any, context_id: Any, key: str, options: Any) -> Any:
+        """_describe(key), remembered for a frozen context (whose id is `context_id`)."""
+        if context_id is None:
+            return self._describe(active_ctx, key, options)
+        kind = _peek_walk((context_id, key), _MISS)
+        if kind is _MISS:
+            kind = self._describe(active_ctx, key, options)
+            self._remember((context_id, key), kind)
+        return kind
+
+    def _describe(self, active_ctx: Any, key: str, options: Any) -> Any:
+        """What expanding `key` and its value in `active_ctx` involves: "@context", "@id",
+        "@type", "@json" (a JSON literal, taken whole), None (undecided), or, for a term, the
+        context its value is expanded in and the term's coercion (@type mapping)."""
+        if key == "@context":
+            return _CONTEXT_KEY
+        expanded = self._expand_iri(active_ctx, key, vocab=True)
+        if expanded is None:
+            return None
+        if jsonld._is_keyword(expanded):
+            return expanded if expanded in ("@id", "@type") else None
+        if expanded == SEC_PROOF or not jsonld._is_absolute_iri(expanded):
+            return None
+        term_ctx = active_ctx
+        scoped = self.get_context_value(active_ctx, key, "@context")
+        if scoped is not None:
+            term_ctx = self._process_context(
+                active_ctx, scoped, options, propagate=True, override_protected=True
+            )
+        mapping = term_ctx["mappings"].get(key)
+        if not _plain_container(self.get_context_value(active_ctx, key, "@container")) or (
+            mapping and mapping.get("reverse")
+        ):
+            return None
+        if self.get_context_value(active_ctx, key, "@type") == _JSON_LITERAL:
+            return _JSON_LITERAL
+        # The value is expanded in term_ctx: an array as a plain one, a string by the
+        # term's coercion there, never as a keyword's value.
+        if not _plain_container(
+            self.get_context_value(term_ctx, key, "@container")
+        ) or jsonld._is_keyword(self._expand_iri(term_ctx, key, vocab=True)):
+            return None
+        return (term_ctx, self.get_context_value(term_ctx, key, "@type"))
+
+    def _require_vocab_iri(self, active_ctx: Any, value: Any, options: Any) -> None:
+        """A type, or a string of a @vocab term, must expand to an absolute IRI."""
+        if not isinstance(value, str):
+            raise _Undecided
+        memo = (_frozen_id(active_ctx), "vocab", value)
+        sound = _recall(memo)
+        if sound is _MISS:
+            iri = self._expand_iri(active_ctx, value, vocab=True, base=options["base"])
+            sound = _is_iri(iri)
+            self._remember(memo, sound)
+        if not sound:
+            raise _Undecided
+
+    @staticmethod
+    def _require_iri(iri: Any) -> None:
+        if not _is_iri(iri):
+            raise _Undecided
+
+    @staticmethod
+    def _remember(memo: tuple[Any, ...], found: Any) -> None:
+        """Keep what was found for a frozen context, when it holds only frozen contexts
+        (pyld never changes those)."""
+        if memo[0] is None:
+            return
+        items = found if isinstance(found, tuple) else (found,)
+        if all(isinstance(item, frozendict) or not isinstance(item, dict) for item in items):
+            WALK_MEMO[memo] = found
+
+
+def _recall(memo: tuple[Any, ...]) -> Any:
+    """What WALK_MEMO holds under `memo` (whose first item is a frozen context's id), or _MISS."""
+    return _MISS if memo[0] is None else _peek_walk(memo, _MISS)
+
+
+def _frozen_id(active_ctx: Any) -> Any:
+    return active_ctx.get(CONTEXT_ID) if isinstance(active_ctx, frozendict) else None
+
+
+def _is_iri(iri: Any) -> bool:
+    return isinstance(iri, str) and (iri.startswith("_:") or is_absolute_iri(iri))
+
+
+def _type_values(value: Any) -> Any:
+    """A node's @type value as a memo key: a string or a tuple of strings."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    raise _Undecided
+
+
+def _plain_container(container: Any) -> bool:
+    """No container, or only @set (which changes nothing in expansion)."""
+    if container is None:
+        return True
+    kinds = container if isinstance(container, list) else [container]
+    return all(kind == "@set" for kind in kinds)
+
+
+def expands_soundly(document: dict[str, Any], *, loader: Callable[..., dict[str, Any]]) -> bool:
+    """True if expanding `document` certainly drops no property, raises nothing and gives
+    only absolute (or blank node) ids and types; False if only expanding it can tell.
+    Raises what pyld raises on a context it cannot process (the caller then expands)."""
+    walk = _SoundnessWalk()
+    expand(document, with_processor=walk, loader=loader)
+    return walk.sound
 
 
 class _FineProcessor(Processor):
@@ -362,6 +615,7 @@ __all__ = [
     "Processor",
     "TrackingProcessor",
     "expand",
+    "expands_soundly",
     "installed_version",
     "is_absolute_iri",
     "literal_to_rdf",

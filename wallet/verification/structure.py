@@ -81,6 +81,10 @@ def _malformed(code: str, message: str, detail: str = "") -> Check:
     return failed("structure", code, message, Verdict.MALFORMED, detail)
 
 
+# What check_credential finds in a credential with nothing to remark on.
+WELL_FORMED = passed("structure", "structure.ok", N_("The credential is well formed."))
+
+
 def check_credential(document: dict[str, Any], kind: str) -> list[Check]:
     """Structure checks for a credential of `kind` ("ob3", "clr2", "endorsement", "vc")."""
     checks = _check_contexts(document, kind) + _check_types(document, kind)
@@ -95,7 +99,7 @@ def check_credential(document: dict[str, Any], kind: str) -> list[Check]:
         checks += _check_endorsement_subject(document)
     problems = [c for c in checks if c.status.value == "fail"]
     if not problems:
-        checks.append(passed("structure", "structure.ok", N_("The credential is well formed.")))
+        checks.append(WELL_FORMED)
     return checks
 
 

@@ -111,16 +111,11 @@ def _as_bytes(data: bytes | str) -> bytes:
 
 def _decode(text: str) -> Any:
     # A large text (millions of objects) checks the budget as it goes; a small one is quick.
-    large = len(text) >= budget.FINE_GRAINED_FROM_BYTES
+    decoder = _TICKING_DECODER if len(text) >= budget.FINE_GRAINED_FROM_BYTES else _DECODER
     try:
-        return json.loads(
-            text,
-            object_pairs_hook=_ticking_object_without_duplicates
-            if large
-            else _object_without_duplicates,
-            parse_constant=_refuse_constant,
-            parse_float=_finite_float,
-        )
+        if text.startswith("\ufeff"):  # what json.loads refuses before decoding
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        return decoder.decode(text)
     except json.JSONDecodeError as exc:
         raise MalformedInput(
             Message(
@@ -178,6 +173,20 @@ def _finite_float(text: str) -> float:
             N_("The JSON contains a number too large to represent."), code="parse.json_number"
         )
     return value
+
+
+# json.loads with hooks builds a decoder on every call; these are built once (a decoder
+# keeps no state between calls: json.loads itself shares one across threads).
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_object_without_duplicates,
+    parse_constant=_refuse_constant,
+    parse_float=_finite_float,
+)
+_TICKING_DECODER = json.JSONDecoder(
+    object_pairs_hook=_ticking_object_without_duplicates,
+    parse_constant=_refuse_constant,
+    parse_float=_finite_float,
+)
 
 
 def _refuse_unpaired_surrogates(value: Any) -> None:

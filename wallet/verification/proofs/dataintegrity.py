@@ -181,16 +181,25 @@ def hash_data(
             code="proof.no_context",
             implies=Verdict.MALFORMED,
         )
+    config_key = _config_key(document, proof, cache)
+    # The document's content and the proof's position determine both hashes too: a
+    # re-verification with the caller's cache looks them up instead of hashing the N-Quads.
+    hashed = f"hash-data:{algorithm.name}:{config_key}" if config_key is not None else None
+    if cache is not None and hashed is not None and hashed in cache:
+        return bytes.fromhex(cache[hashed])
     previous = _previous_proofs(document, proof)
     config = {k: v for k, v in proof.items() if k != "proofValue"}
     config["@context"] = document["@context"]
-    config_key = _config_key(document, proof, cache)
     proof_hash = _hash(canon.canonize(config, cache=cache, key=config_key), algorithm)
     if previous:
         unsecured = {k: v for k, v in document.items() if k != "proof"}
         unsecured["proof"] = previous
-        return proof_hash + _hash(canon.canonize(unsecured, cache=cache), algorithm)
-    return proof_hash + _hash(canon.canonize_without_proof(document, cache=cache), algorithm)
+        data = proof_hash + _hash(canon.canonize(unsecured, cache=cache), algorithm)
+    else:
+        data = proof_hash + _hash(canon.canonize_without_proof(document, cache=cache), algorithm)
+    if cache is not None and hashed is not None:
+        cache[hashed] = data.hex()
+    return data
 
 
 def _config_key(
@@ -668,7 +677,9 @@ def _signature_check(
                 )
             valid = ldsig.verify(document, proof, key, cache=options.canon_cache)
         else:
-            signature = _decode_proof_value(proof.get("proofValue"), suite, key)
+            signature = _decode_proof_value(
+                proof.get("proofValue"), suite, key, options.canon_cache
+            )
             signed = _signed_data(document, proof, _digest(suite, key), options.canon_cache)
             valid = any(_signature_valid(suite, key, signature, data) for data in signed)
     except ProofError as exc:
@@ -730,21 +741,31 @@ def _sd_valid(
         ) from exc
 
 
-def _decode_proof_value(value: Any, suite: Suite, key: Any) -> bytes:
+def _decode_proof_value(
+    value: Any, suite: Suite, key: Any, cache: MutableMapping[str, str] | None = None
+) -> bytes:
+    """The signature bytes; with the caller's cache, a value decoded before is looked up
+    (base58 decoding is a loop over every character)."""
     if not isinstance(value, str) or not value.startswith("z"):
         raise ProofError(
             N_("The proof value is missing or not multibase base58-btc."),
             code="proof.invalid_proof_value",
             implies=Verdict.INVALID_SIGNATURE,
         )
-    try:
-        signature = multibase_decode(value)
-    except VerificationInputError as exc:
-        raise ProofError(
-            N_("The proof value is not valid base58."),
-            code="proof.invalid_proof_value",
-            implies=Verdict.INVALID_SIGNATURE,
-        ) from exc
+    memo = f"multibase:{value}"
+    if cache is not None and memo in cache:
+        signature = bytes.fromhex(cache[memo])
+    else:
+        try:
+            signature = multibase_decode(value)
+        except VerificationInputError as exc:
+            raise ProofError(
+                N_("The proof value is not valid base58."),
+                code="proof.invalid_proof_value",
+                implies=Verdict.INVALID_SIGNATURE,
+            ) from exc
+        if cache is not None:
+            cache[memo] = signature.hex()
     expected = 64 if suite.algorithm == "eddsa" else 2 * ((key.curve.key_size + 7) // 8)
     if len(signature) != expected:
         raise ProofError(
