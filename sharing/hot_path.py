@@ -182,9 +182,9 @@ def share_by_hash(digest: str) -> ShareLink | None:
 def views_insert(views: Sequence[ShareView]) -> None:
     """Insert unsaved ShareViews of links without a view limit, in one transaction, as
     `ShareView.objects.bulk_create` would, but through `wallet.bulk.insert_rows`: COPY on
-    PostgreSQL, multi-row INSERTs elsewhere, without the ORM's compiling of every value
-    of every row (about 35 µs a row, against a few for the rest). Their pks are not read
-    back."""
+    PostgreSQL, on SQLite one prepared INSERT stepped for each row, without the ORM's
+    compiling of every value of every row (about 35 µs a row, against a few for the rest).
+    Their pks are not read back."""
     if not views:
         return
     alias = router.db_for_write(ShareView)
