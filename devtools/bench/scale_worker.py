@@ -248,6 +248,8 @@ def sweep_with_page(
         made_due = Credential.objects.all()
         if learners is not None:
             made_due = made_due.filter(owner__email__in=learners)
+            # Nothing else due, whatever an interrupted run of a kept database left behind.
+            Credential.objects.exclude(owner__email__in=learners).update(checked_at=timezone.now())
         made_due.update(checked_at=timezone.now() - timedelta(hours=36))
         fetched = Path(env["SATCHEL_SCALE_FETCH_LOG"])
         fetched.write_text("")
