@@ -377,11 +377,13 @@ def _tasks_in_process() -> Iterator[None]:
     from config.celery import app
 
     was = app.conf.task_always_eager
-    app.conf.task_always_eager = True
+    # The app reads Django's settings under the CELERY_ namespace, whose key shadows the
+    # plain `task_always_eager`: setting that one alone changed nothing with REDIS_URL set.
+    app.conf.CELERY_TASK_ALWAYS_EAGER = True
     try:
         yield
     finally:
-        app.conf.task_always_eager = was
+        app.conf.CELERY_TASK_ALWAYS_EAGER = was
 
 
 def _traced_import_peak(data: bytes, email: str) -> int:

@@ -468,7 +468,7 @@ def worker_main(imports: int) -> None:
     """In the child process: import `imports` files through the task, as a worker would."""
     from config.celery import app
 
-    app.conf.task_always_eager = True
+    app.conf.CELERY_TASK_ALWAYS_EAGER = True  # the namespaced key (record._tasks_in_process)
     from intake.models import ImportBatch
     from intake.services.zips import zip_batch_create
 
