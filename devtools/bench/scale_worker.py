@@ -18,6 +18,7 @@ is asked for to the file named by SATCHEL_SCALE_FETCH_LOG.
 from __future__ import annotations
 
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -105,18 +106,10 @@ def _flush(redis_url: str | None) -> None:
 
 
 def _python(env: dict[str, str], code: str, timeout: float = 600) -> str:
-    done = subprocess.run(  # noqa: S603 - this interpreter running our own code
-        [sys.executable, "-c", f"import django; django.setup()\n{code}"],
-        env=env,
-        cwd=scale.BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
+    """Run `code` in a child process with Django set up; its output."""
+    return share_page._run(
+        [sys.executable, "-c", f"import django; django.setup()\n{code}"], env, timeout
     )
-    if done.returncode != 0:
-        raise RuntimeError(f"a child process failed: {done.stderr.strip()[-800:]}")
-    return done.stdout
 
 
 _ANSWERS = """
@@ -277,8 +270,6 @@ def sweep_with_page(
         )
     finally:
         share_page._stop_server(server)
-        import shutil
-
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -377,6 +368,4 @@ def worker_imports_rss(imports: int) -> tuple[str, float, float, float]:
                 time.perf_counter() - started,
             )
     finally:
-        import shutil
-
         shutil.rmtree(folder, ignore_errors=True)
