@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from celery import Celery, Task
+from celery.signals import worker_init
 from django.db import transaction
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
@@ -25,6 +26,21 @@ logger = logging.getLogger(__name__)
 app = Celery("satchel")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+def yield_cpu_to_web(**_kwargs: Any) -> None:
+    """Lower a starting worker's CPU priority to SATCHEL_WORKER_NICENESS (decision 0026).
+
+    Sent in the worker's main process before its pool starts, so every pool process inherits
+    it. Niceness is only ever raised (lowering it needs privileges a worker should not have).
+    """
+    from django.conf import settings
+
+    wanted = settings.SATCHEL_WORKER_NICENESS
+    if wanted > os.getpriority(os.PRIO_PROCESS, 0):
+        os.setpriority(os.PRIO_PROCESS, 0, wanted)
+        logger.info("worker niceness set to %d", wanted)
 
 
 @app.task(name="satchel.ping", ignore_result=False)

@@ -55,7 +55,7 @@ def boolean(name: str, default: bool) -> bool:
     raise _fail(name, f"expected true or false, got {value!r}")
 
 
-def integer(name: str, default: int, *, minimum: int = 0) -> int:
+def integer(name: str, default: int, *, minimum: int = 0, maximum: int | None = None) -> int:
     value = os.environ.get(name)
     if value is None or value == "":
         return default
@@ -65,6 +65,8 @@ def integer(name: str, default: int, *, minimum: int = 0) -> int:
         raise _fail(name, f"expected a whole number, got {value!r}") from None
     if number < minimum:
         raise _fail(name, f"must be at least {minimum}, got {number}")
+    if maximum is not None and number > maximum:
+        raise _fail(name, f"must be at most {maximum}, got {number}")
     return number
 
 

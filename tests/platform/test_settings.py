@@ -67,6 +67,7 @@ def test_check_deploy_is_clean_under_production_settings() -> None:
         ("EMAIL_PORT", "twenty-five", "Setting EMAIL_PORT: expected a whole number"),
         ("SATCHEL_VERIFY_CPU_SECONDS", "lots", "Setting SATCHEL_VERIFY_CPU_SECONDS: expected a"),
         ("SATCHEL_VERIFY_CPU_SECONDS", "0", "Setting SATCHEL_VERIFY_CPU_SECONDS: must be at"),
+        ("SATCHEL_WORKER_NICENESS", "20", "Setting SATCHEL_WORKER_NICENESS: must be at most 19"),
     ],
 )
 def test_it_refuses_to_start_with_a_bad_setting(name: str, value: str, expected: str) -> None:

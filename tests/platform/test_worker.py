@@ -95,8 +95,13 @@ def redis_server() -> Iterator[ThrowawayRedis]:
 def worker(
     request: pytest.FixtureRequest, redis_server: ThrowawayRedis
 ) -> Iterator[tuple[subprocess.Popen[str], Lines]]:
-    processes = getattr(request, "param", 1)
-    env = {**os.environ, "REDIS_URL": redis_server.url, "CELERY_TASK_ALWAYS_EAGER": "false"}
+    processes, extra = getattr(request, "param", (1, {}))
+    env = {
+        **os.environ,
+        "REDIS_URL": redis_server.url,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        **extra,
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "tests.platform.worker_app", "worker",
          "--pool=prefork", f"--concurrency={processes}", "--without-gossip",
@@ -184,7 +189,7 @@ def test_a_task_whose_pool_process_is_killed_runs_again(
     assert result.get(timeout=WAIT) == second
 
 
-@pytest.mark.parametrize("worker", [2], indirect=True)
+@pytest.mark.parametrize("worker", [(2, {})], indirect=True)
 def test_a_worker_survives_a_broker_blip_and_finishes_its_task(
     redis_server: ThrowawayRedis, worker, fifos: tuple[Path, Path]
 ) -> None:
@@ -206,3 +211,21 @@ def test_a_worker_survives_a_broker_blip_and_finishes_its_task(
     _read_started(started)
     _release(release)
     assert process.poll() is None
+
+
+@pytest.mark.parametrize("worker", [(2, {"SATCHEL_WORKER_NICENESS": "7"})], indirect=True)
+def test_a_worker_and_its_pool_processes_yield_the_cpu_to_web_processes(
+    redis_server: ThrowawayRedis, worker
+) -> None:
+    # Both pool processes run at the configured niceness (or the one the tests run at, if
+    # that is lower priority still: a worker never raises its own priority).
+    expected = max(7, os.getpriority(os.PRIO_PROCESS, 0))
+    client = _client(redis_server)
+    results = [client.send_task("satchel.test.niceness") for _ in range(4)]
+    assert {result.get(timeout=WAIT) for result in results} == {expected}
+
+
+@pytest.mark.parametrize("worker", [(1, {"SATCHEL_WORKER_NICENESS": "0"})], indirect=True)
+def test_niceness_zero_leaves_the_worker_as_started(redis_server: ThrowawayRedis, worker) -> None:
+    result = _client(redis_server).send_task("satchel.test.niceness")
+    assert result.get(timeout=WAIT) == os.getpriority(os.PRIO_PROCESS, 0)

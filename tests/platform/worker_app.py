@@ -17,3 +17,8 @@ def hold(started: str, release: str) -> int:
     Path(started).write_text(f"{os.getpid()}\n")
     Path(release).read_text()
     return os.getpid()
+
+
+@app.task(name="satchel.test.niceness", ignore_result=False)
+def niceness() -> int:
+    return os.getpriority(os.PRIO_PROCESS, 0)
