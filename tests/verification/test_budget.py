@@ -156,9 +156,9 @@ def test_a_large_document_is_checked_at_every_json_value(
     ):
         canon.check_no_dropped_terms(credential, cache=canon.CanonCache())
 
-    # In the walk that comes first for a document with no proof (_value), or in expansion.
+    # In the walk that comes first (_values), or in expansion.
     ours = [entry for entry in raised.traceback if entry.path.name == "pyld_adapter.py"]
-    assert ours[-1].name in ("_value", "_expand")
+    assert ours[-1].name in ("_values", "_expand")
 
 
 class _ReadCountingClock:

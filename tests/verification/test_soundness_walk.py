@@ -1,13 +1,17 @@
-"""The dropped-term check's walk (pyld_adapter.expands_soundly) against a full expansion.
+"""The walk (pyld_adapter.walk_expansion, expands_soundly) against pyld's full expansion.
 
-The walk may only vouch for a document that expanding would also find sound; whatever it
-leaves undecided is expanded. So check_no_dropped_terms answers exactly as expanding does,
-on the tricky documents below and on generated ones.
+The walk may only vouch for a document that expanding would also find sound, and what it
+gives must be exactly pyld's expansion (of the document less its top-level proof, when asked
+for that); whatever it leaves undecided is expanded by pyld. So check_no_dropped_terms answers
+exactly as expanding does, and canonicalization gives the same text, on the tricky documents
+below, on the test vectors and on generated documents.
 """
 
 from __future__ import annotations
 
 import copy
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -79,7 +83,7 @@ def _outcome(document: dict[str, Any]) -> Any:
 def _expanding(document: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Any:
     """The outcome with the walk turned off: the full expansion, as before the walk."""
     with monkeypatch.context() as patched:
-        patched.setattr(pyld_adapter, "expands_soundly", lambda *args, **kwargs: False)
+        patched.setattr(pyld_adapter, "walk_expansion", lambda *args, **kwargs: None)
         return _outcome(document)
 
 
@@ -88,6 +92,46 @@ def _walks(document: dict[str, Any]) -> bool:
         return pyld_adapter.expands_soundly(copy.deepcopy(document), loader=canon.document_loader)
     except Exception:  # canon falls back to expanding, as on False
         return False
+
+
+def _walked(document: dict[str, Any], *, without_proof: bool = False) -> list[Any] | None:
+    try:
+        return pyld_adapter.walk_expansion(
+            copy.deepcopy(document), loader=canon.document_loader, without_proof=without_proof
+        )
+    except Exception:  # canon falls back to expanding, as on None
+        return None
+
+
+def _pyld(document: dict[str, Any], *, without_proof: bool = False) -> Any:
+    """pyld's own expansion (of the document less its top-level proof), or "error"."""
+    if without_proof:
+        document = {key: value for key, value in document.items() if key != "proof"}
+    try:
+        return canon.expand(copy.deepcopy(document))
+    except Exception:
+        return "error"
+
+
+def _agrees(document: dict[str, Any], *, without_proof: bool = False) -> bool:
+    """The walk gives pyld's expansion, or leaves the document to pyld; True if it decided."""
+    walked = _walked(document, without_proof=without_proof)
+    if walked is None:
+        return False
+    assert walked == _pyld(document, without_proof=without_proof)
+    if without_proof:  # the proof left out was sound enough for pyld to expand too
+        assert _pyld(document) != "error"
+    return True
+
+
+PROOF = {
+    "type": "DataIntegrityProof",
+    "cryptosuite": "eddsa-rdfc-2022",
+    "created": "2024-01-01T00:00:00Z",
+    "verificationMethod": "did:key:z6Mk#z6Mk",
+    "proofPurpose": "assertionMethod",
+    "proofValue": "z58DAdFfa9SkqZMVPxAQp",
+}
 
 
 # (name, document, whether the walk decides it alone)
@@ -221,6 +265,12 @@ def test_it_answers_as_a_full_expansion_does(
     assert _outcome(document) == expected
     if decided:
         assert expected == "sound"
+    assert _agrees(document) is decided
+    # Signed: decided as before (but for a `proof` that JSON-LD does not read as a proof graph,
+    # as under a type other than VerifiableCredential), giving pyld's expansion less it.
+    signed = {**document, "proof": PROOF}
+    assert _agrees(signed, without_proof=True) is (decided and "Thing" not in str(document))
+    assert _outcome(signed) == _expanding(signed, monkeypatch)
 
 
 def test_a_typical_jwt_credential_is_checked_without_expanding(
@@ -234,16 +284,90 @@ def test_a_typical_jwt_credential_is_checked_without_expanding(
     canon.check_no_dropped_terms(_credential())
 
 
-def test_a_document_with_a_proof_is_still_expanded_for_the_proof_check(
+def test_a_signed_credential_is_walked_and_its_expansion_less_the_proof_kept(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Its expansion less the proof serves canonicalization next: walking first would not save it.
+    # The walk's expansion less the proof serves canonicalization next: pyld expands nothing.
     cache = canon.CanonCache()
-    document = _credential(proof={"type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022"})
+    document = _credential(proof=PROOF)
+    expected = _pyld(document, without_proof=True)
 
+    def no_expansion(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("expanded")
+
+    monkeypatch.setattr(canon, "_expand", no_expansion)
     canon.check_no_dropped_terms(document, cache=cache)
 
-    assert len(cache.expansions) == 1
+    assert list(cache.expansions.values()) == [expected]
+    with_walk = canon.canonize_without_proof(document, cache=cache)
+    monkeypatch.undo()
+    monkeypatch.setattr(pyld_adapter, "walk_expansion", lambda *args, **kwargs: None)
+    assert with_walk == canon.canonize_without_proof(document)
+
+
+@pytest.mark.parametrize(
+    ("name", "proof"),
+    [
+        ("two proofs (a proof set)", [PROOF, {**PROOF, "proofValue": "z2"}]),
+        ("a proof with an undefined term", {**PROOF, "nonce": "x"}),
+        ("a proof with a relative verification method", {**PROOF, "verificationMethod": "k#1"}),
+        ("a proof that is a string", "did:example:proof"),
+        ("a null proof", None),
+        ("a proof with an id and no type", {"id": "urn:uuid:p1"}),
+    ],
+)
+def test_unusual_proofs_are_left_out_as_pyld_leaves_them_or_left_to_pyld(
+    name: str, proof: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document = _credential(proof=proof)
+
+    _agrees(document, without_proof=True)
+    assert _outcome(document) == _expanding(document, monkeypatch)
+
+
+def test_only_the_top_level_proof_key_is_left_out() -> None:
+    # Another key for sec:proof stays in the signed data: the walk leaves such a document to
+    # pyld, and so does a proof key below the top.
+    aliased = _with_context({"attestation": {"@id": "https://w3id.org/security#proof"}})
+    aliased["attestation"] = {"id": "urn:uuid:p2"}
+    assert _walked({**aliased, "proof": PROOF}, without_proof=True) is None
+    assert _walked(_subject(proof=PROOF), without_proof=True) is None
+    # Without being asked to leave it out, a proof is never walked past.
+    assert _walked(_credential(proof=PROOF)) is None
+
+
+VECTORS = Path(__file__).resolve().parents[1] / "vectors"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def _json_documents() -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for folder in (VECTORS, FIXTURES):
+        for path in sorted(folder.rglob("*.json")):
+            try:
+                document = json.loads(path.read_text())
+            except (ValueError, UnicodeDecodeError):
+                continue
+            if isinstance(document, dict) and "@context" in document:
+                found.append((str(path.relative_to(folder.parent)), document))
+    return found
+
+
+def test_on_every_json_ld_test_vector_it_gives_pyld_s_expansion(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    documents = _json_documents()
+    decided = 0
+    for name, document in documents:
+        for without_proof in (False, True):
+            try:
+                decided += _agrees(document, without_proof=without_proof)
+            except AssertionError as exc:
+                raise AssertionError(f"{name} (without_proof={without_proof})") from exc
+        assert _outcome(document) == _expanding(document, monkeypatch), name
+    # The signed OB 3.0, CLR and Data Integrity vectors are all walked, not only a few.
+    assert len(documents) >= 20
+    assert decided >= len(documents)
 
 
 def test_what_the_walk_remembers_does_not_vouch_for_a_changed_document(
@@ -338,3 +462,10 @@ def test_on_generated_documents_it_answers_as_a_full_expansion_does(
     if _walks(document):
         assert expected == "sound"
     assert _outcome(document) == expected
+    _agrees(document)
+    _agrees(document, without_proof=True)
+    if "proof" not in body:
+        signed = {**document, "proof": PROOF}
+        _agrees(signed, without_proof=True)
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            assert _outcome(signed) == _expanding(signed, monkeypatch)

@@ -108,20 +108,25 @@ def test_a_reordered_copy_reuses_the_entries_and_reports_the_same(issuer: TestIs
 def test_one_verification_expands_the_credential_once_and_the_proof_config_once(
     issuer: TestIssuer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Both by the walk (pyld_adapter.walk_expansion): pyld's own expansion is not needed.
     document = issuer.ob3(status=False)
-    expanded: list[Any] = []
-    real = canon._expand
+    walked: list[Any] = []
+    real = canon._walked
 
-    def counting(doc: dict[str, Any], **kwargs: Any) -> list[Any]:
-        expanded.append(sorted(doc))
+    def counting(doc: dict[str, Any], **kwargs: Any) -> list[Any] | None:
+        walked.append(sorted(doc))
         return real(doc, **kwargs)
 
-    monkeypatch.setattr(canon, "_expand", counting)
+    def no_expansion(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("pyld expanded")
+
+    monkeypatch.setattr(canon, "_walked", counting)
+    monkeypatch.setattr(canon, "_expand", no_expansion)
     report = verify_document(document, options=_options(issuer, None))
     assert report.verdict is Verdict.VERIFIED
-    assert len(expanded) == 2
-    assert "proof" in expanded[0]  # the term check sees the whole credential
-    assert "proofValue" not in expanded[1] and "cryptosuite" in expanded[1]
+    assert len(walked) == 2
+    assert "proof" in walked[0]  # the term check sees the whole credential
+    assert "proofValue" not in walked[1] and "cryptosuite" in walked[1]
 
 
 def test_a_cached_reverification_expands_nothing(

@@ -266,37 +266,46 @@ class TrackingProcessor(Processor):
 
 
 class _Undecided(Exception):
-    """The walk met something only a full expansion can judge."""
+    """The walk met something only pyld's own expansion can judge."""
 
 
-# What the soundness walk learned, per frozen active context (by its id, as EXPANDED_IRIS):
-# the kind of each key (_kind), the active contexts of a node object (_node), and whether
-# a type or a @vocab word expands to an absolute IRI (_require_vocab_iri).
+# What the walk learned, per frozen active context (by its id, as EXPANDED_IRIS): the kind of
+# each key (_kind), the active contexts of a node object (_node), and what a type or a @vocab
+# word expands to (_vocab_iri).
 WALK_MEMO: BoundedCache[tuple[Any, ...], Any] = BoundedCache(50_000)
 _peek_walk = WALK_MEMO.peek
 _CONTEXT_KEY = "@context"
 _JSON_LITERAL = "@json"
+# The kind of a key that expands to sec:proof through a plain @graph container (a top-level
+# `proof`, the only one the walk may leave out).
+_PROOF_GRAPH = "proof-graph"
+_NOT_TYPED = frozenset({None, "@id", "@vocab", "@none"})
 
 
-class _SoundnessWalk(Processor):
-    """Tells, without expanding, that expanding a document would drop no property, raise
-    nothing, and give only absolute (or blank node) ids and types: what the dropped-term
-    check asks of an expansion.
+class _Walk(Processor):
+    """JSON-LD expansion of the common shape of a credential, step by step as pyld's `_expand`,
+    `_expand_object` and `_expand_value` do it, giving exactly what they give, or nothing.
 
-    It follows pyld's `_expand` and `_expand_object` step by step for the common shape of a
-    credential (node objects whose keys are terms, `@id`, `@type` or `@context`; strings,
+    The shape: node objects whose keys are terms, `@id`, `@type` or `@context`; strings,
     numbers, booleans, null, objects and arrays of them as values; terms with no container
-    but `@set`), asking pyld itself (the same cached calls) for every active context, scoped
-    context and IRI. Anything else (a value object, `@list`, `@graph`, `@nest`, an index or
-    language map, a reverse property, a repeated keyword, an array of arrays, a proof, an
-    undefined term, a relative IRI) is left undecided, and so is any error: the caller then
-    expands, and reports what expansion finds. What depends only on a frozen context and a
-    key is remembered in WALK_MEMO.
+    but `@set`, and JSON literals. Every active context, scoped context and IRI comes from
+    pyld itself (the same cached calls). Anything else (a value object, `@list`, `@graph`,
+    `@nest`, an index or language map, a reverse property, a repeated keyword, an array of
+    arrays, an undefined term, a relative IRI, a proof below the top) is left undecided, and
+    so is any error: the caller then has pyld expand, which reports what it finds. So what
+    the walk gives is also sound for the dropped-term check: no property dropped, nothing
+    raised, only absolute (or blank node) ids and types.
+
+    With `without_proof`, a top-level `proof` is walked (its ids, types and terms must be as
+    sound as the rest) but left out of the result: the expansion of the document less its
+    proof, which is what a Data Integrity proof signs. What depends only on a frozen context
+    and a key is remembered in WALK_MEMO.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, without_proof: bool = False) -> None:
         super().__init__()
-        self.sound = False
+        self.expanded: dict[str, Any] | None = None
+        self._without_proof = without_proof
 
     def _expand(
         self,
@@ -306,16 +315,24 @@ class _SoundnessWalk(Processor):
         options: Any,
         *args: Any,
         **kwargs: Any,
-    ) -> None:
+    ) -> Any:
         # expand() calls this once, for the whole document, with its options and initial
         # context: walk instead of expanding.
         try:
-            self._node(active_ctx, active_property, element, options)
+            if not isinstance(element, dict):
+                raise _Undecided
+            node = self._node(active_ctx, active_property, element, options, top=True)
         except _Undecided:
-            return
-        self.sound = True
+            return None
+        # pyld drops a top-level object left empty or with only @id (and TrackingProcessor's
+        # without_proof expands again one left with only keywords): pyld says what happens.
+        if "@type" in node or not all(key.startswith("@") for key in node):
+            self.expanded = node
+        return None
 
-    def _node(self, active_ctx: Any, active_property: Any, element: Any, options: Any) -> None:
+    def _node(
+        self, active_ctx: Any, active_property: Any, element: Any, options: Any, top: bool = False
+    ) -> dict[str, Any]:
         """pyld's _expand for an object (no type-scoped context passed in, not in an index)."""
         budget.tick()
         must_revert = True
@@ -348,7 +365,7 @@ class _SoundnessWalk(Processor):
                 found = self._prepare_nested_context(scoped, element, options)[::2]
                 self._remember(typing, found)
             active_ctx, type_scoped_ctx = found
-        self._properties(active_ctx, element, type_scoped_ctx, options)
+        return self._properties(active_ctx, element, type_scoped_ctx, options, top)
 
     def _property_scoped(
         self, active_ctx: Any, active_property: Any, must_revert: bool, options: Any
@@ -363,41 +380,106 @@ class _SoundnessWalk(Processor):
         return active_ctx
 
     def _properties(
-        self, active_ctx: Any, element: dict[str, Any], type_scoped_ctx: Any, options: Any
-    ) -> None:
-        """pyld's _expand_object for the keys the walk knows."""
-        has_id = has_type = False
+        self,
+        active_ctx: Any,
+        element: dict[str, Any],
+        type_scoped_ctx: Any,
+        options: Any,
+        top: bool,
+    ) -> dict[str, Any]:
+        """pyld's _expand_object for the keys the walk knows: keys in sorted order, as pyld
+        visits them, so that the values of two keys for one property merge in its order."""
+        node: dict[str, Any] = {}
         context_id = _frozen_id(active_ctx)
-        for key, value in element.items():
+        for key, value in sorted(element.items()) if len(element) > 1 else element.items():
             kind = self._kind(active_ctx, context_id, key, options)
-            if type(kind) is tuple:
-                term_ctx, coercion = kind
-                self._value(term_ctx, key, coercion, value, options)
-            elif kind == "@id" and not has_id and isinstance(value, str):
-                has_id = True
-                self._require_iri(self._expand_iri(active_ctx, value, base=options["base"]))
-            elif kind == "@type" and not has_type:
-                has_type = True
-                for type_ in value if isinstance(value, list) and value else [value]:
-                    self._require_vocab_iri(type_scoped_ctx, type_, options)
-            elif kind != _CONTEXT_KEY and kind != _JSON_LITERAL:
-                raise _Undecided
-
-    def _value(self, term_ctx: Any, key: str, coercion: Any, value: Any, options: Any) -> None:
-        """pyld's _expand for a property's value (not inside a list or an index map)."""
-        if isinstance(value, str):
-            # _expand_value: only an id made of a string needs checking.
-            if coercion == "@id":
-                self._require_iri(self._expand_iri(term_ctx, value, base=options["base"]))
-            elif coercion == "@vocab":
-                self._require_vocab_iri(term_ctx, value, options)
-        elif isinstance(value, dict):
-            self._node(term_ctx, key, value, options)
-        elif isinstance(value, list):
-            for item in budget.ticking(value) if len(value) >= budget.LONG else value:
-                if isinstance(item, list):
+            if top and key == "proof" and self._without_proof:
+                # The proof a Data Integrity suite leaves out: walked, not kept. Only one
+                # that JSON-LD reads as sec:proof (a graph) is separable from the rest.
+                if kind != _PROOF_GRAPH:
                     raise _Undecided
-                self._value(term_ctx, key, coercion, item, options)
+                proof_ctx = self._term_context(active_ctx, key, options)
+                for proof in value if isinstance(value, list) else [value]:
+                    if not isinstance(proof, dict):
+                        raise _Undecided
+                    self._node(proof_ctx, key, proof, options)
+            elif type(kind) is tuple:
+                predicate, term_ctx, coercion, language, direction = kind
+                if coercion == _JSON_LITERAL:
+                    items: list[Any] | None = [{"@type": _JSON_LITERAL, "@value": value}]
+                else:
+                    items = self._values(
+                        term_ctx, key, coercion, language, direction, value, options
+                    )
+                if items is not None:
+                    node.setdefault(predicate, []).extend(items)
+            elif kind == "@id" and "@id" not in node and isinstance(value, str):
+                node["@id"] = self._iri(active_ctx, value, options)
+            elif kind == "@type" and "@type" not in node:
+                node["@type"] = [
+                    self._vocab_iri(type_scoped_ctx, type_, options)
+                    for type_ in (value if isinstance(value, list) and value else [value])
+                ]
+            elif kind != _CONTEXT_KEY:
+                raise _Undecided
+        return node
+
+    def _values(
+        self,
+        term_ctx: Any,
+        key: str,
+        coercion: Any,
+        language: Any,
+        direction: Any,
+        value: Any,
+        options: Any,
+    ) -> list[Any] | None:
+        """pyld's _expand for a property's value (not inside a list or an index map): the
+        expanded items, or None for a null (the property is then left out)."""
+        if value is None:
+            return None
+        if not isinstance(value, list):
+            return [self._item(term_ctx, key, coercion, language, direction, value, options)]
+        items = []
+        for item in budget.ticking(value) if len(value) >= budget.LONG else value:
+            if isinstance(item, list):
+                raise _Undecided
+            if item is not None:
+                items.append(
+                    self._item(term_ctx, key, coercion, language, direction, item, options)
+                )
+        return items
+
+    def _item(
+        self,
+        term_ctx: Any,
+        key: str,
+        coercion: Any,
+        language: Any,
+        direction: Any,
+        value: Any,
+        options: Any,
+    ) -> Any:
+        if isinstance(value, dict):
+            return self._node(term_ctx, key, value, options)
+        # pyld's _expand_value, for a term that is not a keyword
+        if isinstance(value, str):
+            if coercion == "@id":
+                return {"@id": self._iri(term_ctx, value, options)}
+            if coercion == "@vocab":
+                return {"@id": self._vocab_iri(term_ctx, value, options)}
+        if coercion not in _NOT_TYPED:
+            return {"@type": coercion, "@value": value}
+        if isinstance(value, str):
+            item = {"@value": value}
+            if language is not None:
+                item["@language"] = language
+            if direction is not None:
+                item["@direction"] = direction
+            return item
+        if value is True or value is False or type(value) in (int, float):
+            return {"@value": value}
+        raise _Undecided
 
     def _kind(self, active_ctx: Any, context_id: Any, key: str, options: Any) -> Any:
         """_describe(key), remembered for a frozen context (whose id is `context_id`)."""
@@ -411,8 +493,9 @@ class _SoundnessWalk(Processor):
 
     def _describe(self, active_ctx: Any, key: str, options: Any) -> Any:
         """What expanding `key` and its value in `active_ctx` involves: "@context", "@id",
-        "@type", "@json" (a JSON literal, taken whole), None (undecided), or, for a term, the
-        context its value is expanded in and the term's coercion (@type mapping)."""
+        "@type", _PROOF_GRAPH, None (undecided), or, for a term: the property it expands to,
+        the context its value is expanded in, the term's coercion (@type mapping, "@json" for
+        a JSON literal), and the language and direction its strings take."""
         if key == "@context":
             return _CONTEXT_KEY
         expanded = self._expand_iri(active_ctx, key, vocab=True)
@@ -420,46 +503,66 @@ class _SoundnessWalk(Processor):
             return None
         if jsonld._is_keyword(expanded):
             return expanded if expanded in ("@id", "@type") else None
-        if expanded == SEC_PROOF or not jsonld._is_absolute_iri(expanded):
+        if not jsonld._is_absolute_iri(expanded):
             return None
-        term_ctx = active_ctx
-        scoped = self.get_context_value(active_ctx, key, "@context")
-        if scoped is not None:
-            term_ctx = self._process_context(
-                active_ctx, scoped, options, propagate=True, override_protected=True
-            )
+        term_ctx = self._term_context(active_ctx, key, options)
         mapping = term_ctx["mappings"].get(key)
-        if not _plain_container(self.get_context_value(active_ctx, key, "@container")) or (
-            mapping and mapping.get("reverse")
-        ):
+        if mapping and mapping.get("reverse"):
+            return None
+        container = self.get_context_value(active_ctx, key, "@container")
+        if expanded == SEC_PROOF:
+            return _PROOF_GRAPH if container in ("@graph", ["@graph"]) else None
+        if not _plain_container(container):
             return None
         if self.get_context_value(active_ctx, key, "@type") == _JSON_LITERAL:
-            return _JSON_LITERAL
+            return (expanded, term_ctx, _JSON_LITERAL, None, None)
         # The value is expanded in term_ctx: an array as a plain one, a string by the
         # term's coercion there, never as a keyword's value.
         if not _plain_container(
             self.get_context_value(term_ctx, key, "@container")
         ) or jsonld._is_keyword(self._expand_iri(term_ctx, key, vocab=True)):
             return None
-        return (term_ctx, self.get_context_value(term_ctx, key, "@type"))
+        coercion = self.get_context_value(term_ctx, key, "@type")
+        if coercion == _JSON_LITERAL:
+            return None
+        return (
+            expanded,
+            term_ctx,
+            coercion,
+            self.get_context_value(term_ctx, key, "@language"),
+            self.get_context_value(term_ctx, key, "@direction"),
+        )
 
-    def _require_vocab_iri(self, active_ctx: Any, value: Any, options: Any) -> None:
-        """A type, or a string of a @vocab term, must expand to an absolute IRI."""
+    def _term_context(self, active_ctx: Any, key: str, options: Any) -> Any:
+        scoped = self.get_context_value(active_ctx, key, "@context")
+        if scoped is None:
+            return active_ctx
+        return self._process_context(
+            active_ctx, scoped, options, propagate=True, override_protected=True
+        )
+
+    def _vocab_iri(self, active_ctx: Any, value: Any, options: Any) -> str:
+        """A type, or a string of a @vocab term, expanded: it must be an absolute IRI (or a
+        blank node)."""
         if not isinstance(value, str):
             raise _Undecided
         memo = (_frozen_id(active_ctx), "vocab", value)
-        sound = _recall(memo)
-        if sound is _MISS:
+        iri = _recall(memo)
+        if iri is _MISS:
             iri = self._expand_iri(active_ctx, value, vocab=True, base=options["base"])
-            sound = _is_iri(iri)
-            self._remember(memo, sound)
-        if not sound:
+            if not _is_iri(iri):
+                iri = None
+            self._remember(memo, iri)
+        if iri is None:
             raise _Undecided
+        return iri  # type: ignore[no-any-return]
 
-    @staticmethod
-    def _require_iri(iri: Any) -> None:
+    def _iri(self, active_ctx: Any, value: str, options: Any) -> str:
+        """An id (document data, never remembered): it must be absolute (or a blank node)."""
+        iri = self._expand_iri(active_ctx, value, base=options["base"])
         if not _is_iri(iri):
             raise _Undecided
+        return iri  # type: ignore[no-any-return]
 
     @staticmethod
     def _remember(memo: tuple[Any, ...], found: Any) -> None:
@@ -502,13 +605,26 @@ def _plain_container(container: Any) -> bool:
     return all(kind == "@set" for kind in kinds)
 
 
+def walk_expansion(
+    document: dict[str, Any],
+    *,
+    loader: Callable[..., dict[str, Any]],
+    without_proof: bool = False,
+) -> list[Any] | None:
+    """pyld's expansion of `document` (with `without_proof`, of the document less its
+    top-level `proof`, whose terms, ids and types must be sound too), computed by `_Walk`:
+    exactly what pyld gives, and sound for the dropped-term check; None where only pyld can
+    tell. Raises what pyld raises on a context it cannot process (the caller then expands)."""
+    walk = _Walk(without_proof=without_proof)
+    expand(document, with_processor=walk, loader=loader)
+    return None if walk.expanded is None else [walk.expanded]
+
+
 def expands_soundly(document: dict[str, Any], *, loader: Callable[..., dict[str, Any]]) -> bool:
     """True if expanding `document` certainly drops no property, raises nothing and gives
     only absolute (or blank node) ids and types; False if only expanding it can tell.
     Raises what pyld raises on a context it cannot process (the caller then expands)."""
-    walk = _SoundnessWalk()
-    expand(document, with_processor=walk, loader=loader)
-    return walk.sound
+    return walk_expansion(document, loader=loader) is not None
 
 
 class _FineProcessor(Processor):
