@@ -167,6 +167,7 @@ TRICKY: list[tuple[str, dict[str, Any], bool]] = [
     ("a relative IRI in an @id-coerced term", _achievement(image="badge.png"), False),
     ("an absolute IRI in an @id-coerced term", _achievement(image="https://i.example/b.png"), True),
     ("an empty type list", _achievement(type=[]), False),
+    ("a type list beside a null @type", _achievement(**{"@type": None}), False),
     ("a null type", _achievement(type=None), False),
     ("two keys for the same keyword", _achievement(**{"@id": "urn:uuid:a2"}), False),
     ("keywords written as keywords", {**_credential(), "@type": "VerifiableCredential"}, False),
@@ -469,3 +470,13 @@ def test_on_generated_documents_it_answers_as_a_full_expansion_does(
         _agrees(signed, without_proof=True)
         with pytest.MonkeyPatch.context() as monkeypatch:
             assert _outcome(signed) == _expanding(signed, monkeypatch)
+
+
+def test_a_null_type_beside_types_is_malformed_json_ld_not_an_internal_error() -> None:
+    document = _achievement(**{"@type": None})
+
+    with pytest.raises(MalformedInput) as raised:
+        canon.check_no_dropped_terms(document)
+
+    assert raised.value.code == "jsonld.invalid"
+    assert "credentialSubject.achievement" in raised.value.detail

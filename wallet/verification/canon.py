@@ -375,6 +375,12 @@ def _check_expanded_iris(
     if isinstance(node_id, str) and not _is_absolute_or_blank(node_id):
         raise _undefined(node_id, _join(path), Message("is a relative IRI used as an id"))
     for type_ in expanded.get("@type", ()):
+        if not isinstance(type_, str):  # pyld keeps a null beside other types ("@type": null)
+            raise MalformedInput(
+                N_("The credential is not valid JSON-LD."),
+                code="jsonld.invalid",
+                detail=f"a type that is not a string at {_join(path)}",
+            )
         if not _is_absolute_or_blank(type_):
             raise _undefined(
                 type_, _join(path), Message("is a type the credential's contexts do not define")
