@@ -216,6 +216,60 @@ def test_the_archive_waits_in_a_row_of_its_own_until_its_batch_runs(
     assert not ImportArchive.objects.filter(batch=batch).exists()
 
 
+def test_a_batch_reads_its_archive_back_byte_for_byte(owner, issuer):
+    # Every byte value, so that no text encoding on the way could pass unnoticed.
+    archive = _zip({"a.json": as_bytes(issuer.ob3())}) + bytes(range(256))
+    batch = ImportBatch.objects.create(owner=owner, total=1, created_at=NOW)
+    ImportArchive.objects.create(batch=batch, data=archive)
+
+    assert zips._stored_archive(batch.pk) == archive
+    assert type(zips._stored_archive(batch.pk)) is bytes
+    assert zips._stored_archive(batch.pk + 1) is None
+
+
+def _summary_writes(queries: CaptureQueriesContext) -> list[str]:
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('UPDATE "wallet_importbatch"') and '"summary"' in q["sql"]
+    ]
+
+
+def test_a_finished_batch_does_not_write_the_summary_its_last_beat_recorded(owner, issuer):
+    archive = _zip({"a.json": as_bytes(issuer.ob3()), "b.txt": b"notes"})
+    batch = ImportBatch.objects.create(owner=owner, total=2, created_at=NOW)
+    ImportArchive.objects.create(batch=batch, data=archive)
+
+    with CaptureQueriesContext(connection) as queries:
+        finished = zips.zip_batch_run(batch_id=batch.pk, now=NOW)
+
+    assert len(_summary_writes(queries)) == 1  # the one progress beat
+    assert finished.status == ImportBatch.Status.DONE
+    assert [row["name"] for row in finished.summary] == ["a.json", "b.txt"]
+    assert finished.done == 2
+
+
+def test_a_batch_stopped_before_its_progress_was_recorded_keeps_every_outcome(
+    owner, issuer, monkeypatch
+):
+    archive = _zip({"a.json": as_bytes(issuer.ob3()), "b.txt": b"notes"})
+    batch = ImportBatch.objects.create(owner=owner, total=2, created_at=NOW)
+    ImportArchive.objects.create(batch=batch, data=archive)
+
+    def time_up(*args, **kwargs):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(zips.jobs, "job_beat", time_up)
+
+    with CaptureQueriesContext(connection) as queries:
+        finished = zips.zip_batch_run(batch_id=batch.pk, now=NOW)
+
+    assert len(_summary_writes(queries)) == 1  # the finish, since no beat recorded it
+    assert finished.status == ImportBatch.Status.FAILED
+    assert [row["name"] for row in finished.summary] == ["a.json", "b.txt"]
+    assert finished.done == 2
+
+
 def test_a_batch_whose_archive_is_gone_fails_with_a_reason_and_imports_nothing(owner, issuer):
     batch = ImportBatch.objects.create(owner=owner, filename="lost.zip", total=1, created_at=NOW)
 
