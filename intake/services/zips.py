@@ -112,7 +112,8 @@ def credential_import_zip(
     `progress(done, total, outcomes)` is called with each group of files settled, in order:
     up to `_STORE_BATCH` files (smaller groups in the archive's final stretch, see
     `_group_size`), or what `_PROGRESS_SECONDS` brought when files arrive slowly.
-    A group is stored while the next one is verified when it can be (see `_GroupStorer`).
+    A group is stored while the next one is verified when it can be (see `_GroupStorer`);
+    `progress` is then called on the storing thread.
     """
     cap = settings.SATCHEL_MAX_UPLOAD_BYTES
     outcomes: list[FileOutcome] = []
@@ -150,10 +151,12 @@ class _GroupStorer:
     while the caller verifies the next group: the database (a PostgreSQL server process, or
     SQLite's C code, which runs without Python's lock) works on the machine's other core
     instead of the import waiting for it. At most one group is in flight, so memory stays
-    bounded; its outcomes are handed on as soon as it is stored (`poll`), always in the
-    archive's order and on the caller's thread (progress is written there). Each group is
-    still one transaction (`credentials_store`), so a credential is never stored without its
-    report, whichever thread stores it.
+    bounded; its outcomes are handed on by the thread that stored it, right after its
+    transaction, so always in the archive's order: the progress written then (a round trip
+    and a commit) waits on the storing thread's connection, not on the caller, which learns
+    of any error it raised (the job handed on) at its next `poll`. Each group is still one
+    transaction (`credentials_store`), so a credential is never stored without its report,
+    whichever thread stores it.
 
     The caller's own thread stores the groups when another connection could not see what the
     caller's open transaction holds (the import running inside one, as in tests), or could not
@@ -165,7 +168,7 @@ class _GroupStorer:
         self._settled = settled
         self._images = ImageMemo()
         self._pool: ThreadPoolExecutor | None = None
-        self._inflight: Future[list[FileOutcome]] | None = None
+        self._inflight: Future[None] | None = None
         if _may_store_aside():
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zip-store")
 
@@ -174,21 +177,25 @@ class _GroupStorer:
 
     def store(self, group: list[tuple[str, FileOutcome | Verified]]) -> None:
         if self._pool is None:
-            self._settled(_store_members(self._owner, group, self._images))
+            self._store_and_settle(group)
             return
         self.wait()
-        self._inflight = self._pool.submit(_store_members, self._owner, group, self._images)
+        self._inflight = self._pool.submit(self._store_and_settle, group)
+
+    def _store_and_settle(self, group: list[tuple[str, FileOutcome | Verified]]) -> None:
+        self._settled(_store_members(self._owner, group, self._images))
 
     def poll(self) -> None:
-        """Hand on the group in flight if it is stored by now."""
+        """Free the slot of the group in flight if it is stored and handed on by now, raising
+        what handing it on raised."""
         if self._inflight is not None and self._inflight.done():
             self.wait()
 
     def wait(self) -> None:
-        """Wait for the group in flight, then hand on its outcomes."""
+        """Wait for the group in flight to be stored and handed on."""
         inflight, self._inflight = self._inflight, None
         if inflight is not None:
-            self._settled(inflight.result())
+            inflight.result()
 
     def __exit__(self, kind: type[BaseException] | None, *_rest: object) -> None:
         if self._pool is None:

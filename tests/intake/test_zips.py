@@ -12,6 +12,7 @@ from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
+from config import jobs
 from intake import archives
 from intake.models import ImportArchive, ImportBatch
 from intake.services import arrival, zips
@@ -428,6 +429,45 @@ def test_outside_a_transaction_groups_are_stored_aside_in_order_each_with_its_ru
     stored = Credential.objects.filter(owner=owner, source="bulk")
     assert sorted(c.pk for c in stored) == sorted(o.credential_id for o in outcomes)
     assert all(c.runs.count() == 1 for c in stored)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_progress_of_groups_stored_aside_is_written_by_the_storing_thread_in_order(
+    owner, issuer, monkeypatch
+):
+    monkeypatch.setattr(zips, "_may_store_aside", lambda: True)
+    monkeypatch.setattr(zips, "_STORE_BATCH", 2)
+    threads = _storing_threads(monkeypatch)
+    archive = _zip({f"{n}.json": as_bytes(issuer.ob3()) for n in range(1, 6)})
+    reported = []
+
+    zips.credential_import_zip(
+        owner=owner,
+        data=archive,
+        now=NOW,
+        progress=lambda done, total, group: reported.append((done, threading.get_ident())),
+    )
+
+    assert [done for done, _thread in reported] == [2, 4, 5]
+    assert {thread for _done, thread in reported} == {threads[0]}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_handed_on_while_a_group_was_stored_aside_stops_the_import(
+    owner, issuer, monkeypatch
+):
+    monkeypatch.setattr(zips, "_may_store_aside", lambda: True)
+    monkeypatch.setattr(zips, "_STORE_BATCH", 2)
+    archive = _zip({f"{n}.json": as_bytes(issuer.ob3()) for n in range(1, 6)})
+
+    def handed_on(done, total, group):
+        raise jobs.JobTaken("another run holds it")
+
+    with pytest.raises(jobs.JobTaken):
+        zips.credential_import_zip(owner=owner, data=archive, now=NOW, progress=handed_on)
+
+    # The first group had committed; the import stopped before storing another.
+    assert Credential.objects.filter(owner=owner, source="bulk").count() == 2
 
 
 @pytest.mark.django_db(transaction=True)
