@@ -274,15 +274,17 @@ class _RecentEntries(MutableMapping[str, str]):
 _STORE_BATCH = 200
 _PROGRESS_SECONDS = 1.0
 # The archive's last group is stored with no file left to verify beside it: the import waits
-# for all of it. So the final stretch goes in smaller groups, each stored while the next
-# verifies, and what is left to wait for at the end is a quarter of a group.
-_TAIL_PARTS = 4
+# for all of it. So the final stretch goes in groups that halve (100, 50, 25 of 200), each
+# no smaller than what is left to verify after it, so that storing it (and writing its
+# progress) overlaps verifying the next, down to an eighth of a group: what is left to wait
+# for at the end. Equal quarters made the first of them wait for the whole group before.
+_TAIL_PARTS = 8
 
 
 def _group_size(*, left: int) -> int:
     """How many members the group being gathered holds, `left` members still to verify
     after the latest one."""
-    return _STORE_BATCH if left >= _STORE_BATCH else max(1, _STORE_BATCH // _TAIL_PARTS)
+    return max(1, _STORE_BATCH // _TAIL_PARTS, min(_STORE_BATCH, left))
 
 
 def _store_members(
