@@ -262,11 +262,14 @@ def _json_text(value: Any) -> str | None:
 @functools.cache
 def _jsonb_binary_dumper() -> type[Any]:
     """psycopg's dumper of a jsonb value in COPY's binary form (a version byte, then the
-    JSON text), the text written by `_json_text` instead of `json.dumps`."""
-    from psycopg.types.json import JsonbBinaryDumper
+    JSON text), the text written by `_json_text` instead of `json.dumps`. A value Django
+    wrapped with its field's own encoder (`_adapter`) is dumped as psycopg dumps it."""
+    from psycopg.types.json import Json, Jsonb, JsonbBinaryDumper
 
     class CompactJsonbBinaryDumper(JsonbBinaryDumper):
         def dump(self, obj: Any) -> bytes | None:
+            if isinstance(obj, Json | Jsonb):
+                return super().dump(obj)
             text = _json_text(obj)
             return None if text is None else b"\x01" + text.encode()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -133,3 +134,13 @@ def test_json_values_read_back_as_they_were_given(owner):
 
     stored = AuditEvent.objects.filter(user=owner).order_by("created_at")
     assert [e.detail for e in stored] == _JSON_VALUES[:5]
+
+
+def test_a_jsonb_value_is_dumped_compactly_and_one_django_wrapped_as_psycopg_dumps_it():
+    from psycopg.types.json import Jsonb, JsonbBinaryDumper
+
+    dumper = bulk._jsonb_binary_dumper()(dict)
+    wrapped = Jsonb({"b": 1, "a": [1, 2]}, dumps=lambda obj: json.dumps(obj, sort_keys=True))
+
+    assert dumper.dump({"b": 1, "a": [1, 2]}) == b'\x01{"b":1,"a":[1,2]}'
+    assert dumper.dump(wrapped) == JsonbBinaryDumper(dict).dump(wrapped)
