@@ -149,6 +149,7 @@ def _copy_rows(
         # Only the model's own table and column names, quoted, go into the statement.
         statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
         types = _column_types(cursor, model._meta.db_table)
+        cursor.adapters.register_dumper(None, _jsonb_binary_dumper())
         with cursor.copy(statement) as copy:
             copy.set_types(
                 [types[pk.column]] * wants_ids + [types[field.column] for field in fields]
@@ -215,7 +216,8 @@ def _adapter(field: Any, connection: Any) -> Callable[[Any], Any] | None:
     if isinstance(field, models.JSONField) and field.encoder is None:
         # What Django's JSONField sends, without its five calls per value (a bulk import has
         # five JSON values per credential): None is SQL NULL, anything else JSON text; in
-        # PostgreSQL's binary COPY the jsonb column's dumper serialises the object itself.
+        # PostgreSQL's binary COPY the jsonb column's dumper (`_jsonb_binary_dumper`)
+        # serialises the object itself, with the same encoder.
         if connection.vendor == "postgresql":
             return None
         return _json_text
@@ -225,7 +227,50 @@ def _adapter(field: Any, connection: Any) -> Callable[[Any], Any] | None:
 
 
 _COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
+# `_COMPACT_JSON.encode` without the encoder it builds for every call: a bulk import writes
+# five JSON values per credential, and that set-up cost more than encoding most of them.
+# The values are what JSON decoding and `derive_fields` made (no cycles to detect).
+_MAKE_ENCODER = json.encoder.c_make_encoder  # type: ignore[attr-defined]
+_ENCODE_COMPACT = (
+    _MAKE_ENCODER(
+        None,
+        _COMPACT_JSON.default,
+        json.encoder.encode_basestring_ascii,
+        None,
+        ":",
+        ",",
+        False,
+        False,
+        True,
+    )
+    if _MAKE_ENCODER is not None
+    else None
+)
 
 
 def _json_text(value: Any) -> str | None:
-    return None if value is None else _COMPACT_JSON.encode(value)
+    """A JSON value as compact text, exactly as `_COMPACT_JSON.encode` writes it."""
+    if value is None:
+        return None
+    if value == []:
+        return "[]"
+    if _ENCODE_COMPACT is None:
+        return _COMPACT_JSON.encode(value)
+    return "".join(_ENCODE_COMPACT(value, 0))
+
+
+@functools.cache
+def _jsonb_binary_dumper() -> type[Any]:
+    """psycopg's dumper of a jsonb value in COPY's binary form (a version byte, then the
+    JSON text), the text written by `_json_text` instead of `json.dumps`. A value Django
+    wrapped with its field's own encoder (`_adapter`) is dumped as psycopg dumps it."""
+    from psycopg.types.json import Json, Jsonb, JsonbBinaryDumper
+
+    class CompactJsonbBinaryDumper(JsonbBinaryDumper):
+        def dump(self, obj: Any) -> bytes | None:
+            if isinstance(obj, Json | Jsonb):
+                return super().dump(obj)
+            text = _json_text(obj)
+            return None if text is None else b"\x01" + text.encode()
+
+    return CompactJsonbBinaryDumper

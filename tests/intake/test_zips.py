@@ -12,6 +12,7 @@ from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
+from config import jobs
 from intake import archives
 from intake.models import ImportArchive, ImportBatch
 from intake.services import arrival, zips
@@ -216,6 +217,60 @@ def test_the_archive_waits_in_a_row_of_its_own_until_its_batch_runs(
     assert not ImportArchive.objects.filter(batch=batch).exists()
 
 
+def test_a_batch_reads_its_archive_back_byte_for_byte(owner, issuer):
+    # Every byte value, so that no text encoding on the way could pass unnoticed.
+    archive = _zip({"a.json": as_bytes(issuer.ob3())}) + bytes(range(256))
+    batch = ImportBatch.objects.create(owner=owner, total=1, created_at=NOW)
+    ImportArchive.objects.create(batch=batch, data=archive)
+
+    assert zips._stored_archive(batch.pk) == archive
+    assert type(zips._stored_archive(batch.pk)) is bytes
+    assert zips._stored_archive(batch.pk + 1) is None
+
+
+def _summary_writes(queries: CaptureQueriesContext) -> list[str]:
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('UPDATE "wallet_importbatch"') and '"summary"' in q["sql"]
+    ]
+
+
+def test_a_finished_batch_does_not_write_the_summary_its_last_beat_recorded(owner, issuer):
+    archive = _zip({"a.json": as_bytes(issuer.ob3()), "b.txt": b"notes"})
+    batch = ImportBatch.objects.create(owner=owner, total=2, created_at=NOW)
+    ImportArchive.objects.create(batch=batch, data=archive)
+
+    with CaptureQueriesContext(connection) as queries:
+        finished = zips.zip_batch_run(batch_id=batch.pk, now=NOW)
+
+    assert len(_summary_writes(queries)) == 1  # the one progress beat
+    assert finished.status == ImportBatch.Status.DONE
+    assert [row["name"] for row in finished.summary] == ["a.json", "b.txt"]
+    assert finished.done == 2
+
+
+def test_a_batch_stopped_before_its_progress_was_recorded_keeps_every_outcome(
+    owner, issuer, monkeypatch
+):
+    archive = _zip({"a.json": as_bytes(issuer.ob3()), "b.txt": b"notes"})
+    batch = ImportBatch.objects.create(owner=owner, total=2, created_at=NOW)
+    ImportArchive.objects.create(batch=batch, data=archive)
+
+    def time_up(*args, **kwargs):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(zips.jobs, "job_beat", time_up)
+
+    with CaptureQueriesContext(connection) as queries:
+        finished = zips.zip_batch_run(batch_id=batch.pk, now=NOW)
+
+    assert len(_summary_writes(queries)) == 1  # the finish, since no beat recorded it
+    assert finished.status == ImportBatch.Status.FAILED
+    assert [row["name"] for row in finished.summary] == ["a.json", "b.txt"]
+    assert finished.done == 2
+
+
 def test_a_batch_whose_archive_is_gone_fails_with_a_reason_and_imports_nothing(owner, issuer):
     batch = ImportBatch.objects.create(owner=owner, filename="lost.zip", total=1, created_at=NOW)
 
@@ -251,7 +306,8 @@ def test_progress_comes_in_groups_in_the_archive_s_order(owner, issuer, monkeypa
 
 def test_the_archive_s_final_stretch_is_stored_in_smaller_groups(owner, issuer, monkeypatch):
     # The last group is stored with nothing left to verify beside it: the import waits for
-    # all of it, so it is a quarter of a group (here one file), not a whole one.
+    # all of it. So the groups of the final stretch halve, each no smaller than what is left
+    # after it, down to an eighth of a group (here one file).
     monkeypatch.setattr(zips, "_STORE_BATCH", 4)
     names = [f"{n}.json" for n in range(1, 8)]
     archive = _zip({name: as_bytes(issuer.ob3()) for name in names})
@@ -264,7 +320,7 @@ def test_the_archive_s_final_stretch_is_stored_in_smaller_groups(owner, issuer, 
         progress=lambda done, total, group: groups.append((done, [o.name for o in group])),
     )
 
-    assert groups == [(4, names[:4]), (5, names[4:5]), (6, names[5:6]), (7, names[6:])]
+    assert groups == [(4, names[:4]), (6, names[4:6]), (7, names[6:])]
     assert [o.status for o in outcomes] == ["imported"] * 7
 
 
@@ -374,6 +430,45 @@ def test_outside_a_transaction_groups_are_stored_aside_in_order_each_with_its_ru
     stored = Credential.objects.filter(owner=owner, source="bulk")
     assert sorted(c.pk for c in stored) == sorted(o.credential_id for o in outcomes)
     assert all(c.runs.count() == 1 for c in stored)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_progress_of_groups_stored_aside_is_written_by_the_storing_thread_in_order(
+    owner, issuer, monkeypatch
+):
+    monkeypatch.setattr(zips, "_may_store_aside", lambda: True)
+    monkeypatch.setattr(zips, "_STORE_BATCH", 2)
+    threads = _storing_threads(monkeypatch)
+    archive = _zip({f"{n}.json": as_bytes(issuer.ob3()) for n in range(1, 6)})
+    reported = []
+
+    zips.credential_import_zip(
+        owner=owner,
+        data=archive,
+        now=NOW,
+        progress=lambda done, total, group: reported.append((done, threading.get_ident())),
+    )
+
+    assert [done for done, _thread in reported] == [2, 4, 5]
+    assert {thread for _done, thread in reported} == {threads[0]}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_handed_on_while_a_group_was_stored_aside_stops_the_import(
+    owner, issuer, monkeypatch
+):
+    monkeypatch.setattr(zips, "_may_store_aside", lambda: True)
+    monkeypatch.setattr(zips, "_STORE_BATCH", 2)
+    archive = _zip({f"{n}.json": as_bytes(issuer.ob3()) for n in range(1, 6)})
+
+    def handed_on(done, total, group):
+        raise jobs.JobTaken("another run holds it")
+
+    with pytest.raises(jobs.JobTaken):
+        zips.credential_import_zip(owner=owner, data=archive, now=NOW, progress=handed_on)
+
+    # The first group had committed; the import stopped before storing another.
+    assert Credential.objects.filter(owner=owner, source="bulk").count() == 2
 
 
 @pytest.mark.django_db(transaction=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from django.db import IntegrityError, transaction
 from intake.services import arrival
 from tests.support.issuer import NOW
 from tests.wallet.helpers import as_bytes
+from wallet import bulk
 from wallet.bulk import insert_rows
 from wallet.models import AuditEvent, CredentialImage
 
@@ -100,3 +102,45 @@ def test_a_row_breaking_a_constraint_is_django_s_integrity_error(credential):
         insert_rows(CredentialImage, [row])
 
     assert CredentialImage.objects.filter(credential=credential).count() == 1
+
+
+_JSON_VALUES = [
+    {"filename": "a.json", "note": "ünïcode ✓ 😀", "nested": {"list": [1, 2.5, None, True]}},
+    [],
+    [{"name": "Skill", "url": "https://example.org/s"}],
+    {},
+    'a string with "quotes" and \\ and \n',
+    1e100,
+    -0.0,
+    float("nan"),
+    12345678901234567890,
+]
+
+
+@pytest.mark.parametrize("value", _JSON_VALUES)
+def test_json_values_are_written_as_the_compact_encoder_writes_them(value):
+    assert bulk._json_text(value) == bulk._COMPACT_JSON.encode(value)
+
+
+def test_a_json_value_that_cannot_be_encoded_is_refused_as_json_refuses_it():
+    with pytest.raises(TypeError):
+        bulk._json_text({"when": NOW})
+
+
+def test_json_values_read_back_as_they_were_given(owner):
+    rows = [{**_audit_row(owner, n), "detail": value} for n, value in enumerate(_JSON_VALUES[:5])]
+
+    insert_rows(AuditEvent, rows)
+
+    stored = AuditEvent.objects.filter(user=owner).order_by("created_at")
+    assert [e.detail for e in stored] == _JSON_VALUES[:5]
+
+
+def test_a_jsonb_value_is_dumped_compactly_and_one_django_wrapped_as_psycopg_dumps_it():
+    from psycopg.types.json import Jsonb, JsonbBinaryDumper
+
+    dumper = bulk._jsonb_binary_dumper()(dict)
+    wrapped = Jsonb({"b": 1, "a": [1, 2]}, dumps=lambda obj: json.dumps(obj, sort_keys=True))
+
+    assert dumper.dump({"b": 1, "a": [1, 2]}) == b'\x01{"b":1,"a":[1,2]}'
+    assert dumper.dump(wrapped) == JsonbBinaryDumper(dict).dump(wrapped)
