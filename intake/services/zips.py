@@ -147,10 +147,9 @@ def credential_import_zip(
 class _GroupStorer:
     """Stores the groups of an archive in order, and hands each group's outcomes to `settled`.
 
-    Where it can, a group is stored on a thread of its own, with its own database connection,
-    while the caller verifies the next group: the database (a PostgreSQL server process, or
-    SQLite's C code, which runs without Python's lock) works on the machine's other core
-    instead of the import waiting for it. At most one group is in flight, so memory stays
+    On PostgreSQL a group is stored on a thread of its own, with its own database connection,
+    while the caller verifies the next group: the database server works on the machine's other
+    core instead of the import waiting for it. At most one group is in flight, so memory stays
     bounded; its outcomes are handed on by the thread that stored it, right after its
     transaction, so always in the archive's order: the progress written then (a round trip
     and a commit) waits on the storing thread's connection, not on the caller, which learns
@@ -158,9 +157,10 @@ class _GroupStorer:
     transaction (`credentials_store`), so a credential is never stored without its report,
     whichever thread stores it.
 
-    The caller's own thread stores the groups when another connection could not see what the
-    caller's open transaction holds (the import running inside one, as in tests), or could not
-    share the database at all (SQLite in memory).
+    The caller's own thread stores the groups on SQLite, whose work is this process's own (a
+    storing thread there cost the import more CPU than it saved: docs/decisions/0028), and
+    when another connection could not see what the caller's open transaction holds (the
+    import running inside one, as in tests).
     """
 
     def __init__(self, owner: User, settled: Callable[[list[FileOutcome]], None]) -> None:
@@ -222,12 +222,9 @@ def _close_connection() -> None:
 
 
 def _may_store_aside() -> bool:
-    """Whether a second connection may store the groups (see `_GroupStorer`)."""
-    if connection.in_atomic_block:
-        return False
-    name = str(connection.settings_dict["NAME"])
-    in_memory = name == ":memory:" or "mode=memory" in name  # as Django's SQLite backend tells
-    return not (connection.vendor == "sqlite" and in_memory)
+    """Whether a storing thread with a second connection stores the groups (see
+    `_GroupStorer`): on PostgreSQL, outside a transaction of the caller's."""
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
 
 
 _CANON_ENTRIES = 128

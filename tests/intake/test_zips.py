@@ -405,11 +405,21 @@ def test_inside_the_caller_s_transaction_groups_are_stored_on_its_own_thread(
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_storing_thread_is_used_on_postgresql_only(monkeypatch):
+    # Outside a transaction; SQLite on a file, as `make run` keeps it (the suite's is in
+    # memory): its inserts are this process's own work, which a second thread only slows.
+    if connection.vendor == "sqlite":
+        monkeypatch.setitem(connection.settings_dict, "NAME", "/var/satchel/db.sqlite3")
+
+    assert zips._may_store_aside() is (connection.vendor == "postgresql")
+
+
+@pytest.mark.django_db(transaction=True)
 def test_outside_a_transaction_groups_are_stored_aside_in_order_each_with_its_runs(
     owner, issuer, monkeypatch
 ):
-    # The suite's SQLite database lives in memory, where the import stores on its own thread;
-    # the storing thread is what is under test here, on either database.
+    # On SQLite the import stores on its own thread; the storing thread is what is under test
+    # here, on either database.
     monkeypatch.setattr(zips, "_may_store_aside", lambda: True)
     monkeypatch.setattr(zips, "_STORE_BATCH", 2)
     threads = _storing_threads(monkeypatch)
