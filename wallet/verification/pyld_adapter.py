@@ -404,13 +404,11 @@ class _Walk(Processor):
                         raise _Undecided
                     self._node(proof_ctx, key, proof, options)
             elif type(kind) is tuple:
-                predicate, term_ctx, coercion, language, direction = kind
+                predicate, coercion = kind[0], kind[2]
                 if coercion == _JSON_LITERAL:
                     items: list[Any] | None = [{"@type": _JSON_LITERAL, "@value": value}]
                 else:
-                    items = self._values(
-                        term_ctx, key, coercion, language, direction, value, options
-                    )
+                    items = self._values(kind, key, value, options)
                 if items is not None:
                     node.setdefault(predicate, []).extend(items)
             elif kind == "@id" and "@id" not in node and isinstance(value, str):
@@ -425,41 +423,25 @@ class _Walk(Processor):
         return node
 
     def _values(
-        self,
-        term_ctx: Any,
-        key: str,
-        coercion: Any,
-        language: Any,
-        direction: Any,
-        value: Any,
-        options: Any,
+        self, term: tuple[Any, ...], key: str, value: Any, options: Any
     ) -> list[Any] | None:
         """pyld's _expand for a property's value (not inside a list or an index map): the
         expanded items, or None for a null (the property is then left out)."""
         if value is None:
             return None
         if not isinstance(value, list):
-            return [self._item(term_ctx, key, coercion, language, direction, value, options)]
+            return [self._item(term, key, value, options)]
         items = []
         for item in budget.ticking(value) if len(value) >= budget.LONG else value:
             if isinstance(item, list):
                 raise _Undecided
             if item is not None:
-                items.append(
-                    self._item(term_ctx, key, coercion, language, direction, item, options)
-                )
+                items.append(self._item(term, key, item, options))
         return items
 
-    def _item(
-        self,
-        term_ctx: Any,
-        key: str,
-        coercion: Any,
-        language: Any,
-        direction: Any,
-        value: Any,
-        options: Any,
-    ) -> Any:
+    def _item(self, term: tuple[Any, ...], key: str, value: Any, options: Any) -> Any:
+        """One item of a property's value; `term` is what _describe gives for the property."""
+        _predicate, term_ctx, coercion, language, direction = term
         if isinstance(value, dict):
             return self._node(term_ctx, key, value, options)
         # pyld's _expand_value, for a term that is not a keyword
