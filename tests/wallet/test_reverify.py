@@ -186,3 +186,92 @@ def test_a_sweep_fetches_a_status_list_shared_by_many_credentials_once(
 
     assert count == 7  # in four batches, each with a fetcher of its own, for two earners
     assert sent.count(STATUS_LIST_URL) == 1
+
+
+def test_a_sweep_writes_a_batch_in_statements_that_do_not_grow_with_it(owner, issuer):
+    """One INSERT of every run and one UPDATE per verdict, in one transaction per batch: the
+    sweep's share of the database stays small beside the pages served meanwhile."""
+    for _ in range(2):
+        _import(owner, as_bytes(issuer.ob3()))
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        assert reverify.reverify_due(now=NOW + timedelta(hours=36)) == 2
+    for _ in range(6):
+        _import(owner, as_bytes(issuer.ob3()), now=NOW + timedelta(hours=36))
+    with CaptureQueriesContext(connection) as many:
+        assert reverify.reverify_due(now=NOW + timedelta(hours=72)) == 8
+
+    assert len(many) == len(few)
+    assert VerificationRun.objects.filter(trigger="scheduled").count() == 10
+    for credential in Credential.objects.all():
+        assert credential.checked_at in (NOW + timedelta(hours=36), NOW + timedelta(hours=72))
+        assert credential.verified_at == credential.checked_at
+
+
+def test_a_sweep_records_each_outcome_and_tells_the_earner_of_a_fall(
+    owner, stranger, issuer, django_capture_on_commit_callbacks
+):
+    kept = _import(owner, as_bytes(issuer.ob3(status=False)))
+    revoked = _import(stranger, as_bytes(issuer.ob3()))
+    serve_status_list(issuer, revoked=(GOOD_INDEX,))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        count = reverify.reverify_due(now=NOW + timedelta(hours=36))
+
+    assert count == 2
+    kept.refresh_from_db()
+    revoked.refresh_from_db()
+    assert (kept.verdict, kept.verified_at) == ("verified", NOW + timedelta(hours=36))
+    assert (revoked.verdict, revoked.verified_at) == ("revoked", NOW)
+    assert revoked.checked_at == NOW + timedelta(hours=36)
+    assert revoked.runs.filter(trigger="scheduled").get().report["verdict"] == "revoked"
+    assert list(Notice.objects.values_list("credential", "kind")) == [(revoked.pk, "revoked")]
+    assert len(mail.outbox) == 1
+
+
+def test_a_sweep_writes_a_changed_recipient_match(owner, issuer):
+    from allauth.account.models import EmailAddress
+
+    from tests.support.issuer import EARNER_EMAIL
+
+    EmailAddress.objects.create(user=owner, email="second@example.net", verified=True)
+    credential = _import(owner, as_bytes(issuer.ob2_hosted()))
+    untouched = _import(owner, as_bytes(issuer.ob3()))
+    EmailAddress.objects.filter(user=owner, email=EARNER_EMAIL).delete()
+
+    assert reverify.reverify_due(now=NOW + timedelta(hours=36)) == 2
+
+    credential.refresh_from_db()
+    assert (credential.recipient_match, credential.recipient_hint) == ("no_match", EARNER_EMAIL)
+    untouched.refresh_from_db()
+    assert untouched.verdict == "verified"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_whose_joint_write_fails_is_written_credential_by_credential(
+    owner, issuer, monkeypatch
+):
+    credentials = [_import(owner, as_bytes(issuer.ob3())) for _ in range(3)]
+    gone = credentials[1]
+    verify = reverify.verify_original
+
+    def verified_while_the_trash_is_emptied(*, credential, options):
+        # Between the batch's read and its write, the earner empties the trash: the joint
+        # INSERT names a credential that no longer exists and fails at its commit.
+        if credential.pk == credentials[-1].pk:
+            Credential.objects.filter(pk=gone.pk).delete()
+        return verify(credential=credential, options=options)
+
+    monkeypatch.setattr(reverify, "verify_original", verified_while_the_trash_is_emptied)
+
+    count = reverify.reverify_due(now=NOW + timedelta(hours=36))
+
+    assert count == 2
+    for credential in (credentials[0], credentials[2]):
+        credential.refresh_from_db()
+        assert credential.checked_at == NOW + timedelta(hours=36)
+        assert credential.runs.filter(trigger="scheduled").count() == 1
+    assert not Credential.objects.filter(pk=gone.pk).exists()
+    assert not VerificationRun.objects.filter(credential_id=gone.pk).exists()

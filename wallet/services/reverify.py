@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections import defaultdict
 from collections.abc import MutableMapping
 from datetime import datetime, timedelta
 
@@ -25,6 +26,7 @@ from accounts.models import User
 from config.celery import enqueue_on_commit
 from config.outbound import make_fetcher
 from wallet import verifier
+from wallet.bulk import insert_rows
 from wallet.models import VERIFYING, Credential, Notice, VerificationRun
 from wallet.services.audit import audit_record
 from wallet.services.derive import DerivedFields, apply_derived, dedupe_key, derive_fields
@@ -171,7 +173,8 @@ def reverify_due(*, now: datetime | None = None, batch_size: int = 200) -> int:
     (restored from an export, whose queued check may have been lost); return how many.
 
     Works in batches of `batch_size`, each sharing one fetcher (with its HTTP cache) and one
-    canon cache; one credential's failure is logged and does not stop the run.
+    canon cache, and writing its results in one transaction (`_record_batch`); one
+    credential's failure is logged and does not stop the run.
     """
     now = now or timezone.now()
     due = (
@@ -185,27 +188,106 @@ def reverify_due(*, now: datetime | None = None, batch_size: int = 200) -> int:
         batch = list(due.filter(pk__gt=last_pk)[:batch_size])
         if not batch:
             return count
+        last_pk = batch[-1].pk
         fetcher = make_fetcher()
         cache: dict[str, str] = {}
         per_owner: dict[int, VerifyOptions] = {}
+        checked: list[tuple[Credential, Report, VerifyOptions]] = []
         for credential in batch:
-            last_pk = credential.pk
             options = per_owner.get(credential.owner_id)
             if options is None:
                 options = _options(credential.owner, now, fetcher, cache)
                 per_owner[credential.owner_id] = options
             try:
-                credential_reverify(
-                    credential=credential,
-                    now=now,
-                    options=options,
-                    trigger=VerificationRun.Trigger.SCHEDULED,
+                checked.append(
+                    (credential, verify_original(credential=credential, options=options), options)
                 )
-                count += 1
             except SoftTimeLimitExceeded:
                 raise  # the task's time is up: the next scheduled run carries on
             except Exception:  # one credential must not stop the nightly run
                 logger.exception("re-check of credential %s failed", credential.pk)
+        count += _record_batch(checked, now)
+
+
+def _record_batch(checked: list[tuple[Credential, Report, VerifyOptions]], now: datetime) -> int:
+    """Write a batch of scheduled re-checks; return how many were recorded.
+
+    The common case (a plain credential checked here before) is written together in one
+    transaction (`_record_together`): one INSERT of every run and one UPDATE per distinct
+    verdict, instead of a transaction of two statements for each credential, so the sweep's
+    share of the database stays small beside the pages served meanwhile. The rest (a CLR and
+    its children, a restored credential's first check here), and every credential of a batch
+    whose joint write failed (one deleted meanwhile), are written one at a time, as
+    `credential_reverify` writes them, each failure logged on its own.
+    """
+    trigger = VerificationRun.Trigger.SCHEDULED
+    together = [
+        (credential, report)
+        for credential, report, _options in checked
+        if not credential.is_clr and credential.checked_at is not None
+    ]
+    if together:
+        try:
+            with transaction.atomic():
+                _record_together(together, now, trigger)
+        except Exception:
+            logger.exception("writing %s re-checks together failed; writing each", len(together))
+            together = []
+    written = {credential.pk for credential, _report in together}
+    count = len(written)
+    for credential, report, options in checked:
+        if credential.pk in written:
+            continue
+        try:
+            with transaction.atomic():
+                _record(credential, report, now, trigger)
+                if credential.is_clr:
+                    _record_children(credential, report, now, trigger, options)
+            count += 1
+        except Exception:  # one credential must not stop the nightly run
+            logger.exception("re-check of credential %s failed", credential.pk)
+    return count
+
+
+def _record_together(items: list[tuple[Credential, Report]], now: datetime, trigger: str) -> None:
+    """`_record` for many credentials checked here before, in a few statements. The instances
+    are left as they were read (a failed write falls back to `_record` on them)."""
+    runs = []
+    by_outcome: dict[tuple[str, bool], list[int]] = defaultdict(list)
+    recipients: list[tuple[int, str, str]] = []
+    fallen: list[tuple[Credential, Verdict]] = []
+    for credential, report in items:
+        verdict = report.verdict
+        runs.append(
+            {
+                "credential_id": credential.pk,
+                "verdict": str(verdict),
+                "report": report.to_dict(),
+                "trigger": trigger,
+                "checked_at": now,
+            }
+        )
+        by_outcome[(str(verdict), verdict.is_ok)].append(credential.pk)
+        derived = derive_fields(report)
+        hint = derived.recipient_hint or credential.recipient_hint
+        if (derived.recipient_match, hint) != (
+            credential.recipient_match,
+            credential.recipient_hint,
+        ):
+            recipients.append((credential.pk, derived.recipient_match, hint))
+        if credential.verdict in VERIFYING and verdict in _NOTIFY:
+            fallen.append((credential, verdict))
+    insert_rows(VerificationRun, runs)
+    for (verdict_value, is_ok), ids in by_outcome.items():
+        verified = {"verified_at": now} if is_ok else {}
+        Credential.objects.filter(pk__in=ids).update(
+            verdict=verdict_value, checked_at=now, **verified
+        )
+    # Removing an email never hides a credential: only its match state changes.
+    for pk, match, hint in recipients:
+        Credential.objects.filter(pk=pk).update(recipient_match=match, recipient_hint=hint)
+    for credential, verdict in fallen:
+        _notify(credential, verdict, now)
 
 
 def _options(
