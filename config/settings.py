@@ -516,7 +516,7 @@ SATCHEL_JOB_STALL_SECONDS = env.integer("SATCHEL_JOB_STALL_SECONDS", 600, minimu
 # Workers run at this Unix niceness (decision 0026): when a worker and a web process both want
 # the CPU, the web process (someone waiting for a page) goes first, and the daily re-check or
 # an import takes what is left. 0 keeps the niceness the worker was started with.
-SATCHEL_WORKER_NICENESS = env.integer("SATCHEL_WORKER_NICENESS", 10, minimum=0, maximum=19)
+SATCHEL_WORKER_NICENESS = env.integer("SATCHEL_WORKER_NICENESS", 19, minimum=0, maximum=19)
 CELERY_BEAT_SCHEDULE["intake-sweep-stalled-imports"] = {
     "task": "intake.tasks.sweep_stalled_imports",
     "schedule": timedelta(minutes=1),
