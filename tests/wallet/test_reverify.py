@@ -275,3 +275,29 @@ def test_a_batch_whose_joint_write_fails_is_written_credential_by_credential(
         assert credential.runs.filter(trigger="scheduled").count() == 1
     assert not Credential.objects.filter(pk=gone.pk).exists()
     assert not VerificationRun.objects.filter(credential_id=gone.pk).exists()
+
+
+def test_a_credential_checked_after_the_sweep_began_is_not_checked_again(owner, issuer):
+    """The sweep lists what is due first; one checked meanwhile (a share page's queued
+    check) or put in the trash is passed over when its batch is read."""
+    first, checked_meanwhile, trashed = (_import(owner, as_bytes(issuer.ob3())) for _ in range(3))
+    verify = reverify.verify_original
+    sweep_time = NOW + timedelta(hours=36)
+
+    def while_the_sweep_runs(*, credential, options):
+        if credential.pk == first.pk:
+            reverify.credential_reverify(credential=checked_meanwhile, now=sweep_time)
+            Credential.objects.filter(pk=trashed.pk).update(deleted_at=sweep_time)
+        return verify(credential=credential, options=options)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(reverify, "verify_original", while_the_sweep_runs)
+        count = reverify.reverify_due(now=sweep_time, batch_size=1)
+
+    assert count == 1
+    assert first.runs.filter(trigger="scheduled").count() == 1
+    assert list(checked_meanwhile.runs.values_list("trigger", flat=True)) == [
+        "recheck",
+        "import",
+    ]
+    assert not trashed.runs.filter(trigger="scheduled").exists()

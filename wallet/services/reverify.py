@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from array import array
 from collections import defaultdict
 from collections.abc import MutableMapping
 from datetime import datetime, timedelta
@@ -177,18 +178,29 @@ def reverify_due(*, now: datetime | None = None, batch_size: int = 200) -> int:
     credential's failure is logged and does not stop the run.
     """
     now = now or timezone.now()
-    due = (
+    stale_before = now - RECHECK_AFTER
+    # The ids of what is due, in one pass, then each batch read by primary key alone. A
+    # query per batch filtering on `checked_at` was at the planner's mercy: with statistics
+    # taken before the credentials fell due, PostgreSQL expected one due row and walked a
+    # whole index for every batch (0.3 s each at 100,000 credentials).
+    due = array(
+        "q",
         Credential.objects.filter(parent=None, deleted_at=None)
-        .filter(Q(checked_at__lt=now - RECHECK_AFTER) | Q(checked_at__isnull=True))
-        .select_related("owner")
+        .filter(Q(checked_at__lt=stale_before) | Q(checked_at__isnull=True))
         .order_by("pk")
+        .values_list("pk", flat=True),
     )
-    count, last_pk = 0, 0
-    while True:
-        batch = list(due.filter(pk__gt=last_pk)[:batch_size])
-        if not batch:
-            return count
-        last_pk = batch[-1].pk
+    count = 0
+    for start in range(0, len(due), batch_size):
+        batch = [
+            credential
+            for credential in Credential.objects.filter(pk__in=due[start : start + batch_size])
+            .select_related("owner")
+            .order_by("pk")
+            # Checked (a share page's queued check) or trashed since the ids were read.
+            if credential.deleted_at is None
+            and (credential.checked_at is None or credential.checked_at < stale_before)
+        ]
         fetcher = make_fetcher()
         cache: dict[str, str] = {}
         per_owner: dict[int, VerifyOptions] = {}
@@ -207,6 +219,7 @@ def reverify_due(*, now: datetime | None = None, batch_size: int = 200) -> int:
             except Exception:  # one credential must not stop the nightly run
                 logger.exception("re-check of credential %s failed", credential.pk)
         count += _record_batch(checked, now)
+    return count
 
 
 def _record_batch(checked: list[tuple[Credential, Report, VerifyOptions]], now: datetime) -> int:
