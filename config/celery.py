@@ -34,6 +34,9 @@ def yield_cpu_to_web(**_kwargs: Any) -> None:
 
     Sent in the worker's main process before its pool starts, so every pool process inherits
     it. Niceness is only ever raised (lowering it needs privileges a worker should not have).
+    With SATCHEL_WORKER_IDLE_SCHEDULING (Linux) the worker also takes the SCHED_IDLE policy:
+    it runs only when no ordinary process wants the core, and a web process that wakes
+    preempts it at once (at niceness alone it kept the core for the rest of its slice).
     """
     from django.conf import settings
 
@@ -41,6 +44,14 @@ def yield_cpu_to_web(**_kwargs: Any) -> None:
     if wanted > os.getpriority(os.PRIO_PROCESS, 0):
         os.setpriority(os.PRIO_PROCESS, 0, wanted)
         logger.info("worker niceness set to %d", wanted)
+    if settings.SATCHEL_WORKER_IDLE_SCHEDULING and hasattr(os, "SCHED_IDLE"):
+        # Any process may move itself to SCHED_IDLE (Linux); only coming back needs a privilege.
+        try:
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        except OSError as exc:
+            logger.warning("the worker could not take the idle scheduling policy: %s", exc)
+        else:
+            logger.info("worker scheduling policy set to SCHED_IDLE")
 
 
 @app.task(name="satchel.ping", ignore_result=False)

@@ -517,6 +517,9 @@ SATCHEL_JOB_STALL_SECONDS = env.integer("SATCHEL_JOB_STALL_SECONDS", 600, minimu
 # the CPU, the web process (someone waiting for a page) goes first, and the daily re-check or
 # an import takes what is left. 0 keeps the niceness the worker was started with.
 SATCHEL_WORKER_NICENESS = env.integer("SATCHEL_WORKER_NICENESS", 19, minimum=0, maximum=19)
+# Workers run under Linux's SCHED_IDLE policy (decision 0026's second amendment): a web process
+# that wakes takes the core at once instead of waiting out the worker's time slice.
+SATCHEL_WORKER_IDLE_SCHEDULING = env.boolean("SATCHEL_WORKER_IDLE_SCHEDULING", True)
 CELERY_BEAT_SCHEDULE["intake-sweep-stalled-imports"] = {
     "task": "intake.tasks.sweep_stalled_imports",
     "schedule": timedelta(minutes=1),

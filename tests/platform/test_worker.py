@@ -225,7 +225,23 @@ def test_a_worker_and_its_pool_processes_yield_the_cpu_to_web_processes(
     assert {result.get(timeout=WAIT) for result in results} == {expected}
 
 
-@pytest.mark.parametrize("worker", [(1, {"SATCHEL_WORKER_NICENESS": "0"})], indirect=True)
+@pytest.mark.parametrize(
+    "worker",
+    [(1, {"SATCHEL_WORKER_NICENESS": "0", "SATCHEL_WORKER_IDLE_SCHEDULING": "false"})],
+    indirect=True,
+)
 def test_niceness_zero_leaves_the_worker_as_started(redis_server: ThrowawayRedis, worker) -> None:
-    result = _client(redis_server).send_task("satchel.test.niceness")
+    client = _client(redis_server)
+    result = client.send_task("satchel.test.niceness")
     assert result.get(timeout=WAIT) == os.getpriority(os.PRIO_PROCESS, 0)
+    policy = client.send_task("satchel.test.scheduling_policy")
+    assert policy.get(timeout=WAIT) == os.sched_getscheduler(0)
+
+
+@pytest.mark.parametrize("worker", [(2, {})], indirect=True)
+def test_by_default_the_pool_processes_run_only_when_no_web_process_wants_the_core(
+    redis_server: ThrowawayRedis, worker
+) -> None:
+    client = _client(redis_server)
+    results = [client.send_task("satchel.test.scheduling_policy") for _ in range(4)]
+    assert {result.get(timeout=WAIT) for result in results} == {os.SCHED_IDLE}

@@ -22,3 +22,8 @@ def hold(started: str, release: str) -> int:
 @app.task(name="satchel.test.niceness", ignore_result=False)
 def niceness() -> int:
     return os.getpriority(os.PRIO_PROCESS, 0)
+
+
+@app.task(name="satchel.test.scheduling_policy", ignore_result=False)
+def scheduling_policy() -> int:
+    return os.sched_getscheduler(0)
