@@ -301,3 +301,20 @@ def test_a_credential_checked_after_the_sweep_began_is_not_checked_again(owner, 
         "import",
     ]
     assert not trashed.runs.filter(trigger="scheduled").exists()
+
+
+def test_a_sweep_whose_time_is_up_while_writing_stops(owner, issuer, monkeypatch):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    for _ in range(2):
+        _import(owner, as_bytes(issuer.ob3()))
+
+    def time_is_up(*_args, **_kwargs):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(reverify, "insert_rows", time_is_up)
+    monkeypatch.setattr(reverify, "_record", time_is_up)
+
+    with pytest.raises(SoftTimeLimitExceeded):
+        reverify.reverify_due(now=NOW + timedelta(hours=36))
+    assert not VerificationRun.objects.filter(trigger="scheduled").exists()

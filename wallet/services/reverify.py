@@ -243,6 +243,8 @@ def _record_batch(checked: list[tuple[Credential, Report, VerifyOptions]], now: 
         try:
             with transaction.atomic():
                 _record_together(together, now, trigger)
+        except SoftTimeLimitExceeded:
+            raise  # the task's time is up: the next scheduled run carries on
         except Exception:
             logger.exception("writing %s re-checks together failed; writing each", len(together))
             together = []
@@ -257,6 +259,8 @@ def _record_batch(checked: list[tuple[Credential, Report, VerifyOptions]], now: 
                 if credential.is_clr:
                     _record_children(credential, report, now, trigger, options)
             count += 1
+        except SoftTimeLimitExceeded:
+            raise
         except Exception:  # one credential must not stop the nightly run
             logger.exception("re-check of credential %s failed", credential.pk)
     return count
