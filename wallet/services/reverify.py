@@ -107,9 +107,7 @@ def _record(credential: Credential, report: Report, now: datetime, trigger: str)
     credential.checked_at = now
     if verdict.is_ok:
         credential.verified_at = now
-    # Removing an email never hides a credential: only its match state changes.
-    credential.recipient_match = derived.recipient_match
-    credential.recipient_hint = derived.recipient_hint or credential.recipient_hint
+    credential.recipient_match, credential.recipient_hint = _recipient(credential, derived)
     credential.save(
         update_fields=None
         if first_here
@@ -118,6 +116,13 @@ def _record(credential: Credential, report: Report, now: datetime, trigger: str)
     if previous in VERIFYING and verdict in _NOTIFY:
         _notify(credential, verdict, now)
     return run
+
+
+def _recipient(credential: Credential, derived: DerivedFields) -> tuple[str, str]:
+    """The credential's recipient match and hint after a check. Removing an email never hides
+    a credential: only its match state changes, and the hint it had is kept when the check
+    names none."""
+    return derived.recipient_match, derived.recipient_hint or credential.recipient_hint
 
 
 def _take_derived(credential: Credential, derived: DerivedFields, now: datetime) -> None:
@@ -286,12 +291,9 @@ def _record_together(items: list[tuple[Credential, Report]], now: datetime, trig
         )
         by_outcome[(str(verdict), verdict.is_ok)].append(credential.pk)
         derived = derive_fields(report)
-        hint = derived.recipient_hint or credential.recipient_hint
-        if (derived.recipient_match, hint) != (
-            credential.recipient_match,
-            credential.recipient_hint,
-        ):
-            recipients.append((credential.pk, derived.recipient_match, hint))
+        recipient = _recipient(credential, derived)
+        if recipient != (credential.recipient_match, credential.recipient_hint):
+            recipients.append((credential.pk, *recipient))
         if credential.verdict in VERIFYING and verdict in _NOTIFY:
             fallen.append((credential, verdict))
     insert_rows(VerificationRun, runs)
@@ -300,7 +302,6 @@ def _record_together(items: list[tuple[Credential, Report]], now: datetime, trig
         Credential.objects.filter(pk__in=ids).update(
             verdict=verdict_value, checked_at=now, **verified
         )
-    # Removing an email never hides a credential: only its match state changes.
     for pk, match, hint in recipients:
         Credential.objects.filter(pk=pk).update(recipient_match=match, recipient_hint=hint)
     for credential, verdict in fallen:
