@@ -513,6 +513,10 @@ CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 CELERY_REDIS_SOCKET_TIMEOUT = 5
 # A job silent for this long (no progress, no sign of life) is resumed or failed by the sweep.
 SATCHEL_JOB_STALL_SECONDS = env.integer("SATCHEL_JOB_STALL_SECONDS", 600, minimum=60)
+# The daily re-check goes through what is due at this many credentials a second at most
+# (decision 0030), spread out beside the pages being served; 0: as fast as it can. Never so
+# slowly that what is due would outlast four fifths of SATCHEL_JOB_TIME_LIMIT.
+SATCHEL_RECHECK_RATE = env.integer("SATCHEL_RECHECK_RATE", 150, minimum=0)
 # Workers run at this Unix niceness (decision 0026): when a worker and a web process both want
 # the CPU, the web process (someone waiting for a page) goes first, and the daily re-check or
 # an import takes what is left. 0 keeps the niceness the worker was started with.

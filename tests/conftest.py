@@ -43,6 +43,13 @@ def _access_log_written_at_once(settings) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _sweeps_unpaced(settings) -> None:
+    """The re-check sweep goes as fast as it can, so no test waits on a real clock; pacing
+    itself is tested with an injected clock in tests/wallet/test_reverify.py."""
+    settings.SATCHEL_RECHECK_RATE = 0
+
+
+@pytest.fixture(autouse=True)
 def _production_fetcher(settings) -> None:
     """The app fetches through the production fetcher unless a test chooses another: the
     development environment file names the demo one, which the suite must not depend on."""

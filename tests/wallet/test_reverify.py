@@ -318,3 +318,92 @@ def test_a_sweep_whose_time_is_up_while_writing_stops(owner, issuer, monkeypatch
     with pytest.raises(SoftTimeLimitExceeded):
         reverify.reverify_due(now=NOW + timedelta(hours=36))
     assert not VerificationRun.objects.filter(trigger="scheduled").exists()
+
+
+class _Clock:
+    """A monotonic clock that moves only when the sweep sleeps or its work is said to take
+    time (`spend`)."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(round(seconds, 6))
+        self.now += seconds
+
+    def spend(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def _paced(monkeypatch, clock: _Clock) -> None:
+    """Sweeps build their pace as configured, on `clock`."""
+    real = reverify.Pace
+
+    def on_the_clock(**kwargs):
+        return real(**kwargs, clock=clock, sleep=clock.sleep)
+
+    monkeypatch.setattr(reverify, "Pace", on_the_clock)
+
+
+def test_a_sweep_goes_through_what_is_due_at_the_configured_rate(
+    owner, issuer, settings, monkeypatch
+):
+    for _ in range(5):
+        _import(owner, as_bytes(issuer.ob3()))
+    settings.SATCHEL_RECHECK_RATE = 2
+    clock = _Clock()
+    _paced(monkeypatch, clock)
+
+    count = reverify.reverify_due(now=NOW + timedelta(hours=36), batch_size=2)
+
+    assert count == 5
+    # Batches of 2 at 2 a second: the second starts a second after the first, the third a
+    # second after that; checking itself took no time on this clock.
+    assert clock.slept == [1.0, 1.0]
+    assert VerificationRun.objects.filter(trigger="scheduled").count() == 5
+
+
+def test_a_sweep_behind_its_pace_does_not_wait(owner, issuer, settings, monkeypatch):
+    for _ in range(4):
+        _import(owner, as_bytes(issuer.ob3()))
+    settings.SATCHEL_RECHECK_RATE = 2
+    clock = _Clock()
+    _paced(monkeypatch, clock)
+    verify = reverify.verify_original
+
+    def slow(*, credential, options):
+        clock.spend(1.5)  # two credentials take 3 s, longer than the pace's 1 s per batch
+        return verify(credential=credential, options=options)
+
+    monkeypatch.setattr(reverify, "verify_original", slow)
+
+    assert reverify.reverify_due(now=NOW + timedelta(hours=36), batch_size=2) == 4
+    assert clock.slept == []
+
+
+def test_an_unpaced_sweep_never_waits(owner, issuer, settings, monkeypatch):
+    for _ in range(3):
+        _import(owner, as_bytes(issuer.ob3()))
+    settings.SATCHEL_RECHECK_RATE = 0
+    clock = _Clock()
+    _paced(monkeypatch, clock)
+
+    assert reverify.reverify_due(now=NOW + timedelta(hours=36), batch_size=1) == 3
+    assert clock.slept == []
+
+
+def test_pacing_never_makes_a_sweep_outlast_its_time_limit():
+    clock = _Clock()
+    # 1 a second would take 5,000 s over 5,000 due; four fifths of a 1,000 s limit is 800 s.
+    pace = reverify.Pace(rate=1, due=5000, limit=1000, clock=clock, sleep=clock.sleep)
+
+    assert pace.rate == 6.25
+    pace.wait_for(0)
+    pace.wait_for(200)
+    assert clock.slept == [32.0]
+    # Below that floor, the configured rate stands.
+    assert reverify.Pace(rate=10, due=5000, limit=1000, clock=clock).rate == 10.0

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from array import array
 from collections import defaultdict
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from datetime import datetime, timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -174,13 +175,49 @@ def _notify(credential: Credential, verdict: Verdict, now: datetime) -> None:
     transaction.on_commit(lambda: send_mail(subject, body, None, [email], fail_silently=True))
 
 
-def reverify_due(*, now: datetime | None = None, batch_size: int = 200) -> int:
+class Pace:
+    """When each batch of a sweep may start, so that the sweep goes through what is due at
+    `rate` credentials a second at most (SATCHEL_RECHECK_RATE; 0: as fast as it can), spread
+    out instead of in one burst beside the pages being served (decision 0030).
+
+    Never slower than finishing what is due within four fifths of the task's time limit
+    (`limit`, SATCHEL_JOB_TIME_LIMIT), so pacing alone never makes a sweep run out of time.
+    `clock` and `sleep` are injected, as time is everywhere in tests.
+    """
+
+    def __init__(
+        self,
+        *,
+        rate: int,
+        due: int,
+        limit: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.rate = max(float(rate), due / (limit * 0.8)) if rate > 0 else 0.0
+        self._clock = clock
+        self._sleep = sleep
+        self._started = clock()
+
+    def wait_for(self, done: int) -> None:
+        """Wait until a sweep that has gone through `done` credentials may go on."""
+        if self.rate == 0.0:
+            return
+        ahead = self._started + done / self.rate - self._clock()
+        if ahead > 0:
+            self._sleep(ahead)
+
+
+def reverify_due(
+    *, now: datetime | None = None, batch_size: int = 200, pace: Pace | None = None
+) -> int:
     """Re-check every live credential last checked over 24 hours ago, or never checked here
     (restored from an export, whose queued check may have been lost); return how many.
 
     Works in batches of `batch_size`, each sharing one fetcher (with its HTTP cache) and one
     canon cache, and writing its results in one transaction (`_record_batch`); one
-    credential's failure is logged and does not stop the run.
+    credential's failure is logged and does not stop the run. The batches start no faster
+    than `pace` allows (by default SATCHEL_RECHECK_RATE's, see `Pace`).
     """
     now = now or timezone.now()
     stale_before = now - RECHECK_AFTER
@@ -195,8 +232,15 @@ def reverify_due(*, now: datetime | None = None, batch_size: int = 200) -> int:
         .order_by("pk")
         .values_list("pk", flat=True),
     )
+    if pace is None:
+        pace = Pace(
+            rate=settings.SATCHEL_RECHECK_RATE,
+            due=len(due),
+            limit=settings.SATCHEL_JOB_TIME_LIMIT,
+        )
     count = 0
     for start in range(0, len(due), batch_size):
+        pace.wait_for(start)
         batch = [
             credential
             for credential in Credential.objects.filter(pk__in=due[start : start + batch_size])
