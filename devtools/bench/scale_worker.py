@@ -5,7 +5,9 @@
   the task `wallet.tasks.reverify_due` through the broker; without it (the embedded default,
   where tasks run eagerly), a child process running that task;
 - the employer's page served by gunicorn (two workers) while that re-check runs: wrk against
-  the page and the trivial view in alternating windows before the re-check and during it;
+  the page and the trivial view in alternating windows before the re-check and during it
+  (the machine saturated), then the page's latency at a steady rate well below what it can
+  serve (`steady_latency`, the load of a working day), before the re-check and during it;
 - the memory of such a worker (RSS of each pool process) importing `imports` files as ZIP
   archives of 1,000 (each a new learner's) sent to it through the broker.
 
@@ -37,6 +39,10 @@ from urllib.parse import urlsplit
 from devtools.bench import scale, share_page
 
 WINDOW_SECONDS = 3
+# The steady load: requests a second, sent on schedule whatever the answers (open loop), for
+# this many seconds before the re-check and again during it.
+STEADY_RATE = 150
+STEADY_SECONDS = 20
 BASELINE_ROUNDS = 4
 # Windows measured while the re-check runs; after them the re-check finishes alone (wrk
 # saturating the page for the whole run is no day's traffic, and would stretch the run).
@@ -77,6 +83,55 @@ class WorkerSweep:
     before: dict[str, Any]
     during: dict[str, Any]
     load: dict[str, float]
+    steady_before: dict[str, Any] = field(default_factory=dict)
+    steady_during: dict[str, Any] = field(default_factory=dict)
+
+
+def steady_latency(url: str, rate: int, seconds: int) -> dict[str, Any]:
+    """The page's latency when `rate` requests a second are sent on schedule for `seconds`
+    (each from a client address of its own, through the trusted proxy header): percentiles
+    in ms, counted from when each request was due, so a server that falls behind shows it
+    (no coordinated omission); and how many failed."""
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    latencies: list[float] = []
+    failed = [0]
+    lock = threading.Lock()
+
+    def send(n: int, due: float) -> None:
+        address = f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"
+        request = urllib.request.Request(url, headers={"X-Forwarded-For": address})  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - loopback
+                answer.read()
+        except OSError:
+            with lock:
+                failed[0] += 1
+        with lock:
+            latencies.append(time.perf_counter() - due)
+
+    start = time.perf_counter() + 0.1
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        for n in range(rate * seconds):
+            due = start + n / rate
+            wait = due - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+            pool.submit(send, n, due)
+    latencies.sort()
+
+    def percentile(p: float) -> float:
+        return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000, 1)
+
+    return {
+        "rate": rate,
+        "seconds": seconds,
+        "p50_ms": percentile(0.50),
+        "p90_ms": percentile(0.90),
+        "p99_ms": percentile(0.99),
+        "failed": failed[0],
+    }
 
 
 def scale_redis_url() -> str | None:
@@ -234,6 +289,7 @@ def sweep_with_page(
         script.write_text(share_page._DISTINCT_CLIENTS_SCRIPT)
         cpu = share_page.ServerCPU([server.pid])
         before = _windows(base, token, script, cpu, BASELINE_ROUNDS, lambda: False)
+        steady_before = steady_latency(f"{base}/s/{token}", STEADY_RATE, STEADY_SECONDS)
         load["before_sweep"] = share_page._load()
 
         from django.utils import timezone
@@ -244,6 +300,7 @@ def sweep_with_page(
             # Nothing else due, whatever an interrupted run of a kept database left behind.
             Credential.objects.exclude(owner__email__in=learners).update(checked_at=timezone.now())
         made_due.update(checked_at=timezone.now() - timedelta(hours=36))
+        scale.vacuum_credentials()  # what making them due left behind
         fetched = Path(env["SATCHEL_SCALE_FETCH_LOG"])
         fetched.write_text("")
         with _sweep_runner(env, redis_url) as (runner, process):
@@ -253,6 +310,7 @@ def sweep_with_page(
             during = _windows(
                 base, token, script, cpu, DURING_ROUNDS, lambda: watch.seconds is not None
             )
+            steady_during = steady_latency(f"{base}/s/{token}", STEADY_RATE, STEADY_SECONDS)
             load["during_sweep"] = share_page._load()
             if log is not None:
                 log(f"  re-check on {runner}: page measured during it, now waiting for the end")
@@ -267,6 +325,8 @@ def sweep_with_page(
             before.summary(),
             during.summary(),
             load,
+            steady_before,
+            steady_during,
         )
     finally:
         share_page._stop_server(server)

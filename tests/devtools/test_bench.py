@@ -112,8 +112,16 @@ def test_the_scale_section_runs_at_a_tiny_size_and_prints_each_figure_beside_its
             "page_p99_ms": 9.0,
             "errors": 0,
         }
+        steady = {"rate": 150, "p50_ms": 4.0, "p90_ms": 6.0, "p99_ms": 12.0, "failed": 0}
         return scale_worker.WorkerSweep(
-            "stand-in", scale.Sweep(count, 1.0, dict(scale.FETCHED)), 90.0, page, page, {}
+            "stand-in",
+            scale.Sweep(count, 1.0, dict(scale.FETCHED)),
+            90.0,
+            page,
+            page,
+            {},
+            steady,
+            steady | {"p99_ms": 30.0},
         )
 
     settings.VAR_DIR = tmp_path
@@ -153,3 +161,8 @@ def test_the_scale_section_runs_at_a_tiny_size_and_prints_each_figure_beside_its
     assert "learners (focus learner holds)" in text and " 2 (6)" in text  # one per ten credentials
     during = next(line for line in text.splitlines() if line.startswith("employer page req/s d"))
     assert during.endswith("ok")
+    steady = [line for line in text.splitlines() if line.startswith("page p50/p90/p99 ms, 150/s")]
+    # The page's latency at a steady load, before the re-check and during it.
+    assert [line.split()[4] for line in steady] == ["before", "during"]
+    assert steady[0].endswith("4/6/12") and steady[1].endswith("4/6/30")
+    assert "unpaced: SATCHEL_RECHECK_RATE" in text  # the suite's sweeps are unpaced

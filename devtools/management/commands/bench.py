@@ -430,7 +430,10 @@ class Command(BaseCommand):
             )
         worked = [p.worked for p in points if p.worked is not None]
         if worked:
-            self.stdout.write(f"(the re-check ran on a {worked[-1].runner})")
+            pace = f"at most {result.recheck_rate}/s" if result.recheck_rate else "unpaced"
+            self.stdout.write(
+                f"(the re-check ran on a {worked[-1].runner}, {pace}: SATCHEL_RECHECK_RATE)"
+            )
             row(
                 "employer page req/s before sweep",
                 "",
@@ -457,11 +460,20 @@ class Command(BaseCommand):
                 [f"{w.before['page_p99_ms']:.0f}, {w.during['page_p99_ms']:.0f}" for w in worked],
                 None,
             )
+            steady = worked[-1].steady_before.get("rate", 0)
+            if steady:
+                for when in ("before", "during"):
+                    row(
+                        f"page p50/p90/p99 ms, {steady}/s {when}",
+                        "",
+                        [_percentiles(getattr(w, f"steady_{when}")) for w in worked],
+                        None,
+                    )
             row(
                 "page errors before+during",
                 "0",
-                [str(w.before["errors"] + w.during["errors"]) for w in worked],
-                all(w.before["errors"] + w.during["errors"] == 0 for w in worked),
+                [str(_sweep_errors(w)) for w in worked],
+                all(_sweep_errors(w) == 0 for w in worked),
             )
             if worked[-1].worker_rss_mb:
                 row(
@@ -625,3 +637,17 @@ class Command(BaseCommand):
                 "node side: @digitalbazaar/vc verifyCredential, eddsa-rdfc-2022, offline loader;"
                 " it does no JWT or PNG, so those rows have no comparison"
             )
+
+
+def _sweep_errors(worked: Any) -> int:
+    """Failed requests to the employer's page around a re-check: wrk's errors and the steady
+    load's failures."""
+    steady = worked.steady_before.get("failed", 0) + worked.steady_during.get("failed", 0)
+    return int(worked.before["errors"] + worked.during["errors"] + steady)
+
+
+def _percentiles(steady: dict[str, Any]) -> str:
+    """A steady load's latency percentiles, as printed (`-` when not measured)."""
+    if not steady:
+        return "-"
+    return "{p50_ms:.0f}/{p90_ms:.0f}/{p99_ms:.0f}".format(**steady)
