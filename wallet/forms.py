@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext, gettext_lazy
 
-from config.forms import form_field
+from config.forms import PlainSelect, form_field
 from wallet.models import Verdicts
 from wallet.selectors import SORTS, CredentialFilters
 from wallet.templatetags.wallet_record import humanise_type
@@ -25,18 +25,27 @@ class FilterForm(forms.Form):
     """The record's GET filters. Choices come from the owner's own record."""
 
     q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=200)
-    issuer = forms.ChoiceField(label=gettext_lazy("Issuer"), required=False)
-    type = forms.ChoiceField(label=gettext_lazy("Type"), required=False)
-    skill = forms.ChoiceField(label=gettext_lazy("Skill"), required=False)
-    verdict = forms.ChoiceField(label=gettext_lazy("Check result"), required=False)
+    issuer = forms.ChoiceField(label=gettext_lazy("Issuer"), required=False, widget=PlainSelect)
+    type = forms.ChoiceField(label=gettext_lazy("Type"), required=False, widget=PlainSelect)
+    skill = forms.ChoiceField(label=gettext_lazy("Skill"), required=False, widget=PlainSelect)
+    verdict = forms.ChoiceField(
+        label=gettext_lazy("Check result"), required=False, widget=PlainSelect
+    )
     tag = forms.TypedChoiceField(
-        label=gettext_lazy("Tag"), required=False, coerce=int, empty_value=None
+        label=gettext_lazy("Tag"), required=False, coerce=int, empty_value=None, widget=PlainSelect
     )
     collection = forms.TypedChoiceField(
-        label=gettext_lazy("Collection"), required=False, coerce=int, empty_value=None
+        label=gettext_lazy("Collection"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        widget=PlainSelect,
     )
     sort = forms.ChoiceField(
-        label=gettext_lazy("Sort"), required=False, choices=[(s, SORT_LABELS[s]) for s in SORTS]
+        label=gettext_lazy("Sort"),
+        required=False,
+        choices=[(s, SORT_LABELS[s]) for s in SORTS],
+        widget=PlainSelect,
     )
     children = forms.BooleanField(
         label=gettext_lazy("Include credentials inside transcripts"), required=False
