@@ -339,24 +339,26 @@ class _Clock:
         self.now += seconds
 
 
-def _paced(monkeypatch, clock: _Clock) -> None:
-    """Sweeps build their pace as configured, on `clock`."""
+def _due_on_a_clock(owner, issuer, settings, monkeypatch, *, due: int, rate: int) -> _Clock:
+    """`due` credentials due for their re-check, SATCHEL_RECHECK_RATE set to `rate`, and sweeps
+    building their pace as configured but on the clock returned."""
+    for _ in range(due):
+        _import(owner, as_bytes(issuer.ob3()))
+    settings.SATCHEL_RECHECK_RATE = rate
+    clock = _Clock()
     real = reverify.Pace
 
     def on_the_clock(**kwargs):
         return real(**kwargs, clock=clock, sleep=clock.sleep)
 
     monkeypatch.setattr(reverify, "Pace", on_the_clock)
+    return clock
 
 
 def test_a_sweep_goes_through_what_is_due_at_the_configured_rate(
     owner, issuer, settings, monkeypatch
 ):
-    for _ in range(5):
-        _import(owner, as_bytes(issuer.ob3()))
-    settings.SATCHEL_RECHECK_RATE = 2
-    clock = _Clock()
-    _paced(monkeypatch, clock)
+    clock = _due_on_a_clock(owner, issuer, settings, monkeypatch, due=5, rate=2)
 
     count = reverify.reverify_due(now=NOW + timedelta(hours=36), batch_size=2)
 
@@ -368,11 +370,7 @@ def test_a_sweep_goes_through_what_is_due_at_the_configured_rate(
 
 
 def test_a_sweep_behind_its_pace_does_not_wait(owner, issuer, settings, monkeypatch):
-    for _ in range(4):
-        _import(owner, as_bytes(issuer.ob3()))
-    settings.SATCHEL_RECHECK_RATE = 2
-    clock = _Clock()
-    _paced(monkeypatch, clock)
+    clock = _due_on_a_clock(owner, issuer, settings, monkeypatch, due=4, rate=2)
     verify = reverify.verify_original
 
     def slow(*, credential, options):
@@ -386,11 +384,7 @@ def test_a_sweep_behind_its_pace_does_not_wait(owner, issuer, settings, monkeypa
 
 
 def test_an_unpaced_sweep_never_waits(owner, issuer, settings, monkeypatch):
-    for _ in range(3):
-        _import(owner, as_bytes(issuer.ob3()))
-    settings.SATCHEL_RECHECK_RATE = 0
-    clock = _Clock()
-    _paced(monkeypatch, clock)
+    clock = _due_on_a_clock(owner, issuer, settings, monkeypatch, due=3, rate=0)
 
     assert reverify.reverify_due(now=NOW + timedelta(hours=36), batch_size=1) == 3
     assert clock.slept == []
