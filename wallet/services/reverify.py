@@ -208,16 +208,14 @@ class Pace:
             self._sleep(ahead)
 
 
-def reverify_due(
-    *, now: datetime | None = None, batch_size: int = 200, pace: Pace | None = None
-) -> int:
+def reverify_due(*, now: datetime | None = None, batch_size: int = 200) -> int:
     """Re-check every live credential last checked over 24 hours ago, or never checked here
     (restored from an export, whose queued check may have been lost); return how many.
 
     Works in batches of `batch_size`, each sharing one fetcher (with its HTTP cache) and one
     canon cache, and writing its results in one transaction (`_record_batch`); one
     credential's failure is logged and does not stop the run. The batches start no faster
-    than `pace` allows (by default SATCHEL_RECHECK_RATE's, see `Pace`).
+    than SATCHEL_RECHECK_RATE allows (see `Pace`).
     """
     now = now or timezone.now()
     stale_before = now - RECHECK_AFTER
@@ -232,12 +230,9 @@ def reverify_due(
         .order_by("pk")
         .values_list("pk", flat=True),
     )
-    if pace is None:
-        pace = Pace(
-            rate=settings.SATCHEL_RECHECK_RATE,
-            due=len(due),
-            limit=settings.SATCHEL_JOB_TIME_LIMIT,
-        )
+    pace = Pace(
+        rate=settings.SATCHEL_RECHECK_RATE, due=len(due), limit=settings.SATCHEL_JOB_TIME_LIMIT
+    )
     count = 0
     for start in range(0, len(due), batch_size):
         pace.wait_for(start)
