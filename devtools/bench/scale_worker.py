@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from devtools.bench import scale, share_page
+from devtools.bench import record, scale, share_page
 
 WINDOW_SECONDS = 3
 # The steady load: requests a second, sent on schedule whatever the answers (open loop), for
@@ -119,17 +119,13 @@ def steady_latency(url: str, rate: int, seconds: int) -> dict[str, Any]:
             if wait > 0:
                 time.sleep(wait)
             pool.submit(send, n, due)
-    latencies.sort()
-
-    def percentile(p: float) -> float:
-        return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000, 1)
-
     return {
         "rate": rate,
         "seconds": seconds,
-        "p50_ms": percentile(0.50),
-        "p90_ms": percentile(0.90),
-        "p99_ms": percentile(0.99),
+        **{
+            f"p{percent}_ms": round(record._percentile(latencies, percent) * 1000, 1)
+            for percent in (50, 90, 99)
+        },
         "failed": failed[0],
     }
 
