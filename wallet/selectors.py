@@ -18,8 +18,10 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     Max,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     TextField,
 )
@@ -210,29 +212,46 @@ def credential_latest_run(*, credential: Credential) -> VerificationRun | None:
     )
 
 
+def latest_runs(*, credential_ids: Iterable[int]) -> QuerySet[VerificationRun]:
+    """The latest check this wallet made of each of the (already accessed) credentials, one
+    query: the run `credential_latest_run` gives for each, where it has one.
+
+    A scheduled check that finds what the one before it found writes no run
+    (`wallet.services.reverify`), so the latest run may be older than the credential's
+    `checked_at`: it still holds the report behind the current verdict.
+    """
+    newest = (
+        VerificationRun.objects.filter(credential_id=OuterRef("pk"))
+        .exclude(trigger=VerificationRun.Trigger.RESTORED)
+        .order_by("-checked_at", "-pk")
+        .values("pk")[:1]
+    )
+    return VerificationRun.objects.filter(
+        pk__in=Credential.objects.filter(pk__in=list(credential_ids))
+        .annotate(latest=Subquery(newest))
+        .values("latest")
+    )
+
+
 def credential_warnings(*, credentials: Iterable[Credential]) -> dict[int, list[str]]:
     """The warnings behind each (already accessed) credential's current verdict, as the
     sentences its checks wrote (in the active language); credentials with none are left out.
 
-    Read from the run that set the verdict: the newest at the credential's `checked_at`.
-    An older run, or one that came with a restored export, never speaks for it.
+    Read from the credential's latest run (`latest_runs`), when it says what the credential
+    does: a run with another verdict, one after its `checked_at`, or one that came with a
+    restored export never speaks for it.
     """
-    checked = {c.pk: c.checked_at for c in credentials if c.checked_at is not None}
+    checked = {c.pk: (c.checked_at, c.verdict) for c in credentials if c.checked_at is not None}
     if not checked:
         return {}
-    runs = (
-        VerificationRun.objects.filter(
-            credential_id__in=checked, checked_at__in=set(checked.values())
-        )
-        .order_by("credential_id", "-pk")
-        .values_list("credential_id", "checked_at", "report")
+    runs = latest_runs(credential_ids=checked).values_list(
+        "credential_id", "checked_at", "verdict", "report"
     )
     found: dict[int, list[str]] = {}
-    seen: set[int] = set()
-    for pk, checked_at, report in runs:
-        if pk in seen or checked_at != checked[pk]:
+    for pk, checked_at, verdict, report in runs:
+        checked_at_now, verdict_now = checked[pk]
+        if checked_at > checked_at_now or verdict != verdict_now:
             continue
-        seen.add(pk)
         checks = report.get("checks", []) if isinstance(report, dict) else []
         sentences = [
             check_message(c)

@@ -62,3 +62,19 @@ def test_a_warning_the_learner_is_told_about_names_no_fix_only_the_fact(mismatch
 
     # Written for anyone who reads it: the learner's page adds how to fix it.
     assert " you" not in sentence.lower()
+
+
+def test_a_warning_still_speaks_after_daily_checks_that_found_the_same(client, mismatched):
+    """The sweep writes no run when it finds what the latest run found (decision 0031): the
+    credential's `checked_at` moves on, and its warnings are still read from that run."""
+    from datetime import timedelta
+
+    from wallet.services import reverify
+
+    credential, token = mismatched
+    assert reverify.reverify_due(now=NOW + timedelta(hours=36)) == 1
+    credential.refresh_from_db()
+    assert credential.checked_at == NOW + timedelta(hours=36)
+    assert credential.runs.count() == 1
+
+    assert "not one of the verified email addresses or DIDs" in _page(client, token)

@@ -39,6 +39,40 @@ def test_a_re_check_keeps_every_run_as_history(owner, issuer):
     assert credential.checked_at == NOW + timedelta(days=1)
 
 
+def test_a_scheduled_check_that_finds_what_the_latest_run_found_writes_no_run(
+    owner, issuer, django_capture_on_commit_callbacks
+):
+    """The daily sweep and a share page's queued check keep the history to what changed: a
+    run a day for every credential would grow without end (docs/decisions/0031)."""
+    credential = _import(owner, as_bytes(issuer.ob3()))
+    imported = credential.runs.get()
+
+    assert reverify.reverify_due(now=NOW + timedelta(hours=36)) == 1
+    queued = reverify.credential_recheck(credential_id=credential.pk, now=NOW + timedelta(hours=72))
+
+    assert queued == imported
+    assert list(credential.runs.all()) == [imported]
+    credential.refresh_from_db()
+    assert (credential.verdict, credential.checked_at, credential.verified_at) == (
+        "verified",
+        NOW + timedelta(hours=72),
+        NOW + timedelta(hours=72),
+    )
+
+    serve_status_list(issuer, revoked=(GOOD_INDEX,))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reverify.reverify_due(now=NOW + timedelta(hours=108)) == 1
+    assert list(credential.runs.values_list("trigger", "verdict", "checked_at")) == [
+        ("scheduled", "revoked", NOW + timedelta(hours=108)),
+        ("import", "verified", NOW),
+    ]
+    assert (
+        reverify.credential_recheck(credential_id=credential.pk, now=NOW + timedelta(hours=144))
+        == credential.runs.first()
+    )
+    assert credential.runs.count() == 2
+
+
 def test_a_credential_revoked_since_import_tells_the_earner(
     owner, issuer, django_capture_on_commit_callbacks
 ):
@@ -114,8 +148,10 @@ def test_due_re_checks_take_only_stale_credentials_in_batches_sharing_a_fetcher(
     assert count == 4
     assert len(fetchers) == 2
     for credential in stale:
-        assert credential.runs.filter(trigger="scheduled").count() == 1
-    assert not fresh.runs.filter(trigger="scheduled").exists()
+        credential.refresh_from_db()
+        assert credential.checked_at == NOW + timedelta(hours=36)
+    fresh.refresh_from_db()
+    assert fresh.checked_at == NOW + timedelta(hours=30)
 
 
 def test_the_reverify_command_re_checks_what_is_due(owner, issuer):
@@ -124,7 +160,8 @@ def test_the_reverify_command_re_checks_what_is_due(owner, issuer):
     with time_machine.travel(NOW, tick=False):
         call_command("reverify", "--no-purge", stdout=io.StringIO())
 
-    assert VerificationRun.objects.filter(credential=credential, trigger="scheduled").count() == 1
+    credential.refresh_from_db()
+    assert credential.checked_at == NOW
 
 
 def test_notices_are_marked_read_for_their_owner_only(owner, stranger, make_credential):
@@ -196,10 +233,13 @@ def test_a_sweep_writes_a_batch_in_statements_that_do_not_grow_with_it(owner, is
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    # Each check finds something other than its credential's latest run: each writes a run.
+    VerificationRun.objects.update(report={"found": "something else"})
     with CaptureQueriesContext(connection) as few:
         assert reverify.reverify_due(now=NOW + timedelta(hours=36)) == 2
     for _ in range(6):
         _import(owner, as_bytes(issuer.ob3()), now=NOW + timedelta(hours=36))
+    VerificationRun.objects.update(report={"found": "something else"})
     with CaptureQueriesContext(connection) as many:
         assert reverify.reverify_due(now=NOW + timedelta(hours=72)) == 8
 
@@ -272,7 +312,6 @@ def test_a_batch_whose_joint_write_fails_is_written_credential_by_credential(
     for credential in (credentials[0], credentials[2]):
         credential.refresh_from_db()
         assert credential.checked_at == NOW + timedelta(hours=36)
-        assert credential.runs.filter(trigger="scheduled").count() == 1
     assert not Credential.objects.filter(pk=gone.pk).exists()
     assert not VerificationRun.objects.filter(credential_id=gone.pk).exists()
 
@@ -295,7 +334,8 @@ def test_a_credential_checked_after_the_sweep_began_is_not_checked_again(owner, 
         count = reverify.reverify_due(now=sweep_time, batch_size=1)
 
     assert count == 1
-    assert first.runs.filter(trigger="scheduled").count() == 1
+    first.refresh_from_db()
+    assert first.checked_at == sweep_time
     assert list(checked_meanwhile.runs.values_list("trigger", flat=True)) == [
         "recheck",
         "import",
@@ -318,6 +358,7 @@ def test_a_sweep_whose_time_is_up_while_writing_stops(owner, issuer, monkeypatch
     with pytest.raises(SoftTimeLimitExceeded):
         reverify.reverify_due(now=NOW + timedelta(hours=36))
     assert not VerificationRun.objects.filter(trigger="scheduled").exists()
+    assert set(Credential.objects.values_list("checked_at", flat=True)) == {NOW}
 
 
 class _Clock:
@@ -366,7 +407,7 @@ def test_a_sweep_goes_through_what_is_due_at_the_configured_rate(
     # Batches of 2 at 2 a second: the second starts a second after the first, the third a
     # second after that; checking itself took no time on this clock.
     assert clock.slept == [1.0, 1.0]
-    assert VerificationRun.objects.filter(trigger="scheduled").count() == 5
+    assert Credential.objects.filter(checked_at=NOW + timedelta(hours=36)).count() == 5
 
 
 def test_a_sweep_behind_its_pace_does_not_wait(owner, issuer, settings, monkeypatch):
@@ -401,3 +442,49 @@ def test_pacing_never_makes_a_sweep_outlast_its_time_limit():
     assert clock.slept == [32.0]
     # Below that floor, the configured rate stands.
     assert reverify.Pace(rate=10, due=5000, limit=1000, clock=clock).rate == 10.0
+
+
+def test_pruning_deletes_the_scheduled_runs_that_repeat_the_run_before_them(owner, issuer):
+    """What a database written before decision 0031 holds, brought to what the sweep writes
+    now: each change kept, and every import and on-request run whatever it found."""
+    credential = _import(owner, as_bytes(issuer.ob3()))
+    other = _import(owner, as_bytes(issuer.ob3()))
+    same = credential.runs.get().report
+    revoked = {**same, "verdict": "revoked"}
+
+    def run(target, hours, trigger, report):
+        return VerificationRun.objects.create(
+            credential=target,
+            verdict=report["verdict"],
+            report=report,
+            trigger=trigger,
+            checked_at=NOW + timedelta(hours=hours),
+        )
+
+    run(credential, 24, "scheduled", same)
+    run(credential, 48, "scheduled", same)
+    fell = run(credential, 72, "scheduled", revoked)
+    run(credential, 96, "scheduled", revoked)
+    asked = run(credential, 120, "recheck", revoked)
+    run(credential, 144, "scheduled", revoked)
+    back = run(credential, 168, "scheduled", same)
+    # Another wallet's checks, restored: the sweep never compares with them.
+    VerificationRun.objects.filter(credential=other).update(trigger="restored")
+    first_here = run(other, 24, "scheduled", same)
+
+    out = io.StringIO()
+    call_command("prune_repeated_runs", stdout=out)
+
+    assert out.getvalue() == "Deleted 4 repeated run(s).\n"
+    assert [r.pk for r in credential.runs.order_by("checked_at")] == [
+        credential.runs.get(trigger="import").pk,
+        fell.pk,
+        asked.pk,
+        back.pk,
+    ]
+    assert list(other.runs.order_by("checked_at").values_list("trigger", flat=True)) == [
+        "restored",
+        "scheduled",
+    ]
+    assert first_here.pk in set(other.runs.values_list("pk", flat=True))
+    assert reverify.runs_prune_repeats(credentials_per_chunk=1) == 0

@@ -417,3 +417,24 @@ def test_a_warning_two_checks_found_is_read_once(signed_in: Client, owner, make_
 
     assert box.count(said) == 1
     assert selectors.credential_warnings(credentials=[credential]) == {credential.pk: [said]}
+
+
+def test_the_history_lists_what_changed_and_the_page_says_when_it_was_last_checked(
+    signed_in: Client, owner, issuer
+) -> None:
+    from datetime import timedelta
+
+    from wallet.services import reverify
+
+    credential = _imported(owner, as_bytes(issuer.ob3()), now=NOW)
+    for days in (2, 4):
+        assert reverify.reverify_due(now=NOW + timedelta(days=days)) == 1
+
+    page = _page(signed_in, credential)
+    history = page.split('id="history-heading"', 1)[1].split("</section>", 1)[0]
+
+    assert history.count("<li>") == 1
+    assert "At import" in history
+    assert "a check is added here only when it finds something new" in history
+    last = (NOW + timedelta(days=4)).isoformat()
+    assert f'Last checked <time datetime="{last}">' in page

@@ -1,8 +1,11 @@
 """Re-checking: credentials change after import (revoked, suspended, expired, issuer gone).
 
 Every check re-runs verification from the original bytes and keeps its report as a
-`VerificationRun`, so the record shows its history. When a credential that verified becomes
-revoked, suspended or expired, the earner gets a `Notice` on the record and an email.
+`VerificationRun`, so the record shows its history, except a scheduled check (the daily
+sweep's, or one a share page queued) that finds exactly what the credential's latest run
+found: that one only moves the credential's `checked_at` (docs/decisions/0031). When a
+credential that verified becomes revoked, suspended or expired, the earner gets a `Notice` on
+the record and an email.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from django.utils.translation import gettext
 from accounts.models import User
 from config.celery import enqueue_on_commit
 from config.outbound import make_fetcher
-from wallet import verifier
+from wallet import selectors, verifier
 from wallet.bulk import insert_rows
 from wallet.models import VERIFYING, Credential, Notice, VerificationRun
 from wallet.services.audit import audit_record
@@ -91,16 +94,28 @@ def _record_children(
 
 
 def _record(credential: Credential, report: Report, now: datetime, trigger: str) -> VerificationRun:
+    """Write one check: its run and the credential's verdict. A scheduled check that finds
+    what the latest run found writes no run (the module's docstring says why); the latest run
+    is returned then, as the one holding the report."""
     previous = credential.verdict
     first_here = credential.checked_at is None
     verdict = report.verdict
-    run = VerificationRun.objects.create(
-        credential=credential,
-        verdict=str(verdict),
-        report=report.to_dict(),
-        trigger=trigger,
-        checked_at=now,
+    found = report.to_dict()
+    latest = (
+        selectors.credential_latest_run(credential=credential)
+        if trigger == VerificationRun.Trigger.SCHEDULED and not first_here
+        else None
     )
+    if latest is not None and latest.report == found:
+        run = latest
+    else:
+        run = VerificationRun.objects.create(
+            credential=credential,
+            verdict=str(verdict),
+            report=found,
+            trigger=trigger,
+            checked_at=now,
+        )
     derived = derive_fields(report)
     if first_here:
         _take_derived(credential, derived, now)
@@ -317,17 +332,24 @@ def _record_together(items: list[tuple[Credential, Report]], now: datetime, trig
     by_outcome: dict[tuple[str, bool], list[int]] = defaultdict(list)
     recipients: list[tuple[int, str, str]] = []
     fallen: list[tuple[Credential, Verdict]] = []
+    latest = dict(
+        selectors.latest_runs(credential_ids=[c.pk for c, _r in items]).values_list(
+            "credential_id", "report"
+        )
+    )
     for credential, report in items:
         verdict = report.verdict
-        runs.append(
-            {
-                "credential_id": credential.pk,
-                "verdict": str(verdict),
-                "report": report.to_dict(),
-                "trigger": trigger,
-                "checked_at": now,
-            }
-        )
+        found = report.to_dict()
+        if trigger != VerificationRun.Trigger.SCHEDULED or latest.get(credential.pk) != found:
+            runs.append(
+                {
+                    "credential_id": credential.pk,
+                    "verdict": str(verdict),
+                    "report": found,
+                    "trigger": trigger,
+                    "checked_at": now,
+                }
+            )
         by_outcome[(str(verdict), verdict.is_ok)].append(credential.pk)
         derived = derive_fields(report)
         recipient = _recipient(credential, derived)
@@ -345,6 +367,45 @@ def _record_together(items: list[tuple[Credential, Report]], now: datetime, trig
         Credential.objects.filter(pk=pk).update(recipient_match=match, recipient_hint=hint)
     for credential, verdict in fallen:
         _notify(credential, verdict, now)
+
+
+def runs_prune_repeats(*, credentials_per_chunk: int = 50) -> int:
+    """Delete the scheduled runs that repeat the run before them; return how many.
+
+    For a database written before scheduled checks stopped repeating their credential's
+    latest run (docs/decisions/0031): what it keeps is what the sweep now writes. A run
+    repeats the one before when their reports are equal; runs are taken in the order they
+    were checked, per credential, leaving out runs restored from an export (another wallet's
+    checks), which the sweep never compares with either. Import and on-request runs are
+    kept whatever they found.
+
+    Goes through `credentials_per_chunk` credentials at a time (their runs read, those
+    repeating deleted, one transaction each), so memory stays bounded and it may run beside
+    the app and be stopped anywhere.
+    """
+    mine = VerificationRun.objects.exclude(trigger=VerificationRun.Trigger.RESTORED)
+    credentials = array(
+        "q", mine.order_by("credential_id").values_list("credential_id", flat=True).distinct()
+    )
+    deleted = 0
+    for start in range(0, len(credentials), credentials_per_chunk):
+        runs = (
+            mine.filter(credential_id__in=credentials[start : start + credentials_per_chunk])
+            .order_by("credential_id", "checked_at", "pk")
+            .values_list("pk", "credential_id", "trigger", "report")
+        )
+        doomed: list[int] = []
+        credential, before = None, None
+        for pk, credential_id, trigger, report in runs:
+            if credential_id != credential:
+                credential, before = credential_id, None
+            if trigger == VerificationRun.Trigger.SCHEDULED and report == before:
+                doomed.append(pk)
+            before = report
+        if doomed:
+            with transaction.atomic():
+                deleted += VerificationRun.objects.filter(pk__in=doomed).delete()[0]
+    return deleted
 
 
 def _options(
