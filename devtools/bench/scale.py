@@ -295,6 +295,7 @@ class Sweep:
     credentials: int
     seconds: float
     fetches: dict[str, int]
+    runs: int = 0  # check runs it wrote: only what changed (docs/decisions/0031)
 
     @property
     def per_second(self) -> float:

@@ -260,7 +260,7 @@ def sweep_with_page(
     """Make every credential due (of these `learners`, by email, when given: a kept database
     holds more than the point measured), then measure the employer's page, start the re-check
     on a worker, measure the page again while it runs, and wait for it to finish."""
-    from wallet.models import Credential
+    from wallet.models import Credential, VerificationRun
 
     folder = Path(tempfile.mkdtemp(prefix="satchel-scale-sweep-"))
     port = scale._free_port()
@@ -299,6 +299,7 @@ def sweep_with_page(
         scale.vacuum_credentials()  # what making them due left behind
         fetched = Path(env["SATCHEL_SCALE_FETCH_LOG"])
         fetched.write_text("")
+        runs = VerificationRun.objects.count()
         with _sweep_runner(env, redis_url) as (runner, process):
             started = time.perf_counter()
             watch = _Watch(started)
@@ -316,7 +317,9 @@ def sweep_with_page(
         count = made_due.filter(parent=None, deleted_at=None).count()
         return WorkerSweep(
             runner,
-            scale.Sweep(count, watch.seconds or 0.0, dict(fetches)),
+            scale.Sweep(
+                count, watch.seconds or 0.0, dict(fetches), VerificationRun.objects.count() - runs
+            ),
             rss,
             before.summary(),
             during.summary(),

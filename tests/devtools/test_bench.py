@@ -98,13 +98,14 @@ def test_the_scale_section_runs_at_a_tiny_size_and_prints_each_figure_beside_its
     from wallet.services.reverify import reverify_due
 
     def sweep_here(log=None, learners=None) -> scale_worker.WorkerSweep:
-        from wallet.models import Credential
+        from wallet.models import Credential, VerificationRun
 
         due = Credential.objects.all()
         if learners is not None:
             due = due.filter(owner__email__in=learners)
         due.update(checked_at=None)
         scale.FETCHED.clear()
+        runs = VerificationRun.objects.count()
         count = reverify_due()
         page = {
             "page_median_requests_per_second": 100.0,
@@ -115,7 +116,7 @@ def test_the_scale_section_runs_at_a_tiny_size_and_prints_each_figure_beside_its
         steady = {"rate": 150, "p50_ms": 4.0, "p90_ms": 6.0, "p99_ms": 12.0, "failed": 0}
         return scale_worker.WorkerSweep(
             "stand-in",
-            scale.Sweep(count, 1.0, dict(scale.FETCHED)),
+            scale.Sweep(count, 1.0, dict(scale.FETCHED), VerificationRun.objects.count() - runs),
             90.0,
             page,
             page,
@@ -156,6 +157,9 @@ def test_the_scale_section_runs_at_a_tiny_size_and_prints_each_figure_beside_its
         assert "<" in line  # its target beside it
     fetches = next(line for line in text.splitlines() if line.startswith("status list fetches"))
     assert fetches.endswith("ok")  # each list fetched once per sweep
+    # A first check here always writes its run (the stand-in made every credential new here).
+    runs = next(line for line in text.splitlines() if line.startswith("check runs the re-che"))
+    assert runs.split()[-2:] == ["2", "20"]
     queries = next(line for line in text.splitlines() if line.startswith("record page queries"))
     assert queries.endswith("ok")  # the same for the focus learner and a small one
     assert "learners (focus learner holds)" in text and " 2 (6)" in text  # one per ten credentials

@@ -428,6 +428,12 @@ class Command(BaseCommand):
                 ],
                 max(full.sweep.fetches.values(), default=0) <= 1,
             )
+            row(
+                "check runs the re-check wrote",
+                "what changed",
+                [f"{p.sweep.runs}" for p in points if p.sweep],
+                None,
+            )
         worked = [p.worked for p in points if p.worked is not None]
         if worked:
             pace = f"at most {result.recheck_rate}/s" if result.recheck_rate else "unpaced"
