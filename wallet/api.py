@@ -109,7 +109,13 @@ class CredentialDetailOutput(CredentialOutput):
     filename = serializers.CharField()
     created_at = serializers.DateTimeField()
     report = serializers.SerializerMethodField()
-    runs = serializers.SerializerMethodField()
+    runs = serializers.SerializerMethodField(
+        help_text=(
+            "The checks made of this credential, newest first (at most 50): each import, "
+            "each check the learner asked for, and each scheduled check that found something "
+            "other than the check before it. `checked_at` says when it was last checked."
+        )
+    )
     versions = serializers.SerializerMethodField()
     children = serializers.SerializerMethodField()
 
