@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
@@ -110,7 +111,7 @@ class CredentialDetailOutput(CredentialOutput):
     created_at = serializers.DateTimeField()
     report = serializers.SerializerMethodField()
     runs = serializers.SerializerMethodField(
-        help_text=(
+        help_text=gettext_lazy(
             "The checks made of this credential, newest first (at most 50): each import, "
             "each check the learner asked for, and each scheduled check that found something "
             "other than the check before it. `checked_at` says when it was last checked."
