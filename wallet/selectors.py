@@ -205,11 +205,7 @@ def credential_latest_run(*, credential: Credential) -> VerificationRun | None:
 
     Runs restored from an export are another wallet's history, never the current report.
     """
-    return (
-        credential_runs(credential=credential)
-        .exclude(trigger=VerificationRun.Trigger.RESTORED)
-        .first()
-    )
+    return _own_newest_first(credential.runs.all()).first()
 
 
 def latest_runs(*, credential_ids: Iterable[int]) -> QuerySet[VerificationRun]:
@@ -220,17 +216,18 @@ def latest_runs(*, credential_ids: Iterable[int]) -> QuerySet[VerificationRun]:
     (`wallet.services.reverify`), so the latest run may be older than the credential's
     `checked_at`: it still holds the report behind the current verdict.
     """
-    newest = (
-        VerificationRun.objects.filter(credential_id=OuterRef("pk"))
-        .exclude(trigger=VerificationRun.Trigger.RESTORED)
-        .order_by("-checked_at", "-pk")
-        .values("pk")[:1]
-    )
+    newest = _own_newest_first(VerificationRun.objects.filter(credential_id=OuterRef("pk")))
     return VerificationRun.objects.filter(
         pk__in=Credential.objects.filter(pk__in=list(credential_ids))
-        .annotate(latest=Subquery(newest))
+        .annotate(latest=Subquery(newest.values("pk")[:1]))
         .values("latest")
     )
+
+
+def _own_newest_first(runs: QuerySet[VerificationRun]) -> QuerySet[VerificationRun]:
+    """This wallet's own checks among `runs`, newest first: runs restored from an export are
+    another wallet's history, never the current report."""
+    return runs.exclude(trigger=VerificationRun.Trigger.RESTORED).order_by("-checked_at", "-pk")
 
 
 def credential_warnings(*, credentials: Iterable[Credential]) -> dict[int, list[str]]:

@@ -106,7 +106,7 @@ def _record(credential: Credential, report: Report, now: datetime, trigger: str)
         if trigger == VerificationRun.Trigger.SCHEDULED and not first_here
         else None
     )
-    if latest is not None and latest.report == found:
+    if latest is not None and _repeats(trigger, latest.report, found):
         run = latest
     else:
         run = VerificationRun.objects.create(
@@ -325,6 +325,13 @@ def _record_batch(checked: list[tuple[Credential, Report, VerifyOptions]], now: 
     return count
 
 
+def _repeats(trigger: str, latest: object, found: dict[str, object]) -> bool:
+    """Whether a check writes no run: a scheduled one whose report (`found`, as stored) is
+    the credential's latest run's (`latest`, None when it has none). Import runs and runs the
+    learner asked for are always written (docs/decisions/0031)."""
+    return trigger == VerificationRun.Trigger.SCHEDULED and latest == found
+
+
 def _record_together(items: list[tuple[Credential, Report]], now: datetime, trigger: str) -> None:
     """`_record` for many credentials checked here before, in a few statements. The instances
     are left as they were read (a failed write falls back to `_record` on them)."""
@@ -340,7 +347,7 @@ def _record_together(items: list[tuple[Credential, Report]], now: datetime, trig
     for credential, report in items:
         verdict = report.verdict
         found = report.to_dict()
-        if trigger != VerificationRun.Trigger.SCHEDULED or latest.get(credential.pk) != found:
+        if not _repeats(trigger, latest.get(credential.pk), found):
             runs.append(
                 {
                     "credential_id": credential.pk,
